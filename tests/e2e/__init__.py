@@ -1,0 +1,1 @@
+"""Browser tests that drive the running app in headless Chromium."""
