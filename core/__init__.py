@@ -1,0 +1,1 @@
+"""Pure Python + PyTorch building blocks and experiments of the lesson; never imports streamlit."""

@@ -1,0 +1,149 @@
+"""Every dataset of the lesson, offline: 2-D toy sets, a noisy curve and scikit-learn's bundled tables.
+
+`load(DataConfig(...))` returns a `Dataset` of float32 tensors split into train and validation
+sets, reproducibly (same config, same tensors). Nothing here downloads anything.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from sklearn import datasets as skd
+from torch import Tensor
+
+TOY_2D = ("moons", "circles", "xor", "spirals", "blobs")  # binary classification, 2 features
+REGRESSION = ("curve",)  # 1 feature -> 1 target
+TABLES = ("digits", "wine", "breast_cancer")  # scikit-learn's bundled sets, their own sizes
+NAMES = TOY_2D + REGRESSION + TABLES
+
+LABELS = {
+    "moons": "Two moons",
+    "circles": "Circles",
+    "xor": "XOR",
+    "spirals": "Spirals",
+    "blobs": "Gaussian blobs",
+    "curve": "Noisy curve (regression)",
+    "digits": "Digits 8x8 (10 classes)",
+    "wine": "Wine (3 classes)",
+    "breast_cancer": "Breast cancer (2 classes)",
+}
+
+MAX_SAMPLES = 20_000
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """Which dataset, how many points (toy sets only), how noisy, and how it is split."""
+
+    name: str = "moons"
+    n_samples: int = 500  # toy and curve sets; the tables keep their own size
+    noise: float = 0.2  # standard deviation of the noise, in units of the data's scale
+    val_fraction: float = 0.3
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.name not in NAMES:
+            raise ValueError(f"Unknown dataset {self.name!r}: choose one of {', '.join(NAMES)}.")
+        if not 10 <= self.n_samples <= MAX_SAMPLES:
+            raise ValueError(f"The number of samples must be between 10 and {MAX_SAMPLES:,}.")
+        if not 0 <= self.noise <= 2:
+            raise ValueError("Noise must be between 0 and 2.")
+        if not 0.05 <= self.val_fraction <= 0.9:
+            raise ValueError("The validation fraction must be between 0.05 and 0.9.")
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Train and validation tensors. Classification: y is (N,) int64; regression: y is (N, 1) float32."""
+
+    name: str
+    x_train: Tensor  # (N_train, D) float32
+    y_train: Tensor
+    x_val: Tensor  # (N_val, D) float32
+    y_val: Tensor
+    n_classes: int  # 0 for regression
+    feature_names: tuple[str, ...]
+    class_names: tuple[str, ...]
+
+    @property
+    def task(self) -> str:
+        return "regression" if self.n_classes == 0 else "classification"
+
+    @property
+    def n_features(self) -> int:
+        return self.x_train.shape[1]
+
+
+def _xor(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    x = rng.uniform(-1, 1, size=(n, 2))
+    y = (x[:, 0] * x[:, 1] > 0).astype(np.int64)
+    return x + rng.normal(0, noise * 0.5, size=x.shape), y
+
+
+def _spirals(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    y = np.arange(n) % 2
+    t = rng.uniform(0.25, 1, size=n) * 3 * math.pi  # angle along the arm, 1.5 turns
+    r = t / (3 * math.pi)
+    x = np.stack([r * np.cos(t + math.pi * y), r * np.sin(t + math.pi * y)], axis=1)
+    return x + rng.normal(0, noise * 0.1, size=x.shape), y
+
+
+def _curve(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    x = rng.uniform(-1, 1, size=(n, 1))
+    y = np.sin(3 * x) + 0.3 * np.cos(9 * x)  # smooth but not trivial: needs a few hidden units
+    return x, y + rng.normal(0, noise * 0.5, size=y.shape)
+
+
+def _arrays(cfg: DataConfig) -> tuple[np.ndarray, np.ndarray, tuple[str, ...], tuple[str, ...]]:
+    rng = np.random.default_rng(cfg.seed)
+    n, s = cfg.n_samples, cfg.seed
+    xy = ("x1", "x2")
+    binary = ("class 0", "class 1")
+    if cfg.name == "moons":
+        x, y = skd.make_moons(n, noise=cfg.noise, random_state=s)
+        return x, y, xy, binary
+    if cfg.name == "circles":
+        x, y = skd.make_circles(n, noise=cfg.noise * 0.5, factor=0.5, random_state=s)
+        return x, y, xy, binary
+    if cfg.name == "blobs":
+        x, y = skd.make_blobs(n, centers=[(-1, -1), (1, 1)], cluster_std=0.3 + cfg.noise, random_state=s)
+        return x, y, xy, binary
+    if cfg.name == "xor":
+        return (*_xor(n, cfg.noise, rng), xy, binary)
+    if cfg.name == "spirals":
+        return (*_spirals(n, cfg.noise, rng), xy, binary)
+    if cfg.name == "curve":
+        return (*_curve(n, cfg.noise, rng), ("x",), ())
+    loader = {"digits": skd.load_digits, "wine": skd.load_wine, "breast_cancer": skd.load_breast_cancer}[cfg.name]
+    bunch = loader()
+    return bunch.data, bunch.target, tuple(map(str, bunch.feature_names)), tuple(map(str, bunch.target_names))
+
+
+def load(cfg: DataConfig) -> Dataset:
+    """The dataset `cfg` names, shuffled and split (stratified for classification) with `cfg.seed`."""
+    x, y, features, classes = _arrays(cfg)
+    rng = np.random.default_rng(cfg.seed + 1)
+    if classes:  # stratified: every class keeps its share in both splits
+        val_idx = np.concatenate(
+            [rng.permutation(np.flatnonzero(y == c))[: round(cfg.val_fraction * np.sum(y == c))] for c in np.unique(y)]
+        )
+    else:
+        val_idx = rng.permutation(len(x))[: round(cfg.val_fraction * len(x))]
+    is_val = np.zeros(len(x), dtype=bool)
+    is_val[val_idx] = True
+    train_idx = rng.permutation(np.flatnonzero(~is_val))
+    val_idx = rng.permutation(val_idx)
+    xt = torch.as_tensor(x, dtype=torch.float32)
+    yt = torch.as_tensor(y, dtype=torch.int64 if classes else torch.float32)
+    return Dataset(
+        name=cfg.name,
+        x_train=xt[train_idx],
+        y_train=yt[train_idx],
+        x_val=xt[val_idx],
+        y_val=yt[val_idx],
+        n_classes=len(classes),
+        feature_names=features,
+        class_names=classes,
+    )
