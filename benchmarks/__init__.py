@@ -1,0 +1,1 @@
+"""The performance harness: `python -m benchmarks` times page renders and the trainer and prints a table."""

@@ -1,0 +1,87 @@
+"""`python -m benchmarks [--quick] [--only PREFIX] [--device cpu] [--json FILE]`: run the workloads, print a table."""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+from importlib.metadata import version
+
+import torch
+
+from benchmarks import workloads as w
+from core.device import describe, pick_device
+
+TRAINING = (  # the figures each training workload reports, so that --only can skip whole workloads
+    (("training.speedup_vs_dataloader", "training.core_s", "training.dataloader_s"), w.trainer_vs_dataloader),
+    (("training.batched_speedup",), w.batched_speedup),
+    (("training.live_epochs_per_s",), w.live_epochs_per_s),
+)
+MEMORY = "memory.peak_rss_mb"
+
+
+def _format(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,.3f}" if abs(value) < 10 else f"{value:,.1f}"
+
+
+def table(figures: list[w.Figure], header: str) -> str:
+    rows = [("name", "value", "unit", "target", "ok")]
+    rows += [(f.name, _format(f.value), f.unit, f.target, f.ok) for f in figures]
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    lines = [header, ""] + ["  ".join(c.rjust(n) if i == 1 else c.ljust(n) for i, (c, n) in enumerate(zip(r, widths)))
+                            for r in rows]
+    lines.insert(3, "  ".join("-" * n for n in widths))
+    errors = [f"{f.name}: {f.note}" for f in figures if f.value is None]
+    return "\n".join(lines + (["", "errors:", *errors] if errors else []))
+
+
+def run(sizes: w.Sizes, device: torch.device, only: list[str]) -> list[w.Figure]:
+    def wanted(name: str) -> bool:
+        return not only or any(name.startswith(prefix) for prefix in only)
+
+    figures: list[w.Figure] = []
+    paths = w.page_files(sizes)
+    # Peak memory is read after *every* page rendered, so asking for it renders them all.
+    render = paths if wanted(MEMORY) else [p for p in paths if wanted(f"pages.{p.stem}.cold_s")
+                                           or wanted(f"pages.{p.stem}.warm_s")]
+    if render:
+        figures += w.pages(render)
+        figures += w.peak_rss_mb("after rendering every page" if sizes.every_page else "after rendering Home (--quick)")
+    for names, workload in TRAINING:
+        if any(map(wanted, names)):
+            figures += workload(sizes, device)
+    return [f for f in figures if wanted(f.name)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes and Home only (what the test runs)")
+    parser.add_argument("--only", action="append", default=[], metavar="PREFIX",
+                        help="only figures whose name starts with PREFIX (repeatable), e.g. pages.Home or training")
+    parser.add_argument("--device", choices=("cpu", "cuda", "mps"), help="default: core.device.pick_device()")
+    parser.add_argument("--json", metavar="FILE", help="also write the figures to FILE as JSON")
+    args = parser.parse_args(argv)
+
+    device = pick_device(args.device)
+    os.environ["LESSON_DEVICE"] = device.type  # the pages pick their device from it, like the trainer calls here
+    header = (f"device: {describe(device)} | torch {torch.__version__} ({torch.get_num_threads()} threads) | "
+              f"streamlit {version('streamlit')} | {'quick' if args.quick else 'full'} sizes")
+    figures = run(w.QUICK if args.quick else w.Sizes(), device, args.only)
+    print(table(figures, header))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({
+                "device": describe(device),
+                "quick": args.quick,
+                "figures": {g.name: g.value for g in figures},  # null where the workload failed
+                "checks": {g.name: {"unit": g.unit, "target": g.target, "ok": g.ok, "note": g.note} for g in figures},
+            }, f, indent=2)
+    finite = all(g.value is not None and math.isfinite(g.value) for g in figures)
+    return 0 if figures and finite else 1  # a failing target is the table's news; an error or empty run is a failure
+
+
+if __name__ == "__main__":
+    sys.exit(main())

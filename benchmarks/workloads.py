@@ -1,0 +1,200 @@
+"""What the benchmarks measure: page renders (cold / warm), the trainer against a textbook loop, K variants, live training."""
+from __future__ import annotations
+
+import resource
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+from torch.utils.data import DataLoader, TensorDataset
+
+from core.data import DataConfig, Dataset, load
+from core.models import MLPSpec, build_mlp
+from core.training import Snapshot, TrainConfig, Variant, fit, fit_many
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC = MLPSpec(2, (32, 32), 2, "relu")  # the trainer-vs-DataLoader and batched workloads
+LIVE_SPEC = MLPSpec(2, (8, 8), 1, "tanh")  # the live 2-D page's network
+GRID = 100  # live decision boundary: GRID x GRID = 10,000 points
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How much work each figure does; QUICK is the tiny version the test runs."""
+
+    epochs: int = 20
+    runs: int = 5  # timed runs (median) of the trainer-vs-DataLoader pair, after one warm-up
+    batched_runs: int = 3
+    live_epochs: int = 100
+    live_runs: int = 3
+    every_page: bool = True  # False: Home only (each page has its own AppTest in tests/)
+
+
+QUICK = Sizes(epochs=2, runs=1, batched_runs=1, live_epochs=10, live_runs=1, every_page=False)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One row of the table: a value, its unit and its target (">= 3", "<= 0.3" or "state")."""
+
+    name: str
+    value: float | None  # None: the workload failed, `note` says why
+    unit: str
+    target: str
+    note: str = ""
+
+    @property
+    def ok(self) -> str:
+        if self.value is None:
+            return "error"
+        if self.target == "state":
+            return "-"
+        op, bound = self.target.split()
+        return "yes" if (self.value >= float(bound) if op == ">=" else self.value <= float(bound)) else "NO"
+
+
+def _median_seconds(works: list[Callable[[], object]], runs: int, device: torch.device) -> list[float]:
+    """Median wall time of each work over `runs` calls, after one untimed warm-up call of each.
+
+    The warm-up takes the allocator, kernel and lazy-import costs out. The works take turns
+    (a, b, a, b, ...) so that a busy machine slows all of them alike and their ratio holds.
+    """
+    for work in works:
+        work()
+    times: list[list[float]] = [[] for _ in works]
+    for _ in range(runs):
+        for work, spent in zip(works, times):
+            start = time.perf_counter()
+            work()
+            if device.type == "cuda":
+                torch.cuda.synchronize(device)
+            spent.append(time.perf_counter() - start)
+    return [statistics.median(spent) for spent in times]
+
+
+def moons(n_train: int) -> Dataset:
+    """Moons with exactly n_train training samples: a 20% validation split of n_train / 0.8 points."""
+    data = load(DataConfig("moons", n_samples=round(n_train / 0.8), val_fraction=0.2))
+    if len(data.x_train) != n_train:
+        raise RuntimeError(f"Expected {n_train} training samples, got {len(data.x_train)}.")
+    return data
+
+
+def textbook_fit(spec: MLPSpec, data: Dataset, epochs: int, device: torch.device) -> list[tuple[float, ...]]:
+    """The loop a tutorial writes: DataLoader batches, autograd, torch.optim, one eval pass per epoch."""
+    torch.manual_seed(0)  # the DataLoader's shuffling
+    model = build_mlp(spec).to(device)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    loader = DataLoader(TensorDataset(data.x_train, data.y_train), batch_size=32, shuffle=True)
+    splits = [(data.x_train.to(device), data.y_train.to(device)), (data.x_val.to(device), data.y_val.to(device))]
+    history = []
+    for _ in range(epochs):
+        model.train()
+        for xb, yb in loader:
+            xb, yb = xb.to(device), yb.to(device)
+            opt.zero_grad()
+            F.cross_entropy(model(xb), yb).backward()
+            opt.step()
+        model.eval()
+        with torch.no_grad():  # the trainer's per-epoch work: loss and accuracy on train and validation
+            for xs, ys in splits:
+                out = model(xs)
+                history.append((F.cross_entropy(out, ys).item(), (out.argmax(1) == ys).float().mean().item()))
+    return history
+
+
+def trainer_vs_dataloader(sizes: Sizes, device: torch.device) -> list[Figure]:
+    data, train = moons(1000), TrainConfig(epochs=sizes.epochs, batch_size=32, lr=0.1, optimizer="sgd")
+    core_s, loader_s = _median_seconds(
+        [lambda: fit(SPEC, data, train, device), lambda: textbook_fit(SPEC, data, sizes.epochs, device)],
+        sizes.runs, device)
+    return [
+        Figure("training.speedup_vs_dataloader", loader_s / core_s, "x", ">= 3",
+               "core fit vs DataLoader + autograd + torch.optim, 1,000 moons, batch 32"),
+        Figure("training.core_s", core_s, "s", "state", f"{sizes.epochs} epochs, median of {sizes.runs}"),
+        Figure("training.dataloader_s", loader_s, "s", "state", f"{sizes.epochs} epochs, median of {sizes.runs}"),
+    ]
+
+
+def batched_speedup(sizes: Sizes, device: torch.device, k: int = 8) -> list[Figure]:
+    data = moons(1000)
+    trains = [TrainConfig(epochs=sizes.epochs, batch_size=32, lr=0.1, optimizer="sgd", seed=i) for i in range(k)]
+    together, one_by_one = _median_seconds(
+        [lambda: fit_many([Variant(f"seed {i}", SPEC, t) for i, t in enumerate(trains)], data, device),
+         lambda: [fit(SPEC, data, t, device) for t in trains]],
+        sizes.batched_runs, device)
+    return [Figure("training.batched_speedup", one_by_one / together, "x", ">= 4",
+                   f"{k} seeds in one fit_many vs {k} fit() runs")]
+
+
+def live_epochs_per_s(sizes: Sizes, device: torch.device) -> list[Figure]:
+    data = moons(500)
+    x = torch.cat([data.x_train, data.x_val])
+    lo, hi = x.min(dim=0).values - 0.5, x.max(dim=0).values + 0.5
+    axes = [torch.linspace(float(lo[d]), float(hi[d]), GRID) for d in range(2)]
+    grid = torch.stack(torch.meshgrid(*axes, indexing="xy"), dim=-1).reshape(-1, 2)  # (GRID*GRID, 2)
+
+    def redraw(fraction: float, snap: Snapshot) -> None:  # what the page's live chart recomputes: P(class 1) map
+        snap.predict(grid)[0, :, 0].cpu().numpy().reshape(GRID, GRID)
+
+    train = TrainConfig(epochs=sizes.live_epochs, batch_size=10, lr=0.03, optimizer="sgd")
+    [seconds] = _median_seconds([lambda: fit(LIVE_SPEC, data, train, device, on_progress=redraw, progress_every=5)],
+                                sizes.live_runs, device)
+    return [Figure("training.live_epochs_per_s", sizes.live_epochs / seconds, "epochs/s", ">= 120",
+                   "500 moons, batch 10, boundary on 100x100 grid every 5 epochs")]
+
+
+def page_files(sizes: Sizes) -> list[Path]:
+    """Home and whatever pages/*.py exist now (pages are added while the app grows)."""
+    pages = sorted((ROOT / "pages").glob("*.py")) if sizes.every_page else []
+    return [ROOT / "Home.py", *pages]
+
+
+def _render(path: Path, components: object = None) -> tuple[float, str, object]:
+    """Seconds for one AppTest run of the page, its first exception ('' if none), AppTest's component registry.
+
+    Each new AppTest scans every installed package for Streamlit components (~0.15 s here)
+    before the script runs; a real server does that once at start-up, not per session. Handing
+    on the registry of an earlier AppTest (a private attribute, Streamlit 1.67) keeps that scan
+    out of the page's time; where the attribute is gone, AppTest simply scans again.
+    """
+    from streamlit.testing.v1 import AppTest
+
+    try:
+        at = AppTest.from_file(str(path), default_timeout=60)
+        at._bidi_component_manager = components or getattr(at, "_bidi_component_manager", None)
+        start = time.perf_counter()
+        at.run()
+        seconds = time.perf_counter() - start
+    except Exception as e:  # a timeout or a script that cannot load: reported as "error", others still run
+        return 0.0, f"{type(e).__name__}: {e}", components
+    return seconds, at.exception[0].message if at.exception else "", getattr(at, "_bidi_component_manager", None)
+
+
+def pages(paths: list[Path]) -> list[Figure]:
+    import streamlit as st
+
+    # Throwaway render of Home: the one-time imports (torch, altair, streamlit's runtime) and
+    # first-call costs would otherwise be billed to whichever page happens to come first.
+    *_, components = _render(ROOT / "Home.py")
+    figures = []
+    for path in paths:
+        st.cache_data.clear()  # cold: nothing cached from an earlier page or run
+        st.cache_resource.clear()
+        cold, error, _ = _render(path, components)
+        warm, warm_error, _ = _render(path, components) if not error else (0.0, error, None)  # new session, caches kept
+        for kind, seconds, err, bound in (("cold", cold, error, "2"), ("warm", warm, warm_error, "0.3")):
+            figures.append(Figure(f"pages.{path.stem}.{kind}_s", None if err else seconds, "s", f"<= {bound}", err))
+    return figures
+
+
+def peak_rss_mb(note: str) -> list[Figure]:
+    """Peak resident memory of this process so far (called right after the pages rendered)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    mb = peak / 2**20 if sys.platform == "darwin" else peak / 1024  # macOS reports bytes, Linux KB
+    return [Figure("memory.peak_rss_mb", mb, "MB", "state", note)]

@@ -1,0 +1,70 @@
+"""The benchmark harness runs end to end at tiny sizes and reports every figure; speed itself is its job, not ours."""
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from benchmarks import workloads as w
+from benchmarks.__main__ import main
+from core.training import TrainConfig, fit
+
+ROOT = Path(__file__).resolve().parent.parent
+KEYS = {
+    "pages.Home.cold_s", "pages.Home.warm_s", "memory.peak_rss_mb", "training.speedup_vs_dataloader",
+    "training.core_s", "training.dataloader_s", "training.batched_speedup", "training.live_epochs_per_s",
+}
+
+
+def test_quick_run_writes_every_figure_as_a_positive_number(tmp_path):
+    out = tmp_path / "figures.json"
+    done = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--device", "cpu", "--json", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    report = json.loads(out.read_text())
+    figures = report["figures"]
+    assert KEYS <= figures.keys()
+    assert all(isinstance(v, float) and math.isfinite(v) and v > 0 for v in figures.values()), figures
+    ratio = figures["training.dataloader_s"] / figures["training.core_s"]
+    assert figures["training.speedup_vs_dataloader"] == pytest.approx(ratio)
+    assert report["device"] in done.stdout.splitlines()[0]  # the table's header names the device
+    assert all(name in done.stdout for name in KEYS)
+
+
+def test_only_keeps_the_figures_with_that_prefix(tmp_path):
+    out = tmp_path / "live.json"
+    assert main(["--quick", "--device", "cpu", "--only", "training.live", "--json", str(out)]) == 0
+    assert list(json.loads(out.read_text())["figures"]) == ["training.live_epochs_per_s"]
+
+
+@pytest.mark.parametrize("n_train", [500, 1000])
+def test_moons_has_exactly_the_asked_training_samples(n_train):
+    assert len(w.moons(n_train).x_train) == n_train
+
+
+def test_the_textbook_baseline_learns_as_well_as_the_trainer():
+    # A fair race: the DataLoader loop does the same training, so its accuracy ends close to the trainer's.
+    data, cpu = w.moons(1000), torch.device("cpu")
+    history = w.textbook_fit(w.SPEC, data, epochs=20, device=cpu)  # (train, validation) loss/accuracy per epoch
+    ours = fit(w.SPEC, data, TrainConfig(epochs=20, batch_size=32, lr=0.1), cpu).final("accuracy")["model"]
+    assert history[-1][0] < history[0][0] / 2
+    assert history[-1][1] == pytest.approx(ours, abs=0.05)
+
+
+def test_a_page_that_raises_is_reported_as_an_error_not_a_time(tmp_path):
+    page = tmp_path / "Broken.py"
+    page.write_text("raise ValueError('boom')\n")
+    cold, warm = w.pages([page])
+    assert (cold.name, cold.value, cold.ok) == ("pages.Broken.cold_s", None, "error")
+    assert "boom" in cold.note and warm.ok == "error"
+
+
+@pytest.mark.parametrize("value, target, ok", [
+    (3.5, ">= 3", "yes"), (2.5, ">= 3", "NO"), (0.2, "<= 0.3", "yes"), (0.4, "<= 0.3", "NO"),
+    (700.0, "state", "-"), (None, "<= 2", "error"),
+])
+def test_ok_column_compares_the_value_with_its_target(value, target, ok):
+    assert w.Figure("x", value, "s", target).ok == ok
