@@ -11,7 +11,7 @@ views into it. The update is then a few whole-tensor operations, however deep th
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Sequence
 
 import torch
@@ -30,6 +30,7 @@ class Cache:
 
     inputs: list[Tensor]  # a_{l-1}: (K, B, n_in of layer l)
     pre: list[Tensor]  # z_l = a_{l-1} @ W_l + b_l: (K, B, n_out of layer l)
+    deltas: list[Tensor] = field(default_factory=list)  # dLoss/dz_l, filled by backward, last layer first
 
 
 class StackedMLP:
@@ -90,6 +91,7 @@ class StackedMLP:
         """Chain rule from dLoss/dz_L (K, B, n_out) back to every weight; fills and returns self.grad (K, P)."""
         delta = d_out
         for l in range(len(self.W) - 1, -1, -1):
+            cache.deltas.append(delta)
             torch.bmm(cache.inputs[l].transpose(1, 2), delta, out=self.gW[l])  # dW_l = a_{l-1}^T @ delta_l
             torch.sum(delta, dim=1, keepdim=True, out=self.gb[l])  # db_l = sum of delta_l over the batch
             if l > 0:  # delta_{l-1} = (delta_l @ W_l^T) * act'(z_{l-1})

@@ -48,6 +48,7 @@ SCHEDULERS: dict[str, type] = {
     and name not in ("LRScheduler", "_LRScheduler", "ChainedScheduler", "SequentialLR", "LambdaLR", "MultiplicativeLR")
 }
 DIVERGED_LOSS = 1e8  # a loss above this (or inf / NaN) means the run blew up
+DIVERGED_FACTOR = 10  # so does a train loss 10x above where it started (bounded losses such as BCE only grow)
 MAX_EPOCHS = 5000
 Kwargs = tuple[tuple[str, object], ...]
 
@@ -414,11 +415,10 @@ def fit_many(variants: Sequence[Variant], data: Dataset, device: torch.device | 
         evaluate(epoch)
         losses = np.concatenate([it_loss[(epoch - 1) * ipe : epoch * ipe].cpu().numpy().T, hist[epoch, :, :, 0]], axis=1)
         for k in np.flatnonzero(live):
-            bad = losses[k][~np.isfinite(losses[k]) | (losses[k] > DIVERGED_LOSS)]
-            if bad.size:
-                what = "NaN (not a number)" if np.isnan(bad).any() else "infinite" if np.isinf(bad).any() else "huge"
-                messages[variants[k].name] = (f"The loss became {what} at epoch {epoch}: the learning rate is too large "
-                                              "for this network, so each step overshoots further. Try a smaller one.")
+            reason = _divergence(losses[k], hist[epoch, k, 0, 0], hist[0, k, 0, 0])
+            if reason:
+                messages[variants[k].name] = (f"The loss {reason} at epoch {epoch}: the learning rate is too large for "
+                                              "this network, so each step overshoots further. Try a smaller one.")
                 hist[epoch, k] = np.nan
                 live[k] = False
                 last_epoch[k] = best_epoch[k] = epoch - 1
@@ -449,7 +449,7 @@ def fit_many(variants: Sequence[Variant], data: Dataset, device: torch.device | 
         history=_history(hist, variants),
         iterations=_iterations(it_loss.cpu().numpy(), lrs.cpu().numpy(), names, last_epoch, ipe),
         messages=messages,
-        diverged=tuple(names[k] for k in range(K) if "loss became" in messages.get(names[k], "")),
+        diverged=tuple(names[k] for k in range(K) if "learning rate is too large" in messages.get(names[k], "")),
         last_epoch=dict(zip(names, last_epoch)),
         best_epoch=dict(zip(names, best_epoch)),
         states={v: {k: t.numpy() for k, t in s.items()} for v, s in zip(names, engine.states())},
@@ -458,6 +458,19 @@ def fit_many(variants: Sequence[Variant], data: Dataset, device: torch.device | 
         iterations_per_epoch=ipe,
         seconds=time.perf_counter() - start,
     )
+
+
+def _divergence(losses: np.ndarray, train_loss: float, start_loss: float) -> str:
+    """How the loss blew up in words ("" if it did not): non-finite, huge, or far above its start."""
+    if np.isnan(losses).any():
+        return "became NaN (not a number)"
+    if np.isinf(losses).any():
+        return "became infinite"
+    if (losses > DIVERGED_LOSS).any():
+        return f"exploded to {losses.max():.3g}"
+    if train_loss > DIVERGED_FACTOR * start_loss:
+        return f"grew to {train_loss:.3g}, {train_loss / start_loss:.0f} times its starting value,"
+    return ""
 
 
 def _output_size(model: Model, x: Tensor) -> int:
