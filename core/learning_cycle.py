@@ -83,7 +83,7 @@ def step_by_step(cfg: StepByStep, on_progress: Callable | None = None) -> StepRe
     sgd, lr = backprop.SGD(), torch.tensor([[cfg.lr]])
     x, t = ds.x_train, backprop.targets(ds.y_train, "bce", 1)
     per_epoch = len(x) // cfg.batch_size  # full batches only, like DataLoader(drop_last=True)
-    shuffler = torch.Generator().manual_seed(cfg.seed)  # the trainer's shuffling: a new order every epoch
+    shuffler = torch.Generator().manual_seed(cfg.seed)  # a new order every epoch, from one seeded generator
     order = torch.empty(0, dtype=torch.long)
     rows = []
     for step in range(cfg.step + 1):

@@ -45,7 +45,7 @@ SCHEDULERS: dict[str, type] = {
     name: cls
     for name, cls in vars(torch.optim.lr_scheduler).items()
     if isinstance(cls, type) and issubclass(cls, torch.optim.lr_scheduler.LRScheduler)
-    and name not in ("LRScheduler", "_LRScheduler", "ChainedScheduler", "SequentialLR", "LambdaLR", "MultiplicativeLR")
+    and name not in ("LRScheduler", "_LRScheduler", "ChainedScheduler", "SequentialLR", "LambdaLR", "MultiplicativeLR", "ReduceLROnPlateau")
 }
 DIVERGED_LOSS = 1e8  # a loss above this (or inf / NaN) means the run blew up
 DIVERGED_FACTOR = 10  # so does a train loss 10x above where it started (bounded losses such as BCE only grow)
@@ -193,7 +193,7 @@ def lr_table(train: TrainConfig, iterations_per_epoch: int) -> np.ndarray:
     n_steps = steps if train.scheduler_interval == "iteration" else train.epochs
     accepted = inspect.signature(SCHEDULERS[train.scheduler]).parameters
     for name, value in (("T_max", n_steps), ("total_steps", n_steps), ("max_lr", train.lr), ("T_0", max(1, n_steps // 4))):
-        if name in accepted and name not in kwargs and accepted[name].default is inspect.Parameter.empty:
+        if name in accepted and name not in kwargs and accepted[name].default in (inspect.Parameter.empty, None):
             kwargs[name] = value
     try:
         scheduler = SCHEDULERS[train.scheduler](dummy, **kwargs)
@@ -264,6 +264,7 @@ class AutogradEngine:
         ]
         self.loss = loss
         self.best = [copy.deepcopy(m.state_dict()) for m in self.models]
+        self.rng = [torch.Generator().manual_seed(t.seed).get_state() for t in trains]  # each variant its own dropout stream
 
     def _loss(self, out: Tensor, t: Tensor) -> Tensor:
         """The same losses as backprop.loss_and_grad, through torch.nn.functional and autograd."""
@@ -280,7 +281,9 @@ class AutogradEngine:
                 group["lr"] = lr_k
             model.train()
             opt.zero_grad(set_to_none=True)
+            torch.set_rng_state(self.rng[k])
             loss = self._loss(model(xb[k]), yb[k])
+            self.rng[k] = torch.get_rng_state()
             loss.backward()
             opt.step()
             losses.append(loss.detach())
@@ -333,6 +336,7 @@ def _make_engine(variants: Sequence[Variant], loss: str, device: torch.device) -
     models = []
     for v in variants:
         generator = torch.Generator().manual_seed(v.train.seed)
+        torch.manual_seed(v.train.seed)  # factories that draw from the global RNG get the same weights as in a lone fit
         models.append(build_mlp(v.model, generator) if isinstance(v.model, MLPSpec) else v.model(generator))
     return AutogradEngine(models, trains, loss, device)
 
@@ -380,7 +384,6 @@ def fit_many(variants: Sequence[Variant], data: Dataset, device: torch.device | 
     ipe = math.ceil(n / batch)  # iterations per epoch; the last batch may be smaller, as with a DataLoader
     x, y = data.x_train.to(device), data.y_train.to(device)
     x_val, y_val = data.x_val.to(device), data.y_val.to(device)
-    torch.manual_seed(first.seed)  # for modules that draw at run time (dropout)
     n_out = _output_size(variants[0].model, x)
     loss = loss_kind(data, n_out)
     engine = _make_engine(variants, loss, device)
@@ -407,12 +410,15 @@ def fit_many(variants: Sequence[Variant], data: Dataset, device: torch.device | 
     for epoch in range(1, E + 1):
         live = active[:, 0].bool().cpu().numpy()
         perms = torch.stack([torch.randperm(n, generator=g) for g in shufflers]).to(device)  # (K, N)
+        for g in shufflers:  # RandomSampler draws a second permutation per epoch (its [: num_samples % n] tail)
+            torch.randperm(n, generator=g)
         xs, ts = x[perms], t_train[perms]  # (K, N, ...): one gather per epoch, then each batch is a view
         lr_epoch = (lrs[(epoch - 1) * ipe : epoch * ipe] * active.T).unsqueeze(-1)  # (ipe, K, 1); 0 freezes a variant
         for i in range(ipe):
             batch_slice = slice(i * batch, (i + 1) * batch)
             it_loss[(epoch - 1) * ipe + i] = engine.step(xs[:, batch_slice], ts[:, batch_slice], lr_epoch[i])
         evaluate(epoch)
+        hist[epoch, ~live] = np.nan  # variants that stopped earlier have no curve after their last epoch
         losses = np.concatenate([it_loss[(epoch - 1) * ipe : epoch * ipe].cpu().numpy().T, hist[epoch, :, :, 0]], axis=1)
         for k in np.flatnonzero(live):
             reason = _divergence(losses[k], hist[epoch, k, 0, 0], hist[0, k, 0, 0])
@@ -421,7 +427,11 @@ def fit_many(variants: Sequence[Variant], data: Dataset, device: torch.device | 
                                               "this network, so each step overshoots further. Try a smaller one.")
                 hist[epoch, k] = np.nan
                 live[k] = False
-                last_epoch[k] = best_epoch[k] = epoch - 1
+                last_epoch[k] = epoch - 1
+                if first.patience is None or best_epoch[k] > epoch - 1:
+                    best_epoch[k] = epoch - 1
+        if first.patience is None:
+            engine.save(torch.as_tensor(live, device=device))
         if first.patience is not None:
             improved = live & (hist[epoch, :, 1, 0] < best_loss)
             best_loss[improved] = hist[epoch, improved, 1, 0]
@@ -440,9 +450,8 @@ def fit_many(variants: Sequence[Variant], data: Dataset, device: torch.device | 
             on_progress(epoch / E, snap)
         if not live.any():
             break
-    if first.patience is not None:
-        engine.restore()
-    else:
+    engine.restore()
+    if first.patience is None:
         best_epoch = list(last_epoch)
     names = [v.name for v in variants]
     return FitResult(

@@ -1,0 +1,323 @@
+"""Altair chart builders for the whole app: a tidy DataFrame in, a chart out, one palette, one theme.
+
+Builders return undecorated charts, so a page may still layer a rule or a label on top;
+`style()` adds the theme at the end (`ui.show.chart` applies it to every chart it places).
+Every builder draws at most MAX_POINTS rows: bigger inputs are thinned by `thin()`
+(every k-th row of each line, and always its last row), grids by a stride over their axes.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import altair as alt
+import pandas as pd
+
+# Okabe & Ito's colour-blind-safe palette. Strong colours first; yellow late because it is
+# faint on white; black last. Blue and orange double as "class 0" and "class 1".
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
+BLUE, ORANGE = PALETTE[0], PALETTE[1]
+NEUTRAL = "#F7F7F7"  # middle of the blue-orange diverging scale (p = 0.5)
+
+
+def _tint(colour: str, amount: float) -> str:
+    """`colour` mixed with white (amount 0: unchanged, 1: white), e.g. a heat map under dark dots."""
+    rgb = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(c + (255 - c) * amount):02X}" for c in rgb)
+
+
+BOUNDARY_RANGE = [_tint(BLUE, 0.45), NEUTRAL, _tint(ORANGE, 0.45)]  # light, so the points stand out
+MAX_POINTS = 10_000
+GRID_CELLS = 6_400  # a boundary chart's heat map keeps at most 80 x 80 cells; points get the rest
+HEIGHT = 380  # px, legend included (legends sit below the plot)
+SPLIT_DASH = {"train": [1, 0], "validation": [6, 4]}  # solid vs dashed
+
+
+def style(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """The app's one theme: fonts readable on a projector, no frame around the plot."""
+    return (
+        chart.configure_axis(labelFontSize=13, titleFontSize=14)
+        .configure_legend(labelFontSize=13, titleFontSize=13, orient="bottom", labelLimit=320)  # plot keeps the width
+        .configure_title(fontSize=14, subtitleFontSize=13, anchor="start")
+        .configure_view(strokeWidth=0)
+    )
+
+
+def thin(df: pd.DataFrame, by: Sequence[str] = (), limit: int = MAX_POINTS) -> pd.DataFrame:
+    """At most `limit` rows: every k-th row of each group plus the group's last row.
+
+    k = ceil(rows / (limit - 2 * groups)); the "+1 per group" for the kept last row and for
+    rounding up is what the 2 * groups reserves. A frame within the limit comes back as is.
+    """
+    if len(df) <= limit:
+        return df
+    groups = df.groupby(list(by), sort=False) if by else df.groupby(lambda _: 0)
+    n_groups = groups.ngroups
+    if 2 * n_groups >= limit:
+        raise ValueError(f"Too many lines to draw ({n_groups}); a chart shows at most {limit // 2}.")
+    k = math.ceil(len(df) / (limit - 2 * n_groups))
+    keep = (groups.cumcount() % k == 0) | (groups.cumcount(ascending=False) == 0)
+    return df[keep]
+
+
+def _colour(field: str, domain: Sequence[object], **kwargs: object) -> alt.Color:
+    """Colour by a nominal field in the palette, in the given domain order (kwargs: title, legend)."""
+    return alt.Color(f"{field}:N", scale=alt.Scale(domain=list(domain), range=list(PALETTE)), **kwargs)
+
+
+def _in_order(values: pd.Series) -> list[object]:
+    """Distinct values in order of first appearance (variants keep the order the page gave)."""
+    return list(dict.fromkeys(values.tolist()))
+
+
+def curves(history: pd.DataFrame, metric: str = "loss", log_y: bool = False) -> alt.Chart:
+    """Training curves per variant: colour = variant, solid = train, dashed = validation.
+
+    history columns: variant (str), epoch (int), split ("train" | "validation"),
+    metric ("loss" | "accuracy"), value (float).
+    """
+    df = history[history["metric"] == metric]
+    if df.empty:
+        raise ValueError(f"The training history has no {metric!r} values to draw.")
+    df = thin(df, by=("variant", "split"))
+    y_title = f"{metric} (log scale)" if log_y else metric
+    return (
+        alt.Chart(df)
+        .mark_line(strokeWidth=2.5)
+        .encode(
+            x=alt.X("epoch:Q", title="epoch"),
+            y=alt.Y("value:Q", title=y_title, scale=alt.Scale(type="log" if log_y else "linear", zero=False)),
+            color=_colour("variant", _in_order(df["variant"])),
+            strokeDash=alt.StrokeDash(
+                "split:N",
+                scale=alt.Scale(domain=list(SPLIT_DASH), range=list(SPLIT_DASH.values())),
+                title="split",
+            ),
+            tooltip=["variant:N", "split:N", "epoch:Q", alt.Tooltip("value:Q", title=metric, format=".4f")],
+        )
+        .properties(height=HEIGHT)
+    )
+
+
+def iteration_loss(df: pd.DataFrame) -> alt.Chart:
+    """Loss after every iteration (one batch), a thin line per variant.
+
+    df columns: variant (str), iteration (int), epoch (int), loss (float).
+    """
+    df = thin(df, by=("variant",))
+    return (
+        alt.Chart(df)
+        .mark_line(strokeWidth=1, opacity=0.85)
+        .encode(
+            x=alt.X("iteration:Q", title="iteration"),
+            y=alt.Y("loss:Q", title="loss", scale=alt.Scale(zero=False)),
+            color=_colour("variant", _in_order(df["variant"])),
+            tooltip=["variant:N", "iteration:Q", "epoch:Q", alt.Tooltip("loss:Q", format=".4f")],
+        )
+        .properties(height=HEIGHT)
+    )
+
+
+def lines(df: pd.DataFrame, x: str, y: str, color: str, x_title: str, y_title: str) -> alt.Chart:
+    """Several lines on one pair of axes, one colour per value of `color` (e.g. activation functions)."""
+    df = thin(df, by=(color,))
+    return (
+        alt.Chart(df)
+        .mark_line(strokeWidth=2.5)
+        .encode(
+            x=alt.X(f"{x}:Q", title=x_title),
+            y=alt.Y(f"{y}:Q", title=y_title),
+            color=_colour(color, _in_order(df[color])),
+            tooltip=[f"{color}:N", alt.Tooltip(f"{x}:Q", format=".3g"), alt.Tooltip(f"{y}:Q", format=".4g")],
+        )
+        .properties(height=HEIGHT)
+    )
+
+
+def _thin_grid(grid: pd.DataFrame, limit: int) -> pd.DataFrame:
+    """Keep every s-th x1 and x2 value, s = ceil(sqrt(cells / limit)), so the grid stays regular."""
+    stride = math.ceil(math.sqrt(len(grid) / limit)) if len(grid) > limit else 1
+    keep_x1 = sorted(grid["x1"].unique())[::stride]
+    keep_x2 = sorted(grid["x2"].unique())[::stride]
+    return grid[grid["x1"].isin(keep_x1) & grid["x2"].isin(keep_x2)]
+
+
+def _half_step(values: pd.Series) -> float:
+    """Half the spacing of a regular grid axis (one cell's half width)."""
+    distinct = pd.Series(sorted(values.unique()))
+    return float(distinct.diff().median()) / 2 if len(distinct) > 1 else 0.5
+
+
+def boundary(grid: pd.DataFrame, points: pd.DataFrame, title: str = "") -> alt.LayerChart:
+    """A classifier's decision map on 2-D data, clickable for inference.
+
+    grid columns: x1, x2, p (probability of class 1, 0..1) on a regular grid.
+    points columns: x1, x2, label (int or str), split ("train" | "validation");
+    train points are filled, validation points hollow. Clicking the map selects the cell
+    under the pointer: selection "click" with fields x1, x2 (st.altair_chart(on_select="rerun"));
+    a page that uses it says so in its own text.
+    """
+    cells = _thin_grid(grid, GRID_CELLS)
+    dx, dy = _half_step(cells["x1"]), _half_step(cells["x2"])
+    cells = cells.assign(x1_lo=cells["x1"] - dx, x1_hi=cells["x1"] + dx, x2_lo=cells["x2"] - dy, x2_hi=cells["x2"] + dy)
+    dots = points.assign(label=points["label"].astype(str))
+    dots = dots.iloc[:: math.ceil(len(dots) / (MAX_POINTS - len(cells)))] if len(dots) + len(cells) > MAX_POINTS else dots
+    x_scale = alt.Scale(zero=False, nice=False, domain=[float(cells["x1_lo"].min()), float(cells["x1_hi"].max())])
+    y_scale = alt.Scale(zero=False, nice=False, domain=[float(cells["x2_lo"].min()), float(cells["x2_hi"].max())])
+    click = alt.selection_point(name="click", fields=["x1", "x2"], on="click", nearest=False)
+    p_scale = alt.Scale(domain=[0, 0.5, 1], range=BOUNDARY_RANGE)
+    heat = (
+        alt.Chart(cells)
+        .mark_rect(strokeWidth=0.6)  # a stroke in the cell's own colour hides anti-aliasing seams
+        .encode(
+            x=alt.X("x1_lo:Q", title="x1", scale=x_scale),
+            x2="x1_hi:Q",
+            y=alt.Y("x2_lo:Q", title="x2", scale=y_scale),
+            y2="x2_hi:Q",
+            color=alt.Color(
+                "p:Q",
+                scale=p_scale,
+                title="P(class 1)",
+                legend=alt.Legend(orient="right", gradientLength=120),  # beside: the plot keeps its height
+            ),
+            stroke=alt.Stroke("p:Q", scale=p_scale, legend=None),
+            tooltip=[alt.Tooltip("x1:Q", format=".2f"), alt.Tooltip("x2:Q", format=".2f"), alt.Tooltip("p:Q", format=".2f")],
+        )
+        .add_params(click)
+    )
+    labels = sorted(dots["label"].unique(), key=lambda v: (len(v), v))  # "2" before "10"
+    # Two classes "0"/"1" already read off the P(class 1) legend (blue 0, orange 1): no second legend.
+    legend = None if labels == ["0", "1"] else alt.Legend(orient="right")
+    label_colour = _colour("label", labels, title="class", legend=legend)
+    marks = (
+        alt.Chart(dots)
+        .mark_point(shape="circle", size=45, strokeWidth=1.5, opacity=1, clip=True)
+        .encode(
+            x="x1:Q",
+            y="x2:Q",
+            stroke=label_colour,
+            fill=alt.condition(alt.datum.split == "train", label_colour, alt.value("white")),
+            tooltip=["label:N", "split:N", alt.Tooltip("x1:Q", format=".2f"), alt.Tooltip("x2:Q", format=".2f")],
+        )
+    )
+    subtitle = "filled: train · hollow: validation"
+    return alt.layer(heat, marks).properties(height=HEIGHT, title=alt.TitleParams(title, subtitle=subtitle))
+
+
+def confusion(df: pd.DataFrame) -> alt.LayerChart:
+    """Confusion matrix as a heat map with the count written in each cell.
+
+    df columns: actual, predicted, count (int).
+    """
+    order = sorted(set(df["actual"]) | set(df["predicted"]), key=lambda v: (str(type(v)), v))
+    base = alt.Chart(df).encode(
+        x=alt.X("predicted:N", title="predicted", sort=order, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("actual:N", title="actual", sort=order),
+    )
+    cells = base.mark_rect().encode(
+        color=alt.Color("count:Q", scale=alt.Scale(range=[NEUTRAL, BLUE]), title="count", legend=alt.Legend(orient="right")),
+        tooltip=["actual:N", "predicted:N", "count:Q"],
+    )
+    half = float(df["count"].max()) / 2
+    text = base.mark_text(fontSize=14).encode(
+        text="count:Q",
+        color=alt.condition(alt.datum.count > half, alt.value("white"), alt.value("black")),
+    )
+    return alt.layer(cells, text).properties(height=max(HEIGHT, 50 * len(order)))
+
+
+def bars(df: pd.DataFrame, x: str, y: str, color: str | None = None) -> alt.Chart:
+    """Bars of `y` per `x`, grouped side by side by `color` when given (categories keep their order)."""
+    x_enc = alt.X(f"{x}:N", title=x, sort=None, axis=alt.Axis(labelAngle=0))
+    tooltip = [f"{x}:N", alt.Tooltip(f"{y}:Q", format=".4g")]
+    chart = alt.Chart(df).mark_bar().properties(height=HEIGHT)
+    if color is None:
+        return chart.encode(x=x_enc, y=alt.Y(f"{y}:Q", title=y), color=alt.value(BLUE), tooltip=tooltip)
+    groups = _in_order(df[color])
+    return chart.encode(
+        x=x_enc,
+        y=alt.Y(f"{y}:Q", title=y),
+        color=_colour(color, groups),
+        xOffset=alt.XOffset(f"{color}:N", sort=groups),
+        tooltip=[f"{color}:N", *tooltip],
+    )
+
+
+# Neurons and layers (slides 20-26) -------------------------------------------------------------------
+
+FUNCTION_DASH = {"f(z)": [1, 0], "f'(z)": [6, 4]}  # an activation solid, its derivative dashed
+ACTIVE_SHADE = _tint(PALETTE[2], 0.75)  # light green: where the unit still passes a gradient on
+
+
+def neuron_map(grid: pd.DataFrame, points: pd.DataFrame, line: pd.DataFrame, title: str = "") -> alt.LayerChart:
+    """`boundary` of a single neuron with its decision line w1 x1 + w2 x2 + b = 0 drawn on top.
+
+    grid and points as for `boundary`; line columns: x1, x2 (the segment's two ends inside the
+    map, or no rows when there is no line, e.g. w1 = w2 = 0).
+    """
+    chart = boundary(grid, points, title)
+    if line.empty:
+        return chart
+    return chart + alt.Chart(line).mark_line(color="black", strokeWidth=3).encode(x="x1:Q", y="x2:Q")
+
+
+def activation_panels(curves: pd.DataFrame, threshold: float, columns: int = 3) -> alt.FacetChart:
+    """Small multiples, one panel per activation: f(z) solid, f'(z) dashed, the active region shaded.
+
+    curves columns: activation (panel, in order of appearance), z, curve ("f(z)" | "f'(z)"),
+    value, active (bool: |f'(z)| > threshold, the same on both rows of a z).
+    """
+    half = _half_step(curves["z"])
+    shade = (
+        alt.Chart()
+        .transform_filter(alt.FieldEqualPredicate(field="curve", equal="f'(z)"))
+        .transform_filter(alt.datum.active)
+        .transform_calculate(z_lo=f"datum.z - {half}", z_hi=f"datum.z + {half}")
+        .mark_rect(color=ACTIVE_SHADE, strokeWidth=0)
+        .encode(x="z_lo:Q", x2="z_hi:Q")
+    )
+    lines = (
+        alt.Chart()
+        .mark_line(strokeWidth=2.5)
+        .encode(
+            x=alt.X("z:Q", title="z"),
+            y=alt.Y("value:Q", title=None),
+            color=_colour("curve", list(FUNCTION_DASH), title=None),
+            strokeDash=alt.StrokeDash(
+                "curve:N", scale=alt.Scale(domain=list(FUNCTION_DASH), range=list(FUNCTION_DASH.values())), title=None
+            ),
+            tooltip=["activation:N", "curve:N", alt.Tooltip("z:Q", format=".2f"), alt.Tooltip("value:Q", format=".3f")],
+        )
+    )
+    subtitle = f"shaded: the active region, where |f'(z)| > {threshold:g}"
+    return (
+        alt.layer(shade, lines, data=thin(curves, by=("activation", "curve")))
+        .properties(width=260, height=170)
+        .facet(facet=alt.Facet("activation:N", sort=_in_order(curves["activation"]), title=None), columns=columns)
+        .resolve_scale(y="independent")
+        .properties(title=alt.TitleParams("", subtitle=subtitle))
+    )
+
+
+def function_fits(points: pd.DataFrame, fits: pd.DataFrame, truth: pd.DataFrame) -> alt.LayerChart:
+    """A 1-D regression: the data as grey dots, the noise-free curve dashed black, one coloured line per variant.
+
+    points columns: x, y, split ("train" filled | "validation" hollow); fits: variant, x, y;
+    truth: x, y (sorted by x).
+    """
+    x, y = alt.X("x:Q", title="x"), alt.Y("y:Q", title="y")
+    dots = (
+        alt.Chart(points)
+        .mark_point(shape="circle", size=28, color="#8C8C8C", opacity=0.8)
+        .encode(x=x, y=y, fill=alt.condition(alt.datum.split == "train", alt.value("#8C8C8C"), alt.value("white")),
+                tooltip=["split:N", alt.Tooltip("x:Q", format=".3f"), alt.Tooltip("y:Q", format=".3f")])
+    )
+    true_curve = alt.Chart(truth).mark_line(color="black", strokeDash=[4, 3], strokeWidth=1.5).encode(x=x, y=y)
+    fitted = (
+        alt.Chart(thin(fits, by=("variant",)))
+        .mark_line(strokeWidth=2.5)
+        .encode(x=x, y=y, color=_colour("variant", _in_order(fits["variant"])),
+                tooltip=["variant:N", alt.Tooltip("x:Q", format=".3f"), alt.Tooltip("y:Q", format=".3f")])
+    )
+    subtitle = "grey dots: the data (hollow: validation) · dashed black: the curve without noise"
+    return alt.layer(dots, true_curve, fitted).properties(height=HEIGHT, title=alt.TitleParams("", subtitle=subtitle))

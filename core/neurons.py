@@ -1,0 +1,399 @@
+"""Neurons and layers (slides 20-26): a neuron's decision line, a layer as `X @ W + b`, active regions, wide vs deep.
+
+- `neuron`: one hand-set neuron f(w1 x1 + w2 x2 + b) on a 2-D toy set: its output map, decision line, accuracy;
+  `train_neuron` lets gradient descent find w1, w2, b instead (logistic regression, `MLPSpec(2, (), 1)`).
+- `tensor_form`: the same neuron, and a layer of H of them, for all N points at once: `X @ W + b`.
+- `activation_profiles`: every activation f and its derivative f', the "active region" where |f'| is not small.
+- `wide_vs_deep`: universal approximation: one hidden layer of growing width vs a deep net of equal size.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import Tensor
+
+from core import activations, data
+from core.models import MAX_WIDTH, MLPSpec
+from core.training import Progress, TrainConfig, Variant, fit, fit_many, predict
+
+WEIGHT_LIMIT = 5.0  # w1, w2 and b live in [-5, 5], the sliders' range
+NEURON_ACTIVATIONS = ("sigmoid", "step")
+GRID = 60  # the neuron's output map has GRID x GRID cells
+MAX_LAYER_NEURONS = 8  # the tensor form writes every number of W out, so it stays small
+
+
+def _check_toy(dataset: str, n_samples: int, noise: float, seed: int) -> data.DataConfig:
+    if dataset not in data.TOY_2D:
+        raise ValueError(f"A single neuron here sees 2-D points: choose one of {', '.join(data.TOY_2D)}.")
+    return data.DataConfig(dataset, n_samples, noise, seed=seed)  # validates samples, noise and seed
+
+
+# 1. One neuron (slides 20-21) -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Neuron:
+    """One neuron on a 2-D toy set: output = f(w1 x1 + w2 x2 + b), f the sigmoid or the perceptron's step."""
+
+    dataset: str = "blobs"
+    w1: float = 1.0
+    w2: float = 0.0
+    b: float = 0.5
+    activation: str = "sigmoid"
+    n_samples: int = 200
+    noise: float = 0.2
+    seed: int = 0
+    code_version: int = 1  # bump when results change; it is part of the cache key
+
+    def __post_init__(self) -> None:
+        _check_toy(self.dataset, self.n_samples, self.noise, self.seed)
+        if self.activation not in NEURON_ACTIVATIONS:
+            raise ValueError(f"The neuron's activation is one of {', '.join(NEURON_ACTIVATIONS)}.")
+        if not all(math.isfinite(v) and abs(v) <= WEIGHT_LIMIT for v in (self.w1, self.w2, self.b)):
+            raise ValueError(f"The weights w1, w2 and the bias b must each be between {-WEIGHT_LIMIT:g} and {WEIGHT_LIMIT:g}.")
+
+    @property
+    def data_config(self) -> data.DataConfig:
+        return data.DataConfig(self.dataset, self.n_samples, self.noise, seed=self.seed)
+
+
+def fire(z: np.ndarray, activation: str) -> np.ndarray:
+    """The neuron's output for its weighted sums z: sigmoid(z) in (0, 1), or the step 1[z > 0] (the perceptron)."""
+    if activation == "step":
+        return (z > 0).astype(float)
+    return activations.get("sigmoid").f(torch.as_tensor(z, dtype=torch.float64)).numpy()
+
+
+def evaluate(cfg: Neuron, x1: float, x2: float) -> tuple[float, float]:
+    """(z, output) of the neuron at one point: z = w1 x1 + w2 x2 + b, output = f(z)."""
+    z = cfg.w1 * x1 + cfg.w2 * x2 + cfg.b
+    return z, float(fire(np.array(z), cfg.activation))
+
+
+def decision_line(w1: float, w2: float, b: float, box: tuple[float, float, float, float]) -> pd.DataFrame:
+    """The segment of the line w1 x1 + w2 x2 + b = 0 inside box (x1_lo, x1_hi, x2_lo, x2_hi).
+
+    Columns x1, x2: two rows (the segment's ends on the box's edges), none when the line misses the
+    box or when w1 = w2 = 0 (then z = b everywhere: no line, one class for every point).
+    """
+    x1_lo, x1_hi, x2_lo, x2_hi = box
+    ends = []
+    if w2 != 0:  # where the line crosses the left and right edges
+        ends += [(x1, -(w1 * x1 + b) / w2) for x1 in (x1_lo, x1_hi)]
+    if w1 != 0:  # ... and the bottom and top edges
+        ends += [(-(w2 * x2 + b) / w1, x2) for x2 in (x2_lo, x2_hi)]
+    eps = 1e-9 * max(1.0, x1_hi - x1_lo, x2_hi - x2_lo)
+    inside = [(a, c) for a, c in ends if x1_lo - eps <= a <= x1_hi + eps and x2_lo - eps <= c <= x2_hi + eps]
+    if len(inside) < 2:
+        return pd.DataFrame({"x1": [], "x2": []}, dtype=float)
+    # A line through a corner crosses two edges there: keep the two ends furthest apart.
+    p, q = max(((p, q) for p in inside for q in inside), key=lambda pq: math.dist(*pq))
+    return pd.DataFrame({"x1": [p[0], q[0]], "x2": [p[1], q[1]]})
+
+
+@dataclass
+class NeuronResult:
+    """The hand-set neuron on its dataset."""
+
+    grid: pd.DataFrame  # x1, x2, p: the neuron's output on a GRID x GRID map (the heat map)
+    points: pd.DataFrame  # x1, x2, label, split, z, output, predicted: every data point
+    line: pd.DataFrame  # x1, x2: the decision line's segment inside the map (0 or 2 rows)
+    accuracy: float  # share of all points (train and validation) on their class's side of the line
+    box: tuple[float, float, float, float]  # x1_lo, x1_hi, x2_lo, x2_hi of the map
+
+
+def _all_points(ds: data.Dataset) -> pd.DataFrame:
+    x = torch.cat([ds.x_train, ds.x_val]).double().numpy()  # (N, 2)
+    y = torch.cat([ds.y_train, ds.y_val]).numpy()
+    split = ["train"] * len(ds.x_train) + ["validation"] * len(ds.x_val)
+    return pd.DataFrame({"x1": x[:, 0], "x2": x[:, 1], "label": y, "split": split})
+
+
+def _box(points: pd.DataFrame, margin: float = 0.3) -> tuple[float, float, float, float]:
+    return (points.x1.min() - margin, points.x1.max() + margin, points.x2.min() - margin, points.x2.max() + margin)
+
+
+def neuron(cfg: Neuron) -> NeuronResult:
+    """Apply the neuron to every point and to a map of the plane; cheap enough to run on every slider move."""
+    points = _all_points(data.load(cfg.data_config))
+    box = _box(points)
+    w = np.array([cfg.w1, cfg.w2])
+    z = points[["x1", "x2"]].to_numpy() @ w + cfg.b  # (N, 2) @ (2,) + () -> (N,)
+    points = points.assign(z=z, output=fire(z, cfg.activation), predicted=(z > 0).astype(int))
+    step1, step2 = (box[1] - box[0]) / GRID, (box[3] - box[2]) / GRID
+    g1, g2 = np.meshgrid(box[0] + step1 * (np.arange(GRID) + 0.5), box[2] + step2 * (np.arange(GRID) + 0.5))
+    grid = pd.DataFrame({"x1": g1.ravel(), "x2": g2.ravel()})  # cell centres, so the map spans exactly the box
+    grid["p"] = fire(grid.to_numpy() @ w + cfg.b, cfg.activation)
+    accuracy = float((points.predicted == points.label).mean())
+    return NeuronResult(grid, points, decision_line(cfg.w1, cfg.w2, cfg.b, box), accuracy, box)
+
+
+@dataclass(frozen=True)
+class NeuronTraining:
+    """Let gradient descent find w1, w2, b: logistic regression, i.e. `MLPSpec(2, (), 1)` with the BCE loss."""
+
+    dataset: str = "blobs"
+    n_samples: int = 200
+    noise: float = 0.2
+    epochs: int = 300
+    lr: float = 0.1
+    seed: int = 0
+    code_version: int = 1
+
+    def __post_init__(self) -> None:
+        _check_toy(self.dataset, self.n_samples, self.noise, self.seed)
+        TrainConfig(epochs=self.epochs, lr=self.lr, seed=self.seed)  # validates epochs and lr
+
+    @property
+    def data_config(self) -> data.DataConfig:
+        return data.DataConfig(self.dataset, self.n_samples, self.noise, seed=self.seed)
+
+
+@dataclass
+class TrainedNeuron:
+    """The neuron gradient descent found, scored like the hand-set one."""
+
+    w1: float
+    w2: float
+    b: float
+    accuracy: float  # on all points, the same measure as NeuronResult.accuracy
+    history: pd.DataFrame  # variant, epoch, split, metric, value (core.training's tidy history)
+
+
+def train_neuron(cfg: NeuronTraining, on_progress: Progress | None = None) -> TrainedNeuron:
+    """Full-batch Adam on the BCE loss; a single neuron with a sigmoid output is logistic regression."""
+    ds = data.load(cfg.data_config)
+    train = TrainConfig(epochs=cfg.epochs, batch_size=None, lr=cfg.lr, optimizer="adam", seed=cfg.seed)
+    result = fit(MLPSpec(2, (), 1), ds, train, on_progress=on_progress, name="single neuron")
+    state = result.states["single neuron"]  # nn.Linear(2, 1): weight (1, 2), bias (1,)
+    w1, w2 = (float(v) for v in state["0.weight"][0])
+    b = float(state["0.bias"][0])
+    points = _all_points(ds)
+    z = points[["x1", "x2"]].to_numpy() @ np.array([w1, w2]) + b
+    return TrainedNeuron(w1, w2, b, float(((z > 0) == points.label).mean()), result.history)
+
+
+def to_slider_range(w1: float, w2: float, b: float, limit: float = WEIGHT_LIMIT) -> tuple[float, float, float]:
+    """(w1, w2, b) times one factor c in (0, 1] so that all fit in [-limit, limit], rounded to the sliders' 0.1.
+
+    Multiplying all three by the same c > 0 keeps the line w1 x1 + w2 x2 + b = 0 and which side is
+    class 1, so the accuracy stays; only the sigmoid gets softer (z shrinks by c).
+    """
+    c = min(1.0, limit / max(abs(w1), abs(w2), abs(b), 1e-12))
+    return round(w1 * c, 1), round(w2 * c, 1), round(b * c, 1)
+
+
+# Tensor form (slide 21) ---------------------------------------------------------------------------
+
+
+def layer(X: Tensor, W: Tensor, b: Tensor) -> Tensor:
+    """A layer of H neurons on N points at once: (N, D) @ (D, H) + (H,) -> (N, H); b is added to every row."""
+    return X @ W + b
+
+
+@dataclass
+class TensorForm:
+    """The first rows of `Z = X @ W + b` for a layer of H neurons; neuron 1 is the hand-set neuron."""
+
+    X: np.ndarray  # (rows, 2), rounded to 2 decimals so every z can be checked by hand
+    W: np.ndarray  # (2, H): column 1 holds (w1, w2), the other columns random weights
+    b: np.ndarray  # (H,)
+    Z: np.ndarray  # (rows, H)
+    n: int  # N, the number of points in the whole dataset
+
+
+def tensor_form(cfg: Neuron, hidden: int = 1, rows: int = 5) -> TensorForm:
+    """Neuron `cfg` plus hidden - 1 seeded random neurons as one layer, applied to the first `rows` points."""
+    if not 1 <= hidden <= MAX_LAYER_NEURONS:
+        raise ValueError(f"Show a layer of 1 to {MAX_LAYER_NEURONS} neurons, so that every number of W fits on screen.")
+    if not 1 <= rows <= 10:
+        raise ValueError("Show between 1 and 10 rows of X.")
+    points = _all_points(data.load(cfg.data_config))
+    X = torch.tensor(points[["x1", "x2"]].to_numpy()[:rows], dtype=torch.float64).round(decimals=2)
+    g = torch.Generator().manual_seed(cfg.seed)
+    W = (torch.rand(2, hidden, generator=g, dtype=torch.float64) * 4 - 2).round(decimals=1)  # (2, H) in [-2, 2]
+    b = (torch.rand(hidden, generator=g, dtype=torch.float64) * 2 - 1).round(decimals=1)  # (H,)
+    W[:, 0] = torch.tensor([cfg.w1, cfg.w2], dtype=torch.float64)
+    b[0] = cfg.b
+    return TensorForm(X.numpy(), W.numpy(), b.numpy(), layer(X, W, b).numpy(), len(points))
+
+
+# 2. Activation functions and their active region (slides 22-23) --------------------------------------
+
+Z_RANGE = (-6.0, 6.0)  # the window the chart and the table look at
+SATURATION_Z = 20.0  # "saturates on the left/right": f'(-20) or f'(20) is below SATURATION_SLOPE
+SATURATION_SLOPE = 1e-3
+FINE_POINTS = 12_001  # the table's grid on Z_RANGE: steps of 0.001, z = 0 included
+CURVES = ("f(z)", "f'(z)")
+
+
+@dataclass(frozen=True)
+class ActivationView:
+    """Which activations to compare, and the slope above which a unit counts as active."""
+
+    names: tuple[str, ...] = tuple(activations.ACTIVATIONS)
+    threshold: float = 0.1
+    n_points: int = 241  # per curve in the chart
+    code_version: int = 1
+
+    def __post_init__(self) -> None:
+        if not self.names:
+            raise ValueError("Pick at least one activation function to show.")
+        for name in self.names:
+            activations.get(name)  # a ValueError that lists the choices
+        if not 0 < self.threshold < 1:
+            raise ValueError("The threshold of the active region must be between 0 and 1 (both excluded).")
+        if not 11 <= self.n_points <= 2001:
+            raise ValueError("Draw each curve with between 11 and 2,001 points.")
+
+
+@dataclass
+class ActivationResult:
+    curves: pd.DataFrame  # activation, z, curve ("f(z)" | "f'(z)"), value, active (|f'(z)| > threshold)
+    table: pd.DataFrame  # one row per activation, widest active region first
+
+
+def active_region(name: str, threshold: float) -> dict[str, object]:
+    """Numbers of one activation on Z_RANGE: its largest slope, how wide |f'| > threshold is, where it saturates."""
+    act = activations.get(name)
+    z = torch.linspace(*Z_RANGE, FINE_POINTS, dtype=torch.float64)
+    slope = act.grad(z).abs()
+    far = act.grad(torch.tensor([-SATURATION_Z, SATURATION_Z], dtype=torch.float64)).abs()
+    step = (Z_RANGE[1] - Z_RANGE[0]) / (FINE_POINTS - 1)
+    return {
+        "activation": activations.LABELS[name],
+        "max |f'(z)|": round(float(slope.max()), 3),
+        "active width on [-6, 6]": round(float((slope > threshold).sum()) * step, 2),  # an active point stands for a step
+        "saturates left": bool(far[0] < SATURATION_SLOPE),
+        "saturates right": bool(far[1] < SATURATION_SLOPE),
+    }
+
+
+def activation_profiles(cfg: ActivationView) -> ActivationResult:
+    """f and f' of every chosen activation on Z_RANGE (for the chart) and their active-region numbers (the table)."""
+    z = torch.linspace(*Z_RANGE, cfg.n_points, dtype=torch.float64)
+    frames = []
+    for name in cfg.names:
+        act = activations.get(name)
+        f, grad = act.f(z).numpy(), act.grad(z).numpy()
+        active = np.abs(grad) > cfg.threshold
+        for curve, value in zip(CURVES, (f, grad)):
+            frames.append(pd.DataFrame({"activation": activations.LABELS[name], "z": z.numpy(), "curve": curve,
+                                        "value": value, "active": active}))
+    table = pd.DataFrame([active_region(name, cfg.threshold) for name in cfg.names])
+    table = table.sort_values("active width on [-6, 6]", ascending=False, kind="stable", ignore_index=True)
+    return ActivationResult(pd.concat(frames, ignore_index=True), table)
+
+
+# 3. Universal approximation: wide vs deep (slides 24-26) -------------------------------------------
+
+MAX_WIDE = 1024
+
+
+def matched_width(n_params: int, depth: int) -> int:
+    """Units per layer of a 1 -> h x depth -> 1 MLP whose parameter count is closest to n_params."""
+    best, h = 1, 1
+    while h <= MAX_WIDTH:
+        count = MLPSpec(1, (h,) * depth, 1).n_params
+        if abs(count - n_params) < abs(MLPSpec(1, (best,) * depth, 1).n_params - n_params):
+            best = h
+        if count > n_params:  # the count only grows with h
+            break
+        h += 1
+    return best
+
+
+@dataclass(frozen=True)
+class WideVsDeep:
+    """Fit the noisy 1-D curve with one hidden layer of each width, and with a deep net as big as the widest."""
+
+    widths: tuple[int, ...] = (2, 8, 32, 256)
+    depth: int = 3  # hidden layers of the deep net
+    activation: str = "relu"
+    epochs: int = 400
+    lr: float = 0.01
+    noise: float = 0.1
+    n_samples: int = 200
+    seed: int = 1  # seed 0 starts both ReLUs of the 2-unit net dead (a flat line; dying ReLUs are slides 48-55)
+    code_version: int = 1
+
+    def __post_init__(self) -> None:
+        if not 1 <= len(self.widths) <= 6 or len(set(self.widths)) != len(self.widths):
+            raise ValueError("Pick between 1 and 6 different widths for the wide nets.")
+        if not all(1 <= w <= MAX_WIDE for w in self.widths):
+            raise ValueError(f"Each wide net needs between 1 and {MAX_WIDE:,} hidden units.")
+        if not 2 <= self.depth <= 8:
+            raise ValueError("The deep net needs between 2 and 8 hidden layers (1 layer is a wide net).")
+        activations.get(self.activation)
+        data.DataConfig("curve", self.n_samples, self.noise, seed=self.seed)
+        TrainConfig(epochs=self.epochs, lr=self.lr, seed=self.seed)
+
+    @property
+    def wide(self) -> dict[str, MLPSpec]:
+        return {f"1 layer × {w}": MLPSpec(1, (w,), 1, self.activation) for w in sorted(self.widths)}
+
+    @property
+    def deep(self) -> tuple[str, MLPSpec]:
+        """The deep net, its width matched to the widest net's parameter count."""
+        h = matched_width(MLPSpec(1, (max(self.widths),), 1).n_params, self.depth)
+        return f"{self.depth} layers × {h}", MLPSpec(1, (h,) * self.depth, 1, self.activation)
+
+
+@dataclass
+class WideVsDeepResult:
+    table: pd.DataFrame  # variant, hidden layers, units per layer, parameters, train MSE, validation MSE
+    fits: pd.DataFrame  # variant, x, y: each net's prediction on 200 points across the data's range
+    points: pd.DataFrame  # x, y, split: the noisy data
+    truth: pd.DataFrame  # x, y: the curve without noise, at the data's x
+    history: pd.DataFrame  # variant, epoch, split, metric, value
+    noise_floor: float  # validation MSE of the noise-free curve itself: no model can expect to beat it
+    widest: str  # the wide net the deep one matches
+    deep: str
+    seconds: float
+
+
+def _share(on_progress: Progress | None, start: float, size: float) -> Progress | None:
+    """Report a sub-run's progress as the slice [start, start + size] of the whole."""
+    if on_progress is None:
+        return None
+    return lambda fraction, snap: on_progress(start + size * fraction, snap)
+
+
+def wide_vs_deep(cfg: WideVsDeep, on_progress: Progress | None = None) -> WideVsDeepResult:
+    """Train the wide nets together (same depth, one batched pass), then the deep net; full-batch Adam."""
+    ds = data.load(data.DataConfig("curve", cfg.n_samples, cfg.noise, seed=cfg.seed))
+    clean = data.load(data.DataConfig("curve", cfg.n_samples, 0.0, seed=cfg.seed))  # same x and split, no noise
+    train = TrainConfig(epochs=cfg.epochs, batch_size=None, lr=cfg.lr, optimizer="adam", seed=cfg.seed)
+    deep_name, deep_spec = cfg.deep
+    specs = {**cfg.wide, deep_name: deep_spec}
+    wide = fit_many([Variant(n, s, train) for n, s in cfg.wide.items()], ds, on_progress=_share(on_progress, 0, 0.75))
+    deep = fit_many([Variant(deep_name, deep_spec, train)], ds, on_progress=_share(on_progress, 0.75, 0.25))
+    grid = torch.linspace(float(ds.x_train.min()), float(ds.x_train.max()), 200).unsqueeze(1)  # (200, 1)
+    fits, rows = [], []
+    for result in (wide, deep):
+        train_mse, val_mse = result.final("loss", "train"), result.final("loss", "validation")
+        for name in result.models:
+            fits.append(pd.DataFrame({"variant": name, "x": grid[:, 0].numpy(), "y": predict(result, name, grid)[:, 0]}))
+            spec = specs[name]
+            rows.append({"variant": name, "hidden layers": len(spec.widths), "units per layer": spec.widths[0],
+                         "parameters": spec.n_params, "train MSE": train_mse[name], "validation MSE": val_mse[name]})
+    x = torch.cat([ds.x_train, ds.x_val])[:, 0].numpy()
+    split = ["train"] * len(ds.x_train) + ["validation"] * len(ds.x_val)
+    points = pd.DataFrame({"x": x, "y": torch.cat([ds.y_train, ds.y_val])[:, 0].numpy(), "split": split})
+    truth = pd.DataFrame({"x": x, "y": torch.cat([clean.y_train, clean.y_val])[:, 0].numpy()}).sort_values("x")
+    return WideVsDeepResult(
+        table=pd.DataFrame(rows),
+        fits=pd.concat(fits, ignore_index=True),
+        points=points,
+        truth=truth.reset_index(drop=True),
+        history=pd.concat([wide.history, deep.history], ignore_index=True),
+        noise_floor=float(((ds.y_val - clean.y_val) ** 2).mean()),
+        widest=f"1 layer × {max(cfg.widths)}",
+        deep=deep_name,
+        seconds=wide.seconds + deep.seconds,
+    )
+
