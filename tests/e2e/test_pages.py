@@ -76,12 +76,13 @@ def browser_page(chromium_browser):
 def sidebar_pages(browser_page, app_url) -> list[tuple[str, str]]:
     """(label, absolute URL) of every page the sidebar offers, read from the home page."""
     _wait_until_finished(browser_page, app_url)
-    view_more = browser_page.locator('[data-testid="stSidebarNavViewButton"]')
-    if view_more.count() and "more" in view_more.inner_text():
-        view_more.click()  # the sidebar folds long page lists behind "View N more"
-    links = browser_page.locator('[data-testid="stSidebarNav"] a')
-    return [(link.inner_text().strip(), urljoin(app_url + "/", link.get_attribute("href")))
-            for link in links.all()]
+    # The lesson map (ui/chrome.py) replaces Streamlit's own page list: its st.page_link
+    # entries are the sidebar's links; chapters still "coming next" have none.
+    links = browser_page.locator('[data-testid="stSidebar"] a[href]')
+    pages = {}
+    for link in links.all():
+        pages.setdefault(urljoin(app_url + "/", link.get_attribute("href")), link.inner_text().strip())
+    return [(label, url) for url, label in pages.items()]
 
 
 def _problems_on(page, label: str, url: str) -> list[str]:

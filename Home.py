@@ -1,0 +1,64 @@
+"""Home: the lesson map, the lesson goals, the context of slides 8-19 and how to use the app."""
+import streamlit as st
+
+from core import charts
+from ui import chrome, show
+from ui.lesson_map import (
+    AI_ML_DL, CHAPTERS, FEASIBLE, GOALS, HOW_TO_USE, LATENT_SPACE, PIPELINES, WHY_PYTORCH, more_data_schematic,
+)
+
+INTRO = (
+    "The lesson's slides, made runnable. Every chapter below trains small PyTorch networks right "
+    "here, so you can change a learning rate, an activation or a batch size and watch what the "
+    "slide claims happen on screen."
+)
+
+chrome.home(INTRO)
+
+chrome.section("Lesson map")
+for start in range(0, len(CHAPTERS), 4):  # cards, four to a row
+    for number, (column, chapter) in enumerate(zip(st.columns(4), CHAPTERS[start : start + 4]), start + 1):
+        with column.container(border=True, height="stretch"):
+            st.markdown(f"**{number}. {chapter.title}**")
+            st.caption(chrome.slides_label(chapter.slides))
+            st.markdown(chapter.summary)
+            if chapter.linkable:
+                st.page_link(chapter.page, label="Open chapter", icon=":material/arrow_forward:")
+            else:
+                st.badge("coming next", icon=":material/schedule:", color="gray")
+
+chrome.section("Lesson goals", slides="9")
+st.markdown("\n".join(f"- {goal}" for goal in GOALS))
+
+chrome.section("Where deep learning fits", slides="10-19")
+left, right = st.columns(2, gap="large")
+with left:
+    st.markdown("**AI > ML > DL**")
+    show.nested_boxes(AI_ML_DL)
+with right:
+    st.markdown("**Deep learning gets better with more data** :gray[(schematic, not measured)]")
+    schematic = more_data_schematic()
+    show.chart(
+        charts.lines(schematic, "data", "performance", "method", "amount of data", "performance"),
+        schematic, key="home-more-data",
+    )
+
+st.markdown("**Machine learning is data driven: two pipelines**")
+for name, steps in PIPELINES.items():
+    show.pipeline(name, steps)
+st.caption(":blue[blue]: made by people · :orange[orange]: learned from data")
+
+left, right = st.columns(2, gap="large")
+with left:
+    st.markdown("**Latent space, encoding and decoding**")
+    st.markdown(LATENT_SPACE)
+with right:
+    st.markdown("**What made deep learning feasible?**")
+    st.markdown("\n".join(f"- **{what}**: {why}" for what, why in FEASIBLE))
+    st.markdown(WHY_PYTORCH)
+
+chrome.section("How to use this app")
+for column, (mode, text) in zip(st.columns(2, gap="large"), HOW_TO_USE.items()):
+    with column:
+        st.markdown(f"**{mode}**")
+        st.markdown(text)

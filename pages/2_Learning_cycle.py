@@ -1,0 +1,144 @@
+"""Learning cycle (slides 27-31, 36-40): one step by hand, epochs and batches live, under/overfitting, inference."""
+import inspect
+
+import streamlit as st
+import torch
+
+from core import backprop, charts, learning_cycle as lc, training
+from ui import chrome, maths, runners, show, widgets
+
+chrome.page("Learning cycle", "27-31, 36-40", """A network learns by repeating four steps: **1 forward pass**
+(compute the prediction), **2 loss** (how wrong it is), **3 backward pass** (the gradient of the loss for every
+weight) and **4 update** (`w ← w − lr · gradient`). Below you take one step by hand, then watch thousands of them.""")
+
+# 1. One step, by hand ---------------------------------------------------------------------------
+chrome.section("1 · One step of the learning cycle, every number shown", "28, 36-39")
+c1, c2, c3, c4 = st.columns(4)
+act = c1.selectbox("Hidden activation", ("tanh", "sigmoid", "relu"), key="step-act")
+hidden = c2.slider("Hidden units", 1, 4, 3, key="step-hidden")
+batch = c3.slider("Batch size", 1, 6, 4, key="step-batch")
+lr = c4.select_slider("Learning rate", (0.01, 0.1, 0.5, 1.0, 3.0), 0.5, key="step-lr")
+st.session_state.setdefault("step", 0)
+b1, b2, b3, _ = st.columns([1, 1, 1, 3])
+b1.button("Next step ▶", on_click=lambda: st.session_state.update(step=min(st.session_state.step + 1, lc.MAX_STEPS)))
+b2.button("◀ Previous", on_click=lambda: st.session_state.update(step=max(st.session_state.step - 1, 0)))
+b3.button("Back to step 0", on_click=lambda: st.session_state.update(step=0))
+cfg = runners.config(lc.StepByStep, activation=act, hidden=hidden, batch_size=batch, lr=lr, step=st.session_state.step)
+rec = runners.run(lc.step_by_step, cfg, label="Replaying the steps")
+st.markdown(f"**Step {rec.step}** (epoch {rec.epoch}) · a mini-batch of {batch} points `X` with labels "
+            f"`y = {rec.y.tolist()}` · network 2 → {hidden} ({act}) → 1 (sigmoid)")
+p, f, g, u = rec.params, rec.forward, rec.grads, rec.updated
+forward, loss_tab, backward, update = st.tabs(["1 Forward pass", "2 Loss", "3 Backward pass", "4 Update"])
+with forward:
+    maths.equation(r"z_1 = X W_1 + b_1 =", rec.x, p["W1"], "+", p["b1"])
+    maths.equation(r"z_1 =", f["z1"])
+    maths.equation(rf"a_1 = \mathrm{{{act}}}(z_1) =", f["a1"])
+    maths.equation(r"z_2 = a_1 W_2 + b_2 =", f["a1"], p["W2"], "+", p["b2"], "=", f["z2"])
+    maths.equation(r"p = \sigma(z_2) =", f["p"])
+with loss_tab:
+    st.latex(r"L = -\frac{1}{B}\sum_i \left[y_i \log p_i + (1 - y_i)\log(1 - p_i)\right] = " + f"{rec.loss:.4f}")
+    show.chart(charts.lines(rec.losses, "step", "loss", "variant", "step", "loss"), rec.losses, key="step-losses")
+with backward:
+    maths.equation(r"\frac{\partial L}{\partial z_2} = \frac{p - y}{B} =", g["dz2"])
+    maths.equation(r"\frac{\partial L}{\partial W_2} = a_1^\top \frac{\partial L}{\partial z_2} =", g["dW2"],
+                   r"\quad \frac{\partial L}{\partial b_2} = \sum_i \frac{\partial L}{\partial z_2} =", g["db2"])
+    maths.equation(rf"\frac{{\partial L}}{{\partial z_1}} = \frac{{\partial L}}{{\partial z_2}} W_2^\top \odot "
+                   rf"\mathrm{{{act}}}'(z_1) =", g["dz1"])
+    maths.equation(r"\frac{\partial L}{\partial W_1} = X^\top \frac{\partial L}{\partial z_1} =", g["dW1"],
+                   r"\quad \frac{\partial L}{\partial b_1} =", g["db1"])
+with update:
+    for name in ("W1", "b1", "W2", "b2"):
+        maths.equation(rf"{name[0]}_{name[1]} \leftarrow", p[name], rf"- {lr} \times", g["d" + name], "=", u[name])
+with st.expander("The code that computed these numbers (core/backprop.py)"):
+    st.code(inspect.getsource(backprop.StackedMLP.forward) + "\n" + inspect.getsource(backprop.StackedMLP.backward))
+chrome.notice(f"the update moves every weight against its gradient: `dW1[0, 0] = {g['dW1'][0, 0]:+.4f}`, so "
+              f"`W1[0, 0]` goes from {p['W1'][0, 0]:.4f} to {u['W1'][0, 0]:.4f}. These hand-written numbers equal "
+              "PyTorch's `loss.backward()` and `torch.optim.SGD` (a test checks it to 1e-6). Press *Next step* "
+              "a few times and watch the train loss in tab 2.")
+
+# 2. Epoch, batch, iteration: train live -------------------------------------------------------
+chrome.section("2 · Epoch, batch, iteration: train a classifier and watch it learn", "29")
+c1, c2, c3, c4 = st.columns(4)
+with c1:
+    dataset = widgets.dataset_2d("live")
+    n_samples = st.slider("Samples (70% train, 30% validation)", 50, 1000, 300, 50, key="live-n")
+with c2:
+    noise = st.slider("Noise", 0.0, 0.6, 0.2, 0.05, key="live-noise")
+    batch_size = widgets.batch_size("live")
+with c3:
+    epochs = st.slider("Epochs", 5, 300, 60, 5, key="live-epochs")
+    lr = widgets.learning_rate("live", 0.1)
+with c4:
+    widths = widgets.hidden_layers("live")
+    activation = widgets.activation("live")
+run = runners.config(lc.LiveRun, dataset=dataset, n_samples=n_samples, noise=noise, batch_size=batch_size,
+                     epochs=epochs, lr=lr, widths=widths, activation=activation)
+n_train = n_samples - round(0.3 * n_samples)
+ipe = lc.iterations_per_epoch(n_train, batch_size)
+m1, m2, m3, m4 = st.columns(4)
+m1.metric("Training samples", n_train)
+m2.metric("Batch size", batch_size or n_train)
+m3.metric("Iterations per epoch", ipe, help="ceil(training samples / batch size)")
+m4.metric("Iterations in all", ipe * epochs, help="epochs × iterations per epoch")
+left, right = st.columns(2)
+map_slot, curve_slot = left.empty(), right.empty()
+live = runners.run(lc.train_live, run, label=f"Training for {epochs} epochs",
+                   live=lambda part: (show.redraw(map_slot, charts.boundary(part.grid, part.points, f"epoch {part.epoch}")),
+                                      show.redraw(curve_slot, charts.curves(part.history, "loss"))))
+with map_slot.container():
+    click = show.chart(charts.boundary(live.grid, live.points, f"after epoch {live.epoch}"), live.grid,
+                       key="live-map", on_select="rerun")
+with curve_slot.container():
+    show.chart(charts.curves(live.history, "loss"), live.history, key="live-curves")
+for message in live.fit.messages.values():
+    st.warning(message)
+left, right = st.columns(2)
+with left:
+    show.chart(charts.iteration_loss(live.iterations), live.iterations, key="live-iterations")
+with right:
+    show.chart(charts.confusion(live.confusion), live.confusion, key="live-confusion")
+acc = live.fit.final("accuracy")
+if acc:
+    chrome.notice(f"one epoch is one pass over all {n_train} training samples; with batches of {batch_size or n_train} "
+                  f"that is {ipe} iterations (weight updates) per epoch, {ipe * epochs} in all. After {live.epoch} epochs "
+                  f"the validation accuracy is {acc['model']:.1%}. The per-iteration loss is noisy because each batch is "
+                  "a different sample of the data; the per-epoch curves average that noise out.")
+
+# 3. Inference -------------------------------------------------------------------------------------
+chrome.section("3 · After training: inference", "31")
+selected = click.selection.get("click", []) if click else []
+if selected:
+    st.session_state.update({"infer-x1": round(selected[0]["x1"], 2), "infer-x2": round(selected[0]["x2"], 2)})
+c1, c2, c3 = st.columns([1, 1, 2])
+x1 = c1.number_input("x1", -5.0, 5.0, 0.5, 0.1, key="infer-x1")
+x2 = c2.number_input("x2", -5.0, 5.0, 0.25, 0.1, key="infer-x2")
+if live.fit.diverged:
+    c3.error("This network diverged, so it has nothing sensible to predict: lower the learning rate.")
+else:
+    p1 = float(training.predict(live.fit, "model", torch.tensor([[x1, x2]]))[0, 0])
+    c3.metric("Prediction", f"class {int(p1 > 0.5)}", f"P(class 1) = {p1:.3f} · P(class 0) = {1 - p1:.3f}",
+              delta_color="off")
+    chrome.notice(f"inference is just the forward pass with the trained weights: no loss, no gradients, no update. "
+                  f"Click the map above or type a point; near the boundary P(class 1) is close to 0.5 (here {p1:.2f}).")
+
+# 4. Under- and overfitting --------------------------------------------------------------------------
+chrome.section("4 · Underfit, good fit, overfit: use a validation set", "30")
+c1, c2, c3 = st.columns(3)
+noise = c1.slider("Noise", 0.0, 0.6, 0.2, 0.05, key="sizes-noise")
+n_samples = c2.slider("Samples (30% train, 70% validation)", 100, 1000, 250, 50, key="sizes-n")
+epochs = c3.slider("Epochs", 50, 1000, 300, 50, key="sizes-epochs")
+sizes = runners.run(lc.fit_sizes, runners.config(lc.FitSizes, noise=noise, n_samples=n_samples, epochs=epochs),
+                    label="Training three network sizes side by side")
+show.chart(charts.curves(sizes.history, "loss"), sizes.history, key="sizes-curves")
+show.table(sizes.table, key="sizes-table")
+for col, (name, grid) in zip(st.columns(len(sizes.table)), sizes.grids.groupby("variant", sort=False)):
+    with col:
+        show.chart(charts.boundary(grid, sizes.points, name), grid, key=f"sizes-map-{name}")
+t = sizes.table.set_index("variant")
+chrome.notice(f"the too-small net ({t.parameters.iloc[0]} parameters) is as wrong on training as on validation data "
+              f"(accuracy {t['train accuracy'].iloc[0]:.0%} vs {t['validation accuracy'].iloc[0]:.0%}): it underfits. "
+              f"The large one ({t.parameters.iloc[-1]:,} parameters) fits its training points almost perfectly "
+              f"(train loss {t['train loss'].iloc[-1]:.3f}) while its validation loss is {t['validation loss'].iloc[-1]:.2f}, "
+              f"above the good net's {t['validation loss'].iloc[1]:.2f}; its validation loss was lowest at epoch "
+              f"{t['lowest validation loss at epoch'].iloc[-1]} and rose after that: it memorises the noise, it overfits. "
+              "Only the validation set shows it.")

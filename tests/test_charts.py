@@ -1,0 +1,155 @@
+"""core.charts: every builder gives a valid Vega-Lite spec in the one palette and theme, within the point budget."""
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import pytest
+
+from core import charts
+from core.charts import MAX_POINTS, PALETTE
+
+VARIANTS = ["lr 0.001", "lr 0.1", "lr 3.0"]
+
+
+def _spec(chart) -> dict:
+    # Streamlit sends any number of rows; Altair's own default stops at 5,000, so lift it here.
+    with alt.data_transformers.enable("default", max_rows=None):
+        return charts.style(chart).to_dict()  # to_dict validates against the Vega-Lite schema
+
+
+def _history(epochs: int = 30) -> pd.DataFrame:
+    rows = [
+        (variant, epoch, split, metric, 1.0 / (epoch + 1 + i) if metric == "loss" else epoch / epochs)
+        for i, variant in enumerate(VARIANTS)
+        for epoch in range(epochs)
+        for split in ("train", "validation")
+        for metric in ("loss", "accuracy")
+    ]
+    return pd.DataFrame(rows, columns=["variant", "epoch", "split", "metric", "value"])
+
+
+def _grid(n: int) -> pd.DataFrame:
+    axis = np.linspace(-2.0, 2.0, n)
+    x1, x2 = np.meshgrid(axis, axis)
+    return pd.DataFrame({"x1": x1.ravel(), "x2": x2.ravel(), "p": 1 / (1 + np.exp(-3 * x1 * x2)).ravel()})
+
+
+def _points(n: int) -> pd.DataFrame:
+    xy = np.random.default_rng(0).uniform(-2, 2, (n, 2))
+    return pd.DataFrame({
+        "x1": xy[:, 0], "x2": xy[:, 1], "label": (xy[:, 0] * xy[:, 1] > 0).astype(int),
+        "split": np.where(np.arange(n) % 4 == 0, "validation", "train"),
+    })
+
+
+def test_style_sets_projector_fonts_and_no_frame():
+    config = _spec(charts.bars(pd.DataFrame({"m": ["a"], "v": [1.0]}), "m", "v"))["config"]
+    assert (config["axis"]["labelFontSize"], config["axis"]["titleFontSize"]) == (13, 14)
+    assert config["legend"]["labelFontSize"] == 13 and config["title"]["fontSize"] == 14
+    assert config["view"]["strokeWidth"] == 0
+
+
+def test_curves_colour_variants_in_palette_and_dash_validation():
+    spec = _spec(charts.curves(_history()))
+    colour, dash = spec["encoding"]["color"], spec["encoding"]["strokeDash"]
+    assert colour["field"] == "variant"
+    assert colour["scale"] == {"domain": VARIANTS, "range": list(PALETTE)}
+    assert dash["scale"] == {"domain": ["train", "validation"], "range": [[1, 0], [6, 4]]}
+    assert (spec["encoding"]["x"]["title"], spec["encoding"]["y"]["title"]) == ("epoch", "loss")
+    assert len(spec["datasets"][spec["data"]["name"]]) == 3 * 30 * 2  # loss rows only
+
+
+def test_curves_log_scale_and_accuracy():
+    spec = _spec(charts.curves(_history(), metric="accuracy", log_y=True))
+    assert spec["encoding"]["y"]["title"] == "accuracy (log scale)"
+    assert spec["encoding"]["y"]["scale"]["type"] == "log"
+
+
+def test_curves_without_the_metric_is_a_value_error():
+    with pytest.raises(ValueError, match="no 'accuracy'"):
+        charts.curves(_history().query("metric == 'loss'"), metric="accuracy")
+
+
+def test_thin_keeps_every_line_within_the_budget_with_its_ends():
+    n = 30_000
+    df = pd.DataFrame({"variant": np.repeat(["a", "b"], n // 2), "iteration": np.tile(np.arange(n // 2), 2)})
+    thinned = charts.thin(df, by=("variant",))
+    assert 7_000 <= len(thinned) <= MAX_POINTS
+    for _, line in thinned.groupby("variant"):
+        assert line["iteration"].iloc[0] == 0 and line["iteration"].iloc[-1] == n // 2 - 1
+        assert line["iteration"].diff().dropna().max() <= 4  # k = ceil(30000 / 9996) = 4
+    small = df.head(100)
+    assert charts.thin(small, by=("variant",)) is small
+
+
+def test_thin_refuses_more_lines_than_it_can_draw():
+    df = pd.DataFrame({"variant": np.arange(12_000), "x": 0.0})
+    with pytest.raises(ValueError, match="Too many lines"):
+        charts.thin(df, by=("variant",))
+
+
+def test_iteration_loss_is_thinned_to_the_budget():
+    n = 25_000
+    df = pd.DataFrame({"variant": "batch 8", "iteration": np.arange(n), "epoch": np.arange(n) // 500,
+                       "loss": np.linspace(1, 0.1, n)})
+    chart = charts.iteration_loss(df)
+    assert len(chart.data) <= MAX_POINTS and chart.data["iteration"].iloc[-1] == n - 1
+    spec = _spec(chart)
+    assert spec["encoding"]["x"]["title"] == "iteration" and spec["mark"]["strokeWidth"] == 1
+
+
+def test_lines_colour_each_series():
+    x = np.linspace(-3, 3, 50)
+    df = pd.concat([pd.DataFrame({"z": x, "a": f(x), "activation": name})
+                    for name, f in [("sigmoid", lambda v: 1 / (1 + np.exp(-v))), ("ReLU", lambda v: np.maximum(v, 0))]])
+    spec = _spec(charts.lines(df, "z", "a", "activation", "input z", "output"))
+    assert spec["encoding"]["color"]["scale"]["domain"] == ["sigmoid", "ReLU"]
+    assert spec["encoding"]["x"]["title"] == "input z"
+
+
+def test_boundary_layers_click_selection_and_palette():
+    chart = charts.boundary(_grid(50), _points(300), title="XOR")
+    spec = _spec(chart)
+    assert [param["name"] for param in spec["params"]] == ["click"]
+    assert spec["params"][0]["select"]["fields"] == ["x1", "x2"]
+    heat, dots = spec["layer"]
+    assert heat["encoding"]["color"]["scale"]["domain"] == [0, 0.5, 1]
+    assert dots["encoding"]["stroke"]["scale"] == {"domain": ["0", "1"], "range": list(PALETTE)}
+    assert dots["encoding"]["stroke"]["legend"] is None  # two classes read off the P(class 1) legend
+    assert len(chart.layer[0].data) == 2_500 and len(chart.layer[1].data) == 300
+
+
+def test_boundary_with_more_classes_keeps_a_class_legend_in_numeric_order():
+    points = _points(30).assign(label=[2, 10, 1] * 10)
+    dots = _spec(charts.boundary(_grid(10), points))["layer"][1]
+    assert dots["encoding"]["stroke"]["scale"]["domain"] == ["1", "2", "10"]
+    assert dots["encoding"]["stroke"]["legend"]["orient"] == "right"
+
+
+def test_boundary_thins_a_big_grid_regularly_and_the_points_to_the_rest():
+    chart = charts.boundary(_grid(200), _points(20_000))
+    cells, dots = chart.layer[0].data, chart.layer[1].data
+    assert cells["x1"].nunique() == cells["x2"].nunique() == 67  # every 3rd of 200 values
+    assert len(cells) == 67 * 67 <= charts.GRID_CELLS
+    assert len(cells) + len(dots) <= MAX_POINTS
+    assert len(dots) == 5_000  # every 4th point: ceil(20000 / (10000 - 4489)) = 4
+    _spec(chart)
+
+
+def test_confusion_writes_counts_in_label_order():
+    df = pd.DataFrame({"actual": [1, 1, 0, 0], "predicted": [1, 0, 1, 0], "count": [52, 5, 3, 40]})
+    spec = _spec(charts.confusion(df))
+    cells, text = spec["layer"]
+    assert cells["encoding"]["x"]["sort"] == [0, 1] and text["encoding"]["text"]["field"] == "count"
+    assert cells["encoding"]["color"]["scale"]["range"] == ["#F7F7F7", PALETTE[0]]
+
+
+def test_bars_group_side_by_side_by_colour():
+    df = pd.DataFrame({"model": ["a", "b", "a", "b"], "accuracy": [0.8, 0.9, 0.85, 0.7],
+                       "split": ["train", "train", "validation", "validation"]})
+    grouped = _spec(charts.bars(df, "model", "accuracy", color="split"))
+    assert grouped["encoding"]["xOffset"]["field"] == "split"
+    assert grouped["encoding"]["color"]["scale"]["range"] == list(PALETTE)
+    single = _spec(charts.bars(df.head(2), "model", "accuracy"))
+    assert single["encoding"]["color"] == {"value": PALETTE[0]}

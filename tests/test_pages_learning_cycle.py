@@ -1,0 +1,83 @@
+"""AppTest of the learning-cycle page: renders at defaults, and its controls change what is shown."""
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "2_Learning_cycle.py")
+
+
+def charts(at: AppTest) -> dict[int, str]:
+    """Each chart's spec and data as one string, by its position on the page."""
+    return {i: el.proto.spec + json.dumps([d.data.data.hex() for d in el.proto.datasets])
+            for i, el in enumerate(at.get("vega_lite_chart"))}
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+@pytest.fixture
+def page() -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_default_render(page):
+    assert not page.error
+    assert metric(page, "Iterations per epoch") == "21"  # ceil(210 / 10)
+    assert metric(page, "Iterations in all") == "1260"
+    assert len(page.get("vega_lite_chart")) == 9  # step losses, map, curves, iterations, confusion, 1 + 3 sizes
+    assert any("Step 0" in m.value for m in page.markdown)
+    assert metric(page, "Prediction").startswith("class ")
+
+
+def test_next_step_changes_the_numbers(page):
+    before = [e.value for e in page.get("latex")]
+    page.button[0].click().run()  # "Next step"
+    assert any("Step 1" in m.value for m in page.markdown)
+    assert [e.value for e in page.get("latex")] != before
+
+
+def test_batch_size_and_epochs_change_iterations_and_curves(page):
+    before = charts(page)
+    page.select_slider(key="live-batch").set_value(32).run()
+    page.slider(key="live-epochs").set_value(20).run()
+    assert not page.exception
+    assert metric(page, "Iterations per epoch") == "7"  # ceil(210 / 32)
+    assert metric(page, "Iterations in all") == "140"
+    after = charts(page)
+    assert after[1] != before[1]  # the decision map of the newly trained net
+
+
+def test_dataset_change_changes_the_map(page):
+    before = charts(page)
+    page.selectbox(key="live-dataset").set_value("circles").run()
+    assert not page.exception
+    assert charts(page)[1] != before[1]
+
+
+def test_huge_learning_rate_is_explained_not_raised(page):
+    page.select_slider(key="live-lr").set_value(100.0).run()
+    assert not page.exception
+    assert any("learning rate is too large" in w.value for w in page.warning)
+    assert any("diverged" in e.value for e in page.error)  # inference refuses politely
+
+
+def test_inference_reads_the_typed_point(page):
+    page.number_input(key="infer-x1").set_value(-1.0).run()
+    page.number_input(key="infer-x2").set_value(0.5).run()
+    assert metric(page, "Prediction") == "class 0"  # the upper-left moon is class 0
+    page.number_input(key="infer-x1").set_value(2.0).run()
+    page.number_input(key="infer-x2").set_value(-0.3).run()
+    assert metric(page, "Prediction") == "class 1"
+
+
+def test_noise_changes_the_fit_sizes_table(page):
+    before = page.dataframe[0].value.copy()
+    page.slider(key="sizes-noise").set_value(0.4).run()
+    assert not page.exception
+    assert not page.dataframe[0].value.equals(before)

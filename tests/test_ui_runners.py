@@ -1,0 +1,101 @@
+"""AppTest tests of ui.runners: one computation per config, replay-safe progress and live charts, errors as st.error."""
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+
+def _runner_app(epochs: int = 5, fail: bool = False, live: bool = True) -> None:
+    # Runs as a Streamlit script: a fake core experiment that counts its calls in session state.
+    from dataclasses import dataclass
+
+    import streamlit as st
+
+    from ui import runners
+
+    @dataclass(frozen=True)
+    class Sweep:
+        epochs: int = 5
+        code_version: int = 1
+
+        def __post_init__(self) -> None:
+            if not 1 <= self.epochs <= 100:
+                raise ValueError("Epochs must be between 1 and 100.")
+
+    def train(cfg: Sweep, on_progress=None) -> list[float]:
+        st.session_state["calls"] = st.session_state.get("calls", 0) + 1
+        if fail:
+            raise ValueError("This dataset needs at least 2 classes.")
+        losses: list[float] = []
+        for epoch in range(cfg.epochs):
+            losses.append(1.0 / (epoch + 1))
+            if on_progress is not None:
+                on_progress((epoch + 1) / cfg.epochs, list(losses))  # faster than the redraw limit
+        return losses
+
+    def draw(partial: list[float]) -> None:
+        st.session_state["live_calls"] = st.session_state.get("live_calls", 0) + 1
+        st.session_state["last_partial"] = partial
+        slot.markdown(f"live: {len(partial)} epochs")  # an element made outside the cached function
+
+    cfg = runners.config(Sweep, epochs=st.session_state.get("epochs", epochs))
+    slot = st.empty()
+    losses = runners.run(train, cfg, label="Training", live=draw if live else None)
+    slot.markdown(f"final loss {losses[-1]:.3f} after {len(losses)} epochs")
+
+
+def _app(**kwargs) -> AppTest:
+    return AppTest.from_function(_runner_app, kwargs=kwargs, default_timeout=30)
+
+
+def _texts(at: AppTest) -> list[str]:
+    return [element.value for element in at.markdown]
+
+
+def test_same_config_is_computed_once_and_a_hit_replays_nothing():
+    at = _app().run()
+    assert not at.exception
+    assert at.session_state["calls"] == 1
+    assert at.session_state["live_calls"] >= 2  # the first report and the final one
+    assert at.session_state["last_partial"] == [1.0, 0.5, 1 / 3, 0.25, 0.2]
+    assert "final loss 0.200 after 5 epochs" in _texts(at)
+    assert not at.get("progress"), "the progress bar must be gone after the run"
+
+    live_calls = at.session_state["live_calls"]
+
+    at.run()  # equal config, new instance: a hit by value
+    assert not at.exception, at.exception  # replaying the live chart's placeholder used to raise
+    assert at.session_state["calls"] == 1
+    assert at.session_state["live_calls"] == live_calls  # live is never called on a hit
+    assert not at.get("progress")
+    assert _texts(at).count("final loss 0.200 after 5 epochs") == 1
+
+
+def test_a_new_config_value_is_a_miss():
+    at = _app().run()
+    at.session_state["epochs"] = 8
+    at.run()
+    assert at.session_state["calls"] == 2
+    assert "final loss 0.125 after 8 epochs" in _texts(at)
+
+
+def test_without_live_callback_the_page_still_gets_the_result():
+    at = _app(live=False).run()
+    assert not at.exception
+    assert "live_calls" not in at.session_state
+    assert "final loss 0.200 after 5 epochs" in _texts(at)
+
+
+def test_value_error_from_core_is_an_error_box_not_a_traceback():
+    at = _app(fail=True).run()
+    assert not at.exception
+    assert [error.value for error in at.error] == ["This dataset needs at least 2 classes."]
+    assert not any(text.startswith("final loss") for text in _texts(at))  # the page stopped
+    at.run()  # errors are not cached: core is asked again
+    assert at.session_state["calls"] == 2
+
+
+def test_invalid_config_is_an_error_box_and_core_is_not_called():
+    at = _app(epochs=0).run()
+    assert not at.exception
+    assert [error.value for error in at.error] == ["Epochs must be between 1 and 100."]
+    assert "calls" not in at.session_state

@@ -1,0 +1,147 @@
+"""The lesson as data: its chapters (one page each), its goals and the home page's context texts."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+APP_ROOT = Path(__file__).resolve().parents[1]  # the folder of Home.py; page paths are relative to it
+COURSE = "Advanced Deep Learning"
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """One chapter of the lesson: a page of the app covering a range of slides."""
+
+    title: str
+    slides: str  # as the slide deck numbers them, e.g. "27-31, 36-40"
+    page: str  # script path relative to APP_ROOT, as st.page_link wants it
+    summary: str  # what a student does there, one or two sentences
+    built: bool  # declared ready; linked only if the page file exists too (see `linkable`)
+
+    @property
+    def linkable(self) -> bool:
+        """Built and its page script is really there (a missing page must never be linked)."""
+        return self.built and (APP_ROOT / self.page).is_file()
+
+
+CHAPTERS: tuple[Chapter, ...] = (
+    Chapter(
+        "Neurons and layers", "20-26", "pages/1_Neurons_and_layers.py",
+        "A neuron's weighted sum and its decision line; a layer as `X @ W + b` with shapes; "
+        "activation functions and their active region; one wide hidden layer versus a deep stack.",
+        built=True,
+    ),
+    Chapter(
+        "Learning cycle", "27-31, 36-40", "pages/2_Learning_cycle.py",
+        "Step through forward pass, loss, backward pass and update; epoch vs batch vs iteration "
+        "with live training; under- and overfitting on a validation set; inference on a new point.",
+        built=True,
+    ),
+    Chapter(
+        "Preprocessing", "33-35", "pages/3_Preprocessing.py",
+        "Normalize vs standardize, and watch unscaled features slow training down.",
+        built=False,
+    ),
+    Chapter(
+        "Local minima and optimizers", "39-47", "pages/4_Local_minima_and_optimizers.py",
+        "Learning rates, loss landscapes, small batches, learning-rate schedules, momentum and Adam.",
+        built=False,
+    ),
+    Chapter(
+        "Vanishing gradients and batch normalization", "48-55",
+        "pages/5_Vanishing_gradients_and_batch_normalization.py",
+        "Gradients layer by layer with sigmoid vs ReLU, dying ReLUs, and batch normalization.",
+        built=False,
+    ),
+    Chapter(
+        "Regularization and data augmentation", "56-64", "pages/6_Regularization_and_data_augmentation.py",
+        "Weight decay, early stopping, dropout, ensembles and augmentations that keep masks aligned.",
+        built=False,
+    ),
+    Chapter(
+        "Network zoo: CNN, autoencoders, FCN", "65-68", "pages/7_Network_zoo_CNN_autoencoders_FCN.py",
+        "Convolutions and pooling, a latent space you can walk through, per-pixel segmentation.",
+        built=False,
+    ),
+    Chapter(
+        "Network zoo: RNN/LSTM, Transformer, GAN", "65, 69-71", "pages/8_Network_zoo_RNN_Transformer_GAN.py",
+        "Memory over a sequence, attention between tokens, and a generator against a discriminator.",
+        built=False,
+    ),
+)
+
+GOALS = (  # slide 9
+    "Explain the general components and working principles of a neural network.",
+    "Understand the learning process: the role of the **learning rate** and the **activation "
+    "functions**, why complex **loss landscapes** are hard and how to mitigate that, and "
+    "**regularization** (early stopping, weight decay, dropout, ensembles, data augmentation, "
+    "batch normalization).",
+    "Explain the purpose and core architecture of the major network types.",
+)
+
+AI_ML_DL = (  # slide 10, outermost first
+    ("Artificial intelligence", "machines doing tasks that need intelligence"),
+    ("Machine learning", "rules learned from data instead of written by hand"),
+    ("Deep learning", "many-layer neural networks that also learn the features"),
+)
+
+PIPELINES = {  # slides 13-14, 17: (step, kind) with kind "data", "hand" (made by people) or "learned"
+    "Machine learning": (
+        ("input", "data"), ("hand-made features", "hand"), ("model learns a rule", "learned"), ("output", "data"),
+    ),
+    "Deep learning": (
+        ("input", "data"), ("network learns features and rule", "learned"), ("output", "data"),
+    ),
+}
+
+LATENT_SPACE = (  # slides 15-16
+    "A **latent space** is a compressed representation of the data: present, but not directly "
+    "observable. An **encoder** learns to compress an input to its most important latent features; "
+    "a **decoder** learns to turn latent features back into data, or to generate new data."
+)
+
+FEASIBLE = (  # slide 18
+    ("Data", "the internet, phones and sensors give millions of labelled examples."),
+    ("GPUs", "a network is mostly matrix products, which GPUs run thousands at a time."),
+    ("Better techniques", "ReLU, good initialization, batch normalization, dropout, Adam."),
+)
+
+WHY_PYTORCH = (  # slide 19
+    "**Why PyTorch?** Tensors that run on a CPU or a GPU, gradients computed for you (autograd), "
+    "and models written as plain Python. Every number in this app comes from PyTorch code you "
+    "can read on the page."
+)
+
+HOW_TO_USE = {
+    "Self-study": (
+        "Work through the chapters in order. Each page follows its slides: what the slide says, "
+        "controls, the experiment's charts, and a 'What to notice' box. Change one "
+        "control at a time and compare; every chart's data downloads as CSV."
+    ),
+    "Classroom": (
+        "On a projector, zoom the browser (Ctrl/Cmd +) until the charts read from the back row; "
+        "the sections of each page follow the slide order. Results are cached and shared between "
+        "everyone using the app, so when a class asks for the default view it is trained only once. "
+        "**Reset this page** in the sidebar brings back the defaults."
+    ),
+}
+
+
+def more_data_schematic() -> pd.DataFrame:
+    """Slide 11's classic sketch (not measured): performance vs amount of data per method family.
+
+    Columns: method, data (arbitrary units 0..10), performance (0..1).
+    """
+    data = np.linspace(0, 10, 41)
+    curves = {  # saturating curves; bigger networks saturate later and higher
+        "classic ML": 0.55 * (1 - np.exp(-data / 1.2)),
+        "small network": 0.70 * (1 - np.exp(-data / 2.2)),
+        "deep network": 0.95 * (1 - np.exp(-data / 4.5)) ** 1.6,
+    }
+    return pd.concat(
+        [pd.DataFrame({"method": name, "data": data, "performance": perf}) for name, perf in curves.items()],
+        ignore_index=True,
+    )

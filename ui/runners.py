@@ -1,0 +1,104 @@
+"""Cached runners: every core experiment goes through one shared st.cache_data, with progress and live charts.
+
+A page builds a frozen config, runs it here and draws what comes back:
+
+    cfg = runners.config(LrSweep, lrs=lrs, epochs=epochs)           # ValueError -> st.error
+    slot = st.empty()                                                 # the page's live chart
+    result = runners.run(lr_sweep.run, cfg, label="Training 3 networks",
+                         live=lambda part: show.redraw(slot, charts.curves(part.history)))
+    with slot.container():                                            # final chart replaces it
+        show.chart(charts.curves(result.history), result.history, key="lr-curves")
+
+The cache key is (the core function's dotted name, cfg). Streamlit hashes a dataclass by
+value (its `dataclasses.asdict`, see streamlit/runtime/caching/hashing.py), so equal configs
+share one entry across all sessions: a class asking for the default view trains it once.
+It does not hash the core code behind `fn`, hence the `code_version` field of configs.
+
+Why the drawing is hidden from the cache: Streamlit records every element drawn inside a
+cached function and replays the record on later hits. Replaying updates to an element made
+outside the function (the page's `slot`) fails with CacheReplayClosureError, and a replayed
+progress bar would be stale. So the progress bar and the live chart are drawn into
+placeholders made outside, with recording switched off around them (`_unrecorded`): on a hit
+nothing is replayed, `live` is never called, and the empty progress placeholder stays empty.
+"""
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+# Streamlit's flag "we are inside a cached function, record what is drawn" (a ContextVar).
+# Private API, checked on Streamlit 1.67; tests/test_ui_runners.py fails if it stops working.
+from streamlit.runtime.scriptrunner_utils.script_run_context import in_cached_function
+
+C = TypeVar("C")
+R = TypeVar("R")
+MIN_REDRAW_S = 0.2  # progress and live chart redraw at most 5 times a second; the last one always
+
+
+@contextlib.contextmanager
+def _unrecorded() -> Iterator[None]:
+    """Draw without Streamlit recording it for replay on cache hits."""
+    token = in_cached_function.set(False)
+    try:
+        yield
+    finally:
+        in_cached_function.reset(token)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _run_cached(
+    name: str,
+    cfg: Any,
+    _fn: Callable[..., Any],
+    _label: str,
+    _progress: DeltaGenerator,
+    _live: Callable[[Any], None] | None,
+) -> Any:
+    """`_fn(cfg)` with progress; `name` and `cfg` are the key, the underscored rest is not hashed."""
+    last_redraw = -float("inf")
+
+    def on_progress(fraction: float, partial: Any) -> None:
+        nonlocal last_redraw
+        now = time.monotonic()
+        if fraction < 1 and now - last_redraw < MIN_REDRAW_S:
+            return
+        last_redraw = now
+        with _unrecorded():
+            _progress.progress(min(max(float(fraction), 0.0), 1.0), text=_label)
+            if _live is not None:
+                _live(partial)
+
+    with _unrecorded():
+        _progress.progress(0.0, text=_label)
+    return _fn(cfg, on_progress=on_progress)
+
+
+def run(fn: Callable[..., R], cfg: Any, *, label: str, live: Callable[[Any], None] | None = None) -> R:
+    """`fn(cfg, on_progress=...)` through the shared cache, with a progress bar while it computes.
+
+    `live(partial_result)` is called with each progress report of a computation (never on a
+    cache hit), for a chart that grows while it trains. A ValueError from core is shown with
+    st.error and stops the page.
+    """
+    progress = st.empty()
+    try:
+        return _run_cached(f"{fn.__module__}.{fn.__qualname__}", cfg, fn, label, progress, live)
+    except ValueError as error:
+        st.error(str(error))
+        st.stop()
+    finally:
+        progress.empty()
+
+
+def config(cls: Callable[..., C], **kwargs: Any) -> C:
+    """`cls(**kwargs)`, with a config's ValueError shown as st.error (and the page stopped)."""
+    try:
+        return cls(**kwargs)
+    except ValueError as error:
+        st.error(str(error))
+        st.stop()

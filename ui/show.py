@@ -1,0 +1,85 @@
+"""Placing charts and tables on a page, each with its data as a CSV download, plus two small diagrams."""
+from __future__ import annotations
+
+import functools
+import html
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from core.charts import BLUE, ORANGE, PALETTE, style
+
+
+def _csv_button(data: pd.DataFrame, key: str, filename: str | None) -> None:
+    # The CSV is written only when clicked (a callable, run off the script thread), and the
+    # download does not rerun the page.
+    st.download_button(
+        "Download data (CSV)",
+        data=functools.partial(data.to_csv, index=False),
+        file_name=filename or f"{key}.csv",
+        mime="text/csv",
+        key=f"{key}-csv",
+        on_click="ignore",
+        type="tertiary",
+        icon=":material/download:",
+    )
+
+
+def chart(
+    chart: alt.TopLevelMixin,
+    data: pd.DataFrame,
+    key: str,
+    filename: str | None = None,
+    on_select: Literal["ignore", "rerun"] = "ignore",
+) -> Any:
+    """Draw a core.charts chart in the app's theme, full width, with its data downloadable.
+
+    With on_select="rerun" it returns the selection state (e.g. `state.selection["click"]`
+    for core.charts.boundary); otherwise Streamlit's element handle.
+    """
+    state = st.altair_chart(style(chart), width="stretch", key=key, on_select=on_select)
+    _csv_button(data, key, filename)
+    return state
+
+
+def redraw(slot: DeltaGenerator, chart: alt.TopLevelMixin) -> None:
+    """Draw a chart into an st.empty() placeholder while training runs (no key, no download:
+    the final chart drawn with `chart()` replaces it)."""
+    slot.altair_chart(style(chart), width="stretch")
+
+
+def table(df: pd.DataFrame, key: str, filename: str | None = None) -> None:
+    """A DataFrame without its index, with the same CSV download as a chart."""
+    st.dataframe(df, hide_index=True, key=key)
+    _csv_button(df, key, filename)
+
+
+def nested_boxes(layers: Sequence[tuple[str, str]]) -> None:
+    """Boxes inside boxes, outermost first (AI > ML > DL): a name and a one-line meaning each."""
+    inner = ""
+    for depth, (name, meaning) in reversed(list(enumerate(layers))):
+        colour = PALETTE[depth % len(PALETTE)]
+        inner = (
+            f'<div style="border:2px solid {colour};border-radius:10px;padding:10px 14px;'
+            f'margin-top:8px;background:{colour}14">'
+            f'<b style="color:{colour}">{html.escape(name)}</b>'
+            f'<div style="font-size:0.9em">{html.escape(meaning)}</div>{inner}</div>'
+        )
+    st.markdown(inner, unsafe_allow_html=True)
+
+
+STEP_COLOURS = {"data": "#999999", "hand": BLUE, "learned": ORANGE}
+
+
+def pipeline(name: str, steps: Sequence[tuple[str, str]]) -> None:
+    """One row of boxes joined by arrows; each step is (text, kind), kind in STEP_COLOURS."""
+    boxes = " → ".join(
+        f'<span style="display:inline-block;border:2px solid {STEP_COLOURS[kind]};border-radius:8px;'
+        f'padding:2px 8px;margin:3px 0;font-size:0.92em">{html.escape(text)}</span>'
+        for text, kind in steps
+    )
+    st.markdown(f"**{html.escape(name)}**<br>{boxes}", unsafe_allow_html=True)

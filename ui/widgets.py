@@ -1,0 +1,43 @@
+"""Widget groups that several pages share: dataset, learning rate, batch size, network shape."""
+from __future__ import annotations
+
+import streamlit as st
+
+from core import data
+from core.activations import LABELS as ACTIVATION_LABELS
+
+LEARNING_RATES = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
+BATCH_SIZES = (1, 2, 5, 10, 16, 32, 64, 128, "full batch")
+HIDDEN_LAYERS = ("4", "8", "16", "64", "4, 4", "8, 8", "16, 16", "32, 32", "64, 64", "16, 16, 16")
+
+
+def dataset_2d(key: str, default: str = "moons") -> str:
+    """A select box of the 2-D toy sets, labelled in words."""
+    return st.selectbox("Dataset", data.TOY_2D, index=data.TOY_2D.index(default), format_func=data.LABELS.get,
+                        key=f"{key}-dataset")
+
+
+def learning_rate(key: str, default: float = 0.1, options: tuple[float, ...] = LEARNING_RATES) -> float:
+    """The learning rate on a log-spaced slider (the useful values span several orders of magnitude)."""
+    return st.select_slider("Learning rate (log scale)", options, value=default, key=f"{key}-lr",
+                            help="How far each update moves the weights: w ← w − lr · gradient.")
+
+
+def batch_size(key: str, default: int | str = 10) -> int | None:
+    """Mini-batch size; None means full batch (one iteration per epoch)."""
+    choice = st.select_slider("Batch size (samples per iteration)", BATCH_SIZES, value=default, key=f"{key}-batch",
+                              help="1 = one sample per update; full batch = the whole training set per update.")
+    return None if choice == "full batch" else int(choice)
+
+
+def hidden_layers(key: str, default: str = "16, 16") -> tuple[int, ...]:
+    """Hidden layer widths, e.g. "16, 16" -> (16, 16)."""
+    text = st.selectbox("Hidden layers (units per layer)", HIDDEN_LAYERS, index=HIDDEN_LAYERS.index(default),
+                        key=f"{key}-hidden")
+    return tuple(int(w) for w in text.split(","))
+
+
+def activation(key: str, default: str = "tanh") -> str:
+    names = tuple(ACTIVATION_LABELS)
+    return st.selectbox("Activation", names, index=names.index(default), format_func=ACTIVATION_LABELS.get,
+                        key=f"{key}-activation")
