@@ -7,7 +7,7 @@ mini-batch and single-sample (`batch_size=1`) steps, any `torch.optim` optimizer
 `lr_scheduler`, reports progress through `on_progress(fraction, Snapshot)`, stops a variant
 whose loss blows up and says why in a sentence, and can stop early on the validation loss.
 
-Two engines sit behind this one loop. Plain MLPs with SGD or Adam(W) go through the
+Two engines (`core.engines`) sit behind this one loop. Plain MLPs with SGD or Adam(W) go through the
 hand-written maths of `core.backprop` (K variants in one batched pass, no autograd
 bookkeeping: several times faster for the lesson's tiny nets). Everything else (batch
 norm, dropout, any other optimizer, any nn.Module) goes through autograd and the real
@@ -15,32 +15,26 @@ norm, dropout, any other optimizer, any nn.Module) goes through autograd and the
 """
 from __future__ import annotations
 
-import copy
 import inspect
 import math
 import time
 from dataclasses import dataclass
-from typing import Callable, Protocol, Sequence, Union
+from typing import Callable, Sequence, Union
 
 import numpy as np
 import pandas as pd
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
 from core import backprop
 from core.data import Dataset
 from core.device import pick_device
+from core.engines import OPTIMIZERS, make_engine
 from core.models import MLPSpec, build_mlp
 
 ModelFactory = Callable[[torch.Generator], nn.Module]
 Model = Union[MLPSpec, ModelFactory]
 
-OPTIMIZERS: dict[str, type[torch.optim.Optimizer]] = {
-    name.lower(): cls
-    for name, cls in vars(torch.optim).items()
-    if isinstance(cls, type) and issubclass(cls, torch.optim.Optimizer) and cls is not torch.optim.Optimizer
-}
 SCHEDULERS: dict[str, type] = {
     name: cls
     for name, cls in vars(torch.optim.lr_scheduler).items()
@@ -209,138 +203,6 @@ def lr_table(train: TrainConfig, iterations_per_epoch: int) -> np.ndarray:
     return table
 
 
-class Engine(Protocol):
-    def step(self, xb: Tensor, yb: Tensor, lr: Tensor) -> Tensor: ...  # (K,) batch losses
-    def outputs(self, x: Tensor) -> Tensor: ...  # (K, N, C), evaluation mode, no gradients
-    def save(self, improved: Tensor) -> None: ...  # keep the weights of the variants that improved
-    def restore(self) -> None: ...  # put the kept weights back
-    def states(self) -> list[dict[str, Tensor]]: ...
-
-
-class ManualEngine:
-    """K plain MLPs trained by the hand-written maths of core.backprop (SGD or Adam/AdamW)."""
-
-    def __init__(self, specs: list[MLPSpec], trains: list[TrainConfig], loss: str, device: torch.device):
-        self.net = backprop.StackedMLP(specs, [torch.Generator().manual_seed(t.seed) for t in trains], device)
-        self.loss = loss
-        decays = torch.tensor([[t.weight_decay] for t in trains], device=device)
-        self.weight_decay = decays if bool(decays.any()) else None  # (K, 1)
-        name, kw = trains[0].optimizer.lower(), dict(trains[0].optimizer_kwargs)
-        self.optimizer: backprop.SGD | backprop.Adam = (
-            backprop.SGD(trains[0].momentum, bool(kw.get("nesterov", False)))
-            if name == "sgd"
-            else backprop.Adam(kw.get("betas", (0.9, 0.999)), kw.get("eps", 1e-8), decoupled=name == "adamw")  # type: ignore[arg-type]
-        )
-        self.best = self.net.flat.clone()
-
-    def step(self, xb: Tensor, yb: Tensor, lr: Tensor) -> Tensor:
-        out, cache = self.net.forward(xb)  # 1 forward pass
-        loss, d_out = backprop.loss_and_grad(out, yb, self.loss)  # 2 loss
-        grad = self.net.backward(cache, d_out)  # 3 backward pass
-        self.optimizer.step(self.net.flat, grad, lr, self.weight_decay)  # 4 update
-        return loss
-
-    def outputs(self, x: Tensor) -> Tensor:
-        return self.net.forward(x.expand(self.net.K, *x.shape))[0]
-
-    def save(self, improved: Tensor) -> None:
-        self.best[improved] = self.net.flat[improved]
-
-    def restore(self) -> None:
-        self.net.flat.copy_(self.best)
-
-    def states(self) -> list[dict[str, Tensor]]:
-        return self.net.state_dicts()
-
-
-class AutogradEngine:
-    """K nn.Modules, each with its real torch.optim optimizer, trained with loss.backward()."""
-
-    def __init__(self, models: list[nn.Module], trains: list[TrainConfig], loss: str, device: torch.device):
-        self.models = [m.to(device) for m in models]
-        self.optimizers = [
-            OPTIMIZERS[t.optimizer.lower()](m.parameters(), **t.optimizer_settings())  # type: ignore[arg-type]
-            for m, t in zip(self.models, trains)
-        ]
-        self.loss = loss
-        self.best = [copy.deepcopy(m.state_dict()) for m in self.models]
-        self.rng = [torch.Generator().manual_seed(t.seed).get_state() for t in trains]  # each variant its own dropout stream
-
-    def _loss(self, out: Tensor, t: Tensor) -> Tensor:
-        """The same losses as backprop.loss_and_grad, through torch.nn.functional and autograd."""
-        if self.loss == "bce":
-            return F.binary_cross_entropy_with_logits(out, t)
-        if self.loss == "cross_entropy":
-            return F.cross_entropy(out, t)  # t: class probabilities (one-hot)
-        return F.mse_loss(out, t)
-
-    def step(self, xb: Tensor, yb: Tensor, lr: Tensor) -> Tensor:
-        losses = []
-        for k, (model, opt, lr_k) in enumerate(zip(self.models, self.optimizers, lr[:, 0].tolist())):
-            for group in opt.param_groups:
-                group["lr"] = lr_k
-            model.train()
-            opt.zero_grad(set_to_none=True)
-            torch.set_rng_state(self.rng[k])
-            loss = self._loss(model(xb[k]), yb[k])
-            self.rng[k] = torch.get_rng_state()
-            loss.backward()
-            opt.step()
-            losses.append(loss.detach())
-        return torch.stack(losses)
-
-    @torch.no_grad()
-    def outputs(self, x: Tensor) -> Tensor:
-        for m in self.models:
-            m.eval()
-        return torch.stack([m(x) for m in self.models])
-
-    def save(self, improved: Tensor) -> None:
-        for k in torch.nonzero(improved).flatten().tolist():
-            self.best[k] = copy.deepcopy(self.models[k].state_dict())
-
-    def restore(self) -> None:
-        for m, state in zip(self.models, self.best):
-            m.load_state_dict(state)
-
-    def states(self) -> list[dict[str, Tensor]]:
-        return [{k: v.detach().cpu().clone() for k, v in m.state_dict().items()} for m in self.models]
-
-
-def _hand_written(variants: Sequence[Variant]) -> bool:
-    """Can the variants train together through core.backprop's maths?"""
-    first = variants[0]
-    if not all(isinstance(v.model, MLPSpec) and not v.model.batch_norm and not v.model.dropout for v in variants):
-        return False
-    specs = [v.model for v in variants]
-    if len({(s.n_in, s.n_out, len(s.widths), s.activation) for s in specs}) > 1:  # type: ignore[union-attr]
-        return False
-    name = first.train.optimizer.lower()
-    allowed = {"sgd": {"nesterov"}, "adam": {"betas", "eps"}, "adamw": {"betas", "eps"}}.get(name)
-    if allowed is None:
-        return False
-    shared = [(v.train.optimizer.lower(), v.train.momentum, v.train.optimizer_kwargs) for v in variants]
-    return len(set(shared)) == 1 and all(k in allowed for k, _ in first.train.optimizer_kwargs)
-
-
-def _make_engine(variants: Sequence[Variant], loss: str, device: torch.device) -> ManualEngine | AutogradEngine:
-    trains = [v.train for v in variants]
-    wanted = {t.engine for t in trains} - {"auto"}
-    if len(wanted) > 1:
-        raise ValueError("All variants must ask for the same engine.")
-    manual_ok = _hand_written(variants)
-    if wanted == {"manual"} and not manual_ok:
-        raise ValueError("The hand-written engine covers plain MLPs with SGD or Adam(W) sharing depth and optimizer.")
-    if manual_ok and wanted != {"autograd"}:
-        return ManualEngine([v.model for v in variants], trains, loss, device)  # type: ignore[misc]
-    models = []
-    for v in variants:
-        generator = torch.Generator().manual_seed(v.train.seed)
-        torch.manual_seed(v.train.seed)  # factories that draw from the global RNG get the same weights as in a lone fit
-        models.append(build_mlp(v.model, generator) if isinstance(v.model, MLPSpec) else v.model(generator))
-    return AutogradEngine(models, trains, loss, device)
-
-
 def _check_variants(variants: Sequence[Variant], data: Dataset) -> int:
     """Validate what K separate runs could differ in; return the batch size in samples."""
     if not variants:
@@ -386,7 +248,7 @@ def fit_many(variants: Sequence[Variant], data: Dataset, device: torch.device | 
     x_val, y_val = data.x_val.to(device), data.y_val.to(device)
     n_out = _output_size(variants[0].model, x)
     loss = loss_kind(data, n_out)
-    engine = _make_engine(variants, loss, device)
+    engine = make_engine(variants, loss, device)
     t_train, t_val = backprop.targets(y, loss, n_out), backprop.targets(y_val, loss, n_out)  # floats shaped like out
     lrs = torch.tensor(np.stack([lr_table(v.train, ipe) for v in variants], axis=1), dtype=torch.float32, device=device)
     shufflers = [torch.Generator().manual_seed(v.train.seed) for v in variants]

@@ -7,6 +7,8 @@ from urllib.parse import urljoin, urlparse
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from ui.lesson_map import CHAPTERS
+
 from .conftest import ARTIFACTS
 
 pytestmark = pytest.mark.e2e
@@ -77,11 +79,19 @@ def sidebar_pages(browser_page, app_url) -> list[tuple[str, str]]:
     """(label, absolute URL) of every page the sidebar offers, read from the home page."""
     _wait_until_finished(browser_page, app_url)
     # The lesson map (ui/chrome.py) replaces Streamlit's own page list: its st.page_link
-    # entries are the sidebar's links; chapters still "coming next" have none.
-    links = browser_page.locator('[data-testid="stSidebar"] a[href]')
+    # entries are the sidebar's links, Home plus every chapter whose page exists.
+    expected = 1 + sum(chapter.linkable for chapter in CHAPTERS)
+    links = browser_page.locator('[data-testid="stSidebar"] a[data-testid="stPageLink-NavLink"]')
+    try:  # the sidebar can still be filling in when the script reports that it finished
+        browser_page.wait_for_function(
+            f"() => document.querySelectorAll('[data-testid=stSidebar] a[data-testid=stPageLink-NavLink]').length"
+            f" >= {expected}", timeout=CHART_TIMEOUT_MS)
+    except PlaywrightTimeout:
+        pass  # the assertion in test_sidebar_lists_home_and_chapters names what is missing
     pages = {}
     for link in links.all():
-        pages.setdefault(urljoin(app_url + "/", link.get_attribute("href")), link.inner_text().strip())
+        label = link.inner_text().strip().splitlines()[-1]  # the text after the icon's name
+        pages.setdefault(urljoin(app_url + "/", link.get_attribute("href")), label)
     return [(label, url) for url, label in pages.items()]
 
 
@@ -109,7 +119,10 @@ def _problems_on(page, label: str, url: str) -> list[str]:
 
 def test_sidebar_lists_home_and_chapters(sidebar_pages):
     labels = [label for label, _ in sidebar_pages]
-    assert len(sidebar_pages) >= 2, f"expected Home and at least one chapter in the sidebar, found {labels}"
+    expected = ["Lesson map"] + [chapter.title for chapter in CHAPTERS if chapter.linkable]
+    assert len(sidebar_pages) == len(expected) >= 2, f"expected {expected} in the sidebar, found {labels}"
+    for title in expected:
+        assert any(title in label for label in labels), f"{title!r} is not linked from the sidebar: {labels}"
 
 
 def test_every_page_renders_without_error(browser_page, sidebar_pages):

@@ -1,0 +1,158 @@
+"""The two engines behind the one training loop: hand-written maths for plain MLPs, autograd for the rest.
+
+`make_engine` picks one for a list of variants. Both take the same steps: `step(xb, tb, lr)` on
+K variants' batches, `outputs(x)` in evaluation mode, and `save`/`restore` of the best weights.
+The manual engine runs `core.backprop` (K variants in one batched pass, no autograd bookkeeping);
+the autograd engine runs any nn.Module with its real `torch.optim` optimizer, one variant at a time.
+"""
+from __future__ import annotations
+
+import copy
+from typing import TYPE_CHECKING, Protocol, Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from core import backprop
+from core.models import MLPSpec, build_mlp
+
+if TYPE_CHECKING:
+    from core.training import TrainConfig, Variant
+
+OPTIMIZERS: dict[str, type[torch.optim.Optimizer]] = {
+    name.lower(): cls
+    for name, cls in vars(torch.optim).items()
+    if isinstance(cls, type) and issubclass(cls, torch.optim.Optimizer) and cls is not torch.optim.Optimizer
+}
+
+class Engine(Protocol):
+    def step(self, xb: Tensor, yb: Tensor, lr: Tensor) -> Tensor: ...  # (K,) batch losses
+    def outputs(self, x: Tensor) -> Tensor: ...  # (K, N, C), evaluation mode, no gradients
+    def save(self, improved: Tensor) -> None: ...  # keep the weights of the variants that improved
+    def restore(self) -> None: ...  # put the kept weights back
+    def states(self) -> list[dict[str, Tensor]]: ...
+
+
+class ManualEngine:
+    """K plain MLPs trained by the hand-written maths of core.backprop (SGD or Adam/AdamW)."""
+
+    def __init__(self, specs: list[MLPSpec], trains: list[TrainConfig], loss: str, device: torch.device):
+        self.net = backprop.StackedMLP(specs, [torch.Generator().manual_seed(t.seed) for t in trains], device)
+        self.loss = loss
+        decays = torch.tensor([[t.weight_decay] for t in trains], device=device)
+        self.weight_decay = decays if bool(decays.any()) else None  # (K, 1)
+        name, kw = trains[0].optimizer.lower(), dict(trains[0].optimizer_kwargs)
+        self.optimizer: backprop.SGD | backprop.Adam = (
+            backprop.SGD(trains[0].momentum, bool(kw.get("nesterov", False)))
+            if name == "sgd"
+            else backprop.Adam(kw.get("betas", (0.9, 0.999)), kw.get("eps", 1e-8), decoupled=name == "adamw")  # type: ignore[arg-type]
+        )
+        self.best = self.net.flat.clone()
+
+    def step(self, xb: Tensor, yb: Tensor, lr: Tensor) -> Tensor:
+        out, cache = self.net.forward(xb)  # 1 forward pass
+        loss, d_out = backprop.loss_and_grad(out, yb, self.loss)  # 2 loss
+        grad = self.net.backward(cache, d_out)  # 3 backward pass
+        self.optimizer.step(self.net.flat, grad, lr, self.weight_decay)  # 4 update
+        return loss
+
+    def outputs(self, x: Tensor) -> Tensor:
+        return self.net.forward(x.expand(self.net.K, *x.shape))[0]
+
+    def save(self, improved: Tensor) -> None:
+        self.best[improved] = self.net.flat[improved]
+
+    def restore(self) -> None:
+        self.net.flat.copy_(self.best)
+
+    def states(self) -> list[dict[str, Tensor]]:
+        return self.net.state_dicts()
+
+
+class AutogradEngine:
+    """K nn.Modules, each with its real torch.optim optimizer, trained with loss.backward()."""
+
+    def __init__(self, models: list[nn.Module], trains: list[TrainConfig], loss: str, device: torch.device):
+        self.models = [m.to(device) for m in models]
+        self.optimizers = [
+            OPTIMIZERS[t.optimizer.lower()](m.parameters(), **t.optimizer_settings())  # type: ignore[arg-type]
+            for m, t in zip(self.models, trains)
+        ]
+        self.loss = loss
+        self.best = [copy.deepcopy(m.state_dict()) for m in self.models]
+        self.rng = [torch.Generator().manual_seed(t.seed).get_state() for t in trains]  # each variant its own dropout stream
+
+    def _loss(self, out: Tensor, t: Tensor) -> Tensor:
+        """The same losses as backprop.loss_and_grad, through torch.nn.functional and autograd."""
+        if self.loss == "bce":
+            return F.binary_cross_entropy_with_logits(out, t)
+        if self.loss == "cross_entropy":
+            return F.cross_entropy(out, t)  # t: class probabilities (one-hot)
+        return F.mse_loss(out, t)
+
+    def step(self, xb: Tensor, yb: Tensor, lr: Tensor) -> Tensor:
+        losses = []
+        for k, (model, opt, lr_k) in enumerate(zip(self.models, self.optimizers, lr[:, 0].tolist())):
+            for group in opt.param_groups:
+                group["lr"] = lr_k
+            model.train()
+            opt.zero_grad(set_to_none=True)
+            torch.set_rng_state(self.rng[k])
+            loss = self._loss(model(xb[k]), yb[k])
+            self.rng[k] = torch.get_rng_state()
+            loss.backward()
+            opt.step()
+            losses.append(loss.detach())
+        return torch.stack(losses)
+
+    @torch.no_grad()
+    def outputs(self, x: Tensor) -> Tensor:
+        for m in self.models:
+            m.eval()
+        return torch.stack([m(x) for m in self.models])
+
+    def save(self, improved: Tensor) -> None:
+        for k in torch.nonzero(improved).flatten().tolist():
+            self.best[k] = copy.deepcopy(self.models[k].state_dict())
+
+    def restore(self) -> None:
+        for m, state in zip(self.models, self.best):
+            m.load_state_dict(state)
+
+    def states(self) -> list[dict[str, Tensor]]:
+        return [{k: v.detach().cpu().clone() for k, v in m.state_dict().items()} for m in self.models]
+
+
+def hand_written(variants: Sequence[Variant]) -> bool:
+    """Can the variants train together through core.backprop's maths?"""
+    first = variants[0]
+    if not all(isinstance(v.model, MLPSpec) and not v.model.batch_norm and not v.model.dropout for v in variants):
+        return False
+    specs = [v.model for v in variants]
+    if len({(s.n_in, s.n_out, len(s.widths), s.activation) for s in specs}) > 1:  # type: ignore[union-attr]
+        return False
+    name = first.train.optimizer.lower()
+    allowed = {"sgd": {"nesterov"}, "adam": {"betas", "eps"}, "adamw": {"betas", "eps"}}.get(name)
+    if allowed is None:
+        return False
+    shared = [(v.train.optimizer.lower(), v.train.momentum, v.train.optimizer_kwargs) for v in variants]
+    return len(set(shared)) == 1 and all(k in allowed for k, _ in first.train.optimizer_kwargs)
+
+
+def make_engine(variants: Sequence[Variant], loss: str, device: torch.device) -> ManualEngine | AutogradEngine:
+    trains = [v.train for v in variants]
+    wanted = {t.engine for t in trains} - {"auto"}
+    if len(wanted) > 1:
+        raise ValueError("All variants must ask for the same engine.")
+    manual_ok = hand_written(variants)
+    if wanted == {"manual"} and not manual_ok:
+        raise ValueError("The hand-written engine covers plain MLPs with SGD or Adam(W) sharing depth and optimizer.")
+    if manual_ok and wanted != {"autograd"}:
+        return ManualEngine([v.model for v in variants], trains, loss, device)  # type: ignore[misc]
+    models = []
+    for v in variants:
+        generator = torch.Generator().manual_seed(v.train.seed)
+        torch.manual_seed(v.train.seed)  # factories that draw from the global RNG get the same weights as in a lone fit
+        models.append(build_mlp(v.model, generator) if isinstance(v.model, MLPSpec) else v.model(generator))
+    return AutogradEngine(models, trains, loss, device)
