@@ -252,16 +252,26 @@ FUNCTION_DASH = {"f(z)": [1, 0], "f'(z)": [6, 4]}  # an activation solid, its de
 ACTIVE_SHADE = _tint(PALETTE[2], 0.75)  # light green: where the unit still passes a gradient on
 
 
-def neuron_map(grid: pd.DataFrame, points: pd.DataFrame, line: pd.DataFrame, title: str = "") -> alt.LayerChart:
+def neuron_map(grid: pd.DataFrame, points: pd.DataFrame, line: pd.DataFrame, title: str,
+               marked: tuple[float, float] | None = None) -> alt.LayerChart:
     """`boundary` of a single neuron with its decision line w1 x1 + w2 x2 + b = 0 drawn on top.
 
     grid and points as for `boundary`; line columns: x1, x2 (the segment's two ends inside the
-    map, or no rows when there is no line, e.g. w1 = w2 = 0).
+    map, or no rows when there is no line, e.g. w1 = w2 = 0). `marked` (x1, x2) gets a black ring:
+    the point whose weighted sum the page writes out. The title must not be empty: Vega drops
+    the subtitle (the filled/hollow key) along with an empty title.
     """
     chart = boundary(grid, points, title)
-    if line.empty:
-        return chart
-    return chart + alt.Chart(line).mark_line(color="black", strokeWidth=3).encode(x=alt.X("x1:Q"), y=alt.Y("x2:Q"))
+    if not line.empty:
+        chart += alt.Chart(line).mark_line(color="black", strokeWidth=3).encode(x=alt.X("x1:Q"), y=alt.Y("x2:Q"))
+    if marked is not None:
+        ring = pd.DataFrame({"x1": [marked[0]], "x2": [marked[1]]})
+        chart += (
+            alt.Chart(ring)
+            .mark_point(shape="circle", size=400, strokeWidth=3, color="black", clip=True)
+            .encode(x=alt.X("x1:Q"), y=alt.Y("x2:Q"))
+        )
+    return chart
 
 
 def activation_panels(curves: pd.DataFrame, threshold: float, columns: int = 3) -> alt.FacetChart:
@@ -296,13 +306,14 @@ def activation_panels(curves: pd.DataFrame, threshold: float, columns: int = 3) 
     return (
         alt.layer(shade, lines, data=thin(curves, by=("activation", "curve")))
         .properties(width=260, height=170)
-        .facet(facet=alt.Facet("activation:N", sort=_in_order(curves["activation"]), title=None), columns=columns)
+        .facet(facet=alt.Facet("activation:N", sort=[str(a) for a in _in_order(curves["activation"])], title=None),
+               columns=columns)
         .resolve_scale(y="independent")
-        .properties(title=alt.TitleParams("", subtitle=subtitle))
+        .properties(title=alt.TitleParams("f(z) solid, f'(z) dashed", subtitle=subtitle))
     )
 
 
-def function_fits(points: pd.DataFrame, fits: pd.DataFrame, truth: pd.DataFrame) -> alt.LayerChart:
+def function_fits(points: pd.DataFrame, fits: pd.DataFrame, truth: pd.DataFrame, title: str) -> alt.LayerChart:
     """A 1-D regression: the data as grey dots, the noise-free curve dashed black, one coloured line per variant.
 
     points columns: x, y, split ("train" filled | "validation" hollow); fits: variant, x, y;
@@ -323,4 +334,4 @@ def function_fits(points: pd.DataFrame, fits: pd.DataFrame, truth: pd.DataFrame)
                 tooltip=[alt.Tooltip("variant:N"), alt.Tooltip("x:Q", format=".3f"), alt.Tooltip("y:Q", format=".3f")])
     )
     subtitle = "grey dots: the data (hollow: validation) · dashed black: the curve without noise"
-    return alt.layer(dots, true_curve, fitted).properties(height=HEIGHT, title=alt.TitleParams("", subtitle=subtitle))
+    return alt.layer(dots, true_curve, fitted, height=HEIGHT, title=alt.TitleParams(title, subtitle=subtitle))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -199,7 +200,7 @@ def layer(X: Tensor, W: Tensor, b: Tensor) -> Tensor:
 class TensorForm:
     """The first rows of `Z = X @ W + b` for a layer of H neurons; neuron 1 is the hand-set neuron."""
 
-    X: np.ndarray  # (rows, 2), rounded to 2 decimals so every z can be checked by hand
+    X: np.ndarray  # (rows, 2)
     W: np.ndarray  # (2, H): column 1 holds (w1, w2), the other columns random weights
     b: np.ndarray  # (H,)
     Z: np.ndarray  # (rows, H)
@@ -213,9 +214,9 @@ def tensor_form(cfg: Neuron, hidden: int = 1, rows: int = 5) -> TensorForm:
     if not 1 <= rows <= 10:
         raise ValueError("Show between 1 and 10 rows of X.")
     points = _all_points(data.load(cfg.data_config))
-    X = torch.tensor(points[["x1", "x2"]].to_numpy()[:rows], dtype=torch.float64).round(decimals=2)
+    X = torch.tensor(points[["x1", "x2"]].to_numpy()[:rows], dtype=torch.float64)
     g = torch.Generator().manual_seed(cfg.seed)
-    W = (torch.rand(2, hidden, generator=g, dtype=torch.float64) * 4 - 2).round(decimals=1)  # (2, H) in [-2, 2]
+    W = (torch.rand(2, hidden, generator=g, dtype=torch.float64) * 4 - 2).round(decimals=1)  # (2, H), like sliders
     b = (torch.rand(hidden, generator=g, dtype=torch.float64) * 2 - 1).round(decimals=1)  # (H,)
     W[:, 0] = torch.tensor([cfg.w1, cfg.w2], dtype=torch.float64)
     b[0] = cfg.b
@@ -229,6 +230,7 @@ SATURATION_Z = 20.0  # "saturates on the left/right": f'(-20) or f'(20) is below
 SATURATION_SLOPE = 1e-3
 FINE_POINTS = 12_001  # the table's grid on Z_RANGE: steps of 0.001, z = 0 included
 CURVES = ("f(z)", "f'(z)")
+ACTIVE_WIDTH = "active width on [-6, 6]"  # the table's column the page quotes
 
 
 @dataclass(frozen=True)
@@ -267,7 +269,7 @@ def active_region(name: str, threshold: float) -> dict[str, object]:
     return {
         "activation": activations.LABELS[name],
         "max |f'(z)|": round(float(slope.max()), 3),
-        "active width on [-6, 6]": round(float((slope > threshold).sum()) * step, 2),  # an active point stands for a step
+        ACTIVE_WIDTH: round(float((slope > threshold).sum()) * step, 2),  # each active grid point stands for one step
         "saturates left": bool(far[0] < SATURATION_SLOPE),
         "saturates right": bool(far[1] < SATURATION_SLOPE),
     }
@@ -285,7 +287,7 @@ def activation_profiles(cfg: ActivationView) -> ActivationResult:
             frames.append(pd.DataFrame({"activation": activations.LABELS[name], "z": z.numpy(), "curve": curve,
                                         "value": value, "active": active}))
     table = pd.DataFrame([active_region(name, cfg.threshold) for name in cfg.names])
-    table = table.sort_values("active width on [-6, 6]", ascending=False, kind="stable", ignore_index=True)
+    table = table.sort_values(ACTIVE_WIDTH, ascending=False, kind="stable", ignore_index=True)
     return ActivationResult(pd.concat(frames, ignore_index=True), table)
 
 
@@ -314,7 +316,7 @@ class WideVsDeep:
     widths: tuple[int, ...] = (2, 8, 32, 256)
     depth: int = 3  # hidden layers of the deep net
     activation: str = "relu"
-    epochs: int = 400
+    epochs: int = 300
     lr: float = 0.01
     noise: float = 0.1
     n_samples: int = 200
@@ -322,8 +324,8 @@ class WideVsDeep:
     code_version: int = 1
 
     def __post_init__(self) -> None:
-        if not 1 <= len(self.widths) <= 6 or len(set(self.widths)) != len(self.widths):
-            raise ValueError("Pick between 1 and 6 different widths for the wide nets.")
+        if not 2 <= len(self.widths) <= 6 or len(set(self.widths)) != len(self.widths):
+            raise ValueError("Pick between 2 and 6 different widths for the one-layer nets, to see what width does.")
         if not all(1 <= w <= MAX_WIDE for w in self.widths):
             raise ValueError(f"Each wide net needs between 1 and {MAX_WIDE:,} hidden units.")
         if not 2 <= self.depth <= 8:
@@ -351,9 +353,14 @@ class WideVsDeepResult:
     truth: pd.DataFrame  # x, y: the curve without noise, at the data's x
     history: pd.DataFrame  # variant, epoch, split, metric, value
     noise_floor: float  # validation MSE of the noise-free curve itself: no model can expect to beat it
+    narrowest: str
     widest: str  # the wide net the deep one matches
     deep: str
     seconds: float
+
+    def row(self, variant: str) -> dict[str, Any]:
+        """One variant's line of the table, its counts still ints: row(result.deep)["validation MSE"]."""
+        return self.table.set_index("variant").to_dict("index")[variant]
 
 
 def _share(on_progress: Progress | None, start: float, size: float) -> Progress | None:
@@ -392,6 +399,7 @@ def wide_vs_deep(cfg: WideVsDeep, on_progress: Progress | None = None) -> WideVs
         truth=truth.reset_index(drop=True),
         history=pd.concat([wide.history, deep.history], ignore_index=True),
         noise_floor=float(((ds.y_val - clean.y_val) ** 2).mean()),
+        narrowest=f"1 layer × {min(cfg.widths)}",
         widest=f"1 layer × {max(cfg.widths)}",
         deep=deep_name,
         seconds=wide.seconds + deep.seconds,

@@ -1,0 +1,231 @@
+"""core.neurons (slides 20-26) and its chart builders: the neuron's line, X @ W + b, active regions, wide vs deep."""
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import pytest
+import torch
+
+from core import charts, data, neurons
+from core.models import MLPSpec
+from core.neurons import ActivationView, Neuron, NeuronTraining, WideVsDeep
+from core.training import TrainConfig, fit
+
+TINY_WIDE = WideVsDeep(widths=(2, 16), depth=2, epochs=60)  # seconds -> a fraction of one, same code path
+
+
+@pytest.fixture(scope="module")
+def default_wide() -> neurons.WideVsDeepResult:
+    return neurons.wide_vs_deep(WideVsDeep())
+
+
+# 1. The neuron ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("w1, w2, b", [(1.0, 0.0, 0.5), (0.0, -2.0, 1.0), (1.5, -0.7, 0.3), (3.0, 3.0, 0.0)])
+def test_decision_line_is_where_the_weighted_sum_is_zero(w1, w2, b):
+    box = (-2.0, 2.0, -1.5, 2.5)
+    line = neurons.decision_line(w1, w2, b, box)
+    assert len(line) == 2
+    np.testing.assert_allclose(w1 * line.x1 + w2 * line.x2 + b, 0, atol=1e-12)
+    assert line.x1.between(box[0] - 1e-9, box[1] + 1e-9).all() and line.x2.between(box[2] - 1e-9, box[3] + 1e-9).all()
+    assert np.hypot(*(line.iloc[1] - line.iloc[0])) > 0.5  # a real segment, not one corner twice
+
+
+def test_no_line_when_it_misses_the_map_or_all_weights_are_zero():
+    box = (-1.0, 1.0, -1.0, 1.0)
+    assert neurons.decision_line(0.0, 0.0, 1.0, box).empty
+    assert neurons.decision_line(1.0, 0.0, 5.0, box).empty  # x1 = -5 lies left of the map
+
+
+def test_neuron_output_map_and_points_follow_the_weighted_sum():
+    cfg = Neuron(w1=2.0, w2=-1.0, b=0.5)
+    result = neurons.neuron(cfg)
+    z = 2.0 * result.points.x1 - result.points.x2 + 0.5
+    np.testing.assert_allclose(result.points.z, z)
+    np.testing.assert_allclose(result.points.output, 1 / (1 + np.exp(-z)))
+    assert len(result.grid) == neurons.GRID**2 and result.grid.p.between(0, 1).all()
+    assert len(result.points) == cfg.n_samples
+    assert neurons.evaluate(cfg, 1.0, 2.0) == pytest.approx((0.5, 1 / (1 + np.exp(-0.5))))
+
+
+def test_step_activation_outputs_only_zero_and_one_with_the_same_accuracy():
+    sigmoid, step = neurons.neuron(Neuron(w1=1.0, w2=1.0)), neurons.neuron(Neuron(w1=1.0, w2=1.0, activation="step"))
+    assert set(step.grid.p.unique()) == {0.0, 1.0}
+    assert step.accuracy == sigmoid.accuracy  # the step only sharpens the map; the line is the same
+
+
+def test_hand_set_neuron_separates_blobs_and_slider_moves_change_accuracy():
+    good = neurons.neuron(Neuron(w1=1.0, w2=1.0, b=0.0))  # the line x2 = -x1 between the blobs at (-1,-1), (1,1)
+    assert good.accuracy > 0.9
+    assert neurons.neuron(Neuron(w1=-1.0, w2=-1.0, b=0.0)).accuracy < 0.1  # same line, classes on the wrong sides
+    assert neurons.neuron(Neuron()).accuracy < good.accuracy
+
+
+def test_trained_single_neuron_fits_blobs_but_not_moons_while_a_hidden_layer_does():
+    blobs = neurons.train_neuron(NeuronTraining("blobs"))
+    moons = neurons.train_neuron(NeuronTraining("moons"))
+    assert blobs.accuracy > 0.95
+    assert moons.accuracy < 0.9  # a straight line cannot follow two interleaved moons
+    hidden = fit(MLPSpec(2, (16,), 1, "tanh"), data.load(NeuronTraining("moons").data_config),
+                 TrainConfig(epochs=300, batch_size=None, lr=0.05, optimizer="adam"))
+    assert hidden.final("accuracy")["model"] > 0.95
+    assert neurons.neuron(Neuron(w1=blobs.w1 / 4, w2=blobs.w2 / 4, b=blobs.b / 4)).accuracy == blobs.accuracy
+
+
+def test_learned_values_scaled_into_the_slider_range_keep_the_line():
+    w1, w2, b = neurons.to_slider_range(9.0, -12.0, 3.0)
+    assert max(abs(w1), abs(w2), abs(b)) <= neurons.WEIGHT_LIMIT
+    assert (w1, w2, b) == pytest.approx((3.8, -5.0, 1.2))  # 9, -12, 3 times 5 / 12, rounded to 0.1
+    assert neurons.to_slider_range(0.42, -1.0, 0.0) == (0.4, -1.0, 0.0)  # already in range: only rounded
+
+
+# Tensor form ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("hidden", [1, 3, 8])
+def test_tensor_form_is_x_at_w_plus_b_and_its_first_column_is_the_neuron(hidden):
+    cfg = Neuron(w1=1.5, w2=-0.5, b=0.2)
+    tf = neurons.tensor_form(cfg, hidden)
+    assert tf.X.shape == (5, 2) and tf.W.shape == (2, hidden) and tf.b.shape == (hidden,) and tf.Z.shape == (5, hidden)
+    np.testing.assert_allclose(tf.Z, tf.X @ tf.W + tf.b)
+    np.testing.assert_allclose(tf.Z[:, 0], 1.5 * tf.X[:, 0] - 0.5 * tf.X[:, 1] + 0.2)
+    assert tf.n == cfg.n_samples
+    np.testing.assert_allclose(tf.Z[:, 0], neurons.neuron(cfg).points.z[:5])  # the same z the neuron section shows
+    out = neurons.layer(torch.ones(7, 2), torch.ones(2, hidden), torch.zeros(hidden))
+    assert out.shape == (7, hidden)  # (N, 2) @ (2, H) + (H,) -> (N, H)
+
+
+# 2. Activation functions ------------------------------------------------------------------------------
+
+
+def _row(result: neurons.ActivationResult, label: str) -> dict:
+    return result.table.set_index("activation").loc[label].to_dict()
+
+
+def test_activation_table_numbers():
+    result = neurons.activation_profiles(ActivationView())
+    sigmoid, relu, leaky = _row(result, "Sigmoid"), _row(result, "ReLU"), _row(result, "Leaky ReLU")
+    assert sigmoid["max |f'(z)|"] == pytest.approx(0.25, abs=1e-6)
+    # sigmoid'(z) > 0.1 for |z| < ln((1 + sqrt(0.6)) / (1 - sqrt(0.6))) = 2.063
+    assert sigmoid["active width on [-6, 6]"] == pytest.approx(2 * 2.0634, abs=0.01)
+    assert sigmoid["saturates left"] and sigmoid["saturates right"]
+    assert relu["active width on [-6, 6]"] == pytest.approx(6.0, abs=0.002)  # the right half only
+    assert relu["saturates left"] and not relu["saturates right"]
+    assert not leaky["saturates left"]  # its slope 0.01 never reaches zero: no dying units
+    assert _row(result, "GELU")["max |f'(z)|"] == pytest.approx(1.129, abs=1e-3)
+    widths = result.table["active width on [-6, 6]"]
+    assert widths.is_monotonic_decreasing and len(result.table) == 6
+
+
+def test_active_region_shrinks_as_the_threshold_rises_and_curves_flag_it():
+    low, high = (neurons.activation_profiles(ActivationView(("tanh",), t)) for t in (0.05, 0.5))
+    assert low.table.iloc[0, 2] > high.table.iloc[0, 2]
+    curves = high.curves
+    grad = curves[curves.curve == "f'(z)"]
+    assert (grad.active == (grad.value.abs() > 0.5)).all()
+    assert set(curves.curve) == set(neurons.CURVES) and len(curves) == 2 * ActivationView().n_points
+    relu = neurons.activation_profiles(ActivationView(("relu",))).curves
+    assert relu[relu.z > 0].active.all() and not relu[relu.z <= 0].active.any()  # active exactly on the right half
+
+
+# 3. Wide vs deep ------------------------------------------------------------------------------------
+
+
+def test_parameter_counts_match_the_specs_and_the_deep_net_matches_the_widest(default_wide):
+    table = default_wide.table.set_index("variant")
+    for width in WideVsDeep().widths:
+        assert table.loc[f"1 layer × {width}", "parameters"] == MLPSpec(1, (width,), 1).n_params == 3 * width + 1
+    deep = table.loc[default_wide.deep]
+    assert deep["parameters"] == MLPSpec(1, (deep["units per layer"],) * 3, 1).n_params
+    widest = table.loc[default_wide.widest, "parameters"]
+    assert abs(deep["parameters"] - widest) <= 0.15 * widest
+
+
+def test_wider_fits_better_and_every_variant_has_curves_and_fits(default_wide):
+    table = default_wide.table.set_index("variant")
+    assert table.loc["1 layer × 256", "train MSE"] < table.loc["1 layer × 2", "train MSE"] / 5
+    assert set(default_wide.fits.variant) == set(table.index) == set(default_wide.history.variant)
+    assert 0 < default_wide.noise_floor < table["validation MSE"].min()  # noise is the floor nobody beats
+    assert default_wide.truth.x.is_monotonic_increasing
+    deep = default_wide.row(default_wide.deep)
+    assert isinstance(deep["parameters"], int) and deep["hidden layers"] == 3
+
+
+def test_same_config_same_numbers():
+    a, b = neurons.wide_vs_deep(TINY_WIDE), neurons.wide_vs_deep(TINY_WIDE)
+    assert a.table.equals(b.table)
+
+
+@pytest.mark.parametrize("target, depth", [(769, 3), (97, 3), (385, 5), (7, 2)])
+def test_matched_width_is_the_closest_parameter_count(target, depth):
+    h = neurons.matched_width(target, depth)
+    miss = {w: abs(MLPSpec(1, (w,) * depth, 1).n_params - target) for w in range(1, 60)}
+    assert miss[h] == min(miss.values())
+
+
+def test_progress_is_reported_from_zero_to_one():
+    seen = []
+    neurons.wide_vs_deep(TINY_WIDE, on_progress=lambda fraction, _: seen.append(fraction))
+    assert seen == sorted(seen) and seen[-1] == pytest.approx(1.0) and min(seen) < 0.75 < max(seen)
+
+
+# Bad configs --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("make", [
+    lambda: Neuron(w1=6.0),
+    lambda: Neuron(b=float("nan")),
+    lambda: Neuron(dataset="curve"),
+    lambda: Neuron(activation="relu"),
+    lambda: Neuron(n_samples=5),
+    lambda: NeuronTraining(epochs=0),
+    lambda: neurons.tensor_form(Neuron(), hidden=9),
+    lambda: ActivationView(names=()),
+    lambda: ActivationView(names=("swish",)),
+    lambda: ActivationView(threshold=1.0),
+    lambda: WideVsDeep(widths=(8,)),
+    lambda: WideVsDeep(widths=(8, 8)),
+    lambda: WideVsDeep(widths=(2, 5000)),
+    lambda: WideVsDeep(depth=1),
+    lambda: WideVsDeep(noise=3.0),
+    lambda: WideVsDeep(epochs=0),
+])
+def test_bad_configs_raise_a_sentence(make):
+    with pytest.raises(ValueError, match=r"^[A-Z].*\.$"):
+        make()
+
+
+# Chart builders -----------------------------------------------------------------------------------------
+
+
+def _spec(chart) -> dict:
+    with alt.data_transformers.enable("default", max_rows=None):
+        return charts.style(chart).to_dict()  # validates against the Vega-Lite schema
+
+
+def test_neuron_map_draws_the_line_and_the_marked_point_on_the_boundary_map():
+    result = neurons.neuron(Neuron())
+    spec = _spec(charts.neuron_map(result.grid, result.points, result.line, "neuron", marked=(0.5, -1.0)))
+    assert [layer["mark"]["type"] for layer in spec["layer"]] == ["rect", "point", "line", "point"]
+    ring = spec["datasets"][spec["layer"][3]["data"]["name"]]
+    assert ring == [{"x1": 0.5, "x2": -1.0}]
+    assert spec["title"]["text"] == "neuron" and spec["title"]["subtitle"]
+    no_line = neurons.neuron(Neuron(w1=0.0, w2=0.0))
+    assert len(_spec(charts.neuron_map(no_line.grid, no_line.points, no_line.line, "neuron"))["layer"]) == 2
+
+
+def test_activation_panels_one_panel_per_activation_with_shading():
+    result = neurons.activation_profiles(ActivationView(("sigmoid", "relu")))
+    spec = _spec(charts.activation_panels(result.curves, 0.1))
+    assert spec["facet"]["field"] == "activation" and spec["facet"]["sort"] == ["Sigmoid", "ReLU"]
+    assert [layer["mark"]["type"] for layer in spec["spec"]["layer"]] == ["rect", "line"]
+    assert "0.1" in spec["title"]["subtitle"]
+
+
+def test_function_fits_colours_each_variant_in_the_palette():
+    result = neurons.wide_vs_deep(TINY_WIDE)
+    spec = _spec(charts.function_fits(result.points, result.fits, result.truth, "fits"))
+    colour = spec["layer"][2]["encoding"]["color"]["scale"]
+    assert colour["domain"] == ["1 layer × 2", "1 layer × 16", result.deep]
+    assert colour["range"][:3] == list(charts.PALETTE[:3])

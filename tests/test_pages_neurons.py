@@ -1,0 +1,81 @@
+"""AppTest of the Neurons and layers page: it renders, and its controls change what it shows."""
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ui.lesson_map import APP_ROOT
+
+PAGE = str(APP_ROOT / "pages" / "1_Neurons_and_layers.py")
+
+
+@pytest.fixture
+def page() -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def _chart(at: AppTest, index: int) -> bytes:
+    """One Vega-Lite chart's spec and data as sent to the browser, for comparing two renders."""
+    return at.get("vega_lite_chart")[index].proto.SerializeToString()
+
+
+def _table(at: AppTest, first_column: str):
+    return next(df.value for df in at.dataframe if df.value.columns[0] == first_column)
+
+
+def test_default_render_shows_every_section(page):
+    assert page.title[0].value == "Neurons and layers"
+    assert _metric(page, "Accuracy of this neuron") == "92.0%"
+    assert len(page.get("vega_lite_chart")) == 4  # neuron map, activation panels, fits, loss curves
+    assert len(page.get("download_button")) == 6  # 4 charts + 2 tables
+    notices = [a.value for a in page.info]
+    assert len(notices) == 4 and all("What to notice" in n for n in notices)
+    assert "92.0%" in notices[0]  # the notice quotes the accuracy on screen
+
+
+def test_moving_w1_changes_the_accuracy_and_the_map(page):
+    before = _chart(page, 0)
+    page.slider(key="neuron-w1").set_value(-1.0).run()
+    assert not page.exception
+    assert _metric(page, "Accuracy of this neuron") != "92.0%"
+    assert _chart(page, 0) != before
+
+
+def test_gradient_descent_toggle_shows_learned_values_and_puts_them_on_the_sliders(page):
+    page.toggle(key="neuron-train").set_value(True).run()
+    assert not page.exception
+    assert any("Learned: w1 =" in m.value for m in page.markdown)
+    page.button[0].click().run()
+    assert not page.exception
+    assert page.slider(key="neuron-w1").value != 1.0
+    assert float(_metric(page, "Accuracy of this neuron").rstrip("%")) > 95
+
+
+def test_activation_multiselect_changes_the_table(page):
+    assert len(_table(page, "activation")) == 6
+    page.multiselect(key="act-names").set_value(["sigmoid", "relu"]).run()
+    assert not page.exception
+    table = _table(page, "activation")
+    assert list(table["activation"]) == ["ReLU", "Sigmoid"]  # widest active region first
+    assert table.set_index("activation").loc["Sigmoid", "max |f'(z)|"] == pytest.approx(0.25)
+
+
+def test_changing_the_widths_changes_the_approximation_table(page):
+    assert list(_table(page, "variant")["variant"])[:4] == [f"1 layer × {w}" for w in (2, 8, 32, 256)]
+    page.multiselect(key="approx-widths").set_value([4, 16]).run()
+    assert not page.exception
+    table = _table(page, "variant")
+    assert list(table["variant"])[:2] == ["1 layer × 4", "1 layer × 16"] and len(table) == 3
+    assert table["parameters"].iloc[-1] <= 1.15 * 49  # the deep net now matches the 16-unit net (49 parameters)
+
+
+def test_tensor_form_slider_changes_the_layer_shapes(page):
+    assert any(r"(2,\,1)" in latex.value for latex in page.latex)
+    page.slider(key="tensor-h").set_value(4).run()
+    assert any(r"(2,\,4)" in latex.value for latex in page.latex)
