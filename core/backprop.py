@@ -90,12 +90,15 @@ class StackedMLP:
     def backward(self, cache: Cache, d_out: Tensor) -> Tensor:
         """Chain rule from dLoss/dz_L (K, B, n_out) back to every weight; fills and returns self.grad (K, P)."""
         delta = d_out
+        grads: list[Tensor] = []  # last layer first: db_L, dW_L, db_{L-1}, ...
         for l in range(len(self.W) - 1, -1, -1):
             cache.deltas.append(delta)
-            torch.bmm(cache.inputs[l].transpose(1, 2), delta, out=self.gW[l])  # dW_l = a_{l-1}^T @ delta_l
-            torch.sum(delta, dim=1, keepdim=True, out=self.gb[l])  # db_l = sum of delta_l over the batch
-            if l > 0:  # delta_{l-1} = (delta_l @ W_l^T) * act'(z_{l-1})
-                delta = torch.bmm(delta, self.W[l].transpose(1, 2)) * self.act.grad(cache.pre[l - 1])
+            grads.append(delta.sum(dim=1))  # db_l = sum of delta_l over the batch: (K, n_out)
+            grads.append(torch.bmm(cache.inputs[l].transpose(1, 2), delta))  # dW_l = a_{l-1}^T @ delta_l
+            if l > 0:  # delta_{l-1} = (delta_l @ W_l^T) * act'(z_{l-1}), the product in one fused kernel
+                delta = self.act.chain(torch.bmm(delta, self.W[l].transpose(1, 2)), cache.pre[l - 1], cache.inputs[l])
+        # One copy into the flat (K, P) buffer: cheaper than writing each product into a strided view.
+        torch.cat([g.reshape(self.K, -1) for g in reversed(grads)], dim=1, out=self.grad)
         if self.mask is not None:
             self.grad.mul_(self.mask)
         return self.grad
@@ -137,7 +140,7 @@ def loss_and_grad(out: Tensor, t: Tensor, loss: str) -> tuple[Tensor, Tensor]:
         return value, (torch.sigmoid(out) - t) / B
     if loss == "cross_entropy":
         log_p = torch.log_softmax(out, dim=-1)  # (K, B, C)
-        return -(t * log_p).sum(dim=-1).mean(dim=1), (log_p.exp() - t) / B
+        return (t * log_p).sum(dim=(1, 2)) / -B, (log_p.exp_() - t) / B
     if loss == "mse":
         diff = out - t
         return (diff**2).mean(dim=(1, 2)), 2 * diff / diff[0].numel()
@@ -160,7 +163,7 @@ class SGD:
             else:
                 self.buf.mul_(self.momentum).add_(d)
             d = d + self.momentum * self.buf if self.nesterov else self.buf
-        p.sub_(lr * d)
+        p.addcmul_(lr, d, value=-1)  # p -= lr * d, lr broadcast over each variant's row
 
 
 class Adam:
