@@ -9,6 +9,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import torch
 from sklearn import datasets as skd
 from torch import Tensor
@@ -147,3 +148,29 @@ def load(cfg: DataConfig) -> Dataset:
         feature_names=features,
         class_names=classes,
     )
+
+
+def points_frame(ds: Dataset) -> pd.DataFrame:
+    """A 2-D set's points as tidy rows: x1, x2 (float64), label, split ("train" / "validation")."""
+    x = torch.cat([ds.x_train, ds.x_val]).double().numpy()  # (N, 2)
+    split = ["train"] * len(ds.x_train) + ["validation"] * len(ds.x_val)
+    return pd.DataFrame({"x1": x[:, 0], "x2": x[:, 1], "label": torch.cat([ds.y_train, ds.y_val]).numpy(),
+                         "split": split})
+
+
+Box = tuple[float, float, float, float]  # x1_lo, x1_hi, x2_lo, x2_hi
+
+
+def plane_box(ds: Dataset, margin: float = 0.3) -> Box:
+    """The part of the plane a 2-D set's maps show: its points' range plus a margin."""
+    x = torch.cat([ds.x_train, ds.x_val])
+    lo, hi = (x.min(dim=0).values - margin).tolist(), (x.max(dim=0).values + margin).tolist()
+    return lo[0], hi[0], lo[1], hi[1]
+
+
+def plane_grid(box: Box, n: int) -> Tensor:
+    """(n * n, 2) float64 cell centres of an n x n grid over the box, x1 fastest: where a map is evaluated."""
+    x1 = box[0] + (box[1] - box[0]) * (torch.arange(n, dtype=torch.float64) + 0.5) / n
+    x2 = box[2] + (box[3] - box[2]) * (torch.arange(n, dtype=torch.float64) + 0.5) / n
+    g2, g1 = torch.meshgrid(x2, x1, indexing="ij")
+    return torch.stack([g1.reshape(-1), g2.reshape(-1)], dim=1)

@@ -169,20 +169,9 @@ class LiveResult:
     fit: training.FitResult | None = None  # when done
 
 
-def points_frame(ds: data.Dataset) -> pd.DataFrame:
-    """Tidy points of a 2-D set: x1, x2, label, split."""
-    return pd.concat([
-        pd.DataFrame({"x1": x[:, 0].numpy(), "x2": x[:, 1].numpy(), "label": y.numpy(), "split": split})
-        for x, y, split in ((ds.x_train, ds.y_train, "train"), (ds.x_val, ds.y_val, "validation"))
-    ], ignore_index=True)
-
-
 def grid_points(ds: data.Dataset, n: int = GRID) -> torch.Tensor:
     """(n * n, 2) points covering the data with a margin: where the decision map is evaluated."""
-    x = torch.cat([ds.x_train, ds.x_val])
-    lo, hi = x.min(dim=0).values - 0.3, x.max(dim=0).values + 0.3
-    g1, g2 = torch.meshgrid(torch.linspace(lo[0], hi[0], n), torch.linspace(lo[1], hi[1], n), indexing="xy")
-    return torch.stack([g1.reshape(-1), g2.reshape(-1)], dim=1)
+    return data.plane_grid(data.plane_box(ds), n).float()  # the networks compute in float32
 
 
 def grid_frame(grid: torch.Tensor, p: np.ndarray, variant: str | None = None) -> pd.DataFrame:
@@ -193,7 +182,7 @@ def grid_frame(grid: torch.Tensor, p: np.ndarray, variant: str | None = None) ->
 def train_live(cfg: LiveRun, on_progress: Callable[[float, LiveResult], None] | None = None) -> LiveResult:
     """Train the classifier; every few epochs hand `on_progress` the curves and the decision map so far."""
     ds = data.load(cfg.data_config())
-    points, grid = points_frame(ds), grid_points(ds)
+    points, grid = data.points_frame(ds), grid_points(ds)
 
     def report(fraction: float, snap: training.Snapshot) -> None:
         if on_progress is not None:
@@ -285,5 +274,5 @@ def fit_sizes(cfg: FitSizes, on_progress: training.Progress | None = None) -> Si
         history=fit.history,
         table=table,
         grids=pd.concat([grid_frame(grid, training.predict(fit, n, grid), n) for n in specs], ignore_index=True),
-        points=points_frame(ds),
+        points=data.points_frame(ds),
     )

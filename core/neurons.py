@@ -107,27 +107,15 @@ class NeuronResult:
     box: tuple[float, float, float, float]  # x1_lo, x1_hi, x2_lo, x2_hi of the map
 
 
-def _all_points(ds: data.Dataset) -> pd.DataFrame:
-    x = torch.cat([ds.x_train, ds.x_val]).double().numpy()  # (N, 2)
-    y = torch.cat([ds.y_train, ds.y_val]).numpy()
-    split = ["train"] * len(ds.x_train) + ["validation"] * len(ds.x_val)
-    return pd.DataFrame({"x1": x[:, 0], "x2": x[:, 1], "label": y, "split": split})
-
-
-def _box(points: pd.DataFrame, margin: float = 0.3) -> tuple[float, float, float, float]:
-    return (points.x1.min() - margin, points.x1.max() + margin, points.x2.min() - margin, points.x2.max() + margin)
-
-
 def neuron(cfg: Neuron) -> NeuronResult:
     """Apply the neuron to every point and to a map of the plane; cheap enough to run on every slider move."""
-    points = _all_points(data.load(cfg.data_config))
-    box = _box(points)
+    ds = data.load(cfg.data_config)
+    points, box = data.points_frame(ds), data.plane_box(ds)
     w = np.array([cfg.w1, cfg.w2])
     z = points[["x1", "x2"]].to_numpy() @ w + cfg.b  # (N, 2) @ (2,) + () -> (N,)
     points = points.assign(z=z, output=fire(z, cfg.activation), predicted=(z > 0).astype(int))
-    step1, step2 = (box[1] - box[0]) / GRID, (box[3] - box[2]) / GRID
-    g1, g2 = np.meshgrid(box[0] + step1 * (np.arange(GRID) + 0.5), box[2] + step2 * (np.arange(GRID) + 0.5))
-    grid = pd.DataFrame({"x1": g1.ravel(), "x2": g2.ravel()})  # cell centres, so the map spans exactly the box
+    cells = data.plane_grid(box, GRID).numpy()  # cell centres, so the map spans exactly the box
+    grid = pd.DataFrame({"x1": cells[:, 0], "x2": cells[:, 1]})
     grid["p"] = fire(grid.to_numpy() @ w + cfg.b, cfg.activation)
     accuracy = float((points.predicted == points.label).mean())
     return NeuronResult(grid, points, decision_line(cfg.w1, cfg.w2, cfg.b, box), accuracy, box)
@@ -173,7 +161,7 @@ def train_neuron(cfg: NeuronTraining, on_progress: Progress | None = None) -> Tr
     state = result.states["single neuron"]  # nn.Linear(2, 1): weight (1, 2), bias (1,)
     w1, w2 = (float(v) for v in state["0.weight"][0])
     b = float(state["0.bias"][0])
-    points = _all_points(ds)
+    points = data.points_frame(ds)
     z = points[["x1", "x2"]].to_numpy() @ np.array([w1, w2]) + b
     return TrainedNeuron(w1, w2, b, float(((z > 0) == points.label).mean()), result.history)
 
@@ -213,7 +201,7 @@ def tensor_form(cfg: Neuron, hidden: int = 1, rows: int = 5) -> TensorForm:
         raise ValueError(f"Show a layer of 1 to {MAX_LAYER_NEURONS} neurons, so that every number of W fits on screen.")
     if not 1 <= rows <= 10:
         raise ValueError("Show between 1 and 10 rows of X.")
-    points = _all_points(data.load(cfg.data_config))
+    points = data.points_frame(data.load(cfg.data_config))
     X = torch.tensor(points[["x1", "x2"]].to_numpy()[:rows], dtype=torch.float64)
     g = torch.Generator().manual_seed(cfg.seed)
     W = (torch.rand(2, hidden, generator=g, dtype=torch.float64) * 4 - 2).round(decimals=1)  # (2, H), like sliders

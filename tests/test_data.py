@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from core import data
-from core.data import DataConfig
+from core.data import DataConfig, load, plane_box, plane_grid, points_frame
 
 # name -> (features, classes (0: regression), total samples or None when n_samples sets it)
 EXPECTED = {
@@ -128,3 +128,18 @@ def test_val_fraction_sets_the_validation_share():
     for fraction in (0.1, 0.5, 0.9):
         ds = data.load(DataConfig("moons", n_samples=400, val_fraction=fraction))
         assert len(ds.x_val) == round(fraction * 400)  # 200 per class, so per-class rounding is exact
+
+
+def test_points_frame_and_plane_grid_cover_a_2d_set():
+    ds = load(DataConfig("moons", n_samples=100))
+    points = points_frame(ds)
+    assert list(points.columns) == ["x1", "x2", "label", "split"]
+    assert (points.split == "train").sum() == len(ds.x_train) and (points.split == "validation").sum() == len(ds.x_val)
+    box = plane_box(ds, margin=0.5)
+    assert box[0] == pytest.approx(points.x1.min() - 0.5, abs=1e-6) and box[3] == pytest.approx(points.x2.max() + 0.5, abs=1e-6)
+    grid = plane_grid(box, 4)
+    assert grid.shape == (16, 2)
+    step = (box[1] - box[0]) / 4
+    assert grid[0, 0].item() == pytest.approx(box[0] + step / 2) and grid[1, 0].item() == pytest.approx(box[0] + 1.5 * step)
+    assert grid[1, 1].item() == grid[0, 1].item()  # x1 runs fastest
+    assert (grid[:, 0] > box[0]).all() and (grid[:, 0] < box[1]).all()
