@@ -38,10 +38,8 @@ with left:
 with right:
     st.markdown("**Deep learning gets better with more data** :gray[(schematic, not measured)]")
     schematic = more_data_schematic()
-    show.chart(
-        charts.lines(schematic, "data", "performance", "method", "amount of data", "performance"),
-        schematic, key="home-more-data",
-    )
+    show.chart(charts.lines, schematic, "data", "performance", "method", "amount of data", "performance",
+               key="home-more-data")
 
 st.markdown("**Machine learning is data driven: two pipelines**")
 for name, steps in PIPELINES.items():

@@ -28,8 +28,8 @@ controls.metric("Accuracy of this neuron", f"{result.accuracy:.1%}",
 with plot:
     picked = st.session_state.get("neuron-map", {}).get("selection", {}).get("click") or [result.points.iloc[0]]
     x1, x2 = float(picked[0]["x1"]), float(picked[0]["x2"])
-    show.chart(charts.neuron_map(result.grid, result.points, result.line, "The neuron's output over the plane",
-                                 marked=(x1, x2)), result.points, key="neuron-map", on_select="rerun")
+    show.chart(charts.neuron_map, result.grid, result.points, result.line, "The neuron's output over the plane",
+               marked=(x1, x2), data=result.points, key="neuron-map", on_select="rerun")
     z, out = neurons.evaluate(cfg, x1, x2)
     f = r"\sigma(z)" if act == "sigmoid" else r"\mathrm{step}(z)"
     st.latex(rf"z = {w1:g} \cdot ({x1:.3f}) + {w2:g} \cdot ({x2:.3f}) + ({b:g}) = {z:.3f}, \quad {f} = {out:.3f}")
@@ -73,7 +73,7 @@ if not names:
     st.warning("Pick at least one activation function; showing the sigmoid meanwhile.")
 view = neurons.activation_profiles(runners.config(neurons.ActivationView, names=tuple(names) or ("sigmoid",),
                                                   threshold=threshold))
-show.chart(charts.activation_panels(view.curves, threshold), view.curves, key="act-panels")
+show.chart(charts.activation_panels, view.curves, threshold, key="act-panels")
 formulas = st.columns(3)
 for i, name in enumerate(names):
     formulas[i % 3].latex(activations.ACTIVATIONS[name].formula)
@@ -99,10 +99,10 @@ epochs = c4.select_slider("Epochs", (100, 200, 300, 600, 1200, 2400), 300, key="
 noise = c5.slider("Noise", 0.0, 0.5, 0.1, 0.05, key="approx-noise")
 approx = runners.run(neurons.wide_vs_deep, runners.config(neurons.WideVsDeep, widths=tuple(widths), depth=depth,
                      activation=activation, epochs=epochs, noise=noise), label="Training the wide and the deep nets")
-show.chart(charts.function_fits(approx.points, approx.fits, approx.truth, "What each net learned"), approx.fits,
+show.chart(charts.function_fits, approx.points, approx.fits, approx.truth, "What each net learned", data=approx.fits,
            key="approx-fits")
 show.table(approx.table, key="approx-table")
-show.chart(charts.curves(approx.history, "loss", log_y=True), approx.history, key="approx-curves")
+show.chart(charts.curves, approx.history, "loss", log_y=True, key="approx-curves")
 small, wide, deep = (approx.row(v) for v in (approx.narrowest, approx.widest, approx.deep))
 ratio = wide["validation MSE"] / deep["validation MSE"]
 chrome.notice(f"from {small['units per layer']} to {wide['units per layer']} units the train MSE falls from "

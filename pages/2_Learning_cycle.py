@@ -37,7 +37,7 @@ with forward:
     maths.equation(r"p = \sigma(z_2) =", f["p"])
 with loss_tab:
     st.latex(r"L = -\frac{1}{B}\sum_i \left[y_i \log p_i + (1 - y_i)\log(1 - p_i)\right] = " + f"{rec.loss:.4f}")
-    show.chart(charts.lines(rec.losses, "step", "loss", "variant", "step", "loss"), rec.losses, key="step-losses")
+    show.chart(charts.lines, rec.losses, "step", "loss", "variant", "step", "loss", key="step-losses")
 with backward:
     maths.equation(r"\frac{\partial L}{\partial z_2} = \frac{p - y}{B} =", g["dz2"])
     maths.equation(r"\frac{\partial L}{\partial W_2} = a_1^\top \frac{\partial L}{\partial z_2} =", g["dW2"],
@@ -86,17 +86,17 @@ live = runners.run(lc.train_live, run, label=f"Training for {epochs} epochs",
                    live=lambda part: (show.redraw(map_slot, charts.boundary(part.grid, part.points, f"epoch {part.epoch}")),
                                       show.redraw(curve_slot, charts.curves(part.history, "loss"))))
 with map_slot.container():
-    click = show.chart(charts.boundary(live.grid, live.points, f"after epoch {live.epoch}"), live.grid,
-                       key="live-map", on_select="rerun")
+    click = show.chart(charts.boundary, live.grid, live.points, f"after epoch {live.epoch}", key="live-map",
+                       on_select="rerun")
 with curve_slot.container():
-    show.chart(charts.curves(live.history, "loss"), live.history, key="live-curves")
+    show.chart(charts.curves, live.history, "loss", key="live-curves")
 for message in live.fit.messages.values():
     st.warning(message)
 left, right = st.columns(2)
 with left:
-    show.chart(charts.iteration_loss(live.iterations), live.iterations, key="live-iterations")
+    show.chart(charts.iteration_loss, live.iterations, key="live-iterations")
 with right:
-    show.chart(charts.confusion(live.confusion), live.confusion, key="live-confusion")
+    show.chart(charts.confusion, live.confusion, key="live-confusion")
 acc = live.fit.final("accuracy")
 if acc:
     chrome.notice(f"one epoch is one pass over all {n_train} training samples; with batches of {batch_size or n_train} "
@@ -129,11 +129,11 @@ n_samples = c2.slider("Samples (30% train, 70% validation)", 100, 1000, 250, 50,
 epochs = c3.slider("Epochs", 50, 1000, 300, 50, key="sizes-epochs")
 sizes = runners.run(lc.fit_sizes, runners.config(lc.FitSizes, noise=noise, n_samples=n_samples, epochs=epochs),
                     label="Training three network sizes side by side")
-show.chart(charts.curves(sizes.history, "loss"), sizes.history, key="sizes-curves")
+show.chart(charts.curves, sizes.history, "loss", key="sizes-curves")
 show.table(sizes.table, key="sizes-table")
 for col, (name, grid) in zip(st.columns(len(sizes.table)), sizes.grids.groupby("variant", sort=False)):
     with col:
-        show.chart(charts.boundary(grid, sizes.points, name), grid, key=f"sizes-map-{name}")
+        show.chart(charts.boundary, grid, sizes.points, name, key=f"sizes-map-{name}")
 t = sizes.table.set_index("variant")
 chrome.notice(f"the too-small net ({t.parameters.iloc[0]} parameters) is as wrong on training as on validation data "
               f"(accuracy {t['train accuracy'].iloc[0]:.0%} vs {t['validation accuracy'].iloc[0]:.0%}): it underfits. "

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import functools
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 import altair as alt
@@ -29,20 +29,33 @@ def _csv_button(data: pd.DataFrame, key: str, filename: str | None) -> None:
     )
 
 
+@st.cache_data(max_entries=256, show_spinner=False)
+def _spec(name: str, args: tuple[Any, ...], kwargs: dict[str, Any], _builder: Callable[..., alt.TopLevelMixin]) -> dict:
+    """The Vega-Lite spec of `_builder(*args, **kwargs)` in the app's theme, cached on (name, args).
+
+    Building an Altair chart and validating it costs 10-50 ms; a page's rerun redraws the same
+    charts from the same cached results, so each spec is built once and then reused.
+    """
+    return style(_builder(*args, **kwargs)).to_dict()
+
+
 def chart(
-    chart: alt.TopLevelMixin,
-    data: pd.DataFrame,
+    builder: Callable[..., alt.TopLevelMixin],
+    *args: Any,
     key: str,
+    data: pd.DataFrame | None = None,
     filename: str | None = None,
     on_select: Literal["ignore", "rerun"] = "ignore",
+    **kwargs: Any,
 ) -> Any:
-    """Draw a core.charts chart in the app's theme, full width, with its data downloadable.
+    """Draw `builder(*args, **kwargs)` (a core.charts builder) full width, with its data downloadable.
 
-    With on_select="rerun" it returns the selection state (e.g. `state.selection["click"]`
-    for core.charts.boundary); otherwise Streamlit's element handle.
+    `data` (default: the first argument) is what the CSV button offers. With on_select="rerun" it
+    returns the selection state (e.g. `state.selection["click"]` for core.charts.boundary).
     """
-    state = st.altair_chart(style(chart), width="stretch", key=key, on_select=on_select)
-    _csv_button(data, key, filename)
+    spec = _spec(f"{builder.__module__}.{builder.__qualname__}", args, kwargs, builder)
+    state = st.vega_lite_chart(spec, width="stretch", key=key, on_select=on_select)
+    _csv_button(args[0] if data is None else data, key, filename)
     return state
 
 
