@@ -8,6 +8,7 @@ the autograd engine runs any nn.Module with its real `torch.optim` optimizer, on
 from __future__ import annotations
 
 import copy
+import threading
 from typing import TYPE_CHECKING, Protocol, Sequence
 
 import torch
@@ -19,6 +20,11 @@ from core.models import MLPSpec, build_mlp
 
 if TYPE_CHECKING:
     from core.training import TrainConfig, Variant
+
+# Dropout and module factories draw from torch's one global RNG. Streamlit runs every session as a
+# thread of one process, so a variant swaps its own RNG state in and out under this lock: two
+# students training at once cannot interleave their draws (same config, same numbers).
+GLOBAL_RNG = threading.Lock()
 
 OPTIMIZERS: dict[str, type[torch.optim.Optimizer]] = {
     name.lower(): cls
@@ -98,9 +104,10 @@ class AutogradEngine:
                 group["lr"] = lr_k
             model.train()
             opt.zero_grad(set_to_none=True)
-            torch.set_rng_state(self.rng[k])
-            loss = self._loss(model(xb[k]), yb[k])
-            self.rng[k] = torch.get_rng_state()
+            with GLOBAL_RNG:
+                torch.set_rng_state(self.rng[k])
+                loss = self._loss(model(xb[k]), yb[k])
+                self.rng[k] = torch.get_rng_state()
             loss.backward()
             opt.step()
             losses.append(loss.detach())
@@ -153,6 +160,7 @@ def make_engine(variants: Sequence[Variant], loss: str, device: torch.device) ->
     models = []
     for v in variants:
         generator = torch.Generator().manual_seed(v.train.seed)
-        torch.manual_seed(v.train.seed)  # factories that draw from the global RNG get the same weights as in a lone fit
-        models.append(build_mlp(v.model, generator) if isinstance(v.model, MLPSpec) else v.model(generator))
+        with GLOBAL_RNG:
+            torch.manual_seed(v.train.seed)  # factories that draw from the global RNG get the same weights as alone
+            models.append(build_mlp(v.model, generator) if isinstance(v.model, MLPSpec) else v.model(generator))
     return AutogradEngine(models, trains, loss, device)

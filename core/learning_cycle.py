@@ -8,7 +8,6 @@
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Callable
 
@@ -21,6 +20,8 @@ from core.device import pick_device
 from core.models import MLPSpec
 
 MAX_STEPS = 500
+MAX_UPDATES = 30_000  # epochs x iterations per epoch of a live run: ~3 s on a 2-core CPU
+LIVE_VALIDATION = 0.3  # share of a live run's samples held out for validation
 GRID = 50  # the decision map is GRID x GRID points (2,500 cells: light enough to redraw live)
 
 
@@ -114,7 +115,7 @@ def step_by_step(cfg: StepByStep, on_progress: Callable | None = None) -> StepRe
                "dz1": _numpy(cache.deltas[1]), "dW1": _numpy(grads[0]), "db1": _numpy(grads[1]).reshape(-1)},
         updated={"W1": _numpy(net.W[0]), "b1": _numpy(net.b[0]).reshape(-1), "W2": _numpy(net.W[1]),
                  "b2": _numpy(net.b[1]).reshape(-1)},
-        losses=pd.DataFrame(rows, columns=["step", "batch loss", "train loss"]).melt(
+        losses=pd.DataFrame(rows, columns=["step", "batch loss (before the update)", "train loss (after it)"]).melt(
             "step", var_name="variant", value_name="loss"),
     )
 
@@ -145,12 +146,17 @@ class LiveRun:
             raise ValueError("Use between 20 and 5,000 samples here (the chart draws every point).")
         if not 1 <= self.epochs <= 1000:
             raise ValueError("Use between 1 and 1,000 epochs here.")
-        n_train = self.n_samples - round(0.3 * self.n_samples)
+        self.variant()  # validates the network and the training settings
+        n_train = train_count(self.dataset, self.n_samples, self.noise, self.seed)
         if self.batch_size is not None and not 1 <= self.batch_size <= n_train:
             raise ValueError(f"Batch size must be between 1 and the number of training samples ({n_train}).")
+        updates = self.epochs * training.iterations_per_epoch(n_train, self.batch_size)
+        if updates > MAX_UPDATES:
+            raise ValueError(f"That is {updates:,} weight updates (epochs x iterations per epoch); keep it under "
+                             f"{MAX_UPDATES:,} so it trains in seconds: fewer epochs or a larger batch.")
 
     def data_config(self) -> data.DataConfig:
-        return data.DataConfig(self.dataset, self.n_samples, self.noise, val_fraction=0.3, seed=self.seed)
+        return data.DataConfig(self.dataset, self.n_samples, self.noise, val_fraction=LIVE_VALIDATION, seed=self.seed)
 
     def variant(self) -> training.Variant:
         train = training.TrainConfig(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr,
@@ -167,6 +173,11 @@ class LiveResult:
     iterations: pd.DataFrame | None = None  # variant, iteration, epoch, lr, loss (when done)
     confusion: pd.DataFrame | None = None  # actual, predicted, count on the validation set (when done)
     fit: training.FitResult | None = None  # when done
+
+
+def train_count(dataset: str, n_samples: int, noise: float, seed: int = 0) -> int:
+    """How many of a live run's samples train (the split is per class, so not always exactly 70%)."""
+    return len(data.load(data.DataConfig(dataset, n_samples, noise, val_fraction=LIVE_VALIDATION, seed=seed)).x_train)
 
 
 def grid_points(ds: data.Dataset, n: int = GRID) -> torch.Tensor:
@@ -202,11 +213,6 @@ def train_live(cfg: LiveRun, on_progress: Callable[[float, LiveResult], None] | 
         confusion=confusion,
         fit=fit,
     )
-
-
-def iterations_per_epoch(n_train: int, batch_size: int | None) -> int:
-    """ceil(N / B): the last, smaller batch still counts as an iteration."""
-    return 1 if batch_size is None else math.ceil(n_train / batch_size)
 
 
 # 3. Under- and overfitting -------------------------------------------------------------------

@@ -107,16 +107,20 @@ class NeuronResult:
     box: tuple[float, float, float, float]  # x1_lo, x1_hi, x2_lo, x2_hi of the map
 
 
+def weighted_sum(points: pd.DataFrame, w1: float, w2: float, b: float) -> np.ndarray:
+    """z = w1 x1 + w2 x2 + b for every point: (N, 2) @ (2,) + () -> (N,)."""
+    return points[["x1", "x2"]].to_numpy() @ np.array([w1, w2]) + b
+
+
 def neuron(cfg: Neuron) -> NeuronResult:
     """Apply the neuron to every point and to a map of the plane; cheap enough to run on every slider move."""
     ds = data.load(cfg.data_config)
     points, box = data.points_frame(ds), data.plane_box(ds)
-    w = np.array([cfg.w1, cfg.w2])
-    z = points[["x1", "x2"]].to_numpy() @ w + cfg.b  # (N, 2) @ (2,) + () -> (N,)
+    z = weighted_sum(points, cfg.w1, cfg.w2, cfg.b)
     points = points.assign(z=z, output=fire(z, cfg.activation), predicted=(z > 0).astype(int))
     cells = data.plane_grid(box, GRID).numpy()  # cell centres, so the map spans exactly the box
     grid = pd.DataFrame({"x1": cells[:, 0], "x2": cells[:, 1]})
-    grid["p"] = fire(grid.to_numpy() @ w + cfg.b, cfg.activation)
+    grid["p"] = fire(weighted_sum(grid, cfg.w1, cfg.w2, cfg.b), cfg.activation)
     accuracy = float((points.predicted == points.label).mean())
     return NeuronResult(grid, points, decision_line(cfg.w1, cfg.w2, cfg.b, box), accuracy, box)
 
@@ -162,8 +166,8 @@ def train_neuron(cfg: NeuronTraining, on_progress: Progress | None = None) -> Tr
     w1, w2 = (float(v) for v in state["0.weight"][0])
     b = float(state["0.bias"][0])
     points = data.points_frame(ds)
-    z = points[["x1", "x2"]].to_numpy() @ np.array([w1, w2]) + b
-    return TrainedNeuron(w1, w2, b, float(((z > 0) == points.label).mean()), result.history)
+    correct = (weighted_sum(points, w1, w2, b) > 0) == points.label
+    return TrainedNeuron(w1, w2, b, float(correct.mean()), result.history)
 
 
 def to_slider_range(w1: float, w2: float, b: float, limit: float = WEIGHT_LIMIT) -> tuple[float, float, float]:

@@ -151,6 +151,11 @@ class FitResult:
         kept = rows[rows.epoch == rows.variant.map(self.best_epoch)]
         return dict(zip(kept.variant, kept.value))
 
+def iterations_per_epoch(n_train: int, batch_size: int | None) -> int:
+    """ceil(N / B) updates per epoch: the last, smaller batch still counts (as with a DataLoader)."""
+    return 1 if batch_size is None else math.ceil(n_train / batch_size)
+
+
 def loss_kind(data: Dataset, n_out: int) -> str:
     """Binary classification with one output: BCE; more classes: cross-entropy; regression: MSE."""
     if data.task == "regression":
@@ -243,7 +248,7 @@ def fit_many(variants: Sequence[Variant], data: Dataset, device: torch.device | 
     device = device or pick_device()
     first = variants[0].train
     K, E, n = len(variants), first.epochs, len(data.x_train)
-    ipe = math.ceil(n / batch)  # iterations per epoch; the last batch may be smaller, as with a DataLoader
+    ipe = iterations_per_epoch(n, batch)
     x, y = data.x_train.to(device), data.y_train.to(device)
     x_val, y_val = data.x_val.to(device), data.y_val.to(device)
     n_out = _output_size(variants[0].model, x)

@@ -71,10 +71,13 @@ with c3:
 with c4:
     widths = widgets.hidden_layers("live")
     activation = widgets.activation("live")
+n_train = lc.train_count(dataset, n_samples, noise)
+if batch_size is not None and batch_size > n_train:
+    st.warning(f"A batch of {batch_size} is more than the {n_train} training samples: training with the full batch.")
+    batch_size = None
 run = runners.config(lc.LiveRun, dataset=dataset, n_samples=n_samples, noise=noise, batch_size=batch_size,
                      epochs=epochs, lr=lr, widths=widths, activation=activation)
-n_train = n_samples - round(0.3 * n_samples)
-ipe = lc.iterations_per_epoch(n_train, batch_size)
+ipe = training.iterations_per_epoch(n_train, batch_size)
 m1, m2, m3, m4 = st.columns(4)
 m1.metric("Training samples", n_train)
 m2.metric("Batch size", batch_size or n_train)
@@ -107,8 +110,9 @@ if acc:
 # 3. Inference -------------------------------------------------------------------------------------
 chrome.section("3 · After training: inference", "31")
 selected = click.selection.get("click", []) if click else []
-if selected:
-    st.session_state.update({"infer-x1": round(selected[0]["x1"], 2), "infer-x2": round(selected[0]["x2"], 2)})
+clicked = (round(selected[0]["x1"], 2), round(selected[0]["x2"], 2)) if selected else None
+if clicked and clicked != st.session_state.get("infer-clicked"):  # a new click, not the last one kept in state
+    st.session_state.update({"infer-clicked": clicked, "infer-x1": clicked[0], "infer-x2": clicked[1]})
 c1, c2, c3 = st.columns([1, 1, 2])
 x1 = c1.number_input("x1", -5.0, 5.0, 0.5, 0.1, key="infer-x1")
 x2 = c2.number_input("x2", -5.0, 5.0, 0.25, 0.1, key="infer-x2")
@@ -134,11 +138,16 @@ show.table(sizes.table, key="sizes-table")
 for col, (name, grid) in zip(st.columns(len(sizes.table)), sizes.grids.groupby("variant", sort=False)):
     with col:
         show.chart(charts.boundary, grid, sizes.points, name, key=f"sizes-map-{name}")
-t = sizes.table.set_index("variant")
-chrome.notice(f"the too-small net ({t.parameters.iloc[0]} parameters) is as wrong on training as on validation data "
-              f"(accuracy {t['train accuracy'].iloc[0]:.0%} vs {t['validation accuracy'].iloc[0]:.0%}): it underfits. "
-              f"The large one ({t.parameters.iloc[-1]:,} parameters) fits its training points almost perfectly "
-              f"(train loss {t['train loss'].iloc[-1]:.3f}) while its validation loss is {t['validation loss'].iloc[-1]:.2f}, "
-              f"above the good net's {t['validation loss'].iloc[1]:.2f}; its validation loss was lowest at epoch "
-              f"{t['lowest validation loss at epoch'].iloc[-1]} and rose after that: it memorises the noise, it overfits. "
-              "Only the validation set shows it.")
+small, good, large = (row for _, row in sizes.table.iterrows())
+best = large["lowest validation loss at epoch"]
+under = (f"the too-small net ({small.parameters} parameters) gets only {small['train accuracy']:.0%} of its own training "
+         f"points right (the good one {good['train accuracy']:.0%}): it underfits."
+         if small["train accuracy"] < good["train accuracy"] - 0.02 else
+         f"here even the too-small net fits its training data ({small['train accuracy']:.0%}): add noise to see it underfit.")
+over = (f"The large one ({large.parameters:,} parameters) drives its train loss to {large['train loss']:.3f}, but its "
+        f"validation loss was lowest at epoch {best} and rose to {large['validation loss']:.2f} (the good net: "
+        f"{good['validation loss']:.2f}): it memorises the noise, it overfits. Only the validation set shows it."
+        if best < epochs and large["validation loss"] > good["validation loss"] else
+        f"The large one ({large.parameters:,} parameters) does not overfit here (validation loss "
+        f"{large['validation loss']:.2f}, the good net {good['validation loss']:.2f}): with more noise or more epochs it would.")
+chrome.notice(f"{under} {over}")

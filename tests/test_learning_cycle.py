@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, Sampler, TensorDataset
 
-from core import data, learning_cycle as lc
+from core import data, learning_cycle as lc, training
 from core.models import MLPSpec, build_mlp
 
 
@@ -75,7 +75,7 @@ def test_step_by_step_update_is_w_minus_lr_grad_and_train_loss_falls():
     rec = lc.step_by_step(lc.StepByStep(step=60, lr=1.0))
     for name in ("W1", "b1", "W2", "b2"):
         np.testing.assert_allclose(rec.updated[name], rec.params[name] - 1.0 * rec.grads["d" + name], atol=1e-6)
-    train = rec.losses[rec.losses.variant == "train loss"].set_index("step").loss
+    train = rec.losses[rec.losses.variant == "train loss (after it)"].set_index("step").loss
     assert len(train) == 61 and train.iloc[-1] < 0.8 * train.iloc[0]
     assert rec.epoch == 60 // (28 // 4) + 1  # 40 samples -> 28 train -> 7 full batches of 4 per epoch
 
@@ -91,7 +91,8 @@ def test_train_live_learns_reports_progress_and_counts():
     assert result.confusion["count"].sum() == 90  # 30% of 300 samples
     correct = result.confusion.query("actual == predicted")["count"].sum()
     assert correct / 90 == pytest.approx(acc, abs=1e-6)
-    assert result.fit.iterations_per_epoch == lc.iterations_per_epoch(210, 10) == 21
+    assert result.fit.iterations_per_epoch == training.iterations_per_epoch(210, 10) == 21
+    assert lc.train_count("moons", 300, 0.2) == 210
     assert len(result.iterations) == 21 * 60
 
 
@@ -115,6 +116,9 @@ def test_fit_sizes_underfits_and_overfits():
 
 @pytest.mark.parametrize("make, message", [
     (lambda: lc.LiveRun(batch_size=500), "number of training samples (210)"),
+    (lambda: lc.LiveRun(batch_size=1, n_samples=1000, epochs=300), "210,000 weight updates"),
+    (lambda: lc.LiveRun(lr=0.0), "learning rate"),
+    (lambda: lc.LiveRun(activation="swish"), "Unknown activation"),
     (lambda: lc.LiveRun(dataset="digits"), "2-D dataset"),
     (lambda: lc.StepByStep(hidden=9), "hidden units"),
     (lambda: lc.StepByStep(step=10_000), "step number"),

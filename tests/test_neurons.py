@@ -1,7 +1,6 @@
 """core.neurons (slides 20-26) and its chart builders: the neuron's line, X @ W + b, active regions, wide vs deep."""
 from __future__ import annotations
 
-import altair as alt
 import numpy as np
 import pytest
 import torch
@@ -200,8 +199,7 @@ def test_bad_configs_raise_a_sentence(make):
 
 
 def _spec(chart) -> dict:
-    with alt.data_transformers.enable("default", max_rows=None):
-        return charts.style(chart).to_dict()  # validates against the Vega-Lite schema
+    return charts.style(chart).to_dict()  # validates against the Vega-Lite schema, at most 5,000 rows a dataset
 
 
 def test_neuron_map_draws_the_line_and_the_marked_point_on_the_boundary_map():

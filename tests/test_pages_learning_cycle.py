@@ -81,3 +81,27 @@ def test_noise_changes_the_fit_sizes_table(page):
     page.slider(key="sizes-noise").set_value(0.4).run()
     assert not page.exception
     assert not page.dataframe[0].value.equals(before)
+
+
+def test_long_runs_draw_thinned_charts_without_error(page):
+    page.slider(key="sizes-epochs").set_value(1000).run()  # 9,000 history rows: thinned to Altair's 5,000
+    assert not page.exception and not page.error
+    assert len(page.get("vega_lite_chart")) == 9
+
+
+def test_too_many_updates_is_refused_with_a_sentence(page):
+    page.select_slider(key="live-batch").set_value(1).run()
+    page.slider(key="live-n").set_value(1000).run()
+    page.slider(key="live-epochs").set_value(300).run()
+    assert not page.exception
+    assert any("weight updates" in e.value for e in page.error)
+
+
+def test_a_batch_larger_than_the_training_set_falls_back_to_full_batch(page):
+    page.slider(key="live-n").set_value(50).run()
+    page.select_slider(key="live-batch").set_value(64).run()
+    assert not page.exception and not page.error
+    assert any("full batch" in w.value for w in page.warning)
+    assert metric(page, "Iterations per epoch") == "1"
+    assert metric(page, "Training samples") == "34"  # the per-class split of 50 moons
+    assert len(page.get("vega_lite_chart")) == 9  # the rest of the page still renders

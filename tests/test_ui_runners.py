@@ -4,7 +4,7 @@ from __future__ import annotations
 from streamlit.testing.v1 import AppTest
 
 
-def _runner_app(epochs: int = 5, fail: bool = False, live: bool = True) -> None:
+def _runner_app(epochs: int = 5, fail: bool = False, live: bool = True, crash: bool = False) -> None:
     # Runs as a Streamlit script: a fake core experiment that counts its calls in session state.
     from dataclasses import dataclass
 
@@ -25,6 +25,8 @@ def _runner_app(epochs: int = 5, fail: bool = False, live: bool = True) -> None:
         st.session_state["calls"] = st.session_state.get("calls", 0) + 1
         if fail:
             raise ValueError("This dataset needs at least 2 classes.")
+        if crash:
+            raise RuntimeError("CUDA out of memory")
         losses: list[float] = []
         for epoch in range(cfg.epochs):
             losses.append(1.0 / (epoch + 1))
@@ -92,6 +94,12 @@ def test_value_error_from_core_is_an_error_box_not_a_traceback():
     assert not any(text.startswith("final loss") for text in _texts(at))  # the page stopped
     at.run()  # errors are not cached: core is asked again
     assert at.session_state["calls"] == 2
+
+
+def test_a_torch_runtime_error_is_an_error_box_with_a_hint():
+    at = _app(crash=True).run()
+    assert not at.exception
+    assert len(at.error) == 1 and "CUDA out of memory" in at.error[0].value and "smaller settings" in at.error[0].value
 
 
 def test_invalid_config_is_an_error_box_and_core_is_not_called():

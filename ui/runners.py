@@ -83,13 +83,18 @@ def run(fn: Callable[..., R], cfg: Any, *, label: str, live: Callable[[Any], Non
 
     `live(partial_result)` is called with each progress report of a computation (never on a
     cache hit), for a chart that grows while it trains. A ValueError from core is shown with
-    st.error and stops the page.
+    st.error and stops the page; so is a RuntimeError or MemoryError from torch (out of memory,
+    a device failure), with a hint, instead of a traceback.
     """
     progress = st.empty()
     try:
         return _run_cached(f"{fn.__module__}.{fn.__qualname__}", cfg, fn, label, progress, live)
     except ValueError as error:
         st.error(str(error))
+        st.stop()
+    except (RuntimeError, MemoryError) as error:
+        st.error(f"The computation failed ({type(error).__name__}: {error}). Try smaller settings, or press "
+                 "Reset this page in the sidebar.")
         st.stop()
     finally:
         progress.empty()
