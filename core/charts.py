@@ -30,8 +30,8 @@ def _tint(colour: str, amount: float) -> str:
 
 
 BOUNDARY_RANGE = [_tint(BLUE, 0.45), NEUTRAL, _tint(ORANGE, 0.45)]  # light, so the points stand out
-MAX_POINTS = 10_000
-GRID_CELLS = 6_400  # a boundary chart's heat map keeps at most 80 x 80 cells; points get the rest
+MAX_POINTS = 5_000  # per dataset: Altair refuses to serialize more (ui.show builds specs with its default)
+GRID_CELLS = 4_900  # a boundary chart's heat map keeps at most 70 x 70 cells
 HEIGHT = 380  # px, legend included (legends sit below the plot)
 SPLIT_DASH = {"train": [1, 0], "validation": [6, 4]}  # solid vs dashed
 
@@ -164,7 +164,7 @@ def boundary(grid: pd.DataFrame, points: pd.DataFrame, title: str = "") -> alt.L
     dx, dy = _half_step(cells["x1"]), _half_step(cells["x2"])
     cells = cells.assign(x1_lo=cells["x1"] - dx, x1_hi=cells["x1"] + dx, x2_lo=cells["x2"] - dy, x2_hi=cells["x2"] + dy)
     dots = points.assign(label=points["label"].astype(str))
-    dots = dots.iloc[:: math.ceil(len(dots) / (MAX_POINTS - len(cells)))] if len(dots) + len(cells) > MAX_POINTS else dots
+    dots = dots.iloc[:: math.ceil(len(dots) / MAX_POINTS)]  # each layer is its own dataset of at most MAX_POINTS
     x_scale = alt.Scale(zero=False, nice=False, domain=[float(cells["x1_lo"].min()), float(cells["x1_hi"].max())])
     y_scale = alt.Scale(zero=False, nice=False, domain=[float(cells["x2_lo"].min()), float(cells["x2_hi"].max())])
     click = alt.selection_point(name="click", fields=["x1", "x2"], on="click", nearest=False)
