@@ -13,13 +13,13 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, TensorDataset
 
-from core.data import DataConfig, Dataset, load
+from core.data import DataConfig, Dataset, load, plane_box, plane_grid
 from core.models import MLPSpec, build_mlp
 from core.training import Snapshot, TrainConfig, Variant, fit, fit_many
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = MLPSpec(2, (32, 32), 2, "relu")  # the trainer-vs-DataLoader and batched workloads
-LIVE_SPEC = MLPSpec(2, (8, 8), 1, "tanh")  # the live 2-D page's network
+LIVE_SPEC = MLPSpec(2, (8, 8), 1, "tanh")  # the live workload: a 2-8-8-1 net (the page defaults to 16-16)
 GRID = 100  # live decision boundary: GRID x GRID = 10,000 points
 
 
@@ -134,10 +134,7 @@ def batched_speedup(sizes: Sizes, device: torch.device, k: int = 8) -> list[Figu
 
 def live_epochs_per_s(sizes: Sizes, device: torch.device) -> list[Figure]:
     data = moons(500)
-    x = torch.cat([data.x_train, data.x_val])
-    lo, hi = x.min(dim=0).values - 0.5, x.max(dim=0).values + 0.5
-    axes = [torch.linspace(float(lo[d]), float(hi[d]), GRID) for d in range(2)]
-    grid = torch.stack(torch.meshgrid(*axes, indexing="xy"), dim=-1).reshape(-1, 2)  # (GRID*GRID, 2)
+    grid = plane_grid(plane_box(data), GRID).float()  # (GRID * GRID, 2), as the page's maps are made
 
     def redraw(fraction: float, snap: Snapshot) -> None:  # what the page's live chart recomputes: P(class 1) map
         snap.predict(grid)[0, :, 0].cpu().numpy().reshape(GRID, GRID)
