@@ -1,10 +1,8 @@
-"""Device choice (CUDA, then Apple MPS, then CPU) and seeding, so every run is reproducible."""
+"""Device choice (CUDA, then Apple MPS, then CPU) and seeded generators, so every run is reproducible."""
 from __future__ import annotations
 
 import os
-import random
 
-import numpy as np
 import torch
 
 
@@ -39,11 +37,12 @@ def describe(device: torch.device) -> str:
     return f"CPU ({os.cpu_count() or 1} cores)"
 
 
-def seed_everything(seed: int) -> torch.Generator:
-    """Seed Python, NumPy and torch; return a CPU generator to pass down explicitly."""
+def generator(seed: int) -> torch.Generator:
+    """A CPU generator seeded with `seed`: how the app seeds everything (weights, shuffling, dropout).
+
+    Each config carries its seed and each experiment draws from its own generators, never from a
+    global state another session could touch: same config, same numbers, in any order.
+    """
     if not 0 <= seed < 2**31:
         raise ValueError("The seed must be a whole number between 0 and 2,147,483,647.")
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
     return torch.Generator().manual_seed(seed)

@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from core import backprop
+from core.device import generator
 from core.models import MLPSpec, build_mlp
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ class ManualEngine:
     """K plain MLPs trained by the hand-written maths of core.backprop (SGD or Adam/AdamW)."""
 
     def __init__(self, specs: list[MLPSpec], trains: list[TrainConfig], loss: str, device: torch.device):
-        self.net = backprop.StackedMLP(specs, [torch.Generator().manual_seed(t.seed) for t in trains], device)
+        self.net = backprop.StackedMLP(specs, [generator(t.seed) for t in trains], device)
         self.loss = loss
         decays = torch.tensor([[t.weight_decay] for t in trains], device=device)
         self.weight_decay = decays if bool(decays.any()) else None  # (K, 1)
@@ -87,7 +88,7 @@ class AutogradEngine:
         ]
         self.loss = loss
         self.best = [copy.deepcopy(m.state_dict()) for m in self.models]
-        self.rng = [torch.Generator().manual_seed(t.seed).get_state() for t in trains]  # each variant its own dropout stream
+        self.rng = [generator(t.seed).get_state() for t in trains]  # each variant its own dropout stream
 
     def _loss(self, out: Tensor, t: Tensor) -> Tensor:
         """The same losses as backprop.loss_and_grad, through torch.nn.functional and autograd."""
@@ -159,8 +160,8 @@ def make_engine(variants: Sequence[Variant], loss: str, device: torch.device) ->
         return ManualEngine([v.model for v in variants], trains, loss, device)  # type: ignore[misc]
     models = []
     for v in variants:
-        generator = torch.Generator().manual_seed(v.train.seed)
+        g = generator(v.train.seed)
         with GLOBAL_RNG:
             torch.manual_seed(v.train.seed)  # factories that draw from the global RNG get the same weights as alone
-            models.append(build_mlp(v.model, generator) if isinstance(v.model, MLPSpec) else v.model(generator))
+            models.append(build_mlp(v.model, g) if isinstance(v.model, MLPSpec) else v.model(g))
     return AutogradEngine(models, trains, loss, device)

@@ -16,7 +16,7 @@ import pandas as pd
 import torch
 
 from core import backprop, data, training
-from core.device import pick_device
+from core.device import generator, pick_device
 from core.models import MLPSpec
 
 MAX_STEPS = 500
@@ -79,12 +79,12 @@ def _numpy(t: torch.Tensor) -> np.ndarray:
 def step_by_step(cfg: StepByStep, on_progress: Callable | None = None) -> StepRecord:
     """Replay `cfg.step` SGD updates, then record the next one number by number."""
     ds = data.load(data.DataConfig(cfg.dataset, n_samples=cfg.n_samples, seed=cfg.seed))
-    net = backprop.StackedMLP([MLPSpec(2, (cfg.hidden,), 1, cfg.activation)], [torch.Generator().manual_seed(cfg.seed)],
+    net = backprop.StackedMLP([MLPSpec(2, (cfg.hidden,), 1, cfg.activation)], [generator(cfg.seed)],
                               torch.device("cpu"))
     sgd, lr = backprop.SGD(), torch.tensor([[cfg.lr]])
     x, t = ds.x_train, backprop.targets(ds.y_train, "bce", 1)
     per_epoch = len(x) // cfg.batch_size  # full batches only, like DataLoader(drop_last=True)
-    shuffler = torch.Generator().manual_seed(cfg.seed)  # a new order every epoch, from one seeded generator
+    shuffler = generator(cfg.seed)  # a new order every epoch, from one seeded generator
     order = torch.empty(0, dtype=torch.long)
     rows = []
     for step in range(cfg.step + 1):

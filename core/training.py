@@ -28,7 +28,7 @@ from torch import Tensor, nn
 
 from core import backprop
 from core.data import Dataset
-from core.device import pick_device
+from core.device import generator, pick_device
 from core.engines import OPTIMIZERS, make_engine
 from core.models import MLPSpec, build_mlp
 
@@ -256,7 +256,7 @@ def fit_many(variants: Sequence[Variant], data: Dataset, device: torch.device | 
     engine = make_engine(variants, loss, device)
     t_train, t_val = backprop.targets(y, loss, n_out), backprop.targets(y_val, loss, n_out)  # floats shaped like out
     lrs = torch.tensor(np.stack([lr_table(v.train, ipe) for v in variants], axis=1), dtype=torch.float32, device=device)
-    shufflers = [torch.Generator().manual_seed(v.train.seed) for v in variants]
+    shufflers = [generator(v.train.seed) for v in variants]
     active = torch.ones(K, 1, device=device)  # 0 once a variant diverged or stopped early
     it_loss = torch.full((E * ipe, K), float("nan"), device=device)
     hist = np.full((E + 1, K, 2, 2), np.nan)  # epoch x variant x split (train, validation) x metric (loss, accuracy)
