@@ -125,13 +125,24 @@ def _arrays(cfg: DataConfig) -> tuple[np.ndarray, np.ndarray, tuple[str, ...], t
 def load(cfg: DataConfig) -> Dataset:
     """The dataset `cfg` names, shuffled and split (stratified for classification) with `cfg.seed`."""
     x, y, features, classes = _arrays(cfg)
-    rng = np.random.default_rng(cfg.seed + 1)
-    if classes:  # stratified: every class keeps its share in both splits
+    return from_arrays(cfg.name, x, y, features, classes, cfg.val_fraction, cfg.seed)
+
+
+def from_arrays(name: str, x: np.ndarray, y: np.ndarray, features: tuple[str, ...], classes: tuple[str, ...],
+                val_fraction: float, seed: int) -> Dataset:
+    """Features x (N, D) and targets y as a shuffled train/validation Dataset.
+
+    Classification (classes given, y in 0..C-1): stratified, every class keeps its share in both
+    splits and has at least one validation row. Regression (classes empty): a plain random split.
+    """
+    rng = np.random.default_rng(seed + 1)
+    if classes:
         val_idx = np.concatenate(
-            [rng.permutation(np.flatnonzero(y == c))[: round(cfg.val_fraction * np.sum(y == c))] for c in np.unique(y)]
+            [rng.permutation(np.flatnonzero(y == c))[: max(1, round(val_fraction * np.sum(y == c)))]
+             for c in np.unique(y)]
         )
     else:
-        val_idx = rng.permutation(len(x))[: round(cfg.val_fraction * len(x))]
+        val_idx = rng.permutation(len(x))[: round(val_fraction * len(x))]
     is_val = np.zeros(len(x), dtype=bool)
     is_val[val_idx] = True
     train_idx = rng.permutation(np.flatnonzero(~is_val))
@@ -139,7 +150,7 @@ def load(cfg: DataConfig) -> Dataset:
     xt = torch.as_tensor(x, dtype=torch.float32)
     yt = torch.as_tensor(y, dtype=torch.int64 if classes else torch.float32)
     return Dataset(
-        name=cfg.name,
+        name=name,
         x_train=xt[train_idx],
         y_train=yt[train_idx],
         x_val=xt[val_idx],
