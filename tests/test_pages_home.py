@@ -35,7 +35,7 @@ def test_home_links_only_chapters_whose_page_exists():
     assert linked == expected | {""}  # "" is Home itself
     unbuilt = sum(not chapter.linkable for chapter in CHAPTERS)
     coming_next = [c.value for c in at.sidebar.get("caption") if "coming next" in c.value]
-    assert len(coming_next) == unbuilt >= 6
+    assert len(coming_next) == unbuilt >= 1  # the zoo chapters, at least, are still to come
 
 
 def test_sidebar_has_device_badge_and_reset():

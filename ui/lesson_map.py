@@ -43,7 +43,7 @@ CHAPTERS: tuple[Chapter, ...] = (
     Chapter(
         "Preprocessing", "33-35", "pages/3_Preprocessing.py",
         "Normalize vs standardize, and watch unscaled features slow training down.",
-        built=False,
+        built=True,
     ),
     Chapter(
         "Local minima and optimizers", "39-47", "pages/4_Local_minima_and_optimizers.py",

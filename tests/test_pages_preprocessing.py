@@ -1,0 +1,87 @@
+"""AppTest of the preprocessing page: renders at defaults, its controls change the charts, bad uploads get a message."""
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ui.lesson_map import APP_ROOT
+
+PAGE = str(APP_ROOT / "pages" / "3_Preprocessing.py")
+GOOD_CSV = b"size,flat,weight,kind\n" + b"".join(f"{i},7,{i * i % 50},{'ab'[i % 2]}\n".encode() for i in range(40))
+
+
+@pytest.fixture
+def page() -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=120).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _charts(at: AppTest) -> list[bytes]:
+    return [c.proto.SerializeToString() for c in at.get("vega_lite_chart")]
+
+
+def _table(at: AppTest, first_column: str, second_column: str | None = None):
+    return next(df.value for df in at.dataframe
+                if df.value.columns[0] == first_column and (second_column is None or second_column in df.value.columns))
+
+
+def test_default_render_shows_every_section(page):
+    assert page.title[0].value == "Preprocessing"
+    assert not page.error and not page.warning
+    assert len(page.get("vega_lite_chart")) == 7  # boxes, loss, accuracy, 2 contours, outlier strips, histograms
+    assert len(page.get("image")) == 3  # photo before / after, one digit
+    notices = [n.value for n in page.info]
+    assert len(notices) == 5 and all("What to notice" in n for n in notices)
+    race = _table(page, "variant", "final validation accuracy").set_index("variant")
+    assert race.loc["standardized", "epochs to 90% validation accuracy"] == "3"
+    assert race.loc["raw", "epochs to 90% validation accuracy"] == "not reached"
+    assert "epoch 3" in notices[1] and "never" in notices[1]  # the notice quotes the table
+
+
+def test_learning_rate_changes_the_training_curves(page):
+    before = _charts(page)
+    page.select_slider(key="race-lr").set_value(0.001).run()
+    assert not page.exception
+    after = _charts(page)
+    assert after[1] != before[1] and after[2] != before[2]  # loss and accuracy curves retrained
+    assert after[0] == before[0]  # the distributions do not depend on the learning rate
+    assert "learning rate 0.001" in page.info[1].value
+
+
+def test_table_change_redraws_the_distributions(page):
+    before = _charts(page)
+    page.selectbox(key="table").set_value("breast_cancer").run()
+    assert not page.exception
+    assert _charts(page)[0] != before[0]
+    assert "mean area" in page.info[0].value or "worst area" in page.info[0].value  # the widest raw feature
+
+
+def test_leak_toggle_measures_the_difference(page):
+    page.toggle(key="leak").set_value(True).run()
+    assert not page.exception
+    leak = _table(page, "variant", "fit on all rows (leak)")
+    assert list(leak.variant) == ["normalized (min-max)", "standardized"]
+    assert any("honest estimate" in n.value for n in page.info)
+
+
+@pytest.mark.parametrize("name, content, problem", [
+    ("notes.txt", b"hello", "not a CSV file"),
+    ("empty.csv", b"", "empty"),
+    ("holes.csv", b"a,label\n1,0\n,1\n" + b"2,0\n" * 10, "empty cells"),
+    ("words.csv", b"name\n" + b"ann\n" * 12, "no numeric columns"),
+])
+def test_bad_upload_shows_an_error_and_the_page_goes_on(page, name, content, problem):
+    page.file_uploader(key="upload").set_value((name, content, "text/csv")).run()
+    assert not page.exception
+    assert any(problem in e.value for e in page.error)
+    assert len(page.get("vega_lite_chart")) == 7  # everything above still drawn
+
+
+def test_good_upload_scales_and_trains_with_a_constant_column(page):
+    page.file_uploader(key="upload").set_value(("mine.csv", GOOD_CSV, "text/csv")).run()
+    assert not page.exception and not page.error
+    assert page.selectbox(key="upload-target").value == "kind"
+    assert any("'flat' is constant" in w.value for w in page.warning)
+    assert len(page.get("vega_lite_chart")) == 9  # + your table's distributions and accuracy curves
+    assert "on your table" in page.info[-1].value
