@@ -39,12 +39,14 @@ class Engine(Protocol):
     def save(self, improved: Tensor) -> None: ...  # keep the weights of the variants that improved
     def restore(self) -> None: ...  # put the kept weights back
     def states(self) -> list[dict[str, Tensor]]: ...
+    def modules(self) -> list[nn.Module]: ...  # copies of the K networks as they are now, to inspect
 
 
 class ManualEngine:
     """K plain MLPs trained by the hand-written maths of core.backprop (SGD or Adam/AdamW)."""
 
     def __init__(self, specs: list[MLPSpec], trains: list[TrainConfig], loss: str, device: torch.device):
+        self.specs = specs
         self.net = backprop.StackedMLP(specs, [generator(t.seed) for t in trains], device)
         self.loss = loss
         decays = torch.tensor([[t.weight_decay] for t in trains], device=device)
@@ -75,6 +77,12 @@ class ManualEngine:
 
     def states(self) -> list[dict[str, Tensor]]:
         return self.net.state_dicts()
+
+    def modules(self) -> list[nn.Module]:
+        models = [build_mlp(spec) for spec in self.specs]
+        for model, state in zip(models, self.states()):
+            model.load_state_dict(state)
+        return models
 
 
 class AutogradEngine:
@@ -130,6 +138,9 @@ class AutogradEngine:
 
     def states(self) -> list[dict[str, Tensor]]:
         return [{k: v.detach().cpu().clone() for k, v in m.state_dict().items()} for m in self.models]
+
+    def modules(self) -> list[nn.Module]:
+        return [copy.deepcopy(m).cpu() for m in self.models]
 
 
 def hand_written(variants: Sequence[Variant]) -> bool:

@@ -124,6 +124,7 @@ class Snapshot:
     epoch: int
     history: pd.DataFrame
     predict: Callable[[Tensor], Tensor]  # x (N, ...) -> (K, N, C): probabilities (regression: values)
+    modules: Callable[[], list[nn.Module]]  # copies of the K networks now (CPU), e.g. for per-layer statistics
 
 
 Progress = Callable[[float, Snapshot], None]
@@ -313,7 +314,7 @@ def fit_many(variants: Sequence[Variant], data: Dataset, device: torch.device | 
         active = torch.as_tensor(live, dtype=torch.float32, device=device).unsqueeze(1)
         if on_progress is not None and (epoch % every == 0 or epoch == E or not live.any()):
             snap = Snapshot(epoch, _history(hist[: epoch + 1], variants),
-                            lambda xs: to_probabilities(engine.outputs(xs.to(device)), loss))
+                            lambda xs: to_probabilities(engine.outputs(xs.to(device)), loss), engine.modules)
             on_progress(epoch / E, snap)
         if not live.any():
             break

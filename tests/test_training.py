@@ -448,3 +448,25 @@ def test_bad_runs_raise_a_clear_value_error(moons):
         fit(MLPSpec(2, (4,), 1, batch_norm=True), moons, TrainConfig(engine="manual"))
     with pytest.raises(ValueError, match="No trained MLP called 'other'"):
         training.predict(fit(spec, moons, TrainConfig(epochs=1)), "other", moons.x_val)
+
+
+@pytest.mark.parametrize("engine", ["manual", "autograd"])
+def test_snapshot_modules_are_copies_of_the_live_networks(small_moons, engine):
+    specs = [MLPSpec(2, (8,), 1, "tanh"), MLPSpec(2, (4,), 1, "tanh")]
+    seen = []
+
+    def probe(fraction, snap):
+        modules = snap.modules()
+        x = small_moons.x_val
+        expected = snap.predict(x)  # (K, N, 1) probabilities
+        with torch.no_grad():
+            got = torch.stack([torch.sigmoid(m.eval()(x)) for m in modules])
+        seen.append(float((got - expected).abs().max()))
+        for p in modules[0].parameters():
+            p.data.add_(1.0)  # changing a copy must not touch training
+
+    cfg = TrainConfig(epochs=4, batch_size=8, lr=0.1, engine=engine)
+    a = fit_many([Variant(f"w{i}", s, cfg) for i, s in enumerate(specs)], small_moons, on_progress=probe, progress_every=1)
+    b = fit_many([Variant(f"w{i}", s, cfg) for i, s in enumerate(specs)], small_moons)
+    assert len(seen) == 4 and max(seen) < 1e-6
+    pd.testing.assert_frame_equal(a.history, b.history)
