@@ -53,7 +53,7 @@ with st.expander("The code that computed these numbers (core/backprop.py)"):
     st.code(inspect.getsource(backprop.StackedMLP.forward) + "\n" + inspect.getsource(backprop.StackedMLP.backward))
 chrome.notice(f"the update moves every weight against its gradient: `dW1[0, 0] = {g['dW1'][0, 0]:+.4f}`, so "
               f"`W1[0, 0]` goes from {p['W1'][0, 0]:.4f} to {u['W1'][0, 0]:.4f}. These hand-written numbers equal "
-              "PyTorch's `loss.backward()` and `torch.optim.SGD` (a test checks it to 1e-6). Press *Next step* "
+              "what PyTorch's autograd and its SGD optimizer compute (a test checks it to 1e-6). Press *Next step* "
               "a few times and watch the train loss in tab 2.")
 
 # 2. Epoch, batch, iteration: train live -------------------------------------------------------
