@@ -1,0 +1,327 @@
+"""Vanishing gradients (slides 48-52): per-layer gradient norms, activation statistics and dead units of deep MLPs.
+
+Per-layer measurements are plain functions of a network and a probe batch, so a test (or a
+notebook) can call them on any `nn.Sequential` that `core.models.build_mlp` makes:
+- `gradient_norms`: one forward + backward pass of our own, ||dLoss/dW|| of every Linear layer;
+- `recording`: forward hooks on the activation modules that keep each layer's input z and
+  output f(z), removed again when the `with` block ends;
+- `dead_fraction`: the share of a layer's units whose derivative f'(z) is 0 on every row.
+The experiments train through the one trainer (`core.training`) and measure the CPU copies
+of the live networks that its `on_progress(fraction, Snapshot)` hands over every epoch:
+- `gradient_flow`: the same deep MLP with sigmoid, tanh, ReLU, Leaky ReLU and ELU (slides 49-51);
+- `dying_relu`: ReLU against Leaky ReLU and ELU with a large learning rate or a negative bias (slide 52).
+"""
+from __future__ import annotations
+
+import contextlib
+import functools
+from dataclasses import dataclass, replace
+from typing import Callable, Iterator
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from core import activations, data, training
+from core.device import generator, pick_device
+from core.models import INITS, MLPSpec, build_mlp
+
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "elu")
+SIGMOID_MAX_SLOPE = 0.25  # sigma'(z) = sigma(z) (1 - sigma(z)) is largest at z = 0: 0.5 * 0.5
+PROBE_ROWS = 256  # rows of the fixed probe batch every per-layer statistic is measured on
+MAX_DEPTH, MAX_WIDTH = 30, 256
+BINS = 30
+DATASETS = ("digits", *data.TOY_2D)
+Progress = Callable[[float, object], None]
+
+
+# Per-layer measurements --------------------------------------------------------------------------
+
+
+def load(dataset: str, seed: int = 0) -> data.Dataset:
+    """Digits with pixels divided by 16 (their known range, into [0, 1]), or a 2-D toy set as it is."""
+    ds = data.load(data.DataConfig(dataset, n_samples=600, seed=seed))
+    if dataset == "digits":
+        ds = replace(ds, x_train=ds.x_train / 16, x_val=ds.x_val / 16)
+    return ds
+
+
+def _is_activation(m: nn.Module) -> bool:
+    return not isinstance(m, (nn.Linear, nn.BatchNorm1d, nn.Dropout, nn.Sequential))
+
+
+def gradient_norms(model: nn.Module, x: Tensor, y: Tensor) -> np.ndarray:
+    """(L,) Frobenius norm of dLoss/dW for each Linear layer, first layer first, on the batch (x, y).
+
+    A forward and backward pass of our own (cross-entropy, or BCE for one output), in the model's
+    current mode; the gradients are cleared again afterwards, so the model is left as it was.
+    """
+    linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    model.zero_grad(set_to_none=True)
+    with torch.enable_grad():
+        out = model(x)
+        loss = (F.binary_cross_entropy_with_logits(out[:, 0], y.float()) if out.shape[1] == 1
+                else F.cross_entropy(out, y))
+        loss.backward()
+    norms = np.array([float(m.weight.grad.norm()) for m in linears])  # type: ignore[union-attr]
+    model.zero_grad(set_to_none=True)
+    return norms
+
+
+@contextlib.contextmanager
+def recording(model: nn.Module) -> Iterator[list[tuple[Tensor, Tensor]]]:
+    """Forward hooks on every activation module: the list fills with (z, f(z)) per hidden layer, in order.
+
+    Every hook registered here is removed when the block ends, also after an exception.
+    """
+    seen: list[tuple[Tensor, Tensor]] = []
+    handles = [m.register_forward_hook(lambda _m, inp, out: seen.append((inp[0].detach(), out.detach())))
+               for m in model.modules() if _is_activation(m)]
+    try:
+        yield seen
+    finally:
+        for h in handles:
+            h.remove()
+
+
+def layer_values(model: nn.Module, x: Tensor, train_mode: bool = False) -> list[tuple[Tensor, Tensor]]:
+    """(z, f(z)), each (N, width), of every hidden layer for the rows x. Train mode: batch norm uses
+    this batch's statistics (and updates its running ones); eval mode: the running statistics."""
+    was_training = model.training
+    model.train(train_mode)
+    with torch.no_grad(), recording(model) as seen:
+        model(x)
+    model.train(was_training)
+    return seen
+
+
+def dead_fraction(z: Tensor, activation: str) -> float:
+    """Share of units (columns of z, (N, width)) whose derivative f'(z) is 0 on every row: no gradient
+    ever passes them, so they never learn again. Leaky ReLU's f' is never 0 (at least 0.01): it cannot die.
+    ELU's f'(z) = exp(z) only underflows to 0 in float32 for z below about -100, after a blow-up."""
+    return float((activations.get(activation).grad(z) == 0).all(dim=0).float().mean())
+
+
+def _histogram(a: Tensor, lo: float, hi: float, bins: int) -> np.ndarray:
+    """Share of the values of `a` in each of `bins` equal bins over [lo, hi]; values outside go to the edge bins."""
+    counts = torch.histc(a.clamp(lo, hi).flatten(), bins=bins, min=lo, max=hi)
+    return (counts / counts.sum()).numpy()
+
+
+HISTOGRAM_RANGE = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0), "relu": (0.0, 3.0), "leaky_relu": (-0.5, 3.0),
+                   "elu": (-1.0, 3.0), "gelu": (-0.5, 3.0)}
+
+
+# 1-2. Gradient norms and activation statistics, per activation --------------------------------------
+
+
+@dataclass(frozen=True)
+class GradientFlow:
+    """The same deep MLP (depth x width) with each activation; per-layer statistics every epoch."""
+
+    dataset: str = "digits"
+    depth: int = 20  # hidden layers
+    width: int = 32
+    activations: tuple[str, ...] = ACTIVATIONS
+    init: str = "he"
+    batch_norm: bool = False
+    epochs: int = 3  # few: the default view must stay interactive on a 2-core CPU
+    lr: float = 0.01
+    momentum: float = 0.9
+    batch_size: int = 256
+    bins: int = BINS
+    seed: int = 0
+    code_version: int = 1
+
+    def __post_init__(self) -> None:
+        check_shape(self.dataset, self.depth, self.width)
+        if not self.activations or len(set(self.activations)) != len(self.activations):
+            raise ValueError("Pick at least one activation, each once.")
+        for a in self.activations:
+            activations.get(a)
+        if self.init not in INITS:
+            raise ValueError(f"Unknown initialization {self.init!r}: choose one of {', '.join(INITS)}.")
+        if not 1 <= self.epochs <= 100:
+            raise ValueError("Use between 1 and 100 epochs here.")
+        if not 0 < self.lr <= 10:
+            raise ValueError("The learning rate must be in (0, 10].")
+        if not 0 <= self.momentum < 1:
+            raise ValueError("Momentum must be at least 0 and below 1.")
+        if not 2 <= self.bins <= 100:
+            raise ValueError("Use between 2 and 100 histogram bins.")
+
+    def spec(self, activation: str, n_in: int, n_out: int) -> MLPSpec:
+        return MLPSpec(n_in, (self.width,) * self.depth, n_out, activation, self.init, self.batch_norm)
+
+
+def check_shape(dataset: str, depth: int, width: int) -> None:
+    """The deep-net settings every experiment of this chapter shares, checked with a sentence."""
+    if dataset not in DATASETS:
+        raise ValueError(f"Pick a dataset: {', '.join(DATASETS)}.")
+    if not 1 <= depth <= MAX_DEPTH:
+        raise ValueError(f"The depth must be between 1 and {MAX_DEPTH} hidden layers.")
+    if not 2 <= width <= MAX_WIDTH:
+        raise ValueError(f"The width must be between 2 and {MAX_WIDTH} units per layer.")
+
+
+@dataclass
+class FlowResult:
+    grads: pd.DataFrame  # activation, layer (1 = first Linear), epoch (0 = at initialization), grad_norm
+    stats: pd.DataFrame  # activation, layer (hidden), epoch, mean, std: of the activations f(z) on the probe batch
+    histograms: pd.DataFrame  # activation, layer, epoch, value (bin centre), lo, hi (bin edges), share
+    history: pd.DataFrame  # variant (activation label), epoch, split, metric, value
+    ratio: dict[str, float]  # activation label -> first layer's gradient norm / last layer's, at initialization
+    accuracy: dict[str, float]  # activation label -> final validation accuracy
+    depth: int
+
+
+def _label(activation: str) -> str:
+    return activations.LABELS.get(activation, activation)
+
+
+def _share(on_progress: Progress | None, i: int, n: int) -> training.Progress | None:
+    if on_progress is None:
+        return None
+    return lambda fraction, snap: on_progress((i + fraction) / n, snap)
+
+
+def gradient_flow(cfg: GradientFlow, on_progress: Progress | None = None) -> FlowResult:
+    ds = load(cfg.dataset, cfg.seed)
+    n_out = ds.n_classes if ds.n_classes > 2 else 1
+    xg, yg = ds.x_train[:PROBE_ROWS], ds.y_train[:PROBE_ROWS]  # the probe batch for gradients
+    xa = ds.x_val[:PROBE_ROWS]  # and for activations
+    train = training.TrainConfig(epochs=cfg.epochs, batch_size=min(cfg.batch_size, len(ds.x_train)), lr=cfg.lr,
+                                 momentum=cfg.momentum, seed=cfg.seed)
+    grads, stats, hists, histories = [], [], [], []
+    ratio, accuracy = {}, {}
+    for i, act in enumerate(cfg.activations):
+        spec, name = cfg.spec(act, ds.n_features, n_out), _label(act)
+        lo, hi = HISTOGRAM_RANGE.get(act, (-1.0, 3.0))
+        centres = lo + (hi - lo) * (np.arange(cfg.bins) + 0.5) / cfg.bins
+        half_bin = (hi - lo) / cfg.bins / 2
+
+        def measure(model: nn.Module, epoch: int) -> None:
+            norms = gradient_norms(model.train(), xg, yg)  # train mode, as the trainer's own steps
+            grads.append(pd.DataFrame({"activation": name, "layer": np.arange(1, len(norms) + 1), "epoch": epoch,
+                                       "grad_norm": norms}))
+            values = layer_values(model, xa)
+            a = torch.stack([v[1] for v in values])  # (depth, N, width)
+            stats.append(pd.DataFrame({"activation": name, "layer": np.arange(1, cfg.depth + 1), "epoch": epoch,
+                                       "mean": a.mean(dim=(1, 2)).numpy(), "std": a.std(dim=(1, 2)).numpy()}))
+            share = np.stack([_histogram(layer, lo, hi, cfg.bins) for layer in a])  # (depth, bins)
+            hists.append(pd.DataFrame({"activation": name, "layer": np.repeat(np.arange(1, cfg.depth + 1), cfg.bins),
+                                       "epoch": epoch, "value": np.tile(centres, cfg.depth),
+                                       "lo": np.tile(centres - half_bin, cfg.depth),
+                                       "hi": np.tile(centres + half_bin, cfg.depth), "share": share.reshape(-1)}))
+
+        measure(build_mlp(spec, generator(cfg.seed)), 0)  # the trainer starts from exactly these weights
+        first = grads[-1].grad_norm.to_numpy()
+        ratio[name] = float(first[0] / first[-1]) if first[-1] > 0 else float("inf")
+        report = _share(on_progress, i, len(cfg.activations))
+
+        def each_epoch(fraction: float, snap: training.Snapshot) -> None:
+            measure(snap.modules()[0], snap.epoch)
+            if report is not None:
+                report(fraction, snap)
+
+        fit = training.fit(spec, ds, train, pick_device(), each_epoch, progress_every=1, name=name)
+        histories.append(fit.history)
+        accuracy.update(fit.final("accuracy"))
+    return FlowResult(pd.concat(grads, ignore_index=True), pd.concat(stats, ignore_index=True),
+                      pd.concat(hists, ignore_index=True), pd.concat(histories, ignore_index=True),
+                      ratio, accuracy, cfg.depth)
+
+
+# 3. Dying ReLU ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DyingRelu:
+    """ReLU, Leaky ReLU and ELU nets trained side by side; a large learning rate or a negative bias kills ReLUs."""
+
+    dataset: str = "digits"
+    depth: int = 4
+    width: int = 32
+    activations: tuple[str, ...] = ("relu", "leaky_relu", "elu")
+    bias: float = 0.0  # every hidden layer's bias at initialization; below 0 many ReLUs start dead
+    lr: float = 1.0  # large on purpose: one big step pushes many units' z below 0 for every input
+    epochs: int = 3
+    batch_size: int = 128
+    seed: int = 0
+    code_version: int = 1
+
+    def __post_init__(self) -> None:
+        check_shape(self.dataset, self.depth, self.width)
+        for a in self.activations:
+            activations.get(a)
+        if not -5 <= self.bias <= 5:
+            raise ValueError("The initial bias must be between -5 and 5.")
+        if not 0 < self.lr <= 10:
+            raise ValueError("The learning rate must be in (0, 10].")
+        if not 1 <= self.epochs <= 100:
+            raise ValueError("Use between 1 and 100 epochs here.")
+
+
+def biased_mlp(spec: MLPSpec, bias: float, g: torch.Generator) -> nn.Sequential:
+    """`build_mlp(spec, g)` with every hidden layer's bias set to `bias` (the output layer keeps its own)."""
+    model = build_mlp(spec, g)
+    hidden = [m for m in model if isinstance(m, nn.Linear)][:-1]
+    with torch.no_grad():
+        for m in hidden:
+            m.bias.fill_(bias)
+    return model
+
+
+@dataclass
+class DyingResult:
+    dead: pd.DataFrame  # activation, layer, epoch (0 = at initialization), dead (share of the layer's units)
+    history: pd.DataFrame  # variant (activation label), epoch, split, metric, value
+    table: pd.DataFrame  # activation, dead units at initialization, dead units at the end, validation accuracy
+    messages: dict[str, str]  # activation label -> what went wrong (divergence), from the trainer
+
+
+def dying_relu(cfg: DyingRelu, on_progress: Progress | None = None) -> DyingResult:
+    ds = load(cfg.dataset, cfg.seed)
+    n_out = ds.n_classes if ds.n_classes > 2 else 1
+    names = [_label(a) for a in cfg.activations]
+    factories = {name: functools.partial(biased_mlp, MLPSpec(ds.n_features, (cfg.width,) * cfg.depth, n_out, act), cfg.bias)
+                 for name, act in zip(names, cfg.activations)}
+    train = training.TrainConfig(epochs=cfg.epochs, batch_size=min(cfg.batch_size, len(ds.x_train)), lr=cfg.lr,
+                                 seed=cfg.seed)
+    rows: list[tuple[str, int, int, float]] = []
+
+    def measure(models: list[nn.Module], epoch: int) -> None:
+        for name, act, model in zip(names, cfg.activations, models):
+            for layer, (z, _) in enumerate(layer_values(model, ds.x_val), start=1):  # the whole validation set
+                rows.append((name, layer, epoch, dead_fraction(z, act)))
+
+    measure([f(generator(cfg.seed)) for f in factories.values()], 0)
+
+    def each_epoch(fraction: float, snap: training.Snapshot) -> None:
+        measure(snap.modules(), snap.epoch)
+        if on_progress is not None:
+            on_progress(fraction, snap)
+
+    fit = training.fit_many([training.Variant(n, f, train) for n, f in factories.items()], ds, pick_device(),
+                            each_epoch, progress_every=1)
+    dead = pd.DataFrame(rows, columns=["activation", "layer", "epoch", "dead"])
+    # A variant that diverged stops reporting: its last measured epoch stands for the end.
+    overall = dead.groupby(["activation", "epoch"], sort=False).dead.mean().reset_index()
+    start = overall[overall.epoch == 0].set_index("activation").dead
+    end = overall.groupby("activation", sort=False).last().dead
+    acc = fit.final("accuracy")
+    table = pd.DataFrame({"activation": names, "dead units at initialization": [start[n] for n in names],
+                          "dead units at the end": [end[n] for n in names],
+                          "validation accuracy": [acc.get(n, np.nan) for n in names]})
+    return DyingResult(dead, fit.history, table, fit.messages)
+
+
+def sigmoid_slope(z_max: float = 6.0, n: int = 121) -> pd.DataFrame:
+    """sigma(z) and sigma'(z) = sigma(z)(1 - sigma(z)) on a grid: columns z, curve, value. sigma' peaks at 0.25."""
+    z = torch.linspace(-z_max, z_max, n)
+    sig = activations.get("sigmoid")
+    return pd.concat([pd.DataFrame({"z": z.numpy(), "curve": "σ(z)", "value": sig.f(z).numpy()}),
+                      pd.DataFrame({"z": z.numpy(), "curve": "σ'(z), at most 0.25", "value": sig.grad(z).numpy()})],
+                     ignore_index=True)
