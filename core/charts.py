@@ -452,3 +452,222 @@ def channel_histograms(df: pd.DataFrame) -> alt.FacetChart:
                                  header=alt.Header(labelFontSize=14, labelFontWeight="bold")))
         .resolve_scale(x="independent")
     )
+
+
+# Vanishing gradients and batch normalization (slides 48-55) -------------------------------------------
+
+
+def per_layer(df: pd.DataFrame, y: str, y_title: str, color: str = "activation", log_y: bool = False) -> alt.Chart:
+    """One line with dots per variant across the layers of a deep net: layer on x, `y` on y (log scale optional).
+
+    df columns: layer (int, 1 = next to the input), `color` (str, in order of appearance), `y` (float).
+    """
+    df = thin(df, by=(color,))
+    return (
+        alt.Chart(df)
+        .mark_line(strokeWidth=2.5, point=alt.OverlayMarkDef(size=40, filled=True))
+        .encode(
+            x=alt.X("layer:Q", title="layer (1 = next to the input)", axis=alt.Axis(tickMinStep=1)),
+            y=alt.Y(f"{y}:Q", title=y_title, scale=alt.Scale(type="log" if log_y else "linear", zero=False)),
+            color=_colour(color, _in_order(df[color])),
+            tooltip=[alt.Tooltip(f"{color}:N"), alt.Tooltip("layer:Q"), alt.Tooltip(f"{y}:Q", format=".3g")],
+        )
+        .properties(height=HEIGHT)
+    )
+
+
+def layer_heat(df: pd.DataFrame, value: str, title: str, facet: str = "activation", log_scale: bool = False,
+               domain: tuple[float, float] | None = None, columns: int = 5) -> alt.FacetChart:
+    """Layer x epoch heat maps, one small panel per `facet` value, one colour scale for all panels.
+
+    df columns: `facet` (str, panel, in order of appearance), layer (int), epoch (int), `value` (float > 0 for log).
+    """
+    scale = alt.Scale(type="log" if log_scale else "linear", scheme="viridis", **({"domain": list(domain)} if domain else {}))
+    heat = (
+        alt.Chart()
+        .mark_rect()
+        .encode(
+            x=alt.X("epoch:O", title="epoch (0 = initialization)"),
+            y=alt.Y("layer:O", title="layer", sort="descending"),
+            color=alt.Color(f"{value}:Q", scale=scale, title=title, legend=alt.Legend(orient="right", gradientLength=160)),
+            tooltip=[alt.Tooltip(f"{facet}:N"), alt.Tooltip("layer:Q"), alt.Tooltip("epoch:Q"), alt.Tooltip(f"{value}:Q", format=".3g")],
+        )
+    )
+    return (
+        alt.layer(heat, data=thin(df, by=(facet,), limit=MAX_POINTS))
+        .properties(width=150, height=260)
+        .facet(facet=alt.Facet(f"{facet}:N", sort=[str(v) for v in _in_order(df[facet])], title=None,
+                               header=alt.Header(labelFontSize=14, labelFontWeight="bold")), columns=columns)
+    )
+
+
+def colorful_dimension(df: pd.DataFrame, columns: int = 5) -> alt.FacetChart:
+    """fastai's "colorful dimension": per panel, a histogram of one layer's activations for every epoch, side by side.
+
+    df columns: activation (panel), epoch, value (bin centre), lo, hi (bin edges), share (of the layer's values in the bin).
+    Bright = many values; a bright band at the bottom edge is collapse (all near 0), at both edges saturation.
+    """
+    heat = (
+        alt.Chart()
+        .mark_rect()
+        .encode(
+            x=alt.X("epoch:O", title="epoch"),
+            y=alt.Y("lo:Q", title="activation value", scale=alt.Scale(zero=False, nice=False)),
+            y2=alt.Y2("hi"),
+            color=alt.Color("share:Q", scale=alt.Scale(type="sqrt", scheme="viridis"), title="share of values",
+                            legend=alt.Legend(orient="right", format="%", gradientLength=160)),
+            tooltip=[alt.Tooltip("activation:N"), alt.Tooltip("epoch:Q"), alt.Tooltip("value:Q", format=".2f"),
+                     alt.Tooltip("share:Q", format=".1%")],
+        )
+    )
+    return (
+        alt.layer(heat, data=thin(df, by=("activation",)))
+        .properties(width=120, height=220)
+        .facet(facet=alt.Facet("activation:N", sort=[str(v) for v in _in_order(df["activation"])], title=None,
+                               header=alt.Header(labelFontSize=14, labelFontWeight="bold")), columns=columns)
+        .resolve_scale(y="independent")
+    )
+
+
+def quantile_bands(df: pd.DataFrame, title: str, facet: str = "variant") -> alt.FacetChart:
+    """Quantile bands over epochs, one panel per `facet` value: 5-95% light, 25-75% darker, the median a line.
+
+    df columns: `facet` (str), epoch, q05, q25, q50, q75, q95.
+    """
+    x = alt.X("epoch:Q", title="epoch (0 = initialization)")
+    outer = alt.Chart().mark_area(color=_tint(BLUE, 0.7)).encode(x=x, y=alt.Y("q05:Q", title="activation input z"), y2=alt.Y2("q95"))
+    inner = alt.Chart().mark_area(color=_tint(BLUE, 0.35)).encode(x=x, y=alt.Y("q25:Q"), y2=alt.Y2("q75"))
+    median = (
+        alt.Chart()
+        .mark_line(color="black", strokeWidth=2, point=alt.OverlayMarkDef(size=25, color="black"))
+        .encode(x=x, y=alt.Y("q50:Q"), tooltip=[alt.Tooltip("epoch:Q"), *(alt.Tooltip(f"{q}:Q", format=".3f")
+                                                                      for q in ("q05", "q25", "q50", "q75", "q95"))])
+    )
+    return (
+        alt.layer(outer, inner, median, data=df)
+        .properties(width=420, height=260, title=alt.TitleParams(title, subtitle="light: 5-95% of values · dark: 25-75% · line: median"))
+        .facet(column=alt.Column(f"{facet}:N", sort=_in_order(df[facet]), title=None,
+                                 header=alt.Header(labelFontSize=14, labelFontWeight="bold")))
+    )
+
+
+# Local minima and optimizers (slides 39-47) -------------------------------------------------------------
+
+
+def landscape(surface: pd.DataFrame, paths: pd.DataFrame, title: str, x_title: str = "w1",
+              y_title: str = "w2") -> alt.LayerChart:
+    """A 2-D loss surface as contour bands with one coloured path per optimizer (or a single marked point).
+
+    surface columns: w1, w2 (a regular grid), loss, level (band, higher = nearer the lowest point);
+    paths columns: optimizer, step, w1, w2, loss. Each path starts at a black ring and ends at a
+    large dot in its colour; paths are clipped at the plot's edge.
+    """
+    if len(surface) > GRID_CELLS:
+        raise ValueError(f"A loss surface has at most {GRID_CELLS:,} grid cells; this one has {len(surface):,}.")
+    dx, dy = _half_step(surface["w1"]), _half_step(surface["w2"])
+    cells = surface.assign(w1_lo=surface["w1"] - dx, w1_hi=surface["w1"] + dx, w2_lo=surface["w2"] - dy,
+                           w2_hi=surface["w2"] + dy)
+    x_scale = alt.Scale(zero=False, nice=False, domain=[float(cells["w1_lo"].min()), float(cells["w1_hi"].max())])
+    y_scale = alt.Scale(zero=False, nice=False, domain=[float(cells["w2_lo"].min()), float(cells["w2_hi"].max())])
+    bands = alt.Scale(domain=[0, max(1.0, float(surface["level"].max()))], range=["#FFFFFF", _tint(BLUE, 0.15)])
+    heat = (
+        alt.Chart(cells)
+        .mark_rect(strokeWidth=0.6)
+        .encode(
+            x=alt.X("w1_lo:Q", title=x_title, scale=x_scale), x2=alt.X2("w1_hi"),
+            y=alt.Y("w2_lo:Q", title=y_title, scale=y_scale), y2=alt.Y2("w2_hi"),
+            color=alt.Color("level:Q", scale=bands, legend=None),
+            stroke=alt.Stroke("level:Q", scale=bands, legend=None),
+            tooltip=[alt.Tooltip("w1:Q", title=x_title, format=".3f"), alt.Tooltip("w2:Q", title=y_title, format=".3f"),
+                     alt.Tooltip("loss:Q", format=".4g")],
+        )
+    )
+    steps = thin(paths, by=("optimizer",))
+    names = _in_order(steps["optimizer"])
+    colour = _colour("optimizer", names, title=None)
+    tooltip = [alt.Tooltip("optimizer:N"), alt.Tooltip("step:Q"), alt.Tooltip("w1:Q", title=x_title, format=".3f"),
+               alt.Tooltip("w2:Q", title=y_title, format=".3f"), alt.Tooltip("loss:Q", format=".4g")]
+    xy = dict(x=alt.X("w1:Q"), y=alt.Y("w2:Q"))
+    line = (alt.Chart(steps).mark_line(strokeWidth=2.5, clip=True, opacity=0.9)
+            .encode(**xy, color=colour, order=alt.Order("step:Q"), tooltip=tooltip))
+    first = steps[steps["step"] == 0].drop_duplicates(["w1", "w2"])
+    start = (alt.Chart(first).mark_point(shape="circle", size=140, strokeWidth=2.5, color="black", clip=True)
+             .encode(**xy))
+    last = steps.groupby("optimizer", sort=False).tail(1)
+    ends = (alt.Chart(last).mark_point(shape="circle", size=110, filled=True, opacity=1, stroke="black",
+                                       strokeWidth=1, clip=True).encode(**xy, color=colour, tooltip=tooltip))
+    subtitle = "darker: lower loss · black ring: the start · big dot: where each one ended"
+    return alt.layer(heat, line, start, ends).properties(height=HEIGHT, title=alt.TitleParams(title, subtitle=subtitle))
+
+
+def lr_finder(curve: pd.DataFrame, suggestion: float, lowest: float) -> alt.LayerChart:
+    """The LR range test: batch loss (thin) and its smoothed version vs learning rate on a log axis,
+    a green rule at the suggested learning rate and a grey one where the smoothed loss was lowest.
+
+    curve columns: iteration, lr, loss, smoothed loss.
+    """
+    long = curve.melt(id_vars=["iteration", "lr"], value_vars=["loss", "smoothed loss"], var_name="curve",
+                      value_name="value")
+    kinds = ["loss", "smoothed loss"]
+    lines = (
+        alt.Chart(thin(long, by=("curve",)))
+        .mark_line()
+        .encode(
+            x=alt.X("lr:Q", title="learning rate (log scale)", scale=alt.Scale(type="log")),
+            y=alt.Y("value:Q", title="training loss of the batch", scale=alt.Scale(zero=False)),
+            color=alt.Color("curve:N", scale=alt.Scale(domain=kinds, range=[_tint(BLUE, 0.5), BLUE]), title=None),
+            strokeWidth=alt.StrokeWidth("curve:N", scale=alt.Scale(domain=kinds, range=[1, 3]), legend=None),
+            tooltip=[alt.Tooltip("iteration:Q"), alt.Tooltip("lr:Q", format=".3g"), alt.Tooltip("curve:N"),
+                     alt.Tooltip("value:Q", format=".4f")],
+        )
+    )
+    marks = pd.DataFrame({"lr": [suggestion, lowest], "mark": [f"suggested lr {suggestion:.3g}",
+                                                               f"lowest smoothed loss at lr {lowest:.3g}"]})
+    rules = (alt.Chart(marks).mark_rule(strokeWidth=2, strokeDash=[6, 4])
+             .encode(x=alt.X("lr:Q"), color=alt.Color("mark:N", scale=alt.Scale(domain=list(marks["mark"]),
+                                                                             range=[PALETTE[2], "#8C8C8C"]), title=None),
+                     tooltip=[alt.Tooltip("mark:N")]))
+    return alt.layer(lines, rules).resolve_scale(color="independent").properties(height=HEIGHT)
+
+
+def cosine_strips(directions: pd.DataFrame) -> alt.Chart:
+    """How well mini-batch gradients point along the full-batch gradient: one tick per drawn batch.
+
+    directions columns: variant (row, in order of appearance), draw, cosine (-1..1; 1 = the same direction).
+    """
+    names = _in_order(directions["variant"])
+    return (
+        alt.Chart(directions)
+        .mark_tick(thickness=1.5, size=28, opacity=0.6)
+        .encode(
+            x=alt.X("cosine:Q", title="cosine with the full-batch gradient (1: same direction, 0: at right angles)",
+                    scale=alt.Scale(domain=[-1, 1])),
+            y=alt.Y("variant:N", title=None, sort=names),
+            color=_colour("variant", names, legend=None),
+            tooltip=[alt.Tooltip("variant:N"), alt.Tooltip("draw:Q"), alt.Tooltip("cosine:Q", format=".3f")],
+        )
+        .properties(height=max(120, 50 * len(names)))
+    )
+
+
+def step_sizes(df: pd.DataFrame) -> alt.Chart:
+    """|Δw| of every step per optimizer (colour) and parameter (solid w1, dashed w2), log scale.
+
+    df columns: optimizer, step, parameter ("w1" | "w2"), step size.
+    """
+    df = thin(df[df["step size"] > 0], by=("optimizer", "parameter"))
+    dash = {"w1": [1, 0], "w2": [6, 4]}
+    return (
+        alt.Chart(df)
+        .mark_line(strokeWidth=2)
+        .encode(
+            x=alt.X("step:Q", title="step"),
+            y=alt.Y("step size:Q", title="step size |Δw| (log scale)", scale=alt.Scale(type="log")),
+            color=_colour("optimizer", _in_order(df["optimizer"]), title=None),
+            strokeDash=alt.StrokeDash("parameter:N", scale=alt.Scale(domain=list(dash), range=list(dash.values())),
+                                      title="parameter"),
+            tooltip=[alt.Tooltip("optimizer:N"), alt.Tooltip("parameter:N"), alt.Tooltip("step:Q"),
+                     alt.Tooltip("step size:Q", format=".3g")],
+        )
+        .properties(height=HEIGHT)
+    )
