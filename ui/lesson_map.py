@@ -48,13 +48,13 @@ CHAPTERS: tuple[Chapter, ...] = (
     Chapter(
         "Local minima and optimizers", "39-47", "pages/4_Local_minima_and_optimizers.py",
         "Learning rates, loss landscapes, small batches, learning-rate schedules, momentum and Adam.",
-        built=False,
+        built=True,
     ),
     Chapter(
         "Vanishing gradients and batch normalization", "48-55",
         "pages/5_Vanishing_gradients_and_batch_normalization.py",
         "Gradients layer by layer with sigmoid vs ReLU, dying ReLUs, and batch normalization.",
-        built=False,
+        built=True,
     ),
     Chapter(
         "Regularization and data augmentation", "56-64", "pages/6_Regularization_and_data_augmentation.py",

@@ -1,0 +1,61 @@
+"""AppTest of the vanishing-gradients page: renders at defaults, its controls change the charts, bad sizes get st.error."""
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ui.lesson_map import APP_ROOT
+
+PAGE = str(APP_ROOT / "pages" / "5_Vanishing_gradients_and_batch_normalization.py")
+
+
+@pytest.fixture
+def page() -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=120).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _charts(at: AppTest) -> list[bytes]:
+    return [c.proto.SerializeToString() for c in at.get("vega_lite_chart")]
+
+
+def test_default_render_shows_every_section(page):
+    assert page.title[0].value == "Vanishing gradients and batch normalization"
+    assert not page.error
+    assert len(page.get("vega_lite_chart")) == 10  # norms, slope, heat, mean, std, histograms, dead, bands, bars, curves
+    notices = [n.value for n in page.info]
+    assert len(notices) == 6 and all("What to notice" in n for n in notices)
+    assert "Sigmoid net gets" in notices[0] and "vanished" in notices[0]  # sigmoid is the worst at depth 20
+    assert "ReLU units are dead" in notices[2]
+    assert "trains with batch norm at learning rate" in notices[4]
+
+
+@pytest.mark.parametrize("change", [
+    lambda at: at.multiselect(key="flow-acts").set_value(["relu", "elu"]),
+    lambda at: at.number_input(key="flow-depth").set_value(6),
+    lambda at: at.toggle(key="flow-bn").set_value(True),
+])
+def test_network_controls_change_the_gradient_charts(page, change):
+    before = _charts(page)
+    change(page).run()
+    assert not page.exception and not page.error
+    after = _charts(page)
+    assert after[0] != before[0] and after[2] != before[2]  # norms at initialization and the heat map
+    assert after[-1] == before[-1]  # the batch-norm grid does not depend on them
+
+
+def test_dying_controls_change_the_dead_units(page):
+    before = _charts(page)
+    page.select_slider(key="dying-lr").set_value(0.01).run()
+    assert not page.exception
+    assert _charts(page)[6] != before[6]
+    assert "Few ReLUs died here" in page.info[2].value
+
+
+@pytest.mark.parametrize("key, value, words", [("flow-depth", 0, "depth"), ("flow-depth", 99, "depth"),
+                                               ("flow-width", 1, "width"), ("flow-width", 5000, "width")])
+def test_invalid_depth_or_width_shows_an_error(page, key, value, words):
+    page.number_input(key=key).set_value(value).run()
+    assert not page.exception
+    assert any(words in e.value for e in page.error)

@@ -1,0 +1,66 @@
+"""AppTest of the local-minima page: renders at defaults, its controls change the charts, bad settings get st.error."""
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ui.lesson_map import APP_ROOT
+
+PAGE = str(APP_ROOT / "pages" / "4_Local_minima_and_optimizers.py")
+
+
+@pytest.fixture
+def page() -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=120).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _charts(at: AppTest) -> list[bytes]:
+    return [c.proto.SerializeToString() for c in at.get("vega_lite_chart")]
+
+
+def test_default_render(page):
+    assert page.title[0].value == "Local minima and optimizers"
+    assert not page.error
+    assert len(page.get("vega_lite_chart")) == 14
+    notices = [n.value for n in page.info]
+    assert len(notices) == 7 and all("What to notice" in n for n in notices)
+    assert any("too large (lr 30)" in w.value for w in page.warning)  # divergence said in words
+    assert "SGD, RMSprop, Adam, AdamW: stuck in a local minimum" in notices[2] and "a global minimum" in notices[2]
+
+
+def test_surface_and_learning_rate_change_the_race(page):
+    before = _charts(page)
+    page.selectbox(key="race-surface").set_value("rosenbrock").run()
+    assert not page.exception and not page.error
+    after = _charts(page)
+    assert after[2] != before[2] and after[3] != before[3]  # the map and the loss curves
+    page.number_input(key="race-alr-rosenbrock").set_value(0.001).run()
+    assert _charts(page)[2] != after[2]
+    assert page.dataframe[0].value.set_index("optimizer").loc["Adam", "learning rate"] == 0.001
+
+
+def test_optimizer_set_changes_the_table(page):
+    page.multiselect(key="race-optimizers").set_value(["SGD", "Adam"]).run()
+    assert not page.exception
+    assert list(page.dataframe[0].value.optimizer) == ["SGD", "Adam"]
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("race-steps", 0, "number of steps"),
+    ("race-lr-two_valleys", 0.0, "learning rate"),
+    ("race-w1-two_valleys", 8.0, "start point"),
+])
+def test_impossible_settings_show_an_error(page, key, value, message):
+    page.number_input(key=key).set_value(value).run()
+    assert not page.exception
+    assert any(message in e.value for e in page.error)
+
+
+def test_momentum_slider_changes_the_valley_paths(page):
+    before = _charts(page)
+    page.slider(key="momentum").set_value(0.95).run()
+    assert not page.exception
+    assert _charts(page)[9] != before[9]
+    assert "overshoots" in page.info[5].value  # too much momentum swings past the minimum
