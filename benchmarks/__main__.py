@@ -17,6 +17,7 @@ TRAINING = (  # the figures each training workload reports, so that --only can s
     (("training.speedup_vs_dataloader", "training.core_s", "training.dataloader_s"), w.trainer_vs_dataloader),
     (("training.batched_speedup",), w.batched_speedup),
     (("training.live_epochs_per_s",), w.live_epochs_per_s),
+    (("landscapes.race_s",), w.race_s),
 )
 MEMORY = "memory.peak_rss_mb"
 
