@@ -40,7 +40,8 @@ def style(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     """The app's one theme: fonts readable on a projector, no frame around the plot."""
     return (
         chart.configure_axis(labelFontSize=13, titleFontSize=14)
-        .configure_legend(labelFontSize=13, titleFontSize=13, orient="bottom", labelLimit=320)  # plot keeps the width
+        # Legends below the plot so it keeps its width; long ones wrap in rows of four instead of running off.
+        .configure_legend(labelFontSize=13, titleFontSize=13, orient="bottom", labelLimit=320, columns=4)
         .configure_title(fontSize=14, subtitleFontSize=13, anchor="start")
         .configure_view(strokeWidth=0)
     )
@@ -595,7 +596,8 @@ def landscape(surface: pd.DataFrame, paths: pd.DataFrame, title: str, x_title: s
              .encode(**xy))
     last = steps.groupby("optimizer", sort=False).tail(1)
     ends = (alt.Chart(last).mark_point(shape="circle", size=110, filled=True, opacity=1, stroke="black",
-                                       strokeWidth=1, clip=True).encode(**xy, color=colour, tooltip=tooltip))
+                                       strokeWidth=1, clip=True)
+            .encode(**xy, color=_colour("optimizer", names, legend=None), tooltip=tooltip))  # the lines' legend serves
     subtitle = "darker: lower loss · black ring: the start · big dot: where each one ended"
     return alt.layer(heat, line, start, ends).properties(height=HEIGHT, title=alt.TitleParams(title, subtitle=subtitle))
 

@@ -281,7 +281,8 @@ def race(cfg: Race, on_progress: Callable | None = None) -> RaceResult:
         sizes += [pd.DataFrame({"optimizer": name, "step": np.arange(1, end), "parameter": n, "step size": delta[:, i]})
                   for i, n in enumerate(("w1", "w2"))]
         rows.append({"optimizer": name, "learning rate": cfg.rate(name), "steps taken": end - 1,
-                     "final w1": p[-1, 0], "final w2": p[-1, 1], "final loss": loss[-1],
+                     "final w1": round(float(p[-1, 0]), 4), "final w2": round(float(p[-1, 1]), 4),
+                     "final loss": loss[-1],
                      "ends": "off the plot" if name in messages else _ends(cfg, p[-1])})
     return RaceResult(surface_grid(cfg.surface), pd.concat(frames, ignore_index=True),
                       pd.concat(sizes, ignore_index=True), pd.DataFrame(rows), messages)
