@@ -1,6 +1,9 @@
 """Shared test setup: CPU for determinism and empty Streamlit caches for every test."""
 import pytest
 import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from ui.lesson_map import APP_ROOT
 
 
 @pytest.fixture(autouse=True)
@@ -12,3 +15,11 @@ def _fresh_caches_on_cpu(monkeypatch):
     yield
     st.cache_data.clear()
     st.cache_resource.clear()
+
+
+@pytest.fixture
+def page(request) -> AppTest:
+    """The page file named by the test module's PAGE, run in AppTest at its defaults, without an exception."""
+    at = AppTest.from_file(str(APP_ROOT / "pages" / request.module.PAGE), default_timeout=120).run()
+    assert not at.exception, at.exception
+    return at

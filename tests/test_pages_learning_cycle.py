@@ -1,11 +1,9 @@
 """AppTest of the learning-cycle page: renders at defaults, and its controls change what is shown."""
 import json
-from pathlib import Path
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
-PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "2_Learning_cycle.py")
+PAGE = "2_Learning_cycle.py"  # run by the `page` fixture of conftest.py
 
 
 def charts(at: AppTest) -> dict[int, str]:
@@ -16,14 +14,6 @@ def charts(at: AppTest) -> dict[int, str]:
 
 def metric(at: AppTest, label: str) -> str:
     return next(m.value for m in at.metric if m.label == label)
-
-
-@pytest.fixture
-def page() -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=120)
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def test_default_render(page):

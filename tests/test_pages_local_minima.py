@@ -4,16 +4,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ui.lesson_map import APP_ROOT
-
-PAGE = str(APP_ROOT / "pages" / "4_Local_minima_and_optimizers.py")
-
-
-@pytest.fixture
-def page() -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=120).run()
-    assert not at.exception, at.exception
-    return at
+PAGE = "4_Local_minima_and_optimizers.py"
 
 
 def _charts(at: AppTest) -> list[bytes]:

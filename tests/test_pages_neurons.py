@@ -4,16 +4,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ui.lesson_map import APP_ROOT
-
-PAGE = str(APP_ROOT / "pages" / "1_Neurons_and_layers.py")
-
-
-@pytest.fixture
-def page() -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=60).run()
-    assert not at.exception, at.exception
-    return at
+PAGE = "1_Neurons_and_layers.py"
 
 
 def _metric(at: AppTest, label: str) -> str:

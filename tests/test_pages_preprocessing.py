@@ -4,17 +4,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ui.lesson_map import APP_ROOT
-
-PAGE = str(APP_ROOT / "pages" / "3_Preprocessing.py")
+PAGE = "3_Preprocessing.py"
 GOOD_CSV = b"size,flat,weight,kind\n" + b"".join(f"{i},7,{i * i % 50},{'ab'[i % 2]}\n".encode() for i in range(40))
-
-
-@pytest.fixture
-def page() -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=120).run()
-    assert not at.exception, at.exception
-    return at
 
 
 def _charts(at: AppTest) -> list[bytes]:
