@@ -1,0 +1,231 @@
+"""Data augmentation (slides 62-64): Albumentations pipelines that move an image with its mask, boxes and keypoints,
+and seeded shifts and rotations of the 8x8 digits that enlarge a training set.
+
+- `scene(image)`: a photo with a segmentation mask (Otsu threshold of its own brightness), a box around each
+  of its largest regions and keypoints inside them, all made in code (nothing downloaded).
+- `grid(Explorer(...))`: n augmented samples of that scene through one seeded `A.Compose`, drawn with the mask,
+  boxes and keypoints on top, each sample's sampled parameters and the pipeline's Python code.
+- `read_image(name, content)`: a student's upload checked (type, size, pixels, decodable) or a ValueError.
+- `augment_digits(x, copies, ...)`: K shifted and rotated copies of digit images, whole-tensor (affine_grid).
+"""
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import albumentations as A
+import cv2
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from PIL import Image
+from sklearn.datasets import load_sample_image
+
+# name -> (kind, parameter label, default, min, max, step, code). The code is what runs: `build` evaluates it
+# with A in scope, so the pipeline shown on the page is the pipeline that made the grid. {v}: the value, {h} {w}: size.
+TRANSFORMS: dict[str, tuple[str, str, float, float, float, float, str]] = {
+    "horizontal flip": ("geometric", "probability", 0.5, 0.0, 1.0, 0.1, "A.HorizontalFlip(p={v:g})"),
+    "rotate": ("geometric", "largest angle (degrees)", 30, 5, 180, 5, "A.Rotate(limit={v:g}, p=1.0)"),
+    "affine": ("geometric", "scale and shift (share)", 0.2, 0.05, 0.5, 0.05,
+               "A.Affine(scale=(1 - {v:g}, 1 + {v:g}), translate_percent=(-{v:g}, {v:g}), shear=(-10, 10), p=1.0)"),
+    "random crop": ("geometric", "smallest area kept (share)", 0.5, 0.1, 0.9, 0.1,
+                    "A.RandomResizedCrop(size=({h}, {w}), scale=({v:g}, 1.0), p=1.0)"),
+    "elastic": ("geometric", "strength (alpha)", 40, 5, 200, 5, "A.ElasticTransform(alpha={v:g}, sigma=6, p=1.0)"),
+    "brightness/contrast": ("colour", "largest change (share)", 0.3, 0.05, 0.8, 0.05,
+                            "A.RandomBrightnessContrast(brightness_limit={v:g}, contrast_limit={v:g}, p=1.0)"),
+    "hue": ("colour", "largest hue shift", 20, 5, 90, 5,
+            "A.HueSaturationValue(hue_shift_limit={v:g}, sat_shift_limit={v:g}, val_shift_limit=0, p=1.0)"),
+    "noise": ("colour", "largest noise std (share of 255)", 0.1, 0.02, 0.5, 0.02,
+              "A.GaussNoise(std_range=(0.0, {v:g}), p=1.0)"),
+    "blur": ("colour", "largest kernel (pixels, odd)", 7, 3, 15, 2, "A.GaussianBlur(blur_limit=(3, {v:g}), p=1.0)"),
+    "coarse dropout": ("dropout", "most holes", 4, 1, 12, 1,
+                       "A.CoarseDropout(num_holes_range=(1, {v:g}), hole_height_range=(0.1, 0.2), "
+                       "hole_width_range=(0.1, 0.2), p=1.0)"),
+}
+GEOMETRIC = tuple(n for n, t in TRANSFORMS.items() if t[0] == "geometric")
+SIDE = 192  # px: the scene's longer side; 16 samples of it augment in ~0.1 s
+MAX_BYTES = 5 * 2**20
+MAX_PIXELS = 4000 * 4000
+N_REGIONS = 3
+KP_COLOURS = ((0, 114, 178), (213, 94, 0), (0, 158, 115), (204, 121, 167), (86, 180, 233), (240, 228, 66))
+
+
+def read_image(name: str, content: bytes) -> np.ndarray:
+    """An uploaded PNG/JPEG as (H, W, 3) uint8 RGB, or a ValueError that says what is wrong with it."""
+    if not name.lower().endswith((".png", ".jpg", ".jpeg")):
+        raise ValueError(f"{name!r} is not a PNG or JPEG file: upload a .png, .jpg or .jpeg image.")
+    if len(content) > MAX_BYTES:
+        raise ValueError(f"The file is {len(content) / 2**20:.1f} MB; the limit is {MAX_BYTES // 2**20} MB.")
+    if not content:
+        raise ValueError("The file is empty.")
+    try:
+        with Image.open(io.BytesIO(content)) as probe:
+            if probe.width * probe.height > MAX_PIXELS:
+                raise ValueError(f"The image is {probe.width} x {probe.height} pixels; the limit is 4000 x 4000.")
+            probe.verify()  # reads the whole file: a truncated or corrupt image fails here
+        with Image.open(io.BytesIO(content)) as img:
+            return np.asarray(img.convert("RGB"))
+    except Image.DecompressionBombError:
+        raise ValueError("The image declares far more pixels than the 4000 x 4000 limit.") from None
+    except (OSError, SyntaxError, Image.UnidentifiedImageError):
+        raise ValueError(f"{name!r} could not be decoded as an image: the file is corrupt or not a PNG/JPEG.") from None
+
+
+@dataclass
+class Scene:
+    """An image with its targets: mask (H, W) uint8 0/1, boxes in pascal_voc pixels, keypoints (x, y)."""
+
+    image: np.ndarray  # (H, W, 3) uint8
+    mask: np.ndarray
+    boxes: list[tuple[float, float, float, float]]  # x_min, y_min, x_max, y_max
+    keypoints: list[tuple[float, float]]
+
+
+def scene(image: np.ndarray | None = None) -> Scene:
+    """The photo (default: scikit-learn's flower.jpg) shrunk to SIDE px, and targets made from its own pixels."""
+    image = load_sample_image("flower.jpg") if image is None else image
+    scale = SIDE / max(image.shape[:2])
+    size = (max(8, round(image.shape[1] * scale)), max(8, round(image.shape[0] * scale)))
+    small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    grey = cv2.GaussianBlur(cv2.cvtColor(small, cv2.COLOR_RGB2GRAY), (5, 5), 0)
+    _, mask = cv2.threshold(grey, 0, 1, cv2.THRESH_BINARY + cv2.THRESH_OTSU)  # bright foreground vs background
+    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask)
+    order = [i for i in np.argsort(-stats[1:, cv2.CC_STAT_AREA]) + 1 if stats[i, cv2.CC_STAT_AREA] >= 20][:N_REGIONS]
+    boxes, keypoints = [], []
+    for i in order:
+        x, y, w, h = stats[i, :4]
+        boxes.append((float(x), float(y), float(x + w), float(y + h)))
+        inside = cv2.distanceTransform((labels == i).astype(np.uint8), cv2.DIST_L2, 3)
+        ky, kx = np.unravel_index(int(inside.argmax()), inside.shape)  # the region's deepest pixel: surely on the mask
+        keypoints.append((float(kx) + 0.5, float(ky) + 0.5))
+    return Scene(small, mask.astype(np.uint8), boxes, keypoints)
+
+
+def code(transforms: tuple[tuple[str, float], ...], shape: tuple[int, int], seed: int) -> str:
+    """The pipeline as Python source: what `build` runs."""
+    h, w = shape
+    lines = ",\n".join(f"        {TRANSFORMS[n][6].format(v=v, h=h, w=w)}" for n, v in transforms)
+    return ("import albumentations as A\n\npipeline = A.Compose(\n    [\n" + lines + ("," if lines else "") + "\n    ],\n"
+            '    bbox_params=A.BboxParams(format="pascal_voc", label_fields=["box_labels"]),\n'
+            '    keypoint_params=A.KeypointParams(format="xy", label_fields=["keypoint_labels"]),\n'
+            f"    seed={seed},\n    save_applied_params=True,  # each sample's sampled parameters\n)\n"
+            "out = pipeline(image=image, mask=mask, bboxes=boxes, box_labels=box_labels,\n"
+            "               keypoints=keypoints, keypoint_labels=keypoint_labels)")
+
+
+def build(transforms: tuple[tuple[str, float], ...], shape: tuple[int, int], seed: int) -> A.Compose:
+    """A seeded A.Compose of the named transforms, made by running the code `code` shows."""
+    h, w = shape
+    steps = [eval(TRANSFORMS[n][6].format(v=v, h=h, w=w), {"A": A}) for n, v in transforms]  # noqa: S307 (our templates)
+    return A.Compose(steps, bbox_params=A.BboxParams(format="pascal_voc", label_fields=["box_labels"]),
+                     keypoint_params=A.KeypointParams(format="xy", label_fields=["keypoint_labels"]),
+                     seed=seed, save_applied_params=True)
+
+
+def apply(pipeline: A.Compose, s: Scene) -> dict:
+    """One augmented sample: image, mask, bboxes, keypoints (with their labels, so a dropped one is known)."""
+    return pipeline(image=s.image, mask=s.mask, bboxes=s.boxes, box_labels=list(range(len(s.boxes))),
+                    keypoints=s.keypoints, keypoint_labels=list(range(len(s.keypoints))))
+
+
+def draw(image: np.ndarray, mask: np.ndarray, boxes: object, box_labels: object, keypoints: object,
+         keypoint_labels: object, zoom: int = 2) -> np.ndarray:
+    """The image zoomed `zoom` x, mask tinted bluish green, boxes in yellow, keypoints as dots (colour = which one)."""
+    big = cv2.resize(image, None, fx=zoom, fy=zoom, interpolation=cv2.INTER_NEAREST).astype(np.float32)
+    m = cv2.resize(mask, None, fx=zoom, fy=zoom, interpolation=cv2.INTER_NEAREST).astype(bool)
+    big[m] = 0.5 * big[m] + 0.5 * np.array([0, 158, 115])
+    out = np.ascontiguousarray(big.astype(np.uint8))
+    for (x0, y0, x1, y1), label in zip(np.asarray(boxes).reshape(-1, 4), box_labels):  # type: ignore[call-overload]
+        cv2.rectangle(out, (round(x0 * zoom), round(y0 * zoom)), (round(x1 * zoom), round(y1 * zoom)), (240, 228, 66), 2)
+    for (x, y), label in zip(np.asarray(keypoints).reshape(-1, 2)[:, :2], keypoint_labels):  # type: ignore[call-overload]
+        centre = (round(x * zoom), round(y * zoom))
+        cv2.circle(out, centre, 5, (255, 255, 255), -1)
+        cv2.circle(out, centre, 3, KP_COLOURS[int(label) % len(KP_COLOURS)], -1)
+    return out
+
+
+def _describe(applied: list[tuple[str, dict]]) -> str:
+    """What each transform drew this time, in a short line: scalars rounded, an affine matrix as angle and scale."""
+    parts = []
+    for name, params in applied:
+        shown = {k: v for k, v in params.items() if k not in ("shape", "interpolation", "fill", "fill_mask")
+                 and isinstance(v, (int, float, bool)) and v != -1}
+        if isinstance(params.get("matrix"), np.ndarray):
+            m = params["matrix"]
+            shown["angle"] = math.degrees(math.atan2(m[1, 0], m[0, 0]))
+            shown["scale"] = math.hypot(m[0, 0], m[1, 0])
+        text = ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in shown.items())
+        parts.append(f"{name}({text})")
+    return " → ".join(parts) or "nothing applied"
+
+
+@dataclass(frozen=True)
+class Explorer:
+    """Which transforms (name, value of its parameter), the seed, how many samples; an uploaded image or the photo."""
+
+    transforms: tuple[tuple[str, float], ...] = (("horizontal flip", 0.5), ("rotate", 30), ("brightness/contrast", 0.3))
+    seed: int = 0
+    n_samples: int = 16
+    image_name: str = ""
+    image: bytes = field(default=b"", repr=False)
+    code_version: int = 2  # 2: mask tinted green, boxes yellow
+
+    def __post_init__(self) -> None:
+        for name, value in self.transforms:
+            if name not in TRANSFORMS:
+                raise ValueError(f"Unknown transform {name!r}: choose among {', '.join(TRANSFORMS)}.")
+            lo, hi = TRANSFORMS[name][3:5]
+            if not lo <= value <= hi:
+                raise ValueError(f"The {name} parameter must be between {lo:g} and {hi:g}.")
+        if not 1 <= self.n_samples <= 64:
+            raise ValueError("Ask for between 1 and 64 augmented samples.")
+        if not 0 <= self.seed < 2**31:
+            raise ValueError("The seed must be a whole number between 0 and 2,147,483,647.")
+
+
+@dataclass
+class GridResult:
+    original: np.ndarray  # the scene drawn with its targets
+    samples: list[np.ndarray]  # each augmented sample drawn with its transformed targets
+    params: pd.DataFrame  # sample, sampled parameters, boxes kept, keypoints kept
+    code: str
+    mask_share: float  # share of pixels on the mask in the original
+
+
+def grid(cfg: Explorer, on_progress: Callable | None = None) -> GridResult:
+    s = scene(read_image(cfg.image_name, cfg.image) if cfg.image else None)
+    shape = s.image.shape[:2]
+    pipeline = build(cfg.transforms, shape, cfg.seed)
+    samples, rows = [], []
+    for i in range(cfg.n_samples):
+        out = apply(pipeline, s)
+        samples.append(draw(out["image"], out["mask"], out["bboxes"], out["box_labels"], out["keypoints"],
+                            out["keypoint_labels"]))
+        rows.append({"sample": i + 1, "sampled parameters": _describe(out["applied_transforms"]),
+                     "boxes kept": f"{len(out['bboxes'])} of {len(s.boxes)}",
+                     "keypoints kept": f"{len(out['keypoints'])} of {len(s.keypoints)}"})
+    original = draw(s.image, s.mask, s.boxes, range(len(s.boxes)), s.keypoints, range(len(s.keypoints)))
+    return GridResult(original, samples, pd.DataFrame(rows), code(cfg.transforms, shape, cfg.seed), float(s.mask.mean()))
+
+
+# Digits: augmentation as a bigger training set ------------------------------------------------------------------
+
+
+def augment_digits(x: torch.Tensor, copies: int, max_shift: float = 1.0, max_degrees: float = 10.0,
+                   seed: int = 0) -> torch.Tensor:
+    """`copies` randomly shifted (up to max_shift pixels) and rotated copies of each 8x8 digit, (copies * N, 64)."""
+    if copies < 1:
+        raise ValueError("Make at least one augmented copy.")
+    g = torch.Generator().manual_seed(seed)
+    imgs = x.reshape(-1, 1, 8, 8).repeat(copies, 1, 1, 1)  # (copies * N, 1, 8, 8)
+    n = len(imgs)
+    angle = (torch.rand(n, generator=g) * 2 - 1) * math.radians(max_degrees)
+    shift = (torch.rand(n, 2, generator=g) * 2 - 1) * max_shift * 2 / 8  # pixels -> affine_grid's [-1, 1] units
+    cos, sin = torch.cos(angle), torch.sin(angle)
+    theta = torch.stack([torch.stack([cos, -sin, shift[:, 0]], 1), torch.stack([sin, cos, shift[:, 1]], 1)], 1)
+    moved = F.grid_sample(imgs, F.affine_grid(theta, list(imgs.shape), align_corners=False), align_corners=False)
+    return moved.reshape(n, 64)

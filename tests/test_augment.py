@@ -1,0 +1,130 @@
+"""Augmentation: geometric transforms keep mask, boxes and keypoints on the image; seeded grids repeat; uploads checked."""
+from __future__ import annotations
+
+import io
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from core import augment as ag
+
+COLOURS = ((255, 0, 0), (0, 255, 0), (0, 0, 255))
+CENTRES = ((40, 40), (100, 70), (150, 30))  # (x, y) of three discs on a black 192 x 128 image
+TEST_VALUE = {"horizontal flip": 1.0}  # always flip; the other transforms use their default strength
+
+
+def _discs() -> ag.Scene:
+    """Three pure-colour discs: the mask is made from the image's own pixels, a box and a keypoint per disc."""
+    image = np.zeros((128, 192, 3), np.uint8)
+    yy, xx = np.mgrid[:128, :192]
+    boxes, keypoints = [], []
+    for (cx, cy), colour in zip(CENTRES, COLOURS):
+        image[(xx - cx) ** 2 + (yy - cy) ** 2 <= 15**2] = colour
+        boxes.append((cx - 15.5, cy - 15.5, cx + 15.5, cy + 15.5))
+        keypoints.append((cx + 0.5, cy + 0.5))
+    return ag.Scene(image, (image.max(axis=2) > 0).astype(np.uint8), boxes, keypoints)
+
+
+def _region(image: np.ndarray, k: int) -> np.ndarray:
+    """Pixels of disc k after the transform: its own channel bright, the other two dark."""
+    others = [c for c in range(3) if c != k]
+    return (image[..., k] > 128) & (image[..., others].max(axis=2) < 128)
+
+
+@pytest.mark.parametrize("name", ag.GEOMETRIC)
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_geometric_transforms_keep_mask_boxes_and_keypoints_aligned(name, seed):
+    s = _discs()
+    pipeline = ag.build(((name, TEST_VALUE.get(name, ag.TRANSFORMS[name][2])),), s.image.shape[:2], seed)
+    out = ag.apply(pipeline, s)
+    moved_image = out["image"].max(axis=2) > 128
+    mask = out["mask"].astype(bool)
+    # Image (bilinear) and mask (nearest) may disagree only on the discs' rims, never inside or far outside them.
+    rim = cv2.dilate(out["mask"], np.ones((5, 5), np.uint8)) & ~cv2.erode(out["mask"], np.ones((5, 5), np.uint8))
+    assert not ((moved_image ^ mask) & ~rim.astype(bool)).any()
+    assert (moved_image & mask).sum() >= 0.9 * (moved_image | mask).sum()
+    if name in ("horizontal flip", "rotate", "affine", "random crop"):  # the image really changed
+        assert (out["image"] != s.image).any()
+    for (x0, y0, x1, y1), k in zip(np.asarray(out["bboxes"]).reshape(-1, 4), out["box_labels"]):
+        ys, xs = np.nonzero(_region(out["image"], int(k)))
+        inside = (xs >= x0 - 2) & (xs <= x1 + 2) & (ys >= y0 - 2) & (ys <= y1 + 2)
+        assert inside.mean() >= 0.95, f"box {k} no longer surrounds its disc"
+    for (x, y), k in zip(np.asarray(out["keypoints"]).reshape(-1, 2)[:, :2], out["keypoint_labels"]):
+        r, c = int(y), int(x)
+        near = _region(out["image"], int(k))[max(r - 2, 0) : r + 3, max(c - 2, 0) : c + 3]
+        assert near.any(), f"keypoint {k} left its disc"
+
+
+@pytest.mark.filterwarnings("ignore:Got processor for")  # no geometric transform: boxes/keypoints untouched
+def test_colour_transforms_leave_the_targets_alone():
+    s = _discs()
+    names = [n for n, t in ag.TRANSFORMS.items() if t[0] == "colour"]
+    out = ag.apply(ag.build(tuple((n, ag.TRANSFORMS[n][2]) for n in names), s.image.shape[:2], 0), s)
+    assert (out["image"] != s.image).any()
+    np.testing.assert_array_equal(out["mask"], s.mask)
+    np.testing.assert_allclose(np.asarray(out["bboxes"]), np.asarray(s.boxes))
+    np.testing.assert_allclose(np.asarray(out["keypoints"])[:, :2], np.asarray(s.keypoints))
+
+
+def test_same_seed_same_grid_other_seed_other_grid():
+    every = tuple((n, t[2]) for n, t in ag.TRANSFORMS.items())
+    a, b = ag.grid(ag.Explorer(every, seed=3, n_samples=4)), ag.grid(ag.Explorer(every, seed=3, n_samples=4))
+    c = ag.grid(ag.Explorer(every, seed=4, n_samples=4))
+    assert all(np.array_equal(x, y) for x, y in zip(a.samples, b.samples))
+    assert a.params.equals(b.params)
+    assert not all(np.array_equal(x, y) for x, y in zip(a.samples, c.samples))
+    assert "seed=3" in a.code and "A.Rotate(limit=30, p=1.0)" in a.code
+
+
+def test_the_bundled_scene_has_a_mask_boxes_and_keypoints_on_it():
+    s = ag.scene()
+    assert max(s.image.shape[:2]) == ag.SIDE and 0.05 < s.mask.mean() < 0.95
+    assert len(s.boxes) == len(s.keypoints) >= 1
+    for x, y in s.keypoints:
+        assert s.mask[int(y), int(x)] == 1
+
+
+def _png(size: tuple[int, int], mode: str = "RGB") -> bytes:
+    buffer = io.BytesIO()
+    Image.new(mode, size).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_a_good_upload_is_read_and_augmented():
+    content = _png((300, 200))
+    assert ag.read_image("me.png", content).shape == (200, 300, 3)
+    result = ag.grid(ag.Explorer(n_samples=2, image_name="me.png", image=content))
+    assert len(result.samples) == 2
+
+
+@pytest.mark.parametrize("name, content, problem", [
+    ("notes.txt", b"hello", "not a PNG or JPEG"),
+    ("empty.png", b"", "empty"),
+    ("broken.png", _png((50, 50))[:60], "could not be decoded"),
+    ("fake.jpg", b"this is not a jpeg at all", "could not be decoded"),
+    ("huge.png", b"x" * (ag.MAX_BYTES + 1), "the limit is 5 MB"),
+    ("wide.png", _png((5000, 4000), "1"), "the limit is 4000 x 4000"),
+])
+def test_bad_uploads_raise_a_value_error_that_names_the_problem(name, content, problem):
+    with pytest.raises(ValueError, match=problem):
+        ag.read_image(name, content)
+
+
+@pytest.mark.parametrize("kwargs", [{"transforms": (("twirl", 1.0),)}, {"transforms": (("rotate", 500),)},
+                                    {"n_samples": 0}, {"seed": -1}])
+def test_explorer_config_refuses_bad_values(kwargs):
+    with pytest.raises(ValueError):
+        ag.Explorer(**kwargs)
+
+
+def test_digit_copies_are_moved_versions_and_no_move_is_the_identity():
+    x = torch.rand(5, 64)
+    same = ag.augment_digits(x, copies=2, max_shift=0.0, max_degrees=0.0)
+    assert same.shape == (10, 64)
+    torch.testing.assert_close(same, x.repeat(2, 1), atol=1e-5, rtol=0)
+    moved = ag.augment_digits(x, copies=2, seed=1)
+    assert not torch.allclose(moved, x.repeat(2, 1), atol=1e-3)
+    torch.testing.assert_close(moved, ag.augment_digits(x, copies=2, seed=1))
