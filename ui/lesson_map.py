@@ -59,7 +59,7 @@ CHAPTERS: tuple[Chapter, ...] = (
     Chapter(
         "Regularization and data augmentation", "56-64", "pages/6_Regularization_and_data_augmentation.py",
         "Weight decay, early stopping, dropout, ensembles and augmentations that keep masks aligned.",
-        built=False,
+        built=True,
     ),
     Chapter(
         "Network zoo: CNN, autoencoders, FCN", "65-68", "pages/7_Network_zoo_CNN_autoencoders_FCN.py",

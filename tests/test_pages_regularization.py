@@ -1,0 +1,80 @@
+"""AppTest of the regularization page: renders at defaults, controls change the charts and the grid, bad uploads get a message."""
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+PAGE = "6_Regularization_and_data_augmentation.py"
+N_CHARTS = 7  # 2 gap curves, remedy curves, bars, early stopping, weight histograms, augmentation effect
+
+
+def _charts(at: AppTest) -> list[bytes]:
+    return [c.proto.SerializeToString() for c in at.get("vega_lite_chart")]
+
+
+def _images(at: AppTest) -> list[bytes]:
+    return [i.proto.SerializeToString() for i in at.get("image")]
+
+
+def _pipeline(at: AppTest) -> str:
+    return next(c.value for c in at.code if "A.Compose" in c.value)
+
+
+def test_default_render_shows_every_section(page):
+    assert page.title[0].value == "Regularization and data augmentation"
+    assert not page.error and not page.warning
+    assert len(page.get("vega_lite_chart")) == N_CHARTS
+    assert len(_images(page)) == 1 + 8 + 1  # the original, 8 augmented samples, the digits
+    notices = [n.value for n in page.info]
+    assert len(notices) == 6 and all("What to notice" in n for n in notices)
+    board = next(df.value for df in page.dataframe if df.value.columns[0] == "remedy").set_index("remedy")
+    assert f"{board.loc['no remedy (baseline)', 'validation accuracy']:.1%}" in notices[0]
+    assert "seed=0" in _pipeline(page) and "A.Rotate(limit=30, p=1.0)" in _pipeline(page)
+
+
+def test_weight_decay_changes_the_weights_and_the_curves(page):
+    before = _charts(page)
+    page.select_slider(key="decay").set_value(0.1).run()
+    assert not page.exception
+    after = _charts(page)
+    assert after[5] != before[5] and after[2] != before[2]
+    assert "λ = 0.1" in page.info[3].value
+
+
+def test_seed_and_transforms_change_the_grid(page):
+    before = _images(page)
+    page.number_input(key="aug-seed").set_value(7).run()
+    assert not page.exception
+    reseeded = _images(page)
+    assert reseeded[1:9] != before[1:9] and reseeded[0] == before[0]  # new samples, same original
+    page.multiselect(key="aug-transforms").set_value(["elastic", "coarse dropout"]).run()
+    assert not page.exception
+    assert "A.ElasticTransform(alpha=40" in _pipeline(page)
+    assert _images(page)[1:9] != reseeded[1:9]
+
+
+def _png(size: tuple[int, int]) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("name, content, problem", [
+    ("notes.txt", b"hello", "not a PNG or JPEG"),
+    ("broken.png", _png((40, 40))[:50], "could not be decoded"),
+])
+def test_bad_upload_shows_an_error_and_the_page_goes_on(page, name, content, problem):
+    page.file_uploader(key="aug-upload").set_value((name, content, "image/png")).run()
+    assert not page.exception
+    assert any(problem in e.value for e in page.error)
+    assert len(page.get("vega_lite_chart")) == N_CHARTS and len(_images(page)) == 10
+
+
+def test_good_upload_is_augmented(page):
+    before = _images(page)
+    page.file_uploader(key="aug-upload").set_value(("mine.png", _png((120, 80)), "image/png")).run()
+    assert not page.exception and not page.error
+    assert _images(page)[0] != before[0]
