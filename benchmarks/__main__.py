@@ -18,6 +18,7 @@ TRAINING = (  # the figures each training workload reports, so that --only can s
     (("training.batched_speedup",), w.batched_speedup),
     (("training.live_epochs_per_s",), w.live_epochs_per_s),
     (("landscapes.race_s",), w.race_s),
+    (("augment.grid_s",), w.grid_s),
 )
 MEMORY = "memory.peak_rss_mb"
 

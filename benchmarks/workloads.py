@@ -155,6 +155,15 @@ def race_s(sizes: Sizes, device: torch.device) -> list[Figure]:
     return [Figure("landscapes.race_s", seconds, "s", "<= 0.2", "6 optimizers x 500 steps on Rosenbrock, median")]
 
 
+def grid_s(sizes: Sizes, device: torch.device) -> list[Figure]:
+    """16 Albumentations samples of the bundled photo with its mask, boxes and keypoints, drawn (the explorer's grid)."""
+    from core.augment import TRANSFORMS, Explorer, grid
+
+    cfg = Explorer(transforms=tuple((name, t[2]) for name, t in TRANSFORMS.items()), n_samples=16)
+    [seconds] = _median_seconds([lambda: grid(cfg)], sizes.batched_runs, torch.device("cpu"))  # OpenCV: CPU
+    return [Figure("augment.grid_s", seconds, "s", "<= 0.5", "16 samples, all 10 transforms, mask + boxes + keypoints")]
+
+
 def page_files(sizes: Sizes) -> list[Path]:
     """Home and whatever pages/*.py exist now (pages are added while the app grows)."""
     pages = sorted((ROOT / "pages").glob("*.py")) if sizes.every_page else []

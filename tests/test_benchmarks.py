@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 KEYS = {
     "pages.Home.cold_s", "pages.Home.warm_s", "memory.peak_rss_mb", "training.speedup_vs_dataloader",
     "training.core_s", "training.dataloader_s", "training.batched_speedup", "training.live_epochs_per_s",
-    "landscapes.race_s",
+    "landscapes.race_s", "augment.grid_s",
 }
 
 
