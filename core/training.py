@@ -282,9 +282,9 @@ def fit_many(variants: Sequence[Variant], data: Dataset, device: torch.device | 
             torch.randperm(n, generator=g)
         xs, ts = x[perms], t_train[perms]  # (K, N, ...): one gather per epoch, then each batch is a view
         lr_epoch = (lrs[(epoch - 1) * ipe : epoch * ipe] * active.T).unsqueeze(-1)  # (ipe, K, 1); 0 freezes a variant
-        for i in range(ipe):
-            batch_slice = slice(i * batch, (i + 1) * batch)
-            it_loss[(epoch - 1) * ipe + i] = engine.step(xs[:, batch_slice], ts[:, batch_slice], lr_epoch[i])
+        # The batches as views made in one call each: per step the loop then dispatches only the step itself.
+        steps = zip(xs.split(batch, dim=1), ts.split(batch, dim=1), lr_epoch.unbind(0))
+        it_loss[(epoch - 1) * ipe : epoch * ipe] = torch.stack([engine.step(xb, tb, lr) for xb, tb, lr in steps])
         evaluate(epoch)
         hist[epoch, ~live] = np.nan  # variants that stopped earlier have no curve after their last epoch
         losses = np.concatenate([it_loss[(epoch - 1) * ipe : epoch * ipe].cpu().numpy().T, hist[epoch, :, :, 0]], axis=1)
