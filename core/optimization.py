@@ -226,7 +226,7 @@ class Schedules:
 
     schedules: tuple[str, ...] = ("constant", "step decay", "cosine annealing", "one-cycle")  # the ones trained
     lr: float = 3.0
-    epochs: int = 30
+    epochs: int = 20
     batch_size: int = 32
     seed: int = 0
     code_version: int = 1
@@ -275,7 +275,7 @@ class NetSlices:
     """Slices of a trained MLP's training loss along random filter-normalized directions; small vs large batch."""
 
     batch_sizes: tuple[int | None, ...] = (16, None)
-    epochs: int = 50
+    epochs: int = 40
     lr: float = 0.03  # Adam
     span: float = 1.0  # the slices run from -span to +span times the direction
     points_1d: int = 41
