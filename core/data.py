@@ -55,6 +55,12 @@ class DataConfig:
             raise ValueError("The validation fraction must be between 0.05 and 0.9.")
 
 
+def require_2d(name: str) -> None:
+    """A ValueError unless `name` is one of the 2-D toy sets (the ones a plane map can show)."""
+    if name not in TOY_2D:
+        raise ValueError(f"Pick a 2-D dataset: {', '.join(TOY_2D)}.")
+
+
 @dataclass(frozen=True)
 class Dataset:
     """Train and validation tensors. Classification: y is (N,) int64; regression: y is (N, 1) float32."""

@@ -43,8 +43,7 @@ class StepByStep:
     code_version: int = 1
 
     def __post_init__(self) -> None:
-        if self.dataset not in data.TOY_2D:
-            raise ValueError(f"Pick a 2-D dataset: {', '.join(data.TOY_2D)}.")
+        data.require_2d(self.dataset)
         if not 1 <= self.hidden <= 8:
             raise ValueError("Keep between 1 and 8 hidden units, so every number fits on screen.")
         if not 1 <= self.batch_size <= 8:
@@ -140,8 +139,7 @@ class LiveRun:
     code_version: int = 1
 
     def __post_init__(self) -> None:
-        if self.dataset not in data.TOY_2D:
-            raise ValueError(f"Pick a 2-D dataset: {', '.join(data.TOY_2D)}.")
+        data.require_2d(self.dataset)
         if not 20 <= self.n_samples <= 5000:
             raise ValueError("Use between 20 and 5,000 samples here (the chart draws every point).")
         if not 1 <= self.epochs <= 1000:
@@ -236,8 +234,7 @@ class FitSizes:
     code_version: int = 1
 
     def __post_init__(self) -> None:
-        if self.dataset not in data.TOY_2D:
-            raise ValueError(f"Pick a 2-D dataset: {', '.join(data.TOY_2D)}.")
+        data.require_2d(self.dataset)
         if len(self.widths) != len(self.names):
             raise ValueError("Give one name per network size.")
         if len({len(w) for w in self.widths}) != 1:

@@ -28,8 +28,7 @@ MAX_LAYER_NEURONS = 8  # the tensor form writes every number of W out, so it sta
 
 
 def _check_toy(dataset: str, n_samples: int, noise: float, seed: int) -> data.DataConfig:
-    if dataset not in data.TOY_2D:
-        raise ValueError(f"A single neuron here sees 2-D points: choose one of {', '.join(data.TOY_2D)}.")
+    data.require_2d(dataset)  # a single neuron here sees 2-D points
     return data.DataConfig(dataset, n_samples, noise, seed=seed)  # validates samples, noise and seed
 
 
