@@ -129,21 +129,23 @@ def targets(y: Tensor, loss: str, n_out: int) -> Tensor:
 def loss_and_grad(out: Tensor, t: Tensor, loss: str) -> tuple[Tensor, Tensor]:
     """Loss per variant (K,) and its gradient with respect to the network's output z, (K, B, n_out).
 
-    t are `targets(...)`, shaped like out. Each loss is the mean over the batch, as in PyTorch:
+    t are `targets(...)`, shaped like out. Dense outputs (K, B, ..., C), one prediction per pixel or
+    time step with the classes last, count every position as a sample (B is then samples x positions).
+    Each loss is the mean over the batch, as in PyTorch:
     bce = mean(-t log sigmoid(z) - (1 - t) log(1 - sigmoid(z))), dz = (sigmoid(z) - t) / B
     cross_entropy = mean(-sum_c t_c log softmax(z)_c), dz = (softmax(z) - t) / B
     mse = mean((z - t)^2), dz = 2 (z - t) / (B n_out)
     """
-    B = out.shape[1]
+    B = out[0].numel() // out.shape[-1]  # predictions per variant: samples, or samples x positions (pixels, steps)
     if loss == "bce":
-        value = (F.softplus(out) - t * out).mean(dim=(1, 2))  # the BCE above, written to be stable for large |z|
+        value = (F.softplus(out) - t * out).flatten(1).mean(dim=1)  # the BCE above, written to be stable for large |z|
         return value, (torch.sigmoid(out) - t) / B
     if loss == "cross_entropy":
-        log_p = torch.log_softmax(out, dim=-1)  # (K, B, C)
-        return (t * log_p).sum(dim=(1, 2)) / -B, (log_p.exp_() - t) / B
+        log_p = torch.log_softmax(out, dim=-1)  # (K, B, ..., C)
+        return (t * log_p).flatten(1).sum(dim=1) / -B, (log_p.exp_() - t) / B
     if loss == "mse":
         diff = out - t
-        return (diff**2).mean(dim=(1, 2)), 2 * diff / diff[0].numel()
+        return (diff**2).flatten(1).mean(dim=1), 2 * diff / diff[0].numel()
     raise ValueError(f"Unknown loss {loss!r}: choose one of {', '.join(LOSSES)}.")
 
 

@@ -85,6 +85,18 @@ class ManualEngine:
         return models
 
 
+def aux_loss(model: nn.Module) -> Tensor | float:
+    """The extra training term a module computed in its last forward pass (0 if none).
+
+    A module that trains on more than its output's loss stores that term as `self.aux_loss` in
+    `forward`: a variational autoencoder's KL divergence, a GAN's game on generated samples. It is
+    added to the loss that trains; the curves the trainer reports (its evaluation) show the data
+    term alone, so that they compare with every other model's.
+    """
+    value = getattr(model, "aux_loss", None)
+    return 0.0 if value is None else value
+
+
 class AutogradEngine:
     """K nn.Modules, each with its real torch.optim optimizer, trained with loss.backward()."""
 
@@ -102,8 +114,8 @@ class AutogradEngine:
         """The same losses as backprop.loss_and_grad, through torch.nn.functional and autograd."""
         if self.loss == "bce":
             return F.binary_cross_entropy_with_logits(out, t)
-        if self.loss == "cross_entropy":
-            return F.cross_entropy(out, t)  # t: class probabilities (one-hot)
+        if self.loss == "cross_entropy":  # t: class probabilities (one-hot); classes last, as dense outputs have them
+            return F.cross_entropy(out.reshape(-1, out.shape[-1]), t.reshape(-1, t.shape[-1]))
         return F.mse_loss(out, t)
 
     def step(self, xb: Tensor, yb: Tensor, lr: Tensor) -> Tensor:
@@ -115,7 +127,7 @@ class AutogradEngine:
             opt.zero_grad(set_to_none=True)
             with GLOBAL_RNG:
                 torch.set_rng_state(self.rng[k])
-                loss = self._loss(model(xb[k]), yb[k])
+                loss = self._loss(model(xb[k]), yb[k]) + aux_loss(model)
                 self.rng[k] = torch.get_rng_state()
             loss.backward()
             opt.step()

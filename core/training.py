@@ -178,9 +178,9 @@ def to_probabilities(out: Tensor, loss: str) -> Tensor:
 
 
 def _accuracy(out: Tensor, y: Tensor, loss: str) -> Tensor:
-    """(K,) share of correct predictions; out (K, N, C), y (N,) class labels."""
+    """(K,) share of correct predictions; out (K, N, ..., C), y (N, ...) class labels (per pixel or step too)."""
     predicted = (out[..., 0] > 0).long() if loss == "bce" else out.argmax(dim=-1)
-    return (predicted == y).float().mean(dim=1)
+    return (predicted == y).float().flatten(1).mean(dim=1)
 
 
 def lr_table(train: TrainConfig, iterations_per_epoch: int) -> np.ndarray:

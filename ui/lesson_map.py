@@ -62,14 +62,46 @@ CHAPTERS: tuple[Chapter, ...] = (
         built=True,
     ),
     Chapter(
-        "Network zoo: CNN, autoencoders, FCN", "65-68", "pages/7_Network_zoo_CNN_autoencoders_FCN.py",
-        "Convolutions and pooling, a latent space you can walk through, per-pixel segmentation.",
-        built=False,
+        "Network zoo: overview", "65", "pages/7_Zoo_overview.py",
+        "Every architecture of the slides in one table: its purpose, its architecture and its output, "
+        "with the size and task of each model the app ships.",
+        built=True,
     ),
     Chapter(
-        "Network zoo: RNN/LSTM, Transformer, GAN", "65, 69-71", "pages/8_Network_zoo_RNN_Transformer_GAN.py",
-        "Memory over a sequence, attention between tokens, and a generator against a discriminator.",
-        built=False,
+        "Zoo: CNN", "65-66", "pages/8_Zoo_CNN.py",
+        "A convolutional network on digits: its layers with tensor shapes, learned filters, feature maps, "
+        "softmax outputs, mistakes, and a match against an MLP of the same size.",
+        built=True,
+    ),
+    Chapter(
+        "Zoo: autoencoders", "67", "pages/9_Zoo_Autoencoders.py",
+        "Encoder, latent space, decoder: reconstructions, a 2-D latent map of the digits, denoising, "
+        "and a variational autoencoder you can walk through.",
+        built=True,
+    ),
+    Chapter(
+        "Zoo: FCN segmentation", "68", "pages/10_Zoo_FCN_segmentation.py",
+        "A fully convolutional network labels every pixel of a scene: encoder, upsampling decoder, "
+        "predicted masks and per-class IoU.",
+        built=True,
+    ),
+    Chapter(
+        "Zoo: RNN and LSTM", "69", "pages/11_Zoo_RNN_and_LSTM.py",
+        "Memory over a sequence: a plain RNN, a GRU and an LSTM on a task whose answer lies far back, "
+        "the LSTM's gates at work, and gradients reaching early steps.",
+        built=True,
+    ),
+    Chapter(
+        "Zoo: Transformer", "70", "pages/12_Zoo_Transformer.py",
+        "Self-attention you can read: attention maps per layer and head, positional encoding, "
+        "causal vs full masks, and greedy generation.",
+        built=True,
+    ),
+    Chapter(
+        "Zoo: GAN", "71", "pages/13_Zoo_GAN.py",
+        "A generator against a discriminator on 2-D data, live: samples, the discriminator's map, "
+        "both losses, and mode collapse.",
+        built=True,
     ),
 )
 

@@ -96,3 +96,34 @@ def pipeline(name: str, steps: Sequence[tuple[str, str]]) -> None:
         for text, kind in steps
     )
     st.markdown(f"**{html.escape(name)}**<br>{boxes}", unsafe_allow_html=True)
+
+
+def images(pictures: Sequence[Any], captions: Sequence[str], columns: int | None = None) -> None:
+    """A row (or rows) of pictures with captions, `columns` per row (default: all in one row)."""
+    columns = columns or len(pictures)
+    for start in range(0, len(pictures), columns):
+        for column, picture, caption in zip(st.columns(columns), pictures[start : start + columns],
+                                            captions[start : start + columns]):
+            column.image(picture, caption=caption, width="stretch")
+
+
+def layers(frame: pd.DataFrame, key: str, title: str = "Input") -> None:
+    """An architecture as a row of boxes, one per layer of `core.zoo.shapes.trace`: kind and output shape.
+
+    The first box is the input; boxes with weights have a coloured border. The table itself is
+    below in an expander, with its CSV download.
+    """
+    def box(kind: str, shape: str, params: int) -> str:
+        colour = ORANGE if params else "#999999"
+        count = f"<br><small>{params:,} weights</small>" if params else ""
+        return (f'<span style="display:inline-block;border:2px solid {colour};border-radius:8px;padding:2px 8px;'
+                f'margin:3px 0;font-size:0.9em;text-align:center;vertical-align:middle">'
+                f'<b>{html.escape(kind)}</b><br>{html.escape(shape)}{count}</span>')
+
+    shown = frame.assign(shape=frame["output shape"].map(lambda s: " × ".join(map(str, s)) if s else "-"))
+    first = shown.attrs.get("input shape")
+    boxes = ([box(title, " × ".join(map(str, first)), 0)] if first else []) + [
+        box(r.kind, r.shape, int(r.parameters)) for r in shown.itertuples()]
+    st.markdown(" → ".join(boxes), unsafe_allow_html=True)
+    with st.expander("The layers as a table (from a real forward pass)"):
+        table(shown.drop(columns="shape").assign(**{"output shape": shown["shape"]}), key=key)

@@ -1,0 +1,94 @@
+"""Shipped weights: saved as plain tensors plus a JSON-like header, loaded with `weights_only=True`.
+
+A file in `assets/zoo/<name>.pt` holds {"state": {parameter name: tensor}, "meta": {...}}, where meta
+is made of str / int / float / bool / lists / dicts only (the settings that rebuild the model, its
+measured scores, how long it took to make). `torch.load(..., weights_only=True)` refuses anything
+else, so a tampered file cannot run code. `load` keeps what it read (read-only, shared by every
+session); `remember` / `recall` keep the few models that students trained themselves.
+"""
+from __future__ import annotations
+
+import functools
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable
+from pathlib import Path
+
+import torch
+from torch import Tensor, nn
+
+ASSETS = Path(__file__).resolve().parents[2] / "assets" / "zoo"
+PLAIN = (str, int, float, bool, type(None))
+TRAINED_KEPT = 8  # students' own trained models kept in memory (all sessions together)
+
+
+def _check_meta(value: object, where: str = "meta") -> None:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if not isinstance(k, str):
+                raise ValueError(f"{where} keys must be strings, not {k!r}.")
+            _check_meta(v, f"{where}.{k}")
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            _check_meta(v, f"{where}[{i}]")
+    elif not isinstance(value, PLAIN):
+        raise ValueError(f"{where} must hold plain values (text, numbers, lists), not {type(value).__name__}.")
+
+
+def save(name: str, model: nn.Module | dict[str, Tensor], meta: dict, folder: Path = ASSETS) -> Path:
+    """Write `folder/<name>.pt`: the model's tensors (on the CPU, contiguous) and `meta`."""
+    _check_meta(meta)
+    state = model.state_dict() if isinstance(model, nn.Module) else model
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.pt"
+    torch.save({"state": {k: v.detach().cpu().contiguous() for k, v in state.items()}, "meta": meta}, path)
+    return path
+
+
+def read(path: Path) -> tuple[dict[str, Tensor], dict]:
+    """(state, meta) from a weights file; a ValueError if it is missing, damaged or holds anything but tensors."""
+    if not path.is_file():
+        raise ValueError(f"No weights at {path}: run `python -m core.zoo` to make them.")
+    try:
+        blob = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # pickle errors, truncated files, objects weights_only refuses
+        raise ValueError(f"{path.name} is not a weights file this app can read safely ({type(e).__name__}).") from e
+    if not (isinstance(blob, dict) and isinstance(blob.get("state"), dict) and isinstance(blob.get("meta"), dict)):
+        raise ValueError(f"{path.name} does not hold a state and a meta table.")
+    if not all(isinstance(v, Tensor) for v in blob["state"].values()):
+        raise ValueError(f"{path.name} holds something other than tensors in its state.")
+    return blob["state"], blob["meta"]
+
+
+@functools.lru_cache(maxsize=None)
+def load(name: str) -> tuple[dict[str, Tensor], dict]:
+    """The shipped `assets/zoo/<name>.pt`, read once per process. Treat the result as read-only."""
+    return read(ASSETS / f"{name}.pt")
+
+
+def into(model: nn.Module, state: dict[str, Tensor]) -> nn.Module:
+    """`model` with `state` loaded (shapes must match exactly), in eval mode, gradients off."""
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as e:
+        raise ValueError(f"The weights do not fit this model: {str(e).splitlines()[0]}") from e
+    model.requires_grad_(False)
+    return model.eval()
+
+
+_TRAINED: OrderedDict[Hashable, dict[str, Tensor]] = OrderedDict()
+_LOCK = threading.Lock()
+
+
+def remember(key: Hashable, state: dict[str, Tensor]) -> None:
+    """Keep a model a student trained (by its frozen config), so later views need not train it again."""
+    with _LOCK:
+        _TRAINED[key] = {k: v.detach().cpu() for k, v in state.items()}
+        _TRAINED.move_to_end(key)
+        while len(_TRAINED) > TRAINED_KEPT:
+            _TRAINED.popitem(last=False)
+
+
+def recall(key: Hashable) -> dict[str, Tensor] | None:
+    with _LOCK:
+        return _TRAINED.get(key)

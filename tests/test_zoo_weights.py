@@ -1,0 +1,71 @@
+"""Shipped weights are plain tensors and a plain header; nothing else is ever unpickled."""
+import pickle
+
+import pytest
+import torch
+from torch import nn
+
+from core.zoo import weights
+
+
+class _Boom:
+    """Unpickling this would run code: weights.read must refuse it before that can happen."""
+
+    def __reduce__(self):
+        return (print, ("this must never run",))
+
+
+def test_a_saved_model_reads_back_equal(tmp_path):
+    net = nn.Linear(3, 2)
+    path = weights.save("lin", net, {"task": "demo", "accuracy": 0.97, "layers": [3, 2]}, tmp_path)
+    state, meta = weights.read(path)
+    assert meta == {"task": "demo", "accuracy": 0.97, "layers": [3, 2]}
+    loaded = weights.into(nn.Linear(3, 2), state)
+    x = torch.randn(4, 3)
+    assert torch.equal(loaded(x), net(x).detach())
+    assert not loaded.training and not any(p.requires_grad for p in loaded.parameters())
+
+
+def test_a_header_with_objects_is_refused_before_saving(tmp_path):
+    with pytest.raises(ValueError, match="plain values"):
+        weights.save("bad", nn.Linear(1, 1), {"rng": torch.Generator()}, tmp_path)
+
+
+@pytest.mark.parametrize("payload", [
+    lambda: {"state": {"w": torch.zeros(1)}, "meta": {}, "evil": _Boom()},  # an object weights_only refuses
+    lambda: {"state": {"w": [1, 2]}, "meta": {}},  # no tensor
+    lambda: [torch.zeros(1)],  # not the expected layout
+])
+def test_files_that_are_not_plain_weights_are_refused(tmp_path, payload, capsys):
+    path = tmp_path / "x.pt"
+    torch.save(payload(), path)
+    with pytest.raises(ValueError):
+        weights.read(path)
+    assert "must never run" not in capsys.readouterr().out
+
+
+def test_damaged_and_missing_files_raise_a_sentence(tmp_path):
+    path = tmp_path / "cut.pt"
+    weights.save("cut", nn.Linear(2, 2), {}, tmp_path)
+    path.write_bytes(path.read_bytes()[:40])
+    with pytest.raises(ValueError, match="cannot|not a weights file"):
+        weights.read(path)
+    raw = tmp_path / "raw.pt"
+    raw.write_bytes(pickle.dumps(_Boom()))
+    with pytest.raises(ValueError):
+        weights.read(raw)
+    with pytest.raises(ValueError, match="python -m core.zoo"):
+        weights.read(tmp_path / "absent.pt")
+
+
+def test_weights_of_another_shape_do_not_load(tmp_path):
+    state, _ = weights.read(weights.save("lin", nn.Linear(3, 2), {}, tmp_path))
+    with pytest.raises(ValueError, match="do not fit"):
+        weights.into(nn.Linear(4, 2), state)
+
+
+def test_remembered_models_are_bounded_oldest_first():
+    for i in range(weights.TRAINED_KEPT + 2):
+        weights.remember(("test", i), {"w": torch.full((1,), float(i))})
+    assert weights.recall(("test", 0)) is None and weights.recall(("test", 1)) is None
+    assert weights.recall(("test", weights.TRAINED_KEPT + 1))["w"].item() == weights.TRAINED_KEPT + 1
