@@ -10,6 +10,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
+from streamlit.errors import StreamlitPageNotFoundError
 
 from core.charts import BLUE, ORANGE, PALETTE, style
 
@@ -127,3 +128,12 @@ def layers(frame: pd.DataFrame, key: str, title: str = "Input") -> None:
     st.markdown(" → ".join(boxes), unsafe_allow_html=True)
     with st.expander("The layers as a table (from a real forward pass)"):
         table(shown.drop(columns="shape").assign(**{"output shape": shown["shape"]}), key=key)
+
+
+def page_link(page: str, label: str, icon: str = ":material/arrow_forward:") -> None:
+    """A link to another page of the app, or its name as text when the page is not registered
+    (a page run on its own, e.g. in AppTest, has no Home and no other pages to link to)."""
+    try:
+        st.page_link(page, label=label, icon=icon)
+    except StreamlitPageNotFoundError:
+        st.markdown(f"{label} (`{page}`)")

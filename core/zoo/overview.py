@@ -1,0 +1,96 @@
+"""The zoo at a glance (slide 65): every architecture of the slides, and the models this app ships.
+
+`ARCHITECTURES` is the slides' framing as data: purpose, architecture and output in a line each,
+plus the page that lets a student run it. `shipped()` reads the weight files in `assets/zoo/`
+(safely, `weights_only=True`) and counts what is inside them, so the table of parameter counts is
+measured from the files, not typed in.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from core.zoo import weights
+
+BUFFERS = ("running_mean", "running_var", "num_batches_tracked")  # batch-norm statistics: state, not weights
+SCORE_WORDS = ("accuracy", "iou", "error", "mse", "distance", "modes", "loss")
+
+
+@dataclass(frozen=True)
+class Architecture:
+    name: str
+    page: str  # script path relative to the app's root
+    slide: str
+    purpose: str
+    architecture: str
+    output: str
+    prefixes: tuple[str, ...]  # the names of its shipped weight files start with one of these
+
+
+ARCHITECTURES: tuple[Architecture, ...] = (
+    Architecture("CNN", "pages/8_Zoo_CNN.py", "66",
+                 "Spatial data such as images: finds local patterns (edges, textures, shapes).",
+                 "Convolution (feature extraction) → pooling (downsampling) → fully connected → softmax.",
+                 "A class label, or a probability for every class.", ("cnn",)),
+    Architecture("Autoencoder (plain, denoising, variational)", "pages/9_Zoo_Autoencoders.py", "67",
+                 "Compresses data and reconstructs it; a denoising one cleans inputs, a variational one generates.",
+                 "Encoder → latent representation → decoder (fully connected or convolutional).",
+                 "The whole input reconstructed (not a per-pixel class).", ("ae", "vae", "dae", "autoencoder")),
+    Architecture("Fully convolutional network (FCN)", "pages/10_Zoo_FCN_segmentation.py", "68",
+                 "Dense prediction such as semantic segmentation.",
+                 "Convolutions only (no fully connected layer), downsampling then upsampling.",
+                 "A map of predictions: one class per pixel.", ("fcn",)),
+    Architecture("RNN / LSTM / GRU", "pages/11_Zoo_RNN_and_LSTM.py", "69",
+                 "Sequences such as text, time series or speech; LSTMs keep long-term dependencies.",
+                 "A loop that carries a hidden state across time steps; LSTMs add input, forget and output gates.",
+                 "A prediction per step (the next word) or one after the whole sequence (a sentiment).",
+                 ("rnn", "lstm", "gru", "recurrent")),
+    Architecture("Transformer", "pages/12_Zoo_Transformer.py", "70",
+                 "Sequences without recurrence: global dependencies through attention.",
+                 "Self-attention between all tokens + positional encoding; encoder-only (BERT) or decoder-only (GPT).",
+                 "A sequence (a translation) or a single value (a class score).", ("transformer",)),
+    Architecture("GAN", "pages/13_Zoo_GAN.py", "71",
+                 "Generation: realistic new data from noise.",
+                 "A generator against a discriminator that tells real from fake, in a min-max game.",
+                 "Synthetic data, ideally indistinguishable from real data.", ("gan",)),
+)
+
+
+def architectures() -> pd.DataFrame:
+    """One row per architecture: name, slide, purpose, architecture, output, page."""
+    return pd.DataFrame([{"architecture": a.name, "slide": a.slide, "purpose": a.purpose,
+                          "layers": a.architecture, "output": a.output, "page": a.page} for a in ARCHITECTURES])
+
+
+def owner(asset: str) -> str:
+    """The architecture a weight file belongs to, from its name ("cnn_digits" -> "CNN")."""
+    for a in ARCHITECTURES:
+        if asset.lower().startswith(a.prefixes):
+            return a.name
+    return "other"
+
+
+def _scores(meta: dict) -> str:
+    """The measured numbers a maker stored in its meta, e.g. "val_accuracy 0.97", in one line."""
+    found = []
+    for key, value in meta.items():
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and any(w in key.lower() for w in SCORE_WORDS):
+            found.append(f"{key.replace('_', ' ')} {value:.3g}")
+    return ", ".join(found)
+
+
+def shipped(folder: Path = weights.ASSETS) -> pd.DataFrame:
+    """Every weight file in `folder`: asset, architecture, parameters, size (KiB), task, measured, seconds to make."""
+    rows = []
+    for path in sorted(folder.glob("*.pt")):
+        state, meta = weights.read(path)
+        params = sum(t.numel() for name, t in state.items() if not name.endswith(BUFFERS))
+        rows.append({
+            "asset": path.stem, "architecture": owner(path.stem), "parameters": int(params),
+            "size (KiB)": round(path.stat().st_size / 1024, 1), "task": str(meta.get("task", "")),
+            "measured": _scores(meta), "seconds to make": meta.get("seconds_to_make"),
+        })
+    columns = ["asset", "architecture", "parameters", "size (KiB)", "task", "measured", "seconds to make"]
+    return pd.DataFrame(rows, columns=columns)

@@ -1,0 +1,36 @@
+"""Network zoo overview (slide 65): every architecture's purpose, architecture and output, and the models shipped."""
+import streamlit as st
+
+from core import charts
+from core.zoo import overview
+from ui import chrome, show
+
+chrome.page("Network zoo: overview", "65", """The slides end with a **zoo** of common architectures. Each is a
+network built for one kind of data and one kind of answer: its **purpose**, its **architecture** and its **output**.
+Every card links to a page where a small trained model of that kind runs in your browser, ready to look inside.""")
+
+chrome.section("1 · Six architectures, three lines each", "65-71")
+arch = overview.architectures()
+for start in range(0, len(arch), 3):
+    for column, row in zip(st.columns(3), arch.iloc[start : start + 3].itertuples()):
+        with column.container(border=True):
+            st.markdown(f"#### {row.architecture}\n*Slide {row.slide}*\n\n**Purpose:** {row.purpose}\n\n"
+                        f"**Architecture:** {row.layers}\n\n**Output:** {row.output}")
+            show.page_link(row.page, f"Open the {row.architecture.split(' (')[0]} page")
+with st.expander("The same as one table"):
+    show.table(arch, key="zoo-table")
+
+chrome.section("2 · The models this app ships")
+models = overview.shipped()
+if models.empty:
+    st.warning("No trained weights found in assets/zoo/. Run `python -m core.zoo` to make them.")
+    st.stop()
+st.markdown("Each zoo page opens with one of these small models, trained by `python -m core.zoo` (seeded, offline, "
+            "on a 2-core CPU) and loaded with `torch.load(..., weights_only=True)`: plain tensors, never code.")
+show.table(models, key="zoo-models")
+show.chart(charts.bars, models, "asset", "parameters", key="zoo-params", data=models)
+big, small = models.loc[models.parameters.idxmax()], models.loc[models.parameters.idxmin()]
+chrome.notice(f"the largest model here, **{big.asset}** ({big.architecture}), has {big.parameters:,} weights and the "
+              f"smallest, **{small.asset}**, {small.parameters:,}; all {len(models)} files together take "
+              f"{models['size (KiB)'].sum() / 1024:.1f} MB. GPT-2 small has 124 million weights: the ideas on these pages "
+              "are the same, only the scale differs.")

@@ -1,0 +1,20 @@
+"""AppTest of the zoo overview page: six architecture cards and the table of shipped models."""
+from core.zoo import overview
+
+PAGE = "7_Zoo_overview.py"
+
+
+def test_default_render_has_a_card_per_architecture_and_the_shipped_models(page):
+    text = " ".join(m.value for m in page.markdown)
+    for name in overview.architectures()["architecture"]:
+        assert f"#### {name}" in text
+    assert text.count("**Purpose:**") == 6 and text.count("**Output:**") == 6
+    shipped = overview.shipped()
+    if shipped.empty:
+        assert any("python -m core.zoo" in w.value for w in page.warning)
+    else:
+        frames = [df.value for df in page.dataframe]
+        assert any(list(f.get("asset", [])) == list(shipped["asset"]) for f in frames)
+        assert len(page.get("vega_lite_chart")) == 1
+        notes = " ".join(i.value for i in page.info)
+        assert f"{int(shipped.parameters.max()):,} weights" in notes

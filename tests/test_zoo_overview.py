@@ -1,0 +1,35 @@
+"""The zoo overview: the slides' framing for every architecture, and counts measured from the weight files."""
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from core.zoo import overview, weights
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_architecture_of_slides_66_to_71_has_its_three_lines_and_a_page():
+    table = overview.architectures()
+    assert table["slide"].tolist() == ["66", "67", "68", "69", "70", "71"]
+    assert (table[["purpose", "layers", "output"]].map(len) > 20).all().all()
+    assert all(p.startswith("pages/") and p.endswith(".py") for p in table["page"])
+
+
+def test_shipped_counts_weights_not_batch_norm_statistics(tmp_path):
+    net = nn.Sequential(nn.Conv2d(1, 4, 3), nn.BatchNorm2d(4), nn.Flatten(), nn.Linear(4, 2))
+    weights.save("cnn_test", net, {"task": "digits", "val_accuracy": 0.975, "epochs": 3}, tmp_path)
+    weights.save("gan_ring", nn.Linear(2, 2), {"energy_distance": 0.01}, tmp_path)
+    table = overview.shipped(tmp_path).set_index("asset")
+    assert table.loc["cnn_test", "parameters"] == sum(p.numel() for p in net.parameters())  # 40 + 8 + 10
+    assert table.loc["cnn_test", "architecture"] == "CNN"
+    assert table.loc["cnn_test", "measured"] == "val accuracy 0.975"  # epochs is a setting, not a score
+    assert table.loc["gan_ring", "architecture"] == "GAN"
+    assert table.loc["cnn_test", "size (KiB)"] > 0
+
+
+def test_the_shipped_assets_all_read_back_and_belong_to_an_architecture():
+    table = overview.shipped()
+    assert (table["parameters"] > 0).all()
+    assert set(table["architecture"]) <= set(overview.architectures()["architecture"])
+    assert table["size (KiB)"].sum() < 8 * 1024  # "a few MB in all"
