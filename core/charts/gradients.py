@@ -1,0 +1,101 @@
+"""Chart builders of the chapter Vanishing gradients and batch normalization (slides 48-55)."""
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from core.charts import BLUE, HEIGHT, MAX_POINTS, _colour, _in_order, _tint, thin
+
+
+def per_layer(df: pd.DataFrame, y: str, y_title: str, color: str = "activation", log_y: bool = False) -> alt.Chart:
+    """One line with dots per variant across the layers of a deep net: layer on x, `y` on y (log scale optional).
+
+    df columns: layer (int, 1 = next to the input), `color` (str, in order of appearance), `y` (float).
+    """
+    df = thin(df, by=(color,))
+    return (
+        alt.Chart(df)
+        .mark_line(strokeWidth=2.5, point=alt.OverlayMarkDef(size=40, filled=True))
+        .encode(
+            x=alt.X("layer:Q", title="layer (1 = next to the input)", axis=alt.Axis(tickMinStep=1)),
+            y=alt.Y(f"{y}:Q", title=y_title, scale=alt.Scale(type="log" if log_y else "linear", zero=False)),
+            color=_colour(color, _in_order(df[color])),
+            tooltip=[alt.Tooltip(f"{color}:N"), alt.Tooltip("layer:Q"), alt.Tooltip(f"{y}:Q", format=".3g")],
+        )
+        .properties(height=HEIGHT)
+    )
+
+
+def layer_heat(df: pd.DataFrame, value: str, title: str, facet: str = "activation", log_scale: bool = False,
+               domain: tuple[float, float] | None = None, columns: int = 5) -> alt.FacetChart:
+    """Layer x epoch heat maps, one small panel per `facet` value, one colour scale for all panels.
+
+    df columns: `facet` (str, panel, in order of appearance), layer (int), epoch (int), `value` (float > 0 for log).
+    """
+    scale = alt.Scale(type="log" if log_scale else "linear", scheme="viridis", **({"domain": list(domain)} if domain else {}))
+    heat = (
+        alt.Chart()
+        .mark_rect()
+        .encode(
+            x=alt.X("epoch:O", title="epoch (0 = initialization)"),
+            y=alt.Y("layer:O", title="layer", sort="descending"),
+            color=alt.Color(f"{value}:Q", scale=scale, title=title, legend=alt.Legend(orient="right", gradientLength=160)),
+            tooltip=[alt.Tooltip(f"{facet}:N"), alt.Tooltip("layer:Q"), alt.Tooltip("epoch:Q"), alt.Tooltip(f"{value}:Q", format=".3g")],
+        )
+    )
+    return (
+        alt.layer(heat, data=thin(df, by=(facet,), limit=MAX_POINTS))
+        .properties(width=150, height=260)
+        .facet(facet=alt.Facet(f"{facet}:N", sort=[str(v) for v in _in_order(df[facet])], title=None,
+                               header=alt.Header(labelFontSize=14, labelFontWeight="bold")), columns=columns)
+    )
+
+
+def colorful_dimension(df: pd.DataFrame, columns: int = 5) -> alt.FacetChart:
+    """fastai's "colorful dimension": per panel, a histogram of one layer's activations for every epoch, side by side.
+
+    df columns: activation (panel), epoch, value (bin centre), lo, hi (bin edges), share (of the layer's values in the bin).
+    Bright = many values; a bright band at the bottom edge is collapse (all near 0), at both edges saturation.
+    """
+    heat = (
+        alt.Chart()
+        .mark_rect()
+        .encode(
+            x=alt.X("epoch:O", title="epoch"),
+            y=alt.Y("lo:Q", title="activation value", scale=alt.Scale(zero=False, nice=False)),
+            y2=alt.Y2("hi"),
+            color=alt.Color("share:Q", scale=alt.Scale(type="sqrt", scheme="viridis"), title="share of values",
+                            legend=alt.Legend(orient="right", format="%", gradientLength=160)),
+            tooltip=[alt.Tooltip("activation:N"), alt.Tooltip("epoch:Q"), alt.Tooltip("value:Q", format=".2f"),
+                     alt.Tooltip("share:Q", format=".1%")],
+        )
+    )
+    return (
+        alt.layer(heat, data=thin(df, by=("activation",)))
+        .properties(width=120, height=220)
+        .facet(facet=alt.Facet("activation:N", sort=[str(v) for v in _in_order(df["activation"])], title=None,
+                               header=alt.Header(labelFontSize=14, labelFontWeight="bold")), columns=columns)
+        .resolve_scale(y="independent")
+    )
+
+
+def quantile_bands(df: pd.DataFrame, title: str, facet: str = "variant") -> alt.FacetChart:
+    """Quantile bands over epochs, one panel per `facet` value: 5-95% light, 25-75% darker, the median a line.
+
+    df columns: `facet` (str), epoch, q05, q25, q50, q75, q95.
+    """
+    x = alt.X("epoch:Q", title="epoch (0 = initialization)")
+    outer = alt.Chart().mark_area(color=_tint(BLUE, 0.7)).encode(x=x, y=alt.Y("q05:Q", title="activation input z"), y2=alt.Y2("q95"))
+    inner = alt.Chart().mark_area(color=_tint(BLUE, 0.35)).encode(x=x, y=alt.Y("q25:Q"), y2=alt.Y2("q75"))
+    median = (
+        alt.Chart()
+        .mark_line(color="black", strokeWidth=2, point=alt.OverlayMarkDef(size=25, color="black"))
+        .encode(x=x, y=alt.Y("q50:Q"), tooltip=[alt.Tooltip("epoch:Q"), *(alt.Tooltip(f"{q}:Q", format=".3f")
+                                                                      for q in ("q05", "q25", "q50", "q75", "q95"))])
+    )
+    return (
+        alt.layer(outer, inner, median, data=df)
+        .properties(width=420, height=260, title=alt.TitleParams(title, subtitle="light: 5-95% of values · dark: 25-75% · line: median"))
+        .facet(column=alt.Column(f"{facet}:N", sort=_in_order(df[facet]), title=None,
+                                 header=alt.Header(labelFontSize=14, labelFontWeight="bold")))
+    )

@@ -1,0 +1,127 @@
+"""Chart builders of the chapter Local minima and optimizers (slides 39-47)."""
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from core.charts import BLUE, GRID_CELLS, HEIGHT, PALETTE, _colour, _half_step, _in_order, _tint, thin
+
+
+def landscape(surface: pd.DataFrame, paths: pd.DataFrame, title: str, x_title: str = "w1",
+              y_title: str = "w2") -> alt.LayerChart:
+    """A 2-D loss surface as contour bands with one coloured path per optimizer (or a single marked point).
+
+    surface columns: w1, w2 (a regular grid), loss, level (band, higher = nearer the lowest point);
+    paths columns: optimizer, step, w1, w2, loss. Each path starts at a black ring and ends at a
+    large dot in its colour; paths are clipped at the plot's edge.
+    """
+    if len(surface) > GRID_CELLS:
+        raise ValueError(f"A loss surface has at most {GRID_CELLS:,} grid cells; this one has {len(surface):,}.")
+    dx, dy = _half_step(surface["w1"]), _half_step(surface["w2"])
+    cells = surface.assign(w1_lo=surface["w1"] - dx, w1_hi=surface["w1"] + dx, w2_lo=surface["w2"] - dy,
+                           w2_hi=surface["w2"] + dy)
+    x_scale = alt.Scale(zero=False, nice=False, domain=[float(cells["w1_lo"].min()), float(cells["w1_hi"].max())])
+    y_scale = alt.Scale(zero=False, nice=False, domain=[float(cells["w2_lo"].min()), float(cells["w2_hi"].max())])
+    bands = alt.Scale(domain=[0, max(1.0, float(surface["level"].max()))], range=["#FFFFFF", _tint(BLUE, 0.15)])
+    heat = (
+        alt.Chart(cells)
+        .mark_rect(strokeWidth=0.6)
+        .encode(
+            x=alt.X("w1_lo:Q", title=x_title, scale=x_scale), x2=alt.X2("w1_hi"),
+            y=alt.Y("w2_lo:Q", title=y_title, scale=y_scale), y2=alt.Y2("w2_hi"),
+            color=alt.Color("level:Q", scale=bands, legend=None),
+            stroke=alt.Stroke("level:Q", scale=bands, legend=None),
+            tooltip=[alt.Tooltip("w1:Q", title=x_title, format=".3f"), alt.Tooltip("w2:Q", title=y_title, format=".3f"),
+                     alt.Tooltip("loss:Q", format=".4g")],
+        )
+    )
+    steps = thin(paths, by=("optimizer",))
+    names = _in_order(steps["optimizer"])
+    colour = _colour("optimizer", names, title=None)
+    tooltip = [alt.Tooltip("optimizer:N"), alt.Tooltip("step:Q"), alt.Tooltip("w1:Q", title=x_title, format=".3f"),
+               alt.Tooltip("w2:Q", title=y_title, format=".3f"), alt.Tooltip("loss:Q", format=".4g")]
+    xy = dict(x=alt.X("w1:Q"), y=alt.Y("w2:Q"))
+    line = (alt.Chart(steps).mark_line(strokeWidth=2.5, clip=True, opacity=0.9)
+            .encode(**xy, color=colour, order=alt.Order("step:Q"), tooltip=tooltip))
+    first = steps[steps["step"] == 0].drop_duplicates(["w1", "w2"])
+    start = (alt.Chart(first).mark_point(shape="circle", size=140, strokeWidth=2.5, color="black", clip=True)
+             .encode(**xy))
+    last = steps.groupby("optimizer", sort=False).tail(1)
+    ends = (alt.Chart(last).mark_point(shape="circle", size=110, filled=True, opacity=1, stroke="black",
+                                       strokeWidth=1, clip=True)
+            .encode(**xy, color=_colour("optimizer", names, legend=None), tooltip=tooltip))  # the lines' legend serves
+    subtitle = "darker: lower loss · black ring: the start · big dot: where each one ended"
+    return alt.layer(heat, line, start, ends).properties(height=HEIGHT, title=alt.TitleParams(title, subtitle=subtitle))
+
+
+def lr_finder(curve: pd.DataFrame, suggestion: float, lowest: float) -> alt.LayerChart:
+    """The LR range test: batch loss (thin) and its smoothed version vs learning rate on a log axis,
+    a green rule at the suggested learning rate and a grey one where the smoothed loss was lowest.
+
+    curve columns: iteration, lr, loss, smoothed loss.
+    """
+    long = curve.melt(id_vars=["iteration", "lr"], value_vars=["loss", "smoothed loss"], var_name="curve",
+                      value_name="value")
+    kinds = ["loss", "smoothed loss"]
+    lines = (
+        alt.Chart(thin(long, by=("curve",)))
+        .mark_line()
+        .encode(
+            x=alt.X("lr:Q", title="learning rate (log scale)", scale=alt.Scale(type="log")),
+            y=alt.Y("value:Q", title="training loss of the batch", scale=alt.Scale(zero=False)),
+            color=alt.Color("curve:N", scale=alt.Scale(domain=kinds, range=[_tint(BLUE, 0.5), BLUE]), title=None),
+            strokeWidth=alt.StrokeWidth("curve:N", scale=alt.Scale(domain=kinds, range=[1, 3]), legend=None),
+            tooltip=[alt.Tooltip("iteration:Q"), alt.Tooltip("lr:Q", format=".3g"), alt.Tooltip("curve:N"),
+                     alt.Tooltip("value:Q", format=".4f")],
+        )
+    )
+    marks = pd.DataFrame({"lr": [suggestion, lowest], "mark": [f"suggested lr {suggestion:.3g}",
+                                                               f"lowest smoothed loss at lr {lowest:.3g}"]})
+    rules = (alt.Chart(marks).mark_rule(strokeWidth=2, strokeDash=[6, 4])
+             .encode(x=alt.X("lr:Q"), color=alt.Color("mark:N", scale=alt.Scale(domain=list(marks["mark"]),
+                                                                             range=[PALETTE[2], "#8C8C8C"]), title=None),
+                     tooltip=[alt.Tooltip("mark:N")]))
+    return alt.layer(lines, rules).resolve_scale(color="independent").properties(height=HEIGHT)
+
+
+def cosine_strips(directions: pd.DataFrame) -> alt.Chart:
+    """How well mini-batch gradients point along the full-batch gradient: one tick per drawn batch.
+
+    directions columns: variant (row, in order of appearance), draw, cosine (-1..1; 1 = the same direction).
+    """
+    names = _in_order(directions["variant"])
+    return (
+        alt.Chart(directions)
+        .mark_tick(thickness=1.5, size=28, opacity=0.6)
+        .encode(
+            x=alt.X("cosine:Q", title="cosine with the full-batch gradient (1: same direction, 0: at right angles)",
+                    scale=alt.Scale(domain=[-1, 1])),
+            y=alt.Y("variant:N", title=None, sort=names),
+            color=_colour("variant", names, legend=None),
+            tooltip=[alt.Tooltip("variant:N"), alt.Tooltip("draw:Q"), alt.Tooltip("cosine:Q", format=".3f")],
+        )
+        .properties(height=max(120, 50 * len(names)))
+    )
+
+
+def step_sizes(df: pd.DataFrame) -> alt.Chart:
+    """|Δw| of every step per optimizer (colour) and parameter (solid w1, dashed w2), log scale.
+
+    df columns: optimizer, step, parameter ("w1" | "w2"), step size.
+    """
+    df = thin(df[df["step size"] > 0], by=("optimizer", "parameter"))
+    dash = {"w1": [1, 0], "w2": [6, 4]}
+    return (
+        alt.Chart(df)
+        .mark_line(strokeWidth=2)
+        .encode(
+            x=alt.X("step:Q", title="step"),
+            y=alt.Y("step size:Q", title="step size |Δw| (log scale)", scale=alt.Scale(type="log")),
+            color=_colour("optimizer", _in_order(df["optimizer"]), title=None),
+            strokeDash=alt.StrokeDash("parameter:N", scale=alt.Scale(domain=list(dash), range=list(dash.values())),
+                                      title="parameter"),
+            tooltip=[alt.Tooltip("optimizer:N"), alt.Tooltip("parameter:N"), alt.Tooltip("step:Q"),
+                     alt.Tooltip("step size:Q", format=".3g")],
+        )
+        .properties(height=HEIGHT)
+    )

@@ -1,0 +1,64 @@
+"""Chart builders of the chapter Regularization and data augmentation (slides 56-64)."""
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from core.charts import HEIGHT, PALETTE, _colour, _in_order, curves
+
+
+STOP_DASH = {"best validation loss: weights kept": [1, 0], "stopped": [4, 4]}
+
+
+def gap_curves(history: pd.DataFrame, variant: str, metric: str = "accuracy") -> alt.LayerChart:
+    """One variant's train and validation curves with the gap between them shaded (overfitting made visible).
+
+    history columns: variant, epoch, split ("train" | "validation"), metric, value.
+    """
+    df = history[(history["variant"] == variant) & (history["metric"] == metric)]
+    if df.empty:
+        raise ValueError(f"The history has no {metric!r} values for {variant!r}.")
+    wide = df.pivot_table(index="epoch", columns="split", values="value").reset_index()
+    band = alt.Chart(wide).mark_area(opacity=0.25, color=PALETTE[3]).encode(
+        x=alt.X("epoch:Q", title="epoch"), y=alt.Y("train:Q", title=metric), y2=alt.Y2("validation:Q"),
+        tooltip=[alt.Tooltip("epoch:Q"), alt.Tooltip("train:Q", format=".3f"), alt.Tooltip("validation:Q", format=".3f")],
+    )
+    lines_ = alt.Chart(df).mark_line(strokeWidth=2.5).encode(
+        x=alt.X("epoch:Q"), y=alt.Y("value:Q", title=metric, scale=alt.Scale(zero=False)),
+        color=_colour("split", ["train", "validation"], title="split"),
+        tooltip=[alt.Tooltip("split:N"), alt.Tooltip("epoch:Q"), alt.Tooltip("value:Q", title=metric, format=".4f")],
+    )
+    return alt.layer(band, lines_).properties(height=HEIGHT, title=f"{variant}: the shaded band is the gap")
+
+
+def marked_curves(history: pd.DataFrame, marks: pd.DataFrame, metric: str = "loss") -> alt.LayerChart:
+    """`curves` with vertical rules at marked epochs (marks: variant, epoch, event), e.g. where early stopping acted."""
+    base = curves(history, metric)
+    domain = _in_order(history["variant"])
+    if marks.empty:
+        return alt.layer(base)
+    rules = alt.Chart(marks).mark_rule(strokeWidth=2).encode(
+        x=alt.X("epoch:Q"), color=_colour("variant", domain),
+        strokeDash=alt.StrokeDash("event:N", scale=alt.Scale(domain=list(STOP_DASH), range=list(STOP_DASH.values())),
+                                  title="early stopping"),
+        tooltip=[alt.Tooltip("variant:N"), alt.Tooltip("event:N"), alt.Tooltip("epoch:Q")],
+    )
+    return alt.layer(base, rules).resolve_scale(strokeDash="independent")
+
+
+def weight_histograms(df: pd.DataFrame) -> alt.Chart:
+    """Histograms of every weight of a network, one step line per variant on shared bins.
+
+    df columns: variant, weight (bin centre), count.
+    """
+    return (
+        alt.Chart(df)
+        .mark_line(interpolate="step", strokeWidth=2.5)
+        .encode(
+            x=alt.X("weight:Q", title="weight value"),
+            y=alt.Y("count:Q", title="number of weights"),
+            color=_colour("variant", _in_order(df["variant"])),
+            tooltip=[alt.Tooltip("variant:N"), alt.Tooltip("weight:Q", format=".3f"), alt.Tooltip("count:Q")],
+        )
+        .properties(height=HEIGHT)
+    )
