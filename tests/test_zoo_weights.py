@@ -69,3 +69,18 @@ def test_remembered_models_are_bounded_oldest_first():
         weights.remember(("test", i), {"w": torch.full((1,), float(i))})
     assert weights.recall(("test", 0)) is None and weights.recall(("test", 1)) is None
     assert weights.recall(("test", weights.TRAINED_KEPT + 1))["w"].item() == weights.TRAINED_KEPT + 1
+
+
+def test_a_string_subclass_in_the_header_is_refused_on_saving(tmp_path):
+    with pytest.raises(ValueError, match="plain values"):
+        weights.save("v", nn.Linear(1, 1), {"torch": torch.__version__}, tmp_path)  # a TorchVersion, not a str
+
+
+def test_the_make_script_writes_files_that_load_safely(tmp_path, monkeypatch):
+    from core.zoo import __main__ as make
+
+    monkeypatch.setattr(make, "makers", lambda: {"demo": lambda quick: (nn.Linear(2, 3), {"task": "demo", "quick_budget": quick})})
+    assert make.main(["--quick", "--out", str(tmp_path)]) == 0
+    state, meta = weights.read(tmp_path / "demo.pt")
+    assert state["weight"].shape == (3, 2)
+    assert meta["quick"] is True and meta["torch"] == str(torch.__version__) and meta["seconds_to_make"] >= 0

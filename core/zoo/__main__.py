@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         model, meta = table[name](quick=args.quick)
         seconds = time.perf_counter() - start
         meta = {**meta, "seconds_to_make": round(seconds, 1), "made_on": describe(device),
-                "torch": torch.__version__, "threads": torch.get_num_threads(), "quick": args.quick}
+                "torch": str(torch.__version__), "threads": torch.get_num_threads(), "quick": args.quick}
         path = weights.save(name, model, meta, args.out)
         print(f"{name}: {path} ({path.stat().st_size / 1024:.0f} KiB) in {seconds:.1f} s  {meta}")
     return 0

@@ -31,7 +31,7 @@ def _check_meta(value: object, where: str = "meta") -> None:
     elif isinstance(value, (list, tuple)):
         for i, v in enumerate(value):
             _check_meta(v, f"{where}[{i}]")
-    elif not isinstance(value, PLAIN):
+    elif type(value) not in PLAIN:  # exact types: a str subclass such as torch's TorchVersion will not load
         raise ValueError(f"{where} must hold plain values (text, numbers, lists), not {type(value).__name__}.")
 
 

@@ -1,0 +1,283 @@
+"""The CNN of the zoo (slide 66): convolution -> pooling -> fully connected -> softmax, on the 8x8 digits.
+
+- `Recipe`: the architecture (filters per conv layer, hidden units) and how it trains.
+- `DigitCNN`: the network; `with_softmax(cnn)` appends the softmax that the cross-entropy loss keeps
+  implicit, so the architecture diagram and the bar chart show probabilities.
+- `matched_mlp(recipe)`: a plain MLP with (about) the same number of weights, the fair comparison.
+- `train(recipe)`: both networks through the one trainer (`core.training.fit`), same data, same
+  optimizer, same epochs; `trained(Source(...))` is what a page asks for: the shipped weights
+  (`Source()`, no training) or a student's own run (`Source(recipe)`).
+- `SHIPPED`: the makers of `assets/zoo/cnn_digits.pt` and `assets/zoo/cnn_mlp_digits.pt`
+  (`python -m core.zoo --only cnn_digits --only cnn_mlp_digits`).
+"""
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import Tensor, nn
+
+from core import data
+from core.models import MLPSpec, build_mlp
+from core.training import FitResult, Snapshot, TrainConfig, fit
+from core.zoo import weights
+
+SIDE = 8  # the digits are 8 x 8 grey images, values 0..16 (scaled to 0..1 here)
+CLASSES = 10
+FILTERS = ((4, 8), (8, 16), (16, 32))  # (conv1, conv2) filter counts a student may pick
+MAX_EPOCHS = 40  # "Train it yourself": the largest recipe trains in well under a minute on 2 cores
+NAMES = ("CNN", "MLP")  # the variants of the comparison, in the legend's order
+ASSETS = {"CNN": "cnn_digits", "MLP": "cnn_mlp_digits"}
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A CNN and how to train it; the MLP it is compared with trains with the same settings."""
+
+    filters: tuple[int, int] = (8, 16)  # conv1, conv2 (3 x 3 kernels, padding 1)
+    hidden: int = 32  # units of the fully connected hidden layer
+    epochs: int = 20
+    lr: float = 0.003  # Adam
+    batch_size: int = 32
+    seed: int = 0
+    code_version: int = 1  # bump when results change; it is part of the cache key
+
+    def __post_init__(self) -> None:
+        if len(self.filters) != 2 or not all(1 <= f <= 64 for f in self.filters):
+            raise ValueError("Give two filter counts (conv1, conv2), each between 1 and 64.")
+        if not 4 <= self.hidden <= 256:
+            raise ValueError("The hidden layer needs between 4 and 256 units.")
+        if not 1 <= self.epochs <= MAX_EPOCHS:
+            raise ValueError(f"Train for between 1 and {MAX_EPOCHS} epochs.")
+        if not 1e-4 <= self.lr <= 0.1:
+            raise ValueError("The learning rate must be between 0.0001 and 0.1 (Adam).")
+        if not 1 <= self.batch_size <= 256:
+            raise ValueError("The batch size must be between 1 and 256 images.")
+        if not 0 <= self.seed < 2**31:
+            raise ValueError("The seed must be a whole number between 0 and 2,147,483,647.")
+
+    def train_config(self) -> TrainConfig:
+        return TrainConfig(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, optimizer="adam", seed=self.seed)
+
+
+SHIPPED_RECIPE = Recipe()  # the shipped weights; "Train it yourself" starts from the same recipe
+
+
+class DigitCNN(nn.Module):
+    """conv 3x3 -> ReLU -> max-pool 2 -> conv 3x3 -> ReLU -> max-pool 2 -> flatten -> FC -> ReLU -> FC.
+
+    Shapes for one 8 x 8 digit with the default (8, 16) filters:
+    (1, 8, 8) -> (8, 8, 8) -> (8, 4, 4) -> (16, 4, 4) -> (16, 2, 2) -> (64,) -> (32,) -> (10,) logits.
+    The softmax is left to the loss (cross-entropy takes logits); `with_softmax` adds it for display.
+    """
+
+    def __init__(self, filters: tuple[int, int] = (8, 16), hidden: int = 32, generator: torch.Generator | None = None):
+        super().__init__()
+        c1, c2 = filters
+        self.features = nn.Sequential(  # feature extraction: local patterns, then smaller maps
+            nn.Conv2d(1, c1, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # (c1, 8, 8) -> (c1, 4, 4)
+            nn.Conv2d(c1, c2, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # (c2, 4, 4) -> (c2, 2, 2)
+        )
+        flat = c2 * (SIDE // 4) ** 2
+        self.classifier = nn.Sequential(nn.Flatten(), nn.Linear(flat, hidden), nn.ReLU(), nn.Linear(hidden, CLASSES))
+        if generator is not None:
+            for m in self.modules():
+                if isinstance(m, (nn.Conv2d, nn.Linear)):  # PyTorch's default init, drawn from `generator`
+                    nn.init.kaiming_uniform_(m.weight, a=math.sqrt(5), generator=generator)
+                    bound = 1 / math.sqrt(m.weight[0].numel())
+                    nn.init.uniform_(m.bias, -bound, bound, generator=generator)
+
+    def forward(self, x: Tensor) -> Tensor:  # (N, 1, 8, 8) -> (N, 10) logits
+        return self.classifier(self.features(x))
+
+
+def build(recipe: Recipe, generator: torch.Generator | None = None) -> DigitCNN:
+    return DigitCNN(recipe.filters, recipe.hidden, generator)
+
+
+def with_softmax(cnn: nn.Module) -> nn.Sequential:
+    """The network as the slide draws it, ending in a softmax: logits -> probabilities that sum to 1."""
+    return nn.Sequential(cnn, nn.Softmax(dim=1))
+
+
+def n_params(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+def matched_mlp(recipe: Recipe) -> MLPSpec:
+    """64 inputs -> h ReLU units -> 10, with h chosen so the MLP has about the CNN's number of weights."""
+    budget = n_params(build(recipe))
+    hidden = max(1, round((budget - CLASSES) / (SIDE * SIDE + 1 + CLASSES)))  # (64 + 1) h + (h + 1) 10 = budget
+    return MLPSpec(SIDE * SIDE, (hidden,), CLASSES, "relu")
+
+
+@functools.lru_cache(maxsize=2)
+def digits(flat: bool = False) -> data.Dataset:
+    """The digits split of every page (`DataConfig("digits")`), pixels / 16: images (N, 1, 8, 8) or rows (N, 64)."""
+    ds = data.load(data.DataConfig("digits"))
+    shape = (-1, SIDE * SIDE) if flat else (-1, 1, SIDE, SIDE)
+    return replace(ds, x_train=(ds.x_train / 16).reshape(shape), x_val=(ds.x_val / 16).reshape(shape))
+
+
+def _curves(result: FitResult) -> dict[str, list[float]]:
+    """A history as plain lists for a weight file's meta: {"validation accuracy": [epoch 0, 1, ...], ...}."""
+    h = result.history
+    return {f"{s} {m}": [round(float(v), 5) for v in h[(h.split == s) & (h.metric == m)].sort_values("epoch").value]
+            for s in ("train", "validation") for m in ("loss", "accuracy")}
+
+
+def _history(curves: dict[str, dict[str, list[float]]]) -> pd.DataFrame:
+    """{variant: _curves(...)} back to the trainer's tidy history (variant, epoch, split, metric, value)."""
+    rows = [(variant, epoch, *key.split(" "), value) for variant, table in curves.items()
+            for key, values in table.items() for epoch, value in enumerate(values)]
+    return pd.DataFrame(rows, columns=["variant", "epoch", "split", "metric", "value"])
+
+
+Progress = Callable[[float, Snapshot], None]
+CPU = torch.device("cpu")  # the shipped files are made on the machine students have
+
+
+def fit_cnn(recipe: Recipe, on_progress: Progress | None = None, device: torch.device | None = None) -> FitResult:
+    """The CNN trained on the digit images through the one trainer (autograd + torch.optim.Adam)."""
+    return fit(lambda g: build(recipe, g), digits(), recipe.train_config(), device=device,
+               on_progress=on_progress, progress_every=1, name="CNN")
+
+
+def fit_mlp(recipe: Recipe, on_progress: Progress | None = None, device: torch.device | None = None) -> FitResult:
+    """The matched MLP on the same digits as 64-pixel rows, same trainer and settings (hand-written engine)."""
+    return fit(matched_mlp(recipe), digits(flat=True), recipe.train_config(), device=device,
+               on_progress=on_progress, progress_every=1, name="MLP")
+
+
+def _meta(recipe: Recipe, result: FitResult, variant: str, params: int) -> dict:
+    return {
+        "task": "8x8 digits, 10 classes" + ("" if variant == "CNN" else " (the CNN's comparison, same weights budget)"),
+        "model": variant, "filters": list(recipe.filters), "hidden": recipe.hidden,
+        "mlp_widths": list(matched_mlp(recipe).widths), "epochs": recipe.epochs, "lr": recipe.lr,
+        "batch_size": recipe.batch_size, "optimizer": "adam", "seed": recipe.seed, "parameters": params,
+        "val_accuracy": round(result.final("accuracy")[variant], 5), "val_loss": round(result.final("loss")[variant], 5),
+        "history": _curves(result),
+    }
+
+
+def make_cnn(quick: bool) -> tuple[nn.Module, dict]:
+    """The shipped CNN (quick: 1 epoch, for the tests)."""
+    recipe = replace(SHIPPED_RECIPE, epochs=1) if quick else SHIPPED_RECIPE
+    result = fit_cnn(recipe, device=CPU)
+    cnn = weights.into(build(recipe), {k: torch.as_tensor(v) for k, v in result.states["CNN"].items()})
+    return cnn, _meta(recipe, result, "CNN", n_params(cnn))
+
+
+def make_mlp(quick: bool) -> tuple[nn.Module, dict]:
+    """The shipped MLP with the CNN's number of weights (quick: 1 epoch, for the tests)."""
+    recipe = replace(SHIPPED_RECIPE, epochs=1) if quick else SHIPPED_RECIPE
+    result = fit_mlp(recipe, device=CPU)
+    mlp = weights.into(build_mlp(matched_mlp(recipe)), {k: torch.as_tensor(v) for k, v in result.states["MLP"].items()})
+    return mlp, _meta(recipe, result, "MLP", n_params(mlp))
+
+
+SHIPPED = {ASSETS["CNN"]: make_cnn, ASSETS["MLP"]: make_mlp}
+
+
+@dataclass(frozen=True)
+class Source:
+    """Which weights a page shows: the shipped ones (recipe None) or those a student trains with `recipe`."""
+
+    recipe: Recipe | None = None
+    code_version: int = 1
+
+
+@dataclass
+class Trained:
+    """Two trained networks and how they got there."""
+
+    recipe: Recipe  # how they were trained (for the shipped files: read back from their meta)
+    history: pd.DataFrame  # variant ("CNN" / "MLP"), epoch, split, metric, value
+    board: pd.DataFrame  # one row per model: model, layers, parameters, validation accuracy, validation loss, ...
+    states: dict[str, dict[str, np.ndarray]]  # "CNN" / "MLP" -> weights
+    reached: dict[str, int | None]  # the first epoch at TARGET validation accuracy per model (None: never)
+    shipped: bool
+    seconds: float  # training time (for shipped weights: what making the files took)
+
+
+TARGET = 0.95  # the board says in which epoch each model first reached this validation accuracy
+
+
+def _reached(history: pd.DataFrame) -> dict[str, int | None]:
+    val = history[(history.split == "validation") & (history.metric == "accuracy") & (history.value >= TARGET)]
+    first = val.groupby("variant")["epoch"].min()
+    return {v: int(first[v]) if v in first.index else None for v in NAMES}
+
+
+def _board(history: pd.DataFrame, params: dict[str, int], recipe: Recipe) -> pd.DataFrame:
+    """One row per model: its layers, weights, final accuracies and loss, and the first epoch at TARGET accuracy."""
+    last = history[history.epoch == history.epoch.max()].set_index(["variant", "split", "metric"])["value"]
+    reached = _reached(history)
+    c1, c2 = recipe.filters
+    layers = {"CNN": f"conv {c1} → pool → conv {c2} → pool → FC {recipe.hidden} → 10",
+              "MLP": f"64 → FC {matched_mlp(recipe).widths[0]} → 10"}
+    return pd.DataFrame([{
+        "model": v, "layers": layers[v], "parameters": params[v],
+        "train accuracy": last[v, "train", "accuracy"], "validation accuracy": last[v, "validation", "accuracy"],
+        "validation loss": last[v, "validation", "loss"],
+        f"first epoch at {TARGET:.0%} validation accuracy": reached[v],
+    } for v in NAMES])
+
+
+def train(recipe: Recipe, on_progress: Callable[[float, pd.DataFrame], None] | None = None) -> Trained:
+    """Train the CNN, then the matched MLP; `on_progress(fraction, history so far)` while they train.
+
+    The CNN takes most of the time (autograd through convolutions); the MLP's hand-written engine
+    needs a fraction of it, so the progress bar gives the CNN its first 85 %.
+    """
+    share = 0.85
+    cnn = fit_cnn(recipe, None if on_progress is None else lambda f, s: on_progress(share * f, s.history))
+    mlp = fit_mlp(recipe, None if on_progress is None else
+                  lambda f, s: on_progress(share + (1 - share) * f, pd.concat([cnn.history, s.history], ignore_index=True)))
+    history = pd.concat([cnn.history, mlp.history], ignore_index=True)
+    params = {"CNN": n_params(build(recipe)), "MLP": matched_mlp(recipe).n_params}
+    states = {"CNN": cnn.states["CNN"], "MLP": mlp.states["MLP"]}
+    weights.remember(recipe, {f"{v}.{k}": torch.as_tensor(t) for v, s in states.items() for k, t in s.items()})
+    return Trained(recipe, history, _board(history, params, recipe), states, _reached(history), False,
+                   cnn.seconds + mlp.seconds)
+
+
+def _recipe(meta: dict) -> Recipe:
+    """The recipe a shipped file's meta records."""
+    return Recipe(filters=tuple(meta["filters"]), hidden=meta["hidden"], epochs=meta["epochs"], lr=meta["lr"],
+                  batch_size=meta["batch_size"], seed=meta["seed"])
+
+
+def _shipped() -> Trained:
+    """The two shipped files as a `Trained`: weights, and the curves recorded in their meta while they were made."""
+    loaded = {v: weights.load(ASSETS[v]) for v in NAMES}
+    recipe = _recipe(loaded["CNN"][1])
+    history = _history({v: loaded[v][1]["history"] for v in NAMES})
+    params = {v: int(loaded[v][1]["parameters"]) for v in NAMES}
+    states = {v: {k: t.numpy() for k, t in loaded[v][0].items()} for v in NAMES}
+    seconds = sum(float(loaded[v][1].get("seconds_to_make") or 0) for v in NAMES)
+    return Trained(recipe, history, _board(history, params, recipe), states, _reached(history), True, seconds)
+
+
+def trained(source: Source, on_progress: Callable[[float, pd.DataFrame], None] | None = None) -> Trained:
+    """The shipped networks (read from assets/zoo/, no training) or a student's, trained with `source.recipe`."""
+    return _shipped() if source.recipe is None else train(source.recipe, on_progress)
+
+
+def models(source: Source) -> tuple[DigitCNN, nn.Sequential]:
+    """The CNN and the MLP of `source`, in eval mode: from the files, from memory, or trained again if forgotten."""
+    if source.recipe is None:
+        loaded = {v: weights.load(ASSETS[v]) for v in NAMES}
+        recipe, states = _recipe(loaded["CNN"][1]), {v: loaded[v][0] for v in NAMES}
+    else:
+        recipe = source.recipe
+        flat = weights.recall(recipe)
+        if flat is None:  # more students trained since: the same seeded recipe gives the same weights again
+            flat = {f"{v}.{k}": torch.as_tensor(t) for v, s in train(recipe).states.items() for k, t in s.items()}
+        states = {v: {k.split(".", 1)[1]: t for k, t in flat.items() if k.startswith(f"{v}.")} for v in NAMES}
+    return weights.into(build(recipe), states["CNN"]), weights.into(build_mlp(matched_mlp(recipe)), states["MLP"])

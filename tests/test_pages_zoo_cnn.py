@@ -1,0 +1,56 @@
+"""AppTest of the CNN page: the shipped model at defaults, another digit changes the maps, a trained model every view."""
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from core.zoo import cnn, cnn_views as views, weights
+from ui.lesson_map import APP_ROOT
+
+PAGE = "8_Zoo_CNN.py"
+N_CHARTS = 4  # softmax probabilities, confusion matrix, validation curves, shifted digits
+
+
+def _charts(at: AppTest) -> list[bytes]:
+    return [c.proto.SerializeToString() for c in at.get("vega_lite_chart")]
+
+
+def _images(at: AppTest) -> list[bytes]:
+    return [i.proto.SerializeToString() for i in at.get("image")]
+
+
+def test_default_render_shows_the_shipped_cnn(page):
+    assert page.title[0].value == "Zoo: convolutional neural network (CNN)"
+    assert not page.error and not page.warning
+    assert len(page.get("vega_lite_chart")) == N_CHARTS
+    seen = views.inspect(views.View())
+    assert len(_images(page)) == 2 + 1 + 6 + len(seen.wrong)  # filters, the digit, 6 layers of maps, the mistakes
+    notices = [n.value for n in page.info]
+    assert len(notices) == 4 and all("What to notice" in n for n in notices)
+    _, meta = weights.load("cnn_digits")
+    assert f"{meta['val_accuracy']:.1%}" in notices[2] and f"{meta['parameters']:,}" in notices[0]
+    assert any("shipped weights" in c.value for c in page.caption)
+    board = next(df.value for df in page.dataframe if "model" in df.value.columns).set_index("model")
+    assert board.loc["CNN", "parameters"] == meta["parameters"]
+
+
+def test_choosing_another_digit_changes_the_maps_and_the_probabilities(page):
+    charts, pictures = _charts(page), _images(page)
+    page.number_input(key="image").set_value(12).run()
+    assert not page.exception
+    after, after_pictures = _charts(page), _images(page)
+    assert after[0] != charts[0] and after[1:] == charts[1:]  # only the softmax chart depends on the digit
+    assert after_pictures[2:9] != pictures[2:9] and after_pictures[:2] == pictures[:2]  # new digit and maps, same filters
+    assert f"this {int(cnn.digits().y_val[12])}." in page.info[1].value
+
+
+def test_a_link_with_train_it_yourself_trains_and_switches_every_view(page):
+    """The widgets are bound to the URL: a teacher's link opens the page with the student's recipe trained."""
+    at = AppTest.from_file(str(APP_ROOT / "pages" / PAGE), default_timeout=120)
+    at.query_params.update(own="true", filters="4 and 8", epochs="5")
+    at.run()
+    assert not at.exception and not at.error
+    assert any("**your** networks: 5 epochs" in c.value for c in at.caption)
+    params = cnn.n_params(cnn.build(cnn.Recipe(filters=(4, 8), epochs=5)))
+    assert f"with {params:,} weights" in at.info[3].value
+    assert any("4 × 8 × 8" in m.value for m in at.markdown)  # the diagram: conv1 now makes 4 maps
+    assert _charts(at)[2] != _charts(page)[2]  # the validation curves are the new run's

@@ -1,0 +1,149 @@
+"""The zoo's CNN: the shipped weights score what they claim, the diagram's shapes are real, the views add up."""
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import torch
+
+from core.models import build_mlp
+from core.zoo import cnn, cnn_views as views, shapes, weights
+
+QUICK = cnn.Recipe(filters=(4, 8), epochs=1)  # a second of training
+
+
+def _accuracy(model, x, y) -> float:
+    with torch.no_grad():
+        return float((model(x).argmax(dim=1) == y).float().mean())
+
+
+def test_the_shipped_cnn_reaches_95_percent_on_the_validation_digits():
+    state, meta = weights.read(weights.ASSETS / "cnn_digits.pt")
+    model = weights.into(cnn.DigitCNN(tuple(meta["filters"]), meta["hidden"]), state)
+    ds = cnn.digits()
+    accuracy = _accuracy(model, ds.x_val, ds.y_val)
+    assert accuracy >= 0.95
+    assert accuracy == pytest.approx(meta["val_accuracy"], abs=1e-4)  # the file's claim is what it measures
+    assert len(ds.x_val) > 500 and ds.x_val.shape[1:] == (1, 8, 8) and float(ds.x_val.max()) == 1.0
+
+
+def test_the_shipped_mlp_has_the_cnns_budget_and_scores_what_its_meta_says():
+    cnn_state, _ = weights.read(weights.ASSETS / "cnn_digits.pt")
+    state, meta = weights.read(weights.ASSETS / "cnn_mlp_digits.pt")
+    mlp = weights.into(build_mlp(cnn.matched_mlp(cnn.SHIPPED_RECIPE)), state)
+    ds = cnn.digits(flat=True)
+    assert _accuracy(mlp, ds.x_val, ds.y_val) == pytest.approx(meta["val_accuracy"], abs=1e-4)
+    params = sum(t.numel() for t in state.values())
+    assert params == meta["parameters"]
+    assert abs(params - sum(t.numel() for t in cnn_state.values())) / params < 0.02
+    assert len(meta["history"]["validation accuracy"]) == meta["epochs"] + 1  # epoch 0 (untrained) to the last
+
+
+@pytest.mark.parametrize("name, build", [
+    ("cnn_digits", lambda: cnn.build(cnn.SHIPPED_RECIPE)),
+    ("cnn_mlp_digits", lambda: build_mlp(cnn.matched_mlp(cnn.SHIPPED_RECIPE))),
+])
+def test_the_makers_at_a_quick_budget_write_loadable_weights_of_the_shipped_shapes(tmp_path, name, build):
+    model, meta = cnn.SHIPPED[name](quick=True)
+    path = weights.save(name, model, meta, tmp_path)
+    state, meta_back = weights.read(path)  # weights_only: plain tensors and values
+    shipped, _ = weights.read(weights.ASSETS / f"{name}.pt")
+    assert {k: tuple(v.shape) for k, v in state.items()} == {k: tuple(v.shape) for k, v in shipped.items()}
+    weights.into(build(), state)  # loads into the architecture the page builds
+    assert meta_back["epochs"] == 1 and 0 <= meta_back["val_accuracy"] <= 1
+
+
+@pytest.mark.parametrize("filters", cnn.FILTERS)
+def test_the_diagram_shows_the_shapes_of_a_real_forward_pass(filters):
+    model = cnn.build(replace(cnn.SHIPPED_RECIPE, filters=filters), torch.Generator().manual_seed(0))
+    x = cnn.digits().x_val[:3]  # (3, 1, 8, 8)
+    table = shapes.trace(cnn.with_softmax(model), x)
+    h, expected = x, []
+    for layer in [*model.features, *model.classifier, torch.nn.Softmax(dim=1)]:
+        h = layer(h)
+        expected.append(tuple(h.shape[1:]))
+    assert table["output shape"].tolist() == expected
+    assert table["kind"].tolist() == ["Conv2d", "ReLU", "MaxPool2d"] * 2 + ["Flatten", "Linear", "ReLU", "Linear", "Softmax"]
+    assert expected[2] == (filters[0], 4, 4) and expected[5] == (filters[1], 2, 2) and expected[-1] == (10,)
+    assert table["parameters"].sum() == cnn.n_params(model)
+    assert torch.allclose(h.sum(dim=1), torch.ones(3))  # the softmax row: probabilities
+
+
+@pytest.mark.parametrize("filters", cnn.FILTERS)
+def test_the_mlp_gets_the_same_weight_budget_within_2_percent(filters):
+    recipe = replace(cnn.SHIPPED_RECIPE, filters=filters)
+    budget = cnn.n_params(cnn.build(recipe))
+    assert abs(cnn.matched_mlp(recipe).n_params - budget) / budget < 0.02
+
+
+@pytest.mark.parametrize("bad, words", [
+    (dict(filters=(8,)), "two filter counts"), (dict(epochs=cnn.MAX_EPOCHS + 1), "epochs"),
+    (dict(lr=1.0), "learning rate"), (dict(hidden=1), "hidden layer"), (dict(seed=-1), "seed"),
+])
+def test_bad_recipes_are_refused_with_a_sentence(bad, words):
+    with pytest.raises(ValueError, match=words):
+        cnn.Recipe(**bad)
+
+
+def test_training_reports_progress_is_seeded_and_the_views_use_the_trained_weights():
+    seen = []
+    first = cnn.train(QUICK, lambda fraction, history: seen.append((fraction, set(history.variant))))
+    again = cnn.train(QUICK)
+    assert [f for f, _ in seen] == sorted(f for f, _ in seen) and seen[-1][0] == pytest.approx(1.0)
+    assert seen[0][1] == {"CNN"} and seen[-1][1] == {"CNN", "MLP"}  # the CNN first, then the MLP
+    for v in cnn.NAMES:
+        assert all(np.array_equal(first.states[v][k], again.states[v][k]) for k in first.states[v])
+    model, _ = cnn.models(cnn.Source(QUICK))
+    assert all(np.array_equal(t.numpy(), first.states["CNN"][k]) for k, t in model.state_dict().items())
+    inspection = views.inspect(views.View(cnn.Source(QUICK)))
+    board = first.board.set_index("model")
+    assert inspection.accuracy["CNN"] == pytest.approx(board.loc["CNN", "validation accuracy"], abs=1e-5)
+    assert inspection.accuracy["MLP"] == pytest.approx(board.loc["MLP", "validation accuracy"], abs=1e-5)
+
+
+def test_the_inspection_adds_up():
+    seen = views.inspect(views.View())
+    n = len(cnn.digits().x_val)
+    confusion = seen.confusion
+    assert confusion["count"].sum() == n and len(confusion) == 100
+    diagonal = confusion[confusion.actual == confusion.predicted]["count"].sum()
+    assert diagonal / n == pytest.approx(seen.accuracy["CNN"])
+    assert len(seen.wrong) == min(n - diagonal, views.MAX_WRONG) == len(seen.wrong_pictures)
+    assert (seen.wrong.actual != seen.wrong.predicted).all()
+    off = confusion[confusion.actual != confusion.predicted]
+    assert seen.n_wrong == n - diagonal and seen.worst[2] == off["count"].max()
+    assert sum(seen.weights_in.values()) == seen.layers.parameters.sum() and seen.flat == 64
+    assert seen.wrong.confidence.is_monotonic_decreasing  # the most confident mistakes first
+    at_rest = seen.shifted[seen.shifted["shift (pixels)"] == 0].set_index("model")["validation accuracy"]
+    assert at_rest["CNN"] == pytest.approx(seen.accuracy["CNN"]) and at_rest["MLP"] == pytest.approx(seen.accuracy["MLP"])
+    conv1 = seen.filters[0]  # one row of 8 kernels, each 3 x 3 enlarged
+    assert conv1.shape[0] == 3 * (views.FILTER_PX[0] // 3) and conv1.ndim == 3
+
+
+def test_shifting_moves_every_pixel_and_fills_the_border_with_background():
+    x = torch.arange(16.0).reshape(1, 1, 4, 4) + 1
+    right = views._shift(x, 1, 0)
+    assert torch.equal(right[..., 1:], x[..., :-1]) and torch.equal(right[..., 0], torch.zeros(1, 1, 4))
+    up = views._shift(x, 0, -2)
+    assert torch.equal(up[..., :2, :], x[..., 2:, :]) and not up[..., 2:, :].any()
+
+
+def test_one_digit_through_the_network():
+    looked = views.look(views.Look(image=7))
+    table = views.inspect(views.View()).layers
+    assert looked.maps_table["kind"].tolist() == table["kind"].tolist()[:6]
+    for row, picture, shape in zip(looked.maps_table.itertuples(), looked.maps, table["output shape"][:6]):
+        channels, side = shape[0], shape[1]
+        assert row.maps == channels and row.size == f"{side} × {side}"
+        rows = -(-channels // views.MAP_COLUMNS)
+        assert picture.shape[0] == rows * (views.MAP_PX // side * side) + (rows - 1) * 3  # 3 px between maps
+    kinds = looked.maps_table.set_index("layer")
+    assert looked.relu_zeros == kinds[kinds.kind == "ReLU"]["share of zeros"].tolist()
+    assert looked.final == "16 maps of 2 × 2"
+    assert kinds.loc[1, "share of zeros"] < kinds.loc[2, "share of zeros"]  # ReLU zeroes the negatives
+    p = looked.probabilities.groupby("model")["probability"].sum()
+    assert np.allclose(p.values, 1.0)
+    best = looked.probabilities.loc[looked.probabilities.groupby("model")["probability"].idxmax()]
+    assert dict(zip(best.model, best.digit.astype(int))) == looked.predicted
+    assert looked.actual == int(cnn.digits().y_val[7])
+    with pytest.raises(ValueError, match="between 0 and"):
+        views.Look(image=len(cnn.digits().x_val))
