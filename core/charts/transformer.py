@@ -1,0 +1,141 @@
+"""Chart builders of the Transformer page (slide 70): attention maps, positional encoding, masks, next-token odds."""
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from core.charts import BLUE, HEIGHT, NEUTRAL, ORANGE, _colour, _in_order
+
+CELL, SMALL_CELL = 24, 16  # px per token: a 10-token attention map is 240 px wide, a 20-token one 320 px
+WEIGHT_SCALE = alt.Scale(domain=[0, 1], range=[NEUTRAL, BLUE])  # 0 (white) .. 1 (all attention on one key)
+
+
+def _ordered(df: pd.DataFrame, label: str, position: str) -> list[str]:
+    """The distinct labels ("3 L") sorted by their position, for an axis that keeps the sequence order."""
+    return df.drop_duplicates(position).sort_values(position)[label].tolist()
+
+
+def attention_maps(df: pd.DataFrame) -> alt.FacetChart:
+    """One heat map per layer (rows) and head (columns): row = the query position that reads, column = the key it reads.
+
+    df columns: layer, head, query, key, query token, key token ("3 L": position and token), weight.
+    Each row of a map sums to 1 (a softmax); masked cells are 0 (white).
+    """
+    keys, queries = _ordered(df, "key token", "key"), _ordered(df, "query token", "query")
+    side = (CELL if len(keys) <= 12 else SMALL_CELL) * len(keys)
+    return (
+        alt.Chart(df)
+        .mark_rect(stroke="#DDDDDD", strokeWidth=0.3)
+        .encode(
+            x=alt.X("key token:N", sort=keys, title="key: the position read", axis=alt.Axis(labelAngle=-90, labelOverlap=False)),
+            y=alt.Y("query token:N", sort=queries, title="query: the position reading", axis=alt.Axis(labelOverlap=False)),
+            color=alt.Color("weight:Q", scale=WEIGHT_SCALE, title="attention weight",
+                            legend=alt.Legend(orient="bottom", gradientLength=200)),
+            tooltip=[alt.Tooltip("layer:O"), alt.Tooltip("head:O"), alt.Tooltip("query token:N", title="query"),
+                     alt.Tooltip("key token:N", title="key"), alt.Tooltip("weight:Q", format=".3f")],
+        )
+        .properties(width=side, height=side)
+        .facet(row=alt.Row("layer:O", title="layer", header=alt.Header(labelFontSize=13, titleFontSize=13)),
+               column=alt.Column("head:O", title="head", header=alt.Header(labelFontSize=13, titleFontSize=13)))
+    )
+
+
+def encoding(df: pd.DataFrame) -> alt.Chart:
+    """The sinusoidal positional encoding as a heat map: one row per position, one column per dimension.
+
+    df columns: position, dimension, value (-1..1).
+    """
+    return (
+        alt.Chart(df)
+        .mark_rect()
+        .encode(
+            x=alt.X("dimension:O", title="dimension (pairs: sin, cos; slower to the right)",
+                    axis=alt.Axis(labelAngle=0, values=list(range(0, int(df["dimension"].max()) + 1, 4)))),
+            y=alt.Y("position:O", title="position", axis=alt.Axis(values=list(range(0, int(df["position"].max()) + 1, 4)))),
+            color=alt.Color("value:Q", scale=alt.Scale(domain=[-1, 0, 1], range=[BLUE, NEUTRAL, ORANGE]), title="value",
+                            legend=alt.Legend(orient="right", gradientLength=120)),
+            tooltip=[alt.Tooltip("position:O"), alt.Tooltip("dimension:O"), alt.Tooltip("value:Q", format=".3f")],
+        )
+        .properties(height=HEIGHT)
+    )
+
+
+def similarity(df: pd.DataFrame) -> alt.Chart:
+    """How alike two positions' encodings are (cosine similarity): bright near the diagonal, fading with distance.
+
+    df columns: position, other position, cosine similarity.
+    """
+    ticks = list(range(0, int(df["position"].max()) + 1, 4))
+    return (
+        alt.Chart(df)
+        .mark_rect()
+        .encode(
+            x=alt.X("other position:O", title="other position", axis=alt.Axis(labelAngle=0, values=ticks)),
+            y=alt.Y("position:O", title="position", axis=alt.Axis(values=ticks)),
+            color=alt.Color("cosine similarity:Q", scale=alt.Scale(domain=[-1, 0, 1], range=[BLUE, NEUTRAL, ORANGE]),
+                            legend=alt.Legend(orient="right", gradientLength=120)),
+            tooltip=[alt.Tooltip("position:O"), alt.Tooltip("other position:O"),
+                     alt.Tooltip("cosine similarity:Q", format=".3f")],
+        )
+        .properties(height=HEIGHT)
+    )
+
+
+def masks(df: pd.DataFrame) -> alt.FacetChart:
+    """The attention masks side by side: blue = the query may read this key, grey = forbidden (its weight is 0).
+
+    df columns: mask, query, key, allowed (bool).
+    """
+    shown = df.assign(cell=df["allowed"].map({True: "may read", False: "masked (weight 0)"}))
+    side = SMALL_CELL * int(df["key"].nunique())
+    return (
+        alt.Chart(shown)
+        .mark_rect(stroke="white", strokeWidth=1)
+        .encode(
+            x=alt.X("key:O", title="key: the position read", axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("query:O", title="query: the position reading"),
+            color=alt.Color("cell:N", scale=alt.Scale(domain=["may read", "masked (weight 0)"], range=[BLUE, "#DDDDDD"]),
+                            title=None),
+            tooltip=[alt.Tooltip("mask:N"), alt.Tooltip("query:O"), alt.Tooltip("key:O"), alt.Tooltip("cell:N", title="")],
+        )
+        .properties(width=side, height=side)
+        .facet(column=alt.Column("mask:N", title=None, sort=_in_order(df["mask"]), header=alt.Header(labelFontSize=14)))
+    )
+
+
+def next_token(df: pd.DataFrame) -> alt.LayerChart:
+    """What the model could write at each step: the probability of every token, the chosen one outlined.
+
+    df columns: step (int), token (str), probability, chosen (bool).
+    """
+    tokens = list(dict.fromkeys(df["token"]))
+    base = alt.Chart(df).encode(
+        x=alt.X("token:N", sort=tokens, title="token", axis=alt.Axis(labelAngle=0, labelOverlap=False, labelFontSize=11)),
+        y=alt.Y("step:O", title="step"),
+    )
+    cells = base.mark_rect().encode(
+        color=alt.Color("probability:Q", scale=alt.Scale(domain=[0, 1], range=[NEUTRAL, BLUE]),
+                        legend=alt.Legend(orient="right", gradientLength=120)),
+        tooltip=[alt.Tooltip("step:O"), alt.Tooltip("token:N"), alt.Tooltip("probability:Q", format=".2%")],
+    )
+    chosen = base.transform_filter(alt.datum.chosen).mark_rect(fill=None, stroke=ORANGE, strokeWidth=2.5)
+    return alt.layer(cells, chosen).properties(height=min(HEIGHT, 34 * int(df["step"].nunique()) + 40))
+
+
+def by_position(df: pd.DataFrame) -> alt.Chart:
+    """Letter accuracy at each letter of the answer (1 = the first written), one line per model.
+
+    df columns: model, answer letter (int), letter accuracy (0..1).
+    """
+    return (
+        alt.Chart(df)
+        .mark_line(strokeWidth=2.5, point=alt.OverlayMarkDef(size=45))
+        .encode(
+            x=alt.X("answer letter:O", title="letter of the answer (1 = the first one written)", axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("letter accuracy:Q", title="letter accuracy (held-out words)", scale=alt.Scale(domain=[0, 1]),
+                    axis=alt.Axis(format="%")),
+            color=_colour("model", _in_order(df["model"]), title="model", legend=alt.Legend(columns=2)),
+            tooltip=[alt.Tooltip("model:N"), alt.Tooltip("answer letter:O"), alt.Tooltip("letter accuracy:Q", format=".1%")],
+        )
+        .properties(height=HEIGHT)
+    )

@@ -1,0 +1,335 @@
+"""What the Transformer page shows (slide 70), as `fn(config) -> Result` of tidy DataFrames.
+
+`board`: the four shipped designs side by side (scores measured on held-out words when the files
+were made, their curves, the masks, the architecture). `read`: one word through one model, with
+every layer's and head's attention weights and the probabilities it wrote (step by step for the
+decoder's greedy generation). `positions`: the sinusoidal positional encoding and how alike two
+positions look to attention. `train`: a student's own model, through the one trainer.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import Tensor, nn
+
+from core.training import FitResult, Snapshot
+from core.zoo import weights
+from core.zoo.shapes import COLUMNS
+from core.zoo.transformer import (
+    DESIGNS,
+    MAX_LEN,
+    PAD,
+    VOCAB,
+    Recipe,
+    Transformer,
+    aligned_pairs,
+    build,
+    causal_mask,
+    check_word,
+    curves_frame,
+    encode,
+    fit_recipe,
+    greedy,
+    n_params,
+    positional_encoding,
+    prompt,
+    random_words,
+    score,
+    shipped,
+    split_words,
+)
+
+SCORES = {"letter_accuracy": "letter accuracy", "word_accuracy": "words fully right", "token_accuracy": "token accuracy"}
+
+
+def label(design: str) -> str:
+    return DESIGNS[design].label
+
+
+@dataclass(frozen=True)
+class Source:
+    """Which model: the shipped one of `design`, or the one a student trained with `own` (then its design)."""
+
+    design: str = "encoder"
+    own: Recipe | None = None
+    code_version: int = 1
+
+    def __post_init__(self) -> None:
+        if self.design not in DESIGNS:
+            raise ValueError(f"Unknown design {self.design!r}: choose one of {', '.join(DESIGNS)}.")
+
+    @property
+    def kind(self) -> str:
+        return self.own.design if self.own else self.design
+
+
+def model_of(source: Source) -> Transformer:
+    """The model of `source` in eval mode: from assets/zoo/, from memory, or trained again if forgotten."""
+    if source.own is None:
+        return shipped(source.design)[0]
+    state = weights.recall(source.own)
+    if state is None:  # other students trained since: the same seeded recipe gives the same weights again
+        state = _fit_and_remember(source.own)[0]
+    return weights.into(build(source.own), state)
+
+
+# --- the four designs at a glance ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Board:
+    examples: int = 4  # training pairs shown per task
+    code_version: int = 1
+
+
+@dataclass
+class BoardResult:
+    scores: pd.DataFrame  # design, mask, positional encoding, parameters, letter accuracy, words fully right, ...
+    by_position: pd.DataFrame  # model, answer letter, letter accuracy
+    history: pd.DataFrame  # variant, epoch, split, metric, value (recorded while the files were made)
+    examples: pd.DataFrame  # task, model reads, model writes
+    masks: pd.DataFrame  # mask, query, key, allowed
+    layers: pd.DataFrame  # the encoder's architecture (core.zoo.shapes.COLUMNS), from a real forward pass
+    seconds: float  # what making the four files took
+
+
+def _by_position(name: str, values: list[float]) -> pd.DataFrame:
+    return pd.DataFrame({"model": name, "answer letter": np.arange(1, len(values) + 1), "letter accuracy": values})
+
+
+def board(cfg: Board, on_progress: Callable | None = None) -> BoardResult:
+    """The shipped models' measured scores (from their files' meta), curves, masks, examples and the architecture."""
+    rows, positions, curves, seconds = [], [], [], 0.0
+    for design, d in DESIGNS.items():
+        _, meta = shipped(design)
+        rows.append({"design": d.label, "mask": "causal" if d.causal else "full",
+                     "positional encoding": "yes" if d.positions else "no", "parameters": meta["parameters"],
+                     **{name: meta[f"val_{key}"] for key, name in SCORES.items()}})
+        positions.append(_by_position(d.label, meta["val_by_position"]))
+        curves.append(curves_frame(meta["history"], d.label))
+        seconds += float(meta.get("seconds_to_make") or 0)
+    words = random_words(cfg.examples, seed=7)
+    x_aligned, y_aligned = aligned_pairs(words)
+    examples = pd.DataFrame([("encoder (aligned)", _text(x), _text(y)) for x, y in zip(x_aligned, y_aligned)]
+                            + [("decoder (generate)", prompt(w), w[::-1] + PAD) for w in words],
+                            columns=["task", "model reads", "model writes"])
+    encoder = shipped("encoder")[0]
+    return BoardResult(pd.DataFrame(rows), pd.concat(positions, ignore_index=True),
+                       pd.concat(curves, ignore_index=True), examples, masks(MAX_LEN),
+                       architecture(encoder, x_aligned[:1]), seconds)
+
+
+def _text(tokens: Tensor) -> str:
+    return "".join(VOCAB[int(i)] for i in tokens)
+
+
+def masks(length: int) -> pd.DataFrame:
+    """Both masks as tidy cells: mask ("full (encoder)" / "causal (decoder)"), query, key, allowed (bool)."""
+    frames = []
+    for name, mask in (("full (encoder)", torch.ones(length, length, dtype=torch.bool)), ("causal (decoder)", causal_mask(length))):
+        q, k = np.meshgrid(np.arange(length), np.arange(length), indexing="ij")
+        frames.append(pd.DataFrame({"mask": name, "query": q.ravel(), "key": k.ravel(), "allowed": mask.numpy().ravel()}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def architecture(model: Transformer, tokens: Tensor) -> pd.DataFrame:
+    """The model's parts in the order a forward pass runs them, with output shapes (hooks on a real pass).
+
+    Rows follow core.zoo.shapes.COLUMNS (layer, kind, output shape, parameters), so ui.show.layers draws
+    them; attention layers also name the shape of their weights (heads x queries x keys).
+    """
+    spec, rows, hooks = model.spec, [], []
+
+    def record(name: str, kind: str) -> Callable:
+        def hook(module: nn.Module, args: object, out: object) -> None:
+            out_x, extra = (out[0], f", weights {' × '.join(map(str, out[1].shape[1:]))}") if isinstance(out, tuple) else (out, "")
+            rows.append((name, kind + extra, tuple(out_x.shape[1:]), n_params(module)))
+            if name == "embed":
+                rows.append(("pe", "+ positional encoding" if spec.positions else "(no positional encoding)",
+                             tuple(out_x.shape[1:]), 0))
+        return hook
+
+    parts = [("embed", "Embedding")] + [
+        (f"blocks.{i}.{part}", kind) for i in range(spec.layers)
+        for part, kind in (("attention", f"{'Causal' if spec.causal else 'Full'} self-attention, {spec.heads} heads"),
+                           ("mlp", "MLP"))] + [("norm", "LayerNorm"), ("head", "Linear → token scores")]
+    modules = dict(model.named_modules())
+    try:
+        for name, kind in parts:
+            hooks.append(modules[name].register_forward_hook(record(name, kind)))
+        with torch.no_grad():
+            model.eval()(tokens)
+    finally:
+        for h in hooks:
+            h.remove()
+    frame = pd.DataFrame(rows, columns=list(COLUMNS))
+    frame.attrs["input shape"] = tuple(tokens.shape[1:])
+    return frame
+
+
+# --- one word through one model -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Read:
+    """A word (2-10 letters A-Z, any case) and the model that reverses it."""
+
+    word: str = "ATTENTION"
+    source: Source = Source()
+    code_version: int = 1
+
+    def __post_init__(self) -> None:
+        check_word(self.word)  # ValueError with a sentence: wrong length or a character outside A-Z
+
+
+@dataclass
+class Reading:
+    word: str
+    expected: str  # the reversed word
+    wrote: str  # what the model wrote (letters, up to its first PAD)
+    letters_right: int
+    tokens: list[str]  # what the attention maps are over: the model's input (and, for the decoder, what it wrote)
+    attention: pd.DataFrame  # layer, head, query, key, query token, key token, weight
+    copy: pd.DataFrame  # layer, head, weight on the letter to copy (mean over the answer's letters)
+    probabilities: pd.DataFrame  # step, token, probability, chosen (each output position / generation step)
+    steps: pd.DataFrame  # step, reads, writes, probability, runner-up
+
+
+def _source_positions(kind: str, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(query positions that write the answer's letters, key positions holding the letter each must copy)."""
+    j = np.arange(n)
+    if DESIGNS[kind].task == "aligned":
+        return j, n - 1 - j  # WORD····· -> DROW·····: position j writes the word's letter n - 1 - j
+    return MAX_LEN + j, MAX_LEN - 1 - j  # ·····WORD= then DROW: the token after position 10 + j is at 9 - j
+
+
+def read(cfg: Read, on_progress: Callable | None = None) -> Reading:
+    """Run the word through the model; return what it wrote and every attention weight it used."""
+    word, kind = check_word(cfg.word), cfg.source.kind
+    model = model_of(cfg.source)
+    with torch.no_grad():
+        if DESIGNS[kind].task == "aligned":
+            tokens = encode(word, MAX_LEN)[None]  # (1, T)
+            logits, _ = model.attend(tokens)
+            probs = torch.softmax(logits, dim=-1)[0]  # (T, V): position t writes its token
+            written = probs.argmax(dim=-1)
+        else:
+            start = encode(prompt(word), MAX_LEN + 1)[None]  # (1, 11)
+            written, probs = greedy(model, start, MAX_LEN)
+            written, probs = written[0], probs[0]
+            ends = (written == VOCAB.index(PAD)).nonzero()
+            n = int(ends[0]) + 1 if len(ends) else MAX_LEN  # stop after the end token
+            written, probs = written[:n], probs[:n]
+            tokens = torch.cat([start[0], written[:-1]])[None]  # (1, S): what the last step read
+        _, att = model.attend(tokens)  # (1, L, H, S, S)
+    text = _text(written)
+    wrote = text.split(PAD)[0]
+    seen = [VOCAB[int(i)] for i in tokens[0]]
+    queries, keys = _source_positions(kind, len(word))
+    att_np = att[0].numpy()  # (L, H, S, S)
+    return Reading(word, word[::-1], wrote, sum(a == b for a, b in zip(wrote, word[::-1])), seen,
+                   _attention_frame(att_np, seen),
+                   _copy_frame(att_np, queries, keys),
+                   *_probability_frames(probs.numpy(), written.numpy(), kind, word))
+
+
+def _attention_frame(att: np.ndarray, seen: list[str]) -> pd.DataFrame:
+    L, H, S, _ = att.shape
+    layer, head, q, k = np.meshgrid(np.arange(1, L + 1), np.arange(1, H + 1), np.arange(S), np.arange(S), indexing="ij")
+    names = np.array([f"{i} {t}" for i, t in enumerate(seen)])
+    return pd.DataFrame({"layer": layer.ravel(), "head": head.ravel(), "query": q.ravel(), "key": k.ravel(),
+                         "query token": names[q.ravel()], "key token": names[k.ravel()], "weight": att.ravel()})
+
+
+def _copy_frame(att: np.ndarray, queries: np.ndarray, keys: np.ndarray) -> pd.DataFrame:
+    """For each layer and head: the mean attention weight an answer position puts on the letter it must write.
+
+    A decoder that ended its answer early never read the later positions: those are left out (0 if none is left).
+    """
+    kept = queries < att.shape[-1]
+    on_source = att[:, :, queries[kept], keys[kept]].mean(axis=-1) if kept.any() else np.zeros(att.shape[:2])  # (L, H)
+    L, H = on_source.shape
+    layer, head = np.meshgrid(np.arange(1, L + 1), np.arange(1, H + 1), indexing="ij")
+    return pd.DataFrame({"layer": layer.ravel(), "head": head.ravel(), "weight on the letter to copy": on_source.ravel()})
+
+
+def _probability_frames(probs: np.ndarray, written: np.ndarray, kind: str, word: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """probs (S, V): tidy (step, token, probability, chosen) and a table of each step's choice and runner-up."""
+    S, V = probs.shape
+    step, tok = np.meshgrid(np.arange(1, S + 1), np.arange(V), indexing="ij")
+    tidy = pd.DataFrame({"step": step.ravel(), "token": np.array(list(VOCAB))[tok.ravel()],
+                         "probability": probs.ravel(), "chosen": (tok == written[:, None]).ravel()})
+    order = np.argsort(-probs, axis=1)
+    generate = DESIGNS[kind].task == "generate"
+    reads = [(prompt(word) + _text(torch.as_tensor(written[:s]))) if generate else f"position {s}" for s in range(S)]
+    steps = pd.DataFrame({"step": np.arange(1, S + 1), "reads": reads, "writes": [VOCAB[i] for i in written],
+                          "probability": probs[np.arange(S), written],
+                          "runner-up": [f"{VOCAB[o[1]]} ({p[o[1]]:.1%})" for o, p in zip(order, probs)]})
+    return tidy, steps
+
+
+# --- the positional encoding ----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Positions:
+    length: int = 32  # positions shown
+    d_model: int = 32
+    code_version: int = 1
+
+    def __post_init__(self) -> None:
+        if not 2 <= self.length <= 64 or self.d_model not in (8, 16, 32, 64):
+            raise ValueError("Show 2 to 64 positions with a width of 8, 16, 32 or 64 dimensions.")
+
+
+@dataclass
+class PositionsResult:
+    encoding: pd.DataFrame  # position, dimension, value
+    similarity: pd.DataFrame  # position, other position, cosine similarity
+    periods: np.ndarray  # (d_model / 2,) positions per full turn of each sin/cos pair
+
+
+def positions(cfg: Positions, on_progress: Callable | None = None) -> PositionsResult:
+    pe = positional_encoding(cfg.length, cfg.d_model).numpy()  # (T, D)
+    p, d = np.meshgrid(np.arange(cfg.length), np.arange(cfg.d_model), indexing="ij")
+    unit = pe / np.linalg.norm(pe, axis=1, keepdims=True)
+    a, b = np.meshgrid(np.arange(cfg.length), np.arange(cfg.length), indexing="ij")
+    periods = 2 * np.pi * 10000.0 ** (np.arange(0, cfg.d_model, 2) / cfg.d_model)
+    return PositionsResult(
+        pd.DataFrame({"position": p.ravel(), "dimension": d.ravel(), "value": pe.ravel()}),
+        pd.DataFrame({"position": a.ravel(), "other position": b.ravel(), "cosine similarity": (unit @ unit.T).ravel()}),
+        periods)
+
+
+# --- train it yourself ----------------------------------------------------------------------------------------------
+@dataclass
+class Trained:
+    recipe: Recipe
+    history: pd.DataFrame  # variant, epoch, split, metric, value
+    scores: pd.DataFrame  # model ("yours" / "shipped"), letter accuracy, words fully right, token accuracy, parameters
+    by_position: pd.DataFrame  # model, answer letter, letter accuracy
+    message: str  # what the trainer had to say (a blown-up loss), or ""
+    seconds: float
+
+
+def _fit_and_remember(recipe: Recipe, on_progress: Callable[[float, Snapshot], None] | None = None
+                      ) -> tuple[dict[str, Tensor], FitResult]:
+    result = fit_recipe(recipe, on_progress)
+    state = {k: torch.as_tensor(v) for k, v in result.states[label(recipe.design)].items()}
+    weights.remember(recipe, state)
+    return state, result
+
+
+def train(cfg: Recipe, on_progress: Callable[[float, Snapshot], None] | None = None) -> Trained:
+    """Train a student's recipe (progress: the trainer's Snapshot), score it on the held-out words next to the shipped one."""
+    state, result = _fit_and_remember(cfg, on_progress)
+    mine = weights.into(build(cfg), state)
+    scores = score(mine, split_words(cfg.n_train, cfg.seed)[1])
+    _, meta = shipped(cfg.design)
+    table = pd.DataFrame([
+        {"model": "yours", **{name: scores[key] for key, name in SCORES.items()}, "parameters": n_params(mine)},
+        {"model": "shipped", **{name: meta[f"val_{key}"] for key, name in SCORES.items()}, "parameters": meta["parameters"]},
+    ])
+    by_position = pd.concat([_by_position("yours", scores["by_position"]),
+                             _by_position("shipped", meta["val_by_position"])], ignore_index=True)
+    history = result.history.assign(variant="yours")
+    return Trained(cfg, history, table, by_position, next(iter(result.messages.values()), ""), result.seconds)
+

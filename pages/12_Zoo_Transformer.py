@@ -1,0 +1,167 @@
+"""Zoo: Transformer (slide 70): tiny Transformers that reverse a word, their attention, positions, masks and generation."""
+import inspect
+
+import streamlit as st
+
+from core import charts
+from core.charts import transformer as tc
+from core.zoo import overview
+from core.zoo import transformer as tx
+from core.zoo import transformer_lab as lab
+from ui import chrome, runners, show
+
+card = next(a for a in overview.ARCHITECTURES if a.page == "pages/12_Zoo_Transformer.py")
+chrome.page("Zoo: Transformer", "70", f"""**Purpose:** {card.purpose}  
+**Architecture:** {card.architecture}  
+**Output:** {card.output}
+
+Here four tiny Transformers ({tx.n_params(tx.build(tx.Recipe())):,} weights each) learned one task you can read:
+**reverse a word** of {tx.MIN_LEN} to {tx.MAX_LEN} letters. Same layers, same training; they differ only in their
+attention mask, their positional encoding, and whether they answer in one pass or write the answer token by token.""")
+LABELS = {k: d.label for k, d in tx.DESIGNS.items()}
+b = runners.run(lab.board, lab.Board(), label="Reading the shipped models")
+scores = b.scores.set_index("design")
+
+
+def reading(word: str, source: lab.Source, key: str) -> lab.Reading:
+    """The word through the model; a word that breaks the rules gets a sentence and the default word instead."""
+    try:
+        cfg = lab.Read(word=word, source=source)
+    except ValueError as error:
+        st.error(f"{error} Showing {lab.Read.word} instead.")
+        cfg = lab.Read(source=source)
+    return runners.run(lab.read, cfg, label=f"Reading the word ({key})")
+
+
+# 1. The task and the model -----------------------------------------------------------------------------------------
+chrome.section("1 · The task and the model", "70")
+left, right = st.columns([2, 3])
+with left:
+    st.markdown("**Training pairs** (`·` pads the sequence and ends an answer)")
+    show.table(b.examples, key="tx-examples")
+with right:
+    st.markdown("**The encoder, from a real forward pass** (10 tokens in, a score for each of the "
+                f"{len(tx.VOCAB)} tokens out, at every position)")
+    show.layers(b.layers, key="tx-layers", title="Tokens")
+with st.expander("Self-attention in PyTorch (core/zoo/transformer.py)"):
+    st.code(inspect.getsource(tx.SelfAttention))
+show.table(b.scores, key="tx-scores")
+enc = scores.loc[LABELS["encoder"]]
+chrome.notice(f"measured on {tx.N_VAL:,} held-out words it never trained on, the encoder writes "
+              f"{enc['letter accuracy']:.1%} of the letters right and {enc['words fully right']:.1%} of the words "
+              f"entirely; the decoder {scores.loc[LABELS['decoder'], 'letter accuracy']:.2%}. Change the mask or drop the "
+              f"positions and the same network falls to {scores.loc[LABELS['causal'], 'letter accuracy']:.1%} and "
+              f"{scores.loc[LABELS['nopos'], 'letter accuracy']:.1%}: sections 3 and 4 show why. All four trained "
+              f"in {b.seconds:.0f} s on a CPU.")
+
+# 2. Attention for your word ----------------------------------------------------------------------------------------
+chrome.section("2 · Attention maps for a word you type", "70")
+c1, c2 = st.columns([1, 2])
+word = c1.text_input(f"Your word ({tx.MIN_LEN} to {tx.MAX_LEN} letters A-Z)", lab.Read.word, key="word",
+                     bind="query-params")
+design = c2.radio("Model", list(LABELS), format_func=LABELS.get, key="design", horizontal=True, bind="query-params")
+r = reading(word, lab.Source(design), "your word")
+st.markdown(f"The model wrote **{r.wrote or '(nothing)'}**; the reversed word is **{r.expected}**: "
+            f"{r.letters_right} of {len(r.word)} letters right.")
+show.chart(tc.attention_maps, r.attention, key="tx-attention")
+best = r.copy.loc[r.copy["weight on the letter to copy"].idxmax()]
+chrome.notice(f"each row of a map is one softmax: it sums to 1 over the positions that row may read. Layer "
+              f"{int(best.layer)}, head {int(best['head'])} puts on average **{best['weight on the letter to copy']:.0%}** of each "
+              f"answer position's attention on the very letter it has to write (a uniform spread over "
+              f"{len(r.tokens)} positions would give {1 / len(r.tokens):.0%}). That is copying by attention: the query "
+              "of the position that writes asks for the key of the position that holds the letter.")
+
+# 3. Positional encoding --------------------------------------------------------------------------------------------
+chrome.section("3 · Positional encoding: order, added to the tokens", "70")
+c1, c2 = st.columns(2)
+n_pos = c1.select_slider("Positions shown", (10, 16, 32, 48, 64), 32, key="pe-positions", bind="query-params")
+width = c2.select_slider("Model width (dimensions; the models here use 32)", (8, 16, 32, 64), 32, key="pe-width",
+                         bind="query-params")
+pe = runners.run(lab.positions, runners.config(lab.Positions, length=n_pos, d_model=width), label="Encoding positions")
+left, right = st.columns(2)
+with left:
+    show.chart(tc.encoding, pe.encoding, key="tx-pe")
+with right:
+    show.chart(tc.similarity, pe.similarity, key="tx-pe-similarity")
+sim = pe.similarity[pe.similarity.position == 0].set_index("other position")["cosine similarity"]
+nopos = scores.loc[LABELS["nopos"]]
+chrome.notice(f"each pair of columns is a sine and a cosine: the first turns once every {pe.periods[0]:.1f} positions, "
+              f"the last once every {pe.periods[-1]:,.0f}, so every position gets its own pattern. Position 0 looks "
+              f"{sim[1]:.2f} alike to position 1 and {sim[min(8, n_pos - 1)]:.2f} to position {min(8, n_pos - 1)}. "
+              f"Attention alone compares contents and ignores order: without this encoding the same encoder writes "
+              f"only {nopos['letter accuracy']:.1%} of the letters right (with it {enc['letter accuracy']:.1%}).")
+
+# 4. Encoder-only vs decoder-only: the mask ---------------------------------------------------------------------------
+chrome.section("4 · Encoder-only vs decoder-only: the attention mask", "70")
+left, right = st.columns(2)
+with left:
+    show.chart(tc.masks, b.masks, key="tx-masks")
+right.markdown("""**Full mask (encoder-only, like BERT):** every position reads every position, so each output can
+depend on the whole input: good for understanding a sequence you already have (classify it, tag it, translate it).
+
+**Causal mask (decoder-only, like GPT):** position *i* reads positions 0 to *i* only; the scores of the grey cells are
+set to −∞ before the softmax, so their weights are exactly 0. What comes later cannot leak into an earlier
+position, which is what lets a decoder learn to predict the next token at every position at once.""")
+show.chart(tc.by_position, b.by_position, key="tx-by-position")
+pos = b.by_position.pivot_table(index="answer letter", columns="model", values="letter accuracy")
+causal = pos[LABELS["causal"]]
+chrome.notice(f"with the causal mask (BERT's full mask vs GPT's triangle), position 1 may read only itself, yet it must "
+              f"write the word's last letter: it gets that right {causal.iloc[0]:.1%} of the time, against "
+              f"{pos[LABELS['encoder']].iloc[0]:.1%} with the full mask; the 10th letter, which it can see, "
+              f"{causal.iloc[-1]:.1%}. The decoder has the same causal mask and scores "
+              f"{scores.loc[LABELS['decoder'], 'letter accuracy']:.2%}: it reads the whole word first, then writes.")
+
+# 5. Greedy generation ----------------------------------------------------------------------------------------------
+chrome.section("5 · Decoder-only: greedy generation from a prompt", "70")
+st.markdown("The decoder reads `·····WORD=` and writes one token at a time: the most likely one (greedy), which is then "
+            "appended to its input for the next step, until it writes the end token `·`.")
+prompt_word = st.text_input(f"Prompt word ({tx.MIN_LEN} to {tx.MAX_LEN} letters A-Z)", "GREEDY", key="prompt",
+                            bind="query-params")
+g = reading(prompt_word, lab.Source("decoder"), "generation")
+left, right = st.columns(2)
+with left:
+    show.table(g.steps, key="tx-steps")
+with right:
+    show.chart(tc.next_token, g.probabilities, key="tx-next-token")
+chrome.notice(f"the decoder wrote **{g.wrote}** in {len(g.steps)} steps ({g.letters_right} of {len(g.word)} letters "
+              f"right). Its least sure step chose with {g.steps.probability.min():.1%}. Greedy decoding never goes back: "
+              "one wrong token would stay in the input of every later step. A chatbot does exactly this with a bigger "
+              "vocabulary, often sampling instead of always taking the top token.")
+
+# 6. Train it yourself ----------------------------------------------------------------------------------------------
+chrome.section("6 · Train it yourself")
+if not st.toggle(f"Train a model yourself (about 1 s per epoch on 2 cores; at most {tx.MAX_EPOCHS} epochs)", key="own",
+                 bind="query-params"):
+    st.caption("Switch it on to train one of the four designs with your own settings, through the app's one trainer.")
+    st.stop()
+c1, c2, c3, c4, c5 = st.columns([2, 1, 1, 1, 1])
+own_design = c1.selectbox("Design", list(LABELS), format_func=LABELS.get, key="own-design", bind="query-params")
+layers = c2.select_slider("Layers", (1, 2, 3), 2, key="own-layers", bind="query-params")
+heads = c3.select_slider("Heads per layer", (1, 2, 4), 2, key="own-heads", bind="query-params")
+epochs = c4.slider(f"Epochs (at most {tx.MAX_EPOCHS})", 1, tx.MAX_EPOCHS, 10, key="own-epochs", bind="query-params")
+seed = c5.number_input("Seed", 0, 2**31 - 1, 0, key="own-seed", bind="query-params")
+recipe = runners.config(tx.Recipe, design=own_design, layers=layers, heads=heads, epochs=epochs, seed=int(seed))
+slot = st.empty()
+mine = runners.run(lab.train, recipe, label=f"Training {LABELS[own_design]} on {recipe.n_train:,} words",
+                   live=lambda snap: show.redraw(slot, charts.curves(snap.history, "accuracy")))
+with slot.container():
+    show.chart(charts.curves, mine.history, "accuracy", key="own-curves")
+    st.caption("The trainer's accuracy counts every output token, the padding `·` included; the table below counts "
+               "the answer's letters only.")
+if mine.message:
+    st.warning(mine.message)
+left, right = st.columns([2, 3])
+with left:
+    show.table(mine.scores, key="own-scores")
+with right:
+    show.chart(tc.by_position, mine.by_position, key="own-by-position")
+o = reading(r.word, lab.Source(own_design, own=recipe), "your model")
+st.markdown(f"Your model on **{o.word}** (the word of section 2) wrote **{o.wrote or '(nothing)'}**; reversed it is "
+            f"**{o.expected}**.")
+show.chart(tc.attention_maps, o.attention, key="own-attention")
+yours, ref = mine.scores.set_index("model").loc["yours"], mine.scores.set_index("model").loc["shipped"]
+chrome.notice(f"in {mine.seconds:.1f} s your {layers}-layer, {heads}-head model reached {yours['letter accuracy']:.1%} "
+              f"letter accuracy on the held-out words ({int(yours['parameters']):,} weights); the shipped "
+              f"{LABELS[own_design]} has {ref['letter accuracy']:.1%} ({int(ref['parameters']):,} weights). Try 1 layer: "
+              "the encoder must then find where the word ends and copy from there at once, while the decoder's "
+              "left-padded prompt puts `=` at position 10 for every word, so its letter to copy is always in the same place.")

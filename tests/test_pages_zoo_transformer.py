@@ -1,0 +1,75 @@
+"""AppTest of the Transformer page: shipped models at defaults, a typed word and the model change the maps, bad words
+get a sentence, and a student's own model trains and is shown the same way."""
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from ui.lesson_map import APP_ROOT
+
+PAGE = "12_Zoo_Transformer.py"
+N_CHARTS = 6  # attention, encoding, similarity, masks, accuracy by position, next token
+
+
+def _specs(at: AppTest) -> list[str]:
+    return [c.proto.spec for c in at.get("vega_lite_chart")]
+
+
+def _wrote(at: AppTest) -> str:
+    return next(m.value for m in at.markdown if m.value.startswith("The model wrote"))
+
+
+def test_default_render_shows_every_section_with_its_numbers(page):
+    assert page.title[0].value == "Zoo: Transformer"
+    assert not page.error and not page.warning
+    assert len(page.get("vega_lite_chart")) == N_CHARTS
+    notices = [n.value for n in page.info]
+    assert len(notices) == 5 and all("What to notice" in n for n in notices)
+    scores = next(df.value for df in page.dataframe if "letter accuracy" in df.value.columns).set_index("design")
+    assert f"{scores.loc['encoder-only (full mask)', 'letter accuracy']:.1%}" in notices[0]
+    assert _wrote(page).startswith("The model wrote **NOITNETTA**")
+    steps = next(df.value for df in page.dataframe if "writes" in df.value.columns)
+    assert "".join(steps.writes) == "YDEERG·"  # GREEDY, reversed by greedy generation, then the end token
+    assert not page.toggle(key="own").value
+
+
+def test_the_model_and_the_word_change_the_attention_maps(page):
+    before = _specs(page)
+    page.radio(key="design").set_value("causal").run()
+    assert not page.exception
+    causal = _specs(page)
+    assert causal[0] != before[0] and causal[1:] == before[1:]  # only the attention maps change
+    assert not _wrote(page).startswith("The model wrote **NOITNETTA**")
+    page.text_input(key="word").set_value("reverse").run()
+    assert not page.exception and not page.error
+    assert "the reversed word is **ESREVER**" in _wrote(page) and _specs(page)[0] != causal[0]
+
+
+def test_positions_slider_changes_the_encoding(page):
+    before = _specs(page)
+    page.select_slider(key="pe-positions").set_value(10).run()
+    assert not page.exception
+    after = _specs(page)
+    assert after[1] != before[1] and after[2] != before[2] and after[0] == before[0]
+
+
+def test_an_invalid_word_gets_a_sentence_and_the_page_goes_on(page):
+    page.text_input(key="word").set_value("hello!").run()
+    assert not page.exception
+    assert any("Use only the letters A to Z" in e.value for e in page.error)
+    assert len(page.get("vega_lite_chart")) == N_CHARTS  # the default word is shown instead
+    page.text_input(key="prompt").set_value("ABCDEFGHIJKL").run()
+    assert any("you typed 12" in e.value for e in page.error)
+    assert len(page.get("vega_lite_chart")) == N_CHARTS
+
+
+def test_train_it_yourself_shows_the_same_views_for_the_students_model():
+    at = AppTest.from_file(str(APP_ROOT / "pages" / PAGE), default_timeout=120)
+    at.query_params.update({"own": "true", "own-epochs": "2", "own-layers": "1", "own-design": "decoder-only (causal mask, generates)"})
+    at.run()
+    assert not at.exception and not at.error
+    assert at.toggle(key="own").value and at.slider(key="own-epochs").value == 2  # a shared link's settings
+    assert at.selectbox(key="own-design").value == "decoder"
+    assert len(at.get("vega_lite_chart")) == N_CHARTS + 3  # curves, accuracy by position, attention of your model
+    mine = next(df.value for df in at.dataframe if df.value.columns[0] == "model").set_index("model")
+    assert f"{mine.loc['yours', 'letter accuracy']:.1%}" in at.info[-1].value
+    assert "your 1-layer, 2-head model" in at.info[-1].value

@@ -1,0 +1,147 @@
+"""The tiny Transformer: shipped models solve the task, attention is a softmax under its mask, inputs are checked."""
+import numpy as np
+import pytest
+import torch
+
+from core.zoo import transformer as tx
+from core.zoo import transformer_lab as lab
+from core.zoo import weights
+
+HELD_OUT = tx.split_words(tx.Recipe().n_train)[1]
+
+
+@pytest.mark.parametrize("design", ["encoder", "decoder"])
+def test_the_shipped_models_reverse_held_out_words(design):
+    model, meta = tx.shipped(design)
+    scores = tx.score(model, HELD_OUT)
+    assert scores["token_accuracy"] >= 0.95 and scores["letter_accuracy"] >= 0.95
+    assert scores["word_accuracy"] >= 0.9
+    # the file's meta records what the model really scores (measured on the same held-out words)
+    assert scores["letter_accuracy"] == pytest.approx(meta["val_letter_accuracy"], abs=1e-4)
+    assert not set(HELD_OUT) & set(tx.split_words(meta["n_train"], meta["seed"])[0])
+
+
+def test_a_causal_mask_or_no_positions_cannot_do_the_encoders_task():
+    full = tx.score(tx.shipped("encoder")[0], HELD_OUT)
+    for design in ("causal", "nopos"):
+        broken = tx.score(tx.shipped(design)[0], HELD_OUT)
+        assert broken["letter_accuracy"] < full["letter_accuracy"] - 0.5, design
+    # causal: the answer's first letter is the word's last one, in the future of position 0; the 10th is not
+    by_position = tx.score(tx.shipped("causal")[0], HELD_OUT)["by_position"]
+    assert by_position[0] < 0.2 and by_position[-1] > 0.8
+
+
+def _tokens(n: int, length: int, seed: int = 0) -> torch.Tensor:
+    return torch.randint(0, len(tx.VOCAB), (n, length), generator=torch.Generator().manual_seed(seed))
+
+
+@pytest.mark.parametrize("design", list(tx.DESIGNS))
+def test_attention_rows_are_a_softmax_per_layer_and_head(design):
+    model, _ = tx.shipped(design)
+    T = model.spec.length
+    logits, att = model.attend(_tokens(8, T))
+    assert logits.shape == (8, T, len(tx.VOCAB))
+    assert att.shape == (8, model.spec.layers, model.spec.heads, T, T)
+    assert torch.allclose(att.sum(dim=-1), torch.ones(8, model.spec.layers, model.spec.heads, T), atol=1e-5)
+    assert (att >= 0).all()
+
+
+def test_the_causal_mask_gives_future_positions_zero_weight_and_no_influence():
+    model, _ = tx.shipped("decoder")
+    T = model.spec.length
+    x = _tokens(4, T)
+    _, att = model.attend(x)
+    future = ~tx.causal_mask(T)  # (T, T): key after query
+    assert torch.count_nonzero(att[..., future]) == 0
+    assert (att[..., tx.causal_mask(T)] > 0).any()
+    changed = x.clone()
+    changed[:, 12:] = _tokens(4, T - 12, seed=1)
+    before, after = model(x), model(changed)
+    assert torch.equal(before[:, :12], after[:, :12])  # earlier positions never see later tokens
+    assert not torch.allclose(before[:, 12:], after[:, 12:])
+
+
+def test_the_full_mask_lets_the_first_position_read_the_last():
+    model, _ = tx.shipped("encoder")
+    a, b = tx.encode("ABCDEFGHIJ", tx.ENCODER_T)[None], tx.encode("ABCDEFGHIZ", tx.ENCODER_T)[None]
+    assert tx.decode(model(a).argmax(-1)[0, :1]) == "J" and tx.decode(model(b).argmax(-1)[0, :1]) == "Z"
+
+
+def test_positional_encoding_is_the_sinusoid_and_without_it_order_is_invisible():
+    pe = tx.positional_encoding(50, 32)
+    p, i = 7, 3
+    assert pe[p, 2 * i].item() == pytest.approx(np.sin(p / 10000 ** (2 * i / 32)), abs=1e-6)
+    assert pe[p, 2 * i + 1].item() == pytest.approx(np.cos(p / 10000 ** (2 * i / 32)), abs=1e-6)
+    assert torch.cdist(pe, pe).add(torch.eye(50) * 9).min() > 0.1  # every position has its own pattern
+    nopos, _ = tx.shipped("nopos")
+    x, perm = _tokens(3, 10), torch.randperm(10, generator=torch.Generator().manual_seed(2))
+    assert torch.allclose(nopos(x[:, perm]), nopos(x)[:, perm], atol=1e-5)  # shuffled input, shuffled output
+    encoder, _ = tx.shipped("encoder")
+    assert not torch.allclose(encoder(x[:, perm]), encoder(x)[:, perm], atol=1e-3)
+
+
+def test_greedy_generation_writes_what_teacher_forcing_predicts():
+    model, _ = tx.shipped("decoder")
+    words = ["HELLO", "AB", "TRANSFORMS"]
+    prompts = torch.stack([tx.encode(tx.prompt(w), tx.MAX_LEN + 1) for w in words])
+    written, probs = tx.greedy(model, prompts, tx.MAX_LEN)
+    assert [tx.decode(row).split(tx.PAD)[0] for row in written] == [w[::-1] for w in words]
+    assert torch.allclose(probs.sum(-1), torch.ones(3, tx.MAX_LEN), atol=1e-5)
+    forced = model(torch.cat([prompts, written[:, :-1]], dim=1)).argmax(-1)[:, tx.MAX_LEN:]  # one pass, causal
+    assert torch.equal(forced, written)
+
+
+def test_generation_targets_count_the_answer_only():
+    x, y = tx.generation_pairs(["HELLO"])
+    assert tx.decode(x[0]) == "·····HELLO=OLLEH·····" and tx.decode(y[0]) == "··········OLLEH······"
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("A", "between 2 and 10"), ("", "between 2 and 10"), ("ABCDEFGHIJK", "you typed 11"),
+    ("HELLO1", "'1'"), ("HÉLLO", "'É'"), ("NO WAY", "' '"),
+])
+def test_typed_words_outside_the_alphabet_or_length_raise(text, problem):
+    with pytest.raises(ValueError, match=problem):
+        tx.check_word(text)
+    with pytest.raises(ValueError, match=problem):
+        lab.Read(word=text)
+
+
+def test_a_typed_word_is_read_with_its_attention():
+    r = lab.read(lab.Read(word="attention", source=lab.Source("decoder")))
+    assert r.wrote == "NOITNETTA" and r.letters_right == 9
+    assert r.attention.groupby(["layer", "head", "query"])["weight"].sum().between(1 - 1e-5, 1 + 1e-5).all()
+    assert r.copy["weight on the letter to copy"].max() > 0.5  # one head copies by attention
+    assert r.probabilities.groupby("step")["probability"].sum().between(1 - 1e-5, 1 + 1e-5).all()
+
+
+@pytest.mark.parametrize("name", sorted(tx.SHIPPED))
+def test_quick_weights_load_into_the_shipped_shapes(tmp_path, name):
+    model, meta = tx.SHIPPED[name](quick=True)
+    state, read_meta = weights.read(weights.save(name, model, meta, tmp_path))
+    shipped_state, _ = weights.load(name)
+    assert {k: v.shape for k, v in state.items()} == {k: v.shape for k, v in shipped_state.items()}
+    assert read_meta["val_letter_accuracy"] == meta["val_letter_accuracy"] and len(read_meta["val_by_position"]) == 10
+    weights.into(tx.build(tx.Recipe(design=meta["design"])), state)
+
+
+def test_a_students_model_is_trained_remembered_and_recalled(monkeypatch):
+    recipe = tx.Recipe(design="decoder", epochs=2, n_train=500, layers=1)
+    seen = []
+    mine = lab.train(recipe, on_progress=lambda f, snap: seen.append((f, snap.epoch)))
+    assert [e for _, e in seen] == [1, 2] and seen[-1][0] == 1
+    assert set(mine.history.epoch) == {0, 1, 2} and list(mine.scores.model) == ["yours", "shipped"]
+    loss = mine.history[(mine.history.metric == "loss") & (mine.history.split == "train")].value
+    assert loss.iloc[-1] < loss.iloc[0]
+    model = lab.model_of(lab.Source(own=recipe))
+    assert torch.equal(model.state_dict()["head.weight"], weights.recall(recipe)["head.weight"])
+    monkeypatch.setattr(weights, "recall", lambda key: None)  # forgotten: the seeded recipe is trained again, equal
+    again = lab.model_of(lab.Source(own=recipe))
+    assert all(torch.equal(v, again.state_dict()[k]) for k, v in model.state_dict().items())
+
+
+@pytest.mark.parametrize("bad", [{"design": "rnn"}, {"epochs": 0}, {"epochs": tx.MAX_EPOCHS + 1}, {"heads": 3},
+                                 {"n_train": 50}])
+def test_bad_recipes_are_refused_with_a_sentence(bad):
+    with pytest.raises(ValueError):
+        tx.Recipe(**bad)
