@@ -1,0 +1,65 @@
+"""AppTest of the RNN / LSTM page: renders from the shipped weights, a typed sequence changes the gates, a bad one gets a sentence."""
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from ui.lesson_map import APP_ROOT
+
+PAGE = "11_Zoo_RNN_and_LSTM.py"
+N_CHARTS = 9  # lengths, 4 gate panels, unit 1, step answers, per-position accuracy, gradients
+
+
+def _charts(at: AppTest) -> list[bytes]:
+    return [c.proto.SerializeToString() for c in at.get("vega_lite_chart")]
+
+
+def test_default_render_shows_every_view_from_the_shipped_weights(page):
+    assert page.title[0].value == "Zoo: RNN and LSTM"
+    assert not page.error and not page.warning
+    assert len(page.get("vega_lite_chart")) == N_CHARTS
+    notices = [n.value for n in page.info]
+    assert len(notices) == 4 and all("What to notice" in n for n in notices)
+    answers = next(df.value for df in page.dataframe if "answer" in df.value.columns).set_index("cell")
+    assert answers.loc["LSTM", "right"]
+
+
+def test_a_typed_sequence_changes_the_gates_and_the_answers(page):
+    before = _charts(page)
+    page.text_input(key="sequence").set_value("A" + "wxyz" * 6).run()
+    assert not page.exception and not page.error
+    after = _charts(page)
+    assert after[1] != before[1] and after[0] == before[0]  # new gates, same length sweep
+    assert "trained only on sequences of 60 tokens and yours has 25" in page.info[1].value
+
+
+def test_another_sequence_has_the_trained_length_and_new_gates(page):
+    before, text = _charts(page), page.text_input(key="sequence").value
+    page.button[0].click().run()
+    assert not page.exception
+    drawn = page.text_input(key="sequence").value
+    assert drawn != text and len(drawn) == 60 and drawn[0] in "ABCD"
+    assert _charts(page)[1] != before[1]
+
+
+def test_a_sequence_outside_the_alphabet_gets_a_sentence(page):
+    page.text_input(key="sequence").set_value("Awxq").run()
+    assert not page.exception
+    assert any("'q' cannot" in e.value for e in page.error)
+
+
+def test_choosing_one_stage_redraws_the_gradients(page):
+    before = _charts(page)
+    page.button_group(key="stages").set_value(["at initialization"]).run()
+    assert not page.exception
+    assert _charts(page)[-1] != before[-1]
+
+
+def test_training_them_yourself_switches_every_view_to_your_networks():
+    at = AppTest.from_file(str(APP_ROOT / "pages" / PAGE), default_timeout=120)
+    for key, value in (("own", True), ("length", 10), ("epochs", 1)):  # a 1-epoch race at length 10: a few seconds
+        at.session_state[key] = value
+    at.run()
+    assert not at.exception and not at.error
+    assert len(at.get("vega_lite_chart")) == N_CHARTS + 1  # + the training curves
+    assert "at length 10" in at.info[0].value
+    assert "of the one at step 10" in at.info[-1].value  # gradients of your networks, at your length

@@ -1,0 +1,135 @@
+"""RNN / GRU / LSTM on the recall task: the LSTM remembers where the RNN cannot, gates, gradients, shipped weights."""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+import torch.nn.functional as F
+
+from core.zoo import recurrent as rc, recurrent_nets as nets, sequences, weights
+
+
+def test_the_lstm_remembers_where_the_plain_rnn_cannot():
+    """Length 40 (the symbol, then 39 distractors); budget: 2 epochs of 2,000 sequences, batches of 64, Adam at
+    lr 0.005, keep-gate bias +3, seed 0, the three cells trained side by side. Measured on 1,000 fresh validation
+    sequences: the LSTM must beat the plain RNN by at least 30 points (25% is chance)."""
+    result = rc.race(rc.Race(length=40, epochs=2, n_train=2000))
+    acc = result.accuracy.set_index("cell")["validation accuracy"]
+    assert acc["LSTM"] - acc["RNN"] >= 0.30
+    assert acc["RNN"] < 0.5  # the RNN has not found the symbol at this length
+
+
+def test_the_shipped_networks_keep_their_gap_on_sequences_they_never_saw():
+    state, meta = weights.load(rc.SINGLE)
+    cfg = rc.Race(**meta["race"])
+    x, y = sequences.recall(1000, cfg.length, seed=1234)
+    models = nets.nets(state, cfg.hidden)
+    with torch.no_grad():
+        acc = {cell: float((net(x).argmax(-1) == y).float().mean()) for cell, net in models.items()}
+    assert acc["LSTM"] - acc["RNN"] >= 0.30
+    for cell in nets.CELLS:  # the accuracies in the file's meta are what the networks really score
+        assert acc[cell] == pytest.approx(meta[f"val_accuracy_{cell}"], abs=0.05)
+
+
+def test_the_written_out_lstm_equations_are_nn_lstm():
+    lstm = torch.nn.LSTM(sequences.VOCAB, 16, batch_first=True)
+    x = F.one_hot(sequences.recall(8, 30, seed=0)[0], sequences.VOCAB).float()
+    out, (h_n, c_n) = lstm(x)
+    steps = nets.lstm_steps(lstm, x)
+    torch.testing.assert_close(steps["h"], out, atol=1e-6, rtol=1e-5)
+    torch.testing.assert_close(steps["c"][:, -1], c_n[0], atol=1e-6, rtol=1e-5)
+
+
+def test_gates_lie_strictly_between_0_and_1_and_the_cell_state_does_not():
+    result = rc.gates(rc.Typed())
+    gates = result.gates[result.gates.quantity != "cell state"]["value"]
+    assert len(gates) == 3 * len(result.tokens) * 32
+    assert gates.gt(0).all() and gates.lt(1).all()
+    assert result.gates[result.gates.quantity == "cell state"]["value"].abs().max() > 1  # a sum, not squashed
+    assert result.answers.set_index("cell").loc["LSTM", "right"]
+    assert result.trained_length == len(result.tokens) == 60
+    ends = np.array(list(result.ends.values()))  # unit 1 ends apart for the four possible first symbols
+    assert np.diff(np.sort(ends)).min() > 0.5
+
+
+def test_a_keep_gate_bias_makes_a_fresh_lstm_remember_by_default():
+    x = F.one_hot(sequences.recall(64, 20, seed=0)[0], sequences.VOCAB).float()
+    fresh = {b: nets.SequenceNet("LSTM", 32, keep_bias=b, generator=torch.Generator().manual_seed(0)) for b in (0.0, 3.0)}
+    with torch.no_grad():
+        forget = {b: float(nets.lstm_steps(net.recurrent, x)["f"].mean()) for b, net in fresh.items()}
+    assert forget[0.0] == pytest.approx(0.5, abs=0.1)
+    assert forget[3.0] > 0.9
+
+
+def test_more_gradient_reaches_the_early_steps_in_the_lstm_than_in_the_rnn():
+    flow = rc.gradient_flow(rc.Flow(n_sequences=64))
+    early = flow.norms[flow.norms.step <= 5].groupby(["stage", "cell"])["gradient norm"].mean()
+    for stage in rc.STAGES:
+        assert early[stage, "LSTM"] > 100 * early[stage, "RNN"]
+    ratio = flow.table.set_index(["cell", "stage"])["step 1 / last step"]
+    assert ratio["RNN", "at initialization"] < 1e-6 < 0.1 < ratio["LSTM", "at initialization"]  # vanishing vs kept
+
+
+def test_single_and_sequence_outputs_have_their_shapes():
+    x = sequences.recall(5, 12, seed=0)[0]
+    for per_step, shape in ((False, (5, 4)), (True, (5, 12, 4))):
+        assert nets.SequenceNet("GRU", 8, per_step=per_step)(x).shape == shape
+    result = rc.outputs(rc.Typed())
+    assert len(result.steps) == 4 * len(result.tokens)
+    assert np.allclose(result.steps.groupby("step")["probability"].sum(), 1, atol=1e-5)
+    last = result.per_position[result.per_position.step == result.trained_length].set_index("cell")["accuracy"]
+    assert last["LSTM"] - last["RNN"] >= 0.30
+    assert list(result.layers_single["output shape"])[-1] == (4,)
+    assert list(result.layers_steps["output shape"])[-1] == (len(result.tokens), 4)
+
+
+@pytest.mark.parametrize("maker, name", [(rc.make_single, rc.SINGLE), (rc.make_steps, rc.STEPS)])
+def test_quick_weight_making_gives_loadable_weights_of_the_shipped_shapes(tmp_path, maker, name):
+    model, meta = maker(quick=True)
+    path = weights.save(name, model, meta, tmp_path)
+    state, meta_back = weights.read(path)
+    shipped, _ = weights.load(name)
+    assert {k: v.shape for k, v in state.items()} == {k: v.shape for k, v in shipped.items()}
+    cfg = rc.Race(**meta_back["race"])
+    assert cfg.epochs == rc.QUICK["epochs"]
+    models = nets.nets(state, cfg.hidden, cfg.per_step)
+    assert set(models) == set(nets.CELLS)
+
+
+def test_sequences_are_seeded_and_their_answer_is_the_first_symbol():
+    x, y = sequences.recall(50, 15, seed=3)
+    x2, y2 = sequences.recall(50, 15, seed=3)
+    assert torch.equal(x, x2) and torch.equal(y, y2)
+    assert torch.equal(y, x[:, 0]) and (y < sequences.N_CLASSES).all()
+    assert (x[:, 1:] >= sequences.N_CLASSES).all()  # only distractors after the symbol
+    _, steps = sequences.recall(50, 15, seed=3, per_step=True)
+    assert steps.shape == (50, 15) and torch.equal(steps[:, -1], y)
+    assert sequences.decode(sequences.encode("C w x y")[0]) == "Cwxy"
+
+
+@pytest.mark.parametrize("text, words", [
+    ("Awxq", "'q' cannot"),
+    ("wAxy", "must start with one of the symbols"),
+    ("A", "between 2 and 120"),
+    ("A" + "w" * 200, "between 2 and 120"),
+])
+def test_a_bad_typed_sequence_is_refused_with_a_sentence(text, words):
+    with pytest.raises(ValueError, match=words):
+        rc.Typed(sequence=text)
+
+
+@pytest.mark.parametrize("field, value", [("length", 4), ("length", 101), ("keep_bias", -1.0), ("epochs", 0),
+                                          ("hidden", 2), ("batch_size", 5000)])
+def test_a_race_outside_its_ranges_is_refused(field, value):
+    with pytest.raises(ValueError):
+        dataclasses.replace(rc.Race(), **{field: value})
+
+
+def test_reach_is_the_longest_length_before_the_first_miss():
+    table = pd.DataFrame({"cell": ["RNN"] * 4 + ["LSTM"] * 4, "length": [5, 10, 20, 40] * 2,
+                          "validation accuracy": [1.0, 0.95, 0.5, 0.97, 1.0, 1.0, 1.0, 1.0], "networks": "shipped"})
+    assert rc.reach(table) == {"RNN": 10, "LSTM": 40}
+    assert rc.reach(table.assign(**{"validation accuracy": 0.3})) == {"RNN": 0, "LSTM": 0}
