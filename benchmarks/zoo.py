@@ -1,0 +1,45 @@
+"""Zoo workloads: what the network-zoo pages do while a student watches them train."""
+from __future__ import annotations
+
+import time
+
+import torch
+
+from benchmarks.workloads import Figure, Sizes, _median_seconds
+from core.charts import gan as gan_charts
+from core.charts import style
+from core.zoo import gan, gan_parts
+
+
+def gan_live(sizes: Sizes, device: torch.device) -> list[Figure]:
+    """The GAN page's live training: train on the ring, and at every checkpoint redraw what the page redraws.
+
+    A redraw is everything the page's live callback costs besides sending it: the checkpoint's
+    scores and pictures (G's points, D's 40 x 40 map, both losses) and both Altair charts built
+    into Vega-Lite specs. Every checkpoint is redrawn (the page's runner would skip those that come
+    less than 0.2 s after the last one), so redraws per second is what the machine can sustain.
+    """
+    steps = max(2, sizes.live_epochs // 3) * gan.STEPS_PER_EPOCH  # Sizes(): 33 checkpoints, 825 steps
+    recipe = gan.Recipe(steps=steps)
+    references = gan.references(recipe.g_loss)
+    redraws: list[float] = []
+
+    def redraw(fraction: float, part: gan.Game) -> None:
+        title = f"step {part.steps[-1]}"
+        style(gan_charts.game_map(part.maps, part.samples, part.real, gan_parts.BOX, title)).to_dict()
+        style(gan_charts.game_losses(part.curves, None, references)).to_dict()
+        redraws.append(time.perf_counter())
+
+    def work() -> None:
+        redraws.clear()
+        gan.play(recipe, on_progress=redraw, device=device)
+
+    [seconds] = _median_seconds([work], sizes.live_runs, device)
+    per_redraw = gan.STEPS_PER_EPOCH
+    note = (f"{steps} steps on the ring (G 64, D 128 units, batch {gan.BATCH}), {len(redraws)} redraws, "
+            f"median of {sizes.live_runs}")
+    return [
+        Figure("zoo.gan_steps_per_redraw", per_redraw, "steps", ">= 20", note),
+        Figure("zoo.gan_redraws_per_s", len(redraws) / seconds, "redraws/s", ">= 5", note),
+        Figure("zoo.gan_steps_per_s", steps / seconds, "steps/s", "state", note),
+    ]

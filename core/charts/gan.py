@@ -1,0 +1,118 @@
+"""Charts of the GAN page: the discriminator's map under real and generated points, the two losses, snapshots.
+
+DataFrames in, undecorated Altair charts out, in the app's palette (see `core.charts`): real points
+blue, generated points vermillion, and D's belief "this point is real" from light orange (fake) through
+white (cannot tell, P = 0.5) to light blue (real).
+"""
+from __future__ import annotations
+
+import math
+
+import altair as alt
+import pandas as pd
+
+from core.charts import BLUE, BOUNDARY_RANGE, HEIGHT, MAX_POINTS, PALETTE
+
+GENERATED = PALETTE[3]  # vermillion: generated points
+KINDS = {"real": BLUE, "generated": GENERATED}
+BELIEF_RANGE = BOUNDARY_RANGE[::-1]  # P(real) = 0, 0.5, 1: light orange (fake), white, light blue (real)
+PLAYERS = {"discriminator": PALETTE[0], "generator": GENERATED}
+MAP_HEIGHT = 460  # px: with the page's column about as wide, the ring looks round
+
+
+def _points(real: pd.DataFrame, samples: pd.DataFrame) -> pd.DataFrame:
+    """Real and generated points in one table with a `kind` column (real first, so generated draw on top)."""
+    return pd.concat([real[["x1", "x2"]].assign(kind="real"), samples[["x1", "x2"]].assign(kind="generated")],
+                     ignore_index=True)
+
+
+def _kind_colour(legend: alt.Legend | None) -> alt.Color:
+    return alt.Color("kind:N", scale=alt.Scale(domain=list(KINDS), range=list(KINDS.values())), title="points",
+                     legend=legend)
+
+
+def game_map(maps: pd.DataFrame, samples: pd.DataFrame, real: pd.DataFrame, box: tuple[float, float, float, float],
+             title: str = "") -> alt.LayerChart:
+    """D's P(real) over the plane as a heat map, the real points and the generator's points on top.
+
+    maps columns: x1, x2, p (cell centres of a regular grid); samples and real columns: x1, x2.
+    box: the plane shown (x1_lo, x1_hi, x2_lo, x2_hi); points outside it are clipped.
+    """
+    n = round(math.sqrt(len(maps)))  # cells per side
+    dx, dy = (box[1] - box[0]) / n / 2, (box[3] - box[2]) / n / 2
+    cells = maps[["x1", "x2", "p"]].round(3)  # the browser computes each cell's corners: a third of the data to send
+    x_scale = alt.Scale(domain=[box[0], box[1]], nice=False, zero=False)
+    y_scale = alt.Scale(domain=[box[2], box[3]], nice=False, zero=False)
+    belief = alt.Scale(domain=[0, 0.5, 1], range=BELIEF_RANGE)
+    corners = {"x1_lo": f"datum.x1 - {dx}", "x1_hi": f"datum.x1 + {dx}", "x2_lo": f"datum.x2 - {dy}",
+               "x2_hi": f"datum.x2 + {dy}"}
+    heat = alt.Chart(cells).transform_calculate(**corners).mark_rect(strokeWidth=0.6).encode(
+        x=alt.X("x1_lo:Q", title="x1", scale=x_scale), x2=alt.X2("x1_hi"),
+        y=alt.Y("x2_lo:Q", title="x2", scale=y_scale), y2=alt.Y2("x2_hi"),
+        color=alt.Color("p:Q", scale=belief, title="D: P(real)", legend=alt.Legend(orient="right", gradientLength=140)),
+        stroke=alt.Stroke("p:Q", scale=belief, legend=None),  # hides the seams between cells
+        tooltip=[alt.Tooltip("x1:Q", format=".2f"), alt.Tooltip("x2:Q", format=".2f"),
+                 alt.Tooltip("p:Q", title="D: P(real)", format=".2f")],
+    )
+    dots = _points(real, samples)
+    dots = dots.iloc[:: math.ceil(len(dots) / MAX_POINTS)]
+    marks = alt.Chart(dots).mark_circle(size=22, opacity=0.85, clip=True).encode(
+        x=alt.X("x1:Q"), y=alt.Y("x2:Q"), color=_kind_colour(alt.Legend(orient="bottom")),
+        tooltip=[alt.Tooltip("kind:N"), alt.Tooltip("x1:Q", format=".2f"), alt.Tooltip("x2:Q", format=".2f")],
+    )
+    return alt.layer(heat, marks).resolve_scale(color="independent").properties(
+        height=MAP_HEIGHT, title=alt.TitleParams(title, subtitle="blue: D says real · orange: D says fake"))
+
+
+def game_losses(curves: pd.DataFrame, step: int | None, references: dict[str, float]) -> alt.LayerChart:
+    """D's and G's loss over training steps, each with a dashed line where it sits once D can no longer tell.
+
+    curves columns: step, player ("discriminator" / "generator"), loss. references: player -> that loss
+    (D = 1/2 everywhere). step: the checkpoint shown beside it, drawn as a vertical rule (None: no rule).
+    """
+    colour = alt.Color("player:N", scale=alt.Scale(domain=list(PLAYERS), range=list(PLAYERS.values())),
+                       title="loss of")
+    lines = alt.Chart(curves).mark_line(strokeWidth=2.5).encode(
+        x=alt.X("step:Q", title="training step"), y=alt.Y("loss:Q", title="loss", scale=alt.Scale(zero=False)),
+        color=colour,
+        tooltip=[alt.Tooltip("player:N"), alt.Tooltip("step:Q"), alt.Tooltip("loss:Q", format=".3f")],
+    )
+    refs = pd.DataFrame({"player": list(references), "loss": list(references.values())})
+    rules = alt.Chart(refs).mark_rule(strokeDash=[6, 4], strokeWidth=1.5).encode(
+        y=alt.Y("loss:Q"), color=colour,
+        tooltip=[alt.Tooltip("player:N"), alt.Tooltip("loss:Q", title="when D cannot tell (D = 1/2)", format=".3f")],
+    )
+    layers = [lines, rules]
+    if step is not None:
+        now = pd.DataFrame({"step": [step]})
+        layers.append(alt.Chart(now).mark_rule(color="#666666", strokeWidth=1.5).encode(
+            x=alt.X("step:Q"), tooltip=[alt.Tooltip("step:Q", title="shown on the map")]))
+    return alt.layer(*layers).properties(height=HEIGHT, title=alt.TitleParams(
+        "", subtitle="dashed: the loss when D cannot tell real from generated (D = 1/2 everywhere)"))
+
+
+def snapshots(samples: pd.DataFrame, real: pd.DataFrame, box: tuple[float, float, float, float],
+              size: int = 120) -> alt.FacetChart:
+    """Small pictures of the generated points at a few checkpoints: one row per run, one column per step.
+
+    samples columns: run, step, x1, x2; real columns: x1, x2 (drawn in every picture, lighter).
+    """
+    runs = list(dict.fromkeys(samples["run"]))
+    frames = []
+    for (run, step), group in samples.groupby(["run", "step"], sort=False):
+        frames.append(_points(real, group).assign(run=run, step=step))
+    dots = pd.concat(frames, ignore_index=True)
+    dots = dots.iloc[:: math.ceil(len(dots) / MAX_POINTS)]
+    x_scale = alt.Scale(domain=[box[0], box[1]], nice=False, zero=False)
+    y_scale = alt.Scale(domain=[box[2], box[3]], nice=False, zero=False)
+    return alt.Chart(dots).mark_circle(size=10, clip=True).encode(
+        x=alt.X("x1:Q", title=None, scale=x_scale, axis=alt.Axis(labels=False, ticks=False)),
+        y=alt.Y("x2:Q", title=None, scale=y_scale, axis=alt.Axis(labels=False, ticks=False)),
+        color=_kind_colour(alt.Legend(orient="bottom")),
+        opacity=alt.Opacity("kind:N", scale=alt.Scale(domain=list(KINDS), range=[0.35, 0.9]), legend=None),
+    ).properties(width=size, height=size).facet(
+        row=alt.Row("run:N", sort=runs, title=None,
+                    header=alt.Header(labelFontSize=13, labelAngle=0, labelAlign="left")),
+        column=alt.Column("step:O", title="training step", header=alt.Header(labelFontSize=13, titleFontSize=14)),
+        spacing=6,
+    )

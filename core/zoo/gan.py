@@ -1,0 +1,349 @@
+"""The GAN of the zoo (slide 71): a generator against a discriminator on 2-D data, trained by the one trainer.
+
+- `Recipe`: which distribution, the two players' sizes, G's loss, learning rate, steps, seed.
+- `play(recipe, on_progress)`: train it (`core.training.fit`, one Adam over both players) and record
+  checkpoints: the generated points, D's map of the plane, both losses, the energy distance to the
+  real data and the modes covered. `on_progress` gets the game so far, for a picture that moves.
+- `replay(Shipped(asset))`: the same `Game` read from a shipped file in `assets/zoo/` (no training):
+  its final weights, plus the checkpoints recorded while it was made (in its meta, as plain lists).
+- `SHIPPED`: the makers of those files (`python -m core.zoo --only gan_ring ...`): one balanced run per
+  distribution, and one on the ring whose discriminator is too small, which collapses.
+
+The pieces (distributions, the `GAN` module, the scores) are in `core.zoo.gan_parts`.
+"""
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from core.data import Dataset, plane_grid
+from core.device import generator
+from core.training import Snapshot, TrainConfig, fit
+from core.zoo import weights
+from core.zoo.gan_parts import (BOX, DISTRIBUTIONS, G_LOSSES, GAN, NOISE, energy_distance, generator_loss,
+                                modes_covered, n_modes, real, spread)
+
+N_TRAIN, N_VAL = 3200, 512  # real points: what D trains on, and a held-out set every score compares with
+BATCH = 128  # real points per step (G makes as many)
+STEPS_PER_EPOCH = N_TRAIN // BATCH  # 25: a checkpoint (and a redraw of live training) after every epoch
+PICTURES = 16  # checkpoints that keep their pictures (plus the start); the curves keep every checkpoint
+GRID = 40  # D's map: GRID x GRID cells over gan_parts.BOX
+SHOWN = 300  # generated (and real) points drawn per picture
+MEASURED = 2000  # generated points behind the mode counts and the spread
+ENERGY = 1000  # of those, behind the energy distance (it compares all pairs: 1000 x 512 and 1000 x 1000)
+STEPS = (800, 1600, 3200, 4800)  # training budgets a student may pick; 4,800 take about 15 s on 2 cores
+WIDTHS = (4, 8, 16, 32, 64, 128)
+LN2 = math.log(2)  # D = 1/2 everywhere (G has won): D's loss is 2 ln 2, G's is ln 2 (minimax: −ln 2)
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A GAN and how it trains: Adam (β1 = 0.5, as GANs usually use) over both players, batches of 128."""
+
+    data: str = "ring"
+    g_width: int = 64  # units per hidden layer of G (two hidden layers)
+    d_width: int = 128  # units per hidden layer of D (two hidden layers)
+    g_loss: str = "non-saturating"
+    lr: float = 1e-3
+    steps: int = 3200
+    seed: int = 0
+    code_version: int = 1  # bump when results change; it is part of the cache key
+
+    def __post_init__(self) -> None:
+        if self.data not in DISTRIBUTIONS:
+            raise ValueError(f"Unknown distribution {self.data!r}: choose one of {', '.join(DISTRIBUTIONS)}.")
+        if self.g_width not in WIDTHS or self.d_width not in WIDTHS:
+            raise ValueError(f"Each player's hidden layers have one of these widths: {', '.join(map(str, WIDTHS))}.")
+        if self.g_loss not in G_LOSSES:
+            raise ValueError(f"Unknown generator loss {self.g_loss!r}: choose one of {', '.join(G_LOSSES)}.")
+        if not 1e-5 <= self.lr <= 0.1:
+            raise ValueError("The learning rate must be between 0.00001 and 0.1 (Adam).")
+        if not STEPS_PER_EPOCH <= self.steps <= max(STEPS) or self.steps % STEPS_PER_EPOCH:
+            raise ValueError(f"Train for a multiple of {STEPS_PER_EPOCH} steps, at most {max(STEPS):,}.")
+        if not 0 <= self.seed < 2**31:
+            raise ValueError("The seed must be a whole number between 0 and 2,147,483,647.")
+
+    def train_config(self) -> TrainConfig:
+        return TrainConfig(epochs=self.steps // STEPS_PER_EPOCH, batch_size=BATCH, lr=self.lr, optimizer="adam",
+                           optimizer_kwargs=(("betas", (0.5, 0.999)), ("fused", True)), scheduler="CosineAnnealingLR",
+                           seed=self.seed)
+
+    def build(self, g: torch.Generator | None = None) -> GAN:
+        return GAN(self.g_width, self.d_width, self.g_loss, g)
+
+
+@dataclass
+class Game:
+    """A GAN's training as tidy tables: pictures at some checkpoints, losses and scores at all of them."""
+
+    recipe: Recipe
+    samples: pd.DataFrame  # step, x1, x2: generated points (the same noise z at every checkpoint)
+    maps: pd.DataFrame  # step, x1, x2, p: D's P(real) at each cell centre of the grid
+    scores: pd.DataFrame  # step, discriminator, generator (their losses), energy distance, modes covered, spread,
+    #                       D(real), D(fake) (D's mean P(real) for real and for generated points)
+    real: pd.DataFrame  # x1, x2: held-out real points, as drawn
+    message: str  # what the trainer had to say (a blown-up loss), else ""
+    shipped: bool
+    seconds: float
+
+    @property
+    def curves(self) -> pd.DataFrame:
+        """step, player ("discriminator" / "generator"), loss: both losses in long form, for one chart."""
+        return self.scores.melt("step", ["discriminator", "generator"], var_name="player", value_name="loss")
+
+    @property
+    def real_spread(self) -> float:
+        """The real points' mean distance from their centre (compare the scores' "spread")."""
+        return spread(torch.tensor(self.real[["x1", "x2"]].to_numpy()))
+
+    @property
+    def steps(self) -> list[int]:
+        """The checkpoints that have pictures."""
+        return sorted(self.maps["step"].unique().tolist())
+
+    def picture(self, step: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(D's map, G's points) at the checkpoint `step`."""
+        return self.maps[self.maps.step == step], self.samples[self.samples.step == step]
+
+    def at(self, step: int) -> pd.Series:
+        """The scores row of checkpoint `step`."""
+        return self.scores.set_index("step").loc[step]
+
+
+@dataclass(frozen=True)
+class Shipped:
+    """A game read from `assets/zoo/<asset>.pt` instead of trained."""
+
+    asset: str = "gan_ring"
+    code_version: int = 1
+
+
+# --- training and its checkpoints ---------------------------------------------------------------------------------
+def dataset(name: str) -> Dataset:
+    """The real points as the trainer's Dataset: y = 1 ("real") for each, BCE on D's single output."""
+    x, x_val = real(name, N_TRAIN, seed=0), real(name, N_VAL, seed=1)
+    ones = torch.ones(N_TRAIN, dtype=torch.int64)
+    return Dataset(name, x, ones, x_val, torch.ones(N_VAL, dtype=torch.int64), 2, ("x1", "x2"), ("fake", "real"))
+
+
+def noise(n: int, seed: int = 0) -> Tensor:
+    """(n, NOISE) draws of z ~ N(0, I): what G takes."""
+    return torch.randn(n, NOISE, generator=generator(seed))
+
+
+class _Recorder:
+    """Turns the live GAN into checkpoint rows; the noise and the grid are fixed, so pictures move smoothly."""
+
+    def __init__(self, recipe: Recipe):
+        self.recipe = recipe
+        self.real = real(recipe.data, N_VAL, seed=1)  # (N_VAL, 2) the held-out real points
+        self.z = noise(MEASURED, recipe.seed + 1)  # (MEASURED, 2)
+        self.grid = plane_grid(BOX, GRID).float()  # (GRID * GRID, 2)
+        self.samples: list[pd.DataFrame] = []
+        self.maps: list[pd.DataFrame] = []
+        self.rows: list[dict] = []
+        self.newest: tuple[pd.DataFrame, pd.DataFrame] | None = None  # (samples, map) of the newest picture
+
+    @torch.no_grad()
+    def record(self, step: int, gan: GAN, keep: bool, draw: bool = False) -> None:
+        """Score the GAN at `step`; draw its picture if it is kept (or `draw`: the newest one for a live redraw)."""
+        gan = gan.cpu().eval()
+        fake = gan.G(self.z)  # (MEASURED, 2)
+        d_real, d_fake = gan.D(self.real), gan.D(fake[:N_VAL])  # (N_VAL, 1) logits each
+        d_loss = F.binary_cross_entropy_with_logits(d_real, torch.ones_like(d_real)) + \
+            F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake))
+        self.rows.append({
+            "step": step, "discriminator": float(d_loss),
+            "generator": float(generator_loss(d_fake, self.recipe.g_loss)),
+            "energy distance": energy_distance(fake[:ENERGY], self.real),
+            "modes covered": modes_covered(fake, self.recipe.data),
+            "spread": spread(fake), "D(real)": float(torch.sigmoid(d_real).mean()),
+            "D(fake)": float(torch.sigmoid(d_fake).mean()),
+        })
+        if keep or draw:
+            shown = fake[:SHOWN].double().numpy()
+            p = torch.sigmoid(gan.D(self.grid))[:, 0].double().numpy()  # (GRID * GRID,) P(real)
+            cells = self.grid.double().numpy()
+            self.newest = (pd.DataFrame({"step": step, "x1": shown[:, 0], "x2": shown[:, 1]}),
+                           pd.DataFrame({"step": step, "x1": cells[:, 0], "x2": cells[:, 1], "p": p}))
+            if keep:
+                self.samples.append(self.newest[0])
+                self.maps.append(self.newest[1])
+
+    def cut(self, end: int) -> None:
+        """Forget the checkpoints from step `end` on (the run's loss blew up after `end`; they are drawn again)."""
+        self.rows = [r for r in self.rows if r["step"] < end]
+        self.samples = [f for f in self.samples if f["step"].iloc[0] < end]
+        self.maps = [f for f in self.maps if f["step"].iloc[0] < end]
+
+    def game(self, message: str = "", newest_only: bool = False) -> Game:
+        """The checkpoints so far as a Game (newest_only: only the newest picture, for a live redraw)."""
+        shown = self.real[:SHOWN].double().numpy()
+        samples, maps = self.newest if newest_only and self.newest else (pd.concat(self.samples, ignore_index=True),
+                                                                         pd.concat(self.maps, ignore_index=True))
+        return Game(self.recipe, samples, maps, pd.DataFrame(self.rows),
+                    pd.DataFrame({"x1": shown[:, 0], "x2": shown[:, 1]}), message, False, 0.0)
+
+
+def references(g_loss: str) -> dict[str, float]:
+    """Each player's loss once D cannot tell real from generated (D = 1/2 everywhere): 2 ln 2 and ±ln 2."""
+    return {"discriminator": 2 * LN2, "generator": -LN2 if g_loss == "minimax" else LN2}
+
+
+def picture_every(recipe: Recipe) -> int:
+    """Checkpoints between two kept pictures: at most PICTURES pictures after the start."""
+    return math.ceil(recipe.steps // STEPS_PER_EPOCH / PICTURES)
+
+
+def play(recipe: Recipe, on_progress: Callable[[float, Game], None] | None = None,
+         device: torch.device | None = None) -> Game:
+    """Train the GAN of `recipe` through `core.training.fit` and record a checkpoint after every epoch.
+
+    `on_progress(fraction, game so far)`: its last picture is the newest checkpoint, its curves
+    run up to now. Training runs on the CPU unless a device is given (the nets are tiny).
+    """
+    start = time.perf_counter()
+    recorder = _Recorder(recipe)
+    recorder.record(0, recipe.build(generator(recipe.seed)), keep=True)  # the trainer starts from these weights
+    every = picture_every(recipe)
+    epochs = recipe.steps // STEPS_PER_EPOCH
+
+    def checkpoint(fraction: float, snap: Snapshot) -> None:
+        [gan] = snap.modules()
+        recorder.record(snap.epoch * STEPS_PER_EPOCH, gan, keep=snap.epoch == epochs or snap.epoch % every == 0,
+                        draw=on_progress is not None)
+        if on_progress is not None:
+            on_progress(fraction, recorder.game(newest_only=True))
+
+    result = fit(recipe.build, dataset(recipe.data), recipe.train_config(), device or torch.device("cpu"),
+                 on_progress=checkpoint, progress_every=1, name="GAN")
+    gan = weights.into(recipe.build(), {k: torch.as_tensor(v) for k, v in result.states["GAN"].items()})
+    end = result.last_epoch["GAN"] * STEPS_PER_EPOCH
+    if end < recipe.steps:  # the loss blew up: the trainer kept the weights of the last good epoch, show those
+        recorder.cut(end)
+        recorder.record(end, gan, keep=True)
+    weights.remember(recipe, gan.state_dict())
+    game = recorder.game(result.messages.get("GAN", ""))
+    game.seconds = time.perf_counter() - start
+    return game
+
+
+def trained(recipe: Recipe) -> GAN:
+    """The GAN a student trained with `recipe` (kept in memory, or trained again: same recipe, same weights)."""
+    state = weights.recall(recipe)
+    if state is None:
+        play(recipe)
+        state = weights.recall(recipe)
+    return weights.into(recipe.build(), state)
+
+
+# --- shipped runs ----------------------------------------------------------------------------------------------------
+SHIPPED_RECIPES = {
+    "gan_ring": Recipe("ring"),
+    "gan_grid": Recipe("grid"),
+    "gan_moons": Recipe("moons"),
+    "gan_ring_collapse": Recipe("ring", d_width=4),  # D too small to penalize a pile-up: G collapses and hops
+}
+
+
+def _record(game: Game) -> dict:
+    """A game's tables as plain lists for a weight file's meta (`_unrecord` reads them back).
+
+    Compact, as meta is pickled number by number: generated points in thousandths (ints), D's
+    map in percent (ints), SHOWN points per kept checkpoint in the order of `steps`.
+    """
+    def columns(frame: pd.DataFrame, digits: int) -> dict[str, list]:
+        return {c: [None if pd.isna(v) else round(float(v), digits) for v in frame[c]] for c in frame.columns}
+
+    return {"steps": game.steps,
+            "samples_milli": {c: [round(1000 * float(v)) for v in game.samples[c]] for c in ("x1", "x2")},
+            "maps_percent": [round(100 * float(v)) for v in game.maps["p"]],
+            "scores": columns(game.scores, 5), "real": columns(game.real, 3), "message": game.message}
+
+
+def _unrecord(recipe: Recipe, record: dict, seconds: float) -> Game:
+    cells = plane_grid(BOX, GRID).double().numpy()  # (GRID * GRID, 2), as the maps were recorded
+    steps = record["steps"]
+    maps = pd.DataFrame({"step": np.repeat(steps, len(cells)), "x1": np.tile(cells[:, 0], len(steps)),
+                         "x2": np.tile(cells[:, 1], len(steps)), "p": np.asarray(record["maps_percent"]) / 100})
+    xy = record["samples_milli"]
+    samples = pd.DataFrame({"step": np.repeat(steps, len(xy["x1"]) // len(steps)),
+                            "x1": np.asarray(xy["x1"]) / 1000, "x2": np.asarray(xy["x2"]) / 1000})
+    scores = pd.DataFrame(record["scores"]).astype({"step": int})
+    return Game(recipe, samples, maps, scores, pd.DataFrame(record["real"]), record["message"], True, seconds)
+
+
+def make(asset: str, quick: bool) -> tuple[GAN, dict]:
+    """Train a shipped recipe (quick: 50 steps, for the tests) and pack its checkpoints into the meta."""
+    recipe = SHIPPED_RECIPES[asset]
+    recipe = replace(recipe, steps=2 * STEPS_PER_EPOCH) if quick else recipe
+    game = play(recipe)
+    gan = trained(recipe)
+    end = game.scores.iloc[-1]
+    return gan, {
+        "task": f"2-D GAN: {DISTRIBUTIONS[recipe.data]} (G {recipe.g_width}, D {recipe.d_width} units per layer)",
+        "recipe": asdict(recipe),
+        "parameters": sum(p.numel() for p in gan.parameters()),
+        "energy_distance_start": round(float(game.scores["energy distance"].iloc[0]), 4),
+        "energy_distance_end": round(float(end["energy distance"]), 4),
+        **({} if n_modes(recipe.data) is None else
+           {"modes_covered": int(end["modes covered"]), "gaussians": n_modes(recipe.data)}),
+        "record": _record(game),
+    }
+
+
+SHIPPED = {asset: (lambda quick, asset=asset: make(asset, quick)) for asset in SHIPPED_RECIPES}
+
+
+def replay(source: Shipped, on_progress: Callable[[float, Game], None] | None = None) -> Game:
+    """The shipped game `source.asset`: read from its file, nothing trained (on_progress is never called)."""
+    if source.asset not in SHIPPED_RECIPES:
+        raise ValueError(f"No shipped GAN called {source.asset!r}: choose one of {', '.join(SHIPPED_RECIPES)}.")
+    _, meta = weights.load(source.asset)
+    recipe = Recipe(**meta["recipe"])
+    return _unrecord(recipe, meta["record"], float(meta.get("seconds_to_make") or 0))
+
+
+def shipped_model(asset: str) -> GAN:
+    """The final weights of a shipped game, in eval mode."""
+    state, meta = weights.load(asset)
+    return weights.into(Recipe(**meta["recipe"]).build(), state)
+
+
+# --- what the page compares ----------------------------------------------------------------------------------------
+def strip(runs: dict[str, Game], columns: int = 6, points: int = 200) -> pd.DataFrame:
+    """run, step, x1, x2: each run's generated points at `columns` checkpoints spread over its training."""
+    frames = []
+    for name, game in runs.items():
+        steps = game.steps
+        for i in np.linspace(0, len(steps) - 1, columns).round().astype(int):
+            shown = game.samples[game.samples.step == steps[i]].iloc[:points]
+            frames.append(shown.assign(run=name))
+    return pd.concat(frames, ignore_index=True)[["run", "step", "x1", "x2"]]
+
+
+def compare(runs: dict[str, Game], score: str) -> pd.DataFrame:
+    """run, step, `score`: one score of several games over training, for one chart."""
+    return pd.concat([g.scores[["step", score]].assign(run=name) for name, g in runs.items()], ignore_index=True)
+
+
+def board(runs: dict[str, Game]) -> pd.DataFrame:
+    """One row per game: its players' sizes and its scores at the end."""
+    rows = []
+    for name, game in runs.items():
+        end, r = game.scores.iloc[-1], game.recipe
+        total = n_modes(r.data)
+        rows.append({"run": name, "G units": r.g_width, "D units": r.d_width, "steps": int(end["step"]),
+                     "modes covered": "–" if total is None else f"{int(end['modes covered'])} of {total}",
+                     "energy distance": round(float(end["energy distance"]), 4),
+                     "spread of G's points": round(float(end["spread"]), 3),
+                     "spread of the real points": round(game.real_spread, 3)})
+    return pd.DataFrame(rows)
