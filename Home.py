@@ -2,7 +2,7 @@
 import streamlit as st
 
 from core import charts
-from ui import chrome, show
+from ui import chrome, show, tour
 from ui.lesson_map import (
     AI_ML_DL, CHAPTERS, FEASIBLE, GOALS, HOW_TO_USE, LATENT_SPACE, PIPELINES, WHY_PYTORCH, more_data_schematic,
 )
@@ -26,6 +26,17 @@ for start in range(0, len(CHAPTERS), 4):  # cards, four to a row
                 st.page_link(chapter.page, label="Open chapter", icon=":material/arrow_forward:")
             else:
                 st.badge("coming next", icon=":material/schedule:", color="gray")
+
+chrome.section("Guided walkthrough")
+steps = tour.steps()
+st.markdown(f"The lesson in slide order, in {len(steps)} steps: each opens a page with settings that show what its "
+            "slide says, a paragraph on what to look at, and links to the previous and next step. For a class, "
+            "switch on **Presenter mode** in the sidebar (larger text and charts, fewer buttons); **Share this view**, "
+            "also in the sidebar, is the link to exactly the settings on screen.")
+st.html(tour.link(f"Start the walkthrough: {steps[0].title} ▶", steps[0].href(chrome.root(), chrome.presenting()),
+                  primary=True))
+with st.expander(f"All {len(steps)} steps", expanded=True):
+    tour.listing(chrome.root(), chrome.presenting())
 
 chrome.section("Lesson goals", slides="9")
 st.markdown("\n".join(f"- {goal}" for goal in GOALS))
@@ -60,3 +71,4 @@ for column, (mode, text) in zip(st.columns(2, gap="large"), HOW_TO_USE.items()):
     with column:
         st.markdown(f"**{mode}**")
         st.markdown(text)
+chrome.end()

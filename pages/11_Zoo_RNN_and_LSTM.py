@@ -22,7 +22,7 @@ st.markdown(f"Each sequence starts with a **symbol** ({', '.join(sequences.SYMBO
             f"({', '.join(sequences.DISTRACTORS)}). After the last token the network must name the first one, e.g. "
             f"`{sequences.example(20, seed=3)}` → **{sequences.example(20, seed=3)[0]}**. Guessing gives 25%.")
 with st.container(border=True):
-    own = st.toggle("Train them yourself (all three side by side: about 5 to 40 s on a free 2-core CPU)", key="own",
+    own = st.toggle("Train them yourself (all three side by side: about 5 to 40 s on a free 2-core CPU)", key="rnn-own",
                     bind="query-params")
     source, race = None, None
     if own:
@@ -33,7 +33,7 @@ with st.container(border=True):
                                 key="keep", bind="query-params", help="Added to the gate's bias before training: "
                                 "+3 makes a fresh gate keep ~95% of the old state each step.")
         hidden = c3.select_slider("Hidden units", (16, 32, 64), 32, key="hidden", bind="query-params")
-        epochs = c4.slider("Epochs (4,000 sequences each, at most 8)", 1, 8, 5, key="epochs", bind="query-params")
+        epochs = c4.slider("Epochs (4,000 sequences each, at most 8)", 1, 8, 5, key="rnn-epochs", bind="query-params")
         source = runners.config(rc.Race, length=length, keep_bias=keep, hidden=hidden, epochs=epochs)
         slot = st.empty()
         race = runners.run(rc.race, source, label="Training the RNN, the GRU and the LSTM side by side",
@@ -131,3 +131,4 @@ chrome.notice(f"backpropagation through time multiplies one factor per step. In 
               f"{ratio['LSTM', 'at initialization']:.2f}: along its cell state the gradient is multiplied by the forget "
               f"gate (here {flow.fresh_forget:.2f} on average) at each step, not by a weight matrix and a tanh's slope. "
               f"Trained, the RNN still gets only {ratio['RNN', 'trained']:.1e} of it back to step 1.")
+chrome.end()

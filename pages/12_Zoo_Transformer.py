@@ -130,7 +130,7 @@ chrome.notice(f"the decoder wrote **{g.wrote}** in {len(g.steps)} steps ({g.lett
 
 # 6. Train it yourself ----------------------------------------------------------------------------------------------
 chrome.section("6 · Train it yourself")
-if not st.toggle(f"Train a model yourself (about 1 s per epoch on 2 cores; at most {tx.MAX_EPOCHS} epochs)", key="own",
+if not st.toggle(f"Train a model yourself (about 1 s per epoch on 2 cores; at most {tx.MAX_EPOCHS} epochs)", key="tx-own",
                  bind="query-params"):
     st.caption("Switch it on to train one of the four designs with your own settings, through the app's one trainer.")
     st.stop()
@@ -139,7 +139,7 @@ own_design = c1.selectbox("Design", list(LABELS), format_func=LABELS.get, key="o
 layers = c2.select_slider("Layers", (1, 2, 3), 2, key="own-layers", bind="query-params")
 heads = c3.select_slider("Heads per layer", (1, 2, 4), 2, key="own-heads", bind="query-params")
 epochs = c4.slider(f"Epochs (at most {tx.MAX_EPOCHS})", 1, tx.MAX_EPOCHS, 10, key="own-epochs", bind="query-params")
-seed = c5.number_input("Seed", 0, 2**31 - 1, 0, key="own-seed", bind="query-params")
+seed = c5.number_input("Seed", 0, 2**31 - 1, 0, key="tx-seed", bind="query-params")
 recipe = runners.config(tx.Recipe, design=own_design, layers=layers, heads=heads, epochs=epochs, seed=int(seed))
 slot = st.empty()
 mine = runners.run(lab.train, recipe, label=f"Training {LABELS[own_design]} on {recipe.n_train:,} words",
@@ -165,3 +165,4 @@ chrome.notice(f"in {mine.seconds:.1f} s your {layers}-layer, {heads}-head model 
               f"{LABELS[own_design]} has {ref['letter accuracy']:.1%} ({int(ref['parameters']):,} weights). Try 1 layer: "
               "the encoder must then find where the word ends and copy from there at once, while the decoder's "
               "left-padded prompt puts `=` at position 10 for every word, so its letter to copy is always in the same place.")
+chrome.end()

@@ -125,7 +125,7 @@ g_loss = c1.radio("G's loss", list(gan_parts.G_LOSSES), format_func=gan_parts.G_
                   bind="query-params")
 lr = c2.select_slider("Learning rate (Adam, log scale)", (1e-4, 3e-4, 1e-3, 3e-3, 1e-2), value=1e-3, key="own-lr",
                       bind="query-params")
-seed = c3.number_input("Seed", 0, 2**31 - 1, 0, key="own-seed", bind="query-params")
+seed = c3.number_input("Seed", 0, 2**31 - 1, 0, key="gan-seed", bind="query-params")
 train = c4.toggle("Train it yourself", key="own-train", bind="query-params",
                   help="Trains this GAN with the app's trainer, redrawing the map as it goes (a few seconds).")
 recipe = runners.config(gan.Recipe, data=own_data, g_width=g_width, d_width=d_width, g_loss=g_loss, lr=lr,
@@ -154,3 +154,4 @@ chrome.notice(f"your GAN trained for {own.steps[-1]:,} steps in {own.seconds:.1f
               f"spread {end['spread']:.2f} from their centre (the real points: {own.real_spread:.2f}); at the end D "
               f"gives real points {end['D(real)']:.2f} and G's points {end['D(fake)']:.2f}. Try D with 4 units to see "
               "mode collapse, or G with 4 units: too small to draw the shape at all.")
+chrome.end()

@@ -17,10 +17,11 @@ controls, plot = st.columns([1, 2], gap="large")
 with controls:
     dataset = widgets.dataset_2d("neuron", default="blobs")
     act = st.radio("Activation", neurons.NEURON_ACTIVATIONS, horizontal=True, key="neuron-activation",
+                   bind="query-params",
                    format_func={"sigmoid": "sigmoid σ(z)", "step": "step (perceptron)"}.get)
-    w1 = st.slider("w1 (weight of x1)", -5.0, 5.0, 1.0, 0.1, key="neuron-w1")
-    w2 = st.slider("w2 (weight of x2)", -5.0, 5.0, 0.0, 0.1, key="neuron-w2")
-    b = st.slider("b (bias)", -5.0, 5.0, 0.5, 0.1, key="neuron-b")
+    w1 = st.slider("w1 (weight of x1)", -5.0, 5.0, 1.0, 0.1, key="neuron-w1", bind="query-params")
+    w2 = st.slider("w2 (weight of x2)", -5.0, 5.0, 0.0, 0.1, key="neuron-w2", bind="query-params")
+    b = st.slider("b (bias)", -5.0, 5.0, 0.5, 0.1, key="neuron-b", bind="query-params")
 cfg = runners.config(neurons.Neuron, dataset=dataset, w1=w1, w2=w2, b=b, activation=act)
 result = neurons.neuron(cfg)
 controls.metric("Accuracy of this neuron", f"{result.accuracy:.1%}",
@@ -36,7 +37,7 @@ with plot:
     st.caption("The black line is where z = 0. The sum above is for the ringed point: click the map to move it.")
 with controls:
     learned = None
-    if st.toggle("Let gradient descent find w1, w2 and b", key="neuron-train"):
+    if st.toggle("Let gradient descent find w1, w2 and b", key="neuron-train", bind="query-params"):
         learned = runners.run(neurons.train_neuron, runners.config(neurons.NeuronTraining, dataset=dataset),
                               label="Training a single neuron")
         st.markdown(f"Learned: w1 = **{learned.w1:.2f}**, w2 = **{learned.w2:.2f}**, b = **{learned.b:.2f}** · "
@@ -52,7 +53,8 @@ chrome.notice(f"a neuron splits the plane with a straight line: class 1 where z 
               f"({1 - result.accuracy:.1%}).{trained}")
 
 chrome.section("Tensor form: every point and every neuron at once", "21")
-hidden = st.columns(3)[0].slider("Neurons in the layer (H)", 1, neurons.MAX_LAYER_NEURONS, 1, key="tensor-h")
+hidden = st.columns(3)[0].slider("Neurons in the layer (H)", 1, neurons.MAX_LAYER_NEURONS, 1, key="tensor-h",
+                                 bind="query-params")
 tf = neurons.tensor_form(cfg, hidden)
 st.latex(rf"\underbrace{{Z}}_{{({tf.n},\,{hidden})}} = \underbrace{{X}}_{{({tf.n},\,2)}} \, \underbrace{{W}}_{{(2,\,"
          rf"{hidden})}} + \underbrace{{b}}_{{({hidden},)}} \qquad \text{{(N, 2) @ (2, H) + (H,) → (N, H)}}")
@@ -67,8 +69,8 @@ chrome.notice(f"one matrix product computes all {tf.n} × {hidden} weighted sums
 chrome.section("2 · Activation functions and their active region", "22-23")
 c1, c2 = st.columns([3, 1], gap="large")
 names = c1.multiselect("Activation functions", tuple(activations.ACTIVATIONS), default=tuple(activations.ACTIVATIONS),
-                       format_func=activations.LABELS.get, key="act-names")
-threshold = c2.slider("Active where |f'(z)| >", 0.01, 0.5, 0.1, 0.01, key="act-threshold")
+                       format_func=activations.LABELS.get, key="act-names", bind="query-params")
+threshold = c2.slider("Active where |f'(z)| >", 0.01, 0.5, 0.1, 0.01, key="act-threshold", bind="query-params")
 if not names:
     st.warning("Pick at least one activation function; showing the sigmoid meanwhile.")
 view = neurons.activation_profiles(runners.config(neurons.ActivationView, names=tuple(names) or ("sigmoid",),
@@ -91,12 +93,12 @@ st.markdown("**Theory:** one hidden layer with a non-linear activation can fit a
             "one-layer nets of growing width and a deep net about as big as the widest fit one noisy curve.")
 c1, c2, c3, c4, c5 = st.columns([2, 1, 1, 1, 1])
 widths = c1.multiselect("Widths of the one-layer nets", (1, 2, 4, 8, 16, 32, 64, 128, 256, 512),
-                        default=(2, 8, 32, 256), key="approx-widths")
-depth = c2.slider("Layers of the deep net", 2, 6, 3, key="approx-depth")
+                        default=(2, 8, 32, 256), key="approx-widths", bind="query-params")
+depth = c2.slider("Layers of the deep net", 2, 6, 3, key="approx-depth", bind="query-params")
 with c3:
     activation = widgets.activation("approx", default="relu")
-epochs = c4.select_slider("Epochs", (100, 200, 300, 600, 1200, 2400), 300, key="approx-epochs")
-noise = c5.slider("Noise", 0.0, 0.5, 0.1, 0.05, key="approx-noise")
+epochs = c4.select_slider("Epochs", (100, 200, 300, 600, 1200, 2400), 300, key="approx-epochs", bind="query-params")
+noise = c5.slider("Noise", 0.0, 0.5, 0.1, 0.05, key="approx-noise", bind="query-params")
 approx = runners.run(neurons.wide_vs_deep, runners.config(neurons.WideVsDeep, widths=tuple(widths), depth=depth,
                      activation=activation, epochs=epochs, noise=noise), label="Training the wide and the deep nets")
 show.chart(charts.function_fits, approx.points, approx.fits, approx.truth, "What each net learned", data=approx.fits,
@@ -110,3 +112,4 @@ chrome.notice(f"from {small['units per layer']} to {wide['units per layer']} uni
               f"{wide['parameters']:,} parameters. The {approx.deep} net has {deep['parameters']:,} and a validation MSE "
               f"of {deep['validation MSE']:.4f}, " + (f"{ratio:.1f} times lower than" if ratio > 1 else "no better than")
               + f" the wide net's {wide['validation MSE']:.4f}. The noise alone costs {approx.noise_floor:.4f}.")
+chrome.end()

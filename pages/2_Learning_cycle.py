@@ -14,10 +14,10 @@ weight) and **4 update** (`w ← w − lr · gradient`). Below you take one step
 # 1. One step, by hand ---------------------------------------------------------------------------
 chrome.section("1 · One step of the learning cycle, every number shown", "28, 36-39")
 c1, c2, c3, c4 = st.columns(4)
-act = c1.selectbox("Hidden activation", ("tanh", "sigmoid", "relu"), key="step-act")
-hidden = c2.slider("Hidden units", 1, 4, 3, key="step-hidden")
-batch = c3.slider("Batch size", 1, 6, 4, key="step-batch")
-lr = c4.select_slider("Learning rate", (0.01, 0.1, 0.5, 1.0, 3.0), 0.5, key="step-lr")
+act = c1.selectbox("Hidden activation", ("tanh", "sigmoid", "relu"), key="step-act", bind="query-params")
+hidden = c2.slider("Hidden units", 1, 4, 3, key="step-hidden", bind="query-params")
+batch = c3.slider("Batch size", 1, 6, 4, key="step-batch", bind="query-params")
+lr = c4.select_slider("Learning rate", (0.01, 0.1, 0.5, 1.0, 3.0), 0.5, key="step-lr", bind="query-params")
 st.session_state.setdefault("step", 0)
 b1, b2, b3, _ = st.columns([1, 1, 1, 3])
 b1.button("Next step ▶", on_click=lambda: st.session_state.update(step=min(st.session_state.step + 1, lc.MAX_STEPS)))
@@ -61,12 +61,12 @@ chrome.section("2 · Epoch, batch, iteration: train a classifier and watch it le
 c1, c2, c3, c4 = st.columns(4)
 with c1:
     dataset = widgets.dataset_2d("live")
-    n_samples = st.slider("Samples (70% train, 30% validation)", 50, 1000, 300, 50, key="live-n")
+    n_samples = st.slider("Samples (70% train, 30% validation)", 50, 1000, 300, 50, key="live-n", bind="query-params")
 with c2:
-    noise = st.slider("Noise", 0.0, 0.6, 0.2, 0.05, key="live-noise")
+    noise = st.slider("Noise", 0.0, 0.6, 0.2, 0.05, key="live-noise", bind="query-params")
     batch_size = widgets.batch_size("live")
 with c3:
-    epochs = st.slider("Epochs", 5, 300, 60, 5, key="live-epochs")
+    epochs = st.slider("Epochs", 5, 300, 60, 5, key="live-epochs", bind="query-params")
     lr = widgets.learning_rate("live", 0.1)
 with c4:
     widths = widgets.hidden_layers("live")
@@ -114,8 +114,8 @@ clicked = (round(selected[0]["x1"], 2), round(selected[0]["x2"], 2)) if selected
 if clicked and clicked != st.session_state.get("infer-clicked"):  # a new click, not the last one kept in state
     st.session_state.update({"infer-clicked": clicked, "infer-x1": clicked[0], "infer-x2": clicked[1]})
 c1, c2, c3 = st.columns([1, 1, 2])
-x1 = c1.number_input("x1", -5.0, 5.0, 0.5, 0.1, key="infer-x1")
-x2 = c2.number_input("x2", -5.0, 5.0, 0.25, 0.1, key="infer-x2")
+x1 = c1.number_input("x1", -5.0, 5.0, 0.5, 0.1, key="infer-x1", bind="query-params")
+x2 = c2.number_input("x2", -5.0, 5.0, 0.25, 0.1, key="infer-x2", bind="query-params")
 if live.fit.diverged:
     c3.error("This network diverged, so it has nothing sensible to predict: lower the learning rate.")
 else:
@@ -128,9 +128,9 @@ else:
 # 4. Under- and overfitting --------------------------------------------------------------------------
 chrome.section("4 · Underfit, good fit, overfit: use a validation set", "30")
 c1, c2, c3 = st.columns(3)
-noise = c1.slider("Noise", 0.0, 0.6, 0.2, 0.05, key="sizes-noise")
-n_samples = c2.slider("Samples (30% train, 70% validation)", 100, 1000, 250, 50, key="sizes-n")
-epochs = c3.slider("Epochs", 50, 1000, 300, 50, key="sizes-epochs")
+noise = c1.slider("Noise", 0.0, 0.6, 0.2, 0.05, key="sizes-noise", bind="query-params")
+n_samples = c2.slider("Samples (30% train, 70% validation)", 100, 1000, 250, 50, key="sizes-n", bind="query-params")
+epochs = c3.slider("Epochs", 50, 1000, 300, 50, key="sizes-epochs", bind="query-params")
 sizes = runners.run(lc.fit_sizes, runners.config(lc.FitSizes, noise=noise, n_samples=n_samples, epochs=epochs),
                     label="Training three network sizes side by side")
 show.chart(charts.curves, sizes.history, "loss", key="sizes-curves")
@@ -151,3 +151,4 @@ over = (f"The large one ({large.parameters:,} parameters) drives its train loss 
         f"The large one ({large.parameters:,} parameters) does not overfit here (validation loss "
         f"{large['validation loss']:.2f}, the good net {good['validation loss']:.2f}): with more noise or more epochs it would.")
 chrome.notice(f"{under} {over}")
+chrome.end()

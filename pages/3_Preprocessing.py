@@ -15,7 +15,8 @@ LRS = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 
 # 1. The same table, three ways -----------------------------------------------------------------------
 chrome.section("1 · Normalize or standardize: one table, three ways", "34-35")
-table = st.columns(3)[0].selectbox("Table (from scikit-learn)", uploads.TABLES, format_func=DATA_LABELS.get, key="table")
+table = st.columns(3)[0].selectbox("Table (from scikit-learn)", uploads.TABLES, format_func=DATA_LABELS.get, key="table",
+                                   bind="query-params")
 source = pp.Source(table)
 left, right = st.columns(2)
 left.latex(r"\text{normalize: } x' = \frac{x - \min(x)}{\max(x) - \min(x)} \in [0, 1]")
@@ -34,11 +35,11 @@ chrome.notice(f"raw, **{view.widest}** spans {p['min'][view.widest]:.4g} to {p['
 # 2. The effect on training ------------------------------------------------------------------------------
 chrome.section("2 · The effect on training: same network, same seed, same learning rate")
 c1, c2, c3 = st.columns(3)
-lr = c1.select_slider("Learning rate (log scale)", LRS, value=0.03, key="race-lr",
+lr = c1.select_slider("Learning rate (log scale)", LRS, value=0.03, key="race-lr", bind="query-params",
                       help="Plain SGD, batches of 16: w ← w − lr · gradient.")
 target = c2.select_slider("Target validation accuracy", (0.8, 0.85, 0.9, 0.95), value=0.9, key="race-target",
-                          format_func="{:.0%}".format)
-epochs = c3.slider("Epochs", 20, 200, 60, 10, key="race-epochs")
+                          bind="query-params", format_func="{:.0%}".format)
+epochs = c3.slider("Epochs", 20, 200, 60, 10, key="race-epochs", bind="query-params")
 race_cfg = runners.config(pp.ScalingRace, source=source, lr=lr, target=target, epochs=epochs)
 race = runners.run(pp.race, race_cfg, label="Training on raw, normalized and standardized inputs")
 left, right = st.columns(2)
@@ -66,10 +67,11 @@ st.markdown(r"A linear model $\hat y = w_1 x_1 + w_2 x_2$ fitted by least square
             "Feature x1 has standard deviation 1, feature x2 a larger one. Each surface gets its own best learning "
             "rate (a share of the largest stable one, 2 / the largest curvature).")
 c1, c2, c3 = st.columns(3)
-spread = c1.select_slider("Standard deviation of x2", (1.0, 2.0, 5.0, 10.0, 20.0), value=5.0, key="contour-spread")
+spread = c1.select_slider("Standard deviation of x2", (1.0, 2.0, 5.0, 10.0, 20.0), value=5.0, key="contour-spread",
+                          bind="query-params")
 fraction = c2.select_slider("Learning rate (share of the largest stable one)", (0.2, 0.5, 0.8, 0.95, 1.05),
-                            value=0.8, key="contour-lr")
-n_steps = c3.slider("Gradient-descent steps", 5, 100, 30, 5, key="contour-steps")
+                            value=0.8, key="contour-lr", bind="query-params")
+n_steps = c3.slider("Gradient-descent steps", 5, 100, 30, 5, key="contour-steps", bind="query-params")
 surf = runners.run(pp.contours, runners.config(pp.Contours, spread=spread, lr_fraction=fraction, steps=n_steps),
                    label="Computing the loss surfaces")
 for column, scaling in zip(st.columns(2), (raw, std)):
@@ -87,7 +89,7 @@ chrome.notice(f"raw, the bowl is {t['condition number'][raw]:.0f} times steeper 
 
 # 4. Fit on the training rows only -----------------------------------------------------------------------
 chrome.section("4 · Fit the scaler on the training rows only")
-if st.toggle("Fit the scalers on all rows instead (training + validation): a leak", key="leak"):
+if st.toggle("Fit the scalers on all rows instead (training + validation): a leak", key="leak", bind="query-params"):
     leaky = runners.run(pp.race, runners.config(pp.ScalingRace, **{**race_cfg.__dict__, "fit_on": "all"}),
                         label="Training again with leaky scalers")
     leak = pp.leak_table(race, leaky)
@@ -104,9 +106,9 @@ else:
 # 5. Outliers -----------------------------------------------------------------------------------------------
 chrome.section("5 · One outlier: min-max squeezes, standardization copes, robust scaling ignores it")
 c1, c2, _ = st.columns(3)
-feature = c1.selectbox("Feature", view.params.feature.tolist(), key="outlier-feature")
+feature = c1.selectbox("Feature", view.params.feature.tolist(), key="outlier-feature", bind="query-params")
 factor = c2.select_slider("Outlier (times the largest value)", (1.0, 2.0, 5.0, 10.0, 100.0), value=10.0,
-                          key="outlier-factor")
+                          key="outlier-factor", bind="query-params")
 out = runners.run(pp.outliers, runners.config(pp.Outlier, source=source, feature=feature, factor=factor),
                   label="Adding an outlier")
 show.chart(charts.strips, out.points, key="outlier-strips")
@@ -160,7 +162,8 @@ else:
     except ValueError as error:
         st.error(str(error))
     else:
-        target_column = st.selectbox("Target column (class labels)", columns, index=len(columns) - 1, key="upload-target")
+        target_column = st.selectbox("Target column (class labels)", columns, index=len(columns) - 1, key="upload-target",
+                                     bind="query-params")
         mine = runners.config(pp.Source, name=upload.name, csv=upload.getvalue(), target=target_column)
         mine_view = runners.run(pp.scaling_view, pp.ScalingView(mine), label="Scaling your table")
         for column in mine_view.constant:
@@ -173,3 +176,4 @@ else:
         m = mine_race.table.set_index("variant")["final validation accuracy"]
         chrome.notice(f"on your table, at learning rate {lr:g} for {epochs} epochs, the validation accuracy ends at "
                       f"{m[raw]:.0%} raw, {m[pp.LABELS['min-max']]:.0%} normalized and {m[std]:.0%} standardized.")
+chrome.end()

@@ -17,10 +17,10 @@ LRS = (0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
 # 1. The learning rate ---------------------------------------------------------------------------------
 chrome.section("1 · The learning rate: too small, good, too large", "39-40")
 c1, c2, c3, c4 = st.columns(4)
-small = c1.select_slider("Too small", LRS, 0.003, key="lr-small")
-good = c2.select_slider("Good", LRS, 0.3, key="lr-good")
-large = c3.select_slider("Too large", LRS, 30.0, key="lr-large")
-epochs = c4.slider("Epochs", 5, 200, 40, 5, key="lr-epochs")
+small = c1.select_slider("Too small", LRS, 0.003, key="lr-small", bind="query-params")
+good = c2.select_slider("Good", LRS, 0.3, key="lr-good", bind="query-params")
+large = c3.select_slider("Too large", LRS, 30.0, key="lr-large", bind="query-params")
+epochs = c4.slider("Epochs", 5, 200, 40, 5, key="lr-epochs", bind="query-params")
 sweep = runners.run(opt.lr_sweep, runners.config(opt.LrSweep, lrs=(small, good, large), epochs=epochs),
                     label="Training one net at three learning rates")
 show.chart(charts.curves, sweep.history, "loss", key="lr-curves")
@@ -46,16 +46,18 @@ chrome.notice(f"the smoothed loss falls fastest at lr ≈ {rng.suggestion:.2g} a
 chrome.section("2 · Loss landscapes in theory and reality: an optimizer race", "41-43")
 c1, c2, c3 = st.columns(3)
 name = c1.selectbox("Surface", tuple(ls.SURFACES), index=tuple(ls.SURFACES).index("two_valleys"),
-                    format_func=ls.LABELS.get, key="race-surface")
-racers = c1.multiselect("Optimizers", tuple(ls.OPTIMIZERS), default=tuple(ls.OPTIMIZERS), key="race-optimizers")
+                    format_func=ls.LABELS.get, key="race-surface", bind="query-params")
+racers = c1.multiselect("Optimizers", tuple(ls.OPTIMIZERS), default=tuple(ls.OPTIMIZERS), key="race-optimizers",
+                        bind="query-params")
 surface = ls.SURFACES[name]
-w1 = c2.number_input("Start w1", -10.0, 10.0, float(surface.start[0]), 0.1, key=f"race-w1-{name}")
-w2 = c2.number_input("Start w2", -10.0, 10.0, float(surface.start[1]), 0.1, format="%.4f", key=f"race-w2-{name}")
+w1 = c2.number_input("Start w1", -10.0, 10.0, float(surface.start[0]), 0.1, key=f"race-w1-{name}", bind="query-params")
+w2 = c2.number_input("Start w2", -10.0, 10.0, float(surface.start[1]), 0.1, format="%.4f", key=f"race-w2-{name}",
+                     bind="query-params")
 lr = c3.number_input("Learning rate: SGD, momentum, Nesterov", 0.0, 100.0, surface.lr, format="%g",
-                     key=f"race-lr-{name}")
+                     key=f"race-lr-{name}", bind="query-params")
 adaptive = c3.number_input("Learning rate: RMSprop, Adam, AdamW", 0.0, 100.0, surface.adaptive_lr, format="%g",
-                           key=f"race-alr-{name}")
-steps = c2.number_input("Steps", 0, 10000, 200, 50, key="race-steps")
+                           key=f"race-alr-{name}", bind="query-params")
+steps = c2.number_input("Steps", 0, 10000, 200, 50, key="race-steps", bind="query-params")
 race = runners.run(ls.race, runners.config(ls.Race, surface=name, optimizers=tuple(racers), start=(w1, w2), lr=lr,
                                            adaptive_lr=adaptive, steps=steps), label="Racing the optimizers")
 left, right = st.columns(2)
@@ -87,8 +89,8 @@ show.table(noise.table, key="noise-table")
 n = noise.table.set_index("variant")
 c1, c2 = st.columns(2)
 sigma = c1.slider("Gradient noise σ on the two-valley surface (fades to 0 over the run)", 0.0, 8.0, 4.0, 0.5,
-                  key="escape-noise")
-seed = c2.slider("Noise draw (seed)", 0, 20, 1, key="escape-seed")
+                  key="escape-noise", bind="query-params")
+seed = c2.slider("Noise draw (seed)", 0, 20, 1, key="escape-seed", bind="query-params")
 esc = runners.run(ls.escape, runners.config(ls.Escape, noises=(0.0, sigma), seed=seed), label="Shaking SGD")
 left, right = st.columns(2)
 with left:
@@ -108,7 +110,7 @@ chrome.notice(f"a batch of 1 estimates the gradient with a variance of {n['gradi
 # 4. Fix 2: the learning rate over time ----------------------------------------------------------------------------
 chrome.section("4 · Fix 2: randomness from the learning rate: annealing, cycles, one-cycle", "45-46")
 chosen = st.multiselect("Schedules to train", tuple(opt.SCHEDULES), default=opt.Schedules().schedules,
-                        key="schedules")
+                        key="schedules", bind="query-params")
 sched = runners.run(opt.schedules, runners.config(opt.Schedules, schedules=tuple(chosen)),
                     label="Training under each schedule")
 left, right = st.columns(2)
@@ -127,7 +129,7 @@ chrome.notice(f"every learning rate on the left is what `torch.optim.lr_schedule
 chrome.section("5 · Fix 3: momentum and Adam", "47")
 st.latex(r"v \leftarrow \mu v + \nabla L(w), \quad w \leftarrow w - \mathrm{lr}\, v \qquad "
          r"\text{Adam: } w \leftarrow w - \mathrm{lr}\, \hat m / (\sqrt{\hat v} + \epsilon)")
-mu = st.slider("Momentum μ", 0.0, 0.99, 0.7, 0.01, key="momentum")
+mu = st.slider("Momentum μ", 0.0, 0.99, 0.7, 0.01, key="momentum", bind="query-params")
 mom = runners.run(ls.race, runners.config(ls.Race, surface="valley", optimizers=("SGD", "SGD + momentum", "Adam"),
                                           lr=0.4, adaptive_lr=0.3, steps=60, momentum=mu), label="Rolling downhill")
 left, right = st.columns(2)
@@ -160,3 +162,4 @@ chrome.notice(f"around the trained weights (α = 0) the loss rises in every dire
               f"filter-normalized step away it rises by {r.iloc[0]:.3f} ({r.index[0]}) and {r.iloc[1]:.3f} "
               f"({r.index[1]}): here the {sharp} net sits in the sharper basin. Keskar et al. (2017) found large batches "
               "tend to end in sharper minima; on a net this small the difference can go either way.")
+chrome.end()

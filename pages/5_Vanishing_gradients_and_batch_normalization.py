@@ -19,13 +19,17 @@ layer keep drifting (**internal covariate shift**); **batch normalization** re-c
 # 1. Gradient norms per layer ---------------------------------------------------------------------------
 chrome.section("1 · Gradient norms, layer by layer", "48-51")
 c1, c2, c3, c4, c5 = st.columns(5)
-dataset = c1.selectbox("Dataset", gr.DATASETS, format_func=DATA_LABELS.get, key="flow-dataset")
-depth = c2.number_input(f"Depth (hidden layers, 1-{gr.MAX_DEPTH})", value=20, step=1, key="flow-depth")
-width = c3.number_input(f"Width (units per layer, 2-{gr.MAX_WIDTH})", value=32, step=8, key="flow-width")
-init = c4.selectbox("Initialization", tuple(INIT_LABELS), index=2, format_func=INIT_LABELS.get, key="flow-init")
-bn = c5.toggle("Batch norm", key="flow-bn", help="BatchNorm1d after every hidden Linear layer (trains through autograd).")
+dataset = c1.selectbox("Dataset", gr.DATASETS, format_func=DATA_LABELS.get, key="flow-dataset", bind="query-params")
+depth = c2.number_input(f"Depth (hidden layers, 1-{gr.MAX_DEPTH})", value=20, step=1, key="flow-depth",
+                        bind="query-params")
+width = c3.number_input(f"Width (units per layer, 2-{gr.MAX_WIDTH})", value=32, step=8, key="flow-width",
+                        bind="query-params")
+init = c4.selectbox("Initialization", tuple(INIT_LABELS), index=2, format_func=INIT_LABELS.get, key="flow-init",
+                    bind="query-params")
+bn = c5.toggle("Batch norm", key="flow-bn", bind="query-params",
+               help="BatchNorm1d after every hidden Linear layer (trains through autograd).")
 acts = st.multiselect("Activations (side by side)", gr.ACTIVATIONS, default=gr.ACTIVATIONS, format_func=ACT_LABELS.get,
-                      key="flow-acts")
+                      key="flow-acts", bind="query-params")
 flow = runners.run(gr.gradient_flow, runners.config(gr.GradientFlow, dataset=dataset, depth=int(depth), width=int(width),
                                                     init=init, batch_norm=bn, activations=tuple(acts)),
                    label=f"Training a {int(depth)}-layer net with {len(acts)} activations")
@@ -57,8 +61,9 @@ chrome.notice(
 chrome.section("2 · Activation statistics over training: collapse and saturation")
 c1, c2 = st.columns(2)
 epochs = int(flow.stats.epoch.max())
-epoch = c1.slider("Epoch (0 = at initialization)", 0, epochs, epochs, key="stats-epoch")
-layer = c2.slider("Layer for the histograms", 1, flow.depth, min(flow.depth, max(1, flow.depth // 2)), key="stats-layer")
+epoch = c1.slider("Epoch (0 = at initialization)", 0, epochs, epochs, key="stats-epoch", bind="query-params")
+layer = c2.slider("Layer for the histograms", 1, flow.depth, min(flow.depth, max(1, flow.depth // 2)), key="stats-layer",
+                  bind="query-params")
 left, right = st.columns(2)
 at_epoch = flow.stats[flow.stats.epoch == epoch]
 with left:
@@ -83,8 +88,10 @@ chrome.notice(
 # 3. Dying ReLU -------------------------------------------------------------------------------------------------
 chrome.section("3 · Dying ReLU: units stuck at zero", "52")
 c1, c2 = st.columns(2)
-lr = c1.select_slider("Learning rate (log scale)", (0.01, 0.1, 0.3, 1.0, 2.0), value=1.0, key="dying-lr")
-bias = c2.select_slider("Initial bias of every hidden unit", (-1.0, -0.5, -0.2, 0.0, 0.1), value=0.0, key="dying-bias")
+lr = c1.select_slider("Learning rate (log scale)", (0.01, 0.1, 0.3, 1.0, 2.0), value=1.0, key="dying-lr",
+                      bind="query-params")
+bias = c2.select_slider("Initial bias of every hidden unit", (-1.0, -0.5, -0.2, 0.0, 0.1), value=0.0, key="dying-bias",
+                        bind="query-params")
 dying = runners.run(gr.dying_relu, runners.config(gr.DyingRelu, lr=lr, bias=bias),
                     label="Training ReLU, Leaky ReLU and ELU side by side")
 show.chart(charts.layer_heat, dying.dead, "dead", "share of dead units", domain=(0.0, 1.0), columns=3, key="dying-heat")
@@ -107,8 +114,8 @@ chrome.notice(
 chrome.section("4 · Internal covariate shift: a hidden layer's inputs drift", "53-54")
 grid = runners.run(nm.batch_norm_grid, nm.BatchNormGrid(), label="Training the deep net with and without batch norm")
 c1, c2 = st.columns(2)
-shift_lr = c1.select_slider("Learning rate", nm.BatchNormGrid().lrs, value=0.3, key="shift-lr")
-shift_layer = c2.slider("Hidden layer", 1, nm.BatchNormGrid().depth, 4, key="shift-layer")
+shift_lr = c1.select_slider("Learning rate", nm.BatchNormGrid().lrs, value=0.3, key="shift-lr", bind="query-params")
+shift_layer = c2.slider("Hidden layer", 1, nm.BatchNormGrid().depth, 4, key="shift-layer", bind="query-params")
 bands = grid.bands[(grid.bands.lr == shift_lr) & (grid.bands.layer == shift_layer)]
 show.chart(charts.quantile_bands, bands, f"Inputs of layer {shift_layer}'s activation, on a probe batch", key="shift-bands")
 (drift_off, width_off), (drift_on, width_on) = nm.drift(grid.bands, shift_lr, shift_layer).values()
@@ -148,3 +155,4 @@ chrome.notice(
     f"in its batch: in batches of 4 a class probability changes by up to {grid.largest_change:.2f} and the accuracy drops to "
     f"{acc_modes[2]:.0%}, against {acc_modes[0]:.0%} in eval mode. Call `model.eval()` before inference; a batch of one "
     "cannot even be normalized in train mode.")
+chrome.end()

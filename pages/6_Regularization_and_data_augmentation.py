@@ -18,22 +18,24 @@ DECAYS = (0.001, 0.003, 0.01, 0.03, 0.1)
 chrome.section("1 · An overfitting baseline", "56")
 c1, c2, _ = st.columns(3)
 n_train = c1.select_slider("Training images (8x8 digits)", (50, 100, 200, 400), value=100, key="n-train",
+                           bind="query-params",
                            help="Validation always uses the same 540 images.")
-width = c2.select_slider("Units per hidden layer (2 hidden layers)", (32, 64, 128), value=64, key="width")
+width = c2.select_slider("Units per hidden layer (2 hidden layers)", (32, 64, 128), value=64, key="width",
+                         bind="query-params")
 baseline_area = st.container()
 
 # 2. Remedies ---------------------------------------------------------------------------------------------------------
 chrome.section("2 · Remedies, each on that baseline, trained side by side", "57-61")
 c1, c2, c3, c4, c5 = st.columns(5)
-decay = c1.select_slider("L2: weight decay λ", DECAYS, value=0.01, key="decay",
+decay = c1.select_slider("L2: weight decay λ", DECAYS, value=0.01, key="decay", bind="query-params",
                          help="The loss gets + λ/2 · Σ w², so each step also shrinks every weight: w ← w − lr · λ · w.")
-patience = c2.slider("Early stopping: patience (epochs)", 2, 30, 10, key="patience")
-dropout = c3.slider("Dropout rate", 0.1, 0.7, 0.3, 0.1, key="dropout")
-ensemble = c4.slider("Ensemble: networks (seeds)", 2, 8, 4, key="ensemble")
-copies = c5.slider("Augmentation: copies of each image", 1, 6, 3, key="copies",
+patience = c2.slider("Early stopping: patience (epochs)", 2, 30, 10, key="patience", bind="query-params")
+dropout = c3.slider("Dropout rate", 0.1, 0.7, 0.3, 0.1, key="dropout", bind="query-params")
+ensemble = c4.slider("Ensemble: networks (seeds)", 2, 8, 4, key="ensemble", bind="query-params")
+copies = c5.slider("Augmentation: copies of each image", 1, 6, 3, key="copies", bind="query-params",
                    help="Shifted up to 1 pixel and rotated up to 10°, made once before training.")
 combo = st.multiselect("Combination: remedies trained together in one more network", rg.COMBINABLE,
-                       default=["L2", "early stopping"], key="combo")
+                       default=["L2", "early stopping"], key="combo", bind="query-params")
 cfg = runners.config(rg.Remedies, n_train=n_train, width=width, weight_decay=decay, patience=patience, dropout=dropout,
                      ensemble=ensemble, copies=copies, combo=tuple(combo))
 res = runners.run(rg.remedies, cfg, label="Training the baseline and every remedy")
@@ -107,16 +109,17 @@ st.markdown("Every geometric transform moves the **mask** (green tint), the **bo
             "with the image; colour transforms and coarse dropout change the pixels only. The mask comes from the "
             "photo's own brightness (Otsu threshold), a box surrounds each of its largest regions, a keypoint marks "
             "each region's deepest pixel.")
-names = st.multiselect("Transforms (in this order)", list(ag.TRANSFORMS), key="aug-transforms",
+names = st.multiselect("Transforms (in this order)", list(ag.TRANSFORMS), key="aug-transforms", bind="query-params",
                        default=["horizontal flip", "rotate", "brightness/contrast"],
                        format_func=lambda n: f"{n} ({ag.TRANSFORMS[n][0]})")
 chosen = []
 for column, name in zip(st.columns(max(len(names), 1)) if names else [], names):
     _, label, default, lo, hi, step, _ = ag.TRANSFORMS[name]
-    chosen.append((name, column.slider(f"{name}: {label}", lo, hi, default, step, key=f"aug-{name}")))
+    chosen.append((name, column.slider(f"{name}: {label}", lo, hi, default, step, key=f"aug-{name}",
+                                       bind="query-params")))
 c1, c2, _ = st.columns(3)
-seed = c1.number_input("Seed", 0, 2**31 - 1, 0, key="aug-seed")
-n_samples = c2.select_slider("Samples", (4, 8, 12, 16), value=8, key="aug-samples")
+seed = c1.number_input("Seed", 0, 2**31 - 1, 0, key="aug-seed", bind="query-params")
+n_samples = c2.select_slider("Samples", (4, 8, 12, 16), value=8, key="aug-samples", bind="query-params")
 upload = st.file_uploader(f"Your own image (PNG or JPEG, at most {ag.MAX_BYTES // 2**20} MB and 4000 x 4000 pixels)",
                           key="aug-upload", max_upload_size=ag.MAX_BYTES // 2**20)
 image_name, image = "", b""
@@ -147,9 +150,10 @@ chrome.notice(f"the same seed ({seed}) gives the same {len(explorer.samples)} sa
 # 5. Augmentation, measured -------------------------------------------------------------------------------------------
 chrome.section("5 · Does augmentation help? The same network with and without it", "62")
 c1, c2, c3 = st.columns(3)
-effect_copies = c1.slider("Augmented copies of each image", 1, 8, 4, key="effect-copies")
-shift = c2.select_slider("Largest shift (pixels)", (0.0, 0.5, 1.0, 1.5, 2.0), value=1.0, key="effect-shift")
-degrees = c3.slider("Largest rotation (degrees)", 0, 30, 10, 5, key="effect-degrees")
+effect_copies = c1.slider("Augmented copies of each image", 1, 8, 4, key="effect-copies", bind="query-params")
+shift = c2.select_slider("Largest shift (pixels)", (0.0, 0.5, 1.0, 1.5, 2.0), value=1.0, key="effect-shift",
+                         bind="query-params")
+degrees = c3.slider("Largest rotation (degrees)", 0, 30, 10, 5, key="effect-degrees", bind="query-params")
 effect = runners.run(rg.augmentation_effect, runners.config(rg.AugEffect, copies=effect_copies, max_shift=shift,
                                                             max_degrees=float(degrees)),
                      label="Training with and without augmentation")
@@ -166,3 +170,4 @@ chrome.notice(f"the trainer takes one fixed training set, so augmentation here m
               f"rotated copies of each of the {effect.table['training images'].iloc[0]} images made before training (not new draws every epoch). Validation "
               f"accuracy ends at {e.iloc[1]:.1%} with augmentation against {e.iloc[0]:.1%} without; each epoch with "
               f"augmentation also sees {effect_copies + 1} times as many images.")
+chrome.end()

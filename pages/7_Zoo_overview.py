@@ -34,3 +34,4 @@ chrome.notice(f"the largest model here, **{big.asset}** ({big.architecture}), ha
               f"smallest, **{small.asset}**, {small.parameters:,}; all {len(models)} files together take "
               f"{models['size (KiB)'].sum() / 1024:.1f} MB. GPT-2 small has 124 million weights: the ideas on these pages "
               "are the same, only the scale differs.")
+chrome.end()

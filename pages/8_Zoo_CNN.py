@@ -19,14 +19,14 @@ pages). It opens with weights shipped with the app; train your own just below an
 # 0. Which weights --------------------------------------------------------------------------------------------------
 with st.container(border=True):
     own = st.toggle("Train it yourself (the CNN, then the MLP it is compared with: about 3 to 10 s on a free 2-core CPU)",
-                    key="own", bind="query-params")
+                    key="cnn-own", bind="query-params")
     recipe = None
     if own:
         c1, c2, c3, c4 = st.columns(4)
         filters = c1.select_slider("Filters in conv1 and conv2", ("4 and 8", "8 and 16", "16 and 32"), "8 and 16",
                                    key="filters", bind="query-params")
         epochs = c2.slider(f"Epochs (at most {cnn.MAX_EPOCHS})", 5, cnn.MAX_EPOCHS, cnn.SHIPPED_RECIPE.epochs,
-                           key="epochs", bind="query-params")
+                           key="cnn-epochs", bind="query-params")
         lr = c3.select_slider("Learning rate (Adam, log scale)", (0.001, 0.003, 0.01, 0.03), cnn.SHIPPED_RECIPE.lr,
                               key="lr", bind="query-params")
         seed = c4.number_input("Seed", 0, 2**31 - 1, 0, key="seed", bind="query-params")
@@ -123,3 +123,4 @@ chrome.notice(f"with {board.loc['CNN', 'parameters']:,} weights against {board.l
               f"the CNN keeps {moved['CNN']:.0%} while the MLP falls to {moved['MLP']:.0%}: a filter is the same at every "
               "position, so it still finds its stroke after a shift, while each MLP weight belongs to one pixel. Neither "
               "is shift-proof: 8 × 8 pixels leave little room around a digit, and pooling only forgives small moves.")
+chrome.end()

@@ -46,7 +46,7 @@ def test_choosing_another_digit_changes_the_maps_and_the_probabilities(page):
 def test_a_link_with_train_it_yourself_trains_and_switches_every_view(page):
     """The widgets are bound to the URL: a teacher's link opens the page with the student's recipe trained."""
     at = AppTest.from_file(str(APP_ROOT / "pages" / PAGE), default_timeout=120)
-    at.query_params.update(own="true", filters="4 and 8", epochs="5")
+    at.query_params.update({"cnn-own": "true", "filters": "4 and 8", "cnn-epochs": "5"})
     at.run()
     assert not at.exception and not at.error
     assert any("**your** networks: 5 epochs" in c.value for c in at.caption)

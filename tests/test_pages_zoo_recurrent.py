@@ -56,7 +56,7 @@ def test_choosing_one_stage_redraws_the_gradients(page):
 
 def test_training_them_yourself_switches_every_view_to_your_networks():
     at = AppTest.from_file(str(APP_ROOT / "pages" / PAGE), default_timeout=120)
-    for key, value in (("own", True), ("length", 10), ("epochs", 1)):  # a 1-epoch race at length 10: a few seconds
+    for key, value in (("rnn-own", True), ("length", 10), ("rnn-epochs", 1)):  # a 1-epoch race at length 10: a few seconds
         at.session_state[key] = value
     at.run()
     assert not at.exception and not at.error

@@ -29,7 +29,7 @@ def test_default_render_shows_every_section_with_its_numbers(page):
     assert _wrote(page).startswith("The model wrote **NOITNETTA**")
     steps = next(df.value for df in page.dataframe if "writes" in df.value.columns)
     assert "".join(steps.writes) == "YDEERG·"  # GREEDY, reversed by greedy generation, then the end token
-    assert not page.toggle(key="own").value
+    assert not page.toggle(key="tx-own").value
 
 
 def test_the_model_and_the_word_change_the_attention_maps(page):
@@ -64,10 +64,10 @@ def test_an_invalid_word_gets_a_sentence_and_the_page_goes_on(page):
 
 def test_train_it_yourself_shows_the_same_views_for_the_students_model():
     at = AppTest.from_file(str(APP_ROOT / "pages" / PAGE), default_timeout=120)
-    at.query_params.update({"own": "true", "own-epochs": "2", "own-layers": "1", "own-design": "decoder-only (causal mask, generates)"})
+    at.query_params.update({"tx-own": "true", "own-epochs": "2", "own-layers": "1", "own-design": "decoder-only (causal mask, generates)"})
     at.run()
     assert not at.exception and not at.error
-    assert at.toggle(key="own").value and at.slider(key="own-epochs").value == 2  # a shared link's settings
+    assert at.toggle(key="tx-own").value and at.slider(key="own-epochs").value == 2  # a shared link's settings
     assert at.selectbox(key="own-design").value == "decoder"
     assert len(at.get("vega_lite_chart")) == N_CHARTS + 3  # curves, accuracy by position, attention of your model
     mine = next(df.value for df in at.dataframe if df.value.columns[0] == "model").set_index("model")

@@ -1,15 +1,43 @@
-"""The page chrome every page shares: page config, the sidebar (lesson map, device badge, reset) and headings."""
+"""The page chrome every page shares: page config, the sidebar (lesson map, presenter mode, share link,
+device badge, reset), headings, and the classroom features that hang off them.
+
+A page calls `page(...)` first, `section(...)` per section, `notice(...)` to close one, and
+`end()` last. Besides drawing, these calls are the checkpoints of the shareable views
+(ui/urls.py): after each, the note about URL values the page could not use and the sidebar's
+share link are brought up to date, so the note appears even when a later section stops the
+page with an error. `end()` adds what only the end can tell (URL parameters no widget claimed).
+The walkthrough's panel (ui/tour.py) is drawn by `section()` above the section a step is about.
+"""
 from __future__ import annotations
+
+import html
+import sys
+import threading
+from pathlib import Path
 
 import streamlit as st
 import torch
 from streamlit.errors import StreamlitPageNotFoundError
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from core.device import describe, pick_device
+from ui import presenter, tour, urls
 from ui.lesson_map import CHAPTERS, COURSE
 
 PAGE_ICON = ":material/neurology:"  # an icon font, not an emoji: no missing-glyph boxes
 HOME = "Home.py"
+
+# This run's placeholders and walkthrough step. Streamlit runs a session's script in its own
+# thread, and page()/home() reset it at the top of every run, so nothing leaks between sessions;
+# `_fresh()` tells whether it belongs to the run in progress.
+_run = threading.local()
+
+
+def _fresh() -> bool:
+    """page()/home() set `_run` in this very run: Streamlit gives every run (and every st.fragment
+    rerun) a new `cursors` dict, so a later run or a fragment never writes into old placeholders."""
+    ctx = get_script_run_ctx()
+    return ctx is not None and getattr(_run, "cursors", None) is ctx.cursors
 
 
 def slides_label(slides: str) -> str:
@@ -20,12 +48,15 @@ def slides_label(slides: str) -> str:
 # "Reset this page" reloads the page in the browser: a fresh session, so every widget shows its
 # default again. Clearing st.session_state instead resets the values on the server only: the
 # browser keeps showing (and sends back) the old values unless the page gives every widget a
-# key and its default. Cached results are global, so the reload reruns cheaply.
-RESET_LINK = (
-    '<a href="" title="Every control on this page back to its default; cached results stay." '
-    'style="display:inline-block;padding:0.3rem 0.8rem;border:1px solid rgba(128,128,128,0.45);'
-    'border-radius:0.5rem;color:inherit;text-decoration:none">&#8634; Reset this page</a>'
-)
+# key and its default. Cached results are global, so the reload reruns cheaply. The link drops
+# the URL's settings (they would come back otherwise), keeps presenter mode, and inside the
+# walkthrough goes back to the step's own preset.
+def _reset_link(href: str) -> str:
+    return (
+        f'<a href="{html.escape(href)}" title="Every control on this page back to its default; cached results '
+        'stay." style="display:inline-block;padding:0.3rem 0.8rem;border:1px solid rgba(128,128,128,0.45);'
+        'border-radius:0.5rem;color:inherit;text-decoration:none">&#8634; Reset this page</a>'
+    )
 
 
 def _link(page: str, label: str, icon: str) -> None:
@@ -41,7 +72,7 @@ def _link(page: str, label: str, icon: str) -> None:
 
 
 def _sidebar() -> torch.device:
-    """Lesson map, device badge and reset button; returns the device the experiments run on."""
+    """Lesson map, presenter mode, share link, device badge and reset; returns the device for the experiments."""
     st.sidebar.markdown(f"### {COURSE}")
     _link(HOME, "Lesson map", ":material/home:")
     for number, chapter in enumerate(CHAPTERS, start=1):
@@ -50,6 +81,11 @@ def _sidebar() -> torch.device:
             _link(chapter.page, label, ":material/play_circle:")
         else:
             st.sidebar.caption(f":material/schedule: {label} · *coming next*")
+    st.sidebar.divider()
+    _run.presenter = presenter.toggle()
+    st.sidebar.markdown("**Share this view**", help="The link opens this page with every setting you see: it "
+                        "carries the settings that differ from the defaults. Copy it with the button at its right.")
+    _run.share = st.sidebar.empty()
     st.sidebar.divider()
     try:
         device = pick_device()
@@ -61,8 +97,82 @@ def _sidebar() -> torch.device:
         icon=":material/memory:",
         color="gray" if device.type == "cpu" else "green",
     )
-    st.sidebar.html(RESET_LINK)
+    step = _run.step if _here(_run.step) else None
+    st.sidebar.html(_reset_link(step.href(root(), _run.presenter) if step else
+                                "?presenter=true" if _run.presenter else "?"))
     return device
+
+
+def _begin(caller: dict, home: bool) -> torch.device:
+    """What every page and Home do first: remember the URL, draw the sidebar, apply presenter mode."""
+    _run.__dict__.clear()
+    ctx = get_script_run_ctx()
+    _run.cursors = ctx.cursors if ctx is not None else None
+    urls.remember()  # before any widget (the presenter toggle is one) registers
+    _run.file = Path(caller.get("__file__") or "").name
+    _run.home = home
+    _run.step, _run.problem = tour.requested()
+    _run.drawn = False
+    _run.last = (None, None)
+    device = _sidebar()
+    presenter.apply(_run.presenter)
+    return device
+
+
+def root() -> str:
+    """The app's address from the browser ('' when unknown, e.g. in AppTest: links are then relative)."""
+    url = (st.context.url or "").rstrip("/")
+    return url if getattr(_run, "home", True) or not url else url.rsplit("/", 1)[0]
+
+
+def presenting() -> bool:
+    """Presenter mode is on in this run (links to other steps carry it)."""
+    return bool(getattr(_run, "presenter", False))
+
+
+def _here(step: tour.Step | None) -> bool:
+    return step is not None and Path(step.page).name == _run.file
+
+
+def _top() -> None:
+    """Under the title: the URL note's placeholder, and the walkthrough's panel or a word about it."""
+    _run.note = st.empty()
+    _run.top = st.empty()
+    step = _run.step
+    if _run.problem:
+        st.warning(_run.problem, icon=":material/route:")
+    elif step is not None and not _here(step):
+        st.html(f"Walkthrough step {step.number} is on the page <b>{html.escape(step.chapter)}</b>: "
+                + tour.link(f"Open step {step.number}: {step.title}", step.href(root(), _run.presenter), True))
+    elif step is not None and not step.section:
+        _draw_step(_run.top)
+
+
+def _draw_step(where) -> None:
+    with where.container():
+        tour.panel(_run.step, root(), _run.presenter)
+    _run.drawn = True
+
+
+def checkpoint(final: bool = False) -> None:
+    """Bring the URL note and the share link up to date (see the module docstring).
+
+    section(), notice() and end() call it; call it yourself before st.stop() so that the note
+    still shows what the widgets above took (`final` only at the real end of the page).
+    """
+    if not _fresh() or not hasattr(_run, "note"):
+        return  # page()/home() did not run before this, or an st.fragment reruns alone
+    text, link = urls.note(urls.verdict(final)), urls.share_link()
+    if (text, link) == _run.last:
+        return
+    if text != _run.last[0]:
+        if text:
+            _run.note.warning(text, icon=":material/link_off:")
+        else:
+            _run.note.empty()
+    if link != _run.last[1]:
+        _run.share.code(link, language=None, wrap_lines=True)
+    _run.last = (text, link)
 
 
 def page(title: str, slides: str, intro: str) -> torch.device:
@@ -71,24 +181,32 @@ def page(title: str, slides: str, intro: str) -> torch.device:
     Call it first on every page; it returns the torch.device the page's experiments use.
     """
     st.set_page_config(page_title=f"{title} · {COURSE}", page_icon=PAGE_ICON, layout="wide")
-    device = _sidebar()
+    device = _begin(sys._getframe(1).f_globals, home=False)
     st.title(title, anchor=False)
     st.caption(slides_label(slides))
+    _top()
     st.markdown(intro)
+    checkpoint()
     return device
 
 
 def home(intro: str) -> torch.device:
     """The same chrome for the home page, whose title is the course itself."""
     st.set_page_config(page_title=COURSE, page_icon=PAGE_ICON, layout="wide")
-    device = _sidebar()
+    device = _begin(sys._getframe(1).f_globals, home=True)
     st.title(COURSE, icon=PAGE_ICON, anchor=False)
+    _top()
     st.markdown(intro)
+    checkpoint()
     return device
 
 
 def section(title: str, slides: str | None = None) -> None:
-    """A page section's heading, with the slides it follows in grey."""
+    """A page section's heading, with the slides it follows in grey (and the walkthrough's panel above it)."""
+    checkpoint()
+    step = _run.step if _fresh() else None
+    if _here(step) and step.section and not _run.drawn and title.startswith(step.section):
+        _draw_step(st)
     suffix = f" :gray[· {slides_label(slides).lower()}]" if slides else ""
     st.subheader(f"{title}{suffix}", anchor=False)
 
@@ -96,3 +214,11 @@ def section(title: str, slides: str | None = None) -> None:
 def notice(text: str) -> None:
     """The "What to notice" box that closes a section: the lesson, tied to the numbers on screen."""
     st.info(f"**What to notice:** {text}", icon=":material/lightbulb:")
+    checkpoint()
+
+
+def end() -> None:
+    """The last call of every page: the final URL note, and the walkthrough panel if its section never came."""
+    checkpoint(final=True)
+    if _fresh() and _here(_run.step) and not _run.drawn:
+        _draw_step(_run.top)

@@ -154,10 +154,10 @@ HOW_TO_USE = {
         "control at a time and compare; every chart's data downloads as CSV."
     ),
     "Classroom": (
-        "On a projector, zoom the browser (Ctrl/Cmd +) until the charts read from the back row; "
-        "the sections of each page follow the slide order. Results are cached and shared between "
-        "everyone using the app, so when a class asks for the default view it is trained only once. "
-        "**Reset this page** in the sidebar brings back the defaults."
+        "On a projector, switch on **Presenter mode** in the sidebar (larger text and chart fonts; download "
+        "buttons and code out of the way). The **Guided walkthrough** on this page steps through the slides in "
+        "order. **Share this view** in the sidebar is the link to exactly what is on screen. Results are cached "
+        "for everyone, so a class asking for one view computes it once. **Reset this page** brings back the defaults."
     ),
 }
 

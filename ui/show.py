@@ -13,6 +13,7 @@ from streamlit.delta_generator import DeltaGenerator
 from streamlit.errors import StreamlitPageNotFoundError
 
 from core.charts import BLUE, ORANGE, PALETTE, style
+from ui import presenter
 
 
 def _csv_button(data: pd.DataFrame, key: str, filename: str | None) -> None:
@@ -55,6 +56,8 @@ def chart(
     returns the selection state (e.g. `state.selection["click"]` for core.charts.boundary).
     """
     spec = _spec(f"{builder.__module__}.{builder.__qualname__}", args, kwargs, builder)
+    if presenter.is_on():  # larger chart fonts for a projector
+        spec = presenter.enlarge(spec)
     state = st.vega_lite_chart(spec, width="stretch", key=key, on_select=on_select)
     _csv_button(args[0] if data is None else data, key, filename)
     return state

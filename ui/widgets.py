@@ -14,18 +14,19 @@ HIDDEN_LAYERS = ("4", "8", "16", "64", "4, 4", "8, 8", "16, 16", "32, 32", "64, 
 def dataset_2d(key: str, default: str = "moons") -> str:
     """A select box of the 2-D toy sets, labelled in words."""
     return st.selectbox("Dataset", data.TOY_2D, index=data.TOY_2D.index(default), format_func=data.LABELS.get,
-                        key=f"{key}-dataset")
+                        key=f"{key}-dataset", bind="query-params")
 
 
 def learning_rate(key: str, default: float = 0.1, options: tuple[float, ...] = LEARNING_RATES) -> float:
     """The learning rate on a log-spaced slider (the useful values span several orders of magnitude)."""
-    return st.select_slider("Learning rate (log scale)", options, value=default, key=f"{key}-lr",
+    return st.select_slider("Learning rate (log scale)", options, value=default, key=f"{key}-lr", bind="query-params",
                             help="How far each update moves the weights: w ← w − lr · gradient.")
 
 
 def batch_size(key: str, default: int | str = 10) -> int | None:
     """Mini-batch size; None means full batch (one iteration per epoch)."""
     choice = st.select_slider("Batch size (samples per iteration)", BATCH_SIZES, value=default, key=f"{key}-batch",
+                              bind="query-params",
                               help="1 = one sample per update; full batch = the whole training set per update.")
     return None if choice == "full batch" else int(choice)
 
@@ -33,11 +34,11 @@ def batch_size(key: str, default: int | str = 10) -> int | None:
 def hidden_layers(key: str, default: str = "16, 16") -> tuple[int, ...]:
     """Hidden layer widths, e.g. "16, 16" -> (16, 16)."""
     text = st.selectbox("Hidden layers (units per layer)", HIDDEN_LAYERS, index=HIDDEN_LAYERS.index(default),
-                        key=f"{key}-hidden")
+                        key=f"{key}-hidden", bind="query-params")
     return tuple(int(w) for w in text.split(","))
 
 
 def activation(key: str, default: str = "tanh") -> str:
     names = tuple(ACTIVATION_LABELS)
     return st.selectbox("Activation", names, index=names.index(default), format_func=ACTIVATION_LABELS.get,
-                        key=f"{key}-activation")
+                        key=f"{key}-activation", bind="query-params")

@@ -1,0 +1,246 @@
+"""Classroom features: shareable views (URL settings and the note on refused ones), presenter mode,
+and the walkthrough's mechanics. The walkthrough's presets are checked in test_walkthrough.py."""
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core import charts
+from ui import presenter, tour
+from ui.lesson_map import APP_ROOT, CHAPTERS
+
+HOME = str(APP_ROOT / "Home.py")
+NEURONS = str(APP_ROOT / "pages" / "1_Neurons_and_layers.py")
+INPUTS = {"slider", "select_slider", "selectbox", "radio", "toggle", "checkbox", "number_input", "text_input",
+          "text_area", "multiselect", "segmented_control", "pills", "color_picker", "date_input", "time_input"}
+WIDGET_SOURCES = sorted((APP_ROOT / "pages").glob("*.py")) + [APP_ROOT / "ui" / "widgets.py",
+                                                              APP_ROOT / "ui" / "presenter.py"]
+
+
+def _input_calls(path: Path) -> list[ast.Call]:
+    return [node for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in INPUTS]
+
+
+def _run(path: str, **params: str | list[str]) -> AppTest:
+    at = AppTest.from_file(path, default_timeout=120)
+    at.query_params.update(params)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _accuracy(at: AppTest) -> float:
+    return float(next(m.value for m in at.metric if m.label == "Accuracy of this neuron").rstrip("%")) / 100
+
+
+# -- Shareable views ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("path", WIDGET_SOURCES, ids=lambda p: p.name)
+def test_every_input_widget_has_a_key_and_is_bound_to_the_url(path):
+    unbound = [f"line {call.lineno}: st.{call.func.attr}" for call in _input_calls(path)
+               if not any(k.arg == "key" for k in call.keywords)
+               or not any(k.arg == "bind" and getattr(k.value, "value", None) == "query-params" for k in call.keywords)]
+    assert not unbound, f"give these a key= and bind=\"query-params\": {unbound}"
+
+
+def test_no_widget_key_is_used_on_two_pages():
+    # A bound widget keeps its value for the session under its key (checked in a browser): two
+    # pages with one key would share the value, and a link could not say which page it means.
+    pages = defaultdict(set)
+    for path in (APP_ROOT / "pages").glob("*.py"):
+        for call in _input_calls(path):
+            key = next((k.value for k in call.keywords if k.arg == "key"), None)
+            if isinstance(key, ast.Constant):
+                pages[key.value].add(path.name)
+    shared = {key: sorted(names) for key, names in pages.items() if len(names) > 1}
+    assert not shared, f"widget keys on several pages: {shared}"
+
+
+def test_url_settings_change_what_the_page_computes():
+    default = _run(NEURONS)
+    # The same line with its signs flipped: every point changes side, so the accuracy becomes 1 - accuracy.
+    flipped = _run(NEURONS, **{"neuron-w1": "-1.0", "neuron-b": "-0.5"})
+    assert flipped.session_state["neuron-w1"] == -1.0 and flipped.session_state["neuron-b"] == -0.5
+    assert _accuracy(flipped) == pytest.approx(1 - _accuracy(default), abs=1e-9)
+    assert _accuracy(default) > 0.8
+    assert not flipped.warning  # nothing was refused: no note
+    # The sidebar offers the view's link: its query string, here without the page's address (unknown in AppTest).
+    assert [c.value for c in flipped.sidebar.get("code")] == ["?neuron-w1=-1.0&neuron-b=-0.5"]
+    assert [c.value for c in default.sidebar.get("code")] == ["(this page's address)"]
+
+
+def test_refused_url_values_fall_back_to_defaults_with_a_note():
+    default = _run(NEURONS)
+    at = _run(NEURONS, **{"neuron-b": "9", "neuron-activation": "tanh", "tensor-h": "many", "neuron-w2": "0.0",
+                          "bogus": "1"})
+    assert at.session_state["neuron-b"] == 0.5 and at.session_state["neuron-activation"] == "sigmoid"
+    assert at.session_state["tensor-h"] == 1
+    assert _accuracy(at) == _accuracy(default)  # the defaults were used
+    [note] = [w.value for w in at.warning]
+    assert "cannot use" in note and "`neuron-b=9`," in note  # a slider: no list of options
+    assert "`neuron-activation=tanh` (one of: `sigmoid σ(z)`, `step (perceptron)`)" in note
+    assert "`tensor-h=many`" in note and "Not a setting of this page, ignored: `bogus=1`" in note
+    assert "neuron-w2" not in note  # 0.0 is its default: Streamlit drops it from the URL too, but nothing was refused
+    assert at.query_params == {"bogus": "1"}  # Streamlit removed the refused values from the URL
+
+
+def _partly_valid_app() -> None:
+    import streamlit as st
+
+    from ui import chrome
+
+    chrome.page("Partly valid", "1", "A page with one multiselect.")
+    st.multiselect("Widths", (1, 2, 4, 8), default=(2,), key="widths", bind="query-params")
+    chrome.end()
+
+
+def test_a_list_with_unknown_options_keeps_the_known_ones_and_says_so():
+    at = AppTest.from_function(_partly_valid_app, default_timeout=30)
+    at.query_params["widths"] = ["4", "999", "8"]
+    at.run()
+    assert at.session_state["widths"] == [4, 8]
+    assert [w.value for w in at.warning] == ["Adjusted to what the controls allow: `widths=4,999,8` → `4,8`."]
+
+
+# -- Presenter mode ----------------------------------------------------------------------------------------
+def _styles(at: AppTest) -> list[str]:
+    return [h.proto.body for h in at.get("html") if "<style>" in h.proto.body]
+
+
+def test_presenter_mode_from_the_url_adds_the_style_and_can_be_switched_off():
+    at = _run(HOME, presenter="true")
+    assert at.toggle(key="presenter").value is True
+    assert _styles(at) == [presenter.CSS]
+    assert f"zoom: {presenter.ZOOM}" in presenter.CSS and '"stDownloadButton"' in presenter.CSS
+    assert '"stExpander"' in presenter.CSS and '"stFileUploader"' in presenter.CSS
+    assert "presenter=true" in at.sidebar.get("html")[0].proto.body  # "Reset this page" keeps it
+    at.run()
+    assert _styles(at) == [presenter.CSS]  # the session keeps it
+    at.toggle(key="presenter").set_value(False).run()
+    assert not _styles(at)
+
+
+def test_presenter_mode_comes_to_the_next_page_with_the_url():
+    # In a browser the URL keeps a bound widget's value on a page change (presenter=true goes along;
+    # tests/e2e/test_classroom.py clicks through the sidebar); AppTest does not model the URL bar,
+    # so this opens the next page with the URL the browser sends.
+    home = _run(HOME)
+    home.toggle(key="presenter").set_value(True).run()
+    assert _styles(home) == [presenter.CSS]
+    at = _run(str(APP_ROOT / "pages" / "3_Preprocessing.py"), presenter="true")
+    assert at.toggle(key="presenter").value is True and _styles(at) == [presenter.CSS]
+
+
+def test_presenter_mode_is_off_by_default():
+    at = _run(HOME)
+    assert at.toggle(key="presenter").value is False and not _styles(at)
+
+
+def test_enlarge_scales_every_chart_font_and_leaves_the_spec_alone():
+    history = pd.DataFrame({"variant": "model", "epoch": [1, 2, 1, 2], "split": ["train"] * 2 + ["validation"] * 2,
+                            "metric": "loss", "value": [1.0, 0.5, 1.1, 0.7]})
+    spec = charts.style(charts.curves(history)).to_dict()
+    before = {part: dict(values) for part, values in spec["config"].items()}
+    big = presenter.enlarge(spec, scale=1.5)
+    assert big["config"]["axis"]["labelFontSize"] == 1.5 * before["axis"]["labelFontSize"]
+    assert big["config"]["title"]["fontSize"] == 1.5 * before["title"]["fontSize"]
+    assert big["config"]["legend"]["orient"] == before["legend"]["orient"]  # not a size: unchanged
+    assert big["config"]["header"]["labelFontSize"] == 15  # Vega-Lite's default 10, unset in the theme
+    assert spec["config"] == before and big["datasets"] is spec["datasets"]
+
+
+# -- Walkthrough -------------------------------------------------------------------------------------------
+def test_the_steps_follow_the_slides_and_each_opens_a_chapter_page():
+    steps = tour.steps()
+    assert len(steps) >= 27 and [s.number for s in steps] == list(range(1, len(steps) + 1))
+    firsts = [s.first_slide for s in steps]
+    assert firsts == sorted(firsts), "steps must be in slide order"
+    assert {s.page for s in steps} <= {c.page for c in CHAPTERS}
+    assert len({s.title for s in steps}) == len(steps)
+    for step in steps:
+        assert step.text and "\n" not in step.text and len(step.text) < 700, f"step {step.number}: one paragraph"
+    # Every chapter page of chapters 1-6 has at least one step; so does every zoo page that exists.
+    assert {c.page for c in CHAPTERS if c.linkable} <= {s.page for s in steps}
+
+
+def test_url_values_from_toml():
+    [step] = tour.parse('[[step]]\nslides = "5"\npage = "pages/1_Neurons_and_layers.py"\ntitle = "T"\n'
+                        'text = """one\n  paragraph"""\n[step.params]\nswitch = true\nrate = 0.3\nn = 4\n'
+                        'names = ["A b", "C"]\nlabel = "Two moons"\n')
+    assert step.text == "one paragraph" and step.section == ""
+    assert step.query() == {"switch": "true", "rate": "0.3", "n": "4", "names": ["A b", "C"], "label": "Two moons",
+                            "tour": "1"}
+    assert step.href() == ("Neurons_and_layers?switch=true&rate=0.3&n=4&names=A+b&names=C&label=Two+moons&tour=1"
+                           "#walkthrough")
+    assert step.href("http://host/app/", presenter=True).startswith("http://host/app/Neurons_and_layers?switch=true")
+    assert "presenter=true" in step.href(presenter=True) and "tour=" not in step.href(in_tour=False)
+
+
+def _links(at: AppTest) -> dict[str, str]:
+    """The walkthrough panel's links: label start -> href."""
+    body = next(h.proto.body for h in at.get("html") if "Leave the walkthrough" in h.proto.body)
+    return {part.split(">", 1)[1].split(":")[0].split("<")[0].strip("◀▶ "): part.split('"')[0]
+            for part in body.split('<a href="')[1:]}
+
+
+def _follow(href: str) -> AppTest:
+    """Open a walkthrough link as the browser would: the page it names, with its query (a fresh session)."""
+    url = urlsplit(href.replace("&amp;", "&"))
+    page = next(s.page for s in tour.steps() if s.url_path == url.path)
+    query = {k: v if len(v) > 1 else v[0] for k, v in parse_qs(url.query).items()}
+    at = AppTest.from_file(HOME, default_timeout=120)
+    at.switch_page(page)
+    at.query_params.update(query)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_next_and_previous_cross_from_one_page_to_the_next():
+    steps = tour.steps()
+    last_on_1 = max(s.number for s in steps if s.page.startswith("pages/1_"))
+    here, after = steps[last_on_1 - 1], steps[last_on_1]
+    assert after.page.startswith("pages/2_")
+    at = _follow(here.href())
+    assert here.title in [s.value for s in at.subheader]
+    links = _links(at)
+    assert links["Previous"] == steps[last_on_1 - 2].href().replace("&", "&amp;")
+    assert links["Next"] == after.href().replace("&", "&amp;")
+    nxt = _follow(links["Next"])  # the next step's page, its panel and its preset
+    assert after.title in [s.value for s in nxt.subheader]
+    for key, value in after.params:
+        assert float(nxt.session_state[key]) == float(value)
+    assert nxt.session_state["live-epochs"] == 60  # not in the preset: its default
+    assert _links(nxt)["Previous"] == here.href().replace("&", "&amp;")
+    # The panel sits right above the section it is about.
+    titles = [s.value for s in nxt.subheader]
+    assert titles[titles.index(after.title) + 1].startswith(after.section)
+
+
+def test_first_step_leads_back_to_the_map_and_home_lists_every_step():
+    at = _follow(tour.steps()[0].href())
+    assert _links(at)["Lesson map"] == "./"
+    home = _run(HOME)
+    listed = "".join(h.proto.body for h in home.get("html"))
+    for step in tour.steps():
+        assert f'href="{step.href()}"'.replace("&", "&amp;") in listed, step.title
+
+
+@pytest.mark.parametrize("asked", ["999", "zero"])
+def test_a_step_that_does_not_exist_is_named(asked):
+    at = _run(NEURONS, tour=asked)
+    assert [w.value for w in at.warning] == [
+        f"The walkthrough has steps 1 to {len(tour.steps())}; `tour={asked}` is not one of them."]
+
+
+def test_a_step_on_another_page_links_to_it():
+    step = next(s for s in tour.steps() if s.page.startswith("pages/2_"))
+    at = _run(NEURONS, tour=str(step.number))
+    [html] = [h.proto.body for h in at.get("html") if "Walkthrough step" in h.proto.body]
+    assert f"Open step {step.number}" in html and step.url_path in html

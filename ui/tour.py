@@ -1,0 +1,174 @@
+"""The guided walkthrough: the lesson in slide order, one step per slide (or run of slides).
+
+Each step is a link: its page, a preset of that page's settings in the URL (the same
+`?key=value` a shared view carries, see ui/urls.py) and `tour=<step number>`. The page then
+draws a panel just above the section the step is about: the step's paragraph and links to
+the previous and next steps. The steps themselves are data, in walkthrough.toml next to
+this module; tests/test_classroom.py checks that every preset is accepted by its page.
+
+The links load the page afresh (a plain link, not Streamlit's in-app navigation): a fresh
+session, so the page shows exactly the preset and defaults for everything else, whatever the
+student changed before. In-app navigation would restore earlier edits of that page (a bound
+widget keeps its value for the session) and ignores new parameters on the same page.
+Results are cached for everyone, so a step that was shown before opens in about a second.
+"""
+from __future__ import annotations
+
+import html
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from ui.lesson_map import APP_ROOT, CHAPTERS
+
+DATA = Path(__file__).with_name("walkthrough.toml")
+PARAM = "tour"  # the URL parameter naming the step; ui/urls.APP_PARAMS keeps it out of the URL note
+ANCHOR = "walkthrough"  # the panel's heading anchor; step links end in #walkthrough to scroll to it
+LINK_STYLE = ("display:inline-block;padding:0.35rem 0.9rem;margin:0.2rem 0.5rem 0.2rem 0;border-radius:0.5rem;"
+              "text-decoration:none;border:1px solid rgba(128,128,128,0.45);color:inherit")
+PRIMARY_STYLE = LINK_STYLE + ";background:#0072B2;border-color:#0072B2;color:#ffffff"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One stop of the walkthrough."""
+
+    number: int  # 1-based position in the walkthrough
+    slides: str  # the slides it illustrates, as the deck numbers them ("22-23")
+    page: str  # page script, relative to APP_ROOT
+    title: str
+    text: str  # one paragraph: what to look at and why
+    section: str  # start of the heading the panel goes above; "" puts it under the page title
+    params: tuple[tuple[str, str | tuple[str, ...]], ...]  # the preset, as URL values
+
+    @property
+    def first_slide(self) -> int:
+        return int(re.match(r"\d+", self.slides).group())
+
+    @property
+    def url_path(self) -> str:
+        """Streamlit's address of the page: 'pages/2_Learning_cycle.py' -> 'Learning_cycle'."""
+        return re.sub(r"^\d+_", "", Path(self.page).stem)
+
+    def query(self, presenter: bool = False, in_tour: bool = True) -> dict[str, str | list[str]]:
+        """The step's URL parameters: its preset, its number (`in_tour`) and, when on, presenter mode."""
+        query = {key: list(value) if isinstance(value, tuple) else value for key, value in self.params}
+        if in_tour:
+            query[PARAM] = str(self.number)
+        if presenter:
+            query["presenter"] = "true"
+        return query
+
+    def href(self, root: str = "", presenter: bool = False, in_tour: bool = True) -> str:
+        """The step's link. `root`: the app's address ("" for a link relative to the current page).
+
+        Without `in_tour` it is the same view with no walkthrough panel (leaving the tour).
+        """
+        base = f"{root.rstrip('/')}/{self.url_path}" if root else self.url_path
+        query = urlencode(self.query(presenter, in_tour), doseq=True)
+        return f"{base}?{query}#{ANCHOR}" if in_tour else f"{base}?{query}"
+
+    @property
+    def chapter(self) -> str:
+        return next((c.title for c in CHAPTERS if c.page == self.page), "")
+
+
+def _url_value(value: object) -> str | tuple[str, ...]:
+    """A TOML value as the URL writes it: true/false, numbers as written, lists as repeated keys."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, list):
+        return tuple(str(_url_value(item)) for item in value)
+    return str(value)
+
+
+def parse(text: str) -> tuple[Step, ...]:
+    """The steps of a walkthrough file, numbered in file order (the file is in slide order)."""
+    raw = tomllib.loads(text)["step"]
+    return tuple(
+        Step(number, entry["slides"], entry["page"], entry["title"], " ".join(entry["text"].split()),
+             entry.get("section", ""), tuple((key, _url_value(v)) for key, v in entry.get("params", {}).items()))
+        for number, entry in enumerate(raw, start=1)
+    )
+
+
+@cache
+def _all() -> tuple[Step, ...]:
+    return parse(DATA.read_text(encoding="utf-8"))
+
+
+def steps() -> tuple[Step, ...]:
+    """The walkthrough's steps whose page exists (a zoo page still being built is skipped), renumbered."""
+    present = [step for step in _all() if (APP_ROOT / step.page).is_file()]
+    return tuple(Step(n, *(getattr(s, f) for f in ("slides", "page", "title", "text", "section", "params")))
+                 for n, s in enumerate(present, start=1))
+
+
+def requested() -> tuple[Step | None, str | None]:
+    """(the step the URL asks for, or None; a sentence when the URL names a step that does not exist)."""
+    asked = st.query_params.get(PARAM)
+    if asked is None:
+        return None, None
+    every = steps()
+    if asked.isdigit() and 1 <= int(asked) <= len(every):
+        return every[int(asked) - 1], None
+    return None, f"The walkthrough has steps 1 to {len(every)}; `{PARAM}={asked}` is not one of them."
+
+
+def link(label: str, href: str, primary: bool = False) -> str:
+    """An HTML link styled as a button; a plain link so that it loads the step afresh (module docstring)."""
+    return f'<a href="{html.escape(href)}" style="{PRIMARY_STYLE if primary else LINK_STYLE}">{html.escape(label)}</a>'
+
+
+def panel(step: Step, root: str, presenter: bool) -> None:
+    """The step's box: where we are, the paragraph, previous / next / leave."""
+    every = steps()
+    before = every[step.number - 2] if step.number > 1 else None
+    after = every[step.number] if step.number < len(every) else None
+    home = f"{root.rstrip('/')}/" if root else "./"
+    with st.container(border=True, key=f"walkthrough-step-{step.number}"):
+        st.caption(f":material/route: Guided walkthrough · step {step.number} of {len(every)} · "
+                   f"{'Slides' if re.search('[-,]', step.slides) else 'Slide'} {step.slides}")
+        st.subheader(step.title, anchor=ANCHOR)
+        st.markdown(step.text)
+        links = [link(f"◀ Previous: {before.title}", before.href(root, presenter)) if before else
+                 link("◀ Lesson map", home),
+                 link(f"Next: {after.title} ▶", after.href(root, presenter), primary=True) if after else
+                 link("Finish: back to the lesson map", home, primary=True),
+                 link("Leave the walkthrough", step.href(root, presenter, in_tour=False))]
+        st.html("".join(links))
+
+
+def runs(every: tuple[Step, ...]) -> list[tuple[str, list[Step]]]:
+    """The steps in order, cut into runs on one chapter: (chapter, its steps); a chapter can come back."""
+    out: list[tuple[str, list[Step]]] = []
+    for step in every:
+        if out and out[-1][0] == step.chapter:
+            out[-1][1].append(step)
+        else:
+            out.append((step.chapter, [step]))
+    return out
+
+
+def listing(root: str, presenter: bool, columns: int = 3) -> None:
+    """Home's list of every step in order, in runs of one chapter, each step a link that opens it."""
+    every = steps()
+    per_column, slots, filled = -(-len(every) // columns), st.columns(columns, gap="large"), 0
+    blocks: list[list[str]] = [[] for _ in range(columns)]
+    for chapter, members in runs(every):
+        items = "".join(
+            f'<li value="{s.number}"><a href="{html.escape(s.href(root, presenter))}" style="color:#0072B2;'
+            f'text-decoration:none">{html.escape(s.title)}</a> <span style="opacity:0.6">· '
+            f'slide{"s" if re.search("[-,]", s.slides) else ""}&nbsp;{html.escape(s.slides)}</span></li>'
+            for s in members)
+        blocks[min(filled // per_column, columns - 1)].append(
+            f"<b>{html.escape(chapter)}</b><ol style='margin:0.2rem 0 0.8rem 0'>{items}</ol>")
+        filled += len(members)
+    for slot, block in zip(slots, blocks):
+        if block:
+            slot.html("".join(block))

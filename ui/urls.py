@@ -1,0 +1,150 @@
+"""Shareable views: a page's settings live in its URL, and a link a teacher sends opens that exact view.
+
+Every input widget of the app has a key and `bind="query-params"` (Streamlit 1.67): a value
+that differs from the widget's default is written to the URL as `?key=value`, and a URL value
+seeds the widget when the page opens. A value Streamlit cannot use (out of range, not one of
+the options, not a number) is dropped silently and the widget shows its default. This module
+makes that visible:
+
+    remember()   at the top of a run (chrome.page): the parameters the browser asked for
+    check(...)   later in the same run (chrome.section, chrome.notice, chrome.end): what
+                 Streamlit kept after the widgets registered, turned into a note
+
+A parameter is judged only once its widget has registered in this run, so a check halfway
+down a page never blames a widget further down. Parameters that no widget claimed are named
+only by the final check, at the end of the page.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+import streamlit as st
+
+# Streamlit internals of release 1.67 (requirements.txt pins it); tests/test_classroom.py fails
+# if they move. Used only to tell "a URL value that equals the default" (Streamlit drops it from
+# the URL too, but nothing was ignored) from "a value Streamlit refused".
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+from streamlit.runtime.state.session_state_proxy import get_session_state
+
+APP_PARAMS = frozenset({"tour"})  # read by the chrome itself (ui/tour.py), not by a widget
+_ASKED = "_urls-asked"  # session_state: {param: [values]} the browser asked for at the top of this run
+
+Params = dict[str, list[str]]
+
+
+@dataclass
+class Verdict:
+    """What became of the URL's parameters so far in this run."""
+
+    ignored: dict[str, str] = field(default_factory=dict)  # param -> the value asked for; the default is used
+    options: dict[str, tuple[str, ...]] = field(default_factory=dict)  # ignored param -> what its control offers
+    changed: dict[str, tuple[str, str]] = field(default_factory=dict)  # param -> (asked, used), e.g. options dropped
+    unknown: dict[str, str] = field(default_factory=dict)  # param -> value; no widget of this page has that key
+
+    def __bool__(self) -> bool:
+        return bool(self.ignored or self.changed or self.unknown)
+
+
+def current() -> Params:
+    """The page's query parameters now, each as a list of values (multiselects repeat a key)."""
+    return {key: st.query_params.get_all(key) for key in st.query_params}
+
+
+def remember() -> None:
+    """Store the parameters the browser asked for, before any widget of this run registers."""
+    st.session_state[_ASKED] = current()
+
+
+def _show(values: list[str]) -> str:
+    return ",".join(values)
+
+
+def _url_form(value: object) -> list[str | float]:
+    """A serialized widget value as URL strings, numbers as floats: '0', '0.0' and 0.0 compare equal."""
+    out: list[str | float] = []
+    for item in value if isinstance(value, (list, tuple)) else [value]:
+        text = str(item).lower() if isinstance(item, bool) else str(item)
+        try:
+            out.append(float(text))
+        except ValueError:
+            out.append(text.lower() if text.lower() in ("true", "false") else text)
+    return out
+
+
+def _widget(key: str) -> tuple[bool, bool | None, tuple[str, ...]]:
+    """(the widget keyed `key` registered in this run, the URL's value for it is the widget's default,
+    the options it offers as the URL writes them; () for a slider or a number).
+
+    Streamlit removes both a refused value and one equal to the default from the URL (a default
+    is never written there); only the first is worth a note. The second is None when it cannot
+    be told (Streamlit internals changed).
+    """
+    ctx = get_script_run_ctx()
+    try:
+        state = get_session_state()._state
+        widget_id = state.get_widget_id_from_key(key)
+        if widget_id is None or ctx is None or widget_id not in ctx.shared.widget_ids_this_run:
+            return False, None, ()
+        metadata = state.get_widget_metadata(widget_id)
+        if metadata is None or metadata.bind != "query-params":
+            return False, None, ()
+        default = metadata.serializer(metadata.deserializer(None))
+        options = tuple(getattr(metadata, "formatted_options", None) or ())
+    except Exception:  # noqa: BLE001 - a Streamlit without these internals: judge by session_state alone
+        return key in st.session_state, None, ()
+    return True, _url_form(st.session_state.get(_ASKED, {}).get(key, [])) == _url_form(default), options
+
+
+def verdict(final: bool) -> Verdict:
+    """Compare what the browser asked for with what the widgets took; `final`: the page has ended."""
+    result = Verdict()
+    now = current()
+    for key, asked in st.session_state.get(_ASKED, {}).items():
+        if key in APP_PARAMS:
+            continue
+        registered, asked_default, options = _widget(key)
+        if not registered:
+            if final and now.get(key) == asked:
+                result.unknown[key] = _show(asked)
+        elif key not in now:
+            if not asked_default:
+                result.ignored[key] = _show(asked)
+                if options:
+                    result.options[key] = options
+        elif now[key] != asked:
+            result.changed[key] = (_show(asked), _show(now[key]))
+    return result
+
+
+def _choices(options: tuple[str, ...], most: int = 8) -> str:
+    """' (one of: `a`, `b`, ...)' for a control with options, '' otherwise."""
+    if not options:
+        return ""
+    shown = ", ".join(f"`{option}`" for option in options[:most])
+    return f" (one of: {shown}{', …' if len(options) > most else ''})"
+
+
+def note(found: Verdict) -> str:
+    """The sentence(s) a student reads when a link asked for settings the page could not use."""
+    parts = []
+    if found.ignored:
+        listed = ", ".join(f"`{key}={value}`{_choices(found.options.get(key, ()))}"
+                           for key, value in found.ignored.items())
+        parts.append(f"**This link asked for settings the page cannot use**, so it shows the defaults for them: "
+                     f"{listed}. A value outside a control's range, or not one of its options, is ignored.")
+    if found.changed:
+        listed = ", ".join(f"`{key}={asked}` → `{used}`" for key, (asked, used) in found.changed.items())
+        parts.append(f"Adjusted to what the controls allow: {listed}.")
+    if found.unknown:
+        listed = ", ".join(f"`{key}={value}`" for key, value in found.unknown.items())
+        parts.append(f"Not a setting of this page, ignored: {listed}.")
+    return " ".join(parts)
+
+
+def share_link(params: Params | None = None) -> str:
+    """The link to this view: the page's address (when the browser told it) and its query string."""
+    params = current() if params is None else params
+    query = urlencode(params, doseq=True)
+    base = st.context.url or ""  # None in AppTest and before the browser reports it
+    return f"{base}?{query}" if query else (base or "(this page's address)")
