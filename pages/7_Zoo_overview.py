@@ -1,7 +1,7 @@
 """Network zoo overview (slide 65): every architecture's purpose, architecture and output, and the models shipped."""
 import streamlit as st
 
-from core import charts
+from core.charts import overview as overview_charts
 from core.zoo import overview
 from ui import chrome, show
 
@@ -27,8 +27,9 @@ if models.empty:
     st.stop()
 st.markdown("Each zoo page opens with one of these small models, trained by `python -m core.zoo` (seeded, offline, "
             "on a 2-core CPU) and loaded with `torch.load(..., weights_only=True)`: plain tensors, never code.")
-show.table(models, key="zoo-models")
-show.chart(charts.bars, models, "asset", "parameters", key="zoo-params", data=models)
+show.table(models[["asset", "architecture", "task", "parameters", "measured", "size (KiB)", "seconds to make"]],
+           key="zoo-models")
+show.chart(overview_charts.parameters, models, key="zoo-params")
 big, small = models.loc[models.parameters.idxmax()], models.loc[models.parameters.idxmin()]
 chrome.notice(f"the largest model here, **{big.asset}** ({big.architecture}), has {big.parameters:,} weights and the "
               f"smallest, **{small.asset}**, {small.parameters:,}; all {len(models)} files together take "
