@@ -1,0 +1,338 @@
+"""The autoencoders of the zoo (slide 67): encoder -> latent -> decoder on the 8x8 digits, plain, denoising, variational.
+
+- `AutoEncoder`: 64 pixels -> a few numbers (the latent code) -> 64 pixels again. With `noise` it is a
+  denoising autoencoder: a `Noise` layer (active only while training, like dropout) spoils every input
+  with fresh Gaussian noise each step, while the target stays the clean digit.
+- `VariationalAutoEncoder`: the encoder gives a mean and a variance per latent number, `Reparameterize`
+  draws the code from them, and the KL term (handed to the trainer as `aux_loss`) pulls every digit's
+  distribution towards the standard normal N(0, 1): a latent space without holes, which can be sampled.
+- `Recipe`: how all four models of the page train (the same epochs, learning rate and batches);
+  `train(recipe)` trains them side by side through the one trainer (`core.training.fit_many`, MSE
+  loss: the target is the input itself); `trained(Source(...))` is what a page asks for: the shipped
+  weights (`Source()`) or a student's run (`Source(recipe)`); `models(source)` the four networks.
+- `SHIPPED`: the makers of `assets/zoo/ae_digits.pt`, `ae_digits_wide.pt`, `ae_denoising.pt` and
+  `vae_digits.pt` (`python -m core.zoo --only ae_digits ...`).
+"""
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import Tensor, nn
+
+from core.data import Dataset
+from core.training import FitResult, TrainConfig, Variant, fit_many
+from core.zoo import cnn, weights
+
+SIDE, PIXELS = cnn.SIDE, cnn.SIDE * cnn.SIDE  # 8 x 8 grey digits, pixels scaled to 0..1
+HIDDEN = (64, 32)  # the encoder's hidden layers; the decoder mirrors them
+NARROW = 2  # the plain AE and the VAE: 2 latent numbers per digit, so the latent space is a plane to look at
+WIDE = (4, 8, 16, 32)  # the wider latent sizes a student may pick (the denoising AE uses it too)
+BETAS = (0.05, 0.1, 0.2, 0.5, 1.0)  # weights of the VAE's KL term a student may pick
+MAX_EPOCHS = 150  # all four models together: about 30 s on a free 2-core CPU (28.5 s measured, 32-D)
+MAX_NOISE = 1.0
+KEYS = ("ae", "wide", "denoising", "vae")  # the page's four models, in the legend's order
+ASSETS = {"ae": "ae_digits", "wide": "ae_digits_wide", "denoising": "ae_denoising", "vae": "vae_digits"}
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """The four autoencoders and how they train: Adam, mean squared error between reconstruction and input."""
+
+    wide: int = 16  # latent numbers of the wider plain AE and of the denoising AE
+    noise: float = 0.5  # the denoising AE's training noise: each digit gets a std drawn from 0..noise, every step
+    beta: float = 0.2  # weight of the VAE's KL term (2 σ² of a Gaussian decoder with pixel noise σ)
+    epochs: int = 60
+    lr: float = 0.003  # Adam
+    batch_size: int = 32
+    seed: int = 0
+    code_version: int = 1  # bump when results change; it is part of the cache key
+
+    def __post_init__(self) -> None:
+        if self.wide not in WIDE:
+            raise ValueError(f"The wider latent space has {', '.join(map(str, WIDE))} numbers, not {self.wide}.")
+        if not 0 < self.noise <= MAX_NOISE:
+            raise ValueError(f"The training noise must be above 0 and at most {MAX_NOISE} (pixels run from 0 to 1).")
+        if not 0.01 <= self.beta <= 10:
+            raise ValueError("The weight of the KL term (β) must be between 0.01 and 10.")
+        if not 1 <= self.epochs <= MAX_EPOCHS:
+            raise ValueError(f"Train for between 1 and {MAX_EPOCHS} epochs.")
+        if not 1e-4 <= self.lr <= 0.1:
+            raise ValueError("The learning rate must be between 0.0001 and 0.1 (Adam).")
+        if not 1 <= self.batch_size <= 256:
+            raise ValueError("The batch size must be between 1 and 256 digits.")
+        if not 0 <= self.seed < 2**31:
+            raise ValueError("The seed must be a whole number between 0 and 2,147,483,647.")
+
+    def train_config(self) -> TrainConfig:
+        return TrainConfig(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, optimizer="adam", seed=self.seed)
+
+    def latent(self, key: str) -> int:
+        return NARROW if key in ("ae", "vae") else self.wide
+
+    def label(self, key: str) -> str:
+        """The model's name on charts and tables, e.g. "denoising AE 16-D" (16 latent numbers)."""
+        kind = {"ae": "plain AE", "wide": "plain AE", "denoising": "denoising AE", "vae": "VAE"}[key]
+        return f"{kind} {self.latent(key)}-D"
+
+    def build(self, key: str, generator: torch.Generator | None = None) -> AutoEncoder:
+        if key == "vae":
+            return VariationalAutoEncoder(NARROW, self.beta, generator)
+        return AutoEncoder(self.latent(key), self.noise if key == "denoising" else 0.0, generator)
+
+
+SHIPPED_RECIPE = Recipe()  # the shipped weights; "Train it yourself" starts from the same recipe
+
+
+def add_noise(x: Tensor, std: Tensor | float, eps: Tensor) -> Tensor:
+    """x + std · eps, clipped to the pixel range 0..1; eps is standard normal noise shaped like x."""
+    return (x + std * eps).clamp(0, 1)
+
+
+class Noise(nn.Module):
+    """The denoising AE's first layer: Gaussian noise on every pixel while training, nothing in eval mode.
+
+    Like dropout it only acts during training, drawing fresh noise at every step, so the network never
+    sees the same spoiled digit twice. Each digit gets its own strength, a std drawn from 0..`std_max`,
+    so the AE learns to clean light and heavy noise alike.
+    """
+
+    def __init__(self, std_max: float):
+        super().__init__()
+        self.std_max = std_max
+
+    def forward(self, x: Tensor) -> Tensor:  # (N, 1, 8, 8) -> (N, 1, 8, 8)
+        if not self.training:
+            return x
+        std = torch.rand(len(x), 1, 1, 1, device=x.device) * self.std_max  # (N, 1, 1, 1): one strength per digit
+        return add_noise(x, std, torch.randn_like(x))
+
+
+class Reparameterize(nn.Module):
+    """The VAE's sampling step: (N, 2L) -> (N, L), the code z = μ + σ · ε while training (ε ~ N(0, 1)), μ in eval.
+
+    The encoder's last layer gives a mean μ and a log-variance log σ² per latent number. Drawing z this
+    way keeps it differentiable in μ and σ (the "reparameterization trick"). `kl` is the KL divergence
+    between N(μ, σ²) and the standard normal, summed over the L numbers and averaged over the batch.
+    """
+
+    def forward(self, h: Tensor) -> Tensor:
+        mu, log_var = h.chunk(2, dim=-1)  # (N, L) each
+        self.kl = 0.5 * (mu**2 + log_var.exp() - 1 - log_var).sum(dim=-1).mean()
+        if not self.training:
+            return mu
+        return mu + (0.5 * log_var).exp() * torch.randn_like(mu)
+
+
+def _init(model: nn.Module, generator: torch.Generator | None) -> None:
+    """PyTorch's default initialisation of every Linear layer, drawn from `generator` (seeded weights)."""
+    if generator is None:
+        return
+    for m in model.modules():
+        if isinstance(m, nn.Linear):
+            nn.init.kaiming_uniform_(m.weight, a=math.sqrt(5), generator=generator)
+            bound = 1 / math.sqrt(m.in_features)
+            nn.init.uniform_(m.bias, -bound, bound, generator=generator)
+
+
+class AutoEncoder(nn.Module):
+    """Encoder: flatten -> 64 -> 32 -> latent; decoder: latent -> 32 -> 64 -> 64 pixels -> sigmoid -> 8 x 8.
+
+    Shapes for one digit and a 2-D latent: (1, 8, 8) -> (64,) -> (64,) -> (32,) -> (2,) the code ->
+    (32,) -> (64,) -> (64,) in 0..1 -> (1, 8, 8). The sigmoid keeps every pixel in the data's 0..1 range.
+    `noise` > 0 puts a `Noise` layer in front: a denoising autoencoder. `code_width`: what the encoder
+    outputs when that is not the code itself (the VAE's μ and log σ², two numbers per latent number).
+    """
+
+    def __init__(self, latent: int = NARROW, noise: float = 0.0, generator: torch.Generator | None = None,
+                 code_width: int | None = None):
+        super().__init__()
+        a, b = HIDDEN
+        self.encoder = nn.Sequential(
+            *([Noise(noise)] if noise else []),
+            nn.Flatten(),  # (N, 1, 8, 8) -> (N, 64)
+            nn.Linear(PIXELS, a), nn.ReLU(),
+            nn.Linear(a, b), nn.ReLU(),
+            nn.Linear(b, code_width or latent),  # (N, latent): no activation, a code may be any number
+        )
+        self.decoder = nn.Sequential(
+            nn.Linear(latent, b), nn.ReLU(),
+            nn.Linear(b, a), nn.ReLU(),
+            nn.Linear(a, PIXELS), nn.Sigmoid(),
+            nn.Unflatten(1, (1, SIDE, SIDE)),  # (N, 64) -> (N, 1, 8, 8)
+        )
+        self.latent = latent
+        _init(self, generator)
+
+    def encode(self, x: Tensor) -> Tensor:  # (N, 1, 8, 8) -> (N, latent)
+        return self.encoder(x)
+
+    def decode(self, z: Tensor) -> Tensor:  # (N, latent) -> (N, 1, 8, 8)
+        return self.decoder(z)
+
+    def forward(self, x: Tensor) -> Tensor:  # (N, 1, 8, 8) -> (N, 1, 8, 8): the reconstruction
+        return self.decode(self.encode(x))
+
+
+class VariationalAutoEncoder(AutoEncoder):
+    """The same encoder and decoder, but the encoder describes each digit as a distribution over the latent plane.
+
+    Its last layer gives 2 L numbers (μ and log σ²), `Reparameterize` draws the code. Training adds
+    `beta · KL / 64` to the per-pixel MSE as `aux_loss`; the trainer's curves show the MSE alone. In eval
+    mode the code is μ, so reconstructions and the latent map are deterministic.
+    """
+
+    def __init__(self, latent: int = NARROW, beta: float = SHIPPED_RECIPE.beta, generator: torch.Generator | None = None):
+        super().__init__(latent, 0.0, None, code_width=2 * latent)
+        self.encoder.append(Reparameterize())
+        self.beta = beta
+        self.aux_loss: Tensor | None = None
+        _init(self, generator)
+
+    def forward(self, x: Tensor) -> Tensor:
+        out = self.decode(self.encode(x))
+        # the trainer's MSE is a mean over pixels, so the KL per digit is shared out over the 64 pixels too
+        self.aux_loss = self.beta * self.encoder[-1].kl / PIXELS if self.training else None
+        return out
+
+
+def n_params(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+@functools.lru_cache(maxsize=1)
+def digits() -> Dataset:
+    """The digits of every page (`DataConfig("digits")`, pixels / 16) as images (N, 1, 8, 8) whose target is themselves.
+
+    n_classes = 0 makes the trainer use the mean squared error between the output and y = x.
+    The digit labels are not used for training; `labels()` keeps them for colouring the latent map.
+    """
+    images = cnn.digits()
+    return replace(images, name="digits (autoencoder)", y_train=images.x_train, y_val=images.x_val, n_classes=0,
+                   feature_names=tuple(f"pixel {i}" for i in range(PIXELS)), class_names=())
+
+
+def labels(split: str = "validation") -> np.ndarray:
+    """The digit (0-9) of every image of `split`, in the order of `digits()`."""
+    images = cnn.digits()
+    return (images.y_val if split == "validation" else images.y_train).numpy()
+
+
+Progress = Callable[[float, pd.DataFrame], None]
+
+
+def _fit(recipe: Recipe, keys: tuple[str, ...], on_progress: Progress | None = None) -> FitResult:
+    """`keys`' models side by side through the one trainer (each curve is what a separate run gives)."""
+    variants = [Variant(recipe.label(k), functools.partial(recipe.build, k), recipe.train_config()) for k in keys]
+    report = None if on_progress is None else (lambda fraction, snap: on_progress(fraction, snap.history))
+    return fit_many(variants, digits(), torch.device("cpu"), report, progress_every=2)
+
+
+def _curves(result: FitResult, label: str) -> dict[str, list[float]]:
+    """A model's loss curves as plain lists for a weight file's meta: {"train loss": [epoch 0, 1, ...], ...}."""
+    h = result.history
+    mine = h[(h.variant == label) & (h.metric == "loss")]
+    return {f"{s} loss": [round(float(v), 6) for v in mine[mine.split == s].sort_values("epoch").value]
+            for s in ("train", "validation")}
+
+
+def _history(curves: dict[str, dict[str, list[float]]]) -> pd.DataFrame:
+    """{label: _curves(...)} back to the trainer's tidy history (variant, epoch, split, metric, value)."""
+    rows = [(label, epoch, key.split(" ")[0], "loss", value) for label, table in curves.items()
+            for key, values in table.items() for epoch, value in enumerate(values)]
+    return pd.DataFrame(rows, columns=["variant", "epoch", "split", "metric", "value"])
+
+
+TASKS = {  # what each shipped file does, for the zoo overview's table
+    "ae": "8x8 digits: reconstruct the input through {latent} latent numbers",
+    "wide": "8x8 digits: reconstruct the input through {latent} latent numbers",
+    "denoising": "8x8 digits: reconstruct the clean digit from a noisy one (noise std up to {noise:g}), {latent} latent numbers",
+    "vae": "8x8 digits: variational autoencoder, {latent} latent numbers, KL weight {beta:g}",
+}
+
+
+def _maker(key: str) -> Callable[[bool], tuple[nn.Module, dict]]:
+    def make(quick: bool) -> tuple[nn.Module, dict]:
+        """One shipped model of the page (quick: 1 epoch, for the tests)."""
+        recipe = replace(SHIPPED_RECIPE, epochs=1) if quick else SHIPPED_RECIPE
+        label = recipe.label(key)
+        result = _fit(recipe, (key,))
+        model = weights.into(recipe.build(key), {k: torch.as_tensor(v) for k, v in result.states[label].items()})
+        return model, {
+            "task": TASKS[key].format(latent=recipe.latent(key), noise=recipe.noise, beta=recipe.beta), "model": key, "label": label, "latent": recipe.latent(key),
+            "hidden": list(HIDDEN), "wide": recipe.wide, "noise": recipe.noise, "beta": recipe.beta,
+            "epochs": recipe.epochs, "lr": recipe.lr, "batch_size": recipe.batch_size, "optimizer": "adam",
+            "seed": recipe.seed, "parameters": n_params(model),
+            "val_mse": round(result.final("loss")[label], 6), "history": _curves(result, label),
+        }
+    return make
+
+
+SHIPPED = {ASSETS[k]: _maker(k) for k in KEYS}
+
+
+@dataclass(frozen=True)
+class Source:
+    """Which weights a page shows: the shipped ones (recipe None) or those a student trains with `recipe`."""
+
+    recipe: Recipe | None = None
+    code_version: int = 1
+
+
+@dataclass
+class Trained:
+    """The four trained autoencoders and how they got there."""
+
+    recipe: Recipe  # how they were trained (for the shipped files: read back from their meta)
+    history: pd.DataFrame  # variant (the model's label), epoch, split, metric ("loss": per-pixel MSE), value
+    states: dict[str, dict[str, np.ndarray]]  # "ae" / "wide" / "denoising" / "vae" -> weights
+    shipped: bool
+    seconds: float  # training time (for shipped weights: what making the files took)
+
+
+def train(recipe: Recipe, on_progress: Progress | None = None) -> Trained:
+    """Train the four models side by side; `on_progress(fraction, history so far)` while they train."""
+    result = _fit(recipe, KEYS, on_progress)
+    states = {k: result.states[recipe.label(k)] for k in KEYS}
+    weights.remember(recipe, {f"{k}.{name}": torch.as_tensor(t) for k, s in states.items() for name, t in s.items()})
+    return Trained(recipe, result.history, states, False, result.seconds)
+
+
+def _recipe(meta: dict) -> Recipe:
+    """The recipe a shipped file's meta records."""
+    return Recipe(wide=meta["wide"], noise=meta["noise"], beta=meta["beta"], epochs=meta["epochs"], lr=meta["lr"],
+                  batch_size=meta["batch_size"], seed=meta["seed"])
+
+
+def _shipped() -> Trained:
+    """The four shipped files as a `Trained`: weights, and the curves recorded in their meta while they were made."""
+    loaded = {k: weights.load(ASSETS[k]) for k in KEYS}
+    recipe = _recipe(loaded["ae"][1])
+    history = _history({recipe.label(k): loaded[k][1]["history"] for k in KEYS})
+    states = {k: {name: t.numpy() for name, t in loaded[k][0].items()} for k in KEYS}
+    seconds = sum(float(loaded[k][1].get("seconds_to_make") or 0) for k in KEYS)
+    return Trained(recipe, history, states, True, seconds)
+
+
+def trained(source: Source, on_progress: Progress | None = None) -> Trained:
+    """The shipped autoencoders (read from assets/zoo/, no training) or a student's, trained with `source.recipe`."""
+    return _shipped() if source.recipe is None else train(source.recipe, on_progress)
+
+
+def models(source: Source) -> tuple[Recipe, dict[str, AutoEncoder]]:
+    """The recipe and the four models of `source` in eval mode: from the files, from memory, or trained again."""
+    if source.recipe is None:
+        loaded = {k: weights.load(ASSETS[k]) for k in KEYS}
+        recipe, states = _recipe(loaded["ae"][1]), {k: loaded[k][0] for k in KEYS}
+    else:
+        recipe = source.recipe
+        flat = weights.recall(recipe)
+        if flat is None:  # more students trained since: the same seeded recipe gives the same weights again
+            flat = {f"{k}.{name}": torch.as_tensor(t) for k, s in train(recipe).states.items() for name, t in s.items()}
+        states = {k: {name.split(".", 1)[1]: t for name, t in flat.items() if name.startswith(f"{k}.")} for k in KEYS}
+    return recipe, {k: weights.into(recipe.build(k), states[k]) for k in KEYS}

@@ -1,0 +1,74 @@
+"""AppTest of the autoencoder page: the shipped models at defaults, the noise slider and the walk change what they
+should (and only that), and a link with "Train it yourself" trains four models and switches every view."""
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from core.zoo import autoencoders as ae, autoencoders_views as views, weights
+from ui.lesson_map import APP_ROOT
+
+PAGE = "9_Zoo_Autoencoders.py"
+CHARTS = ("curves", "class errors", "AE map", "VAE map", "noise errors", "VAE map with walk")
+PICTURES = 4 + 4 + 1 + 2  # originals + 3 reconstructions, the denoising quartet, the VAE grid, the two walks
+
+
+def _charts(at: AppTest) -> list[bytes]:
+    return [c.proto.SerializeToString() for c in at.get("vega_lite_chart")]
+
+
+def _images(at: AppTest) -> list[bytes]:
+    return [i.proto.SerializeToString() for i in at.get("image")]
+
+
+def test_default_render_shows_the_shipped_autoencoders(page):
+    assert page.title[0].value == "Zoo: autoencoders (plain, denoising, variational)"
+    assert not page.error and not page.warning
+    assert len(page.get("vega_lite_chart")) == len(CHARTS) and len(page.get("image")) == PICTURES
+    notices = [n.value for n in page.info]
+    assert len(notices) == 5 and all("What to notice" in n for n in notices)
+    metas = {k: weights.load(ae.ASSETS[k])[1] for k in ae.KEYS}
+    assert f"error is {metas['ae']['val_mse']:.4f} per pixel" in notices[1]
+    assert f"down to {metas['wide']['val_mse']:.4f}" in notices[1]
+    assert any("shipped weights" in c.value for c in page.caption)
+    table = next(df.value for df in page.dataframe if "trained on" in df.value.columns).set_index("model")
+    assert len(table) == 5 and table.loc[ae.SHIPPED_RECIPE.label("denoising"), "latent numbers"] == "16"
+    assert "at noise 0.3" in notices[3] and "from 4 to 0 goes through the region of 6" in notices[4]
+
+
+def test_more_noise_changes_the_denoising_views_and_nothing_above_them(page):
+    charts, pictures = _charts(page), _images(page)
+    page.slider(key="ae-noise").set_value(0.5).run()
+    assert not page.exception and not page.error
+    after, after_pictures = _charts(page), _images(page)
+    noise_chart = CHARTS.index("noise errors")
+    assert after[noise_chart] != charts[noise_chart] and after[:noise_chart] == charts[:noise_chart]
+    assert after_pictures[4:8] != pictures[4:8] and after_pictures[:4] == pictures[:4]
+    assert after_pictures[4:8][1] == pictures[4:8][1]  # the clean originals stay
+    dn = views.denoise(views.Denoise(noise=0.5))
+    assert f"at noise 0.5 the noisy digits are {dn.errors['input']:.4f} away" in page.info[3].value
+    table = next(df.value for df in page.dataframe if "trained on" in df.value.columns)
+    assert "error on noisy digits (std 0.5)" in table.columns
+
+
+def test_another_walk_redraws_the_walk_but_not_the_grid(page):
+    charts, pictures = _charts(page), _images(page)
+    page.selectbox(key="ae-to").set_value(3).run()
+    assert not page.exception and not page.error
+    after, after_pictures = _charts(page), _images(page)
+    assert after[-1] != charts[-1] and after[:-1] == charts[:-1]
+    assert after_pictures[-2:] != pictures[-2:] and after_pictures[:-2] == pictures[:-2]
+    walked = views.walk(views.Walk(start=4, end=3))
+    assert "The walk from 4 to 3 goes" in page.info[4].value and " ".join(map(str, walked.nearest)) in page.info[4].value
+
+
+def test_a_link_with_train_it_yourself_trains_and_switches_every_view():
+    """The widgets are bound to the URL: a teacher's link opens the page with the student's recipe trained."""
+    at = AppTest.from_file(str(APP_ROOT / "pages" / PAGE), default_timeout=120)
+    at.query_params.update({"ae-own": "true", "ae-wide": "4", "ae-epochs": "10"})
+    at.run()
+    assert not at.exception and not at.error
+    assert any("**your** autoencoders: 10 epochs" in c.value for c in at.caption)
+    table = next(df.value for df in at.dataframe if "trained on" in df.value.columns).set_index("model")
+    assert "plain AE 4-D" in table.index and "denoising AE 4-D" in table.index
+    own = views.inspect(views.View(ae.Source(ae.Recipe(wide=4, epochs=10))))
+    assert f"4 numbers bring it down to {own.errors['wide']:.4f}" in at.info[1].value

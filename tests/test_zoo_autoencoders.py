@@ -1,0 +1,221 @@
+"""The zoo's autoencoders: the shipped weights reconstruct as claimed, denoising pays off, the VAE's plane is smooth."""
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import torch
+
+from core.zoo import autoencoders as ae, autoencoders_views as views, shapes, weights
+
+QUICK = replace(ae.SHIPPED_RECIPE, wide=4, epochs=2)  # about a second for all four
+# Measured on the shipped files (validation MSE per pixel): 0.0346, 0.0144, 0.0179, 0.0361; the bounds leave room
+# for a remake on another machine. Drawing the average training digit every time scores 0.0738.
+BOUNDS = {"ae": 0.04, "wide": 0.02, "denoising": 0.025, "vae": 0.045}
+
+
+def _shipped(key: str) -> tuple[ae.AutoEncoder, dict]:
+    state, meta = weights.read(weights.ASSETS / f"{ae.ASSETS[key]}.pt")
+    return weights.into(ae._recipe(meta).build(key), state), meta
+
+
+def _error(model, x, target=None) -> float:
+    with torch.no_grad():
+        return float(((model(x) - (x if target is None else target)) ** 2).mean())
+
+
+@pytest.mark.parametrize("key", ae.KEYS)
+def test_the_shipped_autoencoders_reconstruct_the_validation_digits_below_their_bound(key):
+    model, meta = _shipped(key)
+    x = ae.digits().x_val
+    error = _error(model, x)
+    assert error < BOUNDS[key]
+    assert error == pytest.approx(meta["val_mse"], abs=1e-5)  # the file's claim is what it measures
+    mean_digit = ae.digits().x_train.mean(dim=0)
+    assert error < 0.62 * float(((x - mean_digit) ** 2).mean())  # far better than drawing the average digit
+    assert meta["latent"] == (2 if key in ("ae", "vae") else meta["wide"])
+    assert len(meta["history"]["validation loss"]) == meta["epochs"] + 1  # epoch 0 (untrained) to the last
+
+
+@pytest.mark.parametrize("noise, ratio", [(0.2, 0.9), (0.3, 0.75), (0.5, 0.7)])  # measured ratios 0.78, 0.60, 0.54
+def test_the_denoising_autoencoder_beats_the_plain_ones_on_noisy_digits(noise, ratio):
+    x = ae.digits().x_val
+    noisy = ae.add_noise(x, noise, torch.randn(x.shape, generator=torch.Generator().manual_seed(7)))
+    errors = {k: _error(_shipped(k)[0], noisy, x) for k in ae.KEYS}
+    assert errors["denoising"] < ratio * errors["wide"] and errors["denoising"] < errors["ae"]
+    assert errors["denoising"] < float(((noisy - x) ** 2).mean())  # it removes noise, not just copies
+    # the price: on clean digits the plain AE of the same size is better
+    assert _error(_shipped("wide")[0], x) < _error(_shipped("denoising")[0], x)
+
+
+def test_the_vaes_decoded_grid_varies_smoothly_and_its_codes_are_packed_around_0():
+    seen = views.inspect(views.View())
+    neighbours, random_pairs = seen.smooth
+    assert neighbours < 0.5 * random_pairs  # measured 0.083 vs 0.270
+    assert 0.6 < seen.spread["vae"] < 1.5  # the KL term pulls the codes towards N(0, 1)
+    assert seen.spread["ae"] > 2 * seen.spread["vae"]  # nothing does that for the plain AE
+    vae_codes = seen.codes[seen.codes.model == seen.labels["vae"]]
+    assert abs(vae_codes.z1.mean()) < 0.3 and abs(vae_codes.z2.mean()) < 0.3
+    assert seen.grid.shape[0] == seen.grid.shape[1] == views.GRID * views.GRID_PX + (views.GRID - 1) * 4
+
+
+def test_smoothness_tells_a_smooth_grid_from_a_shuffled_one():
+    g = torch.Generator().manual_seed(0)
+    axis = torch.linspace(0, 1, 8)
+    smooth = (axis[:, None, None] + axis[None, :, None]) * torch.rand(1, 1, 64, generator=g)  # (8, 8, 64)
+    shuffled = smooth.reshape(64, 64)[torch.randperm(64, generator=g)].reshape(8, 8, 64)
+    near, far = views.smoothness(smooth)
+    assert near < 0.5 * far
+    assert views.smoothness(shuffled)[0] > 0.8 * views.smoothness(shuffled)[1]
+    assert far == pytest.approx(views.smoothness(shuffled)[1])  # the same cells, so the same random pairs
+
+
+@pytest.mark.parametrize("key", ae.KEYS)
+def test_the_makers_at_a_quick_budget_write_loadable_weights_of_the_shipped_shapes(tmp_path, key):
+    name = ae.ASSETS[key]
+    model, meta = ae.SHIPPED[name](quick=True)
+    path = weights.save(name, model, meta, tmp_path)
+    state, meta_back = weights.read(path)  # weights_only: plain tensors and values
+    shipped, _ = weights.read(weights.ASSETS / f"{name}.pt")
+    assert {k: tuple(v.shape) for k, v in state.items()} == {k: tuple(v.shape) for k, v in shipped.items()}
+    weights.into(ae.SHIPPED_RECIPE.build(key), state)  # loads into the architecture the page builds
+    assert meta_back["epochs"] == 1 and 0 < meta_back["val_mse"] < 0.2
+
+
+@pytest.mark.parametrize("latent", [2, *ae.WIDE])
+def test_the_diagram_shows_the_shapes_of_a_real_forward_pass(latent):
+    model = ae.AutoEncoder(latent, generator=torch.Generator().manual_seed(0))
+    x = ae.digits().x_val[:3]  # (3, 1, 8, 8)
+    encoder, decoder = views._encoder_decoder(model, x)
+    h, expected = x, []
+    with torch.no_grad():
+        for layer in [*model.encoder, *model.decoder]:
+            h = layer(h)
+            expected.append(tuple(h.shape[1:]))
+    assert encoder["output shape"].tolist() + decoder["output shape"].tolist() == expected
+    assert expected[len(model.encoder) - 1] == (latent,) and expected[-1] == (1, 8, 8)
+    assert encoder.parameters.sum() + decoder.parameters.sum() == ae.n_params(model)
+    with torch.no_grad():
+        assert torch.equal(h, model(x)) and 0 <= float(h.min()) and float(h.max()) <= 1  # the sigmoid's range
+
+
+def test_the_vae_encoder_ends_in_its_sampling_step():
+    table = shapes.trace(ae.VariationalAutoEncoder().encoder, ae.digits().x_val[:2])
+    assert table["kind"].tolist()[-2:] == ["Linear", "Reparameterize"]
+    assert table["output shape"].tolist()[-2:] == [(4,), (2,)]  # μ and log σ² for 2 numbers, then the code
+
+
+def test_the_noise_layer_acts_only_while_training_and_draws_fresh_noise():
+    x = ae.digits().x_val[:50]
+    layer = ae.Noise(0.5)
+    torch.manual_seed(0)
+    first, second = layer.train()(x), layer(x)
+    assert not torch.equal(first, x) and not torch.equal(first, second)  # fresh noise every step
+    assert float(first.min()) >= 0 and float(first.max()) <= 1  # still pixels
+    strengths = (first - x).flatten(1).std(dim=1)
+    assert float(strengths.max()) > 3 * float(strengths.min())  # one strength per digit, from 0 to 0.5
+    assert torch.equal(layer.eval()(x), x)
+    dae = ae.AutoEncoder(4, noise=0.5)
+    assert isinstance(dae.encoder[0], ae.Noise) and not any(isinstance(m, ae.Noise) for m in ae.AutoEncoder(4).modules())
+
+
+def test_the_vae_hands_its_kl_term_to_the_trainer_while_training_only():
+    vae = ae.VariationalAutoEncoder(beta=0.5, generator=torch.Generator().manual_seed(1))
+    x = ae.digits().x_val[:64]
+    h = vae.encoder[:-1](x)  # (64, 4): μ and log σ²
+    mu, log_var = h[:, :2], h[:, 2:]
+    kl = 0.5 * (mu**2 + log_var.exp() - 1 - log_var).sum(dim=1).mean()
+    torch.manual_seed(0)
+    sampled = vae.train()(x)
+    assert vae.aux_loss.requires_grad  # it trains the encoder: the trainer adds it to the loss it differentiates
+    assert vae.aux_loss.item() == pytest.approx(0.5 * kl.item() / 64, rel=1e-5)
+    vae.eval()(x)
+    assert vae.aux_loss is None  # evaluation and the page's views: no extra term
+    assert torch.allclose(vae.encode(x), mu) and not torch.allclose(sampled, vae(x))  # eval: the code is μ
+
+
+@pytest.mark.parametrize("bad, words", [
+    (dict(wide=3), "wider latent"), (dict(noise=0.0), "training noise"), (dict(beta=0.0), "KL term"),
+    (dict(epochs=ae.MAX_EPOCHS + 1), "epochs"), (dict(lr=1.0), "learning rate"), (dict(seed=-1), "seed"),
+])
+def test_bad_recipes_are_refused_with_a_sentence(bad, words):
+    with pytest.raises(ValueError, match=words):
+        ae.Recipe(**bad)
+
+
+def test_bad_view_settings_are_refused_with_a_sentence():
+    with pytest.raises(ValueError, match="noise level"):
+        views.Denoise(noise=1.5)
+    with pytest.raises(ValueError, match="two digits"):
+        views.Walk(start=10)
+
+
+def test_training_reports_progress_is_seeded_and_the_views_use_the_trained_weights():
+    seen = []
+    first = ae.train(QUICK, lambda fraction, history: seen.append((fraction, set(history.variant))))
+    again = ae.train(QUICK)
+    assert [f for f, _ in seen] == sorted(f for f, _ in seen) and seen[-1][0] == pytest.approx(1.0)
+    assert seen[-1][1] == {QUICK.label(k) for k in ae.KEYS}  # all four side by side
+    for k in ae.KEYS:
+        assert all(np.array_equal(first.states[k][n], again.states[k][n]) for n in first.states[k])
+    recipe, nets = ae.models(ae.Source(QUICK))
+    assert recipe == QUICK and nets["wide"].latent == 4
+    assert all(np.array_equal(t.numpy(), first.states["vae"][n]) for n, t in nets["vae"].state_dict().items())
+    inspection = views.inspect(views.View(ae.Source(QUICK)))
+    last = first.history[(first.history.epoch == QUICK.epochs) & (first.history.split == "validation")]
+    for k in ae.KEYS:  # the views' errors are the trainer's validation loss
+        assert inspection.errors[k] == pytest.approx(float(last[last.variant == QUICK.label(k)].value.iloc[0]), rel=1e-4)
+
+
+def test_the_shipped_history_is_the_one_in_the_files():
+    run = ae.trained(ae.Source())
+    assert run.shipped and run.recipe == ae.SHIPPED_RECIPE and run.seconds > 0
+    val = run.history[(run.history.split == "validation") & (run.history.epoch == run.recipe.epochs)]
+    for k in ae.KEYS:
+        assert float(val[val.variant == run.recipe.label(k)].value.iloc[0]) == pytest.approx(
+            weights.load(ae.ASSETS[k])[1]["val_mse"], abs=1e-5)
+
+
+@pytest.mark.parametrize("noise", [0.0, 0.3])
+def test_the_denoising_view_agrees_with_the_error_curve(noise):
+    seen, dn = views.inspect(views.View()), views.denoise(views.Denoise(noise=noise))
+    at = seen.noise_curve[seen.noise_curve["noise (std)"] == noise].set_index("model")["error"]
+    for k in ae.KEYS:
+        assert dn.errors[k] == pytest.approx(at[seen.labels[k]], rel=1e-6)
+    assert dn.errors["input"] == pytest.approx(at[views.NO_MODEL])
+    table = dn.table.set_index("model")
+    assert table.loc[seen.labels["wide"], "error on clean digits"] == pytest.approx(seen.errors["wide"])
+    if noise == 0:
+        assert dn.errors["input"] == 0 and dn.errors["ae"] == pytest.approx(seen.errors["ae"])
+    assert len(dn.pictures) == 4 and dn.pictures[0].shape == dn.pictures[3].shape
+
+
+@pytest.mark.parametrize("start, end", [(4, 0), (3, 3)])
+def test_a_walk_goes_from_one_digits_code_to_the_others(start, end):
+    walked = views.walk(views.Walk(start=start, end=end))
+    a, b = walked.images
+    y = ae.labels()
+    assert (y[a], y[b]) == (start, end) and a != b  # the same digit twice: two different images of it
+    assert walked.nearest[0] == start and walked.nearest[-1] == end and len(walked.nearest) == views.STEPS
+    steps = np.diff(walked.path[["z1", "z2"]].to_numpy(), axis=0)
+    assert np.allclose(steps, steps[0], atol=1e-5)  # equal steps along one straight line
+    assert walked.latent.shape == walked.pixels.shape
+
+
+def test_the_inspection_adds_up():
+    seen = views.inspect(views.View())
+    n, y = len(ae.digits().x_val), ae.labels()
+    assert len(seen.codes) == 2 * n and set(seen.codes.digit) == {str(d) for d in range(10)}
+    counts = np.bincount(y, minlength=10)
+    for k in ae.KEYS:  # the per-digit errors average back to the model's error
+        per_digit = seen.class_errors[seen.class_errors.model == seen.labels[k]][views.CLASS_ERROR].to_numpy()
+        assert float(per_digit @ counts / n) == pytest.approx(seen.errors[k], rel=1e-5)
+    (worst, worst_error), (best, best_error) = seen.extremes
+    assert worst_error == seen.class_errors[views.CLASS_ERROR].where(seen.class_errors.model == seen.labels["ae"]).max()
+    assert best_error < seen.errors["ae"] < worst_error and worst != best
+    curve = seen.noise_curve.pivot(index="noise (std)", columns="model", values="error")
+    wins = seen.denoising_wins_from
+    assert wins is not None and 0 < wins <= 0.2  # measured 0.15
+    below = curve.index < wins
+    assert (curve[seen.labels["denoising"]][below] >= curve[seen.labels["wide"]][below]).all()
+    assert (curve[seen.labels["denoising"]][~below] < curve[seen.labels["wide"]][~below]).all()  # and from there on
+    assert 0.5 < seen.neighbours["ae"] < seen.neighbours["pixels"] and seen.mixed["ae"][2] > 0
