@@ -1,0 +1,254 @@
+"""The fully convolutional network of the zoo (slide 68): a class for every pixel of a scene.
+
+- `SceneFCN`: an encoder (convolutions and 2 x 2 max-pooling: 32 -> 16 -> 8 pixels a side) and a
+  decoder that upsamples back to 32 (transposed convolutions, or bilinear interpolation followed by
+  a convolution), then a 1 x 1 convolution that gives 4 class scores per pixel. No fully connected
+  layer anywhere, so the output keeps the image's layout: (N, H, W, classes), classes last, which
+  is how `core.training` reads a dense output (cross-entropy and accuracy per pixel).
+- `Recipe` / `train(recipe)`: through the one trainer; `trained(Source(...))` gives the shipped
+  weights (`Source()`) or a student's run (`Source(recipe)`).
+- `evaluate(source)` and `look(Look(...))`: per-class IoU on the held-out scenes, and one scene's
+  input, true mask, predicted mask and per-pixel probabilities.
+- `SHIPPED`: the maker of `assets/zoo/fcn_scenes.pt` (`python -m core.zoo --only fcn_scenes`).
+"""
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import Tensor, nn
+
+from core import images
+from core.data import Dataset
+from core.training import Snapshot, TrainConfig, fit
+from core.zoo import scenes, shapes, weights
+
+UPSAMPLING = ("transposed convolution", "bilinear interpolation")
+MAX_EPOCHS = 25
+TRAIN_SIZES = (300, 600, 1000)  # training scenes a student may pick
+N_VAL = 200  # held-out scenes (their own seed): the IoU is measured on these
+ASSET = "fcn_scenes"
+PIXELS = 96  # each picture is drawn this many pixels wide
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """An FCN and how to train it on synthetic scenes."""
+
+    upsampling: str = UPSAMPLING[0]
+    width: int = 16  # channels of the first block; the second has twice as many
+    n_train: int = 1000
+    epochs: int = 20
+    lr: float = 0.01  # Adam
+    batch_size: int = 16
+    seed: int = 0
+    code_version: int = 1
+
+    def __post_init__(self) -> None:
+        if self.upsampling not in UPSAMPLING:
+            raise ValueError(f"Upsampling is one of: {', '.join(UPSAMPLING)}.")
+        if self.width not in (8, 16, 24):
+            raise ValueError("The first block has 8, 16 or 24 channels.")
+        if not 50 <= self.n_train <= max(TRAIN_SIZES):
+            raise ValueError(f"Train on between 50 and {max(TRAIN_SIZES):,} scenes.")
+        if not 1 <= self.epochs <= MAX_EPOCHS:
+            raise ValueError(f"Train for between 1 and {MAX_EPOCHS} epochs.")
+        if not 1e-4 <= self.lr <= 0.1:
+            raise ValueError("The learning rate must be between 0.0001 and 0.1 (Adam).")
+        if not 0 <= self.seed < 2**31:
+            raise ValueError("The seed must be a whole number between 0 and 2,147,483,647.")
+
+
+SHIPPED_RECIPE = Recipe()
+
+
+def _conv(c_in: int, c_out: int) -> list[nn.Module]:
+    """3 x 3 convolution (padding 1 keeps the size), batch normalization, ReLU."""
+    return [nn.Conv2d(c_in, c_out, 3, padding=1), nn.BatchNorm2d(c_out), nn.ReLU()]
+
+
+class SceneFCN(nn.Module):
+    """(N, 1, 32, 32) scenes -> (N, 32, 32, 4) class scores per pixel; shapes for width 16:
+
+    encoder: (16, 32, 32) -> pool (16, 16, 16) -> (32, 16, 16) -> pool (32, 8, 8) -> (32, 8, 8)
+    (each convolution is followed by batch normalization and a ReLU)
+    decoder: up (16, 16, 16) -> up (16, 32, 32) -> 1 x 1 conv (4, 32, 32) -> classes last (32, 32, 4)
+    """
+
+    def __init__(self, recipe: Recipe = SHIPPED_RECIPE, generator: torch.Generator | None = None):
+        super().__init__()
+        w = recipe.width
+        self.encoder = nn.Sequential(*_conv(1, w), nn.MaxPool2d(2), *_conv(w, 2 * w), nn.MaxPool2d(2), *_conv(2 * w, 2 * w))
+        if recipe.upsampling == UPSAMPLING[0]:  # learned 2x upsampling: each input pixel paints a 2 x 2 patch
+            ups = [nn.ConvTranspose2d(2 * w, w, 2, stride=2), nn.ReLU(), nn.ConvTranspose2d(w, w, 2, stride=2), nn.ReLU()]
+        else:  # fixed 2x interpolation, then a convolution learns what to do with it
+            ups = [nn.Upsample(scale_factor=2, mode="bilinear"), *_conv(2 * w, w),
+                   nn.Upsample(scale_factor=2, mode="bilinear"), *_conv(w, w)]
+        self.decoder = nn.Sequential(*ups)
+        self.classify = nn.Conv2d(w, len(scenes.CLASSES), 1)  # a 1 x 1 convolution: a linear layer per pixel
+        if generator is not None:  # seeded init, the same for the same seed
+            with torch.no_grad():
+                for m in self.modules():
+                    if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
+                        bound = 1 / np.sqrt(m.weight[0].numel())
+                        m.weight.uniform_(-bound * np.sqrt(6), bound * np.sqrt(6), generator=generator)
+                        m.bias.zero_()
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.classify(self.decoder(self.encoder(x))).permute(0, 2, 3, 1)  # (N, H, W, C)
+
+
+def n_params(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+@functools.lru_cache(maxsize=len(TRAIN_SIZES) + 1)
+def dataset(n_train: int = SHIPPED_RECIPE.n_train) -> Dataset:
+    """Training scenes (seed 1) and the held-out scenes (seed 2, always the same N_VAL)."""
+    train, val = scenes.make(n_train, seed=1), scenes.make(N_VAL, seed=2)
+    t = torch.as_tensor
+    return Dataset("scenes", t(train.images), t(train.masks), t(val.images), t(val.masks), len(scenes.CLASSES),
+                   ("pixel",), scenes.CLASSES)
+
+
+def fit_fcn(recipe: Recipe, on_progress: Callable[[float, Snapshot], None] | None = None):
+    train = TrainConfig(epochs=recipe.epochs, batch_size=recipe.batch_size, lr=recipe.lr, optimizer="adam", seed=recipe.seed)
+    return fit(lambda g: SceneFCN(recipe, g), dataset(recipe.n_train), train, device=torch.device("cpu"),
+               on_progress=on_progress, progress_every=1, name="FCN")
+
+
+@dataclass(frozen=True)
+class Source:
+    """Which FCN a view shows: the shipped one (recipe None) or a student's recipe."""
+
+    recipe: Recipe | None = None
+
+
+@dataclass
+class Trained:
+    recipe: Recipe
+    history: pd.DataFrame  # variant, epoch, split, metric (loss / accuracy = share of right pixels), value
+    seconds: float
+    shipped: bool
+
+
+def _meta(recipe: Recipe, result, model: nn.Module) -> dict:
+    model = weights.into(model, {k: torch.as_tensor(v) for k, v in result.states["FCN"].items()})
+    return {"task": f"segment {scenes.SIZE} x {scenes.SIZE} synthetic scenes: {', '.join(scenes.CLASSES)}",
+            "recipe": {k: v for k, v in vars(recipe).items()}, "parameters": n_params(model),
+            "val_mean_iou": round(float(np.nanmean(_val_iou(model)[1:])), 4),
+            "val_pixel_accuracy": round(result.final("accuracy")["FCN"], 4),
+            "history": result.history.to_dict(orient="list"), "train_seconds": round(result.seconds, 1)}
+
+
+def make(quick: bool) -> tuple[nn.Module, dict]:
+    recipe = replace(SHIPPED_RECIPE, epochs=1, n_train=64) if quick else SHIPPED_RECIPE
+    result = fit_fcn(recipe)
+    model = SceneFCN(recipe)
+    return model, _meta(recipe, result, model)
+
+
+SHIPPED = {ASSET: make}
+
+
+def train(recipe: Recipe, on_progress: Callable[[float, pd.DataFrame], None] | None = None) -> Trained:
+    """Train a student's FCN (kept in memory for the views) and report its curves."""
+    result = fit_fcn(recipe, None if on_progress is None else lambda f, snap: on_progress(f, snap.history))
+    weights.remember((ASSET, recipe), {k: torch.as_tensor(v) for k, v in result.states["FCN"].items()})
+    return Trained(recipe, result.history, result.seconds, shipped=False)
+
+
+def trained(source: Source, on_progress: Callable[[float, pd.DataFrame], None] | None = None) -> Trained:
+    if source.recipe is None:
+        _, meta = weights.load(ASSET)
+        return Trained(Recipe(**meta["recipe"]), pd.DataFrame(meta["history"]), meta["train_seconds"], shipped=True)
+    return train(source.recipe, on_progress)
+
+
+def model(source: Source) -> SceneFCN:
+    """The FCN a view shows, in eval mode: shipped, remembered, or trained again from the same seeded recipe."""
+    if source.recipe is None:
+        state, meta = weights.load(ASSET)
+        return weights.into(SceneFCN(Recipe(**meta["recipe"])), state)
+    state = weights.recall((ASSET, source.recipe))
+    if state is None:
+        train(source.recipe)
+        state = weights.recall((ASSET, source.recipe))
+    return weights.into(SceneFCN(source.recipe), state)
+
+
+@torch.no_grad()
+def _predict(model: nn.Module, x: Tensor) -> np.ndarray:
+    return torch.softmax(model.eval()(x), dim=-1).numpy()  # (N, H, W, C)
+
+
+def _val_iou(model: nn.Module) -> np.ndarray:
+    val = dataset(SHIPPED_RECIPE.n_train)
+    return scenes.iou(_predict(model, val.x_val).argmax(-1), val.y_val.numpy())
+
+
+@dataclass
+class Evaluation:
+    layers: pd.DataFrame  # core.zoo.shapes.trace of the network
+    iou: pd.DataFrame  # class, IoU, pixels (share of held-out pixels of that class)
+    mean_iou: float  # over the three shape classes
+    pixel_accuracy: float
+    parameters: int
+    outputs_per_image: int  # H x W x classes numbers, against a CNN's 10
+
+
+def evaluate(source: Source, on_progress: object = None) -> Evaluation:
+    net = model(source)
+    val = dataset(SHIPPED_RECIPE.n_train)
+    p = _predict(net, val.x_val).argmax(-1)
+    truth = val.y_val.numpy()
+    per_class = scenes.iou(p, truth)
+    share = np.bincount(truth.ravel(), minlength=len(scenes.CLASSES)) / truth.size
+    table = pd.DataFrame({"class": scenes.CLASSES, "IoU": per_class, "share of pixels": share})
+    layers = shapes.trace(net, val.x_val[:1])
+    return Evaluation(layers, table, float(np.nanmean(per_class[1:])), float((p == truth).mean()), n_params(net),
+                      int(np.prod(layers["output shape"].iloc[-1])))
+
+
+@dataclass(frozen=True)
+class Look:
+    """One held-out scene, and the class whose per-pixel probability to draw."""
+
+    source: Source = Source()
+    scene: int = 0
+    klass: str = "disc"
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.scene < N_VAL:
+            raise ValueError(f"Pick a held-out scene between 0 and {N_VAL - 1}.")
+        if self.klass not in scenes.CLASSES:
+            raise ValueError(f"The class is one of: {', '.join(scenes.CLASSES)}.")
+
+
+@dataclass
+class Seen:
+    pictures: list[np.ndarray]  # input, true mask, predicted mask, P(klass) per pixel
+    captions: list[str]
+    iou: pd.DataFrame  # class, IoU on this scene
+    pixel_accuracy: float
+    probability_range: tuple[float, float]  # lowest and highest P(klass) in the scene
+
+
+def look(cfg: Look, on_progress: object = None) -> Seen:
+    net = model(cfg.source)
+    val = dataset(SHIPPED_RECIPE.n_train)
+    x, truth = val.x_val[cfg.scene : cfg.scene + 1], val.y_val[cfg.scene].numpy()
+    prob = _predict(net, x)[0]  # (H, W, C)
+    pred = prob.argmax(-1)
+    c = scenes.CLASSES.index(cfg.klass)
+    pictures = [images.gray(x[0, 0].numpy(), 0, 1), images.classes(truth), images.classes(pred),
+                images.gray(prob[..., c], 0, 1)]
+    pictures = [images.upscale(p, PIXELS * 3) for p in pictures]
+    captions = ["input scene", "true mask (the label of every pixel)", "predicted mask (argmax per pixel)",
+                f"P({cfg.klass}) per pixel: white 1, black 0"]
+    return Seen(pictures, captions, pd.DataFrame({"class": scenes.CLASSES, "IoU": scenes.iou(pred, truth)}),
+                float((pred == truth).mean()), (float(prob[..., c].min()), float(prob[..., c].max())))
