@@ -56,8 +56,8 @@ chrome.notice(f"the encoder halves the side twice (32 → 16 → 8) while the ch
 # 2. One scene --------------------------------------------------------------------------------------------------------
 chrome.section("2 · One scene, pixel by pixel", "68")
 c1, c2 = st.columns(2)
-scene = c1.slider(f"Held-out scene (0 to {fcn.N_VAL - 1}; never seen in training)", 0, fcn.N_VAL - 1, 0,
-                  key="fcn-scene", bind="query-params")
+scene = c1.slider(f"Held-out scene (0 to {fcn.N_VAL - 1}; never seen in training)", 0, fcn.N_VAL - 1,
+                  fcn.busiest_scene(), key="fcn-scene", bind="query-params")
 klass = c2.selectbox("Class whose probability to draw", scenes.CLASSES[1:], index=1, key="fcn-class",
                      bind="query-params")
 seen = runners.run(fcn.look, runners.config(fcn.Look, source=source, scene=scene, klass=klass), label="Segmenting")
@@ -75,8 +75,9 @@ chrome.notice(f"{seen.pixel_accuracy:.1%} of this scene's {scenes.SIZE * scenes.
 
 # 3. How good is it --------------------------------------------------------------------------------------------------
 chrome.section("3 · Intersection over union on the held-out scenes", "68")
-st.markdown(r"For each class: $\text{IoU} = \frac{|\text{predicted} \cap \text{true}|}{|\text{predicted} \cup \text{true}|}$,"
-            f" over all pixels of the {fcn.N_VAL} held-out scenes. 1 is a perfect outline; predicting nothing scores 0.")
+st.latex(r"\text{IoU}_{\text{class}} = \frac{|\,\text{predicted} \cap \text{true}\,|}{|\,\text{predicted} \cup \text{true}\,|}")
+st.markdown(f"counted over all pixels of the {fcn.N_VAL} held-out scenes: 1 is a perfect outline; predicting nothing "
+            "scores 0.")
 left, right = st.columns([3, 2])
 with left:
     show.chart(charts.bars, ev.iou, "class", "IoU", key="fcn-iou")

@@ -89,3 +89,12 @@ def test_impossible_recipes_are_refused_with_a_sentence(bad):
         fcn.Recipe(**bad)
     with pytest.raises(ValueError):
         fcn.Look(scene=fcn.N_VAL)
+
+
+def test_the_default_scene_shows_every_class_and_the_views_score_it():
+    i = fcn.busiest_scene()
+    assert set(np.unique(fcn.dataset().y_val[i].numpy())) == set(range(len(scenes.CLASSES)))
+    seen = fcn.look(fcn.Look(scene=i, klass="disc"))
+    assert len(seen.pictures) == 4 and seen.pictures[0].shape[:2] == seen.pictures[1].shape[:2]
+    assert seen.probability_range[1] > 0.9  # a disc is there, and the network is sure of some of its pixels
+    assert not seen.iou["IoU"].isna().any()

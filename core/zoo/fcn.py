@@ -214,6 +214,13 @@ def evaluate(source: Source, on_progress: object = None) -> Evaluation:
                       int(np.prod(layers["output shape"].iloc[-1])))
 
 
+@functools.lru_cache(maxsize=1)
+def busiest_scene() -> int:
+    """The first held-out scene that holds all three shapes: the page's default, where every class shows."""
+    masks = dataset(SHIPPED_RECIPE.n_train).y_val.numpy()
+    return next((i for i, m in enumerate(masks) if len(np.unique(m)) == len(scenes.CLASSES)), 0)
+
+
 @dataclass(frozen=True)
 class Look:
     """One held-out scene, and the class whose per-pixel probability to draw."""
