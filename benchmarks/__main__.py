@@ -1,4 +1,8 @@
-"""`python -m benchmarks [--quick] [--only PREFIX] [--device cpu] [--json FILE]`: run the workloads, print a table."""
+"""`python -m benchmarks [--quick] [--only PREFIX] [--device cpu] [--json FILE]`: run the workloads, print a table.
+
+The load test (benchmarks/load.py: a real server and >= 10 Chromium sessions) runs in a full run or with
+`--only load`; `--quick` (what the test suite runs) leaves it out.
+"""
 from __future__ import annotations
 
 import argparse
@@ -10,6 +14,7 @@ from importlib.metadata import version
 
 import torch
 
+from benchmarks import load, zoo
 from benchmarks import workloads as w
 from core.device import describe, pick_device
 
@@ -19,6 +24,7 @@ TRAINING = (  # the figures each training workload reports, so that --only can s
     (("training.live_epochs_per_s",), w.live_epochs_per_s),
     (("landscapes.race_s",), w.race_s),
     (("augment.grid_s",), w.grid_s),
+    (("zoo.gan_steps_per_redraw", "zoo.gan_redraws_per_s", "zoo.gan_steps_per_s"), zoo.gan_live),
 )
 MEMORY = "memory.peak_rss_mb"
 
@@ -40,9 +46,13 @@ def table(figures: list[w.Figure], header: str) -> str:
     return "\n".join(lines + (["", "errors:", *errors] if errors else []))
 
 
-def run(sizes: w.Sizes, device: torch.device, only: list[str]) -> list[w.Figure]:
+def run(sizes: w.Sizes, device: torch.device, only: list[str], sessions: int = 0) -> list[w.Figure]:
+    """The figures whose names `only` asks for (all if empty); `sessions` > 0 adds the load test with that many."""
     def wanted(name: str) -> bool:
         return not only or any(name.startswith(prefix) for prefix in only)
+
+    def group_wanted(names: tuple[str, ...]) -> bool:  # a workload reports figures under these prefixes
+        return not only or any(n.startswith(p) or p.startswith(n) for n in names for p in only)
 
     figures: list[w.Figure] = []
     paths = w.page_files(sizes)
@@ -55,6 +65,8 @@ def run(sizes: w.Sizes, device: torch.device, only: list[str]) -> list[w.Figure]
     for names, workload in TRAINING:
         if any(map(wanted, names)):
             figures += workload(sizes, device)
+    if sessions and group_wanted(load.NAMES):
+        figures += load.workload(sessions)
     return [f for f in figures if wanted(f.name)]
 
 
@@ -65,13 +77,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="only figures whose name starts with PREFIX (repeatable), e.g. pages.Home or training")
     parser.add_argument("--device", choices=("cpu", "cuda", "mps"), help="default: core.device.pick_device()")
     parser.add_argument("--json", metavar="FILE", help="also write the figures to FILE as JSON")
+    parser.add_argument("--sessions", type=int, default=10, metavar="N",
+                        help="concurrent browser sessions of the load test (default 10; --quick skips the load test)")
     args = parser.parse_args(argv)
 
     device = pick_device(args.device)
     os.environ["LESSON_DEVICE"] = device.type  # the pages pick their device from it, like the trainer calls here
     header = (f"device: {describe(device)} | torch {torch.__version__} ({torch.get_num_threads()} threads) | "
               f"streamlit {version('streamlit')} | {'quick' if args.quick else 'full'} sizes")
-    figures = run(w.QUICK if args.quick else w.Sizes(), device, args.only)
+    figures = run(w.QUICK if args.quick else w.Sizes(), device, args.only, sessions=0 if args.quick else args.sessions)
     print(table(figures, header))
     if args.json:
         with open(args.json, "w") as f:

@@ -39,7 +39,7 @@ def gan_live(sizes: Sizes, device: torch.device) -> list[Figure]:
     note = (f"{steps} steps on the ring (G 64, D 128 units, batch {gan.BATCH}), {len(redraws)} redraws, "
             f"median of {sizes.live_runs}")
     return [
-        Figure("zoo.gan_steps_per_redraw", per_redraw, "steps", ">= 20", note),
+        Figure("zoo.gan_steps_per_redraw", float(per_redraw), "steps", ">= 20", note),
         Figure("zoo.gan_redraws_per_s", len(redraws) / seconds, "redraws/s", ">= 5", note),
         Figure("zoo.gan_steps_per_s", steps / seconds, "steps/s", "state", note),
     ]

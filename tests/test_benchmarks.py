@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 KEYS = {
     "pages.Home.cold_s", "pages.Home.warm_s", "memory.peak_rss_mb", "training.speedup_vs_dataloader",
     "training.core_s", "training.dataloader_s", "training.batched_speedup", "training.live_epochs_per_s",
-    "landscapes.race_s", "augment.grid_s",
+    "landscapes.race_s", "augment.grid_s", "zoo.gan_steps_per_redraw", "zoo.gan_redraws_per_s", "zoo.gan_steps_per_s",
 }
 
 

@@ -107,3 +107,19 @@ def test_invalid_config_is_an_error_box_and_core_is_not_called():
     assert not at.exception
     assert [error.value for error in at.error] == ["Epochs must be between 1 and 100."]
     assert "calls" not in at.session_state
+
+
+def test_each_real_computation_is_counted_and_logged_once(tmp_path, monkeypatch):
+    from ui import runners
+
+    log = tmp_path / "runs.log"
+    monkeypatch.setenv(runners.RUN_LOG, str(log))
+    before = sum(runners.COMPUTED.values())
+    at = _app().run()
+    at.run()  # a hit: not counted
+    at.session_state["epochs"] = 8
+    at.run()  # a miss: counted
+    assert sum(runners.COMPUTED.values()) - before == 2
+    lines = log.read_text().splitlines()
+    assert len(lines) == 2 and len({line.split()[1] for line in lines}) == 2  # two configs, two digests
+    assert all(line.split()[0].endswith("train") for line in lines)

@@ -24,7 +24,10 @@ nothing is replayed, `live` is never called, and the empty progress placeholder 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import os
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
@@ -38,6 +41,8 @@ from streamlit.runtime.scriptrunner_utils.script_run_context import in_cached_fu
 C = TypeVar("C")
 R = TypeVar("R")
 MIN_REDRAW_S = 0.2  # progress and live chart redraw at most 5 times a second; the last one always
+COMPUTED: Counter[str] = Counter()  # real computations (cache misses) in this process, by core function
+RUN_LOG = "LESSON_RUN_LOG"  # env var naming a file that gets one line per real computation (benchmarks/load.py)
 
 
 @contextlib.contextmanager
@@ -60,6 +65,7 @@ def _run_cached(
     _live: Callable[[Any], None] | None,
 ) -> Any:
     """`_fn(cfg)` with progress; `name` and `cfg` are the key, the underscored rest is not hashed."""
+    _count(name, cfg)
     last_redraw = -float("inf")
 
     def on_progress(fraction: float, partial: Any) -> None:
@@ -76,6 +82,17 @@ def _run_cached(
     with _unrecorded():
         _progress.progress(0.0, text=_label)
     return _fn(cfg, on_progress=on_progress)
+
+
+def _count(name: str, cfg: Any) -> None:
+    """Count one real computation: a class asking for one view at once must cost one (the load test checks it).
+
+    The run log's line is the function and a digest of the config, so equal lines are the same experiment.
+    """
+    COMPUTED[name] += 1
+    if path := os.environ.get(RUN_LOG):
+        with open(path, "a") as log:  # one short append per line: concurrent sessions do not interleave
+            log.write(f"{name} {hashlib.sha1(repr(cfg).encode()).hexdigest()[:12]}\n")
 
 
 def run(fn: Callable[..., R], cfg: Any, *, label: str, live: Callable[[Any], None] | None = None) -> R:

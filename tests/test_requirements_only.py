@@ -1,0 +1,153 @@
+"""The app starts with only requirements.txt installed: nothing it imports comes from the test extras.
+
+Installing torch into a fresh virtual environment takes minutes and gigabytes, too much for every CI
+run. This check is the honest equivalent: it computes, from the installed packages' own metadata
+(importlib.metadata), which distributions only requirements-dev.txt brings in (pytest, playwright and
+their dependencies that requirements.txt does not also need), and blocks every module they provide
+with an import hook. Under that hook, in a fresh interpreter:
+
+1. every page of the app renders through Streamlit's AppTest without an exception, and
+2. `streamlit run Home.py` starts a server that answers its health check and serves the app.
+
+A page or a core module that imported pytest, playwright or one of their dependencies would fail
+here exactly as it would on Streamlit Community Cloud, which installs requirements.txt only.
+"""
+from __future__ import annotations
+
+import importlib.metadata as md
+import json
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from packaging.requirements import Requirement
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = ["Home.py", *sorted(f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py"))]
+
+
+def _names(path: Path) -> list[str]:
+    """Distribution names a requirements file asks for (following -r includes)."""
+    names = []
+    for line in path.read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if line.startswith("-r"):
+            names += _names(path.parent / line[2:].strip())
+        elif line:
+            names.append(Requirement(line).name)
+    return names
+
+
+def _closure(names: list[str]) -> set[str]:
+    """Every installed distribution `names` need, transitively (markers evaluated here, extras left out)."""
+    seen: set[str] = set()
+    todo = list(names)
+    while todo:
+        name = todo.pop().lower().replace("_", "-")
+        if name in seen:
+            continue
+        try:
+            dist = md.distribution(name)
+        except md.PackageNotFoundError:
+            continue
+        seen.add(name)
+        for spec in dist.requires or []:
+            req = Requirement(spec)
+            if req.marker is None or req.marker.evaluate({"extra": ""}):
+                todo.append(req.name)
+    return seen
+
+
+def _modules(dist_name: str) -> set[str]:
+    """Top-level modules a distribution installs (from top_level.txt, else from its file list)."""
+    dist = md.distribution(dist_name)
+    top = dist.read_text("top_level.txt")
+    if top:
+        return {m.strip() for m in top.split() if m.strip()}
+    found = set()
+    for f in dist.files or []:
+        part = f.parts[0]
+        if part.endswith((".dist-info", ".data")) or part == "..":
+            continue
+        found.add(re.sub(r"\.(py|so|pyd)$", "", part.split(".cpython")[0]))
+    return found
+
+
+def dev_only_modules() -> set[str]:
+    app = _closure(_names(ROOT / "requirements.txt"))
+    dev = _closure(_names(ROOT / "requirements-dev.txt"))
+    app_modules = set().union(*(_modules(d) for d in app))
+    return set().union(*(_modules(d) for d in dev - app)) - app_modules
+
+
+BLOCKER = """
+import importlib.abc, sys
+BLOCKED = set({blocked!r})
+class Refuse(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in BLOCKED:
+            raise ImportError(f"{{name}} comes from the test extras only (requirements-dev.txt)")
+        return None
+sys.meta_path.insert(0, Refuse())
+"""
+
+RENDER = """
+import json
+from streamlit.testing.v1 import AppTest
+report = {{}}
+for page in {pages!r}:
+    at = AppTest.from_file(page, default_timeout=120).run()
+    report[page] = [e.message for e in at.exception]
+print("REPORT" + json.dumps(report))
+"""
+
+
+def test_the_blocked_set_is_the_test_extras():
+    blocked = dev_only_modules()
+    assert {"pytest", "playwright"} <= blocked
+    assert not blocked & {"streamlit", "torch", "numpy", "pandas", "altair", "sklearn", "packaging"}
+
+
+def test_every_page_renders_without_the_test_extras():
+    script = BLOCKER.format(blocked=sorted(dev_only_modules())) + RENDER.format(pages=PAGES)
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=600,
+                          env={**__import__("os").environ, "LESSON_DEVICE": "cpu"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout.split("REPORT", 1)[1])
+    assert set(report) == set(PAGES)
+    assert all(not errors for errors in report.values()), {p: e for p, e in report.items() if e}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_streamlit_run_starts_and_serves_the_app_without_the_test_extras():
+    port = _free_port()
+    script = BLOCKER.format(blocked=sorted(dev_only_modules())) + (
+        "import sys\nfrom streamlit.web.cli import main\n"
+        f"sys.argv = ['streamlit', 'run', 'Home.py', '--server.port', '{port}', '--server.headless', 'true']\n"
+        "main()\n")
+    server = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline, health = time.monotonic() + 60, None
+        while time.monotonic() < deadline and server.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
+                    health = r.read().decode()
+                    break
+            except OSError:
+                time.sleep(0.5)
+        assert health == "ok", f"no health answer; server said: {server.stdout.read() if server.poll() is not None else ''}"
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r:
+            assert r.status == 200 and b"<div id=\"root\">" in r.read()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
