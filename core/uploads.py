@@ -19,6 +19,7 @@ from core.data import Dataset
 
 MAX_BYTES = 5 * 2**20  # 5 MB: a classroom server keeps every upload in memory
 MAX_ROWS = 50_000
+MAX_COLUMNS = 200  # a feature per column: more would not fit a chart (or a lesson)
 MIN_ROWS = 10  # fewer leaves no validation set worth the name
 MAX_CLASSES = 20
 TABLES = ("wine", "breast_cancer")  # the bundled tables the preprocessing page offers
@@ -46,6 +47,9 @@ def read_csv(name: str, content: bytes) -> pd.DataFrame:
         raise ValueError(f"The file has {len(df):,} rows; the limit is {MAX_ROWS:,}.")
     if len(df) < MIN_ROWS:
         raise ValueError(f"The file has {len(df)} rows; at least {MIN_ROWS} are needed to train and validate.")
+    if df.shape[1] > MAX_COLUMNS:
+        raise ValueError(f"The file has {df.shape[1]:,} columns; the limit is {MAX_COLUMNS}. Keep the features you "
+                         "want to compare and the label column.")
     df.columns = [str(c).strip() for c in df.columns]
     numeric = df.select_dtypes("number").columns
     if len(numeric) == 0:

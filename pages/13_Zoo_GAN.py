@@ -18,7 +18,7 @@ BOX = gan_parts.BOX
 
 def step_picker(game: gan.Game, key: str) -> int:
     """A slider over the game's checkpoints (the last one first)."""
-    return st.select_slider("Training step (checkpoint)", game.steps, value=game.steps[-1], key=key,
+    return st.select_slider(f"Training step (checkpoint, at most {game.steps[-1]:,})", game.steps, value=game.steps[-1], key=key,
                             bind="query-params", format_func=lambda s: f"{s:,}")
 
 

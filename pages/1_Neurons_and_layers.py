@@ -97,7 +97,7 @@ widths = c1.multiselect("Widths of the one-layer nets", (1, 2, 4, 8, 16, 32, 64,
 depth = c2.slider("Layers of the deep net", 2, 6, 3, key="approx-depth", bind="query-params")
 with c3:
     activation = widgets.activation("approx", default="relu")
-epochs = c4.select_slider("Epochs", (100, 200, 300, 600, 1200, 2400), 300, key="approx-epochs", bind="query-params")
+epochs = c4.select_slider("Epochs (at most 2,400)", (100, 200, 300, 600, 1200, 2400), 300, key="approx-epochs", bind="query-params")
 noise = c5.slider("Noise", 0.0, 0.5, 0.1, 0.05, key="approx-noise", bind="query-params")
 approx = runners.run(neurons.wide_vs_deep, runners.config(neurons.WideVsDeep, widths=tuple(widths), depth=depth,
                      activation=activation, epochs=epochs, noise=noise), label="Training the wide and the deep nets")

@@ -61,7 +61,7 @@ chrome.section("2 · Epoch, batch, iteration: train a classifier and watch it le
 c1, c2, c3, c4 = st.columns(4)
 with c1:
     dataset = widgets.dataset_2d("live")
-    n_samples = st.slider("Samples (70% train, 30% validation)", 50, 1000, 300, 50, key="live-n", bind="query-params")
+    n_samples = st.slider("Samples (70% train, 30% validation; at most 1,000)", 50, 1000, 300, 50, key="live-n", bind="query-params")
 with c2:
     noise = st.slider("Noise", 0.0, 0.6, 0.2, 0.05, key="live-noise", bind="query-params")
     batch_size = widgets.batch_size("live")
@@ -129,8 +129,8 @@ else:
 chrome.section("4 · Underfit, good fit, overfit: use a validation set", "30")
 c1, c2, c3 = st.columns(3)
 noise = c1.slider("Noise", 0.0, 0.6, 0.2, 0.05, key="sizes-noise", bind="query-params")
-n_samples = c2.slider("Samples (30% train, 70% validation)", 100, 1000, 250, 50, key="sizes-n", bind="query-params")
-epochs = c3.slider("Epochs", 50, 1000, 300, 50, key="sizes-epochs", bind="query-params")
+n_samples = c2.slider("Samples (30% train, 70% validation; at most 1,000)", 100, 1000, 250, 50, key="sizes-n", bind="query-params")
+epochs = c3.slider("Epochs (at most 1,000)", 50, 1000, 300, 50, key="sizes-epochs", bind="query-params")
 sizes = runners.run(lc.fit_sizes, runners.config(lc.FitSizes, noise=noise, n_samples=n_samples, epochs=epochs),
                     label="Training three network sizes side by side")
 show.chart(charts.curves, sizes.history, "loss", key="sizes-curves")

@@ -152,7 +152,7 @@ chrome.notice(f"after normalization each channel has mean 0 and std 1 (red: mean
 # 7. Your own data --------------------------------------------------------------------------------------------
 chrome.section("7 · Your own data")
 upload = st.file_uploader(f"A CSV file: a header row, numeric feature columns and a column of class labels "
-                          f"(at most {uploads.MAX_BYTES // 2**20} MB and {uploads.MAX_ROWS:,} rows)", key="upload",
+                          f"(at most {uploads.MAX_BYTES // 2**20} MB, {uploads.MAX_ROWS:,} rows and {uploads.MAX_COLUMNS} columns)", key="upload",
                           max_upload_size=uploads.MAX_BYTES // 2**20)
 if upload is None:
     st.caption("Nothing uploaded: the sections above use the table picked in section 1.")

@@ -57,7 +57,7 @@ lr = c3.number_input("Learning rate: SGD, momentum, Nesterov", 0.0, 100.0, surfa
                      key=f"race-lr-{name}", bind="query-params")
 adaptive = c3.number_input("Learning rate: RMSprop, Adam, AdamW", 0.0, 100.0, surface.adaptive_lr, format="%g",
                            key=f"race-alr-{name}", bind="query-params")
-steps = c2.number_input("Steps", 0, 10000, 200, 50, key="race-steps", bind="query-params")
+steps = c2.number_input("Steps (at most 10,000)", 0, 10000, 200, 50, key="race-steps", bind="query-params")
 race = runners.run(ls.race, runners.config(ls.Race, surface=name, optimizers=tuple(racers), start=(w1, w2), lr=lr,
                                            adaptive_lr=adaptive, steps=steps), label="Racing the optimizers")
 left, right = st.columns(2)

@@ -129,6 +129,8 @@ CSV = b"a,b,label\n" + b"".join(f"{i},{i * 100},{i % 2}\n".encode() for i in ran
     ("holes.csv", CSV.replace(b"\n5,500,1\n", b"\n5,,1\n"), "empty cells"),
     ("big.csv", b"a\n" + b"1\n" * (3 * 2**20), "limit is 5 MB"),
     ("long.csv", b"a,label\n" + b"1,0\n2,1\n" * 25_001, "limit is 50,000"),
+    ("wide.csv", (",".join(f"c{i}" for i in range(10_000)) + "\n").encode() + (",".join(["1"] * 10_000) + "\n").encode() * 20,
+     "10,000 columns; the limit is 200"),
 ])
 def test_csv_loader_rejects_bad_files(name, content, problem):
     with pytest.raises(ValueError, match=problem):
