@@ -43,7 +43,11 @@ from ui.runners import RUN_LOG
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 # every session is a tab nobody looks at: without these, Chromium throttles their timers and
+                 # rendering as background tabs (1 wake-up a second), which measures the browser, not the server
+                 "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
+                 "--disable-backgrounding-occluded-windows"]
 SAME_PAGE = "pages/2_Learning_cycle.py"  # trains three experiments at its defaults: a real computation to share
 VIEWPORT = {"width": 1400, "height": 900}
 SESSION_TIMEOUT_S = 120
