@@ -28,6 +28,7 @@ from torch import Tensor, nn
 from core.data import Dataset
 from core.training import FitResult, TrainConfig, Variant, fit_many
 from core.zoo import cnn, weights
+from core.zoo.recipe import adam, check_training
 
 SIDE, PIXELS = cnn.SIDE, cnn.SIDE * cnn.SIDE  # 8 x 8 grey digits, pixels scaled to 0..1
 HIDDEN = (64, 32)  # the encoder's hidden layers; the decoder mirrors them
@@ -60,17 +61,10 @@ class Recipe:
             raise ValueError(f"The training noise must be above 0 and at most {MAX_NOISE} (pixels run from 0 to 1).")
         if not 0.01 <= self.beta <= 10:
             raise ValueError("The weight of the KL term (β) must be between 0.01 and 10.")
-        if not 1 <= self.epochs <= MAX_EPOCHS:
-            raise ValueError(f"Train for between 1 and {MAX_EPOCHS} epochs.")
-        if not 1e-4 <= self.lr <= 0.1:
-            raise ValueError("The learning rate must be between 0.0001 and 0.1 (Adam).")
-        if not 1 <= self.batch_size <= 256:
-            raise ValueError("The batch size must be between 1 and 256 digits.")
-        if not 0 <= self.seed < 2**31:
-            raise ValueError("The seed must be a whole number between 0 and 2,147,483,647.")
+        check_training(self.epochs, MAX_EPOCHS, self.lr, self.batch_size, self.seed, "digits")
 
     def train_config(self) -> TrainConfig:
-        return TrainConfig(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, optimizer="adam", seed=self.seed)
+        return adam(self.epochs, self.batch_size, self.lr, self.seed)
 
     def latent(self, key: str) -> int:
         return NARROW if key in ("ae", "vae") else self.wide

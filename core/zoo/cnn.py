@@ -26,6 +26,7 @@ from core import data
 from core.models import MLPSpec, build_mlp
 from core.training import FitResult, Snapshot, TrainConfig, fit
 from core.zoo import weights
+from core.zoo.recipe import adam, check_training
 
 SIDE = 8  # the digits are 8 x 8 grey images, values 0..16 (scaled to 0..1 here)
 CLASSES = 10
@@ -52,17 +53,10 @@ class Recipe:
             raise ValueError("Give two filter counts (conv1, conv2), each between 1 and 64.")
         if not 4 <= self.hidden <= 256:
             raise ValueError("The hidden layer needs between 4 and 256 units.")
-        if not 1 <= self.epochs <= MAX_EPOCHS:
-            raise ValueError(f"Train for between 1 and {MAX_EPOCHS} epochs.")
-        if not 1e-4 <= self.lr <= 0.1:
-            raise ValueError("The learning rate must be between 0.0001 and 0.1 (Adam).")
-        if not 1 <= self.batch_size <= 256:
-            raise ValueError("The batch size must be between 1 and 256 images.")
-        if not 0 <= self.seed < 2**31:
-            raise ValueError("The seed must be a whole number between 0 and 2,147,483,647.")
+        check_training(self.epochs, MAX_EPOCHS, self.lr, self.batch_size, self.seed, "images")
 
     def train_config(self) -> TrainConfig:
-        return TrainConfig(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, optimizer="adam", seed=self.seed)
+        return adam(self.epochs, self.batch_size, self.lr, self.seed)
 
 
 SHIPPED_RECIPE = Recipe()  # the shipped weights; "Train it yourself" starts from the same recipe

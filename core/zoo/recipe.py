@@ -1,0 +1,25 @@
+"""What every zoo recipe checks about its training: epochs, Adam's learning rate, batch size and seed.
+
+Each architecture's `Recipe` validates its own architecture fields and calls `check_training` for the
+rest, so the sentences a student reads for a bad setting are the same on every zoo page.
+"""
+from __future__ import annotations
+
+from core.training import TrainConfig
+
+
+def check_training(epochs: int, max_epochs: int, lr: float, batch_size: int, seed: int, items: str = "samples") -> None:
+    """A ValueError with a sentence for the first setting out of range."""
+    if not 1 <= epochs <= max_epochs:
+        raise ValueError(f"Train for between 1 and {max_epochs} epochs.")
+    if not 1e-4 <= lr <= 0.1:
+        raise ValueError("The learning rate must be between 0.0001 and 0.1 (Adam).")
+    if not 1 <= batch_size <= 256:
+        raise ValueError(f"The batch size must be between 1 and 256 {items}.")
+    if not 0 <= seed < 2**31:
+        raise ValueError("The seed must be a whole number between 0 and 2,147,483,647.")
+
+
+def adam(epochs: int, batch_size: int, lr: float, seed: int) -> TrainConfig:
+    """The trainer's settings every zoo model uses: Adam, mini-batches, seeded shuffling and init."""
+    return TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, optimizer="adam", seed=seed)
