@@ -1,36 +1,63 @@
 """AppTest of the FCN page: the default view from the shipped weights, and controls that change it."""
-import numpy as np
+from streamlit.testing.v1 import AppTest
 
 from core.zoo import fcn
+from ui.lesson_map import APP_ROOT
 
 PAGE = "10_Zoo_FCN_segmentation.py"
 
 
-def test_default_render_shows_a_scene_its_masks_and_the_iou(page):
+def _notes(at: AppTest) -> str:
+    return " ".join(i.value for i in at.info)
+
+
+def test_default_render_shows_a_scene_its_masks_the_iou_and_the_two_kinds_of_output(page):
     assert len(page.get("imgs")) >= 1 or len(page.get("image")) >= 1
     metrics = {m.label: m.value for m in page.metric}
     ev = fcn.evaluate(fcn.Source())
     assert metrics["Mean IoU of the three shapes"] == f"{ev.mean_iou:.3f}"
-    notes = " ".join(i.value for i in page.info)
-    assert "pixels get the right class" in notes and "hardest shape" in notes
+    notes = _notes(page)
+    assert f"in scene {fcn.busiest_scene()}" in notes and "hardest shape" in notes and "P(disc) is above 0.5" in notes
+    assert f"{ev.decoder_parameters:,} of the {ev.parameters:,} weights sit in the decoder" in notes
+    assert len(page.get("vega_lite_chart")) == 3  # IoU bars, the probability map, the one-label bars
+    assert "shipped weights" in " ".join(c.value for c in page.caption)
     assert not page.error
 
 
 def test_another_scene_and_class_change_the_pictures_and_numbers(page):
-    before = " ".join(i.value for i in page.info)
+    before = _notes(page)
     page.slider(key="fcn-scene").set_value(7).run()
     page.selectbox(key="fcn-class").set_value("triangle").run()
-    after = " ".join(i.value for i in page.info)
+    after = _notes(page)
     assert not page.exception
-    assert "triangle probability runs from" in after and before != after
+    assert "in scene 7" in after and "P(triangle)" in after and before != after
 
 
-def test_a_link_with_train_it_yourself_trains_and_labels_the_view(page):
-    page.query_params.update({"fcn-own": "true", "fcn-epochs": "1", "fcn-train": "300"})
+def test_the_other_decoder_changes_the_diagram_and_the_scores(page):
+    before = {m.label: m.value for m in page.metric}
+    page.radio(key="fcn-up").set_value(fcn.UPSAMPLING[1]).run()
+    assert not page.exception
+    ev = fcn.evaluate(fcn.Source(fcn.UPSAMPLING[1]))
+    notes = _notes(page)
+    assert "bilinear interpolation" in notes and f"of the {ev.parameters:,} weights" in notes
+    after = {m.label: m.value for m in page.metric}
+    assert after["Mean IoU of the three shapes"] == f"{ev.mean_iou:.3f}" != before["Mean IoU of the three shapes"]
+
+
+def test_a_shared_link_opens_on_its_class_and_scene():
+    at = AppTest.from_file(str(APP_ROOT / "pages" / PAGE), default_timeout=120)
+    at.query_params.update({"fcn-class": "square", "fcn-scene": "3"})
+    at.run()
+    assert not at.exception
+    assert "in scene 3" in _notes(at) and "P(square)" in _notes(at)
+
+
+def test_train_it_yourself_trains_and_labels_the_view(page):
+    page.query_params.update({"fcn-epochs": "1", "fcn-train": "300"})  # a tiny run, not the default 20 epochs
     page.toggle(key="fcn-own").set_value(True).run()
     page.slider(key="fcn-epochs").set_value(1).run()
     page.select_slider(key="fcn-train").set_value(300).run()
     assert not page.exception
     captions = " ".join(c.value for c in page.caption)
-    assert "**your** network" in captions and "1 epoch(s)" in captions
-    assert len(page.get("vega_lite_chart")) >= 2  # the student's curves are drawn too
+    assert "**your** network" in captions and "1 epoch(s)" in captions and "About" in captions
+    assert len(page.get("vega_lite_chart")) >= 4  # the student's curves are drawn too

@@ -6,14 +6,18 @@
   layer anywhere, so the output keeps the image's layout: (N, H, W, classes), classes last, which
   is how `core.training` reads a dense output (cross-entropy and accuracy per pixel).
 - `Recipe` / `train(recipe)`: through the one trainer; `trained(Source(...))` gives the shipped
-  weights (`Source()`) or a student's run (`Source(recipe)`).
-- `evaluate(source)` and `look(Look(...))`: per-class IoU on the held-out scenes, and one scene's
-  input, true mask, predicted mask and per-pixel probabilities.
-- `SHIPPED`: the maker of `assets/zoo/fcn_scenes.pt` (`python -m core.zoo --only fcn_scenes`).
+  weights of either decoder (`Source(upsampling)`) or a student's run (`Source(upsampling, recipe)`).
+- `evaluate(source)` and `look(Look(...))`: per-class IoU on the held-out scenes and where the
+  mistakes lie; one scene's input, true mask, predicted mask and mistakes, one class's probability
+  per pixel, and the same probabilities averaged into one answer for the whole scene (what a
+  single-label classifier would give).
+- `SHIPPED`: the makers of `assets/zoo/fcn_scenes.pt` (transposed convolutions) and
+  `assets/zoo/fcn_scenes_bilinear.pt` (`python -m core.zoo --only fcn_scenes --only fcn_scenes_bilinear`).
 """
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -28,11 +32,12 @@ from core.training import Snapshot, TrainConfig, fit
 from core.zoo import scenes, shapes, weights
 
 UPSAMPLING = ("transposed convolution", "bilinear interpolation")
-MAX_EPOCHS = 25
+MAX_EPOCHS = 20  # the shipped budget: under a minute on a free core with either decoder
 TRAIN_SIZES = (300, 600, 1000)  # training scenes a student may pick
 N_VAL = 200  # held-out scenes (their own seed): the IoU is measured on these
-ASSET = "fcn_scenes"
+ASSETS = {UPSAMPLING[0]: "fcn_scenes", UPSAMPLING[1]: "fcn_scenes_bilinear"}  # the shipped FCN of each decoder
 PIXELS = 96  # each picture is drawn this many pixels wide
+MISTAKE = (255, 0, 255)  # magenta: far from every mask colour (black, blue, orange, green)
 
 
 @dataclass(frozen=True)
@@ -123,16 +128,24 @@ def fit_fcn(recipe: Recipe, on_progress: Callable[[float, Snapshot], None] | Non
 
 @dataclass(frozen=True)
 class Source:
-    """Which FCN a view shows: the shipped one (recipe None) or a student's recipe."""
+    """Which FCN a view shows: the shipped one with this decoder, or a student's recipe (with the same decoder)."""
 
+    upsampling: str = UPSAMPLING[0]
     recipe: Recipe | None = None
+    code_version: int = 1
+
+    def __post_init__(self) -> None:
+        if self.upsampling not in UPSAMPLING:
+            raise ValueError(f"Upsampling is one of: {', '.join(UPSAMPLING)}.")
+        if self.recipe is not None and self.recipe.upsampling != self.upsampling:
+            raise ValueError("Your network's upsampling must be the one picked above it.")
 
 
 @dataclass
 class Trained:
     recipe: Recipe
     history: pd.DataFrame  # variant, epoch, split, metric (loss / accuracy = share of right pixels), value
-    seconds: float
+    seconds: float  # a student's run: wall-clock; shipped: CPU seconds of its making (= alone on a free core)
     shipped: bool
 
 
@@ -145,39 +158,60 @@ def _meta(recipe: Recipe, result, model: nn.Module) -> dict:
             "history": result.history.to_dict(orient="list"), "train_seconds": round(result.seconds, 1)}
 
 
-def make(quick: bool) -> tuple[nn.Module, dict]:
-    recipe = replace(SHIPPED_RECIPE, epochs=1, n_train=64) if quick else SHIPPED_RECIPE
+def make(quick: bool, upsampling: str = UPSAMPLING[0]) -> tuple[nn.Module, dict]:
+    """The shipped FCN with this decoder (SHIPPED_RECIPE); quick: 1 epoch on 64 scenes, for the tests."""
+    recipe = replace(SHIPPED_RECIPE, upsampling=upsampling)
+    recipe = replace(recipe, epochs=1, n_train=64) if quick else recipe
+    cpu = time.process_time()  # torch runs on one thread: CPU seconds = the time alone on a free core
     result = fit_fcn(recipe)
+    cpu = time.process_time() - cpu
     model = SceneFCN(recipe)
-    return model, _meta(recipe, result, model)
+    return model, {**_meta(recipe, result, model), "train_cpu_seconds": round(cpu, 1)}
 
 
-SHIPPED = {ASSET: make}
+SHIPPED = {asset: functools.partial(make, upsampling=up) for up, asset in ASSETS.items()}
+
+
+def shipped_meta(upsampling: str = UPSAMPLING[0]) -> dict:
+    """The header of a shipped FCN's file: its recipe, measured scores and training time (read once)."""
+    return weights.load(ASSETS[upsampling])[1]
+
+
+def expected_seconds(recipe: Recipe) -> float:
+    """Training time on a free CPU core, scaled from the shipped run's by the work: epochs x scenes seen per epoch.
+
+    Each epoch trains on n_train scenes and scores the N_VAL held-out ones; counting a held-out scene as much
+    as a training one (it is cheaper) also covers the start-up that dominates tiny runs.
+    """
+    meta = shipped_meta(recipe.upsampling)
+    done = meta["recipe"]["epochs"] * (meta["recipe"]["n_train"] + N_VAL)
+    return meta.get("train_cpu_seconds", meta["train_seconds"]) * recipe.epochs * (recipe.n_train + N_VAL) / done
 
 
 def train(recipe: Recipe, on_progress: Callable[[float, pd.DataFrame], None] | None = None) -> Trained:
     """Train a student's FCN (kept in memory for the views) and report its curves."""
     result = fit_fcn(recipe, None if on_progress is None else lambda f, snap: on_progress(f, snap.history))
-    weights.remember((ASSET, recipe), {k: torch.as_tensor(v) for k, v in result.states["FCN"].items()})
+    weights.remember(("fcn", recipe), {k: torch.as_tensor(v) for k, v in result.states["FCN"].items()})
     return Trained(recipe, result.history, result.seconds, shipped=False)
 
 
 def trained(source: Source, on_progress: Callable[[float, pd.DataFrame], None] | None = None) -> Trained:
     if source.recipe is None:
-        _, meta = weights.load(ASSET)
-        return Trained(Recipe(**meta["recipe"]), pd.DataFrame(meta["history"]), meta["train_seconds"], shipped=True)
+        meta = shipped_meta(source.upsampling)
+        seconds = meta.get("train_cpu_seconds", meta["train_seconds"])
+        return Trained(Recipe(**meta["recipe"]), pd.DataFrame(meta["history"]), seconds, shipped=True)
     return train(source.recipe, on_progress)
 
 
 def model(source: Source) -> SceneFCN:
     """The FCN a view shows, in eval mode: shipped, remembered, or trained again from the same seeded recipe."""
     if source.recipe is None:
-        state, meta = weights.load(ASSET)
+        state, meta = weights.load(ASSETS[source.upsampling])
         return weights.into(SceneFCN(Recipe(**meta["recipe"])), state)
-    state = weights.recall((ASSET, source.recipe))
+    state = weights.recall(("fcn", source.recipe))
     if state is None:
         train(source.recipe)
-        state = weights.recall((ASSET, source.recipe))
+        state = weights.recall(("fcn", source.recipe))
     return weights.into(SceneFCN(source.recipe), state)
 
 
@@ -194,24 +228,29 @@ def _val_iou(model: nn.Module) -> np.ndarray:
 @dataclass
 class Evaluation:
     layers: pd.DataFrame  # core.zoo.shapes.trace of the network
-    iou: pd.DataFrame  # class, IoU, pixels (share of held-out pixels of that class)
+    iou: pd.DataFrame  # class, IoU, share of pixels (of the held-out pixels, that class's share)
     mean_iou: float  # over the three shape classes
     pixel_accuracy: float
     parameters: int
+    decoder_parameters: int  # of the upsampling half: 0 would mean nothing is learned there
     outputs_per_image: int  # H x W x classes numbers, against a CNN's 10
+    outline_share: float  # share of held-out pixels that lie on an outline (next to another class)
+    mistakes_on_outlines: float  # share of the wrong pixels that lie on an outline
 
 
 def evaluate(source: Source, on_progress: object = None) -> Evaluation:
     net = model(source)
     val = dataset(SHIPPED_RECIPE.n_train)
-    p = _predict(net, val.x_val).argmax(-1)
+    p = _predict(net, val.x_val).argmax(-1)  # (N, H, W)
     truth = val.y_val.numpy()
     per_class = scenes.iou(p, truth)
     share = np.bincount(truth.ravel(), minlength=len(scenes.CLASSES)) / truth.size
     table = pd.DataFrame({"class": scenes.CLASSES, "IoU": per_class, "share of pixels": share})
     layers = shapes.trace(net, val.x_val[:1])
-    return Evaluation(layers, table, float(np.nanmean(per_class[1:])), float((p == truth).mean()), n_params(net),
-                      int(np.prod(layers["output shape"].iloc[-1])))
+    outline, wrong = scenes.edges(truth), p != truth
+    return Evaluation(layers, table, float(np.nanmean(per_class[1:])), float(1 - wrong.mean()), n_params(net),
+                      n_params(net.decoder), int(np.prod(layers["output shape"].iloc[-1])), float(outline.mean()),
+                      float((wrong & outline).sum() / max(wrong.sum(), 1)))
 
 
 @functools.lru_cache(maxsize=1)
@@ -223,39 +262,59 @@ def busiest_scene() -> int:
 
 @dataclass(frozen=True)
 class Look:
-    """One held-out scene, and the class whose per-pixel probability to draw."""
+    """One held-out scene through one FCN."""
 
     source: Source = Source()
     scene: int = 0
-    klass: str = "disc"
+    code_version: int = 1
 
     def __post_init__(self) -> None:
         if not 0 <= self.scene < N_VAL:
             raise ValueError(f"Pick a held-out scene between 0 and {N_VAL - 1}.")
-        if self.klass not in scenes.CLASSES:
-            raise ValueError(f"The class is one of: {', '.join(scenes.CLASSES)}.")
 
 
 @dataclass
 class Seen:
-    pictures: list[np.ndarray]  # input, true mask, predicted mask, P(klass) per pixel
+    pictures: list[np.ndarray]  # input, true mask, predicted mask, mistakes
     captions: list[str]
     iou: pd.DataFrame  # class, IoU on this scene
-    pixel_accuracy: float
-    probability_range: tuple[float, float]  # lowest and highest P(klass) in the scene
+    wrong: int  # pixels with the wrong class
+    wrong_on_outlines: int  # of those, the ones next to a pixel of another true class
+    outline_pixels: int
+    heat: pd.DataFrame  # x, y, true class, predicted class, P(<class>) for every class: one row per pixel
+    one_label: pd.DataFrame  # class, probability (the per-pixel probabilities averaged over the scene: sums to 1)
+    above_half: dict[str, int]  # class -> pixels where its probability is above 0.5
+    true_pixels: dict[str, int]  # class -> its pixels in the true mask
+    classes_present: tuple[str, ...]  # the shape classes in the true mask
+
+
+def _mistakes(x: np.ndarray, wrong: np.ndarray) -> np.ndarray:
+    """(H, W, 3) uint8: the scene dimmed to half brightness, its wrongly labelled pixels in magenta."""
+    rgb = np.repeat(images.gray(x, 0, 1)[..., None] // 2, 3, axis=-1)
+    rgb[wrong] = MISTAKE
+    return rgb
 
 
 def look(cfg: Look, on_progress: object = None) -> Seen:
     net = model(cfg.source)
     val = dataset(SHIPPED_RECIPE.n_train)
-    x, truth = val.x_val[cfg.scene : cfg.scene + 1], val.y_val[cfg.scene].numpy()
+    x, truth = val.x_val[cfg.scene : cfg.scene + 1], val.y_val[cfg.scene].numpy()  # (1, 1, H, W), (H, W)
     prob = _predict(net, x)[0]  # (H, W, C)
-    pred = prob.argmax(-1)
-    c = scenes.CLASSES.index(cfg.klass)
+    pred = prob.argmax(-1)  # (H, W)
+    wrong, outline = pred != truth, scenes.edges(truth)
     pictures = [images.gray(x[0, 0].numpy(), 0, 1), images.classes(truth), images.classes(pred),
-                images.gray(prob[..., c], 0, 1)]
+                _mistakes(x[0, 0].numpy(), wrong)]
     pictures = [images.upscale(p, PIXELS * 3) for p in pictures]
     captions = ["input scene", "true mask (the label of every pixel)", "predicted mask (argmax per pixel)",
-                f"P({cfg.klass}) per pixel: white 1, black 0"]
+                "wrong pixels in magenta, on the dimmed scene"]
+    rows, cols = np.indices(truth.shape)
+    names = np.array(scenes.CLASSES)
+    heat = pd.DataFrame({"x": cols.ravel(), "y": rows.ravel(), "true class": names[truth.ravel()],
+                         "predicted class": names[pred.ravel()],
+                         **{f"P({n})": prob[..., c].ravel().round(4) for c, n in enumerate(scenes.CLASSES)}})
+    one = pd.DataFrame({"class": scenes.CLASSES, "probability": prob.reshape(-1, prob.shape[-1]).mean(0)})
     return Seen(pictures, captions, pd.DataFrame({"class": scenes.CLASSES, "IoU": scenes.iou(pred, truth)}),
-                float((pred == truth).mean()), (float(prob[..., c].min()), float(prob[..., c].max())))
+                int(wrong.sum()), int((wrong & outline).sum()), int(outline.sum()), heat, one,
+                {n: int((prob[..., c] > 0.5).sum()) for c, n in enumerate(scenes.CLASSES)},
+                {n: int((truth == c).sum()) for c, n in enumerate(scenes.CLASSES)},
+                tuple(n for c, n in enumerate(scenes.CLASSES) if c and (truth == c).any()))
