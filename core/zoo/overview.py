@@ -7,6 +7,7 @@ measured from the files, not typed in.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,9 +83,19 @@ def _scores(meta: dict) -> str:
 
 
 def shipped(folder: Path = weights.ASSETS) -> pd.DataFrame:
-    """Every weight file in `folder`: asset, architecture, parameters, size (KiB), task, measured, seconds to make."""
+    """Every weight file in `folder`: asset, architecture, parameters, size (KiB), task, measured, seconds to make.
+
+    Read once per folder content (names, sizes and times of its files): a rerun costs a directory listing.
+    """
+    files = tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(folder.glob("*.pt")))
+    return _shipped(folder, files).copy()
+
+
+@functools.lru_cache(maxsize=4)
+def _shipped(folder: Path, files: tuple[tuple[str, int, int], ...]) -> pd.DataFrame:
     rows = []
-    for path in sorted(folder.glob("*.pt")):
+    for name, _, _ in files:
+        path = folder / name
         state, meta = weights.read(path)
         params = sum(t.numel() for name, t in state.items() if not name.endswith(BUFFERS))
         rows.append({
