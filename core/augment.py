@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any
 
 import albumentations as A
 import cv2
@@ -24,26 +25,42 @@ import torch.nn.functional as F
 from PIL import Image
 from sklearn.datasets import load_sample_image
 
-# name -> (kind, parameter label, default, min, max, step, code). The code is what runs: `build` evaluates it
-# with A in scope, so the pipeline shown on the page is the pipeline that made the grid. {v}: the value, {h} {w}: size.
-TRANSFORMS: dict[str, tuple[str, str, float, float, float, float, str]] = {
-    "horizontal flip": ("geometric", "probability", 0.5, 0.0, 1.0, 0.1, "A.HorizontalFlip(p={v:g})"),
-    "rotate": ("geometric", "largest angle (degrees)", 30, 5, 180, 5, "A.Rotate(limit={v:g}, p=1.0)"),
+Recipe = tuple[type, Callable[[float, int, int], dict[str, Any]]]  # an Albumentations class; its arguments from v, h, w
+
+
+def _whole(v: float) -> int:
+    """A kernel size or a count: sliders may hand over 7.0 where Albumentations wants 7."""
+    return round(v)
+
+
+# name -> (kind, parameter label, default, min, max, step, recipe). `build` calls the recipe's class with its
+# arguments and `code` prints that same call, so the pipeline shown on the page is the pipeline that made the
+# grid. v: the slider's value, h and w: the image size. No text is ever evaluated.
+TRANSFORMS: dict[str, tuple[str, str, float, float, float, float, Recipe]] = {
+    "horizontal flip": ("geometric", "probability", 0.5, 0.0, 1.0, 0.1, (A.HorizontalFlip, lambda v, h, w: {"p": v})),
+    "rotate": ("geometric", "largest angle (degrees)", 30, 5, 180, 5,
+               (A.Rotate, lambda v, h, w: {"limit": v, "p": 1.0})),
     "affine": ("geometric", "scale and shift (share)", 0.2, 0.05, 0.5, 0.05,
-               "A.Affine(scale=(1 - {v:g}, 1 + {v:g}), translate_percent=(-{v:g}, {v:g}), shear=(-10, 10), p=1.0)"),
+               (A.Affine, lambda v, h, w: {"scale": (1 - v, 1 + v), "translate_percent": (-v, v), "shear": (-10, 10),
+                                           "p": 1.0})),
     "random crop": ("geometric", "smallest area kept (share)", 0.5, 0.1, 0.9, 0.1,
-                    "A.RandomResizedCrop(size=({h}, {w}), scale=({v:g}, 1.0), p=1.0)"),
-    "elastic": ("geometric", "strength (alpha)", 40, 5, 200, 5, "A.ElasticTransform(alpha={v:g}, sigma=6, p=1.0)"),
+                    (A.RandomResizedCrop, lambda v, h, w: {"size": (h, w), "scale": (v, 1.0), "p": 1.0})),
+    "elastic": ("geometric", "strength (alpha)", 40, 5, 200, 5,
+                (A.ElasticTransform, lambda v, h, w: {"alpha": v, "sigma": 6, "p": 1.0})),
     "brightness/contrast": ("colour", "largest change (share)", 0.3, 0.05, 0.8, 0.05,
-                            "A.RandomBrightnessContrast(brightness_limit={v:g}, contrast_limit={v:g}, p=1.0)"),
+                            (A.RandomBrightnessContrast, lambda v, h, w: {"brightness_limit": v, "contrast_limit": v,
+                                                                          "p": 1.0})),
     "hue": ("colour", "largest hue shift", 20, 5, 90, 5,
-            "A.HueSaturationValue(hue_shift_limit={v:g}, sat_shift_limit={v:g}, val_shift_limit=0, p=1.0)"),
+            (A.HueSaturationValue, lambda v, h, w: {"hue_shift_limit": v, "sat_shift_limit": v, "val_shift_limit": 0,
+                                                    "p": 1.0})),
     "noise": ("colour", "largest noise std (share of 255)", 0.1, 0.02, 0.5, 0.02,
-              "A.GaussNoise(std_range=(0.0, {v:g}), p=1.0)"),
-    "blur": ("colour", "largest kernel (pixels, odd)", 7, 3, 15, 2, "A.GaussianBlur(blur_limit=(3, {v:g}), p=1.0)"),
+              (A.GaussNoise, lambda v, h, w: {"std_range": (0.0, v), "p": 1.0})),
+    "blur": ("colour", "largest kernel (pixels, odd)", 7, 3, 15, 2,
+             (A.GaussianBlur, lambda v, h, w: {"blur_limit": (3, _whole(v)), "p": 1.0})),
     "coarse dropout": ("dropout", "most holes", 4, 1, 12, 1,
-                       "A.CoarseDropout(num_holes_range=(1, {v:g}), hole_height_range=(0.1, 0.2), "
-                       "hole_width_range=(0.1, 0.2), p=1.0)"),
+                       (A.CoarseDropout, lambda v, h, w: {"num_holes_range": (1, _whole(v)),
+                                                          "hole_height_range": (0.1, 0.2),
+                                                          "hole_width_range": (0.1, 0.2), "p": 1.0})),
 }
 GEOMETRIC = tuple(n for n, t in TRANSFORMS.items() if t[0] == "geometric")
 SIDE = 192  # px: the scene's longer side; 16 samples of it augment in ~0.1 s
@@ -105,10 +122,23 @@ def scene(image: np.ndarray | None = None) -> Scene:
     return Scene(small, mask.astype(np.uint8), boxes, keypoints)
 
 
-def code(transforms: tuple[tuple[str, float], ...], shape: tuple[int, int], seed: int) -> str:
-    """The pipeline as Python source: what `build` runs."""
+def _tidy(x: Any) -> Any:
+    """A number rounded to 6 significant digits (a slider's 0.15000000000000002 is 0.15); tuples element-wise."""
+    if isinstance(x, tuple):
+        return tuple(_tidy(e) for e in x)
+    return float(f"{x:.6g}") if isinstance(x, float) else x
+
+
+def _steps(transforms: tuple[tuple[str, float], ...], shape: tuple[int, int]) -> list[tuple[type, dict[str, Any]]]:
+    """Each transform's class and its tidied arguments: what `build` calls and `code` prints."""
     h, w = shape
-    lines = ",\n".join(f"        {TRANSFORMS[n][6].format(v=v, h=h, w=w)}" for n, v in transforms)
+    return [(TRANSFORMS[n][6][0], {k: _tidy(a) for k, a in TRANSFORMS[n][6][1](v, h, w).items()}) for n, v in transforms]
+
+
+def code(transforms: tuple[tuple[str, float], ...], shape: tuple[int, int], seed: int) -> str:
+    """The pipeline as Python source: the calls `build` makes, argument for argument."""
+    lines = ",\n".join(f"        A.{cls.__name__}({', '.join(f'{k}={a!r}' for k, a in args.items())})"
+                       for cls, args in _steps(transforms, shape))
     return ("import albumentations as A\n\npipeline = A.Compose(\n    [\n" + lines + ("," if lines else "") + "\n    ],\n"
             '    bbox_params=A.BboxParams(format="pascal_voc", label_fields=["box_labels"]),\n'
             '    keypoint_params=A.KeypointParams(format="xy", label_fields=["keypoint_labels"]),\n'
@@ -118,10 +148,9 @@ def code(transforms: tuple[tuple[str, float], ...], shape: tuple[int, int], seed
 
 
 def build(transforms: tuple[tuple[str, float], ...], shape: tuple[int, int], seed: int) -> A.Compose:
-    """A seeded A.Compose of the named transforms, made by running the code `code` shows."""
-    h, w = shape
-    steps = [eval(TRANSFORMS[n][6].format(v=v, h=h, w=w), {"A": A}) for n, v in transforms]  # noqa: S307 (our templates)
-    return A.Compose(steps, bbox_params=A.BboxParams(format="pascal_voc", label_fields=["box_labels"]),
+    """A seeded A.Compose of the named transforms: the calls that `code` shows."""
+    return A.Compose([cls(**args) for cls, args in _steps(transforms, shape)],
+                     bbox_params=A.BboxParams(format="pascal_voc", label_fields=["box_labels"]),
                      keypoint_params=A.KeypointParams(format="xy", label_fields=["keypoint_labels"]),
                      seed=seed, save_applied_params=True)
 
@@ -172,7 +201,7 @@ class Explorer:
     n_samples: int = 16
     image_name: str = ""
     image: bytes = field(default=b"", repr=False)
-    code_version: int = 2  # 2: mask tinted green, boxes yellow
+    code_version: int = 3  # 2: mask tinted green, boxes yellow; 3: code shows computed arguments
 
     def __post_init__(self) -> None:
         for name, value in self.transforms:

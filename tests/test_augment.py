@@ -128,3 +128,15 @@ def test_digit_copies_are_moved_versions_and_no_move_is_the_identity():
     moved = ag.augment_digits(x, copies=2, seed=1)
     assert not torch.allclose(moved, x.repeat(2, 1), atol=1e-3)
     torch.testing.assert_close(moved, ag.augment_digits(x, copies=2, seed=1))
+
+
+@pytest.mark.parametrize("end", [3, 4, 2])  # each transform's minimum, maximum and default strength
+def test_the_code_shown_builds_exactly_the_pipeline_that_ran(end):
+    # The page prints `code(...)`; `build` calls the classes directly (nothing is evaluated in the app). Running
+    # the printed source here must give the same pipeline, argument for argument.
+    import albumentations as A
+
+    chosen = tuple((n, t[end]) for n, t in ag.TRANSFORMS.items())
+    namespace: dict = {}
+    exec(ag.code(chosen, (128, 192), 7).split("out = ")[0], {}, namespace)  # noqa: S102 (our own generated source)
+    assert A.to_dict(namespace["pipeline"]) == A.to_dict(ag.build(chosen, (128, 192), 7))

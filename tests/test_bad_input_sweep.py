@@ -320,10 +320,6 @@ def test_a_large_cap_is_stated_in_the_label(page):
 
 CODE = [APP_ROOT / "Home.py", *(APP_ROOT / d for d in ("core", "ui", "pages"))]
 DANGEROUS = re.compile(r"(?<![\w.])(eval|exec)\(|pickle\.loads?\(|(?<![\w.])marshal\.loads?\(|torch\.load\((?![^)]*weights_only=True)")
-REVIEWED = {  # file -> why its one match is safe
-    "core/augment.py": "evaluates the app's own fixed one-line templates, filled with range-checked numbers, "
-                       "so that the code shown is exactly the code that ran; no user text reaches it",
-}
 
 
 def test_nothing_user_supplied_is_unpickled_or_evaluated():
@@ -334,7 +330,6 @@ def test_nothing_user_supplied_is_unpickled_or_evaluated():
         hits = [line.strip() for line in f.read_text().splitlines() if DANGEROUS.search(line)]
         if hits:
             found[str(f.relative_to(APP_ROOT))] = hits
-    assert set(found) <= set(REVIEWED), found
-    assert len(found.get("core/augment.py", [])) <= 1
+    assert not found, found  # core/augment.py builds its pipelines from a table of classes, not from text
     loads = [f for f in files if "torch.load(" in f.read_text() and f.parts[-2] != "pages"]  # pages only mention it
     assert [str(f.relative_to(APP_ROOT)) for f in loads] == ["core/zoo/weights.py"]
