@@ -123,3 +123,47 @@ def test_each_real_computation_is_counted_and_logged_once(tmp_path, monkeypatch)
     lines = log.read_text().splitlines()
     assert len(lines) == 2 and len({line.split()[1] for line in lines}) == 2  # two configs, two digests
     assert all(line.split()[0].endswith("train") for line in lines)
+
+
+def test_at_most_slots_computations_run_at_once_and_a_waiting_one_says_so(monkeypatch):
+    import threading
+    import time
+
+    from ui import runners
+
+    monkeypatch.setattr(runners, "SLOTS", 2)
+    monkeypatch.setattr(runners, "_slots", threading.BoundedSemaphore(2))
+    running, most, lock = 0, 0, threading.Lock()
+    texts: list[str] = []
+
+    class Progress:  # stands in for the page's progress placeholder
+        def progress(self, fraction: float, text: str) -> None:
+            texts.append(text)
+
+    def compute() -> None:
+        nonlocal running, most
+        with runners._slot(Progress(), "Training"):
+            with lock:
+                running += 1
+                most = max(most, running)
+            time.sleep(0.05)
+            with lock:
+                running -= 1
+
+    threads = [threading.Thread(target=compute) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=10)
+    assert most == 2 and running == 0
+    assert len(texts) >= 4 and all("waiting for a free core" in t and "2 at a time" in t for t in texts)
+    assert runners._slots.acquire(blocking=False) and runners._slots.acquire(blocking=False)  # every slot given back
+
+
+def test_a_computation_that_fails_gives_its_slot_back():
+    from ui import runners
+
+    free = runners._slots._value
+    at = _app(crash=True).run()
+    assert len(at.error) == 1
+    assert runners._slots._value == free
