@@ -37,6 +37,7 @@ TRAIN_SIZES = (300, 600, 1000)  # training scenes a student may pick
 N_VAL = 200  # held-out scenes (their own seed): the IoU is measured on these
 ASSETS = {UPSAMPLING[0]: "fcn_scenes", UPSAMPLING[1]: "fcn_scenes_bilinear"}  # the shipped FCN of each decoder
 PIXELS = 96  # each picture is drawn this many pixels wide
+PREDICT_CHUNK = 25  # scenes per forward pass when scoring: 200 at once held ~60-90 MB of activations, 25 hold ~10
 MISTAKE = (255, 0, 255)  # magenta: far from every mask colour (black, blue, orange, green)
 
 
@@ -111,13 +112,23 @@ def n_params(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
+@functools.lru_cache(maxsize=1)
+def held_out() -> tuple[Tensor, Tensor]:
+    """The held-out scenes (seed 2, always the same N_VAL): images (N_VAL, 1, H, W), masks (N_VAL, H, W).
+
+    All that the views need: scoring the shipped network must not build (and keep) 1,000 training scenes too.
+    """
+    val = scenes.make(N_VAL, seed=2)
+    return torch.as_tensor(val.images), torch.as_tensor(val.masks)
+
+
 @functools.lru_cache(maxsize=len(TRAIN_SIZES) + 1)
 def dataset(n_train: int = SHIPPED_RECIPE.n_train) -> Dataset:
-    """Training scenes (seed 1) and the held-out scenes (seed 2, always the same N_VAL)."""
-    train, val = scenes.make(n_train, seed=1), scenes.make(N_VAL, seed=2)
+    """Training scenes (seed 1) and the held-out scenes (`held_out`, shared, not copied)."""
+    train = scenes.make(n_train, seed=1)
     t = torch.as_tensor
-    return Dataset("scenes", t(train.images), t(train.masks), t(val.images), t(val.masks), len(scenes.CLASSES),
-                   ("pixel",), scenes.CLASSES)
+    return Dataset("scenes", t(train.images), t(train.masks), *held_out(), len(scenes.CLASSES), ("pixel",),
+                   scenes.CLASSES)
 
 
 def fit_fcn(recipe: Recipe, on_progress: Callable[[float, Snapshot], None] | None = None):
@@ -217,12 +228,14 @@ def model(source: Source) -> SceneFCN:
 
 @torch.no_grad()
 def _predict(model: nn.Module, x: Tensor) -> np.ndarray:
-    return torch.softmax(model.eval()(x), dim=-1).numpy()  # (N, H, W, C)
+    """(N, H, W, C) class probabilities, PREDICT_CHUNK scenes at a time (eval mode: each scene on its own)."""
+    model.eval()
+    return torch.cat([torch.softmax(model(part), dim=-1) for part in x.split(PREDICT_CHUNK)]).numpy()
 
 
 def _val_iou(model: nn.Module) -> np.ndarray:
-    val = dataset(SHIPPED_RECIPE.n_train)
-    return scenes.iou(_predict(model, val.x_val).argmax(-1), val.y_val.numpy())
+    x_val, y_val = held_out()
+    return scenes.iou(_predict(model, x_val).argmax(-1), y_val.numpy())
 
 
 @dataclass
@@ -240,13 +253,13 @@ class Evaluation:
 
 def evaluate(source: Source, on_progress: object = None) -> Evaluation:
     net = model(source)
-    val = dataset(SHIPPED_RECIPE.n_train)
-    p = _predict(net, val.x_val).argmax(-1)  # (N, H, W)
-    truth = val.y_val.numpy()
+    x_val, y_val = held_out()
+    p = _predict(net, x_val).argmax(-1)  # (N, H, W)
+    truth = y_val.numpy()
     per_class = scenes.iou(p, truth)
     share = np.bincount(truth.ravel(), minlength=len(scenes.CLASSES)) / truth.size
     table = pd.DataFrame({"class": scenes.CLASSES, "IoU": per_class, "share of pixels": share})
-    layers = shapes.trace(net, val.x_val[:1])
+    layers = shapes.trace(net, x_val[:1])
     outline, wrong = scenes.edges(truth), p != truth
     return Evaluation(layers, table, float(np.nanmean(per_class[1:])), float(1 - wrong.mean()), n_params(net),
                       n_params(net.decoder), int(np.prod(layers["output shape"].iloc[-1])), float(outline.mean()),
@@ -256,7 +269,7 @@ def evaluate(source: Source, on_progress: object = None) -> Evaluation:
 @functools.lru_cache(maxsize=1)
 def busiest_scene() -> int:
     """The first held-out scene that holds all three shapes: the page's default, where every class shows."""
-    masks = dataset(SHIPPED_RECIPE.n_train).y_val.numpy()
+    masks = held_out()[1].numpy()
     return next((i for i, m in enumerate(masks) if len(np.unique(m)) == len(scenes.CLASSES)), 0)
 
 
@@ -297,8 +310,8 @@ def _mistakes(x: np.ndarray, wrong: np.ndarray) -> np.ndarray:
 
 def look(cfg: Look, on_progress: object = None) -> Seen:
     net = model(cfg.source)
-    val = dataset(SHIPPED_RECIPE.n_train)
-    x, truth = val.x_val[cfg.scene : cfg.scene + 1], val.y_val[cfg.scene].numpy()  # (1, 1, H, W), (H, W)
+    x_val, y_val = held_out()
+    x, truth = x_val[cfg.scene : cfg.scene + 1], y_val[cfg.scene].numpy()  # (1, 1, H, W), (H, W)
     prob = _predict(net, x)[0]  # (H, W, C)
     pred = prob.argmax(-1)  # (H, W)
     wrong, outline = pred != truth, scenes.edges(truth)
