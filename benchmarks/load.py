@@ -1,6 +1,6 @@
 """A class at once: real Chromium sessions against one `streamlit run Home.py` server (cold start, load, memory).
 
-Three measurements, each against a server started the way a deployment starts it:
+Each measurement runs against a server started the way a deployment starts it:
 
 - **cold start**: from spawning `streamlit run Home.py` to the home page fully rendered in a browser
   (script finished, every visible chart drawn). The browser is started before the clock.
@@ -11,11 +11,24 @@ Three measurements, each against a server started the way a deployment starts it
 - **all pages**: a fresh server, one session per page of the lesson map (whatever pages exist when
   it runs) at once: no exception, time to rendered, and the server's peak memory after rendering
   every page.
+- **blank app**: the control, `sessions` Chromium sessions at once on a one-line Streamlit app.
+- **replayed**: the same page and all pages again, each on a fresh server, with the browsers'
+  requests replayed instead of real browsers (below).
 
 Peak memory is the server process's high-water mark (VmHWM in /proc/<pid>/status, Linux), plus
-its child processes' if it has any. The browsers run on the same machine as the server here, so
-on a 2-core machine they take CPU from it: the times are an upper bound for a classroom whose
-students each bring their own computer.
+its child processes' if it has any.
+
+The browsers run on the same machine as the server, and on a 2-core machine they take most of
+its CPU: Streamlit's frontend alone costs each fresh Chromium session about 1 s of CPU (the
+**blank app** control: ten sessions on a one-line Streamlit app), and a chapter page with its
+charts and equations 3-4 s more, against about 0.5 s of the server's. So each browser scenario
+also reports the CPU its Chromium processes used (`browser_cpu_s`), and the two class scenarios
+run a second time **replayed**: each Chromium session was recorded once (the same-origin GETs it
+made, the websocket messages it sent), and every replayed session makes the same requests,
+sends the same messages and reads every message the server sends until the script finished,
+then fetches the media files those messages name. That is all the server's work for a student,
+with none of the rendering, which on a class's own computers is not this machine's. A replayed
+session's time is until it has everything its browser would draw.
 """
 from __future__ import annotations
 
@@ -30,12 +43,15 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from playwright.async_api import Error as PlaywrightError
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from websockets.asyncio.client import connect  # Streamlit's own dependency
+from websockets.exceptions import WebSocketException
 
 from benchmarks.workloads import Figure
 from ui.lesson_map import APP_ROOT, CHAPTERS
@@ -52,7 +68,7 @@ SAME_PAGE = "pages/2_Learning_cycle.py"  # trains three experiments at its defau
 VIEWPORT = {"width": 1400, "height": 900}
 SESSION_TIMEOUT_S = 120
 SERVER_START_TIMEOUT_S = 60
-NAMES = ("load.cold_start_s", "load.same_page", "load.all_pages")  # prefixes of every figure this module reports
+NAMES = ("load.cold_start_s", "load.blank_app", "load.same_page", "load.all_pages", "load.replayed")  # every figure's prefix
 
 # Checked against Streamlit 1.67's frontend: the app root's data-test-script-state goes "initial" ->
 # "running" -> "notRunning"; a chart is an stVegaLiteChart that holds a canvas (or svg.marks) once drawn,
@@ -74,7 +90,7 @@ class Session:
     """One browser session's outcome: seconds to rendered (or to giving up), and what went wrong ('' if nothing)."""
 
     url: str
-    seconds: float  # to fully rendered in the browser
+    seconds: float  # to fully rendered in the browser (replayed: to everything the browser needs received)
     server_s: float  # to the server's script_finished message
     problem: str
     charts: int
@@ -137,8 +153,8 @@ class Server:
 
 
 @contextmanager
-def server(workdir: Path) -> Iterator[Server]:
-    """`streamlit run Home.py` on a free port, its log and run log in workdir; stopped on exit."""
+def server(workdir: Path, app_root: Path = APP_ROOT) -> Iterator[Server]:
+    """`streamlit run Home.py` in app_root on a free port, its log and run log in workdir; stopped on exit."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, RUN_LOG: str(workdir / "runs.log")}
@@ -146,7 +162,7 @@ def server(workdir: Path) -> Iterator[Server]:
         process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "Home.py", "--server.port", str(port),
              "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=APP_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            cwd=app_root, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + SERVER_START_TIMEOUT_S
         while not _healthy(url):
@@ -192,12 +208,18 @@ async def _visit(page, url: str) -> Session:
     return Session(url, seconds, finished[-1] if finished else seconds, problem, charts)
 
 
-async def _visit_all(browser, urls: list[str]) -> list[Session]:
-    """One new browser context (a separate Streamlit session) per URL, all opened at the same moment."""
+async def _visit_all(browser, urls: list[str]) -> tuple[list[Session], float]:
+    """One new browser context (a separate Streamlit session) per URL, all opened at the same moment.
+
+    Also the CPU seconds our Chromium processes used meanwhile (read before the contexts close: a
+    closed tab's renderer process is gone, and its CPU time with it).
+    """
     contexts = [await browser.new_context(viewport=VIEWPORT) for _ in urls]
     pages = [await context.new_page() for context in contexts]
     try:
-        return list(await asyncio.gather(*(_visit(page, url) for page, url in zip(pages, urls))))
+        cpu = _tree_cpu_s(os.getpid())
+        sessions = list(await asyncio.gather(*(_visit(page, url) for page, url in zip(pages, urls))))
+        return sessions, _tree_cpu_s(os.getpid()) - cpu
     finally:
         for context in contexts:
             await context.close()
@@ -209,28 +231,163 @@ def cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _figures(prefix: str, sessions: list[Session], srv: Server, cpu: float, note: str) -> list[Figure]:
-    """A scenario's figures: sessions, slowest and median time (browser and server), failures, server CPU and memory."""
+def _tree_cpu_s(pid: int) -> float:
+    """CPU seconds of a process's descendants still running (here: Playwright's driver and its Chromium)."""
+    total = 0.0
+    for child in _children(pid):
+        try:
+            total += cpu_s(child)
+        except OSError:  # ended since it was listed
+            pass
+    return total
+
+
+MEDIA = re.compile(rb"/media/[0-9a-f]+\.[a-z0-9]+")  # a media file's URL path in a ForwardMsg (st.image and the like)
+PARALLEL_GETS = 6  # a browser's connections per host over HTTP/1.1
+
+
+@dataclass(frozen=True)
+class Recording:
+    """What one Chromium session asked of the server to show a page: its same-origin GETs that succeeded
+    (paths, in order, without the session's own media files) and the messages it sent on the websocket.
+    (Streamlit's frontend also probes /<page>/_stcore/health and the like, which answer 404.)"""
+
+    path: str
+    gets: tuple[str, ...]
+    back_msgs: tuple[bytes, ...]
+
+
+async def record(browser, base: str, path: str) -> Recording:
+    """Open base + path in a fresh browser context and keep what it asked of the server."""
+    context = await browser.new_context(viewport=VIEWPORT)
+    page = await context.new_page()
+    gets: list[str] = []
+    sent: list[bytes] = []
+    page.on("response", lambda r: gets.append(r.url) if r.request.method == "GET" and r.ok else None)
+    page.on("websocket", lambda ws: ws.on("framesent", lambda m: sent.append(m) if isinstance(m, bytes) else None))
+    try:
+        session = await _visit(page, base + path)
+    finally:
+        await context.close()
+    if session.problem or not sent:
+        raise RuntimeError(f"recording {path or '/'} failed: {session.problem or 'the browser sent no message'}")
+    own = [u[len(base):] for u in gets if u.startswith(base + "/")]
+    return Recording(path, tuple(u for u in own if not MEDIA.match(u.encode())), tuple(sent))
+
+
+def _get(url: str) -> int:
+    """GET url like a browser (compressed if the server offers it), read the body; its size in bytes."""
+    request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip, deflate"})
+    with urllib.request.urlopen(request, timeout=SESSION_TIMEOUT_S) as response:
+        return len(response.read())
+
+
+def _problem(message: ForwardMsg) -> str:
+    """The exception box a message draws ('' if none)."""
+    if message.WhichOneof("type") == "delta" and message.delta.WhichOneof("type") == "new_element":
+        element = message.delta.new_element
+        if element.WhichOneof("type") == "exception":
+            return f"exception box: {element.exception.type}: {element.exception.message}"[:200]
+    return ""
+
+
+def _is_chart(message: ForwardMsg) -> bool:
+    return (message.WhichOneof("type") == "delta" and message.delta.WhichOneof("type") == "new_element"
+            and "vega_lite_chart" in (message.delta.new_element.WhichOneof("type") or ""))
+
+
+async def replay(base: str, recording: Recording) -> Session:
+    """One session the way the recorded browser asked for it, without a browser; see the module's docstring."""
+    start = time.perf_counter()
+    loop = asyncio.get_running_loop()
+    problem, charts, media = "", 0, set()
+    early = ForwardMsg.ScriptFinishedStatus.FINISHED_EARLY_FOR_RERUN
+    server_s = None
+    try:
+        with ThreadPoolExecutor(PARALLEL_GETS) as pool:
+            await asyncio.gather(*(loop.run_in_executor(pool, _get, base + path) for path in recording.gets))
+            ws_url = "ws" + base.removeprefix("http") + "/_stcore/stream"
+            async with asyncio.timeout(SESSION_TIMEOUT_S), connect(ws_url, origin=base, subprotocols=["streamlit"],
+                                                                   max_size=None) as ws:
+                for back_msg in recording.back_msgs:
+                    await ws.send(back_msg)
+                async for frame in ws:
+                    message = ForwardMsg.FromString(frame)
+                    problem = problem or _problem(message)
+                    charts += _is_chart(message)
+                    media.update(m.decode() for m in MEDIA.findall(frame))
+                    if message.WhichOneof("type") == "script_finished" and message.script_finished != early:
+                        server_s = time.perf_counter() - start
+                        break
+            await asyncio.gather(*(loop.run_in_executor(pool, _get, base + path) for path in sorted(media)))
+    except (OSError, WebSocketException, TimeoutError) as error:
+        problem = problem or f"{type(error).__name__}: {error}"[:200]
+    seconds = time.perf_counter() - start
+    if server_s is None:
+        problem = problem or "the script never finished"
+    return Session(f"{base}{recording.path}", seconds, server_s or seconds, problem, charts)
+
+
+async def replay_all(base: str, recordings: list[Recording]) -> list[Session]:
+    """The recorded sessions replayed against base, all at the same moment."""
+    return list(await asyncio.gather(*(replay(base, r) for r in recordings)))
+
+
+def _figures(prefix: str, sessions: list[Session], srv: Server, cpu: float, note: str,
+             browser_cpu: float | None = None) -> list[Figure]:
+    """A scenario's figures: sessions, slowest and median time (browser and server), failures, CPU and memory."""
     failed = [f"{s.url}: {s.problem}" for s in sessions if s.problem]
     slowest = max(sessions, key=lambda s: s.seconds)
-    return [
+    where = "in Chromium" if browser_cpu is not None else "replayed (everything the browser needs received)"
+    figures = [
         Figure(f"{prefix}.sessions", float(len(sessions)), "sessions", "state", note),
         Figure(f"{prefix}.max_s", slowest.seconds, "s", "<= 10",
-               f"slowest to fully rendered in Chromium: /{slowest.url.split('/', 3)[-1]}"),
-        Figure(f"{prefix}.median_s", statistics.median(s.seconds for s in sessions), "s", "state",
-               "to fully rendered in Chromium"),
-        Figure(f"{prefix}.server_max_s", max(s.server_s for s in sessions), "s", "<= 10",
-               "slowest to the server's script_finished"),
+               f"slowest to fully rendered {where}: /{slowest.url.split('/', 3)[-1]}"),
+        Figure(f"{prefix}.median_s", statistics.median(s.seconds for s in sessions), "s", "state", where),
+    ]
+    if browser_cpu is not None:
+        figures.append(Figure(f"{prefix}.server_max_s", max(s.server_s for s in sessions), "s", "state",
+                              "slowest to the server's script_finished, as the browser received it"))
+    figures += [
         Figure(f"{prefix}.failed", float(len(failed)), "sessions", "<= 0", "; ".join(failed)[:300]),
         Figure(f"{prefix}.server_cpu_s", cpu_s(srv.process.pid) - cpu, "s", "state", "the server's CPU time meanwhile"),
-        Figure(f"{prefix}.peak_mb", peak_mb(srv.process.pid), "MB", "<= 1200", "server VmHWM"),
     ]
+    if browser_cpu is not None:
+        figures.append(Figure(f"{prefix}.browser_cpu_s", browser_cpu, "s", "state",
+                              "the Chromium processes' CPU time meanwhile, on the same 2 cores"))
+    return figures + [Figure(f"{prefix}.peak_mb", peak_mb(srv.process.pid), "MB", "<= 1200", "server VmHWM")]
+
+
+def _computation_figures(prefix: str, log: list[str]) -> list[Figure]:
+    return [Figure(f"{prefix}.computations", float(len(log)), "runs", "state", f"{len(set(log))} distinct experiments"),
+            Figure(f"{prefix}.extra_computations", float(extra_computations(log)), "runs", "<= 0",
+                   "computations beyond one per distinct experiment")]
+
+
+BLANK_APP = 'import streamlit as st\n\nst.title("Blank")\nst.write("One line of text.")\n'
+
+
+async def _blank_app(browser, sessions: int) -> list[Figure]:
+    """The control: `sessions` Chromium sessions at once on a one-line Streamlit app (Streamlit's own cost)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "Home.py").write_text(BLANK_APP)
+        with server(Path(tmp), app_root=Path(tmp)) as srv:
+            await _visit_all(browser, [srv.url])  # the first session imports Streamlit's script machinery
+            cpu = cpu_s(srv.process.pid)
+            blank, browser_cpu = await _visit_all(browser, [srv.url] * sessions)
+            return [Figure("load.blank_app.max_s", max(s.seconds for s in blank), "s", "state",
+                           f"control: {sessions} sessions at once on a one-line Streamlit app, in Chromium"),
+                    Figure("load.blank_app.browser_cpu_s", browser_cpu, "s", "state", "the Chromium processes' CPU"),
+                    Figure("load.blank_app.server_cpu_s", cpu_s(srv.process.pid) - cpu, "s", "state", "the server's CPU")]
 
 
 async def _measure(sessions: int) -> list[Figure]:
     from playwright.async_api import async_playwright
 
     figures = []
+    same_url = "/" + url_path(SAME_PAGE)
+    pages = lesson_pages()
+    paths = ["/" + url_path(p) if p != "Home.py" else "" for p in pages]
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         context = await browser.new_context(viewport=VIEWPORT)
@@ -243,19 +400,29 @@ async def _measure(sessions: int) -> list[Figure]:
                                       "state", first.problem or "spawn `streamlit run Home.py` -> Home rendered"))
                 await context.close()
                 before, cpu = len(srv.computations()), cpu_s(srv.process.pid)
-                same = await _visit_all(browser, [f"{srv.url}/{url_path(SAME_PAGE)}"] * sessions)
+                same, browser_cpu = await _visit_all(browser, [srv.url + same_url] * sessions)
                 figures += _figures("load.same_page", same, srv, cpu,
-                                    f"{sessions} sessions on /{url_path(SAME_PAGE)} at defaults, at once")
-                log = srv.computations()[before:]
-                figures += [Figure("load.same_page.computations", float(len(log)), "runs", "state",
-                                   f"{len(set(log))} distinct experiments"),
-                            Figure("load.same_page.extra_computations", float(extra_computations(log)), "runs",
-                                   "<= 0", "computations beyond one per distinct experiment")]
+                                    f"{sessions} sessions on {same_url} at defaults, at once", browser_cpu)
+                figures += _computation_figures("load.same_page", srv.computations()[before:])
+                recordings = {path: await record(browser, srv.url, path) for path in paths}  # the cache is warm now
+        figures += await _blank_app(browser, sessions)
         with tempfile.TemporaryDirectory() as tmp, server(Path(tmp)) as srv:
-            pages, cpu = lesson_pages(), cpu_s(srv.process.pid)
-            every = await _visit_all(browser, [f"{srv.url}/{url_path(p) if p != 'Home.py' else ''}" for p in pages])
-            figures += _figures("load.all_pages", every, srv, cpu, f"one session on each of {len(pages)} pages, at once")
+            cpu = cpu_s(srv.process.pid)
+            every, browser_cpu = await _visit_all(browser, [srv.url + path for path in paths])
+            figures += _figures("load.all_pages", every, srv, cpu, f"one session on each of {len(pages)} pages, at once",
+                                browser_cpu)
         await browser.close()
+    with tempfile.TemporaryDirectory() as tmp, server(Path(tmp)) as srv:
+        cpu = cpu_s(srv.process.pid)
+        same = await replay_all(srv.url, [recordings[same_url]] * sessions)
+        figures += _figures("load.replayed.same_page", same, srv, cpu,
+                            f"{sessions} recorded sessions on {same_url} replayed at once, on a fresh server")
+        figures += _computation_figures("load.replayed.same_page", srv.computations())
+    with tempfile.TemporaryDirectory() as tmp, server(Path(tmp)) as srv:
+        cpu = cpu_s(srv.process.pid)
+        every = await replay_all(srv.url, [recordings[path] for path in paths])
+        figures += _figures("load.replayed.all_pages", every, srv, cpu,
+                            f"one recorded session on each of {len(pages)} pages replayed at once, on a fresh server")
     return figures
 
 

@@ -1,0 +1,78 @@
+"""The load test's replayed sessions (benchmarks/load.py) against a real `streamlit run` of a small app.
+
+A replayed session must do a browser's share of the work on the server and see what a browser
+would: every message until the script finished, the exception boxes, the charts, the media files.
+"""
+from __future__ import annotations
+
+import asyncio
+import textwrap
+
+import pytest
+from streamlit.proto.BackMsg_pb2 import BackMsg
+
+from benchmarks import load
+
+APP = """
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+st.title("Small app")
+st.line_chart(pd.DataFrame({"loss": [1.0, 0.5, 0.25]}))
+st.image(np.full((8, 8, 3), 200, dtype=np.uint8), caption="a grey square")
+if st.query_params.get("crash"):
+    1 / 0
+"""
+
+
+def _recording(page: str = "") -> load.Recording:
+    rerun = BackMsg()
+    rerun.rerun_script.page_name = page
+    rerun.rerun_script.query_string = ""
+    return load.Recording("/", ("/", "/_stcore/health"), (rerun.SerializeToString(),))
+
+
+@pytest.fixture(scope="module")
+def small_app(tmp_path_factory):
+    root = tmp_path_factory.mktemp("app")
+    (root / "Home.py").write_text(textwrap.dedent(APP))
+    with load.server(root, app_root=root) as srv:
+        yield srv
+
+
+def test_replayed_sessions_get_the_whole_page_its_charts_and_its_media(small_app, monkeypatch):
+    fetched: list[str] = []
+    get = load._get
+    monkeypatch.setattr(load, "_get", lambda url: fetched.append(url) or get(url))
+    sessions = asyncio.run(load.replay_all(small_app.url, [_recording()] * 3))
+    assert [s.problem for s in sessions] == ["", "", ""]
+    assert [s.charts for s in sessions] == [1, 1, 1]
+    assert all(0 < s.server_s <= s.seconds < load.SESSION_TIMEOUT_S for s in sessions)
+    media = [url for url in fetched if "/media/" in url]
+    assert len(media) == 3 and len(set(media)) == 1  # each session fetched the image its messages named
+    assert fetched.count(small_app.url + "/") == 3
+
+
+def test_an_exception_box_is_a_failed_session(small_app):
+    crash = _recording()
+    message = BackMsg.FromString(crash.back_msgs[0])
+    message.rerun_script.query_string = "crash=1"
+    (session,) = asyncio.run(load.replay_all(small_app.url, [load.Recording("/", (), (message.SerializeToString(),))]))
+    assert session.problem.startswith("exception box: ZeroDivisionError")
+
+
+def test_a_file_the_server_does_not_have_is_a_failed_session(small_app):
+    (session,) = asyncio.run(load.replay_all(small_app.url, [load.Recording("/", ("/media/0000.png",),
+                                                                            _recording().back_msgs)]))
+    assert "404" in session.problem
+
+
+def test_extra_computations_count_repeats_of_one_experiment():
+    assert load.extra_computations(["a 1", "b 2", "a 1", "a 1"]) == 2
+    assert load.extra_computations([]) == 0
+
+
+def test_media_urls_are_found_in_raw_messages():
+    frame = b"\x12\x30/media/0123abcd.png\x00junk/media/ff.jpeg"
+    assert load.MEDIA.findall(frame) == [b"/media/0123abcd.png", b"/media/ff.jpeg"]
