@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import textwrap
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -24,6 +25,12 @@ st.image(np.full((8, 8, 3), 200, dtype=np.uint8), caption="a grey square")
 if st.query_params.get("crash"):
     1 / 0
 """
+
+
+def _replay(url: str, recordings: list[load.Recording]) -> list[load.Session]:
+    """load.replay_all on a thread of its own: the browser tests leave an event loop running in this one."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, load.replay_all(url, recordings)).result()
 
 
 def _recording(page: str = "") -> load.Recording:
@@ -45,7 +52,7 @@ def test_replayed_sessions_get_the_whole_page_its_charts_and_its_media(small_app
     fetched: list[str] = []
     get = load._get
     monkeypatch.setattr(load, "_get", lambda url: fetched.append(url) or get(url))
-    sessions = asyncio.run(load.replay_all(small_app.url, [_recording()] * 3))
+    sessions = _replay(small_app.url, [_recording()] * 3)
     assert [s.problem for s in sessions] == ["", "", ""]
     assert [s.charts for s in sessions] == [1, 1, 1]
     assert all(0 < s.server_s <= s.seconds < load.SESSION_TIMEOUT_S for s in sessions)
@@ -58,13 +65,12 @@ def test_an_exception_box_is_a_failed_session(small_app):
     crash = _recording()
     message = BackMsg.FromString(crash.back_msgs[0])
     message.rerun_script.query_string = "crash=1"
-    (session,) = asyncio.run(load.replay_all(small_app.url, [load.Recording("/", (), (message.SerializeToString(),))]))
+    (session,) = _replay(small_app.url, [load.Recording("/", (), (message.SerializeToString(),))])
     assert session.problem.startswith("exception box: ZeroDivisionError")
 
 
 def test_a_file_the_server_does_not_have_is_a_failed_session(small_app):
-    (session,) = asyncio.run(load.replay_all(small_app.url, [load.Recording("/", ("/media/0000.png",),
-                                                                            _recording().back_msgs)]))
+    (session,) = _replay(small_app.url, [load.Recording("/", ("/media/0000.png",), _recording().back_msgs)])
     assert "404" in session.problem
 
 
