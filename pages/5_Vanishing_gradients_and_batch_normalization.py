@@ -36,7 +36,7 @@ flow = runners.run(gr.gradient_flow, runners.config(gr.GradientFlow, dataset=dat
 left, right = st.columns([2, 1])
 with left:
     show.chart(charts.per_layer, flow.grads[flow.grads.epoch == 0], "grad_norm",
-               "‖dLoss/dW‖ at initialization (log scale)", log_y=True, key="flow-init-norms")
+               "‖dLoss/dW‖ at init (log scale)", log_y=True, key="flow-init-norms")
 with right:
     show.chart(charts.lines, gr.sigmoid_slope(), "z", "value", "curve", "z", "value", key="sigmoid-slope")
     st.latex(r"\sigma'(z) = \sigma(z)(1 - \sigma(z)) \le 0.25")

@@ -12,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import charts
-from ui import presenter, tour
+from ui import chrome, presenter, tour
 from ui.lesson_map import APP_ROOT, CHAPTERS
 
 HOME = str(APP_ROOT / "Home.py")
@@ -110,7 +110,10 @@ def test_a_list_with_unknown_options_keeps_the_known_ones_and_says_so():
 
 # -- Presenter mode ----------------------------------------------------------------------------------------
 def _styles(at: AppTest) -> list[str]:
-    return [h.proto.body for h in at.get("html") if "<style>" in h.proto.body]
+    """The page's style sheets, besides the sidebar's own (chrome.WRAP_LINKS, always there)."""
+    styles = [h.proto.body for h in at.get("html") if "<style>" in h.proto.body]
+    assert styles.count(chrome.WRAP_LINKS) == 1
+    return [style for style in styles if style != chrome.WRAP_LINKS]
 
 
 def test_presenter_mode_from_the_url_adds_the_style_and_can_be_switched_off():
@@ -119,7 +122,8 @@ def test_presenter_mode_from_the_url_adds_the_style_and_can_be_switched_off():
     assert _styles(at) == [presenter.CSS]
     assert f"zoom: {presenter.ZOOM}" in presenter.CSS and '"stDownloadButton"' in presenter.CSS
     assert '"stExpander"' in presenter.CSS and '"stFileUploader"' in presenter.CSS
-    assert "presenter=true" in at.sidebar.get("html")[0].proto.body  # "Reset this page" keeps it
+    [reset] = [h.proto.body for h in at.sidebar.get("html") if "Reset this page" in h.proto.body]
+    assert "presenter=true" in reset  # "Reset this page" keeps it
     at.run()
     assert _styles(at) == [presenter.CSS]  # the session keeps it
     at.toggle(key="presenter").set_value(False).run()

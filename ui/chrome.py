@@ -92,8 +92,16 @@ def _link(page: str, label: str, icon: str) -> None:
         st.sidebar.markdown(f"{icon} {label}")
 
 
+# Streamlit 1.67 cuts a page link's label to one line with an ellipsis ("5. Vanishing gradients and batch n…");
+# in the lesson map the whole chapter title wraps instead. (A style-only st.html takes no space.)
+_NAV = '[data-testid="stSidebar"] [data-testid="stPageLink-NavLink"]'
+WRAP_LINKS = (f"<style>{_NAV} span:has(> [data-testid=\"stMarkdownContainer\"]), {_NAV} [data-testid=\"stMarkdownContainer\"], "
+              f"{_NAV} p {{ white-space: normal; overflow: visible; height: auto; }}</style>")
+
+
 def _sidebar() -> torch.device:
     """Lesson map, presenter mode, share link, device badge and reset; returns the device for the experiments."""
+    st.sidebar.html(WRAP_LINKS)
     st.sidebar.markdown(f"### {COURSE}")
     _link(HOME, "Lesson map", ":material/home:")
     for number, chapter in enumerate(CHAPTERS, start=1):

@@ -125,6 +125,18 @@ def test_sidebar_lists_home_and_chapters(sidebar_pages):
         assert any(title in label for label in labels), f"{title!r} is not linked from the sidebar: {labels}"
 
 
+def test_sidebar_shows_every_chapter_title_whole(browser_page, sidebar_pages):
+    # Streamlit cuts a page link's label to one line ("5. Vanishing gradients and batch n..."); ui/chrome.py wraps it.
+    cut = browser_page.evaluate("""() => Array.from(document.querySelectorAll(
+        '[data-testid="stSidebar"] [data-testid="stPageLink-NavLink"] [data-testid="stMarkdownContainer"]'))
+        .filter(el => el.scrollWidth > el.clientWidth + 1 || el.parentElement.scrollWidth > el.parentElement.clientWidth + 1)
+        .map(el => el.innerText)""")
+    assert len(sidebar_pages) >= 2 and cut == []
+    longest = max((label for label, _ in sidebar_pages), key=len)
+    box = browser_page.get_by_role("link", name=longest).bounding_box()
+    assert box is not None and box["height"] > 40  # the longest title takes two lines instead of an ellipsis
+
+
 def test_every_page_renders_without_error(browser_page, sidebar_pages):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     problems = [problem for label, url in sidebar_pages for problem in _problems_on(browser_page, label, url)]
