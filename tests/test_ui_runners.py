@@ -132,7 +132,7 @@ def test_at_most_slots_computations_run_at_once_and_a_waiting_one_says_so(monkey
     from ui import runners
 
     monkeypatch.setattr(runners, "SLOTS", 2)
-    monkeypatch.setattr(runners, "_slots", threading.BoundedSemaphore(2))
+    monkeypatch.setattr(runners, "_slots", runners.Slots(2))
     running, most, lock = 0, 0, threading.Lock()
     texts: list[str] = []
 
@@ -157,13 +157,44 @@ def test_at_most_slots_computations_run_at_once_and_a_waiting_one_says_so(monkey
         t.join(timeout=10)
     assert most == 2 and running == 0
     assert len(texts) >= 4 and all("waiting for a free core" in t and "2 at a time" in t for t in texts)
-    assert runners._slots.acquire(blocking=False) and runners._slots.acquire(blocking=False)  # every slot given back
+    assert runners._slots._free == 2 and runners._slots.waiting == 0  # every slot given back
+
+
+def test_a_quick_computation_passes_a_long_one_at_its_next_progress_report():
+    import threading
+    import time
+
+    from ui import runners
+
+    slots = runners.Slots(1)
+    slots.SLICE_S = 0.05
+    done: dict[str, float] = {}
+    slots.acquire()  # the long one holds the only slot
+
+    def quick() -> None:
+        slots.acquire()
+        time.sleep(0.02)
+        done["quick"] = time.monotonic()
+        slots.release()
+
+    waiter = threading.Thread(target=quick)
+    waiter.start()
+    while not slots.waiting:
+        time.sleep(0.001)
+    for _ in range(50):  # the long one: 50 progress reports, 10 ms apart
+        time.sleep(0.01)
+        slots.step_aside()
+    done["long"] = time.monotonic()
+    slots.release()
+    waiter.join(timeout=5)
+    assert done["quick"] < done["long"] - 0.3  # it ran after the long one's first slice, not after its whole run
+    assert (slots._free, slots.waiting) == (1, 0)
 
 
 def test_a_computation_that_fails_gives_its_slot_back():
     from ui import runners
 
-    free = runners._slots._value
+    free = runners._slots._free
     at = _app(crash=True).run()
     assert len(at.error) == 1
-    assert runners._slots._value == free
+    assert runners._slots._free == free
