@@ -47,6 +47,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from playwright.async_api import Error as PlaywrightError
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
@@ -68,7 +69,8 @@ SAME_PAGE = "pages/2_Learning_cycle.py"  # trains three experiments at its defau
 VIEWPORT = {"width": 1400, "height": 900}
 SESSION_TIMEOUT_S = 120
 SERVER_START_TIMEOUT_S = 60
-NAMES = ("load.cold_start_s", "load.blank_app", "load.same_page", "load.all_pages", "load.replayed")  # every figure's prefix
+# every figure's prefix
+NAMES = ("load.cold_start_s", "load.blank_app", "load.same_page", "load.all_pages", "load.replayed")
 
 # Checked against Streamlit 1.67's frontend: the app root's data-test-script-state goes "initial" ->
 # "running" -> "notRunning"; a chart is an stVegaLiteChart that holds a canvas (or svg.marks) once drawn,
@@ -282,18 +284,11 @@ def _get(url: str) -> int:
         return len(response.read())
 
 
-def _problem(message: ForwardMsg) -> str:
-    """The exception box a message draws ('' if none)."""
+def _new_element(message: ForwardMsg) -> Any:
+    """The element a message draws (a streamlit.proto Element), or None."""
     if message.WhichOneof("type") == "delta" and message.delta.WhichOneof("type") == "new_element":
-        element = message.delta.new_element
-        if element.WhichOneof("type") == "exception":
-            return f"exception box: {element.exception.type}: {element.exception.message}"[:200]
-    return ""
-
-
-def _is_chart(message: ForwardMsg) -> bool:
-    return (message.WhichOneof("type") == "delta" and message.delta.WhichOneof("type") == "new_element"
-            and "vega_lite_chart" in (message.delta.new_element.WhichOneof("type") or ""))
+        return message.delta.new_element
+    return None
 
 
 async def replay(base: str, recording: Recording) -> Session:
@@ -313,8 +308,11 @@ async def replay(base: str, recording: Recording) -> Session:
                     await ws.send(back_msg)
                 async for frame in ws:
                     message = ForwardMsg.FromString(frame)
-                    problem = problem or _problem(message)
-                    charts += _is_chart(message)
+                    if (element := _new_element(message)) is not None:
+                        kind = element.WhichOneof("type") or ""
+                        charts += "vega_lite_chart" in kind
+                        if kind == "exception" and not problem:
+                            problem = f"exception box: {element.exception.type}: {element.exception.message}"[:200]
                     media.update(m.decode() for m in MEDIA.findall(frame))
                     if message.WhichOneof("type") == "script_finished" and message.script_finished != early:
                         server_s = time.perf_counter() - start
@@ -378,7 +376,8 @@ async def _blank_app(browser, sessions: int) -> list[Figure]:
             return [Figure("load.blank_app.max_s", max(s.seconds for s in blank), "s", "state",
                            f"control: {sessions} sessions at once on a one-line Streamlit app, in Chromium"),
                     Figure("load.blank_app.browser_cpu_s", browser_cpu, "s", "state", "the Chromium processes' CPU"),
-                    Figure("load.blank_app.server_cpu_s", cpu_s(srv.process.pid) - cpu, "s", "state", "the server's CPU")]
+                    Figure("load.blank_app.server_cpu_s", cpu_s(srv.process.pid) - cpu, "s", "state",
+                           "the server's CPU")]
 
 
 async def _measure(sessions: int) -> list[Figure]:
@@ -409,8 +408,8 @@ async def _measure(sessions: int) -> list[Figure]:
         with tempfile.TemporaryDirectory() as tmp, server(Path(tmp)) as srv:
             cpu = cpu_s(srv.process.pid)
             every, browser_cpu = await _visit_all(browser, [srv.url + path for path in paths])
-            figures += _figures("load.all_pages", every, srv, cpu, f"one session on each of {len(pages)} pages, at once",
-                                browser_cpu)
+            figures += _figures("load.all_pages", every, srv, cpu,
+                                f"one session on each of {len(pages)} pages, at once", browser_cpu)
         await browser.close()
     with tempfile.TemporaryDirectory() as tmp, server(Path(tmp)) as srv:
         cpu = cpu_s(srv.process.pid)

@@ -95,8 +95,9 @@ def _link(page: str, label: str, icon: str) -> None:
 # Streamlit 1.67 cuts a page link's label to one line with an ellipsis ("5. Vanishing gradients and batch n…");
 # in the lesson map the whole chapter title wraps instead. (A style-only st.html takes no space.)
 _NAV = '[data-testid="stSidebar"] [data-testid="stPageLink-NavLink"]'
-WRAP_LINKS = (f"<style>{_NAV} span:has(> [data-testid=\"stMarkdownContainer\"]), {_NAV} [data-testid=\"stMarkdownContainer\"], "
-              f"{_NAV} p {{ white-space: normal; overflow: visible; height: auto; }}</style>")
+_LABEL = '[data-testid="stMarkdownContainer"]'
+WRAP_LINKS = (f"<style>{_NAV} span:has(> {_LABEL}), {_NAV} {_LABEL}, {_NAV} p "
+              "{ white-space: normal; overflow: visible; height: auto; }</style>")
 
 
 def _sidebar() -> torch.device:

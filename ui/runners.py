@@ -65,9 +65,9 @@ class Slots:
     A computation that has run for SLICE_S steps aside at its next progress report while others
     wait (`step_aside`): it goes to the back of the queue and its slot passes straight to the first
     in line. So a quick experiment never waits for a minute-long "train it yourself" to finish, and
-    n computations at a time still share the cores. (Stepping aside at every report instead cost
-    the 14-page load test 10% more server CPU in hand-overs.) (A slot is handed over, never put back for anyone to grab: the
-    thread that just let go holds the GIL and would take it back first.)
+    n computations at a time still share the cores. Stepping aside at every report instead cost the
+    14-page load test 10% more server CPU in hand-overs. A slot is handed over, never put back for
+    anyone to grab: the thread that just let go holds the GIL and would take it back first.
     """
 
     SLICE_S = 0.5
