@@ -59,12 +59,13 @@ from ui.lesson_map import APP_ROOT, CHAPTERS
 from ui.runners import RUN_LOG
 
 CHROMIUM = Path("/usr/bin/chromium")
+# Flags for a sandbox-less CI container with no GPU and no reason to talk to Google (the browser tests use them too).
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 # every session is a tab nobody looks at: without these, Chromium throttles their timers and
-                 # rendering as background tabs (1 wake-up a second), which measures the browser, not the server
-                 "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
-                 "--disable-backgrounding-occluded-windows"]
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+# Every load-test session is a tab nobody looks at: without these, Chromium throttles their timers and rendering
+# as background tabs (1 wake-up a second), which measures the browser, not the server.
+AWAKE_TABS = ["--disable-background-timer-throttling", "--disable-renderer-backgrounding",
+              "--disable-backgrounding-occluded-windows"]
 SAME_PAGE = "pages/2_Learning_cycle.py"  # trains three experiments at its defaults: a real computation to share
 VIEWPORT = {"width": 1400, "height": 900}
 SESSION_TIMEOUT_S = 120
@@ -130,13 +131,15 @@ def extra_computations(log: list[str]) -> int:
     return len(log) - len(set(log))
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def _healthy(url: str) -> bool:
+def healthy(url: str) -> bool:
+    """The Streamlit server at url answers its health check with ok."""
     try:
         with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
             return response.read().strip() == b"ok"
@@ -155,11 +158,15 @@ class Server:
 
 
 @contextmanager
-def server(workdir: Path, app_root: Path = APP_ROOT) -> Iterator[Server]:
-    """`streamlit run Home.py` in app_root on a free port, its log and run log in workdir; stopped on exit."""
-    port = _free_port()
+def server(workdir: Path, app_root: Path = APP_ROOT, env: dict[str, str] | None = None) -> Iterator[Server]:
+    """`streamlit run Home.py` in app_root on a free port, its log and run log in workdir; stopped on exit.
+
+    `env` adds to (or overrides) this process's environment for the server. A server that does not come up
+    is a RuntimeError with the end of its log.
+    """
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, RUN_LOG: str(workdir / "runs.log")}
+    env = {**os.environ, **(env or {}), RUN_LOG: str(workdir / "runs.log")}
     with open(workdir / "streamlit.log", "w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "Home.py", "--server.port", str(port),
@@ -167,10 +174,10 @@ def server(workdir: Path, app_root: Path = APP_ROOT) -> Iterator[Server]:
             cwd=app_root, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-        while not _healthy(url):
+        while not healthy(url):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the server did not come up (exit code {process.poll()}): "
-                                   f"{(workdir / 'streamlit.log').read_text()[-500:]}")
+                                   f"{(workdir / 'streamlit.log').read_text()[-3000:]}")
             time.sleep(0.1)
         yield Server(url, process, workdir / "runs.log")
     finally:
@@ -388,7 +395,7 @@ async def _measure(sessions: int) -> list[Figure]:
     pages = lesson_pages()
     paths = ["/" + url_path(p) if p != "Home.py" else "" for p in pages]
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS + AWAKE_TABS)
         context = await browser.new_context(viewport=VIEWPORT)
         home = await context.new_page()
         with tempfile.TemporaryDirectory() as tmp:

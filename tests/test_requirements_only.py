@@ -17,7 +17,6 @@ from __future__ import annotations
 import importlib.metadata as md
 import json
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,8 @@ import urllib.request
 from pathlib import Path
 
 from packaging.requirements import Requirement
+
+from benchmarks.load import free_port, healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["Home.py", *sorted(f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py"))]
@@ -122,14 +123,9 @@ def test_every_page_renders_without_the_test_extras():
     assert all(not errors for errors in report.values()), {p: e for p, e in report.items() if e}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_streamlit_run_starts_and_serves_the_app_without_the_test_extras():
-    port = _free_port()
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
     script = BLOCKER.format(blocked=sorted(dev_only_modules())) + (
         "import sys\nfrom streamlit.web.cli import main\n"
         f"sys.argv = ['streamlit', 'run', 'Home.py', '--server.port', '{port}', '--server.headless', 'true']\n"
@@ -137,16 +133,11 @@ def test_streamlit_run_starts_and_serves_the_app_without_the_test_extras():
     server = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True)
     try:
-        deadline, health = time.monotonic() + 60, None
-        while time.monotonic() < deadline and server.poll() is None:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
-                    health = r.read().decode()
-                    break
-            except OSError:
-                time.sleep(0.5)
-        assert health == "ok", f"no health answer; server said: {server.stdout.read() if server.poll() is not None else ''}"
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r:
+        deadline = time.monotonic() + 60
+        while not healthy(url) and server.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert healthy(url), f"no health answer; server said: {server.stdout.read() if server.poll() is not None else ''}"
+        with urllib.request.urlopen(f"{url}/", timeout=5) as r:
             assert r.status == 200 and b"<div id=\"root\">" in r.read()
     finally:
         server.terminate()

@@ -1,45 +1,16 @@
 """Browser-test fixtures: the real app on a free localhost port and a headless system Chromium."""
 from __future__ import annotations
 
+import contextlib
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from benchmarks.load import CHROMIUM, CHROMIUM_ARGS, server
+
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-# Flags for a sandbox-less CI container with no GPU and no reason to talk to Google.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SERVER_START_TIMEOUT_S = 60
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-            return response.read().strip() == b"ok"
-    except OSError:
-        return False
 
 
 @pytest.fixture(scope="session")
@@ -55,38 +26,18 @@ def chromium_path() -> Path:
 
 @pytest.fixture(scope="session")
 def app_url(chromium_path: Path):
-    """Run `streamlit run Home.py` from the repo root until the session ends; yield its base URL."""
+    """Run `streamlit run Home.py` from the repo root until the session ends; yield its base URL.
+
+    The server (benchmarks/load.py) logs to artifacts/streamlit.log; it computes on the CPU, the same numbers
+    as the unit tests on any machine, unless LESSON_DEVICE says otherwise.
+    """
     ARTIFACTS.mkdir(exist_ok=True)
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = dict(os.environ)
-    env.setdefault("LESSON_DEVICE", "cpu")  # same numbers as the unit tests, on any machine
-    log_path = ARTIFACTS / "streamlit.log"
-    with open(log_path, "w") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "Home.py",
-             "--server.port", str(port), "--server.address", "127.0.0.1",
-             "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        )
-    try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-        while not _healthy(url):
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(
-                    f"Streamlit did not come up on {url} (exit code {server.poll()}); "
-                    f"its log:\n{log_path.read_text()[-3000:]}",
-                    pytrace=False,
-                )
-            time.sleep(0.25)
-        yield url
-    finally:
-        server.terminate()
+    with contextlib.ExitStack() as stack:
         try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+            app = stack.enter_context(server(ARTIFACTS, env={"LESSON_DEVICE": os.environ.get("LESSON_DEVICE", "cpu")}))
+        except RuntimeError as error:
+            pytest.fail(f"Streamlit did not come up: {error}", pytrace=False)
+        yield app.url
 
 
 @pytest.fixture(scope="session")
