@@ -1,0 +1,90 @@
+"""ui.show: a chart's spec is built once per distinct data, and reaches the browser as st.vega_lite_chart sends it."""
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ui import show
+
+
+def _history() -> pd.DataFrame:
+    return pd.DataFrame({"variant": ["a", "a", "b", "b"], "epoch": [1, 2, 1, 2], "split": "train",
+                         "metric": "loss", "value": [1.0, 0.5, 1.2, 0.7]})
+
+
+def test_frame_digest_is_equal_for_equal_content_and_differs_for_any_change():
+    frame = _history()
+    digest = show._frame_digest(frame)
+    assert show._frame_digest(_history()) == digest  # another object, same content
+    assert len(digest) == 16
+    changed = [
+        frame.assign(value=[1.0, 0.5, 1.2, 0.71]),                # one number
+        frame.assign(variant=["a", "a", "b", "c"]),               # one word
+        frame.rename(columns={"value": "loss"}),                  # a column's name
+        frame.assign(epoch=frame["epoch"].astype(float)),         # a dtype, same values
+        frame.set_axis([10, 11, 12, 13]),                         # the index
+        frame.iloc[:3],                                           # a row fewer
+        frame[["epoch", "variant", "split", "metric", "value"]],  # the column order
+    ]
+    digests = [show._frame_digest(f) for f in changed]
+    assert digest not in digests and len(set(digests)) == len(changed)
+
+
+def _arrow_rows(data: bytes) -> list[dict]:
+    return pa.ipc.open_stream(io.BytesIO(data)).read_all().to_pylist()
+
+
+def _chart_page():
+    import pandas as pd
+    import streamlit as st
+
+    from core import charts
+    from ui import show
+
+    calls = st.session_state.setdefault("calls", [])
+
+    def counted(history, metric):
+        calls.append(metric)
+        return charts.curves(history, metric)
+
+    def history(last: float) -> pd.DataFrame:  # a new DataFrame object on every call
+        return pd.DataFrame({"variant": ["a", "a", "b", "b"], "epoch": [1, 2, 1, 2], "split": "train",
+                             "metric": "loss", "value": [1.0, 0.5, 1.2, last]})
+
+    show.chart(counted, history(0.7), "loss", key="first")
+    show.chart(counted, history(0.7), "loss", key="same-data")
+    show.chart(counted, history(0.6), "loss", key="other-data")
+    st.vega_lite_chart(charts.style(charts.curves(history(0.7), "loss")).to_dict(), key="plain")
+
+
+def test_chart_builds_a_spec_once_per_data_and_sends_the_same_data_as_a_plain_spec():
+    show._spec.clear()
+    at = AppTest.from_function(_chart_page).run(timeout=60)
+    assert not at.exception
+    assert at.session_state["calls"] == ["loss", "loss"]  # equal data (another object): no rebuild
+    first, same, other, plain = (el.proto for el in at.get("vega_lite_chart"))
+    assert first.spec == same.spec == plain.spec
+    datasets = {name: _arrow_rows(d.data.data) for name, d in ((d.name, d) for d in first.datasets)}
+    assert datasets == {d.name: _arrow_rows(d.data.data) for d in plain.datasets}
+    (rows,) = datasets.values()
+    assert [r["value"] for r in rows] == [1.0, 0.5, 1.2, 0.7]
+    assert [r["value"] for d in other.datasets for r in _arrow_rows(d.data.data)] == [1.0, 0.5, 1.2, 0.6]
+
+
+def test_a_cached_spec_carries_its_datasets_as_arrow_bytes_ready_to_send():
+    from core import charts
+
+    spec = show._spec("curves", (_history(), "loss"), {}, charts.curves)
+    assert spec["datasets"] and all(isinstance(data, bytes) for data in spec["datasets"].values())
+    (data,) = spec["datasets"].values()
+    assert [r["epoch"] for r in _arrow_rows(data)] == [1, 2, 1, 2]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_spec_cache():
+    yield
+    show._spec.clear()
