@@ -150,3 +150,14 @@ def test_bars_group_side_by_side_by_colour():
     assert grouped["encoding"]["color"]["scale"]["range"] == list(PALETTE)
     single = _spec(charts.bars(df.head(2), "model", "accuracy"))
     assert single["encoding"]["color"] == {"value": PALETTE[0]}
+
+
+def test_cosine_strips_title_fits_a_half_column_and_each_row_holds_its_ticks():
+    directions = pd.DataFrame({"variant": np.repeat(["batch 1", "batch 16", "full batch"], 4),
+                               "draw": np.tile(np.arange(4), 3), "cosine": np.linspace(-1, 1, 12)})
+    spec = _spec(charts.cosine_strips(directions))
+    title = spec["encoding"]["x"]["title"]
+    # The strips sit in a half column: at 1,400 px its plot is ~380 px wide, 40 characters at 14 px (~7 px each).
+    assert isinstance(title, list) and len(title) == 2 and max(map(len, title)) <= 40
+    # The height counts the axis labels and the two title lines (~90 px); what is left gives each row a whole tick.
+    assert (spec["height"] - 90) / 3 >= spec["mark"]["size"] == 28

@@ -84,6 +84,11 @@ def lr_finder(curve: pd.DataFrame, suggestion: float, lowest: float) -> alt.Laye
     return alt.layer(lines, rules).resolve_scale(color="independent").properties(height=HEIGHT)
 
 
+# Two short lines: the strips sit in a half column, where one 76-character title ran past the right edge.
+STRIPS_TITLE = ["cosine with the full-batch gradient", "(1: same direction, 0: at right angles)"]
+STRIP_ROW, STRIPS_AXIS = 40, 90  # px: a 28 px tick per row; the axis labels and the two-line title below
+
+
 def cosine_strips(directions: pd.DataFrame) -> alt.Chart:
     """How well mini-batch gradients point along the full-batch gradient: one tick per drawn batch.
 
@@ -94,13 +99,12 @@ def cosine_strips(directions: pd.DataFrame) -> alt.Chart:
         alt.Chart(directions)
         .mark_tick(thickness=1.5, size=28, opacity=0.6)
         .encode(
-            x=alt.X("cosine:Q", title="cosine with the full-batch gradient (1: same direction, 0: at right angles)",
-                    scale=alt.Scale(domain=[-1, 1])),
+            x=alt.X("cosine:Q", title=STRIPS_TITLE, scale=alt.Scale(domain=[-1, 1])),
             y=alt.Y("variant:N", title=None, sort=names),
             color=_colour("variant", names, legend=None),
             tooltip=[alt.Tooltip("variant:N"), alt.Tooltip("draw:Q"), alt.Tooltip("cosine:Q", format=".3f")],
         )
-        .properties(height=max(120, 50 * len(names)))
+        .properties(height=STRIPS_AXIS + STRIP_ROW * len(names))  # the whole chart's height, axis and title included
     )
 
 
