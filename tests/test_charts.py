@@ -7,6 +7,7 @@ import pytest
 
 from core import charts
 from core.charts import MAX_POINTS, PALETTE
+from core.charts import recurrent as rch
 
 VARIANTS = ["lr 0.001", "lr 0.1", "lr 3.0"]
 
@@ -161,3 +162,27 @@ def test_cosine_strips_title_fits_a_half_column_and_each_row_holds_its_ticks():
     assert isinstance(title, list) and len(title) == 2 and max(map(len, title)) <= 40
     # The height counts the axis labels and the two title lines (~90 px); what is left gives each row a whole tick.
     assert (spec["height"] - 90) / 3 >= spec["mark"]["size"] == 28
+
+
+def _accuracy_rows(x: str) -> pd.DataFrame:
+    """RNN falling to chance, GRU and LSTM both at 100% everywhere: their lines coincide."""
+    return pd.DataFrame([(cell, n, 1.0 if cell != "RNN" else max(0.25, 1 - n / 40))
+                         for cell in ("RNN", "GRU", "LSTM") for n in (5, 10, 20, 30)], columns=["cell", x, "accuracy"])
+
+
+@pytest.mark.parametrize("build", [
+    lambda: rch.length_curves(_accuracy_rows("length").rename(columns={"accuracy": "validation accuracy"})
+                              .assign(networks="shipped")),
+    lambda: rch.step_accuracy(_accuracy_rows("step")),
+], ids=["length_curves", "step_accuracy"])
+def test_coinciding_gru_and_lstm_lines_stay_visible_and_the_legend_shows_each_line(build):
+    wide, lines = _spec(build())["layer"][:2]
+    assert wide["transform"] == [{"filter": "(datum.cell === 'LSTM')"}]  # the LSTM first, underneath the others
+    encoding = lines["encoding"]
+    dash = dict(zip(encoding["strokeDash"]["scale"]["domain"], encoding["strokeDash"]["scale"]["range"]))
+    width = dict(zip(encoding["strokeWidth"]["scale"]["domain"], encoding["strokeWidth"]["scale"]["range"]))
+    assert dash["GRU"] == [7, 4] and dash["LSTM"] == [1, 0]  # the LSTM shows in the gaps of the GRU's dashes
+    assert width["LSTM"] >= 2 * width["GRU"] and width["RNN"] <= 3  # and on both sides of it
+    for channel in ("color", "strokeDash", "strokeWidth"):  # one legend of line samples: colour, dash and width
+        assert encoding[channel]["field"] == "cell" and encoding[channel]["title"] == "cell"
+        assert encoding[channel]["legend"] == {"symbolType": "stroke", "symbolSize": 900}

@@ -7,7 +7,10 @@ import pandas as pd
 from core.charts import HEIGHT, NEUTRAL, PALETTE, _colour, _in_order, thin
 
 CHANCE = 0.25  # four symbols
-CELL_DASH = {"RNN": [1, 0], "GRU": [7, 4], "LSTM": [1, 0]}  # GRU dashed over a wider LSTM: equal lines stay visible
+# Gated cells often both reach 100%: the GRU is drawn dashed on top of a wide, pale LSTM, so two equal
+# lines stay two visible lines, and the legend shows each cell's line (colour, dash and width) as drawn.
+CELL_DASH = {"RNN": [1, 0], "GRU": [7, 4], "LSTM": [1, 0]}
+CELL_WIDTH = {"RNN": 2.5, "GRU": 3.0, "LSTM": 8.0}
 WIDE = "LSTM"
 STAGE_DASH = {"trained": [1, 0], "at initialization": [6, 4]}
 GATE_TITLES = {"input gate": "input gate i (how much to write)", "forget gate": "forget gate f (how much to keep)",
@@ -35,16 +38,22 @@ def _step_cells(df: pd.DataFrame, title: str) -> tuple[pd.DataFrame, alt.X, alt.
 
 def _accuracy_lines(df: pd.DataFrame, x: alt.X, tooltip: list[alt.Tooltip], points: bool) -> list[alt.Chart]:
     """Accuracy lines per cell that stay readable when they coincide (gated cells often both reach 100%):
-    the LSTM wide and pale underneath, the GRU dashed on top; and the 25% chance level, labelled."""
+    the LSTM wide and pale underneath, the GRU dashed on top, a legend of line samples that shows
+    each cell's colour, dash and width; and the 25% chance level, labelled."""
     y = alt.Y("accuracy:Q", title="validation accuracy", scale=alt.Scale(domain=[0, 1.02], nice=False),
               axis=alt.Axis(format="%"))
+    legend = alt.Legend(symbolType="stroke", symbolSize=900)  # 30 px samples: long enough to show the dash
+    dash = alt.StrokeDash("cell:N", title="cell", legend=legend,
+                          scale=alt.Scale(domain=list(CELL_DASH), range=list(CELL_DASH.values())))
+    # An ordinal scale gives each cell its listed width; the default (point) would spread them between the first two.
+    width = alt.StrokeWidth("cell:N", title="cell", legend=legend,
+                            scale=alt.Scale(type="ordinal", domain=list(CELL_WIDTH), range=list(CELL_WIDTH.values())))
     base = alt.Chart(df).encode(
-        x=x, y=y, color=_colour("cell", _in_order(df["cell"]), title="cell"), tooltip=tooltip,
-        strokeDash=alt.StrokeDash("cell:N", title="cell", scale=alt.Scale(domain=list(CELL_DASH),
-                                                                          range=list(CELL_DASH.values()))))
-    wide = base.transform_filter(alt.datum.cell == WIDE).mark_line(strokeWidth=7, opacity=0.8)
+        x=x, y=y, color=_colour("cell", _in_order(df["cell"]), title="cell", legend=legend), strokeDash=dash,
+        strokeWidth=width, tooltip=tooltip)
+    wide = base.transform_filter(alt.datum.cell == WIDE).mark_line(opacity=0.7)
     dots = alt.OverlayMarkDef(size=60, filled=True) if points else False
-    lines = base.transform_filter(alt.datum.cell != WIDE).mark_line(strokeWidth=2.5, point=dots)
+    lines = base.transform_filter(alt.datum.cell != WIDE).mark_line(point=dots)
     level = alt.Chart(pd.DataFrame({"chance": [CHANCE], "label": ["chance (25%)"]})).encode(y=alt.Y("chance:Q"))
     chance = level.mark_rule(strokeDash=[4, 4], color="#777777")
     label = level.mark_text(align="left", dx=4, dy=-8, color="#555555", fontSize=13).encode(
