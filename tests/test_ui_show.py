@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
@@ -32,6 +33,14 @@ def test_frame_digest_is_equal_for_equal_content_and_differs_for_any_change():
     ]
     digests = [show._frame_digest(f) for f in changed]
     assert digest not in digests and len(set(digests)) == len(changed)
+
+
+def test_frame_digest_tells_apart_big_arrays_held_in_cells():
+    big = np.zeros(10_000)
+    other = big.copy()
+    other[5_000] = 1.0  # str() of both arrays is the same abbreviated text
+    assert str(big) == str(other)
+    assert show._frame_digest(pd.DataFrame({"a": [big]})) != show._frame_digest(pd.DataFrame({"a": [other]}))
 
 
 def _arrow_rows(data: bytes) -> list[dict]:

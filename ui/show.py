@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import html
+import pickle
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
@@ -45,8 +46,8 @@ def _frame_digest(frame: pd.DataFrame) -> bytes:
     for values in (frame.index.to_numpy(), *(frame[c].to_numpy() for c in frame.columns)):
         if values.dtype.kind in "biufcmM":  # numbers, booleans, times: their memory as it is
             digest.update(np.ascontiguousarray(values).tobytes())
-        else:  # text and mixed objects: their text, unit-separated
-            digest.update("\x1f".join(map(str, values)).encode())
+        else:  # text and other objects, pickled whole (str() would abbreviate an array held in a cell)
+            digest.update(pickle.dumps(values.tolist(), protocol=pickle.HIGHEST_PROTOCOL))
     return digest.digest()
 
 
