@@ -293,7 +293,10 @@ def fit_many(variants: Sequence[Variant], data: Dataset, device: torch.device | 
             if reason:
                 messages[variants[k].name] = (f"The loss {reason} at epoch {epoch}: the learning rate is too large for "
                                               "this network, so each step overshoots further. Try a smaller one.")
-                hist[epoch, k] = np.nan
+                # The epoch it blew up keeps its finite values, so the curve ends shooting up where the student sees
+                # it; a split whose loss is inf or NaN has no point there (its accuracy comes from NaN outputs too).
+                row = hist[epoch, k]  # (split, metric), a view
+                row[~np.isfinite(row) | ~np.isfinite(row[:, :1])] = np.nan
                 live[k] = False
                 last_epoch[k] = epoch - 1
                 if first.patience is None or best_epoch[k] > epoch - 1:

@@ -154,7 +154,7 @@ def test_divergence_is_reported_not_raised(dataset, spec):
     assert f"epoch {result.last_epoch['model'] + 1}" in message
     assert result.last_epoch["model"] < 10
     assert np.isfinite(result.history.value).all()
-    assert result.history.epoch.max() == result.last_epoch["model"]
+    assert result.history.epoch.max() <= result.last_epoch["model"] + 1  # the epoch it blew up, where finite
     assert len(result.iterations) == result.last_epoch["model"] * result.iterations_per_epoch
 
 
@@ -167,8 +167,25 @@ def test_a_diverged_variant_has_no_curve_after_it_diverged(curve):
     assert result.diverged == ("lr=100",) and "lr=0.1" not in result.messages
     assert result.last_epoch["lr=100"] < 6 and result.last_epoch["lr=0.1"] == 6
     assert np.isfinite(result.history.value).all()
-    assert result.history.groupby("variant").epoch.max().to_dict() == result.last_epoch
+    last = result.history.groupby("variant").epoch.max()
+    assert last["lr=0.1"] == 6 and last["lr=100"] <= result.last_epoch["lr=100"] + 1  # then nothing more
     _assert_same_run(result, fit(spec, curve, variants[1].train, name="lr=0.1"), "lr=0.1")
+
+
+@pytest.mark.parametrize(
+    "dataset, spec, lr",
+    [("moons", MLPSpec(2, (16, 16), 1, "tanh"), 30), ("curve", MLPSpec(1, (16,), 1, "tanh"), 100)],
+)
+def test_a_diverged_run_draws_its_loss_shooting_up(dataset, spec, lr):
+    """The epoch a run blew up at stays in its history (where finite): a line from the start up to it."""
+    ds = data.load(DataConfig(dataset, n_samples=100, seed=0))
+    result = fit(spec, ds, TrainConfig(epochs=10, lr=lr, batch_size=None))
+    assert result.diverged == ("model",)
+    loss = result.history[result.history.metric == "loss"].sort_values("epoch")
+    for split, rows in loss.groupby("split"):
+        assert len(rows) >= 2, split
+        assert rows.epoch.iloc[-1] == result.last_epoch["model"] + 1
+        assert np.isfinite(rows.value.iloc[-1]) and rows.value.iloc[-1] > rows.value.iloc[0], split
 
 
 @pytest.mark.parametrize("patience", [None, 100])
