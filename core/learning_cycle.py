@@ -231,7 +231,7 @@ class FitSizes:
     epochs: int = 300
     lr: float = 0.02
     seed: int = 0
-    code_version: int = 1
+    code_version: int = 2  # 2: shorter table headers
 
     def __post_init__(self) -> None:
         data.require_2d(self.dataset)
@@ -269,10 +269,10 @@ def fit_sizes(cfg: FitSizes, on_progress: training.Progress | None = None) -> Si
         "train loss": [loss_train[n] for n in specs],
         "validation loss": [loss_val[n] for n in specs],
     })
-    table["gap (validation - train loss)"] = table["validation loss"] - table["train loss"]
+    table["val - train loss"] = table["validation loss"] - table["train loss"]
     val_loss = fit.history[(fit.history.split == "validation") & (fit.history.metric == "loss")]
     best = val_loss.loc[val_loss.groupby("variant", sort=False).value.idxmin()].set_index("variant").epoch
-    table["lowest validation loss at epoch"] = [int(best[n]) for n in specs]
+    table["best epoch (val loss)"] = [int(best[n]) for n in specs]
     return SizesResult(
         history=fit.history,
         table=table,

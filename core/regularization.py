@@ -54,7 +54,7 @@ class Remedies:
     copies: int = 3  # augmented copies of each training image
     combo: tuple[str, ...] = ("L2", "early stopping")
     seed: int = 0
-    code_version: int = 1
+    code_version: int = 2  # 2: shorter dropout mode names
 
     def __post_init__(self) -> None:
         if not 0 < self.weight_decay <= 0.1:
@@ -120,7 +120,7 @@ def dropout_passes(spec: MLPSpec, state: dict[str, np.ndarray], x: torch.Tensor,
             for p in range(1, passes + 1):
                 zeroed.clear()
                 acc = float((model(x).argmax(1) == y).float().mean())
-                rows.append({"mode": f"{mode} mode (dropout {'on' if mode == 'train' else 'off'})", "pass": p,
+                rows.append({"mode": f"{mode} (dropout {'on' if mode == 'train' else 'off'})", "pass": p,
                              "validation accuracy": acc, "share of active units zeroed": float(np.mean(zeroed))})
     for h in hooks:
         h.remove()

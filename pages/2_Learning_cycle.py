@@ -139,7 +139,7 @@ for col, (name, grid) in zip(st.columns(len(sizes.table)), sizes.grids.groupby("
     with col:
         show.chart(charts.boundary, grid, sizes.points, name, key=f"sizes-map-{name}")
 small, good, large = (row for _, row in sizes.table.iterrows())
-best = large["lowest validation loss at epoch"]
+best = large["best epoch (val loss)"]
 under = (f"the too-small net ({small.parameters} parameters) gets only {small['train accuracy']:.0%} of its own training "
          f"points right (the good one {good['train accuracy']:.0%}): it underfits."
          if small["train accuracy"] < good["train accuracy"] - 0.02 else

@@ -84,7 +84,7 @@ with right:
     st.markdown(f"**Ensemble:** {ensemble} networks that differ only in their seed, probabilities averaged")
     show.table(res.members, key="ensemble-table")
     st.markdown(f"**Dropout ({dropout:.0%}):** the trained network on the validation images, three passes per mode")
-    show.table(res.dropout, key="dropout-table")
+    show.table(res.dropout.rename(columns={"share of active units zeroed": "active units zeroed"}), key="dropout-table")
 members = res.members["validation accuracy"]
 train_mode = res.dropout[res.dropout["mode"].str.startswith("train")]
 chrome.notice(f"the ensemble scores {members.iloc[-1]:.1%} while its members average {members.iloc[:-1].mean():.1%}: "

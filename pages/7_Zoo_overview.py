@@ -27,8 +27,10 @@ if models.empty:
     st.stop()
 st.markdown("Each zoo page opens with one of these small models, trained by `python -m core.zoo` (seeded, offline, "
             "on a 2-core CPU) and loaded with `torch.load(..., weights_only=True)`: plain tensors, never code.")
-show.table(models[["asset", "architecture", "task", "parameters", "measured", "size (KiB)", "seconds to make"]],
-           key="zoo-models")
+# Two tables, so that each fits the page: what every model learns, then how big and how good it is.
+short = models.architecture.str.split(" (", regex=False).str[0]  # the card's title, without its list of variants
+show.table(models[["asset", "architecture", "task"]].assign(architecture=short), key="zoo-models")
+show.table(models[["asset", "parameters", "measured", "size (KiB)", "seconds to make"]], key="zoo-sizes")
 show.chart(overview_charts.parameters, models, key="zoo-params")
 big, small = models.loc[models.parameters.idxmax()], models.loc[models.parameters.idxmin()]
 chrome.notice(f"the largest model here, **{big.asset}** ({big.architecture}), has {big.parameters:,} weights and the "

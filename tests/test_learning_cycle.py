@@ -110,7 +110,7 @@ def test_fit_sizes_underfits_and_overfits():
     assert t.loc["too small", "train accuracy"] < 0.93  # underfits: wrong on its own training data
     assert t.loc["too large", "train loss"] < t.loc["good", "train loss"] < t.loc["too small", "train loss"]
     assert t.loc["too large", "validation loss"] > t.loc["good", "validation loss"]  # overfits
-    assert t.loc["too large", "lowest validation loss at epoch"] < 150  # then its validation loss rose
+    assert t.loc["too large", "best epoch (val loss)"] < 150  # then its validation loss rose
     assert set(result.grids.variant) == set(lc.SIZES)
 
 

@@ -2,6 +2,7 @@
 import json
 
 from streamlit.testing.v1 import AppTest
+from table_fit import PAGE_PX, width_px
 
 PAGE = "2_Learning_cycle.py"  # run by the `page` fixture of conftest.py
 
@@ -95,3 +96,9 @@ def test_a_batch_larger_than_the_training_set_falls_back_to_full_batch(page):
     assert metric(page, "Iterations per epoch") == "1"
     assert metric(page, "Training samples") == "34"  # the per-class split of 50 moons
     assert len(page.get("vega_lite_chart")) == 9  # the rest of the page still renders
+
+
+def test_the_sizes_table_fits_the_page_without_scrolling(page):
+    sizes = next(t.value for t in page.dataframe if "best epoch (val loss)" in t.value.columns)
+    assert sizes.shape == (3, 9)  # every column still shown
+    assert width_px(sizes) <= PAGE_PX  # "lowest validation loss at epoch" made it 1,044 px

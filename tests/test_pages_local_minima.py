@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
+from table_fit import PAGE_PX, width_px
 
 PAGE = "4_Local_minima_and_optimizers.py"
 
@@ -58,25 +59,10 @@ def test_momentum_slider_changes_the_valley_paths(page):
     assert "overshoots" in page.info[5].value  # too much momentum swings past the minimum
 
 
-PAGE_PX = 938  # the main column's width in a 1,400 px window with the sidebar open
-
-
-def _width_px(table) -> int:
-    """A table's natural width in Streamlit's grid: 6 px a character of a column's widest text, 16 px of padding.
-
-    It overestimates a little what Chromium measured before the fix: 1,013 px for the batch-noise table
-    (here 1,040) and 688 px for the noise table (here 706).
-    """
-    def text(value) -> str:
-        return f"{value:.4f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
-
-    return sum(6 * max(len(str(c)), *(len(text(v)) for v in table[c].tolist())) + 16 for c in table.columns)
-
-
 def test_the_batch_and_noise_tables_fit_the_page_without_scrolling(page):
     assert not any(len(column.dataframe) for column in page.columns)  # every table full width, none in a half column
     batch = next(t.value for t in page.dataframe if "gradient variance" in t.value.columns)
     noise = next(t.value for t in page.dataframe if "SGD, no noise" in t.value.get("optimizer", pd.Series()).tolist())
-    assert _width_px(batch) <= PAGE_PX and _width_px(noise) <= PAGE_PX
+    assert width_px(batch) <= PAGE_PX and width_px(noise) <= PAGE_PX
     assert batch.shape == (3, 8) and noise.shape == (2, 7)  # every column still shown and in the CSV
     assert {"noise-table-csv", "escape-table-csv"} <= {b.key for b in page.get("download_button")}

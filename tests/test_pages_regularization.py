@@ -6,6 +6,7 @@ import io
 import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
+from table_fit import HALF_PX, width_px
 
 PAGE = "6_Regularization_and_data_augmentation.py"
 N_CHARTS = 7  # 2 gap curves, remedy curves, bars, early stopping, weight histograms, augmentation effect
@@ -78,3 +79,10 @@ def test_good_upload_is_augmented(page):
     page.file_uploader(key="aug-upload").set_value(("mine.png", _png((120, 80)), "image/png")).run()
     assert not page.exception and not page.error
     assert _images(page)[0] != before[0]
+
+
+def test_the_dropout_table_fits_its_half_of_the_page(page):
+    dropout = next(t.value for t in page.dataframe if "active units zeroed" in t.value.columns)
+    assert any("active units zeroed" in t.value.columns for column in page.columns for t in column.dataframe)
+    assert dropout.shape == (6, 4) and dropout["mode"].str.len().max() <= 18  # "train (dropout on)"
+    assert width_px(dropout) <= HALF_PX  # "train mode (dropout on)" and "share of active units zeroed" made it 508 px

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
+from table_fit import PAGE_PX, width_px
 
 from core.zoo import cnn, cnn_views as views, weights
 from ui.lesson_map import APP_ROOT
@@ -54,3 +55,9 @@ def test_a_link_with_train_it_yourself_trains_and_switches_every_view(page):
     assert f"with {params:,} weights" in at.info[3].value
     assert any("4 × 8 × 8" in m.value for m in at.markdown)  # the diagram: conv1 now makes 4 maps
     assert _charts(at)[2] != _charts(page)[2]  # the validation curves are the new run's
+
+
+def test_the_board_fits_the_page_without_scrolling(page):
+    board = next(df.value for df in page.dataframe if "model" in df.value.columns)
+    assert board.shape == (2, 7) and "95% val accuracy at epoch" in board.columns
+    assert width_px(board) <= PAGE_PX  # "first epoch at 95% validation accuracy" made it 976 px

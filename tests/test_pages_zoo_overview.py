@@ -1,5 +1,6 @@
 """AppTest of the zoo overview page: six architecture cards and the table of shipped models."""
 from core.zoo import overview
+from table_fit import PAGE_PX, width_px
 
 PAGE = "7_Zoo_overview.py"
 
@@ -18,3 +19,13 @@ def test_default_render_has_a_card_per_architecture_and_the_shipped_models(page)
         assert len(page.get("vega_lite_chart")) == 1
         notes = " ".join(i.value for i in page.info)
         assert f"{int(shipped.parameters.max()):,} weights" in notes
+
+
+def test_the_model_tables_fit_the_page_without_scrolling(page):
+    shipped = overview.shipped()
+    if shipped.empty:
+        return
+    tables = [df.value for df in page.dataframe if list(df.value.get("asset", [])) == list(shipped["asset"])]
+    assert len(tables) == 2  # what each model learns; how big and how good it is
+    assert set(shipped.columns) == set().union(*(t.columns for t in tables))  # every column still shown
+    assert all(width_px(t) <= PAGE_PX for t in tables)  # as one table it was 1,750 px
