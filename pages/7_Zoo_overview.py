@@ -9,6 +9,7 @@ chrome.page("Network zoo: overview", "65", """The slides end with a **zoo** of c
 network built for one kind of data and one kind of answer: its **purpose**, its **architecture** and its **output**.
 Every card links to a page where a small trained model of that kind runs in your browser, ready to look inside.""")
 
+LINK_NAMES = {"Fully convolutional network (FCN)": "FCN"}  # "Open the Fully convolutional network page" is clipped in a card
 chrome.section("1 · Six architectures, three lines each", "65-71")
 arch = overview.architectures()
 for start in range(0, len(arch), 3):
@@ -16,7 +17,7 @@ for start in range(0, len(arch), 3):
         with column.container(border=True):
             st.markdown(f"#### {row.architecture}\n*Slide {row.slide}*\n\n**Purpose:** {row.purpose}\n\n"
                         f"**Architecture:** {row.layers}\n\n**Output:** {row.output}")
-            show.page_link(row.page, f"Open the {row.architecture.split(' (')[0]} page")
+            show.page_link(row.page, f"Open the {LINK_NAMES.get(row.architecture, row.architecture.split(' (')[0])} page")
 with st.expander("The same as one table"):
     show.table(arch, key="zoo-table")
 

@@ -29,3 +29,10 @@ def test_the_model_tables_fit_the_page_without_scrolling(page):
     assert len(tables) == 2  # what each model learns; how big and how good it is
     assert set(shipped.columns) == set().union(*(t.columns for t in tables))  # every column still shown
     assert all(width_px(t) <= PAGE_PX for t in tables)  # as one table it was 1,750 px
+
+
+def test_every_card_link_fits_its_card(page):
+    # AppTest registers no other page, so show.page_link writes "label (`page`)" as text.
+    links = [m.value.split(" (`")[0] for m in page.markdown if m.value.startswith("Open the ")]
+    assert len(links) == 6
+    assert max(map(len, links)) <= 30  # "Open the Fully convolutional network page" (41) was clipped at 38 in a card

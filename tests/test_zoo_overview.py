@@ -4,6 +4,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from core.charts import overview as overview_charts
 from core.zoo import overview, weights
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,3 +34,12 @@ def test_the_shipped_assets_all_read_back_and_belong_to_an_architecture():
     assert (table["parameters"] > 0).all()
     assert set(table["architecture"]) <= set(overview.architectures()["architecture"])
     assert table["size (KiB)"].sum() < 8 * 1024  # "a few MB in all"
+
+
+def test_the_parameters_chart_shows_every_asset_name_in_full():
+    models = overview.shipped()
+    spec = overview_charts.parameters(models).to_dict()
+    axis = spec["encoding"]["y"]["axis"]
+    assert axis["labelOverlap"] is False  # Vega dropped 9 of 18 labels as overlapping
+    assert axis["labelLimit"] >= 8 * max(map(len, models["asset"]))  # 8 px a character at 13 px: none cut
+    assert spec["height"] == {"step": 22}  # a row of 22 px per bar, however many assets
