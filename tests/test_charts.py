@@ -59,6 +59,33 @@ def test_curves_colour_variants_in_palette_and_dash_validation():
     assert len(spec["datasets"][spec["data"]["name"]]) == 3 * 30 * 2  # loss rows only
 
 
+def test_curves_say_solid_and_dashed_in_the_subtitle_not_in_a_legend_too_wide_for_half_a_page():
+    spec = _spec(charts.curves(_history()))
+    assert spec["encoding"]["strokeDash"]["legend"] is None
+    assert spec["title"]["text"] and "solid: train · dashed: validation" in spec["title"]["subtitle"]
+    assert not spec["mark"]["clip"] and "domainMax" not in spec["encoding"]["y"]["scale"]  # nothing blew up
+
+
+def test_a_blown_up_loss_leaves_the_top_of_a_plot_scaled_to_the_other_runs():
+    blown = pd.DataFrame([("lr 30", e, s, "loss", v) for e, v in ((0, 0.7), (1, 22.5)) for s in ("train", "validation")],
+                         columns=["variant", "epoch", "split", "metric", "value"])
+    history = pd.concat([_history(), blown], ignore_index=True)
+    spec = _spec(charts.curves(history))
+    assert spec["mark"]["clip"] is True
+    assert spec["encoding"]["y"]["scale"]["domainMax"] == pytest.approx(1.0)  # the others' highest loss
+    assert any("22.5" in line for line in spec["title"]["subtitle"])
+    assert not _spec(charts.curves(history, log_y=True))["mark"]["clip"]  # a log axis shows it all
+
+
+def test_marked_curves_key_the_lines_and_the_rules_in_the_subtitle():
+    marks = pd.DataFrame([(VARIANTS[0], 5, "best validation loss: weights kept"), (VARIANTS[0], 9, "stopped")],
+                         columns=["variant", "epoch", "event"])
+    spec = _spec(charts.marked_curves(_history(), marks))
+    assert spec["title"]["subtitle"] == ["solid: train · dashed: validation", charts.regularization.RULE_KEY]
+    assert all(layer["encoding"]["strokeDash"]["legend"] is None for layer in spec["layer"])
+    assert all("title" not in layer for layer in spec["layer"])
+
+
 def test_curves_log_scale_and_accuracy():
     spec = _spec(charts.curves(_history(), metric="accuracy", log_y=True))
     assert spec["encoding"]["y"]["title"] == "accuracy (log scale)"

@@ -78,33 +78,52 @@ def _in_order(values: pd.Series) -> list[object]:
     return list(dict.fromkeys(values.tolist()))
 
 
+SPLIT_KEY = "solid: train · dashed: validation"  # said in the subtitle: a dash legend is too wide for a half column
+BLOWN_UP = 10  # a loss this many times the largest starting loss is a run that blew up (training.DIVERGED_FACTOR)
+
+
 def curves(history: pd.DataFrame, metric: str = "loss", log_y: bool = False) -> alt.Chart:
-    """Training curves per variant: colour = variant, solid = train, dashed = validation.
+    """Training curves per variant: colour = variant, solid = train, dashed = validation (said in the subtitle).
 
     history columns: variant (str), epoch (int), split ("train" | "validation"),
-    metric ("loss" | "accuracy"), value (float).
+    metric ("loss" | "accuracy"), value (float). A run whose loss blew up ends in a line that
+    leaves the top of a linear plot, which stays scaled to the other runs (the subtitle says how high it went).
     """
     df = history[history["metric"] == metric]
     if df.empty:
         raise ValueError(f"The training history has no {metric!r} values to draw.")
     df = thin(df, by=("variant", "split"))
     y_title = f"{metric} (log scale)" if log_y else metric
+    scale = alt.Scale(type="log" if log_y else "linear", zero=False)
+    subtitle = [SPLIT_KEY]
+    ceiling = _ceiling(df) if metric == "loss" and not log_y else None
+    if ceiling is not None:
+        scale = alt.Scale(type="linear", zero=False, domainMax=ceiling)
+        subtitle.append(f"a line leaving the top: its loss blew up (to {df['value'].max():.3g})")
     return (
         alt.Chart(df)
-        .mark_line(strokeWidth=2.5)
+        .mark_line(strokeWidth=2.5, clip=ceiling is not None)
         .encode(
             x=alt.X("epoch:Q", title="epoch"),
-            y=alt.Y("value:Q", title=y_title, scale=alt.Scale(type="log" if log_y else "linear", zero=False)),
+            y=alt.Y("value:Q", title=y_title, scale=scale),
             color=_colour("variant", _in_order(df["variant"])),
             strokeDash=alt.StrokeDash(
                 "split:N",
                 scale=alt.Scale(domain=list(SPLIT_DASH), range=list(SPLIT_DASH.values())),
-                title="split",
+                legend=None,
             ),
             tooltip=[alt.Tooltip("variant:N"), alt.Tooltip("split:N"), alt.Tooltip("epoch:Q"), alt.Tooltip("value:Q", title=metric, format=".4f")],
         )
-        .properties(height=HEIGHT)
+        .properties(height=HEIGHT, title=alt.TitleParams(f"{metric} per epoch", subtitle=subtitle))
     )
+
+
+def _ceiling(df: pd.DataFrame) -> float | None:
+    """Top of the y axis that leaves out blown-up losses (None when no run blew up): the highest of the others."""
+    start = df.sort_values("epoch").groupby(["variant", "split"], sort=False)["value"].first().max()
+    if not start > 0 or not (df["value"] > BLOWN_UP * start).any():
+        return None
+    return float(df.loc[df["value"] <= BLOWN_UP * start, "value"].max())
 
 
 def iteration_loss(df: pd.DataFrame) -> alt.Chart:

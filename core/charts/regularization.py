@@ -8,6 +8,7 @@ from core.charts import HEIGHT, PALETTE, _colour, _in_order, curves
 
 
 STOP_DASH = {"best validation loss: weights kept": [1, 0], "stopped": [4, 4]}
+RULE_KEY = "solid rule: weights kept · dashed rule: stopped"  # STOP_DASH in words, short enough for a half column
 
 
 def gap_curves(history: pd.DataFrame, variant: str, metric: str = "accuracy") -> alt.LayerChart:
@@ -32,18 +33,26 @@ def gap_curves(history: pd.DataFrame, variant: str, metric: str = "accuracy") ->
 
 
 def marked_curves(history: pd.DataFrame, marks: pd.DataFrame, metric: str = "loss") -> alt.LayerChart:
-    """`curves` with vertical rules at marked epochs (marks: variant, epoch, event), e.g. where early stopping acted."""
+    """`curves` with vertical rules at marked epochs (marks: variant, epoch, event), e.g. where early stopping acted.
+
+    The rules' dashes are said in the subtitle, under the curves' solid/dashed key: legends side by side would
+    run off a half-width column.
+    """
     base = curves(history, metric)
+    title = base.title
+    base = base.copy()
+    base.title = alt.Undefined  # the layer carries the title (and the rules' key under it)
     domain = _in_order(history["variant"])
     if marks.empty:
-        return alt.layer(base)
+        return alt.layer(base).properties(title=title)
     rules = alt.Chart(marks).mark_rule(strokeWidth=2).encode(
         x=alt.X("epoch:Q"), color=_colour("variant", domain),
         strokeDash=alt.StrokeDash("event:N", scale=alt.Scale(domain=list(STOP_DASH), range=list(STOP_DASH.values())),
-                                  title="early stopping"),
+                                  legend=None),
         tooltip=[alt.Tooltip("variant:N"), alt.Tooltip("event:N"), alt.Tooltip("epoch:Q")],
     )
-    return alt.layer(base, rules).resolve_scale(strokeDash="independent")
+    title = alt.TitleParams(title.text, subtitle=[*title.subtitle, RULE_KEY])
+    return alt.layer(base, rules).resolve_scale(strokeDash="independent").properties(title=title)
 
 
 def weight_histograms(df: pd.DataFrame) -> alt.Chart:
