@@ -1,6 +1,9 @@
 """core.charts: every builder gives a valid Vega-Lite spec in the one palette and theme, within the point budget."""
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -213,3 +216,18 @@ def test_coinciding_gru_and_lstm_lines_stay_visible_and_the_legend_shows_each_li
     for channel in ("color", "strokeDash", "strokeWidth"):  # one legend of line samples: colour, dash and width
         assert encoding[channel]["field"] == "cell" and encoding[channel]["title"] == "cell"
         assert encoding[channel]["legend"] == {"symbolType": "stroke", "symbolSize": 900}
+
+
+def _contrast_on_white(colour: str) -> float:
+    """WCAG contrast ratio of `colour` against white (1: invisible, 21: black)."""
+    def linear(c: float) -> float:
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (linear(int(colour[i : i + 2], 16) / 255) for i in (1, 3, 5))
+    return 1.05 / (0.2126 * r + 0.7152 * g + 0.0722 * b + 0.05)
+
+
+def test_every_palette_colour_reads_as_a_line_on_white_and_streamlit_uses_the_same_palette():
+    assert all(_contrast_on_white(c) >= 2 for c in PALETTE), [(c, round(_contrast_on_white(c), 2)) for c in PALETTE]
+    config = (Path(__file__).parents[1] / ".streamlit" / "config.toml").read_text()
+    assert f"chartCategoricalColors = {json.dumps(list(PALETTE))}" in config

@@ -20,9 +20,10 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
-# Okabe & Ito's colour-blind-safe palette. Strong colours first; yellow late because it is
-# faint on white; black last. Blue and orange double as "class 0" and "class 1".
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
+# Okabe & Ito's colour-blind-safe palette, its yellow (#F0E442, unreadable as a line on white)
+# darkened to mustard, which keeps it apart from the orange and the vermillion by lightness.
+# Strong colours first; black last. Blue and orange double as "class 0" and "class 1".
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#8C6D00", "#000000")
 BLUE, ORANGE = PALETTE[0], PALETTE[1]
 NEUTRAL = "#F7F7F7"  # middle of the blue-orange diverging scale (p = 0.5)
 
