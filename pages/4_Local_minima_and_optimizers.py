@@ -130,6 +130,7 @@ chrome.notice(f"every learning rate on the left is what `torch.optim.lr_schedule
 
 # 5. Fix 3: momentum ---------------------------------------------------------------------------------------------
 chrome.section("5 · Fix 3: momentum and Adam", "47")
+SWING = 0.1  # a path further than this from the valley floor (w2 = 0) is still swinging across it
 st.latex(r"v \leftarrow \mu v + \nabla L(w), \quad w \leftarrow w - \mathrm{lr}\, v \qquad "
          r"\text{Adam: } w \leftarrow w - \mathrm{lr}\, \hat m / (\sqrt{\hat v} + \epsilon)")
 mu = st.slider("Momentum μ", 0.0, 0.99, 0.7, 0.01, key="momentum", bind="query-params")
@@ -141,10 +142,21 @@ with left:
 with right:
     show.chart(charts.step_sizes, mom.step_sizes, key="momentum-steps")
 m = mom.table.set_index("optimizer")["final loss"]
-damped = (f"momentum μ = {mu:g} averages the zig-zag away and builds speed along the valley (loss "
-          f"{m['SGD + momentum']:.2g})" if m["SGD + momentum"] < m["SGD"] else
-          f"with μ = {mu:g} momentum overshoots: the ball rolls past the minimum and swings back (loss "
-          f"{m['SGD + momentum']:.2g}); try 0.7")
+# The valley's floor is w2 = 0 and its minimum (0, 0): how long each path swings across, how far along it gets.
+end = mom.paths.groupby("optimizer").last()
+swinging = mom.paths[mom.paths.w2.abs() > SWING].groupby("optimizer").step.max()
+sgd_stop, mom_stop = swinging.get("SGD", 0), swinging.get("SGD + momentum", 0)
+along = (f"the pushes along the valley add up: it ends {abs(end.w1['SGD + momentum']):.2f} from the minimum against "
+         f"SGD's {abs(end.w1['SGD']):.2f} (loss {m['SGD + momentum']:.2g})")
+if m["SGD + momentum"] >= m["SGD"]:
+    damped = (f"with μ = {mu:g} momentum overshoots: the ball rolls past the minimum and swings back (loss "
+              f"{m['SGD + momentum']:.2g}); try 0.7")
+elif mom_stop > sgd_stop:  # what the map shows at the default 0.7: wider swings for longer, yet further along
+    damped = (f"momentum μ = {mu:g} does not smooth the zig-zag away: it overshoots across the valley, its swings wider "
+              f"than {SWING:g} until step {mom_stop} where plain SGD's die out after step {sgd_stop}; yet {along}")
+else:
+    damped = (f"momentum μ = {mu:g} swings across the valley no longer than plain SGD (swings wider than {SWING:g} "
+              f"until step {mom_stop}, plain SGD's until step {sgd_stop}) and {along}")
 chrome.notice(f"plain SGD zig-zags across the steep direction and crawls along the flat one (loss {m['SGD']:.2g} after 60 "
               f"steps); {damped}. Adam divides each parameter's step by its own gradient size, so w1 and w2 get steps "
               f"of similar length (right) despite a 40× difference in steepness (loss {m['Adam']:.2g}).")

@@ -4,6 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from core import landscapes as ls
 from table_fit import PAGE_PX, width_px
 
 PAGE = "4_Local_minima_and_optimizers.py"
@@ -66,3 +68,16 @@ def test_the_batch_and_noise_tables_fit_the_page_without_scrolling(page):
     assert width_px(batch) <= PAGE_PX and width_px(noise) <= PAGE_PX
     assert batch.shape == (3, 8) and noise.shape == (2, 7)  # every column still shown and in the CSV
     assert {"noise-table-csv", "escape-table-csv"} <= {b.key for b in page.get("download_button")}
+
+
+def test_the_momentum_notice_says_what_the_map_shows(page):
+    """At μ = 0.7 momentum swings across the valley for longer than plain SGD, yet ends lower: the text must say so."""
+    paths = ls.race(ls.Race(surface="valley", optimizers=("SGD", "SGD + momentum", "Adam"), lr=0.4, adaptive_lr=0.3,
+                            steps=60, momentum=0.7)).paths
+    swinging = paths[paths.w2.abs() > 0.1].groupby("optimizer").step.max()  # the valley floor is w2 = 0
+    assert (swinging["SGD"], swinging["SGD + momentum"]) == (5, 16)
+    end = paths.groupby("optimizer").last().w1.abs()
+    text = page.info[5].value
+    assert "averages the zig-zag away" not in text
+    assert "overshoots across the valley" in text and "until step 16" in text and "after step 5" in text
+    assert f"ends {end['SGD + momentum']:.2f} from the minimum against SGD's {end['SGD']:.2f}" in text
