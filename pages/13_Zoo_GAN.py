@@ -98,12 +98,14 @@ with right:
 show.table(gan.board(runs), key="collapse-table")
 end_b, end_c = balanced.scores.iloc[-1], collapsed.scores.iloc[-1]
 belief = collapsed.picture(collapse_step)[0]["p"]
+ref = gan.references(collapsed.recipe.g_loss)  # each loss when D cannot tell: 2 ln 2 and ln 2
 piled = "G turns nearly every z into about the same point. " if end_c["spread"] < balanced.real_spread / 4 else ""
 chrome.notice(f"with the small D, G covers {int(end_c['modes covered'])} of 8 modes at the end (balanced: "
               f"{int(end_b['modes covered'])}), and its points lie {end_c['spread']:.2f} from their centre on average, "
               f"against {end_b['spread']:.2f} for the balanced run and {balanced.real_spread:.2f} for the real data. "
-              f"{piled}Yet its losses end on the dashed lines (D {end_c['discriminator']:.2f}, G "
-              f"{end_c['generator']:.2f}), as if G had won: a D with {collapsed.recipe.d_width} units is too weak to "
+              f"{piled}Yet its losses end at D {end_c['discriminator']:.2f} and G {end_c['generator']:.2f}, next to "
+              f"{ref['discriminator']:.2f} and {ref['generator']:.2f}, the losses of a D that says 0.5 to every point: "
+              f"as if G had won. A D with {collapsed.recipe.d_width} units is too weak to "
               f"tell the pile from the ring (at step {collapse_step:,} its map only spans P(real) "
               f"{belief.min():.2f} to {belief.max():.2f}). G's best move against any D is to put its points where D "
               "is most convinced; a strong D answers with a dip under the pile, a weak one barely reacts, so the pile "

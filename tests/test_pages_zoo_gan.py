@@ -57,3 +57,12 @@ def test_training_it_yourself_shows_the_same_views_for_the_new_gan(page):
     assert len(page.get("vega_lite_chart")) == N_CHARTS + 2
     assert page.select_slider(key="own-step").value == 800
     assert "your GAN trained for 800 steps" in page.info[-1].value
+
+
+def test_the_mode_collapse_notice_states_the_losses_without_pointing_to_a_chart_it_lacks(page):
+    collapsed = gan.replay(gan.Shipped("gan_ring_collapse"))
+    end, ref = collapsed.scores.iloc[-1], gan.references(collapsed.recipe.g_loss)
+    text = page.info[1].value
+    assert "dashed" not in text  # section 3 draws no loss chart
+    assert f"D {end['discriminator']:.2f} and G {end['generator']:.2f}" in text
+    assert f"next to {ref['discriminator']:.2f} and {ref['generator']:.2f}" in text and "says 0.5 to every point" in text
