@@ -57,7 +57,7 @@ left, right = st.columns(2)
 with left:
     show.chart(charts.curves, res.history, "accuracy", key="remedy-accuracy")
 with right:
-    show.chart(charts.bars, res.board, "remedy", "validation accuracy", key="remedy-bars")
+    show.chart(charts.ranked_bars, res.board, "remedy", "validation accuracy", key="remedy-bars")
 st.markdown("**Leaderboard** (accuracy at the epoch whose weights each network kept)")
 show.table(res.board, key="leaderboard")
 for variant, message in res.messages.items():  # early stopping is news, a blown-up loss is a warning

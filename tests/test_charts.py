@@ -231,3 +231,14 @@ def test_every_palette_colour_reads_as_a_line_on_white_and_streamlit_uses_the_sa
     assert all(_contrast_on_white(c) >= 2 for c in PALETTE), [(c, round(_contrast_on_white(c), 2)) for c in PALETTE]
     config = (Path(__file__).parents[1] / ".streamlit" / "config.toml").read_text()
     assert f"chartCategoricalColors = {json.dumps(list(PALETTE))}" in config
+
+
+def test_ranked_bars_lie_flat_with_full_labels_and_their_values_written_at_the_ends():
+    board = pd.DataFrame({"remedy": ["no remedy (baseline)", "combination: L2 + early stopping", "dropout"],
+                          "validation accuracy": [0.882, 0.894, 0.889]})
+    bars_, numbers = _spec(charts.ranked_bars(board, "remedy", "validation accuracy"))["layer"]
+    assert bars_["mark"]["type"] == "bar" and bars_["encoding"]["y"]["field"] == "remedy"  # horizontal
+    assert bars_["encoding"]["y"]["sort"] == board["remedy"].tolist()
+    assert bars_["encoding"]["y"]["axis"]["labelLimit"] >= 6 * max(map(len, board["remedy"]))  # no label cut
+    assert numbers["mark"]["type"] == "text" and numbers["encoding"]["text"]["format"] == ".1%"
+    assert bars_["encoding"]["x"]["scale"]["domain"][1] > board["validation accuracy"].max()  # room for the numbers

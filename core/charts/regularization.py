@@ -71,3 +71,20 @@ def weight_histograms(df: pd.DataFrame) -> alt.Chart:
         )
         .properties(height=HEIGHT)
     )
+
+
+def ranked_bars(df: pd.DataFrame, label: str, value: str, fmt: str = ".1%") -> alt.LayerChart:
+    """Horizontal bars of `value` per `label` (in the frame's order), each with its full label on the left and
+    its value written at its end: close scores (e.g. 88.2% vs 89.4%) read off the numbers, not the lengths.
+    """
+    order = _in_order(df[label])
+    top = float(df[value].max())
+    base = alt.Chart(df).encode(
+        y=alt.Y(f"{label}:N", title=None, sort=order, axis=alt.Axis(labelLimit=320)),
+        x=alt.X(f"{value}:Q", title=value, axis=alt.Axis(format=".0%" if fmt.endswith("%") else fmt),
+                scale=alt.Scale(domain=[0, top * 1.2 if top > 0 else 1], nice=False)),  # room for the numbers
+        tooltip=[alt.Tooltip(f"{label}:N"), alt.Tooltip(f"{value}:Q", format=fmt)],
+    )
+    bars_ = base.mark_bar(color=PALETTE[0])
+    numbers = base.mark_text(align="left", dx=4, fontSize=13).encode(text=alt.Text(f"{value}:Q", format=fmt))
+    return alt.layer(bars_, numbers).properties(height=max(HEIGHT // 2, 40 * len(order)))
