@@ -69,11 +69,11 @@ at_epoch = flow.stats[flow.stats.epoch == epoch]
 with left:
     show.chart(charts.per_layer, at_epoch, "mean", "mean of the activations", key="stats-mean")
 with right:
-    show.chart(charts.per_layer, at_epoch, "std", "standard deviation of the activations", key="stats-std")
-show.chart(charts.colorful_dimension, flow.histograms[flow.histograms.layer == layer], columns=3, key="stats-colorful")
+    show.chart(charts.per_layer, at_epoch, "std", "std of the activations", key="stats-std")
+show.chart(charts.colorful_dimension, flow.histograms[flow.histograms.layer == layer], key="stats-colorful")
 st.caption(f"fastai's \"colorful dimension\": for layer {layer}, the histogram of its activations on a probe batch of "
-           f"{gr.PROBE_ROWS} validation rows, one column per epoch; bright = many values. ReLU-family values above 3 "
-           "count in the top bin.")
+           f"{gr.PROBE_ROWS} validation rows, one column per epoch, the activation value up the y axis; bright = many "
+           "values. ReLU-family values above 3 count in the top bin.")
 last = flow.stats[(flow.stats.epoch == epoch) & (flow.stats.layer == flow.depth)].set_index("activation")
 first = flow.stats[(flow.stats.epoch == epoch) & (flow.stats.layer == 1)].set_index("activation")
 small = last["std"].idxmin()

@@ -1,8 +1,12 @@
 """AppTest of the vanishing-gradients page: renders at defaults, its controls change the charts, bad sizes get st.error."""
 from __future__ import annotations
 
+import json
+
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from table_fit import PAGE_PX
 
 PAGE = "5_Vanishing_gradients_and_batch_normalization.py"
 
@@ -50,3 +54,17 @@ def test_invalid_depth_or_width_shows_an_error(page, key, value, words):
     page.number_input(key=key).set_value(value).run()
     assert not page.exception
     assert any(words in e.value for e in page.error)
+
+
+def test_the_activation_statistics_charts_fit_without_cutting_or_stray_axes(page):
+    specs = [json.loads(c.proto.spec) for c in page.get("vega_lite_chart")]
+    std = next(s for s in specs if s.get("encoding", {}).get("y", {}).get("field") == "std")
+    assert len(std["encoding"]["y"]["title"]) * 7.5 <= 200  # 7.5 px a character, a plot about 200 px high
+    colorful = next(s for s in specs if "facet" in s and s["spec"]["layer"][0]["encoding"]["y"]["field"] == "lo")
+    panels = len(colorful["facet"]["sort"])
+    assert colorful["columns"] == panels == 5  # one row: no empty sixth cell with an axis under it
+    # In Chromium each panel took 85 px more than its width (205 px for 120): its y labels, the y title (~20 px)
+    # and the spacing between panels. Without the title: 65 px.
+    assert panels * (colorful["spec"]["width"] + 65) <= PAGE_PX
+    assert colorful["spec"]["layer"][0]["encoding"]["y"]["title"] is None  # the room of the y titles, the caption says it
+

@@ -51,30 +51,37 @@ def layer_heat(df: pd.DataFrame, value: str, title: str, facet: str = "activatio
     )
 
 
-def colorful_dimension(df: pd.DataFrame, columns: int = 5) -> alt.FacetChart:
+COLORFUL_PANEL_PX = 110  # five panels and their y axes fit the page's 938 px in one row
+
+
+def colorful_dimension(df: pd.DataFrame, columns: int | None = None) -> alt.FacetChart:
     """fastai's "colorful dimension": per panel, a histogram of one layer's activations for every epoch, side by side.
 
     df columns: activation (panel), epoch, value (bin centre), lo, hi (bin edges), share (of the layer's values in the bin).
     Bright = many values; a bright band at the bottom edge is collapse (all near 0), at both edges saturation.
+    One row of panels unless `columns` says otherwise (a grid with an empty cell draws a stray axis under it).
+    The legend sits below and the y axes have no title (the panel says whose activations): each panel's own y axis
+    (the scales differ) would otherwise take the room of a sixth panel.
     """
+    panels = [str(v) for v in _in_order(df["activation"])]
     heat = (
         alt.Chart()
         .mark_rect()
         .encode(
             x=alt.X("epoch:O", title="epoch"),
-            y=alt.Y("lo:Q", title="activation value", scale=alt.Scale(zero=False, nice=False)),
+            y=alt.Y("lo:Q", title=None, scale=alt.Scale(zero=False, nice=False)),
             y2=alt.Y2("hi"),
             color=alt.Color("share:Q", scale=alt.Scale(type="sqrt", scheme="viridis"), title="share of values",
-                            legend=alt.Legend(orient="right", format="%", gradientLength=160)),
+                            legend=alt.Legend(orient="bottom", format="%", gradientLength=160)),
             tooltip=[alt.Tooltip("activation:N"), alt.Tooltip("epoch:Q"), alt.Tooltip("value:Q", format=".2f"),
                      alt.Tooltip("share:Q", format=".1%")],
         )
     )
     return (
         alt.layer(heat, data=thin(df, by=("activation",)))
-        .properties(width=120, height=220)
-        .facet(facet=alt.Facet("activation:N", sort=[str(v) for v in _in_order(df["activation"])], title=None,
-                               header=alt.Header(labelFontSize=14, labelFontWeight="bold")), columns=columns)
+        .properties(width=COLORFUL_PANEL_PX, height=220)
+        .facet(facet=alt.Facet("activation:N", sort=panels, title=None,
+                               header=alt.Header(labelFontSize=14, labelFontWeight="bold")), columns=columns or len(panels))
         .resolve_scale(y="independent")
     )
 
