@@ -9,7 +9,8 @@ chrome.page("Network zoo: overview", "65", """The slides end with a **zoo** of c
 network built for one kind of data and one kind of answer: its **purpose**, its **architecture** and its **output**.
 Every card links to a page where a small trained model of that kind runs in your browser, ready to look inside.""")
 
-LINK_NAMES = {"Fully convolutional network (FCN)": "FCN"}  # "Open the Fully convolutional network page" is clipped in a card
+# Short names where the full one is too long for a card's link ("Open the Fully convolutional network p…") or a table cell
+SHORT = {"Fully convolutional network (FCN)": "FCN", "Autoencoder (plain, denoising, variational)": "Autoencoder"}
 chrome.section("1 · Six architectures, three lines each", "65-71")
 arch = overview.architectures()
 for start in range(0, len(arch), 3):
@@ -17,7 +18,7 @@ for start in range(0, len(arch), 3):
         with column.container(border=True):
             st.markdown(f"#### {row.architecture}\n*Slide {row.slide}*\n\n**Purpose:** {row.purpose}\n\n"
                         f"**Architecture:** {row.layers}\n\n**Output:** {row.output}")
-            show.page_link(row.page, f"Open the {LINK_NAMES.get(row.architecture, row.architecture.split(' (')[0])} page")
+            show.page_link(row.page, f"Open the {SHORT.get(row.architecture, row.architecture)} page")
 with st.expander("The same as one table"):
     show.table(arch, key="zoo-table")
 
@@ -29,8 +30,7 @@ if models.empty:
 st.markdown("Each zoo page opens with one of these small models, trained by `python -m core.zoo` (seeded, offline, "
             "on a 2-core CPU) and loaded with `torch.load(..., weights_only=True)`: plain tensors, never code.")
 # Two tables, so that each fits the page: what every model learns, then how big and how good it is.
-short = models.architecture.str.split(" (", regex=False).str[0]  # the card's title, without its list of variants
-show.table(models[["asset", "architecture", "task"]].assign(architecture=short), key="zoo-models")
+show.table(models[["asset", "architecture", "task"]].replace({"architecture": SHORT}), key="zoo-models")
 show.table(models[["asset", "parameters", "measured", "size (KiB)", "seconds to make"]], key="zoo-sizes")
 show.chart(overview_charts.parameters, models, key="zoo-params")
 big, small = models.loc[models.parameters.idxmax()], models.loc[models.parameters.idxmin()]

@@ -27,6 +27,7 @@ def test_the_model_tables_fit_the_page_without_scrolling(page):
         return
     tables = [df.value for df in page.dataframe if list(df.value.get("asset", [])) == list(shipped["asset"])]
     assert len(tables) == 2  # what each model learns; how big and how good it is
+    assert tables[0]["architecture"].str.len().max() <= 16  # "FCN", not "Fully convolutional network", cut in its cell
     assert set(shipped.columns) == set().union(*(t.columns for t in tables))  # every column still shown
     assert all(width_px(t) <= PAGE_PX for t in tables)  # as one table it was 1,750 px
 
