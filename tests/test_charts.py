@@ -74,10 +74,15 @@ def test_a_blown_up_loss_leaves_the_top_of_a_plot_scaled_to_the_other_runs():
                          columns=["variant", "epoch", "split", "metric", "value"])
     history = pd.concat([_history(), blown], ignore_index=True)
     spec = _spec(charts.curves(history))
-    assert spec["mark"]["clip"] is True
-    assert spec["encoding"]["y"]["scale"]["domainMax"] == pytest.approx(1.0)  # the others' highest loss
+    lines, arrows = spec["layer"]
+    assert lines["mark"]["clip"] is True
+    assert lines["encoding"]["y"]["scale"]["domainMax"] == pytest.approx(1.0)  # the others' highest loss
+    assert arrows["mark"]["shape"] == "triangle-up"  # where it left the plot, on its top edge
+    assert [(r["variant"], r["epoch"], r["top"]) for r in spec["datasets"][arrows["data"]["name"]]] == [("lr 30", 1, 1.0)]
     assert any("22.5" in line for line in spec["title"]["subtitle"])
     assert not _spec(charts.curves(history, log_y=True))["mark"]["clip"]  # a log axis shows it all
+    spec = _spec(charts.marked_curves(history, pd.DataFrame(columns=["variant", "epoch", "event"])))
+    assert any("22.5" in line for line in spec["title"]["subtitle"])
 
 
 def test_marked_curves_key_the_lines_and_the_rules_in_the_subtitle():

@@ -83,12 +83,13 @@ SPLIT_KEY = "solid: train · dashed: validation"  # said in the subtitle: a dash
 BLOWN_UP = 10  # a loss this many times the largest starting loss is a run that blew up (training.DIVERGED_FACTOR)
 
 
-def curves(history: pd.DataFrame, metric: str = "loss", log_y: bool = False) -> alt.Chart:
+def curves(history: pd.DataFrame, metric: str = "loss", log_y: bool = False) -> alt.Chart | alt.LayerChart:
     """Training curves per variant: colour = variant, solid = train, dashed = validation (said in the subtitle).
 
     history columns: variant (str), epoch (int), split ("train" | "validation"),
     metric ("loss" | "accuracy"), value (float). A run whose loss blew up ends in a line that
-    leaves the top of a linear plot, which stays scaled to the other runs (the subtitle says how high it went).
+    leaves the top of a linear plot, which stays scaled to the other runs, under a triangle at the
+    epoch it blew up (a layer then; the subtitle says how high it went).
     """
     df = history[history["metric"] == metric]
     if df.empty:
@@ -100,14 +101,15 @@ def curves(history: pd.DataFrame, metric: str = "loss", log_y: bool = False) -> 
     ceiling = _ceiling(df) if metric == "loss" and not log_y else None
     if ceiling is not None:
         scale = alt.Scale(type="linear", zero=False, domainMax=ceiling)
-        subtitle.append(f"a line leaving the top: its loss blew up (to {df['value'].max():.3g})")
-    return (
+        subtitle.append(f"▲ at the top: a loss that blew up (to {df['value'].max():.3g})")
+    colour = _colour("variant", _in_order(df["variant"]))
+    chart = (
         alt.Chart(df)
         .mark_line(strokeWidth=2.5, clip=ceiling is not None)
         .encode(
             x=alt.X("epoch:Q", title="epoch"),
             y=alt.Y("value:Q", title=y_title, scale=scale),
-            color=_colour("variant", _in_order(df["variant"])),
+            color=colour,
             strokeDash=alt.StrokeDash(
                 "split:N",
                 scale=alt.Scale(domain=list(SPLIT_DASH), range=list(SPLIT_DASH.values())),
@@ -115,8 +117,17 @@ def curves(history: pd.DataFrame, metric: str = "loss", log_y: bool = False) -> 
             ),
             tooltip=[alt.Tooltip("variant:N"), alt.Tooltip("split:N"), alt.Tooltip("epoch:Q"), alt.Tooltip("value:Q", title=metric, format=".4f")],
         )
-        .properties(height=HEIGHT, title=alt.TitleParams(f"{metric} per epoch", subtitle=subtitle))
     )
+    title = alt.TitleParams(f"{metric} per epoch", subtitle=subtitle)
+    if ceiling is None:
+        return chart.properties(height=HEIGHT, title=title)
+    # A run that blows up early leaves the plot within a few pixels of epoch 0: a triangle on the top edge shows where.
+    blown = df[df["value"] > ceiling].sort_values("epoch").drop_duplicates("variant").assign(top=ceiling)
+    arrows = alt.Chart(blown).mark_point(shape="triangle-up", filled=True, size=220, opacity=1).encode(
+        x=alt.X("epoch:Q"), y=alt.Y("top:Q", scale=scale), color=colour,
+        tooltip=[alt.Tooltip("variant:N"), alt.Tooltip("epoch:Q"), alt.Tooltip("value:Q", title=metric, format=".4g")],
+    )
+    return alt.layer(chart, arrows).properties(height=HEIGHT, title=title)
 
 
 def _ceiling(df: pd.DataFrame) -> float | None:
