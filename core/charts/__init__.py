@@ -89,7 +89,8 @@ def curves(history: pd.DataFrame, metric: str = "loss", log_y: bool = False) -> 
     history columns: variant (str), epoch (int), split ("train" | "validation"),
     metric ("loss" | "accuracy"), value (float). A run whose loss blew up ends in a line that
     leaves the top of a linear plot, which stays scaled to the other runs, under a triangle at the
-    epoch it blew up (a layer then; the subtitle says how high it went).
+    epoch it blew up (a layer then; the triangle's tooltip says how high it went: the page's warning
+    gives the train loss, the highest value may be the validation one, so the subtitle gives no number).
     """
     df = history[history["metric"] == metric]
     if df.empty:
@@ -101,7 +102,7 @@ def curves(history: pd.DataFrame, metric: str = "loss", log_y: bool = False) -> 
     ceiling = _ceiling(df) if metric == "loss" and not log_y else None
     if ceiling is not None:
         scale = alt.Scale(type="linear", zero=False, domainMax=ceiling)
-        subtitle.append(f"▲ at the top: a loss that blew up (to {df['value'].max():.3g})")
+        subtitle.append("▲ at the top: where a run's loss blew up and left this scale (its tooltip says how high)")
     colour = _colour("variant", _in_order(df["variant"]))
     chart = (
         alt.Chart(df)
