@@ -20,6 +20,8 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
+from core.training import DIVERGED_FACTOR
+
 # Okabe & Ito's colour-blind-safe palette, its yellow (#F0E442, unreadable as a line on white)
 # darkened to mustard, which keeps it apart from the orange and the vermillion by lightness.
 # Strong colours first; black last. Blue and orange double as "class 0" and "class 1".
@@ -80,7 +82,6 @@ def _in_order(values: pd.Series) -> list[object]:
 
 
 SPLIT_KEY = "solid: train · dashed: validation"  # said in the subtitle: a dash legend is too wide for a half column
-BLOWN_UP = 10  # a loss this many times the largest starting loss is a run that blew up (training.DIVERGED_FACTOR)
 
 
 def curves(history: pd.DataFrame, metric: str = "loss", log_y: bool = False) -> alt.Chart | alt.LayerChart:
@@ -97,11 +98,11 @@ def curves(history: pd.DataFrame, metric: str = "loss", log_y: bool = False) -> 
         raise ValueError(f"The training history has no {metric!r} values to draw.")
     df = thin(df, by=("variant", "split"))
     y_title = f"{metric} (log scale)" if log_y else metric
-    scale = alt.Scale(type="log" if log_y else "linear", zero=False)
     subtitle = [SPLIT_KEY]
     ceiling = _ceiling(df) if metric == "loss" and not log_y else None
+    scale = alt.Scale(type="log" if log_y else "linear", zero=False,
+                      domainMax=alt.Undefined if ceiling is None else ceiling)
     if ceiling is not None:
-        scale = alt.Scale(type="linear", zero=False, domainMax=ceiling)
         subtitle.append("▲ at the top: where a run's loss blew up and left this scale (its tooltip says how high)")
     colour = _colour("variant", _in_order(df["variant"]))
     chart = (
@@ -132,11 +133,12 @@ def curves(history: pd.DataFrame, metric: str = "loss", log_y: bool = False) -> 
 
 
 def _ceiling(df: pd.DataFrame) -> float | None:
-    """Top of the y axis that leaves out blown-up losses (None when no run blew up): the highest of the others."""
+    """Top of the y axis that leaves out blown-up losses (None when no run blew up): the highest of the others.
+    Blown up: DIVERGED_FACTOR times the largest starting loss, fit()'s own test for a run that diverged."""
     start = df.sort_values("epoch").groupby(["variant", "split"], sort=False)["value"].first().max()
-    if not start > 0 or not (df["value"] > BLOWN_UP * start).any():
+    if not start > 0 or not (df["value"] > DIVERGED_FACTOR * start).any():
         return None
-    return float(df.loc[df["value"] <= BLOWN_UP * start, "value"].max())
+    return float(df.loc[df["value"] <= DIVERGED_FACTOR * start, "value"].max())
 
 
 def iteration_loss(df: pd.DataFrame) -> alt.Chart:
