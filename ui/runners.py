@@ -82,18 +82,23 @@ class Slots:
     def waiting(self) -> int:
         return len(self._queue)
 
+    def _take_free(self) -> bool:
+        """Take a free slot if nobody is in line for it (call with the lock held)."""
+        if self._free and not self._queue:
+            self._free -= 1
+            return True
+        return False
+
     def acquire(self, on_wait: Callable[[], None] | None = None) -> None:
         """Take a slot; when none is free, call `on_wait` (nothing is held yet if it raises), then queue."""
         self._held.since = time.monotonic()
         with self._lock:
-            if self._free and not self._queue:
-                self._free -= 1
+            if self._take_free():
                 return
         if on_wait is not None:
             on_wait()
         with self._lock:
-            if self._free and not self._queue:
-                self._free -= 1
+            if self._take_free():  # one was freed while on_wait drew
                 return
             turn = threading.Event()
             self._queue.append(turn)
