@@ -1,4 +1,4 @@
-"""Every walkthrough preset is taken by its page exactly as written (ui/walkthrough.toml).
+"""Every walkthrough preset is taken by its page exactly as written, and every step's claims hold on it.
 
 Streamlit drops a URL value it cannot use without a word (an unknown key is ignored, a value
 out of range or not among the options falls back to the default), so a step whose preset went
@@ -6,19 +6,27 @@ stale would quietly show the wrong view. Each step's page runs here with the ste
 preset value must come back unchanged in the URL and be the widget's value, the walkthrough's
 panel must stand above the step's section, and the page must not raise.
 
+Each step states what its text claims as `checks`: expressions over the facts that the "what to
+notice" boxes of its section were built from (core computes them, `chrome.notice` records them
+in the run's session state). They are evaluated on the preset's own run, so a sentence that stops
+being true for the numbers a class would see fails here instead of misleading the class.
+
 One test per chapter page: the steps of a page share its cached results. The zoo steps open their
-page without a preset; the zoo pages' own tests cover those pages.
+page at its defaults, with the panel under the title.
 """
 from __future__ import annotations
+
+import dataclasses
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ui import tour
+from ui import chrome, tour
 from ui.lesson_map import APP_ROOT
 
 WIDGET_KINDS = ("selectbox", "radio", "multiselect", "select_slider", "slider", "number_input", "toggle", "checkbox")
-PAGES = sorted({s.page for s in tour.steps() if s.params})
+PAGES = sorted({s.page for s in tour.steps() if s.page != chrome.HOME})
+SAFE = {"abs": abs, "min": min, "max": max, "round": round, "len": len, "all": all, "any": any}
 
 
 def _widget(at: AppTest, key: str):
@@ -53,9 +61,40 @@ def _same(shown: list[str], preset: str | tuple[str, ...]) -> bool:
     return True
 
 
+def facts_of(at: AppTest, section: str) -> dict[str, object]:
+    """The fields of every facts dataclass behind the notices of the sections starting with `section`
+    (all sections when it is empty), in one namespace; a name with two different values is an error."""
+    recorded = at.session_state[chrome.FACTS]
+    found: dict[str, object] = {}
+    for title, facts in recorded.items():
+        if not title.startswith(section):
+            continue
+        for fact in facts:
+            for name, value in ((f.name, getattr(fact, f.name)) for f in dataclasses.fields(fact)):
+                assert name not in found or found[name] == value, f"fact {name!r} has two values in {section!r}"
+                found[name] = value
+    return found
+
+
+def claim_holds(check: str, facts: dict[str, object]) -> bool:
+    return bool(eval(check, {"__builtins__": SAFE}, dict(facts)))  # noqa: S307 (our own TOML, names only)
+
+
+def test_claim_checks_are_evaluated_on_facts():
+    assert claim_holds("a < b / 100", {"a": 0.001, "b": 1.0})
+    assert not claim_holds("a < b / 100", {"a": 0.1, "b": 1.0})
+    with pytest.raises(NameError, match="missing"):
+        claim_holds("missing > 0", {})
+
+
+def test_every_chapter_step_states_its_claims():
+    bare = [s.number for s in tour.steps() if s.page != chrome.HOME and not s.checks]
+    assert not bare, f"walkthrough steps {bare} claim things with no checks"
+
+
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.split("/")[1][:-3])
-def test_every_preset_is_taken_as_written(page):
-    for step in (s for s in tour.steps() if s.page == page and s.params):
+def test_every_preset_is_taken_as_written_and_its_claims_hold(page):
+    for step in (s for s in tour.steps() if s.page == page):
         at = AppTest.from_file(str(APP_ROOT / page), default_timeout=300)
         at.query_params.update(step.query())
         at.run()
@@ -68,8 +107,12 @@ def test_every_preset_is_taken_as_written(page):
         assert not [w.value for w in at.warning if "cannot use" in w.value or "Not a setting" in w.value]
         headings = [h.value for h in at.subheader]
         assert step.title in headings, f"step {step.number}: no walkthrough panel"
-        after = headings[headings.index(step.title) + 1]
-        assert after.startswith(step.section), f"step {step.number}: the panel is above {after!r}"
+        if step.section:
+            after = headings[headings.index(step.title) + 1]
+            assert after.startswith(step.section), f"step {step.number}: the panel is above {after!r}"
+        facts = facts_of(at, step.section)
+        for check in step.checks:
+            assert claim_holds(check, facts), f"step {step.number} ({step.title}): {check} is false; facts: {facts}"
 
 
 def test_every_zoo_step_opens_its_page_at_the_top():

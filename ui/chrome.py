@@ -10,6 +10,7 @@ The walkthrough's panel (ui/tour.py) is drawn by `section()` above the section a
 """
 from __future__ import annotations
 
+import dataclasses
 import gc
 import html
 import sys
@@ -27,6 +28,9 @@ from ui.lesson_map import CHAPTERS, COURSE
 
 PAGE_ICON = ":material/neurology:"  # an icon font, not an emoji: no missing-glyph boxes
 HOME = "Home.py"
+# This run's facts, by section: {section title: [the facts dataclasses its notices were built from]}.
+# tests/test_walkthrough.py reads it (AppTest's session_state) to assert every walkthrough step's claims.
+FACTS = "_lesson_facts"
 
 # This run's placeholders and walkthrough step. Streamlit runs a session's script in its own
 # thread, and page()/home() reset it at the top of every run, so nothing leaks between sessions;
@@ -145,6 +149,8 @@ def _begin(caller: dict, home: bool) -> torch.device:
     _run.step, _run.problem = tour.requested()
     _run.drawn = False
     _run.last = (None, None)
+    _run.section = ""
+    st.session_state[FACTS] = {}
     device = _sidebar()
     presenter.apply(_run.presenter)
     return device
@@ -238,13 +244,24 @@ def section(title: str, slides: str | None = None) -> None:
     step = _run.step if _fresh() else None
     if _here(step) and step.section and not _run.drawn and title.startswith(step.section):
         _draw_step(st)
+    if _fresh():
+        _run.section = title
     suffix = f" :gray[· {slides_label(slides).lower()}]" if slides else ""
     st.subheader(f"{title}{suffix}", anchor=False)
 
 
-def notice(text: str) -> None:
-    """The "What to notice" box that closes a section: the lesson, tied to the numbers on screen."""
+def notice(text: str, *facts: object) -> None:
+    """The "What to notice" box that closes a section: the lesson, tied to the numbers on screen.
+
+    `facts`: the frozen dataclasses of facts (computed and unit-tested in core) that `text` was
+    built from. The page only chooses words for them; they are recorded under the current section
+    so that the walkthrough's claims about this section are asserted on the very same numbers.
+    """
+    if any(not dataclasses.is_dataclass(f) or isinstance(f, type) for f in facts):
+        raise TypeError("notice() takes the core facts dataclasses the sentence is built from")
     st.info(f"**What to notice:** {text}", icon=":material/lightbulb:")
+    if _fresh():
+        st.session_state.setdefault(FACTS, {}).setdefault(_run.section, []).extend(facts)
     checkpoint()
 
 

@@ -45,6 +45,7 @@ class Step:
     text: str  # one paragraph: what to look at and why
     section: str  # start of the heading the panel goes above; "" puts it under the page title
     params: tuple[tuple[str, str | tuple[str, ...]], ...]  # the preset, as URL values
+    checks: tuple[str, ...] = ()  # the text's claims, as expressions over the section's facts
 
     @property
     def first_slide(self) -> int:
@@ -92,7 +93,8 @@ def parse(text: str) -> tuple[Step, ...]:
     raw = tomllib.loads(text)["step"]
     return tuple(
         Step(number, entry["slides"], entry["page"], entry["title"], " ".join(entry["text"].split()),
-             entry.get("section", ""), tuple((key, _url_value(v)) for key, v in entry.get("params", {}).items()))
+             entry.get("section", ""), tuple((key, _url_value(v)) for key, v in entry.get("params", {}).items()),
+             tuple(entry.get("checks", ())))
         for number, entry in enumerate(raw, start=1)
     )
 
@@ -105,7 +107,7 @@ def _all() -> tuple[Step, ...]:
 def steps() -> tuple[Step, ...]:
     """The walkthrough's steps whose page exists (a zoo page still being built is skipped), renumbered."""
     present = [step for step in _all() if (APP_ROOT / step.page).is_file()]
-    return tuple(Step(n, *(getattr(s, f) for f in ("slides", "page", "title", "text", "section", "params")))
+    return tuple(Step(n, *(getattr(s, f) for f in ("slides", "page", "title", "text", "section", "params", "checks")))
                  for n, s in enumerate(present, start=1))
 
 
