@@ -1,4 +1,4 @@
-"""Home: the lesson map, the lesson goals, the context of slides 8-19 and how to use the app."""
+"""Home: the lesson map, the lesson goals, the context of slides 9-20 and how to use the app."""
 import streamlit as st
 
 from core import charts
@@ -41,28 +41,28 @@ with st.expander(f"All {len(steps)} steps", expanded=True):
 chrome.section("Lesson goals", slides="9")
 st.markdown("\n".join(f"- {goal}" for goal in GOALS))
 
-chrome.section("Where deep learning fits", slides="10-19")
+chrome.section("Where deep learning fits", slides="11-20")
 left, right = st.columns(2, gap="large")
 with left:
-    st.markdown("**AI > ML > DL**")
+    st.markdown("**AI > ML > DL** :gray[· slide 11]")
     show.nested_boxes(AI_ML_DL)
 with right:
-    st.markdown("**Deep learning gets better with more data** :gray[(schematic, not measured)]")
+    st.markdown("**Deep learning gets better with more data** :gray[· slide 12 · a schematic, not measured]")
     schematic = more_data_schematic()
     show.chart(charts.lines, schematic, "data", "performance", "method", "amount of data", "performance",
                key="home-more-data")
 
-st.markdown("**Machine learning is data driven: two pipelines**")
+st.markdown("**Machine learning is data driven: two pipelines** :gray[· slides 13-14, 18]")
 for name, steps in PIPELINES.items():
     show.pipeline(name, steps)
 st.caption(":blue[blue]: made by people · :orange[orange]: learned from data")
 
 left, right = st.columns(2, gap="large")
 with left:
-    st.markdown("**Latent space, encoding and decoding**")
+    st.markdown("**Latent space, encoding and decoding** :gray[· slides 16-17]")
     st.markdown(LATENT_SPACE)
 with right:
-    st.markdown("**What made deep learning feasible?**")
+    st.markdown("**What made deep learning feasible?** :gray[· slides 19-20]")
     st.markdown("\n".join(f"- **{what}**: {why}" for what, why in FEASIBLE))
     st.markdown(WHY_PYTORCH)
 

@@ -16,7 +16,7 @@ class Chapter:
     """One chapter of the lesson: a page of the app covering a range of slides."""
 
     title: str
-    slides: str  # as the slide deck numbers them, e.g. "27-31, 36-40"
+    slides: str  # as the slide deck numbers them, e.g. "28-31, 37-40"
     page: str  # script path relative to APP_ROOT, as st.page_link wants it
     summary: str  # what a student does there, one or two sentences
     built: bool  # declared ready; linked only if the page file exists too (see `linkable`)
@@ -29,35 +29,35 @@ class Chapter:
 
 CHAPTERS: tuple[Chapter, ...] = (
     Chapter(
-        "Neurons and layers", "20-26", "pages/1_Neurons_and_layers.py",
+        "Neurons and layers", "21-27", "pages/1_Neurons_and_layers.py",
         "A neuron's weighted sum and its decision line; a layer as `X @ W + b` with shapes; "
         "activation functions and their active region; one wide hidden layer versus a deep stack.",
         built=True,
     ),
     Chapter(
-        "Learning cycle", "27-31, 36-40", "pages/2_Learning_cycle.py",
+        "Learning cycle", "28-31, 37-40", "pages/2_Learning_cycle.py",
         "Step through forward pass, loss, backward pass and update; epoch vs batch vs iteration "
         "with live training; under- and overfitting on a validation set; inference on a new point.",
         built=True,
     ),
     Chapter(
-        "Preprocessing", "33-35", "pages/3_Preprocessing.py",
+        "Preprocessing", "34-35", "pages/3_Preprocessing.py",
         "Normalize vs standardize, and watch unscaled features slow training down.",
         built=True,
     ),
     Chapter(
-        "Local minima and optimizers", "39-47", "pages/4_Local_minima_and_optimizers.py",
+        "Local minima and optimizers", "40-48", "pages/4_Local_minima_and_optimizers.py",
         "Learning rates, loss landscapes, small batches, learning-rate schedules, momentum and Adam.",
         built=True,
     ),
     Chapter(
-        "Vanishing gradients and batch normalization", "48-55",
+        "Vanishing gradients and batch normalization", "50-55",
         "pages/5_Vanishing_gradients_and_batch_normalization.py",
         "Gradients layer by layer with sigmoid vs ReLU, dying ReLUs, and batch normalization.",
         built=True,
     ),
     Chapter(
-        "Regularization and data augmentation", "56-64", "pages/6_Regularization_and_data_augmentation.py",
+        "Regularization and data augmentation", "57-64", "pages/6_Regularization_and_data_augmentation.py",
         "Weight decay, early stopping, dropout, ensembles and augmentations that keep masks aligned.",
         built=True,
     ),
@@ -68,7 +68,7 @@ CHAPTERS: tuple[Chapter, ...] = (
         built=True,
     ),
     Chapter(
-        "Zoo: CNN", "65-66", "pages/8_Zoo_CNN.py",
+        "Zoo: CNN", "66", "pages/8_Zoo_CNN.py",
         "A convolutional network on digits: its layers with tensor shapes, learned filters, feature maps, "
         "softmax outputs, mistakes, and a match against an MLP of the same size.",
         built=True,
@@ -114,13 +114,13 @@ GOALS = (  # slide 9
     "Explain the purpose and core architecture of the major network types.",
 )
 
-AI_ML_DL = (  # slide 10, outermost first
+AI_ML_DL = (  # slide 11, outermost first
     ("Artificial intelligence", "machines doing tasks that need intelligence"),
     ("Machine learning", "rules learned from data instead of written by hand"),
     ("Deep learning", "many-layer neural networks that also learn the features"),
 )
 
-PIPELINES = {  # slides 13-14, 17: (step, kind) with kind "data", "hand" (made by people) or "learned"
+PIPELINES = {  # slides 13-14, 18: (step, kind) with kind "data", "hand" (made by people) or "learned"
     "Machine learning": (
         ("input", "data"), ("hand-made features", "hand"), ("model learns a rule", "learned"), ("output", "data"),
     ),
@@ -129,19 +129,19 @@ PIPELINES = {  # slides 13-14, 17: (step, kind) with kind "data", "hand" (made b
     ),
 }
 
-LATENT_SPACE = (  # slides 15-16
+LATENT_SPACE = (  # slides 16-17
     "A **latent space** is a compressed representation of the data: present, but not directly "
     "observable. An **encoder** learns to compress an input to its most important latent features; "
     "a **decoder** learns to turn latent features back into data, or to generate new data."
 )
 
-FEASIBLE = (  # slide 18
+FEASIBLE = (  # slide 19
     ("Data", "the internet, phones and sensors give millions of labelled examples."),
     ("GPUs", "a network is mostly matrix products, which GPUs run thousands at a time."),
     ("Better techniques", "ReLU, good initialization, batch normalization, dropout, Adam."),
 )
 
-WHY_PYTORCH = (  # slide 19
+WHY_PYTORCH = (  # slide 20
     "**Why PyTorch?** Tensors that run on a CPU or a GPU, gradients computed for you (autograd), "
     "and models written as plain Python. Every number in this app comes from PyTorch code you "
     "can read on the page."
@@ -163,7 +163,7 @@ HOW_TO_USE = {
 
 
 def more_data_schematic() -> pd.DataFrame:
-    """Slide 11's classic sketch (not measured): performance vs amount of data per method family.
+    """Slide 12's classic sketch (not measured): performance vs amount of data per method family.
 
     Columns: method, data (arbitrary units 0..10), performance (0..1).
     """

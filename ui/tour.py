@@ -27,6 +27,7 @@ import streamlit as st
 from ui.lesson_map import APP_ROOT, CHAPTERS
 
 DATA = Path(__file__).with_name("walkthrough.toml")
+HOME = "Home.py"  # the entry page, whose address is the app's root
 PARAM = "tour"  # the URL parameter naming the step; ui/urls.APP_PARAMS keeps it out of the URL note
 ANCHOR = "walkthrough"  # the panel's heading anchor; step links end in #walkthrough to scroll to it
 LINK_STYLE = ("display:inline-block;padding:0.35rem 0.9rem;margin:0.2rem 0.5rem 0.2rem 0;border-radius:0.5rem;"
@@ -53,8 +54,8 @@ class Step:
 
     @property
     def url_path(self) -> str:
-        """Streamlit's address of the page: 'pages/2_Learning_cycle.py' -> 'Learning_cycle'."""
-        return re.sub(r"^\d+_", "", Path(self.page).stem)
+        """Streamlit's address of the page: 'pages/2_Learning_cycle.py' -> 'Learning_cycle', Home.py -> ''."""
+        return "" if self.page == HOME else re.sub(r"^\d+_", "", Path(self.page).stem)
 
     def query(self, presenter: bool = False, in_tour: bool = True) -> dict[str, str | list[str]]:
         """The step's URL parameters: its preset, its number (`in_tour`) and, when on, presenter mode."""
@@ -70,13 +71,13 @@ class Step:
 
         Without `in_tour` it is the same view with no walkthrough panel (leaving the tour).
         """
-        base = f"{root.rstrip('/')}/{self.url_path}" if root else self.url_path
+        base = f"{root.rstrip('/')}/{self.url_path}" if root else self.url_path or "./"
         query = urlencode(self.query(presenter, in_tour), doseq=True)
         return f"{base}?{query}#{ANCHOR}" if in_tour else f"{base}?{query}"
 
     @property
     def chapter(self) -> str:
-        return next((c.title for c in CHAPTERS if c.page == self.page), "")
+        return next((c.title for c in CHAPTERS if c.page == self.page), "Lesson map")
 
 
 def _url_value(value: object) -> str | tuple[str, ...]:
