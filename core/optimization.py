@@ -116,7 +116,8 @@ def lr_sweep(cfg: LrSweep, on_progress: training.Progress | None = None) -> Swee
     rise = rise_above_best(_train_loss(fit.history, good))
     facts = LrSweepFacts(
         epochs=cfg.epochs, small_lr=cfg.lrs[0], small_final_loss=loss[small], good_lr=cfg.lrs[1],
-        good_final_loss=loss[good], good_max_rise=float(rise.max(initial=0.0)), good_spike_epochs=int((rise > SPIKE).sum()),
+        good_final_loss=loss[good], good_max_rise=float(rise.max(initial=0.0)),
+        good_spike_epochs=int((rise > SPIKE).sum()),
         large_lr=cfg.lrs[2], large_blew_up=large in fit.diverged,
         large_blow_up_epoch=fit.last_epoch[large] + 1 if large in fit.diverged else 0,
         warnings=len(fit.messages))
@@ -221,7 +222,7 @@ class BatchNoise:
         if not self.batch_sizes or any(b is not None and not 1 <= b <= TRAIN_SAMPLES for b in self.batch_sizes):
             raise ValueError(f"Each batch size must be between 1 and the number of training samples ({TRAIN_SAMPLES}).")
         if self.budget not in BUDGETS:
-            raise ValueError(f"The budget is {' or '.join(map(repr, BUDGETS))}: what every run gets the same amount of.")
+            raise ValueError(f"The budget is {' or '.join(map(repr, BUDGETS))}: what every run gets as much of.")
         if not 1 <= self.epochs <= 100:
             raise ValueError("Use between 1 and 100 epochs here (batch size 1 makes 210 updates per epoch).")
         per_epoch = [training.iterations_per_epoch(TRAIN_SAMPLES, b) for b in self.batch_sizes]
@@ -472,7 +473,7 @@ class NetSlices:
         if not self.batch_sizes or any(b is not None and not 1 <= b <= TRAIN_SAMPLES for b in self.batch_sizes):
             raise ValueError(f"Each batch size must be between 1 and the number of training samples ({TRAIN_SAMPLES}).")
         if self.budget not in BUDGETS:
-            raise ValueError(f"The budget is {' or '.join(map(repr, BUDGETS))}: what every run gets the same amount of.")
+            raise ValueError(f"The budget is {' or '.join(map(repr, BUDGETS))}: what every run gets as much of.")
         if not 1 <= self.epochs <= 500:
             raise ValueError("Use between 1 and 500 epochs here.")
         per_epoch = [training.iterations_per_epoch(TRAIN_SAMPLES, b) for b in self.batch_sizes]
@@ -527,7 +528,8 @@ def layers(fit: training.FitResult, name: str) -> list[tuple[Tensor, Tensor]]:
     """The trained (W (out, in), b (out,)) of each nn.Linear, in order, from the fit's state dict."""
     state = fit.states[name]
     keys = [k[: -len(".weight")] for k in state if k.endswith(".weight")]
-    return [(torch.as_tensor(state[k + ".weight"]).double(), torch.as_tensor(state[k + ".bias"]).double()) for k in keys]
+    return [(torch.as_tensor(state[k + ".weight"]).double(), torch.as_tensor(state[k + ".bias"]).double())
+            for k in keys]
 
 
 def directions(weights: list[tuple[Tensor, Tensor]], g: torch.Generator) -> list[tuple[Tensor, Tensor]]:
@@ -593,11 +595,13 @@ def net_slices(cfg: NetSlices, on_progress: training.Progress | None = None) -> 
         maps[name] = pd.DataFrame({"w1": a2.reshape(-1).numpy(), "w2": b2.reshape(-1).numpy(), "loss": grid,
                                    "level": level})
         at = float(line[cfg.points_1d // 2])
-        centres[name] = pd.DataFrame({"optimizer": "trained weights", "step": [0], "w1": [0.0], "w2": [0.0], "loss": [at]})
+        centres[name] = pd.DataFrame({"optimizer": "trained weights", "step": [0], "w1": [0.0], "w2": [0.0],
+                                      "loss": [at]})
         rise = (stacked_loss(_along(weights, dirs, sides), SPEC.activation, ds.x_train, ds.y_train) - at).reshape(2, D)
         rises[name] = rise
         rows.append({"variant": name, "batch size": b or len(ds.x_train), "loss at the trained weights": at,
-                     f"mean loss rise {half:g} away": float(rise.mean()), "validation accuracy": fit.final("accuracy")[name],
+                     f"mean loss rise {half:g} away": float(rise.mean()),
+                     "validation accuracy": fit.final("accuracy")[name],
                      "updates": fit.iterations_per_epoch * fit.last_epoch[name],
                      "directions rising on both sides": f"{int((rise > 0).all(dim=0).sum())} of {D}"})
     table = pd.DataFrame(rows)

@@ -148,7 +148,7 @@ def test_landscape_slices_are_finite_and_lowest_near_the_trained_weights():
 
 
 def test_slices_compare_nets_at_equal_updates_and_measure_many_directions():
-    """Issue 16: batch 16 made 560 Adam steps, the full batch 40; 'rises in every direction' rested on two directions."""
+    """Issue 16: batch 16 made 560 Adam steps, the full batch 40; 'rises in every direction' rested on 2 directions."""
     cfg = opt.NetSlices()
     f = opt.net_slices(cfg).facts
     assert f.slice_budget == "updates" and f.slice_updates == (560, 560) and f.slice_epochs == (40, 560)
