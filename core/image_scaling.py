@@ -1,7 +1,16 @@
 """Preprocessing images (slide 35): per-channel normalization of a photo, and pixels scaled to [0, 1] for digits.
 
 The normalization is written out by hand (`normalize_channels`) and checked against
-`torchvision.transforms.Normalize`, which is imported only when asked for (it costs about a second).
+`torchvision.transforms.Normalize`, which is imported only when asked for. Here the mean and std
+are the one photo's own, so its channels come out at exactly mean 0 and std 1; a trained network
+instead uses one set of numbers fitted on its training images for every image it sees (the
+pretrained torchvision models: ImageNet's mean [0.485, 0.456, 0.406] and std [0.229, 0.224, 0.225],
+https://pytorch.org/vision/0.8/models.html).
+
+Digits: the pixels share a known range (0..16), so they are divided by 16. Per-pixel min-max is
+measured with the app's own scaler (`core.preprocessing.fit_scaler`): a pixel that is 0 in every
+image has the range 0, a 0/0 that the scaler guards (it divides by 1 and outputs 0), and a border
+pixel inked faintly in a few images is stretched to full ink.
 """
 from __future__ import annotations
 
@@ -13,6 +22,8 @@ import pandas as pd
 import torch
 from sklearn import datasets as skd
 
+from core import preprocessing as pp
+
 
 @dataclass(frozen=True)
 class ImageNorm:
@@ -20,13 +31,26 @@ class ImageNorm:
 
     image: str = "china.jpg"
     stride: int = 2
-    code_version: int = 1
+    code_version: int = 2
 
     def __post_init__(self) -> None:
         if self.image not in ("china.jpg", "flower.jpg"):
             raise ValueError("Pick one of scikit-learn's sample photos: china.jpg or flower.jpg.")
         if not 1 <= self.stride <= 16:
             raise ValueError("Shrink the photo by a factor between 1 and 16.")
+
+
+@dataclass(frozen=True)
+class ImageFacts:
+    """What section 6's sentence says about the photo's normalization."""
+
+    image: str
+    n_pixels: int  # per channel, after shrinking: the mean and std are over these pixels of this one photo
+    own_statistics: bool  # normalized with its own mean and std (not with a training set's)
+    largest_mean_after: float  # largest |mean| of a channel after normalizing (0 up to rounding)
+    std_after_lowest: float  # smallest and largest channel std after normalizing (1)
+    std_after_highest: float
+    order_kept: bool  # within each channel a brighter pixel stays brighter: no edge is lost
 
 
 @dataclass
@@ -38,6 +62,7 @@ class ImageResult:
     mean: tuple[float, ...]  # per channel, exact: what Normalize is given
     std: tuple[float, ...]
     histograms: pd.DataFrame  # stage, channel, value, share
+    facts: ImageFacts
 
 
 def normalize_channels(x: torch.Tensor, mean: torch.Tensor, std: torch.Tensor) -> torch.Tensor:
@@ -55,7 +80,7 @@ def _histogram(x: np.ndarray, stage: str, bins: np.ndarray) -> pd.DataFrame:
 
 
 def image_normalization(cfg: ImageNorm, on_progress: Callable | None = None) -> ImageResult:
-    photo = torch.from_numpy(np.array(skd.load_sample_image(cfg.image))).permute(2, 0, 1).float() / 255  # (3, H, W) in [0, 1]
+    photo = torch.from_numpy(np.array(skd.load_sample_image(cfg.image))).permute(2, 0, 1).float() / 255  # (3, H, W)
     small = torch.nn.functional.avg_pool2d(photo[None], cfg.stride)[0]
     mean, std = small.mean(dim=(1, 2)), small.std(dim=(1, 2), unbiased=False)
     z = normalize_channels(small, mean, std)
@@ -65,8 +90,12 @@ def image_normalization(cfg: ImageNorm, on_progress: Callable | None = None) -> 
     stats.insert(0, "channel", ["red", "green", "blue"])  # + 0.0 above turns a rounded -0.0 into 0.0
     histograms = pd.concat([_histogram(small.numpy(), "before: pixels / 255", np.linspace(0, 1, 41)),
                             _histogram(zn, "after: (x − mean) / std", np.linspace(-3, 3, 41))], ignore_index=True)
+    xs, zs = small.numpy().reshape(3, -1), zn.reshape(3, -1)
+    kept = all(bool((np.diff(z[np.argsort(x, kind="stable")]) >= 0).all()) for x, z in zip(xs, zs))
+    facts = ImageFacts(cfg.image, xs.shape[1], True, float(np.abs(zs.mean(axis=1)).max()), float(zs.std(axis=1).min()),
+                       float(zs.std(axis=1).max()), kept)
     return ImageResult(small.permute(1, 2, 0).numpy(), np.clip((zn.transpose(1, 2, 0) + 3) / 6, 0, 1), zn, stats,
-                       tuple(mean.tolist()), tuple(std.tolist()), histograms)
+                       tuple(mean.tolist()), tuple(std.tolist()), histograms, facts)
 
 
 def torchvision_difference(result: ImageResult) -> float:
@@ -81,7 +110,30 @@ def torchvision_difference(result: ImageResult) -> float:
 @dataclass(frozen=True)
 class DigitsScaling:
     index: int = 0  # which digit to write out
-    code_version: int = 1
+    rare: float = 0.01  # a pixel inked in fewer than this share of the images counts as rare
+    code_version: int = 2
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.index < 1797:
+            raise ValueError("Pick a digit between 0 and 1,796.")
+        if not 0 < self.rare < 1:
+            raise ValueError("The share of images that makes a pixel rare must be between 0 and 1.")
+
+
+@dataclass(frozen=True)
+class DigitsFacts:
+    """Dividing by the known range vs per-pixel min-max, measured with the app's own scaler."""
+
+    max_value: float  # the largest pixel value in the whole set (16): every pixel is divided by it
+    n_images: int
+    constant_pixels: int  # pixels with range 0 (0 in every image): a 0/0 the scaler guards
+    constant_output: float  # what the app's per-pixel min-max gives them (0: it divides by 1)
+    minmax_finite: bool  # per-pixel min-max gives finite numbers for every pixel of every image
+    rare_pixels: int  # non-constant pixels inked in fewer than `rare_share` of the images
+    rare_share: float
+    rare_on_border: bool  # every rare pixel is in the first or last row or column of the 8x8 grid
+    rare_faintest: float  # the smallest range of a rare pixel (its min is 0): per-pixel min-max maps it to 1 ...
+    rare_stretch: float  # ... max_value / rare_faintest times more than dividing by max_value does
 
 
 @dataclass
@@ -91,7 +143,7 @@ class DigitsResult:
     picture: np.ndarray  # (80, 80) the scaled digit blown up 10x (sharp pixels on screen)
     label: int
     max_value: float  # the largest pixel value in the whole set (16)
-    constant_pixels: int  # pixels that are 0 in every image: per-pixel min-max or standardization divides by 1
+    facts: DigitsFacts
 
 
 def digits_scaling(cfg: DigitsScaling, on_progress: Callable | None = None) -> DigitsResult:
@@ -100,6 +152,15 @@ def digits_scaling(cfg: DigitsScaling, on_progress: Callable | None = None) -> D
     top = float(images.max())
     digit = images[cfg.index]
     columns = [str(i) for i in range(8)]  # pixel columns; short names so 8 fit a narrow column
+    pixels = bunch.data  # (1797, 64)
+    ranges = np.ptp(pixels, axis=0)
+    constant = ranges == 0
+    minmax = pp.transform(pp.fit_scaler("min-max", pixels), pixels)
+    rare = ~constant & ((pixels > 0).mean(axis=0) < cfg.rare)
+    row, col = np.divmod(np.flatnonzero(rare), 8)
+    faintest = float(ranges[rare].min()) if rare.any() else top
+    facts = DigitsFacts(top, len(pixels), int(constant.sum()), float(np.abs(minmax[:, constant]).max(initial=0.0)),
+                        bool(np.isfinite(minmax).all()), int(rare.sum()), cfg.rare,
+                        bool((np.isin(row, (0, 7)) | np.isin(col, (0, 7))).all()), faintest, top / faintest)
     return DigitsResult(pd.DataFrame(digit, columns=columns), pd.DataFrame(digit / top, columns=columns).round(3),
-                        np.kron(digit / top, np.ones((10, 10))), int(bunch.target[cfg.index]), top,
-                        int((np.ptp(bunch.data, axis=0) == 0).sum()))
+                        np.kron(digit / top, np.ones((10, 10))), int(bunch.target[cfg.index]), top, facts)

@@ -1,4 +1,4 @@
-"""Preprocessing (slides 33-35): min-max normalization vs standardization, by hand, and what scaling does to training.
+"""Preprocessing (slides 34-35): min-max normalization vs standardization, by hand, and what scaling does to training.
 
 - Scalers: `fit_scaler(kind, x) -> Scaler`, `transform(scaler, x)`: pure functions written out
   (the lesson is about them), tested equal to scikit-learn's MinMaxScaler / StandardScaler / RobustScaler.
@@ -7,6 +7,9 @@
 - `contours`: a 2-feature linear model's loss surface, raw vs standardized, and the gradient-descent path on it.
 - `outliers`: one extreme value squeezes min-max scaling; standardization and the robust scaler cope.
 - Images (per-channel normalization, pixels to [0, 1]) are in `core.image_scaling`.
+
+Each result carries `facts`: the few plain numbers its "what to notice" sentence rests on, computed here
+and unit-tested, so the page only chooses words for them.
 """
 from __future__ import annotations
 
@@ -86,7 +89,27 @@ def scale_dataset(ds: data.Dataset, kind: str, fit_on: str = "train") -> tuple[d
 @dataclass(frozen=True)
 class ScalingView:
     source: Source = Source()
-    code_version: int = 1
+    code_version: int = 2
+
+
+@dataclass(frozen=True)
+class ViewFacts:
+    """What section 1's sentence says about the training rows, raw and after each scaler."""
+
+    n_train: int
+    widest: str  # the feature with the largest raw range (max - min) ...
+    widest_min: float
+    widest_max: float
+    narrowest: str  # ... and with the smallest non-zero one
+    narrowest_min: float
+    narrowest_max: float
+    range_ratio: float  # widest range / narrowest range
+    n_constant: int  # constant columns: every scaler maps them to 0 (scale 1)
+    minmax_lowest: float  # smallest value of any feature after min-max (0) ...
+    minmax_highest: float  # ... and largest (1, unless every column is constant)
+    standard_largest_mean: float  # largest |mean| of a feature after standardizing (0 up to rounding)
+    standard_std_lowest: float  # smallest and largest std of a non-constant feature after standardizing (1)
+    standard_std_highest: float
 
 
 @dataclass
@@ -94,9 +117,8 @@ class ViewResult:
     boxes: pd.DataFrame  # scaling, feature, min, q1, median, q3, max: the training rows' distribution
     params: pd.DataFrame  # feature, min, max, mean, std: what the scalers fitted on the training rows
     constant: list[str]  # constant feature columns (scale 1, output 0)
-    n_train: int
-    widest: str  # the feature with the largest raw range (max - min) ...
-    narrowest: str  # ... and with the smallest non-zero one
+    features: tuple[str, ...]
+    facts: ViewFacts
 
 
 def _boxes(x: np.ndarray, features: tuple[str, ...], scaling: str) -> pd.DataFrame:
@@ -108,14 +130,23 @@ def _boxes(x: np.ndarray, features: tuple[str, ...], scaling: str) -> pd.DataFra
 def scaling_view(cfg: ScalingView, on_progress: Callable | None = None) -> ViewResult:
     ds = load_source(cfg.source)
     x = ds.x_train.double().numpy()
-    frames = [_boxes(x, ds.feature_names, LABELS["raw"])]
-    for kind in ("min-max", "standard"):
-        frames.append(_boxes(transform(fit_scaler(kind, x), x), ds.feature_names, LABELS[kind]))
+    minmax, standard = (transform(fit_scaler(kind, x), x) for kind in ("min-max", "standard"))
+    frames = [_boxes(v, ds.feature_names, LABELS[k])
+              for k, v in (("raw", x), ("min-max", minmax), ("standard", standard))]
     params = pd.DataFrame({"feature": ds.feature_names, "min": x.min(0), "max": x.max(0), "mean": x.mean(0),
                            "std": x.std(0)})
-    ranges = pd.Series(np.ptp(x, axis=0), index=list(ds.feature_names))
-    return ViewResult(pd.concat(frames, ignore_index=True), params, list(ranges.index[ranges == 0]), len(x),
-                      str(ranges.idxmax()), str(ranges[ranges > 0].idxmin()) if (ranges > 0).any() else str(ranges.index[0]))
+    ranges = np.ptp(x, axis=0)
+    varying = ranges > 0
+    wide = int(np.argmax(ranges))
+    narrow = int(np.flatnonzero(varying)[np.argmin(ranges[varying])]) if varying.any() else wide
+    stds = standard.std(axis=0)[varying] if varying.any() else np.zeros(1)
+    facts = ViewFacts(len(x), ds.feature_names[wide], float(x[:, wide].min()), float(x[:, wide].max()),
+                      ds.feature_names[narrow], float(x[:, narrow].min()), float(x[:, narrow].max()),
+                      float(ranges[wide] / ranges[narrow]) if ranges[narrow] > 0 else 1.0, int((~varying).sum()),
+                      float(minmax.min()), float(minmax.max()), float(np.abs(standard.mean(axis=0)).max()),
+                      float(stds.min()), float(stds.max()))
+    constant = [name for name, flat in zip(ds.feature_names, ~varying) if flat]
+    return ViewResult(pd.concat(frames, ignore_index=True), params, constant, tuple(ds.feature_names), facts)
 
 
 # 2. The effect on training -----------------------------------------------------------------------------
@@ -133,7 +164,7 @@ class ScalingRace:
     target: float = 0.9  # the validation accuracy whose first epoch the table reports
     fit_on: str = "train"  # "all" fits the scalers on validation rows too: the leak of section 4
     seed: int = 0
-    code_version: int = 1
+    code_version: int = 2
 
     def __post_init__(self) -> None:
         if not 0 < self.lr <= 10:
@@ -146,6 +177,28 @@ class ScalingRace:
             raise ValueError("Fit the scaler on 'train' rows or on 'all' rows.")
 
 
+@dataclass(frozen=True)
+class RaceFacts:
+    """What the race's sentence says: when each variant first reached the target, and how it ended."""
+
+    lr: float
+    epochs: int
+    target: float
+    reached_raw: int | None  # first epoch at the target validation accuracy; None: not within `epochs`
+    reached_minmax: int | None
+    reached_standard: int | None
+    final_acc_raw: float
+    final_acc_minmax: float
+    final_acc_standard: float
+    majority: float  # share of the most common validation class: what answering it for every row scores
+    raw_at_majority: bool  # the raw network's final accuracy is exactly that share (within 1e-6)
+    standard_first: bool  # standardized reaches the target, and before raw (or raw never does)
+    # A first-layer weight's gradient is (error signal) x its input, so the inputs' sizes set the gradients'
+    # sizes: largest / smallest mean |x| over the features, on the training rows, raw and standardized.
+    input_size_ratio_raw: float
+    input_size_ratio_standard: float
+
+
 @dataclass
 class RaceResult:
     history: pd.DataFrame  # variant, epoch, split, metric, value; variants as in LABELS
@@ -154,6 +207,7 @@ class RaceResult:
     messages: dict[str, str]  # variant -> what went wrong (divergence), from the trainer
     scalers: pd.DataFrame  # variant, feature, shift, scale: what each scaler fitted
     majority: float  # share of the most common class among the validation rows: "always guess it" scores this
+    facts: RaceFacts
 
 
 def first_epoch_at(history: pd.DataFrame, target: float) -> dict[str, int | None]:
@@ -168,7 +222,7 @@ def race(cfg: ScalingRace, on_progress: Callable[[float, object], None] | None =
     spec = MLPSpec(ds.n_features, cfg.widths, ds.n_classes, "relu")
     train = training.TrainConfig(epochs=cfg.epochs, batch_size=min(cfg.batch_size, len(ds.x_train)), lr=cfg.lr,
                                  optimizer="sgd", seed=cfg.seed)
-    fits, scalers = [], []
+    fits, scalers, sizes = [], [], {}
     for i, kind in enumerate(RACE):  # three fit calls: the inputs differ, so they cannot share one batched pass
         scaled, scaler = scale_dataset(ds, kind, cfg.fit_on)
 
@@ -177,6 +231,8 @@ def race(cfg: ScalingRace, on_progress: Callable[[float, object], None] | None =
                 on_progress((i + fraction) / len(RACE), snap)
 
         fits.append(training.fit(spec, scaled, train, pick_device(), report, name=LABELS[kind]))
+        typical = scaled.x_train.double().abs().mean(dim=0)
+        sizes[kind] = float(typical.max() / typical.min()) if typical.min() > 0 else float("inf")
         if scaler is not None:
             scalers.append(pd.DataFrame({"variant": LABELS[kind], "feature": ds.feature_names,
                                          "shift": scaler.shift, "scale": scaler.scale}))
@@ -194,7 +250,34 @@ def race(cfg: ScalingRace, on_progress: Callable[[float, object], None] | None =
     })
     messages = {k: v for f in fits for k, v in f.messages.items()}
     majority = float(torch.bincount(ds.y_val).max() / len(ds.y_val))
-    return RaceResult(history, table, reached, messages, pd.concat(scalers, ignore_index=True), majority)
+    first = {k: reached[LABELS[k]] for k in RACE}
+    final = {k: float(acc.get(LABELS[k], np.nan)) for k in RACE}
+    facts = RaceFacts(cfg.lr, cfg.epochs, cfg.target, first["raw"], first["min-max"], first["standard"],
+                      final["raw"], final["min-max"], final["standard"], majority,
+                      abs(final["raw"] - majority) <= 1e-6,
+                      first["standard"] is not None and (first["raw"] is None or first["raw"] > first["standard"]),
+                      sizes["raw"], sizes["standard"])
+    return RaceResult(history, table, reached, messages, pd.concat(scalers, ignore_index=True), majority, facts)
+
+
+@dataclass(frozen=True)
+class LeakFacts:
+    """How much fitting the scalers on the validation rows too changed things (section 4)."""
+
+    largest_fitted_change: float  # largest relative change of a fitted min, max, mean or std
+    fitted_change_variant: str  # ... in this variant's scaler
+    accuracy_change: float  # the validation accuracy change of largest size (signed: leaky - clean)
+    accuracy_change_variant: str
+    accuracy_changed: bool  # accuracy_change is not 0
+
+
+def leak_facts(table: pd.DataFrame) -> LeakFacts:
+    """The facts of a `leak_table`."""
+    fitted = table["largest change of a fitted number"].to_numpy()
+    moved = table["difference"].to_numpy()
+    i, j = int(np.nanargmax(fitted)), int(np.nanargmax(np.abs(moved)))
+    return LeakFacts(float(fitted[i]), str(table.variant.iloc[i]), float(moved[j]), str(table.variant.iloc[j]),
+                     bool(moved[j] != 0))
 
 
 def leak_table(clean: RaceResult, leaky: RaceResult) -> pd.DataFrame:
@@ -210,11 +293,19 @@ def leak_table(clean: RaceResult, leaky: RaceResult) -> pd.DataFrame:
 
 
 # 3. Why: loss contours of a 2-feature linear model ----------------------------------------------------
+#
+# The MSE loss of a linear model is a quadratic bowl L(w) = L* + (w - w*)^T H (w - w*) / 2 with a constant
+# Hessian H = 2/n X^T X. Its contours are ellipses along H's eigenvectors; their axes are in the ratio
+# sqrt(lambda_max / lambda_min), the square root of the condition number (the ratio of the curvatures).
+# Gradient descent moves the error e = w - w* by e <- (I - lr H) e, so along eigen-direction i each step
+# multiplies e's component by 1 - lr * lambda_i: a negative factor overshoots (zig-zags), one near 1 crawls,
+# and |factor| > 1 blows up, hence the largest stable rate 2 / lambda_max (Goodfellow et al., Deep Learning,
+# 2016, sections 4.3.1 and 8.2.1; Goh, "Why momentum really works", Distill 2017).
 
 
 @dataclass(frozen=True)
 class Contours:
-    """y ≈ w1·x1 + w2·x2 by least squares; x1 has std 1, x2 has std `spread`; GD from the same start."""
+    """y ≈ w1·x1 + w2·x2 by least squares, no bias; x1 has std 1, x2 has std `spread`; GD from the same start."""
 
     spread: float = 5.0
     correlation: float = 0.3  # between x1 and x2, so the valley is tilted as in real tables
@@ -224,7 +315,7 @@ class Contours:
     n_samples: int = 200
     grid: int = 60
     seed: int = 0
-    code_version: int = 1
+    code_version: int = 2
 
     def __post_init__(self) -> None:
         if not 1 <= self.spread <= 100:
@@ -233,20 +324,73 @@ class Contours:
             raise ValueError("The learning rate must be above 0 and below 1.2 times the largest stable one.")
         if not 1 <= self.steps <= 500:
             raise ValueError("Use between 1 and 500 gradient-descent steps.")
+        if not -0.95 <= self.correlation <= 0.95:
+            raise ValueError("The correlation of the two features must be between -0.95 and 0.95.")
+
+
+@dataclass(frozen=True)
+class ContourFacts:
+    """The shape of both bowls and how gradient descent moves on them (see the comment above)."""
+
+    spread: float
+    correlation: float
+    lr_fraction: float
+    steps: int
+    condition_raw: float  # largest / smallest curvature (Hessian eigenvalue): the curvature ratio
+    condition_standard: float
+    axis_ratio_raw: float  # contour ellipse's long / short axis = sqrt(condition number)
+    axis_ratio_standard: float
+    tilt_raw: float  # the ellipse's long axis, degrees from the w1 axis, in (-90, 90]
+    tilt_standard: float
+    max_lr_raw: float  # 2 / largest curvature: above it the path blows up
+    max_lr_standard: float
+    lr_raw: float  # lr_fraction of it
+    lr_standard: float
+    steep_factor_raw: float  # 1 - lr * largest curvature: per-step factor of the distance across the valley
+    steep_factor_standard: float  # (the same for both surfaces: 1 - 2 * lr_fraction)
+    shallow_factor_raw: float  # 1 - lr * smallest curvature: per-step factor of the distance along the valley
+    shallow_factor_standard: float
+    zigzags_raw: bool  # steep factor < 0: each step overshoots the valley floor
+    zigzags_standard: bool
+    diverges: bool  # some |factor| > 1 on either surface
+    steps_to_1pct_raw: int | None  # steps that shrink every component of the distance 100-fold; None: never
+    steps_to_1pct_standard: int | None
+    raw_crawls: bool  # neither diverges and raw needs over twice the standardized path's steps to get 100x closer
+    steps_taken_raw: int
+    steps_taken_standard: int
+    gap_raw: float  # final loss - lowest possible loss, after the steps taken
+    gap_standard: float
+    lowest_raw: float  # the lowest possible loss of each surface: they differ because the model has no bias
+    lowest_standard: float  # and standardizing subtracts the features' means ...
+    lowest_centred: float  # ... the raw features, only centred, reach exactly the standardized lowest loss
+    mean_x1: float  # the raw features' means (over the samples): what standardizing subtracts
+    mean_x2: float
 
 
 @dataclass
 class ContourResult:
     surface: pd.DataFrame  # scaling, w1, w2, loss, level (contour band: 0 far out ... higher nearer the minimum)
     path: pd.DataFrame  # scaling, step, w1, w2, loss
-    table: pd.DataFrame  # scaling, condition number, learning rate, steps taken, final loss, lowest possible loss
+    table: pd.DataFrame  # scaling, condition number, contour length / width, learning rate, factors, losses
+    facts: ContourFacts
+
+
+def _steps_to_shrink(factors: np.ndarray, by: float = 100.0) -> int | None:
+    """Steps after which |factor|^k <= 1/by for every eigen-direction; None when one does not shrink."""
+    worst = float(np.abs(factors).max())
+    if worst >= 1:
+        return None
+    return 1 if worst == 0 else max(1, int(np.ceil(np.log(1 / by) / np.log(worst) - 1e-9)))
 
 
 def _surface(x: np.ndarray, y: np.ndarray, cfg: Contours, scaling: str) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     n = len(x)
     hessian = 2 / n * x.T @ x  # (2, 2): the MSE loss is a quadratic bowl with this curvature
-    eig = np.linalg.eigvalsh(hessian)
+    eig, vectors = np.linalg.eigh(hessian)  # ascending: eig[0] along the valley, eig[-1] across it
     lr = cfg.lr_fraction * 2 / eig[-1]
+    factors = 1 - lr * eig  # per-step factor of the distance to the minimum along each eigen-direction
+    tilt = float(np.degrees(np.arctan2(vectors[1, 0], vectors[0, 0])))
+    tilt = tilt - 180 if tilt > 90 else tilt + 180 if tilt <= -90 else tilt
     best = np.linalg.lstsq(x, y, rcond=None)[0]
     w, path = np.array(cfg.start, dtype=np.float64), []
     for step in range(cfg.steps + 1):
@@ -265,8 +409,11 @@ def _surface(x: np.ndarray, y: np.ndarray, cfg: Contours, scaling: str) -> tuple
     low = float(np.mean((x @ best - y) ** 2))
     level = np.clip(np.floor(np.log2((loss.max() - low) / np.maximum(loss - low, 1e-12))), 0, 12)
     surface = pd.DataFrame({"scaling": scaling, "w1": ws[:, 0], "w2": ws[:, 1], "loss": loss, "level": level})
-    row = {"scaling": scaling, "condition number": eig[-1] / eig[0], "learning rate": lr,
-           "steps taken": len(path) - 1, "final loss": path[-1][3], "lowest possible loss": low}
+    row = {"scaling": scaling, "condition number": eig[-1] / eig[0],
+           "contour length / width": np.sqrt(eig[-1] / eig[0]),
+           "tilt (degrees)": tilt, "learning rate": lr, "per-step factor across": factors[-1],
+           "per-step factor along": factors[0], "steps taken": len(path) - 1, "final loss": path[-1][3],
+           "lowest possible loss": low}
     return surface, path_df[["scaling", "step", "w1", "w2", "loss"]], row
 
 
@@ -278,8 +425,28 @@ def contours(cfg: Contours, on_progress: Callable | None = None) -> ContourResul
     raw = z * np.array([1.0, cfg.spread])
     parts = [_surface(raw, y, cfg, LABELS["raw"]),
              _surface(transform(fit_scaler("standard", raw), raw), y, cfg, LABELS["standard"])]
+    r, s = parts[0][2], parts[1][2]
+    centred = raw - raw.mean(axis=0)
+    lowest_centred = float(np.mean((centred @ np.linalg.lstsq(centred, y, rcond=None)[0] - y) ** 2))
+    to_1pct = [_steps_to_shrink(np.array([p["per-step factor across"], p["per-step factor along"]])) for p in (r, s)]
+    facts = ContourFacts(
+        cfg.spread, cfg.correlation, cfg.lr_fraction, cfg.steps,
+        float(r["condition number"]), float(s["condition number"]),
+        float(r["contour length / width"]), float(s["contour length / width"]),
+        float(r["tilt (degrees)"]), float(s["tilt (degrees)"]),
+        float(r["learning rate"] / cfg.lr_fraction), float(s["learning rate"] / cfg.lr_fraction),
+        float(r["learning rate"]), float(s["learning rate"]),
+        float(r["per-step factor across"]), float(s["per-step factor across"]),
+        float(r["per-step factor along"]), float(s["per-step factor along"]),
+        bool(r["per-step factor across"] < 0), bool(s["per-step factor across"] < 0),
+        to_1pct[0] is None or to_1pct[1] is None, *to_1pct,
+        None not in to_1pct and to_1pct[0] > 2 * to_1pct[1],
+        int(r["steps taken"]), int(s["steps taken"]),
+        float(r["final loss"] - r["lowest possible loss"]), float(s["final loss"] - s["lowest possible loss"]),
+        float(r["lowest possible loss"]), float(s["lowest possible loss"]), lowest_centred,
+        float(raw[:, 0].mean()), float(raw[:, 1].mean()))
     return ContourResult(pd.concat([p[0] for p in parts], ignore_index=True),
-                         pd.concat([p[1] for p in parts], ignore_index=True), pd.DataFrame([p[2] for p in parts]))
+                         pd.concat([p[1] for p in parts], ignore_index=True), pd.DataFrame([r, s]), facts)
 
 
 # 5. Outliers ---------------------------------------------------------------------------------------------
@@ -292,17 +459,33 @@ class Outlier:
     source: Source = Source()
     feature: str = "alcohol"
     factor: float = 10.0
-    code_version: int = 1
+    code_version: int = 2
 
     def __post_init__(self) -> None:
         if not 1 <= self.factor <= 1000:
             raise ValueError("The outlier must be between 1 and 1,000 times the largest value.")
 
 
+@dataclass(frozen=True)
+class OutlierFacts:
+    """How much one outlier squeezes the other rows under each scaler (section 5)."""
+
+    feature: str
+    factor: float
+    n_others: int  # the training rows other than the outlier
+    outlier_value: float  # the outlier's raw value
+    squeeze_minmax: float  # the other rows' middle-50% spread without the outlier / with it, after scaling
+    squeeze_standard: float
+    squeeze_robust: float
+    others_top_minmax: float  # the largest other row after min-max: they all share [0, this]
+    std_inflation: float  # the feature's std with the outlier / without it
+
+
 @dataclass
 class OutlierResult:
     points: pd.DataFrame  # scaling, value, row ("outlier" | "other rows")
     table: pd.DataFrame  # scaling, outlier becomes, other rows' middle 50% spread, squeezed by (factor)
+    facts: OutlierFacts
 
 
 def outliers(cfg: Outlier, on_progress: Callable | None = None) -> OutlierResult:
@@ -312,7 +495,7 @@ def outliers(cfg: Outlier, on_progress: Callable | None = None) -> OutlierResult
     col = ds.x_train[:, ds.feature_names.index(cfg.feature)].double().numpy()[:, None]  # (N, 1)
     extreme = cfg.factor * np.abs(col).max() if np.abs(col).max() > 0 else cfg.factor
     with_outlier = np.vstack([col, [[extreme]]])
-    frames, rows = [], []
+    frames, rows, top = [], [], 0.0
     for kind in ("raw", *KINDS):
         scaled = with_outlier if kind == "raw" else transform(fit_scaler(kind, with_outlier), with_outlier)
         clean = col if kind == "raw" else transform(fit_scaler(kind, col), col)
@@ -322,4 +505,8 @@ def outliers(cfg: Outlier, on_progress: Callable | None = None) -> OutlierResult
         rows.append({"scaling": LABELS[kind], "outlier becomes": float(scaled[-1, 0]),
                      "other rows' middle 50% spread": q(scaled[:-1]),
                      "squeezed by": q(clean) / q(scaled[:-1]) if q(scaled[:-1]) > 0 else np.nan})
-    return OutlierResult(pd.concat(frames, ignore_index=True), pd.DataFrame(rows))
+        top = float(scaled[:-1].max()) if kind == "min-max" else top
+    squeeze = {kind: float(row["squeezed by"]) for kind, row in zip(("raw", *KINDS), rows)}
+    facts = OutlierFacts(cfg.feature, cfg.factor, len(col), float(extreme), squeeze["min-max"], squeeze["standard"],
+                         squeeze["robust"], top, float(with_outlier.std() / col.std()) if col.std() > 0 else np.inf)
+    return OutlierResult(pd.concat(frames, ignore_index=True), pd.DataFrame(rows), facts)

@@ -1,4 +1,5 @@
-"""Preprocessing (slides 33-35): normalize vs standardize, what scaling does to training, leaks, outliers, images, your data."""
+"""Preprocessing (slides 34-35): normalize vs standardize, what scaling does to training, leaks, outliers, images,
+your data."""
 import inspect
 
 import streamlit as st
@@ -7,30 +8,42 @@ from core import charts, image_scaling, preprocessing as pp, uploads
 from core.data import LABELS as DATA_LABELS
 from ui import chrome, runners, show
 
-chrome.page("Preprocessing", "33-35", """Features arrive in their own units: a wine's alcohol is around 13 (%), its
+chrome.page("Preprocessing", "34-35", """Features arrive in their own units: a wine's alcohol is around 13 (%), its
 proline around 750 (mg/L). A network's first layer adds them up with one learning rate for all weights, so the
 biggest numbers dominate. **Normalize** (min-max) squeezes each feature into [0, 1]; **standardize** shifts it to
-mean 0 and stretches it to standard deviation 1. Both are fitted on the training rows only, then applied to every row.""")
+mean 0 and stretches it to standard deviation 1. Both are fitted on the training rows only, then applied to every
+row.""")
 LRS = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 
+
+def when(epoch: int | None, epochs: int) -> str:
+    """A variant's first epoch at the target, in words: a run that never got there says within how long."""
+    return f"at epoch {epoch}" if epoch is not None else f"not within {epochs} epochs"
+
+
 # 1. The same table, three ways -----------------------------------------------------------------------
-chrome.section("1 · Normalize or standardize: one table, three ways", "34-35")
-table = st.columns(3)[0].selectbox("Table (from scikit-learn)", uploads.TABLES, format_func=DATA_LABELS.get, key="table",
-                                   bind="query-params")
+chrome.section("1 · Normalize or standardize: one table, three ways", "35")
+table = st.columns(3)[0].selectbox("Table (from scikit-learn)", uploads.TABLES, format_func=DATA_LABELS.get,
+                                   key="table", bind="query-params")
 source = pp.Source(table)
 left, right = st.columns(2)
 left.latex(r"\text{normalize: } x' = \frac{x - \min(x)}{\max(x) - \min(x)} \in [0, 1]")
-right.latex(r"\text{standardize: } x' = \frac{x - \mu}{\sigma}, \quad \mu = \operatorname{mean}(x),\ \sigma = \operatorname{std}(x)")
+right.latex(r"\text{standardize: } x' = \frac{x - \mu}{\sigma}, \quad \mu = \operatorname{mean}(x),\ "
+            r"\sigma = \operatorname{std}(x)")
 view = runners.run(pp.scaling_view, pp.ScalingView(source), label="Scaling the table")
 show.chart(charts.feature_boxes, view.boxes, key="boxes")
-with st.expander(f"The numbers each scaler fitted, per feature (from the {view.n_train} training rows)"):
+with st.expander(f"The numbers each scaler fitted, per feature (from the {view.facts.n_train} training rows)"):
     show.table(view.params, key="params")
     st.code(inspect.getsource(pp.fit_scaler) + "\n" + inspect.getsource(pp.transform))
-p = view.params.set_index("feature")
-chrome.notice(f"raw, **{view.widest}** spans {p['min'][view.widest]:.4g} to {p['max'][view.widest]:.4g} while "
-              f"**{view.narrowest}** spans {p['min'][view.narrowest]:.3g} to {p['max'][view.narrowest]:.3g}: in the left "
-              "panel the small features are squashed against 0. After min-max every feature runs from exactly 0 to 1; "
-              "after standardization every feature has mean 0 and standard deviation 1, and the boxes line up around 0.")
+sv = view.facts
+flat = f" (the {sv.n_constant} constant columns map to 0)" if sv.n_constant else ""
+chrome.notice(f"raw, **{sv.widest}** spans {sv.widest_min:.4g} to {sv.widest_max:.4g} while **{sv.narrowest}** "
+              f"spans {sv.narrowest_min:.3g} to {sv.narrowest_max:.3g}, a range {sv.range_ratio:,.0f} times smaller: "
+              "in the left panel the small features are squashed against 0. After min-max the features run from "
+              f"{sv.minmax_lowest:g} to {sv.minmax_highest:g}; after standardization every feature has mean 0 (up to "
+              f"{sv.standard_largest_mean:.0e}) and standard deviation {sv.standard_std_lowest:.3f} to "
+              f"{sv.standard_std_highest:.3f}{flat}, so the boxes line up around 0. All of it on the {sv.n_train} "
+              "training rows the scalers were fitted on.", sv)
 
 # 2. The effect on training ------------------------------------------------------------------------------
 chrome.section("2 · The effect on training: same network, same seed, same learning rate")
@@ -50,22 +63,24 @@ with right:
 for variant, message in race.messages.items():
     st.warning(f"**{variant}:** {message}")
 show.table(race.table, key="race-table")
-raw, std = pp.LABELS["raw"], pp.LABELS["standard"]
-acc = race.table.set_index("variant")["final validation accuracy"]
-steps = {v: f"epoch {e}" if e is not None else "never" for v, e in race.reached.items()}
-guess = (", the share of the most common class: the raw network answers one class for everything"
-         if acc[raw] <= race.majority + 1e-6 else "")
-chrome.notice(f"at learning rate {lr:g} the standardized inputs reach {target:.0%} validation accuracy at "
-              f"{steps[std]}, the raw inputs {steps[raw]} (final accuracy {acc[std]:.0%} vs {acc[raw]:.0%}{guess}). Large raw "
-              "values make large pre-activations and large gradients for their weights: one learning rate is too big "
-              "for those and too small for the rest. Move the learning rate: raw inputs only learn at tiny rates, "
-              "where the scaled ones crawl.")
+r = race.facts
+guess = (f"; {r.final_acc_raw:.0%} is exactly the share of the most common class, what answering that class for "
+         "every row scores" if r.raw_at_majority else "")
+chrome.notice(f"at learning rate {r.lr:g} the validation accuracy reaches {r.target:.0%} "
+              f"{when(r.reached_standard, r.epochs)} standardized, {when(r.reached_minmax, r.epochs)} normalized and "
+              f"{when(r.reached_raw, r.epochs)} raw (final accuracy {r.final_acc_standard:.0%}, "
+              f"{r.final_acc_minmax:.0%} and {r.final_acc_raw:.0%}{guess}). A first-layer weight's gradient is "
+              "the error signal times its input, and raw the features' typical sizes differ "
+              f"{r.input_size_ratio_raw:,.0f}-fold (standardized {r.input_size_ratio_standard:.1f}-fold): one learning "
+              "rate is too big for the weights of the large features and too small for the rest. Move the learning "
+              "rate: raw inputs learn something only at tiny rates (try 0.0003), where the scaled ones crawl.", r)
 
 # 3. Why: the shape of the loss surface ------------------------------------------------------------------
-chrome.section("3 · Why: a stretched loss surface makes gradient descent zig-zag")
-st.markdown(r"A linear model $\hat y = w_1 x_1 + w_2 x_2$ fitted by least squares, $L = \operatorname{mean}(\hat y - y)^2$. "
-            "Feature x1 has standard deviation 1, feature x2 a larger one. Each surface gets its own best learning "
-            "rate (a share of the largest stable one, 2 / the largest curvature).")
+chrome.section("3 · Why: a stretched loss surface makes gradient descent crawl")
+st.markdown(r"A linear model without a bias, $\hat y = w_1 x_1 + w_2 x_2$, fitted by least squares, "
+            r"$L = \operatorname{mean}(\hat y - y)^2$. Feature x1 is drawn with standard deviation 1, feature x2 with "
+            f"the one you pick, correlated ({pp.Contours.correlation:g}) as features of real tables are. Each surface "
+            "gets the same share of its own largest stable learning rate (2 / its largest curvature).")
 c1, c2, c3 = st.columns(3)
 spread = c1.select_slider("Standard deviation of x2", (1.0, 2.0, 5.0, 10.0, 20.0), value=5.0, key="contour-spread",
                           bind="query-params")
@@ -74,18 +89,34 @@ fraction = c2.select_slider("Learning rate (share of the largest stable one)", (
 n_steps = c3.slider("Gradient-descent steps", 5, 100, 30, 5, key="contour-steps", bind="query-params")
 surf = runners.run(pp.contours, runners.config(pp.Contours, spread=spread, lr_fraction=fraction, steps=n_steps),
                    label="Computing the loss surfaces")
+raw, std = pp.LABELS["raw"], pp.LABELS["standard"]
 for column, scaling in zip(st.columns(2), (raw, std)):
     with column:
         show.chart(charts.loss_contours, surf.surface, surf.path, scaling, f"{scaling} features", data=surf.path,
                    key=f"contour-{scaling}")
 show.table(surf.table, key="contour-table")
-t = surf.table.set_index("scaling")
-chrome.notice(f"raw, the bowl is {t['condition number'][raw]:.0f} times steeper across the valley than along it "
-              f"(its condition number); standardized, {t['condition number'][std]:.1f}. The steep direction caps the "
-              f"learning rate at {t['learning rate'][raw]:.3g}, so the raw path bounces across the valley and crawls "
-              f"along it: after {t['steps taken'][raw]} steps its loss is {t['final loss'][raw]:.3f} against a best of "
-              f"{t['lowest possible loss'][raw]:.3f}. The round bowl takes a rate of {t['learning rate'][std]:.2f} "
-              f"and gets to {t['final loss'][std]:.3f} (best {t['lowest possible loss'][std]:.3f}).")
+c = surf.facts
+across = (f"{'both paths zig-zag' if c.zigzags_raw else 'neither path overshoots'} across the valley: each step "
+          f"multiplies the distance across it by {c.steep_factor_raw:+.2f}")
+crawl = ": the raw path crawls" if c.raw_crawls else ""
+along = "Along the valley they differ" if c.raw_crawls else "Along the valley"
+closer = ("Above the largest stable rate a distance grows with every step: both paths blow up" if c.diverges else
+          f"Getting 100 times closer takes {c.steps_to_1pct_raw} steps raw and {c.steps_to_1pct_standard} standardized"
+          f"{crawl}")
+chrome.notice(f"raw, the bowl curves {c.condition_raw:.1f} times more sharply across the valley than along it "
+              f"(the ratio of its curvatures, the condition number), so its contour ellipses are only "
+              f"{c.axis_ratio_raw:.1f} times longer than wide (the square root of {c.condition_raw:.1f}). "
+              f"Standardized, the condition number is {c.condition_standard:.1f}: ellipses "
+              f"{c.axis_ratio_standard:.2f} times longer than wide, their long axis at {c.tilt_standard:+.0f}° from "
+              f"the w1 axis because x1 and x2 are correlated ({c.correlation:g}): nearly round, not round. Both paths "
+              f"take {c.lr_fraction:.0%} of their largest stable rate ({c.max_lr_raw:.3g} raw, {c.max_lr_standard:.3g} "
+              f"standardized), so {across}. {along}: each step keeps {c.shallow_factor_raw:.3f} "
+              f"of the distance raw and {c.shallow_factor_standard:.2f} standardized. {closer}; after "
+              f"{c.steps_taken_raw} steps the raw loss is {c.gap_raw:.3g} above its lowest, the standardized "
+              f"{c.gap_standard:.1g}. The lowest losses differ ({c.lowest_raw:.3f} raw, {c.lowest_standard:.3f} "
+              "standardized) because the model has no bias: standardizing also subtracts the features' means "
+              f"({c.mean_x1:.2f}, {c.mean_x2:.2f}), and the raw features, only centred, reach the standardized lowest "
+              f"loss, {c.lowest_centred:.3f}.", c)
 
 # 4. Fit on the training rows only -----------------------------------------------------------------------
 chrome.section("4 · Fit the scaler on the training rows only")
@@ -94,37 +125,40 @@ if st.toggle("Fit the scalers on all rows instead (training + validation): a lea
                         label="Training again with leaky scalers")
     leak = pp.leak_table(race, leaky)
     show.table(leak, key="leak-table")
-    worst = leak.loc[leak["difference"].abs().idxmax()]
-    chrome.notice(f"the validation rows moved a fitted min, max, mean or std by up to "
-                  f"{leak['largest change of a fitted number'].max():.1%}, and the validation accuracy by "
-                  f"{worst['difference']:+.1%} ({worst['variant']}). Even when the number barely moves the leak is "
+    k = pp.leak_facts(leak)
+    moved = (f"the validation accuracy by {k.accuracy_change:+.1%} ({k.accuracy_change_variant})" if k.accuracy_changed
+             else "left the validation accuracy unchanged here")
+    chrome.notice(f"the validation rows moved a fitted min, max, mean or std by up to {k.largest_fitted_change:.1%} "
+                  f"({k.fitted_change_variant}), and {moved}. Even when the number barely moves the leak is "
                   "wrong: the validation rows stand in for data the model has never seen, and new data cannot shape "
-                  "the scaler in advance, so a score computed this way is no longer an honest estimate.")
+                  "the scaler in advance, so a score computed this way is no longer an honest estimate.", k)
 else:
     st.caption("Off: the scalers see the training rows only, as they should. Switch it on to measure the leak.")
 
 # 5. Outliers -----------------------------------------------------------------------------------------------
-chrome.section("5 · One outlier: min-max squeezes, standardization copes, robust scaling ignores it")
+chrome.section("5 · One outlier: min-max squeezes the other rows most, robust scaling hardly at all")
 c1, c2, _ = st.columns(3)
-feature = c1.selectbox("Feature", view.params.feature.tolist(), key="outlier-feature", bind="query-params")
+feature = c1.selectbox("Feature", view.features, key="outlier-feature", bind="query-params")
 factor = c2.select_slider("Outlier (times the largest value)", (1.0, 2.0, 5.0, 10.0, 100.0), value=10.0,
                           key="outlier-factor", bind="query-params")
 out = runners.run(pp.outliers, runners.config(pp.Outlier, source=source, feature=feature, factor=factor),
                   label="Adding an outlier")
 show.chart(charts.strips, out.points, key="outlier-strips")
 show.table(out.table, key="outlier-table")
-o = out.table.set_index("scaling")["squeezed by"]
-chrome.notice(f"one row of {feature} at {factor:g}× its largest value squeezes the other {view.n_train} rows "
-              f"{o[pp.LABELS['min-max']]:.0f}× closer together under min-max (they share the bottom of [0, 1]), "
-              f"{o[std]:.0f}× under standardization (the outlier inflates the std), and {o[pp.LABELS['robust']]:.1f}× "
-              "under robust scaling (median and interquartile range hardly notice one row).")
+o = out.facts
+chrome.notice(f"one row of {o.feature} at {o.factor:g}× its largest value ({o.outlier_value:.4g}) squeezes the "
+              f"middle half of the other {o.n_others} rows {o.squeeze_minmax:.1f}× closer together under min-max (they "
+              f"all share [0, {o.others_top_minmax:.2g}]), {o.squeeze_standard:.1f}× under standardization (the "
+              f"outlier makes the std {o.std_inflation:.1f}× larger), and {o.squeeze_robust:.2f}× under robust scaling "
+              "(median and interquartile range hardly notice one row).", o)
 
 # 6. Images -------------------------------------------------------------------------------------------------
 chrome.section("6 · Images: scale the pixels, normalize each colour channel")
 img = runners.run(image_scaling.image_normalization, image_scaling.ImageNorm(), label="Normalizing the photo")
 before, after = st.columns(2)
 before.image(img.before, caption="before: pixels / 255, in [0, 1]", width="stretch")
-after.image(img.shown, caption="after: (x − mean) / std per channel, drawn with −3..3 as black..white", width="stretch")
+after.image(img.shown, caption="after: (x − mean) / std per channel, drawn with −3..3 as black..white",
+            width="stretch")
 stats, code = st.columns(2)
 with stats:
     show.table(img.stats, key="image-stats")
@@ -144,16 +178,27 @@ with raw_px:
 with scaled_px:
     st.markdown(f"**Divided by {digits.max_value:g}: in [0, 1]**")
     show.table(digits.scaled, key="digit-scaled")
-chrome.notice(f"after normalization each channel has mean 0 and std 1 (red: mean {img.stats['mean after'][0]:.3f}, "
-              f"std {img.stats['std after'][0]:.3f}), so the photo looks grey-shifted but keeps every edge. Pixels have a "
-              f"known range, so digits are simply divided by {digits.max_value:g}; per-pixel min-max would fail here: "
-              f"{digits.constant_pixels} pixels are 0 in every image (constant columns, scale 1, output 0).")
+i, d = img.facts, digits.facts
+edges = ("Within a channel a brighter pixel stays brighter, so every edge is kept; the colours shift because each "
+         "channel is centred on its own. " if i.order_kept else "")
+border = " border" if d.rare_on_border else ""
+chrome.notice(f"the mean and std here are this photo's own, over its {i.n_pixels:,} pixels per channel, so every "
+              f"channel comes out at mean 0 (up to {i.largest_mean_after:.0e}) and std {i.std_after_lowest:.3f} to "
+              f"{i.std_after_highest:.3f}. A trained network instead normalizes every image, new ones too, with one "
+              "mean and std per channel fitted on its training images (as section 4 fits a scaler on the training "
+              f"rows). {edges}Digits share a known range, 0 to {d.max_value:g}, so they are simply divided by "
+              f"{d.max_value:g}. Per-pixel min-max over the {d.n_images:,} images would treat pixels unequally: "
+              f"{d.constant_pixels} pixels are 0 in every image, a 0/0 range that a scaler must guard (the app's "
+              f"divides by 1 and gives {d.constant_output:g}), and {d.rare_pixels}{border} pixels are inked in fewer "
+              f"than {d.rare_share:.0%} of the images, yet min-max maps each one's largest value to 1, full ink, even "
+              f"a faint speck of {d.rare_faintest:g}: up to {d.rare_stretch:.0f}× more than dividing by "
+              f"{d.max_value:g} does.", i, d)
 
 # 7. Your own data --------------------------------------------------------------------------------------------
 chrome.section("7 · Your own data")
 upload = st.file_uploader(f"A CSV file: a header row, numeric feature columns and a column of class labels "
-                          f"(at most {uploads.MAX_BYTES // 2**20} MB, {uploads.MAX_ROWS:,} rows and {uploads.MAX_COLUMNS} columns)", key="upload",
-                          max_upload_size=uploads.MAX_BYTES // 2**20)
+                          f"(at most {uploads.MAX_BYTES // 2**20} MB, {uploads.MAX_ROWS:,} rows and "
+                          f"{uploads.MAX_COLUMNS} columns)", key="upload", max_upload_size=uploads.MAX_BYTES // 2**20)
 if upload is None:
     st.caption("Nothing uploaded: the sections above use the table picked in section 1.")
 else:
@@ -162,8 +207,8 @@ else:
     except ValueError as error:
         st.error(str(error))
     else:
-        target_column = st.selectbox("Target column (class labels)", columns, index=len(columns) - 1, key="upload-target",
-                                     bind="query-params")
+        target_column = st.selectbox("Target column (class labels)", columns, index=len(columns) - 1,
+                                     key="upload-target", bind="query-params")
         mine = runners.config(pp.Source, name=upload.name, csv=upload.getvalue(), target=target_column)
         mine_view = runners.run(pp.scaling_view, pp.ScalingView(mine), label="Scaling your table")
         for column in mine_view.constant:
@@ -173,7 +218,10 @@ else:
                                                         epochs=epochs), label="Training on your table")
         show.chart(charts.curves, mine_race.history, "accuracy", key="upload-accuracy")
         show.table(mine_race.table, key="upload-table")
-        m = mine_race.table.set_index("variant")["final validation accuracy"]
-        chrome.notice(f"on your table, at learning rate {lr:g} for {epochs} epochs, the validation accuracy ends at "
-                      f"{m[raw]:.0%} raw, {m[pp.LABELS['min-max']]:.0%} normalized and {m[std]:.0%} standardized.")
+        m = mine_race.facts
+        chrome.notice(f"on your table, at learning rate {m.lr:g} for {m.epochs} epochs, the validation accuracy "
+                      f"ends at {m.final_acc_raw:.0%} raw, {m.final_acc_minmax:.0%} normalized and "
+                      f"{m.final_acc_standard:.0%} "
+                      f"standardized; it reaches {m.target:.0%} {when(m.reached_raw, m.epochs)} raw and "
+                      f"{when(m.reached_standard, m.epochs)} standardized.", m)
 chrome.end()

@@ -27,7 +27,34 @@ def test_default_render_shows_every_section(page):
     race = _table(page, "variant", "final validation accuracy").set_index("variant")
     assert race.loc["standardized", "epochs to 90% validation accuracy"] == "3"
     assert race.loc["raw", "epochs to 90% validation accuracy"] == "not reached"
-    assert "epoch 3" in notices[1] and "never" in notices[1]  # the notice quotes the table
+    assert "at epoch 3 standardized" in notices[1]  # the notice quotes the table ...
+    assert "not within 60 epochs raw" in notices[1] and "at never" not in notices[1]  # ... and reads right
+
+
+def test_default_notices_state_the_surfaces_shape_and_speed_correctly(page):
+    surface = page.info[2].value
+    assert "round bowl" not in surface and "times steeper" not in surface
+    assert "curves 30.5 times more sharply" in surface and "5.5 times longer than wide" in surface  # sqrt(30.5)
+    assert "condition number is 2.0" in surface and "-45° from the w1 axis" in surface and "not round" in surface
+    assert "both paths zig-zag" in surface and "by -0.60" in surface  # the standardized one too, at 80%
+    assert "86 steps raw and 10 standardized: the raw path crawls" in surface
+    assert "no bias" in surface and "only centred, reach the standardized lowest loss, 0.099" in surface
+
+
+def test_default_image_notice_says_whose_statistics_and_what_min_max_does(page):
+    images = page.info[4].value
+    assert "this photo's own" in images and "fitted on its training images" in images
+    assert "would fail" not in images
+    assert "3 pixels are 0 in every image, a 0/0 range that a scaler must guard" in images
+    assert "7 border pixels are inked in fewer than 1% of the images" in images and "16× more" in images
+
+
+def test_slow_rate_names_every_variant_that_never_gets_there(page):
+    page.select_slider(key="race-lr").set_value(0.0003).run()
+    assert not page.exception
+    notice = page.info[1].value
+    assert "not within 60 epochs standardized" in notice and "not within 60 epochs raw" in notice
+    assert "at never" not in notice and "most common class" not in notice  # raw learned something here
 
 
 def test_learning_rate_changes_the_training_curves(page):

@@ -2,8 +2,10 @@
 import dataclasses
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
+from sklearn import datasets as skd
 from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
 
 from core import data, image_scaling, preprocessing as pp, uploads
@@ -76,12 +78,41 @@ def test_race_reports_progress_in_order_and_epochs_to_target():
             assert rows.set_index("epoch").value[epoch] >= 0.9 and (rows[rows.epoch < epoch].value < 0.9).all()
 
 
+def test_race_facts_carry_the_first_epoch_or_none_and_the_final_accuracies():
+    result = pp.race(pp.ScalingRace())
+    f = result.facts
+    assert (f.reached_raw, f.reached_minmax, f.reached_standard) == tuple(result.reached[pp.LABELS[k]] for k in pp.RACE)
+    assert f.reached_raw is None and f.reached_standard == 3 and f.standard_first  # raw: not within 60 epochs
+    final = result.table.set_index("variant")["final validation accuracy"]
+    assert (f.final_acc_raw, f.final_acc_standard) == (final[pp.LABELS["raw"]], final[pp.LABELS["standard"]])
+    assert f.raw_at_majority and f.majority == result.majority
+    x = data.load(data.DataConfig("wine")).x_train.double().abs().mean(dim=0)  # the raw features' typical sizes
+    assert f.input_size_ratio_raw == pytest.approx(float(x.max() / x.min())) and f.input_size_ratio_raw > 1000
+    assert 1 <= f.input_size_ratio_standard < 2
+
+
+def test_raw_inputs_learn_only_at_tiny_rates_where_the_scaled_ones_crawl():
+    tiny = pp.race(pp.ScalingRace(lr=0.0003)).facts  # the rate the notice suggests trying
+    assert tiny.final_acc_raw > tiny.majority + 0.2 and tiny.final_acc_raw > tiny.final_acc_standard + 0.1
+    assert tiny.reached_standard is None  # the scaled ones crawl: not at 90% within 60 epochs
+    assert pp.race(pp.ScalingRace(lr=0.003)).facts.raw_at_majority  # a rate ten times larger: raw learns nothing
+
+
+def test_leak_facts_pick_the_largest_changes_with_their_sign():
+    table = pd.DataFrame({"variant": ["a", "b"], "difference": [0.01, -0.03],
+                          "largest change of a fitted number": [0.2, 0.05]})
+    assert pp.leak_facts(table) == pp.LeakFacts(0.2, "a", -0.03, "b", True)
+    same = table.assign(difference=0.0)
+    assert not pp.leak_facts(same).accuracy_changed
+
+
 def test_leak_changes_the_fitted_numbers():
     clean, leaky = pp.race(pp.ScalingRace(epochs=10)), pp.race(pp.ScalingRace(epochs=10, fit_on="all"))
     table = pp.leak_table(clean, leaky).set_index("variant")
     assert list(table.index) == [pp.LABELS["min-max"], pp.LABELS["standard"]]
     assert (table["largest change of a fitted number"] > 0.01).all()
     assert np.allclose(table["difference"], table["fit on all rows (leak)"] - table["fit on training rows"])
+    assert pp.leak_facts(pp.leak_table(clean, leaky)).largest_fitted_change > 0.1
 
 
 def test_contours_raw_valley_is_stretched_and_slow():
@@ -96,10 +127,94 @@ def test_contours_raw_valley_is_stretched_and_slow():
     assert (np.diff(np.sign(np.diff(path.w2.to_numpy()[:8]))) != 0).any()  # it zig-zags across the valley
 
 
+def test_contour_facts_give_curvature_ratio_axis_ratio_and_tilt():
+    """Standardized features with sample correlation r have the Hessian 2 [[1, r], [r, 1]]: eigenvalues 2(1 +- r),
+    condition number (1 + |r|) / (1 - |r|), eigenvectors at 45 degrees: an ellipse, not a round bowl. The contour
+    ellipse's axes are in the ratio sqrt(condition number), not the condition number ("times steeper")."""
+    cfg = pp.Contours()
+    f = pp.contours(cfg).facts
+    rng = np.random.default_rng(cfg.seed)
+    z = rng.standard_normal((cfg.n_samples, 2)) @ np.linalg.cholesky([[1, 0.3], [0.3, 1]]).T
+    r = np.corrcoef(z[:, 0], z[:, 1])[0, 1]
+    assert f.condition_standard == pytest.approx((1 + r) / (1 - r)) and f.condition_standard > 1.8  # not round
+    assert f.axis_ratio_standard == pytest.approx(np.sqrt(f.condition_standard))
+    assert f.axis_ratio_raw == pytest.approx(np.sqrt(f.condition_raw)) and f.axis_ratio_raw < f.condition_raw / 5
+    assert f.tilt_standard == pytest.approx(-45.0)  # r > 0: the long axis runs along (1, -1)
+    assert abs(f.tilt_raw) < 10  # raw, the valley runs nearly along w1 (w2's feature has 5 times the spread)
+
+
+def test_at_the_default_rate_both_paths_zig_zag_and_the_raw_one_crawls():
+    result = pp.contours(pp.Contours())
+    f = result.facts
+    assert f.steep_factor_raw == pytest.approx(-0.6) and f.steep_factor_standard == pytest.approx(-0.6)
+    assert f.zigzags_raw and f.zigzags_standard and not f.diverges
+    assert f.shallow_factor_raw > 0.9 and f.shallow_factor_standard < 0.3
+    assert (f.steps_to_1pct_raw, f.steps_to_1pct_standard) == (86, 10) and f.raw_crawls  # 0.948^86, 0.6^10 <= 1%
+    # The path itself: along each eigen-direction the error shrinks by exactly that factor per step.
+    for scaling, factors in ((pp.LABELS["raw"], (f.shallow_factor_raw, f.steep_factor_raw)),
+                             (pp.LABELS["standard"], (f.shallow_factor_standard, f.steep_factor_standard))):
+        path = result.path[result.path.scaling == scaling][["w1", "w2"]].to_numpy()
+        x = _contour_inputs(pp.Contours(), scaling)
+        _, vectors = np.linalg.eigh(x.T @ x)
+        best = np.linalg.lstsq(x, _contour_y(), rcond=None)[0]
+        error = (path - best) @ vectors  # (steps + 1, 2): components along valley, across
+        np.testing.assert_allclose(error[1:6] / error[:5], np.broadcast_to(factors, (5, 2)), rtol=1e-6)
+
+
+def test_a_rate_above_the_stable_one_diverges_and_a_small_one_does_not_zig_zag():
+    small, big = (pp.contours(pp.Contours(lr_fraction=v)).facts for v in (0.2, 1.05))
+    assert not small.zigzags_raw and not small.diverges and small.steep_factor_raw == pytest.approx(0.6)
+    assert big.diverges and big.steps_to_1pct_raw is None and not big.raw_crawls and big.gap_raw > 1
+
+
+def test_the_lowest_losses_differ_because_the_model_has_no_bias():
+    f = pp.contours(pp.Contours()).facts
+    assert f.lowest_standard - f.lowest_raw > 0.005  # they differ ...
+    assert f.lowest_centred == pytest.approx(f.lowest_standard, rel=1e-9)  # ... by the centring alone
+    x = _contour_inputs(pp.Contours(), pp.LABELS["raw"])
+    assert (f.mean_x1, f.mean_x2) == pytest.approx(tuple(x.mean(axis=0)))
+    with_bias = np.column_stack([x, np.ones(len(x))])  # a bias would make scaling irrelevant to the best loss
+    y = _contour_y()
+    best_bias = np.mean((with_bias @ np.linalg.lstsq(with_bias, y, rcond=None)[0] - y) ** 2)
+    centred = x - x.mean(axis=0)
+    assert best_bias == pytest.approx(np.mean((centred @ np.linalg.lstsq(centred, y - y.mean(), rcond=None)[0]
+                                               - (y - y.mean())) ** 2))
+
+
+def _contour_y(cfg: pp.Contours = pp.Contours()) -> np.ndarray:
+    rng = np.random.default_rng(cfg.seed)
+    z = rng.standard_normal((cfg.n_samples, 2)) @ np.linalg.cholesky([[1, cfg.correlation], [cfg.correlation, 1]]).T
+    return z @ np.array([1.0, 1.0]) + 0.3 * rng.standard_normal(cfg.n_samples)
+
+
+def _contour_inputs(cfg: pp.Contours, scaling: str) -> np.ndarray:
+    rng = np.random.default_rng(cfg.seed)
+    z = rng.standard_normal((cfg.n_samples, 2)) @ np.linalg.cholesky([[1, cfg.correlation], [cfg.correlation, 1]]).T
+    raw = z * np.array([1.0, cfg.spread])
+    return raw if scaling == pp.LABELS["raw"] else (raw - raw.mean(axis=0)) / raw.std(axis=0)
+
+
+def test_view_facts_describe_the_training_rows():
+    f = pp.scaling_view(pp.ScalingView()).facts
+    x = data.load(data.DataConfig("wine")).x_train.double().numpy()
+    ranges = np.ptp(x, axis=0)
+    assert f.widest == "proline" and f.range_ratio == pytest.approx(ranges.max() / ranges.min())
+    assert (f.widest_min, f.widest_max) == pytest.approx((x[:, 12].min(), x[:, 12].max()))
+    assert (f.minmax_lowest, f.minmax_highest) == (0.0, 1.0) and f.n_constant == 0 and f.n_train == len(x)
+    assert f.standard_largest_mean < 1e-12 and f.standard_std_lowest == pytest.approx(1) == f.standard_std_highest
+
+
 def test_outlier_squeezes_min_max_most_and_robust_least():
     t = pp.outliers(pp.Outlier(feature="alcohol", factor=10.0)).table.set_index("scaling")["squeezed by"]
     assert t[pp.LABELS["min-max"]] > t[pp.LABELS["standard"]] > 5 > 1.1 > t[pp.LABELS["robust"]]
     assert t[pp.LABELS["raw"]] == pytest.approx(1.0)
+    f = pp.outliers(pp.Outlier(feature="alcohol", factor=10.0)).facts
+    col = data.load(data.DataConfig("wine")).x_train[:, 0].double().numpy()
+    assert f.outlier_value == pytest.approx(10 * col.max()) and f.n_others == len(col)
+    assert f.others_top_minmax == pytest.approx((col.max() - col.min()) / (10 * col.max() - col.min()))
+    assert f.std_inflation == pytest.approx(np.append(col, 10 * col.max()).std() / col.std())
+    assert (f.squeeze_minmax, f.squeeze_standard, f.squeeze_robust) == (
+        t[pp.LABELS["min-max"]], t[pp.LABELS["standard"]], t[pp.LABELS["robust"]])
 
 
 def test_image_normalization_equals_torchvision():
@@ -114,7 +229,37 @@ def test_digits_scale_to_unit_range():
     result = image_scaling.digits_scaling(image_scaling.DigitsScaling())
     assert result.max_value == 16 and result.scaled.to_numpy().max() <= 1 and result.raw.to_numpy().max() > 1
     np.testing.assert_allclose(result.scaled.to_numpy(), (result.raw / 16).to_numpy(), atol=1e-3)
-    assert result.constant_pixels > 0
+    assert result.facts.constant_pixels > 0
+
+
+def test_per_pixel_min_max_is_guarded_for_constant_pixels_and_stretches_rare_ones():
+    """The old notice said per-pixel min-max 'would fail here'; with the app's scaler it does not fail: constant
+    pixels (a 0/0 range) come out 0, and what goes wrong is that faint, rarely inked border pixels reach 1."""
+    f = image_scaling.digits_scaling(image_scaling.DigitsScaling()).facts
+    pixels = skd.load_digits().data
+    ranges = np.ptp(pixels, axis=0)
+    assert f.constant_pixels == int((ranges == 0).sum()) == 3  # three pixels are 0 in all 1,797 images
+    scaled = pp.transform(pp.fit_scaler("min-max", pixels), pixels)
+    assert np.isfinite(scaled).all() and f.minmax_finite
+    assert (scaled[:, ranges == 0] == 0).all() and f.constant_output == 0.0
+    rare = (ranges > 0) & ((pixels > 0).mean(axis=0) < 0.01)
+    assert f.rare_pixels == int(rare.sum()) == 7 and f.rare_on_border
+    assert (scaled[:, rare].max(axis=0) == 1).all()  # each rare pixel's largest value becomes full ink ...
+    assert (pixels[:, rare].max(axis=0) / 16 <= 0.5).all()  # ... where dividing by 16 leaves it at most half
+    assert f.rare_faintest == 1.0 and f.rare_stretch == 16.0
+
+
+def test_image_normalization_uses_the_photos_own_statistics():
+    result = image_scaling.image_normalization(image_scaling.ImageNorm())
+    f = result.facts
+    pixels = result.before.reshape(-1, 3)  # (H*W, 3): the photo that was normalized
+    assert f.own_statistics and f.n_pixels == len(pixels)
+    np.testing.assert_allclose(result.mean, pixels.mean(axis=0), rtol=1e-5)  # its own mean, not a data set's
+    np.testing.assert_allclose(result.std, pixels.std(axis=0), rtol=1e-4)
+    assert f.largest_mean_after < 1e-5 and abs(f.std_after_lowest - 1) < 1e-5 and abs(f.std_after_highest - 1) < 1e-5
+    assert f.order_kept
+    imagenet = (pixels - [0.485, 0.456, 0.406]) / [0.229, 0.224, 0.225]  # a data set's statistics: not mean 0 here
+    assert np.abs(imagenet.mean(axis=0)).max() > 0.1
 
 
 CSV = b"a,b,label\n" + b"".join(f"{i},{i * 100},{i % 2}\n".encode() for i in range(20))
@@ -165,6 +310,8 @@ def test_uploaded_table_with_a_constant_column_scales_without_nans():
     (lambda: pp.ScalingRace(lr=0), "learning rate"),
     (lambda: pp.ScalingRace(fit_on="test"), "'train' rows or on 'all'"),
     (lambda: pp.Contours(lr_fraction=2.0), "largest stable"),
+    (lambda: pp.Contours(correlation=1.0), "correlation of the two features"),
+    (lambda: image_scaling.DigitsScaling(index=5000), "between 0 and 1,796"),
     (lambda: pp.Outlier(factor=0.5), "between 1 and 1,000"),
     (lambda: pp.fit_scaler("log", np.ones((3, 2))), "Unknown scaler"),
     (lambda: pp.outliers(pp.Outlier(feature="colour")), "no feature 'colour'"),

@@ -1,4 +1,4 @@
-"""Chart builders of the chapter Preprocessing (slides 33-35)."""
+"""Chart builders of the chapter Preprocessing (slides 34-35)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
