@@ -1,5 +1,6 @@
-"""Data augmentation (slides 62-64): Albumentations pipelines that move an image with its mask, boxes and keypoints,
-and seeded shifts and rotations of the 8x8 digits that enlarge a training set.
+"""Data augmentation (slides 62-64: augmentation 62, also for multi-class targets 63, Albumentations 64):
+Albumentations pipelines that move an image with its mask, boxes and keypoints, and seeded shifts and rotations of
+the 8x8 digits that enlarge a training set.
 
 - `scene(image)`: a photo with a segmentation mask (Otsu threshold of its own brightness), a box around each
   of its largest regions and keypoints inside them, all made in code (nothing downloaded).
@@ -147,11 +148,17 @@ def code(transforms: tuple[tuple[str, float], ...], shape: tuple[int, int], seed
             "               keypoints=keypoints, keypoint_labels=keypoint_labels)")
 
 
-def build(transforms: tuple[tuple[str, float], ...], shape: tuple[int, int], seed: int) -> A.Compose:
-    """A seeded A.Compose of the named transforms: the calls that `code` shows."""
+def build(transforms: tuple[tuple[str, float], ...], shape: tuple[int, int], seed: int,
+          remove_invisible: bool = True) -> A.Compose:
+    """A seeded A.Compose of the named transforms: the calls that `code` shows.
+
+    `remove_invisible=False` keeps every keypoint (also those out of the frame or inside a coarse-dropout hole)
+    with the same random draws: `grid` uses it to tell why a keypoint went missing.
+    """
     return A.Compose([cls(**args) for cls, args in _steps(transforms, shape)],
                      bbox_params=A.BboxParams(format="pascal_voc", label_fields=["box_labels"]),
-                     keypoint_params=A.KeypointParams(format="xy", label_fields=["keypoint_labels"]),
+                     keypoint_params=A.KeypointParams(format="xy", label_fields=["keypoint_labels"],
+                                                      remove_invisible=remove_invisible),
                      seed=seed, save_applied_params=True)
 
 
@@ -201,7 +208,7 @@ class Explorer:
     n_samples: int = 16
     image_name: str = ""
     image: bytes = field(default=b"", repr=False)
-    code_version: int = 3  # 2: mask tinted green, boxes yellow; 3: code shows computed arguments
+    code_version: int = 4  # 2: mask tinted green, boxes yellow; 3: code shows computed arguments; 4: facts
 
     def __post_init__(self) -> None:
         for name, value in self.transforms:
@@ -216,29 +223,81 @@ class Explorer:
             raise ValueError("The seed must be a whole number between 0 and 2,147,483,647.")
 
 
+@dataclass(frozen=True)
+class GridFacts:
+    """What the explorer's notice says about one grid: same seed, same samples; where the keypoints went.
+
+    Albumentations 2 drops a keypoint for two reasons: a geometric transform carried it out of the image (or to its
+    very edge: ElasticTransform rounds a keypoint to a pixel and drops it when that pixel is outside), or CoarseDropout
+    cut a hole over it (`filter_keypoints_in_holes`; a box goes only when the holes cover all of it). A missing
+    keypoint whose position, tracked with `remove_invisible=False`, is still inside the frame was removed by a hole;
+    every other missing one left the frame.
+    """
+
+    seed: int
+    n_samples: int
+    keypoints_total: int  # keypoints of the scene, summed over the samples
+    keypoints_kept: int
+    keypoints_left_frame: int  # ended outside the image
+    keypoints_in_holes: int  # inside the frame, removed by a coarse-dropout hole
+    boxes_total: int
+    boxes_kept: int
+    geometric_chosen: bool  # a transform that moves the labels with the image is in the pipeline
+    dropout_chosen: bool
+
+
 @dataclass
 class GridResult:
     original: np.ndarray  # the scene drawn with its targets
     samples: list[np.ndarray]  # each augmented sample drawn with its transformed targets
-    params: pd.DataFrame  # sample, sampled parameters, boxes kept, keypoints kept
+    params: pd.DataFrame  # sample, sampled parameters, boxes kept, keypoints kept, ... out of the frame, ... in a hole
     code: str
     mask_share: float  # share of pixels on the mask in the original
+    facts: GridFacts
+
+
+def _outside(keypoints: object, shape: tuple[int, int]) -> np.ndarray:
+    """Which keypoints lie outside an image of `shape` (Albumentations keeps 0 <= x < w, 0 <= y < h)."""
+    xy = np.asarray(keypoints, dtype=float)
+    if xy.size == 0:
+        return np.zeros(0, dtype=bool)
+    xy = xy.reshape(len(xy), -1)[:, :2]
+    return (xy[:, 0] < 0) | (xy[:, 0] >= shape[1]) | (xy[:, 1] < 0) | (xy[:, 1] >= shape[0])
 
 
 def grid(cfg: Explorer, on_progress: Callable | None = None) -> GridResult:
     s = scene(read_image(cfg.image_name, cfg.image) if cfg.image else None)
     shape = s.image.shape[:2]
     pipeline = build(cfg.transforms, shape, cfg.seed)
+    kinds = {TRANSFORMS[n][0] for n, _ in cfg.transforms}
+    # The same draws with nothing removed: only coarse dropout removes keypoints inside the frame, so without it every
+    # missing keypoint left the frame and the second pass (as long as the first) is skipped.
+    tracker = build(cfg.transforms, shape, cfg.seed, remove_invisible=False) if "dropout" in kinds else None
     samples, rows = [], []
     for i in range(cfg.n_samples):
         out = apply(pipeline, s)
         samples.append(draw(out["image"], out["mask"], out["bboxes"], out["box_labels"], out["keypoints"],
                             out["keypoint_labels"]))
+        kept = {int(k) for k in out["keypoint_labels"]}
+        every = apply(tracker, s) if tracker else {"keypoints": [], "keypoint_labels": []}
+        tracked = {int(k) for k, o in zip(every["keypoint_labels"], _outside(every["keypoints"], out["image"].shape[:2]))
+                   if not o}  # still inside the frame when nothing is removed
+        in_holes = sum(k not in kept and k in tracked for k in range(len(s.keypoints)))
         rows.append({"sample": i + 1, "sampled parameters": _describe(out["applied_transforms"]),
-                     "boxes kept": f"{len(out['bboxes'])} of {len(s.boxes)}",
-                     "keypoints kept": f"{len(out['keypoints'])} of {len(s.keypoints)}"})
+                     "boxes kept": len(out["bboxes"]), "keypoints kept": len(kept),
+                     "keypoints out of the frame": len(s.keypoints) - len(kept) - in_holes,
+                     "keypoints in a hole": in_holes})
+    table = pd.DataFrame(rows)
+    facts = GridFacts(seed=cfg.seed, n_samples=cfg.n_samples, keypoints_total=len(s.keypoints) * cfg.n_samples,
+                      keypoints_kept=int(table["keypoints kept"].sum()),
+                      keypoints_left_frame=int(table["keypoints out of the frame"].sum()),
+                      keypoints_in_holes=int(table["keypoints in a hole"].sum()),
+                      boxes_total=len(s.boxes) * cfg.n_samples, boxes_kept=int(table["boxes kept"].sum()),
+                      geometric_chosen="geometric" in kinds, dropout_chosen="dropout" in kinds)
+    table["boxes kept"] = [f"{k} of {len(s.boxes)}" for k in table["boxes kept"]]
+    table["keypoints kept"] = [f"{k} of {len(s.keypoints)}" for k in table["keypoints kept"]]
     original = draw(s.image, s.mask, s.boxes, range(len(s.boxes)), s.keypoints, range(len(s.keypoints)))
-    return GridResult(original, samples, pd.DataFrame(rows), code(cfg.transforms, shape, cfg.seed), float(s.mask.mean()))
+    return GridResult(original, samples, table, code(cfg.transforms, shape, cfg.seed), float(s.mask.mean()), facts)
 
 
 # Digits: augmentation as a bigger training set ------------------------------------------------------------------

@@ -69,6 +69,68 @@ def test_colour_transforms_leave_the_targets_alone():
     np.testing.assert_allclose(np.asarray(out["keypoints"])[:, :2], np.asarray(s.keypoints))
 
 
+MOVERS = ("horizontal flip", "rotate", "affine", "random crop")  # at the test strength they move every keypoint
+
+
+@pytest.mark.filterwarnings("ignore:Got processor for")  # a colour transform alone: boxes/keypoints untouched
+@pytest.mark.parametrize("name", list(ag.TRANSFORMS))
+def test_every_transform_moves_keeps_or_removes_the_keypoints_and_boxes_as_its_kind_says(name):
+    """Geometric: the keypoints and boxes move with the image (where to: the alignment test above); colour: they are
+    left exactly as they were; coarse dropout: the mask and every survivor stay put, and the keypoints removed are
+    exactly those inside a hole (Albumentations 2's `filter_keypoints_in_holes`), the boxes removed only those the
+    holes cover completely."""
+    s, kind = _discs(), ag.TRANSFORMS[name][0]
+    strength = ag.TRANSFORMS[name][4] if kind == "dropout" else TEST_VALUE.get(name, ag.TRANSFORMS[name][2])
+    removed_somewhere = changed = False
+    for seed in range(12):
+        out = ag.apply(ag.build(((name, strength),), s.image.shape[:2], seed), s)
+        kps = np.asarray(out["keypoints"]).reshape(-1, 2)
+        changed |= bool((out["image"] != s.image).any())  # pure 0 / 255 discs may saturate under one draw
+        if kind == "colour":
+            np.testing.assert_array_equal(out["mask"], s.mask)
+            np.testing.assert_allclose(np.asarray(out["bboxes"]), np.asarray(s.boxes))
+            np.testing.assert_allclose(kps, np.asarray(s.keypoints))
+        elif kind == "geometric":
+            if name in MOVERS:
+                originals = np.asarray(s.keypoints)[np.asarray(out["keypoint_labels"], dtype=int)]
+                assert not np.isclose(kps, originals).all(axis=1).any(), f"{name} left a keypoint where it was"
+        else:
+            holes = dict(out["applied_transforms"])["CoarseDropout"]["holes"]
+            np.testing.assert_array_equal(out["mask"], s.mask)  # fill_mask=None: the mask is not cut
+            inside = [any(x0 <= x < x1 and y0 <= y < y1 for x0, y0, x1, y1 in holes) for x, y in s.keypoints]
+            assert list(out["keypoint_labels"]) == [k for k in range(len(s.keypoints)) if not inside[k]]
+            np.testing.assert_allclose(kps, np.asarray(s.keypoints)[~np.array(inside)])
+            covered = np.zeros(s.image.shape[:2], bool)
+            for x0, y0, x1, y1 in holes:
+                covered[y0:y1, x0:x1] = True
+            whole = [covered[int(b[1]) : int(b[3]), int(b[0]) : int(b[2])].all() for b in s.boxes]
+            assert list(out["box_labels"]) == [k for k in range(len(s.boxes)) if not whole[k]]
+            removed_somewhere |= any(inside)
+    assert changed, f"{name} never changed the image"
+    if kind == "dropout":
+        assert removed_somewhere, "no seed put a hole over a keypoint: the removal was never tested"
+
+
+@pytest.mark.filterwarnings("ignore:Got processor for")
+def test_the_grid_tells_keypoints_out_of_the_frame_from_those_in_a_hole():
+    def facts(*transforms: tuple[str, float]) -> ag.GridFacts:
+        return ag.grid(ag.Explorer(transforms, seed=0, n_samples=16)).facts
+
+    holes, crop, both = facts(("coarse dropout", 12)), facts(("random crop", 0.1)), facts(("rotate", 90),
+                                                                                          ("coarse dropout", 12))
+    colour = facts(("brightness/contrast", 0.3), ("hue", 20))
+    elastic = facts(("elastic", 40), ("coarse dropout", 4))  # ElasticTransform drops an edge keypoint by itself
+    assert holes.keypoints_left_frame == 0 and holes.keypoints_in_holes >= 1 and holes.dropout_chosen
+    assert crop.keypoints_in_holes == 0 and crop.keypoints_left_frame >= 5 and crop.geometric_chosen
+    assert both.keypoints_in_holes >= 1 and both.keypoints_left_frame >= 1
+    assert colour.keypoints_kept == colour.keypoints_total and colour.boxes_kept == colour.boxes_total
+    assert not colour.geometric_chosen and not colour.dropout_chosen
+    assert elastic.keypoints_left_frame >= 1
+    for f in (holes, crop, both, colour, elastic):
+        assert f.keypoints_kept + f.keypoints_left_frame + f.keypoints_in_holes == f.keypoints_total == 3 * 16
+        assert f.n_samples == 16 and f.seed == 0 and f.boxes_kept <= f.boxes_total == 3 * 16
+
+
 def test_same_seed_same_grid_other_seed_other_grid():
     every = tuple((n, t[2]) for n, t in ag.TRANSFORMS.items())
     a, b = ag.grid(ag.Explorer(every, seed=3, n_samples=4)), ag.grid(ag.Explorer(every, seed=3, n_samples=4))
@@ -113,10 +175,11 @@ def test_bad_uploads_raise_a_value_error_that_names_the_problem(name, content, p
         ag.read_image(name, content)
 
 
-@pytest.mark.parametrize("kwargs", [{"transforms": (("twirl", 1.0),)}, {"transforms": (("rotate", 500),)},
-                                    {"n_samples": 0}, {"seed": -1}])
-def test_explorer_config_refuses_bad_values(kwargs):
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize("kwargs, problem", [({"transforms": (("twirl", 1.0),)}, "Unknown transform"),
+                                             ({"transforms": (("rotate", 500),)}, "between 5 and 180"),
+                                             ({"n_samples": 0}, "between 1 and 64"), ({"seed": -1}, "seed must")])
+def test_explorer_config_refuses_bad_values(kwargs, problem):
+    with pytest.raises(ValueError, match=problem):
         ag.Explorer(**kwargs)
 
 

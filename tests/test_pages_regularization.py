@@ -55,6 +55,20 @@ def test_seed_and_transforms_change_the_grid(page):
     assert not page.exception
     assert "A.ElasticTransform(alpha=40" in _pipeline(page)
     assert _images(page)[1:9] != reseeded[1:9]
+    table = next(t.value for t in page.dataframe if "keypoints in a hole" in t.value.columns)
+    grid_notice = next(n.value for n in page.info if "keypoints survived" in n.value)
+    # Before, every lost keypoint was said to have left the frame, also those coarse dropout removed.
+    assert f"{table['keypoints out of the frame'].sum()} left the frame" in grid_notice
+    assert f"{table['keypoints in a hole'].sum()} fell inside a coarse-dropout hole" in grid_notice
+
+
+def test_the_notices_show_the_equal_updates_of_augmentation(page):
+    effect = next(t.value for t in page.dataframe if "SGD updates" in t.value.columns)
+    assert effect["SGD updates"].nunique() == 1 and effect["batch size"].nunique() == 1
+    notice = next(n.value for n in page.info if "For a fair comparison" in n.value)
+    assert f"both runs take the same {effect['SGD updates'].iloc[0]} SGD updates" in notice
+    board = next(n.value for n in page.info if "the best validation accuracy here" in n.value)
+    assert "the same 400 SGD updates as the baseline" in board
 
 
 def _png(size: tuple[int, int]) -> bytes:

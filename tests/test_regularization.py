@@ -45,9 +45,9 @@ def test_early_stopping_stops_patience_epochs_after_the_best_and_keeps_those_wei
 def test_dropout_is_active_in_train_mode_and_off_in_eval_mode(result):
     train = result.dropout[result.dropout["mode"].str.startswith("train")]
     evals = result.dropout[result.dropout["mode"].str.startswith("eval")]
-    assert np.allclose(train["share of active units zeroed"], 0.3, atol=0.05)
+    assert np.allclose(train["active units zeroed"], 0.3, atol=0.05)
     assert train["validation accuracy"].nunique() > 1  # another set of units is dropped each pass
-    assert (evals["share of active units zeroed"] == 0).all() and evals["validation accuracy"].nunique() == 1
+    assert (evals["active units zeroed"] == 0).all() and evals["validation accuracy"].nunique() == 1
     assert evals["validation accuracy"].iloc[0] > train["validation accuracy"].mean()
 
 
@@ -75,11 +75,74 @@ def test_augmented_training_set_is_the_originals_plus_copies():
     assert result.examples.shape == (32, 24)
 
 
-@pytest.mark.parametrize("kwargs", [{"weight_decay": 0}, {"patience": 60}, {"dropout": 1.0}, {"ensemble": 1},
-                                    {"copies": 0}, {"combo": ("magic",)}, {"width": 4}])
-def test_bad_settings_raise_a_value_error(kwargs):
-    with pytest.raises(ValueError):
+def test_with_and_without_augmentation_take_the_same_sgd_updates_in_batches_of_the_same_size():
+    # Before: 30 epochs each, so 100 images took 60 updates and 100 + 8 * 100 took 540: the gain was also longer
+    # training.
+    result = rg.augmentation_effect(rg.AugEffect(n_train=100, copies=8, epochs=5))
+    f = result.facts
+    assert f.updates_without == f.updates_with == 2 * 9 * 5  # ceil(100 / 50) per epoch for 45 epochs; 18 for 5
+    assert f.batch_without == f.batch_with == 50 and (f.originals, f.images_with) == (100, 900)
+    assert result.history[result.history.variant == "without augmentation"].epoch.max() == 45
+    assert list(result.table["SGD updates"]) == [90, 90]
+    assert f.augmentation_gain == pytest.approx(f.accuracy_with - f.accuracy_without)
+    final = result.history[(result.history.split == "validation") & (result.history.metric == "accuracy")]
+    assert f.accuracy_without == pytest.approx(final[final.variant == "without augmentation"].value.iloc[-1])
+
+
+def test_label_noise_gives_that_many_training_images_a_wrong_digit_and_leaves_validation_alone():
+    clean, noisy = rg.baseline_data(200, 3), rg.baseline_data(200, 3, 0.2)
+    assert int((clean.y_train != noisy.y_train).sum()) == 40
+    assert torch.equal(clean.x_train, noisy.x_train) and torch.equal(clean.y_val, noisy.y_val)
+    assert torch.equal(noisy.y_train, rg.baseline_data(200, 3, 0.2).y_train)  # seeded
+    with pytest.raises(ValueError, match="wrong digit"):
+        rg.baseline_data(200, 0, 0.7)
+
+
+def test_the_facts_are_the_numbers_of_the_tables(result):
+    cfg, board = rg.Remedies(), result.board.set_index("remedy")
+    acc = board["validation accuracy"]
+    b, f, inside, w = result.baseline, result.facts, result.inside, result.weight_facts
+    assert (b.n_train, b.n_wrong_labels, b.parameters) == (200, 40, cfg.spec().n_params)
+    assert b.base_val_accuracy == pytest.approx(acc[rg.BASELINE])
+    assert b.base_accuracy_gap == pytest.approx(board.loc[rg.BASELINE, "accuracy gap"])
+    base = result.history[result.history.variant == rg.BASELINE]
+    val_loss = base[(base.split == "validation") & (base.metric == "loss")].set_index("epoch").value
+    assert b.val_loss_low_epoch == val_loss.idxmin()
+    assert b.val_loss_rise == pytest.approx(val_loss.iloc[-1] - val_loss.min())
+    singles = [r for r in board.index if r != rg.BASELINE and not r.startswith("combination")]
+    assert set(f.winners) == {r for r in singles if acc[r] > acc[rg.BASELINE]}
+    assert set(f.winners) | set(f.losers) == set(singles) and not set(f.winners) & set(f.losers)
+    assert f.best_accuracy == acc.max() and acc[f.best_remedy] == acc.max()
+    assert f.ensemble_parameters == 4 * f.single_parameters == board.loc["ensemble of 4", "parameters"]
+    assert inside.es_stopped_epoch - inside.es_best_epoch == inside.es_patience == cfg.patience
+    assert inside.members_mean_accuracy == pytest.approx(result.members["validation accuracy"].iloc[:-1].mean())
+    assert w.norm_shrink == pytest.approx(1 - result.norms["L2 / weight decay"] / result.norms[rg.BASELINE])
+    assert w.l2_accuracy_change == pytest.approx(acc["L2 / weight decay"] - acc[rg.BASELINE])
+
+
+def test_augmentation_in_the_leaderboard_takes_as_many_sgd_updates_as_the_baseline(result):
+    # Before: 100 images in batches of 50 took 2 updates an epoch, the 400 augmented ones 8: four times the training.
+    f = result.facts
+    assert f.baseline_updates == f.augmentation_updates == 4 * 100  # ceil(200 / 50) updates an epoch, 100 epochs
+    assert f.augmentation_images == 4 * 200
+    assert rg.equal_steps(rg.Remedies().train(), 3).batch_size == 200
+
+
+@pytest.mark.parametrize("kwargs, problem", [
+    ({"weight_decay": 0}, "weight decay"), ({"patience": 100}, "patience"), ({"dropout": 1.0}, "dropout rate"),
+    ({"ensemble": 1}, "between 2 and 10"), ({"copies": 0}, "between 1 and 10"), ({"combo": ("magic",)}, "magic"),
+    ({"width": 4}, "between 8 and 512"), ({"label_noise": 0.6}, "wrong digit"),
+])
+def test_bad_settings_raise_a_value_error(kwargs, problem):
+    with pytest.raises(ValueError, match=problem):
         rg.Remedies(**kwargs)
+
+
+@pytest.mark.parametrize("kwargs, problem", [({"copies": 0}, "between 1 and 10"), ({"epochs": 2}, "epochs"),
+                                             ({"batch_size": 500}, "batch size")])
+def test_bad_augmentation_settings_raise_a_value_error(kwargs, problem):
+    with pytest.raises(ValueError, match=problem):
+        rg.AugEffect(**kwargs)
 
 
 def test_too_few_training_images_is_refused():

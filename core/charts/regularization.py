@@ -1,10 +1,10 @@
-"""Chart builders of the chapter Regularization and data augmentation (slides 56-64)."""
+"""Chart builders of the chapter Regularization and data augmentation (slides 57-64)."""
 from __future__ import annotations
 
 import altair as alt
 import pandas as pd
 
-from core.charts import HEIGHT, PALETTE, _colour, _in_order, curves
+from core.charts import HEIGHT, PALETTE, SPLIT_DASH, SPLIT_KEY, _colour, _in_order, curves, thin
 
 
 STOP_DASH = {"best validation loss: weights kept": [1, 0], "stopped": [4, 4]}
@@ -88,3 +88,23 @@ def ranked_bars(df: pd.DataFrame, label: str, value: str, fmt: str = ".1%") -> a
     bars_ = base.mark_bar(color=PALETTE[0])
     numbers = base.mark_text(align="left", dx=4, fontSize=13).encode(text=alt.Text(f"{value}:Q", format=fmt))
     return alt.layer(bars_, numbers).properties(height=max(HEIGHT // 2, 40 * len(order)))
+
+
+def update_curves(history: pd.DataFrame, metric: str = "accuracy") -> alt.Chart:
+    """Training curves against SGD updates instead of epochs: runs whose epochs hold different numbers of updates
+    (a training set with and without augmented copies) line up where they have trained equally long.
+
+    history columns: variant, update, split ("train" | "validation"), metric, value.
+    """
+    df = history[history["metric"] == metric]
+    if df.empty:
+        raise ValueError(f"The training history has no {metric!r} values to draw.")
+    df = thin(df, by=("variant", "split"))
+    return alt.Chart(df).mark_line(strokeWidth=2.5).encode(
+        x=alt.X("update:Q", title="SGD updates"), y=alt.Y("value:Q", title=metric, scale=alt.Scale(zero=False)),
+        color=_colour("variant", _in_order(df["variant"])),
+        strokeDash=alt.StrokeDash("split:N", scale=alt.Scale(domain=list(SPLIT_DASH), range=list(SPLIT_DASH.values())),
+                                  legend=None),
+        tooltip=[alt.Tooltip("variant:N"), alt.Tooltip("split:N"), alt.Tooltip("update:Q"),
+                 alt.Tooltip("value:Q", title=metric, format=".4f")],
+    ).properties(height=HEIGHT, title=alt.TitleParams(f"{metric} per SGD update", subtitle=[SPLIT_KEY]))
