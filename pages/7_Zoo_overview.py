@@ -7,20 +7,21 @@ from ui import chrome, show
 
 chrome.page("Network zoo: overview", "65", """The slides end with a **zoo** of common architectures. Each is a
 network built for one kind of data and one kind of answer: its **purpose**, its **architecture** and its **output**.
-Every card links to a page where a small trained model of that kind runs in your browser, ready to look inside.""")
+Every card links to a page with a small trained model of that kind, ready to look inside: it runs on the server
+that serves this app, and your browser shows what it computed.""")
 
 # Short names where the full one is too long for a card's link ("Open the Fully convolutional network p…") or a table cell
 SHORT = {"Fully convolutional network (FCN)": "FCN", "Autoencoder (plain, denoising, variational)": "Autoencoder"}
 chrome.section("1 · Six architectures, three lines each", "65-71")
-arch = overview.architectures()
-for start in range(0, len(arch), 3):
-    for column, row in zip(st.columns(3), arch.iloc[start : start + 3].itertuples()):
+cards = overview.ARCHITECTURES
+for start in range(0, len(cards), 3):
+    for column, card in zip(st.columns(3), cards[start : start + 3]):
         with column.container(border=True):
-            st.markdown(f"#### {row.architecture}\n*Slide {row.slide}*\n\n**Purpose:** {row.purpose}\n\n"
-                        f"**Architecture:** {row.layers}\n\n**Output:** {row.output}")
-            show.page_link(row.page, f"Open the {SHORT.get(row.architecture, row.architecture)} page")
+            st.markdown(f"#### {card.name}\n*Slide {card.slide}*\n\n**Purpose:** {card.purpose}\n\n"
+                        f"**Architecture:** {card.architecture}\n\n**Output:** {card.output}")
+            show.page_link(card.page, f"Open the {SHORT.get(card.name, card.name)} page")
 with st.expander("The same as one table"):
-    show.table(arch, key="zoo-table")
+    show.table(overview.architectures(), key="zoo-table")
 
 chrome.section("2 · The models this app ships")
 models = overview.shipped()
@@ -33,9 +34,10 @@ st.markdown("Each zoo page opens with one of these small models, trained by `pyt
 show.table(models[["asset", "architecture", "task"]].replace({"architecture": SHORT}), key="zoo-models")
 show.table(models[["asset", "parameters", "measured", "size (KiB)", "seconds to make"]], key="zoo-sizes")
 show.chart(overview_charts.parameters, models, key="zoo-params")
-big, small = models.loc[models.parameters.idxmax()], models.loc[models.parameters.idxmin()]
-chrome.notice(f"the largest model here, **{big.asset}** ({big.architecture}), has {big.parameters:,} weights and the "
-              f"smallest, **{small.asset}**, {small.parameters:,}; all {len(models)} files together take "
-              f"{models['size (KiB)'].sum() / 1024:.1f} MB. GPT-2 small has 124 million weights: the ideas on these pages "
-              "are the same, only the scale differs.")
+facts = overview.shipped_facts(models)
+chrome.notice(f"the largest model here, **{facts.largest_asset}** ({facts.largest_architecture}), has "
+              f"{facts.largest_parameters:,} weights and the smallest, **{facts.smallest_asset}**, "
+              f"{facts.smallest_parameters:,}; all {facts.n_models} files together take {facts.total_mib:.1f} MiB. "
+              "GPT-2 small has 124 million weights: the ideas on these pages are the same, only the scale differs.",
+              facts)
 chrome.end()

@@ -21,6 +21,12 @@ def test_default_render_has_a_card_per_architecture_and_the_shipped_models(page)
         assert f"{int(shipped.parameters.max()):,} weights" in notes
 
 
+def test_the_page_says_where_the_models_run(page):
+    """They run in the app's Python process on the server; the page said "in your browser" (issue 16)."""
+    intro = " ".join(m.value for m in page.markdown)
+    assert "runs in your browser" not in intro and "runs on the server" in intro
+
+
 def test_the_model_tables_fit_the_page_without_scrolling(page):
     shipped = overview.shipped()
     if shipped.empty:

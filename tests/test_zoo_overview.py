@@ -1,6 +1,7 @@
 """The zoo overview: the slides' framing for every architecture, and counts measured from the weight files."""
 from pathlib import Path
 
+import pytest
 import torch
 from torch import nn
 
@@ -43,3 +44,21 @@ def test_the_parameters_chart_shows_every_asset_name_in_full():
     assert axis["labelOverlap"] is False  # Vega dropped 9 of 18 labels as overlapping
     assert axis["labelLimit"] >= 8 * max(map(len, models["asset"]))  # 8 px a character at 13 px: none cut
     assert spec["height"] == {"step": 22}  # a row of 22 px per bar, however many assets
+
+
+def test_shipped_facts_name_the_largest_and_smallest_model_and_the_total_size(tmp_path):
+    weights.save("cnn_big", nn.Linear(10, 10), {}, tmp_path)  # 110 weights
+    weights.save("gan_small", nn.Linear(2, 1), {}, tmp_path)  # 3 weights
+    table = overview.shipped(tmp_path)
+    facts = overview.shipped_facts(table)
+    assert (facts.largest_asset, facts.largest_architecture, facts.largest_parameters) == ("cnn_big", "CNN", 110)
+    assert (facts.smallest_asset, facts.smallest_parameters, facts.n_models) == ("gan_small", 3, 2)
+    assert facts.total_mib == pytest.approx(sum(p.stat().st_size for p in tmp_path.glob("*.pt")) / 2**20, abs=1e-3)
+    assert (facts.n_architectures, facts.architectures_with_models) == (6, 2)  # CNN and GAN have a model, 4 do not
+    with pytest.raises(ValueError, match="No shipped models"):
+        overview.shipped_facts(table.iloc[:0])
+
+
+def test_every_card_of_the_overview_has_a_shipped_model_behind_it():
+    facts = overview.shipped_facts(overview.shipped())
+    assert facts.architectures_with_models == facts.n_architectures == 6

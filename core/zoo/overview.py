@@ -1,9 +1,9 @@
-"""The zoo at a glance (slide 65): every architecture of the slides, and the models this app ships.
+"""The zoo at a glance (slide 65; the architectures on slides 66-71), and the models this app ships.
 
 `ARCHITECTURES` is the slides' framing as data: purpose, architecture and output in a line each,
 plus the page that lets a student run it. `shipped()` reads the weight files in `assets/zoo/`
 (safely, `weights_only=True`) and counts what is inside them, so the table of parameter counts is
-measured from the files, not typed in.
+measured from the files, not typed in; `shipped_facts(table)` is what the page's notice says of it.
 """
 from __future__ import annotations
 
@@ -105,3 +105,32 @@ def _shipped(folder: Path, files: tuple[tuple[str, int, int], ...]) -> pd.DataFr
         })
     columns = ["asset", "architecture", "parameters", "size (KiB)", "task", "measured", "seconds to make"]
     return pd.DataFrame(rows, columns=columns)
+
+
+@dataclass(frozen=True)
+class ShippedFacts:
+    """What the overview's notice says of the shipped models (a `shipped()` table that is not empty)."""
+
+    n_models: int
+    largest_asset: str
+    largest_architecture: str
+    largest_parameters: int
+    smallest_asset: str
+    smallest_parameters: int
+    total_mib: float  # all weight files together, MiB (1024 KiB)
+    n_architectures: int  # the cards of the page
+    architectures_with_models: int  # cards whose page opens with at least one shipped model
+
+
+def shipped_facts(models: pd.DataFrame) -> ShippedFacts:
+    """The largest and smallest shipped model, the files' total size, and how many cards have a model behind them."""
+    if models.empty:
+        raise ValueError("No shipped models to describe: run `python -m core.zoo` first.")
+    big, small = models.loc[models.parameters.idxmax()], models.loc[models.parameters.idxmin()]
+    return ShippedFacts(
+        n_models=len(models), largest_asset=str(big.asset), largest_architecture=str(big.architecture),
+        largest_parameters=int(big.parameters), smallest_asset=str(small.asset),
+        smallest_parameters=int(small.parameters), total_mib=float(models["size (KiB)"].sum() / 1024),
+        n_architectures=len(ARCHITECTURES),
+        architectures_with_models=len(set(models.architecture) & {a.name for a in ARCHITECTURES}),
+    )
