@@ -1,4 +1,4 @@
-"""Zoo: CNN (slides 65-66): a small convolutional network on the 8x8 digits: layers, filters, feature maps, mistakes."""
+"""Zoo: CNN (slide 66): a small convolutional network on the 8x8 digits: layers, filters, feature maps, mistakes."""
 import inspect
 
 import streamlit as st
@@ -9,7 +9,7 @@ from core.zoo import cnn, cnn_views as views, overview
 from ui import chrome, runners, show
 
 card = next(a for a in overview.ARCHITECTURES if a.page == "pages/8_Zoo_CNN.py")
-chrome.page("Zoo: convolutional neural network (CNN)", "65-66", f"""- **Purpose:** {card.purpose}
+chrome.page("Zoo: convolutional neural network (CNN)", "66", f"""- **Purpose:** {card.purpose}
 - **Architecture:** {card.architecture}
 - **Output:** {card.output}
 
@@ -46,12 +46,17 @@ chrome.section("1 · The architecture, with the shape of every tensor", "66")
 show.layers(view.layers, key="cnn-layers", title="Digit")
 with st.expander("The network in PyTorch (core/zoo/cnn.py)"):
     st.code(inspect.getsource(cnn.DigitCNN))
-conv, total = view.weights_in["convolution"], sum(view.weights_in.values())
-chrome.notice(f"the two convolutions hold {conv:,} of the {total:,} weights ({conv / total:.0%}): each 3 × 3 filter "
-              "slides over the whole image, so its 9 weights (and 1 bias) are shared by every position. Each pooling "
-              f"halves the side (8 → 4 → 2), so the classifier reads only {view.flat} numbers; the fully connected "
-              f"layers take the other {view.weights_in['fully connected']:,} weights. The softmax has none: it turns "
-              "the 10 scores into probabilities (the training loss applies it for you).")
+lf = view.layer_facts
+k = f"{lf.kernel_side} × {lf.kernel_side}"
+chrome.notice(f"the two convolutions hold {lf.conv_weights:,} of the {lf.total_weights:,} weights "
+              f"({lf.conv_share:.0%}): each {k} filter slides over the whole image, so its weights (and 1 bias) are "
+              f"shared by every position. A conv1 filter reads the digit alone: {lf.conv1_inputs} × {k} = "
+              f"{lf.conv1_filter_weights} weights; a "
+              f"conv2 filter reads all {lf.conv2_inputs} conv1 maps at once: {lf.conv2_inputs} × {k} = "
+              f"{lf.conv2_filter_weights} weights. Each pooling halves the side ({lf.side_in} → {lf.side_pool1} → "
+              f"{lf.side_pool2}), so the classifier reads only {lf.flat_inputs} numbers; the fully connected layers "
+              f"take the other {lf.fc_weights:,} weights. The softmax has {lf.softmax_weights}: it turns the "
+              f"{lf.n_scores} scores into probabilities (the training loss applies it for you).", lf)
 
 # 2. Filters --------------------------------------------------------------------------------------------------------
 chrome.section("2 · What the filters learned", "66")
@@ -77,12 +82,12 @@ for start in (0, 3):
         column.image(picture, caption=caption, width="stretch")
 with st.expander("The feature maps in numbers"):
     show.table(look.maps_table, key="cnn-maps")
-p = look.probabilities.set_index(["model", "digit"])["probability"]
-verdict = {m: f"{look.predicted[m]} ({p[m, str(look.predicted[m])]:.0%})" for m in cnn.NAMES}
-chrome.notice(f"the CNN says {verdict['CNN']} and the MLP {verdict['MLP']} for this {look.actual}. ReLU set "
-              f"{look.relu_zeros[0]:.0%} of the first block's values to 0 and {look.relu_zeros[1]:.0%} of the second's; "
-              f"pooling kept the largest of each 2 × 2 block. The 8 × 8 digit ends as {look.final}: where each learned "
-              "pattern was found, no longer the pixels.")
+lk = look.facts
+chrome.notice(f"the CNN says {lk.cnn_says} ({lk.cnn_says_probability:.0%}) and the MLP {lk.mlp_says} "
+              f"({lk.mlp_says_probability:.0%}) for this {lk.look_actual}. ReLU set {lk.relu_zeros_block1:.0%} of the "
+              f"first block's values to 0 and {lk.relu_zeros_block2:.0%} of the second's; pooling kept the largest of "
+              f"each {lk.pool_window} × {lk.pool_window} block. The digit ends as {lk.final_maps} maps of "
+              f"{lk.final_side} × {lk.final_side}: where each learned pattern was found, no longer the pixels.", lk)
 
 # 4. Mistakes -------------------------------------------------------------------------------------------------------
 chrome.section("4 · How good is it? The confusion matrix and the mistakes", "66")
@@ -90,23 +95,25 @@ left, right = st.columns([2, 3])
 with left:
     show.chart(charts.confusion, view.confusion, key="cnn-confusion")
 with right:
-    wrong = view.wrong
-    shown = f"All {view.n_wrong} mistakes" if view.n_wrong == len(wrong) else f"The {len(wrong)} most confident mistakes"
+    mf = view.mistake_facts
+    shown = (f"All {mf.n_mistakes} mistakes" if mf.n_mistakes == mf.n_mistakes_shown else
+             f"The {mf.n_mistakes_shown} most confident mistakes")
     st.markdown(f"**{shown}**, most confident first (validation image number: true → predicted, confidence)")
-    show.images(view.wrong_pictures, [f"#{r.image}: {r.actual} → {r.predicted} ({r.confidence:.0%})"
-                                      for r in wrong.itertuples()], columns=6)
+    show.images(view.wrong_pictures, view.wrong_captions, columns=6)
     with st.expander("The mistakes as a table"):
-        show.table(wrong, key="cnn-wrong")
-common = "" if view.worst is None else ", the most common a {} read as a {} ({} times)".format(*view.worst)
-sure = "" if wrong.empty else (f" Many are digits a person would hesitate over too, yet the most confident one put "
-                               f"{wrong.confidence.iloc[0]:.0%} on the wrong answer: a probability is not a guarantee.")
-chrome.notice(f"the CNN gets {view.accuracy['CNN']:.1%} of the {n_val} validation digits right: {view.n_wrong} mistakes"
-              f"{common}.{sure}")
+        show.table(view.wrong, key="cnn-wrong")
+pairs = " and ".join(f"{a}s read as {b}s" for a, b in mf.common_pairs)
+common = ("" if not mf.common_count else ", no two of them alike" if mf.common_count == 1 else
+          f", most often {pairs} ({mf.common_count} times{' each' if len(mf.common_pairs) > 1 else ''})")
+sure = ("" if mf.top_wrong_confidence is None else f" The most confident one put {mf.top_wrong_confidence:.0%} on the "
+        "wrong answer: a probability is not a guarantee.")
+chrome.notice(f"the CNN gets {mf.accuracy_on_val:.1%} of the {mf.n_val_digits} validation digits right: "
+              f"{mf.n_mistakes} mistakes{common}.{sure}", mf)
 
 # 5. CNN vs MLP -------------------------------------------------------------------------------------------------------
 chrome.section("5 · CNN against an MLP with the same number of weights")
-board = run.board.set_index("model")
-st.markdown(f"The MLP ({board.loc['MLP', 'layers']}) sees the same 64 pixels as a flat row and trains through the same "
+cf, sf = run.facts, view.shift_facts
+st.markdown(f"The MLP ({cf.mlp_layers}) sees the same 64 pixels as a flat row and trains through the same "
             "trainer, with the same optimizer, learning rate, batches and epochs.")
 left, right = st.columns(2)
 with left:
@@ -114,13 +121,14 @@ with left:
 with right:
     show.chart(cnn_charts.shifted, view.shifted, key="cnn-shifted")
 show.table(run.board, key="cnn-board")
-moved = view.shifted[view.shifted["shift (pixels)"] == 1].set_index("model")["validation accuracy"]
-cnn_acc, mlp_acc = board.loc["CNN", "validation accuracy"], board.loc["MLP", "validation accuracy"]
-first = {m: "never" if e is None else f"epoch {e}" for m, e in run.reached.items()}
-chrome.notice(f"with {board.loc['CNN', 'parameters']:,} weights against {board.loc['MLP', 'parameters']:,}, the CNN "
-              f"reaches {cnn_acc:.1%} and the MLP {mlp_acc:.1%} ({100 * (cnn_acc - mlp_acc):+.1f} percentage points); "
-              f"they first pass {cnn.TARGET:.0%} at {first['CNN']} and {first['MLP']}. Move every digit by one pixel and "
-              f"the CNN keeps {moved['CNN']:.0%} while the MLP falls to {moved['MLP']:.0%}: a filter is the same at every "
-              "position, so it still finds its stroke after a shift, while each MLP weight belongs to one pixel. Neither "
-              "is shift-proof: 8 × 8 pixels leave little room around a digit, and pooling only forgives small moves.")
+shift = (f"the CNN still gets {sf.shift1_cnn:.0%} right and the MLP only {sf.shift1_mlp:.0%}: a filter is the same "
+         "at every position, so it still finds its stroke after a shift, while each MLP weight belongs to one pixel"
+         if sf.shift1_cnn > sf.shift1_mlp else
+         f"the CNN gets {sf.shift1_cnn:.0%} right and the MLP {sf.shift1_mlp:.0%}: these shared filters bought the "
+         "CNN no tolerance to a shift")
+chrome.notice(f"with {cf.cnn_weights_budget:,} weights against {cf.mlp_weights_budget:,}, the CNN reaches "
+              f"{cf.cnn_final_val_accuracy:.1%} and the MLP {cf.mlp_final_val_accuracy:.1%} ({cf.cnn_lead_points:+.1f} "
+              f"percentage points); {cnn.first_pass_phrase(cf)}. Move every digit by one pixel and {shift}. Neither is "
+              f"shift-proof (from {sf.unshifted_cnn:.0%} and {sf.unshifted_mlp:.0%} unmoved): 8 × 8 pixels leave "
+              "little room around a digit, and pooling only forgives small moves.", cf, sf)
 chrome.end()

@@ -34,6 +34,15 @@ def test_default_render_shows_the_shipped_cnn(page):
     assert board.loc["CNN", "parameters"] == meta["parameters"]
 
 
+def test_the_notices_say_what_the_shipped_numbers_show(page):
+    """Issue 16: conv2's filters have 8 × 3 × 3 = 72 weights (not 9); a tie in the first epoch at 95 % reads as one."""
+    notices = [n.value for n in page.info]
+    assert "conv1 filter reads the digit alone: 1 × 3 × 3 = 9 weights" in notices[0]
+    assert "8 × 3 × 3 = 72 weights" in notices[0] and "its 9 weights" not in notices[0]
+    assert "both first pass 95% at epoch 8" in notices[3] and "epoch 8 and epoch 8" not in notices[3]
+    assert "most often 3s read as 5s and 9s read as 8s (3 times each)" in notices[2]  # a tie, not "the most common"
+
+
 def test_choosing_another_digit_changes_the_maps_and_the_probabilities(page):
     charts, pictures = _charts(page), _images(page)
     page.number_input(key="image").set_value(12).run()

@@ -2,6 +2,7 @@
 from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -147,3 +148,71 @@ def test_one_digit_through_the_network():
     assert looked.actual == int(cnn.digits().y_val[7])
     with pytest.raises(ValueError, match="between 0 and"):
         views.Look(image=len(cnn.digits().x_val))
+
+
+@pytest.mark.parametrize("filters", [(8, 16), (4, 8)])
+def test_a_conv2_filter_has_a_3x3_kernel_per_conv1_map(filters):
+    """Issue 16: the page said "each 3 × 3 filter has 9 weights"; true for conv1 only (conv2 reads c1 maps)."""
+    recipe = cnn.Recipe(filters=filters)
+    net = cnn.build(recipe)
+    facts = views._layer_facts(net, shapes.trace(cnn.with_softmax(net), cnn.digits().x_val[:1]))
+    assert (facts.conv1_inputs, facts.conv1_filter_weights) == (1, 9)
+    assert (facts.conv2_inputs, facts.conv2_filter_weights) == (filters[0], 9 * filters[0])  # 72 for (8, 16)
+    conv2 = [m for m in net.modules() if isinstance(m, torch.nn.Conv2d)][1]
+    assert conv2.weight.shape == (filters[1], filters[0], 3, 3)  # the oracle: PyTorch's own kernel shape
+    assert facts.conv_weights + facts.fc_weights == facts.total_weights == cnn.n_params(net)
+    assert (facts.side_in, facts.side_pool1, facts.side_pool2, facts.flat_inputs) == (8, 4, 2, 4 * filters[1])
+    assert facts.softmax_weights == 0 and facts.n_scores == 10
+
+
+def _comparison(cnn_first, mlp_first):
+    board = pd.DataFrame({"model": ["CNN", "MLP"], "layers": ["conv", "64 → FC 49 → 10"], "parameters": [3658, 3685],
+                          "validation accuracy": [0.97, 0.95]})
+    return cnn.comparison_facts(board, {"CNN": cnn_first, "MLP": mlp_first}, 20)
+
+
+def test_the_first_epochs_at_the_target_are_said_with_ties_and_nevers():
+    """Issue 16: "they first pass 95% at epoch 8 and epoch 8" read wrong; a model that never did said "never"."""
+    assert cnn.first_pass_phrase(_comparison(8, 8)) == "both first pass 95% at epoch 8"
+    assert cnn.first_pass_phrase(_comparison(5, 8)) == "the CNN first passes 95% at epoch 5, the MLP at epoch 8"
+    assert cnn.first_pass_phrase(_comparison(9, 4)) == "the MLP first passes 95% at epoch 4, the CNN at epoch 9"
+    never = "not within 20 epochs"
+    assert cnn.first_pass_phrase(_comparison(5, None)) == f"the CNN first passes 95% at epoch 5, the MLP {never}"
+    assert cnn.first_pass_phrase(_comparison(None, 7)) == f"the MLP first passes 95% at epoch 7, the CNN {never}"
+    assert cnn.first_pass_phrase(_comparison(None, None)) == "neither passes 95% within 20 epochs"
+    facts = _comparison(8, 8)
+    assert facts.same_first_epoch and not _comparison(None, None).same_first_epoch
+    assert facts.cnn_lead_points == pytest.approx(2.0) and facts.mlp_layers == "64 → FC 49 → 10"
+
+
+def test_the_shipped_comparison_facts_are_the_boards():
+    run = cnn.trained(cnn.Source())
+    facts, history = run.facts, run.history
+    val = history[(history.split == "validation") & (history.metric == "accuracy")]
+    for name, first in (("CNN", facts.cnn_first_epoch), ("MLP", facts.mlp_first_epoch)):
+        curve = val[val.variant == name].sort_values("epoch").value.tolist()
+        assert first is not None and curve[first] >= cnn.TARGET > max(curve[:first])  # the first epoch at 95 %
+    assert facts.epochs_trained == run.recipe.epochs == 20
+    assert facts.cnn_weights_budget == cnn.n_params(cnn.build(run.recipe))
+
+
+def test_mistake_facts_name_every_confusion_that_ties_for_most_common():
+    """The shipped CNN reads three 3s as 5s and three 9s as 8s: "the most common a 3 read as a 5" hid the tie."""
+    off = pd.DataFrame({"actual": [3, 9, 4, 1], "predicted": [5, 8, 6, 7], "count": [3, 3, 1, 0]})
+    wrong = pd.DataFrame({"confidence": [0.9, 0.5]})
+    facts = views._mistake_facts(off, 100, wrong)
+    assert facts.common_pairs == ((3, 5), (9, 8)) and facts.common_count == 3
+    assert facts.n_mistakes == 7 and facts.accuracy_on_val == pytest.approx(0.93) and facts.top_wrong_confidence == 0.9
+    none = views._mistake_facts(off.assign(count=0), 100, wrong.iloc[:0])
+    assert none.common_pairs == () and none.common_count == 0 and none.top_wrong_confidence is None
+
+
+def test_the_shift_and_look_facts_are_the_tables():
+    seen = views.inspect(views.View())
+    acc = seen.shifted.set_index(["model", "shift (pixels)"])["validation accuracy"]
+    assert seen.shift_facts.shift1_cnn == pytest.approx(acc["CNN", 1]) and seen.shift_facts.shift2_mlp == acc["MLP", 2]
+    assert seen.mistake_facts.accuracy_on_val == pytest.approx(seen.accuracy["CNN"], abs=1e-6)
+    looked = views.look(views.Look(image=7))
+    p = looked.probabilities.set_index(["model", "digit"])["probability"]
+    assert looked.facts.cnn_says_probability == pytest.approx(p["CNN", str(looked.facts.cnn_says)])
+    assert (looked.facts.final_maps, looked.facts.final_side) == (16, 2)

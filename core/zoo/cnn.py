@@ -183,7 +183,55 @@ class Source:
     """Which weights a page shows: the shipped ones (recipe None) or those a student trains with `recipe`."""
 
     recipe: Recipe | None = None
-    code_version: int = 2  # 2: shorter board header
+    code_version: int = 3  # 2: shorter board header; 3: the comparison's facts
+
+
+@dataclass(frozen=True)
+class ComparisonFacts:
+    """What the page says of the CNN against the MLP with its number of weights (section 5)."""
+
+    cnn_weights_budget: int
+    mlp_weights_budget: int
+    mlp_layers: str  # e.g. "64 → FC 49 → 10"
+    cnn_final_val_accuracy: float  # after the last epoch
+    mlp_final_val_accuracy: float
+    cnn_lead_points: float  # CNN minus MLP, in percentage points
+    target_accuracy: float  # TARGET
+    epochs_trained: int
+    cnn_first_epoch: int | None  # the first epoch at TARGET validation accuracy or more (None: not within the run)
+    mlp_first_epoch: int | None
+    same_first_epoch: bool  # both reached it, in the same epoch
+
+
+def first_pass_phrase(facts: ComparisonFacts) -> str:
+    """When each model first passes the target, in words that handle a tie and a model that never does.
+
+    "both first pass 95% at epoch 8"; "the CNN first passes 95% at epoch 5, the MLP at epoch 8";
+    "the CNN first passes 95% at epoch 5, the MLP not within 20 epochs"; "neither passes 95% within 20 epochs".
+    """
+    target, n = f"{facts.target_accuracy:.0%}", facts.epochs_trained
+    cnn, mlp = facts.cnn_first_epoch, facts.mlp_first_epoch
+    if cnn is None and mlp is None:
+        return f"neither passes {target} within {n} epochs"
+    if facts.same_first_epoch:
+        return f"both first pass {target} at epoch {cnn}"
+    first, second = (("CNN", cnn), ("MLP", mlp)) if mlp is None or (cnn is not None and cnn <= mlp) else \
+        (("MLP", mlp), ("CNN", cnn))
+    then = f"not within {n} epochs" if second[1] is None else f"at epoch {second[1]}"
+    return f"the {first[0]} first passes {target} at epoch {first[1]}, the {second[0]} {then}"
+
+
+def comparison_facts(board: pd.DataFrame, reached: dict[str, int | None], epochs: int) -> ComparisonFacts:
+    """The facts of section 5 from the board (`_board`) and the first epochs at TARGET (`_reached`)."""
+    row = board.set_index("model")
+    cnn_acc, mlp_acc = float(row.loc["CNN", "validation accuracy"]), float(row.loc["MLP", "validation accuracy"])
+    return ComparisonFacts(
+        cnn_weights_budget=int(row.loc["CNN", "parameters"]), mlp_weights_budget=int(row.loc["MLP", "parameters"]),
+        mlp_layers=str(row.loc["MLP", "layers"]), cnn_final_val_accuracy=cnn_acc, mlp_final_val_accuracy=mlp_acc,
+        cnn_lead_points=100 * (cnn_acc - mlp_acc), target_accuracy=TARGET, epochs_trained=epochs,
+        cnn_first_epoch=reached["CNN"], mlp_first_epoch=reached["MLP"],
+        same_first_epoch=reached["CNN"] is not None and reached["CNN"] == reached["MLP"],
+    )
 
 
 @dataclass
@@ -197,6 +245,11 @@ class Trained:
     reached: dict[str, int | None]  # the first epoch at TARGET validation accuracy per model (None: never)
     shipped: bool
     seconds: float  # training time (for shipped weights: what making the files took)
+    facts: ComparisonFacts | None = None  # what section 5 says: computed from the board and `reached`
+
+    def __post_init__(self) -> None:
+        if self.facts is None:
+            self.facts = comparison_facts(self.board, self.reached, int(self.history.epoch.max()))
 
 
 TARGET = 0.95  # the board says in which epoch each model first reached this validation accuracy

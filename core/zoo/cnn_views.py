@@ -31,7 +31,53 @@ SHIFTS = (0, 1, 2)  # pixels, for the translation test
 @dataclass(frozen=True)
 class View:
     source: Source = field(default_factory=Source)
-    code_version: int = 1
+    code_version: int = 2  # 2: the notices' facts
+
+
+@dataclass(frozen=True)
+class LayerFacts:
+    """What section 1 says of the CNN's layers (from a real forward pass and the conv kernels' shapes)."""
+
+    conv_weights: int  # weights and biases of the two convolutions
+    total_weights: int
+    conv_share: float
+    conv1_inputs: int  # maps a conv1 filter reads (the digit: 1)
+    conv1_filter_weights: int  # conv1_inputs x 3 x 3: one filter's weights, shared by every position
+    conv2_inputs: int  # maps a conv2 filter reads (conv1's filters)
+    conv2_filter_weights: int
+    kernel_side: int
+    side_in: int  # the digit's side, then the side after each pooling
+    side_pool1: int
+    side_pool2: int
+    flat_inputs: int  # numbers the fully connected part reads
+    fc_weights: int
+    softmax_weights: int
+    n_scores: int  # outputs of the last layer (classes)
+
+
+@dataclass(frozen=True)
+class MistakeFacts:
+    """What section 4 says of the CNN's mistakes on the validation digits."""
+
+    accuracy_on_val: float
+    n_val_digits: int
+    n_mistakes: int
+    n_mistakes_shown: int
+    common_pairs: tuple[tuple[int, int], ...]  # every (actual, predicted) confusion that happens most often ...
+    common_count: int  # ... and how often each happens (0: no mistake; 1: no confusion happens twice)
+    top_wrong_confidence: float | None  # the probability the most confident mistake gave its wrong answer
+
+
+@dataclass(frozen=True)
+class ShiftFacts:
+    """What section 5 says of both networks on digits moved by SHIFTS pixels (validation accuracy)."""
+
+    unshifted_cnn: float
+    unshifted_mlp: float
+    shift1_cnn: float
+    shift1_mlp: float
+    shift2_cnn: float
+    shift2_mlp: float
 
 
 @dataclass
@@ -48,6 +94,42 @@ class Inspection:
     flat: int  # numbers the fully connected part reads (the last pooling's output, flattened)
     n_wrong: int
     worst: tuple[int, int, int] | None  # the most frequent mistake: actual, predicted, count (None: no mistake)
+    wrong_captions: list[str]  # "#454: 9 → 8 (91%)" per shown mistake
+    layer_facts: LayerFacts
+    mistake_facts: MistakeFacts
+    shift_facts: ShiftFacts
+
+
+def _layer_facts(cnn: nn.Module, layers: pd.DataFrame) -> LayerFacts:
+    convs = [m for m in cnn.modules() if isinstance(m, nn.Conv2d)]
+    sides = [int(shape[-1]) for shape in layers[layers.kind == "MaxPool2d"]["output shape"]]
+    parts = {kind: int(layers[layers.kind == kind].parameters.sum()) for kind in ("Conv2d", "Linear", "Softmax")}
+    total = int(layers.parameters.sum())
+    return LayerFacts(
+        conv_weights=parts["Conv2d"], total_weights=total, conv_share=parts["Conv2d"] / total,
+        conv1_inputs=convs[0].in_channels, conv1_filter_weights=convs[0].weight[0].numel(),
+        conv2_inputs=convs[1].in_channels, conv2_filter_weights=convs[1].weight[0].numel(),
+        kernel_side=convs[0].kernel_size[0], side_in=int(layers.attrs["input shape"][-1]),
+        side_pool1=sides[0], side_pool2=sides[1],
+        flat_inputs=int(layers[layers.kind == "Flatten"]["output shape"].iloc[0][0]),
+        fc_weights=parts["Linear"], softmax_weights=parts["Softmax"], n_scores=int(layers["output shape"].iloc[-1][0]),
+    )
+
+
+def _mistake_facts(off: pd.DataFrame, n: int, wrong: pd.DataFrame) -> MistakeFacts:
+    """`off`: the confusion matrix without its diagonal (actual, predicted, count); `wrong`: the mistakes shown."""
+    n_wrong, most = int(off["count"].sum()), int(off["count"].max())
+    common = off[off["count"] == most] if most else off.iloc[:0]
+    return MistakeFacts(
+        accuracy_on_val=1 - n_wrong / n, n_val_digits=n, n_mistakes=n_wrong, n_mistakes_shown=len(wrong),
+        common_pairs=tuple((int(a), int(b)) for a, b in zip(common.actual, common.predicted)), common_count=most,
+        top_wrong_confidence=float(wrong.confidence.iloc[0]) if len(wrong) else None,
+    )
+
+
+def _shift_facts(shifted: pd.DataFrame) -> ShiftFacts:
+    acc = shifted.set_index(["model", "shift (pixels)"])["validation accuracy"]
+    return ShiftFacts(*(float(acc[m, s]) for s in SHIFTS for m in ("CNN", "MLP")))
 
 
 def _filters(cnn: nn.Module) -> tuple[list[np.ndarray], list[str]]:
@@ -110,15 +192,19 @@ def inspect(cfg: View, on_progress: object = None) -> Inspection:
     layers = shapes.trace(with_softmax(cnn), x[:1])
     off = confusion[confusion.actual != confusion.predicted]
     worst = off.loc[off["count"].idxmax()]
+    shifted = _shifted(cnn, mlp, x, y)
     return Inspection(
         layers=layers, filters=filters, filter_captions=captions, confusion=confusion, wrong=wrong, wrong_pictures=pictures,
         accuracy={"CNN": float((predicted == y).float().mean()), "MLP": _accuracy(mlp, x.flatten(1), y)},
-        shifted=_shifted(cnn, mlp, x, y),
+        shifted=shifted,
         weights_in={part: int(layers[layers.kind == kind].parameters.sum())
                     for part, kind in (("convolution", "Conv2d"), ("fully connected", "Linear"))},
         flat=int(layers[layers.kind == "Flatten"]["output shape"].iloc[0][0]),
         n_wrong=int(off["count"].sum()),
         worst=(int(worst.actual), int(worst.predicted), int(worst["count"])) if worst["count"] else None,
+        wrong_captions=[f"#{r.image}: {r.actual} → {r.predicted} ({r.confidence:.0%})" for r in wrong.itertuples()],
+        layer_facts=_layer_facts(cnn, layers), mistake_facts=_mistake_facts(off, len(y), wrong),
+        shift_facts=_shift_facts(shifted),
     )
 
 
@@ -126,12 +212,29 @@ def inspect(cfg: View, on_progress: object = None) -> Inspection:
 class Look:
     source: Source = field(default_factory=Source)
     image: int = 0  # index into the validation digits
-    code_version: int = 1
+    code_version: int = 2  # 2: the notice's facts
 
     def __post_init__(self) -> None:
         n = len(digits().x_val)
         if not 0 <= self.image < n:
             raise ValueError(f"Pick a validation image between 0 and {n - 1}.")
+
+
+@dataclass(frozen=True)
+class LookFacts:
+    """What section 3 says of one validation digit through both networks."""
+
+    look_image: int
+    look_actual: int
+    cnn_says: int
+    cnn_says_probability: float
+    mlp_says: int
+    mlp_says_probability: float
+    relu_zeros_block1: float  # share of the first ReLU's outputs that are 0
+    relu_zeros_block2: float
+    pool_window: int  # max-pooling keeps the largest of each pool_window x pool_window block
+    final_maps: int  # what the feature extractor hands on: final_maps maps of final_side x final_side
+    final_side: int
 
 
 @dataclass
@@ -145,6 +248,7 @@ class Looked:
     maps_table: pd.DataFrame  # layer, kind, maps, size, share of zeros, largest value
     relu_zeros: list[float]  # share of each ReLU's output that is 0 (one per conv block)
     final: str  # what the feature extractor hands on, e.g. "16 maps of 2 × 2"
+    facts: LookFacts
 
 
 def _draw(kind: str, out: np.ndarray) -> list[np.ndarray]:
@@ -179,10 +283,18 @@ def look(cfg: Look, on_progress: object = None) -> Looked:
         probs = {"CNN": torch.softmax(cnn(x), dim=1)[0], "MLP": torch.softmax(mlp(x.flatten(1)), dim=1)[0]}
     probabilities = pd.DataFrame([{"digit": str(d), "model": m, "probability": float(probs[m][d])}
                                   for m in NAMES for d in range(10)])
+    predicted = {m: int(probs[m].argmax()) for m in NAMES}
+    zeros = [r["share of zeros"] for r in rows if r["kind"] == "ReLU"]
+    pool = next(layer for layer in cnn.features if isinstance(layer, nn.MaxPool2d)).kernel_size
+    facts = LookFacts(
+        look_image=cfg.image, look_actual=actual, cnn_says=predicted["CNN"],
+        cnn_says_probability=float(probs["CNN"].max()), mlp_says=predicted["MLP"],
+        mlp_says_probability=float(probs["MLP"].max()), relu_zeros_block1=zeros[0], relu_zeros_block2=zeros[1],
+        pool_window=int(pool), final_maps=int(rows[-1]["maps"]), final_side=int(h.shape[-1]),
+    )
     return Looked(
         digit=images.upscale(images.gray(x[0, 0].numpy(), 0, 1), 160), actual=actual,
-        predicted={m: int(probs[m].argmax()) for m in NAMES}, probabilities=probabilities,
-        maps=maps, map_captions=captions, maps_table=pd.DataFrame(rows),
-        relu_zeros=[r["share of zeros"] for r in rows if r["kind"] == "ReLU"],
-        final=f"{rows[-1]['maps']} maps of {rows[-1]['size']}",
+        predicted=predicted, probabilities=probabilities,
+        maps=maps, map_captions=captions, maps_table=pd.DataFrame(rows), relu_zeros=zeros,
+        final=f"{rows[-1]['maps']} maps of {rows[-1]['size']}", facts=facts,
     )
