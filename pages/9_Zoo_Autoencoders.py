@@ -1,4 +1,5 @@
-"""Zoo: autoencoders (slide 67, latent space of slides 15-16): plain, denoising and variational autoencoders on the 8x8 digits."""
+"""Zoo: autoencoders (slide 67; latent space and encoding, slides 16-17): plain, denoising and variational, on the
+8x8 digits."""
 import inspect
 
 import streamlit as st
@@ -13,7 +14,7 @@ chrome.page("Zoo: autoencoders (plain, denoising, variational)", "67", f"""- **P
 - **Architecture:** {card.architecture}
 - **Output:** {card.output}
 
-*Latent* means hidden: present, but not directly observed (slides 15-16). The **encoder** compresses each of
+*Latent* means hidden: present, but not directly observed (slides 16-17). The **encoder** compresses each of
 scikit-learn's 8 × 8 digits into a few latent numbers, the **decoder** rebuilds the 64 pixels from them, and the
 loss is the difference between output and input. Four small networks open with weights shipped with the app;
 train your own just below and every view switches to them.""")
@@ -60,11 +61,15 @@ st.markdown("**Decoder**: the code in, a digit out (the reconstruction)")
 show.layers(view.decoder, key="ae-decoder", title="Latent code")
 with st.expander("The network in PyTorch (core/zoo/autoencoders.py)"):
     st.code(inspect.getsource(ae.AutoEncoder))
-chrome.notice(f"the encoder turns 64 pixels into {ae.NARROW} numbers, {64 // ae.NARROW} times fewer, and the decoder "
-              f"must redraw the whole digit from them alone. The two halves mirror each other ({view.weights['encoder']:,} "
-              f"and {view.weights['decoder']:,} weights). Nobody says what the {ae.NARROW} numbers should mean: the loss "
-              "only asks for output = input (mean squared error per pixel), and the code becomes whatever makes that "
-              "easiest. The sigmoid at the end keeps every pixel between 0 and 1, like the data.")
+sh = view.shape_facts
+chrome.notice(f"the encoder turns {sh.pixels_in} pixels into {sh.latent_numbers} numbers, {sh.times_fewer:.0f} times "
+              "fewer, and the decoder must redraw the whole digit from them alone. The two halves mirror each other "
+              f"({sh.encoder_weights:,} and {sh.decoder_weights:,} weights). Nobody says what the {sh.latent_numbers} "
+              "numbers should mean: the loss only asks for output = input (mean squared error per pixel), and the code "
+              "becomes whatever makes that easiest."
+              + (" The sigmoid at the end keeps every pixel between 0 and 1, like the data." if sh.output_sigmoid
+                 else ""),
+              sh)
 
 # 2. Reconstructions ------------------------------------------------------------------------------------------------
 chrome.section("2 · Originals and their reconstructions", "67")
@@ -72,29 +77,35 @@ show.images(view.strips, ["Originals (the first validation image of each digit)"
                           f"{name['ae']}: error {err['ae']:.4f} per pixel", f"{name['wide']}: error {err['wide']:.4f}",
                           f"{name['vae']}: error {err['vae']:.4f}"], columns=1)
 show.chart(charts.bars, view.class_errors, "digit", views.CLASS_ERROR, "model", key="ae-class-errors")
-(worst, worst_error), (best, best_error) = view.extremes
-vae_cost = err["vae"] / err["ae"] - 1
-chrome.notice(f"with {ae.NARROW} numbers per digit the validation error is {err['ae']:.4f} per pixel, "
-              f"{err['ae'] / view.mean_digit_error:.0%} of the {view.mean_digit_error:.4f} of drawing the average digit "
-              f"every time; {run.recipe.wide} numbers bring it down to {err['wide']:.4f}. The 2-D reconstructions are "
-              f"blurry prototypes: the {worst}s suffer most ({worst_error:.4f}), the {best}s least ({best_error:.4f}). The VAE, also squeezed through {ae.NARROW} numbers, "
-              f"reconstructs with {abs(vae_cost):.0%} {'more' if vae_cost > 0 else 'less'} error than the plain 2-D AE: "
-              "its KL term asks for more than a good copy (section 5).")
+rf = view.reconstruction_facts
+wider = "bring it down to" if rf.error_wide < rf.error_ae else "give"
+vae = (f"reconstructs with {rf.vae_extra_error:.0%} more error than the plain 2-D AE: its KL term asks for more than "
+       "a good copy (section 5)" if rf.vae_extra_error > 0 else
+       f"reconstructs with {-rf.vae_extra_error:.0%} less error than the plain 2-D AE, although its KL term asks for "
+       "more than a good copy (section 5)")
+chrome.notice(f"with {ae.NARROW} numbers per digit the validation error is {rf.error_ae:.4f} per pixel, "
+              f"{rf.ae_share_of_mean_digit:.0%} of the {rf.mean_digit_error:.4f} of drawing the average digit every "
+              f"time; {rf.wide_latent} numbers {wider} {rf.error_wide:.4f}. Of the 2-D AE's reconstructions the "
+              f"{rf.worst_digit}s suffer most ({rf.worst_digit_error:.4f}), the {rf.best_digit}s least "
+              f"({rf.best_digit_error:.4f}). The VAE, also squeezed through {ae.NARROW} numbers, {vae}.", rf)
 
 # 3. Latent space ---------------------------------------------------------------------------------------------------
-chrome.section("3 · The latent space: every validation digit as two numbers", "15-16")
-codes = view.codes
+chrome.section("3 · The latent space: every validation digit as two numbers", "16-17, 67")
 for column, key in zip(st.columns(2), ("ae", "vae")):
     with column:
-        show.chart(ae_charts.latent_map, codes[codes.model == name[key]], name[key], key=f"ae-map-{key}")
-near, (a, b, times) = view.neighbours, view.mixed["ae"]
-chrome.notice(f"digits of a kind gather, though the labels were never used in training: for {near['ae']:.0%} of the "
-              f"validation digits the nearest other digit on the plain AE's map is the same digit (VAE: {near['vae']:.0%}; "
-              f"in the 64 raw pixels: {near['pixels']:.0%}). Two numbers keep most of what tells digits apart, not "
-              f"all: the plain AE mixes up {a} and {b} most ({times} times). Its codes spread {view.spread['ae']:.1f} "
-              f"around their centre, with gaps between the groups; the VAE's spread {view.spread['vae']:.2f}, because "
-              "its KL term pulls every code towards the standard normal (spread 1). A compact plane without big "
-              "holes is what lets the VAE generate (section 5).")
+        show.chart(ae_charts.latent_map, view.codes_by[key], name[key], key=f"ae-map-{key}")
+lt = view.latent_facts
+most = "most" if lt.same_digit_ae > 0.5 else "some"
+spread = (f"The plain AE's codes spread {lt.spread_ae:.1f} around their centre, the VAE's {lt.spread_vae:.2f}"
+          + (", close to the standard normal's 1 that its KL term pulls every code towards" if lt.vae_spread_near_prior
+             else f", though its KL term pulls every code towards the standard normal (spread 1)")
+          + ": a compact plane is what the VAE samples new digits from (section 5).")
+gather = "digits of a kind gather" if lt.gathers else "digits of a kind barely gather"
+chrome.notice(f"{gather}, though the labels were never used in training: for {lt.same_digit_ae:.0%} of "
+              f"the validation digits the nearest other digit on the plain AE's map is the same digit (VAE: "
+              f"{lt.same_digit_vae:.0%}; in the 64 raw pixels: {lt.same_digit_pixels:.0%}; a random other digit: "
+              f"{lt.same_digit_by_chance:.0%}). Two numbers keep {most} of what tells digits apart, not all: the plain "
+              f"AE mixes up {lt.mixed_a} and {lt.mixed_b} most ({lt.mixed_times} times). {spread}", lt)
 
 # 4. Denoising ------------------------------------------------------------------------------------------------------
 chrome.section("4 · A denoising autoencoder: noisy input, clean target", "67")
@@ -110,20 +121,25 @@ show.images(dn.pictures, [f"Noisy input (error {dn.errors['input']:.4f} per pixe
             columns=2)
 show.chart(ae_charts.noise_errors, view.noise_curve, level, key="ae-noise-errors")
 show.table(dn.table, key="ae-errors")
-wins = view.denoising_wins_from
-since = "at no noise level shown" if wins is None else f"from noise {wins:g} up"
-price = "pays for it" if err["denoising"] > err["wide"] else "does not even pay for it"
-gain = 1 - dn.errors["denoising"] / dn.errors["wide"]
-verdict = (f"{gain:.0%} less error than the plain AE of the same size" if gain > 0 else
-           f"{-gain:.0%} more error than the plain AE: at this light noise, copying wins")
-noisy = (f"at noise {level:g} the noisy digits are {dn.errors['input']:.4f} away from the clean ones. The plain "
-         f"{run.recipe.wide}-D AE reconstructs at {dn.errors['wide']:.4f}: it learned to copy, noise included. The "
-         f"denoising AE gets {dn.errors['denoising']:.4f}, {verdict}. The 2-D AE cannot store noise in 2 numbers, "
-         f"yet noise throws its code off: its error rises from {err['ae']:.4f} to {dn.errors['ae']:.4f}. A narrow "
-         "bottleneck alone is not a denoiser; training on noisy inputs is. ")
-chrome.notice((noisy if level > 0 else "with no noise the inputs are the clean digits; move the slider. ") +
+nf, df = view.noise_facts, dn.facts
+since = (f"from noise {nf.denoising_wins_from:g} up" if nf.denoising_wins_from is not None else
+         "only at some noise levels, not up to the largest" if nf.denoising_wins_anywhere else
+         "at no noise level shown")
+price = "pays for it" if nf.denoising_pays_on_clean else "does not even pay for it"
+verdict = (f"{df.denoising_gain:.0%} less error than the plain AE of the same size" if df.denoising_gain > 0 else
+           f"{-df.denoising_gain:.0%} more error than the plain AE: at this light noise, copying wins")
+code_off = (f"yet noise throws its code off: its error rises from {df.noisy_clean_error_ae:.4f} to "
+            f"{df.noisy_error_ae:.4f}" if df.noisy_error_ae > df.noisy_clean_error_ae else
+            f"and its error does not rise ({df.noisy_clean_error_ae:.4f} clean, {df.noisy_error_ae:.4f} noisy)")
+noisy = (f"at noise {df.noise_level:g} the noisy digits are {df.noisy_input_error:.4f} away from the clean ones. The "
+         f"plain {run.recipe.wide}-D AE, trained on clean digits only, goes from {df.noisy_clean_error_wide:.4f} on "
+         f"clean digits to {df.noisy_error_wide:.4f}: it copies part of the noise. The denoising AE gets "
+         f"{df.noisy_error_denoising:.4f}, {verdict}. The 2-D AE cannot store noise in 2 numbers, {code_off}. "
+         + ("A narrow bottleneck alone is not a denoiser; training on noisy inputs is. " if
+            df.narrow_worse_than_denoising else ""))
+chrome.notice((noisy if df.noise_level > 0 else "with no noise the inputs are the clean digits; move the slider. ") +
               f"The denoising AE beats the plain {run.recipe.wide}-D AE {since} (chart) and {price} on clean "
-              f"digits ({err['denoising']:.4f} against {err['wide']:.4f}).")
+              f"digits ({nf.clean_error_denoising:.4f} against {nf.clean_error_wide:.4f}).", nf, df)
 
 # 5. Variational autoencoder ----------------------------------------------------------------------------------------
 chrome.section("5 · A variational autoencoder: a latent space to generate from", "67")
@@ -140,7 +156,7 @@ end = c2.selectbox("to digit (the same digit: two ways of writing it)", range(10
 walked = runners.run(views.walk, runners.config(views.Walk, source=source, start=start, end=end), label="Walking")
 left, right = st.columns(2)
 with left:
-    show.chart(ae_charts.latent_map, codes[codes.model == name["vae"]], f"{name['vae']}: the grid's square and the walk",
+    show.chart(ae_charts.latent_map, view.codes_by["vae"], f"{name['vae']}: the grid's square and the walk",
                square=views.SPAN, path=walked.path, key="ae-vae-walk")
 with right:
     st.image(view.grid, caption=f"The decoder on a {views.GRID} × {views.GRID} grid from −{views.SPAN:g} to "
@@ -150,14 +166,15 @@ steps = " ".join(map(str, walked.nearest))
 show.images([walked.latent, walked.pixels],
             [f"Walking the straight line between their codes, decoded (nearest validation digit per step: {steps})",
              "Cross-fading their pixels instead"], columns=1)
-near_cells, random_cells = view.smooth
-crossed = sorted(set(walked.nearest) - {start, end})
-via = (f"through the region{'s' * (len(crossed) > 1)} of {', '.join(map(str, crossed))}" if crossed else
-       "straight from one region into the other")
-chrome.notice(f"neighbouring cells of the grid differ by {near_cells:.3f} per pixel (RMS), random pairs of cells by "
-              f"{random_cells:.3f}, {random_cells / near_cells:.1f} times more: a small step in the VAE's plane changes "
-              f"the digit a little, so every point decodes to something digit-like and new digits are drawn by picking "
-              f"a point. The walk from {start} to {end} goes {via} (nearest digit per step: {steps}). The cross-fade "
-              "overlays the two images instead: half-way, both are there at half brightness, a ghost rather than "
-              "a digit.")
+gf, wf = view.grid_facts, walked.facts
+via = (f"through the region{'s' if len(wf.walk_crossed) > 1 else ''} of {', '.join(map(str, wf.walk_crossed))}"
+       if wf.walk_crossed else "straight from one region into the other")
+chrome.notice(f"neighbouring cells of the grid differ by {gf.grid_neighbour_rms:.3f} per pixel (RMS), random pairs of "
+              f"cells by {gf.grid_random_rms:.3f}, {gf.grid_ratio:.1f} times more: a small step in the VAE's plane "
+              "changes the decoded digit a little, a long one a lot, so the square is a smooth map of digits and a new "
+              f"digit is drawn by picking a point in it. The walk from {wf.walk_start} to {wf.walk_end} goes {via} "
+              f"(nearest digit per step: {' '.join(map(str, wf.walk_nearest))}). The cross-fade overlays the two "
+              f"images instead: half-way, each is there at {wf.fade_halfway:.0%} brightness, a ghost rather than a "
+              "digit.",
+              gf, wf)
 chrome.end()

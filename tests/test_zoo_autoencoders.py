@@ -219,3 +219,50 @@ def test_the_inspection_adds_up():
     assert (curve[seen.labels["denoising"]][below] >= curve[seen.labels["wide"]][below]).all()
     assert (curve[seen.labels["denoising"]][~below] < curve[seen.labels["wide"]][~below]).all()  # and from there on
     assert 0.5 < seen.neighbours["ae"] < seen.neighbours["pixels"] and seen.mixed["ae"][2] > 0
+
+
+def test_wins_from_means_every_level_from_there_up():
+    """Issue 16: "beats it from noise 0.1 up" was the lowest level where it won, even if it lost again above."""
+    assert views.wins_from([0.0, 0.1, 0.2, 0.3], [False, True, False, True]) == 0.3  # the old rule said 0.1
+    assert views.wins_from([0.0, 0.1, 0.2, 0.3], [False, True, True, True]) == 0.1
+    assert views.wins_from([0.0, 0.1, 0.2], [True, True, False]) is None  # it loses at the top: no "from ... up"
+    assert views.wins_from([0.0, 0.1], [True, True]) == 0.0
+
+
+def test_chance_of_a_same_digit_neighbour_is_the_sum_of_squared_shares():
+    y = np.array([0, 0, 1, 1])  # another of 4 digits, drawn at random, is the same in 1 of 3 cases
+    assert views.chance_same(y) == pytest.approx(1 / 3)
+    assert views.chance_same(ae.labels()) == pytest.approx(0.1, abs=0.005)  # 10 nearly equal classes
+
+
+def test_the_notices_facts_are_the_inspections_numbers():
+    seen = views.inspect(views.View())
+    rf, lt, nf, gf = seen.reconstruction_facts, seen.latent_facts, seen.noise_facts, seen.grid_facts
+    assert (rf.error_ae, rf.error_wide, rf.error_vae) == (seen.errors["ae"], seen.errors["wide"], seen.errors["vae"])
+    assert rf.vae_extra_error == pytest.approx(seen.errors["vae"] / seen.errors["ae"] - 1)
+    assert (rf.worst_digit, rf.best_digit) == (seen.extremes[0][0], seen.extremes[1][0])
+    # "digits of a kind gather": far more same-digit neighbours than chance; "most, not all" of the pixels' 97 %
+    assert lt.same_digit_ae > 5 * lt.same_digit_by_chance and 0.5 < lt.same_digit_ae < lt.same_digit_pixels
+    assert lt.gathers
+    assert lt.vae_spread_near_prior and lt.spread_vae < lt.spread_ae  # the KL term packs the VAE's codes near N(0, 1)
+    assert nf.denoising_wins_from == seen.denoising_wins_from and nf.denoising_pays_on_clean
+    assert gf.grid_ratio == pytest.approx(seen.smooth[1] / seen.smooth[0]) and gf.grid_ratio > 2
+    assert seen.shape_facts.times_fewer == 32 and seen.shape_facts.output_sigmoid
+
+
+@pytest.mark.parametrize("noise", [0.05, 0.3, 0.6])
+def test_the_denoising_facts_say_what_noise_does(noise):
+    """At 0.3 the plain 16-D AE's error is 0.040, below the noise's own 0.052: it does not "copy, noise included"
+    (the old words); it copies part of the noise, its error rising from its clean 0.014."""
+    df = views.denoise(views.Denoise(noise=noise)).facts
+    assert df.noisy_error_wide > df.noisy_clean_error_wide and df.noisy_error_ae > df.noisy_clean_error_ae
+    assert df.narrow_worse_than_denoising
+    assert (df.denoising_gain > 0) == (noise >= 0.15)  # the light noise is where copying wins
+    if noise == 0.3:
+        assert df.noisy_error_wide < df.noisy_input_error
+
+
+def test_the_walk_facts_name_the_regions_it_crosses():
+    wf = views.walk(views.Walk(start=4, end=0)).facts
+    assert wf.walk_nearest[0] == 4 and wf.walk_nearest[-1] == 0 and wf.walk_crossed == (6,)
+    assert wf.fade_halfway == 0.5

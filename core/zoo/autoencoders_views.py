@@ -17,7 +17,8 @@ from torch import Tensor
 from core import images
 from core.device import generator
 from core.zoo import shapes
-from core.zoo.autoencoders import KEYS, MAX_NOISE, NARROW, AutoEncoder, Source, add_noise, digits, labels, models
+from core.zoo.autoencoders import (KEYS, MAX_NOISE, NARROW, PIXELS, AutoEncoder, Source, add_noise, digits, labels,
+                                   models)
 
 NOISE_SEED = 0  # the noise spoiling the validation digits: the same for every model and every noise level
 NOISE_LEVELS = tuple(round(0.05 * i, 2) for i in range(13))  # 0 .. 0.6: the error-against-noise chart
@@ -83,7 +84,74 @@ def smoothness(decoded: Tensor) -> tuple[float, float]:
 @dataclass(frozen=True)
 class View:
     source: Source = field(default_factory=Source)
-    code_version: int = 1
+    code_version: int = 2  # 2: the notices' facts; "wins from" a level: there and at every higher one
+
+
+@dataclass(frozen=True)
+class ShapeFacts:
+    """What section 1 says of the 2-D plain AE's two halves."""
+
+    pixels_in: int
+    latent_numbers: int
+    times_fewer: float  # pixels_in / latent_numbers
+    encoder_weights: int
+    decoder_weights: int
+    output_sigmoid: bool  # the decoder ends in a sigmoid: every pixel between 0 and 1
+
+
+@dataclass(frozen=True)
+class ReconstructionFacts:
+    """What section 2 says of the clean validation digits' reconstructions (MSE per pixel)."""
+
+    error_ae: float
+    error_wide: float
+    error_vae: float
+    wide_latent: int
+    mean_digit_error: float  # answering the average training digit for every input
+    ae_share_of_mean_digit: float  # error_ae / mean_digit_error
+    worst_digit: str  # the 2-D plain AE's worst and best digit class, with its error
+    worst_digit_error: float
+    best_digit: str
+    best_digit_error: float
+    vae_extra_error: float  # error_vae / error_ae - 1 (below 0: the VAE reconstructs better)
+
+
+@dataclass(frozen=True)
+class LatentFacts:
+    """What section 3 says of the 2-D latent planes of the validation digits."""
+
+    same_digit_ae: float  # share whose nearest other code on the plain AE's plane is the same digit
+    same_digit_vae: float
+    same_digit_pixels: float  # the same in the 64 raw pixels
+    same_digit_by_chance: float  # the share for a random other validation digit: sum of the class shares squared
+    gathers: bool  # same_digit_ae at least 3 times same_digit_by_chance: "digits of a kind gather"
+    mixed_a: int  # the digit pair the plain AE's plane mixes up most, and how often
+    mixed_b: int
+    mixed_times: int
+    spread_ae: float  # standard deviation of the codes (mean of the two axes)
+    spread_vae: float
+    vae_spread_near_prior: bool  # within 25 % of the standard normal's 1
+
+
+@dataclass(frozen=True)
+class NoiseCurveFacts:
+    """What section 4 says of the error-against-noise chart (every level of NOISE_LEVELS)."""
+
+    denoising_wins_from: float | None  # the lowest level from which the denoising AE beats the plain wide one at
+    # every level shown (None: it does not win at the highest level)
+    denoising_wins_anywhere: bool
+    clean_error_denoising: float  # on the clean digits: what training on noise costs
+    clean_error_wide: float
+    denoising_pays_on_clean: bool  # clean_error_denoising > clean_error_wide
+
+
+@dataclass(frozen=True)
+class GridFacts:
+    """What section 5 says of the VAE's decoded grid (RMS difference per pixel between decoded cells)."""
+
+    grid_neighbour_rms: float
+    grid_random_rms: float
+    grid_ratio: float  # grid_random_rms / grid_neighbour_rms
 
 
 @dataclass
@@ -106,6 +174,31 @@ class Inspection:
     noise_curve: pd.DataFrame  # model, noise (std), error: every model against the noise level
     extremes: tuple[tuple[str, float], tuple[str, float]]  # the 2-D plain AE's worst and best digit, with its error
     denoising_wins_from: float | None  # the lowest noise level from which the denoising AE beats the plain wide one
+    codes_by: dict[str, pd.DataFrame]  # "ae" / "vae" -> that model's rows of `codes`
+    shape_facts: ShapeFacts
+    reconstruction_facts: ReconstructionFacts
+    latent_facts: LatentFacts
+    noise_facts: NoiseCurveFacts
+    grid_facts: GridFacts
+
+
+def wins_from(levels: pd.Series | list[float], wins: list[bool]) -> float | None:
+    """The lowest level from which `wins` holds at every higher level too (levels ascending); None if not at the top.
+
+    "Beats it from noise 0.15 up" must hold at 0.15 and at every level above it, not only somewhere.
+    """
+    found = None
+    for level, won in zip(reversed(list(levels)), reversed(list(wins))):
+        if not won:
+            break
+        found = float(level)
+    return found
+
+
+def chance_same(y: np.ndarray) -> float:
+    """The probability that another validation digit, drawn at random, is the same digit (classes as counted)."""
+    counts = np.bincount(y).astype(float)
+    return float((counts * (counts - 1)).sum() / (len(y) * (len(y) - 1)))
 
 
 def _encoder_decoder(model: AutoEncoder, x: Tensor) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -141,23 +234,46 @@ def inspect(cfg: View, on_progress: object = None) -> Inspection:
         curve += [{"model": recipe.label(k), "noise (std)": s, "error": _mse(nets[k](noisy), x)} for k in KEYS]
         curve.append({"model": NO_MODEL, "noise (std)": s, "error": _mse(noisy, x)})
     frame = pd.DataFrame(curve)
-    wins = frame.pivot(index="noise (std)", columns="model", values="error")
-    wins = wins.index[wins[recipe.label("denoising")] < wins[recipe.label("wide")]]
+    table = frame.pivot(index="noise (std)", columns="model", values="error")
+    beats = (table[recipe.label("denoising")] < table[recipe.label("wide")]).tolist()
     ae_digits = class_errors[class_errors.model == recipe.label("ae")].set_index("digit")[CLASS_ERROR]
+    errors = {k: _mse(out[k], x) for k in KEYS}
+    weights = {"encoder": int(encoder.parameters.sum()), "decoder": int(decoder.parameters.sum())}
+    mean_error = _mse(mean_digit.expand_as(x), x)
+    same_pixels = _same_digit_neighbour(x.flatten(1).numpy(), y)[0]
+    spread = {k: float(z[k].std(axis=0).mean()) for k in z}
+    smooth = smoothness(decoded.reshape(GRID, GRID, -1))
+    worst, best = ae_digits.idxmax(), ae_digits.idxmin()
     return Inspection(
         labels={k: recipe.label(k) for k in KEYS}, encoder=encoder, decoder=decoder,
         vae_encoder=shapes.trace(nets["vae"].encoder, x[:1]),
-        weights={"encoder": int(encoder.parameters.sum()), "decoder": int(decoder.parameters.sum())},
+        weights=weights,
         strips=[_strip(x[picked])] + [_strip(out[k][picked]) for k in ("ae", "wide", "vae")],
-        errors={k: _mse(out[k], x) for k in KEYS}, mean_digit_error=_mse(mean_digit.expand_as(x), x),
-        class_errors=class_errors, codes=codes,
-        neighbours={**{k: v[0] for k, v in near.items()}, "pixels": _same_digit_neighbour(x.flatten(1).numpy(), y)[0]},
-        mixed={k: v[1] for k, v in near.items()},
-        spread={k: float(z[k].std(axis=0).mean()) for k in z},
-        grid=_strip(decoded, GRID_PX, cols=GRID), smooth=smoothness(decoded.reshape(GRID, GRID, -1)),
-        noise_curve=frame,
-        extremes=((ae_digits.idxmax(), float(ae_digits.max())), (ae_digits.idxmin(), float(ae_digits.min()))),
-        denoising_wins_from=float(wins.min()) if len(wins) else None,
+        errors=errors, mean_digit_error=mean_error, class_errors=class_errors, codes=codes,
+        neighbours={**{k: v[0] for k, v in near.items()}, "pixels": same_pixels},
+        mixed={k: v[1] for k, v in near.items()}, spread=spread,
+        grid=_strip(decoded, GRID_PX, cols=GRID), smooth=smooth, noise_curve=frame,
+        extremes=((worst, float(ae_digits[worst])), (best, float(ae_digits[best]))),
+        denoising_wins_from=wins_from(table.index, beats),
+        codes_by={k: codes[codes.model == recipe.label(k)] for k in z},
+        shape_facts=ShapeFacts(
+            pixels_in=PIXELS, latent_numbers=NARROW, times_fewer=PIXELS / NARROW, encoder_weights=weights["encoder"],
+            decoder_weights=weights["decoder"], output_sigmoid=bool((decoder.kind == "Sigmoid").any())),
+        reconstruction_facts=ReconstructionFacts(
+            error_ae=errors["ae"], error_wide=errors["wide"], error_vae=errors["vae"], wide_latent=recipe.wide,
+            mean_digit_error=mean_error, ae_share_of_mean_digit=errors["ae"] / mean_error,
+            worst_digit=str(worst), worst_digit_error=float(ae_digits[worst]), best_digit=str(best),
+            best_digit_error=float(ae_digits[best]), vae_extra_error=errors["vae"] / errors["ae"] - 1),
+        latent_facts=LatentFacts(
+            same_digit_ae=near["ae"][0], same_digit_vae=near["vae"][0], same_digit_pixels=same_pixels,
+            same_digit_by_chance=chance_same(y), gathers=near["ae"][0] >= 3 * chance_same(y), mixed_a=near["ae"][1][0], mixed_b=near["ae"][1][1],
+            mixed_times=near["ae"][1][2], spread_ae=spread["ae"], spread_vae=spread["vae"],
+            vae_spread_near_prior=abs(spread["vae"] - 1) <= 0.25),
+        noise_facts=NoiseCurveFacts(
+            denoising_wins_from=wins_from(table.index, beats), denoising_wins_anywhere=any(beats),
+            clean_error_denoising=errors["denoising"], clean_error_wide=errors["wide"],
+            denoising_pays_on_clean=errors["denoising"] > errors["wide"]),
+        grid_facts=GridFacts(grid_neighbour_rms=smooth[0], grid_random_rms=smooth[1], grid_ratio=smooth[1] / smooth[0]),
     )
 
 
@@ -165,11 +281,26 @@ def inspect(cfg: View, on_progress: object = None) -> Inspection:
 class Denoise:
     source: Source = field(default_factory=Source)
     noise: float = 0.3  # std of the Gaussian noise added to the validation digits (pixels 0..1)
-    code_version: int = 1
+    code_version: int = 2  # 2: the notice's facts
 
     def __post_init__(self) -> None:
         if not 0 <= self.noise <= MAX_NOISE:
             raise ValueError(f"The noise level (a standard deviation) must be between 0 and {MAX_NOISE}.")
+
+
+@dataclass(frozen=True)
+class DenoiseFacts:
+    """What section 4 says at one noise level (MSE per pixel against the clean digits)."""
+
+    noise_level: float
+    noisy_input_error: float  # the noisy digits themselves
+    noisy_error_ae: float
+    noisy_error_wide: float
+    noisy_error_denoising: float
+    noisy_clean_error_ae: float  # the same models on the clean digits, for the rise
+    noisy_clean_error_wide: float
+    denoising_gain: float  # 1 - noisy_error_denoising / noisy_error_wide (below 0: the plain AE does better)
+    narrow_worse_than_denoising: bool  # the 2-D bottleneck alone denoises worse than training on noise
 
 
 @dataclass
@@ -177,6 +308,7 @@ class Denoised:
     pictures: list[np.ndarray]  # noisy input, clean original, plain AE (wide), denoising AE: 10 digits each
     errors: dict[str, float]  # "input" (the noisy digits themselves) and each model key -> error on noisy digits
     table: pd.DataFrame  # model, latent numbers, trained on, error on clean digits, error on noisy digits
+    facts: DenoiseFacts
 
 
 @torch.no_grad()
@@ -195,10 +327,17 @@ def denoise(cfg: Denoise, on_progress: object = None) -> Denoised:
                      "error on clean digits": _mse(nets[k](x), x), column: _mse(out[k], x)})
     rows.append({"model": NO_MODEL, "latent numbers": "-", "trained on": "-", "error on clean digits": 0.0,
                  column: _mse(noisy, x)})
+    errors = {"input": _mse(noisy, x), **{k: _mse(out[k], x) for k in KEYS}}
+    clean = {k: _mse(nets[k](x), x) for k in ("ae", "wide")}
     return Denoised(
         pictures=[_strip(t[picked], TILE_PX, cols=5) for t in (noisy, x, out["wide"], out["denoising"])],
-        errors={"input": _mse(noisy, x), **{k: _mse(out[k], x) for k in KEYS}},
-        table=pd.DataFrame(rows),
+        errors=errors, table=pd.DataFrame(rows),
+        facts=DenoiseFacts(
+            noise_level=cfg.noise, noisy_input_error=errors["input"], noisy_error_ae=errors["ae"],
+            noisy_error_wide=errors["wide"], noisy_error_denoising=errors["denoising"],
+            noisy_clean_error_ae=clean["ae"], noisy_clean_error_wide=clean["wide"],
+            denoising_gain=1 - errors["denoising"] / errors["wide"],
+            narrow_worse_than_denoising=errors["ae"] > errors["denoising"]),
     )
 
 
@@ -207,11 +346,22 @@ class Walk:
     source: Source = field(default_factory=Source)
     start: int = 4  # the digit the walk starts from ...
     end: int = 0  # ... and the one it ends at (the same digit twice: two different ways of writing it)
-    code_version: int = 1
+    code_version: int = 2  # 2: the notice's facts
 
     def __post_init__(self) -> None:
         if not (0 <= self.start <= 9 and 0 <= self.end <= 9):
             raise ValueError("Pick two digits between 0 and 9.")
+
+
+@dataclass(frozen=True)
+class WalkFacts:
+    """What section 5 says of one walk between two digits in the VAE's plane."""
+
+    walk_start: int
+    walk_end: int
+    walk_nearest: tuple[int, ...]  # per step, the digit of the nearest validation code
+    walk_crossed: tuple[int, ...]  # the other digits' regions it passes through, in ascending order
+    fade_halfway: float  # the cross-fade's weight of each image at the middle step (0.5: both at half brightness)
 
 
 @dataclass
@@ -221,6 +371,7 @@ class Walked:
     images: tuple[int, int]  # the validation images walked between
     path: pd.DataFrame  # step, z1, z2: the walk's points in the latent plane
     nearest: list[int]  # per step, the digit of the nearest validation code: the regions the walk crosses
+    facts: WalkFacts
 
 
 def typical(mu: Tensor, y: np.ndarray, digit: int, rank: int = 0) -> int:
@@ -243,9 +394,12 @@ def walk(cfg: Walk, on_progress: object = None) -> Walked:
     z = (1 - t) * mu[a] + t * mu[b]  # (STEPS, 2): equal steps along the straight line
     fade = t.view(-1, 1, 1, 1)
     blend = (1 - fade) * ds.x_val[a] + fade * ds.x_val[b]  # (STEPS, 1, 8, 8)
-    nearest = y[torch.cdist(z, mu).argmin(dim=1).numpy()]
+    nearest = [int(d) for d in y[torch.cdist(z, mu).argmin(dim=1).numpy()]]
     return Walked(
         latent=_strip(vae.decode(z)), pixels=_strip(blend), images=(a, b),
         path=pd.DataFrame({"step": range(STEPS), "z1": z[:, 0].numpy(), "z2": z[:, 1].numpy()}),
-        nearest=[int(d) for d in nearest],
+        nearest=nearest,
+        facts=WalkFacts(walk_start=cfg.start, walk_end=cfg.end, walk_nearest=tuple(nearest),
+                        walk_crossed=tuple(sorted(set(nearest) - {cfg.start, cfg.end})),
+                        fade_halfway=float(t[STEPS // 2])),
     )
