@@ -55,13 +55,15 @@ chrome.section("1 · Down, then up again: the encoder-decoder with the shape of 
 show.layers(ev.layers, key="fcn-layers", title="Scene")
 with st.expander("The network in PyTorch (core/zoo/fcn.py)"):
     st.code(inspect.getsource(fcn.SceneFCN))
-how = ("each transposed convolution learns how one pixel paints a 2 × 2 patch" if up == fcn.UPSAMPLING[0] else
+lf = ev.layer_facts
+how = ("each transposed convolution learns how one pixel paints a 2 × 2 patch" if lf.upsampling_learned else
        "the interpolation itself is a fixed formula with no weights: the convolution after it does the learning")
-chrome.notice(f"the encoder halves the side twice (32 → 16 → 8) while the channels grow, so each number sees a wider "
-              f"patch of the scene; the decoder brings it back to 32 × 32 with {up}: {ev.decoder_parameters:,} of the "
-              f"{ev.parameters:,} weights sit in the decoder, and {how}. A 1 × 1 convolution then turns each pixel's "
-              f"channels into {len(scenes.CLASSES)} class scores. No layer is fully connected, so the same weights "
-              "would run on a larger scene.")
+chrome.notice(f"the encoder halves the side twice ({lf.side_in} → {lf.side_pool1} → {lf.side_pool2}) while the "
+              f"channels grow ({lf.channels_first} → {lf.channels_encoder_end}), so each number sees a wider patch of "
+              f"the scene; the decoder brings it back to {lf.side_out} × {lf.side_out} with {up}: "
+              f"{lf.decoder_weights:,} of the {lf.fcn_weights:,} weights sit in the decoder, and {how}. A 1 × 1 "
+              f"convolution then turns each pixel's channels into {lf.class_scores} class scores. No layer is fully "
+              "connected, so the same weights would run on a larger scene.", lf)
 
 # 2. One scene -------------------------------------------------------------------------------------------------------
 chrome.section("2 · One scene, pixel by pixel", "68")
@@ -73,12 +75,13 @@ swatches = " ".join(f'<span style="display:inline-block;width:0.9em;height:0.9em
                     for name, colour in zip(scenes.CLASSES, fcn_charts.MASK_HEX))
 st.markdown(f"Mask colours: {swatches}", unsafe_allow_html=True)
 show.images(seen.pictures, seen.captions)
-scene_iou = ", ".join(f"{c} {v:.2f}" for c, v in seen.iou.dropna().itertuples(index=False))
-wrong = ("every one of its pixels gets the right class" if not seen.wrong else
-         f"{seen.wrong} of its {PIXELS:,} pixels get the wrong class, and {seen.wrong_on_outlines} of those lie on an "
-         f"outline (next to a pixel of another class), though outlines are only {seen.outline_pixels} pixels "
-         f"({seen.outline_pixels / PIXELS:.0%}) of the scene")
-chrome.notice(f"in scene {scene}, {wrong}. IoU on this scene: {scene_iou}.")
+sf = seen.scene_facts
+scene_iou = ", ".join(f"{c} {v:.2f}" for c, v in sf.scene_iou)
+wrong = ("every one of its pixels gets the right class" if not sf.scene_wrong else
+         f"{sf.scene_wrong} of its {sf.scene_pixels:,} pixels get the wrong class, and {sf.scene_wrong_on_outlines} of "
+         f"those lie on an outline (next to a pixel of another class), though outlines are only "
+         f"{sf.scene_outline_pixels} pixels ({sf.scene_outline_share:.0%}) of the scene")
+chrome.notice(f"in scene {sf.scene_index}, {wrong}. IoU on this scene: {scene_iou}.", sf)
 
 # 3. How good is it --------------------------------------------------------------------------------------------------
 chrome.section("3 · Intersection over union on the held-out scenes", "68")
@@ -92,15 +95,15 @@ with right:
     show.table(ev.iou, key="fcn-iou-table")
     st.metric("Mean IoU of the three shapes", f"{ev.mean_iou:.3f}")
     st.metric("Pixels right", f"{ev.pixel_accuracy:.1%}")
-iou = ev.iou.set_index("class")
-worst, background = iou["IoU"].iloc[1:].idxmin(), iou.loc["background", "share of pixels"]
-other = next(u for u in fcn.UPSAMPLING if u != up)
-chrome.notice(f"{background:.0%} of the pixels are background, so a network that answered 'background' everywhere "
-              f"would get {background:.0%} of pixels right and an IoU of 0 for every shape: that is why segmentation "
-              f"is scored by IoU. The hardest shape is the **{worst}** ({iou.loc[worst, 'IoU']:.2f}). "
-              f"{ev.mistakes_on_outlines:.0%} of the wrong pixels lie on outlines, which hold only "
-              f"{ev.outline_share:.0%} of all pixels. The shipped network with {other} scores a mean IoU of "
-              f"{fcn.shipped_meta(other)['val_mean_iou']:.3f}.")
+sc = ev.score_facts
+zero = ("an IoU of 0 for every shape" if sc.all_background_best_shape_iou == 0 else
+        f"an IoU of at most {sc.all_background_best_shape_iou:.2f} for a shape")
+chrome.notice(f"{sc.background_share:.0%} of the pixels are background, so a network that answered 'background' "
+              f"everywhere would get {sc.all_background_pixel_accuracy:.0%} of pixels right (this one: "
+              f"{sc.fcn_pixel_accuracy:.1%}) and {zero}: that is why segmentation is scored by IoU. The hardest shape "
+              f"is the **{sc.hardest_shape}** ({sc.hardest_shape_iou:.2f}). {sc.mistakes_on_outline_share:.0%} of the "
+              f"wrong pixels lie on outlines, which hold only {sc.outline_pixel_share:.0%} of all pixels. The shipped "
+              f"network with {sc.other_upsampling} scores a mean IoU of {sc.other_shipped_mean_iou:.3f}.", sc)
 
 # 4. Dense output vs one label ---------------------------------------------------------------------------------------
 chrome.section("4 · A label per pixel instead of a label per image", "66, 68")
@@ -117,13 +120,17 @@ with left:
 with right:
     st.markdown("**One label for the whole scene:** the same probabilities averaged over its pixels")
     show.chart(fcn_charts.one_label, seen.one_label, key="fcn-one")
-top = seen.one_label.loc[seen.one_label["probability"].idxmax()]
-found = (f"the map finds the {klass} where it is: P({klass}) is above 0.5 on {seen.above_half[klass]} pixels, and the "
-         f"true mask has {seen.true_pixels[klass]}" if seen.true_pixels[klass] else
-         f"this scene holds no {klass}, and P({klass}) is above 0.5 on {seen.above_half[klass]} pixels")
-held = len(seen.classes_present)
-chrome.notice(f"{found}. Squeezed into one answer, the scene is **{top['class']}** ({top['probability']:.0%}): the "
-              f"{held} kind{'s' if held != 1 else ''} of shape it holds ({', '.join(seen.classes_present)}), and where "
-              "each lies, are gone. One label per image says *what*; a label per pixel also says *where*.")
+mf, of = seen.map_facts[klass], seen.one_label_facts
+inside = f"{mf.map_inside_true} of them inside the true {klass} ({mf.map_true_pixels} pixels)"
+found = (f"this scene holds no {klass}, and P({klass}) is above 0.5 on {mf.map_above_half} pixels"
+         if not mf.map_true_pixels else
+         f"the map finds the {klass} where it is: P({klass}) is above 0.5 on {mf.map_above_half} pixels, {inside}"
+         if mf.map_found else
+         f"the map finds the {klass} only roughly: P({klass}) is above 0.5 on {mf.map_above_half} pixels, {inside}")
+held = len(of.shapes_present)
+chrome.notice(f"{found}. Squeezed into one answer, the scene is **{of.one_label_class}** "
+              f"({of.one_label_probability:.0%}): the {held} kind{'s' if held != 1 else ''} of shape it holds "
+              f"({', '.join(of.shapes_present)}), and where each lies, are gone. One label per image says *what*; a "
+              "label per pixel also says *where*.", mf, of)
 show.page_link("pages/8_Zoo_CNN.py", "The CNN: one label per image")
 chrome.end()

@@ -180,3 +180,49 @@ def test_the_charts_are_valid_and_draw_each_class_in_its_mask_colour():
         assert all(len(rows) <= charts.MAX_POINTS for rows in spec.get("datasets", {}).values())
     assert fcn_charts.MASK_HEX[:4] == ("#000000", "#0072b2", "#e69f00", "#009e73")
     assert [int(fcn_charts.MASK_HEX[2][i:i + 2], 16) for i in (1, 3, 5)] == list(CLASS_COLOURS[2])
+
+
+def test_the_probability_map_is_grey_not_a_class_colour():
+    """Issue 16: the map of P(class) ran from white to blue, the square's colour, whatever class it showed."""
+    seen = fcn.look(fcn.Look(scene=3))
+    colours = fcn_charts.probability_map(seen.heat, "disc").to_dict()["encoding"]["color"]["scale"]["range"]
+    assert not {c.lower() for c in colours} & {c.lower() for c in fcn_charts.MASK_HEX[1:]}
+    for c in colours:  # grey: red, green and blue equal
+        assert len({c[i:i + 2].lower() for i in (1, 3, 5)}) == 1
+
+
+def test_the_score_facts_come_from_scoring_an_all_background_answer():
+    ev = fcn.evaluate(fcn.Source())
+    sc = ev.score_facts
+    share = ev.iou.set_index("class")["share of pixels"]
+    assert sc.all_background_pixel_accuracy == pytest.approx(share["background"]) == sc.background_share
+    assert sc.all_background_best_shape_iou == 0 and sc.fcn_pixel_accuracy > sc.all_background_pixel_accuracy + 0.1
+    assert sc.hardest_shape_iou == ev.iou.set_index("class")["IoU"].iloc[1:].min()
+    assert sc.other_upsampling == fcn.UPSAMPLING[1]
+    assert sc.other_shipped_mean_iou == fcn.shipped_meta(fcn.UPSAMPLING[1])["val_mean_iou"]
+    assert sc.mistakes_on_outline_share > 3 * sc.outline_pixel_share  # "mistakes crowd on outlines"
+
+
+@pytest.mark.parametrize("up", fcn.UPSAMPLING)
+def test_no_layer_is_fully_connected_so_the_same_weights_run_on_a_larger_scene(up):
+    ev = fcn.evaluate(fcn.Source(up))
+    lf = ev.layer_facts
+    assert lf.fully_connected_layers == 0 and (lf.side_in, lf.side_pool1, lf.side_pool2, lf.side_out) == (32, 16, 8, 32)
+    assert lf.upsampling_learned == (up == fcn.UPSAMPLING[0]) and lf.decoder_weights == ev.decoder_parameters
+    with torch.no_grad():
+        assert fcn.model(fcn.Source(up))(torch.zeros(1, 1, 64, 64)).shape == (1, 64, 64, lf.class_scores)
+
+
+def test_map_facts_tell_a_found_class_from_a_rough_one():
+    """Issue 16: "the map finds the triangle where it is" was said of 34 pixels above 0.5 against a true 14."""
+    truth = np.zeros((4, 4), dtype=int)
+    truth[:2, :2] = 3  # a 4-pixel "triangle"
+    prob = np.zeros((4, 4))
+    prob[:2, :2] = 0.9
+    assert fcn.map_facts("triangle", prob, truth).map_found
+    prob[2:, :] = 0.9  # 8 more pixels above 0.5 outside it: overlap 4 / 12
+    rough = fcn.map_facts("triangle", prob, truth)
+    assert (rough.map_above_half, rough.map_inside_true, rough.map_true_pixels) == (12, 4, 4)
+    assert rough.map_overlap_iou == pytest.approx(1 / 3) and not rough.map_found
+    shipped = fcn.look(fcn.Look(scene=fcn.busiest_scene())).map_facts
+    assert shipped["disc"].map_found and not shipped["triangle"].map_found

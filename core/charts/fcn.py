@@ -10,10 +10,11 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
-from core.charts import BLUE, HEIGHT, NEUTRAL
+from core.charts import HEIGHT, NEUTRAL
 from core.images import CLASS_COLOURS
 
 MASK_HEX = tuple("#{:02x}{:02x}{:02x}".format(*rgb) for rgb in CLASS_COLOURS)  # class c -> its mask colour
+PROBABILITY_DARK = "#3b3b3b"  # P = 1 on the probability map: a neutral grey, no class's colour (blue is the square's)
 
 
 def _class_colour(names: Sequence[str]) -> alt.Color:
@@ -59,7 +60,10 @@ def one_label(df: pd.DataFrame) -> alt.LayerChart:
 
 
 def probability_map(df: pd.DataFrame, klass: str) -> alt.Chart:
-    """One class's probability for every pixel as a heat map (white 0, blue 1), row 0 at the top.
+    """One class's probability for every pixel as a heat map (near-white 0, dark grey 1), row 0 at the top.
+
+    Grey, not a colour: on this page every colour names a class (blue is the square's), and the map is
+    about any class the student picks.
 
     df columns: x, y (pixel column and row), true class, predicted class, and P(<class>) (0..1) for `klass`.
     """
@@ -71,7 +75,8 @@ def probability_map(df: pd.DataFrame, klass: str) -> alt.Chart:
         .encode(
             x=alt.X("x:O", title=f"pixel column (0 to {side - 1})", axis=alt.Axis(labels=False, ticks=False)),
             y=alt.Y("y:O", title=f"pixel row (0 to {side - 1})", axis=alt.Axis(labels=False, ticks=False)),
-            color=alt.Color(f"{field}:Q", scale=alt.Scale(domain=[0, 1], range=[NEUTRAL, BLUE]), title=field,
+            color=alt.Color(f"{field}:Q", scale=alt.Scale(domain=[0, 1], range=[NEUTRAL, PROBABILITY_DARK]),
+                            title=field,
                             legend=alt.Legend(format=".0%", orient="right", gradientLength=240)),
             tooltip=[alt.Tooltip("x:O", title="column"), alt.Tooltip("y:O", title="row"),
                      alt.Tooltip(f"{field}:Q", format=".1%"), alt.Tooltip("true class:N"),
