@@ -1,4 +1,4 @@
-"""Vanishing gradients (slides 48-52): per-layer gradient norms, activation statistics and dead units of deep MLPs.
+"""Vanishing gradients (slides 50-53): per-layer gradient norms, activation statistics and dead units of deep MLPs.
 
 Per-layer measurements are plain functions of a network and a probe batch, so a test (or a
 notebook) can call them on any `nn.Sequential` that `core.models.build_mlp` makes:
@@ -8,8 +8,9 @@ notebook) can call them on any `nn.Sequential` that `core.models.build_mlp` make
 - `dead_fraction`: the share of a layer's units whose derivative f'(z) is 0 on every row.
 The experiments train through the one trainer (`core.training`) and measure the CPU copies
 of the live networks that its `on_progress(fraction, Snapshot)` hands over every epoch:
-- `gradient_flow`: the same deep MLP with sigmoid, tanh, ReLU, Leaky ReLU and ELU (slides 49-51);
-- `dying_relu`: ReLU against Leaky ReLU and ELU with a large learning rate or a negative bias (slide 52).
+- `gradient_flow`: the same deep MLP with sigmoid, tanh, ReLU, Leaky ReLU and ELU (slides 50-51);
+- `dying_relu`: ReLU against Leaky ReLU and ELU with a negative initial bias or large steps (slides 52-53).
+Each result carries the facts its page's sentences rest on (`FlowFacts`, `SpreadFacts`, `DyingFacts`).
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from torch import Tensor, nn
 
 from core import activations, data, training
 from core.device import generator, pick_device
-from core.models import INITS, MLPSpec, build_mlp
+from core.models import INIT_LABELS, INITS, MLPSpec, build_mlp
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "elu")
 SIGMOID_MAX_SLOPE = 0.25  # sigma'(z) = sigma(z) (1 - sigma(z)) is largest at z = 0: 0.5 * 0.5
@@ -71,14 +72,16 @@ def gradient_norms(model: nn.Module, x: Tensor, y: Tensor) -> np.ndarray:
 
 
 @contextlib.contextmanager
-def recording(model: nn.Module) -> Iterator[list[tuple[Tensor, Tensor]]]:
-    """Forward hooks on every activation module: the list fills with (z, f(z)) per hidden layer, in order.
+def recording(model: nn.Module, select: Callable[[nn.Module], bool] = _is_activation
+              ) -> Iterator[list[tuple[Tensor, Tensor]]]:
+    """Forward hooks on every module `select` picks (the activation modules unless told otherwise): the list
+    fills with (input, output) per module, in order; for the activations that is (z, f(z)) per hidden layer.
 
     Every hook registered here is removed when the block ends, also after an exception.
     """
     seen: list[tuple[Tensor, Tensor]] = []
     handles = [m.register_forward_hook(lambda _m, inp, out: seen.append((inp[0].detach(), out.detach())))
-               for m in model.modules() if _is_activation(m)]
+               for m in model.modules() if select(m)]
     try:
         yield seen
     finally:
@@ -133,7 +136,7 @@ class GradientFlow:
     batch_size: int = 256
     bins: int = BINS
     seed: int = 0
-    code_version: int = 1
+    code_version: int = 2  # 2: facts, spread across inputs, non-finite norms
 
     def __post_init__(self) -> None:
         check_shape(self.dataset, self.depth, self.width)
@@ -166,15 +169,90 @@ def check_shape(dataset: str, depth: int, width: int) -> None:
         raise ValueError(f"The width must be between 2 and {MAX_WIDTH} units per layer.")
 
 
+VANISHED = 0.01  # a net's gradient "vanished" when its first layer gets less than 1% of its last layer's
+COLLAPSED = 0.01  # the forward signal "collapsed" when the last layer's spread is under 1% of the first layer's
+SHRANK = 0.5  # ... and "shrank" when it is under half of it
+
+
+@dataclass(frozen=True)
+class FlowFacts:
+    """What section 1 says about the gradient norms at initialization (slides 50-51).
+
+    ratio_*: ||dLoss/dW|| of the first layer over that of the last (output) layer, per activation, at
+    initialization (nan when the activation is not in the run, or its norms are not finite).
+    sigmoid_bound: 0.25 ** depth, the most that `depth` sigmoid derivatives can leave of a gradient, since
+    sigma'(z) <= 0.25: the derivatives alone shrink it by at least that factor; the weights multiply in too
+    and can grow or shrink it further (so a measured ratio can lie above or below the bound).
+    relu_he_ratio / relu_default_ratio: the same ratio for a ReLU net of this shape with He initialization
+    and with PyTorch's default one, measured on the side, whatever the run's own initialization.
+    """
+
+    depth: int
+    init: str  # label of the run's initialization
+    activations_run: tuple[str, ...]  # labels, in the order of the run
+    worst: str  # label of the net with the smallest finite ratio ("" when none is finite)
+    worst_ratio: float
+    best: str
+    best_ratio: float
+    vanished: tuple[str, ...]  # labels whose ratio is below VANISHED
+    nonfinite: tuple[str, ...]  # labels with an infinite or NaN gradient norm at initialization
+    ratio_sigmoid: float
+    ratio_tanh: float
+    ratio_relu: float
+    ratio_leaky_relu: float
+    ratio_elu: float
+    sigmoid_bound: float
+    relu_he_ratio: float
+    relu_default_ratio: float
+
+
+@dataclass(frozen=True)
+class SpreadFacts:
+    """What section 2 says about one epoch: how much of the spread across inputs survives to the last layer.
+
+    spread: per unit, the standard deviation of its activation over the probe rows, averaged over the layer's
+    units (0 means every input gives the same value). The net named is the one whose last layer keeps the
+    smallest share of its first layer's spread.
+    """
+
+    epoch: int
+    spread_net: str
+    spread_first: float
+    spread_last: float
+    spread_share: float  # spread_last / spread_first
+    collapsed: bool  # spread_share < COLLAPSED: every input gives almost the same output
+    shrank: bool  # spread_share < SHRANK
+
+
 @dataclass
 class FlowResult:
     grads: pd.DataFrame  # activation, layer (1 = first Linear), epoch (0 = at initialization), grad_norm
-    stats: pd.DataFrame  # activation, layer (hidden), epoch, mean, std: of the activations f(z) on the probe batch
+    stats: pd.DataFrame  # activation, layer (hidden), epoch, mean, std, spread: of the activations on the probe batch
     histograms: pd.DataFrame  # activation, layer, epoch, value (bin centre), lo, hi (bin edges), share
     history: pd.DataFrame  # variant (activation label), epoch, split, metric, value
     ratio: dict[str, float]  # activation label -> first layer's gradient norm / last layer's, at initialization
     accuracy: dict[str, float]  # activation label -> final validation accuracy
     depth: int
+    epochs: int
+    facts: FlowFacts
+    spread: tuple[SpreadFacts, ...]  # one per epoch, 0 = at initialization
+
+    def grads_shown(self, initialization_only: bool = False) -> pd.DataFrame:
+        """The gradient norms a log-scale chart can draw: non-finite ones left out, zeros raised to 1e-30."""
+        g = self.grads[self.grads.epoch == 0] if initialization_only else self.grads
+        g = g[np.isfinite(g.grad_norm)]
+        return g.assign(grad_norm=g.grad_norm.clip(lower=1e-30))
+
+    @property
+    def middle_layer(self) -> int:
+        """The hidden layer the histograms show first: the middle one."""
+        return max(1, self.depth // 2)
+
+    def stats_at(self, epoch: int) -> pd.DataFrame:
+        return self.stats[self.stats.epoch == epoch]
+
+    def histograms_of(self, layer: int) -> pd.DataFrame:
+        return self.histograms[self.histograms.layer == layer]
 
 
 def _label(activation: str) -> str:
@@ -187,6 +265,42 @@ def _share(on_progress: Progress | None, i: int, n: int) -> training.Progress | 
     return lambda fraction, snap: on_progress((i + fraction) / n, snap)
 
 
+def first_over_last(norms: np.ndarray) -> float:
+    """The first layer's gradient norm over the last one's; nan when either is not finite or the last is 0."""
+    if not np.isfinite(norms).all() or norms[-1] == 0:
+        return float("nan")
+    return float(norms[0] / norms[-1])
+
+
+def flow_facts(cfg: GradientFlow, ratio: dict[str, float], nonfinite: tuple[str, ...], ds: data.Dataset,
+               n_out: int) -> FlowFacts:
+    finite = {k: v for k, v in ratio.items() if np.isfinite(v)}
+    worst = min(finite, key=finite.get) if finite else ""
+    best = max(finite, key=finite.get) if finite else ""
+    xg, yg = ds.x_train[:PROBE_ROWS], ds.y_train[:PROBE_ROWS]
+    side = {init: first_over_last(gradient_norms(build_mlp(replace(cfg, init=init).spec("relu", ds.n_features, n_out),
+                                                           generator(cfg.seed)).train(), xg, yg))
+            for init in ("he", "default")}
+    return FlowFacts(cfg.depth, INIT_LABELS[cfg.init], tuple(_label(a) for a in cfg.activations), worst,
+                     finite.get(worst, float("nan")), best, finite.get(best, float("nan")),
+                     tuple(k for k, v in finite.items() if v < VANISHED), nonfinite,
+                     *(ratio.get(_label(a), float("nan")) for a in ACTIVATIONS),
+                     SIGMOID_MAX_SLOPE ** cfg.depth, side["he"], side["default"])
+
+
+def spread_facts(stats: pd.DataFrame, depth: int, epoch: int) -> SpreadFacts:
+    """Which net keeps the smallest share of its first layer's spread in its last layer, at `epoch`."""
+    at = stats[stats.epoch == epoch]
+    first = at[at.layer == 1].set_index("activation").spread
+    last = at[at.layer == depth].set_index("activation").spread
+    share = (last / first.where(first > 0)).replace([np.inf, -np.inf], np.nan).dropna()  # a blown-up net has none
+    if share.empty:
+        return SpreadFacts(epoch, "", float("nan"), float("nan"), float("nan"), False, False)
+    net = share.idxmin()
+    return SpreadFacts(epoch, net, float(first[net]), float(last[net]), float(share[net]),
+                       bool(share[net] < COLLAPSED), bool(share[net] < SHRANK))
+
+
 def gradient_flow(cfg: GradientFlow, on_progress: Progress | None = None) -> FlowResult:
     ds = load(cfg.dataset, cfg.seed)
     n_out = ds.n_classes if ds.n_classes > 2 else 1
@@ -196,6 +310,7 @@ def gradient_flow(cfg: GradientFlow, on_progress: Progress | None = None) -> Flo
                                  momentum=cfg.momentum, seed=cfg.seed)
     grads, stats, hists, histories = [], [], [], []
     ratio, accuracy = {}, {}
+    nonfinite = []
     for i, act in enumerate(cfg.activations):
         spec, name = cfg.spec(act, ds.n_features, n_out), _label(act)
         lo, hi = HISTOGRAM_RANGE.get(act, (-1.0, 3.0))
@@ -209,7 +324,8 @@ def gradient_flow(cfg: GradientFlow, on_progress: Progress | None = None) -> Flo
             values = layer_values(model, xa)
             a = torch.stack([v[1] for v in values])  # (depth, N, width)
             stats.append(pd.DataFrame({"activation": name, "layer": np.arange(1, cfg.depth + 1), "epoch": epoch,
-                                       "mean": a.mean(dim=(1, 2)).numpy(), "std": a.std(dim=(1, 2)).numpy()}))
+                                       "mean": a.mean(dim=(1, 2)).numpy(), "std": a.std(dim=(1, 2)).numpy(),
+                                       "spread": a.std(dim=1).mean(dim=1).numpy()}))
             share = np.stack([_histogram(layer, lo, hi, cfg.bins) for layer in a])  # (depth, bins)
             hists.append(pd.DataFrame({"activation": name, "layer": np.repeat(np.arange(1, cfg.depth + 1), cfg.bins),
                                        "epoch": epoch, "value": np.tile(centres, cfg.depth),
@@ -218,7 +334,9 @@ def gradient_flow(cfg: GradientFlow, on_progress: Progress | None = None) -> Flo
 
         measure(build_mlp(spec, generator(cfg.seed)), 0)  # the trainer starts from exactly these weights
         first = grads[-1].grad_norm.to_numpy()
-        ratio[name] = float(first[0] / first[-1]) if first[-1] > 0 else float("inf")
+        ratio[name] = first_over_last(first)
+        if not np.isfinite(first).all():
+            nonfinite.append(name)
         report = _share(on_progress, i, len(cfg.activations))
 
         def each_epoch(fraction: float, snap: training.Snapshot) -> None:
@@ -229,9 +347,12 @@ def gradient_flow(cfg: GradientFlow, on_progress: Progress | None = None) -> Flo
         fit = training.fit(spec, ds, train, pick_device(), each_epoch, progress_every=1, name=name)
         histories.append(fit.history)
         accuracy.update(fit.final("accuracy"))
-    return FlowResult(pd.concat(grads, ignore_index=True), pd.concat(stats, ignore_index=True),
-                      pd.concat(hists, ignore_index=True), pd.concat(histories, ignore_index=True),
-                      ratio, accuracy, cfg.depth)
+    stats_df = pd.concat(stats, ignore_index=True)
+    epochs = int(stats_df.epoch.max())
+    return FlowResult(pd.concat(grads, ignore_index=True), stats_df, pd.concat(hists, ignore_index=True),
+                      pd.concat(histories, ignore_index=True), ratio, accuracy, cfg.depth, epochs,
+                      flow_facts(cfg, ratio, tuple(nonfinite), ds, n_out),
+                      tuple(spread_facts(stats_df, cfg.depth, e) for e in range(epochs + 1)))
 
 
 # 3. Dying ReLU ----------------------------------------------------------------------------------------------
@@ -239,18 +360,27 @@ def gradient_flow(cfg: GradientFlow, on_progress: Progress | None = None) -> Flo
 
 @dataclass(frozen=True)
 class DyingRelu:
-    """ReLU, Leaky ReLU and ELU nets trained side by side; a large learning rate or a negative bias kills ReLUs."""
+    """ReLU, Leaky ReLU and ELU nets trained side by side; a negative initial bias or large steps kill ReLUs.
+
+    The default starts every hidden unit with a bias of -0.2: for most ReLU units z <= 0 on every input
+    from the start, and a whole layer of them is enough to cut the input off the output. Adam (whose step
+    size does not shrink with the gradient) lets Leaky ReLU's small slope of 0.01 below 0 and ELU's
+    exp(z) revive their units in a few epochs; a dead ReLU gets a gradient of exactly 0, so no optimizer
+    can. With plain SGD the fixes revive too slowly for a short default run (measured; see the tests).
+    """
 
     dataset: str = "digits"
     depth: int = 4
     width: int = 32
     activations: tuple[str, ...] = ("relu", "leaky_relu", "elu")
-    bias: float = 0.0  # every hidden layer's bias at initialization; below 0 many ReLUs start dead
-    lr: float = 1.0  # large on purpose: one big step pushes many units' z below 0 for every input
-    epochs: int = 3
-    batch_size: int = 128
+    bias: float = -0.2  # every hidden layer's bias at initialization; below 0 many ReLUs start dead
+    lr: float = 0.03  # Adam's; 0.1 and above make big steps that push units' z below 0 for every input
+    epochs: int = 10
+    batch_size: int = 64
+    optimizer: str = "adam"
+    momentum: float = 0.0  # SGD's
     seed: int = 0
-    code_version: int = 1
+    code_version: int = 2  # 2: Adam, bias -0.2, 10 epochs by default; facts
 
     def __post_init__(self) -> None:
         check_shape(self.dataset, self.depth, self.width)
@@ -262,6 +392,10 @@ class DyingRelu:
             raise ValueError("The learning rate must be in (0, 10].")
         if not 1 <= self.epochs <= 100:
             raise ValueError("Use between 1 and 100 epochs here.")
+        if self.optimizer not in ("sgd", "adam"):
+            raise ValueError("Choose the optimizer 'sgd' or 'adam'.")
+        if not 0 <= self.momentum < 1:
+            raise ValueError("Momentum must be at least 0 and below 1.")
 
 
 def biased_mlp(spec: MLPSpec, bias: float, g: torch.Generator) -> nn.Sequential:
@@ -274,22 +408,65 @@ def biased_mlp(spec: MLPSpec, bias: float, g: torch.Generator) -> nn.Sequential:
     return model
 
 
+MANY_DEAD = 0.3  # "many ReLUs died": at least this share of the units is dead at the end
+FIX_MARGIN = 0.3  # "the fixes recover": Leaky ReLU and ELU both end this much more accurate than ReLU
+
+
+@dataclass(frozen=True)
+class DyingFacts:
+    """What section 3 says (slides 52-53). A unit is dead when f'(z) = 0 on every validation row; for ReLU
+    that is z <= 0 for every input. Shares are over all hidden units of the net; a net whose loss blew up
+    counts at its last measured epoch. Accuracies are final validation accuracies (nan for a blown-up net)."""
+
+    dying_lr: float
+    dying_bias: float
+    relu_dead_start: float  # share of ReLU units with z <= 0 for every validation input at initialization
+    relu_dead_end: float
+    relu_dead_layers: int  # ReLU layers with every unit dead at the end: the output no longer depends on the input
+    leaky_dead_end: float
+    elu_dead_end: float
+    acc_relu: float
+    acc_leaky: float
+    acc_elu: float
+    dying_diverged: tuple[str, ...]  # labels of the nets whose loss blew up
+    many_died: bool  # relu_dead_end >= MANY_DEAD
+    fixes_recover: bool  # Leaky ReLU and ELU both beat ReLU's accuracy by more than FIX_MARGIN
+
+
 @dataclass
 class DyingResult:
     dead: pd.DataFrame  # activation, layer, epoch (0 = at initialization), dead (share of the layer's units)
     history: pd.DataFrame  # variant (activation label), epoch, split, metric, value
     table: pd.DataFrame  # activation, dead units at initialization, dead units at the end, validation accuracy
     messages: dict[str, str]  # activation label -> what went wrong (divergence), from the trainer
+    facts: DyingFacts
+
+
+def dying_facts(cfg: DyingRelu, dead: pd.DataFrame, table: pd.DataFrame, diverged: tuple[str, ...]) -> DyingFacts:
+    t = table.set_index("activation")
+
+    def get(label: str, column: str) -> float:
+        return float(t.loc[label, column]) if label in t.index else float("nan")
+
+    relu = dead[dead.activation == "ReLU"]
+    last = relu[relu.epoch == relu.epoch.max()] if len(relu) else relu
+    acc = {label: get(label, "validation accuracy") for label in ("ReLU", "Leaky ReLU", "ELU")}
+    relu_dead_end = get("ReLU", "dead units at the end")
+    return DyingFacts(cfg.lr, cfg.bias, get("ReLU", "dead units at initialization"), relu_dead_end,
+                      int((last.dead == 1).sum()), get("Leaky ReLU", "dead units at the end"),
+                      get("ELU", "dead units at the end"), acc["ReLU"], acc["Leaky ReLU"], acc["ELU"], diverged,
+                      bool(relu_dead_end >= MANY_DEAD),
+                      bool(acc["Leaky ReLU"] > acc["ReLU"] + FIX_MARGIN and acc["ELU"] > acc["ReLU"] + FIX_MARGIN))
 
 
 def dying_relu(cfg: DyingRelu, on_progress: Progress | None = None) -> DyingResult:
     ds = load(cfg.dataset, cfg.seed)
     n_out = ds.n_classes if ds.n_classes > 2 else 1
     names = [_label(a) for a in cfg.activations]
-    factories = {name: functools.partial(biased_mlp, MLPSpec(ds.n_features, (cfg.width,) * cfg.depth, n_out, act), cfg.bias)
-                 for name, act in zip(names, cfg.activations)}
+    factories = {name: functools.partial(biased_mlp, MLPSpec(ds.n_features, (cfg.width,) * cfg.depth, n_out, act),
+                                         cfg.bias) for name, act in zip(names, cfg.activations)}
     train = training.TrainConfig(epochs=cfg.epochs, batch_size=min(cfg.batch_size, len(ds.x_train)), lr=cfg.lr,
-                                 seed=cfg.seed)
+                                 optimizer=cfg.optimizer, momentum=cfg.momentum, seed=cfg.seed)
     rows: list[tuple[str, int, int, float]] = []
 
     def measure(models: list[nn.Module], epoch: int) -> None:
@@ -312,10 +489,17 @@ def dying_relu(cfg: DyingRelu, on_progress: Progress | None = None) -> DyingResu
     start = overall[overall.epoch == 0].set_index("activation").dead
     end = overall.groupby("activation", sort=False).last().dead
     acc = fit.final("accuracy")
+    diverged = tuple(n for n in names if n in fit.diverged)
     table = pd.DataFrame({"activation": names, "dead units at initialization": [start[n] for n in names],
                           "dead units at the end": [end[n] for n in names],
-                          "validation accuracy": [acc.get(n, np.nan) for n in names]})
-    return DyingResult(dead, fit.history, table, fit.messages)
+                          "validation accuracy": [np.nan if n in diverged else acc.get(n, np.nan) for n in names]})
+    return DyingResult(dead, fit.history, table, fit.messages, dying_facts(cfg, dead, table, diverged))
+
+
+def sci_latex(x: float, digits: int = 1) -> str:
+    """x in LaTeX scientific notation: 9.1e-13 -> '9.1 \\times 10^{-13}'."""
+    mantissa, exponent = f"{x:.{digits}e}".split("e")
+    return rf"{mantissa} \times 10^{{{int(exponent)}}}"
 
 
 def sigmoid_slope(z_max: float = 6.0, n: int = 121) -> pd.DataFrame:

@@ -1,9 +1,20 @@
-"""Internal covariate shift and batch normalization (slides 53-55): one grid of runs, with and without batch norm.
+"""Internal covariate shift (slide 54) and batch normalization (slide 55): one grid of runs, with and without it.
 
 `batch_norm_grid` trains the same deep MLP at several learning rates, without batch norm (one
-batched pass through the hand-written engine) and with it (autograd), and every epoch measures
-the distribution of each hidden layer's activation inputs on a probe batch (quantile bands):
-without batch norm they drift while earlier layers learn; with it they stay centred and scaled.
+batched pass through the hand-written engine) and with it (autograd), and every epoch measures,
+on a probe batch, the distribution (quantile bands) of each hidden layer's input twice: the
+Linear layer's output before batch norm, and the activation's input after it (without batch norm
+the two are the same). After the norm the distribution stays centred and scaled by construction,
+so only the pre-norm input can show whether batch norm reduced the shift.
+
+"Internal covariate shift" is the hypothesis batch norm was proposed with (Ioffe & Szegedy,
+2015: normalizing each layer's inputs keeps them from drifting while earlier layers learn).
+Santurkar, Tsipras, Ilyas & Madry (2018, "How Does Batch Normalization Help Optimization?",
+NeurIPS) found that this distributional stability has little to do with batch norm's success;
+instead it makes the loss landscape significantly smoother, so gradients are more predictive
+and larger steps stay stable. The page states the first as the slide's hypothesis and the second
+as the later evidence; the facts here only say what this run measured.
+
 `modes` then puts numbers on batch norm's train mode (this batch's mean and variance) against
 its eval mode (the running averages kept during training).
 """
@@ -19,7 +30,7 @@ from torch import nn
 
 from core import activations, data, training
 from core.device import generator, pick_device
-from core.gradients import PROBE_ROWS, check_shape, layer_values, load
+from core.gradients import PROBE_ROWS, check_shape, load, recording
 from core.models import INITS, MLPSpec, build_mlp
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -41,7 +52,7 @@ class BatchNormGrid:
     epochs: int = 4
     batch_size: int = 128
     seed: int = 0
-    code_version: int = 1
+    code_version: int = 2  # 2: bands before and after the norm, facts
 
     def __post_init__(self) -> None:
         check_shape(self.dataset, self.depth, self.width)
@@ -61,23 +72,118 @@ def variant_name(lr: float, batch_norm: bool) -> str:
     return f"lr {lr:g} · {'batch norm' if batch_norm else 'plain'}"
 
 
+PLAIN, BEFORE, AFTER = "without batch norm", "with batch norm: before the norm", "with batch norm: after the norm"
+MODE_GAP = 0.05  # train mode in batches of 4 is "worse" when its accuracy is lower than eval mode's by more than this
+GRID_WIN = 0.2  # batch norm "wins" at a learning rate when its final validation accuracy is higher by more than this
+
+
+@dataclass(frozen=True)
+class ShiftFacts:
+    """How one hidden layer's input distribution moved over training at one learning rate (section 4).
+
+    drift: the largest distance of the median from where it started, in units of the 5-95% band's width at
+    initialization (scale-free: batch norm undoes any scale of its input); widen: the band's final width over
+    its width at initialization. `plain`: the net without batch norm (its layer input is the Linear output);
+    `pre_bn`: the batch-norm net's Linear output before the norm; `post_bn`: after the norm (the activation input).
+    """
+
+    shift_lr: float
+    shift_layer: int
+    plain_diverged: bool  # the plain net's loss blew up at this learning rate: its bands stop where it did
+    drift_plain: float
+    drift_pre_bn: float
+    drift_post_bn: float
+    widen_plain: float
+    widen_pre_bn: float
+    widen_post_bn: float
+    pre_bn_drifts_less: bool  # the plain net did not blow up and drift_pre_bn < drift_plain
+
+
+@dataclass(frozen=True)
+class GridFacts:
+    """Batch norm's effect on the final validation accuracy across the grid's learning rates (section 5)."""
+
+    grid_depth: int
+    grid_activation: str  # label
+    bn_wins: bool  # at some learning rate batch norm beats the plain net by more than GRID_WIN
+    win_lr: float  # the largest such learning rate (nan when none)
+    win_acc_bn: float
+    win_acc_plain: float
+    win_plain_diverged: bool  # the plain net's loss blew up at win_lr
+
+
+@dataclass(frozen=True)
+class ModeFacts:
+    """Batch norm's train mode against its eval mode on the trained batch-norm net (section 5)."""
+
+    mode_lr: float
+    acc_eval: float  # eval mode: the running statistics
+    acc_whole_batch: float  # train mode, the validation set as one batch
+    acc_batches_of_4: float  # train mode, batches of 4
+    largest_change: float  # largest change of a class probability when an example's batch changes
+    train_mode_worse: bool  # acc_batches_of_4 < acc_eval - MODE_GAP
+
+
 @dataclass
 class GridResult:
     history: pd.DataFrame  # variant, epoch, split, metric, value
     table: pd.DataFrame  # learning rate, batch norm, final validation accuracy, what happened
     accuracy: dict[tuple[float, bool], float]  # (lr, batch norm) -> final validation accuracy (0 if it diverged)
     diverged: tuple[tuple[float, bool], ...]  # the (lr, batch norm) runs whose loss blew up
-    bands: pd.DataFrame  # variant, lr, batch norm, layer, epoch, q05, q25, q50, q75, q95 of the activation inputs
+    bands: pd.DataFrame  # panel, lr, batch norm, layer, epoch, q05, q25, q50, q75, q95 of a hidden layer's input
     modes: pd.DataFrame  # unit, batch mean, running mean, batch std, running std (first batch-norm layer)
     mode_accuracy: dict[str, float]  # "eval mode", "train mode, whole set as one batch", "train mode, batches of 4"
-    mode_lr: float  # the learning rate of the batch-norm net that `modes` looks at
-    largest_change: float  # train mode: largest change of a class probability when an example's batch changes
+    shift: dict[tuple[float, int], ShiftFacts]  # (lr, layer) -> how that layer's input moved
+    facts: GridFacts
+    mode_facts: ModeFacts
+
+    def bands_of(self, lr: float, layer: int) -> pd.DataFrame:
+        """The quantile bands of one layer's input at one learning rate: one panel per PLAIN, BEFORE, AFTER."""
+        return self.bands[(self.bands.lr == lr) & (self.bands.layer == layer)]
 
 
-def _bands(model: nn.Module, x: torch.Tensor) -> np.ndarray:
-    """(depth, 5) quantiles of each hidden layer's activation input, in train mode (what training sees)."""
-    z = torch.stack([v[0].flatten() for v in layer_values(model, x, train_mode=True)])  # (depth, N * width)
+def _quantiles(z: torch.Tensor) -> np.ndarray:
+    """(depth, 5) quantiles of each layer's values; z (depth, N * width)."""
     return torch.quantile(z, torch.tensor(QUANTILES), dim=1).T.numpy()
+
+
+def layer_inputs(model: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each hidden layer's input on the rows x, in train mode (what training sees), both (depth, N * width):
+    the Linear layer's output before any batch norm, and the activation's input after it. One forward pass;
+    the model's mode is restored (its running statistics move: measure a copy)."""
+    was_training = model.training
+    model.train()
+    with torch.no_grad(), recording(model, lambda m: isinstance(m, nn.Linear)) as lin, recording(model) as act:
+        model(x)
+    model.train(was_training)
+    pre = torch.stack([out.flatten() for _, out in lin[:-1]])  # the output layer has no activation after it
+    return pre, torch.stack([z.flatten() for z, _ in act])
+
+
+def _moved(b: pd.DataFrame) -> tuple[float, float]:
+    """(drift, widen) of one panel's bands, rows sorted by epoch: see ShiftFacts."""
+    width = (b.q95 - b.q05).to_numpy()
+    median = b.q50.to_numpy()
+    if not width[0] > 0:
+        return float("nan"), float("nan")
+    return float(np.abs(median - median[0]).max() / width[0]), float(width[-1] / width[0])
+
+
+def shift_facts(bands: pd.DataFrame, lr: float, layer: int, plain_diverged: bool) -> ShiftFacts:
+    """How the input of `layer` moved at `lr`, per panel (see ShiftFacts)."""
+    b = bands[(bands.lr == lr) & (bands.layer == layer)].sort_values("epoch")
+    (dp, wp), (db, wb), (da, wa) = (_moved(b[b.panel == panel]) for panel in (PLAIN, BEFORE, AFTER))
+    return ShiftFacts(lr, layer, plain_diverged, dp, db, da, wp, wb, wa, bool(not plain_diverged and db < dp))
+
+
+def grid_facts(cfg: BatchNormGrid, accuracy: dict[tuple[float, bool], float],
+               diverged: tuple[tuple[float, bool], ...]) -> GridFacts:
+    wins = [lr for lr in cfg.lrs if accuracy[(lr, True)] > accuracy[(lr, False)] + GRID_WIN]
+    label = activations.LABELS.get(cfg.activation, cfg.activation)
+    if not wins:
+        return GridFacts(cfg.depth, label, False, float("nan"), float("nan"), float("nan"), False)
+    lr = max(wins)
+    return GridFacts(cfg.depth, label, True, lr, accuracy[(lr, True)], accuracy[(lr, False)], (lr, False) in diverged)
 
 
 def batch_norm_grid(cfg: BatchNormGrid, on_progress: Progress | None = None) -> GridResult:
@@ -88,16 +194,19 @@ def batch_norm_grid(cfg: BatchNormGrid, on_progress: Progress | None = None) -> 
     fits = []
     for half, bn in enumerate((False, True)):  # plain: K learning rates in one batched pass; batch norm: autograd
         spec = cfg.spec(ds.n_features, n_out, bn)
+        batch = min(cfg.batch_size, len(ds.x_train))
         variants = [training.Variant(variant_name(lr, bn), spec,
-                                     training.TrainConfig(epochs=cfg.epochs, batch_size=min(cfg.batch_size, len(ds.x_train)),
-                                                          lr=lr, seed=cfg.seed)) for lr in cfg.lrs]
+                                     training.TrainConfig(epochs=cfg.epochs, batch_size=batch, lr=lr, seed=cfg.seed))
+                    for lr in cfg.lrs]
 
         def measure(models: list[nn.Module], epoch: int, bn: bool = bn) -> None:
             for lr, model in zip(cfg.lrs, models):
-                q = _bands(model, probe)
-                for layer, qs in enumerate(q, start=1):
-                    rows.append({"variant": variant_name(lr, bn), "lr": lr, "batch norm": bn, "layer": layer,
-                                 "epoch": epoch, **dict(zip(BANDS, qs))})
+                pre, post = layer_inputs(model, probe)
+                panels = ((BEFORE, pre), (AFTER, post)) if bn else ((PLAIN, pre),)
+                for panel, z in panels:
+                    for layer, qs in enumerate(_quantiles(z), start=1):
+                        rows.append({"panel": panel, "lr": lr, "batch norm": bn, "layer": layer, "epoch": epoch,
+                                     **dict(zip(BANDS, qs))})
 
         measure([build_mlp(spec, generator(cfg.seed)) for _ in cfg.lrs], 0)
 
@@ -120,8 +229,13 @@ def batch_norm_grid(cfg: BatchNormGrid, on_progress: Progress | None = None) -> 
     model.load_state_dict({k: torch.as_tensor(v) for k, v in fits[1].states[variant_name(mode_lr, True)].items()})
     modes, mode_accuracy, change = _modes(model, ds)
     diverged = tuple((lr, bn) for bn in (False, True) for lr in cfg.lrs if variant_name(lr, bn) in messages)
-    return GridResult(pd.concat([f.history for f in fits], ignore_index=True), table, accuracy, diverged,
-                      pd.DataFrame(rows), modes, mode_accuracy, mode_lr, change)
+    bands = pd.DataFrame(rows)
+    shift = {(lr, layer): shift_facts(bands, lr, layer, (lr, False) in diverged)
+             for lr in cfg.lrs for layer in range(1, cfg.depth + 1)}
+    acc_eval, acc_whole, acc_small = mode_accuracy.values()
+    mode_facts = ModeFacts(mode_lr, acc_eval, acc_whole, acc_small, change, acc_small < acc_eval - MODE_GAP)
+    return GridResult(pd.concat([f.history for f in fits], ignore_index=True), table, accuracy, diverged, bands,
+                      modes, mode_accuracy, shift, grid_facts(cfg, accuracy, diverged), mode_facts)
 
 
 def _probabilities(out: torch.Tensor) -> torch.Tensor:
@@ -161,14 +275,3 @@ def _modes(model: nn.Module, ds: data.Dataset) -> tuple[pd.DataFrame, dict[str, 
            "train mode, the validation set as one batch": float((p_whole.argmax(1) == y).float().mean()),
            "train mode, batches of 4": float((p_small.argmax(1) == y[:n_small]).float().mean())}
     return table, acc, float((p_whole[:n_small] - p_small).abs().max())
-
-
-def drift(bands: pd.DataFrame, lr: float, layer: int) -> dict[bool, tuple[float, float]]:
-    """Per batch norm off/on: how far the median of a layer's activation inputs moved over training
-    (max - min over epochs) and the 5-95% band's final width over its width at initialization."""
-    out = {}
-    for bn in (False, True):
-        b = bands[(bands.lr == lr) & (bands.layer == layer) & (bands["batch norm"] == bn)].sort_values("epoch")
-        width = (b.q95 - b.q05).to_numpy()
-        out[bn] = (float(b.q50.max() - b.q50.min()), float(width[-1] / width[0]) if width[0] > 0 else float("nan"))
-    return out

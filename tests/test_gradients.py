@@ -1,4 +1,5 @@
-"""Vanishing gradients, dead units and batch normalization, checked with numbers (core.gradients, core.normalization)."""
+"""Vanishing gradients, dead units and batch normalization, checked with numbers (core.gradients,
+core.normalization), and the facts the page's sentences are built from."""
 import numpy as np
 import pytest
 import torch
@@ -70,12 +71,38 @@ def test_leaky_relu_never_has_dead_units():
     assert gr.dead_fraction(z, "relu") == pytest.approx(12 / 16)
 
 
-def test_relu_units_die_with_a_large_learning_rate_and_leaky_relu_ones_do_not():
-    result = gr.dying_relu(gr.DyingRelu())  # the page's default: learning rate 1.0, bias 0
-    t = result.table.set_index("activation")
-    assert t.loc["ReLU", "dead units at the end"] > 0.3
-    assert t.loc["ReLU", "dead units at the end"] > t.loc["ReLU", "dead units at initialization"] + 0.2  # they died
+def test_relu_units_die_with_large_adam_steps_and_leaky_relu_ones_do_not():
+    result = gr.dying_relu(gr.DyingRelu(bias=0.0, lr=0.1))  # no negative bias: only the big steps kill them
+    f = result.facts
+    assert f.relu_dead_start < 0.1 and f.relu_dead_end > 0.5  # they died while training
+    assert f.many_died and f.leaky_dead_end == 0
     assert (result.dead[result.dead.activation == "Leaky ReLU"].dead == 0).all()
+
+
+@pytest.fixture(scope="module")
+def dying():
+    return gr.dying_relu(gr.DyingRelu())  # the page's default: Adam at 0.03, every hidden bias -0.2
+
+
+def test_dying_relu_default_shows_dead_relus_and_working_fixes(dying):
+    f = dying.facts
+    assert f.relu_dead_start > 0.5 and f.relu_dead_end > 0.5  # most ReLU units are dead from the start to the end
+    assert f.relu_dead_layers >= 1  # a whole layer is dead: the output cannot depend on the input
+    assert f.acc_relu < 0.2  # chance is 10%
+    assert f.acc_leaky > 0.8 and f.acc_elu > 0.8  # the fixes learn (the old default left them at 10-20%)
+    assert f.fixes_recover and f.leaky_dead_end == 0 and f.elu_dead_end == 0 and not f.dying_diverged
+
+
+def test_dead_share_at_initialization_is_the_share_of_units_with_z_at_most_0_for_every_input(dying, digits):
+    # Oracle: an explicit forward pass through the same initial net, counting units whose z <= 0 on every row.
+    cfg = gr.DyingRelu()
+    model = gr.biased_mlp(MLPSpec(64, (cfg.width,) * cfg.depth, 10, "relu"), cfg.bias, generator(cfg.seed))
+    h, silent = digits.x_val, []
+    for linear in [m for m in model if isinstance(m, nn.Linear)][:-1]:
+        z = h @ linear.weight.detach().T + linear.bias.detach()
+        silent.append((z <= 0).all(dim=0).float())
+        h = z.clamp(min=0)
+    assert dying.facts.relu_dead_start == pytest.approx(float(torch.cat(silent).mean()))
 
 
 def test_negative_bias_kills_relus_from_the_start(digits):
@@ -105,17 +132,41 @@ def test_batch_norm_trains_where_the_plain_net_does_not(grid):
 
 
 def test_batch_norm_keeps_a_layer_input_in_place_while_the_plain_one_drifts(grid):
-    d = nm.drift(grid.bands, 0.3, 4)
-    assert d[True][0] < d[False][0]  # the median moves less
-    assert abs(d[True][1] - 1) < abs(d[False][1] - 1)  # and the band keeps its width
+    f = grid.shift[(0.3, 4)]  # the page's default view
+    assert not f.plain_diverged  # a drift, not a blow-up
+    assert f.drift_plain > 0.02 and f.drift_post_bn < f.drift_plain
+    assert abs(f.widen_post_bn - 1) < 0.1  # after the norm: re-centred and re-scaled by construction
+    assert f.pre_bn_drifts_less == (f.drift_pre_bn < f.drift_plain)
+    assert grid.shift[(3.0, 4)].plain_diverged  # the old walkthrough preset showed a blow-up
+
+
+def test_covariate_shift_is_measured_before_the_norm_too(grid, digits):
+    panels = set(grid.bands_of(0.3, 4).panel)
+    assert panels == {nm.PLAIN, nm.BEFORE, nm.AFTER}
+    # Oracle for the pre-norm input: the first Linear layer's output, computed by hand.
+    model = build_mlp(MLPSpec(64, (8, 8), 10, "relu", batch_norm=True), generator(0))
+    x = digits.x_train[:64]
+    pre, post = nm.layer_inputs(model, x)
+    assert torch.allclose(pre[0], model[0](x).detach().flatten())
+    assert abs(float(post[0].mean())) < 1e-4 and abs(float(post[0].std()) - 1) < 0.05  # the norm's own output
+    assert abs(float(pre[0].std()) - 1) > 0.2  # the pre-norm input is not standardized
+
+
+def test_grid_facts_name_the_learning_rate_where_batch_norm_wins(grid):
+    f = grid.facts
+    assert f.bn_wins and f.win_acc_bn > f.win_acc_plain + nm.GRID_WIN
+    assert f.win_lr == max(lr for lr in nm.BatchNormGrid().lrs
+                           if grid.accuracy[(lr, True)] > grid.accuracy[(lr, False)] + nm.GRID_WIN)
+    assert f.win_plain_diverged == ((f.win_lr, False) in grid.diverged)
 
 
 def test_eval_mode_uses_running_statistics(grid):
     assert set(grid.modes.columns) >= {"batch mean (train mode)", "running mean (eval mode)"}
     assert not np.allclose(grid.modes["batch mean (train mode)"], grid.modes["running mean (eval mode)"])
-    acc = grid.mode_accuracy
-    assert acc["train mode, batches of 4"] < acc["eval mode (running statistics)"]
-    assert grid.largest_change > 0.05
+    f = grid.mode_facts
+    assert f.acc_batches_of_4 < f.acc_eval - nm.MODE_GAP and f.train_mode_worse
+    assert f.largest_change > 0.05
+    assert f.acc_eval == grid.mode_accuracy["eval mode (running statistics)"]
 
 
 def test_gradient_flow_result_is_tidy_and_seeded():
@@ -142,3 +193,77 @@ def test_bad_grid_and_dying_settings_are_explained():
         nm.BatchNormGrid(lrs=(0.1, 0.1))
     with pytest.raises(ValueError, match="bias"):
         gr.DyingRelu(bias=-10)
+    with pytest.raises(ValueError, match="optimizer"):
+        gr.DyingRelu(optimizer="lbfgs")
+
+
+# Facts behind section 1 and 2's sentences ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def flow_he():
+    return gr.gradient_flow(gr.GradientFlow(epochs=1))  # the page's default view (He), one epoch
+
+
+@pytest.fixture(scope="module")
+def flow_default():
+    return gr.gradient_flow(gr.GradientFlow(init="default", epochs=1))
+
+
+def test_sigmoid_derivatives_alone_shrink_the_gradient_by_at_least_the_bound(digits):
+    # Each layer multiplies by sigma'(z) <= 0.25: along any path through 20 layers the derivatives leave at most
+    # 0.25 ** 20 of the gradient (a bound on the shrinking from below, not "up to").
+    model = build_mlp(MLPSpec(64, (32,) * 20, 10, "sigmoid", "he"), generator(0))
+    zs = [z for z, _ in gr.layer_values(model, digits.x_val[:64])]
+    largest = torch.stack([gr.activations.get("sigmoid").grad(z).max(dim=1).values for z in zs]).prod(dim=0)
+    assert float(largest.max()) <= gr.SIGMOID_MAX_SLOPE ** 20
+
+
+def test_the_weights_multiply_in_and_can_grow_or_shrink_the_gradient(flow_he, flow_default):
+    he, default = flow_he.facts, flow_default.facts
+    assert he.sigmoid_bound == default.sigmoid_bound == 0.25 ** 20
+    assert he.ratio_sigmoid > 10 * he.sigmoid_bound  # He's large weights grew it back above the derivatives' bound
+    assert default.ratio_sigmoid < default.sigmoid_bound / 10  # the default's small ones shrank it far below
+    assert he.vanished == ("Sigmoid",) and he.worst == "Sigmoid"
+
+
+def test_relu_keeps_its_gradient_with_he_initialization_not_with_the_default_one(flow_he, flow_default):
+    for f in (flow_he.facts, flow_default.facts):  # measured on the side, whatever the run's own initialization
+        assert 0.1 <= f.relu_he_ratio <= 10
+        assert f.relu_default_ratio < 1e-3
+    assert flow_he.facts.ratio_relu == flow_he.facts.relu_he_ratio
+    assert flow_default.facts.ratio_relu == flow_default.facts.relu_default_ratio
+    assert "ReLU" in flow_default.facts.vanished and "ReLU" not in flow_he.facts.vanished
+
+
+def test_no_vanishing_in_a_shallow_net_is_a_fact_the_words_can_follow():
+    f = gr.gradient_flow(gr.GradientFlow(dataset="moons", depth=2, width=8, epochs=1)).facts
+    assert f.vanished == () and "Sigmoid" in f.activations_run  # so "use sigmoid" would be wrong advice here
+    assert f.worst and f.worst_ratio >= gr.VANISHED
+
+
+def test_collapse_needs_under_1_percent_of_the_spread_not_half():
+    import pandas as pd
+    rows = [("A", 1, 0, 1.0), ("A", 3, 0, 0.4), ("B", 1, 0, 2.0), ("B", 3, 0, 1.9)]
+    stats = pd.DataFrame(rows, columns=["activation", "layer", "epoch", "spread"])
+    f = gr.spread_facts(stats, 3, 0)
+    assert (f.spread_net, f.spread_share, f.shrank, f.collapsed) == ("A", 0.4, True, False)  # halved: not collapsed
+    stats.loc[1, "spread"] = 0.005
+    assert gr.spread_facts(stats, 3, 0).collapsed
+
+
+def test_spread_is_measured_across_inputs(flow_he, flow_default):
+    # Sigmoid with He initialization: every input gives the same last-layer output (spread ~1e-8 of layer 1's).
+    assert flow_he.spread[0].spread_net == "Sigmoid" and flow_he.spread[0].collapsed
+    relu = flow_he.stats_at(0)[flow_he.stats_at(0).activation == "ReLU"].set_index("layer").spread
+    assert relu[20] > gr.COLLAPSED * relu[1]  # He keeps ReLU's inputs apart
+    assert flow_default.spread[0].collapsed
+    assert len(flow_he.spread) == flow_he.epochs + 1
+
+
+def test_non_finite_gradient_norms_are_a_fact_and_left_out_of_the_charts():
+    r = gr.gradient_flow(gr.GradientFlow(init="normal", depth=30, width=256, activations=("relu", "tanh"), epochs=1))
+    assert r.facts.nonfinite == ("ReLU",)
+    assert np.isnan(r.facts.ratio_relu) and r.facts.worst == r.facts.best == "Tanh"
+    assert not np.isfinite(r.grads.grad_norm).all()
+    assert np.isfinite(r.grads_shown().grad_norm).all() and (r.grads_shown().grad_norm > 0).all()

@@ -1,4 +1,5 @@
-"""AppTest of the vanishing-gradients page: renders at defaults, its controls change the charts, bad sizes get st.error."""
+"""AppTest of the vanishing-gradients page: renders at defaults, its controls change the charts, bad sizes get
+st.error, and its sentences fit the numbers on screen."""
 from __future__ import annotations
 
 import json
@@ -18,12 +19,27 @@ def _charts(at: AppTest) -> list[bytes]:
 def test_default_render_shows_every_section(page):
     assert page.title[0].value == "Vanishing gradients and batch normalization"
     assert not page.error
-    assert len(page.get("vega_lite_chart")) == 10  # norms, slope, heat, mean, std, histograms, dead, bands, bars, curves
+    # norms, slope, heat, mean, spread, histograms, dead, bands, bars, curves
+    assert len(page.get("vega_lite_chart")) == 10
     notices = [n.value for n in page.info]
     assert len(notices) == 6 and all("What to notice" in n for n in notices)
     assert "Sigmoid net gets" in notices[0] and "vanished" in notices[0]  # sigmoid is the worst at depth 20
-    assert "ReLU units are dead" in notices[2]
+    # The bound points the right way: sigmoid's derivatives alone shrink the gradient by AT LEAST 4^20.
+    assert "at least 4^20" in notices[0] and "up to" not in notices[0] and "weights multiply in" in notices[0]
+    assert "He initialization" in notices[0]
+    assert "Sigmoid net's layer 20" in notices[1] and "collapsed" in notices[1]
+    assert "ReLU units have z ≤ 0 for every validation input" in notices[2] and "The fixes work" in notices[2]
+    assert "hypothesis" in notices[3] and "Santurkar" in notices[3] and "before the norm" in notices[3]
+    assert "blew up" not in notices[3]  # the default learning rate shows a drift, not a blow-up
     assert "trains with batch norm at learning rate" in notices[4]
+
+
+def test_no_vanishing_gets_words_that_fit_the_nets_on_screen(page):
+    page.number_input(key="flow-depth").set_value(2).run()
+    assert not page.exception
+    first = page.info[0].value
+    assert "no net's gradient vanished" in first and "add sigmoid" not in first  # sigmoid is on screen already
+    assert "collapsed" not in page.info[1].value  # two layers keep the spread across inputs
 
 
 @pytest.mark.parametrize("change", [
@@ -42,10 +58,11 @@ def test_network_controls_change_the_gradient_charts(page, change):
 
 def test_dying_controls_change_the_dead_units(page):
     before = _charts(page)
+    page.select_slider(key="dying-bias").set_value(0.0)
     page.select_slider(key="dying-lr").set_value(0.01).run()
     assert not page.exception
     assert _charts(page)[6] != before[6]
-    assert "Few ReLUs died here" in page.info[2].value
+    assert "few ReLUs died" in page.info[2].value and "The fixes work" not in page.info[2].value
 
 
 @pytest.mark.parametrize("key, value, words", [("flow-depth", 0, "depth"), ("flow-depth", 99, "depth"),
@@ -58,7 +75,7 @@ def test_invalid_depth_or_width_shows_an_error(page, key, value, words):
 
 def test_the_activation_statistics_charts_fit_without_cutting_or_stray_axes(page):
     specs = [json.loads(c.proto.spec) for c in page.get("vega_lite_chart")]
-    std = next(s for s in specs if s.get("encoding", {}).get("y", {}).get("field") == "std")
+    std = next(s for s in specs if s.get("encoding", {}).get("y", {}).get("field") == "spread")
     assert len(std["encoding"]["y"]["title"]) * 7.5 <= 200  # 7.5 px a character, a plot about 200 px high
     colorful = next(s for s in specs if "facet" in s and s["spec"]["layer"][0]["encoding"]["y"]["field"] == "lo")
     panels = len(colorful["facet"]["sort"])
@@ -68,3 +85,14 @@ def test_the_activation_statistics_charts_fit_without_cutting_or_stray_axes(page
     assert panels * (colorful["spec"]["width"] + 65) <= PAGE_PX
     assert colorful["spec"]["layer"][0]["encoding"]["y"]["title"] is None  # the room of the y titles, the caption says it
 
+
+
+def test_non_finite_gradient_norms_get_a_clear_sentence(page):
+    page.selectbox(key="flow-init").set_value("normal")
+    page.number_input(key="flow-depth").set_value(30)
+    page.number_input(key="flow-width").set_value(256)
+    page.multiselect(key="flow-acts").set_value(["relu", "tanh"]).run()
+    assert not page.exception and not page.error
+    first = page.info[0].value
+    assert "gradient norms of the ReLU net are not finite" in first and "the charts leave them out" in first
+    assert "the first layer of the Tanh net gets" in first  # the finite one is still compared

@@ -1,4 +1,4 @@
-"""Chart builders of the chapter Vanishing gradients and batch normalization (slides 48-55)."""
+"""Chart builders of the chapter Vanishing gradients and batch normalization (slides 50-55)."""
 from __future__ import annotations
 
 import altair as alt
@@ -102,7 +102,7 @@ def quantile_bands(df: pd.DataFrame, title: str, facet: str = "variant") -> alt.
     )
     return (
         alt.layer(outer, inner, median, data=df)
-        .properties(width=420, height=260, title=alt.TitleParams(title, subtitle="light: 5-95% of values · dark: 25-75% · line: median"))
+        .properties(width=270, height=260, title=alt.TitleParams(title, subtitle="light: 5-95% of values · dark: 25-75% · line: median"))
         .facet(column=alt.Column(f"{facet}:N", sort=_in_order(df[facet]), title=None,
                                  header=alt.Header(labelFontSize=14, labelFontWeight="bold")))
     )
