@@ -1,6 +1,7 @@
 """Vanishing gradients, dead units and batch normalization, checked with numbers (core.gradients,
 core.normalization), and the facts the page's sentences are built from."""
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from torch import nn
@@ -243,7 +244,6 @@ def test_no_vanishing_in_a_shallow_net_is_a_fact_the_words_can_follow():
 
 
 def test_collapse_needs_under_1_percent_of_the_spread_not_half():
-    import pandas as pd
     rows = [("A", 1, 0, 1.0), ("A", 3, 0, 0.4), ("B", 1, 0, 2.0), ("B", 3, 0, 1.9)]
     stats = pd.DataFrame(rows, columns=["activation", "layer", "epoch", "spread"])
     f = gr.spread_facts(stats, 3, 0)
