@@ -200,6 +200,31 @@ def lr_range(cfg: LrRange, on_progress: training.Progress | None = None) -> Rang
 BUDGETS = ("updates", "epochs")  # what the variants of a batch-size comparison get equal amounts of
 
 
+def check_budget(budget: str, updates: int, batch_sizes: tuple[int | None, ...], most: int) -> None:
+    """Raise ValueError unless `budget` is known and `updates` (at most `most`) is whole epochs for every batch size."""
+    if budget not in BUDGETS:
+        raise ValueError(f"The budget is {' or '.join(map(repr, BUDGETS))}: what every run gets as much of.")
+    per_epoch = [training.iterations_per_epoch(TRAIN_SAMPLES, b) for b in batch_sizes]
+    if not 1 <= updates <= most or any(updates % p for p in per_epoch):
+        raise ValueError(f"The equal number of updates must be at most {most:,} and a multiple of every run's updates "
+                         f"per epoch ({', '.join(map(str, per_epoch))}), so that each run trains whole epochs.")
+
+
+def runs_in_words(names, updates, epochs) -> str:
+    """"batch 1: 420 updates in 2 epochs, ...": what each run of a comparison made, for a notice."""
+    return ", ".join(f"{v}: {u} updates in {e} epoch{'s' * (e != 1)}" for v, u, e in zip(names, updates, epochs))
+
+
+def values_in_words(names, values) -> str:
+    """"batch 1 0.297, batch 16 0.290": one number per run, for a notice."""
+    return ", ".join(f"{v} {x:.3f}" for v, x in zip(names, values))
+
+
+def budget_epochs(budget: str, epochs: int, updates: int, batch_size: int | None) -> int:
+    """The epochs one run trains: `epochs` when the runs get equal epochs, else as many as make `updates` updates."""
+    return epochs if budget == "epochs" else updates // training.iterations_per_epoch(TRAIN_SAMPLES, batch_size)
+
+
 @dataclass(frozen=True)
 class BatchNoise:
     """Batch 1, a small batch and the full batch: separate runs (one batch size per run), same lr.
@@ -216,19 +241,14 @@ class BatchNoise:
     lr: float = 0.05
     draws: int = 100  # mini-batches drawn to measure the spread of gradient directions
     seed: int = 0
-    code_version: int = 2
+    code_version: int = 3
 
     def __post_init__(self) -> None:
         if not self.batch_sizes or any(b is not None and not 1 <= b <= TRAIN_SAMPLES for b in self.batch_sizes):
             raise ValueError(f"Each batch size must be between 1 and the number of training samples ({TRAIN_SAMPLES}).")
-        if self.budget not in BUDGETS:
-            raise ValueError(f"The budget is {' or '.join(map(repr, BUDGETS))}: what every run gets as much of.")
         if not 1 <= self.epochs <= 100:
             raise ValueError("Use between 1 and 100 epochs here (batch size 1 makes 210 updates per epoch).")
-        per_epoch = [training.iterations_per_epoch(TRAIN_SAMPLES, b) for b in self.batch_sizes]
-        if not 1 <= self.updates <= 2100 or any(self.updates % p for p in per_epoch):
-            raise ValueError(f"The equal number of updates must be at most 2,100 and a multiple of every run's updates "
-                             f"per epoch ({', '.join(map(str, per_epoch))}), so that each run trains whole epochs.")
+        check_budget(self.budget, self.updates, self.batch_sizes, 2100)
         if not 0 < self.lr <= 10:
             raise ValueError("The learning rate must be above 0 and at most 10.")
         if not 10 <= self.draws <= 2000:
@@ -236,9 +256,8 @@ class BatchNoise:
 
     def train(self, batch_size: int | None) -> training.TrainConfig:
         """The run of one batch size: `epochs` epochs, or as many as make `updates` updates."""
-        epochs = self.epochs if self.budget == "epochs" else self.updates // training.iterations_per_epoch(
-            TRAIN_SAMPLES, batch_size)
-        return training.TrainConfig(epochs=epochs, batch_size=batch_size, lr=self.lr, optimizer="sgd", seed=self.seed)
+        return training.TrainConfig(epochs=budget_epochs(self.budget, self.epochs, self.updates, batch_size),
+                                    batch_size=batch_size, lr=self.lr, optimizer="sgd", seed=self.seed)
 
 
 @dataclass(frozen=True)
@@ -249,6 +268,7 @@ class NoiseFacts:
     noise_variants: tuple[str, ...]
     noise_updates: tuple[int, ...]  # optimizer steps each run made
     noise_epochs: tuple[int, ...]  # passes over the training data each run made
+    noise_updates_per_epoch: tuple[int, ...]  # what an equal-epochs comparison multiplies by the epochs
     noise_variance: tuple[float, ...]  # E ||mini-batch gradient - full gradient||^2 at the initial weights
     noise_share_downhill: tuple[float, ...]  # share of mini-batch gradients with a positive cosine to the full one
     noise_final_loss: tuple[float, ...]  # train loss at the end of each run
@@ -311,10 +331,10 @@ def batch_noise(cfg: BatchNoise, on_progress: training.Progress | None = None) -
     table = pd.DataFrame(rows)
     updates, epochs = tuple(int(u) for u in table["updates"]), tuple(fit.last_epoch[name] for name, fit in fits.items())
     final = tuple(map(float, table["final train loss"]))
-    runs = ", ".join(f"{v}: {u} updates in {e} epoch{'s' * (e != 1)}" for v, u, e in zip(fits, updates, epochs))
-    facts = NoiseFacts(cfg.budget, tuple(fits), updates, epochs, tuple(map(float, table["gradient variance"])),
-                       tuple(map(float, table["share pointing downhill"])), final, runs,
-                       ", ".join(f"{v} {x:.3f}" for v, x in zip(fits, final)),
+    facts = NoiseFacts(cfg.budget, tuple(fits), updates, epochs, tuple(int(u) for u in table["updates per epoch"]),
+                       tuple(map(float, table["gradient variance"])),
+                       tuple(map(float, table["share pointing downhill"])), final,
+                       runs_in_words(fits, updates, epochs), values_in_words(fits, final),
                        noise_first_lowest=final[0] == min(final), noise_updates_ratio=max(updates) / min(updates))
     iterations = pd.concat([f.iterations for f in fits.values()], ignore_index=True)
     return NoiseResult(_history(fits), iterations, pd.concat(frames, ignore_index=True), table, facts)
@@ -472,14 +492,9 @@ class NetSlices:
     def __post_init__(self) -> None:
         if not self.batch_sizes or any(b is not None and not 1 <= b <= TRAIN_SAMPLES for b in self.batch_sizes):
             raise ValueError(f"Each batch size must be between 1 and the number of training samples ({TRAIN_SAMPLES}).")
-        if self.budget not in BUDGETS:
-            raise ValueError(f"The budget is {' or '.join(map(repr, BUDGETS))}: what every run gets as much of.")
         if not 1 <= self.epochs <= 500:
             raise ValueError("Use between 1 and 500 epochs here.")
-        per_epoch = [training.iterations_per_epoch(TRAIN_SAMPLES, b) for b in self.batch_sizes]
-        if not 1 <= self.updates <= 5000 or any(self.updates % p for p in per_epoch):
-            raise ValueError(f"The equal number of updates must be at most 5,000 and a multiple of every run's updates "
-                             f"per epoch ({', '.join(map(str, per_epoch))}), so that each run trains whole epochs.")
+        check_budget(self.budget, self.updates, self.batch_sizes, 5000)
         if not 0 < self.span <= 5:
             raise ValueError("The slice's half-width must be above 0 and at most 5.")
         if not (5 <= self.points_1d <= 201 and 5 <= self.points_2d <= GRID):
@@ -488,9 +503,8 @@ class NetSlices:
             raise ValueError("Sample between 2 and 100 random directions (the 2-D slice uses the first two).")
 
     def train(self, batch_size: int | None) -> training.TrainConfig:
-        epochs = self.epochs if self.budget == "epochs" else self.updates // training.iterations_per_epoch(
-            TRAIN_SAMPLES, batch_size)
-        return training.TrainConfig(epochs=epochs, batch_size=batch_size, lr=self.lr, optimizer="adam", seed=self.seed)
+        return training.TrainConfig(epochs=budget_epochs(self.budget, self.epochs, self.updates, batch_size),
+                                    batch_size=batch_size, lr=self.lr, optimizer="adam", seed=self.seed)
 
 
 @dataclass(frozen=True)
@@ -615,7 +629,6 @@ def net_slices(cfg: NetSlices, on_progress: training.Progress | None = None) -> 
         slice_min_rise=tuple(float(r.min()) for r in rises.values()), slice_loss_at=at,
         slice_sharper=tuple(rises)[int(np.argmax(mean))], slice_last_sharper=int(np.argmax(mean)) == len(mean) - 1,
         slice_all_rising=min(share) == 1.0,
-        slice_runs=", ".join(f"{v}: {u} updates in {e} epochs" for v, u, e in zip(rises, updates, epochs)),
-        slice_rises=", ".join(f"{v} {x:.3f}" for v, x in zip(rises, mean)),
-        slice_losses=", ".join(f"{v} {x:.3f}" for v, x in zip(rises, at)))
+        slice_runs=runs_in_words(rises, updates, epochs), slice_rises=values_in_words(rises, mean),
+        slice_losses=values_in_words(rises, at))
     return SliceResult(pd.concat(lines, ignore_index=True), maps, centres, table, facts)

@@ -56,6 +56,7 @@ def test_batch_of_one_gives_noisier_gradients_than_the_full_batch():
     assert list(t["updates per epoch"]) == [210, 14, 1]
     f = result.facts
     assert f.noise_updates == (420, 28, 2) and f.noise_epochs == (2, 2, 2) and f.noise_updates_ratio == 210
+    assert f.noise_updates_per_epoch == (210, 14, 1)
     assert f.noise_variance == tuple(var) and f.noise_share_downhill == tuple(t["share pointing downhill"])
 
 
