@@ -1,4 +1,4 @@
-"""Loss landscapes in 2-D (slides 41-47): test surfaces and a race of real torch.optim optimizers across them.
+"""Loss landscapes in 2-D (slides 42-48): test surfaces and a race of real torch.optim optimizers across them.
 
 A surface is a pure torch function f(w) of a (..., 2) tensor, so the same function draws the
 heat map (a whole grid at once) and drives the optimizers (autograd of f at six points).
@@ -97,7 +97,7 @@ class Surface:
     start: Point
     lr: float  # a learning rate that suits the SGD family here
     adaptive_lr: float  # and one for RMSprop / Adam / AdamW
-    local: tuple[Point, ...] = ()  # local minima worth naming (Rastrigin's are found by the gradient test)
+    local: tuple[Point, ...] = ()  # local minima worth naming (all are found by `ending`'s Newton steps)
     saddles: tuple[Point, ...] = ()
 
 
@@ -108,11 +108,11 @@ SURFACES: dict[str, Surface] = {
                           0.001, 0.03),
     "himmelblau": Surface("Himmelblau (four minima)", _himmelblau, _himmelblau_grad, (-5, 5, -5, 5),
                           ((3, 2), (-2.805118, 3.131312), (-3.779310, -3.283186), (3.584428, -1.848126)),
-                          (0.0, -0.5), 0.01, 0.1),
+                          (1.0, -1.0), 0.01, 0.1),
     "saddle": Surface("Saddle point", _saddle, _saddle_grad, (-3, 3, -3, 3), ((0, math.sqrt(2)), (0, -math.sqrt(2))),
                       (-2.5, 0.0001), 0.015, 0.05, saddles=((0, 0),)),
     "rastrigin": Surface("Rastrigin (many local minima)", _rastrigin, _rastrigin_grad, (-5.12, 5.12, -5.12, 5.12), ((0, 0),),
-                         (-3.2, 2.8), 0.002, 0.1),
+                         (-4.45, 3.4), 0.003, 0.1),
     "two_valleys": Surface("Two valleys (a local and a global minimum)", _two_valleys, _two_valleys_grad, (-2, 2, -2, 2),
                            ((-1.0679, 0.0),), (1.6, 1.5), 0.05, 0.05, local=((0.9143, 0.0),), saddles=((0.1536, 0.0),)),
 }
@@ -159,7 +159,7 @@ class Race:
     momentum: float = 0.9
     noise: float = 0.0
     seed: int = 0
-    code_version: int = 1
+    code_version: int = 2  # 2: the facts, Newton-checked ends, new Rastrigin and Himmelblau starts
 
     def __post_init__(self) -> None:
         if self.surface not in SURFACES:
@@ -192,7 +192,9 @@ class Race:
 
 
 @dataclass
-class RaceResult:
+class Paths:
+    """What the map, the loss curves and the table draw: the paths over the surface and how they ended."""
+
     surface: pd.DataFrame  # w1, w2, loss, level
     paths: pd.DataFrame  # optimizer, step, w1, w2, loss (each path cut where it left the plot)
     step_sizes: pd.DataFrame  # optimizer, step, parameter ("w1" / "w2"), step size |Δw|
@@ -242,29 +244,114 @@ def descend(cfg: Race) -> np.ndarray:
     return path.numpy()
 
 
-def _ends(cfg: Race, point: np.ndarray) -> str:
-    """Where a path ended, in words: the global minimum, a local one, a saddle, or still moving."""
+def _tolerance(s: Surface) -> float:
+    """How near a point must be to count as there: 2% of the plot's larger side."""
+    return 0.02 * max(s.box[1] - s.box[0], s.box[3] - s.box[2])
+
+
+def _newton(s: Surface, point: np.ndarray, iterations: int = 30) -> tuple[np.ndarray, bool] | None:
+    """The stationary point Newton's method reaches from `point`, and whether it is a minimum (Hessian positive
+    definite); None where it fails (a singular Hessian, a step to infinity).
+
+    Near a minimum Newton's method converges to that very minimum in a few steps, so it tells a path
+    that has settled in a dimple (Adam's end jitters by about its learning rate) from one still moving.
+    """
+    w = torch.tensor(point, dtype=torch.float64)
+    for _ in range(iterations):
+        hessian = torch.autograd.functional.hessian(s.f, w)
+        try:
+            step = torch.linalg.solve(hessian, s.grad(w))
+        except RuntimeError:  # torch.linalg.LinAlgError: a singular Hessian
+            return None
+        w = w - step
+        if not torch.isfinite(w).all():
+            return None
+        if float(step.norm()) < 1e-12:
+            break
+    hessian = torch.autograd.functional.hessian(s.f, w)
+    return w.numpy(), bool((torch.linalg.eigvalsh(hessian) > 0).all())
+
+
+def ending(surface: str, point: np.ndarray) -> tuple[str, Point | None]:
+    """Where a path ended, in words, and the special point it sits at (None: at none).
+
+    Within 2% of the plot's size of a global minimum or a saddle point it is there; otherwise it is
+    stuck in a local minimum if Newton's method from its end converges to a minimum that near, and
+    still on its way if not.
+    """
+    s = SURFACES[surface]
+    tolerance = _tolerance(s)
+    close = lambda p: float(np.hypot(*(point - np.asarray(p)))) < tolerance
+    for kind, points in (("a global minimum", s.minima), ("stuck on the saddle point", s.saddles)):
+        for p in points:
+            if close(p):
+                return kind, (float(p[0]), float(p[1]))
+    found = _newton(s, point)
+    if found is not None and found[1] and close(found[0]):
+        return "stuck in a local minimum", (float(found[0][0]), float(found[0][1]))
+    return "still on its way", None
+
+
+def _where(point: Point | None) -> str:
+    """A point in words, "(3, 2)" or "(-2.98, 2.98)", rounded to 3 significant digits."""
+    return "" if point is None else "({:.3g}, {:.3g})".format(*(round(v, 2) + 0.0 for v in point))
+
+
+@dataclass(frozen=True)
+class RaceFacts:
+    """Where each racer ended, one entry per optimizer in the race's order: the race's notice rests on these."""
+
+    surface: str  # its label
+    optimizers: tuple[str, ...]
+    ends: tuple[str, ...]  # "a global minimum", "stuck in a local minimum", "stuck on the saddle point",
+    #                        "still on its way" or "off the plot"
+    end_points: tuple[str, ...]  # the minimum or saddle point it sits at, "(3, 2)"; "" where it sits at none
+    final_losses: tuple[float, ...]
+    saddle_distances: tuple[float, ...]  # from the end to the nearest saddle point (inf: the surface has none)
+    summary: str  # the optimizers grouped by where they ended: "SGD, Adam: a global minimum at (3, 2); ..."
+    distinct_ends: int  # how many different places they ended at (2% of the plot apart)
+    one_place: bool  # all ended in the same place: the rule changed the path, not where it led
+    lowest_loss: float  # the lowest and highest final loss of those that stayed on the plot
+    highest_loss: float
+
+
+def race_facts(cfg: Race, table: pd.DataFrame, points: np.ndarray,
+               found: list[tuple[str, Point | None]]) -> RaceFacts:
+    """Group the racers by where they ended (the kind of point and which one) and count the places.
+
+    points: (K, 2) where each path ended; found: each one's `ending` (("off the plot", None) where cut).
+    """
     s = SURFACES[cfg.surface]
-    scale = max(s.box[1] - s.box[0], s.box[3] - s.box[2])
-    near = lambda points: any(np.hypot(*(point - np.array(p))) < 0.02 * scale for p in points)
-    if near(s.minima):
-        return "a global minimum"
-    if near(s.saddles):
-        return "stuck on the saddle point"
-    if near(s.local):
-        return "stuck in a local minimum"
-    if float(s.grad(torch.tensor(point, dtype=torch.float64)).norm()) < 0.05:
-        return "stuck in a local minimum"
-    return "still on its way"
+    groups: dict[str, list[str]] = {}
+    for name, (kind, at) in zip(table["optimizer"], found):
+        groups.setdefault(f"{kind} at {_where(at)}" if at is not None else kind, []).append(name)
+    tolerance = _tolerance(s)
+    places: list[np.ndarray] = []
+    for p in points:
+        if not any(np.hypot(*(p - q)) < tolerance for q in places):
+            places.append(p)
+    on_plot = table.loc[table["ends"] != "off the plot", "final loss"]
+    saddles = np.array(s.saddles, dtype=float).reshape(-1, 2)
+    far = [float(np.hypot(*(saddles - p).T).min()) if len(saddles) else math.inf for p in points]
+    return RaceFacts(
+        surface=s.label, optimizers=tuple(table["optimizer"]), ends=tuple(kind for kind, _ in found),
+        end_points=tuple(_where(at) for _, at in found), final_losses=tuple(float(v) for v in table["final loss"]),
+        saddle_distances=tuple(far), summary="; ".join(f"{', '.join(names)}: {g}" for g, names in groups.items()),
+        distinct_ends=len(places), one_place=len(places) == 1,
+        lowest_loss=float(on_plot.min()) if len(on_plot) else math.nan,
+        highest_loss=float(on_plot.max()) if len(on_plot) else math.nan)
 
 
-def race(cfg: Race, on_progress: Callable | None = None) -> RaceResult:
-    """Run the optimizers, cut each path where it leaves the plot or stops being finite, and sum up."""
+def _paths(cfg: Race) -> tuple[Paths, np.ndarray, list[tuple[str, Point | None]]]:
+    """Run the optimizers, cut each path where it leaves the plot or stops being finite, and sum up.
+
+    Also returns the (K, 2) end points and each one's `ending`, for the facts.
+    """
     positions = descend(cfg)  # (T + 1, K, 2)
     s = SURFACES[cfg.surface]
     f = lambda p: s.f(torch.as_tensor(p)).numpy()
     lo, hi = np.array(s.box[0::2]), np.array(s.box[1::2])
-    frames, sizes, rows, messages = [], [], [], {}
+    frames, sizes, rows, messages, points, found = [], [], [], {}, [], []
     for k, name in enumerate(cfg.optimizers):
         p = positions[:, k]
         bad = ~np.isfinite(p).all(axis=1) | (p < lo).any(axis=1) | (p > hi).any(axis=1)
@@ -280,12 +367,25 @@ def race(cfg: Race, on_progress: Callable | None = None) -> RaceResult:
         delta = np.abs(np.diff(p, axis=0))  # (end - 1, 2)
         sizes += [pd.DataFrame({"optimizer": name, "step": np.arange(1, end), "parameter": n, "step size": delta[:, i]})
                   for i, n in enumerate(("w1", "w2"))]
+        points.append(p[-1])
+        found.append(("off the plot", None) if name in messages else ending(cfg.surface, p[-1]))
         rows.append({"optimizer": name, "learning rate": cfg.rate(name), "steps taken": end - 1,
                      "final w1": round(float(p[-1, 0]), 4), "final w2": round(float(p[-1, 1]), 4),
-                     "final loss": loss[-1],
-                     "ends": "off the plot" if name in messages else _ends(cfg, p[-1])})
-    return RaceResult(surface_grid(cfg.surface), pd.concat(frames, ignore_index=True),
-                      pd.concat(sizes, ignore_index=True), pd.DataFrame(rows), messages)
+                     "final loss": loss[-1], "ends": found[-1][0]})
+    paths = Paths(surface_grid(cfg.surface), pd.concat(frames, ignore_index=True),
+                  pd.concat(sizes, ignore_index=True), pd.DataFrame(rows), messages)
+    return paths, np.array(points), found
+
+
+@dataclass
+class RaceResult(Paths):
+    facts: RaceFacts
+
+
+def race(cfg: Race, on_progress: Callable | None = None) -> RaceResult:
+    """The race's paths, table and facts: where each optimizer ended."""
+    p, points, found = _paths(cfg)
+    return RaceResult(**vars(p), facts=race_facts(cfg, p.table, points, found))
 
 
 @dataclass(frozen=True)
@@ -297,7 +397,7 @@ class Escape:
     lr: float = 0.05
     steps: int = 300
     seed: int = 1
-    code_version: int = 1
+    code_version: int = 2
 
     def __post_init__(self) -> None:
         if not self.noises:
@@ -306,19 +406,116 @@ class Escape:
             Race(self.surface, ("SGD",), lr=self.lr, steps=self.steps, noise=noise, seed=self.seed)  # validates
 
 
+@dataclass(frozen=True)
+class EscapeFacts:
+    """How plain SGD ended at each noise level (first: the first level, usually none; last: the last level)."""
+
+    escape_noises: tuple[float, ...]
+    escape_seed: int
+    escape_ends: tuple[str, ...]  # per noise level: "a global minimum", "stuck in a local minimum", ...
+    escape_first_end: str
+    escape_last_end: str
+    escape_last_noise: float
+    escape_escaped: bool  # the last level ended in a global minimum and the first did not
+
+
 def noise_label(noise: float) -> str:
     return "SGD, no noise" if noise == 0 else f"SGD, gradient noise σ = {noise:g}"
 
 
-def escape(cfg: Escape, on_progress: Callable | None = None) -> RaceResult:
+@dataclass
+class EscapeResult(Paths):
+    facts: EscapeFacts
+
+
+def escape(cfg: Escape, on_progress: Callable | None = None) -> EscapeResult:
     """One SGD race per noise level, relabelled by the noise ("SGD, gradient noise σ = 3")."""
     parts = [race(Race(cfg.surface, ("SGD",), lr=cfg.lr, steps=cfg.steps, noise=noise, seed=cfg.seed))
              for noise in cfg.noises]
     relabel = lambda df, noise: df.assign(optimizer=noise_label(noise))
-    return RaceResult(
+    ends = tuple(p.facts.ends[0] for p in parts)
+    return EscapeResult(
         surface=parts[0].surface,
         paths=pd.concat([relabel(p.paths, n) for p, n in zip(parts, cfg.noises)], ignore_index=True),
         step_sizes=pd.concat([relabel(p.step_sizes, n) for p, n in zip(parts, cfg.noises)], ignore_index=True),
         table=pd.concat([relabel(p.table, n) for p, n in zip(parts, cfg.noises)], ignore_index=True),
         messages={noise_label(n): m for p, n in zip(parts, cfg.noises) for m in p.messages.values()},
+        facts=EscapeFacts(escape_noises=tuple(cfg.noises), escape_seed=cfg.seed, escape_ends=ends,
+                          escape_first_end=ends[0], escape_last_end=ends[-1], escape_last_noise=cfg.noises[-1],
+                          escape_escaped=ends[-1] == "a global minimum" != ends[0]),
     )
+
+
+SWING = 0.1  # a path further than this from the valley's floor (w2 = 0) is still swinging across it
+
+
+@dataclass(frozen=True)
+class Momentum:
+    """Plain SGD, SGD with momentum μ and Adam down the elongated valley (slide 48)."""
+
+    momentum: float = 0.7
+    lr: float = 0.4
+    adaptive_lr: float = 0.3
+    steps: int = 60
+    code_version: int = 1
+
+    def __post_init__(self) -> None:
+        self.race  # validates
+
+    @property
+    def race(self) -> Race:
+        return Race("valley", ("SGD", "SGD + momentum", "Adam"), lr=self.lr, adaptive_lr=self.adaptive_lr,
+                    steps=self.steps, momentum=self.momentum)
+
+
+@dataclass(frozen=True)
+class MomentumFacts:
+    """How plain SGD, momentum and Adam went down the valley (floor w2 = 0, minimum (0, 0))."""
+
+    momentum: float
+    steps: int
+    swing: float  # |w2| above this: still swinging across the valley
+    swing_until_sgd: int  # the last step at which plain SGD's |w2| > swing
+    swing_until_momentum: int
+    final_loss_sgd: float
+    final_loss_momentum: float
+    final_loss_adam: float
+    distance_sgd: float  # from the end to the minimum (0, 0)
+    distance_momentum: float
+    distance_adam: float
+    steepness: float  # how many times steeper the valley is across (w2) than along (w1): the curvature ratio
+    first_step_ratio_sgd: float  # |Δw2| / |Δw1| of the first step: SGD's follows the steepness
+    first_step_ratio_adam: float  # Adam's first step is lr · sign(g) in each weight: ratio 1
+    overshoots: bool  # momentum ends higher than plain SGD: too much of it rolls past the minimum and back
+    helps: bool  # momentum ends at under half plain SGD's loss
+    swings_longer: bool  # momentum swings across the valley for more steps than plain SGD
+
+
+@dataclass
+class MomentumResult(Paths):
+    facts: MomentumFacts
+
+
+def momentum(cfg: Momentum, on_progress: Callable | None = None) -> MomentumResult:
+    """The valley race and its facts: how long each path swings across the valley, how far along it gets."""
+    r = race(cfg.race)
+    s = SURFACES["valley"]
+    paths = r.paths
+    swinging = paths[paths["w2"].abs() > SWING].groupby("optimizer")["step"].max()
+    until = lambda name: int(swinging.get(name, -1))  # -1: never further than SWING from the floor
+    end = paths.groupby("optimizer").last()
+    loss = lambda name: float(end.loc[name, "loss"])
+    distance = lambda name: float(np.hypot(end.loc[name, "w1"], end.loc[name, "w2"]))
+    first = r.step_sizes[r.step_sizes["step"] == 1].set_index(["optimizer", "parameter"])["step size"]
+    ratio = lambda name: float(first[name, "w2"] / first[name, "w1"])
+    curvature = s.grad(torch.eye(2, dtype=torch.float64)).diagonal()  # the gradient is linear: (0.1, 4)
+    facts = MomentumFacts(
+        momentum=cfg.momentum, steps=cfg.steps, swing=SWING, swing_until_sgd=until("SGD"),
+        swing_until_momentum=until("SGD + momentum"), final_loss_sgd=loss("SGD"),
+        final_loss_momentum=loss("SGD + momentum"), final_loss_adam=loss("Adam"), distance_sgd=distance("SGD"),
+        distance_momentum=distance("SGD + momentum"), distance_adam=distance("Adam"),
+        steepness=float(curvature[1] / curvature[0]), first_step_ratio_sgd=ratio("SGD"),
+        first_step_ratio_adam=ratio("Adam"), overshoots=loss("SGD + momentum") > loss("SGD"),
+        helps=loss("SGD + momentum") < loss("SGD") / 2,
+        swings_longer=until("SGD + momentum") > until("SGD"))
+    return MomentumResult(**{k: v for k, v in vars(r).items() if k != "facts"}, facts=facts)

@@ -2,6 +2,7 @@
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -105,3 +106,104 @@ def test_adam_takes_similar_steps_in_both_directions_of_the_valley():
 def test_bad_races_raise_clear_errors(kwargs, message):
     with pytest.raises(ValueError, match=message):
         ls.Race(**kwargs)
+
+
+def test_the_race_facts_say_which_minimum_each_optimizer_reached():
+    facts = ls.race(ls.Race()).facts  # two valleys: the global minimum at w1 = -1.07, the local one at 0.91
+    assert facts.optimizers == tuple(ls.OPTIMIZERS)
+    assert facts.ends == ("stuck in a local minimum", "a global minimum", "a global minimum") + (
+        "stuck in a local minimum",) * 3
+    assert facts.summary == ("SGD, RMSprop, Adam, AdamW: stuck in a local minimum at (0.91, 0); "
+                             "SGD + momentum, Nesterov: a global minimum at (-1.07, 0)")
+    assert facts.distinct_ends == 2 and not facts.one_place
+    f = ls.SURFACES["two_valleys"].f
+    assert facts.lowest_loss == pytest.approx(float(f(torch.tensor([-1.0679, 0.0], dtype=torch.float64))), abs=1e-6)
+    assert facts.highest_loss == pytest.approx(float(f(torch.tensor([0.9143, 0.0], dtype=torch.float64))), abs=1e-4)
+    saddle = np.array(ls.SURFACES["two_valleys"].saddles[0])
+    assert facts.saddle_distances[0] == pytest.approx(0.9143 - saddle[0], abs=1e-3)
+
+
+def test_a_local_minimum_is_told_from_a_path_still_moving():
+    """Newton's method from the end finds the dimple it sits in (Rastrigin's minima sit near the integers);
+    Adam's end jitters by about its learning rate and still counts as stuck; a point on a slope does not."""
+    kind, at = ls.ending("rastrigin", np.array([-2.9, 2.95]))
+    assert kind == "stuck in a local minimum" and at == pytest.approx((-2.9849, 2.9849), abs=1e-3)
+    assert ls.ending("rastrigin", np.array([-2.6, 2.5]))[0] == "still on its way"  # between two dimples
+    assert ls.ending("rosenbrock", np.array([-1.0, 1.0]))[0] == "still on its way"  # Rosenbrock has one minimum
+    assert ls.ending("saddle", np.array([0.01, 0.03])) == ("stuck on the saddle point", (0.0, 0.0))
+    assert ls.ending("himmelblau", np.array([-2.8, 3.13]))[0] == "a global minimum"
+
+
+def test_optimizers_end_apart_on_every_non_convex_surface_by_default():
+    """The race's default must show that the update rule matters; on Rastrigin they all used to end in one dimple."""
+    for name in ("rosenbrock", "himmelblau", "saddle", "rastrigin", "two_valleys"):
+        facts = ls.race(ls.Race(name)).facts
+        assert facts.distinct_ends >= 2 and "off the plot" not in facts.ends, (name, facts.summary)
+    rastrigin = ls.race(ls.Race("rastrigin")).facts
+    assert rastrigin.distinct_ends >= 3 and rastrigin.highest_loss - rastrigin.lowest_loss > 5, rastrigin.summary
+    assert ls.race(ls.Race("bowl")).facts.one_place  # theory: every one arrives at the one minimum
+
+
+def test_on_the_saddle_sgd_stalls_and_adam_escapes():
+    facts = ls.race(ls.Race("saddle", ("SGD", "Adam"))).facts
+    assert facts.ends == ("stuck on the saddle point", "a global minimum")
+    assert facts.saddle_distances[0] < 0.1 and facts.saddle_distances[1] == pytest.approx(math.sqrt(2), abs=1e-3)
+    assert facts.final_losses[1] == pytest.approx(-1.0, abs=1e-6) and facts.final_losses[0] > -0.01  # f(0, ±√2) = -1
+
+
+def _swing_until(paths, name):
+    """Independent of core's groupby: the last step at which |w2| > 0.1, scanning the path."""
+    w2 = paths[paths.optimizer == name].sort_values("step")
+    return max(int(s) for s, v in zip(w2.step, w2.w2) if abs(v) > ls.SWING)
+
+
+def test_momentum_overshoots_across_the_valley_for_longer_yet_ends_far_nearer():
+    """The old walkthrough said momentum 0.7 'averages the zig-zag away'; it swings wider for longer."""
+    result = ls.momentum(ls.Momentum())
+    f = result.facts
+    assert (f.swing_until_sgd, f.swing_until_momentum) == (_swing_until(result.paths, "SGD"),
+                                                           _swing_until(result.paths, "SGD + momentum")) == (5, 16)
+    assert f.swings_longer and f.helps and not f.overshoots
+    assert f.final_loss_momentum < f.final_loss_sgd / 100 and f.distance_momentum < f.distance_sgd / 100
+    end = result.paths[result.paths.optimizer == "SGD"].iloc[-1]
+    assert f.distance_sgd == pytest.approx(math.hypot(end.w1, end.w2)) and f.final_loss_sgd == pytest.approx(end.loss)
+    assert f.steepness == pytest.approx(40)  # curvatures 4 and 0.1
+    assert f.first_step_ratio_sgd == pytest.approx((4 * 2.0) / (0.1 * 4.5))  # lr · gradient, from (-4.5, 2)
+    assert f.first_step_ratio_adam == pytest.approx(1, abs=1e-6)  # lr · sign(g)
+
+
+@pytest.mark.parametrize("mu, overshoots, helps", [(0.0, False, False), (0.7, False, True), (0.9, True, False)])
+def test_momentum_facts_tell_too_little_from_too_much(mu, overshoots, helps):
+    f = ls.momentum(ls.Momentum(momentum=mu)).facts
+    assert (f.overshoots, f.helps) == (overshoots, helps)
+
+
+def test_the_escape_facts_say_how_each_noise_level_ended():
+    f = ls.escape(ls.Escape()).facts
+    assert f.escape_ends == ("stuck in a local minimum", "a global minimum") and f.escape_escaped
+    assert (f.escape_first_end, f.escape_last_end, f.escape_last_noise, f.escape_seed) == (
+        "stuck in a local minimum", "a global minimum", 4.0, 1)
+    assert not ls.escape(ls.Escape(noises=(0.0, 0.0))).facts.escape_escaped
+
+
+def _subtitle_and_rings(chart):
+    spec = chart.to_dict()
+    rings = [layer for layer in spec["layer"] if layer["mark"].get("color") == "black"]
+    data = spec.get("datasets", {})
+    return spec["title"]["subtitle"], sum(len(data[r["data"]["name"]]) for r in rings if "data" in r)
+
+
+def test_the_map_subtitle_only_describes_what_is_drawn():
+    """The net-slice maps draw one point (the trained weights) and no path: no 'black ring: the start'."""
+    from core import charts
+
+    grid = ls.surface_grid("bowl", 20)
+    point = pd.DataFrame({"optimizer": "trained weights", "step": [0], "w1": [0.0], "w2": [0.0], "loss": [0.0]})
+    subtitle, rings = _subtitle_and_rings(charts.landscape(grid, point, "slice"))
+    assert "black ring" not in subtitle and "each one ended" not in subtitle and rings == 0
+    assert subtitle == "darker: lower loss · big dot: trained weights"
+    race = ls.race(ls.Race("bowl", ("SGD", "Adam"), steps=20))
+    subtitle, rings = _subtitle_and_rings(charts.landscape(race.surface, race.paths, "race"))
+    assert subtitle == "darker: lower loss · black ring: the start · big dot: where each one ended" and rings == 1
+    one = ls.race(ls.Race("bowl", ("SGD",), steps=20))
+    assert "big dot: where it ended" in _subtitle_and_rings(charts.landscape(one.surface, one.paths, "one"))[0]

@@ -1,4 +1,4 @@
-"""Chart builders of the chapter Local minima and optimizers (slides 39-47)."""
+"""Chart builders of the chapter Local minima and optimizers (slides 40-48)."""
 from __future__ import annotations
 
 import altair as alt
@@ -13,7 +13,8 @@ def landscape(surface: pd.DataFrame, paths: pd.DataFrame, title: str, x_title: s
 
     surface columns: w1, w2 (a regular grid), loss, level (band, higher = nearer the lowest point);
     paths columns: optimizer, step, w1, w2, loss. Each path starts at a black ring and ends at a
-    large dot in its colour; paths are clipped at the plot's edge.
+    large dot in its colour; paths are clipped at the plot's edge. A "path" of one point (the trained
+    weights of a slice) is a dot alone, named in the subtitle: the subtitle says only what is drawn.
     """
     if len(surface) > GRID_CELLS:
         raise ValueError(f"A loss surface has at most {GRID_CELLS:,} grid cells; this one has {len(surface):,}.")
@@ -43,14 +44,17 @@ def landscape(surface: pd.DataFrame, paths: pd.DataFrame, title: str, x_title: s
     xy = dict(x=alt.X("w1:Q"), y=alt.Y("w2:Q"))
     line = (alt.Chart(steps).mark_line(strokeWidth=2.5, clip=True, opacity=0.9)
             .encode(**xy, color=colour, order=alt.Order("step:Q"), tooltip=tooltip))
-    first = steps[steps["step"] == 0].drop_duplicates(["w1", "w2"])
+    moving = steps.groupby("optimizer", sort=False)["step"].max() > 0
+    first = steps[(steps["step"] == 0) & steps["optimizer"].map(moving)].drop_duplicates(["w1", "w2"])
     start = (alt.Chart(first).mark_point(shape="circle", size=140, strokeWidth=2.5, color="black", clip=True)
              .encode(**xy))
     last = steps.groupby("optimizer", sort=False).tail(1)
     ends = (alt.Chart(last).mark_point(shape="circle", size=110, filled=True, opacity=1, stroke="black",
                                        strokeWidth=1, clip=True)
             .encode(**xy, color=_colour("optimizer", names, legend=None), tooltip=tooltip))  # the lines' legend serves
-    subtitle = "darker: lower loss · black ring: the start · big dot: where each one ended"
+    subtitle = " · ".join(["darker: lower loss"] + (
+        ["black ring: the start", "big dot: where " + ("each one" if moving.sum() > 1 else "it") + " ended"]
+        if moving.any() else []) + [f"big dot: {name}" for name in moving.index[~moving]])
     return alt.layer(heat, line, start, ends).properties(height=HEIGHT, title=alt.TitleParams(title, subtitle=subtitle))
 
 
