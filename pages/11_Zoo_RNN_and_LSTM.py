@@ -40,20 +40,24 @@ with st.container(border=True):
                            live=lambda snap: show.redraw(slot, charts.curves(snap.history, "accuracy")))
         with slot.container():
             show.chart(charts.curves, race.history, "accuracy", key="own-curves")
-        mine = race.accuracy.set_index("cell")["validation accuracy"]
-        chrome.notice(f"after {epochs} epoch{'s' * (epochs > 1)} at length {length} ({race.seconds:.0f} s) the RNN "
-                      f"answers {mine['RNN']:.0%}, the GRU {mine['GRU']:.0%} and the LSTM {mine['LSTM']:.0%} of the "
-                      "validation sequences. Every view below now shows these networks.")
+        rf = race.facts
+        chrome.notice(f"after {rf.own_epochs} epoch{'s' * (rf.own_epochs > 1)} at length {rf.own_length} "
+                      f"({rf.own_seconds:.0f} s) the RNN answers {rf.own_rnn:.0%}, the GRU {rf.own_gru:.0%} and the "
+                      f"LSTM {rf.own_lstm:.0%} of the validation sequences. Every view below now shows these "
+                      "networks.", rf)
 
 # 2. Accuracy vs length ---------------------------------------------------------------------------------------------
 chrome.section("2 · Accuracy vs sequence length, the three cells trained side by side", "69")
 lengths = rc.length_table(race.accuracy if race else None)
 show.chart(rch.length_curves, lengths, key="lengths")
-reach, (longest, far) = rc.reach(lengths), rc.farthest(lengths)
-chrome.notice(f"with the same data, schedule and seed, the plain RNN recalls the symbol up to length {reach['RNN']} "
-              f"(≥ 90%), then falls to {far['RNN']:.0%} at length {longest}, where 25% is guessing. The LSTM still "
-              f"answers {far['LSTM']:.0%} and the GRU {far['GRU']:.0%}: their gates let the memory pass through the "
-              "distractors.")
+lf = rc.length_facts(lengths)
+rnn = (f"then falls to {lf.far_rnn:.0%} at length {lf.longest_length}, where {lf.chance:.0%} is guessing"
+       if lf.rnn_falls else f"and still answers {lf.far_rnn:.0%} at length {lf.longest_length}")
+gated = (f"The LSTM still answers {lf.far_lstm:.0%} and the GRU {lf.far_gru:.0%}: their gates let the memory pass "
+         "through the distractors." if lf.gated_hold else
+         f"The LSTM answers {lf.far_lstm:.0%} and the GRU {lf.far_gru:.0%} at length {lf.longest_length}.")
+chrome.notice(f"with the same data, schedule and seed, the plain RNN recalls the symbol (≥ 90% right) at every length "
+              f"measured up to {lf.reach_rnn}, {rnn}. {gated}", lf)
 
 # 3. Inside the LSTM ------------------------------------------------------------------------------------------------
 chrome.section("3 · Inside the LSTM: its gates at every step of one sequence", "69")
@@ -83,17 +87,20 @@ st.markdown("**Unit 1**, the unit whose last cell state depends most on the firs
 show.chart(rch.unit_lines, g.memory, key="unit-1")
 with st.expander("The LSTM's equations, as this page computes them from `nn.LSTM`'s weights"):
     st.code(inspect.getsource(nets.lstm_steps))
-ends = ", ".join(f"{s}: {c:+.1f}" for s, c in g.ends.items())
-lstm = g.answers.set_index("cell").loc["LSTM"]
-other = "" if len(g.tokens) == g.trained_length else (
-    f" It was trained only on sequences of {g.trained_length} tokens and yours has {len(g.tokens)}: it learned to "
-    f"read its memory after token {g.trained_length}, so on other lengths it can be wrong.")
-chrome.notice(f"the LSTM answers **{lstm['answer']}** (P = {lstm['P(answer)']:.2f}), which is "
-              f"{'right' if lstm['right'] else 'wrong'}.{other} Unit 1's forget gate never drops below "
-              f"{g.keep['forget min']:.2f} after the symbol, so its cell keeps most of itself at every step; the cell "
-              f"state goes from {g.keep['cell first']:+.2f} to {g.keep['cell last']:+.1f}. With each other first "
-              f"symbol and the same distractors it would end at {ends}: the further apart, the easier the head tells "
-              "the symbols apart. Gates lie in (0, 1); the cell state is a running sum (c = f·c + i·g), not squashed.")
+gf = g.facts
+ends = ", ".join(f"{symbol}: {c:+.1f}" for symbol, c in zip(gf.end_symbols, gf.cell_ends))
+other = (f" It was trained only on sequences of {gf.trained_length} tokens and yours has {gf.typed_length}: it learned "
+         f"to read its memory after token {gf.trained_length}, so on other lengths it can be wrong."
+         if gf.length_differs else "")
+keeps = (f"never drops below {gf.forget_floor:.2f} after the symbol, so at every step its cell keeps most of what it "
+         f"held (over all the steps, its forget gates multiply to {gf.forget_product:.2f})" if gf.keeps_most else
+         f"drops to {gf.forget_floor:.2f} after the symbol: there its cell loses most of what it held")
+chrome.notice(f"the LSTM answers **{gf.lstm_answer}** (P = {gf.lstm_probability:.2f}), which is "
+              f"{'right' if gf.lstm_right else 'wrong'}.{other} Unit 1's forget gate {keeps}; its cell state goes from "
+              f"{gf.cell_first:+.2f} after the symbol to {gf.cell_last:+.1f} at the end, written to along the way. "
+              f"With each first symbol and the same distractors it would end at {ends}: the further apart, the easier "
+              "the head tells the symbols apart. Gates lie in (0, 1); the cell state is a running sum (c = f·c + i·g), "
+              "not squashed.", gf)
 
 # 4. Sequence output vs single output -------------------------------------------------------------------------------
 chrome.section("4 · One answer at the end, or one answer per step", "69")
@@ -109,13 +116,14 @@ st.markdown("The sequence-output LSTM's answer after each token of your sequence
             "target at every step):")
 show.chart(rch.step_answers, o.steps, key="step-answers")
 show.chart(rch.step_accuracy, o.per_position, key="per-position")
-first, tenth, last = o.accuracy_at(1), o.accuracy_at(10), o.accuracy_at(o.trained_length)
-chrome.notice(f"the single-output LSTM gives one answer, **{o.single['answer']}** (P = {o.single['probability']:.2f}), "
-              f"after all {len(o.tokens)} tokens; its output is 4 numbers. The sequence-output one answers after every "
-              f"token: {len(o.tokens)} × 4 numbers, its loss averaged over the steps. Per step, the sequence-output RNN "
-              f"is right {first['RNN']:.0%} of the time at step 1 but {tenth['RNN']:.0%} at step 10 and "
-              f"{last['RNN']:.0%} at step {o.trained_length}; the GRU {last['GRU']:.0%} and the LSTM "
-              f"{last['LSTM']:.0%} (their lines coincide when both are right).")
+of = o.facts
+fades = "but" if of.rnn_fades else "and"
+chrome.notice(f"the single-output LSTM gives one answer, **{of.single_answer}** (P = {of.single_probability:.2f}), "
+              f"after all {of.output_tokens} tokens; its output is 4 numbers. The sequence-output one answers after "
+              f"every token: {of.output_tokens} × 4 numbers, its loss averaged over the steps. Per step, the "
+              f"sequence-output RNN is right {of.rnn_at_first:.0%} of the time at step 1 {fades} {of.rnn_at_tenth:.0%} "
+              f"at step 10 and {of.rnn_at_last:.0%} at step {of.steps_trained_length}; the GRU {of.gru_at_last:.0%} "
+              f"and the LSTM {of.lstm_at_last:.0%} (their lines coincide when both are right).", of)
 
 # 5. Gradients through time -----------------------------------------------------------------------------------------
 chrome.section("5 · Why the plain RNN forgets: gradients through time", "69")
@@ -124,11 +132,19 @@ stages = st.segmented_control("Networks", rc.STAGES, selection_mode="multi", def
 flow = runners.run(rc.gradient_flow, runners.config(rc.Flow, source=source), label="Backpropagating through time")
 show.chart(rch.gradient_lines, flow.norms, tuple(stages or rc.STAGES), data=flow.norms, key="gradients")
 show.table(flow.shown, key="gradient-table")
-ratio = flow.table.set_index(["cell", "stage"])["step 1 / last step"]
+ff = flow.facts
+vanish = ("it vanishes, so the RNN cannot learn what step 1 should have stored" if ff.rnn_vanishes else
+          "it shrinks, but has not vanished at this length")
+extra = (f"; the measured {ff.lstm_ratio_fresh:.2f} is more still, as the gates, which read the hidden state, add "
+         "paths of their own" if ff.gates_add else "")
+trained = (f"Trained, the RNN still gets only {ff.rnn_ratio_trained:.1e} of it back to step 1."
+           if ff.rnn_trained_vanishes else f"Trained, the RNN gets {ff.rnn_ratio_trained:.1e} of it back to step 1.")
 chrome.notice(f"backpropagation through time multiplies one factor per step. In the fresh RNN the gradient reaching "
-              f"the symbol at step 1 is {ratio['RNN', 'at initialization']:.1e} of the one at step {flow.length}: it "
-              f"vanishes, so the RNN cannot learn what step 1 should have stored. In the fresh LSTM the ratio is "
-              f"{ratio['LSTM', 'at initialization']:.2f}: along its cell state the gradient is multiplied by the forget "
-              f"gate (here {flow.fresh_forget:.2f} on average) at each step, not by a weight matrix and a tanh's slope. "
-              f"Trained, the RNN still gets only {ratio['RNN', 'trained']:.1e} of it back to step 1.")
+              f"the symbol at step 1 is {ff.rnn_ratio_fresh:.1e} of the one at step {ff.flow_length}, a factor of "
+              f"{ff.rnn_step_factor:.2f} per step on average: {vanish}. In the fresh LSTM the ratio is "
+              f"{ff.lstm_ratio_fresh:.2f} ({ff.lstm_step_factor:.3f} per step). Along its cell state (c = f·c + i·g) "
+              f"the gradient is multiplied by the forget gate at each step, here {ff.forget_mean_fresh:.2f} on average "
+              f"(keep-gate bias {ff.keep_bias:+g}), not by a weight matrix and a tanh's slope: over "
+              f"{ff.flow_steps_back} steps that path alone keeps {ff.forget_product_fresh:.2f} of it{extra}. {trained}",
+              ff)
 chrome.end()

@@ -20,7 +20,7 @@ Here four tiny Transformers ({tx.n_params(tx.build(tx.Recipe())):,} weights each
 attention mask, their positional encoding, and whether they answer in one pass or write the answer token by token.""")
 LABELS = {k: d.label for k, d in tx.DESIGNS.items()}
 b = runners.run(lab.board, lab.Board(), label="Reading the shipped models")
-scores = b.scores.set_index("design")
+bf = b.facts
 
 
 def reading(word: str, source: lab.Source, key: str) -> lab.Reading:
@@ -46,13 +46,11 @@ with right:
 with st.expander("Self-attention in PyTorch (core/zoo/transformer.py)"):
     st.code(inspect.getsource(tx.SelfAttention))
 show.table(b.scores, key="tx-scores")
-enc = scores.loc[LABELS["encoder"]]
-chrome.notice(f"measured on {tx.N_VAL:,} held-out words it never trained on, the encoder writes "
-              f"{enc['letter accuracy']:.1%} of the letters right and {enc['words fully right']:.1%} of the words "
-              f"entirely; the decoder {scores.loc[LABELS['decoder'], 'letter accuracy']:.2%}. Change the mask or drop the "
-              f"positions and the same network falls to {scores.loc[LABELS['causal'], 'letter accuracy']:.1%} and "
-              f"{scores.loc[LABELS['nopos'], 'letter accuracy']:.1%}: sections 3 and 4 show why. All four trained "
-              f"in {b.seconds:.0f} s on a CPU.")
+chrome.notice(f"measured on {bf.n_val:,} held-out words it never trained on, the encoder writes "
+              f"{bf.encoder_letters:.1%} of the letters right and {bf.encoder_words:.1%} of the words entirely; the "
+              f"decoder {bf.decoder_letters:.2%}. Change the mask or drop the positions and the same network falls to "
+              f"{bf.causal_letters:.1%} and {bf.nopos_letters:.1%}: sections 4 and 3 show why. All four trained in "
+              f"{bf.board_seconds:.0f} s on a CPU.", bf)
 
 # 2. Attention for your word ----------------------------------------------------------------------------------------
 chrome.section("2 · Attention maps for a word you type", "70")
@@ -64,12 +62,14 @@ r = reading(word, lab.Source(design), "your word")
 st.markdown(f"The model wrote **{r.wrote or '(nothing)'}**; the reversed word is **{r.expected}**: "
             f"{r.letters_right} of {len(r.word)} letters right.")
 show.chart(tc.attention_maps, r.attention, key="tx-attention")
-best = r.copy.loc[r.copy["weight on the letter to copy"].idxmax()]
+cf = r.copy_facts
+copying = ("That is copying by attention: the query of the position that writes asks for the key of the position "
+           "that holds the letter." if cf.copies else
+           "That is no real look-up: this model does not copy the letter by attention.")
 chrome.notice(f"each row of a map is one softmax: it sums to 1 over the positions that row may read. Layer "
-              f"{int(best.layer)}, head {int(best['head'])} puts on average **{best['weight on the letter to copy']:.0%}** of each "
-              f"answer position's attention on the very letter it has to write (a uniform spread over "
-              f"{len(r.tokens)} positions would give {1 / len(r.tokens):.0%}). That is copying by attention: the query "
-              "of the position that writes asks for the key of the position that holds the letter.")
+              f"{cf.copy_layer}, head {cf.copy_head} puts on average **{cf.copy_weight:.0%}** of each answer "
+              f"position's attention on the very letter it has to write (a uniform spread over the positions each of "
+              f"those rows may read would give {cf.uniform_weight:.0%}). {copying}", cf)
 
 # 3. Positional encoding --------------------------------------------------------------------------------------------
 chrome.section("3 · Positional encoding: order, added to the tokens", "70")
@@ -83,13 +83,13 @@ with left:
     show.chart(tc.encoding, pe.encoding, key="tx-pe")
 with right:
     show.chart(tc.similarity, pe.similarity, key="tx-pe-similarity")
-sim = pe.similarity[pe.similarity.position == 0].set_index("other position")["cosine similarity"]
-nopos = scores.loc[LABELS["nopos"]]
-chrome.notice(f"each pair of columns is a sine and a cosine: the first turns once every {pe.periods[0]:.1f} positions, "
-              f"the last once every {pe.periods[-1]:,.0f}, so every position gets its own pattern. Position 0 looks "
-              f"{sim[1]:.2f} alike to position 1 and {sim[min(8, n_pos - 1)]:.2f} to position {min(8, n_pos - 1)}. "
-              f"Attention alone compares contents and ignores order: without this encoding the same encoder writes "
-              f"only {nopos['letter accuracy']:.1%} of the letters right (with it {enc['letter accuracy']:.1%}).")
+pf = pe.facts
+chrome.notice(f"each pair of columns is a sine and a cosine: the first turns once every {pf.first_period:.1f} "
+              f"positions, the last once every {pf.last_period:,.0f}, so every position gets its own pattern. Position "
+              f"0 looks {pf.similarity_next:.2f} alike to position 1 and {pf.similarity_far:.2f} to position "
+              f"{pf.far_position}. Attention alone compares contents and ignores order: without this encoding the same "
+              f"encoder writes only {bf.nopos_letters:.1%} of the letters right (with it {bf.encoder_letters:.1%}).",
+              pf, bf)
 
 # 4. Encoder-only vs decoder-only: the mask ---------------------------------------------------------------------------
 chrome.section("4 · Encoder-only vs decoder-only: the attention mask", "70")
@@ -97,19 +97,19 @@ left, right = st.columns(2)
 with left:
     show.chart(tc.masks, b.masks, key="tx-masks")
 right.markdown("""**Full mask (encoder-only, like BERT):** every position reads every position, so each output can
-depend on the whole input: good for understanding a sequence you already have (classify it, tag it, translate it).
+depend on the whole input: good for understanding a sequence you already have (classify it, tag each token, answer
+a question about it). Translation needs an encoder and a decoder, as in the original Transformer.
 
 **Causal mask (decoder-only, like GPT):** position *i* reads positions 0 to *i* only; the scores of the grey cells are
 set to −∞ before the softmax, so their weights are exactly 0. What comes later cannot leak into an earlier
 position, which is what lets a decoder learn to predict the next token at every position at once.""")
 show.chart(tc.by_position, b.by_position, key="tx-by-position")
-pos = b.by_position.pivot_table(index="answer letter", columns="model", values="letter accuracy")
-causal = pos[LABELS["causal"]]
-chrome.notice(f"with the causal mask (BERT's full mask vs GPT's triangle), position 1 may read only itself, yet it must "
-              f"write the word's last letter: it gets that right {causal.iloc[0]:.1%} of the time, against "
-              f"{pos[LABELS['encoder']].iloc[0]:.1%} with the full mask; the 10th letter, which it can see, "
-              f"{causal.iloc[-1]:.1%}. The decoder has the same causal mask and scores "
-              f"{scores.loc[LABELS['decoder'], 'letter accuracy']:.2%}: it reads the whole word first, then writes.")
+chrome.notice(f"the causal mask is GPT's (decoder-only) triangle; BERT (encoder-only) uses the full mask. On the "
+              f"encoder's task the causal mask lets answer letter 1 (position 0) read only itself, yet it must write "
+              f"the word's last letter: it gets that right {bf.causal_first_letter:.1%} of the time, against "
+              f"{bf.encoder_first_letter:.1%} with the full mask; answer letter {bf.answer_positions}, which writes "
+              f"the word's first letter, a letter it may read, {bf.causal_last_letter:.1%}. The decoder has the same "
+              f"causal mask and scores {bf.decoder_letters:.2%}: it reads the whole word first, then writes.", bf)
 
 # 5. Greedy generation ----------------------------------------------------------------------------------------------
 chrome.section("5 · Decoder-only: greedy generation from a prompt", "70")
@@ -123,13 +123,14 @@ with left:
     show.table(g.steps, key="tx-steps")
 with right:
     show.chart(tc.next_token, g.probabilities, key="tx-next-token")
-chrome.notice(f"the decoder wrote **{g.wrote}** in {len(g.steps)} steps ({g.letters_right} of {len(g.word)} letters "
-              f"right). Its least sure step chose with {g.steps.probability.min():.1%}. Greedy decoding never goes back: "
-              "one wrong token would stay in the input of every later step. A chatbot does exactly this with a bigger "
-              "vocabulary, often sampling instead of always taking the top token.")
+gf = g.generation_facts
+chrome.notice(f"the decoder wrote **{gf.generated}** in {gf.generation_steps} steps ({gf.generated_right} of "
+              f"{gf.word_letters} letters right). Its least sure step chose with {gf.least_sure:.1%}. Greedy decoding "
+              "never goes back: one wrong token would stay in the input of every later step. A chatbot does exactly "
+              "this with a bigger vocabulary, often sampling instead of always taking the top token.", gf)
 
 # 6. Train it yourself ----------------------------------------------------------------------------------------------
-chrome.section("6 · Train it yourself")
+chrome.section("6 · Train it yourself", "70")
 if not st.toggle(f"Train a model yourself (about 1 s per epoch on 2 cores; at most {tx.MAX_EPOCHS} epochs)", key="tx-own",
                  bind="query-params"):
     st.caption("Switch it on to train one of the four designs with your own settings, through the app's one trainer.")
@@ -159,10 +160,11 @@ o = reading(r.word, lab.Source(own_design, own=recipe), "your model")
 st.markdown(f"Your model on **{o.word}** (the word of section 2) wrote **{o.wrote or '(nothing)'}**; reversed it is "
             f"**{o.expected}**.")
 show.chart(tc.attention_maps, o.attention, key="own-attention")
-yours, ref = mine.scores.set_index("model").loc["yours"], mine.scores.set_index("model").loc["shipped"]
-chrome.notice(f"in {mine.seconds:.1f} s your {layers}-layer, {heads}-head model reached {yours['letter accuracy']:.1%} "
-              f"letter accuracy on the held-out words ({int(yours['parameters']):,} weights); the shipped "
-              f"{LABELS[own_design]} has {ref['letter accuracy']:.1%} ({int(ref['parameters']):,} weights). Try 1 layer: "
-              "the encoder must then find where the word ends and copy from there at once, while the decoder's "
-              "left-padded prompt puts `=` at position 10 for every word, so its letter to copy is always in the same place.")
+tf = mine.facts
+advice = ("With 1 layer" if tf.one_layer else "Try 1 layer:") + (
+    " the encoder must find where the word ends and copy from there at once, while the decoder's left-padded prompt "
+    "puts `=` at position 10 for every word, so its letter to copy is always in the same place.")
+chrome.notice(f"in {tf.own_seconds:.1f} s your {tf.own_layers}-layer, {tf.own_heads}-head model reached "
+              f"{tf.own_letters:.1%} letter accuracy on the held-out words ({tf.own_weights:,} weights); the shipped "
+              f"{tf.own_design} has {tf.shipped_letters:.1%} ({tf.shipped_weights:,} weights). {advice}", tf)
 chrome.end()

@@ -22,25 +22,25 @@ def step_picker(game: gan.Game, key: str) -> int:
                             bind="query-params", format_func=lambda s: f"{s:,}")
 
 
-def game_view(game: gan.Game, step: int, key: str) -> None:
-    """D's map with G's points at `step`, both losses, and the scores of that checkpoint."""
+def game_view(game: gan.Game, step: int, key: str) -> gan.CheckpointFacts:
+    """D's map with G's points at `step`, both losses, and the scores of that checkpoint (returned as facts)."""
     left, right = st.columns([5, 6])
     with left:
         show.chart(gan_charts.game_map, *game.picture(step), game.real, BOX, f"after {step:,} steps", data=game.samples,
                    key=f"{key}-map")
     with right:
         show.chart(gan_charts.game_losses, game.curves, step, gan.references(game.recipe.g_loss), key=f"{key}-losses")
-    now, start = game.at(step), game.at(0)
+    f = game.facts(step)
     c1, c2, c3, c4 = st.columns(4)
-    total = gan_parts.n_modes(game.recipe.data)
-    c1.metric("Modes covered", "–" if total is None else f"{int(now['modes covered'])} of {total}",
+    c1.metric("Modes covered", f"{f.modes_now} of {f.modes_total}" if f.modes_total else "–",
               help=f"A Gaussian counts when it gets at least {gan_parts.COVERED_SHARE:.0%} of its fair share of "
                    f"{gan.MEASURED:,} generated points within 3 standard deviations of its centre.")
-    c2.metric("Energy distance to the real data", f"{now['energy distance']:.3f}",
-              f"{now['energy distance'] - start['energy distance']:+.3f} since step 0", delta_color="inverse",
+    c2.metric("Energy distance to the real data", f"{f.energy_now:.3f}", f"{f.energy_change:+.3f} since step 0",
+              delta_color="inverse",
               help="2·E|X−Y| − E|X−X'| − E|Y−Y'| between generated X and real Y: 0 when they match.")
-    c3.metric("D(real) on average", f"{now['D(real)']:.2f}", help="D's P(real) for the real points; 0.5: cannot tell.")
-    c4.metric("D(generated) on average", f"{now['D(fake)']:.2f}", help="D's P(real) for G's points.")
+    c3.metric("D(real) on average", f"{f.d_real:.2f}", help="D's P(real) for the real points; 0.5: cannot tell.")
+    c4.metric("D(generated) on average", f"{f.d_fake:.2f}", help="D's P(real) for G's points.")
+    return f
 
 
 # 1. The game, checkpoint by checkpoint ------------------------------------------------------------------------------
@@ -51,16 +51,27 @@ data = c1.selectbox("Real data", list(gan_parts.DISTRIBUTIONS), format_func=gan_
 game = runners.run(gan.replay, gan.Shipped(f"gan_{data}"), label="Reading the shipped GAN")
 with c2:
     step = step_picker(game, "step")
-game_view(game, step, "shipped")
-now, start = game.at(step), game.at(0)
-r = game.recipe
-chrome.notice(f"at step {step:,} D gives the real points {now['D(real)']:.2f} and G's points {now['D(fake)']:.2f} on "
-              f"average (0.5 would mean it cannot tell them apart). The energy distance between G's points and the "
-              f"real ones went from {start['energy distance']:.2f} at the start to {now['energy distance']:.3f}. "
-              "Drag the slider back to step 0: G starts as a blob near the centre and D's map pushes it outwards. "
-              f"The losses level off (D {now['discriminator']:.2f}, G {now['generator']:.2f}) instead of falling to 0: "
-              "each player's gain is the other's loss. The dashed lines mark where they would sit if D could not tell "
-              f"at all. This run took {game.seconds:.0f} s to make ({r.steps:,} steps of Adam, lr {r.lr:g}).")
+f = game_view(game, step, "shipped")
+energy = (f"The energy distance between G's points and the real ones is {f.energy_start:.2f} here at the start and "
+          f"{f.energy_end:.3f} at step {f.steps_total:,}. " if f.at_start else
+          f"The energy distance between G's points and the real ones went from {f.energy_start:.2f} at the start to "
+          f"{f.energy_now:.3f}. ")
+blob = (f"{'a blob' if f.start_blob else 'a cloud'}{' near the middle' if f.start_central else ''}: at step 0 its "
+        f"points lie {f.spread_start:.2f} from their centre on average, the real ones {f.real_spread:.2f}")
+game_kind = ("G minimizes log(1 − D(G(z))), the very value D maximizes: the slide's minimax game, a zero-sum game, "
+             "each player's gain is the other's loss. It ends when" if f.zero_sum else
+             "In the slide's minimax game G would minimize the very value D maximizes, a zero-sum game. Here G "
+             "minimizes −log D(G(z)) instead, the non-saturating loss of Goodfellow et al. (2014): it gives G strong "
+             "gradients while D is winning and makes the game no longer zero-sum, yet it ends at the same point, when")
+where = {"below": "D's loss ends below its line: D still tells the points apart a little.",
+         "at": "D's loss ends on its line: D can hardly tell the points apart.",
+         "above": "D's loss ends above its line: D does worse than answering 0.5 everywhere."}[f.d_vs_blind]
+chrome.notice(f"at step {f.step:,} D gives the real points {f.d_real:.2f} and G's points {f.d_fake:.2f} on average "
+              f"(0.5 would mean it cannot tell them apart). {energy}G starts as {blob}. At the end the losses are D "
+              f"{f.d_loss_end:.2f} and G {f.g_loss_end:.2f}, not 0. {game_kind} G's points match the real ones and "
+              f"D says 0.5 to every point. The dashed lines mark the losses there, D {f.blind_d:.2f} and G "
+              f"{f.blind_g:.2f}; {where} This run took {f.seconds:.0f} s to make ({f.steps_total:,} steps of Adam, lr "
+              f"{f.lr:g}).", f)
 
 # 2. The two players -------------------------------------------------------------------------------------------------
 chrome.section("2 · The two players", "71")
@@ -76,7 +87,7 @@ with st.expander("One training step in code: both players' losses in one forward
     st.code(inspect.getsource(gan_parts.GAN.forward) + "\n" + inspect.getsource(gan_parts.generator_loss))
 
 # 3. Mode collapse ---------------------------------------------------------------------------------------------------
-chrome.section("3 · Mode collapse: when G finds one answer that fools D")
+chrome.section("3 · Mode collapse: when G finds one answer that fools D", "71")
 balanced = runners.run(gan.replay, gan.Shipped("gan_ring"), label="Reading the shipped GAN")
 collapsed = runners.run(gan.replay, gan.Shipped("gan_ring_collapse"), label="Reading the shipped GAN")
 runs = {f"D with {g.recipe.d_width} units per layer": g for g in (balanced, collapsed)}
@@ -96,24 +107,27 @@ with right:
     show.chart(charts.lines, gan.compare(runs, "spread"), "step", "spread", "run", "training step",
                "spread of G's points", key="collapse-spread")
 show.table(gan.board(runs), key="collapse-table")
-end_b, end_c = balanced.scores.iloc[-1], collapsed.scores.iloc[-1]
-belief = collapsed.picture(collapse_step)[0]["p"]
-ref = gan.references(collapsed.recipe.g_loss)  # each loss when D cannot tell: 2 ln 2 and ln 2
-piled = "G turns nearly every z into about the same point. " if end_c["spread"] < balanced.real_spread / 4 else ""
-chrome.notice(f"with the small D, G covers {int(end_c['modes covered'])} of 8 modes at the end (balanced: "
-              f"{int(end_b['modes covered'])}), and its points lie {end_c['spread']:.2f} from their centre on average, "
-              f"against {end_b['spread']:.2f} for the balanced run and {balanced.real_spread:.2f} for the real data. "
-              f"{piled}Yet its losses end at D {end_c['discriminator']:.2f} and G {end_c['generator']:.2f}, next to "
-              f"{ref['discriminator']:.2f} and {ref['generator']:.2f}, the losses of a D that says 0.5 to every point: "
-              f"as if G had won. A D with {collapsed.recipe.d_width} units is too weak to "
-              f"tell the pile from the ring (at step {collapse_step:,} its map only spans P(real) "
-              f"{belief.min():.2f} to {belief.max():.2f}). G's best move against any D is to put its points where D "
-              "is most convinced; a strong D answers with a dip under the pile, a weak one barely reacts, so the pile "
-              "drifts from place to place (the strip above). A GAN's losses do not say whether its samples are good: "
-              "measure them.")
+c = gan.collapse_facts(balanced, collapsed, collapse_step)
+piled = "G turns nearly every z into about the same point. " if c.collapsed_piled else ""
+losses = (f"Yet its losses end at D {c.collapsed_d_loss:.2f} and G {c.collapsed_g_loss:.2f}, next to "
+          f"{c.collapse_blind_d:.2f} and {c.collapse_blind_g:.2f}, the losses of a D that says 0.5 to every point: as "
+          "if G had won. " if c.looks_won else
+          f"Its losses end at D {c.collapsed_d_loss:.2f} and G {c.collapsed_g_loss:.2f}; a D that says 0.5 to every "
+          f"point would have {c.collapse_blind_d:.2f} and {c.collapse_blind_g:.2f}. ")
+weak = (f"A D with {c.small_d_units} units is too weak to tell the pile from the ring: at step {c.map_step:,} its map "
+        f"only spans P(real) {c.map_low:.2f} to {c.map_high:.2f}. " if c.map_flat else
+        f"At step {c.map_step:,} the small D's map spans P(real) {c.map_low:.2f} to {c.map_high:.2f}. ")
+drift = (f", so the pile drifts from place to place: in the second half of training its centre is found up to "
+         f"{c.pile_span:.1f} away from where it was at another checkpoint (the strip above)" if c.pile_drifts else "")
+chrome.notice(f"with the small D, G covers {c.collapsed_modes} of {c.ring_modes} modes at the end (balanced: "
+              f"{c.balanced_modes}), and its points lie {c.collapsed_spread:.2f} from their centre on average, against "
+              f"{c.balanced_spread:.2f} for the balanced run and {c.ring_spread:.2f} for the real data. {piled}{losses}"
+              f"{weak}G's best move against a fixed D is to put its points where D is most convinced; a strong D "
+              f"answers with a dip under the pile, a weak one barely reacts{drift}. A GAN's losses do not say whether "
+              "its samples are good: measure them.", c)
 
 # 4. Train it yourself -----------------------------------------------------------------------------------------------
-chrome.section("4 · Train it yourself, live")
+chrome.section("4 · Train it yourself, live", "71")
 c1, c2, c3, c4 = st.columns(4)
 own_data = c1.selectbox("Real data", list(gan_parts.DISTRIBUTIONS), format_func=gan_parts.DISTRIBUTIONS.get,
                         key="own-data", bind="query-params")
@@ -147,13 +161,21 @@ if own.message:
     st.warning(own.message)
 own_step = step_picker(own, "own-step")
 game_view(own, own_step, "own")
-end, first = own.scores.iloc[-1], own.scores.iloc[0]
-total = gan_parts.n_modes(own_data)
-covered = "" if total is None else f"It covers {int(end['modes covered'])} of {total} modes" + (
-    ": some are missing, the mark of mode collapse. " if end["modes covered"] < total else ". ")
-chrome.notice(f"your GAN trained for {own.steps[-1]:,} steps in {own.seconds:.1f} s. The energy distance to the real "
-              f"data went from {first['energy distance']:.2f} to {end['energy distance']:.3f}. {covered}Its points "
-              f"spread {end['spread']:.2f} from their centre (the real points: {own.real_spread:.2f}); at the end D "
-              f"gives real points {end['D(real)']:.2f} and G's points {end['D(fake)']:.2f}. Try D with 4 units to see "
-              "mode collapse, or G with 4 units: too small to draw the shape at all.")
+e = own.facts()
+covered = "" if not e.modes_total else (
+    f"It covers all {e.modes_total} modes. " if not e.modes_missing else
+    f"It covers none of the {e.modes_total} modes: " + (
+        "its points pile up in one place, mode collapse. " if e.piled_end else
+        "its points do not sit on the Gaussians. ")
+    if not e.modes_end else
+    f"It covers {e.modes_end} of {e.modes_total} modes: {e.modes_missing} get almost none of G's points (mode "
+    "dropping, a partial mode collapse). ")
+d_try = ("D has 4 units here, the size that collapsed in section 3" if e.d_smallest else
+         "Try D with 4 units, the size that collapsed in section 3")
+g_try = ("; G has 4 units, the smallest G here." if e.g_smallest else
+         ", or G with 4 units, to see how little a tiny G can draw.")
+chrome.notice(f"your GAN trained for {e.steps_total:,} steps in {e.seconds:.1f} s. The energy distance to the real "
+              f"data went from {e.energy_start:.2f} to {e.energy_end:.3f}. {covered}Its points spread "
+              f"{e.spread_end:.2f} from their centre (the real points: {e.real_spread:.2f}); at the end D gives real "
+              f"points {e.d_real_end:.2f} and G's points {e.d_fake_end:.2f}. {d_try}{g_try}", e)
 chrome.end()

@@ -4,6 +4,7 @@ from __future__ import annotations
 from streamlit.testing.v1 import AppTest
 
 from core.zoo import gan
+from ui.lesson_map import APP_ROOT
 
 PAGE = "13_Zoo_GAN.py"
 N_CHARTS = 7  # map + losses; collapse: strip, two maps, modes and spread lines
@@ -46,7 +47,10 @@ def test_the_checkpoint_slider_goes_back_to_the_start(page):
     page.select_slider(key="step").set_value(0).run()
     assert not page.exception
     assert _charts(page)[0] != before[0]
-    assert "at step 0 D gives" in page.info[0].value
+    text = page.info[0].value
+    assert "at step 0 D gives" in text
+    start = gan.replay(gan.Shipped("gan_ring")).facts(0)
+    assert "went from" not in text and f"is {start.energy_start:.2f} here at the start" in text  # no change at step 0
 
 
 def test_training_it_yourself_shows_the_same_views_for_the_new_gan(page):
@@ -66,3 +70,28 @@ def test_the_mode_collapse_notice_states_the_losses_without_pointing_to_a_chart_
     assert "dashed" not in text  # section 3 draws no loss chart
     assert f"D {end['discriminator']:.2f} and G {end['generator']:.2f}" in text
     assert f"next to {ref['discriminator']:.2f} and {ref['generator']:.2f}" in text and "says 0.5 to every point" in text
+
+
+def test_the_game_notice_tells_the_minimax_game_from_the_non_saturating_one(page):
+    """The shipped G minimizes −log D(G(z)): the game is not zero-sum, so "each player's gain is the other's loss"
+    must not be said of it; the dashed lines' values and where D's loss ends against them come from the facts."""
+    f = gan.replay(gan.Shipped("gan_ring")).facts()
+    text = page.info[0].value
+    assert "gain is the other's loss" not in text and "no longer zero-sum" in text and "non-saturating" in text
+    assert f"The dashed lines mark the losses there, D {f.blind_d:.2f} and G {f.blind_g:.2f}" in text
+    assert f"D {f.d_loss_end:.2f} and G {f.g_loss_end:.2f}" in text
+    assert f.d_vs_blind == "below" and "D's loss ends below its line" in text
+
+
+def test_training_with_the_smallest_d_is_not_told_to_try_it():
+    """The old notice said "covers 0 of 8 modes: some are missing ... Try D with 4 units" to a GAN with D of 4 units."""
+    at = AppTest.from_file(str(APP_ROOT / "pages" / PAGE), default_timeout=300)
+    at.query_params.update({"own-d": "4", "own-steps": "800", "own-train": "true"})
+    at.run()
+    assert not at.exception and not at.error
+    text = at.info[-1].value
+    f = gan.play(gan.Recipe(d_width=4, steps=800)).facts()
+    assert "Try D with 4 units" not in text and "D has 4 units here" in text
+    assert f"Its points spread {f.spread_end:.2f}" in text
+    if f.modes_end == 0:
+        assert "none of the 8 modes" in text and "some are missing" not in text

@@ -1,7 +1,11 @@
 """AppTest of the RNN / LSTM page: renders from the shipped weights, a typed sequence changes the gates, a bad one gets a sentence."""
 from __future__ import annotations
 
+import re
+
 from streamlit.testing.v1 import AppTest
+
+from core.zoo import recurrent as rc
 
 from ui.lesson_map import APP_ROOT
 
@@ -63,3 +67,16 @@ def test_training_them_yourself_switches_every_view_to_your_networks():
     assert len(at.get("vega_lite_chart")) == N_CHARTS + 1  # + the training curves
     assert "at length 10" in at.info[0].value
     assert "of the one at step 10" in at.info[-1].value  # gradients of your networks, at your length
+
+
+def test_the_gate_and_gradient_sentences_hold_for_their_numbers(page):
+    """"Never drops below X" must hold as printed (the old page printed 0.96 for a lowest gate of 0.958), and the
+    gradient sentence quotes what the forget gates alone keep next to the measured ratio they do not explain."""
+    g = rc.gates(rc.Typed())
+    lowest = g.memory[(g.memory.quantity == "forget gate") & (g.memory.step > 1)]["value"].min()
+    printed = float(re.search(r"never drops below (\d\.\d+)", page.info[1].value).group(1))
+    assert printed <= lowest
+    f = rc.gradient_flow(rc.Flow()).facts
+    text = page.info[3].value
+    assert f"a factor of {f.rnn_step_factor:.2f} per step" in text
+    assert f"that path alone keeps {f.forget_product_fresh:.2f} of it; the measured {f.lstm_ratio_fresh:.2f}" in text

@@ -39,6 +39,8 @@ def test_the_model_and_the_word_change_the_attention_maps(page):
     causal = _specs(page)
     assert causal[0] != before[0] and causal[1:] == before[1:]  # only the attention maps change
     assert not _wrote(page).startswith("The model wrote **NOITNETTA**")
+    # the causal model's best head puts less on the letter than a uniform row would: no claim that it copies
+    assert "That is copying by attention" not in page.info[1].value and "does not copy" in page.info[1].value
     page.text_input(key="word").set_value("reverse").run()
     assert not page.exception and not page.error
     assert "the reversed word is **ESREVER**" in _wrote(page) and _specs(page)[0] != causal[0]
@@ -73,3 +75,13 @@ def test_train_it_yourself_shows_the_same_views_for_the_students_model():
     mine = next(df.value for df in at.dataframe if df.value.columns[0] == "model").set_index("model")
     assert f"{mine.loc['yours', 'letter accuracy']:.1%}" in at.info[-1].value
     assert "your 1-layer, 2-head model" in at.info[-1].value
+    assert "Try 1 layer" not in at.info[-1].value and "With 1 layer" in at.info[-1].value  # it has 1 already
+
+
+def test_the_mask_section_says_which_model_uses_which_mask_and_what_an_encoder_does(page):
+    """Encoder-only models do not translate (that takes an encoder and a decoder), and the causal mask is GPT's."""
+    text = next(m.value for m in page.markdown if m.value.startswith("**Full mask"))
+    assert "translate it" not in text and "encoder and a decoder" in text
+    notice = page.info[3].value
+    assert "BERT's full mask vs GPT's triangle" not in notice
+    assert "the causal mask is GPT's (decoder-only) triangle; BERT (encoder-only) uses the full mask" in notice

@@ -163,3 +163,49 @@ def test_live_benchmark_runs_at_a_tiny_size():
     figures = {f.name: f for f in zoo_benchmarks.gan_live(workloads.QUICK, torch.device("cpu"))}
     assert figures["zoo.gan_steps_per_redraw"].value >= 20
     assert figures["zoo.gan_redraws_per_s"].value > 0 and math.isfinite(figures["zoo.gan_steps_per_s"].value)
+
+
+def test_only_the_minimax_loss_makes_the_game_zero_sum():
+    """Minimax: G's loss is minus D's loss on the generated points (one value, one maximizes, one minimizes).
+    Non-saturating: not so; its G loss is positive where the minimax one is negative (Goodfellow et al. 2014)."""
+    logits = torch.randn(64, 1, generator=torch.Generator().manual_seed(0))
+    d_on_fake = F.binary_cross_entropy_with_logits(logits, torch.zeros_like(logits))
+    torch.testing.assert_close(gan_parts.generator_loss(logits, "minimax"), -d_on_fake)
+    non_saturating = gan_parts.generator_loss(logits, "non-saturating")
+    assert non_saturating > 0 and abs(float(non_saturating + d_on_fake)) > 0.1
+    assert not gan.replay(gan.Shipped("gan_ring")).facts().zero_sum
+    assert replace(gan.replay(gan.Shipped("gan_ring")), recipe=gan.Recipe(g_loss="minimax")).facts().zero_sum
+
+
+def test_checkpoint_facts_are_the_scores_of_that_checkpoint_and_of_the_ends():
+    game = gan.replay(gan.Shipped("gan_ring"))
+    rows = game.scores.set_index("step")
+    f = game.facts(1600)
+    assert (f.step, f.steps_total, f.at_start) == (1600, 3200, False)
+    assert (f.d_real, f.d_fake, f.energy_now) == (rows.loc[1600, "D(real)"], rows.loc[1600, "D(fake)"],
+                                                  rows.loc[1600, "energy distance"])
+    assert (f.energy_start, f.energy_end) == (rows.loc[0, "energy distance"], rows.loc[3200, "energy distance"])
+    assert f.energy_change == pytest.approx(f.energy_now - f.energy_start)
+    assert (f.modes_total, f.modes_end, f.modes_missing) == (8, 8, 0)
+    assert (f.blind_d, f.blind_g) == (pytest.approx(2 * math.log(2)), pytest.approx(math.log(2)))
+    assert f.d_loss_end == pytest.approx(1.205, abs=0.01) and f.d_vs_blind == "below"  # 1.20 < 1.39 - 0.05
+    assert f.start_blob and f.start_central and f.spread_start < 0.2 < 1.9 < f.real_spread
+    start = game.facts(0)
+    assert start.at_start and start.energy_now == start.energy_start and start.energy_change == 0
+    moons = gan.replay(gan.Shipped("gan_moons")).facts()
+    assert moons.modes_total == 0 and moons.d_vs_blind == "at"  # 1.377 is within 0.05 of 1.386
+
+
+def test_collapse_facts_read_the_small_d_map_and_the_wandering_pile():
+    balanced, collapsed = gan.replay(gan.Shipped("gan_ring")), gan.replay(gan.Shipped("gan_ring_collapse"))
+    c = gan.collapse_facts(balanced, collapsed, 3200)
+    assert (c.small_d_units, c.big_d_units, c.ring_modes, c.balanced_modes) == (4, 128, 8, 8)
+    assert c.collapsed_modes <= 1 and c.collapsed_piled and c.collapsed_spread < 0.5
+    assert c.looks_won and abs(c.collapsed_d_loss - 2 * math.log(2)) < 0.05
+    belief = collapsed.maps[collapsed.maps.step == 3200].p
+    assert (c.map_low, c.map_high) == (belief.min(), belief.max()) and c.map_flat
+    assert not gan.collapse_facts(balanced, collapsed, 0).map_flat  # at step 0 the small D's map spans 0.54 to 0.72
+    late = [s for s in collapsed.steps if s >= 1600]
+    for a, b in zip(late, late[1:]):  # the span is at least every move between two neighbouring pictures
+        assert c.pile_span >= float(((collapsed.centre(a) - collapsed.centre(b)) ** 2).sum() ** 0.5) - 1e-9
+    assert c.pile_drifts and c.pile_span > 10 * c.collapsed_spread

@@ -20,6 +20,7 @@ def test_the_lstm_remembers_where_the_plain_rnn_cannot():
     acc = result.accuracy.set_index("cell")["validation accuracy"]
     assert acc["LSTM"] - acc["RNN"] >= 0.30
     assert acc["RNN"] < 0.5  # the RNN has not found the symbol at this length
+    assert (result.facts.own_rnn, result.facts.own_lstm, result.facts.own_length) == (acc["RNN"], acc["LSTM"], 40)
 
 
 def test_the_shipped_networks_keep_their_gap_on_sequences_they_never_saw():
@@ -133,3 +134,49 @@ def test_reach_is_the_longest_length_before_the_first_miss():
                           "validation accuracy": [1.0, 0.95, 0.5, 0.97, 1.0, 1.0, 1.0, 1.0], "networks": "shipped"})
     assert rc.reach(table) == {"RNN": 10, "LSTM": 40}
     assert rc.reach(table.assign(**{"validation accuracy": 0.3})) == {"RNN": 0, "LSTM": 0}
+
+
+def test_length_facts_read_the_shipped_sweep():
+    sweep = weights.load(rc.SINGLE)[1]["accuracy_vs_length"]
+    f = rc.length_facts(rc.length_table())
+    first_miss = next(i for i, a in enumerate(sweep["RNN"]) if a < 0.9)  # the RNN's first length under 90%
+    assert f.reach_rnn == sweep["length"][first_miss - 1] == 20
+    assert (f.longest_length, f.far_rnn) == (60, sweep["RNN"][-1])
+    assert (f.far_lstm, f.far_gru) == (sweep["LSTM"][-1], sweep["GRU"][-1])
+    assert f.rnn_falls and f.gated_hold and f.chance == 0.25 and f.far_rnn < f.chance + 0.05
+
+
+def test_the_forget_floor_is_true_as_printed():
+    """The old sentence printed the lowest forget gate rounded to 2 decimals (0.958 -> "never drops below 0.96")."""
+    g = rc.gates(rc.Typed())
+    gates = g.memory[(g.memory.quantity == "forget gate") & (g.memory.step > 1)]["value"]
+    f = g.facts
+    assert float(f"{f.forget_floor:.2f}") <= gates.min() < f.forget_floor + 0.01
+    assert f.forget_product == pytest.approx(float(np.prod(gates.to_numpy(dtype=np.float64))), rel=1e-4)
+    assert f.keeps_most and f.lstm_right and not f.length_differs and f.lstm_answer == g.tokens[0]
+    assert f.cell_ends == tuple(g.ends.values()) and f.cell_last == pytest.approx(g.ends[g.tokens[0]], abs=1e-5)
+    short = rc.gates(rc.Typed(sequence="A" + "wxyz" * 6)).facts
+    assert short.length_differs and short.typed_length == 25 and short.trained_length == 60
+
+
+def test_flow_facts_tell_the_cell_path_from_the_measured_ratio():
+    """Along the fresh LSTM's cell alone, 59 forget gates (0.95 on average) keep under a tenth of the gradient; the
+    measured ratio is far larger, so a sentence must not present it as the forget gates' product."""
+    flow = rc.gradient_flow(rc.Flow())
+    f = flow.facts
+    ratio = flow.table.set_index(["cell", "stage"])["step 1 / last step"]
+    assert (f.rnn_ratio_fresh, f.lstm_ratio_fresh) == (ratio["RNN", rc.STAGES[0]], ratio["LSTM", rc.STAGES[0]])
+    assert f.rnn_step_factor ** f.flow_steps_back == pytest.approx(f.rnn_ratio_fresh, rel=1e-6)
+    assert f.flow_steps_back == 59 and f.rnn_step_factor < 0.7 and f.lstm_step_factor > 0.99
+    assert f.forget_mean_fresh == pytest.approx(0.95, abs=0.01) and f.keep_bias == 3.0
+    assert f.forget_product_fresh < 0.1 and f.gates_add and f.lstm_ratio_fresh > 5 * f.forget_product_fresh
+    assert f.rnn_vanishes and f.rnn_trained_vanishes
+
+
+def test_output_facts_are_the_per_step_accuracies():
+    o = rc.outputs(rc.Typed())
+    f = o.facts
+    assert (f.rnn_at_first, f.rnn_at_tenth, f.rnn_at_last) == (o.accuracy_at(1)["RNN"], o.accuracy_at(10)["RNN"],
+                                                               o.accuracy_at(60)["RNN"])
+    assert f.rnn_fades and f.lstm_at_last == o.accuracy_at(60)["LSTM"] == 1.0
+    assert (f.single_answer, f.output_tokens, f.steps_trained_length) == (o.single["answer"], 60, 60)

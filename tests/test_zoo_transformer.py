@@ -145,3 +145,44 @@ def test_a_students_model_is_trained_remembered_and_recalled(monkeypatch):
 def test_bad_recipes_are_refused_with_a_sentence(bad):
     with pytest.raises(ValueError):
         tx.Recipe(**bad)
+
+
+def test_board_facts_are_the_shipped_scores():
+    b = lab.board(lab.Board())
+    f = b.facts
+    letters = dict(zip(b.scores["design"], b.scores["letter accuracy"]))
+    assert (f.encoder_letters, f.decoder_letters, f.causal_letters, f.nopos_letters) == tuple(
+        letters[lab.label(d)] for d in ("encoder", "decoder", "causal", "nopos"))
+    causal = b.by_position[b.by_position.model == lab.label("causal")]["letter accuracy"].tolist()
+    encoder = b.by_position[b.by_position.model == lab.label("encoder")]["letter accuracy"].tolist()
+    assert (f.causal_first_letter, f.causal_last_letter, f.encoder_first_letter) == (causal[0], causal[-1], encoder[0])
+    assert f.answer_positions == tx.MAX_LEN and f.n_val == tx.N_VAL
+    assert f.same_size and f.weights_each == tx.n_params(tx.build(tx.Recipe(design="decoder")))
+    assert f.causal_first_letter < 0.1 < 0.9 < f.causal_last_letter  # the future is hidden, the past is not
+
+
+def test_copy_facts_compare_the_best_head_with_a_uniform_spread_over_what_each_row_may_read():
+    word = "ATTENTION"
+    full = lab.read(lab.Read(word=word))
+    assert full.copy_facts.uniform_weight == pytest.approx(1 / tx.MAX_LEN)  # every row reads all 10 positions
+    best = full.copy.loc[full.copy["weight on the letter to copy"].idxmax()]
+    assert (full.copy_facts.copy_layer, full.copy_facts.copy_head) == (best.layer, best["head"])
+    assert full.copy_facts.copies and full.copy_facts.copy_weight > 0.5
+    causal = lab.read(lab.Read(word=word, source=lab.Source("causal")))
+    # answer position j (0-based) may read positions 0..j under the causal mask: a uniform row gives 1 / (j + 1)
+    assert causal.copy_facts.uniform_weight == pytest.approx(np.mean([1 / (j + 1) for j in range(len(word))]))
+    assert not causal.copy_facts.copies  # most letters to copy lie in its future: it cannot look them up
+
+
+def test_generation_facts_and_position_facts_are_what_the_tables_show():
+    g = lab.read(lab.Read(word="GREEDY", source=lab.Source("decoder")))
+    f = g.generation_facts
+    assert (f.generated, f.expected_answer, f.generated_right, f.word_letters) == ("YDEERG", "YDEERG", 6, 6)
+    assert f.generation_steps == len(g.steps) == 7 and f.least_sure == g.steps.probability.min()
+    pe = tx.positional_encoding(32, 32)
+    unit = pe / pe.norm(dim=1, keepdim=True)
+    p = lab.positions(lab.Positions()).facts
+    assert p.similarity_next == pytest.approx(float(unit[0] @ unit[1]), abs=1e-6)
+    assert p.far_position == 8 and p.similarity_far == pytest.approx(float(unit[0] @ unit[8]), abs=1e-6)
+    assert p.first_period == pytest.approx(2 * np.pi) and p.last_period == pytest.approx(2 * np.pi * 10000 ** (30 / 32))
+    assert lab.positions(lab.Positions(length=5)).facts.far_position == 4

@@ -10,6 +10,15 @@
   distribution, and one on the ring whose discriminator is too small, which collapses.
 
 The pieces (distributions, the `GAN` module, the scores) are in `core.zoo.gan_parts`.
+
+What the page says about a game rests on facts computed here: `Game.facts(step)` (one checkpoint and
+its run) and `collapse_facts` (the balanced run against the collapsed one).
+
+The game (Goodfellow et al. 2014): in the minimax game G minimizes the very value D maximizes,
+V = E log D(x) + E log(1 − D(G(z))), a zero-sum game. In practice G minimizes −log D(G(z)) instead
+(the "non-saturating" loss, proposed in the same paper): strong gradients while D is winning, the
+same fixed point (D = 1/2 everywhere once G's points match the data), but the game is then no longer
+zero-sum (Goodfellow 2016, NIPS tutorial, arXiv:1701.00160, section 3.2.3).
 """
 from __future__ import annotations
 
@@ -42,6 +51,9 @@ ENERGY = 1000  # of those, behind the energy distance (it compares all pairs: 10
 STEPS = (800, 1600, 3200, 4800)  # training budgets a student may pick; 4,800 take about 15 s on 2 cores
 WIDTHS = (4, 8, 16, 32, 64, 128)
 LN2 = math.log(2)  # D = 1/2 everywhere (G has won): D's loss is 2 ln 2, G's is ln 2 (minimax: −ln 2)
+BLIND_TOLERANCE = 0.05  # a loss this close to its D = 1/2 value counts as "at" it
+CENTRAL = 0.5  # G's points start "near the middle" when their centre lies closer than this to (0, 0)
+FLAT_MAP = 0.1  # D's map spanning less P(real) than this barely tells any point from another
 
 
 @dataclass(frozen=True)
@@ -116,6 +128,90 @@ class Game:
     def at(self, step: int) -> pd.Series:
         """The scores row of checkpoint `step`."""
         return self.scores.set_index("step").loc[step]
+
+    def centre(self, step: int) -> np.ndarray:
+        """(2,) the mean of G's drawn points at the pictured checkpoint `step`."""
+        return self.samples[self.samples.step == step][["x1", "x2"]].to_numpy().mean(axis=0)
+
+    def facts(self, step: int | None = None) -> CheckpointFacts:
+        """What the page says about checkpoint `step` (None: the last one) and about the whole run."""
+        step = self.steps[-1] if step is None else step
+        now, start, end = self.at(step), self.scores.iloc[0], self.scores.iloc[-1]
+        refs, total = references(self.recipe.g_loss), n_modes(self.recipe.data)
+        gap = float(end["discriminator"]) - refs["discriminator"]
+        offset = float(np.linalg.norm(self.centre(int(start["step"]))))
+        return CheckpointFacts(
+            step=int(step), at_start=int(step) == int(start["step"]), steps_total=int(end["step"]),
+            d_real=float(now["D(real)"]), d_fake=float(now["D(fake)"]),
+            d_real_end=float(end["D(real)"]), d_fake_end=float(end["D(fake)"]),
+            energy_start=float(start["energy distance"]), energy_now=float(now["energy distance"]),
+            energy_end=float(end["energy distance"]),
+            energy_change=float(now["energy distance"]) - float(start["energy distance"]),
+            spread_start=float(start["spread"]), spread_now=float(now["spread"]), spread_end=float(end["spread"]),
+            real_spread=self.real_spread, start_blob=float(start["spread"]) < self.real_spread / 4,
+            start_offset=offset, start_central=offset < CENTRAL,
+            modes_total=total or 0, modes_now=int(now["modes covered"]) if total else 0,
+            modes_end=int(end["modes covered"]) if total else 0,
+            modes_missing=total - int(end["modes covered"]) if total else 0,
+            piled_end=float(end["spread"]) < self.real_spread / 4,
+            d_loss_now=float(now["discriminator"]), g_loss_now=float(now["generator"]),
+            d_loss_end=float(end["discriminator"]), g_loss_end=float(end["generator"]),
+            blind_d=refs["discriminator"], blind_g=refs["generator"], g_loss_kind=self.recipe.g_loss,
+            zero_sum=self.recipe.g_loss == "minimax",
+            d_vs_blind="at" if abs(gap) <= BLIND_TOLERANCE else ("below" if gap < 0 else "above"),
+            seconds=self.seconds, lr=self.recipe.lr, g_width=self.recipe.g_width, d_width=self.recipe.d_width,
+            g_smallest=self.recipe.g_width == min(WIDTHS), d_smallest=self.recipe.d_width == min(WIDTHS))
+
+
+@dataclass(frozen=True)
+class CheckpointFacts:
+    """The numbers behind the sentences about one game: at checkpoint `step` ("now"), at the start and at the end.
+
+    `blind_d` / `blind_g`: each loss when D says 1/2 to every point (the chart's dashed lines);
+    `d_vs_blind`: where D's final loss ends against its line ("below": D still tells a little,
+    "at": within BLIND_TOLERANCE, "above": worse than saying 1/2). `start_blob`: G's points start
+    within a quarter of the real points' spread; `piled_end`: they end so. `modes_*` are 0 for data
+    without separate modes (`modes_total` 0: the moons).
+    """
+
+    step: int
+    at_start: bool
+    steps_total: int
+    d_real: float
+    d_fake: float
+    d_real_end: float
+    d_fake_end: float
+    energy_start: float
+    energy_now: float
+    energy_end: float
+    energy_change: float
+    spread_start: float
+    spread_now: float
+    spread_end: float
+    real_spread: float
+    start_blob: bool
+    start_offset: float  # how far G's first points' centre lies from (0, 0)
+    start_central: bool  # less than CENTRAL from it
+    modes_total: int
+    modes_now: int
+    modes_end: int
+    modes_missing: int  # modes_total - modes_end
+    piled_end: bool
+    d_loss_now: float
+    g_loss_now: float
+    d_loss_end: float
+    g_loss_end: float
+    blind_d: float
+    blind_g: float
+    g_loss_kind: str
+    zero_sum: bool  # only the minimax loss makes the game zero-sum (see the module's docstring)
+    d_vs_blind: str
+    seconds: float
+    lr: float
+    g_width: int
+    d_width: int
+    g_smallest: bool
+    d_smallest: bool
 
 
 @dataclass(frozen=True)
@@ -347,3 +443,56 @@ def board(runs: dict[str, Game]) -> pd.DataFrame:
                      "spread of G's points": round(float(end["spread"]), 3),
                      "spread of the real points": round(game.real_spread, 3)})
     return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class CollapseFacts:
+    """The numbers behind the mode-collapse sentence: the run with a small D against the balanced one, on the ring.
+
+    `map_low` / `map_high`: the collapsed run's D map at checkpoint `map_step`, its lowest and highest
+    P(real) (`map_flat`: they differ by less than FLAT_MAP). `pile_span`: over the pictured checkpoints
+    of the second half of training, the largest distance between two centres of G's points (how far the
+    pile wanders); `pile_drifts`: more than half the real points' spread. `looks_won`: both final losses
+    within BLIND_TOLERANCE of a D that says 1/2 everywhere.
+    """
+
+    small_d_units: int
+    big_d_units: int
+    ring_modes: int
+    collapsed_modes: int
+    balanced_modes: int
+    collapsed_spread: float
+    balanced_spread: float
+    ring_spread: float
+    collapsed_piled: bool
+    collapsed_d_loss: float
+    collapsed_g_loss: float
+    collapse_blind_d: float
+    collapse_blind_g: float
+    looks_won: bool
+    map_step: int
+    map_low: float
+    map_high: float
+    map_flat: bool
+    pile_span: float
+    pile_drifts: bool
+
+
+def collapse_facts(balanced: Game, collapsed: Game, step: int) -> CollapseFacts:
+    """Compare the collapsed game with the balanced one at their ends; read the collapsed D's map at `step`."""
+    end_b, end_c = balanced.facts(), collapsed.facts()
+    belief = collapsed.picture(step)[0]["p"]
+    late = [s for s in collapsed.steps if s >= collapsed.steps[-1] / 2]
+    centres = np.array([collapsed.centre(s) for s in late])  # (K, 2)
+    span = float(np.linalg.norm(centres[:, None] - centres[None], axis=-1).max())
+    return CollapseFacts(
+        small_d_units=collapsed.recipe.d_width, big_d_units=balanced.recipe.d_width, ring_modes=end_c.modes_total,
+        collapsed_modes=end_c.modes_end, balanced_modes=end_b.modes_end, collapsed_spread=end_c.spread_end,
+        balanced_spread=end_b.spread_end, ring_spread=balanced.real_spread, collapsed_piled=end_c.piled_end,
+        collapsed_d_loss=end_c.d_loss_end, collapsed_g_loss=end_c.g_loss_end, collapse_blind_d=end_c.blind_d,
+        collapse_blind_g=end_c.blind_g,
+        looks_won=abs(end_c.d_loss_end - end_c.blind_d) <= BLIND_TOLERANCE
+        and abs(end_c.g_loss_end - end_c.blind_g) <= BLIND_TOLERANCE,
+        map_step=int(step), map_low=float(belief.min()), map_high=float(belief.max()),
+        map_flat=float(belief.max() - belief.min()) < FLAT_MAP, pile_span=span,
+        pile_drifts=span > balanced.real_spread / 2)

@@ -10,12 +10,16 @@ a function of a frozen config that returns tidy DataFrames:
 * `outputs`: single output (one answer) against sequence output (one answer per step);
 * `gradient_flow`: ‖∂loss/∂x_t‖ over the steps t, at initialization and trained.
 
+Each result carries the facts its "what to notice" sentence rests on (`RaceFacts`, `LengthFacts`,
+`GateFacts`, `OutputFacts`, `FlowFacts`), computed here so that the page only chooses words.
+
 `SHIPPED` makes `assets/zoo/recurrent_recall.pt` (the race at its defaults plus the length sweep)
 and `assets/zoo/recurrent_recall_steps.pt` (the same race with one output per step).
 """
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,7 +58,7 @@ class Race:
     lr: float = 0.005
     per_step: bool = False  # one answer per step (sequence output) instead of one at the end
     seed: int = 0
-    code_version: int = 1
+    code_version: int = 2  # 2: results carry their facts
 
     def __post_init__(self) -> None:
         if not 5 <= self.length <= 100:
@@ -79,12 +83,25 @@ class Race:
         return SequenceNet(cell, self.hidden, self.per_step, self.keep_bias, generator)
 
 
+@dataclass(frozen=True)
+class RaceFacts:
+    """A student's race: its length and epochs, how long it took, each cell's final validation accuracy."""
+
+    own_length: int
+    own_epochs: int
+    own_seconds: float
+    own_rnn: float
+    own_gru: float
+    own_lstm: float
+
+
 @dataclass
 class RaceResult:
     history: pd.DataFrame  # variant (cell), epoch, split, metric, value
     accuracy: pd.DataFrame  # cell, length, validation accuracy
     state: dict[str, np.ndarray]  # the three networks' weights, keys "<cell>.<parameter>"
     seconds: float
+    facts: RaceFacts
 
 
 def _state(fit: FitResult) -> dict[str, np.ndarray]:
@@ -100,7 +117,8 @@ def race(cfg: Race, on_progress: Progress | None = None) -> RaceResult:
     weights.remember(cfg, {k: torch.as_tensor(v) for k, v in state.items()})
     final = fit.final("accuracy")
     accuracy = pd.DataFrame({"cell": list(CELLS), "length": cfg.length, "validation accuracy": [final[c] for c in CELLS]})
-    return RaceResult(fit.history, accuracy, state, fit.seconds)
+    facts = RaceFacts(cfg.length, cfg.epochs, fit.seconds, *(float(final[c]) for c in CELLS))
+    return RaceResult(fit.history, accuracy, state, fit.seconds, facts)
 
 
 def _shipped(name: str) -> tuple[dict[str, Tensor], Race]:
@@ -151,16 +169,67 @@ def farthest(table: pd.DataFrame, networks: str = "shipped") -> tuple[int, dict[
     return int(rows["length"].iloc[0]), dict(zip(rows["cell"], rows["validation accuracy"]))
 
 
+RECALLS = 0.9  # "recalls the symbol": at least this validation accuracy
+
+
+@dataclass(frozen=True)
+class LengthFacts:
+    """The shipped accuracy-vs-length sweep: per cell, the longest length up to which it recalls (every
+    accuracy >= RECALLS, 0: none), and its accuracy at the longest length; `chance` is guessing's 1/4."""
+
+    reach_rnn: int
+    reach_gru: int
+    reach_lstm: int
+    longest_length: int
+    far_rnn: float
+    far_gru: float
+    far_lstm: float
+    chance: float
+    rnn_falls: bool  # the RNN stops recalling before the longest length
+    gated_hold: bool  # the GRU and the LSTM both still recall at the longest length
+
+
+def length_facts(table: pd.DataFrame) -> LengthFacts:
+    """The facts of a `length_table`'s shipped rows."""
+    reached, (longest, far) = reach(table, level=RECALLS), farthest(table)
+    return LengthFacts(reached["RNN"], reached["GRU"], reached["LSTM"], longest, far["RNN"], far["GRU"], far["LSTM"],
+                       1 / sequences.N_CLASSES, reached["RNN"] < longest, min(far["GRU"], far["LSTM"]) >= RECALLS)
+
+
 @dataclass(frozen=True)
 class Typed:
     """A view of one sequence the student typed (or the default example), through shipped or own networks."""
 
     sequence: str = sequences.example(60, seed=7)
     source: Race | None = None  # None: the shipped networks
-    code_version: int = 1
+    code_version: int = 2  # 2: results carry their facts
 
     def __post_init__(self) -> None:
         sequences.encode(self.sequence)  # a ValueError in words for a bad sequence
+
+
+@dataclass(frozen=True)
+class GateFacts:
+    """The LSTM on one typed sequence: its answer, and unit 1's forget gate and cell state.
+
+    `forget_floor`: unit 1's lowest forget gate after the symbol (steps 2..T), rounded DOWN to 2 decimals,
+    so that "never drops below {forget_floor:.2f}" is true as printed; `forget_product`: those gates
+    multiplied. `cell_ends`: unit 1's last cell state had the sequence started with each of `end_symbols`.
+    """
+
+    lstm_answer: str
+    lstm_probability: float
+    lstm_right: bool
+    typed_length: int
+    trained_length: int
+    length_differs: bool
+    forget_floor: float
+    forget_product: float
+    keeps_most: bool  # forget_floor >= 0.5: at every step the cell keeps at least half of itself
+    cell_first: float
+    cell_last: float
+    end_symbols: str
+    cell_ends: tuple[float, ...]
 
 
 @dataclass
@@ -172,6 +241,7 @@ class GatesResult:
     keep: dict[str, float]  # unit 1: its forget gate's min and product after step 1, its cell state at steps 1 and T
     ends: dict[str, float]  # unit 1's last cell state had the sequence started with each symbol
     trained_length: int  # the length of every sequence these networks were trained on
+    facts: GateFacts
 
 
 def gates(cfg: Typed, on_progress: Progress | None = None) -> GatesResult:
@@ -195,7 +265,29 @@ def gates(cfg: Typed, on_progress: Progress | None = None) -> GatesResult:
     keep = {"forget min": float(forget.min(initial=1.0)), "forget product": float(forget.prod()),
             "cell first": float(cell[0]), "cell last": float(cell[-1])}
     ends = {symbol: float(c) for symbol, c in zip(sequences.SYMBOLS, c_last[:, order[0]])}
-    return GatesResult(tokens, frame, memory, pd.DataFrame(rows), keep, ends, race_cfg.length)
+    lstm_row = rows[CELLS.index("LSTM")]
+    floor = math.floor(keep["forget min"] * 100) / 100
+    facts = GateFacts(lstm_row["answer"], lstm_row["P(answer)"], bool(lstm_row["right"]), len(tokens), race_cfg.length,
+                      len(tokens) != race_cfg.length, floor, keep["forget product"], floor >= 0.5, keep["cell first"],
+                      keep["cell last"], sequences.SYMBOLS, tuple(ends.values()))
+    return GatesResult(tokens, frame, memory, pd.DataFrame(rows), keep, ends, race_cfg.length, facts)
+
+
+@dataclass(frozen=True)
+class OutputFacts:
+    """Single output (one answer) against sequence output (one per step): the single-output LSTM's answer on the
+    typed sequence, and the sequence-output cells' validation accuracy after the 1st, 10th and last token."""
+
+    single_answer: str
+    single_probability: float
+    output_tokens: int
+    steps_trained_length: int
+    rnn_at_first: float
+    rnn_at_tenth: float
+    rnn_at_last: float
+    gru_at_last: float
+    lstm_at_last: float
+    rnn_fades: bool  # the RNN is right less often at step 10 than at step 1
 
 
 @dataclass
@@ -207,6 +299,7 @@ class OutputsResult:
     layers_single: pd.DataFrame  # shapes.trace of each LSTM
     layers_steps: pd.DataFrame
     trained_length: int
+    facts: OutputFacts | None = None
 
     def accuracy_at(self, step: int) -> dict[str, float]:
         """Each sequence-output cell's validation accuracy after `step` tokens."""
@@ -238,9 +331,13 @@ def outputs(cfg: Typed, on_progress: Progress | None = None) -> OutputsResult:
     step_frame = pd.DataFrame({"step": np.repeat(np.arange(1, T + 1), C), "token": np.repeat(list(tokens), C),
                                "symbol": np.tile(list(sequences.SYMBOLS), T), "probability": p_steps.reshape(-1)})
     answer = int(p_single.argmax())
-    return OutputsResult(tokens, per_position, step_frame,
-                         {"answer": sequences.SYMBOLS[answer], "probability": float(p_single[answer])},
-                         shapes.trace(single["LSTM"], x), shapes.trace(per_step["LSTM"], x), steps_cfg.length)
+    result = OutputsResult(tokens, per_position, step_frame,
+                           {"answer": sequences.SYMBOLS[answer], "probability": float(p_single[answer])},
+                           shapes.trace(single["LSTM"], x), shapes.trace(per_step["LSTM"], x), steps_cfg.length)
+    first, tenth, last = result.accuracy_at(1), result.accuracy_at(10), result.accuracy_at(steps_cfg.length)
+    result.facts = OutputFacts(sequences.SYMBOLS[answer], float(p_single[answer]), T, steps_cfg.length, first["RNN"],
+                               tenth["RNN"], last["RNN"], last["GRU"], last["LSTM"], tenth["RNN"] < first["RNN"])
+    return result
 
 
 @dataclass(frozen=True)
@@ -249,11 +346,40 @@ class Flow:
 
     source: Race | None = None
     n_sequences: int = GRADIENT_SEQUENCES
-    code_version: int = 1
+    code_version: int = 2  # 2: results carry their facts
 
     def __post_init__(self) -> None:
         if not 1 <= self.n_sequences <= N_VAL:
             raise ValueError(f"Average the gradient over 1 to {N_VAL} sequences.")
+
+
+VANISHED = 1e-3  # a gradient ratio below this has vanished
+
+
+@dataclass(frozen=True)
+class FlowFacts:
+    """Backpropagation through time: ‖∂loss/∂x_1‖ / ‖∂loss/∂x_T‖ for the RNN and the LSTM, fresh and trained.
+
+    `*_step_factor`: the ratio's geometric mean per step, ratio ** (1 / `flow_steps_back`). Along the fresh
+    LSTM's cell state alone, the gradient is multiplied by the forget gate at each step back: the mean
+    gate is `forget_mean_fresh`, and the product over the `flow_steps_back` gates, averaged over the
+    sequences and units, is `forget_product_fresh`. When the measured LSTM ratio exceeds that product
+    (`gates_add`), paths through the gates (which read the hidden state) carry the rest.
+    """
+
+    flow_length: int
+    flow_steps_back: int
+    keep_bias: float
+    rnn_ratio_fresh: float
+    rnn_ratio_trained: float
+    lstm_ratio_fresh: float
+    rnn_step_factor: float
+    lstm_step_factor: float
+    forget_mean_fresh: float
+    forget_product_fresh: float
+    rnn_vanishes: bool  # rnn_ratio_fresh < VANISHED
+    rnn_trained_vanishes: bool
+    gates_add: bool
 
 
 @dataclass
@@ -262,6 +388,7 @@ class FlowResult:
     table: pd.DataFrame  # cell, stage, at step 1, at the last step, step 1 / last step
     length: int
     fresh_forget: float  # the fresh LSTM's mean forget gate over these sequences (its keep factor per step)
+    facts: FlowFacts | None = None
 
     @property
     def shown(self) -> pd.DataFrame:
@@ -273,12 +400,13 @@ def gradient_flow(cfg: Flow, on_progress: Progress | None = None) -> FlowResult:
     """‖∂loss/∂x_t‖ over t for each cell, fresh (the race's own seeded initialization) and trained."""
     trained, race_cfg = networks(cfg.source)
     x, y = sequences.recall(cfg.n_sequences, race_cfg.length, race_cfg.seed + 1)
-    rows, fresh_forget = [], float("nan")
+    rows, fresh_forget, forget_product = [], float("nan"), float("nan")
     for cell in CELLS:
         fresh = race_cfg.network(cell, torch.Generator().manual_seed(race_cfg.seed)).eval()
         if cell == "LSTM":
             with torch.no_grad():
-                fresh_forget = float(lstm_steps(fresh.recurrent, fresh.onehot(x))["f"].mean())
+                f = lstm_steps(fresh.recurrent, fresh.onehot(x))["f"]  # (N, T, H)
+                fresh_forget, forget_product = float(f.mean()), float(f[:, 1:].prod(dim=1).mean())
         for stage, net in zip(STAGES, (fresh, trained[cell])):
             norms = input_gradients(net, x, y)
             rows += [{"cell": cell, "stage": stage, "step": t + 1, "gradient norm": float(v)} for t, v in enumerate(norms)]
@@ -286,7 +414,13 @@ def gradient_flow(cfg: Flow, on_progress: Progress | None = None) -> FlowResult:
     ends = frame.groupby(["cell", "stage"], sort=False)["gradient norm"].agg(["first", "last"]).reset_index()
     table = ends.rename(columns={"first": "at step 1", "last": f"at step {race_cfg.length}"})
     table["step 1 / last step"] = table["at step 1"] / table[f"at step {race_cfg.length}"]
-    return FlowResult(frame, table, race_cfg.length, fresh_forget)
+    ratio = table.set_index(["cell", "stage"])["step 1 / last step"]
+    back = race_cfg.length - 1
+    rnn, lstm = float(ratio["RNN", STAGES[0]]), float(ratio["LSTM", STAGES[0]])
+    facts = FlowFacts(race_cfg.length, back, race_cfg.keep_bias, rnn, float(ratio["RNN", STAGES[1]]), lstm,
+                      rnn ** (1 / back), lstm ** (1 / back), fresh_forget, forget_product, rnn < VANISHED,
+                      float(ratio["RNN", STAGES[1]]) < VANISHED, lstm > forget_product)
+    return FlowResult(frame, table, race_cfg.length, fresh_forget, facts)
 
 
 def _make(cfg: Race, quick: bool, lengths: tuple[int, ...]) -> tuple[nn.Module, dict]:

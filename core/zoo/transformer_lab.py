@@ -5,6 +5,9 @@ were made, their curves, the masks, the architecture). `read`: one word through 
 every layer's and head's attention weights and the probabilities it wrote (step by step for the
 decoder's greedy generation). `positions`: the sinusoidal positional encoding and how alike two
 positions look to attention. `train`: a student's own model, through the one trainer.
+
+Each result carries the facts its "what to notice" sentence rests on (`BoardFacts`, `CopyFacts`,
+`GenerationFacts`, `PositionFacts`, `TrainedFacts`), computed here so that the page only chooses words.
 """
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ from core.zoo.shapes import COLUMNS
 from core.zoo.transformer import (
     DESIGNS,
     MAX_LEN,
+    N_VAL,
     PAD,
     VOCAB,
     Recipe,
@@ -43,6 +47,8 @@ from core.zoo.transformer import (
     split_words,
 )
 
+COPYING = 3  # a head "copies by attention" when it puts this many times a uniform share on the letter to write
+FAR = 8  # the position whose likeness to position 0 the page quotes beside position 1's
 SCORES = {"letter_accuracy": "letter accuracy", "word_accuracy": "words fully right", "token_accuracy": "token accuracy"}
 
 
@@ -81,7 +87,32 @@ def model_of(source: Source) -> Transformer:
 @dataclass(frozen=True)
 class Board:
     examples: int = 4  # training pairs shown per task
-    code_version: int = 1
+    code_version: int = 2  # 2: results carry their facts
+
+
+@dataclass(frozen=True)
+class BoardFacts:
+    """The shipped designs' held-out scores, as the page quotes them.
+
+    `*_letters`: letter accuracy; `encoder_words`: words entirely right. By answer position (1 = the
+    answer's first letter, i.e. the word's last one): `causal_first_letter` / `encoder_first_letter`, and
+    `causal_last_letter` at the last answer position (`answer_positions`), which for the causal mask
+    writes the word's first letter, a letter it may read.
+    """
+
+    n_val: int
+    encoder_letters: float
+    encoder_words: float
+    decoder_letters: float
+    causal_letters: float
+    nopos_letters: float
+    answer_positions: int
+    causal_first_letter: float
+    encoder_first_letter: float
+    causal_last_letter: float
+    board_seconds: float
+    weights_each: int  # parameters of each shipped model
+    same_size: bool  # all four have that many
 
 
 @dataclass
@@ -93,6 +124,7 @@ class BoardResult:
     masks: pd.DataFrame  # mask, query, key, allowed
     layers: pd.DataFrame  # the encoder's architecture (core.zoo.shapes.COLUMNS), from a real forward pass
     seconds: float  # what making the four files took
+    facts: BoardFacts
 
 
 def _by_position(name: str, values: list[float]) -> pd.DataFrame:
@@ -116,9 +148,24 @@ def board(cfg: Board, on_progress: Callable | None = None) -> BoardResult:
                             + [("decoder (generate)", prompt(w), w[::-1] + PAD) for w in words],
                             columns=["task", "model reads", "model writes"])
     encoder = shipped("encoder")[0]
-    return BoardResult(pd.DataFrame(rows), pd.concat(positions, ignore_index=True),
+    scores = pd.DataFrame(rows)
+    return BoardResult(scores, pd.concat(positions, ignore_index=True),
                        pd.concat(curves, ignore_index=True), examples, masks(MAX_LEN),
-                       architecture(encoder, x_aligned[:1]), seconds)
+                       architecture(encoder, x_aligned[:1]), seconds, _board_facts(scores, seconds))
+
+
+def _board_facts(scores: pd.DataFrame, seconds: float) -> BoardFacts:
+    by = {design: shipped(design)[1]["val_by_position"] for design in ("encoder", "causal")}
+    letters = dict(zip(scores["design"], scores["letter accuracy"]))
+    encoder = scores[scores["design"] == label("encoder")].iloc[0]
+    return BoardFacts(
+        n_val=N_VAL, encoder_letters=float(encoder["letter accuracy"]),
+        encoder_words=float(encoder["words fully right"]),
+        decoder_letters=float(letters[label("decoder")]), causal_letters=float(letters[label("causal")]),
+        nopos_letters=float(letters[label("nopos")]), answer_positions=len(by["causal"]),
+        causal_first_letter=float(by["causal"][0]), encoder_first_letter=float(by["encoder"][0]),
+        causal_last_letter=float(by["causal"][-1]), board_seconds=seconds,
+        weights_each=int(encoder["parameters"]), same_size=scores["parameters"].nunique() == 1)
 
 
 def _text(tokens: Tensor) -> str:
@@ -176,10 +223,35 @@ class Read:
 
     word: str = "ATTENTION"
     source: Source = Source()
-    code_version: int = 1
+    code_version: int = 2  # 2: results carry their facts
 
     def __post_init__(self) -> None:
         check_word(self.word)  # ValueError with a sentence: wrong length or a character outside A-Z
+
+
+@dataclass(frozen=True)
+class CopyFacts:
+    """The head that copies best in one reading: its layer and head, its mean weight on the letter each answer
+    position must write, and what a uniform spread over the positions each of those rows may read would give."""
+
+    copy_layer: int
+    copy_head: int
+    copy_weight: float
+    uniform_weight: float
+    copies: bool  # copy_weight is more than COPYING times uniform_weight: the head looks up the letter it writes
+
+
+@dataclass(frozen=True)
+class GenerationFacts:
+    """What one reading wrote: the letters (up to the end token), in how many steps, how many were right,
+    and the lowest probability any step chose its token with."""
+
+    generated: str
+    expected_answer: str
+    generation_steps: int
+    generated_right: int
+    word_letters: int
+    least_sure: float
 
 
 @dataclass
@@ -193,6 +265,8 @@ class Reading:
     copy: pd.DataFrame  # layer, head, weight on the letter to copy (mean over the answer's letters)
     probabilities: pd.DataFrame  # step, token, probability, chosen (each output position / generation step)
     steps: pd.DataFrame  # step, reads, writes, probability, runner-up
+    copy_facts: CopyFacts
+    generation_facts: GenerationFacts
 
 
 def _source_positions(kind: str, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -227,10 +301,18 @@ def read(cfg: Read, on_progress: Callable | None = None) -> Reading:
     seen = [VOCAB[int(i)] for i in tokens[0]]
     queries, keys = _source_positions(kind, len(word))
     att_np = att[0].numpy()  # (L, H, S, S)
-    return Reading(word, word[::-1], wrote, sum(a == b for a, b in zip(wrote, word[::-1])), seen,
-                   _attention_frame(att_np, seen),
-                   _copy_frame(att_np, queries, keys),
-                   *_probability_frames(probs.numpy(), written.numpy(), kind, word))
+    right = sum(a == b for a, b in zip(wrote, word[::-1]))
+    copy = _copy_frame(att_np, queries, keys)
+    probabilities, steps = _probability_frames(probs.numpy(), written.numpy(), kind, word)
+    best = copy.loc[copy["weight on the letter to copy"].idxmax()]
+    kept = queries[queries < att_np.shape[-1]]
+    readable = model.mask[: att_np.shape[-1], : att_np.shape[-1]].sum(dim=1).numpy()  # (S,) keys each row may read
+    uniform = float(np.mean(1.0 / readable[kept])) if len(kept) else 0.0
+    weight = float(best["weight on the letter to copy"])
+    copy_facts = CopyFacts(int(best["layer"]), int(best["head"]), weight, uniform, weight > COPYING * uniform)
+    generation = GenerationFacts(wrote, word[::-1], len(steps), right, len(word), float(steps["probability"].min()))
+    return Reading(word, word[::-1], wrote, right, seen, _attention_frame(att_np, seen), copy, probabilities, steps,
+                   copy_facts, generation)
 
 
 def _attention_frame(att: np.ndarray, seen: list[str]) -> pd.DataFrame:
@@ -273,11 +355,23 @@ def _probability_frames(probs: np.ndarray, written: np.ndarray, kind: str, word:
 class Positions:
     length: int = 32  # positions shown
     d_model: int = 32
-    code_version: int = 1
+    code_version: int = 2  # 2: results carry their facts
 
     def __post_init__(self) -> None:
         if not 2 <= self.length <= 64 or self.d_model not in (8, 16, 32, 64):
             raise ValueError("Show 2 to 64 positions with a width of 8, 16, 32 or 64 dimensions.")
+
+
+@dataclass(frozen=True)
+class PositionFacts:
+    """The encoding's fastest and slowest period (positions per turn), and how alike position 0 looks to position 1
+    and to `far_position` (8, or the last one shown) by the cosine of their encodings."""
+
+    first_period: float
+    last_period: float
+    similarity_next: float
+    far_position: int
+    similarity_far: float
 
 
 @dataclass
@@ -285,6 +379,7 @@ class PositionsResult:
     encoding: pd.DataFrame  # position, dimension, value
     similarity: pd.DataFrame  # position, other position, cosine similarity
     periods: np.ndarray  # (d_model / 2,) positions per full turn of each sin/cos pair
+    facts: PositionFacts
 
 
 def positions(cfg: Positions, on_progress: Callable | None = None) -> PositionsResult:
@@ -293,13 +388,31 @@ def positions(cfg: Positions, on_progress: Callable | None = None) -> PositionsR
     unit = pe / np.linalg.norm(pe, axis=1, keepdims=True)
     a, b = np.meshgrid(np.arange(cfg.length), np.arange(cfg.length), indexing="ij")
     periods = 2 * np.pi * 10000.0 ** (np.arange(0, cfg.d_model, 2) / cfg.d_model)
+    cosine = unit @ unit.T  # (T, T)
+    far = min(FAR, cfg.length - 1)
+    facts = PositionFacts(float(periods[0]), float(periods[-1]), float(cosine[0, 1]), far, float(cosine[0, far]))
     return PositionsResult(
         pd.DataFrame({"position": p.ravel(), "dimension": d.ravel(), "value": pe.ravel()}),
-        pd.DataFrame({"position": a.ravel(), "other position": b.ravel(), "cosine similarity": (unit @ unit.T).ravel()}),
-        periods)
+        pd.DataFrame({"position": a.ravel(), "other position": b.ravel(), "cosine similarity": cosine.ravel()}),
+        periods, facts)
 
 
 # --- train it yourself ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TrainedFacts:
+    """A student's model against the shipped one of its design: held-out letter accuracy and size."""
+
+    own_design: str  # the design's label
+    own_layers: int
+    own_heads: int
+    one_layer: bool
+    own_seconds: float
+    own_letters: float
+    own_weights: int
+    shipped_letters: float
+    shipped_weights: int
+
+
 @dataclass
 class Trained:
     recipe: Recipe
@@ -308,6 +421,7 @@ class Trained:
     by_position: pd.DataFrame  # model, answer letter, letter accuracy
     message: str  # what the trainer had to say (a blown-up loss), or ""
     seconds: float
+    facts: TrainedFacts
 
 
 def _fit_and_remember(recipe: Recipe, on_progress: Callable[[float, Snapshot], None] | None = None
@@ -331,5 +445,8 @@ def train(cfg: Recipe, on_progress: Callable[[float, Snapshot], None] | None = N
     by_position = pd.concat([_by_position("yours", scores["by_position"]),
                              _by_position("shipped", meta["val_by_position"])], ignore_index=True)
     history = result.history.assign(variant="yours")
-    return Trained(cfg, history, table, by_position, next(iter(result.messages.values()), ""), result.seconds)
+    facts = TrainedFacts(label(cfg.design), cfg.layers, cfg.heads, cfg.layers == 1, result.seconds,
+                         float(scores["letter_accuracy"]), n_params(mine), float(meta["val_letter_accuracy"]),
+                         int(meta["parameters"]))
+    return Trained(cfg, history, table, by_position, next(iter(result.messages.values()), ""), result.seconds, facts)
 
