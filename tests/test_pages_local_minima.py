@@ -20,7 +20,7 @@ def test_default_render(page):
     assert not page.error
     assert len(page.get("vega_lite_chart")) == 14
     notices = [n.value for n in page.info]
-    assert len(notices) == 7 and all("What to notice" in n for n in notices)
+    assert len(notices) == 8 and all("What to notice" in n for n in notices)  # section 3: batch noise, escape
     assert any("too large (lr 30)" in w.value for w in page.warning)  # divergence said in words
     assert "SGD, RMSprop, Adam, AdamW: stuck in a local minimum" in notices[2] and "a global minimum" in notices[2]
 
@@ -58,7 +58,7 @@ def test_momentum_slider_changes_the_valley_paths(page):
     page.slider(key="momentum").set_value(0.95).run()
     assert not page.exception
     assert _charts(page)[9] != before[9]
-    assert "overshoots" in page.info[5].value  # too much momentum swings past the minimum
+    assert "overshoots" in _notice(page, "plain SGD zig-zags")  # too much momentum swings past the minimum
 
 
 def test_the_batch_and_noise_tables_fit_the_page_without_scrolling(page):
@@ -66,18 +66,76 @@ def test_the_batch_and_noise_tables_fit_the_page_without_scrolling(page):
     batch = next(t.value for t in page.dataframe if "gradient variance" in t.value.columns)
     noise = next(t.value for t in page.dataframe if "SGD, no noise" in t.value.get("optimizer", pd.Series()).tolist())
     assert width_px(batch) <= PAGE_PX and width_px(noise) <= PAGE_PX
-    assert batch.shape == (3, 8) and noise.shape == (2, 7)  # every column still shown and in the CSV
+    assert batch.shape == (3, 9) and noise.shape == (2, 7)  # every column still shown and in the CSV
     assert {"noise-table-csv", "escape-table-csv"} <= {b.key for b in page.get("download_button")}
 
 
 def test_the_momentum_notice_says_what_the_map_shows(page):
-    """At μ = 0.7 momentum swings across the valley for longer than plain SGD, yet ends lower: the text must say so."""
-    paths = ls.race(ls.Race(surface="valley", optimizers=("SGD", "SGD + momentum", "Adam"), lr=0.4, adaptive_lr=0.3,
-                            steps=60, momentum=0.7)).paths
-    swinging = paths[paths.w2.abs() > 0.1].groupby("optimizer").step.max()  # the valley floor is w2 = 0
-    assert (swinging["SGD"], swinging["SGD + momentum"]) == (5, 16)
-    end = paths.groupby("optimizer").last().w1.abs()
-    text = page.info[5].value
+    """At μ = 0.7 momentum swings across the valley for longer than plain SGD, yet ends far nearer: the text says so."""
+    f = ls.momentum(ls.Momentum()).facts
+    assert (f.swing_until_sgd, f.swing_until_momentum) == (5, 16)
+    text = _notice(page, "plain SGD zig-zags")
     assert "averages the zig-zag away" not in text
     assert "overshoots across the valley" in text and "until step 16" in text and "after step 5" in text
-    assert f"ends {end['SGD + momentum']:.2f} from the minimum against SGD's {end['SGD']:.2f}" in text
+    assert f"ends {f.distance_momentum:.2g} from the minimum against SGD's {f.distance_sgd:.2g}" in text
+    assert "despite a 40× difference in steepness" in text and "(ratio 1, plain SGD's 18)" in text
+
+
+def test_the_race_notice_says_where_each_one_ended_and_in_how_many_places(page):
+    text = _notice(page, "where each one ended")
+    assert ("SGD, RMSprop, Adam, AdamW: stuck in a local minimum at (0.91, 0); SGD + momentum, Nesterov: a global "
+            "minimum at (-1.07, 0)") in text and "they end in 2 different places" in text
+    page.selectbox(key="race-surface").set_value("rastrigin").run()  # all used to end in one dimple here
+    text = _notice(page, "where each one ended")
+    assert "they end in 3 different places" in text
+    assert "SGD + momentum: stuck in a local minimum at (-1.99, 2.98)" in text
+    page.selectbox(key="race-surface").set_value("bowl").run()
+    assert "yet here they all end in the same place" in _notice(page, "where each one ended")
+
+
+def test_the_escape_run_has_its_own_notice(page):
+    text = _notice(page, "on the two-valley surface")
+    assert "plain SGD without noise: stuck in a local minimum" in text
+    assert "with gradient noise σ = 4 (seed 1): a global minimum. The noise carried it over the ridge" in text
+    page.slider(key="escape-seed").set_value(0).run()  # a draw that stays in the local valley
+    assert "This draw did not carry it over the ridge" in _notice(page, "on the two-valley surface")
+
+
+def _notice(at: AppTest, start: str) -> str:
+    [text] = [n.value for n in at.info if n.value.startswith(f"**What to notice:** {start}")]
+    return text
+
+
+def test_the_learning_rate_notice_says_the_good_rate_descends_without_a_spike(page):
+    text = _notice(page, "after 120 epochs")
+    assert "the good one (0.1)" in text and "in a steady descent" in text and "spiked" not in text
+    assert "The large one (30) blew up in epoch 1" in text
+    page.select_slider(key="lr-good").set_value(0.3).run()  # the old default: it spikes, and the text says so
+    assert "but not steadily" in _notice(page, "after 120 epochs")
+
+
+def test_the_batch_sizes_are_compared_at_equal_updates_or_equal_epochs_and_the_text_says_which(page):
+    batch = next(t.value for t in page.dataframe if "gradient variance" in t.value.columns)
+    assert list(batch["updates"]) == [420, 420, 420]
+    text = _notice(page, "a batch of 1")
+    assert "Every run made the same number of updates (batch 1: 420 updates in 2 epochs" in text
+    page.radio(key="noise-budget").set_value("epochs").run()
+    assert not page.exception
+    batch = next(t.value for t in page.dataframe if "gradient variance" in t.value.columns)
+    assert list(batch["updates"]) == [1260, 84, 6]
+    text = _notice(page, "a batch of 1")
+    assert "Every run saw the data 6 times" in text and "batch 1 took 210× the updates of the full batch" in text
+
+
+def test_the_slices_notice_speaks_of_the_directions_sampled_at_equal_updates(page):
+    text = _notice(page, "both nets made the same number of Adam updates")
+    assert "batch 16: 560 updates in 40 epochs, full batch: 560 updates in 560 epochs" in text
+    assert "Along every one of the 12 random filter-normalized directions sampled" in text
+    assert "the full batch net sits in the sharper basin" in text and "; so here." in text
+    assert "rises in every direction" not in text
+
+
+def test_the_schedules_notice_says_what_one_cycle_leaves_out(page):
+    text = _notice(page, "every learning rate on the left")
+    assert "momentum between 0.95 and 0.85" in text and "left out" in text
+    assert "Small steps late settle" in text
