@@ -18,8 +18,8 @@ BOX = gan_parts.BOX
 
 def step_picker(game: gan.Game, key: str) -> int:
     """A slider over the game's checkpoints (the last one first)."""
-    return st.select_slider(f"Training step (checkpoint, at most {game.steps[-1]:,})", game.steps, value=game.steps[-1], key=key,
-                            bind="query-params", format_func=lambda s: f"{s:,}")
+    return st.select_slider(f"Training step (checkpoint, at most {game.last_step:,})", game.steps, value=game.last_step,
+                            key=key, bind="query-params", format_func=lambda s: f"{s:,}")
 
 
 def game_view(game: gan.Game, step: int, key: str) -> gan.CheckpointFacts:
@@ -153,7 +153,7 @@ left, right = st.columns([5, 6])
 map_slot, loss_slot = left.empty(), right.empty()
 refs = gan.references(recipe.g_loss)
 own = runners.run(gan.play, recipe, label=f"Training the GAN for {steps:,} steps", live=lambda part: (
-    show.redraw(map_slot, gan_charts.game_map(part.maps, part.samples, part.real, BOX, f"step {part.steps[-1]:,}")),
+    show.redraw(map_slot, gan_charts.game_map(part.maps, part.samples, part.real, BOX, f"step {part.last_step:,}")),
     show.redraw(loss_slot, gan_charts.game_losses(part.curves, None, refs))))
 map_slot.empty()
 loss_slot.empty()

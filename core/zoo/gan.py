@@ -121,6 +121,11 @@ class Game:
         """The checkpoints that have pictures."""
         return sorted(self.maps["step"].unique().tolist())
 
+    @property
+    def last_step(self) -> int:
+        """The newest checkpoint with a picture (the end of training, or the newest one of a live part)."""
+        return self.steps[-1]
+
     def picture(self, step: int) -> tuple[pd.DataFrame, pd.DataFrame]:
         """(D's map, G's points) at the checkpoint `step`."""
         return self.maps[self.maps.step == step], self.samples[self.samples.step == step]
@@ -135,7 +140,7 @@ class Game:
 
     def facts(self, step: int | None = None) -> CheckpointFacts:
         """What the page says about checkpoint `step` (None: the last one) and about the whole run."""
-        step = self.steps[-1] if step is None else step
+        step = self.last_step if step is None else step
         now, start, end = self.at(step), self.scores.iloc[0], self.scores.iloc[-1]
         refs, total = references(self.recipe.g_loss), n_modes(self.recipe.data)
         gap = float(end["discriminator"]) - refs["discriminator"]
