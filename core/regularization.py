@@ -1,10 +1,13 @@
-"""Regularization (slides 56-61): an overfitting baseline and each remedy measured on it, all through the one trainer.
+"""Regularization (slides 57-62: regularize the training 57, L2 58, early stopping 59, dropout 60, ensembles 61,
+data augmentation 62): an overfitting baseline and each remedy measured on it, all through the one trainer.
 
-- `baseline_data(n_train)`: the 8x8 digits with only a few training images (pixels / 16): a big MLP overfits.
+- `baseline_data(n_train, seed, label_noise)`: the 8x8 digits with only a few training images (pixels / 16), a share
+  of them given a wrong digit: a big MLP learns those by heart too.
 - `remedies(Remedies(...))`: the baseline and L2 / weight decay, early stopping, dropout, an ensemble of K
-  networks (one batched pass) and data augmentation, plus a combination, each trained on that baseline;
-  a leaderboard, the curves, the weight histograms with and without L2, and dropout's train vs eval behaviour.
-- `augmentation_effect(AugEffect(...))`: the same network with and without augmented digits, curves compared.
+  networks (one batched pass) and data augmentation (at the baseline's number of SGD updates), plus a combination,
+  each trained on that baseline; a leaderboard, the curves, the weight histograms with and without L2, dropout's
+  train vs eval behaviour, and the facts the page's sentences are made of.
+- `augmentation_effect(AugEffect(...))`: the same network with and without augmented digits at equal SGD updates.
 """
 from __future__ import annotations
 

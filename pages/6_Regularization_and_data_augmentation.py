@@ -116,7 +116,7 @@ agree = "and every pass agrees" if inside.dropout_eval_passes_agree else "yet th
 chrome.notice(f"the ensemble scores {f.ensemble_accuracy:.1%} while its members average "
               f"{inside.members_mean_accuracy:.1%}: {averaging}. Dropout switches off "
               f"{inside.dropout_zeroed_train:.0%} of the active hidden units in train mode, a different set each pass "
-              f"({spread}); in eval mode it drops "              f"{inside.dropout_zeroed_eval:.0%} {agree}.", f, inside)
+              f"({spread}); in eval mode it drops {inside.dropout_zeroed_eval:.0%} {agree}.", f, inside)
 
 # 3. Weight decay and the weights -------------------------------------------------------------------------------------
 chrome.section("3 · What weight decay does to the weights", "58")

@@ -148,3 +148,23 @@ def test_bad_augmentation_settings_raise_a_value_error(kwargs, problem):
 def test_too_few_training_images_is_refused():
     with pytest.raises(ValueError, match="between 20"):
         rg.baseline_data(5)
+
+
+def test_too_much_weight_decay_shrinks_the_weights_to_nothing_and_stops_learning():
+    # The walkthrough's "try 0.1" and section 3's last sentence: no weights left, chance-level accuracy.
+    result = rg.remedies(rg.Remedies(weight_decay=0.1, ensemble=2, combo=()))
+    w, l2 = result.weight_facts, result.board.set_index("remedy").loc["L2 / weight decay"]
+    assert w.norm_l2 < 1e-3 * w.norm_base and w.norm_shrink > 0.999
+    assert l2["validation accuracy"] < 0.2 and l2["train accuracy"] < 0.2  # 10 classes: 0.1 is guessing
+
+
+def test_the_effect_curves_are_drawn_against_sgd_updates_so_both_runs_end_at_the_same_place():
+    from core.charts.regularization import update_curves
+
+    result = rg.augmentation_effect(rg.AugEffect(n_train=100, copies=3, epochs=5))
+    ends = result.history.groupby("variant").update.max()
+    assert ends.nunique() == 1 and ends.iloc[0] == result.facts.updates_with == 40
+    spec = update_curves(result.history).to_dict()
+    assert spec["encoding"]["x"]["field"] == "update" and spec["encoding"]["x"]["title"] == "SGD updates"
+    with pytest.raises(ValueError, match="no 'loss2'"):
+        update_curves(result.history, "loss2")
