@@ -5,7 +5,6 @@ import inspect
 import streamlit as st
 
 from core import augment as ag, charts, regularization as rg
-from core.charts.regularization import update_curves
 from ui import chrome, runners, show
 
 chrome.page("Regularization and data augmentation", "57-64", """A network with far more weights than training
@@ -194,7 +193,7 @@ pic, chart = st.columns([1, 3])
 pic.image(effect.examples, caption="4 digits (rows): the original, then its augmented copies", width="stretch",
           clamp=True)
 with chart:
-    show.chart(update_curves, effect.history, "accuracy", key="effect-curves")
+    show.chart(charts.update_curves, effect.history, "accuracy", key="effect-curves")
 show.table(effect.table, key="effect-table")
 with st.expander("How the digits are augmented (core.augment.augment_digits)"):
     st.code(inspect.getsource(ag.augment_digits))

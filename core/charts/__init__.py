@@ -290,4 +290,6 @@ from core.charts.neurons import neuron_map, activation_panels, function_fits, FU
 from core.charts.preprocessing import feature_boxes, loss_contours, strips, channel_histograms, CHANNEL_COLOURS  # noqa: E402, F401
 from core.charts.gradients import per_layer, layer_heat, colorful_dimension, quantile_bands  # noqa: E402, F401
 from core.charts.optimization import landscape, lr_finder, cosine_strips, step_sizes  # noqa: E402, F401
-from core.charts.regularization import gap_curves, marked_curves, ranked_bars, weight_histograms, STOP_DASH  # noqa: E402, F401
+from core.charts.regularization import (  # noqa: E402, F401
+    gap_curves, marked_curves, ranked_bars, update_curves, weight_histograms, STOP_DASH,
+)
