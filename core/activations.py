@@ -1,4 +1,4 @@
-"""Activation functions and their derivatives as plain tensor maths (slides 22-23).
+"""Activation functions and their derivatives as plain tensor maths (slides 23-24).
 
 Each activation is a pair (f, f'); the derivative is written out by hand because the lesson
 is about it (the "active region" is where f' is not near zero). The backward pass of

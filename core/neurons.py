@@ -1,10 +1,12 @@
-"""Neurons and layers (slides 20-26): a neuron's decision line, a layer as `X @ W + b`, active regions, wide vs deep.
+"""Neurons and layers (slides 21-27): a neuron's decision line, a layer as `X @ W + b`, active regions, wide vs deep.
 
 - `neuron`: one hand-set neuron f(w1 x1 + w2 x2 + b) on a 2-D toy set: its output map, decision line, accuracy;
   `train_neuron` lets gradient descent find w1, w2, b instead (logistic regression, `MLPSpec(2, (), 1)`).
 - `tensor_form`: the same neuron, and a layer of H of them, for all N points at once: `X @ W + b`.
 - `activation_profiles`: every activation f and its derivative f', the "active region" where |f'| is not small.
 - `wide_vs_deep`: universal approximation: one hidden layer of growing width vs a deep net of equal size.
+
+Each result carries `facts`: the few plain values its page's "what to notice" sentence rests on, computed here.
 """
 from __future__ import annotations
 
@@ -32,7 +34,7 @@ def _check_toy(dataset: str, n_samples: int, noise: float, seed: int) -> data.Da
     return data.DataConfig(dataset, n_samples, noise, seed=seed)  # validates samples, noise and seed
 
 
-# 1. One neuron (slides 20-21) -------------------------------------------------------------------
+# 1. One neuron (slide 21) -------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -47,14 +49,15 @@ class Neuron:
     n_samples: int = 200
     noise: float = 0.2
     seed: int = 0
-    code_version: int = 1  # bump when results change; it is part of the cache key
+    code_version: int = 2  # bump when results change; it is part of the cache key (2: facts)
 
     def __post_init__(self) -> None:
         _check_toy(self.dataset, self.n_samples, self.noise, self.seed)
         if self.activation not in NEURON_ACTIVATIONS:
             raise ValueError(f"The neuron's activation is one of {', '.join(NEURON_ACTIVATIONS)}.")
         if not all(math.isfinite(v) and abs(v) <= WEIGHT_LIMIT for v in (self.w1, self.w2, self.b)):
-            raise ValueError(f"The weights w1, w2 and the bias b must each be between {-WEIGHT_LIMIT:g} and {WEIGHT_LIMIT:g}.")
+            raise ValueError(f"The weights w1, w2 and the bias b must each be between {-WEIGHT_LIMIT:g} and "
+                             f"{WEIGHT_LIMIT:g}.")
 
     @property
     def data_config(self) -> data.DataConfig:
@@ -95,6 +98,14 @@ def decision_line(w1: float, w2: float, b: float, box: tuple[float, float, float
     return pd.DataFrame({"x1": [p[0], q[0]], "x2": [p[1], q[1]]})
 
 
+@dataclass(frozen=True)
+class NeuronFacts:
+    """What the neuron's sentence says: its accuracy, and the accuracy of the same line with the sides swapped."""
+
+    accuracy: float  # share of all points on their class's side: class 1 where z > 0
+    flipped_accuracy: float  # the neuron (-w1, -w2, -b): the same line, class 1 where z < 0
+
+
 @dataclass
 class NeuronResult:
     """The hand-set neuron on its dataset."""
@@ -104,6 +115,8 @@ class NeuronResult:
     line: pd.DataFrame  # x1, x2: the decision line's segment inside the map (0 or 2 rows)
     accuracy: float  # share of all points (train and validation) on their class's side of the line
     box: tuple[float, float, float, float]  # x1_lo, x1_hi, x2_lo, x2_hi of the map
+    first_point: tuple[float, float]  # (x1, x2) of the first data point: the ringed point until a click moves it
+    facts: NeuronFacts
 
 
 def weighted_sum(points: pd.DataFrame, w1: float, w2: float, b: float) -> np.ndarray:
@@ -121,7 +134,10 @@ def neuron(cfg: Neuron) -> NeuronResult:
     grid = pd.DataFrame({"x1": cells[:, 0], "x2": cells[:, 1]})
     grid["p"] = fire(weighted_sum(grid, cfg.w1, cfg.w2, cfg.b), cfg.activation)
     accuracy = float((points.predicted == points.label).mean())
-    return NeuronResult(grid, points, decision_line(cfg.w1, cfg.w2, cfg.b, box), accuracy, box)
+    flipped = float(((-z > 0).astype(int) == points.label).mean())  # points exactly on the line are class 0 both ways
+    first = (float(points.x1.iloc[0]), float(points.x2.iloc[0]))
+    return NeuronResult(grid, points, decision_line(cfg.w1, cfg.w2, cfg.b, box), accuracy, box, first,
+                        NeuronFacts(accuracy, flipped))
 
 
 @dataclass(frozen=True)
@@ -134,7 +150,7 @@ class NeuronTraining:
     epochs: int = 300
     lr: float = 0.1
     seed: int = 0
-    code_version: int = 1
+    code_version: int = 2  # 2: facts
 
     def __post_init__(self) -> None:
         _check_toy(self.dataset, self.n_samples, self.noise, self.seed)
@@ -143,6 +159,17 @@ class NeuronTraining:
     @property
     def data_config(self) -> data.DataConfig:
         return data.DataConfig(self.dataset, self.n_samples, self.noise, seed=self.seed)
+
+
+LINE_ENOUGH = 0.95  # a straight line "fits" a dataset when gradient descent gets at least this share right
+
+
+@dataclass(frozen=True)
+class TrainedNeuronFacts:
+    """What gradient descent reached with one neuron, and whether a straight line is enough for the data."""
+
+    trained_accuracy: float
+    line_is_enough: bool  # trained_accuracy >= LINE_ENOUGH
 
 
 @dataclass
@@ -154,6 +181,7 @@ class TrainedNeuron:
     b: float
     accuracy: float  # on all points, the same measure as NeuronResult.accuracy
     history: pd.DataFrame  # variant, epoch, split, metric, value (core.training's tidy history)
+    facts: TrainedNeuronFacts
 
 
 def train_neuron(cfg: NeuronTraining, on_progress: Progress | None = None) -> TrainedNeuron:
@@ -165,8 +193,8 @@ def train_neuron(cfg: NeuronTraining, on_progress: Progress | None = None) -> Tr
     w1, w2 = (float(v) for v in state["0.weight"][0])
     b = float(state["0.bias"][0])
     points = data.points_frame(ds)
-    correct = (weighted_sum(points, w1, w2, b) > 0) == points.label
-    return TrainedNeuron(w1, w2, b, float(correct.mean()), result.history)
+    accuracy = float(((weighted_sum(points, w1, w2, b) > 0) == points.label).mean())
+    return TrainedNeuron(w1, w2, b, accuracy, result.history, TrainedNeuronFacts(accuracy, accuracy >= LINE_ENOUGH))
 
 
 def to_slider_range(w1: float, w2: float, b: float, limit: float = WEIGHT_LIMIT) -> tuple[float, float, float]:
@@ -179,12 +207,26 @@ def to_slider_range(w1: float, w2: float, b: float, limit: float = WEIGHT_LIMIT)
     return round(w1 * c, 1), round(w2 * c, 1), round(b * c, 1)
 
 
-# Tensor form (slide 21) ---------------------------------------------------------------------------
+# Tensor form (slide 22) ---------------------------------------------------------------------------
 
 
 def layer(X: Tensor, W: Tensor, b: Tensor) -> Tensor:
     """A layer of H neurons on N points at once: (N, D) @ (D, H) + (H,) -> (N, H); b is added to every row."""
     return X @ W + b
+
+
+@dataclass(frozen=True)
+class TensorFacts:
+    """What the tensor form's sentence says: the shapes, and that neuron 1 of the layer is the hand-set neuron."""
+
+    n_points: int  # N
+    neurons: int  # H
+    z_shape: tuple[int, int]  # (N, H): the shape of Z for the whole dataset
+    w1: float
+    w2: float
+    b: float
+    first_z: float  # Z[0, 0]: the hand-set neuron's z on the first point
+    column1_is_neuron: bool  # Z[:, 0] equals w1 x1 + w2 x2 + b on every shown row
 
 
 @dataclass
@@ -196,6 +238,7 @@ class TensorForm:
     b: np.ndarray  # (H,)
     Z: np.ndarray  # (rows, H)
     n: int  # N, the number of points in the whole dataset
+    facts: TensorFacts
 
 
 def tensor_form(cfg: Neuron, hidden: int = 1, rows: int = 5) -> TensorForm:
@@ -211,10 +254,14 @@ def tensor_form(cfg: Neuron, hidden: int = 1, rows: int = 5) -> TensorForm:
     b = (torch.rand(hidden, generator=g, dtype=torch.float64) * 2 - 1).round(decimals=1)  # (H,)
     W[:, 0] = torch.tensor([cfg.w1, cfg.w2], dtype=torch.float64)
     b[0] = cfg.b
-    return TensorForm(X.numpy(), W.numpy(), b.numpy(), layer(X, W, b).numpy(), len(points))
+    Z = layer(X, W, b)
+    by_hand = X[:, 0] * cfg.w1 + X[:, 1] * cfg.w2 + cfg.b  # the neuron's own weighted sum, row by row
+    facts = TensorFacts(len(points), hidden, (len(points), hidden), cfg.w1, cfg.w2, cfg.b, float(Z[0, 0]),
+                        bool(torch.allclose(Z[:, 0], by_hand, rtol=0, atol=1e-12)))
+    return TensorForm(X.numpy(), W.numpy(), b.numpy(), Z.numpy(), len(points), facts)
 
 
-# 2. Activation functions and their active region (slides 22-23) --------------------------------------
+# 2. Activation functions and their active region (slides 23-24) --------------------------------------
 
 Z_RANGE = (-6.0, 6.0)  # the window the chart and the table look at
 SATURATION_Z = 20.0  # "saturates on the left/right": f'(-20) or f'(20) is below SATURATION_SLOPE
@@ -224,14 +271,24 @@ CURVES = ("f(z)", "f'(z)")
 ACTIVE_WIDTH = "active width on [-6, 6]"  # the table's column the page quotes
 
 
+def is_active(slope: Tensor | np.ndarray, threshold: float) -> Tensor | np.ndarray:
+    """|f'(z)| >= threshold: at or above it a unit counts as active.
+
+    "At or above", not "above": Leaky ReLU's slope on its negative side is exactly its 0.01, and a
+    threshold of 0.01 is meant to count that side in (with ">" no threshold on the slider could).
+    The slope is compared with a hair of slack (1e-12) so that rounding in f' cannot drop such a tie.
+    """
+    return abs(slope) >= threshold - 1e-12
+
+
 @dataclass(frozen=True)
 class ActivationView:
-    """Which activations to compare, and the slope above which a unit counts as active."""
+    """Which activations to compare, and the slope at or above which a unit counts as active."""
 
     names: tuple[str, ...] = tuple(activations.ACTIVATIONS)
     threshold: float = 0.1
     n_points: int = 241  # per curve in the chart
-    code_version: int = 1
+    code_version: int = 2  # 2: active where |f'| >= threshold (was >), facts
 
     def __post_init__(self) -> None:
         if not self.names:
@@ -244,26 +301,64 @@ class ActivationView:
             raise ValueError("Draw each curve with between 11 and 2,001 points.")
 
 
+@dataclass(frozen=True)
+class ActivationFacts:
+    """What the activation section's sentence says, for the activations shown (labels, widest region first)."""
+
+    threshold: float
+    shown: tuple[str, ...]
+    active_widths: tuple[float, ...]  # of `shown`, on Z_RANGE (12 units of z)
+    widest: str
+    widest_width: float
+    narrowest: str
+    narrowest_width: float
+    saturate_both: tuple[str, ...]  # f' below SATURATION_SLOPE at z = -20 and at z = 20
+    saturate_left_only: tuple[str, ...]  # only at z = -20: dead for large negative inputs (ReLU)
+    never_saturate: tuple[str, ...]  # neither (Leaky ReLU)
+    active_far_left: tuple[str, ...]  # still active at z = -6, the left end of the window
+
+
 @dataclass
 class ActivationResult:
-    curves: pd.DataFrame  # activation, z, curve ("f(z)" | "f'(z)"), value, active (|f'(z)| > threshold)
+    curves: pd.DataFrame  # activation, z, curve ("f(z)" | "f'(z)"), value, active (|f'(z)| >= threshold)
     table: pd.DataFrame  # one row per activation, widest active region first
+    facts: ActivationFacts
 
 
 def active_region(name: str, threshold: float) -> dict[str, object]:
-    """Numbers of one activation on Z_RANGE: its largest slope, how wide |f'| > threshold is, where it saturates."""
+    """Numbers of one activation on Z_RANGE: its largest slope, how wide |f'| >= threshold is, where it saturates."""
     act = activations.get(name)
     z = torch.linspace(*Z_RANGE, FINE_POINTS, dtype=torch.float64)
     slope = act.grad(z).abs()
     far = act.grad(torch.tensor([-SATURATION_Z, SATURATION_Z], dtype=torch.float64)).abs()
     step = (Z_RANGE[1] - Z_RANGE[0]) / (FINE_POINTS - 1)
+    active = is_active(slope, threshold)
     return {
         "activation": activations.LABELS[name],
         "max |f'(z)|": round(float(slope.max()), 3),
-        ACTIVE_WIDTH: round(float((slope > threshold).sum()) * step, 2),  # each active grid point stands for one step
+        ACTIVE_WIDTH: round(float(active.sum()) * step, 2),  # each active grid point stands for one step
         "saturates left": bool(far[0] < SATURATION_SLOPE),
         "saturates right": bool(far[1] < SATURATION_SLOPE),
+        "active at z = -6": bool(active[0]),
     }
+
+
+def _activation_facts(table: pd.DataFrame, threshold: float) -> ActivationFacts:
+    names = tuple(table.activation)
+    left, right = table["saturates left"].tolist(), table["saturates right"].tolist()
+    return ActivationFacts(
+        threshold=threshold,
+        shown=names,
+        active_widths=tuple(float(w) for w in table[ACTIVE_WIDTH]),
+        widest=names[0],
+        widest_width=float(table[ACTIVE_WIDTH].iloc[0]),
+        narrowest=names[-1],
+        narrowest_width=float(table[ACTIVE_WIDTH].iloc[-1]),
+        saturate_both=tuple(n for n, lo, hi in zip(names, left, right) if lo and hi),
+        saturate_left_only=tuple(n for n, lo, hi in zip(names, left, right) if lo and not hi),
+        never_saturate=tuple(n for n, lo, hi in zip(names, left, right) if not lo and not hi),
+        active_far_left=tuple(n for n, on in zip(names, table["active at z = -6"]) if on),
+    )
 
 
 def activation_profiles(cfg: ActivationView) -> ActivationResult:
@@ -273,16 +368,16 @@ def activation_profiles(cfg: ActivationView) -> ActivationResult:
     for name in cfg.names:
         act = activations.get(name)
         f, grad = act.f(z).numpy(), act.grad(z).numpy()
-        active = np.abs(grad) > cfg.threshold
+        active = is_active(grad, cfg.threshold)
         for curve, value in zip(CURVES, (f, grad)):
             frames.append(pd.DataFrame({"activation": activations.LABELS[name], "z": z.numpy(), "curve": curve,
                                         "value": value, "active": active}))
     table = pd.DataFrame([active_region(name, cfg.threshold) for name in cfg.names])
     table = table.sort_values(ACTIVE_WIDTH, ascending=False, kind="stable", ignore_index=True)
-    return ActivationResult(pd.concat(frames, ignore_index=True), table)
+    return ActivationResult(pd.concat(frames, ignore_index=True), table, _activation_facts(table, cfg.threshold))
 
 
-# 3. Universal approximation: wide vs deep (slides 24-26) -------------------------------------------
+# 3. Universal approximation: wide vs deep (slides 25-27) -------------------------------------------
 
 MAX_WIDE = 1024
 
@@ -311,8 +406,8 @@ class WideVsDeep:
     lr: float = 0.01
     noise: float = 0.1
     n_samples: int = 200
-    seed: int = 1  # seed 0 starts both ReLUs of the 2-unit net dead (a flat line; dying ReLUs are slides 48-55)
-    code_version: int = 1
+    seed: int = 1  # seed 0 starts both ReLUs of the 2-unit net dead (a flat line; dying ReLUs are slide 53)
+    code_version: int = 2  # 2: facts, errors
 
     def __post_init__(self) -> None:
         if not 2 <= len(self.widths) <= 6 or len(set(self.widths)) != len(self.widths):
@@ -336,6 +431,59 @@ class WideVsDeep:
         return f"{self.depth} layers × {h}", MLPSpec(1, (h,) * self.depth, 1, self.activation)
 
 
+UNDERFIT_RATIO = 2.0  # the widest net underfits when its train MSE is above this many times the deep net's
+
+
+@dataclass(frozen=True)
+class WideDeepFacts:
+    """What the universal-approximation sentence says: train and validation error of the widest and the deep net.
+
+    Slide 26 says a very wide single layer is enough in theory, but in practice computationally very hard
+    and poor at generalizing. Those are two different failures, told apart by the train error: a net that
+    generalizes poorly fits its training data and misses new data (validation error far above train error);
+    a net that underfits misses its training data already. `wide_underfits` and `fit_share` say which
+    one the numbers on screen show.
+    """
+
+    narrow_units: int
+    wide_units: int
+    wide_params: int
+    deep_name: str
+    deep_params: int
+    narrow_train_mse: float
+    wide_train_mse: float
+    wide_val_mse: float
+    deep_train_mse: float
+    deep_val_mse: float
+    noise_floor: float  # validation MSE of the noise-free curve itself
+    wider_fits_closer: bool  # the widest net's train MSE is below the narrowest's
+    train_ratio: float  # wide_train_mse / deep_train_mse
+    val_ratio: float  # wide_val_mse / deep_val_mse
+    wide_underfits: bool  # train_ratio > UNDERFIT_RATIO: behind on the very data it trained on
+    wide_gap: float  # wide_val_mse - wide_train_mse: what generalizing costs the widest net
+    deep_gap: float  # the same for the deep net
+    fit_share: float  # (wide_train - deep_train) / (wide_val - deep_val): the share of the wide net's extra
+    #                   validation error already there on its training data (0 when it is not behind at all)
+
+
+def wide_deep_facts(table: pd.DataFrame, narrowest: str, widest: str, deep: str, noise_floor: float) -> WideDeepFacts:
+    """The facts of a wide-vs-deep table (columns variant, units per layer, parameters, train MSE, validation MSE)."""
+    rows = table.set_index("variant").to_dict("index")
+    small, wide, dp = rows[narrowest], rows[widest], rows[deep]
+    wt, wv, dt, dv = wide["train MSE"], wide["validation MSE"], dp["train MSE"], dp["validation MSE"]
+    return WideDeepFacts(
+        narrow_units=int(small["units per layer"]), wide_units=int(wide["units per layer"]),
+        wide_params=int(wide["parameters"]), deep_name=deep, deep_params=int(dp["parameters"]),
+        narrow_train_mse=float(small["train MSE"]), wide_train_mse=float(wt), wide_val_mse=float(wv),
+        deep_train_mse=float(dt), deep_val_mse=float(dv), noise_floor=float(noise_floor),
+        wider_fits_closer=bool(wt < small["train MSE"]),
+        train_ratio=float(wt / dt), val_ratio=float(wv / dv),
+        wide_underfits=bool(wt > UNDERFIT_RATIO * dt),
+        wide_gap=float(wv - wt), deep_gap=float(dv - dt),
+        fit_share=float((wt - dt) / (wv - dv)) if wv > dv else 0.0,
+    )
+
+
 @dataclass
 class WideVsDeepResult:
     table: pd.DataFrame  # variant, hidden layers, units per layer, parameters, train MSE, validation MSE
@@ -348,6 +496,8 @@ class WideVsDeepResult:
     widest: str  # the wide net the deep one matches
     deep: str
     seconds: float
+    errors: pd.DataFrame  # variant (the widest, the deep net), split (train | validation), MSE: the bar chart
+    facts: WideDeepFacts
 
     def row(self, variant: str) -> dict[str, Any]:
         """One variant's line of the table, its counts still ints: row(result.deep)["validation MSE"]."""
@@ -375,7 +525,8 @@ def wide_vs_deep(cfg: WideVsDeep, on_progress: Progress | None = None) -> WideVs
     for result in (wide, deep):
         train_mse, val_mse = result.final("loss", "train"), result.final("loss", "validation")
         for name in result.models:
-            fits.append(pd.DataFrame({"variant": name, "x": grid[:, 0].numpy(), "y": predict(result, name, grid)[:, 0]}))
+            fits.append(pd.DataFrame({"variant": name, "x": grid[:, 0].numpy(),
+                                      "y": predict(result, name, grid)[:, 0]}))
             spec = specs[name]
             rows.append({"variant": name, "hidden layers": len(spec.widths), "units per layer": spec.widths[0],
                          "parameters": spec.n_params, "train MSE": train_mse[name], "validation MSE": val_mse[name]})
@@ -383,16 +534,24 @@ def wide_vs_deep(cfg: WideVsDeep, on_progress: Progress | None = None) -> WideVs
     split = ["train"] * len(ds.x_train) + ["validation"] * len(ds.x_val)
     points = pd.DataFrame({"x": x, "y": torch.cat([ds.y_train, ds.y_val])[:, 0].numpy(), "split": split})
     truth = pd.DataFrame({"x": x, "y": torch.cat([clean.y_train, clean.y_val])[:, 0].numpy()}).sort_values("x")
+    table = pd.DataFrame(rows)
+    narrowest, widest = f"1 layer × {min(cfg.widths)}", f"1 layer × {max(cfg.widths)}"
+    noise_floor = float(((ds.y_val - clean.y_val) ** 2).mean())
+    pair = table.set_index("variant").loc[[widest, deep_name], ["train MSE", "validation MSE"]]
+    errors = (pair.rename(columns={"train MSE": "train", "validation MSE": "validation"}).rename_axis(columns="split")
+              .stack().rename("MSE").reset_index())
     return WideVsDeepResult(
-        table=pd.DataFrame(rows),
+        table=table,
         fits=pd.concat(fits, ignore_index=True),
         points=points,
         truth=truth.reset_index(drop=True),
         history=pd.concat([wide.history, deep.history], ignore_index=True),
-        noise_floor=float(((ds.y_val - clean.y_val) ** 2).mean()),
-        narrowest=f"1 layer × {min(cfg.widths)}",
-        widest=f"1 layer × {max(cfg.widths)}",
+        noise_floor=noise_floor,
+        narrowest=narrowest,
+        widest=widest,
         deep=deep_name,
         seconds=wide.seconds + deep.seconds,
+        errors=errors,
+        facts=wide_deep_facts(table, narrowest, widest, deep_name, noise_floor),
     )
 

@@ -1,4 +1,4 @@
-"""Neurons and layers (slides 20-26): a neuron's decision line, a layer as X @ W + b, activations, wide vs deep."""
+"""Neurons and layers (slides 21-27): a neuron's decision line, a layer as X @ W + b, activations, wide vs deep."""
 import inspect
 
 import streamlit as st
@@ -6,13 +6,13 @@ import streamlit as st
 from core import activations, charts, neurons
 from ui import chrome, maths, runners, show, widgets
 
-chrome.page("Neurons and layers", "20-26", """A **neuron** weighs its inputs and adds a **bias**,
+chrome.page("Neurons and layers", "21-27", """A **neuron** weighs its inputs and adds a **bias**,
 `z = w1·x1 + w2·x2 + b`, then applies an **activation function**. A **layer** is many neurons computed as one matrix
 product; a **multi-layer perceptron** stacks layers. Set a neuron by hand, compare activations, then fit a curve with
 one wide layer and with a deep stack.""")
 
 # 1. One neuron --------------------------------------------------------------------------------------------
-chrome.section("1 · A single neuron draws a straight line", "20")
+chrome.section("1 · A single neuron draws a straight line", "21")
 controls, plot = st.columns([1, 2], gap="large")
 with controls:
     dataset = widgets.dataset_2d("neuron", default="blobs")
@@ -27,8 +27,8 @@ result = neurons.neuron(cfg)
 controls.metric("Accuracy of this neuron", f"{result.accuracy:.1%}",
                 help="Share of all points on their class's side of the line: class 1 where z > 0.")
 with plot:
-    picked = st.session_state.get("neuron-map", {}).get("selection", {}).get("click") or [result.points.iloc[0]]
-    x1, x2 = float(picked[0]["x1"]), float(picked[0]["x2"])
+    picked = st.session_state.get("neuron-map", {}).get("selection", {}).get("click")
+    x1, x2 = (float(picked[0]["x1"]), float(picked[0]["x2"])) if picked else result.first_point
     show.chart(charts.neuron_map, result.grid, result.points, result.line, "The neuron's output over the plane",
                marked=(x1, x2), data=result.points, key="neuron-map", on_select="rerun")
     z, out = neurons.evaluate(cfg, x1, x2)
@@ -46,13 +46,15 @@ with controls:
                               neurons.to_slider_range(learned.w1, learned.w2, learned.b)))
         st.button("Put them on the sliders", on_click=st.session_state.update, args=(on_sliders,),
                   help="Scaled into −5..5 if needed: the same line, a softer sigmoid.")
-trained = "" if learned is None else f" Gradient descent reaches {learned.accuracy:.1%}" + (
-    ": this data needs a curved boundary, which takes a hidden layer (section 3)." if learned.accuracy < 0.95 else ".")
-chrome.notice(f"a neuron splits the plane with a straight line: class 1 where z > 0. Yours gets {result.accuracy:.1%} "
-              "of the points right; flipping the signs of w1, w2 and b keeps the line but swaps the sides "
-              f"({1 - result.accuracy:.1%}).{trained}")
+facts = (result.facts,) if learned is None else (result.facts, learned.facts)
+trained = "" if learned is None else f" Gradient descent reaches {learned.facts.trained_accuracy:.1%}" + (
+    "." if learned.facts.line_is_enough else
+    ": no straight line gets this data right; a curved boundary takes a hidden layer (section 3).")
+chrome.notice(f"a neuron splits the plane with a straight line: class 1 where z > 0. Yours gets "
+              f"{result.facts.accuracy:.1%} of the points right; flipping the signs of w1, w2 and b keeps the line but "
+              f"swaps the sides ({result.facts.flipped_accuracy:.1%}).{trained}", *facts)
 
-chrome.section("Tensor form: every point and every neuron at once", "21")
+chrome.section("Tensor form: every point and every neuron at once", "22")
 hidden = st.columns(3)[0].slider("Neurons in the layer (H)", 1, neurons.MAX_LAYER_NEURONS, 1, key="tensor-h",
                                  bind="query-params")
 tf = neurons.tensor_form(cfg, hidden)
@@ -61,16 +63,18 @@ st.latex(rf"\underbrace{{Z}}_{{({tf.n},\,{hidden})}} = \underbrace{{X}}_{{({tf.n
 maths.equation(r"\text{first 5 rows:}\quad", tf.X, tf.W, "+", tf.b, "=", tf.Z)
 with st.expander("The PyTorch code (core/neurons.py)"):
     st.code(inspect.getsource(neurons.layer))
-chrome.notice(f"one matrix product computes all {tf.n} × {hidden} weighted sums. Column 1 of W is your neuron "
-              f"({w1:g}, {w2:g}) with bias {b:g}, so column 1 of Z is its z: {tf.Z[0, 0]:.3f} for the first point. "
-              "b is added to every row (broadcasting).")
+t = tf.facts
+chrome.notice(f"one matrix product computes all {t.n_points} × {t.neurons} weighted sums. Column 1 of W is your "
+              f"neuron ({t.w1:g}, {t.w2:g}) with bias {t.b:g}, so column 1 of Z is its z: {t.first_z:.3f} for the "
+              "first point. b is added to every row (broadcasting).", t)
 
 # 2. Activation functions --------------------------------------------------------------------------------
-chrome.section("2 · Activation functions and their active region", "22-23")
+chrome.section("2 · Activation functions and their active region", "23-24")
 c1, c2 = st.columns([3, 1], gap="large")
 names = c1.multiselect("Activation functions", tuple(activations.ACTIVATIONS), default=tuple(activations.ACTIVATIONS),
                        format_func=activations.LABELS.get, key="act-names", bind="query-params")
-threshold = c2.slider("Active where |f'(z)| >", 0.01, 0.5, 0.1, 0.01, key="act-threshold", bind="query-params")
+threshold = c2.slider("Active where |f'(z)| ≥", 0.01, 0.5, 0.1, 0.01, key="act-threshold", bind="query-params",
+                      help="At 0.01 Leaky ReLU's negative side, whose slope is exactly 0.01, counts as active.")
 if not names:
     st.warning("Pick at least one activation function; showing the sigmoid meanwhile.")
 view = neurons.activation_profiles(runners.config(neurons.ActivationView, names=tuple(names) or ("sigmoid",),
@@ -80,36 +84,64 @@ formulas = st.columns(3)
 for i, name in enumerate(names):
     formulas[i % 3].latex(activations.ACTIVATIONS[name].formula)
 show.table(view.table, key="act-table")
-most, least = view.table.iloc[0], view.table.iloc[-1]
+a = view.facts
+both, left, never = (f" {' and '.join(names)} {'saturates' if len(names) == 1 else 'saturate'}{where}." if names
+                     else "" for names, where in ((a.saturate_both, " on both sides"),
+                                                  (a.saturate_left_only, " for large negative z only"),
+                                                  (a.never_saturate, " on neither side")))
+below = f" ({', '.join(a.never_saturate)}'s small slope lies below it: lower the threshold to 0.01)."
+far = (f" At this threshold {', '.join(a.active_far_left)} still counts as active at z = −6." if a.active_far_left
+       else " At this threshold no unit is active at z = −6" + (below if a.never_saturate else "."))
 chrome.notice(f"without an activation, stacked layers of `X @ W + b` collapse into one straight line. A unit learns "
-              f"only inside its active region: at |f'(z)| > {threshold:g}, {most.activation} is active over "
-              f"{most[neurons.ACTIVE_WIDTH]:.2f} of the 12 units of z shown, {least.activation} over "
-              f"{least[neurons.ACTIVE_WIDTH]:.2f}. Where a function saturates, almost no gradient flows back.")
+              f"only inside its active region: at |f'(z)| ≥ {a.threshold:g}, {a.widest} is active over "
+              f"{a.widest_width:.2f} of the 12 units of z shown, {a.narrowest} over {a.narrowest_width:.2f}. Where a "
+              f"function saturates, almost no gradient flows back.{both}{left}{never}{far}", a)
 
 # 3. Multi-layer perceptron: wide vs deep ------------------------------------------------------------------
-chrome.section("3 · One wide layer or several? Universal approximation in practice", "24-26")
+chrome.section("3 · One wide layer or several? Universal approximation in practice", "25-27")
 st.markdown("**Theory:** one hidden layer with a non-linear activation can fit any function, if it is wide enough. "
-            "**Practice:** that takes many units and generalizes poorly; deep learning stacks layers instead. Below, "
-            "one-layer nets of growing width and a deep net about as big as the widest fit one noisy curve.")
+            "**Practice,** says the slide: that is computationally very hard and does not generalize well to new data; "
+            "deep learning stacks layers instead. Below, one-layer nets of growing width and a deep net about as big "
+            "as the widest fit one noisy curve. Their train and validation errors tell the two failures apart: a net "
+            "that generalizes poorly fits its training points and misses new ones, a net that underfits misses both.")
 c1, c2, c3, c4, c5 = st.columns([2, 1, 1, 1, 1])
 widths = c1.multiselect("Widths of the one-layer nets", (1, 2, 4, 8, 16, 32, 64, 128, 256, 512),
                         default=(2, 8, 32, 256), key="approx-widths", bind="query-params")
 depth = c2.slider("Layers of the deep net", 2, 6, 3, key="approx-depth", bind="query-params")
 with c3:
     activation = widgets.activation("approx", default="relu")
-epochs = c4.select_slider("Epochs (at most 2,400)", (100, 200, 300, 600, 1200, 2400), 300, key="approx-epochs", bind="query-params")
+epochs = c4.select_slider("Epochs (at most 2,400)", (100, 200, 300, 600, 1200, 2400), 300, key="approx-epochs",
+                          bind="query-params")
 noise = c5.slider("Noise", 0.0, 0.5, 0.1, 0.05, key="approx-noise", bind="query-params")
 approx = runners.run(neurons.wide_vs_deep, runners.config(neurons.WideVsDeep, widths=tuple(widths), depth=depth,
                      activation=activation, epochs=epochs, noise=noise), label="Training the wide and the deep nets")
 show.chart(charts.function_fits, approx.points, approx.fits, approx.truth, "What each net learned", data=approx.fits,
            key="approx-fits")
-show.table(approx.table, key="approx-table")
+left, right = st.columns([1, 2], gap="large")
+with left:
+    show.chart(charts.bars, approx.errors, "variant", "MSE", "split", key="approx-errors")
+with right:
+    show.table(approx.table, key="approx-table")
 show.chart(charts.curves, approx.history, "loss", log_y=True, key="approx-curves")
-small, wide, deep = (approx.row(v) for v in (approx.narrowest, approx.widest, approx.deep))
-ratio = wide["validation MSE"] / deep["validation MSE"]
-chrome.notice(f"from {small['units per layer']} to {wide['units per layer']} units the train MSE falls from "
-              f"{small['train MSE']:.4f} to {wide['train MSE']:.4f}: wider fits closer, as the theory says, at "
-              f"{wide['parameters']:,} parameters. The {approx.deep} net has {deep['parameters']:,} and a validation MSE "
-              f"of {deep['validation MSE']:.4f}, " + (f"{ratio:.1f} times lower than" if ratio > 1 else "no better than")
-              + f" the wide net's {wide['validation MSE']:.4f}. The noise alone costs {approx.noise_floor:.4f}.")
+w = approx.facts
+if w.wide_underfits:
+    verdict = (f"The {w.wide_units}-unit net underfits: its train MSE, {w.wide_train_mse:.4f}, is {w.train_ratio:.1f} "
+               f"times the deep net's {w.deep_train_mse:.4f}, on the very points it trained on. Its validation MSE "
+               f"({w.wide_val_mse:.4f} against {w.deep_val_mse:.4f}) is higher "
+               + ("mostly for that reason" if w.fit_share > 0.5 else "for that reason and because it generalizes worse")
+               + f": {w.fit_share:.0%} of the difference is already there in training. In {epochs} epochs it is the "
+               "wide net that is hard to train.")
+elif w.val_ratio > 1 and w.wide_gap > 2 * max(w.deep_gap, 0):
+    verdict = (f"The {w.wide_units}-unit net fits its training points about as well as the deep net (train MSE "
+               f"{w.wide_train_mse:.4f} against {w.deep_train_mse:.4f}) but misses new ones more (validation MSE "
+               f"{w.wide_val_mse:.4f} against {w.deep_val_mse:.4f}): here it generalizes worse.")
+else:
+    verdict = (f"Here the {w.wide_units}-unit net does as well as the deep one (train MSE {w.wide_train_mse:.4f} "
+               f"against {w.deep_train_mse:.4f}, validation {w.wide_val_mse:.4f} against {w.deep_val_mse:.4f}).")
+chrome.notice(f"from {w.narrow_units} to {w.wide_units} units the train MSE "
+              + (f"falls from {w.narrow_train_mse:.4f} to {w.wide_train_mse:.4f}: wider fits closer, as the theory says"
+                 if w.wider_fits_closer else
+                 f"does not fall ({w.narrow_train_mse:.4f}, then {w.wide_train_mse:.4f})")
+              + f", at {w.wide_params:,} parameters. The {w.deep_name} net has {w.deep_params:,}. {verdict} "
+              f"The noise alone costs {w.noise_floor:.4f} of validation MSE.", w)
 chrome.end()

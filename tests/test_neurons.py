@@ -1,11 +1,12 @@
-"""core.neurons (slides 20-26) and its chart builders: the neuron's line, X @ W + b, active regions, wide vs deep."""
+"""core.neurons (slides 21-27) and its chart builders: the neuron's line, X @ W + b, active regions, wide vs deep."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
-from core import charts, data, neurons
+from core import activations, charts, data, neurons
 from core.models import MLPSpec
 from core.neurons import ActivationView, Neuron, NeuronTraining, WideVsDeep
 from core.training import TrainConfig, fit
@@ -72,6 +73,20 @@ def test_trained_single_neuron_fits_blobs_but_not_moons_while_a_hidden_layer_doe
     assert neurons.neuron(Neuron(w1=blobs.w1 / 4, w2=blobs.w2 / 4, b=blobs.b / 4)).accuracy == blobs.accuracy
 
 
+def test_neuron_facts_flipped_signs_swap_the_sides_and_the_first_point_is_ringed():
+    result = neurons.neuron(Neuron(w1=2.0, w2=-1.0, b=0.5))
+    flipped = neurons.neuron(Neuron(w1=-2.0, w2=1.0, b=-0.5))  # the oracle: the flipped neuron itself
+    assert result.facts.accuracy == result.accuracy
+    assert result.facts.flipped_accuracy == flipped.accuracy == pytest.approx(1 - result.accuracy)
+    assert result.first_point == (result.points.x1[0], result.points.x2[0])
+
+
+def test_trained_neuron_facts_say_whether_a_line_is_enough():
+    blobs, moons = (neurons.train_neuron(NeuronTraining(d)).facts for d in ("blobs", "moons"))
+    assert blobs.line_is_enough and blobs.trained_accuracy > 0.95
+    assert not moons.line_is_enough and moons.trained_accuracy < 0.9  # the walkthrough's claim on two moons
+
+
 def test_learned_values_scaled_into_the_slider_range_keep_the_line():
     w1, w2, b = neurons.to_slider_range(9.0, -12.0, 3.0)
     assert max(abs(w1), abs(w2), abs(b)) <= neurons.WEIGHT_LIMIT
@@ -93,6 +108,10 @@ def test_tensor_form_is_x_at_w_plus_b_and_its_first_column_is_the_neuron(hidden)
     np.testing.assert_allclose(tf.Z[:, 0], neurons.neuron(cfg).points.z[:5])  # the same z the neuron section shows
     out = neurons.layer(torch.ones(7, 2), torch.ones(2, hidden), torch.zeros(hidden))
     assert out.shape == (7, hidden)  # (N, 2) @ (2, H) + (H,) -> (N, H)
+    facts = tf.facts
+    assert facts.z_shape == (cfg.n_samples, hidden) and facts.neurons == hidden and facts.n_points == cfg.n_samples
+    assert facts.first_z == tf.Z[0, 0] == pytest.approx(1.5 * tf.X[0, 0] - 0.5 * tf.X[0, 1] + 0.2)
+    assert facts.column1_is_neuron and (facts.w1, facts.w2, facts.b) == (1.5, -0.5, 0.2)
 
 
 # 2. Activation functions ------------------------------------------------------------------------------
@@ -122,10 +141,40 @@ def test_active_region_shrinks_as_the_threshold_rises_and_curves_flag_it():
     assert low.table.iloc[0, 2] > high.table.iloc[0, 2]
     curves = high.curves
     grad = curves[curves.curve == "f'(z)"]
-    assert (grad.active == (grad.value.abs() > 0.5)).all()
+    assert (grad.active == (grad.value.abs() >= 0.5)).all()
     assert set(curves.curve) == set(neurons.CURVES) and len(curves) == 2 * ActivationView().n_points
     relu = neurons.activation_profiles(ActivationView(("relu",))).curves
     assert relu[relu.z > 0].active.all() and not relu[relu.z <= 0].active.any()  # active exactly on the right half
+
+
+def test_leaky_relu_negative_side_is_active_at_a_threshold_of_its_own_slope():
+    """Its slope there is exactly 0.01, the slider's lowest threshold: at 0.01 the whole window is active."""
+    at_slope = neurons.activation_profiles(ActivationView(("leaky_relu", "relu"), 0.01))
+    leaky = _row(at_slope, "Leaky ReLU")
+    assert leaky["active width on [-6, 6]"] == pytest.approx(12.0, abs=0.002)  # with ">" it was 6.0
+    assert leaky["active at z = -6"]
+    curves = at_slope.curves[at_slope.curves.activation == "Leaky ReLU"]
+    assert curves.active.all()
+    assert at_slope.facts.active_far_left == ("Leaky ReLU",) and at_slope.facts.widest == "Leaky ReLU"
+    above = neurons.activation_profiles(ActivationView(("leaky_relu",), 0.02))
+    assert _row(above, "Leaky ReLU")["active width on [-6, 6]"] == pytest.approx(6.0, abs=0.002)
+    assert above.facts.active_far_left == ()
+    assert neurons.is_active(np.array([activations.LEAKY_SLOPE]), 0.01).all()
+
+
+def test_activation_facts_match_the_table():
+    result = neurons.activation_profiles(ActivationView())
+    facts, table = result.facts, result.table
+    assert facts.shown == tuple(table.activation) and facts.threshold == 0.1
+    assert facts.active_widths == tuple(table["active width on [-6, 6]"])
+    # tanh'(z) >= 0.1 for |z| <= atanh(sqrt(0.9)) = 1.818: the narrowest of the six
+    assert facts.narrowest == "Tanh" and facts.narrowest_width == pytest.approx(2 * 1.8184, abs=0.01)
+    assert facts.widest_width == max(facts.active_widths)
+    assert facts.saturate_both == ("Sigmoid", "Tanh")
+    assert set(facts.saturate_left_only) == {"ReLU", "ELU", "GELU"} and facts.never_saturate == ("Leaky ReLU",)
+    assert facts.active_far_left == ()  # at 0.1 nothing is active at z = -6, Leaky ReLU's 0.01 included
+    trio = neurons.activation_profiles(ActivationView(("sigmoid", "relu", "leaky_relu"))).facts
+    assert trio.narrowest == "Sigmoid" and trio.shown == ("ReLU", "Leaky ReLU", "Sigmoid")
 
 
 # 3. Wide vs deep ------------------------------------------------------------------------------------
@@ -149,6 +198,33 @@ def test_wider_fits_better_and_every_variant_has_curves_and_fits(default_wide):
     assert default_wide.truth.x.is_monotonic_increasing
     deep = default_wide.row(default_wide.deep)
     assert isinstance(deep["parameters"], int) and deep["hidden layers"] == 3
+
+
+def test_wide_deep_facts_come_from_the_table(default_wide):
+    facts, table = default_wide.facts, default_wide.table.set_index("variant")
+    wide, deep = table.loc["1 layer × 256"], table.loc[default_wide.deep]
+    assert (facts.wide_train_mse, facts.wide_val_mse) == (wide["train MSE"], wide["validation MSE"])
+    assert (facts.deep_train_mse, facts.deep_val_mse) == (deep["train MSE"], deep["validation MSE"])
+    assert facts.train_ratio == pytest.approx(wide["train MSE"] / deep["train MSE"])
+    assert facts.fit_share == pytest.approx((wide["train MSE"] - deep["train MSE"])
+                                            / (wide["validation MSE"] - deep["validation MSE"]))
+    assert facts.wide_gap == pytest.approx(wide["validation MSE"] - wide["train MSE"])
+    assert facts.wide_underfits == (facts.train_ratio > neurons.UNDERFIT_RATIO)
+    assert (facts.narrow_units, facts.wide_units, facts.wide_params) == (2, 256, 769)
+    # the bars: train and validation error of exactly the widest and the deep net
+    errors = default_wide.errors.set_index(["variant", "split"]).MSE
+    assert len(errors) == 4 and errors["1 layer × 256", "train"] == facts.wide_train_mse
+    assert errors[default_wide.deep, "validation"] == facts.deep_val_mse
+
+
+def test_wide_deep_facts_tell_underfitting_from_poor_generalization():
+    def table(wide_train, wide_val):
+        return pd.DataFrame({"variant": ["n", "w", "d"], "units per layer": [2, 256, 18], "parameters": [7, 769, 739],
+                             "train MSE": [0.5, wide_train, 0.002], "validation MSE": [0.5, wide_val, 0.003]})
+    behind = neurons.wide_deep_facts(table(0.008, 0.009), "n", "w", "d", 0.002)  # behind on its own training data
+    assert behind.wide_underfits and behind.fit_share == pytest.approx(0.006 / 0.006)
+    memorised = neurons.wide_deep_facts(table(0.002, 0.012), "n", "w", "d", 0.002)  # fits, misses new points
+    assert not memorised.wide_underfits and memorised.fit_share == 0.0 and memorised.wide_gap > 4 * memorised.deep_gap
 
 
 def test_same_config_same_numbers():

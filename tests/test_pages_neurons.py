@@ -23,8 +23,8 @@ def _table(at: AppTest, first_column: str):
 def test_default_render_shows_every_section(page):
     assert page.title[0].value == "Neurons and layers"
     assert _metric(page, "Accuracy of this neuron") == "92.0%"
-    assert len(page.get("vega_lite_chart")) == 4  # neuron map, activation panels, fits, loss curves
-    assert len(page.get("download_button")) == 6  # 4 charts + 2 tables
+    assert len(page.get("vega_lite_chart")) == 5  # neuron map, activation panels, fits, error bars, loss curves
+    assert len(page.get("download_button")) == 7  # 5 charts + 2 tables
     notices = [a.value for a in page.info]
     assert len(notices) == 4 and all("What to notice" in n for n in notices)
     assert "92.0%" in notices[0]  # the notice quotes the accuracy on screen
@@ -55,6 +55,23 @@ def test_activation_multiselect_changes_the_table(page):
     table = _table(page, "activation")
     assert list(table["activation"]) == ["ReLU", "Sigmoid"]  # widest active region first
     assert table.set_index("activation").loc["Sigmoid", "max |f'(z)|"] == pytest.approx(0.25)
+
+
+def test_leaky_relu_counts_as_active_at_the_lowest_threshold(page):
+    page.slider(key="act-threshold").set_value(0.01).run()
+    assert not page.exception
+    table = _table(page, "activation").set_index("activation")
+    assert table.loc["Leaky ReLU", "active width on [-6, 6]"] == pytest.approx(12.0, abs=0.002)  # both sides
+    notice = page.info[2].value
+    assert "Leaky ReLU still counts as active at z = −6" in notice and "|f'(z)| ≥ 0.01" in notice
+
+
+def test_wide_vs_deep_shows_train_and_validation_error_and_says_the_wide_net_underfits(page):
+    charts = [c.proto.spec for c in page.get("vega_lite_chart")]
+    assert any('"xOffset"' in spec and '"split"' in spec for spec in charts)  # train vs validation bars
+    notice = page.info[3].value
+    assert "The 256-unit net underfits" in notice and "mostly for that reason" in notice
+    assert "generalizes poorly" not in notice
 
 
 def test_changing_the_widths_changes_the_approximation_table(page):

@@ -1,4 +1,4 @@
-"""Chart builders of the chapter Neurons and layers (slides 20-26)."""
+"""Chart builders of the chapter Neurons and layers (slides 21-27)."""
 from __future__ import annotations
 
 import altair as alt
@@ -37,7 +37,7 @@ def activation_panels(curves: pd.DataFrame, threshold: float, columns: int = 3) 
     """Small multiples, one panel per activation: f(z) solid, f'(z) dashed, the active region shaded.
 
     curves columns: activation (panel, in order of appearance), z, curve ("f(z)" | "f'(z)"),
-    value, active (bool: |f'(z)| > threshold, the same on both rows of a z).
+    value, active (bool: |f'(z)| >= threshold, the same on both rows of a z).
     """
     half = _half_step(curves["z"])
     shade = (
@@ -58,10 +58,11 @@ def activation_panels(curves: pd.DataFrame, threshold: float, columns: int = 3) 
             strokeDash=alt.StrokeDash(
                 "curve:N", scale=alt.Scale(domain=list(FUNCTION_DASH), range=list(FUNCTION_DASH.values())), title=None
             ),
-            tooltip=[alt.Tooltip("activation:N"), alt.Tooltip("curve:N"), alt.Tooltip("z:Q", format=".2f"), alt.Tooltip("value:Q", format=".3f")],
+            tooltip=[alt.Tooltip("activation:N"), alt.Tooltip("curve:N"), alt.Tooltip("z:Q", format=".2f"),
+                     alt.Tooltip("value:Q", format=".3f")],
         )
     )
-    subtitle = f"shaded: the active region, where |f'(z)| > {threshold:g}"
+    subtitle = f"shaded: the active region, where |f'(z)| ≥ {threshold:g}"
     return (
         alt.layer(shade, lines, data=thin(curves, by=("activation", "curve")))
         .properties(width=260, height=170)
@@ -82,7 +83,8 @@ def function_fits(points: pd.DataFrame, fits: pd.DataFrame, truth: pd.DataFrame,
     dots = (
         alt.Chart(points)
         .mark_point(shape="circle", size=28, color="#8C8C8C", opacity=0.8)
-        .encode(x=x, y=y, fill=alt.Fill(**alt.condition(alt.datum.split == "train", alt.value("#8C8C8C"), alt.value("white"))),
+        .encode(x=x, y=y,
+                fill=alt.Fill(**alt.condition(alt.datum.split == "train", alt.value("#8C8C8C"), alt.value("white"))),
                 tooltip=[alt.Tooltip("split:N"), alt.Tooltip("x:Q", format=".3f"), alt.Tooltip("y:Q", format=".3f")])
     )
     true_curve = alt.Chart(truth).mark_line(color="black", strokeDash=[4, 3], strokeWidth=1.5).encode(x=x, y=y)
