@@ -1,10 +1,13 @@
-"""The learning-cycle chapter's experiments (slides 27-31, 36-40): one step by hand, epochs and batches, fit sizes.
+"""The learning-cycle chapter's experiments (slides 28-31, 37-39): one step by hand, epochs and batches, fit sizes.
 
 - `step_by_step`: a tiny net's forward pass, loss, backward pass and update, every number shown;
   computed by `core.backprop`, the same maths that trains everywhere else in the app.
 - `train_live`: a 2-D classifier trained by the one trainer, its decision map redrawn while it
   learns, plus curves, a confusion matrix and the weights for inference.
+- `infer`: inference with the trained classifier on one point, and how far that point is from the boundary.
 - `fit_sizes`: a too-small, a good and a too-large network trained side by side (under- vs overfitting).
+
+Each result carries `facts`: the few plain values its page's "what to notice" sentence rests on, computed here.
 """
 from __future__ import annotations
 
@@ -40,7 +43,7 @@ class StepByStep:
     step: int = 0  # how many updates came before the one shown
     n_samples: int = 40
     seed: int = 0
-    code_version: int = 1
+    code_version: int = 2  # 2: facts
 
     def __post_init__(self) -> None:
         data.require_2d(self.dataset)
@@ -53,6 +56,24 @@ class StepByStep:
         if not 0 <= self.step <= MAX_STEPS:
             raise ValueError(f"The step number must be between 0 and {MAX_STEPS}.")
         MLPSpec(2, (self.hidden,), 1, self.activation)  # validates the activation
+
+
+@dataclass(frozen=True)
+class StepFacts:
+    """What the one-step sentence says: one weight's gradient and update, and what the update did to the loss."""
+
+    step: int
+    lr: float
+    grad_w1_00: float  # dL/dW1[0, 0]
+    w1_00_before: float
+    w1_00_after: float
+    against_gradient: bool  # every weight with a non-zero gradient moved opposite to it
+    largest_move: float  # the largest |change| of any weight or bias in this update
+    train_loss_before: float  # on the whole training set, before this update
+    train_loss_after: float  # ... and after it
+    loss_fell: bool  # train_loss_after < train_loss_before
+    start_loss: float  # the train loss before step 0
+    below_start: bool  # train_loss_after < start_loss: the steps so far, taken together, lowered it
 
 
 @dataclass
@@ -69,6 +90,7 @@ class StepRecord:
     grads: dict[str, np.ndarray]  # dL/dz2, dL/dW2, dL/db2, dL/dz1, dL/dW1, dL/db1
     updated: dict[str, np.ndarray]  # params - lr * grads
     losses: pd.DataFrame  # step, batch loss, train loss: the steps so far, this one included
+    facts: StepFacts
 
 
 def _numpy(t: torch.Tensor) -> np.ndarray:
@@ -86,7 +108,11 @@ def step_by_step(cfg: StepByStep, on_progress: Callable | None = None) -> StepRe
     shuffler = generator(cfg.seed)  # a new order every epoch, from one seeded generator
     order = torch.empty(0, dtype=torch.long)
     rows = []
+    start, _ = backprop.loss_and_grad(net.forward(x.unsqueeze(0))[0], t.unsqueeze(0), "bce")
+    train_before = float(start[0])
     for step in range(cfg.step + 1):
+        if rows:
+            train_before = rows[-1][2]
         i = step % per_epoch
         if i == 0:
             order = torch.randperm(len(x), generator=shuffler)
@@ -101,6 +127,17 @@ def step_by_step(cfg: StepByStep, on_progress: Callable | None = None) -> StepRe
         train_loss, _ = backprop.loss_and_grad(net.forward(x.unsqueeze(0))[0], t.unsqueeze(0), "bce")
         rows.append((step, float(loss[0]), float(train_loss[0])))
     names = ("W1", "b1", "W2", "b2")
+    after = (net.W[0], net.b[0], net.W[1], net.b[1])
+    moves = [(a - b).flatten() for a, b in zip(after, before)]
+    signs = [(torch.sign(m) == -torch.sign(g.flatten()))[g.flatten() != 0] for m, g in zip(moves, grads)]
+    train_after = rows[-1][2]
+    facts = StepFacts(
+        step=cfg.step, lr=cfg.lr, grad_w1_00=float(grads[0][0, 0, 0]), w1_00_before=float(before[0][0, 0, 0]),
+        w1_00_after=float(after[0][0, 0, 0]), against_gradient=bool(all(bool(s.all()) for s in signs)),
+        largest_move=float(max(float(m.abs().max()) for m in moves)),
+        train_loss_before=train_before, train_loss_after=train_after, loss_fell=train_after < train_before,
+        start_loss=float(start[0]), below_start=train_after < float(start[0]),
+    )
     return StepRecord(
         step=cfg.step,
         epoch=cfg.step // per_epoch + 1,
@@ -116,6 +153,7 @@ def step_by_step(cfg: StepByStep, on_progress: Callable | None = None) -> StepRe
                  "b2": _numpy(net.b[1]).reshape(-1)},
         losses=pd.DataFrame(rows, columns=["step", "batch loss (before the update)", "train loss (after it)"]).melt(
             "step", var_name="variant", value_name="loss"),
+        facts=facts,
     )
 
 
@@ -136,7 +174,7 @@ class LiveRun:
     activation: str = "tanh"
     optimizer: str = "sgd"
     seed: int = 0
-    code_version: int = 1
+    code_version: int = 2  # 2: facts
 
     def __post_init__(self) -> None:
         data.require_2d(self.dataset)
@@ -162,6 +200,60 @@ class LiveRun:
         return training.Variant("model", MLPSpec(2, self.widths, 1, self.activation), train)
 
 
+@dataclass(frozen=True)
+class Schedule:
+    """Epoch, batch, iteration for a live run: how many weight updates the chosen settings make.
+
+    A batch larger than the training set cannot be drawn; such a run trains with the full batch
+    (`full_batch_fallback`), and `batch_size` is then None like a full-batch choice.
+    """
+
+    n_train: int  # training samples (the split is per class, so not always exactly 70%)
+    batch_size: int | None  # what the run trains with; None: the full batch
+    batch: int  # samples per iteration
+    full_batch_fallback: bool  # the chosen batch was larger than the training set
+    iterations_per_epoch: int  # ceil(n_train / batch)
+    epochs: int
+    iterations: int  # epochs x iterations_per_epoch: weight updates in all
+
+
+def schedule(dataset: str, n_samples: int, noise: float, batch_size: int | None, epochs: int,
+             seed: int = 0) -> Schedule:
+    """The run's counts from its settings, before it trains (the page's metrics and the run's config)."""
+    n_train = train_count(dataset, n_samples, noise, seed)
+    fallback = batch_size is not None and batch_size > n_train
+    batch_size = None if fallback else batch_size
+    ipe = training.iterations_per_epoch(n_train, batch_size)
+    return Schedule(n_train, batch_size, batch_size or n_train, fallback, ipe, epochs, ipe * epochs)
+
+
+@dataclass(frozen=True)
+class LiveFacts:
+    """What the live run's sentence says: the schedule it kept, where it ended, and how noisy a batch's loss is."""
+
+    n_train: int
+    batch: int  # samples per iteration
+    iterations_per_epoch: int
+    iterations: int  # weight updates in all
+    epochs_done: int
+    val_accuracy: float  # at the last epoch
+    iteration_spread: float  # standard deviation of the batch losses within the last epoch (0 for one batch)
+    epoch_change: float  # |change| of the per-epoch train loss (all training points) over the last epoch
+    noisy_iterations: bool  # iteration_spread > epoch_change: a batch's loss jumps more than the epoch curve moves
+
+
+def live_facts(fit: training.FitResult, n_train: int, batch_size: int | None) -> LiveFacts:
+    """The facts of a finished live run (variant "model") that trained with batches of batch_size (None: all)."""
+    last = fit.last_epoch["model"]
+    ipe = fit.iterations_per_epoch
+    batch_losses = fit.iterations[fit.iterations.epoch == last].loss.to_numpy()
+    curve = fit.history[(fit.history.split == "train") & (fit.history.metric == "loss")].set_index("epoch").value
+    spread = float(np.std(batch_losses)) if len(batch_losses) > 1 else 0.0
+    change = float(abs(curve[last] - curve[last - 1])) if last >= 1 else float("nan")  # 0: it blew up at once
+    accuracy = float(fit.final("accuracy")["model"])
+    return LiveFacts(n_train, batch_size or n_train, ipe, ipe * last, last, accuracy, spread, change, spread > change)
+
+
 @dataclass
 class LiveResult:
     epoch: int  # the epoch reached (less than epochs while training, or when the loss blew up)
@@ -171,6 +263,7 @@ class LiveResult:
     iterations: pd.DataFrame | None = None  # variant, iteration, epoch, lr, loss (when done)
     confusion: pd.DataFrame | None = None  # actual, predicted, count on the validation set (when done)
     fit: training.FitResult | None = None  # when done
+    facts: LiveFacts | None = None  # when done
 
 
 def train_count(dataset: str, n_samples: int, noise: float, seed: int = 0) -> int:
@@ -210,28 +303,76 @@ def train_live(cfg: LiveRun, on_progress: Callable[[float, LiveResult], None] | 
         iterations=fit.iterations,
         confusion=confusion,
         fit=fit,
+        facts=live_facts(fit, len(ds.x_train), cfg.batch_size),
     )
+
+
+# Inference (slide 31) ------------------------------------------------------------------------
+
+SEARCH_RADIUS = 1.0  # how far around a point `infer` looks for the decision boundary
+NEAR_BOUNDARY = 0.2  # "near the boundary": closer than this (the moons span about 3 units across)
+UNSURE = 0.25  # "unsure": P(class 1) within this of 0.5
+
+
+@dataclass(frozen=True)
+class InferenceFacts:
+    """What the inference sentence says: the prediction at one point and how close the point is to the boundary."""
+
+    x1: float
+    x2: float
+    p_class1: float
+    p_class0: float
+    predicted_class: int  # 1 where P(class 1) > 0.5
+    boundary_distance: float  # to the nearest point the network puts in the other class (SEARCH_RADIUS at most)
+    boundary_in_reach: bool  # a point of the other class lies within SEARCH_RADIUS
+    near_boundary: bool  # boundary_distance < NEAR_BOUNDARY
+    unsure: bool  # |P(class 1) - 0.5| < UNSURE
+
+
+def infer(fit: training.FitResult, x1: float, x2: float, variant: str = "model", cells: int = 81) -> InferenceFacts:
+    """The trained network's forward pass at (x1, x2), and the distance to its decision boundary.
+
+    The distance is measured on a cells x cells grid over the square of side 2 * SEARCH_RADIUS around the
+    point (steps of 0.025): the nearest grid point within SEARCH_RADIUS that gets the other class.
+    """
+    p1 = float(training.predict(fit, variant, torch.tensor([[x1, x2]]))[0, 0])
+    axis = torch.linspace(-SEARCH_RADIUS, SEARCH_RADIUS, cells)
+    offsets = torch.cartesian_prod(axis, axis)  # (cells², 2)
+    offsets = offsets[offsets.norm(dim=1) <= SEARCH_RADIUS]
+    other = (training.predict(fit, variant, offsets + torch.tensor([x1, x2]))[:, 0] > 0.5) != (p1 > 0.5)
+    distances = offsets.norm(dim=1).numpy()[other]
+    distance = float(distances.min()) if len(distances) else SEARCH_RADIUS
+    return InferenceFacts(x1, x2, p1, 1 - p1, int(p1 > 0.5), distance, bool(len(distances)),
+                          distance < NEAR_BOUNDARY, abs(p1 - 0.5) < UNSURE)
 
 
 # 3. Under- and overfitting -------------------------------------------------------------------
 
-SIZES = {"too small": (1, 1), "good": (4, 4), "too large": (64, 64)}
+SIZES = {"too small": (1, 1), "good": (3, 3), "too large": (64, 64)}
 
 
 @dataclass(frozen=True)
 class FitSizes:
-    """The same small noisy task fitted by networks of three sizes (same depth, so one batched pass)."""
+    """The same small noisy task fitted by networks of three sizes (same depth, so one batched pass).
 
-    dataset: str = "moons"
-    n_samples: int = 250
-    noise: float = 0.2
-    train_fraction: float = 0.3  # few training points, many validation points: overfitting shows
+    The defaults are chosen so that the three verdicts of slide 30 hold on every seed we checked (0-9):
+    on noisy circles the too-small net (one unit wide, so its boundary is a straight line) cannot fit its
+    own 200 training points, the too-large one (4,417 parameters) has passed its lowest validation loss
+    long before epoch 180, and the good one (3 units per layer) ends within 5% of its lowest. Full-batch
+    Adam sharpens any net's outputs for as long as it trains, so even the good net overfits
+    eventually: with many more epochs its validation loss turns up too (the page says so when it does).
+    """
+
+    dataset: str = "circles"
+    n_samples: int = 500
+    noise: float = 0.3
+    train_fraction: float = 0.4  # fewer training points than validation points: overfitting shows
     widths: tuple[tuple[int, ...], ...] = tuple(SIZES.values())
     names: tuple[str, ...] = tuple(SIZES)
-    epochs: int = 300
+    epochs: int = 180
     lr: float = 0.02
     seed: int = 0
-    code_version: int = 2  # 2: shorter table headers
+    code_version: int = 3  # 3: circles, a good net that does not overfit at the defaults, facts
 
     def __post_init__(self) -> None:
         data.require_2d(self.dataset)
@@ -239,8 +380,66 @@ class FitSizes:
             raise ValueError("Give one name per network size.")
         if len({len(w) for w in self.widths}) != 1:
             raise ValueError("The compared networks must have the same number of hidden layers.")
+        if len(self.widths) != 3:
+            raise ValueError("Compare three network sizes: a too small, a good and a too large one.")
         if not 1 <= self.epochs <= 2000:
             raise ValueError("Use between 1 and 2,000 epochs here.")
+
+
+UNDERFIT_MARGIN = 0.03  # the small net underfits: its train accuracy is this much below the good net's, or more
+OVERFIT_RISE = 1.1  # the large net overfits: its final validation loss is this many times its lowest, or more
+GOOD_RISE = 1.05  # the good net holds: its final validation loss is within 5% of its lowest
+
+
+@dataclass(frozen=True)
+class SizesFacts:
+    """What the under/overfitting sentence says, for the three nets in order: too small, good, too large."""
+
+    epochs: int
+    small_params: int
+    good_params: int
+    large_params: int
+    small_train_acc: float
+    good_train_acc: float
+    large_train_loss: float
+    good_train_loss: float
+    good_val_loss: float  # at the last epoch
+    large_val_loss: float
+    good_min_val_loss: float  # the lowest over the run
+    large_min_val_loss: float
+    good_best_epoch: int  # where the validation loss was lowest
+    large_best_epoch: int
+    good_rise: float  # good_val_loss / good_min_val_loss
+    large_rise: float
+    small_underfits: bool  # small_train_acc <= good_train_acc - UNDERFIT_MARGIN
+    large_overfits: bool  # large_rise >= OVERFIT_RISE and large_val_loss > good_val_loss
+    good_holds: bool  # good_rise <= GOOD_RISE
+
+
+def sizes_facts(history: pd.DataFrame, names: tuple[str, str, str], params: tuple[int, int, int]) -> SizesFacts:
+    """The facts of a fit-sizes run from its tidy history (variant, epoch, split, metric, value)."""
+    def curve(name: str, split: str, metric: str) -> pd.Series:
+        rows = history[(history.variant == name) & (history.split == split) & (history.metric == metric)]
+        return rows.set_index("epoch").value.sort_index()
+
+    small, good, large = names
+    val = {n: curve(n, "validation", "loss") for n in names}
+    last = {n: float(val[n].iloc[-1]) for n in names}
+    lowest = {n: float(val[n].min()) for n in names}
+    best = {n: int(val[n].idxmin()) for n in names}
+    acc = {n: float(curve(n, "train", "accuracy").iloc[-1]) for n in (small, good)}
+    loss = {n: float(curve(n, "train", "loss").iloc[-1]) for n in (good, large)}
+    good_rise, large_rise = last[good] / lowest[good], last[large] / lowest[large]
+    return SizesFacts(
+        epochs=int(val[good].index[-1]), small_params=params[0], good_params=params[1], large_params=params[2],
+        small_train_acc=acc[small], good_train_acc=acc[good], large_train_loss=loss[large],
+        good_train_loss=loss[good], good_val_loss=last[good], large_val_loss=last[large],
+        good_min_val_loss=lowest[good], large_min_val_loss=lowest[large], good_best_epoch=best[good],
+        large_best_epoch=best[large], good_rise=good_rise, large_rise=large_rise,
+        small_underfits=acc[small] <= acc[good] - UNDERFIT_MARGIN,
+        large_overfits=large_rise >= OVERFIT_RISE and last[large] > last[good],
+        good_holds=good_rise <= GOOD_RISE,
+    )
 
 
 @dataclass
@@ -249,6 +448,8 @@ class SizesResult:
     table: pd.DataFrame  # variant, parameters, train/validation accuracy and loss, gap, best epoch
     grids: pd.DataFrame  # variant, x1, x2, p
     points: pd.DataFrame  # x1, x2, label, split
+    maps: dict[str, pd.DataFrame]  # variant -> its rows of `grids` (x1, x2, p): one decision map per net
+    facts: SizesFacts
 
 
 def fit_sizes(cfg: FitSizes, on_progress: training.Progress | None = None) -> SizesResult:
@@ -273,9 +474,12 @@ def fit_sizes(cfg: FitSizes, on_progress: training.Progress | None = None) -> Si
     val_loss = fit.history[(fit.history.split == "validation") & (fit.history.metric == "loss")]
     best = val_loss.loc[val_loss.groupby("variant", sort=False).value.idxmin()].set_index("variant").epoch
     table["best epoch (val loss)"] = [int(best[n]) for n in specs]
+    maps = {n: grid_frame(grid, training.predict(fit, n, grid), n) for n in specs}
     return SizesResult(
         history=fit.history,
         table=table,
-        grids=pd.concat([grid_frame(grid, training.predict(fit, n, grid), n) for n in specs], ignore_index=True),
+        grids=pd.concat(maps.values(), ignore_index=True),
         points=data.points_frame(ds),
+        maps=maps,
+        facts=sizes_facts(fit.history, tuple(specs), tuple(s.n_params for s in specs.values())),
     )

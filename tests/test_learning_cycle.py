@@ -80,6 +80,60 @@ def test_step_by_step_update_is_w_minus_lr_grad_and_train_loss_falls():
     assert rec.epoch == 60 // (28 // 4) + 1  # 40 samples -> 28 train -> 7 full batches of 4 per epoch
 
 
+def test_step_facts_are_the_numbers_of_the_step_and_its_losses():
+    rec = lc.step_by_step(lc.StepByStep(step=3, hidden=2, batch_size=2))
+    facts, train = rec.facts, rec.losses[rec.losses.variant == "train loss (after it)"].set_index("step").loss
+    assert facts.grad_w1_00 == pytest.approx(rec.grads["dW1"][0, 0], abs=0)
+    assert (facts.w1_00_before, facts.w1_00_after) == (rec.params["W1"][0, 0], rec.updated["W1"][0, 0])
+    assert facts.train_loss_before == pytest.approx(train[2]) and facts.train_loss_after == pytest.approx(train[3])
+    assert facts.loss_fell == (train[3] < train[2]) and facts.against_gradient
+    moves = [np.abs(rec.updated[n] - rec.params[n]).max() for n in ("W1", "b1", "W2", "b2")]
+    assert facts.largest_move == pytest.approx(max(moves), abs=1e-7)
+    first = lc.step_by_step(lc.StepByStep(step=0, hidden=2, batch_size=2)).facts
+    assert first.train_loss_before == first.start_loss == facts.start_loss  # the loss before any update
+    assert first.loss_fell  # the walkthrough's claim: the first update lowers the train loss
+    assert lc.step_by_step(lc.StepByStep(lr=3.0)).facts.largest_move > 0.1  # ... and at lr 3 moves a weight by > 0.1
+
+
+def test_schedule_counts_and_falls_back_to_the_full_batch():
+    plan = lc.schedule("moons", 300, 0.2, 32, 20)
+    assert (plan.n_train, plan.batch, plan.iterations_per_epoch, plan.iterations) == (210, 32, 7, 140)
+    assert not plan.full_batch_fallback and plan.batch_size == 32
+    big = lc.schedule("moons", 50, 0.2, 64, 20)
+    assert big.full_batch_fallback and big.batch_size is None and big.batch == big.n_train == 34
+    assert (big.iterations_per_epoch, big.iterations) == (1, 20)
+
+
+def test_live_facts_count_the_run_and_measure_the_batch_noise():
+    result = lc.train_live(lc.LiveRun(batch_size=32, epochs=20))
+    facts, its = result.facts, result.iterations
+    assert (facts.n_train, facts.batch, facts.iterations_per_epoch, facts.iterations) == (210, 32, 7, 140)
+    last = its[its.epoch == 20].loss
+    assert facts.iteration_spread == pytest.approx(float(np.std(last)))
+    train = result.history.query("split == 'train' and metric == 'loss'").set_index("epoch").value
+    assert facts.epoch_change == pytest.approx(abs(train[20] - train[19]))
+    assert facts.noisy_iterations  # a batch's loss swings far more than the per-epoch curve moves
+    assert facts.val_accuracy == result.fit.final("accuracy")["model"]
+    full = lc.train_live(lc.LiveRun(batch_size=None, epochs=20)).facts
+    assert full.iteration_spread == 0.0 and not full.noisy_iterations and full.batch == 210
+
+
+def test_inference_says_whether_the_point_is_near_the_boundary():
+    fit = lc.train_live(lc.LiveRun()).fit
+    near, far = lc.infer(fit, 0.6, 0.1), lc.infer(fit, -1.0, 0.5)
+    p = training.predict(fit, "model", torch.tensor([[0.6, 0.1], [-1.0, 0.5]]))[:, 0]
+    assert (near.p_class1, far.p_class1) == (pytest.approx(p[0]), pytest.approx(p[1]))
+    assert near.p_class0 == pytest.approx(1 - near.p_class1)
+    assert near.near_boundary and near.unsure and abs(near.p_class1 - 0.5) < 0.1  # the walkthrough's preset
+    assert not far.near_boundary and not far.unsure and far.predicted_class == 0 and far.p_class1 < 0.01
+    # an independent look: on a ring just inside the found distance every point keeps the far point's class
+    angles = torch.linspace(0, 2 * np.pi, 720)
+    r = far.boundary_distance - 0.03
+    ring = torch.stack([-1.0 + r * torch.cos(angles), 0.5 + r * torch.sin(angles)], dim=1)
+    assert (training.predict(fit, "model", ring)[:, 0] < 0.5).all()
+    assert far.boundary_in_reach and lc.NEAR_BOUNDARY < far.boundary_distance <= lc.SEARCH_RADIUS
+
+
 def test_train_live_learns_reports_progress_and_counts():
     fractions, grids = [], []
     result = lc.train_live(lc.LiveRun(), lambda f, part: (fractions.append(f), grids.append(part.grid)))
@@ -103,15 +157,36 @@ def test_train_live_divergence_is_reported_not_raised():
     assert np.isfinite(result.history.value).all()
 
 
-def test_fit_sizes_underfits_and_overfits():
+def test_fit_sizes_underfits_fits_and_overfits():
     result = lc.fit_sizes(lc.FitSizes())
     t = result.table.set_index("variant")
     assert list(t.parameters) == [MLPSpec(2, w, 1).n_params for w in lc.SIZES.values()]
-    assert t.loc["too small", "train accuracy"] < 0.93  # underfits: wrong on its own training data
+    assert t.loc["too small", "train accuracy"] < 0.8 < t.loc["good", "train accuracy"]  # a line cannot fit circles
     assert t.loc["too large", "train loss"] < t.loc["good", "train loss"] < t.loc["too small", "train loss"]
     assert t.loc["too large", "validation loss"] > t.loc["good", "validation loss"]  # overfits
-    assert t.loc["too large", "best epoch (val loss)"] < 150  # then its validation loss rose
-    assert set(result.grids.variant) == set(lc.SIZES)
+    assert t.loc["too large", "best epoch (val loss)"] < 90  # then its validation loss rose
+    assert set(result.grids.variant) == set(lc.SIZES) == set(result.maps)
+    assert result.maps["good"].equals(result.grids[result.grids.variant == "good"].reset_index(drop=True))
+
+
+def test_sizes_facts_read_the_curves_and_the_good_net_does_not_overfit_at_the_defaults():
+    result = lc.fit_sizes(lc.FitSizes())
+    facts, h = result.facts, result.history
+    val = h[(h.split == "validation") & (h.metric == "loss")].pivot(index="epoch", columns="variant", values="value")
+    t = result.table.set_index("variant")
+    assert facts.good_val_loss == pytest.approx(t.loc["good", "validation loss"])
+    assert facts.good_min_val_loss == val["good"].min() and facts.large_best_epoch == val["too large"].idxmin()
+    assert facts.good_rise == pytest.approx(val["good"].iloc[-1] / val["good"].min())
+    assert facts.small_train_acc == t.loc["too small", "train accuracy"] and facts.epochs == 180
+    # The finding: at the old defaults the good net's validation loss rose after epoch ~188; now it holds.
+    assert facts.good_rise <= lc.GOOD_RISE and facts.good_holds
+    assert facts.small_underfits and facts.large_overfits and facts.large_rise > 1.5
+
+
+def test_sizes_facts_see_a_good_net_that_overfits_when_it_trains_too_long():
+    facts = lc.fit_sizes(lc.FitSizes(dataset="moons", n_samples=250, noise=0.2, train_fraction=0.3,
+                                     widths=((1, 1), (4, 4), (64, 64)), epochs=300)).facts  # the old defaults
+    assert not facts.good_holds and facts.good_rise > 1.3 and facts.good_best_epoch < 250
 
 
 @pytest.mark.parametrize("make, message", [
@@ -123,6 +198,7 @@ def test_fit_sizes_underfits_and_overfits():
     (lambda: lc.StepByStep(hidden=9), "hidden units"),
     (lambda: lc.StepByStep(step=10_000), "step number"),
     (lambda: lc.FitSizes(widths=((1,), (2, 2)), names=("a", "b")), "same number of hidden layers"),
+    (lambda: lc.FitSizes(widths=((1,), (2,)), names=("a", "b")), "three network sizes"),
 ])
 def test_bad_configs_raise_clear_errors(make, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):

@@ -58,6 +58,24 @@ def test_huge_learning_rate_is_explained_not_raised(page):
     assert any("diverged" in e.value for e in page.error)  # inference refuses politely
 
 
+def _notice(at: AppTest, start: str) -> str:
+    return next(i.value for i in at.info if i.value.startswith(f"**What to notice:** {start}"))
+
+
+def test_inference_says_near_or_far_from_the_boundary_as_it_is(page):
+    assert "lies near the decision boundary" in _notice(page, "inference")  # (0.5, 0.25): P(class 1) = 0.38
+    page.number_input(key="infer-x1").set_value(-1.0).run()
+    page.number_input(key="infer-x2").set_value(0.5).run()
+    far = _notice(page, "inference")
+    assert "lies far from the decision boundary" in far and "the network is sure: P(class 1) = 0.00" in far
+    assert "close to 0.5" not in far  # it once said "near the boundary P(class 1) is close to 0.5 (here 0.00)"
+
+
+def test_under_and_overfit_notice_at_the_defaults(page):
+    text = _notice(page, "the too-small net")
+    assert "it underfits" in text and "it overfits" in text and "it has not begun to overfit" in text
+
+
 def test_inference_reads_the_typed_point(page):
     page.number_input(key="infer-x1").set_value(-1.0).run()
     page.number_input(key="infer-x2").set_value(0.5).run()
