@@ -6,7 +6,10 @@ GAN's mode-collapse demo is the claim a student can retrain on the page (section
 here over 5 seeds, at 800 steps (a quarter of the shipped 3,200, the tests' budget): the balanced GAN
 (D with 128 units) reaches all 8 modes of the ring, the one with D of 4 units stays at 2 or fewer, and
 the gap in energy distance is far larger than either run's spread over the seeds. Retraining the RNN
-race or the four Transformers 5 times takes minutes, so they are not part of this file.
+race or the four Transformers 5 times takes minutes, so they are not part of this file; measured by
+hand, the RNN race's LSTM is not seed-robust at its defaults (see `core.zoo.recurrent.Race`), nor is the
+decoder's recipe (seed 1 stays under 10% of the letters), while the encoder, causal and no-position
+designs score alike over seeds 0-2.
 """
 from __future__ import annotations
 

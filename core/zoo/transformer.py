@@ -253,7 +253,11 @@ MAX_EPOCHS = 20
 
 @dataclass(frozen=True)
 class Recipe:
-    """A design, its size and how to train it (AdamW with a one-cycle schedule); the shipped files use the defaults."""
+    """A design, its size and how to train it (AdamW with a one-cycle schedule); the shipped files use the defaults.
+
+    The decoder's recipe depends on its seed: seeds 0 and 2 reach over 99% of the letters, seed 1 under 10%
+    (measured once by hand); the encoder's reaches over 99% with seeds 0-2.
+    """
 
     design: str = "encoder"
     layers: int = 2
