@@ -464,6 +464,9 @@ class WideDeepFacts:
     deep_gap: float  # the same for the deep net
     fit_share: float  # (wide_train - deep_train) / (wide_val - deep_val): the share of the wide net's extra
     #                   validation error already there on its training data (0 when it is not behind at all)
+    mostly_in_training: bool  # fit_share > 0.5: it is behind on new points mainly because it is behind in training
+    all_in_training: bool  # fit_share >= 1: on new points it loses no more, relative to the deep net, than in training
+    generalizes_worse: bool  # behind on new points, and its validation - train gap is over twice the deep net's
 
 
 def wide_deep_facts(table: pd.DataFrame, narrowest: str, widest: str, deep: str, noise_floor: float) -> WideDeepFacts:
@@ -471,6 +474,7 @@ def wide_deep_facts(table: pd.DataFrame, narrowest: str, widest: str, deep: str,
     rows = table.set_index("variant").to_dict("index")
     small, wide, dp = rows[narrowest], rows[widest], rows[deep]
     wt, wv, dt, dv = wide["train MSE"], wide["validation MSE"], dp["train MSE"], dp["validation MSE"]
+    share = float((wt - dt) / (wv - dv)) if wv > dv else 0.0
     return WideDeepFacts(
         narrow_units=int(small["units per layer"]), wide_units=int(wide["units per layer"]),
         wide_params=int(wide["parameters"]), deep_name=deep, deep_params=int(dp["parameters"]),
@@ -480,7 +484,10 @@ def wide_deep_facts(table: pd.DataFrame, narrowest: str, widest: str, deep: str,
         train_ratio=float(wt / dt), val_ratio=float(wv / dv),
         wide_underfits=bool(wt > UNDERFIT_RATIO * dt),
         wide_gap=float(wv - wt), deep_gap=float(dv - dt),
-        fit_share=float((wt - dt) / (wv - dv)) if wv > dv else 0.0,
+        fit_share=share,
+        mostly_in_training=share > 0.5,
+        all_in_training=share >= 1,
+        generalizes_worse=bool(wv > dv and wv - wt > 2 * max(dv - dt, 0.0)),
     )
 
 

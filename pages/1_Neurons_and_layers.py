@@ -6,6 +6,12 @@ import streamlit as st
 from core import activations, charts, neurons
 from ui import chrome, maths, runners, show, widgets
 
+
+def _names(names: tuple[str, ...]) -> str:
+    """("A", "B", "C") -> "A, B and C"."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
 chrome.page("Neurons and layers", "21-27", """A **neuron** weighs its inputs and adds a **bias**,
 `z = w1·x1 + w2·x2 + b`, then applies an **activation function**. A **layer** is many neurons computed as one matrix
 product; a **multi-layer perceptron** stacks layers. Set a neuron by hand, compare activations, then fit a curve with
@@ -85,13 +91,14 @@ for i, name in enumerate(names):
     formulas[i % 3].latex(activations.ACTIVATIONS[name].formula)
 show.table(view.table, key="act-table")
 a = view.facts
-both, left, never = (f" {' and '.join(names)} {'saturates' if len(names) == 1 else 'saturate'}{where}." if names
+both, left, never = (f" {_names(names)} {'saturates' if len(names) == 1 else 'saturate'}{where}." if names
                      else "" for names, where in ((a.saturate_both, " on both sides"),
                                                   (a.saturate_left_only, " for large negative z only"),
                                                   (a.never_saturate, " on neither side")))
-below = f" ({', '.join(a.never_saturate)}'s small slope lies below it: lower the threshold to 0.01)."
-far = (f" At this threshold {', '.join(a.active_far_left)} still counts as active at z = −6." if a.active_far_left
-       else " At this threshold no unit is active at z = −6" + (below if a.never_saturate else "."))
+below = (f" ({_names(a.never_saturate)}'s small slope lies below it: lower the threshold to 0.01)."
+         if a.never_saturate else ".")
+far = (f" At this threshold {_names(a.active_far_left)} still counts as active at z = −6." if a.active_far_left
+       else f" At this threshold no unit is active at z = −6{below}")
 chrome.notice(f"without an activation, stacked layers of `X @ W + b` collapse into one straight line. A unit learns "
               f"only inside its active region: at |f'(z)| ≥ {a.threshold:g}, {a.widest} is active over "
               f"{a.widest_width:.2f} of the 12 units of z shown, {a.narrowest} over {a.narrowest_width:.2f}. Where a "
@@ -128,10 +135,15 @@ if w.wide_underfits:
     verdict = (f"The {w.wide_units}-unit net underfits: its train MSE, {w.wide_train_mse:.4f}, is {w.train_ratio:.1f} "
                f"times the deep net's {w.deep_train_mse:.4f}, on the very points it trained on. Its validation MSE "
                f"({w.wide_val_mse:.4f} against {w.deep_val_mse:.4f}) is higher "
-               + ("mostly for that reason" if w.fit_share > 0.5 else "for that reason and because it generalizes worse")
-               + f": {w.fit_share:.0%} of the difference is already there in training. In {epochs} epochs it is the "
-               "wide net that is hard to train.")
-elif w.val_ratio > 1 and w.wide_gap > 2 * max(w.deep_gap, 0):
+               + ("for that reason alone: the whole difference is already there in training" if w.all_in_training
+                  else f"mostly for that reason: {w.fit_share:.0%} of the difference is already there in training"
+                  + (f"; the rest is a wider gap between its validation and train error ({w.wide_gap:.4f} against "
+                     f"{w.deep_gap:.4f})" if w.generalizes_worse else "")
+                  if w.mostly_in_training else
+                  f"for that reason and because it generalizes worse: {w.fit_share:.0%} of the difference is "
+                  "already there in training")
+               + f". In {epochs} epochs it is the wide net that is hard to train.")
+elif w.generalizes_worse:
     verdict = (f"The {w.wide_units}-unit net fits its training points about as well as the deep net (train MSE "
                f"{w.wide_train_mse:.4f} against {w.deep_train_mse:.4f}) but misses new ones more (validation MSE "
                f"{w.wide_val_mse:.4f} against {w.deep_val_mse:.4f}): here it generalizes worse.")

@@ -168,13 +168,14 @@ under = (f"the too-small net ({sz.small_params} parameters) gets only {sz.small_
          f"{sz.good_train_acc:.0%}): it does not underfit at these settings.")
 over = (f"The large one ({sz.large_params:,} parameters) drives its train loss to {sz.large_train_loss:.3f}, but its "
         f"validation loss was lowest at epoch {sz.large_best_epoch} and rose to {sz.large_val_loss:.2f}, "
-        f"{sz.large_rise:.1f} times that lowest value (the good net ends at {sz.good_val_loss:.2f}): it memorises the "
-        "noise, it overfits. Only the validation set shows it."
+        f"{sz.large_rise:.1f} times that lowest value: it memorises the noise, it overfits. Only the validation set "
+        "shows it."
         if sz.large_overfits else
         f"The large one ({sz.large_params:,} parameters) does not overfit here (validation loss "
         f"{sz.large_val_loss:.2f}, {sz.large_rise:.2f} times its lowest; the good net {sz.good_val_loss:.2f}).")
 good = (f"The good net's validation loss ends at {sz.good_val_loss:.3f}, {sz.good_rise:.2f} times its lowest "
-        f"({sz.good_min_val_loss:.3f}, epoch {sz.good_best_epoch}): it has not begun to overfit."
+        f"({sz.good_min_val_loss:.3f}, epoch {sz.good_best_epoch}): hardly above it, a good fit with no overfitting to "
+        "speak of."
         if sz.good_holds else
         f"Even the good net has begun to overfit: its validation loss was lowest at epoch {sz.good_best_epoch} "
         f"({sz.good_min_val_loss:.2f}) and ends {sz.good_rise:.2f} times higher; fewer epochs would stop it in time.")

@@ -222,9 +222,14 @@ def test_wide_deep_facts_tell_underfitting_from_poor_generalization():
         return pd.DataFrame({"variant": ["n", "w", "d"], "units per layer": [2, 256, 18], "parameters": [7, 769, 739],
                              "train MSE": [0.5, wide_train, 0.002], "validation MSE": [0.5, wide_val, 0.003]})
     behind = neurons.wide_deep_facts(table(0.008, 0.009), "n", "w", "d", 0.002)  # behind on its own training data
-    assert behind.wide_underfits and behind.fit_share == pytest.approx(0.006 / 0.006)
+    assert behind.wide_underfits and behind.fit_share == pytest.approx(0.006 / 0.006) and behind.all_in_training
+    assert not behind.generalizes_worse
+    partly = neurons.wide_deep_facts(table(0.005, 0.008), "n", "w", "d", 0.002)  # 0.003 of 0.005 in training
+    assert partly.wide_underfits and partly.fit_share == pytest.approx(0.6) and partly.mostly_in_training
+    assert not partly.all_in_training and partly.generalizes_worse  # gap 0.003 > 2 x 0.001
     memorised = neurons.wide_deep_facts(table(0.002, 0.012), "n", "w", "d", 0.002)  # fits, misses new points
-    assert not memorised.wide_underfits and memorised.fit_share == 0.0 and memorised.wide_gap > 4 * memorised.deep_gap
+    assert not memorised.wide_underfits and memorised.fit_share == 0.0 and memorised.generalizes_worse
+    assert not memorised.mostly_in_training and memorised.wide_gap > 4 * memorised.deep_gap
 
 
 def test_same_config_same_numbers():

@@ -73,7 +73,7 @@ def test_inference_says_near_or_far_from_the_boundary_as_it_is(page):
 
 def test_under_and_overfit_notice_at_the_defaults(page):
     text = _notice(page, "the too-small net")
-    assert "it underfits" in text and "it overfits" in text and "it has not begun to overfit" in text
+    assert "it underfits" in text and "it overfits" in text and "a good fit with no overfitting to speak of" in text
 
 
 def test_inference_reads_the_typed_point(page):
