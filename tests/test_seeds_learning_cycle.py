@@ -16,7 +16,7 @@ def test_the_first_update_moves_against_the_gradient_and_lowers_the_loss():
     """Walkthrough steps on section 1: 2 hidden units and batches of 2; the learning rate 3 moves a weight by > 0.1."""
     for seed in SEEDS:
         first = lc.step_by_step(lc.StepByStep(hidden=2, batch_size=2, seed=seed)).facts
-        assert first.against_gradient and first.train_loss_after < first.train_loss_before - 0.005
+        assert first.against_gradient and first.train_loss_after < first.train_loss_before - 0.003  # 0.006-0.048
         assert lc.step_by_step(lc.StepByStep(lr=3.0, seed=seed)).facts.largest_move > 0.3  # 0.41-1.77
 
 
