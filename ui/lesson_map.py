@@ -16,7 +16,7 @@ class Chapter:
     """One chapter of the lesson: a page of the app covering a range of slides."""
 
     title: str
-    slides: str  # as the slide deck numbers them, e.g. "28-31, 37-40"
+    slides: str  # as the slide deck numbers them, e.g. "28-31, 37-39"
     page: str  # script path relative to APP_ROOT, as st.page_link wants it
     summary: str  # what a student does there, one or two sentences
     built: bool  # declared ready; linked only if the page file exists too (see `linkable`)
@@ -35,7 +35,7 @@ CHAPTERS: tuple[Chapter, ...] = (
         built=True,
     ),
     Chapter(
-        "Learning cycle", "28-31, 37-40", "pages/2_Learning_cycle.py",
+        "Learning cycle", "28-31, 37-39", "pages/2_Learning_cycle.py",
         "Step through forward pass, loss, backward pass and update; epoch vs batch vs iteration "
         "with live training; under- and overfitting on a validation set; inference on a new point.",
         built=True,
