@@ -86,8 +86,8 @@ chrome.notice(f"in scene {sf.scene_index}, {wrong}. IoU on this scene: {scene_io
 # 3. How good is it --------------------------------------------------------------------------------------------------
 chrome.section("3 · Intersection over union on the held-out scenes", "68")
 st.latex(r"\text{IoU}_{\text{class}} = \frac{|\,\text{predicted} \cap \text{true}\,|}{|\,\text{predicted} \cup \text{true}\,|}")
-st.markdown(f"counted over all pixels of the {fcn.N_VAL} held-out scenes: 1 is a perfect outline; predicting nothing "
-            "scores 0.")
+st.markdown(f"counted over all pixels of the {fcn.N_VAL} held-out scenes. 1: the pixels predicted for a class are "
+            "exactly its true pixels; predicting none of them scores 0.")
 left, right = st.columns([3, 2])
 with left:
     show.chart(fcn_charts.iou, ev.iou, ev.mean_iou, key="fcn-iou")
@@ -103,7 +103,8 @@ chrome.notice(f"{sc.background_share:.0%} of the pixels are background, so a net
               f"{sc.fcn_pixel_accuracy:.1%}) and {zero}: that is why segmentation is scored by IoU. The hardest shape "
               f"is the **{sc.hardest_shape}** ({sc.hardest_shape_iou:.2f}). {sc.mistakes_on_outline_share:.0%} of the "
               f"wrong pixels lie on outlines, which hold only {sc.outline_pixel_share:.0%} of all pixels. The shipped "
-              f"network with {sc.other_upsampling} scores a mean IoU of {sc.other_shipped_mean_iou:.3f}.", sc)
+              f"network with {sc.other_upsampling} scores a mean IoU over the three shapes of "
+              f"{sc.other_shipped_mean_iou:.3f}.", sc)
 
 # 4. Dense output vs one label ---------------------------------------------------------------------------------------
 chrome.section("4 · A label per pixel instead of a label per image", "66, 68")

@@ -20,7 +20,7 @@ chrome.section("1 · An overfitting baseline", "57")
 c1, c2, c3 = st.columns(3)
 n_train = c1.select_slider("Training images (8x8 digits)", (50, 100, 200, 400), value=DEFAULT.n_train, key="n-train",
                            bind="query-params",
-                           help="Validation always uses the same 540 images.")
+                           help=f"Validation always uses the same {rg.VALIDATION_IMAGES} images.")
 noise = c2.select_slider("Wrong labels (share of the training images)", (0.0, 0.1, 0.2, 0.3), value=DEFAULT.label_noise,
                          key="label-noise", bind="query-params", format_func=lambda v: f"{v:.0%}",
                          help="Each of these images gets another, wrong digit as its label; validation labels stay "
@@ -66,7 +66,7 @@ with baseline_area:
              f"Its validation loss ends {b.base_loss_gap:.2f} above its train loss.")
     chrome.notice(f"with {b.n_train} training images{wrong}, and {b.parameters:,} weights, the baseline reaches "
                   f"{b.base_train_accuracy:.0%} train accuracy but {b.base_val_accuracy:.1%} on validation: a gap of "
-                  f"{b.base_accuracy_gap:.1%}. {climb}", b)
+                  f"{b.base_accuracy_gap_points:.1f} percentage points. {climb}", b)
 with remedies_heading:
     chrome.section("2 · Remedies, each on that baseline, trained side by side", "58-62")
 
@@ -80,6 +80,8 @@ show.table(res.board, key="leaderboard")
 for variant, message in res.messages.items():  # early stopping is news, a blown-up loss is a warning
     (st.caption if message.startswith("Early stopping") else st.warning)(f"**{variant}:** {message}")
 above = ", ".join(f.winners) or "none of them"
+just = (" (only just: " + ", ".join(f"{r} by {m} of {f.validation_images} digits" for r, m in f.narrow_winners) + ")"
+        if f.narrow_winners else "")
 below = f"; not above it: {', '.join(f.losers)}" if f.losers else ""
 l2_gap = "cuts" if f.l2_loss_gap < f.baseline_loss_gap else "does not cut"
 same_steps = (f"the same {f.augmentation_updates} SGD updates as the baseline: more images, not more training"
@@ -88,8 +90,8 @@ same_steps = (f"the same {f.augmentation_updates} SGD updates as the baseline: m
 copied = (" (its copies keep their images' labels, the wrong ones too)"
           if f.augmentation_accuracy <= f.baseline_accuracy and b.n_wrong_labels else "")
 chrome.notice(f"the best validation accuracy here is **{f.best_remedy}** with {f.best_accuracy:.1%}, against "
-              f"{f.baseline_accuracy:.1%} for the baseline. Above the baseline: {above}{below}. L2 {l2_gap} the loss "
-              f"gap ({f.baseline_loss_gap:.2f} to {f.l2_loss_gap:.2f}). Augmentation{copied} sees "
+              f"{f.baseline_accuracy:.1%} for the baseline. Above the baseline: {above}{just}{below}. L2 {l2_gap} the "
+              f"loss gap ({f.baseline_loss_gap:.2f} to {f.l2_loss_gap:.2f}). Augmentation{copied} sees "
               f"{f.augmentation_images} images per epoch in larger batches, so it takes {same_steps}. Remedies are "
               f"not free: the ensemble costs {f.ensemble_size} times the parameters ({f.ensemble_parameters:,} instead "
               f"of {f.single_parameters:,}) and the training time.", f, b)
@@ -126,15 +128,18 @@ narrower = ("the histogram is narrower and taller around 0" if w.norm_shrink > 0
             "the histogram is not narrower")
 chrome.notice(f"with λ = {w.decay:g} the weights' L2 norm is {w.norm_l2:.1f} instead of {w.norm_base:.1f} "
               f"({w.norm_shrink:.0%} smaller): {narrower}, and the validation accuracy changes by "
-              f"{w.l2_accuracy_change:+.1%}. Small weights make a smoother function that cannot bend around every "
-              "training image; too large a λ shrinks them until the network no longer fits even the right labels.", w)
+              f"{w.l2_accuracy_change_points:+.1f} percentage points. Small weights make a smoother function that "
+              "cannot bend around every training image; too large a λ shrinks them until the network no longer fits "
+              "even the right labels.", w)
 
 # 4. Augmentation explorer --------------------------------------------------------------------------------------------
 chrome.section("4 · Data augmentation with Albumentations: image, mask, boxes and keypoints together", "62-64")
 st.markdown("Every geometric transform moves the **mask** (green tint), the **boxes** (yellow) and the **keypoints** (dots) "
             "with the image, and drops the keypoints it carries out of the frame; colour transforms change the pixels "
             "only. Coarse dropout blacks out rectangles of the image, leaves the mask as it is, and removes every "
-            "keypoint inside a hole and every box the holes cover completely. The mask comes from the "
+            "keypoint inside a hole and every box the holes cover completely; a box they cover only in part stays, "
+            "trimmed to the rectangle around its uncovered pixels (smaller only where a hole spans the box's whole "
+            "width or height at one of its edges). The mask comes from the "
             "photo's own brightness (Otsu threshold), a box surrounds each of its largest regions, a keypoint marks "
             "each region's deepest pixel.")
 names = st.multiselect("Transforms (in this order)", list(ag.TRANSFORMS), key="aug-transforms", bind="query-params",
@@ -200,10 +205,16 @@ with st.expander("How the digits are augmented (core.augment.augment_digits)"):
 a = effect.facts
 steps = (f"both runs take the same {a.updates_with} SGD updates" if a.updates_with == a.updates_without else
          f"the runs take {a.updates_with} and {a.updates_without} SGD updates")
-outcome = (f"a gain of {a.augmentation_gain:+.1%}" if a.augmentation_gain > 0 else "no gain here")
+outcome = (f"a gain of {a.augmentation_gain_points:+.1f} percentage points" if a.augmentation_gain > 0 else
+           "no gain here")
+passes = (f"both use batches of {a.batch_with}, so the augmented run goes through its {a.images_with} images "
+          f"{a.epochs_with} times and the plain one through its {a.originals} images {a.epochs_without} times"
+          if a.batch_with == a.batch_without else
+          f"the augmented run goes through its {a.images_with} images {a.epochs_with} times in batches of "
+          f"{a.batch_with}, the plain one through its {a.originals} images {a.epochs_without} times in batches of "
+          f"{a.batch_without}")
 chrome.notice(f"the trainer takes one fixed training set, so augmentation here means {a.effect_copies} shifted and "
               f"rotated copies of each of the {a.originals} images, made before training (not new draws every "
-              f"epoch). For a fair comparison {steps}: the augmented run goes through its {a.images_with} images in "
-              f"batches of {a.batch_with} instead of {a.batch_without}. Validation accuracy ends at "
+              f"epoch). For a fair comparison {steps}: {passes}. Validation accuracy ends at "
               f"{a.accuracy_with:.1%} with augmentation against {a.accuracy_without:.1%} without: {outcome}.", a)
 chrome.end()

@@ -10,6 +10,18 @@ network built for one kind of data and one kind of answer: its **purpose**, its 
 Every card links to a page with a small trained model of that kind, ready to look inside: it runs on the server
 that serves this app, and your browser shows what it computed.""")
 
+COUNTS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def named(assets: tuple[str, ...], architectures: tuple[str, ...]) -> str:
+    """One model by name and architecture; several that tie as "the four Transformer models (**a**, **b**, ...)"."""
+    if len(assets) == 1:
+        return f"**{assets[0]}** ({architectures[0]})"
+    count = COUNTS[len(assets)] if len(assets) < len(COUNTS) else f"{len(assets)}"
+    kind = f" {architectures[0]}" if len(architectures) == 1 else ""
+    return f"the {count}{kind} models ({', '.join(f'**{a}**' for a in assets)})"
+
+
 # Short names where the full one is too long for a card's link ("Open the Fully convolutional network p…") or a table cell
 SHORT = {"Fully convolutional network (FCN)": "FCN", "Autoencoder (plain, denoising, variational)": "Autoencoder"}
 chrome.section("1 · Six architectures, three lines each", "65-71")
@@ -35,9 +47,15 @@ show.table(models[["asset", "architecture", "task"]].replace({"architecture": SH
 show.table(models[["asset", "parameters", "measured", "size (KiB)", "seconds to make"]], key="zoo-sizes")
 show.chart(overview_charts.parameters, models, key="zoo-params")
 facts = overview.shipped_facts(models)
-chrome.notice(f"the largest model here, **{facts.largest_asset}** ({facts.largest_architecture}), has "
-              f"{facts.largest_parameters:,} weights and the smallest, **{facts.smallest_asset}**, "
-              f"{facts.smallest_parameters:,}; all {facts.n_models} files together take {facts.total_mib:.1f} MiB. "
+largest = (f"the largest model here, {named(facts.largest_assets, facts.largest_architectures)}, has "
+           f"{facts.largest_parameters:,} weights" if facts.n_largest == 1 else
+           f"the largest models here, {named(facts.largest_assets, facts.largest_architectures)}, have "
+           f"{facts.largest_parameters:,} weights each")
+smallest = (f"the smallest, {named(facts.smallest_assets, facts.smallest_architectures)}, "
+            f"{facts.smallest_parameters:,}" if facts.n_smallest == 1 else
+            f"the smallest, {named(facts.smallest_assets, facts.smallest_architectures)}, "
+            f"{facts.smallest_parameters:,} each")
+chrome.notice(f"{largest} and {smallest}; all {facts.n_models} files together take {facts.total_mib:.1f} MiB. "
               "GPT-2 small has 124 million weights: the ideas on these pages are the same, only the scale differs.",
               facts)
 chrome.end()

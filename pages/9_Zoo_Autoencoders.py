@@ -96,10 +96,14 @@ for column, key in zip(st.columns(2), ("ae", "vae")):
         show.chart(ae_charts.latent_map, view.codes_by[key], name[key], key=f"ae-map-{key}")
 lt = view.latent_facts
 most = "most" if lt.same_digit_ae > 0.5 else "some"
-spread = (f"The plain AE's codes spread {lt.spread_ae:.1f} around their centre, the VAE's {lt.spread_vae:.2f}"
-          + (", close to the standard normal's 1 that its KL term pulls every code towards" if lt.vae_spread_near_prior
-             else f", though its KL term pulls every code towards the standard normal (spread 1)")
-          + ": a compact plane is what the VAE samples new digits from (section 5).")
+spread = (f"The plain AE's codes spread {lt.spread_ae:.1f} around a centre {lt.centre_ae:.1f} from the origin, "
+          f"{lt.in_square_ae:.0%} of them inside the square from −{views.SPAN:g} to {views.SPAN:g} that section 5 "
+          f"decodes; the VAE's spread {lt.spread_vae:.2f} around a centre {lt.centre_vae:.2f} from it, "
+          f"{lt.in_square_vae:.0%} inside the square. Its KL term pulls every digit's distribution towards the "
+          "standard normal, "
+          + ("which keeps the codes in a compact region around 0 to sample new digits from (section 5)."
+             if lt.vae_compact_at_origin else
+             "yet here the codes do not sit in a compact region around 0: sampling there would miss many digits."))
 gather = "digits of a kind gather" if lt.gathers else "digits of a kind barely gather"
 chrome.notice(f"{gather}, though the labels were never used in training: for {lt.same_digit_ae:.0%} of "
               f"the validation digits the nearest other digit on the plain AE's map is the same digit (VAE: "
@@ -145,7 +149,8 @@ chrome.notice((noisy if df.noise_level > 0 else "with no noise the inputs are th
 chrome.section("5 · A variational autoencoder: a latent space to generate from", "67")
 st.markdown("The VAE's encoder gives a **mean μ and a variance σ²** for each latent number; the code is drawn from "
             "them while training, and a KL term (added to the loss through the trainer's `aux_loss`) pulls every "
-            "digit's distribution towards the standard normal. Its decoder is the plain AE's.")
+            "digit's distribution towards the standard normal. Its decoder has the plain 2-D AE's layers, with "
+            "weights of its own.")
 show.layers(view.vae_encoder, key="ae-vae-encoder", title="Digit")
 with st.expander("The sampling step and the KL term in PyTorch (core/zoo/autoencoders.py)"):
     st.code(inspect.getsource(ae.Reparameterize) + "\n" + inspect.getsource(ae.VariationalAutoEncoder))

@@ -111,6 +111,30 @@ def test_every_transform_moves_keeps_or_removes_the_keypoints_and_boxes_as_its_k
         assert removed_somewhere, "no seed put a hole over a keypoint: the removal was never tested"
 
 
+def test_coarse_dropout_trims_a_partly_covered_box_to_its_uncovered_pixels():
+    """Section 4's text, checked against Albumentations 2.0.8 (`filter_bboxes_by_holes` then
+    `resize_boxes_to_visible_area`): a box the holes cover completely is removed; one they cover in part stays,
+    snapped to whole pixels and cut down to the rectangle around its uncovered pixels, so it shrinks only where a hole
+    spans its whole width or height at an edge."""
+    s = _discs()
+    trimmed = kept_whole = 0
+    for seed in range(40):
+        out = ag.apply(ag.build((("coarse dropout", ag.TRANSFORMS["coarse dropout"][4]),), s.image.shape[:2], seed), s)
+        covered = np.zeros(s.image.shape[:2], bool)
+        for x0, y0, x1, y1 in dict(out["applied_transforms"])["CoarseDropout"]["holes"]:
+            covered[y0:y1, x0:x1] = True
+        for box, k in zip(np.asarray(out["bboxes"]).reshape(-1, 4), out["box_labels"]):
+            x0, y0, x1, y1 = (int(v) for v in s.boxes[int(k)])
+            ys, xs = np.nonzero(~covered[y0:y1, x0:x1])
+            expected = np.array([x0 + xs.min(), y0 + ys.min(), x0 + xs.max() + 1, y0 + ys.max() + 1])
+            np.testing.assert_allclose(box, expected, atol=1.0)  # x_max / y_max may lose a pixel to float rounding
+            if (expected[2] - expected[0]) * (expected[3] - expected[1]) < 0.9 * (x1 - x0) * (y1 - y0):
+                trimmed += 1
+            elif covered[y0:y1, x0:x1].any():
+                kept_whole += 1  # a hole inside it, yet not across it: the box keeps its size
+    assert trimmed >= 3 and kept_whole >= 3, (trimmed, kept_whole)
+
+
 @pytest.mark.filterwarnings("ignore:Got processor for")
 def test_the_grid_tells_keypoints_out_of_the_frame_from_those_in_a_hole():
     def facts(*transforms: tuple[str, float]) -> ag.GridFacts:

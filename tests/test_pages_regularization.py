@@ -69,6 +69,36 @@ def test_the_notices_show_the_equal_updates_of_augmentation(page):
     assert f"both runs take the same {effect['SGD updates'].iloc[0]} SGD updates" in notice
     board = next(n.value for n in page.info if "the best validation accuracy here" in n.value)
     assert "the same 400 SGD updates as the baseline" in board
+    # Lecturer's review: "in batches of 50 instead of 50"; both batch sizes are always equal.
+    assert "instead of" not in notice.split("For a fair comparison")[1].split("Validation")[0]
+    epochs = dict(zip(effect["training images"], effect["epochs"]))
+    assert epochs == {100: 270, 900: 30}
+    assert ("both use batches of 50, so the augmented run goes through its 900 images 30 times and the plain one "
+            "through its 100 images 270 times.") in notice
+
+
+def test_differences_of_accuracies_are_said_in_percentage_points(page):
+    """Lecturer's review: "a gap of 25.4%", "changes by +1.3%", "a gain of +1.3%" are percentage points."""
+    notices = [n.value for n in page.info]
+    assert "a gap of 25.4 percentage points" in notices[0] and "a gap of 25.4%" not in notices[0]
+    assert "changes by +1.3 percentage points" in notices[3]
+    assert "a gain of +1.3 percentage points" in notices[5]
+
+
+def test_a_win_by_a_handful_of_digits_is_said_to_be_only_just(page):
+    """Lecturer's review: the ensemble beats the baseline by 2 of 539 validation digits (74.95% vs 74.58%)."""
+    board = next(n.value for n in page.info if "the best validation accuracy here" in n.value)
+    assert ("Above the baseline: L2 / weight decay, early stopping, dropout, ensemble of 4 (only just: ensemble of 4 "
+            "by 2 of 539 digits); not above it: augmentation (3 copies).") in board
+    assert "the same 539 images" in page.select_slider(key="n-train").help
+
+
+def test_the_coarse_dropout_text_says_what_happens_to_a_partly_covered_box(page):
+    """Albumentations 2.0.8 keeps a partly covered box, trimmed to its uncovered pixels (tests/test_augment.py)."""
+    text = " ".join(m.value for m in page.markdown)
+    assert ("every box the holes cover completely; a box they cover only in part stays, trimmed to the rectangle "
+            "around its uncovered pixels (smaller only where a hole spans the box's whole width or height at one of "
+            "its edges).") in text
 
 
 def _png(size: tuple[int, int]) -> bytes:

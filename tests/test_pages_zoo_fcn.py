@@ -71,3 +71,13 @@ def test_train_it_yourself_trains_and_labels_the_view(page):
     captions = " ".join(c.value for c in page.caption)
     assert "**your** network" in captions and "1 epoch(s)" in captions and "About" in captions
     assert len(page.get("vega_lite_chart")) >= 4  # the student's curves are drawn too
+
+
+def test_the_iou_is_explained_as_pixels_and_its_mean_as_over_the_three_shapes(page):
+    """Lecturer's review: "1 is a perfect outline" said IoU scores outlines, it scores pixels; "a mean IoU" of the
+    other network left unsaid that the background class is not in that mean."""
+    text = " ".join(m.value for m in page.markdown)
+    assert "1 is a perfect outline" not in text
+    assert "1: the pixels predicted for a class are exactly its true pixels; predicting none of them scores 0." in text
+    other = fcn.shipped_meta(fcn.UPSAMPLING[1])["val_mean_iou"]
+    assert f"scores a mean IoU over the three shapes of {other:.3f}." in _notes(page)

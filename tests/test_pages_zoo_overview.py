@@ -43,3 +43,15 @@ def test_every_card_link_fits_its_card(page):
     links = [m.value.split(" (`")[0] for m in page.markdown if m.value.startswith("Open the ")]
     assert len(links) == 6
     assert max(map(len, links)) <= 30  # "Open the Fully convolutional network page" (41) was clipped at 38 in a card
+
+
+def test_the_notice_names_every_model_that_ties_for_the_largest(page):
+    """Lecturer's review: four Transformers tie at 27,292 weights; the notice named one as "the largest model"."""
+    facts = overview.shipped_facts(overview.shipped())
+    notes = " ".join(i.value for i in page.info)
+    assert "the largest model here" not in notes
+    names = ", ".join(f"**{a}**" for a in facts.largest_assets)
+    assert (f"the largest models here, the four Transformer models ({names}), have {facts.largest_parameters:,} "
+            "weights each and the smallest, **cnn_digits** (CNN), 3,658;") in notes
+    measured = next(df.value for df in page.dataframe if "measured" in df.value.columns).set_index("asset")["measured"]
+    assert measured["fcn_scenes"].startswith("val mean IoU over the three shapes 0.843")

@@ -82,6 +82,10 @@ def test_with_and_without_augmentation_take_the_same_sgd_updates_in_batches_of_t
     f = result.facts
     assert f.updates_without == f.updates_with == 2 * 9 * 5  # ceil(100 / 50) per epoch for 45 epochs; 18 for 5
     assert f.batch_without == f.batch_with == 50 and (f.originals, f.images_with) == (100, 900)
+    # both in batches of 50: the plain run passes 45 times through its 100 images, the augmented one 5 times
+    assert (f.epochs_without, f.epochs_with) == (45, 5) and list(result.table["epochs"]) == [45, 5]
+    assert f.epochs_without * f.originals == f.epochs_with * f.images_with  # as many images seen in all
+    assert f.augmentation_gain_points == pytest.approx(100 * f.augmentation_gain)
     assert result.history[result.history.variant == "without augmentation"].epoch.max() == 45
     assert list(result.table["SGD updates"]) == [90, 90]
     assert f.augmentation_gain == pytest.approx(f.accuracy_with - f.accuracy_without)
@@ -168,3 +172,26 @@ def test_the_effect_curves_are_drawn_against_sgd_updates_so_both_runs_end_at_the
     assert spec["encoding"]["x"]["field"] == "update" and spec["encoding"]["x"]["title"] == "SGD updates"
     with pytest.raises(ValueError, match="no 'loss2'"):
         update_curves(result.history, "loss2")
+
+
+def test_the_remedies_margins_are_whole_validation_digits_and_a_handful_is_only_just(result):
+    """Lecturer's review: "the ensemble beats the baseline" at 74.95% against 74.58% is 2 more of 539 digits."""
+    f, acc = result.facts, result.board.set_index("remedy")["validation accuracy"]
+    n = f.validation_images
+    assert n == rg.VALIDATION_IMAGES == 539 == len(rg.baseline_data(50, 3).x_val) == result.baseline.n_val
+    right = (acc * n).round().astype(int)
+    assert ((acc * n - right).abs() < 1e-3).all()  # every accuracy is a count of right digits over 539
+    margins = {"L2 / weight decay": f.l2_margin_digits, "early stopping": f.early_stopping_margin_digits,
+               "dropout": f.dropout_margin_digits, "ensemble of 4": f.ensemble_margin_digits,
+               "augmentation (3 copies)": f.augmentation_margin_digits}
+    assert margins == {r: int(right[r] - right[rg.BASELINE]) for r in margins}
+    assert margins == {"L2 / weight decay": 7, "early stopping": 52, "dropout": 26, "ensemble of 4": 2,
+                       "augmentation (3 copies)": -13}  # seed 0, the page's default view
+    assert f.narrow_winners == (("ensemble of 4", 2),)  # within 1% of 539 (5 digits); L2's 7 is more
+    assert all(0 < m <= rg.NARROW_SHARE * n for _, m in f.narrow_winners)
+
+
+def test_the_accuracy_gaps_are_also_given_in_percentage_points(result):
+    b, w = result.baseline, result.weight_facts
+    assert b.base_accuracy_gap_points == pytest.approx(100 * b.base_accuracy_gap) and b.base_accuracy_gap_points > 20
+    assert w.l2_accuracy_change_points == pytest.approx(100 * w.l2_accuracy_change)

@@ -6,7 +6,8 @@ validation accuracy minus the baseline's of the same seed. A claim holds when th
 seed and its mean is larger than its spread (the standard deviation of the 5 gains).
 
 Measured at the defaults (n_train 200, 20% wrong labels, 100 epochs, λ 0.03): L2, early stopping, dropout, the
-ensemble and the combination (L2 + early stopping) beat the baseline on every seed. Augmentation in the
+ensemble and the combination (L2 + early stopping) beat the baseline on every seed; the ensemble and L2 by a few
+digits only on some seeds, which the page then says ("only just", from that run's facts). Augmentation in the
 leaderboard, at the same SGD updates as the baseline, does not (its copies repeat the wrong labels); the page
 says so from that run's facts. On clean labels (section 5) it does, at equal updates.
 """
@@ -57,6 +58,21 @@ def test_the_default_combination_beats_the_baseline(runs):
     margin, worst = _robust(gains)
     print(f"combination: gains {[round(g, 3) for g in gains]}, mean - spread {margin:.3f}")
     assert worst > 0 and margin > 0
+
+
+def test_only_just_is_said_of_the_wins_by_a_handful_of_digits_and_never_of_early_stopping_or_dropout(runs):
+    """The ensemble's win is small on every seed (2, 10, 11, 3, 3 of 539 digits): the page says "only just" of any win
+    by at most 5 digits, from the facts of that run; early stopping and dropout win by 20 digits or more on every
+    seed."""
+    for r in runs:
+        f = r.facts
+        margins = {"L2 / weight decay": f.l2_margin_digits, "early stopping": f.early_stopping_margin_digits,
+                   "dropout": f.dropout_margin_digits, f"ensemble of {f.ensemble_size}": f.ensemble_margin_digits,
+                   "augmentation (3 copies)": f.augmentation_margin_digits}
+        print(f"margins in digits of {f.validation_images}: {margins}")
+        assert set(f.narrow_winners) == {(k, m) for k, m in margins.items() if 0 < m <= 5}
+        assert min(f.early_stopping_margin_digits, f.dropout_margin_digits) >= 20
+        assert 0 < f.ensemble_margin_digits <= 15
 
 
 def test_augmentation_in_the_leaderboard_takes_the_baselines_updates_and_is_reported_as_it_does(runs):

@@ -244,7 +244,8 @@ def test_the_notices_facts_are_the_inspections_numbers():
     # "digits of a kind gather": far more same-digit neighbours than chance; "most, not all" of the pixels' 97 %
     assert lt.same_digit_ae > 5 * lt.same_digit_by_chance and 0.5 < lt.same_digit_ae < lt.same_digit_pixels
     assert lt.gathers
-    assert lt.vae_spread_near_prior and lt.spread_vae < lt.spread_ae  # the KL term packs the VAE's codes near N(0, 1)
+    assert lt.spread_vae < lt.spread_ae  # the KL term packs the VAE's codes, nothing packs the plain AE's
+    assert lt.vae_compact_at_origin and not lt.centre_ae < 0.25
     assert nf.denoising_wins_from == seen.denoising_wins_from and nf.denoising_pays_on_clean
     assert gf.grid_ratio == pytest.approx(seen.smooth[1] / seen.smooth[0]) and gf.grid_ratio > 2
     assert seen.shape_facts.times_fewer == 32 and seen.shape_facts.output_sigmoid
@@ -266,3 +267,23 @@ def test_the_walk_facts_name_the_regions_it_crosses():
     wf = views.walk(views.Walk(start=4, end=0)).facts
     assert wf.walk_nearest[0] == 4 and wf.walk_nearest[-1] == 0 and wf.walk_crossed == (6,)
     assert wf.fade_halfway == 0.5
+
+
+def test_the_latent_facts_say_where_the_codes_sit_not_that_they_spread_like_the_prior():
+    """Issue 16 (lecturer): "the VAE's 1.05, close to the standard normal's 1 that its KL term pulls every code
+    towards" was wrong: the KL term pulls each digit's N(μ, σ²) towards N(0, 1), so the μ's towards 0; were their
+    mixture the prior, std(μ) would be below 1. The facts now say where the codes sit, measured from the codes."""
+    seen = views.inspect(views.View())
+    lt = seen.latent_facts
+    assert not hasattr(lt, "vae_spread_near_prior")
+    for key in ("ae", "vae"):
+        z = seen.codes_by[key][["z1", "z2"]].to_numpy()
+        assert getattr(lt, f"centre_{key}") == pytest.approx(float(np.hypot(*z.mean(axis=0))), rel=1e-5)
+        inside = np.mean([abs(a) <= views.SPAN and abs(b) <= views.SPAN for a, b in z])
+        assert getattr(lt, f"in_square_{key}") == pytest.approx(inside)
+    assert lt.centre_vae < 0.1 and 0.85 < lt.in_square_vae < 0.95  # measured 0.05 and 0.91: around the origin
+    assert lt.centre_ae > 3 and lt.in_square_ae < 0.4  # measured 3.65 and 0.27: the plain AE's plane is elsewhere
+    assert lt.vae_compact_at_origin
+    # the std of the μ's is not below 1 here (1.05): the old sentence's "pulled towards 1" was never the reason
+    z = seen.codes_by["vae"][["z1", "z2"]].to_numpy()
+    assert lt.spread_vae == pytest.approx(float(z.std(axis=0).mean()), rel=1e-5) and lt.spread_vae > 1

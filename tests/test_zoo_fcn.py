@@ -200,6 +200,10 @@ def test_the_score_facts_come_from_scoring_an_all_background_answer():
     assert sc.hardest_shape_iou == ev.iou.set_index("class")["IoU"].iloc[1:].min()
     assert sc.other_upsampling == fcn.UPSAMPLING[1]
     assert sc.other_shipped_mean_iou == fcn.shipped_meta(fcn.UPSAMPLING[1])["val_mean_iou"]
+    # "mean IoU over the three shapes" (the page says so): the stored mean leaves the background class out
+    other = fcn.evaluate(fcn.Source(fcn.UPSAMPLING[1])).iou.set_index("class")["IoU"]
+    assert sc.other_shipped_mean_iou == pytest.approx(other[list(scenes.CLASSES[1:])].mean(), abs=1e-4)
+    assert abs(sc.other_shipped_mean_iou - other.mean()) > 1e-3  # with the background it would be another number
     assert sc.mistakes_on_outline_share > 3 * sc.outline_pixel_share  # "mistakes crowd on outlines"
 
 

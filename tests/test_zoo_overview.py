@@ -51,8 +51,10 @@ def test_shipped_facts_name_the_largest_and_smallest_model_and_the_total_size(tm
     weights.save("gan_small", nn.Linear(2, 1), {}, tmp_path)  # 3 weights
     table = overview.shipped(tmp_path)
     facts = overview.shipped_facts(table)
-    assert (facts.largest_asset, facts.largest_architecture, facts.largest_parameters) == ("cnn_big", "CNN", 110)
-    assert (facts.smallest_asset, facts.smallest_parameters, facts.n_models) == ("gan_small", 3, 2)
+    largest = (facts.largest_assets, facts.largest_architectures, facts.largest_parameters)
+    assert largest == (("cnn_big",), ("CNN",), 110)
+    assert (facts.smallest_assets, facts.smallest_parameters, facts.n_models) == (("gan_small",), 3, 2)
+    assert facts.n_largest == facts.n_smallest == 1
     assert facts.total_mib == pytest.approx(sum(p.stat().st_size for p in tmp_path.glob("*.pt")) / 2**20, abs=1e-3)
     assert (facts.n_architectures, facts.architectures_with_models) == (6, 2)  # CNN and GAN have a model, 4 do not
     with pytest.raises(ValueError, match="No shipped models"):
@@ -62,3 +64,31 @@ def test_shipped_facts_name_the_largest_and_smallest_model_and_the_total_size(tm
 def test_every_card_of_the_overview_has_a_shipped_model_behind_it():
     facts = overview.shipped_facts(overview.shipped())
     assert facts.architectures_with_models == facts.n_architectures == 6
+
+
+def test_shipped_facts_name_every_model_that_ties_for_the_largest(tmp_path):
+    """Lecturer's review: four Transformers tie at 27,292 weights, and the page named one of them "the largest"."""
+    for name in ("transformer_b", "transformer_a", "cnn_tie"):
+        weights.save(name, nn.Linear(10, 10), {}, tmp_path)  # 110 weights each
+    weights.save("gan_small", nn.Linear(2, 1), {}, tmp_path)
+    facts = overview.shipped_facts(overview.shipped(tmp_path))
+    assert facts.largest_assets == ("cnn_tie", "transformer_a", "transformer_b") and facts.n_largest == 3
+    assert facts.largest_architectures == ("CNN", "Transformer") and facts.largest_parameters == 110
+    assert (facts.smallest_assets, facts.smallest_architectures, facts.n_smallest) == (("gan_small",), ("GAN",), 1)
+
+
+def test_the_shipped_largest_models_are_the_four_transformers():
+    models = overview.shipped()
+    facts = overview.shipped_facts(models)
+    most = int(models.parameters.max())
+    assert facts.largest_assets == tuple(sorted(models.asset[models.parameters == most]))
+    assert facts.largest_assets == ("transformer_causal", "transformer_decoder", "transformer_encoder",
+                                    "transformer_nopos")
+    assert facts.largest_architectures == ("Transformer",) and facts.largest_parameters == most == 27_292
+    assert facts.smallest_assets == ("cnn_digits",) and facts.smallest_parameters == 3_658
+
+
+def test_the_fcns_mean_iou_is_named_as_the_mean_over_the_three_shapes(tmp_path):
+    weights.save("fcn_test", nn.Linear(2, 2), {"val_mean_iou": 0.843, "val_pixel_accuracy": 0.982}, tmp_path)
+    measured = overview.shipped(tmp_path).set_index("asset").loc["fcn_test", "measured"]
+    assert measured == "val mean IoU over the three shapes 0.843, val pixel accuracy 0.982"

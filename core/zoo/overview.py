@@ -17,6 +17,8 @@ from core.zoo import weights
 
 BUFFERS = ("running_mean", "running_var", "num_batches_tracked")  # batch-norm statistics: state, not weights
 SCORE_WORDS = ("accuracy", "iou", "error", "mse", "distance", "modes", "loss")
+# A stored score whose name alone would mislead: the FCN's mean IoU leaves the background class out.
+SCORE_NAMES = {"val_mean_iou": "val mean IoU over the three shapes"}
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,7 @@ def _scores(meta: dict) -> str:
     found = []
     for key, value in meta.items():
         if isinstance(value, (int, float)) and not isinstance(value, bool) and any(w in key.lower() for w in SCORE_WORDS):
-            found.append(f"{key.replace('_', ' ')} {value:.3g}")
+            found.append(f"{SCORE_NAMES.get(key, key.replace('_', ' '))} {value:.3g}")
     return ", ".join(found)
 
 
@@ -112,25 +114,37 @@ class ShippedFacts:
     """What the overview's notice says of the shipped models (a `shipped()` table that is not empty)."""
 
     n_models: int
-    largest_asset: str
-    largest_architecture: str
-    largest_parameters: int
-    smallest_asset: str
+    largest_assets: tuple[str, ...]  # every model with the most weights (several when they tie), by name
+    largest_architectures: tuple[str, ...]  # their architectures, each once, in the order of largest_assets
+    largest_parameters: int  # the weights of each of them
+    n_largest: int  # len(largest_assets)
+    smallest_assets: tuple[str, ...]  # the same for the fewest weights
+    smallest_architectures: tuple[str, ...]
     smallest_parameters: int
+    n_smallest: int
     total_mib: float  # all weight files together, MiB (1024 KiB)
     n_architectures: int  # the cards of the page
     architectures_with_models: int  # cards whose page opens with at least one shipped model
 
 
+def _tied(models: pd.DataFrame, parameters: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The assets with exactly `parameters` weights (sorted by name) and their architectures, each named once."""
+    rows = models[models.parameters == parameters].sort_values("asset")
+    return tuple(map(str, rows.asset)), tuple(dict.fromkeys(map(str, rows.architecture)))
+
+
 def shipped_facts(models: pd.DataFrame) -> ShippedFacts:
-    """The largest and smallest shipped model, the files' total size, and how many cards have a model behind them."""
+    """The largest and smallest shipped models (all of them where several tie: the four Transformers have the same
+    27,292 weights), the files' total size, and how many cards have a model behind them."""
     if models.empty:
         raise ValueError("No shipped models to describe: run `python -m core.zoo` first.")
-    big, small = models.loc[models.parameters.idxmax()], models.loc[models.parameters.idxmin()]
+    most, fewest = int(models.parameters.max()), int(models.parameters.min())
+    (big, big_arch), (small, small_arch) = _tied(models, most), _tied(models, fewest)
     return ShippedFacts(
-        n_models=len(models), largest_asset=str(big.asset), largest_architecture=str(big.architecture),
-        largest_parameters=int(big.parameters), smallest_asset=str(small.asset),
-        smallest_parameters=int(small.parameters), total_mib=float(models["size (KiB)"].sum() / 1024),
+        n_models=len(models), largest_assets=big, largest_architectures=big_arch, largest_parameters=most,
+        n_largest=len(big), smallest_assets=small, smallest_architectures=small_arch, smallest_parameters=fewest,
+        n_smallest=len(small),
+        total_mib=float(models["size (KiB)"].sum() / 1024),
         n_architectures=len(ARCHITECTURES),
         architectures_with_models=len(set(models.architecture) & {a.name for a in ARCHITECTURES}),
     )
