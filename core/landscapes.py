@@ -159,7 +159,7 @@ class Race:
     momentum: float = 0.9
     noise: float = 0.0
     seed: int = 0
-    code_version: int = 2  # 2: the facts, Newton-checked ends, new Rastrigin and Himmelblau starts
+    code_version: int = 3  # 2: the facts, Newton-checked ends, new Rastrigin and Himmelblau starts; 3: the rates
 
     def __post_init__(self) -> None:
         if self.surface not in SURFACES:
@@ -292,6 +292,11 @@ def ending(surface: str, point: np.ndarray) -> tuple[str, Point | None]:
     return "still on its way", None
 
 
+def in_words(names: list[str]) -> str:
+    """"", "SGD", "SGD and Adam", "SGD, Adam and AdamW"."""
+    return ", ".join(names[:-1]) + (" and " if len(names) > 1 else "") + (names[-1] if names else "")
+
+
 def _where(point: Point | None) -> str:
     """A point in words, "(3, 2)" or "(-2.98, 2.98)", rounded to 3 significant digits."""
     return "" if point is None else "({:.3g}, {:.3g})".format(*(round(v, 2) + 0.0 for v in point))
@@ -313,6 +318,10 @@ class RaceFacts:
     one_place: bool  # all ended in the same place: the rule changed the path, not where it led
     lowest_loss: float  # the lowest and highest final loss of those that stayed on the plot
     highest_loss: float
+    race_lr: float  # the learning rate of SGD, momentum and Nesterov
+    race_adaptive_lr: float  # and of RMSprop, Adam and AdamW
+    rates_differ: bool  # racers of both families run and their rates differ: not only the update rule differs
+    rates: str  # who got which rate in words: "0.003 for SGD, SGD + momentum and Nesterov, 0.1 for Adam"
 
 
 def race_facts(cfg: Race, table: pd.DataFrame, points: np.ndarray,
@@ -331,6 +340,9 @@ def race_facts(cfg: Race, table: pd.DataFrame, points: np.ndarray,
         if not any(np.hypot(*(p - q)) < tolerance for q in places):
             places.append(p)
     on_plot = table.loc[table["ends"] != "off the plot", "final loss"]
+    by_rate: dict[float, list[str]] = {}
+    for name in cfg.optimizers:
+        by_rate.setdefault(cfg.rate(name), []).append(name)
     saddles = np.array(s.saddles, dtype=float).reshape(-1, 2)
     far = [float(np.hypot(*(saddles - p).T).min()) if len(saddles) else math.inf for p in points]
     return RaceFacts(
@@ -339,7 +351,9 @@ def race_facts(cfg: Race, table: pd.DataFrame, points: np.ndarray,
         saddle_distances=tuple(far), summary="; ".join(f"{', '.join(names)}: {g}" for g, names in groups.items()),
         distinct_ends=len(places), one_place=len(places) == 1,
         lowest_loss=float(on_plot.min()) if len(on_plot) else math.nan,
-        highest_loss=float(on_plot.max()) if len(on_plot) else math.nan)
+        highest_loss=float(on_plot.max()) if len(on_plot) else math.nan,
+        race_lr=cfg.rate("SGD"), race_adaptive_lr=cfg.rate("Adam"), rates_differ=len(by_rate) > 1,
+        rates=", ".join(f"{lr:g} for {in_words(names)}" for lr, names in by_rate.items()))
 
 
 def _paths(cfg: Race) -> tuple[Paths, np.ndarray, list[tuple[str, Point | None]]]:

@@ -4,8 +4,10 @@
 batched pass through the hand-written engine) and with it (autograd), and every epoch measures,
 on a probe batch, the distribution (quantile bands) of each hidden layer's input twice: the
 Linear layer's output before batch norm, and the activation's input after it (without batch norm
-the two are the same). After the norm the distribution stays centred and scaled by construction,
-so only the pre-norm input can show whether batch norm reduced the shift.
+the two are the same). The normalization itself pins every batch to mean 0 and std 1 (ẑ), but the panel
+"after the norm" is the BatchNorm module's output y = γ ẑ + β: only the learned γ and β can move it, and
+they can (ShiftFacts.post_bn_still says whether they did). So only the pre-norm input can show whether batch
+norm reduced the shift.
 
 "Internal covariate shift" is the hypothesis batch norm was proposed with (Ioffe & Szegedy,
 2015: normalizing each layer's inputs keeps them from drifting while earlier layers learn).
@@ -52,7 +54,7 @@ class BatchNormGrid:
     epochs: int = 4
     batch_size: int = 128
     seed: int = 0
-    code_version: int = 2  # 2: bands before and after the norm, facts
+    code_version: int = 3  # 2: bands before and after the norm, facts; 3: post_bn_still
 
     def __post_init__(self) -> None:
         check_shape(self.dataset, self.depth, self.width)
@@ -73,6 +75,8 @@ def variant_name(lr: float, batch_norm: bool) -> str:
 
 
 PLAIN, BEFORE, AFTER = "without batch norm", "with batch norm: before the norm", "with batch norm: after the norm"
+STILL_DRIFT = 0.05  # "after the norm the band barely moves": its median drifts less than this (in initial widths)
+STILL_WIDEN = 0.1  # ... and its final width is within 10% of its initial width
 MODE_GAP = 0.05  # train mode in batches of 4 is "worse" when its accuracy is lower than eval mode's by more than this
 GRID_WIN = 0.2  # batch norm "wins" at a learning rate when its final validation accuracy is higher by more than this
 
@@ -84,7 +88,8 @@ class ShiftFacts:
     drift: the largest distance of the median from where it started, in units of the 5-95% band's width at
     initialization (scale-free: batch norm undoes any scale of its input); widen: the band's final width over
     its width at initialization. `plain`: the net without batch norm (its layer input is the Linear output);
-    `pre_bn`: the batch-norm net's Linear output before the norm; `post_bn`: after the norm (the activation input).
+    `pre_bn`: the batch-norm net's Linear output before the norm; `post_bn`: after the norm (the activation input),
+    i.e. after γ and β: the normalization fixes ẑ's mean and std per batch, γ and β are learned and can move y.
     """
 
     shift_lr: float
@@ -97,6 +102,7 @@ class ShiftFacts:
     widen_pre_bn: float
     widen_post_bn: float
     pre_bn_drifts_less: bool  # the plain net did not blow up and drift_pre_bn < drift_plain
+    post_bn_still: bool  # after the norm the band barely moved: drift < STILL_DRIFT and |widen - 1| < STILL_WIDEN
 
 
 @dataclass(frozen=True)
@@ -173,7 +179,8 @@ def shift_facts(bands: pd.DataFrame, lr: float, layer: int, plain_diverged: bool
     """How the input of `layer` moved at `lr`, per panel (see ShiftFacts)."""
     b = bands[(bands.lr == lr) & (bands.layer == layer)].sort_values("epoch")
     (dp, wp), (db, wb), (da, wa) = (_moved(b[b.panel == panel]) for panel in (PLAIN, BEFORE, AFTER))
-    return ShiftFacts(lr, layer, plain_diverged, dp, db, da, wp, wb, wa, bool(not plain_diverged and db < dp))
+    return ShiftFacts(lr, layer, plain_diverged, dp, db, da, wp, wb, wa, bool(not plain_diverged and db < dp),
+                      bool(da < STILL_DRIFT and abs(wa - 1) < STILL_WIDEN))
 
 
 def grid_facts(cfg: BatchNormGrid, accuracy: dict[tuple[float, bool], float],

@@ -21,7 +21,7 @@ from torch import Tensor
 
 from core import activations, data, training
 from core.device import generator, pick_device
-from core.landscapes import GRID
+from core.landscapes import GRID, in_words
 from core.models import MLPSpec, build_mlp
 
 SPEC = MLPSpec(2, (16, 16), 1, "tanh")  # the chapter's small network: 2-16-16-1, 337 parameters
@@ -365,7 +365,7 @@ class Schedules:
     epochs: int = 20
     batch_size: int = 32
     seed: int = 0
-    code_version: int = 2
+    code_version: int = 3  # 3: which schedules raise the rate again
 
     def __post_init__(self) -> None:
         if not self.schedules or any(s not in SCHEDULES for s in self.schedules):
@@ -399,6 +399,9 @@ class ScheduleFacts:
     ends_low_max_spread: float  # the largest last-epoch spread of the schedules that end low (NaN when none did)
     settle_compared: bool  # the constant rate and at least one schedule that ends low were trained
     settle_below_constant: bool  # every schedule that ends low bounces less than the constant rate at the end
+    schedule_raises_again: tuple[bool, ...]  # its rate rises again after it has fallen (a restart or a new cycle)
+    raising_schedules: str  # the trained ones that do, in words ("" when none does)
+    raising_available: str  # every schedule on offer that does, in words
     one_cycle_momentum_cycled: bool  # the trainer takes only the learning rate from OneCycleLR, not its momentum
     one_cycle_momentum: tuple[float, float]  # (base, max): the momentum range torch's OneCycleLR cycles by default
 
@@ -435,6 +438,15 @@ def _momentum_defaults() -> tuple[float, float]:
     return float(params["base_momentum"].default), float(params["max_momentum"].default)
 
 
+def raises_again(lrs: np.ndarray | list[float]) -> bool:
+    """The rate rises, by more than a rounding error, somewhere after it first fell: a warm restart or a new cycle.
+    (One-cycle's warm-up rises before it falls, so it does not count.)"""
+    steps = np.diff(np.asarray(lrs, dtype=float))
+    tiny = 1e-9 * max(float(np.max(np.abs(lrs))), 1e-12)
+    falls = np.flatnonzero(steps < -tiny)
+    return bool(len(falls) and (steps[falls[0]:] > tiny).any())
+
+
 def schedules(cfg: Schedules, on_progress: training.Progress | None = None) -> ScheduleResult:
     ds = _moons(seed=cfg.seed)
     fits = {s: training.fit(SPEC, ds, cfg.train(s), pick_device(), name=s) for s in cfg.schedules}  # one schedule a run
@@ -454,12 +466,16 @@ def schedules(cfg: Schedules, on_progress: training.Progress | None = None) -> S
     constant = dict(zip(names, spread)).get("constant", math.nan)
     low_spread = max((sp for sp, lo in zip(spread, low) if lo), default=math.nan)
     best, worst = int(np.argmin(final)), int(np.argmax(final))
+    again = {s: raises_again(lr) for s, lr in tables.items()}
     facts = ScheduleFacts(
         peak_lr=cfg.lr, schedule_names=names, schedule_final_loss=final, schedule_last_spread=spread,
         schedule_ends_low=low, lowest_schedule=names[best], lowest_loss=final[best], highest_schedule=names[worst],
         highest_loss=final[worst], constant_spread=constant, ends_low_max_spread=low_spread,
         settle_compared=bool(math.isfinite(constant) and math.isfinite(low_spread)),
-        settle_below_constant=bool(low_spread < constant), one_cycle_momentum_cycled=False,
+        settle_below_constant=bool(low_spread < constant), schedule_raises_again=tuple(again[s] for s in names),
+        raising_schedules=in_words([s for s in names if again[s]]),
+        raising_available=in_words([s for s in SCHEDULES if again[s]]),
+        one_cycle_momentum_cycled=False,
         one_cycle_momentum=_momentum_defaults())
     return ScheduleResult(lrs, _history(fits), table, facts)
 

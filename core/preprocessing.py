@@ -28,6 +28,8 @@ from core.models import MLPSpec
 KINDS = ("min-max", "standard", "robust")
 LABELS = {"raw": "raw", "min-max": "normalized (min-max)", "standard": "standardized", "robust": "robust (median, IQR)"}
 RACE = ("raw", "min-max", "standard")
+SMALL_SQUEEZE = 1.1  # a squeeze by at most 10% is "hardly any"
+SCALER_WORDS = {"min-max": "min-max", "standard": "standardization", "robust": "robust scaling"}
 Array = TypeVar("Array", np.ndarray, torch.Tensor)
 
 
@@ -459,7 +461,7 @@ class Outlier:
     source: Source = Source()
     feature: str = "alcohol"
     factor: float = 10.0
-    code_version: int = 2
+    code_version: int = 3  # 3: squeezes_most
 
     def __post_init__(self) -> None:
         if not 1 <= self.factor <= 1000:
@@ -479,6 +481,8 @@ class OutlierFacts:
     squeeze_robust: float
     others_top_minmax: float  # the largest other row after min-max: they all share [0, this]
     std_inflation: float  # the feature's std with the outlier / without it
+    squeezes_most: str  # the scaler with the largest squeeze, in words ("min-max", "standardization", "robust scaling")
+    squeeze_small: bool  # no scaler squeezes the other rows by more than SMALL_SQUEEZE: the outlier is hardly one
 
 
 @dataclass
@@ -508,5 +512,7 @@ def outliers(cfg: Outlier, on_progress: Callable | None = None) -> OutlierResult
         top = float(scaled[:-1].max()) if kind == "min-max" else top
     squeeze = {kind: float(row["squeezed by"]) for kind, row in zip(("raw", *KINDS), rows)}
     facts = OutlierFacts(cfg.feature, cfg.factor, len(col), float(extreme), squeeze["min-max"], squeeze["standard"],
-                         squeeze["robust"], top, float(with_outlier.std() / col.std()) if col.std() > 0 else np.inf)
+                         squeeze["robust"], top, float(with_outlier.std() / col.std()) if col.std() > 0 else np.inf,
+                         SCALER_WORDS[max(KINDS, key=lambda kind: squeeze[kind])],
+                         all(squeeze[kind] <= SMALL_SQUEEZE for kind in KINDS))
     return OutlierResult(pd.concat(frames, ignore_index=True), pd.DataFrame(rows), facts)

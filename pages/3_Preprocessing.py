@@ -104,8 +104,8 @@ closer = ("Above the largest stable rate a distance grows with every step: both 
           f"Getting 100 times closer takes {c.steps_to_1pct_raw} steps raw and {c.steps_to_1pct_standard} standardized"
           f"{crawl}")
 chrome.notice(f"raw, the bowl curves {c.condition_raw:.1f} times more sharply across the valley than along it "
-              f"(the ratio of its curvatures, the condition number), so its contour ellipses are only "
-              f"{c.axis_ratio_raw:.1f} times longer than wide (the square root of {c.condition_raw:.1f}). "
+              f"(the ratio of its curvatures, the condition number), so its contour ellipses are "
+              f"√{c.condition_raw:.1f} = {c.axis_ratio_raw:.1f} times longer than wide. "
               f"Standardized, the condition number is {c.condition_standard:.1f}: ellipses "
               f"{c.axis_ratio_standard:.2f} times longer than wide, their long axis at {c.tilt_standard:+.0f}° from "
               f"the w1 axis because x1 and x2 are correlated ({c.correlation:g}): nearly round, not round. Both paths "
@@ -136,7 +136,7 @@ else:
     st.caption("Off: the scalers see the training rows only, as they should. Switch it on to measure the leak.")
 
 # 5. Outliers -----------------------------------------------------------------------------------------------
-chrome.section("5 · One outlier: min-max squeezes the other rows most, robust scaling hardly at all")
+chrome.section("5 · One outlier: how much each scaler squeezes the other rows")
 c1, c2, _ = st.columns(3)
 feature = c1.selectbox("Feature", view.features, key="outlier-feature", bind="query-params")
 factor = c2.select_slider("Outlier (times the largest value)", (1.0, 2.0, 5.0, 10.0, 100.0), value=10.0,
@@ -150,7 +150,9 @@ chrome.notice(f"one row of {o.feature} at {o.factor:g}× its largest value ({o.o
               f"middle half of the other {o.n_others} rows {o.squeeze_minmax:.1f}× closer together under min-max (they "
               f"all share [0, {o.others_top_minmax:.2g}]), {o.squeeze_standard:.1f}× under standardization (the "
               f"outlier makes the std {o.std_inflation:.1f}× larger), and {o.squeeze_robust:.2f}× under robust scaling "
-              "(median and interquartile range hardly notice one row).", o)
+              "(median and interquartile range hardly notice one row)"
+              + (": an outlier this mild squeezes them by at most 10% under every scaler." if o.squeeze_small else
+                 f": here {o.squeezes_most} squeezes them most."), o)
 
 # 6. Images -------------------------------------------------------------------------------------------------
 chrome.section("6 · Images: scale the pixels, normalize each colour channel")

@@ -85,7 +85,10 @@ for message in race.messages.values():
     st.warning(message)
 show.table(race.table, key="race-table")
 rf = race.facts
-chrome.notice(f"where each one ended: {rf.summary}. Same start, same surface: only the update rule differs"
+chrome.notice(f"where each one ended: {rf.summary}. "
+              + (f"Same start, same surface; the update rule differs, and so does the learning rate ({rf.rates})"
+                 if rf.rates_differ else
+                 f"Same start, same surface, same learning rate ({rf.rates}): only the update rule differs")
               + (f", and they end in {rf.distinct_ends} different places (final loss from {rf.lowest_loss:.3g} to "
                  f"{rf.highest_loss:.3g})." if not rf.one_place else
                  ", yet here they all end in the same place: the rule changed the path, not where it led.")
@@ -160,7 +163,9 @@ cf = sched.facts
 chrome.notice(f"every learning rate on the left is what `torch.optim.lr_scheduler` set, iteration by iteration. "
               f"With a peak rate of {cf.peak_lr:g}, {cf.lowest_schedule} ends lowest (train loss {cf.lowest_loss:.3f}) "
               f"and {cf.highest_schedule} highest ({cf.highest_loss:.3f}). Large steps early explore and can jump out "
-              "of narrow dips; restarts and cycles raise the rate again to shake the weights loose."
+              "of narrow dips"
+              + (f"; {cf.raising_schedules} raise the rate again to shake the weights loose." if cf.raising_schedules
+                 else f". None of the schedules picked raises the rate again later ({cf.raising_available} would).")
               + ("" if not cf.settle_compared else
                  " Small steps late settle: in the last epoch the batch loss of every schedule that ends at a tenth "
                  f"of the peak or lower spreads at most {cf.ends_low_max_spread:.3f} (std), the constant rate's "
@@ -174,8 +179,12 @@ chrome.notice(f"every learning rate on the left is what `torch.optim.lr_schedule
 
 # 5. Fix 3: momentum ---------------------------------------------------------------------------------------------
 chrome.section("5 · Fix 3: momentum and Adam", "48")
-st.latex(r"v \leftarrow \mu v + \nabla L(w), \quad w \leftarrow w - \mathrm{lr}\, v \qquad "
-         r"\text{Adam: } w \leftarrow w - \mathrm{lr}\, \hat m / (\sqrt{\hat v} + \epsilon)")
+st.latex(r"\text{momentum: } b \leftarrow \mu b + g, \quad w \leftarrow w - \mathrm{lr}\, b \qquad g = \nabla L(w)")
+st.latex(r"\text{Adam: } m \leftarrow \beta_1 m + (1 - \beta_1) g, \quad v \leftarrow \beta_2 v + (1 - \beta_2) g^2, "
+         r"\quad w \leftarrow w - \mathrm{lr}\, \hat m / (\sqrt{\hat v} + \epsilon)")
+st.caption("b is the velocity (torch.optim.SGD's momentum buffer); Adam's m and v are running averages of the "
+           "gradient and of its square, m̂ and v̂ the same corrected for their start at 0 (÷ (1 − β^t)), all per "
+           "weight.")
 mu = st.slider("Momentum μ", 0.0, 0.99, 0.7, 0.01, key="momentum", bind="query-params")
 mom = runners.run(ls.momentum, runners.config(ls.Momentum, momentum=mu), label="Rolling downhill")
 left, right = st.columns(2)
@@ -201,8 +210,9 @@ else:
               f"{mf.swing:g} until step {mf.swing_until_momentum}, plain SGD's until step {mf.swing_until_sgd}) and "
               f"{along}")
 chrome.notice(f"plain SGD zig-zags across the steep direction and crawls along the flat one (loss "
-              f"{mf.final_loss_sgd:.2g} after {mf.steps} steps); {damped}. Adam divides each parameter's step by its "
-              f"own gradient size: its first step is as long in w2 as in w1 (ratio {mf.first_step_ratio_adam:.2g}, "
+              f"{mf.final_loss_sgd:.2g} after {mf.steps} steps); {damped}. Adam divides each parameter's step by the "
+              "root of a running average of its own squared gradients (on the first step, by the gradient's own "
+              f"size): its first step is as long in w2 as in w1 (ratio {mf.first_step_ratio_adam:.2g}, "
               f"plain SGD's {mf.first_step_ratio_sgd:.2g}) despite a {mf.steepness:g}× difference in steepness (loss "
               f"{mf.final_loss_adam:.2g}).", mf)
 
@@ -224,7 +234,8 @@ chrome.notice(("both nets made the same number of Adam updates" if lf.slice_budg
                  "at (a sample of directions, not a proof for all 337 weights)." if lf.slice_all_rising else
                  f"Along {lf.slice_directions} random filter-normalized directions, the loss does not rise on both "
                  "sides in every one (see the table): along some of them the trained weights are not at the bottom.")
-              + f" Half a step ({lf.slice_half_step:g}) away the loss rises on average by {lf.slice_rises}: along "
+              + f" At α = ±{lf.slice_half_step:g} (each unit's incoming weights moved by {lf.slice_half_step:g} "
+              "times their own norm, biases kept) the loss rises on average by {lf.slice_rises}: along "
               f"these directions the {lf.slice_sharper} net sits in the sharper basin (training loss at the weights: "
               f"{lf.slice_losses}). Keskar et al. (2017) found that large batches tend to end in sharper minima"
               + ("; so here." if lf.slice_last_sharper else "; not here: on a net this small it can go either way."),

@@ -151,8 +151,10 @@ chrome.notice(
     f"{sf.widen_pre_bn:.2f} times as wide)"
     + ((", less than without it" if sf.pre_bn_drifts_less else ", no less than without it")
        if not sf.plain_diverged else "")
-    + f"; after the norm by {sf.drift_post_bn:.2f} (band {sf.widen_post_bn:.2f} times): that one stays put by "
-    "construction, since every batch is re-centred and re-scaled before γ and β shift it again. Later work tested "
+    + f"; after the norm by {sf.drift_post_bn:.2f} (band {sf.widen_post_bn:.2f} times): the normalization pins each "
+    "batch to mean 0 and std 1, so only the learned γ and β can move this band, and here they "
+    + ("moved it little. " if sf.post_bn_still else "moved it too: γ and β are trained like any weight. ")
+    + "Later work tested "
     "the hypothesis: Santurkar et al. (2018, \"How Does Batch Normalization Help Optimization?\") found that this "
     "stability has little to do with batch norm's success; it makes the loss landscape smoother, so the gradients "
     "are more predictive and larger steps stay stable.", sf)
@@ -179,10 +181,10 @@ cols = st.columns(3)
 for col, (name, value) in zip(cols, grid.mode_accuracy.items()):
     col.metric(name, f"{value:.1%}")
 chrome.notice(
-    "in train mode batch norm divides by this batch's mean and standard deviation; in eval mode by the running "
-    "averages it kept while training (the table compares them). So a prediction in train mode depends on the other "
-    f"examples in its batch: in batches of 4 a class probability changes by up to {mf.largest_change:.2f} and the accuracy is "
-    f"{mf.acc_batches_of_4:.0%}, against {mf.acc_eval:.0%} in eval mode"
+    "in train mode batch norm normalizes with this batch's own mean and standard deviation (subtracts the mean, "
+    "divides by the std); in eval mode with the running averages it kept while training (the table compares them). "
+    "So a prediction in train mode depends on the other examples in its batch: in batches of 4 a class probability "
+    f"changes by up to {mf.largest_change:.2f} and the accuracy is {mf.acc_batches_of_4:.0%}, against {mf.acc_eval:.0%} in eval mode"
     + (". " if mf.train_mode_worse else " (about the same here). ")
     + "Call `model.eval()` before inference; a batch of one cannot even be normalized in train mode.", mf)
 chrome.end()

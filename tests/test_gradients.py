@@ -267,3 +267,15 @@ def test_non_finite_gradient_norms_are_a_fact_and_left_out_of_the_charts():
     assert np.isnan(r.facts.ratio_relu) and r.facts.worst == r.facts.best == "Tanh"
     assert not np.isfinite(r.grads.grad_norm).all()
     assert np.isfinite(r.grads_shown().grad_norm).all() and (r.grads_shown().grad_norm > 0).all()
+
+
+def test_after_the_norm_only_gamma_and_beta_move_the_band_and_the_facts_say_whether_they_did(grid):
+    """The 'after the norm' panel is y = γ ẑ + β: ẑ is pinned per batch, γ and β are learned and can move y.
+    post_bn_still is true only where the measured drift and widening are small (the default view), not everywhere."""
+    still = grid.shift[(0.3, 4)]  # the page's default view
+    assert still.post_bn_still and still.drift_post_bn < nm.STILL_DRIFT and abs(still.widen_post_bn - 1) < 0.03
+    widened = grid.shift[(0.3, 8)]  # γ and β widen the last hidden layer's band by about a sixth
+    assert widened.widen_post_bn > 1.1 and not widened.post_bn_still
+    drifted = grid.shift[(3.0, 8)]  # at the large rate the median drifts by over a tenth of the initial band
+    assert drifted.drift_post_bn > 0.1 and not drifted.post_bn_still
+    assert nm.BatchNormGrid().code_version >= 3  # cached results of the old facts lack post_bn_still

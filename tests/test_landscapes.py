@@ -207,3 +207,19 @@ def test_the_map_subtitle_only_describes_what_is_drawn():
     assert subtitle == "darker: lower loss · black ring: the start · big dot: where each one ended" and rings == 1
     one = ls.race(ls.Race("bowl", ("SGD",), steps=20))
     assert "big dot: where it ended" in _subtitle_and_rings(charts.landscape(one.surface, one.paths, "one"))[0]
+
+
+def test_race_facts_say_which_rate_each_family_got_and_whether_they_differ():
+    """Rastrigin: 0.003 for the SGD family, 0.1 for the adaptive one, so not 'only the update rule differs';
+    two valleys: one rate for all six. Nesterov, with momentum too, ends in SGD's dimple on Rastrigin."""
+    f = ls.race(ls.Race(surface="rastrigin")).facts
+    assert (f.race_lr, f.race_adaptive_lr, f.rates_differ) == (0.003, 0.1, True)
+    assert f.rates == "0.003 for SGD, SGD + momentum and Nesterov, 0.1 for RMSprop, Adam and AdamW"
+    at = dict(zip(f.optimizers, f.end_points))
+    assert at["Nesterov"] == at["SGD"] != at["SGD + momentum"]
+    g = ls.race(ls.Race(surface="two_valleys")).facts
+    assert (g.race_lr, g.race_adaptive_lr, g.rates_differ) == (0.05, 0.05, False)
+    assert g.rates == "0.05 for SGD, SGD + momentum, Nesterov, RMSprop, Adam and AdamW"
+    one_family = ls.race(ls.Race(surface="rastrigin", optimizers=("SGD", "Nesterov"))).facts
+    assert not one_family.rates_differ and one_family.rates == "0.003 for SGD and Nesterov"
+    assert ls.in_words([]) == "" and ls.in_words(["a"]) == "a" and ls.in_words(["a", "b"]) == "a and b"

@@ -117,6 +117,22 @@ def test_schedules_change_the_run_and_annealing_settles_lower_than_constant():
     spread = result.table.set_index("schedule")["last-epoch batch-loss std"]
     assert f.constant_spread == spread["constant"] and f.ends_low_max_spread == spread.iloc[1:].max()
     assert f.settle_compared and f.settle_below_constant
+    # None of the default four raises the rate again once it fell: the notice must not speak of restarts and cycles.
+    assert f.schedule_raises_again == (False, False, False, False) and f.raising_schedules == ""
+    assert f.raising_available == "cosine, warm restarts and cyclic"
+
+
+def test_only_warm_restarts_and_cyclic_raise_the_rate_again_after_it_fell():
+    """A rise after the first fall is a restart or a new cycle; one-cycle's warm-up rises before it falls."""
+    assert not opt.raises_again([1, 2, 3, 3]) and not opt.raises_again([3, 2, 1]) and not opt.raises_again([1, 3, 1])
+    assert opt.raises_again([3, 1, 3]) and opt.raises_again([1, 3, 1, 2])
+    assert not opt.raises_again([1.0, 1.0 - 1e-15, 1.0])  # a rounding wobble is no restart
+    cfg = opt.Schedules(epochs=6)
+    ipe = training.iterations_per_epoch(opt.TRAIN_SAMPLES, cfg.batch_size)
+    tables = {s: training.lr_table(cfg.train(s), ipe) for s in opt.SCHEDULES}
+    assert {s for s, lrs in tables.items() if opt.raises_again(lrs)} == {"cosine, warm restarts", "cyclic"}
+    restart = np.asarray(tables["cosine, warm restarts"])
+    assert restart.max() == pytest.approx(cfg.lr) and (np.diff(restart) > cfg.lr / 2).any()  # jumps back to the peak
 
 
 def test_one_cycle_leaves_out_the_momentum_that_torchs_one_cycle_cycles_opposite_to_the_rate():

@@ -96,3 +96,17 @@ def test_non_finite_gradient_norms_get_a_clear_sentence(page):
     first = page.info[0].value
     assert "gradient norms of the ReLU net are not finite" in first and "the charts leave them out" in first
     assert "the first layer of the Tanh net gets" in first  # the finite one is still compared
+
+
+def test_batch_norm_notices_say_what_the_norm_fixes_and_what_gamma_and_beta_can_move(page):
+    shift = next(n.value for n in page.info if "the slide's hypothesis" in n.value)
+    assert "stays put by construction" not in shift
+    assert ("the normalization pins each batch to mean 0 and std 1, so only the learned γ and β can move this band, "
+            "and here they moved it little.") in shift  # default lr 0.3, layer 4: drift 0.01, band 1.02 times
+    page.slider(key="shift-layer").set_value(8).run()  # lr 0.3, layer 8: γ and β widen the band 1.17 times
+    shift = next(n.value for n in page.info if "the slide's hypothesis" in n.value)
+    assert "moved it little" not in shift and "moved it too: γ and β are trained like any weight" in shift
+    modes = next(n.value for n in page.info if "in train mode batch norm" in n.value)
+    assert "divides by this batch's mean" not in modes
+    assert ("normalizes with this batch's own mean and standard deviation (subtracts the mean, divides by the std); "
+            "in eval mode with the running averages") in modes

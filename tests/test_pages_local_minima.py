@@ -139,3 +139,41 @@ def test_the_schedules_notice_says_what_one_cycle_leaves_out(page):
     text = _notice(page, "every learning rate on the left")
     assert "momentum between 0.95 and 0.85" in text and "left out" in text
     assert "Small steps late settle" in text
+
+
+def test_the_race_notice_says_when_the_learning_rates_differ_too(page):
+    """Two valleys: one rate for all six (only the rule differs); Rastrigin: 0.003 for the SGD family, 0.1 for
+    the adaptive one, and the text says so instead of 'only the update rule differs'."""
+    text = _notice(page, "where each one ended")
+    assert "same learning rate (0.05 for SGD, SGD + momentum, Nesterov, RMSprop, Adam and AdamW): only the update " \
+           "rule differs" in text
+    page.selectbox(key="race-surface").set_value("rastrigin").run()
+    text = _notice(page, "where each one ended")
+    assert "only the update rule differs" not in text
+    assert ("the update rule differs, and so does the learning rate (0.003 for SGD, SGD + momentum and Nesterov, "
+            "0.1 for RMSprop, Adam and AdamW)") in text
+
+
+def test_the_schedules_notice_speaks_of_restarts_only_when_a_picked_schedule_restarts(page):
+    text = _notice(page, "every learning rate on the left")  # default: constant, step decay, cosine, one-cycle
+    assert "restarts and cycles raise" not in text
+    assert "None of the schedules picked raises the rate again later (cosine, warm restarts and cyclic would)" in text
+    page.multiselect(key="schedules").set_value(["constant", "cosine, warm restarts", "one-cycle"]).run()
+    text = _notice(page, "every learning rate on the left")
+    assert "; cosine, warm restarts raise the rate again to shake the weights loose." in text
+
+
+def test_the_momentum_section_names_the_velocity_b_and_adam_by_its_squared_gradients(page):
+    formulas = [m.value for m in page.get("latex")]
+    assert any(r"b \leftarrow \mu b + g" in f for f in formulas)
+    assert any(r"v \leftarrow \beta_2 v + (1 - \beta_2) g^2" in f for f in formulas)
+    assert not any(r"v \leftarrow \mu v" in f for f in formulas)  # v is Adam's second moment, not the velocity
+    text = _notice(page, "plain SGD zig-zags")
+    assert "by its own gradient size" not in text
+    assert "by the root of a running average of its own squared gradients" in text
+
+
+def test_the_slices_notice_says_what_alpha_one_half_means(page):
+    text = _notice(page, "both nets made the same number of Adam updates")
+    assert "Half a step" not in text
+    assert "At α = ±0.5 (each unit's incoming weights moved by 0.5 times their own norm, biases kept)" in text

@@ -103,3 +103,20 @@ def test_good_upload_scales_and_trains_with_a_constant_column(page):
     assert any("'flat' is constant" in w.value for w in page.warning)
     assert len(page.get("vega_lite_chart")) == 9  # + your table's distributions and accuracy curves
     assert "on your table" in page.info[-1].value
+
+
+def test_the_outlier_heading_is_neutral_and_the_notice_says_which_scaler_squeezes_most(page):
+    headings = [h.value for h in page.subheader] + [h.value for h in page.header] + [m.value for m in page.markdown]
+    assert not any("min-max squeezes the other rows most" in h for h in headings)
+    assert any(h.startswith("5 · One outlier: how much each scaler squeezes the other rows") for h in headings)
+    outlier = next(n.value for n in page.info if "one row of alcohol" in n.value)
+    assert outlier.endswith(": here min-max squeezes them most.")  # 10x: 36x under min-max
+    page.select_slider(key="outlier-factor").set_value(1.0).run()  # the 'outlier' is the largest value itself
+    outlier = next(n.value for n in page.info if "one row of alcohol" in n.value)
+    assert "min-max squeezes them most" not in outlier
+    assert "an outlier this mild squeezes them by at most 10% under every scaler" in outlier
+
+
+def test_the_surface_notice_gives_the_axis_ratio_as_the_root_without_only(page):
+    surface = page.info[2].value
+    assert "only 5.5 times" not in surface and "√30.5 = 5.5 times longer than wide" in surface

@@ -219,6 +219,20 @@ def test_outlier_squeezes_min_max_most_and_robust_least():
         t[pp.LABELS["min-max"]], t[pp.LABELS["standard"]], t[pp.LABELS["robust"]])
 
 
+@pytest.mark.parametrize("factor, most, small", [(1.0, "robust scaling", True), (2.0, "min-max", False),
+                                                  (10.0, "min-max", False)])
+def test_which_scaler_squeezes_most_depends_on_the_outlier(factor, most, small):
+    """At 1x the 'outlier' is the largest value itself: min-max squeezes by exactly 1, the others by under 10%, so
+    'min-max squeezes most' is false there; from 2x on min-max squeezes most (4.9x at 2x, against 2.0x and 1.02x)."""
+    f = pp.outliers(pp.Outlier(feature="alcohol", factor=factor)).facts
+    squeeze = {"min-max": f.squeeze_minmax, "standardization": f.squeeze_standard, "robust scaling": f.squeeze_robust}
+    assert f.squeezes_most == most == max(squeeze, key=squeeze.get) and f.squeeze_small == small
+    if factor == 1.0:
+        assert f.squeeze_minmax == pytest.approx(1.0) and max(squeeze.values()) < pp.SMALL_SQUEEZE
+    else:
+        assert f.squeeze_minmax > 2 * f.squeeze_standard > 2 > pp.SMALL_SQUEEZE > f.squeeze_robust
+
+
 def test_image_normalization_equals_torchvision():
     result = image_scaling.image_normalization(image_scaling.ImageNorm())
     assert result.before.shape[2] == 3 and 0 <= result.before.min() and result.before.max() <= 1
