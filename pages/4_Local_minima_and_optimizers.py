@@ -235,7 +235,7 @@ chrome.notice(("both nets made the same number of Adam updates" if lf.slice_budg
                  f"Along {lf.slice_directions} random filter-normalized directions, the loss does not rise on both "
                  "sides in every one (see the table): along some of them the trained weights are not at the bottom.")
               + f" At α = ±{lf.slice_half_step:g} (each unit's incoming weights moved by {lf.slice_half_step:g} "
-              "times their own norm, biases kept) the loss rises on average by {lf.slice_rises}: along "
+              f"times their own norm, biases kept) the loss rises on average by {lf.slice_rises}: along "
               f"these directions the {lf.slice_sharper} net sits in the sharper basin (training loss at the weights: "
               f"{lf.slice_losses}). Keskar et al. (2017) found that large batches tend to end in sharper minima"
               + ("; so here." if lf.slice_last_sharper else "; not here: on a net this small it can go either way."),

@@ -46,3 +46,25 @@ def test_pages_do_not_reason_about_results(script):
     text = script.read_text(encoding="utf-8")
     found = [(text.count("\n", 0, m.start()) + 1, m.group().strip()) for m in REASONING.finditer(text)]
     assert not found, f"{script.name} computes on results (move it into core's facts): {found}"
+
+
+PLACEHOLDER = re.compile(r"\{[A-Za-z_][\w.]*(\[[^\]]*\])?(![rsa])?(:[^{}]*)?\}")
+
+
+def _plain_strings(node: ast.AST) -> list[ast.Constant]:
+    """String constants under `node` that are not parts of an f-string (their braces print as they are)."""
+    inside = {id(v) for n in ast.walk(node) if isinstance(n, ast.JoinedStr) for v in ast.walk(n)}
+    return [n for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in inside]
+
+
+def test_the_placeholder_check_sees_a_missing_f():
+    call = ast.parse('chrome.notice("rises by {lf.slice_rises:.2f}" + f"{x}", lf)').body[0].value
+    assert [PLACEHOLDER.search(c.value).group() for c in _plain_strings(call)] == ["{lf.slice_rises:.2f}"]
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.stem)
+def test_no_notice_prints_a_placeholder(script):
+    """A string that lost its f prefix shows '{facts.field}' to the class instead of the number."""
+    tree = ast.parse(script.read_text(encoding="utf-8"))
+    found = [(c.lineno, c.value) for call in _notices(tree) for c in _plain_strings(call) if PLACEHOLDER.search(c.value)]
+    assert not found, f"{script.name}: a notice string without its f prefix: {found}"
