@@ -407,7 +407,7 @@ class WideVsDeep:
     noise: float = 0.1
     n_samples: int = 200
     seed: int = 1  # seed 0 starts both ReLUs of the 2-unit net dead (a flat line; dying ReLUs are slide 53)
-    code_version: int = 2  # 2: facts, errors
+    code_version: int = 3  # 2: facts, errors; 3: matches_deep
 
     def __post_init__(self) -> None:
         if not 2 <= len(self.widths) <= 6 or len(set(self.widths)) != len(self.widths):
@@ -432,6 +432,7 @@ class WideVsDeep:
 
 
 UNDERFIT_RATIO = 2.0  # the widest net underfits when its train MSE is above this many times the deep net's
+MATCH_RATIO = 1.2  # the widest net does "as well as" the deep one when both its MSEs are at most this many times
 
 
 @dataclass(frozen=True)
@@ -467,6 +468,7 @@ class WideDeepFacts:
     mostly_in_training: bool  # fit_share > 0.5: it is behind on new points mainly because it is behind in training
     all_in_training: bool  # fit_share >= 1: on new points it loses no more, relative to the deep net, than in training
     generalizes_worse: bool  # behind on new points, and its validation - train gap is over twice the deep net's
+    matches_deep: bool  # train_ratio and val_ratio both <= MATCH_RATIO: "as well as" the deep net is true
 
 
 def wide_deep_facts(table: pd.DataFrame, narrowest: str, widest: str, deep: str, noise_floor: float) -> WideDeepFacts:
@@ -488,6 +490,7 @@ def wide_deep_facts(table: pd.DataFrame, narrowest: str, widest: str, deep: str,
         mostly_in_training=share > 0.5,
         all_in_training=share >= 1,
         generalizes_worse=bool(wv > dv and wv - wt > 2 * max(dv - dt, 0.0)),
+        matches_deep=bool(wt <= MATCH_RATIO * dt and wv <= MATCH_RATIO * dv),
     )
 
 

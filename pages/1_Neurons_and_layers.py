@@ -147,9 +147,13 @@ elif w.generalizes_worse:
     verdict = (f"The {w.wide_units}-unit net fits its training points about as well as the deep net (train MSE "
                f"{w.wide_train_mse:.4f} against {w.deep_train_mse:.4f}) but misses new ones more (validation MSE "
                f"{w.wide_val_mse:.4f} against {w.deep_val_mse:.4f}): here it generalizes worse.")
-else:
+elif w.matches_deep:
     verdict = (f"Here the {w.wide_units}-unit net does as well as the deep one (train MSE {w.wide_train_mse:.4f} "
                f"against {w.deep_train_mse:.4f}, validation {w.wide_val_mse:.4f} against {w.deep_val_mse:.4f}).")
+else:
+    verdict = (f"Here the {w.wide_units}-unit net closes most of the gap but is still behind the deep one (train MSE "
+               f"{w.wide_train_mse:.4f} against {w.deep_train_mse:.4f}, {w.train_ratio:.1f}x; validation "
+               f"{w.wide_val_mse:.4f} against {w.deep_val_mse:.4f}, {w.val_ratio:.1f}x).")
 chrome.notice(f"from {w.narrow_units} to {w.wide_units} units the train MSE "
               + (f"falls from {w.narrow_train_mse:.4f} to {w.wide_train_mse:.4f}: wider fits closer, as the theory says"
                  if w.wider_fits_closer else

@@ -232,6 +232,16 @@ def test_wide_deep_facts_tell_underfitting_from_poor_generalization():
     assert not memorised.mostly_in_training and memorised.wide_gap > 4 * memorised.deep_gap
 
 
+def test_as_well_as_the_deep_net_only_within_match_ratio():
+    def table(wide_train, wide_val):
+        return pd.DataFrame({"variant": ["n", "w", "d"], "units per layer": [2, 256, 18], "parameters": [7, 769, 739],
+                             "train MSE": [0.5, wide_train, 0.0017], "validation MSE": [0.5, wide_val, 0.0023]})
+    behind = neurons.wide_deep_facts(table(0.0030, 0.0035), "n", "w", "d", 0.002)  # 1.8x, 1.5x: not "as well"
+    assert not behind.wide_underfits and not behind.generalizes_worse and not behind.matches_deep
+    close = neurons.wide_deep_facts(table(0.0019, 0.0025), "n", "w", "d", 0.002)  # 1.12x, 1.09x
+    assert close.matches_deep
+
+
 def test_same_config_same_numbers():
     a, b = neurons.wide_vs_deep(TINY_WIDE), neurons.wide_vs_deep(TINY_WIDE)
     assert a.table.equals(b.table)
