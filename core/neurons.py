@@ -288,7 +288,7 @@ class ActivationView:
     names: tuple[str, ...] = tuple(activations.ACTIVATIONS)
     threshold: float = 0.1
     n_points: int = 241  # per curve in the chart
-    code_version: int = 2  # 2: active where |f'| >= threshold (was >), facts
+    code_version: int = 3  # 2: active where |f'| >= threshold (was >), facts; 3: zero_for_negative_z
 
     def __post_init__(self) -> None:
         if not self.names:
@@ -315,6 +315,8 @@ class ActivationFacts:
     saturate_both: tuple[str, ...]  # f' below SATURATION_SLOPE at z = -20 and at z = 20
     saturate_left_only: tuple[str, ...]  # only at z = -20: dead for large negative inputs (ReLU)
     never_saturate: tuple[str, ...]  # neither (Leaky ReLU)
+    zero_for_negative_z: tuple[str, ...]  # f'(z) = 0 for every z < 0 on the grid (ReLU): not saturation, a cut-off
+    saturate_left_gradually: tuple[str, ...]  # saturate_left_only without zero_for_negative_z (ELU, GELU)
     active_far_left: tuple[str, ...]  # still active at z = -6, the left end of the window
 
 
@@ -323,6 +325,9 @@ class ActivationResult:
     curves: pd.DataFrame  # activation, z, curve ("f(z)" | "f'(z)"), value, active (|f'(z)| >= threshold)
     table: pd.DataFrame  # one row per activation, widest active region first
     facts: ActivationFacts
+
+
+ZERO_LEFT = "f'(z) = 0 for z < 0"
 
 
 def active_region(name: str, threshold: float) -> dict[str, object]:
@@ -339,6 +344,7 @@ def active_region(name: str, threshold: float) -> dict[str, object]:
         ACTIVE_WIDTH: round(float(active.sum()) * step, 2),  # each active grid point stands for one step
         "saturates left": bool(far[0] < SATURATION_SLOPE),
         "saturates right": bool(far[1] < SATURATION_SLOPE),
+        ZERO_LEFT: bool(slope[z < 0].max() == 0),
         "active at z = -6": bool(active[0]),
     }
 
@@ -357,6 +363,9 @@ def _activation_facts(table: pd.DataFrame, threshold: float) -> ActivationFacts:
         saturate_both=tuple(n for n, lo, hi in zip(names, left, right) if lo and hi),
         saturate_left_only=tuple(n for n, lo, hi in zip(names, left, right) if lo and not hi),
         never_saturate=tuple(n for n, lo, hi in zip(names, left, right) if not lo and not hi),
+        zero_for_negative_z=tuple(n for n, zero in zip(names, table[ZERO_LEFT]) if zero),
+        saturate_left_gradually=tuple(n for n, lo, hi, zero in zip(names, left, right, table[ZERO_LEFT])
+                                      if lo and not hi and not zero),
         active_far_left=tuple(n for n, on in zip(names, table["active at z = -6"]) if on),
     )
 

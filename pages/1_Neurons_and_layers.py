@@ -93,20 +93,25 @@ show.table(view.table, key="act-table")
 a = view.facts
 both, left, never = (f" {_names(names)} {'saturates' if len(names) == 1 else 'saturate'}{where}." if names
                      else "" for names, where in ((a.saturate_both, " on both sides"),
-                                                  (a.saturate_left_only, " for large negative z only"),
+                                                  (a.saturate_left_gradually, " for large negative z only"),
                                                   (a.never_saturate, " on neither side")))
+zero = (f" {_names(a.zero_for_negative_z)}'s gradient is zero for every negative z." if a.zero_for_negative_z
+        else "")
 below = (f" ({_names(a.never_saturate)}'s small slope lies below it: lower the threshold to 0.01)."
          if a.never_saturate else ".")
 far = (f" At this threshold {_names(a.active_far_left)} still counts as active at z = −6." if a.active_far_left
        else f" At this threshold no unit is active at z = −6{below}")
-chrome.notice(f"without an activation, stacked layers of `X @ W + b` collapse into one straight line. A unit learns "
+chrome.notice(f"without an activation, stacked layers of `X @ W + b` collapse into a single layer `X @ W + b`, one "
+              "linear map: in 2-D still only a straight decision line. A unit learns "
               f"only inside its active region: at |f'(z)| ≥ {a.threshold:g}, {a.widest} is active over "
               f"{a.widest_width:.2f} of the 12 units of z shown, {a.narrowest} over {a.narrowest_width:.2f}. Where a "
-              f"function saturates, almost no gradient flows back.{both}{left}{never}{far}", a)
+              f"function saturates, almost no gradient flows back.{both}{left}{zero}{never}{far}", a)
 
 # 3. Multi-layer perceptron: wide vs deep ------------------------------------------------------------------
 chrome.section("3 · One wide layer or several? Universal approximation in practice", "25-27")
-st.markdown("**Theory:** one hidden layer with a non-linear activation can fit any function, if it is wide enough. "
+st.markdown("**Theory** (universal approximation: Cybenko 1989, Hornik 1991, Leshno et al. 1993): one hidden layer "
+            "with a non-polynomial activation, if it is wide enough, can approximate any continuous function on a "
+            "bounded range as closely as you like. "
             "**Practice,** says the slide: that is computationally very hard and does not generalize well to new data; "
             "deep learning stacks layers instead. Below, one-layer nets of growing width and a deep net about as big "
             "as the widest fit one noisy curve. Their train and validation errors tell the two failures apart: a net "

@@ -172,6 +172,8 @@ def test_activation_facts_match_the_table():
     assert facts.widest_width == max(facts.active_widths)
     assert facts.saturate_both == ("Sigmoid", "Tanh")
     assert set(facts.saturate_left_only) == {"ReLU", "ELU", "GELU"} and facts.never_saturate == ("Leaky ReLU",)
+    assert facts.zero_for_negative_z == ("ReLU",)  # ReLU's slope is 0 for every z < 0, not only for large -z
+    assert set(facts.saturate_left_gradually) == {"ELU", "GELU"}
     assert facts.active_far_left == ()  # at 0.1 nothing is active at z = -6, Leaky ReLU's 0.01 included
     trio = neurons.activation_profiles(ActivationView(("sigmoid", "relu", "leaky_relu"))).facts
     assert trio.narrowest == "Sigmoid" and trio.shown == ("ReLU", "Leaky ReLU", "Sigmoid")

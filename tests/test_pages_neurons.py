@@ -87,3 +87,14 @@ def test_tensor_form_slider_changes_the_layer_shapes(page):
     assert any(r"(2,\,1)" in latex.value for latex in page.latex)
     page.slider(key="tensor-h").set_value(4).run()
     assert any(r"(2,\,4)" in latex.value for latex in page.latex)
+
+
+def test_activation_notice_tells_relus_zero_gradient_from_saturation_and_theory_says_approximate(page):
+    notice = page.info[2].value
+    assert "ReLU's gradient is zero for every negative z" in notice
+    before = notice.split("for large negative z only")[0].rsplit(".", 1)[-1]  # the names that saturate on the left
+    assert "ELU" in before and "ReLU" not in before
+    assert "collapse into a single layer" in notice and "one straight line" not in notice
+    theory = next(m.value for m in page.markdown if m.value.startswith("**Theory**"))
+    assert "non-polynomial activation" in theory and "approximate any continuous function" in theory
+    assert "fit any function" not in theory
