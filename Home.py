@@ -8,9 +8,9 @@ from ui.lesson_map import (
 )
 
 INTRO = (
-    "The lesson's slides, made runnable. Every chapter below trains small PyTorch networks right "
-    "here, so you can change a learning rate, an activation or a batch size and watch what the "
-    "slide claims happen on screen."
+    "The lesson's slides, made runnable. Most chapters below train small PyTorch networks right "
+    "here; the zoo chapters open with models the app trained in advance and let you train your own. "
+    "Change a learning rate, an activation or a batch size and watch what the slide claims happen on screen."
 )
 
 chrome.home(INTRO)

@@ -98,9 +98,10 @@ keeps = (f"never drops below {gf.forget_floor:.2f} after the symbol, so at every
 chrome.notice(f"the LSTM answers **{gf.lstm_answer}** (P = {gf.lstm_probability:.2f}), which is "
               f"{'right' if gf.lstm_right else 'wrong'}.{other} Unit 1's forget gate {keeps}; its cell state goes from "
               f"{gf.cell_first:+.2f} after the symbol to {gf.cell_last:+.1f} at the end, written to along the way. "
-              f"With each first symbol and the same distractors it would end at {ends}: the further apart, the easier "
-              "the head tells the symbols apart. Gates lie in (0, 1); the cell state is a running sum (c = f·c + i·g), "
-              "not squashed.", gf)
+              f"With each first symbol and the same distractors it would end at {ends}: the sign and size "
+              "of c record the symbol; the head reads h = o·tanh(c), which saturates beyond about ±3, so telling apart "
+              "two large cell values of the same sign takes other units as well. Gates lie in (0, 1); the cell state is a "
+              "running sum (c = f·c + i·g), not squashed.", gf)
 
 # 4. Sequence output vs single output -------------------------------------------------------------------------------
 chrome.section("4 · One answer at the end, or one answer per step", "69")
@@ -135,8 +136,8 @@ show.table(flow.shown, key="gradient-table")
 ff = flow.facts
 vanish = ("it vanishes, so the RNN cannot learn what step 1 should have stored" if ff.rnn_vanishes else
           "it shrinks, but has not vanished at this length")
-extra = (f"; the measured {ff.lstm_ratio_fresh:.2f} is more still, as the gates, which read the hidden state, add "
-         "paths of their own" if ff.gates_add else "")
+extra = (f"; the measured {ff.lstm_ratio_fresh:.2f} is higher: paths through the gates and hidden state, and the "
+         "different sensitivity of the loss to the first and last input, enter it too" if ff.gates_add else "")
 trained = (f"Trained, the RNN still gets only {ff.rnn_ratio_trained:.1e} of it back to step 1."
            if ff.rnn_trained_vanishes else f"Trained, the RNN gets {ff.rnn_ratio_trained:.1e} of it back to step 1.")
 chrome.notice(f"backpropagation through time multiplies one factor per step. In the fresh RNN the gradient reaching "

@@ -98,7 +98,8 @@ with left:
     show.chart(tc.masks, b.masks, key="tx-masks")
 right.markdown("""**Full mask (encoder-only, like BERT):** every position reads every position, so each output can
 depend on the whole input: good for understanding a sequence you already have (classify it, tag each token, answer
-a question about it). Translation needs an encoder and a decoder, as in the original Transformer.
+a question about it). The original Transformer, built for translation, paired an encoder with a decoder;
+decoder-only models such as GPT can translate too, by continuing a prompt.
 
 **Causal mask (decoder-only, like GPT):** position *i* reads positions 0 to *i* only; the scores of the grey cells are
 set to −∞ before the softmax, so their weights are exactly 0. What comes later cannot leak into an earlier
@@ -107,8 +108,9 @@ show.chart(tc.by_position, b.by_position, key="tx-by-position")
 chrome.notice(f"the causal mask is GPT's (decoder-only) triangle; BERT (encoder-only) uses the full mask. On the "
               f"encoder's task the causal mask lets answer letter 1 (position 0) read only itself, yet it must write "
               f"the word's last letter: it gets that right {bf.causal_first_letter:.1%} of the time, against "
-              f"{bf.encoder_first_letter:.1%} with the full mask; answer letter {bf.answer_positions}, which writes "
-              f"the word's first letter, a letter it may read, {bf.causal_last_letter:.1%}. The decoder has the same "
+              f"{bf.encoder_first_letter:.1%} with the full mask; answer letter {bf.answer_positions}, which in a "
+              f"{bf.answer_positions}-letter word writes the word's first letter, a letter it may read, "
+              f"{bf.causal_last_letter:.1%}. The decoder has the same "
               f"causal mask and scores {bf.decoder_letters:.2%}: it reads the whole word first, then writes.", bf)
 
 # 5. Greedy generation ----------------------------------------------------------------------------------------------

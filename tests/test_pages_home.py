@@ -80,3 +80,12 @@ def test_chapter_chrome_title_slides_section_and_notice():
     assert at.info[0].value == "**What to notice:** The loss falls fastest with small batches."
     assert "device=cpu" in [m.value for m in at.markdown]
     assert "Lesson map" in " ".join(m.value for m in at.sidebar.get("markdown"))  # unlinked fallback
+
+
+def test_home_does_not_say_every_chapter_trains_or_every_number_is_measured():
+    """Zoo chapters open with shipped weights and the overview trains nothing; the slide-12 curve is a schematic."""
+    at = AppTest.from_file(HOME, default_timeout=30).run()
+    text = "\n".join(element.value for element in [*at.markdown, *at.caption])
+    assert "Every chapter below trains" not in text and "Every number in this app" not in text
+    assert "Most chapters below train small PyTorch networks right here; the zoo chapters open with models" in text
+    assert "Every measured number in this app comes from PyTorch code" in text

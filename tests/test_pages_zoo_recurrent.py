@@ -80,3 +80,8 @@ def test_the_gate_and_gradient_sentences_hold_for_their_numbers(page):
     text = page.info[3].value
     assert f"a factor of {f.rnn_step_factor:.2f} per step" in text
     assert f"that path alone keeps {f.forget_product_fresh:.2f} of it; the measured {f.lstm_ratio_fresh:.2f}" in text
+    # the measured ratio also holds the loss's different sensitivity to the first and the last input, not gates only
+    assert "add paths of their own" not in text and "different sensitivity of the loss to the first and last" in text
+    # the head reads h = o·tanh(c): two large cell values of the same sign are not "easier to tell apart"
+    cell = page.info[1].value
+    assert "the further apart, the easier" not in cell and "which saturates beyond about ±3" in cell

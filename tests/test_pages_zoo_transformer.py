@@ -79,9 +79,13 @@ def test_train_it_yourself_shows_the_same_views_for_the_students_model():
 
 
 def test_the_mask_section_says_which_model_uses_which_mask_and_what_an_encoder_does(page):
-    """Encoder-only models do not translate (that takes an encoder and a decoder), and the causal mask is GPT's."""
+    """Encoder-only models do not translate, yet translation does not need an encoder (the old page said so):
+    decoder-only models translate by continuing a prompt; and the causal mask is GPT's."""
     text = next(m.value for m in page.markdown if m.value.startswith("**Full mask"))
-    assert "translate it" not in text and "encoder and a decoder" in text
+    assert "translate it" not in text and "Translation needs an encoder" not in text
+    assert "paired an encoder with a decoder" in text and "decoder-only models such as GPT can translate too" in text
     notice = page.info[3].value
     assert "BERT's full mask vs GPT's triangle" not in notice
     assert "the causal mask is GPT's (decoder-only) triangle; BERT (encoder-only) uses the full mask" in notice
+    # the last answer position writes the word's first letter only in a word of that many letters
+    assert "which in a 10-letter word writes the word's first letter" in notice

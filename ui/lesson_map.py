@@ -143,8 +143,8 @@ FEASIBLE = (  # slide 19
 
 WHY_PYTORCH = (  # slide 20
     "**Why PyTorch?** Tensors that run on a CPU or a GPU, gradients computed for you (autograd), "
-    "and models written as plain Python. Every number in this app comes from PyTorch code you "
-    "can read on the page."
+    "and models written as plain Python. Every measured number in this app comes from PyTorch code "
+    "you can read on the page."
 )
 
 HOW_TO_USE = {

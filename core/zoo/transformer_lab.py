@@ -96,8 +96,9 @@ class BoardFacts:
 
     `*_letters`: letter accuracy; `encoder_words`: words entirely right. By answer position (1 = the
     answer's first letter, i.e. the word's last one): `causal_first_letter` / `encoder_first_letter`, and
-    `causal_last_letter` at the last answer position (`answer_positions`), which for the causal mask
-    writes the word's first letter, a letter it may read.
+    `causal_last_letter` at the last answer position (`answer_positions`), which writes the word's first
+    letter only in a word of `answer_positions` letters (a letter the causal mask lets it read); in shorter words
+    that position is padding.
     """
 
     n_val: int
