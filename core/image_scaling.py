@@ -31,7 +31,7 @@ class ImageNorm:
 
     image: str = "china.jpg"
     stride: int = 2
-    code_version: int = 2
+    code_version: int = 3  # 3: std_after_same
 
     def __post_init__(self) -> None:
         if self.image not in ("china.jpg", "flower.jpg"):
@@ -51,6 +51,7 @@ class ImageFacts:
     std_after_lowest: float  # smallest and largest channel std after normalizing (1)
     std_after_highest: float
     order_kept: bool  # within each channel a brighter pixel stays brighter: no edge is lost
+    std_after_same: bool  # lowest and highest channel std read the same at 3 decimals: "1.000 in every channel"
 
 
 @dataclass
@@ -93,7 +94,8 @@ def image_normalization(cfg: ImageNorm, on_progress: Callable | None = None) -> 
     xs, zs = small.numpy().reshape(3, -1), zn.reshape(3, -1)
     kept = all(bool((np.diff(z[np.argsort(x, kind="stable")]) >= 0).all()) for x, z in zip(xs, zs))
     facts = ImageFacts(cfg.image, xs.shape[1], True, float(np.abs(zs.mean(axis=1)).max()), float(zs.std(axis=1).min()),
-                       float(zs.std(axis=1).max()), kept)
+                       float(zs.std(axis=1).max()), kept,
+                       f"{zs.std(axis=1).min():.3f}" == f"{zs.std(axis=1).max():.3f}")
     return ImageResult(small.permute(1, 2, 0).numpy(), np.clip((zn.transpose(1, 2, 0) + 3) / 6, 0, 1), zn, stats,
                        tuple(mean.tolist()), tuple(std.tolist()), histograms, facts)
 

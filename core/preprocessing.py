@@ -91,7 +91,7 @@ def scale_dataset(ds: data.Dataset, kind: str, fit_on: str = "train") -> tuple[d
 @dataclass(frozen=True)
 class ScalingView:
     source: Source = Source()
-    code_version: int = 2
+    code_version: int = 3  # 3: standard_std_same
 
 
 @dataclass(frozen=True)
@@ -112,6 +112,7 @@ class ViewFacts:
     standard_largest_mean: float  # largest |mean| of a feature after standardizing (0 up to rounding)
     standard_std_lowest: float  # smallest and largest std of a non-constant feature after standardizing (1)
     standard_std_highest: float
+    standard_std_same: bool  # lowest and highest std read the same at 3 decimals: say "1.000 in every column"
 
 
 @dataclass
@@ -146,7 +147,7 @@ def scaling_view(cfg: ScalingView, on_progress: Callable | None = None) -> ViewR
                       ds.feature_names[narrow], float(x[:, narrow].min()), float(x[:, narrow].max()),
                       float(ranges[wide] / ranges[narrow]) if ranges[narrow] > 0 else 1.0, int((~varying).sum()),
                       float(minmax.min()), float(minmax.max()), float(np.abs(standard.mean(axis=0)).max()),
-                      float(stds.min()), float(stds.max()))
+                      float(stds.min()), float(stds.max()), f"{stds.min():.3f}" == f"{stds.max():.3f}")
     constant = [name for name, flat in zip(ds.feature_names, ~varying) if flat]
     return ViewResult(pd.concat(frames, ignore_index=True), params, constant, tuple(ds.feature_names), facts)
 
@@ -166,7 +167,7 @@ class ScalingRace:
     target: float = 0.9  # the validation accuracy whose first epoch the table reports
     fit_on: str = "train"  # "all" fits the scalers on validation rows too: the leak of section 4
     seed: int = 0
-    code_version: int = 2
+    code_version: int = 3  # 3: tiny_lr, at_tiny_lr
 
     def __post_init__(self) -> None:
         if not 0 < self.lr <= 10:
@@ -199,6 +200,11 @@ class RaceFacts:
     # sizes: largest / smallest mean |x| over the features, on the training rows, raw and standardized.
     input_size_ratio_raw: float
     input_size_ratio_standard: float
+    tiny_lr: float  # TINY_LR, the rate the sentence suggests for raw inputs ...
+    at_tiny_lr: bool  # ... unless the race already runs at it
+
+
+TINY_LR = 0.0003  # a rate at which raw inputs learn something while scaled ones crawl (default data)
 
 
 @dataclass
@@ -258,7 +264,7 @@ def race(cfg: ScalingRace, on_progress: Callable[[float, object], None] | None =
                       final["raw"], final["min-max"], final["standard"], majority,
                       abs(final["raw"] - majority) <= 1e-6,
                       first["standard"] is not None and (first["raw"] is None or first["raw"] > first["standard"]),
-                      sizes["raw"], sizes["standard"])
+                      sizes["raw"], sizes["standard"], TINY_LR, cfg.lr == TINY_LR)
     return RaceResult(history, table, reached, messages, pd.concat(scalers, ignore_index=True), majority, facts)
 
 

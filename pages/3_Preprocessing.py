@@ -41,8 +41,10 @@ chrome.notice(f"raw, **{sv.widest}** spans {sv.widest_min:.4g} to {sv.widest_max
               f"spans {sv.narrowest_min:.3g} to {sv.narrowest_max:.3g}, a range {sv.range_ratio:,.0f} times smaller: "
               "in the left panel the small features are squashed against 0. After min-max the features run from "
               f"{sv.minmax_lowest:g} to {sv.minmax_highest:g}; after standardization every feature has mean 0 (up to "
-              f"{sv.standard_largest_mean:.0e}) and standard deviation {sv.standard_std_lowest:.3f} to "
-              f"{sv.standard_std_highest:.3f}{flat}, so the boxes line up around 0. All of it on the {sv.n_train} "
+              f"{sv.standard_largest_mean:.0e}) and standard deviation "
+              + (f"{sv.standard_std_lowest:.3f} in every column" if sv.standard_std_same else
+                 f"{sv.standard_std_lowest:.3f} to {sv.standard_std_highest:.3f}")
+              + f"{flat}, so the boxes line up around 0. All of it on the {sv.n_train} "
               "training rows the scalers were fitted on.", sv)
 
 # 2. The effect on training ------------------------------------------------------------------------------
@@ -70,10 +72,11 @@ chrome.notice(f"at learning rate {r.lr:g} the validation accuracy reaches {r.tar
               f"{when(r.reached_standard, r.epochs)} standardized, {when(r.reached_minmax, r.epochs)} normalized and "
               f"{when(r.reached_raw, r.epochs)} raw (final accuracy {r.final_acc_standard:.0%}, "
               f"{r.final_acc_minmax:.0%} and {r.final_acc_raw:.0%}{guess}). A first-layer weight's gradient is "
-              "the error signal times its input, and raw the features' typical sizes differ "
+              "the error signal times its input, and the raw features' typical sizes differ "
               f"{r.input_size_ratio_raw:,.0f}-fold (standardized {r.input_size_ratio_standard:.1f}-fold): one learning "
               "rate is too big for the weights of the large features and too small for the rest. Move the learning "
-              "rate: raw inputs learn something only at tiny rates (try 0.0003), where the scaled ones crawl.", r)
+              "rate: raw inputs learn something only at tiny rates "
+              + ("like this one" if r.at_tiny_lr else f"(try {r.tiny_lr:g})") + ", where the scaled ones crawl.", r)
 
 # 3. Why: the shape of the loss surface ------------------------------------------------------------------
 chrome.section("3 · Why: a stretched loss surface makes gradient descent crawl")
@@ -185,8 +188,10 @@ edges = ("Within a channel a brighter pixel stays brighter, so every edge is kep
          "channel is centred on its own. " if i.order_kept else "")
 border = " border" if d.rare_on_border else ""
 chrome.notice(f"the mean and std here are this photo's own, over its {i.n_pixels:,} pixels per channel, so every "
-              f"channel comes out at mean 0 (up to {i.largest_mean_after:.0e}) and std {i.std_after_lowest:.3f} to "
-              f"{i.std_after_highest:.3f}. A trained network instead normalizes every image, new ones too, with one "
+              f"channel comes out at mean 0 (up to {i.largest_mean_after:.0e}) and std "
+              + (f"{i.std_after_lowest:.3f} in every channel" if i.std_after_same else
+                 f"{i.std_after_lowest:.3f} to {i.std_after_highest:.3f}")
+              + ". A trained network instead normalizes every image, new ones too, with one "
               "mean and std per channel fitted on its training images (as section 4 fits a scaler on the training "
               f"rows). {edges}Digits share a known range, 0 to {d.max_value:g}, so they are simply divided by "
               f"{d.max_value:g}. Per-pixel min-max over the {d.n_images:,} images would treat pixels unequally: "

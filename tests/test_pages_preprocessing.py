@@ -29,6 +29,9 @@ def test_default_render_shows_every_section(page):
     assert race.loc["raw", "epochs to 90% validation accuracy"] == "not reached"
     assert "at epoch 3 standardized" in notices[1]  # the notice quotes the table ...
     assert "not within 60 epochs raw" in notices[1] and "at never" not in notices[1]  # ... and reads right
+    assert "the raw features' typical sizes differ" in notices[1] and "(try 0.0003)" in notices[1]
+    assert "standard deviation 1.000 in every column" in notices[0] and "1.000 to 1.000" not in notices[0]
+    assert "std 1.000 in every channel" in notices[4] and "1.000 to 1.000" not in notices[4]
 
 
 def test_default_notices_state_the_surfaces_shape_and_speed_correctly(page):
@@ -55,6 +58,7 @@ def test_slow_rate_names_every_variant_that_never_gets_there(page):
     notice = page.info[1].value
     assert "not within 60 epochs standardized" in notice and "not within 60 epochs raw" in notice
     assert "at never" not in notice and "most common class" not in notice  # raw learned something here
+    assert "tiny rates like this one" in notice and "try 0.0003" not in notice  # no advice to pick the rate in use
 
 
 def test_learning_rate_changes_the_training_curves(page):

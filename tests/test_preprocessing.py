@@ -89,11 +89,13 @@ def test_race_facts_carry_the_first_epoch_or_none_and_the_final_accuracies():
     x = data.load(data.DataConfig("wine")).x_train.double().abs().mean(dim=0)  # the raw features' typical sizes
     assert f.input_size_ratio_raw == pytest.approx(float(x.max() / x.min())) and f.input_size_ratio_raw > 1000
     assert 1 <= f.input_size_ratio_standard < 2
+    assert f.tiny_lr == pp.TINY_LR == 0.0003 and not f.at_tiny_lr  # at 0.03 the sentence suggests trying 0.0003
 
 
 @pytest.mark.parametrize("table", uploads.TABLES)
 def test_raw_inputs_learn_only_at_tiny_rates_where_the_scaled_ones_crawl(table):
-    tiny = pp.race(pp.ScalingRace(pp.Source(table), lr=0.0003)).facts  # the rate the notice suggests trying
+    tiny = pp.race(pp.ScalingRace(pp.Source(table), lr=pp.TINY_LR)).facts  # the rate the notice suggests trying
+    assert tiny.at_tiny_lr  # ... so at it the notice suggests no other one
     assert tiny.final_acc_raw > tiny.majority + 0.2 and tiny.final_acc_raw > tiny.final_acc_standard + 0.1
     assert tiny.reached_standard is None  # the scaled ones crawl: not at 90% within 60 epochs
     ten_times = pp.race(pp.ScalingRace(pp.Source(table), lr=0.003)).facts  # a rate ten times larger ...
@@ -204,6 +206,7 @@ def test_view_facts_describe_the_training_rows():
     assert (f.widest_min, f.widest_max) == pytest.approx((x[:, 12].min(), x[:, 12].max()))
     assert (f.minmax_lowest, f.minmax_highest) == (0.0, 1.0) and f.n_constant == 0 and f.n_train == len(x)
     assert f.standard_largest_mean < 1e-12 and f.standard_std_lowest == pytest.approx(1) == f.standard_std_highest
+    assert f.standard_std_same  # both read 1.000: "standard deviation 1.000 in every column", not "1.000 to 1.000"
 
 
 def test_outlier_squeezes_min_max_most_and_robust_least():
@@ -273,7 +276,7 @@ def test_image_normalization_uses_the_photos_own_statistics():
     np.testing.assert_allclose(result.mean, pixels.mean(axis=0), rtol=1e-5)  # its own mean, not a data set's
     np.testing.assert_allclose(result.std, pixels.std(axis=0), rtol=1e-4)
     assert f.largest_mean_after < 1e-5 and abs(f.std_after_lowest - 1) < 1e-5 and abs(f.std_after_highest - 1) < 1e-5
-    assert f.order_kept
+    assert f.order_kept and f.std_after_same  # "std 1.000 in every channel"
     imagenet = (pixels - [0.485, 0.456, 0.406]) / [0.229, 0.224, 0.225]  # a data set's statistics: not mean 0 here
     assert np.abs(imagenet.mean(axis=0)).max() > 0.1
 
