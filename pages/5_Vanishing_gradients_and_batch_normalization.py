@@ -125,7 +125,8 @@ chrome.notice(
     + ("The fixes work: their units keep a gradient below 0 and learn, the dead ReLUs never do."
        if df.fixes_recover else
        "Here Leaky ReLU and ELU do not both end more than 30 points above ReLU"
-       + (": few ReLUs died (try a negative initial bias)." if not df.many_died else "."))
+       + (f": fewer ReLUs died ({df.relu_dead_end:.0%} of them), so the fixes have less to fix (try a negative "
+          "initial bias)." if not df.many_died else "."))
     + (f" The loss of {', '.join(df.dying_diverged)} blew up (see the warning)." if df.dying_diverged else ""), df)
 
 # 4-5. Covariate shift and batch normalization ---------------------------------------------------------------

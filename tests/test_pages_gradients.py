@@ -3,6 +3,7 @@ st.error, and its sentences fit the numbers on screen."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -62,7 +63,10 @@ def test_dying_controls_change_the_dead_units(page):
     page.select_slider(key="dying-lr").set_value(0.01).run()
     assert not page.exception
     assert _charts(page)[6] != before[6]
-    assert "few ReLUs died" in page.info[2].value and "The fixes work" not in page.info[2].value
+    notice = page.info[2].value
+    assert "The fixes work" not in notice and "few ReLUs died" not in notice  # "few" must not contradict the number
+    dead = re.search(r"and (\d+)% are dead at the end", notice).group(1)
+    assert f"fewer ReLUs died ({dead}% of them), so the fixes have less to fix" in notice
 
 
 @pytest.mark.parametrize("key, value, words", [("flow-depth", 0, "depth"), ("flow-depth", 99, "depth"),
