@@ -92,8 +92,8 @@ ends = ", ".join(f"{symbol}: {c:+.1f}" for symbol, c in zip(gf.end_symbols, gf.c
 other = (f" It was trained only on sequences of {gf.trained_length} tokens and yours has {gf.typed_length}: it learned "
          f"to read its memory after token {gf.trained_length}, so on other lengths it can be wrong."
          if gf.length_differs else "")
-keeps = (f"never drops below {gf.forget_floor:.2f} after the symbol, so at every step its cell keeps most of what it "
-         f"held (over all the steps, its forget gates multiply to {gf.forget_product:.2f})" if gf.keeps_most else
+keeps = (f"never drops below {gf.forget_floor:.2f} after the symbol, so each step keeps at least that share of what the "
+         f"cell holds (over all the steps, its forget gates multiply to {gf.forget_product:.2f})" if gf.keeps_most else
          f"drops to {gf.forget_floor:.2f} after the symbol: there its cell loses most of what it held")
 chrome.notice(f"the LSTM answers **{gf.lstm_answer}** (P = {gf.lstm_probability:.2f}), which is "
               f"{'right' if gf.lstm_right else 'wrong'}.{other} Unit 1's forget gate {keeps}; its cell state goes from "

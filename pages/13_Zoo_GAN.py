@@ -10,8 +10,9 @@ from ui import chrome, runners, show
 
 chrome.page("Network zoo: GAN", "71", """A **generative adversarial network** is two networks playing a game. The
 **generator** G turns random noise z into a data point; the **discriminator** D looks at a point and says how likely
-it is real. D learns to tell real points from generated ones, G learns to fool D: a **min-max game**. When neither can
-improve, G's points look like the real data. Here the data are points in the plane, so you can watch the whole game:
+it is real. D learns to tell real points from generated ones, G learns to fool D: a **min-max game**. At the game's
+ideal end point (given networks large enough), G's points are distributed like the real data and D says 0.5 everywhere;
+section 3 shows a game that stalls elsewhere. Here the data are points in the plane, so you can watch the whole game:
 D's belief as a map, G's points moving over it.""")
 BOX = gan_parts.BOX
 
@@ -58,9 +59,10 @@ energy = (f"The energy distance between G's points and the real ones is {f.energ
           f"{f.energy_now:.3f}. ")
 blob = (f"{'a blob' if f.start_blob else 'a cloud'}{' near the middle' if f.start_central else ''}: at step 0 its "
         f"points lie {f.spread_start:.2f} from their centre on average, the real ones {f.real_spread:.2f}")
-game_kind = ("G minimizes log(1 − D(G(z))), the very value D maximizes: the slide's minimax game, a zero-sum game, "
+game_kind = ("G minimizes V = E log D(x) + E log(1 − D(G(z))), the value D maximizes; only its second term "
+             "depends on G, so G's loss shows just that term: the slide's minimax game, a zero-sum game, "
              "each player's gain is the other's loss. It ends when" if f.zero_sum else
-             "In the slide's minimax game G would minimize the very value D maximizes, a zero-sum game. Here G "
+             "In the slide's minimax game G would minimize V, the value D maximizes, a zero-sum game. Here G "
              "minimizes −log D(G(z)) instead, the non-saturating loss of Goodfellow et al. (2014): it gives G strong "
              "gradients while D is winning and makes the game no longer zero-sum, yet it ends at the same point, when")
 where = {"below": "D's loss ends below its line: D still tells the points apart a little.",

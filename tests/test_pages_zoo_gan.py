@@ -95,3 +95,19 @@ def test_training_with_the_smallest_d_is_not_told_to_try_it():
     assert f"Its points spread {f.spread_end:.2f}" in text
     if f.modes_end == 0:
         assert "none of the 8 modes" in text and "some are missing" not in text
+
+
+def test_the_intro_does_not_promise_that_every_game_ends_with_real_looking_points(page):
+    """Section 3 stalls near the ideal losses with few modes: the intro names the ideal end point as an ideal."""
+    intro = " ".join(page.markdown[0].value.split())
+    assert "When neither can improve" not in intro
+    assert "At the game's ideal end point (given networks large enough)" in intro and "D says 0.5 everywhere" in intro
+
+
+def test_the_minimax_notice_says_g_sees_only_the_second_term_of_v():
+    """G's minimax loss is log(1 − D(G(z))), only the G-dependent term of V, not "the very value D maximizes".
+    The page shows that branch only for a shipped game with the minimax loss (none ships one yet): read its source."""
+    source = " ".join((APP_ROOT / "pages" / PAGE).read_text().replace('"', " ").split())
+    assert "the very value D maximizes" not in source
+    assert "G minimizes V = E log D(x) + E log(1 − D(G(z))), the value D maximizes; only its second term" in source
+    assert "depends on G, so G's loss shows just that term" in source

@@ -85,3 +85,5 @@ def test_the_gate_and_gradient_sentences_hold_for_their_numbers(page):
     # the head reads h = o·tanh(c): two large cell values of the same sign are not "easier to tell apart"
     cell = page.info[1].value
     assert "the further apart, the easier" not in cell and "which saturates beyond about ±3" in cell
+    # the cell holds only about 0 right after the symbol: the gate keeps a share per step, not "most of what it held"
+    assert "keeps most of what it held" not in cell and "so each step keeps at least that share of what the cell" in cell
