@@ -64,6 +64,9 @@ class LrSweep:
             raise ValueError("Give three learning rates, one per name: too small, good, too large.")
         if not all(0 < lr <= 100 for lr in self.lrs):
             raise ValueError("Each learning rate must be above 0 and at most 100.")
+        if not self.lrs[0] < self.lrs[1] < self.lrs[2]:  # the sentence calls them small, good and large
+            raise ValueError(f"The learning rates must be ordered too small < good < too large; got "
+                             f"{', '.join(f'{lr:g}' for lr in self.lrs)}.")
         if not 1 <= self.epochs <= 500:
             raise ValueError("Use between 1 and 500 epochs here.")
 

@@ -219,6 +219,8 @@ def test_filter_normalized_directions_match_each_rows_norm():
     (lambda: opt.BatchNoise(updates=100), "multiple of every run's updates per epoch"),
     (lambda: opt.BatchNoise(budget="steps"), "budget"),
     (lambda: opt.LrSweep(lrs=(0.1, 1.0), names=("a", "b")), "three learning rates"),
+    (lambda: opt.LrSweep(lrs=(0.003, 0.1, 0.0003)), r"ordered too small < good < too large; got 0.003, 0.1, 0.0003"),
+    (lambda: opt.LrSweep(lrs=(0.1, 0.1, 30.0)), "ordered too small < good < too large"),
 ])
 def test_bad_configs_raise_clear_errors(make, message):
     with pytest.raises(ValueError, match=message):

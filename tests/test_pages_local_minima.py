@@ -53,6 +53,13 @@ def test_impossible_settings_show_an_error(page, key, value, message):
     assert any(message in e.value for e in page.error)
 
 
+def test_a_too_large_rate_below_the_good_one_shows_an_error_not_a_wrong_sentence(page):
+    page.select_slider(key="lr-large").set_value(0.0003).run()
+    assert not page.exception
+    assert any("ordered too small < good < too large" in e.value for e in page.error)
+    assert not any("did not blow up here" in n.value for n in page.info)
+
+
 def test_momentum_slider_changes_the_valley_paths(page):
     before = _charts(page)
     page.slider(key="momentum").set_value(0.95).run()
