@@ -29,6 +29,14 @@ BASELINE = "no remedy (baseline)"
 # just": a handful of digits, about what the ensemble's gain moves from one seed to the next (standard deviation 0.8
 # points over seeds 0-4 at the defaults, tests/test_seeds_regularization.py).
 NARROW_SHARE = 0.01
+MEMORIZE_RISE = 0.5  # "it memorizes": validation loss ends over 50% above its minimum, train accuracy 100%
+# (default, 20% wrong labels: +167%; clean labels: +14%, 0.04, too little to call memorizing)
+
+
+def and_list(items: tuple[str, ...] | list[str]) -> str:
+    """'a', 'a and b', 'a, b and c': a list as a sentence writes it."""
+    items = [str(i) for i in items]
+    return " and ".join(items) if len(items) < 3 else ", ".join(items[:-1]) + " and " + items[-1]
 VALIDATION_IMAGES = 539  # len(baseline_data(n, seed).x_val) for every n and seed: 30% of each digit's images
 Progress = Callable[[float, object], None]
 
@@ -81,8 +89,8 @@ class Remedies:
     copies: int = 3  # augmented copies of each training image
     combo: tuple[str, ...] = ("L2", "early stopping")
     seed: int = 0
-    code_version: int = 4  # 2: shorter dropout mode names; 3: label noise, equal updates for augmentation, facts;
-    # 4: margins in validation digits ("only just"), gaps in percentage points
+    code_version: int = 5  # 2: shorter dropout mode names; 3: label noise, equal updates for augmentation, facts;
+    # 4: margins in validation digits ("only just"), gaps in percentage points; 5: wide/narrow winners, memorizes
 
     def __post_init__(self) -> None:
         if not 0 < self.weight_decay <= 0.1:
@@ -129,6 +137,9 @@ class BaselineFacts:
     val_loss_low_epoch: int  # the epoch of the lowest validation loss
     val_loss_rise: float  # final validation loss - its lowest value
     train_loss_fall_after: float  # train loss at val_loss_low_epoch - final train loss
+    val_loss_rise_share: float  # val_loss_rise / the lowest validation loss
+    memorizes: bool  # train accuracy 100% and the validation loss ends more than MEMORIZE_RISE above its minimum
+    val_loss_rise_small: bool  # the validation loss ends at most MEMORIZE_RISE above its minimum
 
 
 @dataclass(frozen=True)
@@ -163,6 +174,10 @@ class RemedyFacts:
     ensemble_margin_digits: int
     augmentation_margin_digits: int
     narrow_winners: tuple[tuple[str, int], ...]  # (remedy, margin in digits) of the winners by at most NARROW_SHARE
+    wide_winners: tuple[str, ...]  # the winners by more than NARROW_SHARE
+    narrow_names: str  # the narrow winners as a sentence lists them ("early stopping, ensemble of 4 and ...")
+    narrow_margins: str  # their margins in digits, in the same order ("2, 2 and 5")
+    narrow_count: int
 
 
 @dataclass(frozen=True)
@@ -367,7 +382,10 @@ def _remedy_facts(board: pd.DataFrame, cfg: Remedies, updates: tuple[int, int], 
         augmentation_images=aug_images, validation_images=n_val, l2_margin_digits=margin["L2 / weight decay"],
         early_stopping_margin_digits=margin["early stopping"], dropout_margin_digits=margin["dropout"],
         ensemble_margin_digits=margin[f"ensemble of {cfg.ensemble}"],
-        augmentation_margin_digits=margin[f"augmentation ({cfg.copies} copies)"], narrow_winners=narrow)
+        augmentation_margin_digits=margin[f"augmentation ({cfg.copies} copies)"], narrow_winners=narrow,
+        wide_winners=tuple(r for r, m in margin.items() if m > NARROW_SHARE * n_val),
+        narrow_names=and_list([r for r, _ in narrow]), narrow_margins=and_list([str(m) for _, m in narrow]),
+        narrow_count=len(narrow))
 
 
 def _inside_facts(stop: FitResult, cfg: Remedies, members: pd.DataFrame, drop: pd.DataFrame) -> InsideFacts:
@@ -391,6 +409,8 @@ def _baseline_facts(main: FitResult, n_train: int, n_wrong: int, params: int, n_
     curve = {(sp, m): h[(h.split == sp) & (h.metric == m)].set_index("epoch").value
              for sp in ("train", "validation") for m in ("loss", "accuracy")}
     low = int(curve["validation", "loss"].idxmin())
+    val_low, val_end = float(curve["validation", "loss"][low]), float(curve["validation", "loss"].iloc[-1])
+    train_acc = float(curve["train", "accuracy"].iloc[-1])
     gap = float(curve["train", "accuracy"].iloc[-1] - curve["validation", "accuracy"].iloc[-1])
     return BaselineFacts(
         n_train=n_train, n_wrong_labels=n_wrong, parameters=params,
@@ -401,7 +421,10 @@ def _baseline_facts(main: FitResult, n_train: int, n_wrong: int, params: int, n_
         base_loss_gap=float(curve["validation", "loss"].iloc[-1] - curve["train", "loss"].iloc[-1]),
         val_loss_low_epoch=low,
         val_loss_rise=float(curve["validation", "loss"].iloc[-1] - curve["validation", "loss"][low]),
-        train_loss_fall_after=float(curve["train", "loss"][low] - curve["train", "loss"].iloc[-1]))
+        train_loss_fall_after=float(curve["train", "loss"][low] - curve["train", "loss"].iloc[-1]),
+        val_loss_rise_share=(val_end - val_low) / val_low,
+        memorizes=bool(train_acc == 1.0 and val_end > (1 + MEMORIZE_RISE) * val_low),
+        val_loss_rise_small=bool(val_end <= (1 + MEMORIZE_RISE) * val_low))
 
 
 @dataclass(frozen=True)

@@ -60,8 +60,11 @@ with baseline_area:
     with right:
         show.chart(charts.gap_curves, res.history, rg.BASELINE, "loss", data=res.history, key="gap-loss")
     wrong = f", {b.n_wrong_labels} of them labelled with a wrong digit" if b.n_wrong_labels else ", all labelled right"
+    verdict = ("it memorizes." if b.memorizes else "a small rise, not yet a sign that it memorizes."
+               if b.val_loss_rise_small else "it overfits, though it does not fit every training image yet.")
     climb = (f"Its validation loss was lowest at epoch {b.val_loss_low_epoch} and has since climbed by "
-             f"{b.val_loss_rise:.2f} while the train loss fell by another {b.train_loss_fall_after:.2f}: it memorizes."
+             f"{b.val_loss_rise:.2f} ({b.val_loss_rise_share:.0%} above that minimum) while the train loss fell by "
+             f"another {b.train_loss_fall_after:.2f}: {verdict}"
              if b.val_loss_rise > 0 and b.train_loss_fall_after > 0 else
              f"Its validation loss ends {b.base_loss_gap:.2f} above its train loss.")
     chrome.notice(f"with {b.n_train} training images{wrong}, and {b.parameters:,} weights, the baseline reaches "
@@ -79,9 +82,11 @@ st.markdown("**Leaderboard** (accuracy at the epoch whose weights each network k
 show.table(res.board, key="leaderboard")
 for variant, message in res.messages.items():  # early stopping is news, a blown-up loss is a warning
     (st.caption if message.startswith("Early stopping") else st.warning)(f"**{variant}:** {message}")
-above = ", ".join(f.winners) or "none of them"
-just = (" (only just: " + ", ".join(f"{r} by {m} of {f.validation_images} digits" for r, m in f.narrow_winners) + ")"
-        if f.narrow_winners else "")
+each = " respectively" if f.narrow_count > 1 else ""
+just = (f"only just: {f.narrow_names}, by {f.narrow_margins} of {f.validation_images} digits{each}"
+        if f.narrow_count else "")
+above = (f": {', '.join(f.wide_winners)}" + (f"; {just}" if just else "") if f.wide_winners else
+         f" {just}" if just else ": none of them")
 below = f"; not above it: {', '.join(f.losers)}" if f.losers else ""
 l2_gap = "cuts" if f.l2_loss_gap < f.baseline_loss_gap else "does not cut"
 same_steps = (f"the same {f.augmentation_updates} SGD updates as the baseline: more images, not more training"
@@ -90,7 +95,7 @@ same_steps = (f"the same {f.augmentation_updates} SGD updates as the baseline: m
 copied = (" (its copies keep their images' labels, the wrong ones too)"
           if f.augmentation_accuracy <= f.baseline_accuracy and b.n_wrong_labels else "")
 chrome.notice(f"the best validation accuracy here is **{f.best_remedy}** with {f.best_accuracy:.1%}, against "
-              f"{f.baseline_accuracy:.1%} for the baseline. Above the baseline: {above}{just}{below}. L2 {l2_gap} the "
+              f"{f.baseline_accuracy:.1%} for the baseline. Above the baseline{above}{below}. L2 {l2_gap} the "
               f"loss gap ({f.baseline_loss_gap:.2f} to {f.l2_loss_gap:.2f}). Augmentation{copied} sees "
               f"{f.augmentation_images} images per epoch in larger batches, so it takes {same_steps}. Remedies are "
               f"not free: the ensemble costs {f.ensemble_size} times the parameters ({f.ensemble_parameters:,} instead "

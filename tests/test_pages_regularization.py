@@ -88,8 +88,8 @@ def test_differences_of_accuracies_are_said_in_percentage_points(page):
 def test_a_win_by_a_handful_of_digits_is_said_to_be_only_just(page):
     """Lecturer's review: the ensemble beats the baseline by 2 of 539 validation digits (74.95% vs 74.58%)."""
     board = next(n.value for n in page.info if "the best validation accuracy here" in n.value)
-    assert ("Above the baseline: L2 / weight decay, early stopping, dropout, ensemble of 4 (only just: ensemble of 4 "
-            "by 2 of 539 digits); not above it: augmentation (3 copies).") in board
+    assert ("Above the baseline: L2 / weight decay, early stopping, dropout; only just: ensemble of 4, by 2 of 539 "
+            "digits; not above it: augmentation (3 copies).") in board  # each name once, no nested parentheses
     assert "the same 539 images" in page.select_slider(key="n-train").help
 
 
