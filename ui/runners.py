@@ -151,8 +151,21 @@ def _run_cached(
     _label: str,
     _progress: DeltaGenerator,
     _live: Callable[[Any], None] | None,
+    _inputs: tuple[Any, ...] = (),
 ) -> Any:
-    """`_fn(cfg)` with progress; `name` and `cfg` are the key, the underscored rest is not hashed."""
+    """`_fn(cfg, *_inputs)` with progress; `name` and `cfg` are the key, the underscored rest is not hashed."""
+    return _compute(name, cfg, _fn, _label, _progress, _live, _inputs)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _resource_cached(name: str, key: Any, _fn: Callable[..., Any], _label: str, _progress: DeltaGenerator) -> Any:
+    """Like `_run_cached`, but the object itself is kept and shared (never pickled or copied): trained models."""
+    return _compute(name, key, _fn, _label, _progress, None, ())
+
+
+def _compute(name: str, cfg: Any, fn: Callable[..., Any], label: str, progress: DeltaGenerator,
+             live: Callable[[Any], None] | None, inputs: tuple[Any, ...]) -> Any:
+    """`fn(cfg, *inputs, on_progress=...)` holding a compute slot, with its progress bar and live chart."""
     _count(name, cfg)
     last_redraw = -float("inf")
 
@@ -164,14 +177,14 @@ def _run_cached(
             return
         last_redraw = now
         with _unrecorded():
-            _progress.progress(min(max(float(fraction), 0.0), 1.0), text=_label)
-            if _live is not None:
-                _live(partial)
+            progress.progress(min(max(float(fraction), 0.0), 1.0), text=label)
+            if live is not None:
+                live(partial)
 
-    with _slot(_progress, _label):
+    with _slot(progress, label):
         with _unrecorded():
-            _progress.progress(0.0, text=_label)
-        return _fn(cfg, on_progress=on_progress)
+            progress.progress(0.0, text=label)
+        return fn(cfg, *inputs, on_progress=on_progress)
 
 
 @contextlib.contextmanager
@@ -201,17 +214,37 @@ def _count(name: str, cfg: Any) -> None:
             log.write(f"{name} {hashlib.sha1(repr(cfg).encode()).hexdigest()[:12]}\n")
 
 
-def run(fn: Callable[..., R], cfg: Any, *, label: str, live: Callable[[Any], None] | None = None) -> R:
-    """`fn(cfg, on_progress=...)` through the shared cache, with a progress bar while it computes.
+def run(fn: Callable[..., R], cfg: Any, *, label: str, live: Callable[[Any], None] | None = None,
+        inputs: tuple[Any, ...] = ()) -> R:
+    """`fn(cfg, *inputs, on_progress=...)` through the shared cache, with a progress bar while it computes.
 
     `live(partial_result)` is called with each progress report of a computation (never on a
-    cache hit), for a chart that grows while it trains. A ValueError from core is shown with
-    st.error and stops the page; so is a RuntimeError or MemoryError from torch (out of memory,
-    a device failure), with a hint, instead of a traceback.
+    cache hit), for a chart that grows while it trains. `inputs` (e.g. a trained model) are passed
+    on but not hashed: `cfg` must determine them (a zoo view's cfg carries the model's Source).
+    A ValueError from core is shown with st.error and stops the page; so is a RuntimeError or
+    MemoryError from torch (out of memory, a device failure), with a hint, instead of a traceback.
     """
+    return _guarded(lambda progress: _run_cached(_name(fn), cfg, fn, label, progress, live, inputs))
+
+
+def resource(fn: Callable[..., R], key: Any, *, label: str) -> R:
+    """`fn(key, on_progress=...)` computed once per `key` and the very object shared by every session.
+
+    For what must not be copied on every use (a trained model); the same progress bar, compute
+    slots and error messages as `run`.
+    """
+    return _guarded(lambda progress: _resource_cached(_name(fn), key, fn, label, progress))
+
+
+def _name(fn: Callable[..., Any]) -> str:
+    return f"{fn.__module__}.{fn.__qualname__}"
+
+
+def _guarded(compute: Callable[[DeltaGenerator], R]) -> R:
+    """`compute(progress placeholder)`, with core's errors shown as messages instead of tracebacks."""
     progress = st.empty()
     try:
-        return _run_cached(f"{fn.__module__}.{fn.__qualname__}", cfg, fn, label, progress, live)
+        return compute(progress)
     except ValueError as error:
         st.error(str(error))
         st.stop()

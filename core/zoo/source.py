@@ -1,0 +1,58 @@
+"""Where a zoo model comes from: the one resolver every zoo view goes through.
+
+Each architecture module `core/zoo/<arch>.py` exposes the same four things:
+
+- `Recipe`: a frozen dataclass of everything that decides the trained weights (seed included);
+- `build(recipe)`: its untrained network(s);
+- `train(recipe, on_progress=None) -> Trained`: trained through `core.training`;
+- `shipped() -> Trained`: the small trained model in `assets/zoo/`, read back without training.
+
+`resolve(Source(arch, recipe))` returns the shipped model when `recipe` is None and trains `recipe`
+otherwise. Core keeps no model between calls: ui/zoo.py keeps the models in one
+`st.cache_resource`, so a student's model is trained once, visibly, and a view is only ever handed
+a model (`view(cfg, trained)`), never fetches or trains one itself.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Any
+
+from core.progress import Progress
+
+ARCHITECTURES = ("cnn", "autoencoders", "fcn", "recurrent", "transformer", "gan")
+
+
+@dataclass(frozen=True)
+class Source:
+    """A zoo model: the architecture, and the student's recipe (None: the shipped weights)."""
+
+    arch: str
+    recipe: Any = None
+
+    def __post_init__(self) -> None:
+        if self.arch not in ARCHITECTURES:
+            raise ValueError(f"No zoo architecture named {self.arch!r}: pick one of {', '.join(ARCHITECTURES)}.")
+        if self.recipe is not None and type(self.recipe).__name__ != "Recipe":
+            raise ValueError(f"A {self.arch} model is made from its Recipe, not from {type(self.recipe).__name__}.")
+
+    @property
+    def shipped(self) -> bool:
+        return self.recipe is None
+
+
+def module(arch: str) -> Any:
+    """The architecture module `core.zoo.<arch>`."""
+    if arch not in ARCHITECTURES:
+        raise ValueError(f"No zoo architecture named {arch!r}.")
+    return importlib.import_module(f"core.zoo.{arch}")
+
+
+def resolve(source: Source, on_progress: Progress[Any] | None = None) -> Any:
+    """The architecture's `Trained` for `source`: read from assets/zoo/, or trained from the recipe."""
+    arch = module(source.arch)
+    if source.recipe is None:
+        return arch.shipped()
+    if not isinstance(source.recipe, arch.Recipe):
+        raise ValueError(f"A {source.arch} model is made from core.zoo.{source.arch}.Recipe.")
+    return arch.train(source.recipe, on_progress)

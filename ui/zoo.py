@@ -1,0 +1,17 @@
+"""The zoo's models for the pages: one shared cache of trained models, filled visibly.
+
+`trained(source, label)` returns the architecture's `Trained` (see core/zoo/source.py): the shipped
+weights, or a student's recipe trained here under a progress bar. The very object is shared by
+every session (never copied); views receive it as an input and must not change it.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from core.zoo.source import Source, resolve
+from ui import runners
+
+
+def trained(source: Source, label: str) -> Any:
+    """The model of `source`, from the shared cache or made now (trained with a progress bar)."""
+    return runners.resource(resolve, source, label=label)
