@@ -8,8 +8,9 @@ Each architecture module `core/zoo/<arch>.py` exposes the same four things:
 - `shipped() -> Trained`: the small trained model in `assets/zoo/`, read back without training.
 
 `resolve(Source(arch, recipe))` returns the shipped model when `recipe` is None and trains `recipe`
-otherwise. Core keeps no model between calls: ui/zoo.py keeps the models in one
-`st.cache_resource`, so a student's model is trained once, visibly, and a view is only ever handed
+otherwise. An architecture that ships several models names one by `asset`
+(`Source("gan", asset="gan_grid")`, read by `shipped(asset)`); without one, `shipped()` gives its
+default. Core keeps no model between calls: ui/zoo.py keeps the models in one `st.cache_resource`, so a student's model is trained once, visibly, and a view is only ever handed
 a model (`view(cfg, trained)`), never fetches or trains one itself.
 """
 from __future__ import annotations
@@ -29,8 +30,11 @@ class Source:
 
     arch: str
     recipe: Any = None
+    asset: str | None = None  # which shipped file, for an architecture that ships several (None: its default)
 
     def __post_init__(self) -> None:
+        if self.recipe is not None and self.asset is not None:
+            raise ValueError("A zoo model is either shipped (an asset) or trained from a recipe, not both.")
         if self.arch not in ARCHITECTURES:
             raise ValueError(f"No zoo architecture named {self.arch!r}: pick one of {', '.join(ARCHITECTURES)}.")
         if self.recipe is not None and type(self.recipe).__name__ != "Recipe":
@@ -52,7 +56,7 @@ def resolve(source: Source, on_progress: Progress[Any] | None = None) -> Any:
     """The architecture's `Trained` for `source`: read from assets/zoo/, or trained from the recipe."""
     arch = module(source.arch)
     if source.recipe is None:
-        return arch.shipped()
+        return arch.shipped() if source.asset is None else arch.shipped(source.asset)
     if not isinstance(source.recipe, arch.Recipe):
         raise ValueError(f"A {source.arch} model is made from core.zoo.{source.arch}.Recipe.")
     return arch.train(source.recipe, on_progress)
