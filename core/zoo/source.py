@@ -11,7 +11,8 @@ Each architecture module `core/zoo/<arch>.py` exposes the same four things:
 otherwise. An architecture that ships several models names one by `asset`
 (`Source("gan", asset="gan_grid")`, read by `shipped(asset)`); without one, `shipped()` gives its
 default. Core keeps no model between calls: ui/zoo.py keeps the models in one `st.cache_resource`,
-so a student's model is trained once, visibly, and a view is only ever handed a model (`view(cfg, trained)`), never fetches or trains one itself.
+so a student's model is trained once, visibly, and a view is only ever handed a model
+(`view(cfg, trained)`), never fetches or trains one itself.
 """
 from __future__ import annotations
 
