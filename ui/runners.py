@@ -158,9 +158,10 @@ def _run_cached(
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def _resource_cached(name: str, key: Any, _fn: Callable[..., Any], _label: str, _progress: DeltaGenerator) -> Any:
+def _resource_cached(name: str, key: Any, _fn: Callable[..., Any], _label: str, _progress: DeltaGenerator,
+                     _live: Callable[[Any], None] | None = None) -> Any:
     """Like `_run_cached`, but the object itself is kept and shared (never pickled or copied): trained models."""
-    return _compute(name, key, _fn, _label, _progress, None, ())
+    return _compute(name, key, _fn, _label, _progress, _live, ())
 
 
 def _compute(name: str, cfg: Any, fn: Callable[..., Any], label: str, progress: DeltaGenerator,
@@ -227,13 +228,13 @@ def run(fn: Callable[..., R], cfg: Any, *, label: str, live: Callable[[Any], Non
     return _guarded(lambda progress: _run_cached(_name(fn), cfg, fn, label, progress, live, inputs))
 
 
-def resource(fn: Callable[..., R], key: Any, *, label: str) -> R:
+def resource(fn: Callable[..., R], key: Any, *, label: str, live: Callable[[Any], None] | None = None) -> R:
     """`fn(key, on_progress=...)` computed once per `key` and the very object shared by every session.
 
-    For what must not be copied on every use (a trained model); the same progress bar, compute
-    slots and error messages as `run`.
+    For what must not be copied on every use (a trained model); the same progress bar, live chart
+    (`live`, never called on a hit), compute slots and error messages as `run`.
     """
-    return _guarded(lambda progress: _resource_cached(_name(fn), key, fn, label, progress))
+    return _guarded(lambda progress: _resource_cached(_name(fn), key, fn, label, progress, live))
 
 
 def _name(fn: Callable[..., Any]) -> str:

@@ -6,12 +6,16 @@ every session (never copied); views receive it as an input and must not change i
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from core.zoo.source import Source, resolve
 from ui import runners
 
 
-def trained(source: Source, label: str) -> Any:
-    """The model of `source`, from the shared cache or made now (trained with a progress bar)."""
-    return runners.resource(resolve, source, label=label)
+def trained(source: Source, label: str, live: Callable[[Any], None] | None = None) -> Any:
+    """The model of `source`, from the shared cache or made now (trained with a progress bar).
+
+    `live(partial Trained)` redraws a page's chart while a student's recipe trains (never on a hit).
+    """
+    return runners.resource(resolve, source, label=label, live=live)
