@@ -4,7 +4,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from core.charts import HEIGHT, PALETTE, _colour, _in_order
+from core.charts.theme import HEIGHT, PALETTE, colour_by, in_order
 
 # Ten digits need ten colours: Okabe & Ito's six strong ones (not their yellow, faint as text on white,
 # nor black, the walk's colour) plus Tol's wine, indigo and olive and a grey. Each point is also drawn
@@ -46,11 +46,11 @@ def noise_errors(df: pd.DataFrame, noise: float) -> alt.LayerChart:
 
     df columns: model (str), noise (std) (float), error (float, mean squared error per pixel).
     """
-    models = _in_order(df["model"])
+    models = in_order(df["model"])
     lines = alt.Chart(df).mark_line(strokeWidth=2.5, point=alt.OverlayMarkDef(size=30, filled=True)).encode(
         x=alt.X("noise (std):Q", title="noise added to the digits (standard deviation; pixels run 0 to 1)"),
         y=alt.Y("error:Q", title="reconstruction error (MSE per pixel)"),
-        color=_colour("model", models, title="model"),
+        color=colour_by("model", models, title="model"),
         tooltip=[alt.Tooltip("model:N"), alt.Tooltip("noise (std):Q", format=".2f"),
                  alt.Tooltip("error:Q", format=".4f")],
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from core.charts import HEIGHT, _colour, _in_order
+from core.charts.theme import HEIGHT, colour_by, in_order
 
 
 def probabilities(df: pd.DataFrame, actual: int) -> alt.LayerChart:
@@ -12,7 +12,7 @@ def probabilities(df: pd.DataFrame, actual: int) -> alt.LayerChart:
 
     df columns: digit (str "0".."9"), model (str), probability (0..1).
     """
-    models = _in_order(df["model"])
+    models = in_order(df["model"])
     digits = sorted(df["digit"].unique(), key=int)
     base = alt.Chart(df).encode(
         x=alt.X("digit:N", sort=digits, title=f"digit (true: {actual})", axis=alt.Axis(labelAngle=0)),
@@ -21,7 +21,7 @@ def probabilities(df: pd.DataFrame, actual: int) -> alt.LayerChart:
                 axis=alt.Axis(format="%")),
     )
     bars = base.mark_bar().encode(
-        color=_colour("model", models, title="model"),
+        color=colour_by("model", models, title="model"),
         tooltip=[alt.Tooltip("model:N"), alt.Tooltip("digit:N"), alt.Tooltip("probability:Q", format=".1%")],
     )
     labels = base.transform_filter(alt.datum.probability >= 0.05).mark_text(dy=-8, fontSize=12).encode(
@@ -42,7 +42,7 @@ def shifted(df: pd.DataFrame) -> alt.Chart:
                     axis=alt.Axis(labelAngle=0)),
             y=alt.Y("validation accuracy:Q", title="validation accuracy", scale=alt.Scale(domain=[0, 1]),
                     axis=alt.Axis(format="%")),
-            color=_colour("model", _in_order(df["model"]), title="model"),
+            color=colour_by("model", in_order(df["model"]), title="model"),
             tooltip=[alt.Tooltip("model:N"), alt.Tooltip("shift (pixels):O"),
                      alt.Tooltip("validation accuracy:Q", format=".1%")],
         )
@@ -63,7 +63,7 @@ def validation(history: pd.DataFrame, floor: float = 0.8) -> alt.Chart:
             x=alt.X("epoch:Q", title="epoch"),
             y=alt.Y("value:Q", title=f"validation accuracy (axis from {floor:.0%})",
                     scale=alt.Scale(domain=[floor, 1]), axis=alt.Axis(format="%")),
-            color=_colour("variant", _in_order(df["variant"]), title="model"),
+            color=colour_by("variant", in_order(df["variant"]), title="model"),
             tooltip=[alt.Tooltip("variant:N", title="model"), alt.Tooltip("epoch:Q"),
                      alt.Tooltip("value:Q", title="validation accuracy", format=".1%")],
         )

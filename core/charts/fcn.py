@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
-from core.charts import HEIGHT, NEUTRAL
+from core.charts.theme import HEIGHT, NEUTRAL
 from core.images import CLASS_COLOURS
 
 MASK_HEX = tuple("#{:02x}{:02x}{:02x}".format(*rgb) for rgb in CLASS_COLOURS)  # class c -> its mask colour

@@ -11,7 +11,7 @@ import math
 import altair as alt
 import pandas as pd
 
-from core.charts import BLUE, BOUNDARY_RANGE, HEIGHT, MAX_POINTS, PALETTE
+from core.charts.theme import BLUE, BOUNDARY_RANGE, HEIGHT, MAX_POINTS, PALETTE
 
 GENERATED = PALETTE[3]  # vermillion: generated points
 KINDS = {"real": BLUE, "generated": GENERATED}

@@ -4,7 +4,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from core.charts import BLUE, HEIGHT, MAX_POINTS, _colour, _in_order, _tint, thin
+from core.charts.theme import BLUE, HEIGHT, MAX_POINTS, colour_by, in_order, thin, tint
 
 
 def per_layer(df: pd.DataFrame, y: str, y_title: str, color: str = "activation", log_y: bool = False) -> alt.Chart:
@@ -19,7 +19,7 @@ def per_layer(df: pd.DataFrame, y: str, y_title: str, color: str = "activation",
         .encode(
             x=alt.X("layer:Q", title="layer (1 = next to the input)", axis=alt.Axis(tickMinStep=1)),
             y=alt.Y(f"{y}:Q", title=y_title, scale=alt.Scale(type="log" if log_y else "linear", zero=False)),
-            color=_colour(color, _in_order(df[color])),
+            color=colour_by(color, in_order(df[color])),
             tooltip=[alt.Tooltip(f"{color}:N"), alt.Tooltip("layer:Q"), alt.Tooltip(f"{y}:Q", format=".3g")],
         )
         .properties(height=HEIGHT)
@@ -46,7 +46,7 @@ def layer_heat(df: pd.DataFrame, value: str, title: str, facet: str = "activatio
     return (
         alt.layer(heat, data=thin(df, by=(facet,), limit=MAX_POINTS))
         .properties(width=150, height=260)
-        .facet(facet=alt.Facet(f"{facet}:N", sort=[str(v) for v in _in_order(df[facet])], title=None,
+        .facet(facet=alt.Facet(f"{facet}:N", sort=[str(v) for v in in_order(df[facet])], title=None,
                                header=alt.Header(labelFontSize=14, labelFontWeight="bold")), columns=columns)
     )
 
@@ -63,7 +63,7 @@ def colorful_dimension(df: pd.DataFrame, columns: int | None = None) -> alt.Face
     The legend sits below and the y axes have no title (the panel says whose activations): each panel's own y axis
     (the scales differ) would otherwise take the room of a sixth panel.
     """
-    panels = [str(v) for v in _in_order(df["activation"])]
+    panels = [str(v) for v in in_order(df["activation"])]
     heat = (
         alt.Chart()
         .mark_rect()
@@ -92,8 +92,8 @@ def quantile_bands(df: pd.DataFrame, title: str, facet: str = "variant") -> alt.
     df columns: `facet` (str), epoch, q05, q25, q50, q75, q95.
     """
     x = alt.X("epoch:Q", title="epoch (0 = initialization)")
-    outer = alt.Chart().mark_area(color=_tint(BLUE, 0.7)).encode(x=x, y=alt.Y("q05:Q", title="activation input z"), y2=alt.Y2("q95"))
-    inner = alt.Chart().mark_area(color=_tint(BLUE, 0.35)).encode(x=x, y=alt.Y("q25:Q"), y2=alt.Y2("q75"))
+    outer = alt.Chart().mark_area(color=tint(BLUE, 0.7)).encode(x=x, y=alt.Y("q05:Q", title="activation input z"), y2=alt.Y2("q95"))
+    inner = alt.Chart().mark_area(color=tint(BLUE, 0.35)).encode(x=x, y=alt.Y("q25:Q"), y2=alt.Y2("q75"))
     median = (
         alt.Chart()
         .mark_line(color="black", strokeWidth=2, point=alt.OverlayMarkDef(size=25, color="black"))
@@ -103,6 +103,6 @@ def quantile_bands(df: pd.DataFrame, title: str, facet: str = "variant") -> alt.
     return (
         alt.layer(outer, inner, median, data=df)
         .properties(width=270, height=260, title=alt.TitleParams(title, subtitle="light: 5-95% of values · dark: 25-75% · line: median"))
-        .facet(column=alt.Column(f"{facet}:N", sort=_in_order(df[facet]), title=None,
+        .facet(column=alt.Column(f"{facet}:N", sort=in_order(df[facet]), title=None,
                                  header=alt.Header(labelFontSize=14, labelFontWeight="bold")))
     )

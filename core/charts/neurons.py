@@ -4,11 +4,12 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from core.charts import HEIGHT, PALETTE, _colour, _half_step, _in_order, _tint, boundary, thin
+from core.charts.shared import boundary
+from core.charts.theme import HEIGHT, PALETTE, colour_by, half_step, in_order, thin, tint
 
 
 FUNCTION_DASH = {"f(z)": [1, 0], "f'(z)": [6, 4]}  # an activation solid, its derivative dashed
-ACTIVE_SHADE = _tint(PALETTE[2], 0.75)  # light green: where the unit still passes a gradient on
+ACTIVE_SHADE = tint(PALETTE[2], 0.75)  # light green: where the unit still passes a gradient on
 
 
 def neuron_map(grid: pd.DataFrame, points: pd.DataFrame, line: pd.DataFrame, title: str,
@@ -39,7 +40,7 @@ def activation_panels(curves: pd.DataFrame, threshold: float, columns: int = 3) 
     curves columns: activation (panel, in order of appearance), z, curve ("f(z)" | "f'(z)"),
     value, active (bool: |f'(z)| >= threshold, the same on both rows of a z).
     """
-    half = _half_step(curves["z"])
+    half = half_step(curves["z"])
     shade = (
         alt.Chart()
         .transform_filter(alt.FieldEqualPredicate(field="curve", equal="f'(z)"))
@@ -54,7 +55,7 @@ def activation_panels(curves: pd.DataFrame, threshold: float, columns: int = 3) 
         .encode(
             x=alt.X("z:Q", title="z"),
             y=alt.Y("value:Q", title=None),
-            color=_colour("curve", list(FUNCTION_DASH), title=None),
+            color=colour_by("curve", list(FUNCTION_DASH), title=None),
             strokeDash=alt.StrokeDash(
                 "curve:N", scale=alt.Scale(domain=list(FUNCTION_DASH), range=list(FUNCTION_DASH.values())), title=None
             ),
@@ -66,7 +67,7 @@ def activation_panels(curves: pd.DataFrame, threshold: float, columns: int = 3) 
     return (
         alt.layer(shade, lines, data=thin(curves, by=("activation", "curve")))
         .properties(width=260, height=170)
-        .facet(facet=alt.Facet("activation:N", sort=[str(a) for a in _in_order(curves["activation"])], title=None),
+        .facet(facet=alt.Facet("activation:N", sort=[str(a) for a in in_order(curves["activation"])], title=None),
                columns=columns)
         .resolve_scale(y="independent")
         .properties(title=alt.TitleParams("f(z) solid, f'(z) dashed", subtitle=subtitle))
@@ -91,7 +92,7 @@ def function_fits(points: pd.DataFrame, fits: pd.DataFrame, truth: pd.DataFrame,
     fitted = (
         alt.Chart(thin(fits, by=("variant",)))
         .mark_line(strokeWidth=2.5)
-        .encode(x=x, y=y, color=_colour("variant", _in_order(fits["variant"])),
+        .encode(x=x, y=y, color=colour_by("variant", in_order(fits["variant"])),
                 tooltip=[alt.Tooltip("variant:N"), alt.Tooltip("x:Q", format=".3f"), alt.Tooltip("y:Q", format=".3f")])
     )
     subtitle = "grey dots: the data (hollow: validation) · dashed black: the curve without noise"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from core.charts import BLUE, GRID_CELLS, HEIGHT, PALETTE, _colour, _half_step, _in_order, _tint, thin
+from core.charts.theme import BLUE, GRID_CELLS, HEIGHT, PALETTE, colour_by, half_step, in_order, thin, tint
 
 
 def landscape(surface: pd.DataFrame, paths: pd.DataFrame, title: str, x_title: str = "w1",
@@ -18,12 +18,12 @@ def landscape(surface: pd.DataFrame, paths: pd.DataFrame, title: str, x_title: s
     """
     if len(surface) > GRID_CELLS:
         raise ValueError(f"A loss surface has at most {GRID_CELLS:,} grid cells; this one has {len(surface):,}.")
-    dx, dy = _half_step(surface["w1"]), _half_step(surface["w2"])
+    dx, dy = half_step(surface["w1"]), half_step(surface["w2"])
     cells = surface.assign(w1_lo=surface["w1"] - dx, w1_hi=surface["w1"] + dx, w2_lo=surface["w2"] - dy,
                            w2_hi=surface["w2"] + dy)
     x_scale = alt.Scale(zero=False, nice=False, domain=[float(cells["w1_lo"].min()), float(cells["w1_hi"].max())])
     y_scale = alt.Scale(zero=False, nice=False, domain=[float(cells["w2_lo"].min()), float(cells["w2_hi"].max())])
-    bands = alt.Scale(domain=[0, max(1.0, float(surface["level"].max()))], range=["#FFFFFF", _tint(BLUE, 0.15)])
+    bands = alt.Scale(domain=[0, max(1.0, float(surface["level"].max()))], range=["#FFFFFF", tint(BLUE, 0.15)])
     heat = (
         alt.Chart(cells)
         .mark_rect(strokeWidth=0.6)
@@ -37,8 +37,8 @@ def landscape(surface: pd.DataFrame, paths: pd.DataFrame, title: str, x_title: s
         )
     )
     steps = thin(paths, by=("optimizer",))
-    names = _in_order(steps["optimizer"])
-    colour = _colour("optimizer", names, title=None)
+    names = in_order(steps["optimizer"])
+    colour = colour_by("optimizer", names, title=None)
     tooltip = [alt.Tooltip("optimizer:N"), alt.Tooltip("step:Q"), alt.Tooltip("w1:Q", title=x_title, format=".3f"),
                alt.Tooltip("w2:Q", title=y_title, format=".3f"), alt.Tooltip("loss:Q", format=".4g")]
     xy = dict(x=alt.X("w1:Q"), y=alt.Y("w2:Q"))
@@ -51,7 +51,7 @@ def landscape(surface: pd.DataFrame, paths: pd.DataFrame, title: str, x_title: s
     last = steps.groupby("optimizer", sort=False).tail(1)
     ends = (alt.Chart(last).mark_point(shape="circle", size=110, filled=True, opacity=1, stroke="black",
                                        strokeWidth=1, clip=True)
-            .encode(**xy, color=_colour("optimizer", names, legend=None), tooltip=tooltip))  # the lines' legend serves
+            .encode(**xy, color=colour_by("optimizer", names, legend=None), tooltip=tooltip))  # the lines' legend serves
     subtitle = " · ".join(["darker: lower loss"] + (
         ["black ring: the start", "big dot: where " + ("each one" if moving.sum() > 1 else "it") + " ended"]
         if moving.any() else []) + [f"big dot: {name}" for name in moving.index[~moving]])
@@ -73,7 +73,7 @@ def lr_finder(curve: pd.DataFrame, suggestion: float, lowest: float) -> alt.Laye
         .encode(
             x=alt.X("lr:Q", title="learning rate (log scale)", scale=alt.Scale(type="log")),
             y=alt.Y("value:Q", title="training loss of the batch", scale=alt.Scale(zero=False)),
-            color=alt.Color("curve:N", scale=alt.Scale(domain=kinds, range=[_tint(BLUE, 0.5), BLUE]), title=None),
+            color=alt.Color("curve:N", scale=alt.Scale(domain=kinds, range=[tint(BLUE, 0.5), BLUE]), title=None),
             strokeWidth=alt.StrokeWidth("curve:N", scale=alt.Scale(domain=kinds, range=[1, 3]), legend=None),
             tooltip=[alt.Tooltip("iteration:Q"), alt.Tooltip("lr:Q", format=".3g"), alt.Tooltip("curve:N"),
                      alt.Tooltip("value:Q", format=".4f")],
@@ -98,14 +98,14 @@ def cosine_strips(directions: pd.DataFrame) -> alt.Chart:
 
     directions columns: variant (row, in order of appearance), draw, cosine (-1..1; 1 = the same direction).
     """
-    names = _in_order(directions["variant"])
+    names = in_order(directions["variant"])
     return (
         alt.Chart(directions)
         .mark_tick(thickness=1.5, size=28, opacity=0.6)
         .encode(
             x=alt.X("cosine:Q", title=STRIPS_TITLE, scale=alt.Scale(domain=[-1, 1])),
             y=alt.Y("variant:N", title=None, sort=names),
-            color=_colour("variant", names, legend=None),
+            color=colour_by("variant", names, legend=None),
             tooltip=[alt.Tooltip("variant:N"), alt.Tooltip("draw:Q"), alt.Tooltip("cosine:Q", format=".3f")],
         )
         .properties(height=STRIPS_AXIS + STRIP_ROW * len(names))  # the whole chart's height, axis and title included
@@ -125,7 +125,7 @@ def step_sizes(df: pd.DataFrame) -> alt.Chart:
         .encode(
             x=alt.X("step:Q", title="step"),
             y=alt.Y("step size:Q", title="step size |Δw| (log scale)", scale=alt.Scale(type="log")),
-            color=_colour("optimizer", _in_order(df["optimizer"]), title=None),
+            color=colour_by("optimizer", in_order(df["optimizer"]), title=None),
             strokeDash=alt.StrokeDash("parameter:N", scale=alt.Scale(domain=list(dash), range=list(dash.values())),
                                       title="parameter"),
             tooltip=[alt.Tooltip("optimizer:N"), alt.Tooltip("parameter:N"), alt.Tooltip("step:Q"),

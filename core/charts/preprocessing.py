@@ -6,7 +6,7 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
-from core.charts import BLUE, GRID_CELLS, HEIGHT, ORANGE, PALETTE, _half_step, _in_order, _tint
+from core.charts.theme import BLUE, GRID_CELLS, HEIGHT, ORANGE, PALETTE, half_step, in_order, tint
 
 
 CHANNEL_COLOURS = {"red": PALETTE[3], "green": PALETTE[2], "blue": PALETTE[0]}  # vermillion, green, blue
@@ -18,18 +18,18 @@ def feature_boxes(boxes: pd.DataFrame, columns: Sequence[str] | None = None) -> 
     boxes columns: scaling (panel, in order of appearance), feature, min, q1, median, q3, max.
     A thin line spans min..max, the box q1..q3, a black tick marks the median.
     """
-    features = _in_order(boxes["feature"])
+    features = in_order(boxes["feature"])
     y = alt.Y("feature:N", sort=features, title=None, axis=alt.Axis(labelLimit=170, labelOverlap=False))
     tooltip = [alt.Tooltip("feature:N"), *(alt.Tooltip(f"{c}:Q", format=".4g") for c in ("min", "q1", "median", "q3", "max"))]
     span = alt.Chart().mark_rule(color=BLUE, strokeWidth=1.5).encode(x=alt.X("min:Q", title="value"), x2=alt.X2("max"), y=y,
                                                                       tooltip=tooltip)
-    box = alt.Chart().mark_bar(color=_tint(BLUE, 0.35), size=12).encode(x=alt.X("q1:Q"), x2=alt.X2("q3"), y=y,
+    box = alt.Chart().mark_bar(color=tint(BLUE, 0.35), size=12).encode(x=alt.X("q1:Q"), x2=alt.X2("q3"), y=y,
                                                                         tooltip=tooltip)
     median = alt.Chart().mark_tick(color="black", thickness=2, size=12).encode(x=alt.X("median:Q"), y=y)
     return (
         alt.layer(span, box, median, data=boxes)
         .properties(width=220, height=max(120, 22 * len(features)))  # three panels fit a wide page's column
-        .facet(column=alt.Column("scaling:N", sort=list(columns or _in_order(boxes["scaling"])), title=None,
+        .facet(column=alt.Column("scaling:N", sort=list(columns or in_order(boxes["scaling"])), title=None,
                                  header=alt.Header(labelFontSize=14, labelFontWeight="bold")))
         .resolve_scale(x="independent")
     )
@@ -46,7 +46,7 @@ def loss_contours(surface: pd.DataFrame, path: pd.DataFrame, scaling: str, title
     if len(cells) > GRID_CELLS:
         raise ValueError(f"A loss surface has at most {GRID_CELLS:,} grid cells; this one has {len(cells):,}.")
     steps = path[path["scaling"] == scaling]
-    dx, dy = _half_step(cells["w1"]), _half_step(cells["w2"])
+    dx, dy = half_step(cells["w1"]), half_step(cells["w2"])
     cells = cells.assign(w1_lo=cells["w1"] - dx, w1_hi=cells["w1"] + dx, w2_lo=cells["w2"] - dy, w2_hi=cells["w2"] + dy)
     x_scale = alt.Scale(zero=False, nice=False, domain=[float(cells["w1_lo"].min()), float(cells["w1_hi"].max())])
     y_scale = alt.Scale(zero=False, nice=False, domain=[float(cells["w2_lo"].min()), float(cells["w2_hi"].max())])
@@ -92,7 +92,7 @@ def strips(points: pd.DataFrame) -> alt.FacetChart:
     return (
         alt.layer(ticks, data=points)
         .properties(width=820, height=34)
-        .facet(row=alt.Row("scaling:N", sort=_in_order(points["scaling"]), title=None,
+        .facet(row=alt.Row("scaling:N", sort=in_order(points["scaling"]), title=None,
                            header=alt.Header(labelAngle=0, labelAlign="left", labelFontSize=13, labelLimit=200)))
         .resolve_scale(x="independent")
     )
@@ -118,7 +118,7 @@ def channel_histograms(df: pd.DataFrame) -> alt.FacetChart:
     return (
         alt.layer(lines, data=df)
         .properties(width=380, height=220)
-        .facet(column=alt.Column("stage:N", sort=_in_order(df["stage"]), title=None,
+        .facet(column=alt.Column("stage:N", sort=in_order(df["stage"]), title=None,
                                  header=alt.Header(labelFontSize=14, labelFontWeight="bold")))
         .resolve_scale(x="independent")
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from core.charts import HEIGHT, NEUTRAL, PALETTE, _colour, _in_order, thin
+from core.charts.theme import HEIGHT, NEUTRAL, PALETTE, colour_by, in_order, thin
 
 CHANCE = 0.25  # four symbols
 # Gated cells often both reach 100%: the GRU is drawn dashed on top of a wide, pale LSTM, so two equal
@@ -49,7 +49,7 @@ def _accuracy_lines(df: pd.DataFrame, x: alt.X, tooltip: list[alt.Tooltip], poin
     width = alt.StrokeWidth("cell:N", title="cell", legend=legend,
                             scale=alt.Scale(type="ordinal", domain=list(CELL_WIDTH), range=list(CELL_WIDTH.values())))
     base = alt.Chart(df).encode(
-        x=x, y=y, color=_colour("cell", _in_order(df["cell"]), title="cell", legend=legend), strokeDash=dash,
+        x=x, y=y, color=colour_by("cell", in_order(df["cell"]), title="cell", legend=legend), strokeDash=dash,
         strokeWidth=width, tooltip=tooltip)
     wide = base.transform_filter(alt.datum.cell == WIDE).mark_line(opacity=0.7)
     dots = alt.OverlayMarkDef(size=60, filled=True) if points else False
@@ -77,7 +77,7 @@ def length_curves(table: pd.DataFrame) -> alt.LayerChart:
     if not own.empty:
         layers.append(alt.Chart(own).mark_point(shape="diamond", size=260, filled=True, stroke="black", strokeWidth=1)
                       .encode(x=x, y=alt.Y("accuracy:Q"), tooltip=tooltip,
-                              color=_colour("cell", _in_order(df["cell"]), title="cell")))
+                              color=colour_by("cell", in_order(df["cell"]), title="cell")))
     return alt.layer(*layers).properties(height=HEIGHT)
 
 
@@ -133,7 +133,7 @@ def unit_lines(memory: pd.DataFrame) -> alt.LayerChart:
                alt.Tooltip("value:Q", format=".3f")]
     left = (alt.Chart(gates).mark_line(strokeWidth=2.5)
             .encode(x=x, y=alt.Y("value:Q", title="gate (0 = closed, 1 = open)", scale=alt.Scale(domain=[0, 1])),
-                    color=_colour("quantity", _in_order(gates["quantity"]), title="unit 1"), tooltip=tooltip))
+                    color=colour_by("quantity", in_order(gates["quantity"]), title="unit 1"), tooltip=tooltip))
     right = (alt.Chart(cell).mark_line(strokeWidth=3, color="#000000")
              .encode(x=x, y=alt.Y("value:Q", title="cell state c (black line)", axis=alt.Axis(orient="right")),
                      tooltip=tooltip))
@@ -154,7 +154,7 @@ def gradient_lines(norms: pd.DataFrame, stages: tuple[str, ...] = ("at initializ
                     scale=alt.Scale(nice=False)),
             y=alt.Y("gradient norm:Q", title="‖∂loss/∂x_t‖ (log scale)", scale=alt.Scale(type="log"),
                     axis=alt.Axis(format=".0e")),
-            color=_colour("cell", _in_order(df["cell"]), title="cell"),
+            color=colour_by("cell", in_order(df["cell"]), title="cell"),
             strokeDash=alt.StrokeDash("stage:N", scale=alt.Scale(domain=list(STAGE_DASH), range=list(STAGE_DASH.values())),
                                       title="networks"),
             tooltip=[alt.Tooltip("cell:N"), alt.Tooltip("stage:N"), alt.Tooltip("step:Q"),

@@ -4,7 +4,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from core.charts import HEIGHT, PALETTE, SPLIT_DASH, SPLIT_KEY, _colour, _in_order, curves, thin
+from core.charts.shared import curves
+from core.charts.theme import HEIGHT, PALETTE, SPLIT_DASH, SPLIT_KEY, colour_by, in_order, thin
 
 
 STOP_DASH = {"best validation loss: weights kept": [1, 0], "stopped": [4, 4]}
@@ -26,7 +27,7 @@ def gap_curves(history: pd.DataFrame, variant: str, metric: str = "accuracy") ->
     )
     lines_ = alt.Chart(df).mark_line(strokeWidth=2.5).encode(
         x=alt.X("epoch:Q"), y=alt.Y("value:Q", title=metric, scale=alt.Scale(zero=False)),
-        color=_colour("split", ["train", "validation"], title="split"),
+        color=colour_by("split", ["train", "validation"], title="split"),
         tooltip=[alt.Tooltip("split:N"), alt.Tooltip("epoch:Q"), alt.Tooltip("value:Q", title=metric, format=".4f")],
     )
     return alt.layer(band, lines_).properties(height=HEIGHT, title=f"{variant}: the shaded band is the gap")
@@ -42,11 +43,11 @@ def marked_curves(history: pd.DataFrame, marks: pd.DataFrame, metric: str = "los
     title = base.title
     base = base.copy()
     base.title = alt.Undefined  # the layer carries the title (and the rules' key under it)
-    domain = _in_order(history["variant"])
+    domain = in_order(history["variant"])
     if marks.empty:
         return alt.layer(base).properties(title=title)
     rules = alt.Chart(marks).mark_rule(strokeWidth=2).encode(
-        x=alt.X("epoch:Q"), color=_colour("variant", domain),
+        x=alt.X("epoch:Q"), color=colour_by("variant", domain),
         strokeDash=alt.StrokeDash("event:N", scale=alt.Scale(domain=list(STOP_DASH), range=list(STOP_DASH.values())),
                                   legend=None),
         tooltip=[alt.Tooltip("variant:N"), alt.Tooltip("event:N"), alt.Tooltip("epoch:Q")],
@@ -66,7 +67,7 @@ def weight_histograms(df: pd.DataFrame) -> alt.Chart:
         .encode(
             x=alt.X("weight:Q", title="weight value"),
             y=alt.Y("count:Q", title="number of weights"),
-            color=_colour("variant", _in_order(df["variant"])),
+            color=colour_by("variant", in_order(df["variant"])),
             tooltip=[alt.Tooltip("variant:N"), alt.Tooltip("weight:Q", format=".3f"), alt.Tooltip("count:Q")],
         )
         .properties(height=HEIGHT)
@@ -77,7 +78,7 @@ def ranked_bars(df: pd.DataFrame, label: str, value: str, fmt: str = ".1%") -> a
     """Horizontal bars of `value` per `label` (in the frame's order), each with its full label on the left and
     its value written at its end: close scores (e.g. 88.2% vs 89.4%) read off the numbers, not the lengths.
     """
-    order = _in_order(df[label])
+    order = in_order(df[label])
     top = float(df[value].max())
     base = alt.Chart(df).encode(
         y=alt.Y(f"{label}:N", title=None, sort=order, axis=alt.Axis(labelLimit=320)),
@@ -102,7 +103,7 @@ def update_curves(history: pd.DataFrame, metric: str = "accuracy") -> alt.Chart:
     df = thin(df, by=("variant", "split"))
     return alt.Chart(df).mark_line(strokeWidth=2.5).encode(
         x=alt.X("update:Q", title="SGD updates"), y=alt.Y("value:Q", title=metric, scale=alt.Scale(zero=False)),
-        color=_colour("variant", _in_order(df["variant"])),
+        color=colour_by("variant", in_order(df["variant"])),
         strokeDash=alt.StrokeDash("split:N", scale=alt.Scale(domain=list(SPLIT_DASH), range=list(SPLIT_DASH.values())),
                                   legend=None),
         tooltip=[alt.Tooltip("variant:N"), alt.Tooltip("split:N"), alt.Tooltip("update:Q"),

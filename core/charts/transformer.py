@@ -4,7 +4,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from core.charts import BLUE, HEIGHT, NEUTRAL, ORANGE, _colour, _in_order
+from core.charts.theme import BLUE, HEIGHT, NEUTRAL, ORANGE, colour_by, in_order
 
 CELL, SMALL_CELL = 24, 16  # px per token: a 10-token attention map is 240 px wide, a 20-token one 320 px
 WEIGHT_SCALE = alt.Scale(domain=[0, 1], range=[NEUTRAL, BLUE])  # 0 (white) .. 1 (all attention on one key)
@@ -99,7 +99,7 @@ def masks(df: pd.DataFrame) -> alt.FacetChart:
             tooltip=[alt.Tooltip("mask:N"), alt.Tooltip("query:O"), alt.Tooltip("key:O"), alt.Tooltip("cell:N", title="")],
         )
         .properties(width=side, height=side)
-        .facet(column=alt.Column("mask:N", title=None, sort=_in_order(df["mask"]), header=alt.Header(labelFontSize=14)))
+        .facet(column=alt.Column("mask:N", title=None, sort=in_order(df["mask"]), header=alt.Header(labelFontSize=14)))
     )
 
 
@@ -134,7 +134,7 @@ def by_position(df: pd.DataFrame) -> alt.Chart:
             x=alt.X("answer letter:O", title="letter of the answer (1 = the first one written)", axis=alt.Axis(labelAngle=0)),
             y=alt.Y("letter accuracy:Q", title="letter accuracy (held-out words)", scale=alt.Scale(domain=[0, 1]),
                     axis=alt.Axis(format="%")),
-            color=_colour("model", _in_order(df["model"]), title="model", legend=alt.Legend(columns=2)),
+            color=colour_by("model", in_order(df["model"]), title="model", legend=alt.Legend(columns=2)),
             tooltip=[alt.Tooltip("model:N"), alt.Tooltip("answer letter:O"), alt.Tooltip("letter accuracy:Q", format=".1%")],
         )
         .properties(height=HEIGHT)
