@@ -22,10 +22,7 @@ for start in range(0, len(CHAPTERS), 4):  # cards, four to a row
             st.markdown(f"**{number}. {chapter.title}**")
             st.caption(chrome.slides_label(chapter.slides))
             st.markdown(chapter.summary)
-            if chapter.linkable:
-                st.page_link(chapter.page, label="Open chapter", icon=":material/arrow_forward:")
-            else:
-                st.badge("coming next", icon=":material/schedule:", color="gray")
+            st.page_link(chapter.page, label="Open chapter", icon=":material/arrow_forward:")
 
 chrome.section("Guided walkthrough")
 steps = tour.steps()

@@ -114,8 +114,8 @@ def url_path(page: str) -> str:
 
 
 def lesson_pages() -> list[str]:
-    """Home and every chapter page that exists now, as script paths relative to the app root."""
-    return ["Home.py", *(chapter.page for chapter in CHAPTERS if chapter.linkable)]
+    """Home and every chapter page, as script paths relative to the app root."""
+    return ["Home.py", *(chapter.page for chapter in CHAPTERS)]
 
 
 def peak_mb(pid: int) -> float:

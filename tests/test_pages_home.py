@@ -4,9 +4,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
-from ui.lesson_map import APP_ROOT, CHAPTERS, Chapter
+from ui import lesson_map
+from ui.lesson_map import APP_ROOT, CHAPTERS
 
 HOME = str(APP_ROOT / "Home.py")
 
@@ -28,15 +30,10 @@ def test_home_renders_every_chapter_and_the_goals():
     assert at.title[0].value == "Advanced Deep Learning"
 
 
-def test_home_links_only_chapters_whose_page_exists():
+def test_home_links_every_chapter():
     at = AppTest.from_file(HOME, default_timeout=30).run()
     linked = {link.proto.page for link in at.get("page_link")}
-    expected = {_url_path(chapter.page) for chapter in CHAPTERS if chapter.linkable}
-    assert linked == expected | {""}  # "" is Home itself
-    missing = [chapter.title for chapter in CHAPTERS if not chapter.linkable]  # registered, file not there yet
-    coming_next = [c.value for c in at.sidebar.get("caption") if "coming next" in c.value]
-    assert len(coming_next) == len(missing)
-    assert all(any(title in caption for caption in coming_next) for title in missing)
+    assert linked == {_url_path(chapter.page) for chapter in CHAPTERS} | {""}  # "" is Home itself
 
 
 def test_sidebar_has_device_badge_and_reset():
@@ -48,15 +45,25 @@ def test_sidebar_has_device_badge_and_reset():
     assert len(resets) == 1 and "Reset this page" in resets[0] and 'href="?"' in resets[0]
 
 
-def test_chapter_is_linkable_only_when_built_and_its_file_exists():
-    assert not Chapter("Ghost", "1", "pages/99_Ghost.py", "", built=True).linkable
-    assert not Chapter("Home again", "1", "Home.py", "", built=False).linkable
-    assert Chapter("Home again", "1", "Home.py", "", built=True).linkable
+def test_every_chapter_has_its_page_file():
+    # Every chapter is linked from Home and the sidebar: a missing page would be a broken link.
+    missing = [chapter.page for chapter in CHAPTERS if not (APP_ROOT / chapter.page).is_file()]
+    assert not missing, f"ui/lesson_map.CHAPTERS names pages that do not exist: {missing}"
 
 
 def test_every_page_script_is_a_chapter_of_the_map():
     pages = {f"pages/{path.name}" for path in (APP_ROOT / "pages").glob("*.py")}
     assert pages <= {chapter.page for chapter in CHAPTERS}, "add new pages to ui/lesson_map.CHAPTERS"
+
+
+def test_chapters_are_found_by_key_and_an_unknown_key_names_the_known_ones():
+    keys = [chapter.key for chapter in CHAPTERS]
+    assert keys == ["neurons", "learning_cycle", "preprocessing", "optimizers", "gradients", "regularization",
+                    "zoo", "cnn", "autoencoders", "fcn", "recurrent", "transformer", "gan"]
+    assert all(lesson_map.chapter(key).key == key for key in keys)
+    assert lesson_map.chapter("cnn").page == "pages/8_Zoo_CNN.py"
+    with pytest.raises(KeyError, match="no chapter 'cnns'.*the keys are neurons, learning_cycle"):
+        lesson_map.chapter("cnns")
 
 
 def _chapter_page_app() -> None:
@@ -65,21 +72,31 @@ def _chapter_page_app() -> None:
 
     from ui import chrome
 
-    device = chrome.page("Learning cycle", "27-31, 36-40", "What the slides say.")
+    returned = chrome.page("learning_cycle", "What the slides say.")
     chrome.section("Epoch, batch, iteration", slides="29")
     chrome.notice("The loss falls fastest with small batches.")
-    st.write(f"device={device.type}")
+    st.write(f"returned={returned}")
 
 
 def test_chapter_chrome_title_slides_section_and_notice():
     at = AppTest.from_function(_chapter_page_app, default_timeout=30).run()
     assert not at.exception
-    assert at.title[0].value == "Learning cycle"
-    assert at.caption[0].value == "Slides 27-31, 36-40"
+    assert at.title[0].value == "Learning cycle"  # title and slides come from ui/lesson_map
+    assert at.caption[0].value == "Slides 28-31, 37-39"
     assert at.subheader[0].value == "Epoch, batch, iteration :gray[· slide 29]"
     assert at.info[0].value == "**What to notice:** The loss falls fastest with small batches."
-    assert "device=cpu" in [m.value for m in at.markdown]
+    assert "returned=None" in [m.value for m in at.markdown]  # no device: the sidebar's badge names it
     assert "Lesson map" in " ".join(m.value for m in at.sidebar.get("markdown"))  # unlinked fallback
+
+
+def test_every_chapter_page_shows_its_heading_from_the_map():
+    # The pages' titles as they were before they moved into ui/lesson_map (the zoo's say more than the map).
+    assert [chapter.page_title for chapter in CHAPTERS][6:] == [
+        "Network zoo: overview", "Zoo: convolutional neural network (CNN)",
+        "Zoo: autoencoders (plain, denoising, variational)",
+        "Zoo: fully convolutional network (FCN) for segmentation", "Zoo: RNN and LSTM", "Zoo: Transformer",
+        "Network zoo: GAN"]
+    assert all(chapter.page_title == chapter.title for chapter in CHAPTERS[:6])
 
 
 def test_home_does_not_say_every_chapter_trains_or_every_number_is_measured():

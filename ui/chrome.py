@@ -15,15 +15,13 @@ import gc
 import html
 import sys
 import threading
-from pathlib import Path
 
 import streamlit as st
-import torch
 from streamlit.errors import StreamlitPageNotFoundError
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from core.device import describe, pick_device
-from ui import presenter, tour, urls
+from ui import lesson_map, presenter, tour, urls
 from ui.lesson_map import CHAPTERS, COURSE
 
 PAGE_ICON = ":material/neurology:"  # an icon font, not an emoji: no missing-glyph boxes
@@ -104,17 +102,13 @@ WRAP_LINKS = (f"<style>{_NAV} span:has(> {_LABEL}), {_NAV} {_LABEL}, {_NAV} p "
               "{ white-space: normal; overflow: visible; height: auto; }</style>")
 
 
-def _sidebar() -> torch.device:
-    """Lesson map, presenter mode, share link, device badge and reset; returns the device for the experiments."""
+def _sidebar() -> None:
+    """Lesson map, presenter mode, share link, device badge (the device the experiments run on) and reset."""
     st.sidebar.html(WRAP_LINKS)
     st.sidebar.markdown(f"### {COURSE}")
     _link(HOME, "Lesson map", ":material/home:")
     for number, chapter in enumerate(CHAPTERS, start=1):
-        label = f"{number}. {chapter.title}"
-        if chapter.linkable:
-            _link(chapter.page, label, ":material/play_circle:")
-        else:
-            st.sidebar.caption(f":material/schedule: {label} · *coming next*")
+        _link(chapter.page, f"{number}. {chapter.title}", ":material/play_circle:")
     st.sidebar.divider()
     _run.presenter = presenter.toggle()
     st.sidebar.markdown("**Share this view**", help="The link opens this page with every setting you see: it "
@@ -134,26 +128,27 @@ def _sidebar() -> torch.device:
     step = _run.step if _here(_run.step) else None
     st.sidebar.html(_reset_link(step.href(root(), _run.presenter) if step else
                                 "?presenter=true" if _run.presenter else "?"))
-    return device
 
 
-def _begin(caller: dict, home: bool) -> torch.device:
-    """What every page and Home do first: remember the URL, draw the sidebar, apply presenter mode."""
+def _begin(key: str | None) -> None:
+    """What every page and Home do first: remember the URL, draw the sidebar, apply presenter mode.
+
+    `key`: the chapter's key, tour.HOME_KEY for Home, None for a page that is no chapter (a test's app).
+    """
     _freeze_imports()
     _run.__dict__.clear()
     ctx = get_script_run_ctx()
     _run.cursors = ctx.cursors if ctx is not None else None
     urls.remember()  # before any widget (the presenter toggle is one) registers
-    _run.file = Path(caller.get("__file__") or "").name
-    _run.home = home
+    _run.key = key
+    _run.home = key == tour.HOME_KEY
     _run.step, _run.problem = tour.requested()
     _run.drawn = False
     _run.last = (None, None)
     _run.section = ""
     st.session_state[FACTS] = {}
-    device = _sidebar()
+    _sidebar()
     presenter.apply(_run.presenter)
-    return device
 
 
 def root() -> str:
@@ -168,7 +163,7 @@ def presenting() -> bool:
 
 
 def _here(step: tour.Step | None) -> bool:
-    return step is not None and Path(step.page).name == _run.file
+    return step is not None and step.chapter == _run.key
 
 
 def _top() -> None:
@@ -179,7 +174,7 @@ def _top() -> None:
     if _run.problem:
         st.warning(_run.problem, icon=":material/route:")
     elif step is not None and not _here(step):
-        st.html(f"Walkthrough step {step.number} is on the page <b>{html.escape(step.chapter)}</b>: "
+        st.html(f"Walkthrough step {step.number} is on the page <b>{html.escape(step.chapter_title)}</b>: "
                 + tour.link(f"Open step {step.number}: {step.title}", step.href(root(), _run.presenter), True))
     elif step is not None and not step.section:
         _draw_step(_run.top)
@@ -212,30 +207,35 @@ def checkpoint(final: bool = False) -> None:
     _run.last = (text, link)
 
 
-def page(title: str, slides: str, intro: str) -> torch.device:
-    """Page config, shared sidebar, title, slide reference and intro of a chapter page.
+def page(key: str, intro: str, old_intro: str | None = None) -> None:
+    """Page config, shared sidebar, title, slide reference and intro of the chapter `key` (ui/lesson_map).
 
-    Call it first on every page; it returns the torch.device the page's experiments use.
+    Call it first on every page. The old form `page(title, slides, intro)` still works while the
+    pages move to `page(key, intro)`: its title names the chapter when it is one of the map's.
     """
+    if old_intro is None:
+        chapter = lesson_map.chapter(key)
+        title, slides = chapter.page_title, chapter.slides
+    else:
+        title, slides, intro = key, intro, old_intro
+        key = next((c.key for c in CHAPTERS if c.page_title == title), None)
     st.set_page_config(page_title=f"{title} · {COURSE}", page_icon=PAGE_ICON, layout="wide")
-    device = _begin(sys._getframe(1).f_globals, home=False)
+    _begin(key)
     st.title(title, anchor=False)
     st.caption(slides_label(slides))
     _top()
     st.markdown(intro)
     checkpoint()
-    return device
 
 
-def home(intro: str) -> torch.device:
+def home(intro: str) -> None:
     """The same chrome for the home page, whose title is the course itself."""
     st.set_page_config(page_title=COURSE, page_icon=PAGE_ICON, layout="wide")
-    device = _begin(sys._getframe(1).f_globals, home=True)
+    _begin(tour.HOME_KEY)
     st.title(COURSE, icon=PAGE_ICON, anchor=False)
     _top()
     st.markdown(intro)
     checkpoint()
-    return device
 
 
 def section(title: str, slides: str | None = None) -> None:

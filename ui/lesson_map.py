@@ -15,95 +15,99 @@ COURSE = "Advanced Deep Learning"
 class Chapter:
     """One chapter of the lesson: a page of the app covering a range of slides."""
 
-    title: str
+    key: str  # the chapter's name in code: chrome.page(key, ...), the walkthrough, the zoo overview
+    title: str  # as the lesson map and the sidebar list it
     slides: str  # as the slide deck numbers them, e.g. "28-31, 37-39"
     page: str  # script path relative to APP_ROOT, as st.page_link wants it
     summary: str  # what a student does there, one or two sentences
-    built: bool  # declared ready; linked only if the page file exists too (see `linkable`)
+    heading: str = ""  # the page's own title when it says more than `title` ("" -> `title`)
 
     @property
-    def linkable(self) -> bool:
-        """Built and its page script is really there (a missing page must never be linked)."""
-        return self.built and (APP_ROOT / self.page).is_file()
+    def page_title(self) -> str:
+        """The title at the top of the chapter's page."""
+        return self.heading or self.title
 
 
 CHAPTERS: tuple[Chapter, ...] = (
     Chapter(
-        "Neurons and layers", "21-27", "pages/1_Neurons_and_layers.py",
+        "neurons", "Neurons and layers", "21-27", "pages/1_Neurons_and_layers.py",
         "A neuron's weighted sum and its decision line; a layer as `X @ W + b` with shapes; "
         "activation functions and their active region; one wide hidden layer versus a deep stack.",
-        built=True,
     ),
     Chapter(
-        "Learning cycle", "28-31, 37-39", "pages/2_Learning_cycle.py",
+        "learning_cycle", "Learning cycle", "28-31, 37-39", "pages/2_Learning_cycle.py",
         "Step through forward pass, loss, backward pass and update; epoch vs batch vs iteration "
         "with live training; under- and overfitting on a validation set; inference on a new point.",
-        built=True,
     ),
     Chapter(
-        "Preprocessing", "34-35", "pages/3_Preprocessing.py",
+        "preprocessing", "Preprocessing", "34-35", "pages/3_Preprocessing.py",
         "Normalize vs standardize, and watch unscaled features slow training down.",
-        built=True,
     ),
     Chapter(
-        "Local minima and optimizers", "40-48", "pages/4_Local_minima_and_optimizers.py",
+        "optimizers", "Local minima and optimizers", "40-48", "pages/4_Local_minima_and_optimizers.py",
         "Learning rates, loss landscapes, small batches, learning-rate schedules, momentum and Adam.",
-        built=True,
     ),
     Chapter(
-        "Vanishing gradients and batch normalization", "50-55",
+        "gradients", "Vanishing gradients and batch normalization", "50-55",
         "pages/5_Vanishing_gradients_and_batch_normalization.py",
         "Gradients layer by layer with sigmoid vs ReLU, dying ReLUs, and batch normalization.",
-        built=True,
     ),
     Chapter(
-        "Regularization and data augmentation", "57-64", "pages/6_Regularization_and_data_augmentation.py",
+        "regularization", "Regularization and data augmentation", "57-64",
+        "pages/6_Regularization_and_data_augmentation.py",
         "Weight decay, early stopping, dropout, ensembles and augmentations that keep masks aligned.",
-        built=True,
     ),
     Chapter(
-        "Network zoo: overview", "65", "pages/7_Zoo_overview.py",
+        "zoo", "Network zoo: overview", "65", "pages/7_Zoo_overview.py",
         "Every architecture of the slides in one table: its purpose, its architecture and its output, "
         "with the size and task of each model the app ships.",
-        built=True,
     ),
     Chapter(
-        "Zoo: CNN", "66", "pages/8_Zoo_CNN.py",
+        "cnn", "Zoo: CNN", "66", "pages/8_Zoo_CNN.py",
         "A convolutional network on digits: its layers with tensor shapes, learned filters, feature maps, "
         "softmax outputs, mistakes, and a match against an MLP of the same size.",
-        built=True,
+        heading="Zoo: convolutional neural network (CNN)",
     ),
     Chapter(
-        "Zoo: autoencoders", "67", "pages/9_Zoo_Autoencoders.py",
+        "autoencoders", "Zoo: autoencoders", "67", "pages/9_Zoo_Autoencoders.py",
         "Encoder, latent space, decoder: reconstructions, a 2-D latent map of the digits, denoising, "
         "and a variational autoencoder you can walk through.",
-        built=True,
+        heading="Zoo: autoencoders (plain, denoising, variational)",
     ),
     Chapter(
-        "Zoo: FCN segmentation", "68", "pages/10_Zoo_FCN_segmentation.py",
+        "fcn", "Zoo: FCN segmentation", "68", "pages/10_Zoo_FCN_segmentation.py",
         "A fully convolutional network labels every pixel of a scene: encoder, upsampling decoder, "
         "predicted masks and per-class IoU.",
-        built=True,
+        heading="Zoo: fully convolutional network (FCN) for segmentation",
     ),
     Chapter(
-        "Zoo: RNN and LSTM", "69", "pages/11_Zoo_RNN_and_LSTM.py",
+        "recurrent", "Zoo: RNN and LSTM", "69", "pages/11_Zoo_RNN_and_LSTM.py",
         "Memory over a sequence: a plain RNN, a GRU and an LSTM on a task whose answer lies far back, "
         "the LSTM's gates at work, and gradients reaching early steps.",
-        built=True,
     ),
     Chapter(
-        "Zoo: Transformer", "70", "pages/12_Zoo_Transformer.py",
+        "transformer", "Zoo: Transformer", "70", "pages/12_Zoo_Transformer.py",
         "Self-attention you can read: attention maps per layer and head, positional encoding, "
         "causal vs full masks, and greedy generation.",
-        built=True,
     ),
     Chapter(
-        "Zoo: GAN", "71", "pages/13_Zoo_GAN.py",
+        "gan", "Zoo: GAN", "71", "pages/13_Zoo_GAN.py",
         "A generator against a discriminator on 2-D data, live: samples, the discriminator's map, "
         "both losses, and mode collapse.",
-        built=True,
+        heading="Network zoo: GAN",
     ),
 )
+
+_BY_KEY = {chapter.key: chapter for chapter in CHAPTERS}
+
+
+def chapter(key: str) -> Chapter:
+    """The chapter named `key` (e.g. "cnn"); a KeyError naming the known keys for any other."""
+    try:
+        return _BY_KEY[key]
+    except KeyError:
+        raise KeyError(f"no chapter {key!r} in ui/lesson_map.CHAPTERS; the keys are {', '.join(_BY_KEY)}") from None
+
 
 GOALS = (  # slide 9
     "Explain the general components and working principles of a neural network.",

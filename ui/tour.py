@@ -24,10 +24,11 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from ui.lesson_map import APP_ROOT, CHAPTERS
+from ui import lesson_map
 
 DATA = Path(__file__).with_name("walkthrough.toml")
 HOME = "Home.py"  # the entry page, whose address is the app's root
+HOME_KEY = "home"  # a step's `chapter` for Home, which is no chapter of ui/lesson_map
 PARAM = "tour"  # the URL parameter naming the step; ui/urls.APP_PARAMS keeps it out of the URL note
 ANCHOR = "walkthrough"  # the panel's heading anchor; step links end in #walkthrough to scroll to it
 LINK_STYLE = ("display:inline-block;padding:0.35rem 0.9rem;margin:0.2rem 0.5rem 0.2rem 0;border-radius:0.5rem;"
@@ -41,12 +42,22 @@ class Step:
 
     number: int  # 1-based position in the walkthrough
     slides: str  # the slides it illustrates, as the deck numbers them ("22-23")
-    page: str  # page script, relative to APP_ROOT
+    chapter: str  # the chapter's key in ui/lesson_map, or HOME_KEY
     title: str
     text: str  # one paragraph: what to look at and why
     section: str  # start of the heading the panel goes above; "" puts it under the page title
     params: tuple[tuple[str, str | tuple[str, ...]], ...]  # the preset, as URL values
     checks: tuple[str, ...] = ()  # the text's claims, as expressions over the section's facts
+
+    @property
+    def page(self) -> str:
+        """The step's page script, relative to lesson_map.APP_ROOT."""
+        return HOME if self.chapter == HOME_KEY else lesson_map.chapter(self.chapter).page
+
+    @property
+    def chapter_title(self) -> str:
+        """The chapter's title as the lesson map lists it ("Lesson map" for Home)."""
+        return "Lesson map" if self.chapter == HOME_KEY else lesson_map.chapter(self.chapter).title
 
     @property
     def first_slide(self) -> int:
@@ -75,10 +86,6 @@ class Step:
         query = urlencode(self.query(presenter, in_tour), doseq=True)
         return f"{base}?{query}#{ANCHOR}" if in_tour else f"{base}?{query}"
 
-    @property
-    def chapter(self) -> str:
-        return next((c.title for c in CHAPTERS if c.page == self.page), "Lesson map")
-
 
 def _url_value(value: object) -> str | tuple[str, ...]:
     """A TOML value as the URL writes it: true/false, numbers as written, lists as repeated keys."""
@@ -90,10 +97,16 @@ def _url_value(value: object) -> str | tuple[str, ...]:
 
 
 def parse(text: str) -> tuple[Step, ...]:
-    """The steps of a walkthrough file, numbered in file order (the file is in slide order)."""
+    """The steps of a walkthrough file, numbered in file order (the file is in slide order).
+
+    A step's `chapter` must be HOME_KEY or a key of ui/lesson_map (a KeyError names the known keys).
+    """
     raw = tomllib.loads(text)["step"]
+    for entry in raw:
+        if entry["chapter"] != HOME_KEY:
+            lesson_map.chapter(entry["chapter"])
     return tuple(
-        Step(number, entry["slides"], entry["page"], entry["title"], " ".join(entry["text"].split()),
+        Step(number, entry["slides"], entry["chapter"], entry["title"], " ".join(entry["text"].split()),
              entry.get("section", ""), tuple((key, _url_value(v)) for key, v in entry.get("params", {}).items()),
              tuple(entry.get("checks", ())))
         for number, entry in enumerate(raw, start=1)
@@ -101,15 +114,9 @@ def parse(text: str) -> tuple[Step, ...]:
 
 
 @cache
-def _all() -> tuple[Step, ...]:
-    return parse(DATA.read_text(encoding="utf-8"))
-
-
 def steps() -> tuple[Step, ...]:
-    """The walkthrough's steps whose page exists (a zoo page still being built is skipped), renumbered."""
-    present = [step for step in _all() if (APP_ROOT / step.page).is_file()]
-    return tuple(Step(n, *(getattr(s, f) for f in ("slides", "page", "title", "text", "section", "params", "checks")))
-                 for n, s in enumerate(present, start=1))
+    """The walkthrough's steps, read once from walkthrough.toml."""
+    return parse(DATA.read_text(encoding="utf-8"))
 
 
 def requested() -> tuple[Step | None, str | None]:
@@ -151,10 +158,10 @@ def runs(every: tuple[Step, ...]) -> list[tuple[str, list[Step]]]:
     """The steps in order, cut into runs on one chapter: (chapter, its steps); a chapter can come back."""
     out: list[tuple[str, list[Step]]] = []
     for step in every:
-        if out and out[-1][0] == step.chapter:
+        if out and out[-1][0] == step.chapter_title:
             out[-1][1].append(step)
         else:
-            out.append((step.chapter, [step]))
+            out.append((step.chapter_title, [step]))
     return out
 
 
