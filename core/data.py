@@ -1,12 +1,13 @@
 """Every dataset of the lesson, offline: 2-D toy sets, a noisy curve and scikit-learn's bundled tables.
 
 `load(DataConfig(...))` returns a `Dataset` of float32 tensors split into train and validation
-sets, reproducibly (same config, same tensors). Nothing here downloads anything.
+sets, reproducibly (same config, same tensors); `scaled_digits(seed)` is the digits split with
+pixels in [0, 1], the one every digits experiment trains on. Nothing here downloads anything.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -32,6 +33,7 @@ LABELS = {
 }
 
 MAX_SAMPLES = 20_000
+DIGITS_INK = 16  # scikit-learn's 8x8 digits count ink per pixel from 0 to 16
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,12 @@ def load(cfg: DataConfig) -> Dataset:
     """The dataset `cfg` names, shuffled and split (stratified for classification) with `cfg.seed`."""
     x, y, features, classes = _arrays(cfg)
     return from_arrays(cfg.name, x, y, features, classes, cfg.val_fraction, cfg.seed)
+
+
+def scaled_digits(seed: int = 0) -> Dataset:
+    """The digits split of `DataConfig("digits", seed=seed)` with pixels divided by their known range, into [0, 1]."""
+    ds = load(DataConfig("digits", seed=seed))
+    return replace(ds, x_train=ds.x_train / DIGITS_INK, x_val=ds.x_val / DIGITS_INK)
 
 
 def from_arrays(name: str, x: np.ndarray, y: np.ndarray, features: tuple[str, ...], classes: tuple[str, ...],

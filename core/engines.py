@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import threading
-from typing import TYPE_CHECKING, Protocol, Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -32,15 +32,6 @@ OPTIMIZERS: dict[str, type[torch.optim.Optimizer]] = {
     for name, cls in vars(torch.optim).items()
     if isinstance(cls, type) and issubclass(cls, torch.optim.Optimizer) and cls is not torch.optim.Optimizer
 }
-
-class Engine(Protocol):
-    def step(self, xb: Tensor, yb: Tensor, lr: Tensor) -> Tensor: ...  # (K,) batch losses
-    def outputs(self, x: Tensor) -> Tensor: ...  # (K, N, C), evaluation mode, no gradients
-    def save(self, improved: Tensor) -> None: ...  # keep the weights of the variants that improved
-    def restore(self) -> None: ...  # put the kept weights back
-    def states(self) -> list[dict[str, Tensor]]: ...
-    def modules(self) -> list[nn.Module]: ...  # copies of the K networks as they are now, to inspect
-
 
 class ManualEngine:
     """K plain MLPs trained by the hand-written maths of core.backprop (SGD or Adam/AdamW)."""

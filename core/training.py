@@ -4,12 +4,13 @@
 variants (seeds, learning rates, widths of the same depth, weight decays) together. Both
 return a `FitResult` of tidy DataFrames. The loop takes full-batch (`batch_size=None`),
 mini-batch and single-sample (`batch_size=1`) steps, any `torch.optim` optimizer and
-`lr_scheduler`, reports progress through `on_progress(fraction, Snapshot)`, stops a variant
-whose loss blows up and says why in a sentence, and can stop early on the validation loss.
+`lr_scheduler`, reports progress through `on_progress(fraction, Snapshot)` (a
+`core.progress.Progress[Snapshot]`), stops a variant whose loss blows up and says why in a
+sentence, and can stop early on the validation loss. `check_batch_size` is the one batch-size rule.
 
 Two engines (`core.engines`) sit behind this one loop. Plain MLPs with SGD or Adam(W) go through the
 hand-written maths of `core.backprop` (K variants in one batched pass, no autograd
-bookkeeping: several times faster for the lesson's tiny nets). Everything else (batch
+bookkeeping, which the lesson's tiny nets would spend most of their time in). Everything else (batch
 norm, dropout, any other optimizer, any nn.Module) goes through autograd and the real
 `torch.optim` class. Tests prove both give the same numbers.
 """
@@ -31,6 +32,7 @@ from core.data import Dataset
 from core.device import generator, pick_device
 from core.engines import OPTIMIZERS, make_engine
 from core.models import MLPSpec, build_mlp
+from core.progress import Progress
 
 ModelFactory = Callable[[torch.Generator], nn.Module]
 Model = Union[MLPSpec, ModelFactory]
@@ -39,7 +41,8 @@ SCHEDULERS: dict[str, type] = {
     name: cls
     for name, cls in vars(torch.optim.lr_scheduler).items()
     if isinstance(cls, type) and issubclass(cls, torch.optim.lr_scheduler.LRScheduler)
-    and name not in ("LRScheduler", "_LRScheduler", "ChainedScheduler", "SequentialLR", "LambdaLR", "MultiplicativeLR", "ReduceLROnPlateau")
+    and name not in ("LRScheduler", "_LRScheduler", "ChainedScheduler", "SequentialLR", "LambdaLR",
+                     "MultiplicativeLR", "ReduceLROnPlateau")
 }
 DIVERGED_LOSS = 1e8  # a loss above this (or inf / NaN) means the run blew up
 DIVERGED_FACTOR = 10  # so does a train loss 10x above where it started (bounded losses such as BCE only grow)
@@ -84,8 +87,10 @@ class TrainConfig:
         _check_kwargs(self.optimizer_kwargs, accepted, self.optimizer)
         if self.scheduler is not None:
             if self.scheduler not in SCHEDULERS:
-                raise ValueError(f"Unknown scheduler {self.scheduler!r}: choose one of {', '.join(sorted(SCHEDULERS))}.")
-            _check_kwargs(self.scheduler_kwargs, inspect.signature(SCHEDULERS[self.scheduler]).parameters, self.scheduler)
+                raise ValueError(f"Unknown scheduler {self.scheduler!r}: choose one of "
+                                 f"{', '.join(sorted(SCHEDULERS))}.")
+            accepted = inspect.signature(SCHEDULERS[self.scheduler]).parameters
+            _check_kwargs(self.scheduler_kwargs, accepted, self.scheduler)
         if self.scheduler_interval not in ("iteration", "epoch"):
             raise ValueError("The scheduler steps per 'iteration' or per 'epoch'.")
         if self.patience is not None and self.patience < 1:
@@ -119,15 +124,18 @@ class Variant:
 
 @dataclass
 class Snapshot:
-    """Handed to `on_progress` while training runs: the curves so far and the live networks."""
+    """Handed to the trainer's `on_progress` while training runs: the curves so far and the live networks.
+
+    The trainer's own progress type, not an experiment's result: the experiments that measure the networks
+    while they train (per-layer gradients and activations, an ensemble's averaged predictions, a GAN's
+    samples) read them through these two callables. They are callables rather than copies so that an epoch
+    nobody inspects copies no weights; each experiment turns a Snapshot into its own partial result.
+    """
 
     epoch: int
     history: pd.DataFrame
     predict: Callable[[Tensor], Tensor]  # x (N, ...) -> (K, N, C): probabilities (regression: values)
     modules: Callable[[], list[nn.Module]]  # copies of the K networks now (CPU), e.g. for per-layer statistics
-
-
-Progress = Callable[[float, Snapshot], None]
 
 
 @dataclass
@@ -151,6 +159,7 @@ class FitResult:
         rows = self.history[(self.history.metric == metric) & (self.history.split == split)]
         kept = rows[rows.epoch == rows.variant.map(self.best_epoch)]
         return dict(zip(kept.variant, kept.value))
+
 
 def iterations_per_epoch(n_train: int, batch_size: int | None) -> int:
     """ceil(N / B) updates per epoch: the last, smaller batch still counts (as with a DataLoader)."""
@@ -192,7 +201,8 @@ def lr_table(train: TrainConfig, iterations_per_epoch: int) -> np.ndarray:
     kwargs = dict(train.scheduler_kwargs)
     n_steps = steps if train.scheduler_interval == "iteration" else train.epochs
     accepted = inspect.signature(SCHEDULERS[train.scheduler]).parameters
-    for name, value in (("T_max", n_steps), ("total_steps", n_steps), ("max_lr", train.lr), ("T_0", max(1, n_steps // 4))):
+    run_defaults = (("T_max", n_steps), ("total_steps", n_steps), ("max_lr", train.lr), ("T_0", max(1, n_steps // 4)))
+    for name, value in run_defaults:
         if name in accepted and name not in kwargs and accepted[name].default in (inspect.Parameter.empty, None):
             kwargs[name] = value
     try:
@@ -209,6 +219,14 @@ def lr_table(train: TrainConfig, iterations_per_epoch: int) -> np.ndarray:
     return table
 
 
+def check_batch_size(batch_size: int | None, n_train: int) -> int:
+    """The batch in samples (None: the full batch); the one rule every experiment checks its batch size by."""
+    batch = n_train if batch_size is None else batch_size
+    if not 1 <= batch <= n_train:
+        raise ValueError(f"Batch size must be between 1 and the number of training samples ({n_train}).")
+    return batch
+
+
 def _check_variants(variants: Sequence[Variant], data: Dataset) -> int:
     """Validate what K separate runs could differ in; return the batch size in samples."""
     if not variants:
@@ -220,10 +238,7 @@ def _check_variants(variants: Sequence[Variant], data: Dataset) -> int:
              for t in (v.train for v in variants)}
     if len(shape) > 1:
         raise ValueError("Variants trained side by side must share epochs, batch size, schedule and early stopping.")
-    n = len(data.x_train)
-    batch = variants[0].train.batch_size or n
-    if batch > n:
-        raise ValueError(f"Batch size must be between 1 and the number of training samples ({n}).")
+    batch = check_batch_size(variants[0].train.batch_size, len(data.x_train))
     for v in variants:
         if isinstance(v.model, MLPSpec) and v.model.n_in != data.n_features:
             raise ValueError(f"The network expects {v.model.n_in} inputs but the data has {data.n_features} features.")
@@ -231,13 +246,14 @@ def _check_variants(variants: Sequence[Variant], data: Dataset) -> int:
 
 
 def fit(model: Model, data: Dataset, train: TrainConfig = TrainConfig(), device: torch.device | None = None,
-        on_progress: Progress | None = None, progress_every: int | None = None, name: str = "model") -> FitResult:
+        on_progress: Progress[Snapshot] | None = None, progress_every: int | None = None,
+        name: str = "model") -> FitResult:
     """Train one network; see `fit_many`."""
     return fit_many([Variant(name, model, train)], data, device, on_progress, progress_every)
 
 
 def fit_many(variants: Sequence[Variant], data: Dataset, device: torch.device | None = None,
-             on_progress: Progress | None = None, progress_every: int | None = None) -> FitResult:
+             on_progress: Progress[Snapshot] | None = None, progress_every: int | None = None) -> FitResult:
     """Train K variants together; each curve equals what a separate `fit` of that variant gives.
 
     Per epoch: shuffle (each variant with its own seeded generator, as a DataLoader would),
@@ -245,99 +261,132 @@ def fit_many(variants: Sequence[Variant], data: Dataset, device: torch.device | 
     divergence and early stopping, and every `progress_every` epochs call `on_progress`.
     """
     start = time.perf_counter()
-    batch = _check_variants(variants, data)
-    device = device or pick_device()
-    first = variants[0].train
-    K, E, n = len(variants), first.epochs, len(data.x_train)
-    ipe = iterations_per_epoch(n, batch)
-    x, y = data.x_train.to(device), data.y_train.to(device)
-    x_val, y_val = data.x_val.to(device), data.y_val.to(device)
-    n_out = _output_size(variants[0].model, x)
-    loss = loss_kind(data, n_out)
-    engine = make_engine(variants, loss, device)
-    t_train, t_val = backprop.targets(y, loss, n_out), backprop.targets(y_val, loss, n_out)  # floats shaped like out
-    lrs = torch.tensor(np.stack([lr_table(v.train, ipe) for v in variants], axis=1), dtype=torch.float32, device=device)
-    shufflers = [generator(v.train.seed) for v in variants]
-    active = torch.ones(K, 1, device=device)  # 0 once a variant diverged or stopped early
-    it_loss = torch.full((E * ipe, K), float("nan"), device=device)
-    hist = np.full((E + 1, K, 2, 2), np.nan)  # epoch x variant x split (train, validation) x metric (loss, accuracy)
-    best_loss = np.full(K, np.inf)
-    last_epoch, best_epoch = [E] * K, [E] * K
-    messages: dict[str, str] = {}
-    every = progress_every or max(1, E // 20)
-
-    def evaluate(epoch: int) -> None:
-        for s, (xs, ys, ts) in enumerate(((x, y, t_train), (x_val, y_val, t_val))):
-            out = engine.outputs(xs)
-            value, _ = backprop.loss_and_grad(out, ts.expand(K, *ts.shape), loss)
-            hist[epoch, :, s, 0] = value.cpu().numpy()
-            if loss != "mse":
-                hist[epoch, :, s, 1] = _accuracy(out, ys, loss).cpu().numpy()
-
-    evaluate(0)
-    for epoch in range(1, E + 1):
-        live = active[:, 0].bool().cpu().numpy()
-        perms = torch.stack([torch.randperm(n, generator=g) for g in shufflers]).to(device)  # (K, N)
-        for g in shufflers:  # RandomSampler draws a second permutation per epoch (its [: num_samples % n] tail)
-            torch.randperm(n, generator=g)
-        xs, ts = x[perms], t_train[perms]  # (K, N, ...): one gather per epoch, then each batch is a view
-        lr_epoch = (lrs[(epoch - 1) * ipe : epoch * ipe] * active.T).unsqueeze(-1)  # (ipe, K, 1); 0 freezes a variant
-        # The batches as views made in one call each: per step the loop then dispatches only the step itself.
-        steps = zip(xs.split(batch, dim=1), ts.split(batch, dim=1), lr_epoch.unbind(0))
-        it_loss[(epoch - 1) * ipe : epoch * ipe] = torch.stack([engine.step(xb, tb, lr) for xb, tb, lr in steps])
-        evaluate(epoch)
-        hist[epoch, ~live] = np.nan  # variants that stopped earlier have no curve after their last epoch
-        losses = np.concatenate([it_loss[(epoch - 1) * ipe : epoch * ipe].cpu().numpy().T, hist[epoch, :, :, 0]], axis=1)
-        for k in np.flatnonzero(live):
-            reason = _divergence(losses[k], hist[epoch, k, 0, 0], hist[0, k, 0, 0])
-            if reason:
-                messages[variants[k].name] = (f"The loss {reason} at epoch {epoch}: the learning rate is too large for "
-                                              "this network, so each step overshoots further. Try a smaller one.")
-                # The epoch it blew up keeps its finite values, so the curve ends shooting up where the student sees
-                # it; a split whose loss is inf or NaN has no point there (its accuracy comes from NaN outputs too).
-                row = hist[epoch, k]  # (split, metric), a view
-                row[~np.isfinite(row) | ~np.isfinite(row[:, :1])] = np.nan
-                live[k] = False
-                last_epoch[k] = epoch - 1
-                if first.patience is None or best_epoch[k] > epoch - 1:
-                    best_epoch[k] = epoch - 1
-        if first.patience is None:
-            engine.save(torch.as_tensor(live, device=device))
-        if first.patience is not None:
-            improved = live & (hist[epoch, :, 1, 0] < best_loss)
-            best_loss[improved] = hist[epoch, improved, 1, 0]
-            engine.save(torch.as_tensor(improved, device=device))
-            for k in np.flatnonzero(improved):
-                best_epoch[k] = epoch
-            for k in np.flatnonzero(live & (epoch - np.array(best_epoch) >= first.patience)):
-                messages[variants[k].name] = (f"Early stopping at epoch {epoch}: the validation loss had not improved for "
-                                              f"{first.patience} epochs, so the weights of epoch {best_epoch[k]} are kept.")
-                live[k] = False
-                last_epoch[k] = epoch
-        active = torch.as_tensor(live, dtype=torch.float32, device=device).unsqueeze(1)
-        if on_progress is not None and (epoch % every == 0 or epoch == E or not live.any()):
-            snap = Snapshot(epoch, _history(hist[: epoch + 1], variants),
-                            lambda xs: to_probabilities(engine.outputs(xs.to(device)), loss), engine.modules)
-            on_progress(epoch / E, snap)
-        if not live.any():
+    run = _Run(variants, data, device or pick_device())
+    every = progress_every or max(1, run.epochs // 20)
+    run.evaluate(0)
+    for epoch in range(1, run.epochs + 1):
+        run.train_epoch(epoch)
+        run.evaluate(epoch)
+        run.hist[epoch, ~run.live] = np.nan  # variants that stopped earlier have no curve after their last epoch
+        run.stop_diverged(epoch)
+        run.keep_best(epoch)
+        if on_progress is not None and (epoch % every == 0 or epoch == run.epochs or not run.live.any()):
+            on_progress(epoch / run.epochs, run.snapshot(epoch))
+        if not run.live.any():
             break
-    engine.restore()
-    if first.patience is None:
-        best_epoch = list(last_epoch)
-    names = [v.name for v in variants]
-    return FitResult(
-        history=_history(hist, variants),
-        iterations=_iterations(it_loss.cpu().numpy(), lrs.cpu().numpy(), names, last_epoch, ipe),
-        messages=messages,
-        diverged=tuple(names[k] for k in range(K) if "learning rate is too large" in messages.get(names[k], "")),
-        last_epoch=dict(zip(names, last_epoch)),
-        best_epoch=dict(zip(names, best_epoch)),
-        states={v: {k: t.numpy() for k, t in s.items()} for v, s in zip(names, engine.states())},
-        models={v.name: v.model if isinstance(v.model, MLPSpec) else None for v in variants},
-        loss=loss,
-        iterations_per_epoch=ipe,
-        seconds=time.perf_counter() - start,
-    )
+    run.engine.restore()
+    return run.result(time.perf_counter() - start)
+
+
+class _Run:
+    """One `fit_many` run: the data and targets on the device, the engine, and the curves recorded so far."""
+
+    def __init__(self, variants: Sequence[Variant], data: Dataset, device: torch.device):
+        self.batch = _check_variants(variants, data)
+        self.variants, self.device, self.patience = variants, device, variants[0].train.patience
+        K, E, n = len(variants), variants[0].train.epochs, len(data.x_train)
+        self.K, self.epochs, self.n = K, E, n
+        self.ipe = iterations_per_epoch(n, self.batch)
+        self.x, self.y = data.x_train.to(device), data.y_train.to(device)
+        self.x_val, self.y_val = data.x_val.to(device), data.y_val.to(device)
+        n_out = _output_size(variants[0].model, self.x)
+        self.loss = loss_kind(data, n_out)
+        self.engine = make_engine(variants, self.loss, device)
+        self.t_train = backprop.targets(self.y, self.loss, n_out)  # floats shaped like the outputs
+        self.t_val = backprop.targets(self.y_val, self.loss, n_out)
+        self.lrs = torch.tensor(np.stack([lr_table(v.train, self.ipe) for v in variants], axis=1), dtype=torch.float32,
+                                device=device)  # (E * ipe, K)
+        self.shufflers = [generator(v.train.seed) for v in variants]
+        self.live = np.ones(K, dtype=bool)  # False once a variant diverged or stopped early
+        self.it_loss = torch.full((E * self.ipe, K), float("nan"), device=device)
+        # epoch x variant x split (train, validation) x metric (loss, accuracy)
+        self.hist = np.full((E + 1, K, 2, 2), np.nan)
+        self.best_loss = np.full(K, np.inf)
+        self.last_epoch, self.best_epoch = [E] * K, [E] * K
+        self.messages: dict[str, str] = {}
+
+    def evaluate(self, epoch: int) -> None:
+        """Loss and accuracy of every variant on the whole train and validation sets, into `hist[epoch]`."""
+        for s, (xs, ys, ts) in enumerate(((self.x, self.y, self.t_train), (self.x_val, self.y_val, self.t_val))):
+            out = self.engine.outputs(xs)
+            value, _ = backprop.loss_and_grad(out, ts.expand(self.K, *ts.shape), self.loss)
+            self.hist[epoch, :, s, 0] = value.cpu().numpy()
+            if self.loss != "mse":
+                self.hist[epoch, :, s, 1] = _accuracy(out, ys, self.loss).cpu().numpy()
+
+    def train_epoch(self, epoch: int) -> None:
+        """One pass through the shuffled training set, one step per batch; a stopped variant's lr is 0 (frozen)."""
+        n, ipe = self.n, self.ipe
+        perms = torch.stack([torch.randperm(n, generator=g) for g in self.shufflers]).to(self.device)  # (K, N)
+        for g in self.shufflers:  # RandomSampler draws a second permutation per epoch (its [: num_samples % n] tail)
+            torch.randperm(n, generator=g)
+        xs, ts = self.x[perms], self.t_train[perms]  # (K, N, ...): one gather per epoch, then each batch is a view
+        active = torch.as_tensor(self.live, dtype=torch.float32, device=self.device).unsqueeze(0)  # (1, K)
+        lr_epoch = (self.lrs[(epoch - 1) * ipe : epoch * ipe] * active).unsqueeze(-1)  # (ipe, K, 1)
+        # The batches as views made in one call each: per step the loop then dispatches only the step itself.
+        steps = zip(xs.split(self.batch, dim=1), ts.split(self.batch, dim=1), lr_epoch.unbind(0))
+        self.it_loss[(epoch - 1) * ipe : epoch * ipe] = torch.stack([self.engine.step(*step) for step in steps])
+
+    def stop_diverged(self, epoch: int) -> None:
+        """Stop each live variant whose loss blew up this epoch, and say why."""
+        ipe, hist = self.ipe, self.hist
+        losses = np.concatenate([self.it_loss[(epoch - 1) * ipe : epoch * ipe].cpu().numpy().T, hist[epoch, :, :, 0]],
+                                axis=1)
+        for k in np.flatnonzero(self.live):
+            reason = _divergence(losses[k], hist[epoch, k, 0, 0], hist[0, k, 0, 0])
+            if not reason:
+                continue
+            self.messages[self.variants[k].name] = (
+                f"The loss {reason} at epoch {epoch}: the learning rate is too large for "
+                "this network, so each step overshoots further. Try a smaller one.")
+            # The epoch it blew up keeps its finite values, so the curve ends shooting up where the student sees
+            # it; a split whose loss is inf or NaN has no point there (its accuracy comes from NaN outputs too).
+            row = hist[epoch, k]  # (split, metric), a view
+            row[~np.isfinite(row) | ~np.isfinite(row[:, :1])] = np.nan
+            self.live[k] = False
+            self.last_epoch[k] = epoch - 1
+            if self.patience is None or self.best_epoch[k] > epoch - 1:
+                self.best_epoch[k] = epoch - 1
+
+    def keep_best(self, epoch: int) -> None:
+        """Save the weights to keep: the latest, or (early stopping) the best on validation, stopping the stale."""
+        if self.patience is None:
+            self.engine.save(torch.as_tensor(self.live, device=self.device))
+            return
+        improved = self.live & (self.hist[epoch, :, 1, 0] < self.best_loss)
+        self.best_loss[improved] = self.hist[epoch, improved, 1, 0]
+        self.engine.save(torch.as_tensor(improved, device=self.device))
+        for k in np.flatnonzero(improved):
+            self.best_epoch[k] = epoch
+        for k in np.flatnonzero(self.live & (epoch - np.array(self.best_epoch) >= self.patience)):
+            self.messages[self.variants[k].name] = (
+                f"Early stopping at epoch {epoch}: the validation loss had not improved for "
+                f"{self.patience} epochs, so the weights of epoch {self.best_epoch[k]} are kept.")
+            self.live[k] = False
+            self.last_epoch[k] = epoch
+
+    def snapshot(self, epoch: int) -> Snapshot:
+        engine, device, loss = self.engine, self.device, self.loss
+        return Snapshot(epoch, _history(self.hist[: epoch + 1], self.variants),
+                        lambda xs: to_probabilities(engine.outputs(xs.to(device)), loss), engine.modules)
+
+    def result(self, seconds: float) -> FitResult:
+        names = [v.name for v in self.variants]
+        best_epoch = self.best_epoch if self.patience is not None else list(self.last_epoch)
+        return FitResult(
+            history=_history(self.hist, self.variants),
+            iterations=_iterations(self.it_loss.cpu().numpy(), self.lrs.cpu().numpy(), names, self.last_epoch,
+                                   self.ipe),
+            messages=self.messages,
+            diverged=tuple(n for n in names if "learning rate is too large" in self.messages.get(n, "")),
+            last_epoch=dict(zip(names, self.last_epoch)),
+            best_epoch=dict(zip(names, best_epoch)),
+            states={v: {k: t.numpy() for k, t in s.items()} for v, s in zip(names, self.engine.states())},
+            models={v.name: v.model if isinstance(v.model, MLPSpec) else None for v in self.variants},
+            loss=self.loss,
+            iterations_per_epoch=self.ipe,
+            seconds=seconds,
+        )
 
 
 def _divergence(losses: np.ndarray, train_loss: float, start_loss: float) -> str:
