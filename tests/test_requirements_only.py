@@ -11,19 +11,26 @@ with an import hook. Under that hook, in a fresh interpreter:
 
 A page or a core module that imported pytest, playwright or one of their dependencies would fail
 here exactly as it would on Streamlit Community Cloud, which installs requirements.txt only.
+
+requirements.txt is also the lock (exact versions, what Cloud and CI install), and pyproject.toml holds
+the ranges for an environment of one's own: the tests below check that every pin is exact, that the lock
+and the ranges name the same packages and agree, and that every package the app imports is locked.
 """
 from __future__ import annotations
 
+import ast
 import importlib.metadata as md
 import json
 import re
 import subprocess
 import sys
 import time
+import tomllib
 import urllib.request
 from pathlib import Path
 
 from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from benchmarks.load import free_port, healthy
 
@@ -111,6 +118,64 @@ def test_the_blocked_set_is_the_test_extras():
     blocked = dev_only_modules()
     assert {"pytest", "playwright"} <= blocked
     assert not blocked & {"streamlit", "torch", "numpy", "pandas", "altair", "sklearn", "packaging"}
+
+
+def _pins(path: Path) -> dict[str, Requirement]:
+    """The requirements a file states itself (its -r includes left out), by canonical name."""
+    lines = (line.split("#")[0].strip() for line in path.read_text().splitlines())
+    reqs = [Requirement(line) for line in lines if line and not line.startswith("-")]
+    return {canonicalize_name(r.name): r for r in reqs}
+
+
+def _ranges(specs: list[str]) -> dict[str, Requirement]:
+    return {canonicalize_name(r.name): r for r in map(Requirement, specs)}
+
+
+PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+LOCKS = {
+    "requirements.txt": (_pins(ROOT / "requirements.txt"), _ranges(PROJECT["dependencies"])),
+    "requirements-dev.txt": (_pins(ROOT / "requirements-dev.txt"), _ranges(PROJECT["optional-dependencies"]["test"])),
+}
+
+
+def test_the_lock_pins_every_package_to_one_exact_version():
+    assert "-r requirements.txt" in (ROOT / "requirements-dev.txt").read_text().splitlines()
+    for file, (pins, _) in LOCKS.items():
+        assert pins, file
+        loose = {name: str(req.specifier) for name, req in pins.items()
+                 if len(req.specifier) != 1 or next(iter(req.specifier)).operator != "=="
+                 or "*" in next(iter(req.specifier)).version or req.marker or req.extras}
+        assert not loose, f"{file} is the lock: pin each package with == to one version, not {loose}"
+
+
+def test_the_lock_and_pyproject_ranges_name_the_same_packages_and_agree():
+    for file, (pins, ranges) in LOCKS.items():
+        assert set(pins) == set(ranges), f"{file} vs pyproject.toml: {set(pins) ^ set(ranges)} in only one of them"
+        outside = {name: (str(pins[name].specifier), str(ranges[name].specifier)) for name in pins
+                   if not ranges[name].specifier.contains(next(iter(pins[name].specifier)).version, prereleases=True)}
+        assert not outside, f"{file} pins versions outside pyproject.toml's ranges (pin, range): {outside}"
+
+
+def _third_party_imports(paths: list[Path]) -> set[str]:
+    first_party = {"core", "ui", "pages", "benchmarks", "tests"}
+    found = set()
+    for path in paths:
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                found |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                found.add(node.module.split(".")[0])
+    return found - set(sys.stdlib_module_names) - first_party - {"__future__"}
+
+
+def test_every_package_the_app_imports_is_in_the_lock():
+    app = [ROOT / "Home.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "ui").rglob("*.py"), *(ROOT / "core").rglob("*.py")]
+    modules = _third_party_imports(app)
+    assert {"torch", "streamlit", "altair"} <= modules
+    providers = md.packages_distributions()
+    unlocked = {m: providers.get(m) for m in modules
+                if not {canonicalize_name(d) for d in providers.get(m, [])} & set(LOCKS["requirements.txt"][0])}
+    assert not unlocked, f"the app imports these, but requirements.txt does not pin their package: {unlocked}"
 
 
 def test_every_page_renders_without_the_test_extras():
