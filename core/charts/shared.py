@@ -87,7 +87,7 @@ def curves(history: pd.DataFrame, metric: str = "loss", log_y: bool = False) -> 
             ],
         )
     )
-    return alt.layer(chart, arrows).properties(height=HEIGHT, title=title)
+    return alt.LayerChart(layer=[chart, arrows], height=HEIGHT, title=title)
 
 
 def _ceiling(df: pd.DataFrame) -> float | None:
@@ -213,7 +213,7 @@ def boundary(grid: pd.DataFrame, points: pd.DataFrame, title: str = "") -> alt.L
         )
     )
     subtitle = "filled: train · hollow: validation"
-    return alt.layer(heat, marks).properties(height=HEIGHT, title=alt.TitleParams(title, subtitle=subtitle))
+    return alt.LayerChart(layer=[heat, marks], height=HEIGHT, title=alt.TitleParams(title, subtitle=subtitle))
 
 
 def confusion(df: pd.DataFrame) -> alt.LayerChart:
@@ -237,7 +237,7 @@ def confusion(df: pd.DataFrame) -> alt.LayerChart:
         text=alt.Text("count:Q"),
         color=alt.Color(**alt.condition(alt.datum.count > half, alt.value("white"), alt.value("black"))),
     )
-    return alt.layer(cells, text).properties(height=max(HEIGHT, 50 * len(order)))
+    return alt.LayerChart(layer=[cells, text], height=max(HEIGHT, 50 * len(order)))
 
 
 def bars(df: pd.DataFrame, x: str, y: str, color: str | None = None) -> alt.Chart:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import altair as alt
 import pandas as pd
@@ -68,12 +69,12 @@ def thin(df: pd.DataFrame, by: Sequence[str] = (), limit: int = MAX_POINTS) -> p
     return df[keep]
 
 
-def colour_by(field: str, domain: Sequence[object], **kwargs: object) -> alt.Color:
+def colour_by(field: str, domain: Sequence[Any], **kwargs: Any) -> alt.Color:
     """Colour by a nominal field in the palette, in the given domain order (kwargs: title, legend)."""
     return alt.Color(f"{field}:N", scale=alt.Scale(domain=list(domain), range=list(PALETTE)), **kwargs)
 
 
-def in_order(values: pd.Series) -> list[object]:
+def in_order(values: pd.Series) -> list[Any]:
     """Distinct values in order of first appearance (variants keep the order the page gave)."""
     return list(dict.fromkeys(values.tolist()))
 
