@@ -8,7 +8,7 @@ import torch
 from benchmarks.workloads import Figure, Sizes, _median_seconds
 from core.charts import gan as gan_charts
 from core.charts import style
-from core.zoo import gan, gan_parts
+from core.zoo import gan
 
 
 def gan_live(sizes: Sizes, device: torch.device) -> list[Figure]:
@@ -24,15 +24,16 @@ def gan_live(sizes: Sizes, device: torch.device) -> list[Figure]:
     references = gan.references(recipe.g_loss)
     redraws: list[float] = []
 
-    def redraw(fraction: float, part: gan.Game) -> None:
+    def redraw(fraction: float, trained: gan.Trained) -> None:
+        part = trained.game
         title = f"step {part.steps[-1]}"
-        style(gan_charts.game_map(part.maps, part.samples, part.real, gan_parts.BOX, title)).to_dict()
+        style(gan_charts.game_map(part.maps, part.samples, part.real, gan.BOX, title)).to_dict()
         style(gan_charts.game_losses(part.curves, None, references)).to_dict()
         redraws.append(time.perf_counter())
 
     def work() -> None:
         redraws.clear()
-        gan.play(recipe, on_progress=redraw, device=device)
+        gan.train(recipe, on_progress=redraw, device=device)
 
     [seconds] = _median_seconds([work], sizes.live_runs, device)
     per_redraw = gan.STEPS_PER_EPOCH

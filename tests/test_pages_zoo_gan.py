@@ -22,13 +22,13 @@ def test_default_view_shows_the_shipped_ring_without_training(page):
     assert page.title[0].value == "Network zoo: GAN"
     assert not page.error and not page.warning
     assert len(page.get("vega_lite_chart")) == N_CHARTS
-    shipped = gan.replay(gan.Shipped("gan_ring"))
+    shipped = gan.shipped("gan_ring").game
     end = shipped.scores.iloc[-1]
     assert _metric(page, "Modes covered") == f"{int(end['modes covered'])} of 8"
     notices = [n.value for n in page.info]
     assert len(notices) == 2 and all("What to notice" in n for n in notices)
     assert f"{end['energy distance']:.3f}" in notices[0] and f"step {shipped.steps[-1]:,}" in notices[0]
-    collapsed = gan.replay(gan.Shipped("gan_ring_collapse")).scores.iloc[-1]
+    collapsed = gan.shipped("gan_ring_collapse").game.scores.iloc[-1]
     assert f"G covers {int(collapsed['modes covered'])} of 8 modes" in notices[1]
     assert page.toggle(key="own-train").value is False  # nothing trains until asked
 
@@ -49,7 +49,7 @@ def test_the_checkpoint_slider_goes_back_to_the_start(page):
     assert _charts(page)[0] != before[0]
     text = page.info[0].value
     assert "at step 0 D gives" in text
-    start = gan.replay(gan.Shipped("gan_ring")).facts(0)
+    start = gan.shipped("gan_ring").game.facts(0)
     assert "went from" not in text and f"is {start.energy_start:.2f} here at the start" in text  # no change at step 0
 
 
@@ -64,7 +64,7 @@ def test_training_it_yourself_shows_the_same_views_for_the_new_gan(page):
 
 
 def test_the_mode_collapse_notice_states_the_losses_without_pointing_to_a_chart_it_lacks(page):
-    collapsed = gan.replay(gan.Shipped("gan_ring_collapse"))
+    collapsed = gan.shipped("gan_ring_collapse").game
     end, ref = collapsed.scores.iloc[-1], gan.references(collapsed.recipe.g_loss)
     text = page.info[1].value
     assert "dashed" not in text  # section 3 draws no loss chart
@@ -75,7 +75,7 @@ def test_the_mode_collapse_notice_states_the_losses_without_pointing_to_a_chart_
 def test_the_game_notice_tells_the_minimax_game_from_the_non_saturating_one(page):
     """The shipped G minimizes −log D(G(z)): the game is not zero-sum, so "each player's gain is the other's loss"
     must not be said of it; the dashed lines' values and where D's loss ends against them come from the facts."""
-    f = gan.replay(gan.Shipped("gan_ring")).facts()
+    f = gan.shipped("gan_ring").game.facts()
     text = page.info[0].value
     assert "gain is the other's loss" not in text and "no longer zero-sum" in text and "non-saturating" in text
     assert f"The dashed lines mark the losses there, D {f.blind_d:.2f} and G {f.blind_g:.2f}" in text
@@ -90,7 +90,7 @@ def test_training_with_the_smallest_d_is_not_told_to_try_it():
     at.run()
     assert not at.exception and not at.error
     text = at.info[-1].value
-    f = gan.play(gan.Recipe(d_width=4, steps=800)).facts()
+    f = gan.train(gan.Recipe(d_width=4, steps=800)).game.facts()
     assert "Try D with 4 units" not in text and "D has 4 units here" in text
     assert f"Its points spread {f.spread_end:.2f}" in text
     if f.modes_end == 0:
@@ -106,8 +106,9 @@ def test_the_intro_does_not_promise_that_every_game_ends_with_real_looking_point
 
 def test_the_minimax_notice_says_g_sees_only_the_second_term_of_v():
     """G's minimax loss is log(1 − D(G(z))), only the G-dependent term of V, not "the very value D maximizes".
-    The page shows that branch only for a shipped game with the minimax loss (none ships one yet): read its source."""
-    source = " ".join((APP_ROOT / "pages" / PAGE).read_text().replace('"', " ").split())
+    The page shows that branch only for a shipped game with the minimax loss (none ships one yet): read the source
+    of its sentences (ui/parts/gan.py)."""
+    source = " ".join((APP_ROOT / "ui" / "parts" / "gan.py").read_text().replace('"', " ").split())
     assert "the very value D maximizes" not in source
     assert "G minimizes V = E log D(x) + E log(1 − D(G(z))), the value D maximizes; only its second term" in source
     assert "depends on G, so G's loss shows just that term" in source

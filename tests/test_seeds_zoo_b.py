@@ -7,7 +7,7 @@ here over 5 seeds, at 800 steps (a quarter of the shipped 3,200, the tests' budg
 (D with 128 units) reaches all 8 modes of the ring, the one with D of 4 units stays at 2 or fewer, and
 the gap in energy distance is far larger than either run's spread over the seeds. Retraining the RNN
 race or the four Transformers 5 times takes minutes, so they are not part of this file; measured by
-hand, the RNN race's LSTM is not seed-robust at its defaults (see `core.zoo.recurrent.Race`), nor is the
+hand, the RNN race's LSTM is not seed-robust at its defaults (see `core.zoo.recurrent.Recipe`), nor is the
 decoder's recipe (seed 1 stays under 10% of the letters), while the encoder, causal and no-position
 designs score alike over seeds 0-2.
 """
@@ -24,7 +24,7 @@ STEPS = 800
 @pytest.fixture(scope="module")
 def ends() -> dict[int, list[gan.CheckpointFacts]]:
     """D's width -> the final facts of the ring GAN trained with each seed."""
-    return {d: [gan.play(gan.Recipe("ring", d_width=d, steps=STEPS, seed=s)).facts() for s in SEEDS] for d in (128, 4)}
+    return {d: [gan.train(gan.Recipe("ring", d_width=d, steps=STEPS, seed=s)).game.facts() for s in SEEDS] for d in (128, 4)}
 
 
 def test_a_small_discriminator_collapses_the_generator_for_every_seed(ends):

@@ -1,18 +1,20 @@
 """The GAN of the zoo (slide 71): a generator against a discriminator on 2-D data, trained by the one trainer.
 
-- `Recipe`: which distribution, the two players' sizes, G's loss, learning rate, steps, seed.
-- `play(recipe, on_progress)`: train it (`core.training.fit`, one Adam over both players) and record
-  checkpoints: the generated points, D's map of the plane, both losses, the energy distance to the
-  real data and the modes covered. `on_progress` gets the game so far, for a picture that moves.
-- `replay(Shipped(asset))`: the same `Game` read from a shipped file in `assets/zoo/` (no training):
-  its final weights, plus the checkpoints recorded while it was made (in its meta, as plain lists).
+- The real data: `real(name, n, seed)`, points of a ring of 8 Gaussians, a 3 x 3 grid of Gaussians or two moons.
+- The players: `GAN`, a generator G (noise z -> a point) and a discriminator D (a point -> "real?" logit) in one
+  nn.Module, so that the app's one trainer (`core.training.fit`) trains both with one optimizer.
+- The scores: `energy_distance` (how close the generated points are to the real ones, in one number),
+  `modes_covered` (how many of the Gaussians the generator reaches) and `spread`.
+- `Recipe`, `build(recipe)`, `train(recipe, on_progress) -> Trained`: train it (one Adam over both players) and
+  record checkpoints as a `Game`: the generated points, D's map of the plane, both losses, the energy distance
+  to the real data and the modes covered. `on_progress` gets the `Trained` so far (its game up to now).
+- `shipped(asset) -> Trained`: a shipped file in `assets/zoo/` read back (no training): its final weights,
+  plus the checkpoints recorded while it was made (in its meta, as plain lists).
 - `SHIPPED`: the makers of those files (`python -m core.zoo --only gan_ring ...`): one balanced run per
   distribution, and one on the ring whose discriminator is too small, which collapses.
 
-The pieces (distributions, the `GAN` module, the scores) are in `core.zoo.gan_parts`.
-
-What the page says about a game rests on facts computed here: `Game.facts(step)` (one checkpoint and
-its run) and `collapse_facts` (the balanced run against the collapsed one).
+What the page says about a game rests on `Game.facts(step)` (one checkpoint and its run); the
+experiments the page runs on trained games are in `core.zoo.gan_lab`.
 
 The game (Goodfellow et al. 2014): in the minimax game G minimizes the very value D maximizes,
 V = E log D(x) + E log(1 − D(G(z))), a zero-sum game. In practice G minimizes −log D(G(z)) instead
@@ -24,37 +26,180 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
-from torch import Tensor
+from sklearn.datasets import make_moons
+from torch import Tensor, nn
+from torch.func import functional_call
 
 from core.data import Dataset, plane_grid
-from core.device import generator
+from core.device import generator as seeded
+from core.progress import Progress, report
 from core.training import Snapshot, TrainConfig, fit
 from core.zoo import weights
-from core.zoo.gan_parts import (BOX, DISTRIBUTIONS, G_LOSSES, GAN, NOISE, energy_distance, generator_loss,
-                                modes_covered, n_modes, real, spread)
 
+DISTRIBUTIONS = {"ring": "Ring of 8 Gaussians", "grid": "Grid of 9 Gaussians (3 × 3)", "moons": "Two moons"}
+SPREAD = 0.1  # standard deviation of each Gaussian (ring and grid)
+RADIUS = 2.0  # the ring's radius
+SPACING = 1.5  # distance between neighbouring centres of the grid
+BOX = (-3.0, 3.0, -3.0, 3.0)  # x1_lo, x1_hi, x2_lo, x2_hi: the part of the plane every picture shows
+NOISE = 2  # dimensions of the generator's input z ~ N(0, I)
+G_LOSSES = {
+    "non-saturating": "non-saturating: G minimizes −log D(G(z))",
+    "minimax": "minimax (the slide's game): G minimizes log(1 − D(G(z)))",
+}
+COVERED_SHARE = 0.1  # a mode counts as covered when it gets at least 10% of its fair share of the samples
 N_TRAIN, N_VAL = 3200, 512  # real points: what D trains on, and a held-out set every score compares with
 BATCH = 128  # real points per step (G makes as many)
 STEPS_PER_EPOCH = N_TRAIN // BATCH  # 25: a checkpoint (and a redraw of live training) after every epoch
 PICTURES = 16  # checkpoints that keep their pictures (plus the start); the curves keep every checkpoint
-GRID = 40  # D's map: GRID x GRID cells over gan_parts.BOX
+GRID = 40  # D's map: GRID x GRID cells over BOX
 SHOWN = 300  # generated (and real) points drawn per picture
 MEASURED = 2000  # generated points behind the mode counts and the spread
 ENERGY = 1000  # of those, behind the energy distance (it compares all pairs: 1000 x 512 and 1000 x 1000)
-STEPS = (800, 1600, 3200, 4800)  # training budgets a student may pick; 4,800 take about 15 s on 2 cores
+STEPS = (800, 1600, 3200, 4800)  # training budgets a student may pick
 WIDTHS = (4, 8, 16, 32, 64, 128)
 LN2 = math.log(2)  # D = 1/2 everywhere (G has won): D's loss is 2 ln 2, G's is ln 2 (minimax: −ln 2)
 BLIND_TOLERANCE = 0.05  # a loss this close to its D = 1/2 value counts as "at" it
 CENTRAL = 0.5  # G's points start "near the middle" when their centre lies closer than this to (0, 0)
 FLAT_MAP = 0.1  # D's map spanning less P(real) than this barely tells any point from another
 
+
+# --- the real data, the players and the scores -------------------------------------------------------------------
+def centres(name: str) -> Tensor | None:
+    """(M, 2) centres of the Gaussians of `name` (None for the moons, which have no separate modes)."""
+    if name == "ring":
+        angle = torch.arange(8) * 2 * math.pi / 8
+        return RADIUS * torch.stack([torch.cos(angle), torch.sin(angle)], dim=1)
+    if name == "grid":
+        axis = (torch.arange(3) - 1.0) * SPACING
+        return torch.cartesian_prod(axis, axis)
+    if name == "moons":
+        return None
+    raise ValueError(f"Unknown distribution {name!r}: choose one of {', '.join(DISTRIBUTIONS)}.")
+
+
+def real(name: str, n: int, seed: int = 0) -> Tensor:
+    """(n, 2) float32 points of the real distribution `name`, the same for the same seed."""
+    modes = centres(name)
+    if modes is None:  # two moons, centred and stretched to the ring's size
+        x, _ = make_moons(n, noise=0.06, random_state=seed)
+        return torch.as_tensor((x - (0.5, 0.25)) * 1.6, dtype=torch.float32)
+    g = seeded(seed)
+    pick = torch.randint(len(modes), (n,), generator=g)  # which Gaussian each point comes from
+    return (modes[pick] + SPREAD * torch.randn(n, 2, generator=g)).float()
+
+
+def _mlp(sizes: tuple[int, ...], g: torch.Generator) -> nn.Sequential:
+    """Linear layers with LeakyReLU(0.2) between them, initialized as nn.Linear does but from `g`."""
+    layers: list[nn.Module] = []
+    for i, (fan_in, fan_out) in enumerate(zip(sizes, sizes[1:])):
+        linear = nn.Linear(fan_in, fan_out)
+        nn.init.kaiming_uniform_(linear.weight, a=math.sqrt(5), generator=g)
+        nn.init.uniform_(linear.bias, -1 / math.sqrt(fan_in), 1 / math.sqrt(fan_in), generator=g)
+        layers.append(linear)
+        if i < len(sizes) - 2:
+            layers.append(nn.LeakyReLU(0.2))  # leaky: a unit that is off still passes some gradient to G
+    return nn.Sequential(*layers)
+
+
+class GAN(nn.Module):
+    """Generator and discriminator, trained together by one optimizer through the app's trainer.
+
+    G: z (N, 2) -> g_width -> g_width -> a point (N, 2).  D: a point (N, 2) -> d_width -> d_width -> logit (N, 1).
+
+    `forward(x_real)` returns D's logits on the real batch: the trainer's BCE with target 1 is D's
+    loss on real data. While training it also sets `self.aux_loss`, which the trainer adds:
+    D's loss on generated points (target 0) plus G's loss. One backward pass then gives D the
+    gradient of its loss and G the gradient of its own, so one Adam step moves both players at once.
+    """
+
+    def __init__(self, g_width: int = 64, d_width: int = 128, g_loss: str = "non-saturating",
+                 generator: torch.Generator | None = None):
+        super().__init__()
+        if g_loss not in G_LOSSES:
+            raise ValueError(f"Unknown generator loss {g_loss!r}: choose one of {', '.join(G_LOSSES)}.")
+        g = generator if generator is not None else seeded(0)
+        self.G = _mlp((NOISE, g_width, g_width, 2), g)
+        self.D = _mlp((2, d_width, d_width, 1), g)
+        self.g_loss = g_loss
+        self.aux_loss: Tensor | None = None
+
+    def forward(self, x_real: Tensor) -> Tensor:  # (N, 2) -> (N, 1) D's logits
+        self.aux_loss = None
+        if not self.training:
+            return self.D(x_real)
+        n = len(x_real)
+        fake = self.G(torch.randn(n, NOISE, device=x_real.device))  # (N, 2): fresh noise every step
+        # D's turn: real and generated points in one pass; detach() holds G still, so this term moves D only.
+        logits = self.D(torch.cat([x_real, fake.detach()]))  # (2N, 1)
+        # G's turn: the same D with its weights detached (held still), so this term moves G only.
+        frozen = {name: p.detach() for name, p in self.D.named_parameters()}
+        g_view = functional_call(self.D, frozen, (fake,))  # (N, 1)
+        d_fake = logits[n:]
+        d_loss_fake = F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake))
+        self.aux_loss = d_loss_fake + generator_loss(g_view, self.g_loss)
+        return logits[:n]
+
+    @torch.no_grad()
+    def sample(self, z: Tensor) -> Tensor:
+        """(N, 2) generated points for the noise z (N, 2)."""
+        return self.G(z)
+
+
+def generator_loss(logits: Tensor, kind: str) -> Tensor:
+    """G's loss from D's logits on generated points.
+
+    minimax: mean log(1 − D(G(z))), the slide's game, = −BCE(logits, 0); it is flat where D is sure
+    the points are fake (D ≈ 0), so a G that starts badly learns slowly.
+    non-saturating: mean −log D(G(z)) = BCE(logits, 1): the same fixed point, strong gradients early.
+    """
+    if kind == "minimax":
+        return -F.binary_cross_entropy_with_logits(logits, torch.zeros_like(logits))
+    return F.binary_cross_entropy_with_logits(logits, torch.ones_like(logits))
+
+
+def energy_distance(a: Tensor, b: Tensor) -> float:
+    """2·E|A − B| − E|A − A'| − E|B − B'| for samples a (N, 2) and b (M, 2): 0 for one distribution.
+
+    Euclidean distances between all pairs (torch.cdist); it is never negative in expectation and
+    grows as the two clouds drift apart, so it scores "how real do the generated points look" in one number.
+    """
+    return float(2 * torch.cdist(a, b).mean() - torch.cdist(a, a).mean() - torch.cdist(b, b).mean())
+
+
+def spread(points: Tensor) -> float:
+    """The mean distance of the points (N, 2) from their own centre: about 2 for the ring, near 0 for a collapsed G."""
+    return float((points - points.mean(dim=0)).norm(dim=1).mean())
+
+
+def mode_counts(samples: Tensor, name: str) -> np.ndarray | None:
+    """How many samples lie within 3 standard deviations of each Gaussian's centre, (M,) (None for the moons)."""
+    modes = centres(name)
+    if modes is None:
+        return None
+    distance, nearest = torch.cdist(samples, modes).min(dim=1)
+    return torch.bincount(nearest[distance < 3 * SPREAD], minlength=len(modes)).numpy()
+
+
+def modes_covered(samples: Tensor, name: str) -> int | None:
+    """Gaussians with at least COVERED_SHARE of their fair share (N / M) of the samples within 3 σ."""
+    counts = mode_counts(samples, name)
+    if counts is None:
+        return None
+    return int((counts >= COVERED_SHARE * len(samples) / len(counts)).sum())
+
+
+def n_modes(name: str) -> int | None:
+    modes = centres(name)
+    return None if modes is None else len(modes)
+
+
+# --- the recipe and its record ---------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Recipe:
@@ -90,6 +235,7 @@ class Recipe:
 
     def build(self, g: torch.Generator | None = None) -> GAN:
         return GAN(self.g_width, self.d_width, self.g_loss, g)
+
 
 
 @dataclass
@@ -219,13 +365,6 @@ class CheckpointFacts:
     d_smallest: bool
 
 
-@dataclass(frozen=True)
-class Shipped:
-    """A game read from `assets/zoo/<asset>.pt` instead of trained."""
-
-    asset: str = "gan_ring"
-    code_version: int = 1
-
 
 # --- training and its checkpoints ---------------------------------------------------------------------------------
 def dataset(name: str) -> Dataset:
@@ -237,7 +376,7 @@ def dataset(name: str) -> Dataset:
 
 def noise(n: int, seed: int = 0) -> Tensor:
     """(n, NOISE) draws of z ~ N(0, I): what G takes."""
-    return torch.randn(n, NOISE, generator=generator(seed))
+    return torch.randn(n, NOISE, generator=seeded(seed))
 
 
 class _Recorder:
@@ -304,16 +443,31 @@ def picture_every(recipe: Recipe) -> int:
     return math.ceil(recipe.steps // STEPS_PER_EPOCH / PICTURES)
 
 
-def play(recipe: Recipe, on_progress: Callable[[float, Game], None] | None = None,
-         device: torch.device | None = None) -> Game:
+
+@dataclass
+class Trained:
+    """A trained GAN: its recipe, its final weights (eval mode, gradients off) and the game recorded on the way."""
+
+    recipe: Recipe
+    model: GAN
+    game: Game
+
+
+def build(recipe: Recipe, g: torch.Generator | None = None) -> GAN:
+    """The untrained GAN of `recipe` (initialized from `g`, else from seed 0)."""
+    return recipe.build(g)
+
+
+def train(recipe: Recipe, on_progress: Progress[Trained] | None = None, device: torch.device | None = None
+          ) -> Trained:
     """Train the GAN of `recipe` through `core.training.fit` and record a checkpoint after every epoch.
 
-    `on_progress(fraction, game so far)`: its last picture is the newest checkpoint, its curves
-    run up to now. Training runs on the CPU unless a device is given (the nets are tiny).
+    `on_progress(fraction, the Trained so far)`: its game's last picture is the newest checkpoint, its
+    curves run up to now. Training runs on the CPU unless a device is given (the nets are tiny).
     """
     start = time.perf_counter()
     recorder = _Recorder(recipe)
-    recorder.record(0, recipe.build(generator(recipe.seed)), keep=True)  # the trainer starts from these weights
+    recorder.record(0, recipe.build(seeded(recipe.seed)), keep=True)  # the trainer starts from these weights
     every = picture_every(recipe)
     epochs = recipe.steps // STEPS_PER_EPOCH
 
@@ -321,8 +475,7 @@ def play(recipe: Recipe, on_progress: Callable[[float, Game], None] | None = Non
         [gan] = snap.modules()
         recorder.record(snap.epoch * STEPS_PER_EPOCH, gan, keep=snap.epoch == epochs or snap.epoch % every == 0,
                         draw=on_progress is not None)
-        if on_progress is not None:
-            on_progress(fraction, recorder.game(newest_only=True))
+        report(on_progress, fraction, Trained(recipe, gan, recorder.game(newest_only=True)))
 
     result = fit(recipe.build, dataset(recipe.data), recipe.train_config(), device or torch.device("cpu"),
                  on_progress=checkpoint, progress_every=1, name="GAN")
@@ -331,19 +484,9 @@ def play(recipe: Recipe, on_progress: Callable[[float, Game], None] | None = Non
     if end < recipe.steps:  # the loss blew up: the trainer kept the weights of the last good epoch, show those
         recorder.cut(end)
         recorder.record(end, gan, keep=True)
-    weights.remember(recipe, gan.state_dict())
     game = recorder.game(result.messages.get("GAN", ""))
     game.seconds = time.perf_counter() - start
-    return game
-
-
-def trained(recipe: Recipe) -> GAN:
-    """The GAN a student trained with `recipe` (kept in memory, or trained again: same recipe, same weights)."""
-    state = weights.recall(recipe)
-    if state is None:
-        play(recipe)
-        state = weights.recall(recipe)
-    return weights.into(recipe.build(), state)
+    return Trained(recipe, gan, game)
 
 
 # --- shipped runs ----------------------------------------------------------------------------------------------------
@@ -353,7 +496,14 @@ SHIPPED_RECIPES = {
     "gan_moons": Recipe("moons"),
     "gan_ring_collapse": Recipe("ring", d_width=4),  # D too small to penalize a pile-up: G collapses and hops
 }
+DEFAULT_ASSET = "gan_ring"
 
+
+def asset(data: str) -> str:
+    """The shipped balanced game on the distribution `data`."""
+    if data not in DISTRIBUTIONS:
+        raise ValueError(f"Unknown distribution {data!r}: choose one of {', '.join(DISTRIBUTIONS)}.")
+    return f"gan_{data}"
 
 def _record(game: Game) -> dict:
     """A game's tables as plain lists for a weight file's meta (`_unrecord` reads them back).
@@ -382,12 +532,13 @@ def _unrecord(recipe: Recipe, record: dict, seconds: float) -> Game:
     return Game(recipe, samples, maps, scores, pd.DataFrame(record["real"]), record["message"], True, seconds)
 
 
+
 def make(asset: str, quick: bool) -> tuple[GAN, dict]:
     """Train a shipped recipe (quick: 50 steps, for the tests) and pack its checkpoints into the meta."""
     recipe = SHIPPED_RECIPES[asset]
     recipe = replace(recipe, steps=2 * STEPS_PER_EPOCH) if quick else recipe
-    game = play(recipe)
-    gan = trained(recipe)
+    trained = train(recipe)
+    game, gan = trained.game, trained.model
     end = game.scores.iloc[-1]
     return gan, {
         "task": f"2-D GAN: {DISTRIBUTIONS[recipe.data]} (G {recipe.g_width}, D {recipe.d_width} units per layer)",
@@ -404,100 +555,11 @@ def make(asset: str, quick: bool) -> tuple[GAN, dict]:
 SHIPPED = {asset: (lambda quick, asset=asset: make(asset, quick)) for asset in SHIPPED_RECIPES}
 
 
-def replay(source: Shipped, on_progress: Callable[[float, Game], None] | None = None) -> Game:
-    """The shipped game `source.asset`: read from its file, nothing trained (on_progress is never called)."""
-    if source.asset not in SHIPPED_RECIPES:
-        raise ValueError(f"No shipped GAN called {source.asset!r}: choose one of {', '.join(SHIPPED_RECIPES)}.")
-    _, meta = weights.load(source.asset)
-    recipe = Recipe(**meta["recipe"])
-    return _unrecord(recipe, meta["record"], float(meta.get("seconds_to_make") or 0))
-
-
-def shipped_model(asset: str) -> GAN:
-    """The final weights of a shipped game, in eval mode."""
+def shipped(asset: str = DEFAULT_ASSET) -> Trained:
+    """The shipped game `asset`: its final weights and its recorded checkpoints, read from its file (no training)."""
+    if asset not in SHIPPED_RECIPES:
+        raise ValueError(f"No shipped GAN called {asset!r}: choose one of {', '.join(SHIPPED_RECIPES)}.")
     state, meta = weights.load(asset)
-    return weights.into(Recipe(**meta["recipe"]).build(), state)
-
-
-# --- what the page compares ----------------------------------------------------------------------------------------
-def strip(runs: dict[str, Game], columns: int = 6, points: int = 200) -> pd.DataFrame:
-    """run, step, x1, x2: each run's generated points at `columns` checkpoints spread over its training."""
-    frames = []
-    for name, game in runs.items():
-        steps = game.steps
-        for i in np.linspace(0, len(steps) - 1, columns).round().astype(int):
-            shown = game.samples[game.samples.step == steps[i]].iloc[:points]
-            frames.append(shown.assign(run=name))
-    return pd.concat(frames, ignore_index=True)[["run", "step", "x1", "x2"]]
-
-
-def compare(runs: dict[str, Game], score: str) -> pd.DataFrame:
-    """run, step, `score`: one score of several games over training, for one chart."""
-    return pd.concat([g.scores[["step", score]].assign(run=name) for name, g in runs.items()], ignore_index=True)
-
-
-def board(runs: dict[str, Game]) -> pd.DataFrame:
-    """One row per game: its players' sizes and its scores at the end."""
-    rows = []
-    for name, game in runs.items():
-        end, r = game.scores.iloc[-1], game.recipe
-        total = n_modes(r.data)
-        rows.append({"run": name, "G units": r.g_width, "D units": r.d_width, "steps": int(end["step"]),
-                     "modes covered": "–" if total is None else f"{int(end['modes covered'])} of {total}",
-                     "energy distance": round(float(end["energy distance"]), 4),
-                     "spread of G's points": round(float(end["spread"]), 3),
-                     "spread of the real points": round(game.real_spread, 3)})
-    return pd.DataFrame(rows)
-
-
-@dataclass(frozen=True)
-class CollapseFacts:
-    """The numbers behind the mode-collapse sentence: the run with a small D against the balanced one, on the ring.
-
-    `map_low` / `map_high`: the collapsed run's D map at checkpoint `map_step`, its lowest and highest
-    P(real) (`map_flat`: they differ by less than FLAT_MAP). `pile_span`: over the pictured checkpoints
-    of the second half of training, the largest distance between two centres of G's points (how far the
-    pile wanders); `pile_drifts`: more than half the real points' spread. `looks_won`: both final losses
-    within BLIND_TOLERANCE of a D that says 1/2 everywhere.
-    """
-
-    small_d_units: int
-    big_d_units: int
-    ring_modes: int
-    collapsed_modes: int
-    balanced_modes: int
-    collapsed_spread: float
-    balanced_spread: float
-    ring_spread: float
-    collapsed_piled: bool
-    collapsed_d_loss: float
-    collapsed_g_loss: float
-    collapse_blind_d: float
-    collapse_blind_g: float
-    looks_won: bool
-    map_step: int
-    map_low: float
-    map_high: float
-    map_flat: bool
-    pile_span: float
-    pile_drifts: bool
-
-
-def collapse_facts(balanced: Game, collapsed: Game, step: int) -> CollapseFacts:
-    """Compare the collapsed game with the balanced one at their ends; read the collapsed D's map at `step`."""
-    end_b, end_c = balanced.facts(), collapsed.facts()
-    belief = collapsed.picture(step)[0]["p"]
-    late = [s for s in collapsed.steps if s >= collapsed.steps[-1] / 2]
-    centres = np.array([collapsed.centre(s) for s in late])  # (K, 2)
-    span = float(np.linalg.norm(centres[:, None] - centres[None], axis=-1).max())
-    return CollapseFacts(
-        small_d_units=collapsed.recipe.d_width, big_d_units=balanced.recipe.d_width, ring_modes=end_c.modes_total,
-        collapsed_modes=end_c.modes_end, balanced_modes=end_b.modes_end, collapsed_spread=end_c.spread_end,
-        balanced_spread=end_b.spread_end, ring_spread=balanced.real_spread, collapsed_piled=end_c.piled_end,
-        collapsed_d_loss=end_c.d_loss_end, collapsed_g_loss=end_c.g_loss_end, collapse_blind_d=end_c.blind_d,
-        collapse_blind_g=end_c.blind_g,
-        looks_won=abs(end_c.d_loss_end - end_c.blind_d) <= BLIND_TOLERANCE
-        and abs(end_c.g_loss_end - end_c.blind_g) <= BLIND_TOLERANCE,
-        map_step=int(step), map_low=float(belief.min()), map_high=float(belief.max()),
-        map_flat=float(belief.max() - belief.min()) < FLAT_MAP, pile_span=span,
-        pile_drifts=span > balanced.real_spread / 2)
+    recipe = Recipe(**meta["recipe"])
+    game = _unrecord(recipe, meta["record"], float(meta.get("seconds_to_make") or 0))
+    return Trained(recipe, weights.into(recipe.build(), state), game)
