@@ -1,10 +1,12 @@
-"""AppTest of the CNN page: the shipped model at defaults, another digit changes the maps, a trained model every view."""
+"""AppTest of the CNN page: the shipped model at defaults, another digit changes the maps, a trained model every
+view."""
 from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 from table_fit import PAGE_PX, width_px
 
-from core.zoo import cnn, cnn_views as views, weights
+from core.zoo import cnn, cnn_lab, weights
+from core.zoo.source import Inspect, Source
 from ui.lesson_map import APP_ROOT
 
 PAGE = "8_Zoo_CNN.py"
@@ -23,7 +25,7 @@ def test_default_render_shows_the_shipped_cnn(page):
     assert page.title[0].value == "Zoo: convolutional neural network (CNN)"
     assert not page.error and not page.warning
     assert len(page.get("vega_lite_chart")) == N_CHARTS
-    seen = views.inspect(views.View())
+    seen = cnn_lab.inspect(Inspect(Source("cnn")), cnn.shipped())
     assert len(_images(page)) == 2 + 1 + 6 + len(seen.wrong)  # filters, the digit, 6 layers of maps, the mistakes
     notices = [n.value for n in page.info]
     assert len(notices) == 4 and all("What to notice" in n for n in notices)
@@ -49,7 +51,8 @@ def test_choosing_another_digit_changes_the_maps_and_the_probabilities(page):
     assert not page.exception
     after, after_pictures = _charts(page), _images(page)
     assert after[0] != charts[0] and after[1:] == charts[1:]  # only the softmax chart depends on the digit
-    assert after_pictures[2:9] != pictures[2:9] and after_pictures[:2] == pictures[:2]  # new digit and maps, same filters
+    # a new digit and new maps, the same filters
+    assert after_pictures[2:9] != pictures[2:9] and after_pictures[:2] == pictures[:2]
     assert f"this {int(cnn.digits().y_val[12])}." in page.info[1].value
 
 

@@ -16,18 +16,20 @@ from __future__ import annotations
 
 import pytest
 
-from core.zoo import cnn, cnn_views as views
+from core.zoo import cnn, cnn_lab
+from core.zoo.source import Inspect, Source
 
 SEEDS = range(5)
 
 
 @pytest.fixture(scope="module")
-def runs() -> list[tuple[cnn.ComparisonFacts, views.ShiftFacts]]:
+def runs() -> list[tuple[cnn.ComparisonFacts, cnn_lab.ShiftFacts]]:
     """The comparison's facts and the shift facts of the default recipe trained with each seed."""
     found = []
     for seed in SEEDS:
-        source = cnn.Source(cnn.Recipe(seed=seed))
-        found.append((cnn.trained(source).facts, views.inspect(views.View(source)).shift_facts))
+        recipe = cnn.Recipe(seed=seed)
+        trained = cnn.train(recipe)
+        found.append((trained.facts, cnn_lab.inspect(Inspect(Source("cnn", recipe)), trained).shift_facts))
     return found
 
 

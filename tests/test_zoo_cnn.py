@@ -7,9 +7,12 @@ import pytest
 import torch
 
 from core.models import build_mlp
-from core.zoo import cnn, cnn_views as views, shapes, weights
+from core.zoo import cnn, cnn_lab, shapes, weights
+from core.zoo.source import Inspect, Source
 
-QUICK = cnn.Recipe(filters=(4, 8), epochs=1)  # a second of training
+QUICK = cnn.Recipe(filters=(4, 8), epochs=1)  # the smallest recipe: tests train it in a moment
+FILTERS = ((4, 8), (8, 16), (16, 32))  # the (conv1, conv2) filters the page offers (ui/parts/cnn.FILTER_CHOICES)
+SHIPPED = Inspect(Source("cnn"))
 
 
 def _accuracy(model, x, y) -> float:
@@ -53,7 +56,7 @@ def test_the_makers_at_a_quick_budget_write_loadable_weights_of_the_shipped_shap
     assert meta_back["epochs"] == 1 and 0 <= meta_back["val_accuracy"] <= 1
 
 
-@pytest.mark.parametrize("filters", cnn.FILTERS)
+@pytest.mark.parametrize("filters", FILTERS)
 def test_the_diagram_shows_the_shapes_of_a_real_forward_pass(filters):
     model = cnn.build(replace(cnn.SHIPPED_RECIPE, filters=filters), torch.Generator().manual_seed(0))
     x = cnn.digits().x_val[:3]  # (3, 1, 8, 8)
@@ -63,13 +66,14 @@ def test_the_diagram_shows_the_shapes_of_a_real_forward_pass(filters):
         h = layer(h)
         expected.append(tuple(h.shape[1:]))
     assert table["output shape"].tolist() == expected
-    assert table["kind"].tolist() == ["Conv2d", "ReLU", "MaxPool2d"] * 2 + ["Flatten", "Linear", "ReLU", "Linear", "Softmax"]
+    assert table["kind"].tolist() == ["Conv2d", "ReLU", "MaxPool2d"] * 2 + ["Flatten", "Linear", "ReLU", "Linear",
+                                                                         "Softmax"]
     assert expected[2] == (filters[0], 4, 4) and expected[5] == (filters[1], 2, 2) and expected[-1] == (10,)
     assert table["parameters"].sum() == cnn.n_params(model)
     assert torch.allclose(h.sum(dim=1), torch.ones(3))  # the softmax row: probabilities
 
 
-@pytest.mark.parametrize("filters", cnn.FILTERS)
+@pytest.mark.parametrize("filters", FILTERS)
 def test_the_mlp_gets_the_same_weight_budget_within_2_percent(filters):
     recipe = replace(cnn.SHIPPED_RECIPE, filters=filters)
     budget = cnn.n_params(cnn.build(recipe))
@@ -87,56 +91,77 @@ def test_bad_recipes_are_refused_with_a_sentence(bad, words):
 
 def test_training_reports_progress_is_seeded_and_the_views_use_the_trained_weights():
     seen = []
-    first = cnn.train(QUICK, lambda fraction, history: seen.append((fraction, set(history.variant))))
+    first = cnn.train(QUICK, lambda fraction, part: seen.append((fraction, part)))
     again = cnn.train(QUICK)
     assert [f for f, _ in seen] == sorted(f for f, _ in seen) and seen[-1][0] == pytest.approx(1.0)
-    assert seen[0][1] == {"CNN"} and seen[-1][1] == {"CNN", "MLP"}  # the CNN first, then the MLP
+    assert all(isinstance(part, cnn.Trained) and not part.states for _, part in seen)  # the curves so far, no weights
+    assert set(seen[0][1].history.variant) == {"CNN"} and set(seen[-1][1].history.variant) == {"CNN", "MLP"}
     for v in cnn.NAMES:
         assert all(np.array_equal(first.states[v][k], again.states[v][k]) for k in first.states[v])
-    model, _ = cnn.models(cnn.Source(QUICK))
+    model, _ = first.networks()
     assert all(np.array_equal(t.numpy(), first.states["CNN"][k]) for k, t in model.state_dict().items())
-    inspection = views.inspect(views.View(cnn.Source(QUICK)))
+    inspection = cnn_lab.inspect(Inspect(Source("cnn", QUICK)), first)
     board = first.board.set_index("model")
     assert inspection.accuracy["CNN"] == pytest.approx(board.loc["CNN", "validation accuracy"], abs=1e-5)
     assert inspection.accuracy["MLP"] == pytest.approx(board.loc["MLP", "validation accuracy"], abs=1e-5)
 
 
+def test_a_view_never_trains_it_is_handed_the_model(monkeypatch):
+    """The old views fetched their model from a process-wide cache and retrained a forgotten recipe silently."""
+    trained = cnn.train(QUICK)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a view trained a model")
+
+    monkeypatch.setattr(cnn, "train", refuse)
+    monkeypatch.setattr(cnn, "fit", refuse)
+    seen = cnn_lab.inspect(Inspect(Source("cnn", QUICK)), trained)
+    looked = cnn_lab.look(cnn_lab.Look(Source("cnn", QUICK), image=3), trained)
+    assert seen.accuracy["CNN"] == pytest.approx(trained.board.set_index("model").loc["CNN", "validation accuracy"],
+                                                 abs=1e-5)
+    assert looked.facts.final_maps == QUICK.filters[1]
+    with pytest.raises(ValueError, match="still training"):
+        cnn.Trained(QUICK, trained.history, {}, False, 0.0).networks()  # a partial result has no weights
+
+
 def test_the_inspection_adds_up():
-    seen = views.inspect(views.View())
+    seen = cnn_lab.inspect(SHIPPED, cnn.shipped())
     n = len(cnn.digits().x_val)
     confusion = seen.confusion
     assert confusion["count"].sum() == n and len(confusion) == 100
     diagonal = confusion[confusion.actual == confusion.predicted]["count"].sum()
     assert diagonal / n == pytest.approx(seen.accuracy["CNN"])
-    assert len(seen.wrong) == min(n - diagonal, views.MAX_WRONG) == len(seen.wrong_pictures)
+    assert len(seen.wrong) == min(n - diagonal, cnn_lab.MAX_WRONG) == len(seen.wrong_pictures)
     assert (seen.wrong.actual != seen.wrong.predicted).all()
     off = confusion[confusion.actual != confusion.predicted]
     assert seen.n_wrong == n - diagonal and seen.worst[2] == off["count"].max()
     assert sum(seen.weights_in.values()) == seen.layers.parameters.sum() and seen.flat == 64
     assert seen.wrong.confidence.is_monotonic_decreasing  # the most confident mistakes first
     at_rest = seen.shifted[seen.shifted["shift (pixels)"] == 0].set_index("model")["validation accuracy"]
-    assert at_rest["CNN"] == pytest.approx(seen.accuracy["CNN"]) and at_rest["MLP"] == pytest.approx(seen.accuracy["MLP"])
+    assert at_rest["CNN"] == pytest.approx(seen.accuracy["CNN"])
+    assert at_rest["MLP"] == pytest.approx(seen.accuracy["MLP"])
     conv1 = seen.filters[0]  # one row of 8 kernels, each 3 x 3 enlarged
-    assert conv1.shape[0] == 3 * (views.FILTER_PX[0] // 3) and conv1.ndim == 3
+    assert conv1.shape[0] == 3 * (cnn_lab.FILTER_PX[0] // 3) and conv1.ndim == 3
 
 
 def test_shifting_moves_every_pixel_and_fills_the_border_with_background():
     x = torch.arange(16.0).reshape(1, 1, 4, 4) + 1
-    right = views._shift(x, 1, 0)
+    right = cnn_lab._shift(x, 1, 0)
     assert torch.equal(right[..., 1:], x[..., :-1]) and torch.equal(right[..., 0], torch.zeros(1, 1, 4))
-    up = views._shift(x, 0, -2)
+    up = cnn_lab._shift(x, 0, -2)
     assert torch.equal(up[..., :2, :], x[..., 2:, :]) and not up[..., 2:, :].any()
 
 
 def test_one_digit_through_the_network():
-    looked = views.look(views.Look(image=7))
-    table = views.inspect(views.View()).layers
+    shipped = cnn.shipped()
+    looked = cnn_lab.look(cnn_lab.Look(image=7), shipped)
+    table = cnn_lab.inspect(SHIPPED, shipped).layers
     assert looked.maps_table["kind"].tolist() == table["kind"].tolist()[:6]
     for row, picture, shape in zip(looked.maps_table.itertuples(), looked.maps, table["output shape"][:6]):
         channels, side = shape[0], shape[1]
         assert row.maps == channels and row.size == f"{side} × {side}"
-        rows = -(-channels // views.MAP_COLUMNS)
-        assert picture.shape[0] == rows * (views.MAP_PX // side * side) + (rows - 1) * 3  # 3 px between maps
+        rows = -(-channels // cnn_lab.MAP_COLUMNS)
+        assert picture.shape[0] == rows * (cnn_lab.MAP_PX // side * side) + (rows - 1) * 3  # 3 px between maps
     kinds = looked.maps_table.set_index("layer")
     assert looked.relu_zeros == kinds[kinds.kind == "ReLU"]["share of zeros"].tolist()
     assert looked.final == "16 maps of 2 × 2"
@@ -147,7 +172,7 @@ def test_one_digit_through_the_network():
     assert dict(zip(best.model, best.digit.astype(int))) == looked.predicted
     assert looked.actual == int(cnn.digits().y_val[7])
     with pytest.raises(ValueError, match="between 0 and"):
-        views.Look(image=len(cnn.digits().x_val))
+        cnn_lab.Look(image=len(cnn.digits().x_val))
 
 
 @pytest.mark.parametrize("filters", [(8, 16), (4, 8)])
@@ -155,7 +180,7 @@ def test_a_conv2_filter_has_a_3x3_kernel_per_conv1_map(filters):
     """Issue 16: the page said "each 3 × 3 filter has 9 weights"; true for conv1 only (conv2 reads c1 maps)."""
     recipe = cnn.Recipe(filters=filters)
     net = cnn.build(recipe)
-    facts = views._layer_facts(net, shapes.trace(cnn.with_softmax(net), cnn.digits().x_val[:1]))
+    facts = cnn_lab._layer_facts(net, shapes.trace(cnn.with_softmax(net), cnn.digits().x_val[:1]))
     assert (facts.conv1_inputs, facts.conv1_filter_weights) == (1, 9)
     assert (facts.conv2_inputs, facts.conv2_filter_weights) == (filters[0], 9 * filters[0])  # 72 for (8, 16)
     conv2 = [m for m in net.modules() if isinstance(m, torch.nn.Conv2d)][1]
@@ -186,7 +211,7 @@ def test_the_first_epochs_at_the_target_are_said_with_ties_and_nevers():
 
 
 def test_the_shipped_comparison_facts_are_the_boards():
-    run = cnn.trained(cnn.Source())
+    run = cnn.shipped()
     facts, history = run.facts, run.history
     val = history[(history.split == "validation") & (history.metric == "accuracy")]
     for name, first in (("CNN", facts.cnn_first_epoch), ("MLP", facts.mlp_first_epoch)):
@@ -200,19 +225,20 @@ def test_mistake_facts_name_every_confusion_that_ties_for_most_common():
     """The shipped CNN reads three 3s as 5s and three 9s as 8s: "the most common a 3 read as a 5" hid the tie."""
     off = pd.DataFrame({"actual": [3, 9, 4, 1], "predicted": [5, 8, 6, 7], "count": [3, 3, 1, 0]})
     wrong = pd.DataFrame({"confidence": [0.9, 0.5]})
-    facts = views._mistake_facts(off, 100, wrong)
+    facts = cnn_lab._mistake_facts(off, 100, wrong)
     assert facts.common_pairs == ((3, 5), (9, 8)) and facts.common_count == 3
     assert facts.n_mistakes == 7 and facts.accuracy_on_val == pytest.approx(0.93) and facts.top_wrong_confidence == 0.9
-    none = views._mistake_facts(off.assign(count=0), 100, wrong.iloc[:0])
+    none = cnn_lab._mistake_facts(off.assign(count=0), 100, wrong.iloc[:0])
     assert none.common_pairs == () and none.common_count == 0 and none.top_wrong_confidence is None
 
 
 def test_the_shift_and_look_facts_are_the_tables():
-    seen = views.inspect(views.View())
+    shipped = cnn.shipped()
+    seen = cnn_lab.inspect(SHIPPED, shipped)
     acc = seen.shifted.set_index(["model", "shift (pixels)"])["validation accuracy"]
     assert seen.shift_facts.shift1_cnn == pytest.approx(acc["CNN", 1]) and seen.shift_facts.shift2_mlp == acc["MLP", 2]
     assert seen.mistake_facts.accuracy_on_val == pytest.approx(seen.accuracy["CNN"], abs=1e-6)
-    looked = views.look(views.Look(image=7))
+    looked = cnn_lab.look(cnn_lab.Look(image=7), shipped)
     p = looked.probabilities.set_index(["model", "digit"])["probability"]
     assert looked.facts.cnn_says_probability == pytest.approx(p["CNN", str(looked.facts.cnn_says)])
     assert (looked.facts.final_maps, looked.facts.final_side) == (16, 2)

@@ -5,8 +5,9 @@
   implicit, so the architecture diagram and the bar chart show probabilities.
 - `matched_mlp(recipe)`: a plain MLP with (about) the same number of weights, the fair comparison.
 - `train(recipe)`: both networks through the one trainer (`core.training.fit`), same data, same
-  optimizer, same epochs; `trained(Source(...))` is what a page asks for: the shipped weights
-  (`Source()`, no training) or a student's own run (`Source(recipe)`).
+  optimizer, same epochs; `shipped()`: the shipped pair read back from assets/zoo/, no training.
+  Either is a `Trained`, whose `networks()` builds the two networks from its weights; a page gets
+  one through `core.zoo.source.resolve(Source("cnn", recipe))` (ui/zoo.py caches it).
 - `SHIPPED`: the makers of `assets/zoo/cnn_digits.pt` and `assets/zoo/cnn_mlp_digits.pt`
   (`python -m core.zoo --only cnn_digits --only cnn_mlp_digits`).
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable
+import time
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -24,14 +25,14 @@ from torch import Tensor, nn
 
 from core import data
 from core.models import MLPSpec, build_mlp
+from core.progress import Progress
 from core.training import FitResult, Snapshot, TrainConfig, fit
 from core.zoo import weights
 from core.zoo.recipe import adam, check_training
 
 SIDE = 8  # the digits are 8 x 8 grey images, values 0..16 (scaled to 0..1 here)
 CLASSES = 10
-FILTERS = ((4, 8), (8, 16), (16, 32))  # (conv1, conv2) filter counts a student may pick
-MAX_EPOCHS = 40  # "Train it yourself": the largest recipe trains in well under a minute on 2 cores
+MAX_EPOCHS = 40  # "Train it yourself": enough to see both curves level off, short enough to wait for
 NAMES = ("CNN", "MLP")  # the variants of the comparison, in the legend's order
 ASSETS = {"CNN": "cnn_digits", "MLP": "cnn_mlp_digits"}
 
@@ -132,17 +133,18 @@ def _history(curves: dict[str, dict[str, list[float]]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["variant", "epoch", "split", "metric", "value"])
 
 
-Progress = Callable[[float, Snapshot], None]
 CPU = torch.device("cpu")  # the shipped files are made on the machine students have
 
 
-def fit_cnn(recipe: Recipe, on_progress: Progress | None = None, device: torch.device | None = None) -> FitResult:
+def fit_cnn(recipe: Recipe, on_progress: Progress[Snapshot] | None = None,
+            device: torch.device | None = None) -> FitResult:
     """The CNN trained on the digit images through the one trainer (autograd + torch.optim.Adam)."""
     return fit(lambda g: build(recipe, g), digits(), recipe.train_config(), device=device,
                on_progress=on_progress, progress_every=1, name="CNN")
 
 
-def fit_mlp(recipe: Recipe, on_progress: Progress | None = None, device: torch.device | None = None) -> FitResult:
+def fit_mlp(recipe: Recipe, on_progress: Progress[Snapshot] | None = None,
+            device: torch.device | None = None) -> FitResult:
     """The matched MLP on the same digits as 64-pixel rows, same trainer and settings (hand-written engine)."""
     return fit(matched_mlp(recipe), digits(flat=True), recipe.train_config(), device=device,
                on_progress=on_progress, progress_every=1, name="MLP")
@@ -154,7 +156,8 @@ def _meta(recipe: Recipe, result: FitResult, variant: str, params: int) -> dict:
         "model": variant, "filters": list(recipe.filters), "hidden": recipe.hidden,
         "mlp_widths": list(matched_mlp(recipe).widths), "epochs": recipe.epochs, "lr": recipe.lr,
         "batch_size": recipe.batch_size, "optimizer": "adam", "seed": recipe.seed, "parameters": params,
-        "val_accuracy": round(result.final("accuracy")[variant], 5), "val_loss": round(result.final("loss")[variant], 5),
+        "val_accuracy": round(result.final("accuracy")[variant], 5),
+        "val_loss": round(result.final("loss")[variant], 5),
         "history": _curves(result),
     }
 
@@ -176,14 +179,6 @@ def make_mlp(quick: bool) -> tuple[nn.Module, dict]:
 
 
 SHIPPED = {ASSETS["CNN"]: make_cnn, ASSETS["MLP"]: make_mlp}
-
-
-@dataclass(frozen=True)
-class Source:
-    """Which weights a page shows: the shipped ones (recipe None) or those a student trains with `recipe`."""
-
-    recipe: Recipe | None = None
-    code_version: int = 3  # 2: shorter board header; 3: the comparison's facts
 
 
 @dataclass(frozen=True)
@@ -234,24 +229,6 @@ def comparison_facts(board: pd.DataFrame, reached: dict[str, int | None], epochs
     )
 
 
-@dataclass
-class Trained:
-    """Two trained networks and how they got there."""
-
-    recipe: Recipe  # how they were trained (for the shipped files: read back from their meta)
-    history: pd.DataFrame  # variant ("CNN" / "MLP"), epoch, split, metric, value
-    board: pd.DataFrame  # one row per model: model, layers, parameters, validation accuracy, validation loss, ...
-    states: dict[str, dict[str, np.ndarray]]  # "CNN" / "MLP" -> weights
-    reached: dict[str, int | None]  # the first epoch at TARGET validation accuracy per model (None: never)
-    shipped: bool
-    seconds: float  # training time (for shipped weights: what making the files took)
-    facts: ComparisonFacts | None = None  # what section 5 says: computed from the board and `reached`
-
-    def __post_init__(self) -> None:
-        if self.facts is None:
-            self.facts = comparison_facts(self.board, self.reached, int(self.history.epoch.max()))
-
-
 TARGET = 0.95  # the board says in which epoch each model first reached this validation accuracy
 
 
@@ -276,22 +253,61 @@ def _board(history: pd.DataFrame, params: dict[str, int], recipe: Recipe) -> pd.
     } for v in NAMES])
 
 
-def train(recipe: Recipe, on_progress: Callable[[float, pd.DataFrame], None] | None = None) -> Trained:
-    """Train the CNN, then the matched MLP; `on_progress(fraction, history so far)` while they train.
+def _tensors(state: dict[str, np.ndarray]) -> dict[str, Tensor]:
+    return {k: torch.as_tensor(v) for k, v in state.items()}
+
+
+@dataclass
+class Trained:
+    """The CNN and the MLP it is compared with, trained; while they train, the curves so far.
+
+    A partial `Trained` (handed to `on_progress`) has its `history` so far and no weights, board or facts yet.
+    """
+
+    recipe: Recipe  # how they were trained (for the shipped files: read back from their meta)
+    history: pd.DataFrame  # variant ("CNN" / "MLP"), epoch, split, metric, value
+    states: dict[str, dict[str, np.ndarray]]  # "CNN" / "MLP" -> weights (empty while training)
+    shipped: bool
+    seconds: float  # training time (for shipped weights: what making the files took)
+    board: pd.DataFrame | None = None  # one row per model: model, layers, parameters, validation accuracy, ...
+    reached: dict[str, int | None] | None = None  # the first epoch at TARGET validation accuracy per model
+    facts: ComparisonFacts | None = None  # what section 5 says: computed from the board and `reached`
+
+    def networks(self) -> tuple[DigitCNN, nn.Sequential]:
+        """The CNN and the MLP built from these weights, in eval mode (new modules: the weights stay shared)."""
+        if not self.states:
+            raise ValueError("The networks are still training: there are no weights to look at yet.")
+        return (weights.into(build(self.recipe), _tensors(self.states["CNN"])),
+                weights.into(build_mlp(matched_mlp(self.recipe)), _tensors(self.states["MLP"])))
+
+
+def _finished(recipe: Recipe, history: pd.DataFrame, params: dict[str, int], states: dict[str, dict[str, np.ndarray]],
+              shipped: bool, seconds: float) -> Trained:
+    """A `Trained` with its board and the facts of section 5, from the whole history."""
+    reached = _reached(history)
+    board = _board(history, params, recipe)
+    facts = comparison_facts(board, reached, int(history.epoch.max()))
+    return Trained(recipe, history, states, shipped, seconds, board, reached, facts)
+
+
+def train(recipe: Recipe, on_progress: Progress[Trained] | None = None) -> Trained:
+    """Train the CNN, then the matched MLP; `on_progress(fraction, Trained so far)` reports the curves as they grow.
 
     The CNN takes most of the time (autograd through convolutions); the MLP's hand-written engine
     needs a fraction of it, so the progress bar gives the CNN its first 85 %.
     """
-    share = 0.85
-    cnn = fit_cnn(recipe, None if on_progress is None else lambda f, s: on_progress(share * f, s.history))
-    mlp = fit_mlp(recipe, None if on_progress is None else
-                  lambda f, s: on_progress(share + (1 - share) * f, pd.concat([cnn.history, s.history], ignore_index=True)))
+    share, start = 0.85, time.perf_counter()
+
+    def so_far(history: pd.DataFrame) -> Trained:
+        return Trained(recipe, history, {}, False, time.perf_counter() - start)
+
+    cnn = fit_cnn(recipe, None if on_progress is None else lambda f, s: on_progress(share * f, so_far(s.history)))
+    mlp = fit_mlp(recipe, None if on_progress is None else lambda f, s: on_progress(
+        share + (1 - share) * f, so_far(pd.concat([cnn.history, s.history], ignore_index=True))))
     history = pd.concat([cnn.history, mlp.history], ignore_index=True)
     params = {"CNN": n_params(build(recipe)), "MLP": matched_mlp(recipe).n_params}
     states = {"CNN": cnn.states["CNN"], "MLP": mlp.states["MLP"]}
-    weights.remember(recipe, {f"{v}.{k}": torch.as_tensor(t) for v, s in states.items() for k, t in s.items()})
-    return Trained(recipe, history, _board(history, params, recipe), states, _reached(history), False,
-                   cnn.seconds + mlp.seconds)
+    return _finished(recipe, history, params, states, False, cnn.seconds + mlp.seconds)
 
 
 def _recipe(meta: dict) -> Recipe:
@@ -300,7 +316,7 @@ def _recipe(meta: dict) -> Recipe:
                   batch_size=meta["batch_size"], seed=meta["seed"])
 
 
-def _shipped() -> Trained:
+def shipped() -> Trained:
     """The two shipped files as a `Trained`: weights, and the curves recorded in their meta while they were made."""
     loaded = {v: weights.load(ASSETS[v]) for v in NAMES}
     recipe = _recipe(loaded["CNN"][1])
@@ -308,23 +324,4 @@ def _shipped() -> Trained:
     params = {v: int(loaded[v][1]["parameters"]) for v in NAMES}
     states = {v: {k: t.numpy() for k, t in loaded[v][0].items()} for v in NAMES}
     seconds = sum(float(loaded[v][1].get("seconds_to_make") or 0) for v in NAMES)
-    return Trained(recipe, history, _board(history, params, recipe), states, _reached(history), True, seconds)
-
-
-def trained(source: Source, on_progress: Callable[[float, pd.DataFrame], None] | None = None) -> Trained:
-    """The shipped networks (read from assets/zoo/, no training) or a student's, trained with `source.recipe`."""
-    return _shipped() if source.recipe is None else train(source.recipe, on_progress)
-
-
-def models(source: Source) -> tuple[DigitCNN, nn.Sequential]:
-    """The CNN and the MLP of `source`, in eval mode: from the files, from memory, or trained again if forgotten."""
-    if source.recipe is None:
-        loaded = {v: weights.load(ASSETS[v]) for v in NAMES}
-        recipe, states = _recipe(loaded["CNN"][1]), {v: loaded[v][0] for v in NAMES}
-    else:
-        recipe = source.recipe
-        flat = weights.recall(recipe)
-        if flat is None:  # more students trained since: the same seeded recipe gives the same weights again
-            flat = {f"{v}.{k}": torch.as_tensor(t) for v, s in train(recipe).states.items() for k, t in s.items()}
-        states = {v: {k.split(".", 1)[1]: t for k, t in flat.items() if k.startswith(f"{v}.")} for v in NAMES}
-    return weights.into(build(recipe), states["CNN"]), weights.into(build_mlp(matched_mlp(recipe)), states["MLP"])
+    return _finished(recipe, history, params, states, True, seconds)

@@ -46,6 +46,16 @@ class Source:
         return self.recipe is None
 
 
+@dataclass(frozen=True)
+class Inspect:
+    """The config of a lab's `inspect(cfg, trained) -> InspectResult`: what a page shows of a model that
+    depends on nothing but the model (its layers, its scores). `source` is part of the cache key, so
+    equal configs mean equal models."""
+
+    source: Source
+    code_version: int = 4  # bump when an InspectResult changes; it is part of the cache key
+
+
 def module(arch: str) -> Any:
     """The architecture module `core.zoo.<arch>`."""
     if arch not in ARCHITECTURES:

@@ -1,16 +1,17 @@
-"""Looking inside the zoo's CNN: its layers with shapes, its filters, one image's feature maps and softmax, its mistakes.
+"""Experiments on the zoo's trained CNN: its layers with shapes, its filters, one image's feature maps and softmax,
+its mistakes.
 
-Every view takes a `core.zoo.cnn.Source` (the shipped weights, or a student's recipe) and only
-runs inference, so the page's default view costs milliseconds:
+Every experiment is handed the `core.zoo.cnn.Trained` its config's `source` names and only runs
+inference on it (it never fetches or trains a model):
 
-- `inspect(View(source))`: the layer table of a real forward pass, the learned filters, the
-  confusion matrix and misclassified validation digits, and both networks on shifted digits.
-- `look(Look(source, image))`: one validation digit through the CNN, layer by layer (every
-  conv, ReLU and pooling output as pictures), and both networks' softmax probabilities.
+- `inspect(Inspect(source), trained)`: the layer table of a real forward pass, the learned filters,
+  the confusion matrix and misclassified validation digits, and both networks on shifted digits.
+- `look(Look(source, image), trained)`: one validation digit through the CNN, layer by layer
+  (every conv, ReLU and pooling output as pictures), and both networks' softmax probabilities.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -18,20 +19,16 @@ import torch
 from torch import Tensor, nn
 
 from core import images
+from core.progress import Progress
 from core.zoo import shapes
-from core.zoo.cnn import NAMES, Source, digits, models, with_softmax
+from core.zoo.cnn import NAMES, Trained, digits, with_softmax
+from core.zoo.source import Inspect, Source
 
 MAP_PX = 48  # every feature map is drawn this many pixels wide, whatever its size (8, 4 or 2)
 MAP_COLUMNS = 4
 FILTER_PX = (64, 32)  # conv1's kernels (the ones that read the digit itself) drawn larger than conv2's
 MAX_WRONG = 24  # misclassified digits shown
 SHIFTS = (0, 1, 2)  # pixels, for the translation test
-
-
-@dataclass(frozen=True)
-class View:
-    source: Source = field(default_factory=Source)
-    code_version: int = 2  # 2: the notices' facts
 
 
 @dataclass(frozen=True)
@@ -81,7 +78,7 @@ class ShiftFacts:
 
 
 @dataclass
-class Inspection:
+class InspectResult:
     layers: pd.DataFrame  # core.zoo.shapes.trace of the CNN + softmax on one validation digit
     filters: list[np.ndarray]  # per conv layer: a column per filter, a row per input map (conv1: one row)
     filter_captions: list[str]
@@ -140,10 +137,12 @@ def _filters(cnn: nn.Module) -> tuple[list[np.ndarray], list[str]]:
         w = conv.weight.detach().numpy()  # (out, in, 3, 3)
         scale, px = float(np.abs(w).max()), FILTER_PX[min(i, len(FILTER_PX)) - 1]
         # A column per filter, a row per input map it reads: conv1 (one input, the digit) is a single row.
-        tiles = [images.upscale(images.signed(w[o, c], scale), px) for c in range(w.shape[1]) for o in range(w.shape[0])]
+        tiles = [images.upscale(images.signed(w[o, c], scale), px)
+                 for c in range(w.shape[1]) for o in range(w.shape[0])]
         pictures.append(images.montage(tiles, cols=w.shape[0], pad=3, fill=160))
         layout = "" if w.shape[1] == 1 else f"; a column per filter, a row per conv{i - 1} map it reads"
-        captions.append(f"conv{i}: {w.shape[0]} filters of {w.shape[1]} × 3 × 3{layout} (largest |weight| {scale:.2f})")
+        captions.append(f"conv{i}: {w.shape[0]} filters of {w.shape[1]} × 3 × 3{layout} "
+                        f"(largest |weight| {scale:.2f})")
     return pictures, captions
 
 
@@ -172,9 +171,9 @@ def _shifted(cnn: nn.Module, mlp: nn.Module, x: Tensor, y: Tensor) -> pd.DataFra
     return pd.DataFrame(rows)
 
 
-def inspect(cfg: View, on_progress: object = None) -> Inspection:
-    """Everything about the CNN that does not depend on a chosen image."""
-    cnn, mlp = models(cfg.source)
+def inspect(cfg: Inspect, trained: Trained, on_progress: Progress[InspectResult] | None = None) -> InspectResult:
+    """Everything about the CNN that does not depend on a chosen image (`trained`: the model `cfg.source` names)."""
+    cnn, mlp = trained.networks()
     ds = digits()
     x, y = ds.x_val, ds.y_val  # (N, 1, 8, 8), (N,)
     with torch.no_grad():
@@ -193,8 +192,9 @@ def inspect(cfg: View, on_progress: object = None) -> Inspection:
     off = confusion[confusion.actual != confusion.predicted]
     worst = off.loc[off["count"].idxmax()]
     shifted = _shifted(cnn, mlp, x, y)
-    return Inspection(
-        layers=layers, filters=filters, filter_captions=captions, confusion=confusion, wrong=wrong, wrong_pictures=pictures,
+    return InspectResult(
+        layers=layers, filters=filters, filter_captions=captions, confusion=confusion, wrong=wrong,
+        wrong_pictures=pictures,
         accuracy={"CNN": float((predicted == y).float().mean()), "MLP": _accuracy(mlp, x.flatten(1), y)},
         shifted=shifted,
         weights_in={part: int(layers[layers.kind == kind].parameters.sum())
@@ -210,9 +210,9 @@ def inspect(cfg: View, on_progress: object = None) -> Inspection:
 
 @dataclass(frozen=True)
 class Look:
-    source: Source = field(default_factory=Source)
+    source: Source = Source("cnn")
     image: int = 0  # index into the validation digits
-    code_version: int = 2  # 2: the notice's facts
+    code_version: int = 3  # 3: the model comes as an input; LookResult
 
     def __post_init__(self) -> None:
         n = len(digits().x_val)
@@ -238,7 +238,7 @@ class LookFacts:
 
 
 @dataclass
-class Looked:
+class LookResult:
     digit: np.ndarray  # the chosen image, enlarged (uint8)
     actual: int
     predicted: dict[str, int]  # "CNN" / "MLP" -> predicted digit
@@ -264,9 +264,9 @@ CAPTIONS = {"Conv2d": "convolution: blue < 0 < orange", "ReLU": "ReLU: negatives
             "MaxPool2d": "max-pooling 2 × 2: the largest of each 4 values"}
 
 
-def look(cfg: Look, on_progress: object = None) -> Looked:
+def look(cfg: Look, trained: Trained, on_progress: Progress[LookResult] | None = None) -> LookResult:
     """One validation digit through the CNN: every feature map, and both networks' probabilities."""
-    cnn, mlp = models(cfg.source)
+    cnn, mlp = trained.networks()
     ds = digits()
     x, actual = ds.x_val[cfg.image : cfg.image + 1], int(ds.y_val[cfg.image])  # (1, 1, 8, 8)
     maps, captions, rows = [], [], []
@@ -279,7 +279,8 @@ def look(cfg: Look, on_progress: object = None) -> Looked:
             maps.append(images.montage(_draw(kind, out), cols=min(c, MAP_COLUMNS), pad=3, fill=160))
             captions.append(f"{i + 1}. {CAPTIONS[kind]} · {c} maps of {size} × {size}")
             rows.append({"layer": i + 1, "kind": kind, "maps": c, "size": f"{size} × {size}",
-                         "share of zeros": round(float((out == 0).mean()), 3), "largest value": round(float(out.max()), 3)})
+                         "share of zeros": round(float((out == 0).mean()), 3),
+                         "largest value": round(float(out.max()), 3)})
         probs = {"CNN": torch.softmax(cnn(x), dim=1)[0], "MLP": torch.softmax(mlp(x.flatten(1)), dim=1)[0]}
     probabilities = pd.DataFrame([{"digit": str(d), "model": m, "probability": float(probs[m][d])}
                                   for m in NAMES for d in range(10)])
@@ -292,7 +293,7 @@ def look(cfg: Look, on_progress: object = None) -> Looked:
         mlp_says_probability=float(probs["MLP"].max()), relu_zeros_block1=zeros[0], relu_zeros_block2=zeros[1],
         pool_window=int(pool), final_maps=int(rows[-1]["maps"]), final_side=int(h.shape[-1]),
     )
-    return Looked(
+    return LookResult(
         digit=images.upscale(images.gray(x[0, 0].numpy(), 0, 1), 160), actual=actual,
         predicted=predicted, probabilities=probabilities,
         maps=maps, map_captions=captions, maps_table=pd.DataFrame(rows), relu_zeros=zeros,
