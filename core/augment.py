@@ -26,6 +26,8 @@ import torch.nn.functional as F
 from PIL import Image
 from sklearn.datasets import load_sample_image
 
+from core.progress import Progress
+
 Recipe = tuple[type, Callable[[float, int, int], dict[str, Any]]]  # an Albumentations class; its arguments from v, h, w
 
 
@@ -64,7 +66,7 @@ TRANSFORMS: dict[str, tuple[str, str, float, float, float, float, Recipe]] = {
                                                           "hole_width_range": (0.1, 0.2), "p": 1.0})),
 }
 GEOMETRIC = tuple(n for n, t in TRANSFORMS.items() if t[0] == "geometric")
-SIDE = 192  # px: the scene's longer side; 16 samples of it augment in ~0.1 s
+SIDE = 192  # px: the scene's longer side, small enough that a grid of samples augments at once
 MAX_BYTES = 5 * 2**20
 MAX_PIXELS = 4000 * 4000
 N_REGIONS = 3
@@ -265,7 +267,7 @@ def _outside(keypoints: object, shape: tuple[int, int]) -> np.ndarray:
     return (xy[:, 0] < 0) | (xy[:, 0] >= shape[1]) | (xy[:, 1] < 0) | (xy[:, 1] >= shape[0])
 
 
-def grid(cfg: Explorer, on_progress: Callable | None = None) -> GridResult:
+def grid(cfg: Explorer, on_progress: Progress[GridResult] | None = None) -> GridResult:
     s = scene(read_image(cfg.image_name, cfg.image) if cfg.image else None)
     shape = s.image.shape[:2]
     pipeline = build(cfg.transforms, shape, cfg.seed)

@@ -28,6 +28,7 @@ from torch import Tensor, nn
 from core import activations, data, training
 from core.device import generator, pick_device
 from core.models import INIT_LABELS, INITS, MLPSpec, build_mlp
+from core.progress import Progress
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "elu")
 SIGMOID_MAX_SLOPE = 0.25  # sigma'(z) = sigma(z) (1 - sigma(z)) is largest at z = 0: 0.5 * 0.5
@@ -35,18 +36,16 @@ PROBE_ROWS = 256  # rows of the fixed probe batch every per-layer statistic is m
 MAX_DEPTH, MAX_WIDTH = 30, 256
 BINS = 30
 DATASETS = ("digits", *data.TOY_2D)
-Progress = Callable[[float, object], None]
 
 
 # Per-layer measurements --------------------------------------------------------------------------
 
 
-def load(dataset: str, seed: int = 0) -> data.Dataset:
-    """Digits with pixels divided by 16 (their known range, into [0, 1]), or a 2-D toy set as it is."""
-    ds = data.load(data.DataConfig(dataset, n_samples=600, seed=seed))
-    if dataset == "digits":
-        ds = replace(ds, x_train=ds.x_train / 16, x_val=ds.x_val / 16)
-    return ds
+def dataset_of(name: str, seed: int = 0) -> data.Dataset:
+    """Digits with pixels in [0, 1] (`data.scaled_digits`), or a 2-D toy set of 600 points as it is."""
+    if name == "digits":
+        return data.scaled_digits(seed)
+    return data.load(data.DataConfig(name, n_samples=600, seed=seed))
 
 
 def _is_activation(m: nn.Module) -> bool:
@@ -259,12 +258,6 @@ def _label(activation: str) -> str:
     return activations.LABELS.get(activation, activation)
 
 
-def _share(on_progress: Progress | None, i: int, n: int) -> training.Progress | None:
-    if on_progress is None:
-        return None
-    return lambda fraction, snap: on_progress((i + fraction) / n, snap)
-
-
 def first_over_last(norms: np.ndarray) -> float:
     """The first layer's gradient norm over the last one's; nan when either is not finite or the last is 0."""
     if not np.isfinite(norms).all() or norms[-1] == 0:
@@ -301,8 +294,8 @@ def spread_facts(stats: pd.DataFrame, depth: int, epoch: int) -> SpreadFacts:
                        bool(share[net] < COLLAPSED), bool(share[net] < SHRANK))
 
 
-def gradient_flow(cfg: GradientFlow, on_progress: Progress | None = None) -> FlowResult:
-    ds = load(cfg.dataset, cfg.seed)
+def gradient_flow(cfg: GradientFlow, on_progress: Progress[FlowResult] | None = None) -> FlowResult:
+    ds = dataset_of(cfg.dataset, cfg.seed)
     n_out = ds.n_classes if ds.n_classes > 2 else 1
     xg, yg = ds.x_train[:PROBE_ROWS], ds.y_train[:PROBE_ROWS]  # the probe batch for gradients
     xa = ds.x_val[:PROBE_ROWS]  # and for activations
@@ -337,7 +330,10 @@ def gradient_flow(cfg: GradientFlow, on_progress: Progress | None = None) -> Flo
         ratio[name] = first_over_last(first)
         if not np.isfinite(first).all():
             nonfinite.append(name)
-        report = _share(on_progress, i, len(cfg.activations))
+        done = list(histories)  # the curves of the activations trained before this one
+        report = training.relay(on_progress, lambda snap, done=done: training.partial(
+            FlowResult, history=pd.concat([*done, snap.history], ignore_index=True), depth=cfg.depth),
+            i / len(cfg.activations), (i + 1) / len(cfg.activations))
 
         def each_epoch(fraction: float, snap: training.Snapshot) -> None:
             measure(snap.modules()[0], snap.epoch)
@@ -459,8 +455,8 @@ def dying_facts(cfg: DyingRelu, dead: pd.DataFrame, table: pd.DataFrame, diverge
                       bool(acc["Leaky ReLU"] > acc["ReLU"] + FIX_MARGIN and acc["ELU"] > acc["ReLU"] + FIX_MARGIN))
 
 
-def dying_relu(cfg: DyingRelu, on_progress: Progress | None = None) -> DyingResult:
-    ds = load(cfg.dataset, cfg.seed)
+def dying_relu(cfg: DyingRelu, on_progress: Progress[DyingResult] | None = None) -> DyingResult:
+    ds = dataset_of(cfg.dataset, cfg.seed)
     n_out = ds.n_classes if ds.n_classes > 2 else 1
     names = [_label(a) for a in cfg.activations]
     factories = {name: functools.partial(biased_mlp, MLPSpec(ds.n_features, (cfg.width,) * cfg.depth, n_out, act),
@@ -476,10 +472,12 @@ def dying_relu(cfg: DyingRelu, on_progress: Progress | None = None) -> DyingResu
 
     measure([f(generator(cfg.seed)) for f in factories.values()], 0)
 
+    report = training.relay(on_progress, lambda snap: training.partial(DyingResult, history=snap.history))
+
     def each_epoch(fraction: float, snap: training.Snapshot) -> None:
         measure(snap.modules(), snap.epoch)
-        if on_progress is not None:
-            on_progress(fraction, snap)
+        if report is not None:
+            report(fraction, snap)
 
     fit = training.fit_many([training.Variant(n, f, train) for n, f in factories.items()], ds, pick_device(),
                             each_epoch, progress_every=1)

@@ -23,7 +23,6 @@ its eval mode (the running averages kept during training).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -32,13 +31,13 @@ from torch import nn
 
 from core import activations, data, training
 from core.device import generator, pick_device
-from core.gradients import PROBE_ROWS, check_shape, load, recording
+from core.gradients import PROBE_ROWS, check_shape, dataset_of, recording
 from core.models import INITS, MLPSpec, build_mlp
+from core.progress import Progress
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 BANDS = ("q05", "q25", "q50", "q75", "q95")
 MODE_UNITS = 6  # units of the first batch-norm layer the train/eval table lists
-Progress = Callable[[float, object], None]
 
 
 @dataclass(frozen=True)
@@ -193,8 +192,8 @@ def grid_facts(cfg: BatchNormGrid, accuracy: dict[tuple[float, bool], float],
     return GridFacts(cfg.depth, label, True, lr, accuracy[(lr, True)], accuracy[(lr, False)], (lr, False) in diverged)
 
 
-def batch_norm_grid(cfg: BatchNormGrid, on_progress: Progress | None = None) -> GridResult:
-    ds = load(cfg.dataset, cfg.seed)
+def batch_norm_grid(cfg: BatchNormGrid, on_progress: Progress[GridResult] | None = None) -> GridResult:
+    ds = dataset_of(cfg.dataset, cfg.seed)
     n_out = ds.n_classes if ds.n_classes > 2 else 1
     probe = ds.x_train[:PROBE_ROWS]
     rows: list[dict[str, object]] = []
@@ -217,10 +216,14 @@ def batch_norm_grid(cfg: BatchNormGrid, on_progress: Progress | None = None) -> 
 
         measure([build_mlp(spec, generator(cfg.seed)) for _ in cfg.lrs], 0)
 
-        def each_epoch(fraction: float, snap: training.Snapshot, half: int = half) -> None:
+        report = training.relay(on_progress, lambda snap: training.partial(
+            GridResult, history=pd.concat([*(f.history for f in fits), snap.history], ignore_index=True)),
+            half / 2, (half + 1) / 2)
+
+        def each_epoch(fraction: float, snap: training.Snapshot, report=report, measure=measure) -> None:
             measure(snap.modules(), snap.epoch)
-            if on_progress is not None:
-                on_progress((half + fraction) / 2, snap)
+            if report is not None:
+                report(fraction, snap)
 
         fits.append(training.fit_many(variants, ds, pick_device(), each_epoch, progress_every=1))
     acc = {**fits[0].final("accuracy"), **fits[1].final("accuracy")}

@@ -23,6 +23,7 @@ from core import activations, data, training
 from core.device import generator, pick_device
 from core.landscapes import GRID, in_words
 from core.models import MLPSpec, build_mlp
+from core.progress import Progress
 
 SPEC = MLPSpec(2, (16, 16), 1, "tanh")  # the chapter's small network: 2-16-16-1, 337 parameters
 TRAIN_SAMPLES = 210  # moons, 300 points, 70% train
@@ -105,11 +106,12 @@ def rise_above_best(loss: np.ndarray, settle: int = SETTLE) -> np.ndarray:
     return (loss / np.minimum.accumulate(loss) - 1)[settle + 1 :]
 
 
-def lr_sweep(cfg: LrSweep, on_progress: training.Progress | None = None) -> SweepResult:
+def lr_sweep(cfg: LrSweep, on_progress: Progress[SweepResult] | None = None) -> SweepResult:
     variants = [training.Variant(f"{name} (lr {lr:g})", SPEC, training.TrainConfig(
         epochs=cfg.epochs, batch_size=cfg.batch_size, lr=lr, optimizer="sgd", seed=cfg.seed))
         for name, lr in zip(cfg.names, cfg.lrs)]
-    fit = training.fit_many(variants, _moons(seed=cfg.seed), pick_device(), on_progress)
+    report = training.relay(on_progress, lambda snap: training.partial(SweepResult, history=snap.history))
+    fit = training.fit_many(variants, _moons(seed=cfg.seed), pick_device(), report)
     loss, acc = fit.final("loss", "train"), fit.final("accuracy")
     table = pd.DataFrame({"variant": [v.name for v in variants], "learning rate": list(cfg.lrs),
                           "final train loss": [loss.get(v.name, math.nan) for v in variants],
@@ -173,14 +175,16 @@ class RangeResult:
     facts: RangeFacts
 
 
-def lr_range(cfg: LrRange, on_progress: training.Progress | None = None) -> RangeResult:
+def lr_range(cfg: LrRange, on_progress: Progress[RangeResult] | None = None) -> RangeResult:
     ds = _moons(seed=cfg.seed)
     ipe = training.iterations_per_epoch(len(ds.x_train), cfg.batch_size)
     gamma = (cfg.lr_max / cfg.lr_min) ** (1 / (cfg.iterations - 1))  # lr_t = lr_min * gamma^t
     train = training.TrainConfig(epochs=math.ceil(cfg.iterations / ipe), batch_size=cfg.batch_size, lr=cfg.lr_min,
                                  optimizer="sgd", scheduler="ExponentialLR", scheduler_kwargs=(("gamma", gamma),),
                                  seed=cfg.seed)
-    fit = training.fit(SPEC, ds, train, pick_device(), on_progress)
+    # The curve is per batch and smoothed over the whole run: nothing of the result exists before the end.
+    report = training.relay(on_progress, lambda snap: training.partial(RangeResult))
+    fit = training.fit(SPEC, ds, train, pick_device(), report)
     it = fit.iterations.head(cfg.iterations)
     loss = it["loss"].to_numpy()
     ema, smooth = 0.0, np.empty_like(loss)
@@ -307,7 +311,7 @@ def per_sample_gradients(spec: MLPSpec, seed: int, x: Tensor, y: Tensor) -> Tens
     return torch.cat([g.reshape(len(x), -1) for g in grads.values()], dim=1)
 
 
-def batch_noise(cfg: BatchNoise, on_progress: training.Progress | None = None) -> NoiseResult:
+def batch_noise(cfg: BatchNoise, on_progress: Progress[NoiseResult] | None = None) -> NoiseResult:
     ds = _moons(seed=cfg.seed)
     n = len(ds.x_train)
     fits = {batch_label(b): training.fit(SPEC, ds, cfg.train(b), pick_device(), name=batch_label(b))
@@ -319,8 +323,8 @@ def batch_noise(cfg: BatchNoise, on_progress: training.Progress | None = None) -
     for b, (name, fit) in zip(cfg.batch_sizes, fits.items()):
         size = b or n
         idx = torch.rand(cfg.draws, n, generator=g).argsort(dim=1)[:, :size]  # (draws, B): batches without repeats
-        # (draws, P): what each mini-batch says the gradient is, gathered 10 draws at a time: all at once the
-        # (draws, B, P) gather took 57 MB at the full batch (100 x 210 x 337 doubles) for a 0.3 MB answer
+        # (draws, P): what each mini-batch says the gradient is, gathered 10 draws at a time: all at once, the
+        # (draws, B, P) gather would hold every draw's per-sample gradients for an answer of one row per draw
         est = torch.cat([G[chunk].mean(dim=1) for chunk in idx.split(10)])
         cos = F.cosine_similarity(est, full.expand_as(est), dim=1)
         frames.append(pd.DataFrame({"variant": name, "draw": np.arange(cfg.draws), "cosine": cos.numpy()}))
@@ -450,7 +454,7 @@ def raises_again(lrs: np.ndarray | list[float]) -> bool:
     return bool(len(falls) and (steps[falls[0]:] > tiny).any())
 
 
-def schedules(cfg: Schedules, on_progress: training.Progress | None = None) -> ScheduleResult:
+def schedules(cfg: Schedules, on_progress: Progress[ScheduleResult] | None = None) -> ScheduleResult:
     ds = _moons(seed=cfg.seed)
     fits = {s: training.fit(SPEC, ds, cfg.train(s), pick_device(), name=s) for s in cfg.schedules}  # one schedule a run
     ipe = training.iterations_per_epoch(len(ds.x_train), cfg.batch_size)
@@ -579,8 +583,8 @@ def stacked_loss(weights: list[tuple[Tensor, Tensor]], activation: str, x: Tenso
                  chunk: int = 64) -> Tensor:
     """(K,) BCE of K weight settings, `chunk` at a time: W (K, out, in), b (K, out); x (N, in).
 
-    Chunks keep the activations small: the 21 x 21 map's K = 441 nets at once held (441, 210, 16) doubles
-    (12 MB) per layer, 38 MB at the peak; 64 at a time hold 2 MB. Each net's loss is the same either way.
+    Chunks keep the activations small: the map's K nets at once would hold (K, N, width) doubles per layer;
+    `chunk` at a time hold a fixed share of that. Each net's loss is the same either way.
     """
     return torch.cat([_stacked_loss([(W[k : k + chunk], b[k : k + chunk]) for W, b in weights], activation, x, y)
                       for k in range(0, weights[0][0].shape[0], chunk)])
@@ -604,7 +608,7 @@ def _along(weights, dirs, coeffs: Tensor) -> list[tuple[Tensor, Tensor]]:
             for i, (W, b) in enumerate(weights)]
 
 
-def net_slices(cfg: NetSlices, on_progress: training.Progress | None = None) -> SliceResult:
+def net_slices(cfg: NetSlices, on_progress: Progress[SliceResult] | None = None) -> SliceResult:
     ds = _moons(seed=cfg.seed)
     lines, maps, centres, rows = [], {}, {}, []
     alphas = torch.linspace(-cfg.span, cfg.span, cfg.points_1d, dtype=torch.float64)

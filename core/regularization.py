@@ -1,7 +1,7 @@
 """Regularization (slides 57-62: regularize the training 57, L2 58, early stopping 59, dropout 60, ensembles 61,
 data augmentation 62): an overfitting baseline and each remedy measured on it, all through the one trainer.
 
-- `baseline_data(n_train, seed, label_noise)`: the 8x8 digits with only a few training images (pixels / 16), a share
+- `baseline_data(n_train, seed, label_noise)`: the 8x8 digits with only a few training images (pixels in [0, 1]), a share
   of them given a wrong digit: a big MLP learns those by heart too.
 - `remedies(Remedies(...))`: the baseline and L2 / weight decay, early stopping, dropout, an ensemble of K
   networks (one batched pass) and data augmentation (at the baseline's number of SGD updates), plus a combination,
@@ -12,16 +12,16 @@ data augmentation 62): an overfitting baseline and each remedy measured on it, a
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Callable
 
 import numpy as np
 import pandas as pd
 import torch
 from torch import nn
 
-from core import augment, data, training
+from core import augment, data, progress, training
 from core.models import MLPSpec, build_mlp
 from core.training import FitResult, Snapshot, TrainConfig, Variant
+from core.progress import Progress
 
 COMBINABLE = ("L2", "early stopping", "dropout", "augmentation")
 BASELINE = "no remedy (baseline)"
@@ -38,7 +38,6 @@ def and_list(items: tuple[str, ...] | list[str]) -> str:
     items = [str(i) for i in items]
     return " and ".join(items) if len(items) < 3 else ", ".join(items[:-1]) + " and " + items[-1]
 VALIDATION_IMAGES = 539  # len(baseline_data(n, seed).x_val) for every n and seed: 30% of each digit's images
-Progress = Callable[[float, object], None]
 
 
 def baseline_data(n_train: int, seed: int = 0, label_noise: float = 0.0) -> data.Dataset:
@@ -48,7 +47,7 @@ def baseline_data(n_train: int, seed: int = 0, label_noise: float = 0.0) -> data
     careless annotators would; the validation labels stay clean. A network that memorizes its training set then
     learns those wrong answers too, which is what the remedies are meant to prevent.
     """
-    ds = data.load(data.DataConfig("digits", seed=seed))
+    ds = data.scaled_digits(seed)
     if not 20 <= n_train <= len(ds.x_train):
         raise ValueError(f"Use between 20 and {len(ds.x_train)} training images.")
     if not 0 <= label_noise <= 0.5:
@@ -57,7 +56,7 @@ def baseline_data(n_train: int, seed: int = 0, label_noise: float = 0.0) -> data
     g = torch.Generator().manual_seed(seed)
     flipped = torch.randperm(n_train, generator=g)[: round(label_noise * n_train)]
     y[flipped] = (y[flipped] + torch.randint(1, 10, (len(flipped),), generator=g)) % 10  # surely another digit
-    return replace(ds, x_train=ds.x_train[:n_train] / 16, y_train=y, x_val=ds.x_val / 16)
+    return replace(ds, x_train=ds.x_train[:n_train], y_train=y)
 
 
 def augmented(ds: data.Dataset, copies: int, max_shift: float, max_degrees: float, seed: int) -> data.Dataset:
@@ -274,7 +273,7 @@ def _row(remedy: str, fit: FitResult, variant: str, params: int) -> dict[str, ob
             "loss gap (validation − train)": loss_gap, "epochs trained": fit.last_epoch[variant], "parameters": params}
 
 
-def remedies(cfg: Remedies, on_progress: Progress | None = None) -> RemediesResult:
+def remedies(cfg: Remedies, on_progress: Progress[RemediesResult] | None = None) -> RemediesResult:
     ds = baseline_data(cfg.n_train, cfg.seed, cfg.label_noise)
     aug = augmented(ds, cfg.copies, 1.0, 10.0, cfg.seed)
     members = [BASELINE] + [f"member {i + 1}" for i in range(1, cfg.ensemble)]  # member 1 is the baseline itself
@@ -288,8 +287,8 @@ def remedies(cfg: Remedies, on_progress: Progress | None = None) -> RemediesResu
             accs.append(float((p.argmax(1) == y).float().mean()))
             losses.append(float(-p[torch.arange(len(y)), y].clamp(min=1e-12).log().mean()))  # cross-entropy
         ens_rows.append(np.array([snap.epoch, *accs, *losses]))
-        if on_progress:
-            on_progress(0.5 * fraction, None)
+        progress.report(on_progress, 0.5 * fraction,
+                        training.partial(RemediesResult, history=snap.history, n_train=cfg.n_train))
 
     # One batched (full-batch) pass: the baseline, L2 and the other K - 1 ensemble members differ only in weight decay
     # and seed.
@@ -301,8 +300,8 @@ def remedies(cfg: Remedies, on_progress: Progress | None = None) -> RemediesResu
     stop = training.fit(cfg.spec(), ds, cfg.train(patience=cfg.patience), name="early stopping")
     drop = training.fit(cfg.spec(cfg.dropout), ds, cfg.train(), name="dropout")
     augm = training.fit(cfg.spec(), aug, equal_steps(cfg.train(), cfg.copies), name="augmentation")
-    if on_progress:
-        on_progress(0.8, None)
+    progress.report(on_progress, 0.8, training.partial(RemediesResult, history=pd.concat(
+        [main.history, stop.history, drop.history, augm.history], ignore_index=True), n_train=cfg.n_train))
     combo_name = "combination: " + (" + ".join(cfg.combo) if cfg.combo else "none ticked")
     combo = training.fit(cfg.spec(cfg.dropout if "dropout" in cfg.combo else 0.0),
                          aug if "augmentation" in cfg.combo else ds,
@@ -478,7 +477,7 @@ class AugEffectResult:
     facts: AugEffectFacts
 
 
-def augmentation_effect(cfg: AugEffect, on_progress: Progress | None = None) -> AugEffectResult:
+def augmentation_effect(cfg: AugEffect, on_progress: Progress[AugEffectResult] | None = None) -> AugEffectResult:
     """Both runs take the same number of SGD updates in batches of the same size: the run without augmentation trains
     copies + 1 times as many epochs, so both see as many images in all; only their variety differs."""
     ds = baseline_data(cfg.n_train, cfg.seed)

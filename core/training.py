@@ -16,11 +16,12 @@ norm, dropout, any other optimizer, any nn.Module) goes through autograd and the
 """
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import math
 import time
 from dataclasses import dataclass
-from typing import Callable, Sequence, Union
+from typing import Callable, Sequence, TypeVar, Union
 
 import numpy as np
 import pandas as pd
@@ -35,6 +36,7 @@ from core.models import MLPSpec, build_mlp
 from core.progress import Progress
 
 ModelFactory = Callable[[torch.Generator], nn.Module]
+R = TypeVar("R")
 Model = Union[MLPSpec, ModelFactory]
 
 SCHEDULERS: dict[str, type] = {
@@ -159,6 +161,20 @@ class FitResult:
         rows = self.history[(self.history.metric == metric) & (self.history.split == split)]
         kept = rows[rows.epoch == rows.variant.map(self.best_epoch)]
         return dict(zip(kept.variant, kept.value))
+
+
+def partial(result_type: type[R], **known: object) -> R:
+    """A result of `result_type` filled so far: the fields in `known`; every other field None (not measured yet)."""
+    return result_type(**{**{f.name: None for f in dataclasses.fields(result_type)}, **known})
+
+
+def relay(on_progress: Progress[R] | None, partial_of: Callable[[Snapshot], R], start: float = 0.0,
+          stop: float = 1.0) -> Progress[Snapshot] | None:
+    """The trainer's progress as an experiment's: the fraction mapped into [start, stop] of the whole
+    experiment, the Snapshot into the experiment's own partial result."""
+    if on_progress is None:
+        return None
+    return lambda fraction, snap: on_progress(start + (stop - start) * fraction, partial_of(snap))
 
 
 def iterations_per_epoch(n_train: int, batch_size: int | None) -> int:

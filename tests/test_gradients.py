@@ -13,7 +13,7 @@ from core.models import MLPSpec, build_mlp
 
 @pytest.fixture(scope="module")
 def digits():
-    return gr.load("digits")
+    return gr.dataset_of("digits")
 
 
 def _norms(ds, activation: str, init: str, depth: int = 20) -> np.ndarray:
@@ -50,7 +50,7 @@ def test_recording_hooks_are_removed_even_after_an_error():
         model(torch.randn(5, 4))
     assert len(seen) == 3 and seen[0][0].shape == (5, 8)
     assert _hook_count(model) == 0
-    with pytest.raises(RuntimeError), gr.recording(model):
+    with pytest.raises(RuntimeError, match="shapes cannot be multiplied"), gr.recording(model):
         model(torch.randn(5, 3))  # wrong input size
     assert _hook_count(model) == 0
 

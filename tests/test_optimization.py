@@ -225,3 +225,11 @@ def test_filter_normalized_directions_match_each_rows_norm():
 def test_bad_configs_raise_clear_errors(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+def test_lr_sweep_reports_its_own_result_with_the_curves_so_far():
+    reports = []
+    opt.lr_sweep(opt.LrSweep(epochs=4), on_progress=lambda fraction, partial: reports.append((fraction, partial)))
+    assert [fraction for fraction, _ in reports] == [0.25, 0.5, 0.75, 1.0]  # every epoch of 4 (E // 20 rounds to 1)
+    assert all(isinstance(partial, opt.SweepResult) and partial.facts is None for _, partial in reports)
+    assert [int(partial.history.epoch.max()) for _, partial in reports] == [1, 2, 3, 4]

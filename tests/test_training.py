@@ -571,3 +571,21 @@ def test_a_modules_aux_loss_trains_with_it_but_the_curves_show_the_data_term(moo
     with torch.no_grad():
         bce = F.binary_cross_entropy_with_logits(net(moons.x_val)[:, 0], moons.y_val.float()).item()
     assert runs[5.0].final("loss")["model"] == pytest.approx(bce, rel=1e-5)
+
+
+def test_relay_maps_the_trainer_progress_into_the_experiments_share_and_its_own_result():
+    reports: list[tuple[float, object]] = []
+    relayed = training.relay(lambda fraction, partial: reports.append((fraction, partial)),
+                             lambda snap: ("partial at epoch", snap.epoch), start=0.5, stop=1.0)
+    ds = data.load(DataConfig("moons", 100))
+    fit(MLPSpec(2, (4,), 1, "tanh"), ds, TrainConfig(epochs=4, batch_size=None), on_progress=relayed,
+        progress_every=2)
+    # epochs 2 and 4 of 4: fractions 0.5 and 1 of the trainer, mapped into the second half of the experiment
+    assert reports == [(0.75, ("partial at epoch", 2)), (1.0, ("partial at epoch", 4))]
+    assert training.relay(None, lambda snap: snap) is None
+
+
+def test_partial_fills_the_known_fields_and_leaves_the_rest_none():
+    partial = training.partial(training.FitResult, loss="bce", iterations_per_epoch=3)
+    assert isinstance(partial, training.FitResult)
+    assert (partial.loss, partial.iterations_per_epoch, partial.history, partial.messages) == ("bce", 3, None, None)
