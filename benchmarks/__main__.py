@@ -14,16 +14,15 @@ from importlib.metadata import version
 
 import torch
 
-from benchmarks import load, zoo
-from benchmarks import workloads as w
+from benchmarks import load, workloads, zoo
 from core.device import describe, pick_device
 
 TRAINING = (  # the figures each training workload reports, so that --only can skip whole workloads
-    (("training.speedup_vs_dataloader", "training.core_s", "training.dataloader_s"), w.trainer_vs_dataloader),
-    (("training.batched_speedup",), w.batched_speedup),
-    (("training.live_epochs_per_s",), w.live_epochs_per_s),
-    (("landscapes.race_s",), w.race_s),
-    (("augment.grid_s",), w.grid_s),
+    (("training.speedup_vs_dataloader", "training.core_s", "training.dataloader_s"), workloads.trainer_vs_dataloader),
+    (("training.batched_speedup",), workloads.batched_speedup),
+    (("training.live_epochs_per_s",), workloads.live_epochs_per_s),
+    (("landscapes.race_s",), workloads.race_s),
+    (("augment.grid_s",), workloads.grid_s),
     (("zoo.gan_steps_per_redraw", "zoo.gan_redraws_per_s", "zoo.gan_steps_per_s"), zoo.gan_live),
 )
 MEMORY = "memory.peak_rss_mb"
@@ -35,7 +34,7 @@ def _format(value: float | None) -> str:
     return f"{value:,.3f}" if abs(value) < 10 else f"{value:,.1f}"
 
 
-def table(figures: list[w.Figure], header: str) -> str:
+def table(figures: list[workloads.Figure], header: str) -> str:
     rows = [("name", "value", "unit", "target", "ok")]
     rows += [(f.name, _format(f.value), f.unit, f.target, f.ok) for f in figures]
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
@@ -46,7 +45,7 @@ def table(figures: list[w.Figure], header: str) -> str:
     return "\n".join(lines + (["", "errors:", *errors] if errors else []))
 
 
-def run(sizes: w.Sizes, device: torch.device, only: list[str], sessions: int = 0) -> list[w.Figure]:
+def run(sizes: workloads.Sizes, device: torch.device, only: list[str], sessions: int = 0) -> list[workloads.Figure]:
     """The figures whose names `only` asks for (all if empty); `sessions` > 0 adds the load test with that many."""
     def wanted(name: str) -> bool:
         return not only or any(name.startswith(prefix) for prefix in only)
@@ -54,14 +53,15 @@ def run(sizes: w.Sizes, device: torch.device, only: list[str], sessions: int = 0
     def group_wanted(names: tuple[str, ...]) -> bool:  # a workload reports figures under these prefixes
         return not only or any(n.startswith(p) or p.startswith(n) for n in names for p in only)
 
-    figures: list[w.Figure] = []
-    paths = w.page_files(sizes)
+    figures: list[workloads.Figure] = []
+    paths = workloads.page_files(sizes)
     # Peak memory is read after *every* page rendered, so asking for it renders them all.
     render = paths if wanted(MEMORY) else [p for p in paths if wanted(f"pages.{p.stem}.cold_s")
                                            or wanted(f"pages.{p.stem}.warm_s")]
     if render:
-        figures += w.pages(render)
-        figures += w.peak_rss_mb("after rendering every page" if sizes.every_page else "after rendering Home (--quick)")
+        figures += workloads.pages(render)
+        rendered = "every page" if sizes.every_page else "Home (--quick)"
+        figures += workloads.peak_rss_mb(f"after rendering {rendered}")
     for names, workload in TRAINING:
         if any(map(wanted, names)):
             figures += workload(sizes, device)
@@ -85,7 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["LESSON_DEVICE"] = device.type  # the pages pick their device from it, like the trainer calls here
     header = (f"device: {describe(device)} | torch {torch.__version__} ({torch.get_num_threads()} threads) | "
               f"streamlit {version('streamlit')} | {'quick' if args.quick else 'full'} sizes")
-    figures = run(w.QUICK if args.quick else w.Sizes(), device, args.only, sessions=0 if args.quick else args.sessions)
+    sizes = workloads.QUICK if args.quick else workloads.Sizes()
+    figures = run(sizes, device, args.only, sessions=0 if args.quick else args.sessions)
     print(table(figures, header))
     if args.json:
         with open(args.json, "w") as f:

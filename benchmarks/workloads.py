@@ -1,13 +1,14 @@
-"""What the benchmarks measure: page renders (cold / warm), the trainer against a textbook loop, K variants, live training."""
+"""What the benchmarks measure: page renders (cold / warm), the trainer against a textbook loop,
+K variants, live training, and the optimizer race and augmentation grid."""
 from __future__ import annotations
 
 import resource
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import torch
 import torch.nn.functional as F
@@ -156,7 +157,7 @@ def race_s(sizes: Sizes, device: torch.device) -> list[Figure]:
 
 
 def grid_s(sizes: Sizes, device: torch.device) -> list[Figure]:
-    """16 Albumentations samples of the bundled photo with its mask, boxes and keypoints, drawn (the explorer's grid)."""
+    """16 Albumentations samples of the bundled photo with mask, boxes and keypoints, drawn (the explorer's grid)."""
     from core.augment import TRANSFORMS, Explorer, grid
 
     cfg = Explorer(transforms=tuple((name, t[2]) for name, t in TRANSFORMS.items()), n_samples=16)
@@ -173,8 +174,8 @@ def page_files(sizes: Sizes) -> list[Path]:
 def _render(path: Path, components: object = None) -> tuple[float, str, object]:
     """Seconds for one AppTest run of the page, its first exception ('' if none), AppTest's component registry.
 
-    Each new AppTest scans every installed package for Streamlit components (~0.15 s here)
-    before the script runs; a real server does that once at start-up, not per session. Handing
+    Each new AppTest scans every installed package for Streamlit components before the script
+    runs; a real server does that once at start-up, not per session. Handing
     on the registry of an earlier AppTest (a private attribute, Streamlit 1.67) keeps that scan
     out of the page's time; where the attribute is gone, AppTest simply scans again.
     """
@@ -202,7 +203,7 @@ def pages(paths: list[Path]) -> list[Figure]:
 
     # Throwaway render of Home: the one-time imports (torch, altair, streamlit's runtime) and
     # first-call costs would otherwise be billed to whichever page happens to come first. So is
-    # torch.optim's first step, which imports torch._dynamo once per process (~1.3 s here).
+    # torch.optim's first step, which imports torch._dynamo once per process.
     *_, components = _render(ROOT / "Home.py")
     _first_optimizer_step()
     figures = []

@@ -6,8 +6,7 @@ import time
 import torch
 
 from benchmarks.workloads import Figure, Sizes, _median_seconds
-from core.charts import gan as gan_charts
-from core.charts import style
+from core.charts import gan as gan_charts, style
 from core.zoo import gan
 
 

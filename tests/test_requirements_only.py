@@ -169,7 +169,8 @@ def _third_party_imports(paths: list[Path]) -> set[str]:
 
 
 def test_every_package_the_app_imports_is_in_the_lock():
-    app = [ROOT / "Home.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "ui").rglob("*.py"), *(ROOT / "core").rglob("*.py")]
+    app = [ROOT / "Home.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "ui").rglob("*.py"),
+           *(ROOT / "core").rglob("*.py")]
     modules = _third_party_imports(app)
     assert {"torch", "streamlit", "altair"} <= modules
     providers = md.packages_distributions()
@@ -201,7 +202,8 @@ def test_streamlit_run_starts_and_serves_the_app_without_the_test_extras():
         deadline = time.monotonic() + 60
         while not healthy(url) and server.poll() is None and time.monotonic() < deadline:
             time.sleep(0.5)
-        assert healthy(url), f"no health answer; server said: {server.stdout.read() if server.poll() is not None else ''}"
+        said = server.stdout.read() if server.poll() is not None else ""
+        assert healthy(url), f"no health answer; server said: {said}"
         with urllib.request.urlopen(f"{url}/", timeout=5) as r:
             assert r.status == 200 and b"<div id=\"root\">" in r.read()
     finally:
