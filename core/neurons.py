@@ -11,7 +11,8 @@ Each result carries `facts`: the few plain values its page's "what to notice" se
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -21,7 +22,8 @@ from torch import Tensor
 
 from core import activations, data
 from core.models import MAX_WIDTH, MLPSpec
-from core.training import Progress, TrainConfig, Variant, fit, fit_many, predict
+from core.progress import Progress
+from core.training import Snapshot, TrainConfig, Variant, fit, fit_many, predict
 
 WEIGHT_LIMIT = 5.0  # w1, w2 and b live in [-5, 5], the sliders' range
 NEURON_ACTIVATIONS = ("sigmoid", "step")
@@ -173,7 +175,7 @@ class TrainedNeuronFacts:
 
 
 @dataclass
-class TrainedNeuron:
+class NeuronTrainingResult:
     """The neuron gradient descent found, scored like the hand-set one."""
 
     w1: float
@@ -184,17 +186,27 @@ class TrainedNeuron:
     facts: TrainedNeuronFacts
 
 
-def train_neuron(cfg: NeuronTraining, on_progress: Progress | None = None) -> TrainedNeuron:
-    """Full-batch Adam on the BCE loss; a single neuron with a sigmoid output is logistic regression."""
-    ds = data.load(cfg.data_config)
-    train = TrainConfig(epochs=cfg.epochs, batch_size=None, lr=cfg.lr, optimizer="adam", seed=cfg.seed)
-    result = fit(MLPSpec(2, (), 1), ds, train, on_progress=on_progress, name="single neuron")
-    state = result.states["single neuron"]  # nn.Linear(2, 1): weight (1, 2), bias (1,)
+def _scored(points: pd.DataFrame, state: dict[str, Tensor], history: pd.DataFrame) -> NeuronTrainingResult:
+    """A trained neuron from its nn.Linear(2, 1) state (weight (1, 2), bias (1,)), scored on every point."""
     w1, w2 = (float(v) for v in state["0.weight"][0])
     b = float(state["0.bias"][0])
-    points = data.points_frame(ds)
     accuracy = float(((weighted_sum(points, w1, w2, b) > 0) == points.label).mean())
-    return TrainedNeuron(w1, w2, b, accuracy, result.history, TrainedNeuronFacts(accuracy, accuracy >= LINE_ENOUGH))
+    return NeuronTrainingResult(w1, w2, b, accuracy, history, TrainedNeuronFacts(accuracy, accuracy >= LINE_ENOUGH))
+
+
+def train_neuron(cfg: NeuronTraining, on_progress: Progress[NeuronTrainingResult] | None = None
+                 ) -> NeuronTrainingResult:
+    """Full-batch Adam on the BCE loss; a single neuron with a sigmoid output is logistic regression."""
+    ds = data.load(cfg.data_config)
+    points = data.points_frame(ds)
+    train = TrainConfig(epochs=cfg.epochs, batch_size=None, lr=cfg.lr, optimizer="adam", seed=cfg.seed)
+
+    def on_snapshot(fraction: float, snap: Snapshot) -> None:
+        if on_progress is not None:
+            on_progress(fraction, _scored(points, snap.modules()[0].state_dict(), snap.history))
+
+    result = fit(MLPSpec(2, (), 1), ds, train, on_progress=on_snapshot, name="single neuron")
+    return _scored(points, result.states["single neuron"], result.history)
 
 
 def to_slider_range(w1: float, w2: float, b: float, limit: float = WEIGHT_LIMIT) -> tuple[float, float, float]:
@@ -321,7 +333,7 @@ class ActivationFacts:
 
 
 @dataclass
-class ActivationResult:
+class ActivationViewResult:
     curves: pd.DataFrame  # activation, z, curve ("f(z)" | "f'(z)"), value, active (|f'(z)| >= threshold)
     table: pd.DataFrame  # one row per activation, widest active region first
     facts: ActivationFacts
@@ -370,7 +382,7 @@ def _activation_facts(table: pd.DataFrame, threshold: float) -> ActivationFacts:
     )
 
 
-def activation_profiles(cfg: ActivationView) -> ActivationResult:
+def activation_profiles(cfg: ActivationView) -> ActivationViewResult:
     """f and f' of every chosen activation on Z_RANGE (for the chart) and their active-region numbers (the table)."""
     z = torch.linspace(*Z_RANGE, cfg.n_points, dtype=torch.float64)
     frames = []
@@ -383,7 +395,7 @@ def activation_profiles(cfg: ActivationView) -> ActivationResult:
                                         "value": value, "active": active}))
     table = pd.DataFrame([active_region(name, cfg.threshold) for name in cfg.names])
     table = table.sort_values(ACTIVE_WIDTH, ascending=False, kind="stable", ignore_index=True)
-    return ActivationResult(pd.concat(frames, ignore_index=True), table, _activation_facts(table, cfg.threshold))
+    return ActivationViewResult(pd.concat(frames, ignore_index=True), table, _activation_facts(table, cfg.threshold))
 
 
 # 3. Universal approximation: wide vs deep (slides 25-27) -------------------------------------------
@@ -505,40 +517,53 @@ def wide_deep_facts(table: pd.DataFrame, narrowest: str, widest: str, deep: str,
 
 @dataclass
 class WideVsDeepResult:
-    table: pd.DataFrame  # variant, hidden layers, units per layer, parameters, train MSE, validation MSE
-    fits: pd.DataFrame  # variant, x, y: each net's prediction on 200 points across the data's range
+    """The nets' fits and errors; while they train (`on_progress`) the fields marked "when done" are None."""
+
     points: pd.DataFrame  # x, y, split: the noisy data
     truth: pd.DataFrame  # x, y: the curve without noise, at the data's x
-    history: pd.DataFrame  # variant, epoch, split, metric, value
+    history: pd.DataFrame  # variant, epoch, split, metric, value (so far)
     noise_floor: float  # validation MSE of the noise-free curve itself: no model can expect to beat it
     narrowest: str
     widest: str  # the wide net the deep one matches
     deep: str
-    seconds: float
-    errors: pd.DataFrame  # variant (the widest, the deep net), split (train | validation), MSE: the bar chart
-    facts: WideDeepFacts
+    table: pd.DataFrame | None = None  # variant, hidden layers, units per layer, parameters, train/validation MSE
+    fits: pd.DataFrame | None = None  # variant, x, y: each net's prediction on 200 points across the data's range
+    seconds: float | None = None  # when done
+    errors: pd.DataFrame | None = None  # variant (the widest, the deep net), split, MSE: the bar chart
+    facts: WideDeepFacts | None = None  # when done
 
     def row(self, variant: str) -> dict[str, Any]:
         """One variant's line of the table, its counts still ints: row(result.deep)["validation MSE"]."""
+        assert self.table is not None, "the table comes with the finished result"
         return self.table.set_index("variant").to_dict("index")[variant]
 
 
-def _share(on_progress: Progress | None, start: float, size: float) -> Progress | None:
-    """Report a sub-run's progress as the slice [start, start + size] of the whole."""
-    if on_progress is None:
-        return None
-    return lambda fraction, snap: on_progress(start + size * fraction, snap)
-
-
-def wide_vs_deep(cfg: WideVsDeep, on_progress: Progress | None = None) -> WideVsDeepResult:
+def wide_vs_deep(cfg: WideVsDeep, on_progress: Progress[WideVsDeepResult] | None = None) -> WideVsDeepResult:
     """Train the wide nets together (same depth, one batched pass), then the deep net; full-batch Adam."""
     ds = data.load(data.DataConfig("curve", cfg.n_samples, cfg.noise, seed=cfg.seed))
     clean = data.load(data.DataConfig("curve", cfg.n_samples, 0.0, seed=cfg.seed))  # same x and split, no noise
     train = TrainConfig(epochs=cfg.epochs, batch_size=None, lr=cfg.lr, optimizer="adam", seed=cfg.seed)
     deep_name, deep_spec = cfg.deep
     specs = {**cfg.wide, deep_name: deep_spec}
-    wide = fit_many([Variant(n, s, train) for n, s in cfg.wide.items()], ds, on_progress=_share(on_progress, 0, 0.75))
-    deep = fit_many([Variant(deep_name, deep_spec, train)], ds, on_progress=_share(on_progress, 0.75, 0.25))
+    x = torch.cat([ds.x_train, ds.x_val])[:, 0].numpy()
+    split = ["train"] * len(ds.x_train) + ["validation"] * len(ds.x_val)
+    points = pd.DataFrame({"x": x, "y": torch.cat([ds.y_train, ds.y_val])[:, 0].numpy(), "split": split})
+    truth = pd.DataFrame({"x": x, "y": torch.cat([clean.y_train, clean.y_val])[:, 0].numpy()}).sort_values("x")
+    so_far = WideVsDeepResult(points=points, truth=truth.reset_index(drop=True), history=pd.DataFrame(),
+                              noise_floor=float(((ds.y_val - clean.y_val) ** 2).mean()),
+                              narrowest=f"1 layer × {min(cfg.widths)}", widest=f"1 layer × {max(cfg.widths)}",
+                              deep=deep_name)
+
+    def share(start: float, size: float, before: list[pd.DataFrame]) -> Callable[[float, Snapshot], None]:
+        """Report a sub-run's progress as the slice [start, start + size] of the whole, its curves after `before`."""
+        def on_snapshot(fraction: float, snap: Snapshot) -> None:
+            if on_progress is not None:
+                history = pd.concat([*before, snap.history], ignore_index=True)
+                on_progress(start + size * fraction, replace(so_far, history=history))
+        return on_snapshot
+
+    wide = fit_many([Variant(n, s, train) for n, s in cfg.wide.items()], ds, on_progress=share(0, 0.75, []))
+    deep = fit_many([Variant(deep_name, deep_spec, train)], ds, on_progress=share(0.75, 0.25, [wide.history]))
     grid = torch.linspace(float(ds.x_train.min()), float(ds.x_train.max()), 200).unsqueeze(1)  # (200, 1)
     fits, rows = [], []
     for result in (wide, deep):
@@ -549,28 +574,16 @@ def wide_vs_deep(cfg: WideVsDeep, on_progress: Progress | None = None) -> WideVs
             spec = specs[name]
             rows.append({"variant": name, "hidden layers": len(spec.widths), "units per layer": spec.widths[0],
                          "parameters": spec.n_params, "train MSE": train_mse[name], "validation MSE": val_mse[name]})
-    x = torch.cat([ds.x_train, ds.x_val])[:, 0].numpy()
-    split = ["train"] * len(ds.x_train) + ["validation"] * len(ds.x_val)
-    points = pd.DataFrame({"x": x, "y": torch.cat([ds.y_train, ds.y_val])[:, 0].numpy(), "split": split})
-    truth = pd.DataFrame({"x": x, "y": torch.cat([clean.y_train, clean.y_val])[:, 0].numpy()}).sort_values("x")
     table = pd.DataFrame(rows)
-    narrowest, widest = f"1 layer × {min(cfg.widths)}", f"1 layer × {max(cfg.widths)}"
-    noise_floor = float(((ds.y_val - clean.y_val) ** 2).mean())
-    pair = table.set_index("variant").loc[[widest, deep_name], ["train MSE", "validation MSE"]]
+    pair = table.set_index("variant").loc[[so_far.widest, deep_name], ["train MSE", "validation MSE"]]
     errors = (pair.rename(columns={"train MSE": "train", "validation MSE": "validation"}).rename_axis(columns="split")
               .stack().rename("MSE").reset_index())
-    return WideVsDeepResult(
+    return replace(
+        so_far,
+        history=pd.concat([wide.history, deep.history], ignore_index=True),
         table=table,
         fits=pd.concat(fits, ignore_index=True),
-        points=points,
-        truth=truth.reset_index(drop=True),
-        history=pd.concat([wide.history, deep.history], ignore_index=True),
-        noise_floor=noise_floor,
-        narrowest=narrowest,
-        widest=widest,
-        deep=deep_name,
         seconds=wide.seconds + deep.seconds,
         errors=errors,
-        facts=wide_deep_facts(table, narrowest, widest, deep_name, noise_floor),
+        facts=wide_deep_facts(table, so_far.narrowest, so_far.widest, deep_name, so_far.noise_floor),
     )
-

@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from sklearn.linear_model import LogisticRegression
 
 from core import activations, charts, data, neurons
 from core.models import MLPSpec
@@ -67,9 +68,12 @@ def test_trained_single_neuron_fits_blobs_but_not_moons_while_a_hidden_layer_doe
     moons = neurons.train_neuron(NeuronTraining("moons"))
     assert blobs.accuracy > 0.95
     assert moons.accuracy < 0.9  # a straight line cannot follow two interleaved moons
-    hidden = fit(MLPSpec(2, (16,), 1, "tanh"), data.load(NeuronTraining("moons").data_config),
-                 TrainConfig(epochs=300, batch_size=None, lr=0.05, optimizer="adam"))
-    assert hidden.final("accuracy")["model"] > 0.95
+    ds = data.load(NeuronTraining("moons").data_config)
+    hidden = fit(MLPSpec(2, (16,), 1, "tanh"), ds, TrainConfig(epochs=300, batch_size=None, lr=0.05, optimizer="adam"))
+    # "A hidden layer separates the moons" means it does what no straight line can: it beats a logistic
+    # regression fitted on the same training points and scored on the same validation points.
+    line = LogisticRegression().fit(ds.x_train.numpy(), ds.y_train.numpy()).score(ds.x_val.numpy(), ds.y_val.numpy())
+    assert hidden.final("accuracy")["model"] > line
     assert neurons.neuron(Neuron(w1=blobs.w1 / 4, w2=blobs.w2 / 4, b=blobs.b / 4)).accuracy == blobs.accuracy
 
 
@@ -117,7 +121,7 @@ def test_tensor_form_is_x_at_w_plus_b_and_its_first_column_is_the_neuron(hidden)
 # 2. Activation functions ------------------------------------------------------------------------------
 
 
-def _row(result: neurons.ActivationResult, label: str) -> dict:
+def _row(result: neurons.ActivationViewResult, label: str) -> dict:
     return result.table.set_index("activation").loc[label].to_dict()
 
 
@@ -256,10 +260,22 @@ def test_matched_width_is_the_closest_parameter_count(target, depth):
     assert miss[h] == min(miss.values())
 
 
-def test_progress_is_reported_from_zero_to_one():
-    seen = []
-    neurons.wide_vs_deep(TINY_WIDE, on_progress=lambda fraction, _: seen.append(fraction))
+def test_progress_is_reported_from_zero_to_one_with_the_result_so_far():
+    seen, parts = [], []
+    result = neurons.wide_vs_deep(TINY_WIDE, on_progress=lambda fraction, part: (seen.append(fraction),
+                                                                                 parts.append(part)))
     assert seen == sorted(seen) and seen[-1] == pytest.approx(1.0) and min(seen) < 0.75 < max(seen)
+    assert all(isinstance(part, neurons.WideVsDeepResult) and part.facts is None for part in parts)
+    assert set(parts[-1].history.variant) == set(result.history.variant)  # the deep net's curves come last
+    assert len(parts[0].history) < len(parts[-1].history) <= len(result.history)
+
+
+def test_train_neuron_reports_the_neuron_so_far():
+    parts = []
+    result = neurons.train_neuron(NeuronTraining("blobs", epochs=30), on_progress=lambda _, part: parts.append(part))
+    assert parts and all(isinstance(part, neurons.NeuronTrainingResult) for part in parts)
+    last = parts[-1]  # the last report is the trained neuron itself
+    assert (last.w1, last.w2, last.b, last.accuracy) == (result.w1, result.w2, result.b, result.accuracy)
 
 
 # Bad configs --------------------------------------------------------------------------------------------
