@@ -3,7 +3,7 @@
 Forward pass, loss, backward pass and weight update, by hand, with the shapes in comments.
 K = 1 is one network; K > 1 trains K variants (seeds, learning rates, widths of the same
 depth) in one batched pass: every matrix product is a `torch.bmm` over the variant axis,
-so 8 runs cost about one. The numbers equal autograd + `torch.optim` (tests prove it), so
+so K runs cost little more than one. The numbers equal autograd + `torch.optim` (tests prove it), so
 what the learning-cycle page shows step by step is what trains.
 
 All parameters of all variants live in one flat (K, P) tensor; W and b of each layer are
@@ -11,8 +11,8 @@ views into it. The update is then a few whole-tensor operations, however deep th
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import torch
 import torch.nn.functional as F
@@ -38,11 +38,10 @@ class StackedMLP:
 
     def __init__(self, specs: Sequence[MLPSpec], generators: Sequence[torch.Generator], device: torch.device):
         first = specs[0]
-        if any(
-            (s.n_in, s.n_out, len(s.widths), s.activation) != (first.n_in, first.n_out, len(first.widths), first.activation)
-            for s in specs
-        ):
-            raise ValueError("Stacked variants must share inputs, outputs, depth and activation; only widths may differ.")
+        shared = (first.n_in, first.n_out, len(first.widths), first.activation)
+        if any((s.n_in, s.n_out, len(s.widths), s.activation) != shared for s in specs):
+            raise ValueError("Stacked variants must share inputs, outputs, depth and activation; "
+                             "only widths may differ.")
         if any(s.batch_norm or s.dropout for s in specs):
             raise ValueError("The hand-written engine covers plain MLPs; batch norm and dropout go through autograd.")
         self.K = len(specs)

@@ -30,7 +30,7 @@ def test_classes_colours_each_id_and_refuses_unknown_ids():
     rgb = images.classes(np.array([[0, 1], [2, 3]]))
     assert rgb.shape == (2, 2, 3) and rgb[0, 0].tolist() == [0, 0, 0]
     assert len({tuple(rgb[i, j]) for i in range(2) for j in range(2)}) == 4
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="Class ids must be between 0 and"):
         images.classes(np.array([[99]]))
 
 
@@ -39,5 +39,5 @@ def test_montage_places_images_in_a_grid_with_padding():
     out = images.montage(tiles, cols=2, pad=1)
     assert out.shape == (5, 7)
     assert out[0, 0] == 10 and out[0, 4] == 20 and out[3, 0] == 30 and out[3, 4] == 255  # empty slot = fill
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="must all have the same size"):
         images.montage([np.zeros((2, 2)), np.zeros((3, 3))], cols=2)
