@@ -10,7 +10,7 @@ from core.zoo import fcn, overview, scenes
 from ui import chrome, runners, show
 
 PIXELS = scenes.SIZE * scenes.SIZE
-card = next(a for a in overview.ARCHITECTURES if a.page == "pages/10_Zoo_FCN_segmentation.py")
+card = overview.architecture("fcn")
 chrome.page("Zoo: fully convolutional network (FCN) for segmentation", "68", f"""- **Purpose:** {card.purpose}
 - **Architecture:** {card.architecture}
 - **Output:** {card.output}

@@ -1,9 +1,10 @@
 """The zoo at a glance (slide 65; the architectures on slides 66-71), and the models this app ships.
 
 `ARCHITECTURES` is the slides' framing as data: purpose, architecture and output in a line each,
-plus the page that lets a student run it. `shipped()` reads the weight files in `assets/zoo/`
-(safely, `weights_only=True`) and counts what is inside them, so the table of parameter counts is
-measured from the files, not typed in; `shipped_facts(table)` is what the page's notice says of it.
+plus the key of the chapter that lets a student run it (ui/lesson_map turns the key into a page).
+`shipped()` reads the weight files in `assets/zoo/` (safely, `weights_only=True`) and counts what is
+inside them, so the table of parameter counts is measured from the files, not typed in;
+`shipped_facts(table)` is what the page's notice says of it.
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ SCORE_NAMES = {"val_mean_iou": "val mean IoU over the three shapes"}
 @dataclass(frozen=True)
 class Architecture:
     name: str
-    page: str  # script path relative to the app's root
+    key: str  # the chapter's key in ui/lesson_map (core names no page paths)
     slide: str
     purpose: str
     architecture: str
@@ -33,28 +34,28 @@ class Architecture:
 
 
 ARCHITECTURES: tuple[Architecture, ...] = (
-    Architecture("CNN", "pages/8_Zoo_CNN.py", "66",
+    Architecture("CNN", "cnn", "66",
                  "Spatial data such as images: finds local patterns (edges, textures, shapes).",
                  "Convolution (feature extraction) → pooling (downsampling) → fully connected → softmax.",
                  "A class label, or a probability for every class.", ("cnn",)),
-    Architecture("Autoencoder (plain, denoising, variational)", "pages/9_Zoo_Autoencoders.py", "67",
+    Architecture("Autoencoder (plain, denoising, variational)", "autoencoders", "67",
                  "Compresses data and reconstructs it; a denoising one cleans inputs, a variational one generates.",
                  "Encoder → latent representation → decoder (fully connected or convolutional).",
                  "The whole input reconstructed (not a per-pixel class).", ("ae", "vae", "dae", "autoencoder")),
-    Architecture("Fully convolutional network (FCN)", "pages/10_Zoo_FCN_segmentation.py", "68",
+    Architecture("Fully convolutional network (FCN)", "fcn", "68",
                  "Dense prediction such as semantic segmentation.",
                  "Convolutions only (no fully connected layer), downsampling then upsampling.",
                  "A map of predictions: one class per pixel.", ("fcn",)),
-    Architecture("RNN / LSTM / GRU", "pages/11_Zoo_RNN_and_LSTM.py", "69",
+    Architecture("RNN / LSTM / GRU", "recurrent", "69",
                  "Sequences such as text, time series or speech; LSTMs keep long-term dependencies.",
                  "A loop that carries a hidden state across time steps; LSTMs add input, forget and output gates.",
                  "A prediction per step (the next word) or one after the whole sequence (a sentiment).",
                  ("rnn", "lstm", "gru", "recurrent")),
-    Architecture("Transformer", "pages/12_Zoo_Transformer.py", "70",
+    Architecture("Transformer", "transformer", "70",
                  "Sequences without recurrence: global dependencies through attention.",
                  "Self-attention between all tokens + positional encoding; encoder-only (BERT) or decoder-only (GPT).",
                  "A sequence (a translation) or a single value (a class score).", ("transformer",)),
-    Architecture("GAN", "pages/13_Zoo_GAN.py", "71",
+    Architecture("GAN", "gan", "71",
                  "Generation: realistic new data from noise.",
                  "A generator against a discriminator that tells real from fake, in a min-max game.",
                  "Synthetic data, ideally indistinguishable from real data.", ("gan",)),
@@ -62,9 +63,18 @@ ARCHITECTURES: tuple[Architecture, ...] = (
 
 
 def architectures() -> pd.DataFrame:
-    """One row per architecture: name, slide, purpose, architecture, output, page."""
+    """One row per architecture: name, slide, purpose, architecture, output, chapter key."""
     return pd.DataFrame([{"architecture": a.name, "slide": a.slide, "purpose": a.purpose,
-                          "layers": a.architecture, "output": a.output, "page": a.page} for a in ARCHITECTURES])
+                          "layers": a.architecture, "output": a.output, "chapter": a.key} for a in ARCHITECTURES])
+
+
+def architecture(key: str) -> Architecture:
+    """The architecture of the chapter `key` ("cnn", ..., "gan")."""
+    for a in ARCHITECTURES:
+        if a.key == key:
+            return a
+    keys = ", ".join(a.key for a in ARCHITECTURES)
+    raise ValueError(f"No zoo architecture for the chapter {key!r}: choose one of {keys}.")
 
 
 def owner(asset: str) -> str:
@@ -79,7 +89,8 @@ def _scores(meta: dict) -> str:
     """The measured numbers a maker stored in its meta, e.g. "val_accuracy 0.97", in one line."""
     found = []
     for key, value in meta.items():
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and any(w in key.lower() for w in SCORE_WORDS):
+        is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if is_number and any(w in key.lower() for w in SCORE_WORDS):
             found.append(f"{SCORE_NAMES.get(key, key.replace('_', ' '))} {value:.3g}")
     return ", ".join(found)
 
@@ -134,8 +145,8 @@ def _tied(models: pd.DataFrame, parameters: int) -> tuple[tuple[str, ...], tuple
 
 
 def shipped_facts(models: pd.DataFrame) -> ShippedFacts:
-    """The largest and smallest shipped models (all of them where several tie: the four Transformers have the same
-    27,292 weights), the files' total size, and how many cards have a model behind them."""
+    """The largest and smallest shipped models (all of them where several tie, as the four Transformers do), the
+    files' total size, and how many cards have a model behind them."""
     if models.empty:
         raise ValueError("No shipped models to describe: run `python -m core.zoo` first.")
     most, fewest = int(models.parameters.max()), int(models.parameters.min())
