@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from core.zoo import autoencoders as ae, autoencoders_views as views, weights
+from core.zoo import autoencoders, autoencoders_lab, weights
+from core.zoo.source import Inspect, Source
 from ui.lesson_map import APP_ROOT
 
 PAGE = "9_Zoo_Autoencoders.py"
@@ -26,12 +27,12 @@ def test_default_render_shows_the_shipped_autoencoders(page):
     assert len(page.get("vega_lite_chart")) == len(CHARTS) and len(page.get("image")) == PICTURES
     notices = [n.value for n in page.info]
     assert len(notices) == 5 and all("What to notice" in n for n in notices)
-    metas = {k: weights.load(ae.ASSETS[k])[1] for k in ae.KEYS}
+    metas = {k: weights.load(autoencoders.ASSETS[k])[1] for k in autoencoders.KEYS}
     assert f"error is {metas['ae']['val_mse']:.4f} per pixel" in notices[1]
     assert f"down to {metas['wide']['val_mse']:.4f}" in notices[1]
     assert any("shipped weights" in c.value for c in page.caption)
     table = next(df.value for df in page.dataframe if "trained on" in df.value.columns).set_index("model")
-    assert len(table) == 5 and table.loc[ae.SHIPPED_RECIPE.label("denoising"), "latent numbers"] == "16"
+    assert len(table) == 5 and table.loc[autoencoders.SHIPPED_RECIPE.label("denoising"), "latent numbers"] == "16"
     assert "at noise 0.3" in notices[3] and "from 4 to 0 goes through the region of 6" in notices[4]
 
 
@@ -62,7 +63,7 @@ def test_more_noise_changes_the_denoising_views_and_nothing_above_them(page):
     assert after[noise_chart] != charts[noise_chart] and after[:noise_chart] == charts[:noise_chart]
     assert after_pictures[4:8] != pictures[4:8] and after_pictures[:4] == pictures[:4]
     assert after_pictures[4:8][1] == pictures[4:8][1]  # the clean originals stay
-    dn = views.denoise(views.Denoise(noise=0.5))
+    dn = autoencoders_lab.denoise(autoencoders_lab.Denoise(noise=0.5), autoencoders.shipped())
     assert f"at noise 0.5 the noisy digits are {dn.errors['input']:.4f} away" in page.info[3].value
     table = next(df.value for df in page.dataframe if "trained on" in df.value.columns)
     assert "error on noisy digits (std 0.5)" in table.columns
@@ -75,8 +76,9 @@ def test_another_walk_redraws_the_walk_but_not_the_grid(page):
     after, after_pictures = _charts(page), _images(page)
     assert after[-1] != charts[-1] and after[:-1] == charts[:-1]
     assert after_pictures[-2:] != pictures[-2:] and after_pictures[:-2] == pictures[:-2]
-    walked = views.walk(views.Walk(start=4, end=3))
-    assert "The walk from 4 to 3 goes" in page.info[4].value and " ".join(map(str, walked.nearest)) in page.info[4].value
+    walked = autoencoders_lab.walk(autoencoders_lab.Walk(start=4, end=3), autoencoders.shipped())
+    assert "The walk from 4 to 3 goes" in page.info[4].value
+    assert " ".join(map(str, walked.nearest)) in page.info[4].value
 
 
 def test_a_link_with_train_it_yourself_trains_and_switches_every_view():
@@ -88,5 +90,6 @@ def test_a_link_with_train_it_yourself_trains_and_switches_every_view():
     assert any("**your** autoencoders: 10 epochs" in c.value for c in at.caption)
     table = next(df.value for df in at.dataframe if "trained on" in df.value.columns).set_index("model")
     assert "plain AE 4-D" in table.index and "denoising AE 4-D" in table.index
-    own = views.inspect(views.View(ae.Source(ae.Recipe(wide=4, epochs=10))))
+    recipe = autoencoders.Recipe(wide=4, epochs=10)
+    own = autoencoders_lab.inspect(Inspect(Source("autoencoders", recipe)), autoencoders.train(recipe))
     assert f"4 numbers bring it down to {own.errors['wide']:.4f}" in at.info[1].value

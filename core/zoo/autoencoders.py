@@ -1,4 +1,5 @@
-"""The autoencoders of the zoo (slide 67): encoder -> latent -> decoder on the 8x8 digits, plain, denoising, variational.
+"""The autoencoders of the zoo (slide 67): encoder -> latent -> decoder on the 8x8 digits; plain, denoising and
+variational.
 
 - `AutoEncoder`: 64 pixels -> a few numbers (the latent code) -> 64 pixels again. With `noise` it is a
   denoising autoencoder: a `Noise` layer (active only while training, like dropout) spoils every input
@@ -8,8 +9,9 @@
   distribution towards the standard normal N(0, 1): a latent space without holes, which can be sampled.
 - `Recipe`: how all four models of the page train (the same epochs, learning rate and batches);
   `train(recipe)` trains them side by side through the one trainer (`core.training.fit_many`, MSE
-  loss: the target is the input itself); `trained(Source(...))` is what a page asks for: the shipped
-  weights (`Source()`) or a student's run (`Source(recipe)`); `models(source)` the four networks.
+  loss: the target is the input itself); `shipped()` reads the four shipped files back, no training.
+  Either is a `Trained`, whose `networks()` builds the four models from its weights; a page gets one
+  through `core.zoo.source.resolve(Source("autoencoders", recipe))` (ui/zoo.py caches it).
 - `SHIPPED`: the makers of `assets/zoo/ae_digits.pt`, `ae_digits_wide.pt`, `ae_denoising.pt` and
   `vae_digits.pt` (`python -m core.zoo --only ae_digits ...`).
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -26,7 +29,8 @@ import torch
 from torch import Tensor, nn
 
 from core.data import Dataset
-from core.training import FitResult, TrainConfig, Variant, fit_many
+from core.progress import Progress
+from core.training import FitResult, Snapshot, TrainConfig, Variant, fit_many
 from core.zoo import cnn, weights
 from core.zoo.recipe import adam, check_training
 
@@ -35,7 +39,7 @@ HIDDEN = (64, 32)  # the encoder's hidden layers; the decoder mirrors them
 NARROW = 2  # the plain AE and the VAE: 2 latent numbers per digit, so the latent space is a plane to look at
 WIDE = (4, 8, 16, 32)  # the wider latent sizes a student may pick (the denoising AE uses it too)
 BETAS = (0.05, 0.1, 0.2, 0.5, 1.0)  # weights of the VAE's KL term a student may pick
-MAX_EPOCHS = 150  # all four models together: about 30 s on a free 2-core CPU (28.5 s measured, 32-D)
+MAX_EPOCHS = 150  # all four models train together, so a student's longest run stays short enough to wait for
 MAX_NOISE = 1.0
 KEYS = ("ae", "wide", "denoising", "vae")  # the page's four models, in the legend's order
 ASSETS = {"ae": "ae_digits", "wide": "ae_digits_wide", "denoising": "ae_denoising", "vae": "vae_digits"}
@@ -181,7 +185,8 @@ class VariationalAutoEncoder(AutoEncoder):
     mode the code is μ, so reconstructions and the latent map are deterministic.
     """
 
-    def __init__(self, latent: int = NARROW, beta: float = SHIPPED_RECIPE.beta, generator: torch.Generator | None = None):
+    def __init__(self, latent: int = NARROW, beta: float = SHIPPED_RECIPE.beta,
+                 generator: torch.Generator | None = None):
         super().__init__(latent, 0.0, None, code_width=2 * latent)
         self.encoder.append(Reparameterize())
         self.beta = beta
@@ -217,14 +222,10 @@ def labels(split: str = "validation") -> np.ndarray:
     return (images.y_val if split == "validation" else images.y_train).numpy()
 
 
-Progress = Callable[[float, pd.DataFrame], None]
-
-
-def _fit(recipe: Recipe, keys: tuple[str, ...], on_progress: Progress | None = None) -> FitResult:
+def _fit(recipe: Recipe, keys: tuple[str, ...], on_progress: Progress[Snapshot] | None = None) -> FitResult:
     """`keys`' models side by side through the one trainer (each curve is what a separate run gives)."""
     variants = [Variant(recipe.label(k), functools.partial(recipe.build, k), recipe.train_config()) for k in keys]
-    report = None if on_progress is None else (lambda fraction, snap: on_progress(fraction, snap.history))
-    return fit_many(variants, digits(), torch.device("cpu"), report, progress_every=2)
+    return fit_many(variants, digits(), torch.device("cpu"), on_progress, progress_every=2)
 
 
 def _curves(result: FitResult, label: str) -> dict[str, list[float]]:
@@ -245,7 +246,8 @@ def _history(curves: dict[str, dict[str, list[float]]]) -> pd.DataFrame:
 TASKS = {  # what each shipped file does, for the zoo overview's table
     "ae": "8x8 digits: reconstruct the input through {latent} latent numbers",
     "wide": "8x8 digits: reconstruct the input through {latent} latent numbers",
-    "denoising": "8x8 digits: reconstruct the clean digit from a noisy one (noise std up to {noise:g}), {latent} latent numbers",
+    "denoising": "8x8 digits: reconstruct the clean digit from a noisy one (noise std up to {noise:g}), "
+                 "{latent} latent numbers",
     "vae": "8x8 digits: variational autoencoder, {latent} latent numbers, KL weight {beta:g}",
 }
 
@@ -258,7 +260,8 @@ def _maker(key: str) -> Callable[[bool], tuple[nn.Module, dict]]:
         result = _fit(recipe, (key,))
         model = weights.into(recipe.build(key), {k: torch.as_tensor(v) for k, v in result.states[label].items()})
         return model, {
-            "task": TASKS[key].format(latent=recipe.latent(key), noise=recipe.noise, beta=recipe.beta), "model": key, "label": label, "latent": recipe.latent(key),
+            "task": TASKS[key].format(latent=recipe.latent(key), noise=recipe.noise, beta=recipe.beta),
+            "model": key, "label": label, "latent": recipe.latent(key),
             "hidden": list(HIDDEN), "wide": recipe.wide, "noise": recipe.noise, "beta": recipe.beta,
             "epochs": recipe.epochs, "lr": recipe.lr, "batch_size": recipe.batch_size, "optimizer": "adam",
             "seed": recipe.seed, "parameters": n_params(model),
@@ -270,30 +273,37 @@ def _maker(key: str) -> Callable[[bool], tuple[nn.Module, dict]]:
 SHIPPED = {ASSETS[k]: _maker(k) for k in KEYS}
 
 
-@dataclass(frozen=True)
-class Source:
-    """Which weights a page shows: the shipped ones (recipe None) or those a student trains with `recipe`."""
-
-    recipe: Recipe | None = None
-    code_version: int = 1
+def _tensors(state: dict[str, np.ndarray]) -> dict[str, Tensor]:
+    return {k: torch.as_tensor(v) for k, v in state.items()}
 
 
 @dataclass
 class Trained:
-    """The four trained autoencoders and how they got there."""
+    """The four trained autoencoders and how they got there; while they train, the curves so far.
+
+    A partial `Trained` (handed to `on_progress`) has its `history` so far and no weights yet.
+    """
 
     recipe: Recipe  # how they were trained (for the shipped files: read back from their meta)
     history: pd.DataFrame  # variant (the model's label), epoch, split, metric ("loss": per-pixel MSE), value
-    states: dict[str, dict[str, np.ndarray]]  # "ae" / "wide" / "denoising" / "vae" -> weights
+    states: dict[str, dict[str, np.ndarray]]  # "ae" / "wide" / "denoising" / "vae" -> weights (empty while training)
     shipped: bool
     seconds: float  # training time (for shipped weights: what making the files took)
 
+    def networks(self) -> dict[str, AutoEncoder]:
+        """The four models built from these weights, in eval mode (new modules: the weights stay shared)."""
+        if not self.states:
+            raise ValueError("The autoencoders are still training: there are no weights to look at yet.")
+        return {k: weights.into(self.recipe.build(k), _tensors(self.states[k])) for k in KEYS}
 
-def train(recipe: Recipe, on_progress: Progress | None = None) -> Trained:
-    """Train the four models side by side; `on_progress(fraction, history so far)` while they train."""
-    result = _fit(recipe, KEYS, on_progress)
+
+def train(recipe: Recipe, on_progress: Progress[Trained] | None = None) -> Trained:
+    """Train the four models side by side; `on_progress(fraction, Trained so far)` reports the curves as they grow."""
+    start = time.perf_counter()
+    report = None if on_progress is None else (lambda fraction, snap: on_progress(
+        fraction, Trained(recipe, snap.history, {}, False, time.perf_counter() - start)))
+    result = _fit(recipe, KEYS, report)
     states = {k: result.states[recipe.label(k)] for k in KEYS}
-    weights.remember(recipe, {f"{k}.{name}": torch.as_tensor(t) for k, s in states.items() for name, t in s.items()})
     return Trained(recipe, result.history, states, False, result.seconds)
 
 
@@ -303,7 +313,7 @@ def _recipe(meta: dict) -> Recipe:
                   batch_size=meta["batch_size"], seed=meta["seed"])
 
 
-def _shipped() -> Trained:
+def shipped() -> Trained:
     """The four shipped files as a `Trained`: weights, and the curves recorded in their meta while they were made."""
     loaded = {k: weights.load(ASSETS[k]) for k in KEYS}
     recipe = _recipe(loaded["ae"][1])
@@ -311,22 +321,3 @@ def _shipped() -> Trained:
     states = {k: {name: t.numpy() for name, t in loaded[k][0].items()} for k in KEYS}
     seconds = sum(float(loaded[k][1].get("seconds_to_make") or 0) for k in KEYS)
     return Trained(recipe, history, states, True, seconds)
-
-
-def trained(source: Source, on_progress: Progress | None = None) -> Trained:
-    """The shipped autoencoders (read from assets/zoo/, no training) or a student's, trained with `source.recipe`."""
-    return _shipped() if source.recipe is None else train(source.recipe, on_progress)
-
-
-def models(source: Source) -> tuple[Recipe, dict[str, AutoEncoder]]:
-    """The recipe and the four models of `source` in eval mode: from the files, from memory, or trained again."""
-    if source.recipe is None:
-        loaded = {k: weights.load(ASSETS[k]) for k in KEYS}
-        recipe, states = _recipe(loaded["ae"][1]), {k: loaded[k][0] for k in KEYS}
-    else:
-        recipe = source.recipe
-        flat = weights.recall(recipe)
-        if flat is None:  # more students trained since: the same seeded recipe gives the same weights again
-            flat = {f"{k}.{name}": torch.as_tensor(t) for k, s in train(recipe).states.items() for name, t in s.items()}
-        states = {k: {name.split(".", 1)[1]: t for name, t in flat.items() if name.startswith(f"{k}.")} for k in KEYS}
-    return recipe, {k: weights.into(recipe.build(k), states[k]) for k in KEYS}

@@ -1,13 +1,14 @@
-"""Looking at the zoo's autoencoders: layers with shapes, reconstructions, the latent plane, denoising, the VAE's grid and walks.
+"""Experiments on the zoo's trained autoencoders: layers with shapes, reconstructions, the latent plane, denoising,
+the VAE's grid and walks.
 
-Every view takes a `core.zoo.autoencoders.Source` (the shipped weights or a student's recipe) and only
-runs the trained networks forward on the validation digits: no training here, so the page's default
-view costs a few milliseconds of inference. Errors are the mean squared error per pixel (pixels 0..1)
-over the 539 validation digits, the same number as the trainer's validation loss.
+Every experiment (`inspect`, `denoise`, `walk`) is handed the `core.zoo.autoencoders.Trained` its
+config's `source` names and only runs its networks forward on the validation digits: it never
+fetches or trains a model. Errors are the mean squared error per pixel (pixels 0..1) over the
+validation digits, the same number as the trainer's validation loss.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -16,9 +17,10 @@ from torch import Tensor
 
 from core import images
 from core.device import generator
+from core.progress import Progress
 from core.zoo import shapes
-from core.zoo.autoencoders import (KEYS, MAX_NOISE, NARROW, PIXELS, AutoEncoder, Source, add_noise, digits, labels,
-                                   models)
+from core.zoo.autoencoders import KEYS, MAX_NOISE, NARROW, PIXELS, AutoEncoder, Trained, add_noise, digits, labels
+from core.zoo.source import Inspect, Source
 
 NOISE_SEED = 0  # the noise spoiling the validation digits: the same for every model and every noise level
 NOISE_LEVELS = tuple(round(0.05 * i, 2) for i in range(13))  # 0 .. 0.6: the error-against-noise chart
@@ -64,7 +66,8 @@ def _same_digit_neighbour(points: np.ndarray, y: np.ndarray) -> tuple[float, tup
     nearest = y[d.argmin(dim=1).numpy()]
     wrong = pd.Series([tuple(sorted(p)) for p in zip(y[nearest != y], nearest[nearest != y])], dtype=object)
     pair = wrong.value_counts().index[0] if len(wrong) else (0, 0)
-    return float((nearest == y).mean()), (int(pair[0]), int(pair[1]), int(wrong.value_counts().iloc[0]) if len(wrong) else 0)
+    times = int(wrong.value_counts().iloc[0]) if len(wrong) else 0
+    return float((nearest == y).mean()), (int(pair[0]), int(pair[1]), times)
 
 
 def _rms(a: Tensor, b: Tensor) -> Tensor:
@@ -79,13 +82,6 @@ def smoothness(decoded: Tensor) -> tuple[float, float]:
     pairs = torch.cdist(flat, flat) / flat.shape[-1] ** 0.5  # RMS per pair
     n = len(flat)
     return float(neighbours.mean()), float(pairs.sum() / (n * (n - 1)))
-
-
-@dataclass(frozen=True)
-class View:
-    source: Source = field(default_factory=Source)
-    code_version: int = 3  # 2: the notices' facts; "wins from" a level: there and at every higher one; 3: where the
-    # codes sit (centre, share inside the grid's square) instead of "spread near the prior's 1"
 
 
 @dataclass(frozen=True)
@@ -166,7 +162,7 @@ class GridFacts:
 
 
 @dataclass
-class Inspection:
+class InspectResult:
     labels: dict[str, str]  # "ae" / "wide" / "denoising" / "vae" -> the model's name on charts and tables
     encoder: pd.DataFrame  # shapes.trace of the 2-D plain AE's encoder (digit -> code) ...
     decoder: pd.DataFrame  # ... and of its decoder (code -> digit)
@@ -218,9 +214,9 @@ def _encoder_decoder(model: AutoEncoder, x: Tensor) -> tuple[pd.DataFrame, pd.Da
 
 
 @torch.no_grad()
-def inspect(cfg: View, on_progress: object = None) -> Inspection:
+def inspect(cfg: Inspect, trained: Trained, on_progress: Progress[InspectResult] | None = None) -> InspectResult:
     """Everything about the four models that does not depend on the page's noise slider or walk."""
-    recipe, nets = models(cfg.source)
+    recipe, nets = trained.recipe, trained.networks()
     ds, y = digits(), labels()
     x = ds.x_val  # (N, 1, 8, 8)
     out = {k: nets[k](x) for k in KEYS}
@@ -232,7 +228,8 @@ def inspect(cfg: View, on_progress: object = None) -> Inspection:
                                   CLASS_ERROR: float(per_pixel[k][y == d].mean())}
                                  for k in KEYS for d in range(10)])
     z = {k: nets[k].encode(x).numpy() for k in ("ae", "vae")}  # (N, 2): the VAE's encoder gives μ in eval mode
-    codes = pd.concat([pd.DataFrame({"model": recipe.label(k), "z1": z[k][:, 0], "z2": z[k][:, 1], "digit": y.astype(str)})
+    codes = pd.concat([pd.DataFrame({"model": recipe.label(k), "z1": z[k][:, 0], "z2": z[k][:, 1],
+                                     "digit": y.astype(str)})
                        for k in z], ignore_index=True)
     near = {k: _same_digit_neighbour(z[k], y) for k in z}
     axis = torch.linspace(-SPAN, SPAN, GRID)
@@ -257,7 +254,7 @@ def inspect(cfg: View, on_progress: object = None) -> Inspection:
     in_square = {k: float((np.abs(z[k]) <= SPAN).all(axis=1).mean()) for k in z}
     smooth = smoothness(decoded.reshape(GRID, GRID, -1))
     worst, best = ae_digits.idxmax(), ae_digits.idxmin()
-    return Inspection(
+    return InspectResult(
         labels={k: recipe.label(k) for k in KEYS}, encoder=encoder, decoder=decoder,
         vae_encoder=shapes.trace(nets["vae"].encoder, x[:1]),
         weights=weights,
@@ -279,7 +276,8 @@ def inspect(cfg: View, on_progress: object = None) -> Inspection:
             best_digit_error=float(ae_digits[best]), vae_extra_error=errors["vae"] / errors["ae"] - 1),
         latent_facts=LatentFacts(
             same_digit_ae=near["ae"][0], same_digit_vae=near["vae"][0], same_digit_pixels=same_pixels,
-            same_digit_by_chance=chance_same(y), gathers=near["ae"][0] >= 3 * chance_same(y), mixed_a=near["ae"][1][0], mixed_b=near["ae"][1][1],
+            same_digit_by_chance=chance_same(y), gathers=near["ae"][0] >= 3 * chance_same(y),
+            mixed_a=near["ae"][1][0], mixed_b=near["ae"][1][1],
             mixed_times=near["ae"][1][2], spread_ae=spread["ae"], spread_vae=spread["vae"], centre_ae=centre["ae"],
             centre_vae=centre["vae"], in_square_ae=in_square["ae"], in_square_vae=in_square["vae"],
             vae_compact_at_origin=centre["vae"] < 0.25 and in_square["vae"] >= 0.8),
@@ -293,9 +291,9 @@ def inspect(cfg: View, on_progress: object = None) -> Inspection:
 
 @dataclass(frozen=True)
 class Denoise:
-    source: Source = field(default_factory=Source)
+    source: Source = Source("autoencoders")
     noise: float = 0.3  # std of the Gaussian noise added to the validation digits (pixels 0..1)
-    code_version: int = 2  # 2: the notice's facts
+    code_version: int = 3  # 3: the model comes as an input; DenoiseResult
 
     def __post_init__(self) -> None:
         if not 0 <= self.noise <= MAX_NOISE:
@@ -318,7 +316,7 @@ class DenoiseFacts:
 
 
 @dataclass
-class Denoised:
+class DenoiseResult:
     pictures: list[np.ndarray]  # noisy input, clean original, plain AE (wide), denoising AE: 10 digits each
     errors: dict[str, float]  # "input" (the noisy digits themselves) and each model key -> error on noisy digits
     table: pd.DataFrame  # model, latent numbers, trained on, error on clean digits, error on noisy digits
@@ -326,9 +324,9 @@ class Denoised:
 
 
 @torch.no_grad()
-def denoise(cfg: Denoise, on_progress: object = None) -> Denoised:
+def denoise(cfg: Denoise, trained: Trained, on_progress: Progress[DenoiseResult] | None = None) -> DenoiseResult:
     """Every model on the validation digits spoiled with noise of std `cfg.noise` (the same noise for all)."""
-    recipe, nets = models(cfg.source)
+    recipe, nets = trained.recipe, trained.networks()
     x = digits().x_val
     noisy = add_noise(x, cfg.noise, _eps())
     out = {k: nets[k](noisy) for k in KEYS}
@@ -343,7 +341,7 @@ def denoise(cfg: Denoise, on_progress: object = None) -> Denoised:
                  column: _mse(noisy, x)})
     errors = {"input": _mse(noisy, x), **{k: _mse(out[k], x) for k in KEYS}}
     clean = {k: _mse(nets[k](x), x) for k in ("ae", "wide")}
-    return Denoised(
+    return DenoiseResult(
         pictures=[_strip(t[picked], TILE_PX, cols=5) for t in (noisy, x, out["wide"], out["denoising"])],
         errors=errors, table=pd.DataFrame(rows),
         facts=DenoiseFacts(
@@ -357,10 +355,10 @@ def denoise(cfg: Denoise, on_progress: object = None) -> Denoised:
 
 @dataclass(frozen=True)
 class Walk:
-    source: Source = field(default_factory=Source)
+    source: Source = Source("autoencoders")
     start: int = 4  # the digit the walk starts from ...
     end: int = 0  # ... and the one it ends at (the same digit twice: two different ways of writing it)
-    code_version: int = 2  # 2: the notice's facts
+    code_version: int = 3  # 3: the model comes as an input; WalkResult
 
     def __post_init__(self) -> None:
         if not (0 <= self.start <= 9 and 0 <= self.end <= 9):
@@ -379,7 +377,7 @@ class WalkFacts:
 
 
 @dataclass
-class Walked:
+class WalkResult:
     latent: np.ndarray  # the VAE's decoder along the straight line between the two codes
     pixels: np.ndarray  # the two digits cross-faded pixel by pixel
     images: tuple[int, int]  # the validation images walked between
@@ -396,9 +394,9 @@ def typical(mu: Tensor, y: np.ndarray, digit: int, rank: int = 0) -> int:
 
 
 @torch.no_grad()
-def walk(cfg: Walk, on_progress: object = None) -> Walked:
+def walk(cfg: Walk, trained: Trained, on_progress: Progress[WalkResult] | None = None) -> WalkResult:
     """From one digit to another: a straight line in the VAE's latent plane, decoded, against a pixel cross-fade."""
-    _, nets = models(cfg.source)
+    nets = trained.networks()
     ds, y = digits(), labels()
     vae = nets["vae"]
     mu = vae.encode(ds.x_val)  # (N, 2)
@@ -409,7 +407,7 @@ def walk(cfg: Walk, on_progress: object = None) -> Walked:
     fade = t.view(-1, 1, 1, 1)
     blend = (1 - fade) * ds.x_val[a] + fade * ds.x_val[b]  # (STEPS, 1, 8, 8)
     nearest = [int(d) for d in y[torch.cdist(z, mu).argmin(dim=1).numpy()]]
-    return Walked(
+    return WalkResult(
         latent=_strip(vae.decode(z)), pixels=_strip(blend), images=(a, b),
         path=pd.DataFrame({"step": range(STEPS), "z1": z[:, 0].numpy(), "z2": z[:, 1].numpy()}),
         nearest=nearest,
