@@ -18,7 +18,6 @@ import threading
 
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
-from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from core.device import describe, pick_device
 from ui import lesson_map, presenter, tour, urls
@@ -31,8 +30,8 @@ HOME = "Home.py"
 FACTS = "_lesson_facts"
 
 # This run's placeholders and walkthrough step. Streamlit runs a session's script in its own
-# thread, and page()/home() reset it at the top of every run, so nothing leaks between sessions;
-# `_fresh()` tells whether it belongs to the run in progress.
+# thread, and page()/home() reset it at the top of every run, so nothing leaks between sessions
+# or runs; `_fresh()` tells whether page()/home() has set it up.
 _run = threading.local()
 
 
@@ -57,10 +56,12 @@ def _freeze_imports() -> None:
 
 
 def _fresh() -> bool:
-    """page()/home() set `_run` in this very run: Streamlit gives every run (and every st.fragment
-    rerun) a new `cursors` dict, so a later run or a fragment never writes into old placeholders."""
-    ctx = get_script_run_ctx()
-    return ctx is not None and getattr(_run, "cursors", None) is ctx.cursors
+    """page()/home() set `_run` up in this thread, so in this run: every page calls it first.
+
+    No page uses st.fragment: a fragment's rerun skips page() and would write into the full run's
+    placeholders, so a page that adds one keeps chrome calls out of it.
+    """
+    return getattr(_run, "began", False)
 
 
 def slides_label(slides: str) -> str:
@@ -137,8 +138,7 @@ def _begin(key: str | None) -> None:
     """
     _freeze_imports()
     _run.__dict__.clear()
-    ctx = get_script_run_ctx()
-    _run.cursors = ctx.cursors if ctx is not None else None
+    _run.began = True
     urls.remember()  # before any widget (the presenter toggle is one) registers
     _run.key = key
     _run.home = key == tour.HOME_KEY
@@ -193,7 +193,7 @@ def checkpoint(final: bool = False) -> None:
     still shows what the widgets above took (`final` only at the real end of the page).
     """
     if not _fresh() or not hasattr(_run, "note"):
-        return  # page()/home() did not run before this, or an st.fragment reruns alone
+        return  # page()/home() did not run before this
     text, link = urls.note(urls.verdict(final)), urls.share_link()
     if (text, link) == _run.last:
         return

@@ -12,12 +12,11 @@ import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
-from streamlit import dataframe_util
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.errors import StreamlitPageNotFoundError
 
 from core.charts import BLUE, ORANGE, PALETTE, style
-from ui import presenter
+from ui import presenter, streamlit_internals
 
 
 def _csv_button(data: pd.DataFrame, key: str, filename: str | None) -> None:
@@ -64,7 +63,7 @@ def _spec(name: str, args: tuple[Any, ...], kwargs: dict[str, Any], _builder: Ca
     """
     spec = style(_builder(*args, **kwargs)).to_dict()
     if "datasets" in spec:
-        spec["datasets"] = {name: dataframe_util.convert_anything_to_arrow_bytes(rows) if isinstance(rows, list) else rows
+        spec["datasets"] = {name: streamlit_internals.arrow_dataset(rows) if isinstance(rows, list) else rows
                             for name, rows in spec["datasets"].items()}  # a list of rows; anything else as it was
     return spec
 

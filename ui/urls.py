@@ -21,11 +21,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-# Streamlit internals of release 1.67 (requirements.txt pins it); tests/test_classroom.py fails
-# if they move. Used only to tell "a URL value that equals the default" (Streamlit drops it from
-# the URL too, but nothing was ignored) from "a value Streamlit refused".
-from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
-from streamlit.runtime.state.session_state_proxy import get_session_state
+from ui import streamlit_internals
 
 APP_PARAMS = frozenset({"tour"})  # read by the chrome itself (ui/tour.py), not by a widget
 _ASKED = "_urls-asked"  # session_state: {param: [values]} the browser asked for at the top of this run
@@ -78,22 +74,15 @@ def _widget(key: str) -> tuple[bool, bool | None, tuple[str, ...]]:
 
     Streamlit removes both a refused value and one equal to the default from the URL (a default
     is never written there); only the first is worth a note. The second is None when it cannot
-    be told (Streamlit internals changed).
+    be told (Streamlit's internals changed, see ui/streamlit_internals.py).
     """
-    ctx = get_script_run_ctx()
     try:
-        state = get_session_state()._state
-        widget_id = state.get_widget_id_from_key(key)
-        if widget_id is None or ctx is None or widget_id not in ctx.shared.widget_ids_this_run:
-            return False, None, ()
-        metadata = state.get_widget_metadata(widget_id)
-        if metadata is None or metadata.bind != "query-params":
-            return False, None, ()
-        default = metadata.serializer(metadata.deserializer(None))
-        options = tuple(getattr(metadata, "formatted_options", None) or ())
+        widget = streamlit_internals.bound_widget(key)
     except Exception:  # noqa: BLE001 - a Streamlit without these internals: judge by session_state alone
         return key in st.session_state, None, ()
-    return True, _url_form(st.session_state.get(_ASKED, {}).get(key, [])) == _url_form(default), options
+    if widget is None:
+        return False, None, ()
+    return True, _url_form(st.session_state.get(_ASKED, {}).get(key, [])) == _url_form(widget.default), widget.options
 
 
 def verdict(final: bool) -> Verdict:
