@@ -42,10 +42,10 @@ def _freeze_imports() -> None:
     """Move everything alive now out of the garbage collector's sight, once per new batch of imports.
 
     Streamlit runs a full `gc.collect()` after every script run (`runner.postScriptGC`): with
-    torch, pandas, scikit-learn and Altair imported that walks ~480,000 objects, 0.2 s with the
-    GIL held, on every rerun of every session. Almost all of them are modules and what they made
-    on import, alive until the server stops, so after `gc.freeze()` the same collection takes
-    microseconds. A page's script imports its modules before it calls `page()`, so here the
+    torch, pandas, scikit-learn and Altair imported that walks a very large heap with the GIL
+    held, on every rerun of every session. Almost all of it is modules and what they made on
+    import, alive until the server stops, so after `gc.freeze()` the collection has next to
+    nothing left to walk. A page's script imports its modules before it calls `page()`, so here the
     imports are done; the collection first clears what earlier runs left in cycles.
     """
     global _frozen_modules

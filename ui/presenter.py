@@ -5,8 +5,8 @@ What changes (the page computes exactly the same):
   (CSS zoom on each element of the main area; the columns keep their widths and text reflows);
 - charts keep filling their column, and their fonts are FONT_SCALE times larger (`enlarge`, applied
   to the chart's Vega-Lite spec where it is drawn). Charts and tables are left out of the CSS zoom:
-  both measure their container to size themselves, and zoomed they would overflow it (measured in
-  Chromium: 30% too wide); a zoomed chart would also misplace clicks on it. Displayed formulas
+  both measure their container to size themselves, and zoomed they would overflow it (as seen in
+  Chromium); a zoomed chart would also misplace clicks on it. Displayed formulas
   (st.latex) keep their size too: they do not wrap, and zoomed they were cut off in narrow columns;
 - secondary elements are hidden. "Secondary" means what a student needs at a desk but a class
   watching one screen does not: the "Download data (CSV)" button under every chart and table,

@@ -38,8 +38,7 @@ def _frame_digest(frame: pd.DataFrame) -> bytes:
     """A DataFrame's content as a short digest, the spec cache's key for a frame.
 
     Streamlit's default hashes every row through pandas, slow on text columns (Arrow-backed in pandas 3);
-    with this digest and the Arrow bytes below, 10 warm sessions of the learning-cycle page took 2.85 s of
-    server CPU instead of 3.6 s.
+    this digest, with the Arrow bytes below, cuts the server CPU of warm reruns (benchmarks/load.py).
     """
     digest = hashlib.blake2b(repr((frame.shape, list(frame.columns), list(map(str, frame.dtypes)))).encode(),
                              digest_size=16)
@@ -56,7 +55,7 @@ def _spec(name: str, args: tuple[Any, ...], kwargs: dict[str, Any], _builder: Ca
     """The Vega-Lite spec of `_builder(*args, **kwargs)` in the app's theme, cached on (name, args),
     its datasets already in the Arrow format st.vega_lite_chart sends.
 
-    Building an Altair chart and validating it costs 10-50 ms; a page's rerun redraws the same
+    Building an Altair chart and validating it is slow next to a rerun; a page's rerun redraws the same
     charts from the same cached results, so each spec is built once and then reused. Converting a
     dataset to Arrow (through pandas) is most of what st.vega_lite_chart does with a spec, on every
     rerun of every session: done here, once, it passes Arrow bytes through as they are.

@@ -10,7 +10,7 @@ The links load the page afresh (a plain link, not Streamlit's in-app navigation)
 session, so the page shows exactly the preset and defaults for everything else, whatever the
 student changed before. In-app navigation would restore earlier edits of that page (a bound
 widget keeps its value for the session) and ignores new parameters on the same page.
-Results are cached for everyone, so a step that was shown before opens in about a second.
+Results are cached for everyone, so a step that was shown before opens quickly.
 """
 from __future__ import annotations
 
