@@ -11,8 +11,7 @@ Each result carries `facts`: the few plain values its page's "what to notice" se
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -21,9 +20,10 @@ import torch
 from core import backprop, data, training
 from core.device import generator, pick_device
 from core.models import MLPSpec
+from core.progress import Progress
 
 MAX_STEPS = 500
-MAX_UPDATES = 30_000  # epochs x iterations per epoch of a live run: ~3 s on a 2-core CPU
+MAX_UPDATES = 30_000  # epochs x iterations per epoch of a live run: enough to learn, few enough to train in seconds
 LIVE_VALIDATION = 0.3  # share of a live run's samples held out for validation
 GRID = 50  # the decision map is GRID x GRID points (2,500 cells: light enough to redraw live)
 
@@ -77,7 +77,7 @@ class StepFacts:
 
 
 @dataclass
-class StepRecord:
+class StepByStepResult:
     """Every number of one learning-cycle step. Arrays drop the variant axis (K = 1)."""
 
     step: int
@@ -97,7 +97,7 @@ def _numpy(t: torch.Tensor) -> np.ndarray:
     return t[0].detach().cpu().numpy().copy()  # drop the variant axis
 
 
-def step_by_step(cfg: StepByStep, on_progress: Callable | None = None) -> StepRecord:
+def step_by_step(cfg: StepByStep, on_progress: Progress[StepByStepResult] | None = None) -> StepByStepResult:
     """Replay `cfg.step` SGD updates, then record the next one number by number."""
     ds = data.load(data.DataConfig(cfg.dataset, n_samples=cfg.n_samples, seed=cfg.seed))
     net = backprop.StackedMLP([MLPSpec(2, (cfg.hidden,), 1, cfg.activation)], [generator(cfg.seed)],
@@ -138,7 +138,7 @@ def step_by_step(cfg: StepByStep, on_progress: Callable | None = None) -> StepRe
         train_loss_before=train_before, train_loss_after=train_after, loss_fell=train_after < train_before,
         start_loss=float(start[0]), below_start=train_after < float(start[0]),
     )
-    return StepRecord(
+    return StepByStepResult(
         step=cfg.step,
         epoch=cfg.step // per_epoch + 1,
         x=xb[0].numpy(),
@@ -162,7 +162,11 @@ def step_by_step(cfg: StepByStep, on_progress: Callable | None = None) -> StepRe
 
 @dataclass(frozen=True)
 class LiveRun:
-    """A 2-D classifier: which data, which network, how it trains."""
+    """A 2-D classifier: which data, which network, how it trains.
+
+    A batch larger than the training set cannot be drawn: such a run trains with the full batch
+    (see `schedule`, which also refuses runs of more than MAX_UPDATES weight updates).
+    """
 
     dataset: str = "moons"
     n_samples: int = 300
@@ -174,7 +178,7 @@ class LiveRun:
     activation: str = "tanh"
     optimizer: str = "sgd"
     seed: int = 0
-    code_version: int = 2  # 2: facts
+    code_version: int = 3  # 2: facts; 3: a batch over the training set trains full batch, the schedule in the result
 
     def __post_init__(self) -> None:
         data.require_2d(self.dataset)
@@ -183,13 +187,7 @@ class LiveRun:
         if not 1 <= self.epochs <= 1000:
             raise ValueError("Use between 1 and 1,000 epochs here.")
         self.variant()  # validates the network and the training settings
-        n_train = train_count(self.dataset, self.n_samples, self.noise, self.seed)
-        if self.batch_size is not None and not 1 <= self.batch_size <= n_train:
-            raise ValueError(f"Batch size must be between 1 and the number of training samples ({n_train}).")
-        updates = self.epochs * training.iterations_per_epoch(n_train, self.batch_size)
-        if updates > MAX_UPDATES:
-            raise ValueError(f"That is {updates:,} weight updates (epochs x iterations per epoch); keep it under "
-                             f"{MAX_UPDATES:,} so it trains in seconds: fewer epochs or a larger batch.")
+        self.data_config()  # validates the noise and the seed
 
     def data_config(self) -> data.DataConfig:
         return data.DataConfig(self.dataset, self.n_samples, self.noise, val_fraction=LIVE_VALIDATION, seed=self.seed)
@@ -202,10 +200,10 @@ class LiveRun:
 
 @dataclass(frozen=True)
 class Schedule:
-    """Epoch, batch, iteration for a live run: how many weight updates the chosen settings make.
+    """Epoch, batch, iteration for a live run: how many weight updates its settings make, and its data.
 
-    A batch larger than the training set cannot be drawn; such a run trains with the full batch
-    (`full_batch_fallback`), and `batch_size` is then None like a full-batch choice.
+    The data is loaded here, once per run: the page shows these counts before training, and
+    `train_live` trains on the very `dataset` the counts were taken from.
     """
 
     n_train: int  # training samples (the split is per class, so not always exactly 70%)
@@ -215,16 +213,21 @@ class Schedule:
     iterations_per_epoch: int  # ceil(n_train / batch)
     epochs: int
     iterations: int  # epochs x iterations_per_epoch: weight updates in all
+    dataset: data.Dataset  # the run's data, split into train and validation
 
 
-def schedule(dataset: str, n_samples: int, noise: float, batch_size: int | None, epochs: int,
-             seed: int = 0) -> Schedule:
-    """The run's counts from its settings, before it trains (the page's metrics and the run's config)."""
-    n_train = train_count(dataset, n_samples, noise, seed)
-    fallback = batch_size is not None and batch_size > n_train
-    batch_size = None if fallback else batch_size
+def schedule(cfg: LiveRun) -> Schedule:
+    """Load the run's data and count its updates; ValueError when they are more than MAX_UPDATES."""
+    ds = data.load(cfg.data_config())
+    n_train = len(ds.x_train)
+    fallback = cfg.batch_size is not None and cfg.batch_size > n_train
+    batch_size = None if fallback else cfg.batch_size
     ipe = training.iterations_per_epoch(n_train, batch_size)
-    return Schedule(n_train, batch_size, batch_size or n_train, fallback, ipe, epochs, ipe * epochs)
+    updates = cfg.epochs * ipe
+    if updates > MAX_UPDATES:
+        raise ValueError(f"That is {updates:,} weight updates (epochs x iterations per epoch); keep it under "
+                         f"{MAX_UPDATES:,} so it trains in seconds: fewer epochs or a larger batch.")
+    return Schedule(n_train, batch_size, batch_size or n_train, fallback, ipe, cfg.epochs, updates, ds)
 
 
 @dataclass(frozen=True)
@@ -255,20 +258,18 @@ def live_facts(fit: training.FitResult, n_train: int, batch_size: int | None) ->
 
 
 @dataclass
-class LiveResult:
+class LiveRunResult:
+    """A live run; while it trains (the partial result of `on_progress`) the fields marked "when done" are None."""
+
     epoch: int  # the epoch reached (less than epochs while training, or when the loss blew up)
     history: pd.DataFrame  # variant, epoch, split, metric, value
     grid: pd.DataFrame  # x1, x2, p: the decision map at `epoch`
     points: pd.DataFrame  # x1, x2, label, split
+    schedule: Schedule
     iterations: pd.DataFrame | None = None  # variant, iteration, epoch, lr, loss (when done)
     confusion: pd.DataFrame | None = None  # actual, predicted, count on the validation set (when done)
     fit: training.FitResult | None = None  # when done
     facts: LiveFacts | None = None  # when done
-
-
-def train_count(dataset: str, n_samples: int, noise: float, seed: int = 0) -> int:
-    """How many of a live run's samples train (the split is per class, so not always exactly 70%)."""
-    return len(data.load(data.DataConfig(dataset, n_samples, noise, val_fraction=LIVE_VALIDATION, seed=seed)).x_train)
 
 
 def grid_points(ds: data.Dataset, n: int = GRID) -> torch.Tensor:
@@ -281,29 +282,38 @@ def grid_frame(grid: torch.Tensor, p: np.ndarray, variant: str | None = None) ->
     return df if variant is None else df.assign(variant=variant)
 
 
-def train_live(cfg: LiveRun, on_progress: Callable[[float, LiveResult], None] | None = None) -> LiveResult:
-    """Train the classifier; every few epochs hand `on_progress` the curves and the decision map so far."""
-    ds = data.load(cfg.data_config())
+def train_live(cfg: LiveRun, plan: Schedule | None = None,
+               on_progress: Progress[LiveRunResult] | None = None) -> LiveRunResult:
+    """Train the classifier; every few epochs hand `on_progress` the result so far (curves, decision map).
+
+    `plan` is `schedule(cfg)` when the caller already has it (the page shows its counts first), so the
+    data is loaded once per run; without it the run makes its own.
+    """
+    plan = schedule(cfg) if plan is None else plan
+    ds = plan.dataset
     points, grid = data.points_frame(ds), grid_points(ds)
 
-    def report(fraction: float, snap: training.Snapshot) -> None:
+    def on_snapshot(fraction: float, snap: training.Snapshot) -> None:
         if on_progress is not None:
             p = snap.predict(grid)[0].cpu().numpy()  # (N, 1): P(class 1) at each grid point
-            on_progress(fraction, LiveResult(snap.epoch, snap.history, grid_frame(grid, p), points))
+            on_progress(fraction, LiveRunResult(snap.epoch, snap.history, grid_frame(grid, p), points, plan))
 
-    fit = training.fit_many([cfg.variant()], ds, pick_device(), report, progress_every=max(1, cfg.epochs // 30))
+    variant = replace(cfg, batch_size=plan.batch_size).variant()  # the full batch when the chosen one is too large
+    fit = training.fit_many([variant], ds, pick_device(), on_snapshot,
+                            progress_every=max(1, cfg.epochs // 30))
     predicted = (training.predict(fit, "model", ds.x_val)[:, 0] > 0.5).astype(int)
     confusion = (pd.crosstab(pd.Series(ds.y_val.numpy(), name="actual"), pd.Series(predicted, name="predicted"))
                  .reindex(index=[0, 1], columns=[0, 1], fill_value=0).stack().rename("count").reset_index())
-    return LiveResult(
+    return LiveRunResult(
         epoch=fit.last_epoch["model"],
         history=fit.history,
         grid=grid_frame(grid, training.predict(fit, "model", grid)),
         points=points,
+        schedule=plan,
         iterations=fit.iterations,
         confusion=confusion,
         fit=fit,
-        facts=live_facts(fit, len(ds.x_train), cfg.batch_size),
+        facts=live_facts(fit, plan.n_train, plan.batch_size),
     )
 
 
@@ -443,21 +453,31 @@ def sizes_facts(history: pd.DataFrame, names: tuple[str, str, str], params: tupl
 
 
 @dataclass
-class SizesResult:
+class FitSizesResult:
+    """Three network sizes side by side; while they train (`on_progress`) the fields marked "when done" are None."""
+
     history: pd.DataFrame  # variant, epoch, split, metric, value
-    table: pd.DataFrame  # variant, parameters, train/validation accuracy and loss, gap, best epoch
-    grids: pd.DataFrame  # variant, x1, x2, p
     points: pd.DataFrame  # x1, x2, label, split
-    maps: dict[str, pd.DataFrame]  # variant -> its rows of `grids` (x1, x2, p): one decision map per net
-    facts: SizesFacts
+    table: pd.DataFrame | None = None  # variant, parameters, train/validation accuracy and loss, gap, best epoch
+    grids: pd.DataFrame | None = None  # variant, x1, x2, p (when done)
+    maps: dict[str, pd.DataFrame] | None = None  # variant -> its rows of `grids` (x1, x2, p): one map per net
+    facts: SizesFacts | None = None  # when done
 
 
-def fit_sizes(cfg: FitSizes, on_progress: training.Progress | None = None) -> SizesResult:
+def fit_sizes(cfg: FitSizes, on_progress: Progress[FitSizesResult] | None = None) -> FitSizesResult:
+    """Train the three nets together (same depth, one batched pass) by full-batch Adam."""
     ds = data.load(data.DataConfig(cfg.dataset, cfg.n_samples, cfg.noise, val_fraction=1 - cfg.train_fraction,
                                    seed=cfg.seed))
     train = training.TrainConfig(epochs=cfg.epochs, batch_size=None, lr=cfg.lr, optimizer="adam", seed=cfg.seed)
     specs = {name: MLPSpec(2, w, 1, "tanh") for name, w in zip(cfg.names, cfg.widths)}
-    fit = training.fit_many([training.Variant(n, s, train) for n, s in specs.items()], ds, pick_device(), on_progress)
+    points = data.points_frame(ds)
+
+    def on_snapshot(fraction: float, snap: training.Snapshot) -> None:
+        if on_progress is not None:
+            on_progress(fraction, FitSizesResult(snap.history, points))
+
+    fit = training.fit_many([training.Variant(n, s, train) for n, s in specs.items()], ds, pick_device(),
+                            on_snapshot)
     grid = grid_points(ds, 40)
     acc_train, acc_val = fit.final("accuracy", "train"), fit.final("accuracy", "validation")
     loss_train, loss_val = fit.final("loss", "train"), fit.final("loss", "validation")
@@ -475,11 +495,11 @@ def fit_sizes(cfg: FitSizes, on_progress: training.Progress | None = None) -> Si
     best = val_loss.loc[val_loss.groupby("variant", sort=False).value.idxmin()].set_index("variant").epoch
     table["best epoch (val loss)"] = [int(best[n]) for n in specs]
     maps = {n: grid_frame(grid, training.predict(fit, n, grid), n) for n in specs}
-    return SizesResult(
+    return FitSizesResult(
         history=fit.history,
+        points=points,
         table=table,
         grids=pd.concat(maps.values(), ignore_index=True),
-        points=data.points_frame(ds),
         maps=maps,
         facts=sizes_facts(fit.history, tuple(specs), tuple(s.n_params for s in specs.values())),
     )

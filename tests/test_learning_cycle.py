@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from sklearn.linear_model import LogisticRegression
 from torch.utils.data import DataLoader, Sampler, TensorDataset
 
 from core import data, learning_cycle as lc, training
@@ -96,12 +97,25 @@ def test_step_facts_are_the_numbers_of_the_step_and_its_losses():
 
 
 def test_schedule_counts_and_falls_back_to_the_full_batch():
-    plan = lc.schedule("moons", 300, 0.2, 32, 20)
+    plan = lc.schedule(lc.LiveRun(batch_size=32, epochs=20))
     assert (plan.n_train, plan.batch, plan.iterations_per_epoch, plan.iterations) == (210, 32, 7, 140)
     assert not plan.full_batch_fallback and plan.batch_size == 32
-    big = lc.schedule("moons", 50, 0.2, 64, 20)
+    assert len(plan.dataset.x_train) == 210 and len(plan.dataset.x_val) == 90  # the data the run trains on
+    big = lc.schedule(lc.LiveRun(n_samples=50, batch_size=64, epochs=20))
     assert big.full_batch_fallback and big.batch_size is None and big.batch == big.n_train == 34
     assert (big.iterations_per_epoch, big.iterations) == (1, 20)
+    over = lc.train_live(lc.LiveRun(batch_size=500, epochs=5))  # more than the 210 training samples
+    assert over.schedule.full_batch_fallback and over.facts.batch == 210 and over.facts.iterations_per_epoch == 1
+
+
+def test_train_live_trains_on_the_data_of_its_schedule():
+    cfg = lc.LiveRun(epochs=5)
+    plan = lc.schedule(cfg)
+    result = lc.train_live(cfg, plan)
+    assert result.schedule is plan and result.facts.n_train == plan.n_train
+    assert result.points.shape[0] == len(plan.dataset.x_train) + len(plan.dataset.x_val)
+    again = lc.train_live(cfg)  # without a schedule it loads the same data itself
+    assert again.history.equals(result.history)
 
 
 def test_live_facts_count_the_run_and_measure_the_batch_noise():
@@ -135,18 +149,24 @@ def test_inference_says_whether_the_point_is_near_the_boundary():
 
 
 def test_train_live_learns_reports_progress_and_counts():
-    fractions, grids = [], []
-    result = lc.train_live(lc.LiveRun(), lambda f, part: (fractions.append(f), grids.append(part.grid)))
+    fractions, parts = [], []
+    result = lc.train_live(lc.LiveRun(), on_progress=lambda f, part: (fractions.append(f), parts.append(part)))
     assert fractions == sorted(fractions) and fractions[-1] == 1.0 and len(fractions) >= 10
+    assert all(isinstance(part, lc.LiveRunResult) and part.fit is None for part in parts)  # the result so far
+    grids = [part.grid for part in parts]
     assert all(len(g) == lc.GRID**2 and g.p.between(0, 1).all() for g in grids)
     assert not grids[0].p.equals(grids[-1].p)  # the map changes while it trains
     acc = result.fit.final("accuracy")["model"]
-    assert acc > 0.9
+    # "It separates the moons" means it does what no straight line can: it beats a logistic regression
+    # fitted on the same training points and scored on the same validation points.
+    ds = result.schedule.dataset
+    line = LogisticRegression().fit(ds.x_train.numpy(), ds.y_train.numpy()).score(ds.x_val.numpy(), ds.y_val.numpy())
+    assert acc > line
     assert result.confusion["count"].sum() == 90  # 30% of 300 samples
     correct = result.confusion.query("actual == predicted")["count"].sum()
     assert correct / 90 == pytest.approx(acc, abs=1e-6)
     assert result.fit.iterations_per_epoch == training.iterations_per_epoch(210, 10) == 21
-    assert lc.train_count("moons", 300, 0.2) == 210
+    assert result.schedule.n_train == 210
     assert len(result.iterations) == 21 * 60
 
 
@@ -158,7 +178,9 @@ def test_train_live_divergence_is_reported_not_raised():
 
 
 def test_fit_sizes_underfits_fits_and_overfits():
-    result = lc.fit_sizes(lc.FitSizes())
+    parts = []
+    result = lc.fit_sizes(lc.FitSizes(), on_progress=lambda _, part: parts.append(part))
+    assert parts and all(isinstance(part, lc.FitSizesResult) and part.table is None for part in parts)
     t = result.table.set_index("variant")
     assert list(t.parameters) == [MLPSpec(2, w, 1).n_params for w in lc.SIZES.values()]
     assert t.loc["too small", "train accuracy"] < 0.8 < t.loc["good", "train accuracy"]  # a line cannot fit circles
@@ -190,8 +212,8 @@ def test_sizes_facts_see_a_good_net_that_overfits_when_it_trains_too_long():
 
 
 @pytest.mark.parametrize("make, message", [
-    (lambda: lc.LiveRun(batch_size=500), "number of training samples (210)"),
-    (lambda: lc.LiveRun(batch_size=1, n_samples=1000, epochs=300), "210,000 weight updates"),
+    (lambda: lc.LiveRun(batch_size=0), "batch size must be at least 1"),
+    (lambda: lc.schedule(lc.LiveRun(batch_size=1, n_samples=1000, epochs=300)), "210,000 weight updates"),
     (lambda: lc.LiveRun(lr=0.0), "learning rate"),
     (lambda: lc.LiveRun(activation="swish"), "Unknown activation"),
     (lambda: lc.LiveRun(dataset="digits"), "2-D dataset"),
