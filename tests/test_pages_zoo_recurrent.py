@@ -1,12 +1,12 @@
-"""AppTest of the RNN / LSTM page: renders from the shipped weights, a typed sequence changes the gates, a bad one gets a sentence."""
+"""AppTest of the RNN / LSTM page: renders from the shipped weights, a typed sequence changes the gates,
+a bad one gets a sentence."""
 from __future__ import annotations
 
 import re
 
 from streamlit.testing.v1 import AppTest
 
-from core.zoo import recurrent as rc
-
+from core.zoo import recurrent, recurrent_lab
 from ui.lesson_map import APP_ROOT
 
 PAGE = "11_Zoo_RNN_and_LSTM.py"
@@ -60,7 +60,8 @@ def test_choosing_one_stage_redraws_the_gradients(page):
 
 def test_training_them_yourself_switches_every_view_to_your_networks():
     at = AppTest.from_file(str(APP_ROOT / "pages" / PAGE), default_timeout=120)
-    for key, value in (("rnn-own", True), ("length", 10), ("rnn-epochs", 1)):  # a 1-epoch race at length 10: a few seconds
+    # a 1-epoch race at length 10: a few seconds
+    for key, value in (("rnn-own", True), ("length", 10), ("rnn-epochs", 1)):
         at.session_state[key] = value
     at.run()
     assert not at.exception and not at.error
@@ -72,11 +73,12 @@ def test_training_them_yourself_switches_every_view_to_your_networks():
 def test_the_gate_and_gradient_sentences_hold_for_their_numbers(page):
     """"Never drops below X" must hold as printed (the old page printed 0.96 for a lowest gate of 0.958), and the
     gradient sentence quotes what the forget gates alone keep next to the measured ratio they do not explain."""
-    g = rc.gates(rc.Typed())
+    shipped = recurrent.shipped()
+    g = recurrent_lab.gates(recurrent_lab.Gates(), shipped)
     lowest = g.memory[(g.memory.quantity == "forget gate") & (g.memory.step > 1)]["value"].min()
     printed = float(re.search(r"never drops below (\d\.\d+)", page.info[1].value).group(1))
     assert printed <= lowest
-    f = rc.gradient_flow(rc.Flow()).facts
+    f = recurrent_lab.gradient_flow(recurrent_lab.GradientFlow(), shipped).facts
     text = page.info[3].value
     assert f"a factor of {f.rnn_step_factor:.2f} per step" in text
     assert f"that path alone keeps {f.forget_product_fresh:.2f} of it; the measured {f.lstm_ratio_fresh:.2f}" in text
@@ -85,5 +87,7 @@ def test_the_gate_and_gradient_sentences_hold_for_their_numbers(page):
     # the head reads h = o·tanh(c): two large cell values of the same sign are not "easier to tell apart"
     cell = page.info[1].value
     assert "the further apart, the easier" not in cell and "which saturates beyond about ±3" in cell
-    # the cell holds only about 0 right after the symbol: the gate keeps a share per step, not "most of what it held"
-    assert "keeps most of what it held" not in cell and "so each step keeps at least that share of what the cell" in cell
+    # the cell holds only about 0 right after the symbol: the gate keeps a share per step,
+    # not "most of what it held"
+    assert "keeps most of what it held" not in cell
+    assert "so each step keeps at least that share of what the cell" in cell

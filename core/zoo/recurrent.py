@@ -1,25 +1,31 @@
-"""RNN, GRU and LSTM (slide 69): one small sequence network, its LSTM gates written out, and its gradient flow.
+"""RNN, GRU and LSTM (slide 69), trained side by side on long-range memory: the zoo's recurrent architecture.
 
 `SequenceNet` reads token ids one-hot, runs them through torch's own `nn.RNN`, `nn.GRU` or `nn.LSTM`
 (a loop that carries a hidden state from step to step) and puts a linear head either on the **last**
 hidden state (single output: one answer per sequence, (N, C)) or on **every** hidden state (sequence
 output: one answer per step, (N, T, C)). `lstm_steps` recomputes the LSTM with its equations written
-out, to show its input, forget and output gates and its cell state at every step (a test proves it
-equals `nn.LSTM`). `input_gradients` measures how much of the loss's gradient reaches each time step:
-the lesson's vanishing gradients, now through time instead of through layers.
+out, to show its gates and its cell state at every step (a test proves it equals `nn.LSTM`).
 
-The experiments that train these networks (the memory race, the accuracy-vs-length sweep, the
-shipped weights) are in `core.zoo.recurrent`.
+The memory race: `train(Recipe, on_progress) -> Trained` trains the three cells side by side
+(`fit_many`: same data, same schedule, same seed) on the recall task of `core.zoo.sequences`: remember
+the first of `length` tokens. `shipped(asset)` reads a race from `assets/zoo/` instead: `SINGLE`
+(`recurrent_recall.pt`: the race at its defaults, plus the accuracy-vs-length sweep measured when it was
+made) or `STEPS` (`recurrent_recall_steps.pt`: the same race with one output per step); `SHIPPED` makes
+them. What the page runs on trained networks (gates, outputs, gradients) is in `core.zoo.recurrent_lab`.
 """
 from __future__ import annotations
 
-import numpy as np
+import dataclasses
+from dataclasses import dataclass
+
 import pandas as pd
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from core.zoo import weights
+from core.progress import Progress, report
+from core.training import Snapshot, TrainConfig, Variant, fit_many
+from core.zoo import sequences, weights
 from core.zoo.sequences import N_CLASSES, VOCAB
 
 CELLS = ("RNN", "GRU", "LSTM")
@@ -109,50 +115,152 @@ def lstm_steps(lstm: nn.LSTM, x: Tensor) -> dict[str, Tensor]:
             steps[name].append(value)
     return {k: torch.stack(v, dim=1) for k, v in steps.items()}
 
+# --- the memory race ---------------------------------------------------------------------------------------------
+N_VAL = 1000  # validation sequences of every race
+LENGTHS = (5, 10, 20, 30, 45, 60)  # the sweep of the shipped accuracy-vs-length table
+QUICK = {"epochs": 1, "n_train": 256}  # the tests' budget for making weights (same shapes, no skill)
+QUICK_LENGTHS = (5, 10)
+SINGLE, STEPS = "recurrent_recall", "recurrent_recall_steps"
 
-def memory_order(lstm: nn.LSTM, x: Tensor) -> tuple[np.ndarray, np.ndarray]:
-    """The LSTM's units, the one whose cell state carries the first symbol first: (H,) unit indices,
-    and the last cell state of each unit for each possible first symbol, (C, H).
 
-    x (1, T) token ids. The sequence is run four times, each symbol in front of the same distractors;
-    a unit whose last cell state differs most between the four runs is the one that remembers.
+@dataclass(frozen=True)
+class Recipe:
+    """The memory race: RNN, GRU and LSTM trained side by side on "recall the first of `length` tokens".
+
+    At the defaults the LSTM answers almost every validation sequence and the plain RNN stays near
+    chance (25%): tests/test_zoo_recurrent.py measures the gap. That is seed 0, the shipped run. The
+    GRU's lead holds for seeds 0-4; the LSTM's does not: with some seeds it stays at the RNN's level.
     """
-    runs = x.repeat(N_CLASSES, 1)  # (C, T)
-    runs[:, 0] = torch.arange(N_CLASSES)
-    c_last = lstm_steps(lstm, F.one_hot(runs, VOCAB).float())["c"][:, -1]  # (C, H)
-    spread = (c_last.max(dim=0).values - c_last.min(dim=0).values).detach().numpy()
-    return np.argsort(-spread, kind="stable"), c_last.detach().numpy()
+
+    length: int = 60
+    hidden: int = 32
+    keep_bias: float = 3.0  # added to the forget (LSTM) / update (GRU) gate's bias at initialization
+    epochs: int = 5
+    n_train: int = 4000
+    batch_size: int = 64
+    lr: float = 0.005
+    per_step: bool = False  # one answer per step (sequence output) instead of one at the end
+    seed: int = 0
+    code_version: int = 2  # 2: results carry their facts
+
+    def __post_init__(self) -> None:
+        if not 5 <= self.length <= 100:
+            raise ValueError("The sequence length must be between 5 and 100 tokens.")
+        if not 4 <= self.hidden <= 128:
+            raise ValueError("The number of hidden units must be between 4 and 128.")
+        if not 0 <= self.keep_bias <= 5:
+            raise ValueError("The keep-gate bias must be between 0 and 5.")
+        if not 1 <= self.epochs <= 20:
+            raise ValueError("The number of epochs must be between 1 and 20.")
+        if not 100 <= self.n_train <= 10_000:
+            raise ValueError("The number of training sequences must be between 100 and 10,000.")
+        if not 1 <= self.batch_size <= self.n_train:
+            raise ValueError(f"The batch size must be between 1 and the number of training sequences ({self.n_train}).")
+        if not 0 < self.lr <= 1:
+            raise ValueError("The learning rate must be in (0, 1].")
+
+    def train_config(self) -> TrainConfig:
+        return TrainConfig(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, optimizer="adam", seed=self.seed)
+
+    def network(self, cell: str, generator: torch.Generator | None = None) -> SequenceNet:
+        return SequenceNet(cell, self.hidden, self.per_step, self.keep_bias, generator)
 
 
-def gate_frame(steps: dict[str, Tensor], tokens: str, order: np.ndarray) -> pd.DataFrame:
-    """One sequence's gates as tidy rows: step (1 = the symbol), token, unit, quantity, value.
-
-    steps: `lstm_steps` of one sequence; units are renumbered in `order` (unit 1 = order[0]).
-    """
-    values = {q: steps[k][0].detach().numpy()[:, order] for q, k in zip(GATES, "ifoc")}  # (T, H) each
-    T, H = values["cell state"].shape
-    frames = [pd.DataFrame({"step": np.repeat(np.arange(1, T + 1), H), "token": np.repeat(list(tokens), H),
-                            "unit": np.tile(np.arange(1, H + 1), T), "quantity": q, "value": v.reshape(-1)})
-              for q, v in values.items()]
-    return pd.concat(frames, ignore_index=True)
+def build(recipe: Recipe) -> dict[str, SequenceNet]:
+    """The three untrained networks, each initialized as the race initializes it (from the recipe's seed)."""
+    return {cell: recipe.network(cell, torch.Generator().manual_seed(recipe.seed)) for cell in CELLS}
 
 
-def input_gradients(net: nn.Module, x: Tensor, y: Tensor, chunk: int = 64) -> np.ndarray:
-    """‖∂loss/∂x_t‖ for every step t, averaged over the sequences: (T,).
+@dataclass(frozen=True)
+class RaceFacts:
+    """A race: its length and epochs, how long it took, each cell's final validation accuracy."""
 
-    x (N, T) token ids, y (N,) answers. Each sequence's own cross-entropy (a sum, not a mean over N,
-    so the size of the batch does not shrink the numbers) is differentiated with respect to its
-    one-hot inputs; the norm at step t says how much the answer can still learn from token t.
-    `chunk` sequences at a time: autograd keeps every step's activations of the sequences it differentiates,
-    and all 256 at once peaked near 60 MB.
-    """
-    return torch.cat([_step_norms(net, xs, ys) for xs, ys in zip(x.split(chunk), y.split(chunk))]).mean(dim=0).numpy()
+    own_length: int
+    own_epochs: int
+    own_seconds: float
+    own_rnn: float
+    own_gru: float
+    own_lstm: float
 
 
-def _step_norms(net: nn.Module, x: Tensor, y: Tensor) -> Tensor:
-    """(N, T) ‖∂loss/∂x_t‖ of each sequence: its gradient depends on it alone, so chunks give the same numbers."""
-    inputs = F.one_hot(x, VOCAB).float().requires_grad_()  # (N, T, V)
-    with torch.enable_grad():
-        loss = F.cross_entropy(net(inputs), y, reduction="sum")
-        (grad,) = torch.autograd.grad(loss, inputs)  # (N, T, V)
-    return grad.norm(dim=2)
+@dataclass
+class Trained:
+    """The three cells after the race: their networks (eval mode), curves and final validation accuracy."""
+
+    recipe: Recipe
+    networks: dict[str, SequenceNet]  # RNN, GRU, LSTM (empty in a partial result while training)
+    history: pd.DataFrame  # variant (cell), epoch, split, metric, value (a shipped race: not recorded, empty)
+    accuracy: pd.DataFrame  # cell, length, validation accuracy
+    sweep: pd.DataFrame | None  # cell, length, validation accuracy: the shipped sweep over LENGTHS (else None)
+    seconds: float
+    facts: RaceFacts | None  # None while training
+
+
+def _accuracy(recipe: Recipe, final: dict[str, float]) -> pd.DataFrame:
+    return pd.DataFrame({"cell": list(CELLS), "length": recipe.length,
+                         "validation accuracy": [final[c] for c in CELLS]})
+
+
+def train(recipe: Recipe, on_progress: Progress[Trained] | None = None) -> Trained:
+    """Race the three cells (one `fit_many`); the partial result carries the curves so far."""
+    data = sequences.dataset(recipe.length, recipe.n_train, N_VAL, recipe.seed, recipe.per_step)
+    variants = [Variant(cell, lambda g, cell=cell: recipe.network(cell, g), recipe.train_config()) for cell in CELLS]
+
+    def progress(fraction: float, snap: Snapshot) -> None:
+        unknown = _accuracy(recipe, {cell: float("nan") for cell in CELLS})
+        report(on_progress, fraction, Trained(recipe, {}, snap.history, unknown, None, 0.0, None))
+
+    fit = fit_many(variants, data, on_progress=progress if on_progress else None)
+    networks = {cell: weights.into(recipe.network(cell), {k: torch.as_tensor(v) for k, v in fit.states[cell].items()})
+                for cell in CELLS}
+    final = {cell: float(a) for cell, a in fit.final("accuracy").items()}
+    facts = RaceFacts(recipe.length, recipe.epochs, fit.seconds, *(final[c] for c in CELLS))
+    return Trained(recipe, networks, fit.history, _accuracy(recipe, final), None, fit.seconds, facts)
+
+
+def shipped(asset: str = SINGLE) -> Trained:
+    """A shipped race read from `assets/zoo/` (no training): SINGLE (one answer, with the length sweep) or STEPS."""
+    if asset not in (SINGLE, STEPS):
+        raise ValueError(f"No shipped recurrent networks called {asset!r}: choose {SINGLE} or {STEPS}.")
+    state, meta = weights.load(asset)
+    recipe = Recipe(**meta["race"])
+    networks = nets(state, recipe.hidden, recipe.per_step)
+    final = {cell: float(meta[f"val_accuracy_{cell}"]) for cell in CELLS}
+    seconds = float(meta.get("seconds_to_make") or 0)
+    sweep = meta.get("accuracy_vs_length")
+    table = None if sweep is None else pd.DataFrame(
+        [{"cell": c, "length": n, "validation accuracy": a} for c in CELLS for n, a in zip(sweep["length"], sweep[c])])
+    history = pd.DataFrame(columns=["variant", "epoch", "split", "metric", "value"])
+    return Trained(recipe, networks, history, _accuracy(recipe, final), table, seconds,
+                   RaceFacts(recipe.length, recipe.epochs, seconds, *(final[c] for c in CELLS)))
+
+
+def _make(recipe: Recipe, quick: bool, lengths: tuple[int, ...]) -> tuple[nn.Module, dict]:
+    """Race `recipe` (and, for single output, each length of the sweep); the three networks and their meta."""
+    if quick:
+        recipe = dataclasses.replace(recipe, **QUICK)
+    result = train(recipe)
+    meta: dict = {"task": f"recall the first of {recipe.length} tokens, "
+                          + ("an answer at every step" if recipe.per_step else "one answer at the end"),
+                  "race": dataclasses.asdict(recipe)}
+    for cell, accuracy in zip(result.accuracy["cell"], result.accuracy["validation accuracy"]):
+        meta[f"val_accuracy_{cell}"] = round(float(accuracy), 4)
+    if lengths:
+        runs = {n: result if n == recipe.length else train(dataclasses.replace(recipe, length=n)) for n in lengths}
+        scores = {n: dict(zip(r.accuracy["cell"], r.accuracy["validation accuracy"])) for n, r in runs.items()}
+        meta["accuracy_vs_length"] = {"length": list(lengths),
+                                      **{c: [round(float(scores[n][c]), 4) for n in lengths] for c in CELLS}}
+    return nn.ModuleDict(result.networks), meta
+
+
+def make_single(quick: bool) -> tuple[nn.Module, dict]:
+    """The race at its defaults (length 60) and the accuracy-vs-length sweep."""
+    return _make(Recipe(), quick, QUICK_LENGTHS if quick else LENGTHS)
+
+
+def make_steps(quick: bool) -> tuple[nn.Module, dict]:
+    """The same race with one output per step."""
+    return _make(Recipe(per_step=True), quick, ())
+
+
+SHIPPED = {SINGLE: make_single, STEPS: make_steps}

@@ -1,156 +1,58 @@
-"""RNN vs GRU vs LSTM on long-range memory (slide 69): the race, accuracy vs length, gates, gradients, outputs.
+"""What the RNN / LSTM page runs on trained networks (slide 69), as `fn(config, trained) -> Result`.
 
-The three cells are trained side by side (`fit_many`: same data, same schedule, same seed) on the
-recall task of `core.zoo.sequences`: remember the first of `length` tokens. Each view of the page is
-a function of a frozen config that returns tidy DataFrames:
+Each experiment takes a frozen config carrying the Source of its networks and the trained race
+itself (`recurrent.Trained`, from `core.zoo.source.resolve`); none fetches or trains one:
 
-* `race`: train the three (the page's "train it yourself"; the shipped weights are this at defaults);
-* `length_table`: accuracy vs sequence length, measured when the weights were made;
+* `lengths`: accuracy vs sequence length, measured when the shipped weights were made (plus your race);
 * `gates`: the LSTM's input, forget and output gates and cell state over one typed sequence;
 * `outputs`: single output (one answer) against sequence output (one answer per step);
 * `gradient_flow`: ‖∂loss/∂x_t‖ over the steps t, at initialization and trained.
 
-Each result carries the facts its "what to notice" sentence rests on (`RaceFacts`, `LengthFacts`,
-`GateFacts`, `OutputFacts`, `FlowFacts`), computed here so that the page only chooses words.
-
-`SHIPPED` makes `assets/zoo/recurrent_recall.pt` (the race at its defaults plus the length sweep)
-and `assets/zoo/recurrent_recall_steps.pt` (the same race with one output per step).
+Each result carries the facts its "what to notice" sentence rests on (`LengthFacts`, `GateFacts`,
+`OutputFacts`, `FlowFacts`), computed here so that the page only chooses words.
 """
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
-from core.training import FitResult, Progress, TrainConfig, Variant, fit_many
-from core.zoo import sequences, shapes, weights
-from core.zoo.recurrent_nets import CELLS, SequenceNet, gate_frame, input_gradients, lstm_steps, memory_order, nets
+from core.progress import Progress
+from core.zoo import sequences, shapes
+from core.zoo.recurrent import CELLS, GATES, N_VAL, STEPS, Trained, build, lstm_steps
+from core.zoo.sequences import N_CLASSES, VOCAB
+from core.zoo.source import Source
 
-N_VAL = 1000  # validation sequences of every race
-LENGTHS = (5, 10, 20, 30, 45, 60)  # the sweep of the shipped accuracy-vs-length table
-QUICK = {"epochs": 1, "n_train": 256}  # the tests' budget for making weights (same shapes, no skill)
-QUICK_LENGTHS = (5, 10)
 GRADIENT_SEQUENCES = 256
 STAGES = ("at initialization", "trained")
-SINGLE, STEPS = "recurrent_recall", "recurrent_recall_steps"
 
 
+# --- accuracy vs length -------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class Race:
-    """RNN, GRU and LSTM trained side by side on "recall the first of `length` tokens".
+class Lengths:
+    """The shipped accuracy-vs-length sweep, and a student's race beside it (`own`, None: none)."""
 
-    At the defaults (length 60, 32 hidden units, keep-gate bias +3, 5 epochs of 4,000 sequences,
-    Adam at lr 0.005, batches of 64, seed 0) the LSTM answers almost every validation sequence and
-    the plain RNN stays near chance (25%): tests/test_zoo_recurrent.py measures the gap. That is seed 0,
-    the shipped run. The GRU's lead holds for seeds 0-4; the LSTM's does not: with seeds 3 and 4 it
-    reaches about 75%, with seed 2 it stays at the RNN's level (about 48%, also after 8 epochs).
-    """
-
-    length: int = 60
-    hidden: int = 32
-    keep_bias: float = 3.0  # added to the forget (LSTM) / update (GRU) gate's bias at initialization
-    epochs: int = 5
-    n_train: int = 4000
-    batch_size: int = 64
-    lr: float = 0.005
-    per_step: bool = False  # one answer per step (sequence output) instead of one at the end
-    seed: int = 0
-    code_version: int = 2  # 2: results carry their facts
+    own: Source | None = None
+    code_version: int = 3  # 3: computed from the Trained races handed in
 
     def __post_init__(self) -> None:
-        if not 5 <= self.length <= 100:
-            raise ValueError("The sequence length must be between 5 and 100 tokens.")
-        if not 4 <= self.hidden <= 128:
-            raise ValueError("The number of hidden units must be between 4 and 128.")
-        if not 0 <= self.keep_bias <= 5:
-            raise ValueError("The keep-gate bias must be between 0 and 5.")
-        if not 1 <= self.epochs <= 20:
-            raise ValueError("The number of epochs must be between 1 and 20.")
-        if not 100 <= self.n_train <= 10_000:
-            raise ValueError("The number of training sequences must be between 100 and 10,000.")
-        if not 1 <= self.batch_size <= self.n_train:
-            raise ValueError(f"The batch size must be between 1 and the number of training sequences ({self.n_train}).")
-        if not 0 < self.lr <= 1:
-            raise ValueError("The learning rate must be in (0, 1].")
-
-    def train(self) -> TrainConfig:
-        return TrainConfig(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, optimizer="adam", seed=self.seed)
-
-    def network(self, cell: str, generator: torch.Generator | None = None) -> SequenceNet:
-        return SequenceNet(cell, self.hidden, self.per_step, self.keep_bias, generator)
+        if self.own is not None and self.own.shipped:
+            raise ValueError("`own` is a race the student trained (a Source with a recipe).")
 
 
-@dataclass(frozen=True)
-class RaceFacts:
-    """A student's race: its length and epochs, how long it took, each cell's final validation accuracy."""
-
-    own_length: int
-    own_epochs: int
-    own_seconds: float
-    own_rnn: float
-    own_gru: float
-    own_lstm: float
-
-
-@dataclass
-class RaceResult:
-    history: pd.DataFrame  # variant (cell), epoch, split, metric, value
-    accuracy: pd.DataFrame  # cell, length, validation accuracy
-    state: dict[str, np.ndarray]  # the three networks' weights, keys "<cell>.<parameter>"
-    seconds: float
-    facts: RaceFacts
-
-
-def _state(fit: FitResult) -> dict[str, np.ndarray]:
-    return {f"{cell}.{name}": value for cell, state in fit.states.items() for name, value in state.items()}
-
-
-def race(cfg: Race, on_progress: Progress | None = None) -> RaceResult:
-    """Train the three cells together (one `fit_many`), keep their weights for the page's other views."""
-    data = sequences.dataset(cfg.length, cfg.n_train, N_VAL, cfg.seed, cfg.per_step)
-    variants = [Variant(cell, lambda g, cell=cell: cfg.network(cell, g), cfg.train()) for cell in CELLS]
-    fit = fit_many(variants, data, on_progress=on_progress)
-    state = _state(fit)
-    weights.remember(cfg, {k: torch.as_tensor(v) for k, v in state.items()})
-    final = fit.final("accuracy")
-    accuracy = pd.DataFrame({"cell": list(CELLS), "length": cfg.length, "validation accuracy": [final[c] for c in CELLS]})
-    facts = RaceFacts(cfg.length, cfg.epochs, fit.seconds, *(float(final[c]) for c in CELLS))
-    return RaceResult(fit.history, accuracy, state, fit.seconds, facts)
-
-
-def _shipped(name: str) -> tuple[dict[str, Tensor], Race]:
-    state, meta = weights.load(name)
-    return state, Race(**meta["race"])
-
-
-def trained_on(source: Race | None) -> Race:
-    """How the networks of `source` were trained (None: the shipped ones, read from their file)."""
-    return source or _shipped(SINGLE)[1]
-
-
-def networks(source: Race | None) -> tuple[dict[str, SequenceNet], Race]:
-    """The three single-output networks: shipped (source None) or the ones a student trained with `source`."""
-    if source is None:
-        state, cfg = _shipped(SINGLE)
-    else:
-        cfg = source
-        state = weights.recall(source) or {k: torch.as_tensor(v) for k, v in race(source).state.items()}
-    return nets(state, cfg.hidden), cfg
-
-
-def length_table(extra: pd.DataFrame | None = None) -> pd.DataFrame:
+def length_table(shipped: Trained, own: Trained | None = None) -> pd.DataFrame:
     """Accuracy vs sequence length (cell, length, validation accuracy, networks), as measured when the
-    shipped weights were made; `extra` (a race's `accuracy`) is added as "your run"."""
-    sweep = weights.load(SINGLE)[1]["accuracy_vs_length"]
-    table = pd.DataFrame([{"cell": c, "length": n, "validation accuracy": a, "networks": "shipped"}
-                          for c in CELLS for n, a in zip(sweep["length"], sweep[c])])
-    if extra is not None:
-        table = pd.concat([table, extra.assign(networks="your run")], ignore_index=True)
+    shipped weights were made; `own` (a student's race) is added as "your run"."""
+    if shipped.sweep is None:
+        raise ValueError("These shipped networks carry no accuracy-vs-length sweep.")
+    table = shipped.sweep.assign(networks="shipped")
+    if own is not None:
+        table = pd.concat([table, own.accuracy.assign(networks="your run")], ignore_index=True)
     return table
 
 
@@ -198,13 +100,30 @@ def length_facts(table: pd.DataFrame) -> LengthFacts:
                        1 / sequences.N_CLASSES, reached["RNN"] < longest, min(far["GRU"], far["LSTM"]) >= RECALLS)
 
 
-@dataclass(frozen=True)
-class Typed:
-    """A view of one sequence the student typed (or the default example), through shipped or own networks."""
+@dataclass
+class LengthsResult:
+    table: pd.DataFrame  # cell, length, validation accuracy, networks ("shipped" / "your run")
+    facts: LengthFacts
 
-    sequence: str = sequences.example(60, seed=7)
-    source: Race | None = None  # None: the shipped networks
-    code_version: int = 2  # 2: results carry their facts
+
+def lengths(cfg: Lengths, shipped: Trained, own: Trained | None = None,
+            on_progress: Progress[LengthsResult] | None = None) -> LengthsResult:
+    """The sweep as one table, and the facts of its shipped rows."""
+    table = length_table(shipped, own)
+    return LengthsResult(table, length_facts(table))
+
+
+# --- one typed sequence -----------------------------------------------------------------------------------------
+EXAMPLE = sequences.example(60, seed=7)  # the sequence the page opens with
+
+
+@dataclass(frozen=True)
+class Gates:
+    """The LSTM's gates over one sequence the student typed (or the default example), and each cell's answer."""
+
+    sequence: str = EXAMPLE
+    source: Source = Source("recurrent")  # the race whose networks read it (shipped, or the student's)
+    code_version: int = 3  # 3: run on the Trained race handed in
 
     def __post_init__(self) -> None:
         sequences.encode(self.sequence)  # a ValueError in words for a bad sequence
@@ -246,9 +165,9 @@ class GatesResult:
     facts: GateFacts
 
 
-def gates(cfg: Typed, on_progress: Progress | None = None) -> GatesResult:
+def gates(cfg: Gates, trained: Trained, on_progress: Progress[GatesResult] | None = None) -> GatesResult:
     """The LSTM's gates and cell state over the typed sequence, and what each cell answers."""
-    models, race_cfg = networks(cfg.source)
+    models, race_cfg = trained.networks, trained.recipe
     x = sequences.encode(cfg.sequence)  # (1, T)
     tokens = sequences.decode(x[0])
     lstm = models["LSTM"].recurrent
@@ -309,16 +228,30 @@ class OutputsResult:
         return dict(zip(rows["cell"], rows["accuracy"]))
 
 
-def outputs(cfg: Typed, on_progress: Progress | None = None) -> OutputsResult:
+@dataclass(frozen=True)
+class Outputs:
+    """One typed sequence through the single-output networks of `source` and the shipped sequence-output ones."""
+
+    sequence: str = EXAMPLE
+    source: Source = Source("recurrent")  # the single-output race
+    steps: Source = Source("recurrent", asset=STEPS)  # the sequence-output race
+    code_version: int = 3  # 3: run on the Trained races handed in
+
+    def __post_init__(self) -> None:
+        sequences.encode(self.sequence)
+
+
+def outputs(cfg: Outputs, single_race: Trained, steps_race: Trained,
+            on_progress: Progress[OutputsResult] | None = None) -> OutputsResult:
     """Single output vs sequence output: the same LSTM core, a head on the last step or on every step.
 
     The sequence-output networks are the shipped ones (`recurrent_recall_steps`), trained with the
     first symbol as the target at every step; per position, their validation accuracy shows how long
-    each cell keeps the symbol. `cfg.source` picks the single-output networks.
+    each cell keeps the symbol. `single_race` holds the single-output networks.
     """
-    state, steps_cfg = _shipped(STEPS)
-    per_step = nets(state, steps_cfg.hidden, per_step=True)
-    single, _ = networks(cfg.source)
+    if not steps_race.recipe.per_step or single_race.recipe.per_step:
+        raise ValueError("Outputs compares a single-output race with a sequence-output one.")
+    per_step, steps_cfg, single = steps_race.networks, steps_race.recipe, single_race.networks
     x_val, y_val = sequences.recall(N_VAL, steps_cfg.length, steps_cfg.seed + 1, per_step=True)
     x = sequences.encode(cfg.sequence)  # (1, T)
     tokens = sequences.decode(x[0])
@@ -343,12 +276,12 @@ def outputs(cfg: Typed, on_progress: Progress | None = None) -> OutputsResult:
 
 
 @dataclass(frozen=True)
-class Flow:
+class GradientFlow:
     """Gradient flow through time for the three cells, at initialization and after training."""
 
-    source: Race | None = None
+    source: Source = Source("recurrent")
     n_sequences: int = GRADIENT_SEQUENCES
-    code_version: int = 2  # 2: results carry their facts
+    code_version: int = 3  # 3: run on the Trained race handed in
 
     def __post_init__(self) -> None:
         if not 1 <= self.n_sequences <= N_VAL:
@@ -385,7 +318,7 @@ class FlowFacts:
 
 
 @dataclass
-class FlowResult:
+class GradientFlowResult:
     norms: pd.DataFrame  # cell, stage, step, gradient norm
     table: pd.DataFrame  # cell, stage, at step 1, at the last step, step 1 / last step
     length: int
@@ -398,20 +331,23 @@ class FlowResult:
         return self.table.assign(**{c: self.table[c].map("{:.1e}".format) for c in self.table.columns[2:]})
 
 
-def gradient_flow(cfg: Flow, on_progress: Progress | None = None) -> FlowResult:
+def gradient_flow(cfg: GradientFlow, race: Trained, on_progress: Progress[GradientFlowResult] | None = None
+                  ) -> GradientFlowResult:
     """‖∂loss/∂x_t‖ over t for each cell, fresh (the race's own seeded initialization) and trained."""
-    trained, race_cfg = networks(cfg.source)
+    trained, race_cfg = race.networks, race.recipe
+    fresh_nets = build(race_cfg)
     x, y = sequences.recall(cfg.n_sequences, race_cfg.length, race_cfg.seed + 1)
     rows, fresh_forget, forget_product = [], float("nan"), float("nan")
     for cell in CELLS:
-        fresh = race_cfg.network(cell, torch.Generator().manual_seed(race_cfg.seed)).eval()
+        fresh = fresh_nets[cell].eval()
         if cell == "LSTM":
             with torch.no_grad():
                 f = lstm_steps(fresh.recurrent, fresh.onehot(x))["f"]  # (N, T, H)
                 fresh_forget, forget_product = float(f.mean()), float(f[:, 1:].prod(dim=1).mean())
         for stage, net in zip(STAGES, (fresh, trained[cell])):
             norms = input_gradients(net, x, y)
-            rows += [{"cell": cell, "stage": stage, "step": t + 1, "gradient norm": float(v)} for t, v in enumerate(norms)]
+            rows += [{"cell": cell, "stage": stage, "step": t + 1, "gradient norm": float(v)}
+                     for t, v in enumerate(norms)]
     frame = pd.DataFrame(rows)
     ends = frame.groupby(["cell", "stage"], sort=False)["gradient norm"].agg(["first", "last"]).reset_index()
     table = ends.rename(columns={"first": "at step 1", "last": f"at step {race_cfg.length}"})
@@ -422,38 +358,55 @@ def gradient_flow(cfg: Flow, on_progress: Progress | None = None) -> FlowResult:
     facts = FlowFacts(race_cfg.length, back, race_cfg.keep_bias, rnn, float(ratio["RNN", STAGES[1]]), lstm,
                       rnn ** (1 / back), lstm ** (1 / back), fresh_forget, forget_product, rnn < VANISHED,
                       float(ratio["RNN", STAGES[1]]) < VANISHED, lstm > forget_product)
-    return FlowResult(frame, table, race_cfg.length, fresh_forget, facts)
+    return GradientFlowResult(frame, table, race_cfg.length, fresh_forget, facts)
 
 
-def _make(cfg: Race, quick: bool, lengths: tuple[int, ...]) -> tuple[nn.Module, dict]:
-    """Train `cfg` (and, for single output, each length of the sweep); the three networks and their meta."""
-    if quick:
-        cfg = dataclasses.replace(cfg, **QUICK)
-    result = race(cfg)
-    meta: dict = {"task": f"recall the first of {cfg.length} tokens, "
-                          + ("an answer at every step" if cfg.per_step else "one answer at the end"),
-                  "race": dataclasses.asdict(cfg)}
-    for cell, accuracy in zip(result.accuracy["cell"], result.accuracy["validation accuracy"]):
-        meta[f"val_accuracy_{cell}"] = round(float(accuracy), 4)
-    if lengths:
-        runs = {n: result if n == cfg.length else race(dataclasses.replace(cfg, length=n)) for n in lengths}
-        scores = {n: dict(zip(r.accuracy["cell"], r.accuracy["validation accuracy"])) for n, r in runs.items()}
-        meta["accuracy_vs_length"] = {"length": list(lengths),
-                                      **{c: [round(float(scores[n][c]), 4) for n in lengths] for c in CELLS}}
-    models = nn.ModuleDict({cell: cfg.network(cell) for cell in CELLS})
-    for name, value in result.state.items():
-        models.get_parameter(name).data.copy_(torch.as_tensor(value))
-    return models, meta
 
 
-def make_single(quick: bool) -> tuple[nn.Module, dict]:
-    """The race at its defaults (length 60) and the accuracy-vs-length sweep."""
-    return _make(Race(), quick, QUICK_LENGTHS if quick else LENGTHS)
+# --- helpers: which unit remembers, the gates as rows, gradients through time ------------------------------------
+def memory_order(lstm: nn.LSTM, x: Tensor) -> tuple[np.ndarray, np.ndarray]:
+    """The LSTM's units, the one whose cell state carries the first symbol first: (H,) unit indices,
+    and the last cell state of each unit for each possible first symbol, (C, H).
+
+    x (1, T) token ids. The sequence is run four times, each symbol in front of the same distractors;
+    a unit whose last cell state differs most between the four runs is the one that remembers.
+    """
+    runs = x.repeat(N_CLASSES, 1)  # (C, T)
+    runs[:, 0] = torch.arange(N_CLASSES)
+    c_last = lstm_steps(lstm, F.one_hot(runs, VOCAB).float())["c"][:, -1]  # (C, H)
+    spread = (c_last.max(dim=0).values - c_last.min(dim=0).values).detach().numpy()
+    return np.argsort(-spread, kind="stable"), c_last.detach().numpy()
 
 
-def make_steps(quick: bool) -> tuple[nn.Module, dict]:
-    """The same race with one output per step."""
-    return _make(Race(per_step=True), quick, ())
+def gate_frame(steps: dict[str, Tensor], tokens: str, order: np.ndarray) -> pd.DataFrame:
+    """One sequence's gates as tidy rows: step (1 = the symbol), token, unit, quantity, value.
+
+    steps: `lstm_steps` of one sequence; units are renumbered in `order` (unit 1 = order[0]).
+    """
+    values = {q: steps[k][0].detach().numpy()[:, order] for q, k in zip(GATES, "ifoc")}  # (T, H) each
+    T, H = values["cell state"].shape
+    frames = [pd.DataFrame({"step": np.repeat(np.arange(1, T + 1), H), "token": np.repeat(list(tokens), H),
+                            "unit": np.tile(np.arange(1, H + 1), T), "quantity": q, "value": v.reshape(-1)})
+              for q, v in values.items()]
+    return pd.concat(frames, ignore_index=True)
 
 
-SHIPPED = {SINGLE: make_single, STEPS: make_steps}
+def input_gradients(net: nn.Module, x: Tensor, y: Tensor, chunk: int = 64) -> np.ndarray:
+    """‖∂loss/∂x_t‖ for every step t, averaged over the sequences: (T,).
+
+    x (N, T) token ids, y (N,) answers. Each sequence's own cross-entropy (a sum, not a mean over N,
+    so the size of the batch does not shrink the numbers) is differentiated with respect to its
+    one-hot inputs; the norm at step t says how much the answer can still learn from token t.
+    `chunk` sequences at a time: autograd keeps every step's activations of the sequences it differentiates,
+    rather than all of them at once.
+    """
+    return torch.cat([_step_norms(net, xs, ys) for xs, ys in zip(x.split(chunk), y.split(chunk))]).mean(dim=0).numpy()
+
+
+def _step_norms(net: nn.Module, x: Tensor, y: Tensor) -> Tensor:
+    """(N, T) ‖∂loss/∂x_t‖ of each sequence: its gradient depends on it alone, so chunks give the same numbers."""
+    inputs = F.one_hot(x, VOCAB).float().requires_grad_()  # (N, T, V)
+    with torch.enable_grad():
+        loss = F.cross_entropy(net(inputs), y, reduction="sum")
+        (grad,) = torch.autograd.grad(loss, inputs)  # (N, T, V)
+    return grad.norm(dim=2)
