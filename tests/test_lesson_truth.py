@@ -100,7 +100,8 @@ def _placeholders(tree: ast.AST) -> list[tuple[int, str]]:
 
 
 def test_the_placeholder_check_sees_one_outside_a_notice_and_spares_formulas():
-    tree = ast.parse('def sentence(f):\n    """Returns {f.x} words."""\n    return "the rate {f.lr:.2f}" + f" of {f.n}"\n'
+    tree = ast.parse('def sentence(f):\n    """Returns {f.x} words."""\n'
+                     '    return "the rate {f.lr:.2f}" + f" of {f.n}"\n'
                      'st.latex(r"\\frac{x}{y}")\nnote = "{a} and {b}".format(a=1, b=2)\n')
     assert _placeholders(tree) == [(3, "the rate {f.lr:.2f}")]
 
@@ -116,5 +117,6 @@ def test_no_string_prints_a_placeholder(script):
 def test_no_notice_prints_a_placeholder(script):
     """A string that lost its f prefix shows '{facts.field}' to the class instead of the number."""
     tree = ast.parse(script.read_text(encoding="utf-8"))
-    found = [(c.lineno, c.value) for call in _notices(tree) for c in _plain_strings(call) if PLACEHOLDER.search(c.value)]
+    found = [(c.lineno, c.value) for call in _notices(tree) for c in _plain_strings(call)
+             if PLACEHOLDER.search(c.value)]
     assert not found, f"{script.name}: a notice string without its f prefix: {found}"
