@@ -15,14 +15,14 @@ pixel inked faintly in a few images is stretched to full ink.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import pandas as pd
 import torch
 from sklearn import datasets as skd
 
-from core import preprocessing as pp
+from core import preprocessing
+from core.progress import Progress
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class ImageFacts:
 
 
 @dataclass
-class ImageResult:
+class ImageNormResult:
     before: np.ndarray  # (H, W, 3) float32 in [0, 1]: pixels / 255
     shown: np.ndarray  # (H, W, 3) the normalized image drawn as (z + 3) / 6, clipped: 0 (the mean) is mid grey
     normalized: np.ndarray  # (3, H, W) what the network gets, channels first like torchvision
@@ -80,7 +80,7 @@ def _histogram(x: np.ndarray, stage: str, bins: np.ndarray) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def image_normalization(cfg: ImageNorm, on_progress: Callable | None = None) -> ImageResult:
+def image_normalization(cfg: ImageNorm, on_progress: Progress[ImageNormResult] | None = None) -> ImageNormResult:
     photo = torch.from_numpy(np.array(skd.load_sample_image(cfg.image))).permute(2, 0, 1).float() / 255  # (3, H, W)
     small = torch.nn.functional.avg_pool2d(photo[None], cfg.stride)[0]
     mean, std = small.mean(dim=(1, 2)), small.std(dim=(1, 2), unbiased=False)
@@ -96,12 +96,15 @@ def image_normalization(cfg: ImageNorm, on_progress: Callable | None = None) -> 
     facts = ImageFacts(cfg.image, xs.shape[1], True, float(np.abs(zs.mean(axis=1)).max()), float(zs.std(axis=1).min()),
                        float(zs.std(axis=1).max()), kept,
                        f"{zs.std(axis=1).min():.3f}" == f"{zs.std(axis=1).max():.3f}")
-    return ImageResult(small.permute(1, 2, 0).numpy(), np.clip((zn.transpose(1, 2, 0) + 3) / 6, 0, 1), zn, stats,
+    return ImageNormResult(small.permute(1, 2, 0).numpy(), np.clip((zn.transpose(1, 2, 0) + 3) / 6, 0, 1), zn, stats,
                        tuple(mean.tolist()), tuple(std.tolist()), histograms, facts)
 
 
-def torchvision_difference(result: ImageResult) -> float:
-    """Largest gap between our normalization and torchvision.transforms.Normalize's (imported on demand: ~1 s)."""
+def torchvision_difference(result: ImageNormResult) -> float:
+    """Largest gap between our normalization and torchvision.transforms.Normalize's.
+
+    torchvision is imported here, on demand: it is slow to import and only this button needs it.
+    """
     from torchvision import transforms
 
     before = torch.as_tensor(result.before).permute(2, 0, 1)  # (3, H, W), as ToTensor() gives
@@ -139,7 +142,7 @@ class DigitsFacts:
 
 
 @dataclass
-class DigitsResult:
+class DigitsScalingResult:
     raw: pd.DataFrame  # (8, 8) the digit's pixel values, 0..16
     scaled: pd.DataFrame  # (8, 8) / 16: in [0, 1]
     picture: np.ndarray  # (80, 80) the scaled digit blown up 10x (sharp pixels on screen)
@@ -148,7 +151,8 @@ class DigitsResult:
     facts: DigitsFacts
 
 
-def digits_scaling(cfg: DigitsScaling, on_progress: Callable | None = None) -> DigitsResult:
+def digits_scaling(cfg: DigitsScaling, on_progress: Progress[DigitsScalingResult] | None = None
+                   ) -> DigitsScalingResult:
     bunch = skd.load_digits()
     images = bunch.images  # (1797, 8, 8)
     top = float(images.max())
@@ -157,12 +161,13 @@ def digits_scaling(cfg: DigitsScaling, on_progress: Callable | None = None) -> D
     pixels = bunch.data  # (1797, 64)
     ranges = np.ptp(pixels, axis=0)
     constant = ranges == 0
-    minmax = pp.transform(pp.fit_scaler("min-max", pixels), pixels)
+    minmax = preprocessing.transform(preprocessing.fit_scaler("min-max", pixels), pixels)
     rare = ~constant & ((pixels > 0).mean(axis=0) < cfg.rare)
     row, col = np.divmod(np.flatnonzero(rare), 8)
     faintest = float(ranges[rare].min()) if rare.any() else top
     facts = DigitsFacts(top, len(pixels), int(constant.sum()), float(np.abs(minmax[:, constant]).max(initial=0.0)),
                         bool(np.isfinite(minmax).all()), int(rare.sum()), cfg.rare,
                         bool((np.isin(row, (0, 7)) | np.isin(col, (0, 7))).all()), faintest, top / faintest)
-    return DigitsResult(pd.DataFrame(digit, columns=columns), pd.DataFrame(digit / top, columns=columns).round(3),
-                        np.kron(digit / top, np.ones((10, 10))), int(bunch.target[cfg.index]), top, facts)
+    return DigitsScalingResult(pd.DataFrame(digit, columns=columns),
+                               pd.DataFrame(digit / top, columns=columns).round(3),
+                               np.kron(digit / top, np.ones((10, 10))), int(bunch.target[cfg.index]), top, facts)

@@ -14,16 +14,17 @@ and unit-tested, so the page only chooses words for them.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
 import torch
 
 from core import data, training
-from core.uploads import Source, load_source
 from core.device import pick_device
 from core.models import MLPSpec
+from core.progress import Progress
+from core.uploads import Source, load_source
 
 KINDS = ("min-max", "standard", "robust")
 LABELS = {"raw": "raw", "min-max": "normalized (min-max)", "standard": "standardized", "robust": "robust (median, IQR)"}
@@ -116,7 +117,7 @@ class ViewFacts:
 
 
 @dataclass
-class ViewResult:
+class ScalingViewResult:
     boxes: pd.DataFrame  # scaling, feature, min, q1, median, q3, max: the training rows' distribution
     params: pd.DataFrame  # feature, min, max, mean, std: what the scalers fitted on the training rows
     constant: list[str]  # constant feature columns (scale 1, output 0)
@@ -130,7 +131,7 @@ def _boxes(x: np.ndarray, features: tuple[str, ...], scaling: str) -> pd.DataFra
                          "q3": q[3], "max": q[4]})
 
 
-def scaling_view(cfg: ScalingView, on_progress: Callable | None = None) -> ViewResult:
+def scaling_view(cfg: ScalingView, on_progress: Progress[ScalingViewResult] | None = None) -> ScalingViewResult:
     ds = load_source(cfg.source)
     x = ds.x_train.double().numpy()
     minmax, standard = (transform(fit_scaler(kind, x), x) for kind in ("min-max", "standard"))
@@ -149,7 +150,7 @@ def scaling_view(cfg: ScalingView, on_progress: Callable | None = None) -> ViewR
                       float(minmax.min()), float(minmax.max()), float(np.abs(standard.mean(axis=0)).max()),
                       float(stds.min()), float(stds.max()), f"{stds.min():.3f}" == f"{stds.max():.3f}")
     constant = [name for name, flat in zip(ds.feature_names, ~varying) if flat]
-    return ViewResult(pd.concat(frames, ignore_index=True), params, constant, tuple(ds.feature_names), facts)
+    return ScalingViewResult(pd.concat(frames, ignore_index=True), params, constant, tuple(ds.feature_names), facts)
 
 
 # 2. The effect on training -----------------------------------------------------------------------------
@@ -208,14 +209,16 @@ TINY_LR = 0.0003  # a rate at which raw inputs learn something while scaled ones
 
 
 @dataclass
-class RaceResult:
+class ScalingRaceResult:
+    """The race; while it trains (`on_progress`) only `history` is there, the curves so far."""
+
     history: pd.DataFrame  # variant, epoch, split, metric, value; variants as in LABELS
-    table: pd.DataFrame  # variant, epochs to target, validation accuracy, validation loss
-    reached: dict[str, int | None]  # first epoch at the target validation accuracy, None if never
-    messages: dict[str, str]  # variant -> what went wrong (divergence), from the trainer
-    scalers: pd.DataFrame  # variant, feature, shift, scale: what each scaler fitted
-    majority: float  # share of the most common class among the validation rows: "always guess it" scores this
-    facts: RaceFacts
+    table: pd.DataFrame | None = None  # variant, epochs to target, validation accuracy, validation loss
+    reached: dict[str, int | None] | None = None  # first epoch at the target validation accuracy, None if never
+    messages: dict[str, str] | None = None  # variant -> what went wrong (divergence), from the trainer
+    scalers: pd.DataFrame | None = None  # variant, feature, shift, scale: what each scaler fitted
+    majority: float | None = None  # share of the most common validation class: "always guess it" scores this
+    facts: RaceFacts | None = None
 
 
 def first_epoch_at(history: pd.DataFrame, target: float) -> dict[str, int | None]:
@@ -225,7 +228,8 @@ def first_epoch_at(history: pd.DataFrame, target: float) -> dict[str, int | None
     return {v: (int(hit[v]) if v in hit.index else None) for v in acc.variant.unique()}
 
 
-def race(cfg: ScalingRace, on_progress: Callable[[float, object], None] | None = None) -> RaceResult:
+def race(cfg: ScalingRace, on_progress: Progress[ScalingRaceResult] | None = None) -> ScalingRaceResult:
+    """Train the same MLP on raw, normalized and standardized inputs, one after the other."""
     ds = load_source(cfg.source)
     spec = MLPSpec(ds.n_features, cfg.widths, ds.n_classes, "relu")
     train = training.TrainConfig(epochs=cfg.epochs, batch_size=min(cfg.batch_size, len(ds.x_train)), lr=cfg.lr,
@@ -234,11 +238,12 @@ def race(cfg: ScalingRace, on_progress: Callable[[float, object], None] | None =
     for i, kind in enumerate(RACE):  # three fit calls: the inputs differ, so they cannot share one batched pass
         scaled, scaler = scale_dataset(ds, kind, cfg.fit_on)
 
-        def report(fraction: float, snap: training.Snapshot, i: int = i) -> None:
-            if on_progress is not None:
-                on_progress((i + fraction) / len(RACE), snap)
+        def on_snapshot(fraction: float, snap: training.Snapshot, i: int = i) -> None:
+            if on_progress is not None:  # the finished variants' curves, then this one's so far
+                history = pd.concat([*(f.history for f in fits), snap.history], ignore_index=True)
+                on_progress((i + fraction) / len(RACE), ScalingRaceResult(history))
 
-        fits.append(training.fit(spec, scaled, train, pick_device(), report, name=LABELS[kind]))
+        fits.append(training.fit(spec, scaled, train, pick_device(), on_snapshot, name=LABELS[kind]))
         typical = scaled.x_train.double().abs().mean(dim=0)
         sizes[kind] = float(typical.max() / typical.min()) if typical.min() > 0 else float("inf")
         if scaler is not None:
@@ -265,7 +270,7 @@ def race(cfg: ScalingRace, on_progress: Callable[[float, object], None] | None =
                       abs(final["raw"] - majority) <= 1e-6,
                       first["standard"] is not None and (first["raw"] is None or first["raw"] > first["standard"]),
                       sizes["raw"], sizes["standard"], TINY_LR, cfg.lr == TINY_LR)
-    return RaceResult(history, table, reached, messages, pd.concat(scalers, ignore_index=True), majority, facts)
+    return ScalingRaceResult(history, table, reached, messages, pd.concat(scalers, ignore_index=True), majority, facts)
 
 
 @dataclass(frozen=True)
@@ -288,7 +293,7 @@ def leak_facts(table: pd.DataFrame) -> LeakFacts:
                      bool(moved[j] != 0))
 
 
-def leak_table(clean: RaceResult, leaky: RaceResult) -> pd.DataFrame:
+def leak_table(clean: ScalingRaceResult, leaky: ScalingRaceResult) -> pd.DataFrame:
     """Per scaled variant: validation accuracy with the scaler fitted on training rows vs on all rows."""
     rows = []
     for variant in clean.scalers.variant.unique():
@@ -376,7 +381,7 @@ class ContourFacts:
 
 
 @dataclass
-class ContourResult:
+class ContoursResult:
     surface: pd.DataFrame  # scaling, w1, w2, loss, level (contour band: 0 far out ... higher nearer the minimum)
     path: pd.DataFrame  # scaling, step, w1, w2, loss
     table: pd.DataFrame  # scaling, condition number, contour length / width, learning rate, factors, losses
@@ -425,7 +430,7 @@ def _surface(x: np.ndarray, y: np.ndarray, cfg: Contours, scaling: str) -> tuple
     return surface, path_df[["scaling", "step", "w1", "w2", "loss"]], row
 
 
-def contours(cfg: Contours, on_progress: Callable | None = None) -> ContourResult:
+def contours(cfg: Contours, on_progress: Progress[ContoursResult] | None = None) -> ContoursResult:
     rng = np.random.default_rng(cfg.seed)
     c = cfg.correlation
     z = rng.standard_normal((cfg.n_samples, 2)) @ np.linalg.cholesky([[1, c], [c, 1]]).T  # correlated, std 1
@@ -453,7 +458,7 @@ def contours(cfg: Contours, on_progress: Callable | None = None) -> ContourResul
         float(r["final loss"] - r["lowest possible loss"]), float(s["final loss"] - s["lowest possible loss"]),
         float(r["lowest possible loss"]), float(s["lowest possible loss"]), lowest_centred,
         float(raw[:, 0].mean()), float(raw[:, 1].mean()))
-    return ContourResult(pd.concat([p[0] for p in parts], ignore_index=True),
+    return ContoursResult(pd.concat([p[0] for p in parts], ignore_index=True),
                          pd.concat([p[1] for p in parts], ignore_index=True), pd.DataFrame([r, s]), facts)
 
 
@@ -498,7 +503,7 @@ class OutlierResult:
     facts: OutlierFacts
 
 
-def outliers(cfg: Outlier, on_progress: Callable | None = None) -> OutlierResult:
+def outliers(cfg: Outlier, on_progress: Progress[OutlierResult] | None = None) -> OutlierResult:
     ds = load_source(cfg.source)
     if cfg.feature not in ds.feature_names:
         raise ValueError(f"There is no feature {cfg.feature!r}; choose one of {', '.join(ds.feature_names)}.")

@@ -23,7 +23,8 @@ def _table_with_constant_column() -> np.ndarray:
 @pytest.mark.parametrize("kind", pp.KINDS)
 @pytest.mark.parametrize("table", ["wine", "breast_cancer", "constant"])
 def test_scalers_agree_with_scikit_learn(kind, table):
-    x = _table_with_constant_column() if table == "constant" else data.load(data.DataConfig(table)).x_train.double().numpy()
+    x = (_table_with_constant_column() if table == "constant"
+         else data.load(data.DataConfig(table)).x_train.double().numpy())
     expected = SKLEARN[kind]().fit(x).transform(x)
     scaler = pp.fit_scaler(kind, x)
     np.testing.assert_allclose(pp.transform(scaler, x), expected, atol=1e-6)
@@ -66,9 +67,11 @@ def test_standardized_inputs_reach_the_target_sooner_than_raw_on_wine(lr):
 
 
 def test_race_reports_progress_in_order_and_epochs_to_target():
-    fractions = []
-    result = pp.race(pp.ScalingRace(epochs=20), lambda f, _: fractions.append(f))
+    fractions, parts = [], []
+    result = pp.race(pp.ScalingRace(epochs=20), lambda f, part: (fractions.append(f), parts.append(part)))
     assert fractions == sorted(fractions) and fractions[-1] == pytest.approx(1.0)
+    assert all(isinstance(part, pp.ScalingRaceResult) and part.facts is None for part in parts)  # the race so far
+    assert set(parts[-1].history.variant) == set(result.history.variant)  # the earlier variants' curves stay
     acc = result.history.query("split == 'validation' and metric == 'accuracy'")
     for variant, epoch in result.reached.items():
         rows = acc[acc.variant == variant]
@@ -185,7 +188,8 @@ def test_the_lowest_losses_differ_because_the_model_has_no_bias():
                                                - (y - y.mean())) ** 2))
 
 
-def _contour_y(cfg: pp.Contours = pp.Contours()) -> np.ndarray:
+def _contour_y(cfg: pp.Contours | None = None) -> np.ndarray:
+    cfg = cfg or pp.Contours()
     rng = np.random.default_rng(cfg.seed)
     z = rng.standard_normal((cfg.n_samples, 2)) @ np.linalg.cholesky([[1, cfg.correlation], [cfg.correlation, 1]]).T
     return z @ np.array([1.0, 1.0]) + 0.3 * rng.standard_normal(cfg.n_samples)
@@ -238,7 +242,7 @@ def test_which_scaler_squeezes_most_depends_on_the_outlier(factor, most, small):
 
 def test_image_normalization_equals_torchvision():
     result = image_scaling.image_normalization(image_scaling.ImageNorm())
-    assert result.before.shape[2] == 3 and 0 <= result.before.min() and result.before.max() <= 1
+    assert result.before.shape[2] == 3 and result.before.min() >= 0 and result.before.max() <= 1
     np.testing.assert_allclose(result.stats["mean after"], 0, atol=1e-5)
     np.testing.assert_allclose(result.stats["std after"], 1, atol=1e-5)
     assert image_scaling.torchvision_difference(result) < 1e-6
@@ -293,8 +297,8 @@ CSV = b"a,b,label\n" + b"".join(f"{i},{i * 100},{i % 2}\n".encode() for i in ran
     ("holes.csv", CSV.replace(b"\n5,500,1\n", b"\n5,,1\n"), "empty cells"),
     ("big.csv", b"a\n" + b"1\n" * (3 * 2**20), "limit is 5 MB"),
     ("long.csv", b"a,label\n" + b"1,0\n2,1\n" * 25_001, "limit is 50,000"),
-    ("wide.csv", (",".join(f"c{i}" for i in range(10_000)) + "\n").encode() + (",".join(["1"] * 10_000) + "\n").encode() * 20,
-     "10,000 columns; the limit is 200"),
+    ("wide.csv", (",".join(f"c{i}" for i in range(10_000)) + "\n").encode()
+     + (",".join(["1"] * 10_000) + "\n").encode() * 20, "10,000 columns; the limit is 200"),
 ])
 def test_csv_loader_rejects_bad_files(name, content, problem):
     with pytest.raises(ValueError, match=problem):

@@ -20,9 +20,10 @@ def feature_boxes(boxes: pd.DataFrame, columns: Sequence[str] | None = None) -> 
     """
     features = in_order(boxes["feature"])
     y = alt.Y("feature:N", sort=features, title=None, axis=alt.Axis(labelLimit=170, labelOverlap=False))
-    tooltip = [alt.Tooltip("feature:N"), *(alt.Tooltip(f"{c}:Q", format=".4g") for c in ("min", "q1", "median", "q3", "max"))]
-    span = alt.Chart().mark_rule(color=BLUE, strokeWidth=1.5).encode(x=alt.X("min:Q", title="value"), x2=alt.X2("max"), y=y,
-                                                                      tooltip=tooltip)
+    tooltip = [alt.Tooltip("feature:N"),
+               *(alt.Tooltip(f"{c}:Q", format=".4g") for c in ("min", "q1", "median", "q3", "max"))]
+    span = alt.Chart().mark_rule(color=BLUE, strokeWidth=1.5).encode(x=alt.X("min:Q", title="value"), x2=alt.X2("max"),
+                                                                      y=y, tooltip=tooltip)
     box = alt.Chart().mark_bar(color=tint(BLUE, 0.35), size=12).encode(x=alt.X("q1:Q"), x2=alt.X2("q3"), y=y,
                                                                         tooltip=tooltip)
     median = alt.Chart().mark_tick(color="black", thickness=2, size=12).encode(x=alt.X("median:Q"), y=y)
@@ -59,7 +60,8 @@ def loss_contours(surface: pd.DataFrame, path: pd.DataFrame, scaling: str, title
             y=alt.Y("w2_lo:Q", title="w2", scale=y_scale), y2=alt.Y2("w2_hi"),
             color=alt.Color("level:Q", scale=bands, legend=None),
             stroke=alt.Stroke("level:Q", scale=bands, legend=None),
-            tooltip=[alt.Tooltip("w1:Q", format=".3f"), alt.Tooltip("w2:Q", format=".3f"), alt.Tooltip("loss:Q", format=".4f")],
+            tooltip=[alt.Tooltip("w1:Q", format=".3f"), alt.Tooltip("w2:Q", format=".3f"),
+                     alt.Tooltip("loss:Q", format=".4f")],
         )
     )
     encode = dict(x=alt.X("w1:Q"), y=alt.Y("w2:Q"), order=alt.Order("step:Q"))
@@ -67,11 +69,12 @@ def loss_contours(surface: pd.DataFrame, path: pd.DataFrame, scaling: str, title
     dots = (
         alt.Chart(steps)
         .mark_point(shape="circle", size=30, filled=True, color="black", opacity=1, clip=True)
-        .encode(**encode, tooltip=[alt.Tooltip("step:Q"), alt.Tooltip("w1:Q", format=".3f"), alt.Tooltip("w2:Q", format=".3f"),
-                                   alt.Tooltip("loss:Q", format=".4f")])
+        .encode(**encode, tooltip=[alt.Tooltip("step:Q"), alt.Tooltip("w1:Q", format=".3f"),
+                                   alt.Tooltip("w2:Q", format=".3f"), alt.Tooltip("loss:Q", format=".4f")])
     )
     subtitle = "darker: lower loss · black dots: gradient-descent steps from the same start"
-    return alt.layer(heat, line, dots).properties(height=HEIGHT, title=alt.TitleParams(title or scaling, subtitle=subtitle))
+    return alt.layer(heat, line, dots).properties(height=HEIGHT,
+                                                  title=alt.TitleParams(title or scaling, subtitle=subtitle))
 
 
 def strips(points: pd.DataFrame) -> alt.FacetChart:
@@ -109,8 +112,8 @@ def channel_histograms(df: pd.DataFrame) -> alt.FacetChart:
         .encode(
             x=alt.X("value:Q", title="pixel value"),
             y=alt.Y("share:Q", title="share of pixels", axis=alt.Axis(format="%")),
-            color=alt.Color("channel:N", scale=alt.Scale(domain=list(CHANNEL_COLOURS), range=list(CHANNEL_COLOURS.values())),
-                            title="channel"),
+            color=alt.Color("channel:N", title="channel",
+                            scale=alt.Scale(domain=list(CHANNEL_COLOURS), range=list(CHANNEL_COLOURS.values()))),
             tooltip=[alt.Tooltip("stage:N"), alt.Tooltip("channel:N"), alt.Tooltip("value:Q", format=".2f"),
                      alt.Tooltip("share:Q", format=".1%")],
         )
