@@ -55,7 +55,9 @@ def test_replayed_sessions_get_the_whole_page_its_charts_and_its_media(small_app
     sessions = _replay(small_app.url, [_recording()] * 3)
     assert [s.problem for s in sessions] == ["", "", ""]
     assert [s.charts for s in sessions] == [1, 1, 1]
-    assert all(0 < s.server_s <= s.seconds < load.SESSION_TIMEOUT_S for s in sessions)
+    # No problem means the script finished (no timeout, no dropped connection); how long it took is
+    # the benchmark's figure. The server's part ends at script_finished, before the media are fetched.
+    assert all(0 < s.server_s <= s.seconds for s in sessions)
     media = [url for url in fetched if "/media/" in url]
     assert len(media) == 3 and len(set(media)) == 1  # each session fetched the image its messages named
     assert fetched.count(small_app.url + "/") == 3
