@@ -7,7 +7,6 @@ import pandas as pd
 from core.charts.shared import boundary
 from core.charts.theme import HEIGHT, PALETTE, colour_by, half_step, in_order, thin, tint
 
-
 FUNCTION_DASH = {"f(z)": [1, 0], "f'(z)": [6, 4]}  # an activation solid, its derivative dashed
 ACTIVE_SHADE = tint(PALETTE[2], 0.75)  # light green: where the unit still passes a gradient on
 

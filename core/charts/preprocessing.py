@@ -8,7 +8,6 @@ import pandas as pd
 
 from core.charts.theme import BLUE, GRID_CELLS, HEIGHT, ORANGE, PALETTE, half_step, in_order, tint
 
-
 CHANNEL_COLOURS = {"red": PALETTE[3], "green": PALETTE[2], "blue": PALETTE[0]}  # vermillion, green, blue
 
 
