@@ -125,15 +125,24 @@ def test_each_real_computation_is_counted_and_logged_once(tmp_path, monkeypatch)
     assert all(line.split()[0].endswith("train") for line in lines)
 
 
+def _until(condition, what: str) -> None:
+    """Wait (polling) until `condition()` holds; the generous limit only turns a hang into a failure."""
+    import time
+
+    deadline = time.monotonic() + 30
+    while not condition():
+        assert time.monotonic() < deadline, f"never happened: {what}"
+        time.sleep(0.001)
+
+
 def test_at_most_slots_computations_run_at_once_and_a_waiting_one_says_so(monkeypatch):
     import threading
-    import time
 
     from ui import runners
 
     monkeypatch.setattr(runners, "SLOTS", 2)
     monkeypatch.setattr(runners, "_slots", runners.Slots(2))
-    running, most, lock = 0, 0, threading.Lock()
+    running, most, lock, finish = 0, 0, threading.Lock(), threading.Event()
     texts: list[str] = []
 
     class Progress:  # stands in for the page's progress placeholder
@@ -146,49 +155,62 @@ def test_at_most_slots_computations_run_at_once_and_a_waiting_one_says_so(monkey
             with lock:
                 running += 1
                 most = max(most, running)
-            time.sleep(0.05)
+            finish.wait()  # hold the slot until every computation has asked for one
             with lock:
                 running -= 1
 
     threads = [threading.Thread(target=compute) for _ in range(6)]
     for t in threads:
         t.start()
+    # Two hold the slots, the other four wait in line, each saying so in its progress bar.
+    _until(lambda: runners._slots.waiting == 4 and running == 2, "2 computing and 4 in line")
+    assert len(texts) == 4 and all("waiting for a free core" in t and "2 at a time" in t for t in texts)
+    finish.set()
     for t in threads:
-        t.join(timeout=10)
-    assert most == 2 and running == 0
-    assert len(texts) >= 4 and all("waiting for a free core" in t and "2 at a time" in t for t in texts)
+        t.join(timeout=30)
+    assert most == 2 and running == 0  # every one got a slot in the end, never more than 2 at once
     assert runners._slots._free == 2 and runners._slots.waiting == 0  # every slot given back
 
 
-def test_a_quick_computation_passes_a_long_one_at_its_next_progress_report():
+def _long_and_quick(slice_s: float) -> list[str]:
+    """One slot: a long computation with 5 progress reports; a quick one asks for the slot while it runs.
+
+    Returns the order of events: "quick" when the quick one ran, "report n" after each of the long one's reports.
+    """
     import threading
-    import time
 
     from ui import runners
 
     slots = runners.Slots(1)
-    slots.SLICE_S = 0.05
-    done: dict[str, float] = {}
+    slots.SLICE_S = slice_s
+    events: list[str] = []
     slots.acquire()  # the long one holds the only slot
 
     def quick() -> None:
         slots.acquire()
-        time.sleep(0.02)
-        done["quick"] = time.monotonic()
+        events.append("quick")
         slots.release()
 
     waiter = threading.Thread(target=quick)
     waiter.start()
-    while not slots.waiting:
-        time.sleep(0.001)
-    for _ in range(50):  # the long one: 50 progress reports, 10 ms apart
-        time.sleep(0.01)
+    _until(lambda: slots.waiting == 1, "the quick one in line")
+    for report in range(1, 6):
         slots.step_aside()
-    done["long"] = time.monotonic()
+        events.append(f"report {report}")
     slots.release()
-    waiter.join(timeout=5)
-    assert done["quick"] < done["long"] - 0.3  # it ran after the long one's first slice, not after its whole run
+    waiter.join(timeout=30)
     assert (slots._free, slots.waiting) == (1, 0)
+    return events
+
+
+def test_a_quick_computation_passes_a_long_one_at_its_next_progress_report():
+    # Its slice used up (here at once), the long one hands its slot over at its next report and queues.
+    assert _long_and_quick(slice_s=0.0) == ["quick", "report 1", "report 2", "report 3", "report 4", "report 5"]
+
+
+def test_a_computation_keeps_its_slot_within_its_slice():
+    # Within its slice (here longer than the test) the long one runs on; the quick one gets the slot after it.
+    assert _long_and_quick(slice_s=3600.0) == ["report 1", "report 2", "report 3", "report 4", "report 5", "quick"]
 
 
 def test_a_computation_that_fails_gives_its_slot_back():
