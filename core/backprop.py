@@ -58,11 +58,11 @@ class StackedMLP:
         mask = torch.zeros(self.K, self.P, device=device)
         mW, mb = self._views(mask)
         for k, (spec, g) in enumerate(zip(specs, generators)):
-            for l, (w, b) in enumerate(init_params(spec, g)):  # (fan_in, fan_out), (fan_out,)
-                self.W[l][k, : w.shape[0], : w.shape[1]] = w.to(device)
-                self.b[l][k, 0, : b.shape[0]] = b.to(device)
-                mW[l][k, : w.shape[0], : w.shape[1]] = 1
-                mb[l][k, 0, : b.shape[0]] = 1
+            for layer, (w, b) in enumerate(init_params(spec, g)):  # (fan_in, fan_out), (fan_out,)
+                self.W[layer][k, : w.shape[0], : w.shape[1]] = w.to(device)
+                self.b[layer][k, 0, : b.shape[0]] = b.to(device)
+                mW[layer][k, : w.shape[0], : w.shape[1]] = 1
+                mb[layer][k, 0, : b.shape[0]] = 1
         # Narrower variants are zero-padded; the mask keeps their padding at exactly zero.
         self.mask = None if bool(mask.all()) else mask
 
@@ -79,23 +79,24 @@ class StackedMLP:
         """x: (K, B, n_in) -> output z_L: (K, B, n_out). Hidden layers: a_l = act(a_{l-1} @ W_l + b_l)."""
         cache = Cache([], [])
         a = x
-        for l, (W, b) in enumerate(zip(self.W, self.b)):
+        for layer, (W, b) in enumerate(zip(self.W, self.b)):
             cache.inputs.append(a)
             z = torch.baddbmm(b, a, W)  # (K, B, n_out) = b + a @ W, one bmm for all K variants
             cache.pre.append(z)
-            a = self.act.f(z) if l < len(self.W) - 1 else z
+            a = self.act.f(z) if layer < len(self.W) - 1 else z
         return a, cache
 
     def backward(self, cache: Cache, d_out: Tensor) -> Tensor:
         """Chain rule from dLoss/dz_L (K, B, n_out) back to every weight; fills and returns self.grad (K, P)."""
         delta = d_out
         grads: list[Tensor] = []  # last layer first: db_L, dW_L, db_{L-1}, ...
-        for l in range(len(self.W) - 1, -1, -1):
+        for layer in range(len(self.W) - 1, -1, -1):
             cache.deltas.append(delta)
             grads.append(delta.sum(dim=1))  # db_l = sum of delta_l over the batch: (K, n_out)
-            grads.append(torch.bmm(cache.inputs[l].transpose(1, 2), delta))  # dW_l = a_{l-1}^T @ delta_l
-            if l > 0:  # delta_{l-1} = (delta_l @ W_l^T) * act'(z_{l-1}), the product in one fused kernel
-                delta = self.act.chain(torch.bmm(delta, self.W[l].transpose(1, 2)), cache.pre[l - 1], cache.inputs[l])
+            grads.append(torch.bmm(cache.inputs[layer].transpose(1, 2), delta))  # dW_l = a_{l-1}^T @ delta_l
+            if layer > 0:  # delta_{l-1} = (delta_l @ W_l^T) * act'(z_{l-1}), the product in one fused kernel
+                back = torch.bmm(delta, self.W[layer].transpose(1, 2))  # (K, B, n_in of this layer)
+                delta = self.act.chain(back, cache.pre[layer - 1], cache.inputs[layer])
         # One copy into the flat (K, P) buffer: cheaper than writing each product into a strided view.
         torch.cat([g.reshape(self.K, -1) for g in reversed(grads)], dim=1, out=self.grad)
         if self.mask is not None:
@@ -107,10 +108,10 @@ class StackedMLP:
         out = []
         for k, sizes in enumerate(self.variant_sizes):
             state = {}
-            for l, (W, b) in enumerate(zip(self.W, self.b)):
-                n_in, n_out = sizes[l], sizes[l + 1]
-                state[f"{2 * l}.weight"] = W[k, :n_in, :n_out].T.detach().cpu().clone()  # Linear, act, Linear, ...
-                state[f"{2 * l}.bias"] = b[k, 0, :n_out].detach().cpu().clone()
+            for layer, (W, b) in enumerate(zip(self.W, self.b)):
+                n_in, n_out = sizes[layer], sizes[layer + 1]
+                state[f"{2 * layer}.weight"] = W[k, :n_in, :n_out].T.detach().cpu().clone()  # Linear, act, Linear, ...
+                state[f"{2 * layer}.bias"] = b[k, 0, :n_out].detach().cpu().clone()
             out.append(state)
         return out
 

@@ -77,10 +77,10 @@ def test_forward_loss_and_backward_equal_autograd(float64, K, activation, loss):
         loss_k = _torch_loss(out_k, y[k], loss)
         torch.testing.assert_close(value[k], loss_k, **TOL)  # 2 loss
         loss_k.backward()  # 3 backward pass, by autograd
-        for l, linear in enumerate(_linears(module)):
-            n_in, n_out = spec.sizes[l], spec.sizes[l + 1]
-            torch.testing.assert_close(net.gW[l][k, :n_in, :n_out], linear.weight.grad.T, **TOL)
-            torch.testing.assert_close(net.gb[l][k, 0, :n_out], linear.bias.grad, **TOL)
+        for layer, linear in enumerate(_linears(module)):
+            n_in, n_out = spec.sizes[layer], spec.sizes[layer + 1]
+            torch.testing.assert_close(net.gW[layer][k, :n_in, :n_out], linear.weight.grad.T, **TOL)
+            torch.testing.assert_close(net.gb[layer][k, 0, :n_out], linear.bias.grad, **TOL)
     assert torch.count_nonzero(grad * _padding(net)) == 0  # padding gets no gradient
 
 
