@@ -12,15 +12,17 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import charts
-from ui import chrome, presenter, tour
+from ui import chrome, lesson_map, presenter, tour
 from ui.lesson_map import APP_ROOT, CHAPTERS
 
 HOME = str(APP_ROOT / "Home.py")
 NEURONS = str(APP_ROOT / "pages" / "1_Neurons_and_layers.py")
 INPUTS = {"slider", "select_slider", "selectbox", "radio", "toggle", "checkbox", "number_input", "text_input",
           "text_area", "multiselect", "segmented_control", "pills", "color_picker", "date_input", "time_input"}
-WIDGET_SOURCES = sorted((APP_ROOT / "pages").glob("*.py")) + [APP_ROOT / "ui" / "widgets.py",
-                                                              APP_ROOT / "ui" / "presenter.py"]
+PARTS = sorted(path for path in (APP_ROOT / "ui" / "parts").glob("*.py") if path.name != "__init__.py")
+# The pages place widgets, and so do their parts (ui/parts/<chapter key>.py) and the shared ui helpers.
+WIDGET_SOURCES = (sorted((APP_ROOT / "pages").glob("*.py")) + PARTS
+                  + [APP_ROOT / "ui" / "widgets.py", APP_ROOT / "ui" / "presenter.py"])
 
 
 def _input_calls(path: Path) -> list[ast.Call]:
@@ -41,7 +43,7 @@ def _accuracy(at: AppTest) -> float:
 
 
 # -- Shareable views ---------------------------------------------------------------------------------------
-@pytest.mark.parametrize("path", WIDGET_SOURCES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", WIDGET_SOURCES, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_every_input_widget_has_a_key_and_is_bound_to_the_url(path):
     unbound = [f"line {call.lineno}: st.{call.func.attr}" for call in _input_calls(path)
                if not any(k.arg == "key" for k in call.keywords)
@@ -52,12 +54,14 @@ def test_every_input_widget_has_a_key_and_is_bound_to_the_url(path):
 def test_no_widget_key_is_used_on_two_pages():
     # A bound widget keeps its value for the session under its key (checked in a browser): two
     # pages with one key would share the value, and a link could not say which page it means.
+    # A part's widgets are its chapter's page's (ui/parts/cnn.py belongs to the page of chapter "cnn").
+    page_of = {APP_ROOT / c.page: c.page for c in CHAPTERS} | {p: lesson_map.chapter(p.stem).page for p in PARTS}
     pages = defaultdict(set)
-    for path in (APP_ROOT / "pages").glob("*.py"):
+    for path in sorted((APP_ROOT / "pages").glob("*.py")) + PARTS:
         for call in _input_calls(path):
             key = next((k.value for k in call.keywords if k.arg == "key"), None)
             if isinstance(key, ast.Constant):
-                pages[key.value].add(path.name)
+                pages[key.value].add(page_of[path])
     shared = {key: sorted(names) for key, names in pages.items() if len(names) > 1}
     assert not shared, f"widget keys on several pages: {shared}"
 
