@@ -12,7 +12,7 @@ from typing import Any
 
 from core.zoo import overview
 from core.zoo.source import Source, resolve
-from ui import lesson_map, runners
+from ui import runners
 
 
 def trained(source: Source, label: str, live: Callable[[Any], None] | None = None) -> Any:
@@ -25,7 +25,6 @@ def trained(source: Source, label: str, live: Callable[[Any], None] | None = Non
 
 def card(key: str) -> str:
     """The zoo overview's card of chapter `key` as markdown lines: purpose, architecture, output."""
-    page = lesson_map.chapter(key).page
-    found = next(a for a in overview.ARCHITECTURES if getattr(a, "key", None) == key or getattr(a, "page", "") == page)
+    found = overview.architecture(key)
     return (f"- **Purpose:** {found.purpose}\n- **Architecture:** {found.architecture}\n"
             f"- **Output:** {found.output}")
