@@ -9,7 +9,7 @@ from core.zoo.source import Inspect
 from ui import chrome, runners, show, zoo
 from ui.parts import fcn as fcn_parts
 
-chrome.page("Zoo: fully convolutional network (FCN) for segmentation", "68", f"""{zoo.card("fcn")}
+chrome.page("fcn", f"""{zoo.card("fcn")}
 
 The scenes below are made in code: a noisy background with one to three squares, discs and
 triangles. The network must label **every pixel** with its class. It opens with weights shipped with

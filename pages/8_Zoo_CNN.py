@@ -11,7 +11,7 @@ from core.zoo.source import Inspect, Source
 from ui import chrome, runners, show, zoo
 from ui.parts import cnn as cnn_parts
 
-chrome.page("Zoo: convolutional neural network (CNN)", "66", f"""{zoo.card("cnn")}
+chrome.page("cnn", f"""{zoo.card("cnn")}
 
 Below, a small CNN reads scikit-learn's 8 × 8 handwritten digits (the same train/validation split
 as the other pages). It opens with weights shipped with the app; train your own just below and

@@ -9,8 +9,7 @@ from core.zoo.source import Inspect, Source
 from ui import chrome, runners, show, zoo
 from ui.parts import autoencoders as autoencoder_parts
 
-chrome.page("Zoo: autoencoders (plain, denoising, variational)", "67",
-            f"""{zoo.card("autoencoders")}
+chrome.page("autoencoders", f"""{zoo.card("autoencoders")}
 
 *Latent* means hidden: present, but not directly observed (slides 16-17). The **encoder**
 compresses each of scikit-learn's 8 × 8 digits into a few latent numbers, the **decoder** rebuilds
