@@ -26,7 +26,7 @@ import streamlit as st
 KEY = "presenter"
 ZOOM = 1.3
 FONT_SCALE = 1.4
-HIDDEN = ("stDownloadButton", "stExpander", "stFileUploader")  # Streamlit 1.67 test ids (see the docstring)
+HIDDEN = ("stDownloadButton", "stExpander", "stFileUploader")  # Streamlit test ids; tests/e2e check them
 KEEP_SIZE = ('[data-testid="stVegaLiteChart"]', '[data-testid="stDataFrame"]', ".katex-display")
 _ELEMENT = '[data-testid="stMain"] [data-testid="stElementContainer"]'
 CSS = (

@@ -1,6 +1,6 @@
 """Shareable views: a page's settings live in its URL, and a link a teacher sends opens that exact view.
 
-Every input widget of the app has a key and `bind="query-params"` (Streamlit 1.67): a value
+Every input widget of the app has a key and `bind="query-params"` (since Streamlit 1.67): a value
 that differs from the widget's default is written to the URL as `?key=value`, and a URL value
 seeds the widget when the page opens. A value Streamlit cannot use (out of range, not one of
 the options, not a number) is dropped silently and the widget shows its default. This module
