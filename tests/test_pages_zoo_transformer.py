@@ -66,7 +66,8 @@ def test_an_invalid_word_gets_a_sentence_and_the_page_goes_on(page):
 
 def test_train_it_yourself_shows_the_same_views_for_the_students_model():
     at = AppTest.from_file(str(APP_ROOT / "pages" / PAGE), default_timeout=120)
-    at.query_params.update({"tx-own": "true", "own-epochs": "2", "own-layers": "1", "own-design": "decoder-only (causal mask, generates)"})
+    at.query_params.update({"tx-own": "true", "own-epochs": "2", "own-layers": "1",
+                            "own-design": "decoder-only (causal mask, generates)"})
     at.run()
     assert not at.exception and not at.error
     assert at.toggle(key="tx-own").value and at.slider(key="own-epochs").value == 2  # a shared link's settings

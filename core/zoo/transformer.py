@@ -16,6 +16,11 @@ mask, softmax, weighted sum, in four lines) and `Block` (pre-norm attention + ML
 `Transformer.attend(x)` returns the logits AND every layer's and head's attention weights, so
 the pictures on the page are the numbers the forward pass used. Training goes through the app's
 one trainer (`core.training.fit`): inputs (N, T) int64 token ids, outputs (N, T, V) logits, y (N, T).
+
+`Recipe`, `build(recipe)`, `train(recipe, on_progress) -> Trained` (the model, its curves and its
+scores on held-out words) and `shipped(asset(design)) -> Trained` (the four designs' files in
+`assets/zoo/`, made by `SHIPPED`) are the zoo's model source; what the page runs on a trained
+model is in `core.zoo.transformer_lab`.
 """
 from __future__ import annotations
 
@@ -30,7 +35,8 @@ from torch import Tensor, nn
 
 from core.data import Dataset
 from core.device import generator
-from core.training import FitResult, Progress, TrainConfig, fit
+from core.progress import Progress, report
+from core.training import Snapshot, TrainConfig, fit
 from core.zoo import weights
 
 LETTERS = string.ascii_uppercase
@@ -144,7 +150,8 @@ class Spec:
         if not 1 <= self.layers <= 4 or not 1 <= self.heads <= 8:
             raise ValueError("A tiny Transformer here has 1 to 4 layers and 1 to 8 heads.")
         if self.d_model % (2 * self.heads):
-            raise ValueError(f"The width ({self.d_model}) must be an even multiple of the number of heads ({self.heads}).")
+            raise ValueError(f"The width ({self.d_model}) must be an even multiple of the number of heads "
+                             f"({self.heads}).")
 
 
 class Transformer(nn.Module):
@@ -157,7 +164,8 @@ class Transformer(nn.Module):
         self.blocks = nn.ModuleList(Block(spec.d_model, spec.heads, 4 * spec.d_model) for _ in range(spec.layers))
         self.norm = nn.LayerNorm(spec.d_model)
         self.head = nn.Linear(spec.d_model, len(VOCAB))
-        pe = positional_encoding(spec.length, spec.d_model) if spec.positions else torch.zeros(spec.length, spec.d_model)
+        pe = (positional_encoding(spec.length, spec.d_model) if spec.positions
+              else torch.zeros(spec.length, spec.d_model))
         self.register_buffer("pe", pe, persistent=False)  # fixed, not learned: rebuilt, never saved
         mask = causal_mask(spec.length) if spec.causal else full_mask(spec.length)
         self.register_buffer("mask", mask, persistent=False)
@@ -165,7 +173,8 @@ class Transformer(nn.Module):
             if name.endswith("bias"):
                 nn.init.zeros_(p)
             elif p.dim() > 1:
-                nn.init.normal_(p, std=1.0 if name == "embed.weight" else 0.5 / math.sqrt(p.shape[1]), generator=generator)
+                std = 1.0 if name == "embed.weight" else 0.5 / math.sqrt(p.shape[1])
+                nn.init.normal_(p, std=std, generator=generator)
 
     def attend(self, tokens: Tensor) -> tuple[Tensor, Tensor]:
         """tokens (N, T) int64, T <= spec.length -> (logits (N, T, V), attention weights (N, L, H, T, T))."""
@@ -299,11 +308,37 @@ def n_params(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-def fit_recipe(recipe: Recipe, on_progress: Progress | None = None, device: torch.device | None = None) -> FitResult:
-    """Train `recipe` through the one trainer on its task's words; validation on the fixed held-out words."""
+@dataclass
+class Trained:
+    """A trained Transformer: its recipe, its weights (eval mode), its curves and its held-out scores."""
+
+    recipe: Recipe
+    model: Transformer | None  # None in a partial result while training
+    history: pd.DataFrame  # variant (the design's label), epoch, split, metric, value
+    scores: dict[str, object]  # token_accuracy, letter_accuracy, word_accuracy, by_position: see `score`
+    parameters: int
+    message: str  # what the trainer had to say (a blown-up loss), or ""
+    seconds: float  # what training took
+
+
+def train(recipe: Recipe, on_progress: Progress[Trained] | None = None, device: torch.device | None = None
+          ) -> Trained:
+    """Train `recipe` through the one trainer on its task's words and score it on the fixed held-out words.
+
+    The partial result while training carries the curves so far (no model, no scores yet).
+    """
     data = dataset(DESIGNS[recipe.design].task, recipe.n_train, recipe.seed)
-    return fit(lambda g: build(recipe, g), data, recipe.train_config(), device=device, on_progress=on_progress,
-               progress_every=1, name=DESIGNS[recipe.design].label)
+    name = DESIGNS[recipe.design].label
+
+    def progress(fraction: float, snap: Snapshot) -> None:
+        report(on_progress, fraction, Trained(recipe, None, snap.history, {}, 0, "", 0.0))
+
+    result = fit(lambda g: build(recipe, g), data, recipe.train_config(), device=device,
+                 on_progress=progress if on_progress else None, progress_every=1, name=name)
+    model = weights.into(build(recipe), {k: torch.as_tensor(v) for k, v in result.states[name].items()})
+    scores = score(model, split_words(recipe.n_train, recipe.seed)[1])
+    return Trained(recipe, model, result.history, scores, n_params(model), next(iter(result.messages.values()), ""),
+                   result.seconds)
 
 
 # --- what a model writes, and how often it is right ---------------------------------------------------------------
@@ -360,7 +395,8 @@ def _curves(history: pd.DataFrame) -> dict[str, list[float]]:
 
 def curves_frame(curves: dict[str, list[float]], variant: str) -> pd.DataFrame:
     """`_curves` back to tidy rows: variant, epoch, split, metric, value."""
-    rows = [(variant, epoch, *key.split(" "), value) for key, values in curves.items() for epoch, value in enumerate(values)]
+    rows = [(variant, epoch, *key.split(" "), value)
+            for key, values in curves.items() for epoch, value in enumerate(values)]
     return pd.DataFrame(rows, columns=["variant", "epoch", "split", "metric", "value"])
 
 
@@ -371,22 +407,33 @@ def _rounded(value: object) -> object:
 def _maker(design: str) -> Callable[[bool], tuple[nn.Module, dict]]:
     def make(quick: bool) -> tuple[nn.Module, dict]:
         recipe = Recipe(design=design, epochs=1, n_train=256) if quick else Recipe(design=design)
-        result = fit_recipe(recipe, device=torch.device("cpu"))
-        model = weights.into(build(recipe), {k: torch.as_tensor(v) for k, v in result.states[DESIGNS[design].label].items()})
-        scores = score(model, split_words(recipe.n_train, recipe.seed)[1])
-        meta = {"task": "reverse a word of 2-10 letters", **{k: v for k, v in vars(recipe).items() if k != "code_version"},
-                "parameters": n_params(model), "history": _curves(result.history),
-                **{f"val_{k}": _rounded(v) for k, v in scores.items()}}
-        return model, meta
+        trained = train(recipe, device=torch.device("cpu"))
+        meta = {"task": "reverse a word of 2-10 letters",
+                **{k: v for k, v in vars(recipe).items() if k != "code_version"},
+                "parameters": trained.parameters, "history": _curves(trained.history),
+                **{f"val_{k}": _rounded(v) for k, v in trained.scores.items()}}
+        return trained.model, meta
     return make
 
 
 SHIPPED = {asset(d): _maker(d) for d in DESIGNS}
+DEFAULT_ASSET = asset("encoder")
+SCORES = ("token_accuracy", "letter_accuracy", "word_accuracy", "by_position")
 
 
-def shipped(design: str) -> tuple[Transformer, dict]:
-    """The shipped model of `design` (from assets/zoo/, read once) and its meta."""
-    state, meta = weights.load(asset(design))
+def shipped(name: str = DEFAULT_ASSET) -> Trained:
+    """The shipped model `name` (`asset(design)`), read from assets/zoo/ (no training), with what its meta
+    recorded when it was made: its curves, its held-out scores and how long it took."""
+    if name not in SHIPPED:
+        raise ValueError(f"No shipped Transformer called {name!r}: choose one of {', '.join(SHIPPED)}.")
+    state, meta = weights.load(name)
     recipe = Recipe(**{k: meta[k] for k in ("design", "layers", "heads", "d_model", "epochs", "n_train", "lr",
                                              "batch_size", "seed")})
-    return weights.into(build(recipe), state), meta
+    history = curves_frame(meta["history"], DESIGNS[recipe.design].label)
+    return Trained(recipe, weights.into(build(recipe), state), history, {k: meta[f"val_{k}"] for k in SCORES},
+                   int(meta["parameters"]), "", float(meta.get("seconds_to_make") or 0))
+
+
+def shipped_parameters(design: str = "encoder") -> int:
+    """The weights of a shipped model, as its file's meta counted them (no model is built)."""
+    return int(weights.load(asset(design))[1]["parameters"])

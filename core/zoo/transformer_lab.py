@@ -1,13 +1,16 @@
-"""What the Transformer page shows (slide 70), as `fn(config) -> Result` of tidy DataFrames.
+"""What the Transformer page runs on trained models (slide 70), as `fn(config, *trained) -> Result`.
+
+Each config carries the Sources of its models; the trained models themselves (`transformer.Trained`,
+from `core.zoo.source.resolve`) are handed in, never fetched or trained here.
 
 `board`: the four shipped designs side by side (scores measured on held-out words when the files
 were made, their curves, the masks, the architecture). `read`: one word through one model, with
 every layer's and head's attention weights and the probabilities it wrote (step by step for the
 decoder's greedy generation). `positions`: the sinusoidal positional encoding and how alike two
-positions look to attention. `train`: a student's own model, through the one trainer.
+positions look to attention. `compare`: a student's own model next to the shipped one of its design.
 
 Each result carries the facts its "what to notice" sentence rests on (`BoardFacts`, `CopyFacts`,
-`GenerationFacts`, `PositionFacts`, `TrainedFacts`), computed here so that the page only chooses words.
+`GenerationFacts`, `PositionFacts`, `CompareFacts`), computed here so that the page only chooses words.
 """
 from __future__ import annotations
 
@@ -19,75 +22,50 @@ import pandas as pd
 import torch
 from torch import Tensor, nn
 
-from core.training import FitResult, Snapshot
-from core.zoo import weights
+from core.progress import Progress
 from core.zoo.shapes import COLUMNS
+from core.zoo.source import Source
 from core.zoo.transformer import (
     DESIGNS,
     MAX_LEN,
     N_VAL,
     PAD,
     VOCAB,
-    Recipe,
+    Trained,
     Transformer,
     aligned_pairs,
-    build,
+    asset,
     causal_mask,
     check_word,
-    curves_frame,
     encode,
-    fit_recipe,
     greedy,
     n_params,
     positional_encoding,
     prompt,
     random_words,
-    score,
-    shipped,
-    split_words,
 )
 
 COPYING = 3  # a head "copies by attention" when it puts this many times a uniform share on the letter to write
 FAR = 8  # the position whose likeness to position 0 the page quotes beside position 1's
-SCORES = {"letter_accuracy": "letter accuracy", "word_accuracy": "words fully right", "token_accuracy": "token accuracy"}
+SCORES = {"letter_accuracy": "letter accuracy", "word_accuracy": "words fully right",
+          "token_accuracy": "token accuracy"}
 
 
 def label(design: str) -> str:
     return DESIGNS[design].label
 
 
-@dataclass(frozen=True)
-class Source:
-    """Which model: the shipped one of `design`, or the one a student trained with `own` (then its design)."""
-
-    design: str = "encoder"
-    own: Recipe | None = None
-    code_version: int = 1
-
-    def __post_init__(self) -> None:
-        if self.design not in DESIGNS:
-            raise ValueError(f"Unknown design {self.design!r}: choose one of {', '.join(DESIGNS)}.")
-
-    @property
-    def kind(self) -> str:
-        return self.own.design if self.own else self.design
-
-
-def model_of(source: Source) -> Transformer:
-    """The model of `source` in eval mode: from assets/zoo/, from memory, or trained again if forgotten."""
-    if source.own is None:
-        return shipped(source.design)[0]
-    state = weights.recall(source.own)
-    if state is None:  # other students trained since: the same seeded recipe gives the same weights again
-        state = _fit_and_remember(source.own)[0]
-    return weights.into(build(source.own), state)
-
-
 # --- the four designs at a glance ---------------------------------------------------------------------------------
+SHIPPED_SOURCES = tuple(Source("transformer", asset=asset(design)) for design in DESIGNS)
+
+
 @dataclass(frozen=True)
 class Board:
+    """The four shipped designs (`sources`, handed in as Trained models in this order) side by side."""
+
     examples: int = 4  # training pairs shown per task
-    code_version: int = 2  # 2: results carry their facts
+    sources: tuple[Source, ...] = SHIPPED_SOURCES
+    code_version: int = 3  # 3: computed from the Trained models handed in
 
 
 @dataclass(frozen=True)
@@ -132,31 +110,33 @@ def _by_position(name: str, values: list[float]) -> pd.DataFrame:
     return pd.DataFrame({"model": name, "answer letter": np.arange(1, len(values) + 1), "letter accuracy": values})
 
 
-def board(cfg: Board, on_progress: Callable | None = None) -> BoardResult:
+def board(cfg: Board, *shipped: Trained, on_progress: Progress[BoardResult] | None = None) -> BoardResult:
     """The shipped models' measured scores (from their files' meta), curves, masks, examples and the architecture."""
+    models = {t.recipe.design: t for t in shipped}
+    if cfg.sources != SHIPPED_SOURCES or list(models) != list(DESIGNS):
+        raise ValueError(f"The board compares the shipped designs {', '.join(DESIGNS)}, handed in in that order.")
     rows, positions, curves, seconds = [], [], [], 0.0
     for design, d in DESIGNS.items():
-        _, meta = shipped(design)
+        trained = models[design]
         rows.append({"design": d.label, "mask": "causal" if d.causal else "full",
-                     "positional encoding": "yes" if d.positions else "no", "parameters": meta["parameters"],
-                     **{name: meta[f"val_{key}"] for key, name in SCORES.items()}})
-        positions.append(_by_position(d.label, meta["val_by_position"]))
-        curves.append(curves_frame(meta["history"], d.label))
-        seconds += float(meta.get("seconds_to_make") or 0)
+                     "positional encoding": "yes" if d.positions else "no", "parameters": trained.parameters,
+                     **{name: trained.scores[key] for key, name in SCORES.items()}})
+        positions.append(_by_position(d.label, trained.scores["by_position"]))
+        curves.append(trained.history)
+        seconds += trained.seconds
     words = random_words(cfg.examples, seed=7)
     x_aligned, y_aligned = aligned_pairs(words)
     examples = pd.DataFrame([("encoder (aligned)", _text(x), _text(y)) for x, y in zip(x_aligned, y_aligned)]
                             + [("decoder (generate)", prompt(w), w[::-1] + PAD) for w in words],
                             columns=["task", "model reads", "model writes"])
-    encoder = shipped("encoder")[0]
     scores = pd.DataFrame(rows)
+    by = {design: models[design].scores["by_position"] for design in ("encoder", "causal")}
     return BoardResult(scores, pd.concat(positions, ignore_index=True),
                        pd.concat(curves, ignore_index=True), examples, masks(MAX_LEN),
-                       architecture(encoder, x_aligned[:1]), seconds, _board_facts(scores, seconds))
+                       architecture(models["encoder"].model, x_aligned[:1]), seconds, _board_facts(scores, seconds, by))
 
 
-def _board_facts(scores: pd.DataFrame, seconds: float) -> BoardFacts:
-    by = {design: shipped(design)[1]["val_by_position"] for design in ("encoder", "causal")}
+def _board_facts(scores: pd.DataFrame, seconds: float, by: dict[str, list[float]]) -> BoardFacts:
     letters = dict(zip(scores["design"], scores["letter accuracy"]))
     encoder = scores[scores["design"] == label("encoder")].iloc[0]
     return BoardFacts(
@@ -176,9 +156,11 @@ def _text(tokens: Tensor) -> str:
 def masks(length: int) -> pd.DataFrame:
     """Both masks as tidy cells: mask ("full (encoder)" / "causal (decoder)"), query, key, allowed (bool)."""
     frames = []
-    for name, mask in (("full (encoder)", torch.ones(length, length, dtype=torch.bool)), ("causal (decoder)", causal_mask(length))):
+    for name, mask in (("full (encoder)", torch.ones(length, length, dtype=torch.bool)),
+                       ("causal (decoder)", causal_mask(length))):
         q, k = np.meshgrid(np.arange(length), np.arange(length), indexing="ij")
-        frames.append(pd.DataFrame({"mask": name, "query": q.ravel(), "key": k.ravel(), "allowed": mask.numpy().ravel()}))
+        frames.append(pd.DataFrame({"mask": name, "query": q.ravel(), "key": k.ravel(),
+                                    "allowed": mask.numpy().ravel()}))
     return pd.concat(frames, ignore_index=True)
 
 
@@ -192,7 +174,10 @@ def architecture(model: Transformer, tokens: Tensor) -> pd.DataFrame:
 
     def record(name: str, kind: str) -> Callable:
         def hook(module: nn.Module, args: object, out: object) -> None:
-            out_x, extra = (out[0], f", weights {' × '.join(map(str, out[1].shape[1:]))}") if isinstance(out, tuple) else (out, "")
+            if isinstance(out, tuple):
+                out_x, extra = out[0], f", weights {' × '.join(map(str, out[1].shape[1:]))}"
+            else:
+                out_x, extra = out, ""
             rows.append((name, kind + extra, tuple(out_x.shape[1:]), n_params(module)))
             if name == "embed":
                 rows.append(("pe", "+ positional encoding" if spec.positions else "(no positional encoding)",
@@ -223,8 +208,8 @@ class Read:
     """A word (2-10 letters A-Z, any case) and the model that reverses it."""
 
     word: str = "ATTENTION"
-    source: Source = Source()
-    code_version: int = 2  # 2: results carry their facts
+    source: Source = Source("transformer")
+    code_version: int = 3  # 3: run on the Trained model handed in
 
     def __post_init__(self) -> None:
         check_word(self.word)  # ValueError with a sentence: wrong length or a character outside A-Z
@@ -256,7 +241,7 @@ class GenerationFacts:
 
 
 @dataclass
-class Reading:
+class ReadResult:
     word: str
     expected: str  # the reversed word
     wrote: str  # what the model wrote (letters, up to its first PAD)
@@ -278,10 +263,9 @@ def _source_positions(kind: str, n: int) -> tuple[np.ndarray, np.ndarray]:
     return MAX_LEN + j, MAX_LEN - 1 - j  # ·····WORD= then DROW: the token after position 10 + j is at 9 - j
 
 
-def read(cfg: Read, on_progress: Callable | None = None) -> Reading:
+def read(cfg: Read, trained: Trained, on_progress: Progress[ReadResult] | None = None) -> ReadResult:
     """Run the word through the model; return what it wrote and every attention weight it used."""
-    word, kind = check_word(cfg.word), cfg.source.kind
-    model = model_of(cfg.source)
+    word, kind, model = check_word(cfg.word), trained.recipe.design, trained.model
     with torch.no_grad():
         if DESIGNS[kind].task == "aligned":
             tokens = encode(word, MAX_LEN)[None]  # (1, T)
@@ -312,7 +296,7 @@ def read(cfg: Read, on_progress: Callable | None = None) -> Reading:
     weight = float(best["weight on the letter to copy"])
     copy_facts = CopyFacts(int(best["layer"]), int(best["head"]), weight, uniform, weight > COPYING * uniform)
     generation = GenerationFacts(wrote, word[::-1], len(steps), right, len(word), float(steps["probability"].min()))
-    return Reading(word, word[::-1], wrote, right, seen, _attention_frame(att_np, seen), copy, probabilities, steps,
+    return ReadResult(word, word[::-1], wrote, right, seen, _attention_frame(att_np, seen), copy, probabilities, steps,
                    copy_facts, generation)
 
 
@@ -330,13 +314,16 @@ def _copy_frame(att: np.ndarray, queries: np.ndarray, keys: np.ndarray) -> pd.Da
     A decoder that ended its answer early never read the later positions: those are left out (0 if none is left).
     """
     kept = queries < att.shape[-1]
-    on_source = att[:, :, queries[kept], keys[kept]].mean(axis=-1) if kept.any() else np.zeros(att.shape[:2])  # (L, H)
+    on_source = (att[:, :, queries[kept], keys[kept]].mean(axis=-1) if kept.any()
+                 else np.zeros(att.shape[:2]))  # (L, H)
     L, H = on_source.shape
     layer, head = np.meshgrid(np.arange(1, L + 1), np.arange(1, H + 1), indexing="ij")
-    return pd.DataFrame({"layer": layer.ravel(), "head": head.ravel(), "weight on the letter to copy": on_source.ravel()})
+    return pd.DataFrame({"layer": layer.ravel(), "head": head.ravel(),
+                         "weight on the letter to copy": on_source.ravel()})
 
 
-def _probability_frames(probs: np.ndarray, written: np.ndarray, kind: str, word: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _probability_frames(probs: np.ndarray, written: np.ndarray, kind: str, word: str
+                        ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """probs (S, V): tidy (step, token, probability, chosen) and a table of each step's choice and runner-up."""
     S, V = probs.shape
     step, tok = np.meshgrid(np.arange(1, S + 1), np.arange(V), indexing="ij")
@@ -383,7 +370,7 @@ class PositionsResult:
     facts: PositionFacts
 
 
-def positions(cfg: Positions, on_progress: Callable | None = None) -> PositionsResult:
+def positions(cfg: Positions, on_progress: Progress[PositionsResult] | None = None) -> PositionsResult:
     pe = positional_encoding(cfg.length, cfg.d_model).numpy()  # (T, D)
     p, d = np.meshgrid(np.arange(cfg.length), np.arange(cfg.d_model), indexing="ij")
     unit = pe / np.linalg.norm(pe, axis=1, keepdims=True)
@@ -398,9 +385,25 @@ def positions(cfg: Positions, on_progress: Callable | None = None) -> PositionsR
         periods, facts)
 
 
-# --- train it yourself ----------------------------------------------------------------------------------------------
+# --- a student's model next to the shipped one ----------------------------------------------------------------------
 @dataclass(frozen=True)
-class TrainedFacts:
+class Compare:
+    """A student's model (`own`, a Source with a recipe) against the shipped model of the same design."""
+
+    own: Source
+    code_version: int = 3  # 3: run on the Trained models handed in
+
+    def __post_init__(self) -> None:
+        if self.own.arch != "transformer" or self.own.shipped:
+            raise ValueError("Compare a Transformer a student trained (a Source with its recipe).")
+
+    @property
+    def shipped(self) -> Source:
+        return Source("transformer", asset=asset(self.own.recipe.design))
+
+
+@dataclass(frozen=True)
+class CompareFacts:
     """A student's model against the shipped one of its design: held-out letter accuracy and size."""
 
     own_design: str  # the design's label
@@ -415,39 +418,25 @@ class TrainedFacts:
 
 
 @dataclass
-class Trained:
-    recipe: Recipe
-    history: pd.DataFrame  # variant, epoch, split, metric, value
+class CompareResult:
+    history: pd.DataFrame  # variant ("yours"), epoch, split, metric, value
     scores: pd.DataFrame  # model ("yours" / "shipped"), letter accuracy, words fully right, token accuracy, parameters
     by_position: pd.DataFrame  # model, answer letter, letter accuracy
-    message: str  # what the trainer had to say (a blown-up loss), or ""
-    seconds: float
-    facts: TrainedFacts
+    facts: CompareFacts
 
 
-def _fit_and_remember(recipe: Recipe, on_progress: Callable[[float, Snapshot], None] | None = None
-                      ) -> tuple[dict[str, Tensor], FitResult]:
-    result = fit_recipe(recipe, on_progress)
-    state = {k: torch.as_tensor(v) for k, v in result.states[label(recipe.design)].items()}
-    weights.remember(recipe, state)
-    return state, result
-
-
-def train(cfg: Recipe, on_progress: Callable[[float, Snapshot], None] | None = None) -> Trained:
-    """Train a student's recipe (progress: the trainer's Snapshot), score it on the held-out words next to the shipped one."""
-    state, result = _fit_and_remember(cfg, on_progress)
-    mine = weights.into(build(cfg), state)
-    scores = score(mine, split_words(cfg.n_train, cfg.seed)[1])
-    _, meta = shipped(cfg.design)
+def compare(cfg: Compare, own: Trained, shipped: Trained,
+            on_progress: Progress[CompareResult] | None = None) -> CompareResult:
+    """The student's held-out scores next to the shipped model's (as measured when its file was made)."""
+    if own.recipe.design != shipped.recipe.design:
+        raise ValueError("Compare a model with the shipped one of its own design.")
     table = pd.DataFrame([
-        {"model": "yours", **{name: scores[key] for key, name in SCORES.items()}, "parameters": n_params(mine)},
-        {"model": "shipped", **{name: meta[f"val_{key}"] for key, name in SCORES.items()}, "parameters": meta["parameters"]},
-    ])
-    by_position = pd.concat([_by_position("yours", scores["by_position"]),
-                             _by_position("shipped", meta["val_by_position"])], ignore_index=True)
-    history = result.history.assign(variant="yours")
-    facts = TrainedFacts(label(cfg.design), cfg.layers, cfg.heads, cfg.layers == 1, result.seconds,
-                         float(scores["letter_accuracy"]), n_params(mine), float(meta["val_letter_accuracy"]),
-                         int(meta["parameters"]))
-    return Trained(cfg, history, table, by_position, next(iter(result.messages.values()), ""), result.seconds, facts)
-
+        {"model": name, **{label: t.scores[key] for key, label in SCORES.items()}, "parameters": t.parameters}
+        for name, t in (("yours", own), ("shipped", shipped))])
+    by_position = pd.concat([_by_position("yours", own.scores["by_position"]),
+                             _by_position("shipped", shipped.scores["by_position"])], ignore_index=True)
+    recipe = own.recipe
+    facts = CompareFacts(label(recipe.design), recipe.layers, recipe.heads, recipe.layers == 1, own.seconds,
+                         float(own.scores["letter_accuracy"]), own.parameters,
+                         float(shipped.scores["letter_accuracy"]), shipped.parameters)
+    return CompareResult(own.history.assign(variant="yours"), table, by_position, facts)

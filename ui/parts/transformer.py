@@ -1,0 +1,210 @@
+"""The Transformer page's sections (pages/12_Zoo_Transformer.py): the board, attention, positions, masks,
+generation and a student's own model.
+
+Every number a sentence states comes from core facts (`BoardFacts`, `CopyFacts`, `PositionFacts`,
+`GenerationFacts`, `CompareFacts`); these functions only choose the words and place the charts.
+"""
+from __future__ import annotations
+
+import inspect
+
+import streamlit as st
+
+from core import charts
+from core.charts import transformer as transformer_charts
+from core.zoo import transformer, transformer_lab
+from core.zoo.source import Source
+from ui import chrome, runners, show, zoo
+
+LABELS = {key: design.label for key, design in transformer.DESIGNS.items()}
+MASKS = """**Full mask (encoder-only, like BERT):** every position reads every position, so each output can
+depend on the whole input: good for understanding a sequence you already have (classify it, tag each token, answer
+a question about it). The original Transformer, built for translation, paired an encoder with a decoder;
+decoder-only models such as GPT can translate too, by continuing a prompt.
+
+**Causal mask (decoder-only, like GPT):** position *i* reads positions 0 to *i* only; the scores of the grey cells are
+set to −∞ before the softmax, so their weights are exactly 0. What comes later cannot leak into an earlier
+position, which is what lets a decoder learn to predict the next token at every position at once."""
+
+
+def word_and_model() -> tuple[str, str]:
+    """Section 2's controls: the word to reverse and the design that reads it."""
+    word_box, design_box = st.columns([1, 2])
+    word = word_box.text_input(f"Your word ({transformer.MIN_LEN} to {transformer.MAX_LEN} letters A-Z)",
+                               transformer_lab.Read.word, key="word", bind="query-params")
+    design = design_box.radio("Model", list(LABELS), format_func=LABELS.get, key="design", horizontal=True,
+                              bind="query-params")
+    return word, design
+
+
+def prompt_word() -> str:
+    """Section 5's explanation and prompt box."""
+    st.markdown("The decoder reads `·····WORD=` and writes one token at a time: the most likely one (greedy), which "
+                "is then appended to its input for the next step, until it writes the end token `·`.")
+    return st.text_input(f"Prompt word ({transformer.MIN_LEN} to {transformer.MAX_LEN} letters A-Z)", "GREEDY",
+                         key="prompt", bind="query-params")
+
+
+def model(design: str) -> transformer.Trained:
+    """The shipped model of `design`, from the shared cache."""
+    return zoo.trained(Source("transformer", asset=transformer.asset(design)), label="Reading the shipped models")
+
+
+def board() -> transformer_lab.BoardResult:
+    """The four shipped designs side by side."""
+    shipped = [zoo.trained(source, label="Reading the shipped models") for source in transformer_lab.SHIPPED_SOURCES]
+    return runners.run(transformer_lab.board, transformer_lab.Board(), label="Reading the shipped models",
+                       inputs=tuple(shipped))
+
+
+def reading(word: str, trained: transformer.Trained, source: Source, key: str) -> transformer_lab.ReadResult:
+    """The word through the model; a word that breaks the rules gets a sentence and the default word instead."""
+    try:
+        cfg = transformer_lab.Read(word=word, source=source)
+    except ValueError as error:
+        st.error(f"{error} Showing {transformer_lab.Read.word} instead.")
+        cfg = transformer_lab.Read(source=source)
+    return runners.run(transformer_lab.read, cfg, label=f"Reading the word ({key})", inputs=(trained,))
+
+
+def task(result: transformer_lab.BoardResult) -> None:
+    left, right = st.columns([2, 3])
+    with left:
+        st.markdown("**Training pairs** (`·` pads the sequence and ends an answer)")
+        show.table(result.examples, key="tx-examples")
+    with right:
+        st.markdown("**The encoder, from a real forward pass** (10 tokens in, a score for each of the "
+                    f"{len(transformer.VOCAB)} tokens out, at every position)")
+        show.layers(result.layers, key="tx-layers", title="Tokens")
+    with st.expander("Self-attention in PyTorch (core/zoo/transformer.py)"):
+        st.code(inspect.getsource(transformer.SelfAttention))
+    show.table(result.scores, key="tx-scores")
+    f = result.facts
+    chrome.notice(f"measured on {f.n_val:,} held-out words it never trained on, the encoder writes "
+                  f"{f.encoder_letters:.1%} of the letters right and {f.encoder_words:.1%} of the words entirely; "
+                  f"the decoder {f.decoder_letters:.2%}. Change the mask or drop the positions and the same network "
+                  f"falls to {f.causal_letters:.1%} and {f.nopos_letters:.1%}: sections 4 and 3 show why. All four "
+                  f"trained in {f.board_seconds:.0f} s on a CPU.", f)
+
+
+def attention(result: transformer_lab.ReadResult) -> None:
+    """What a shipped model wrote for the word, and its attention maps."""
+    st.markdown(f"The model wrote **{result.wrote or '(nothing)'}**; the reversed word is **{result.expected}**: "
+                f"{result.letters_right} of {len(result.word)} letters right.")
+    show.chart(transformer_charts.attention_maps, result.attention, key="tx-attention")
+
+
+def own_attention(result: transformer_lab.ReadResult) -> None:
+    """What the student's model wrote for the word of section 2, and its attention maps."""
+    st.markdown(f"Your model on **{result.word}** (the word of section 2) wrote **{result.wrote or '(nothing)'}**; "
+                f"reversed it is **{result.expected}**.")
+    show.chart(transformer_charts.attention_maps, result.attention, key="own-attention")
+
+
+def copy_notice(f: transformer_lab.CopyFacts) -> None:
+    copying = ("That is copying by attention: the query of the position that writes asks for the key of the "
+               "position that holds the letter." if f.copies else
+               "That is no real look-up: this model does not copy the letter by attention.")
+    chrome.notice(f"each row of a map is one softmax: it sums to 1 over the positions that row may read. Layer "
+                  f"{f.copy_layer}, head {f.copy_head} puts on average **{f.copy_weight:.0%}** of each answer "
+                  f"position's attention on the very letter it has to write (a uniform spread over the positions "
+                  f"each of those rows may read would give {f.uniform_weight:.0%}). {copying}", f)
+
+
+def positions(board_facts: transformer_lab.BoardFacts) -> None:
+    count, width_box = st.columns(2)
+    n_positions = count.select_slider("Positions shown", (10, 16, 32, 48, 64), 32, key="pe-positions",
+                                      bind="query-params")
+    width = width_box.select_slider("Model width (dimensions; the models here use 32)", (8, 16, 32, 64), 32,
+                                    key="pe-width", bind="query-params")
+    result = runners.run(transformer_lab.positions,
+                         runners.config(transformer_lab.Positions, length=n_positions, d_model=width),
+                         label="Encoding positions")
+    left, right = st.columns(2)
+    with left:
+        show.chart(transformer_charts.encoding, result.encoding, key="tx-pe")
+    with right:
+        show.chart(transformer_charts.similarity, result.similarity, key="tx-pe-similarity")
+    f, b = result.facts, board_facts
+    chrome.notice(f"each pair of columns is a sine and a cosine: the first turns once every {f.first_period:.1f} "
+                  f"positions, the last once every {f.last_period:,.0f}, so every position gets its own pattern. "
+                  f"Position 0 looks {f.similarity_next:.2f} alike to position 1 and {f.similarity_far:.2f} to "
+                  f"position {f.far_position}. Attention alone compares contents and ignores order: without this "
+                  f"encoding the same encoder writes only {b.nopos_letters:.1%} of the letters right (with it "
+                  f"{b.encoder_letters:.1%}).", f, b)
+
+
+def masks(result: transformer_lab.BoardResult) -> None:
+    left, right = st.columns(2)
+    with left:
+        show.chart(transformer_charts.masks, result.masks, key="tx-masks")
+    right.markdown(MASKS)
+    show.chart(transformer_charts.by_position, result.by_position, key="tx-by-position")
+    f = result.facts
+    chrome.notice(f"the causal mask is GPT's (decoder-only) triangle; BERT (encoder-only) uses the full mask. On the "
+                  f"encoder's task the causal mask lets answer letter 1 (position 0) read only itself, yet it must "
+                  f"write the word's last letter: it gets that right {f.causal_first_letter:.1%} of the time, "
+                  f"against {f.encoder_first_letter:.1%} with the full mask; answer letter {f.answer_positions}, "
+                  f"which in a {f.answer_positions}-letter word writes the word's first letter, a letter it may "
+                  f"read, {f.causal_last_letter:.1%}. The decoder has the same causal mask and scores "
+                  f"{f.decoder_letters:.2%}: it reads the whole word first, then writes.", f)
+
+
+def generation(result: transformer_lab.ReadResult) -> None:
+    left, right = st.columns(2)
+    with left:
+        show.table(result.steps, key="tx-steps")
+    with right:
+        show.chart(transformer_charts.next_token, result.probabilities, key="tx-next-token")
+    f = result.generation_facts
+    chrome.notice(f"the decoder wrote **{f.generated}** in {f.generation_steps} steps ({f.generated_right} of "
+                  f"{f.word_letters} letters right). Its least sure step chose with {f.least_sure:.1%}. Greedy "
+                  "decoding never goes back: one wrong token would stay in the input of every later step. A chatbot "
+                  "does exactly this with a bigger vocabulary, often sampling instead of always taking the top "
+                  "token.", f)
+
+
+def own_recipe() -> transformer.Recipe:
+    design_box, layers_box, heads_box, epochs_box, seed_box = st.columns([2, 1, 1, 1, 1])
+    design = design_box.selectbox("Design", list(LABELS), format_func=LABELS.get, key="own-design",
+                                  bind="query-params")
+    layers = layers_box.select_slider("Layers", (1, 2, 3), 2, key="own-layers", bind="query-params")
+    heads = heads_box.select_slider("Heads per layer", (1, 2, 4), 2, key="own-heads", bind="query-params")
+    epochs = epochs_box.slider(f"Epochs (at most {transformer.MAX_EPOCHS})", 1, transformer.MAX_EPOCHS, 10,
+                               key="own-epochs", bind="query-params")
+    seed = seed_box.number_input("Seed", 0, 2**31 - 1, 0, key="tx-seed", bind="query-params")
+    return runners.config(transformer.Recipe, design=design, layers=layers, heads=heads, epochs=epochs,
+                          seed=int(seed))
+
+
+def own_model(recipe: transformer.Recipe) -> tuple[transformer.Trained, transformer_lab.CompareFacts]:
+    """Train the student's recipe with live curves; show them, its scores next to the shipped model's."""
+    slot = st.empty()
+    mine = zoo.trained(Source("transformer", recipe),
+                       label=f"Training {LABELS[recipe.design]} on {recipe.n_train:,} words",
+                       live=lambda part: show.redraw(slot, charts.curves(part.history.assign(variant="yours"),
+                                                                         "accuracy")))
+    compare = transformer_lab.Compare(Source("transformer", recipe))
+    result = runners.run(transformer_lab.compare, compare, label="Scoring your model",
+                         inputs=(mine, zoo.trained(compare.shipped, label="Reading the shipped models")))
+    with slot.container():
+        show.chart(charts.curves, result.history, "accuracy", key="own-curves")
+        st.caption("The trainer's accuracy counts every output token, the padding `·` included; the table below "
+                   "counts the answer's letters only.")
+    if mine.message:
+        st.warning(mine.message)
+    left, right = st.columns([2, 3])
+    with left:
+        show.table(result.scores, key="own-scores")
+    with right:
+        show.chart(transformer_charts.by_position, result.by_position, key="own-by-position")
+    return mine, result.facts
+
+
+def own_notice(f: transformer_lab.CompareFacts) -> None:
+    advice = ("With 1 layer" if f.one_layer else "Try 1 layer:") + (
+        " the encoder must find where the word ends and copy from there at once, while the decoder's left-padded "
+        "prompt puts `=` at position 10 for every word, so its letter to copy is always in the same place.")
+    chrome.notice(f"in {f.own_seconds:.1f} s your {f.own_layers}-layer, {f.own_heads}-head model reached "
+                  f"{f.own_letters:.1%} letter accuracy on the held-out words ({f.own_weights:,} weights); the "
+                  f"shipped {f.own_design} has {f.shipped_letters:.1%} ({f.shipped_weights:,} weights). {advice}", f)
