@@ -206,7 +206,7 @@ def n_params(model: nn.Module) -> int:
 
 @functools.lru_cache(maxsize=1)
 def digits() -> Dataset:
-    """The digits of every page (`DataConfig("digits")`, pixels / 16) as images (N, 1, 8, 8) whose target is themselves.
+    """The digits of every page (pixels in [0, 1], `cnn.digits`) as images (N, 1, 8, 8) whose target is themselves.
 
     n_classes = 0 makes the trainer use the mean squared error between the output and y = x.
     The digit labels are not used for training; `labels()` keeps them for colouring the latent map.

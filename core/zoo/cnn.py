@@ -30,7 +30,7 @@ from core.training import FitResult, Snapshot, TrainConfig, fit
 from core.zoo import weights
 from core.zoo.recipe import adam, check_training
 
-SIDE = 8  # the digits are 8 x 8 grey images, values 0..16 (scaled to 0..1 here)
+SIDE = 8  # the digits are 8 x 8 grey images (pixels scaled to 0..1 by data.scaled_digits)
 CLASSES = 10
 MAX_EPOCHS = 40  # "Train it yourself": enough to see both curves level off, short enough to wait for
 NAMES = ("CNN", "MLP")  # the variants of the comparison, in the legend's order
@@ -113,10 +113,10 @@ def matched_mlp(recipe: Recipe) -> MLPSpec:
 
 @functools.lru_cache(maxsize=2)
 def digits(flat: bool = False) -> data.Dataset:
-    """The digits split of every page (`DataConfig("digits")`), pixels / 16: images (N, 1, 8, 8) or rows (N, 64)."""
-    ds = data.load(data.DataConfig("digits"))
+    """The digits split of every page, pixels in [0, 1] (`data.scaled_digits`): images (N, 1, 8, 8) or rows (N, 64)."""
+    ds = data.scaled_digits()
     shape = (-1, SIDE * SIDE) if flat else (-1, 1, SIDE, SIDE)
-    return replace(ds, x_train=(ds.x_train / 16).reshape(shape), x_val=(ds.x_val / 16).reshape(shape))
+    return replace(ds, x_train=ds.x_train.reshape(shape), x_val=ds.x_val.reshape(shape))
 
 
 def _curves(result: FitResult) -> dict[str, list[float]]:
