@@ -39,7 +39,7 @@ def test_a_header_with_objects_is_refused_before_saving(tmp_path):
 def test_files_that_are_not_plain_weights_are_refused(tmp_path, payload, capsys):
     path = tmp_path / "x.pt"
     torch.save(payload(), path)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not a weights file|does not hold a state|something other than tensors"):
         weights.read(path)
     assert "must never run" not in capsys.readouterr().out
 
@@ -52,7 +52,7 @@ def test_damaged_and_missing_files_raise_a_sentence(tmp_path):
         weights.read(path)
     raw = tmp_path / "raw.pt"
     raw.write_bytes(pickle.dumps(_Boom()))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not a weights file"):
         weights.read(raw)
     with pytest.raises(ValueError, match="python -m core.zoo"):
         weights.read(tmp_path / "absent.pt")
@@ -64,13 +64,6 @@ def test_weights_of_another_shape_do_not_load(tmp_path):
         weights.into(nn.Linear(4, 2), state)
 
 
-def test_remembered_models_are_bounded_oldest_first():
-    for i in range(weights.TRAINED_KEPT + 2):
-        weights.remember(("test", i), {"w": torch.full((1,), float(i))})
-    assert weights.recall(("test", 0)) is None and weights.recall(("test", 1)) is None
-    assert weights.recall(("test", weights.TRAINED_KEPT + 1))["w"].item() == weights.TRAINED_KEPT + 1
-
-
 def test_a_string_subclass_in_the_header_is_refused_on_saving(tmp_path):
     with pytest.raises(ValueError, match="plain values"):
         weights.save("v", nn.Linear(1, 1), {"torch": torch.__version__}, tmp_path)  # a TorchVersion, not a str
@@ -79,7 +72,8 @@ def test_a_string_subclass_in_the_header_is_refused_on_saving(tmp_path):
 def test_the_make_script_writes_files_that_load_safely(tmp_path, monkeypatch):
     from core.zoo import __main__ as make
 
-    monkeypatch.setattr(make, "makers", lambda: {"demo": lambda quick: (nn.Linear(2, 3), {"task": "demo", "quick_budget": quick})})
+    demo = lambda quick: (nn.Linear(2, 3), {"task": "demo", "quick_budget": quick})  # noqa: E731
+    monkeypatch.setattr(make, "makers", lambda: {"demo": demo})
     assert make.main(["--quick", "--out", str(tmp_path)]) == 0
     state, meta = weights.read(tmp_path / "demo.pt")
     assert state["weight"].shape == (3, 2)

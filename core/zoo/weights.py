@@ -4,14 +4,12 @@ A file in `assets/zoo/<name>.pt` holds {"state": {parameter name: tensor}, "meta
 is made of str / int / float / bool / lists / dicts only (the settings that rebuild the model, its
 measured scores, how long it took to make). `torch.load(..., weights_only=True)` refuses anything
 else, so a tampered file cannot run code. `load` keeps what it read (read-only, shared by every
-session); `remember` / `recall` keep the few models that students trained themselves.
+session). Models that students train are kept by the app (ui/zoo.py), not here: core holds no trained
+model between calls.
 """
 from __future__ import annotations
 
 import functools
-import threading
-from collections import OrderedDict
-from collections.abc import Hashable
 from pathlib import Path
 
 import torch
@@ -19,7 +17,6 @@ from torch import Tensor, nn
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets" / "zoo"
 PLAIN = (str, int, float, bool, type(None))
-TRAINED_KEPT = 8  # students' own trained models kept in memory (all sessions together)
 
 
 def _check_meta(value: object, where: str = "meta") -> None:
@@ -60,7 +57,7 @@ def read(path: Path) -> tuple[dict[str, Tensor], dict]:
     return blob["state"], blob["meta"]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load(name: str) -> tuple[dict[str, Tensor], dict]:
     """The shipped `assets/zoo/<name>.pt`, read once per process. Treat the result as read-only."""
     return read(ASSETS / f"{name}.pt")
@@ -74,21 +71,3 @@ def into(model: nn.Module, state: dict[str, Tensor]) -> nn.Module:
         raise ValueError(f"The weights do not fit this model: {str(e).splitlines()[0]}") from e
     model.requires_grad_(False)
     return model.eval()
-
-
-_TRAINED: OrderedDict[Hashable, dict[str, Tensor]] = OrderedDict()
-_LOCK = threading.Lock()
-
-
-def remember(key: Hashable, state: dict[str, Tensor]) -> None:
-    """Keep a model a student trained (by its frozen config), so later views need not train it again."""
-    with _LOCK:
-        _TRAINED[key] = {k: v.detach().cpu() for k, v in state.items()}
-        _TRAINED.move_to_end(key)
-        while len(_TRAINED) > TRAINED_KEPT:
-            _TRAINED.popitem(last=False)
-
-
-def recall(key: Hashable) -> dict[str, Tensor] | None:
-    with _LOCK:
-        return _TRAINED.get(key)
