@@ -11,6 +11,7 @@ Each result carries `facts`: the few plain values its page's "what to notice" se
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -293,13 +294,12 @@ def train_live(cfg: LiveRun, plan: Schedule | None = None,
     ds = plan.dataset
     points, grid = data.points_frame(ds), grid_points(ds)
 
-    def on_snapshot(fraction: float, snap: training.Snapshot) -> None:
-        if on_progress is not None:
-            p = snap.predict(grid)[0].cpu().numpy()  # (N, 1): P(class 1) at each grid point
-            on_progress(fraction, LiveRunResult(snap.epoch, snap.history, grid_frame(grid, p), points, plan))
+    def so_far(snap: training.Snapshot) -> LiveRunResult:
+        p = snap.predict(grid)[0].cpu().numpy()  # (N, 1): P(class 1) at each grid point
+        return LiveRunResult(snap.epoch, snap.history, grid_frame(grid, p), points, plan)
 
     variant = replace(cfg, batch_size=plan.batch_size).variant()  # the full batch when the chosen one is too large
-    fit = training.fit_many([variant], ds, pick_device(), on_snapshot,
+    fit = training.fit_many([variant], ds, pick_device(), training.relay(on_progress, so_far),
                             progress_every=max(1, cfg.epochs // 30))
     predicted = (training.predict(fit, "model", ds.x_val)[:, 0] > 0.5).astype(int)
     confusion = (pd.crosstab(pd.Series(ds.y_val.numpy(), name="actual"), pd.Series(predicted, name="predicted"))
@@ -339,21 +339,45 @@ class InferenceFacts:
     unsure: bool  # |P(class 1) - 0.5| < UNSURE
 
 
-def infer(fit: training.FitResult, x1: float, x2: float, variant: str = "model", cells: int = 81) -> InferenceFacts:
+@dataclass(frozen=True)
+class Inference:
+    """Ask the network of a live run about one point. `run` names the trained network (the cache key)."""
+
+    run: LiveRun = LiveRun()
+    x1: float = 0.5
+    x2: float = 0.25
+    cells: int = 81  # the boundary search grid is cells x cells over the square around the point
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.x1) and math.isfinite(self.x2)):
+            raise ValueError("Give the point as two finite numbers.")
+        if not 3 <= self.cells <= 201:
+            raise ValueError("Search the boundary on a grid of 3 to 201 cells a side.")
+
+
+@dataclass
+class InferenceResult:
+    facts: InferenceFacts  # the prediction and the distance to the boundary: all that the page shows
+
+
+def infer(cfg: Inference, fit: training.FitResult, on_progress: Progress[InferenceResult] | None = None
+          ) -> InferenceResult:
     """The trained network's forward pass at (x1, x2), and the distance to its decision boundary.
 
-    The distance is measured on a cells x cells grid over the square of side 2 * SEARCH_RADIUS around the
-    point (steps of 0.025): the nearest grid point within SEARCH_RADIUS that gets the other class.
+    `fit` is what `train_live(cfg.run)` trained. The distance is measured on a cells x cells grid over
+    the square of side 2 * SEARCH_RADIUS around the point (steps of 0.025 at 81 cells): the nearest grid
+    point within SEARCH_RADIUS that gets the other class.
     """
-    p1 = float(training.predict(fit, variant, torch.tensor([[x1, x2]]))[0, 0])
-    axis = torch.linspace(-SEARCH_RADIUS, SEARCH_RADIUS, cells)
+    x1, x2 = cfg.x1, cfg.x2
+    p1 = float(training.predict(fit, "model", torch.tensor([[x1, x2]]))[0, 0])
+    axis = torch.linspace(-SEARCH_RADIUS, SEARCH_RADIUS, cfg.cells)
     offsets = torch.cartesian_prod(axis, axis)  # (cells², 2)
     offsets = offsets[offsets.norm(dim=1) <= SEARCH_RADIUS]
-    other = (training.predict(fit, variant, offsets + torch.tensor([x1, x2]))[:, 0] > 0.5) != (p1 > 0.5)
+    other = (training.predict(fit, "model", offsets + torch.tensor([x1, x2]))[:, 0] > 0.5) != (p1 > 0.5)
     distances = offsets.norm(dim=1).numpy()[other]
     distance = float(distances.min()) if len(distances) else SEARCH_RADIUS
-    return InferenceFacts(x1, x2, p1, 1 - p1, int(p1 > 0.5), distance, bool(len(distances)),
-                          distance < NEAR_BOUNDARY, abs(p1 - 0.5) < UNSURE)
+    return InferenceResult(InferenceFacts(x1, x2, p1, 1 - p1, int(p1 > 0.5), distance, bool(len(distances)),
+                                          distance < NEAR_BOUNDARY, abs(p1 - 0.5) < UNSURE))
 
 
 # 3. Under- and overfitting -------------------------------------------------------------------
@@ -471,13 +495,8 @@ def fit_sizes(cfg: FitSizes, on_progress: Progress[FitSizesResult] | None = None
     train = training.TrainConfig(epochs=cfg.epochs, batch_size=None, lr=cfg.lr, optimizer="adam", seed=cfg.seed)
     specs = {name: MLPSpec(2, w, 1, "tanh") for name, w in zip(cfg.names, cfg.widths)}
     points = data.points_frame(ds)
-
-    def on_snapshot(fraction: float, snap: training.Snapshot) -> None:
-        if on_progress is not None:
-            on_progress(fraction, FitSizesResult(snap.history, points))
-
-    fit = training.fit_many([training.Variant(n, s, train) for n, s in specs.items()], ds, pick_device(),
-                            on_snapshot)
+    report = training.relay(on_progress, lambda snap: FitSizesResult(snap.history, points))
+    fit = training.fit_many([training.Variant(n, s, train) for n, s in specs.items()], ds, pick_device(), report)
     grid = grid_points(ds, 40)
     acc_train, acc_val = fit.final("accuracy", "train"), fit.final("accuracy", "validation")
     loss_train, loss_val = fit.final("loss", "train"), fit.final("loss", "validation")

@@ -23,7 +23,7 @@ from torch import Tensor
 from core import activations, data
 from core.models import MAX_WIDTH, MLPSpec
 from core.progress import Progress
-from core.training import Snapshot, TrainConfig, Variant, fit, fit_many, predict
+from core.training import Snapshot, TrainConfig, Variant, fit, fit_many, predict, relay
 
 WEIGHT_LIMIT = 5.0  # w1, w2 and b live in [-5, 5], the sliders' range
 NEURON_ACTIVATIONS = ("sigmoid", "step")
@@ -201,11 +201,8 @@ def train_neuron(cfg: NeuronTraining, on_progress: Progress[NeuronTrainingResult
     points = data.points_frame(ds)
     train = TrainConfig(epochs=cfg.epochs, batch_size=None, lr=cfg.lr, optimizer="adam", seed=cfg.seed)
 
-    def on_snapshot(fraction: float, snap: Snapshot) -> None:
-        if on_progress is not None:
-            on_progress(fraction, _scored(points, snap.modules()[0].state_dict(), snap.history))
-
-    result = fit(MLPSpec(2, (), 1), ds, train, on_progress=on_snapshot, name="single neuron")
+    report = relay(on_progress, lambda snap: _scored(points, snap.modules()[0].state_dict(), snap.history))
+    result = fit(MLPSpec(2, (), 1), ds, train, on_progress=report, name="single neuron")
     return _scored(points, result.states["single neuron"], result.history)
 
 
@@ -554,16 +551,14 @@ def wide_vs_deep(cfg: WideVsDeep, on_progress: Progress[WideVsDeepResult] | None
                               narrowest=f"1 layer × {min(cfg.widths)}", widest=f"1 layer × {max(cfg.widths)}",
                               deep=deep_name)
 
-    def share(start: float, size: float, before: list[pd.DataFrame]) -> Callable[[float, Snapshot], None]:
-        """Report a sub-run's progress as the slice [start, start + size] of the whole, its curves after `before`."""
-        def on_snapshot(fraction: float, snap: Snapshot) -> None:
-            if on_progress is not None:
-                history = pd.concat([*before, snap.history], ignore_index=True)
-                on_progress(start + size * fraction, replace(so_far, history=history))
-        return on_snapshot
+    def after(*before: pd.DataFrame) -> Callable[[Snapshot], WideVsDeepResult]:
+        """The result so far: the finished sub-runs' curves, then the running one's."""
+        return lambda snap: replace(so_far, history=pd.concat([*before, snap.history], ignore_index=True))
 
-    wide = fit_many([Variant(n, s, train) for n, s in cfg.wide.items()], ds, on_progress=share(0, 0.75, []))
-    deep = fit_many([Variant(deep_name, deep_spec, train)], ds, on_progress=share(0.75, 0.25, [wide.history]))
+    wide = fit_many([Variant(n, s, train) for n, s in cfg.wide.items()], ds,
+                    on_progress=relay(on_progress, after(), 0.0, 0.75))
+    deep = fit_many([Variant(deep_name, deep_spec, train)], ds,
+                    on_progress=relay(on_progress, after(wide.history), 0.75, 1.0))
     grid = torch.linspace(float(ds.x_train.min()), float(ds.x_train.max()), 200).unsqueeze(1)  # (200, 1)
     fits, rows = [], []
     for result in (wide, deep):

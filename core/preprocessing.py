@@ -238,12 +238,13 @@ def race(cfg: ScalingRace, on_progress: Progress[ScalingRaceResult] | None = Non
     for i, kind in enumerate(RACE):  # three fit calls: the inputs differ, so they cannot share one batched pass
         scaled, scaler = scale_dataset(ds, kind, cfg.fit_on)
 
-        def on_snapshot(fraction: float, snap: training.Snapshot, i: int = i) -> None:
-            if on_progress is not None:  # the finished variants' curves, then this one's so far
-                history = pd.concat([*(f.history for f in fits), snap.history], ignore_index=True)
-                on_progress((i + fraction) / len(RACE), ScalingRaceResult(history))
+        def so_far(snap: training.Snapshot, done: tuple[pd.DataFrame, ...] = tuple(f.history for f in fits)
+                   ) -> ScalingRaceResult:
+            """The finished variants' curves, then this one's so far."""
+            return ScalingRaceResult(pd.concat([*done, snap.history], ignore_index=True))
 
-        fits.append(training.fit(spec, scaled, train, pick_device(), on_snapshot, name=LABELS[kind]))
+        report = training.relay(on_progress, so_far, i / len(RACE), (i + 1) / len(RACE))
+        fits.append(training.fit(spec, scaled, train, pick_device(), report, name=LABELS[kind]))
         typical = scaled.x_train.double().abs().mean(dim=0)
         sizes[kind] = float(typical.max() / typical.min()) if typical.min() > 0 else float("inf")
         if scaler is not None:

@@ -57,9 +57,10 @@ if live.fit.diverged:
     answer.error("This network diverged, so it has nothing sensible to predict: lower the learning "
                  "rate.")
 else:
-    inference = learning_cycle.infer(live.fit, x1, x2)
-    parts.prediction(answer, inference)
-    parts.inference_notice(inference)
+    inference = runners.run(learning_cycle.infer, learning_cycle.Inference(live_run, x1, x2),
+                            inputs=(live.fit,), label="Asking the trained network")
+    parts.prediction(answer, inference.facts)
+    parts.inference_notice(inference.facts)
 
 # 4. Under- and overfitting -------------------------------------------------------------------
 chrome.section("4 · Underfit, good fit, overfit: use a validation set", "30")

@@ -134,7 +134,7 @@ def test_live_facts_count_the_run_and_measure_the_batch_noise():
 
 def test_inference_says_whether_the_point_is_near_the_boundary():
     fit = lc.train_live(lc.LiveRun()).fit
-    near, far = lc.infer(fit, 0.6, 0.1), lc.infer(fit, -1.0, 0.5)
+    near, far = (lc.infer(lc.Inference(lc.LiveRun(), x1, x2), fit).facts for x1, x2 in ((0.6, 0.1), (-1.0, 0.5)))
     p = training.predict(fit, "model", torch.tensor([[0.6, 0.1], [-1.0, 0.5]]))[:, 0]
     assert (near.p_class1, far.p_class1) == (pytest.approx(p[0]), pytest.approx(p[1]))
     assert near.p_class0 == pytest.approx(1 - near.p_class1)
@@ -218,6 +218,7 @@ def test_sizes_facts_see_a_good_net_that_overfits_when_it_trains_too_long():
     (lambda: lc.LiveRun(activation="swish"), "Unknown activation"),
     (lambda: lc.LiveRun(dataset="digits"), "2-D dataset"),
     (lambda: lc.StepByStep(hidden=9), "hidden units"),
+    (lambda: lc.Inference(x1=float("nan")), "two finite numbers"),
     (lambda: lc.StepByStep(step=10_000), "step number"),
     (lambda: lc.FitSizes(widths=((1,), (2, 2)), names=("a", "b")), "same number of hidden layers"),
     (lambda: lc.FitSizes(widths=((1,), (2,)), names=("a", "b")), "three network sizes"),

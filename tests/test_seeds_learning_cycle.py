@@ -29,7 +29,8 @@ def test_a_batch_loss_swings_more_than_the_epoch_curve_moves(batch_size, epochs)
 
 def test_the_walkthrough_point_is_near_the_boundary_and_the_network_unsure():
     for seed in SEEDS:
-        point = lc.infer(lc.train_live(lc.LiveRun(seed=seed)).fit, -0.2, 0.45)
+        run = lc.LiveRun(seed=seed)
+        point = lc.infer(lc.Inference(run, -0.2, 0.45), lc.train_live(run).fit).facts
         assert point.near_boundary and point.boundary_distance < lc.NEAR_BOUNDARY - 0.05  # 0.025-0.127
         assert 0.3 < point.p_class1 < 0.7  # 0.32-0.61: "unsure" is 0.25-0.75
 
