@@ -26,8 +26,9 @@ from torch import Tensor, nn
 
 from core.data import Dataset
 from core.progress import Progress
-from core.training import Snapshot, TrainConfig, fit
+from core.training import Snapshot, fit
 from core.zoo import scenes, weights
+from core.zoo.recipe import adam, check_training
 
 UPSAMPLING = ("transposed convolution", "bilinear interpolation")
 MAX_EPOCHS = 20  # the shipped budget, the most a student may ask for
@@ -57,12 +58,7 @@ class Recipe:
             raise ValueError("The first block has 8, 16 or 24 channels.")
         if not 50 <= self.n_train <= max(TRAIN_SIZES):
             raise ValueError(f"Train on between 50 and {max(TRAIN_SIZES):,} scenes.")
-        if not 1 <= self.epochs <= MAX_EPOCHS:
-            raise ValueError(f"Train for between 1 and {MAX_EPOCHS} epochs.")
-        if not 1e-4 <= self.lr <= 0.1:
-            raise ValueError("The learning rate must be between 0.0001 and 0.1 (Adam).")
-        if not 0 <= self.seed < 2**31:
-            raise ValueError("The seed must be a whole number between 0 and 2,147,483,647.")
+        check_training(self.epochs, MAX_EPOCHS, self.lr, self.batch_size, self.seed, "scenes")
 
 
 SHIPPED_RECIPE = Recipe()
@@ -134,8 +130,7 @@ def dataset(n_train: int = SHIPPED_RECIPE.n_train) -> Dataset:
 
 
 def fit_fcn(recipe: Recipe, on_progress: Progress[Snapshot] | None = None):
-    train = TrainConfig(epochs=recipe.epochs, batch_size=recipe.batch_size, lr=recipe.lr, optimizer="adam",
-                        seed=recipe.seed)
+    train = adam(recipe.epochs, recipe.batch_size, recipe.lr, recipe.seed)
     return fit(lambda g: build(recipe, g), dataset(recipe.n_train), train, device=torch.device("cpu"),
                on_progress=on_progress, progress_every=1, name="FCN")
 
