@@ -322,3 +322,11 @@ def test_the_latent_facts_say_where_the_codes_sit_not_that_they_spread_like_the_
     # the std of the μ's is not below 1 here (1.05): the old sentence's "pulled towards 1" was never the reason
     z = seen.codes_by["vae"][["z1", "z2"]].to_numpy()
     assert lt.spread_vae == pytest.approx(float(z.std(axis=0).mean()), rel=1e-5) and lt.spread_vae > 1
+
+
+def test_build_gives_the_four_untrained_models_the_shipped_weights_fit():
+    nets, shipped = autoencoders.build(autoencoders.SHIPPED_RECIPE), autoencoders.shipped()
+    assert set(nets) == set(autoencoders.KEYS) == set(shipped.states)
+    for k in autoencoders.KEYS:
+        mine = {name: tuple(t.shape) for name, t in nets[k].state_dict().items()}
+        assert mine == {name: tuple(a.shape) for name, a in shipped.states[k].items()}

@@ -200,6 +200,11 @@ class VariationalAutoEncoder(AutoEncoder):
         return out
 
 
+def build(recipe: Recipe) -> dict[str, AutoEncoder]:
+    """The page's four untrained models by key ("ae", "wide", "denoising", "vae"), as `train` starts them."""
+    return {k: recipe.build(k) for k in KEYS}
+
+
 def n_params(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
