@@ -4,7 +4,7 @@ from core.zoo.source import Source
 from ui import chrome, runners, zoo
 from ui.parts import recurrent as recurrent_sections
 
-chrome.page("Zoo: RNN and LSTM", "69", f"""{zoo.card("recurrent")}
+chrome.page("recurrent", f"""{zoo.card("recurrent")}
 
 Below, a plain RNN, a GRU and an LSTM (32 hidden units each, PyTorch's `nn.RNN`, `nn.GRU`,
 `nn.LSTM`) take the same memory test. They open with weights shipped with the app; train your own

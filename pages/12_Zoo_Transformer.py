@@ -6,7 +6,7 @@ from core.zoo.source import Source
 from ui import chrome, zoo
 from ui.parts import transformer as transformer_sections
 
-chrome.page("Zoo: Transformer", "70", f"""{zoo.card("transformer")}
+chrome.page("transformer", f"""{zoo.card("transformer")}
 
 Here four tiny Transformers ({transformer.shipped_parameters():,} weights each) learned one task you
 can read: **reverse a word** of {transformer.MIN_LEN} to {transformer.MAX_LEN} letters. Same layers,

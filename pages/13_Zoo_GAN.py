@@ -6,7 +6,7 @@ from core.zoo.source import Source
 from ui import chrome, zoo
 from ui.parts import gan as gan_sections
 
-chrome.page("Network zoo: GAN", "71", """A **generative adversarial network** is two networks
+chrome.page("gan", """A **generative adversarial network** is two networks
 playing a game. The **generator** G turns random noise z into a data point; the **discriminator** D
 looks at a point and says how likely it is real. D learns to tell real points from generated ones, G
 learns to fool D: a **min-max game**. At the game's ideal end point (given networks large enough),

@@ -5,7 +5,7 @@ from core.zoo import overview
 from ui import chrome, show
 from ui.parts import zoo as zoo_sections
 
-chrome.page("Network zoo: overview", "65", """The slides end with a **zoo** of common architectures.
+chrome.page("zoo", """The slides end with a **zoo** of common architectures.
 Each is a network built for one kind of data and one kind of answer: its **purpose**, its
 **architecture** and its **output**. Every card links to a page with a small trained model of that
 kind, ready to look inside: it runs on the server that serves this app, and your browser shows what

@@ -14,7 +14,7 @@ from benchmarks import zoo as zoo_benchmarks
 from core.zoo import gan, gan_lab, weights
 from core.zoo.source import Source, resolve
 
-SHORT = 800  # steps: enough for the balanced GAN to find the ring, a few seconds on 2 cores
+SHORT = 800  # steps: enough for the balanced GAN to find the ring (a quarter of the shipped budget)
 
 
 @pytest.fixture(scope="module")
