@@ -63,7 +63,7 @@ def test_a_link_with_train_it_yourself_trains_and_switches_every_view(page):
     at.run()
     assert not at.exception and not at.error
     assert any("**your** networks: 5 epochs" in c.value for c in at.caption)
-    params = cnn.n_params(cnn.build(cnn.Recipe(filters=(4, 8), epochs=5)))
+    params = weights.count(cnn.build(cnn.Recipe(filters=(4, 8), epochs=5)))
     assert f"with {params:,} weights" in at.info[3].value
     assert any("4 × 8 × 8" in m.value for m in at.markdown)  # the diagram: conv1 now makes 4 maps
     assert _charts(at)[2] != _charts(page)[2]  # the validation curves are the new run's
@@ -72,4 +72,4 @@ def test_a_link_with_train_it_yourself_trains_and_switches_every_view(page):
 def test_the_board_fits_the_page_without_scrolling(page):
     board = next(df.value for df in page.dataframe if "model" in df.value.columns)
     assert board.shape == (2, 7) and "95% val accuracy at epoch" in board.columns
-    assert width_px(board) <= PAGE_PX  # "first epoch at 95% validation accuracy" made it 976 px
+    assert width_px(board) <= PAGE_PX  # the longer header "first epoch at 95% validation accuracy" made it scroll

@@ -101,7 +101,7 @@ def test_the_diagram_shows_the_shapes_of_a_real_forward_pass(latent):
             expected.append(tuple(h.shape[1:]))
     assert encoder["output shape"].tolist() + decoder["output shape"].tolist() == expected
     assert expected[len(model.encoder) - 1] == (latent,) and expected[-1] == (1, 8, 8)
-    assert encoder.parameters.sum() + decoder.parameters.sum() == autoencoders.n_params(model)
+    assert encoder.parameters.sum() + decoder.parameters.sum() == weights.count(model)
     with torch.no_grad():
         assert torch.equal(h, model(x)) and float(h.min()) >= 0 and float(h.max()) <= 1  # the sigmoid's range
 

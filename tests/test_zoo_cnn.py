@@ -69,14 +69,14 @@ def test_the_diagram_shows_the_shapes_of_a_real_forward_pass(filters):
     assert table["kind"].tolist() == ["Conv2d", "ReLU", "MaxPool2d"] * 2 + ["Flatten", "Linear", "ReLU", "Linear",
                                                                          "Softmax"]
     assert expected[2] == (filters[0], 4, 4) and expected[5] == (filters[1], 2, 2) and expected[-1] == (10,)
-    assert table["parameters"].sum() == cnn.n_params(model)
+    assert table["parameters"].sum() == weights.count(model)
     assert torch.allclose(h.sum(dim=1), torch.ones(3))  # the softmax row: probabilities
 
 
 @pytest.mark.parametrize("filters", FILTERS)
 def test_the_mlp_gets_the_same_weight_budget_within_2_percent(filters):
     recipe = replace(cnn.SHIPPED_RECIPE, filters=filters)
-    budget = cnn.n_params(cnn.build(recipe))
+    budget = weights.count(cnn.build(recipe))
     assert abs(cnn.matched_mlp(recipe).n_params - budget) / budget < 0.02
 
 
@@ -185,7 +185,7 @@ def test_a_conv2_filter_has_a_3x3_kernel_per_conv1_map(filters):
     assert (facts.conv2_inputs, facts.conv2_filter_weights) == (filters[0], 9 * filters[0])  # 72 for (8, 16)
     conv2 = [m for m in net.modules() if isinstance(m, torch.nn.Conv2d)][1]
     assert conv2.weight.shape == (filters[1], filters[0], 3, 3)  # the oracle: PyTorch's own kernel shape
-    assert facts.conv_weights + facts.fc_weights == facts.total_weights == cnn.n_params(net)
+    assert facts.conv_weights + facts.fc_weights == facts.total_weights == weights.count(net)
     assert (facts.side_in, facts.side_pool1, facts.side_pool2, facts.flat_inputs) == (8, 4, 2, 4 * filters[1])
     assert facts.softmax_weights == 0 and facts.n_scores == 10
 
@@ -218,7 +218,7 @@ def test_the_shipped_comparison_facts_are_the_boards():
         curve = val[val.variant == name].sort_values("epoch").value.tolist()
         assert first is not None and curve[first] >= cnn.TARGET > max(curve[:first])  # the first epoch at 95 %
     assert facts.epochs_trained == run.recipe.epochs == 20
-    assert facts.cnn_weights_budget == cnn.n_params(cnn.build(run.recipe))
+    assert facts.cnn_weights_budget == weights.count(cnn.build(run.recipe))
 
 
 def test_mistake_facts_name_every_confusion_that_ties_for_most_common():

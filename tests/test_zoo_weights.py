@@ -78,3 +78,11 @@ def test_the_make_script_writes_files_that_load_safely(tmp_path, monkeypatch):
     state, meta = weights.read(tmp_path / "demo.pt")
     assert state["weight"].shape == (3, 2)
     assert meta["quick"] is True and meta["torch"] == str(torch.__version__) and meta["seconds_to_make"] >= 0
+
+
+def test_count_is_the_learned_weights_and_into_takes_arrays_too():
+    net = nn.Sequential(nn.Linear(3, 2), nn.BatchNorm1d(2))
+    assert weights.count(net) == 3 * 2 + 2 + 2 + 2  # weights, biases, gamma, beta: not the running statistics
+    state = {k: v.numpy() + 1 for k, v in net.state_dict().items()}  # a Trained keeps its weights as arrays
+    loaded = weights.into(nn.Sequential(nn.Linear(3, 2), nn.BatchNorm1d(2)), state)
+    assert all(torch.equal(t, torch.as_tensor(state[k])) for k, t in loaded.state_dict().items())

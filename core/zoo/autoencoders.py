@@ -205,9 +205,6 @@ def build(recipe: Recipe) -> dict[str, AutoEncoder]:
     return {k: recipe.build(k) for k in KEYS}
 
 
-def n_params(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters())
-
 
 @functools.lru_cache(maxsize=1)
 def digits() -> Dataset:
@@ -263,23 +260,19 @@ def _maker(key: str) -> Callable[[bool], tuple[nn.Module, dict]]:
         recipe = replace(SHIPPED_RECIPE, epochs=1) if quick else SHIPPED_RECIPE
         label = recipe.label(key)
         result = _fit(recipe, (key,))
-        model = weights.into(recipe.build(key), {k: torch.as_tensor(v) for k, v in result.states[label].items()})
+        model = weights.into(recipe.build(key), result.states[label])
         return model, {
             "task": TASKS[key].format(latent=recipe.latent(key), noise=recipe.noise, beta=recipe.beta),
             "model": key, "label": label, "latent": recipe.latent(key),
             "hidden": list(HIDDEN), "wide": recipe.wide, "noise": recipe.noise, "beta": recipe.beta,
             "epochs": recipe.epochs, "lr": recipe.lr, "batch_size": recipe.batch_size, "optimizer": "adam",
-            "seed": recipe.seed, "parameters": n_params(model),
+            "seed": recipe.seed, "parameters": weights.count(model),
             "val_mse": round(result.final("loss")[label], 6), "history": _curves(result, label),
         }
     return make
 
 
 SHIPPED = {ASSETS[k]: _maker(k) for k in KEYS}
-
-
-def _tensors(state: dict[str, np.ndarray]) -> dict[str, Tensor]:
-    return {k: torch.as_tensor(v) for k, v in state.items()}
 
 
 @dataclass
@@ -299,7 +292,7 @@ class Trained:
         """The four models built from these weights, in eval mode (new modules: the weights stay shared)."""
         if not self.states:
             raise ValueError("The autoencoders are still training: there are no weights to look at yet.")
-        return {k: weights.into(self.recipe.build(k), _tensors(self.states[k])) for k in KEYS}
+        return {k: weights.into(self.recipe.build(k), self.states[k]) for k in KEYS}
 
 
 def train(recipe: Recipe, on_progress: Progress[Trained] | None = None) -> Trained:

@@ -100,13 +100,10 @@ def with_softmax(cnn: nn.Module) -> nn.Sequential:
     return nn.Sequential(cnn, nn.Softmax(dim=1))
 
 
-def n_params(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters())
-
 
 def matched_mlp(recipe: Recipe) -> MLPSpec:
     """64 inputs -> h ReLU units -> 10, with h chosen so the MLP has about the CNN's number of weights."""
-    budget = n_params(build(recipe))
+    budget = weights.count(build(recipe))
     hidden = max(1, round((budget - CLASSES) / (SIDE * SIDE + 1 + CLASSES)))  # (64 + 1) h + (h + 1) 10 = budget
     return MLPSpec(SIDE * SIDE, (hidden,), CLASSES, "relu")
 
@@ -166,16 +163,16 @@ def make_cnn(quick: bool) -> tuple[nn.Module, dict]:
     """The shipped CNN (quick: 1 epoch, for the tests)."""
     recipe = replace(SHIPPED_RECIPE, epochs=1) if quick else SHIPPED_RECIPE
     result = fit_cnn(recipe, device=CPU)
-    cnn = weights.into(build(recipe), {k: torch.as_tensor(v) for k, v in result.states["CNN"].items()})
-    return cnn, _meta(recipe, result, "CNN", n_params(cnn))
+    cnn = weights.into(build(recipe), result.states["CNN"])
+    return cnn, _meta(recipe, result, "CNN", weights.count(cnn))
 
 
 def make_mlp(quick: bool) -> tuple[nn.Module, dict]:
     """The shipped MLP with the CNN's number of weights (quick: 1 epoch, for the tests)."""
     recipe = replace(SHIPPED_RECIPE, epochs=1) if quick else SHIPPED_RECIPE
     result = fit_mlp(recipe, device=CPU)
-    mlp = weights.into(build_mlp(matched_mlp(recipe)), {k: torch.as_tensor(v) for k, v in result.states["MLP"].items()})
-    return mlp, _meta(recipe, result, "MLP", n_params(mlp))
+    mlp = weights.into(build_mlp(matched_mlp(recipe)), result.states["MLP"])
+    return mlp, _meta(recipe, result, "MLP", weights.count(mlp))
 
 
 SHIPPED = {ASSETS["CNN"]: make_cnn, ASSETS["MLP"]: make_mlp}
@@ -253,10 +250,6 @@ def _board(history: pd.DataFrame, params: dict[str, int], recipe: Recipe) -> pd.
     } for v in NAMES])
 
 
-def _tensors(state: dict[str, np.ndarray]) -> dict[str, Tensor]:
-    return {k: torch.as_tensor(v) for k, v in state.items()}
-
-
 @dataclass
 class Trained:
     """The CNN and the MLP it is compared with, trained; while they train, the curves so far.
@@ -277,8 +270,8 @@ class Trained:
         """The CNN and the MLP built from these weights, in eval mode (new modules: the weights stay shared)."""
         if not self.states:
             raise ValueError("The networks are still training: there are no weights to look at yet.")
-        return (weights.into(build(self.recipe), _tensors(self.states["CNN"])),
-                weights.into(build_mlp(matched_mlp(self.recipe)), _tensors(self.states["MLP"])))
+        return (weights.into(build(self.recipe), self.states["CNN"]),
+                weights.into(build_mlp(matched_mlp(self.recipe)), self.states["MLP"]))
 
 
 def _finished(recipe: Recipe, history: pd.DataFrame, params: dict[str, int], states: dict[str, dict[str, np.ndarray]],
@@ -305,7 +298,7 @@ def train(recipe: Recipe, on_progress: Progress[Trained] | None = None) -> Train
     mlp = fit_mlp(recipe, None if on_progress is None else lambda f, s: on_progress(
         share + (1 - share) * f, so_far(pd.concat([cnn.history, s.history], ignore_index=True))))
     history = pd.concat([cnn.history, mlp.history], ignore_index=True)
-    params = {"CNN": n_params(build(recipe)), "MLP": matched_mlp(recipe).n_params}
+    params = {"CNN": weights.count(build(recipe)), "MLP": matched_mlp(recipe).n_params}
     states = {"CNN": cnn.states["CNN"], "MLP": mlp.states["MLP"]}
     return _finished(recipe, history, params, states, False, cnn.seconds + mlp.seconds)
 

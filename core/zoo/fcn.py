@@ -106,9 +106,6 @@ def build(recipe: Recipe, generator: torch.Generator | None = None) -> SceneFCN:
     return SceneFCN(recipe, generator)
 
 
-def n_params(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters())
-
 
 @functools.lru_cache(maxsize=1)
 def held_out() -> tuple[Tensor, Tensor]:
@@ -149,13 +146,13 @@ class Trained:
         """The FCN built from these weights, in eval mode (a new module: the weights stay shared)."""
         if not self.state:
             raise ValueError("The network is still training: there are no weights to look at yet.")
-        return weights.into(build(self.recipe), {k: torch.as_tensor(v) for k, v in self.state.items()})
+        return weights.into(build(self.recipe), self.state)
 
 
 def _meta(recipe: Recipe, result, model: nn.Module) -> dict:
-    model = weights.into(model, {k: torch.as_tensor(v) for k, v in result.states["FCN"].items()})
+    model = weights.into(model, result.states["FCN"])
     return {"task": f"segment {scenes.SIZE} x {scenes.SIZE} synthetic scenes: {', '.join(scenes.CLASSES)}",
-            "recipe": dict(vars(recipe)), "parameters": n_params(model),
+            "recipe": dict(vars(recipe)), "parameters": weights.count(model),
             "val_mean_iou": round(float(np.nanmean(_val_iou(model)[1:])), 4),
             "val_pixel_accuracy": round(result.final("accuracy")["FCN"], 4),
             "history": result.history.to_dict(orient="list"), "train_seconds": round(result.seconds, 1)}

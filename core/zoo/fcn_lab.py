@@ -20,8 +20,8 @@ from torch import nn
 
 from core import images
 from core.progress import Progress
-from core.zoo import scenes, shapes
-from core.zoo.fcn import N_VAL, UPSAMPLING, Trained, held_out, n_params, predict, shipped_meta
+from core.zoo import scenes, shapes, weights
+from core.zoo.fcn import N_VAL, UPSAMPLING, Trained, held_out, predict, shipped_meta
 from core.zoo.source import Inspect, Source
 
 PIXELS = 96  # each picture is drawn this many pixels wide
@@ -69,7 +69,8 @@ def _layer_facts(net: nn.Module, layers: pd.DataFrame) -> FCNLayerFacts:
     return FCNLayerFacts(
         side_in=int(layers.attrs["input shape"][-1]), side_pool1=pools[0], side_pool2=pools[1],
         side_out=int(layers["output shape"].iloc[-1][-1]), channels_first=int(encoder[0][0]),
-        channels_encoder_end=int(encoder[-1][0]), decoder_weights=n_params(net.decoder), fcn_weights=n_params(net),
+        channels_encoder_end=int(encoder[-1][0]), decoder_weights=weights.count(net.decoder),
+        fcn_weights=weights.count(net),
         upsampling_learned=bool(ups.parameters.sum() > 0), fully_connected_layers=int((layers.kind == "Linear").sum()),
         class_scores=int(layers["output shape"].iloc[-1][0]),
     )
@@ -113,7 +114,7 @@ def inspect(cfg: Inspect, trained: Trained, on_progress: Progress[InspectResult]
         fcn_pixel_accuracy=accuracy, mistakes_on_outline_share=on_outlines, outline_pixel_share=float(outline.mean()),
         other_upsampling=other, other_shipped_mean_iou=float(shipped_meta(other)["val_mean_iou"]),
     )
-    return InspectResult(layers, table, mean_iou, accuracy, n_params(net), n_params(net.decoder),
+    return InspectResult(layers, table, mean_iou, accuracy, weights.count(net), weights.count(net.decoder),
                       int(np.prod(layers["output shape"].iloc[-1])), float(outline.mean()), on_outlines,
                       _layer_facts(net, layers), scores)
 

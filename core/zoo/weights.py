@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 
@@ -63,11 +64,16 @@ def load(name: str) -> tuple[dict[str, Tensor], dict]:
     return read(ASSETS / f"{name}.pt")
 
 
-def into(model: nn.Module, state: dict[str, Tensor]) -> nn.Module:
-    """`model` with `state` loaded (shapes must match exactly), in eval mode, gradients off."""
+def into(model: nn.Module, state: dict[str, Tensor] | dict[str, np.ndarray]) -> nn.Module:
+    """`model` with `state` (tensors or arrays) loaded, shapes matching exactly; in eval mode, gradients off."""
     try:
-        model.load_state_dict(state)
+        model.load_state_dict({k: torch.as_tensor(v) for k, v in state.items()})
     except RuntimeError as e:
         raise ValueError(f"The weights do not fit this model: {str(e).splitlines()[0]}") from e
     model.requires_grad_(False)
     return model.eval()
+
+
+def count(model: nn.Module) -> int:
+    """How many weights (and biases) `model` learns: its parameters, not its buffers (batch-norm statistics)."""
+    return sum(p.numel() for p in model.parameters())
