@@ -1,8 +1,8 @@
-"""Loss landscapes in 2-D (slides 42-48): test surfaces and a race of real torch.optim optimizers across them.
+"""Loss landscapes in 2-D (slides 42-48): test surfaces and a comparison of real torch.optim optimizers across them.
 
 A surface is a pure torch function f(w) of a (..., 2) tensor, so the same function draws the
 heat map (a whole grid at once) and drives the optimizers (autograd of f at six points).
-`race` steps the real `torch.optim` classes (SGD, momentum, Nesterov, RMSprop, Adam, AdamW)
+`comparison` steps the real `torch.optim` classes (SGD, momentum, Nesterov, RMSprop, Adam, AdamW)
 from the same start, optionally with Gaussian noise added to every gradient (what a small
 batch does), and says where each one ended: a global minimum, a local one, a saddle, or off the plot.
 """
@@ -119,7 +119,7 @@ SURFACES: dict[str, Surface] = {
 }
 LABELS = {name: s.label for name, s in SURFACES.items()}
 
-# name -> (torch.optim class, its settings besides lr); momentum comes from the race's config
+# name -> (torch.optim class, its settings besides lr); momentum comes from the comparison's config
 OPTIMIZERS: dict[str, tuple[type[torch.optim.Optimizer], dict[str, object]]] = {
     "SGD": (torch.optim.SGD, {}),
     "SGD + momentum": (torch.optim.SGD, {"momentum": None}),
@@ -144,7 +144,7 @@ def surface_grid(name: str, n: int = GRID) -> pd.DataFrame:
 
 
 @dataclass(frozen=True)
-class Race:
+class Comparison:
     """Several optimizers from one start on one surface.
 
     `noise` adds N(0, σ²) to every gradient, σ fading linearly from `noise` to 0 over the steps:
@@ -203,11 +203,11 @@ class Paths:
     messages: dict[str, str]  # optimizer -> why its path stopped early
 
 
-def make_optimizers(cfg: Race) -> tuple[Tensor, Tensor, list[torch.optim.Optimizer]]:
+def make_optimizers(cfg: Comparison) -> tuple[Tensor, Tensor, list[torch.optim.Optimizer]]:
     """A (K, 2) float64 buffer of K nn.Parameters (its rows), the (K, 2) buffer of their .grad, the optimizers.
 
     The rows share the buffer's storage, so reading the positions after each step is one copy.
-    Racers of the same torch.optim class (SGD, momentum, Nesterov) are param groups of one
+    Optimizers of the same torch.optim class (SGD, momentum, Nesterov) are param groups of one
     instance, each group with its own settings: the same updates, fewer step() calls.
     """
     K = len(cfg.optimizers)
@@ -224,7 +224,7 @@ def make_optimizers(cfg: Race) -> tuple[Tensor, Tensor, list[torch.optim.Optimiz
     return w, grads, optimizers
 
 
-def descend(cfg: Race) -> np.ndarray:
+def descend(cfg: Comparison) -> np.ndarray:
     """(steps + 1, K, 2) positions: the gradient at all K points at once, then each optimizer's own step().
 
     The hand-written gradient (equal to autograd's, tested) skips autograd's bookkeeping, which on
@@ -304,8 +304,8 @@ def _where(point: Point | None) -> str:
 
 
 @dataclass(frozen=True)
-class RaceFacts:
-    """Where each racer ended, one entry per optimizer in the race's order: the race's notice rests on these."""
+class ComparisonFacts:
+    """Where each optimizer ended, one entry per optimizer in the comparison's order: its notice rests on these."""
 
     surface: str  # its label
     optimizers: tuple[str, ...]
@@ -319,15 +319,15 @@ class RaceFacts:
     one_place: bool  # all ended in the same place: the rule changed the path, not where it led
     lowest_loss: float  # the lowest and highest final loss of those that stayed on the plot
     highest_loss: float
-    race_lr: float  # the learning rate of SGD, momentum and Nesterov
-    race_adaptive_lr: float  # and of RMSprop, Adam and AdamW
-    rates_differ: bool  # racers of both families run and their rates differ: not only the update rule differs
+    comparison_lr: float  # the learning rate of SGD, momentum and Nesterov
+    comparison_adaptive_lr: float  # and of RMSprop, Adam and AdamW
+    rates_differ: bool  # optimizers of both families run and their rates differ: not only the update rule differs
     rates: str  # who got which rate in words: "0.003 for SGD, SGD + momentum and Nesterov, 0.1 for Adam"
 
 
-def race_facts(cfg: Race, table: pd.DataFrame, points: np.ndarray,
-               found: list[tuple[str, Point | None]]) -> RaceFacts:
-    """Group the racers by where they ended (the kind of point and which one) and count the places.
+def comparison_facts(cfg: Comparison, table: pd.DataFrame, points: np.ndarray,
+                     found: list[tuple[str, Point | None]]) -> ComparisonFacts:
+    """Group the optimizers by where they ended (the kind of point and which one) and count the places.
 
     points: (K, 2) where each path ended; found: each one's `ending` (("off the plot", None) where cut).
     """
@@ -346,18 +346,18 @@ def race_facts(cfg: Race, table: pd.DataFrame, points: np.ndarray,
         by_rate.setdefault(cfg.rate(name), []).append(name)
     saddles = np.array(s.saddles, dtype=float).reshape(-1, 2)
     far = [float(np.hypot(*(saddles - p).T).min()) if len(saddles) else math.inf for p in points]
-    return RaceFacts(
+    return ComparisonFacts(
         surface=s.label, optimizers=tuple(table["optimizer"]), ends=tuple(kind for kind, _ in found),
         end_points=tuple(_where(at) for _, at in found), final_losses=tuple(float(v) for v in table["final loss"]),
         saddle_distances=tuple(far), summary="; ".join(f"{', '.join(names)}: {g}" for g, names in groups.items()),
         distinct_ends=len(places), one_place=len(places) == 1,
         lowest_loss=float(on_plot.min()) if len(on_plot) else math.nan,
         highest_loss=float(on_plot.max()) if len(on_plot) else math.nan,
-        race_lr=cfg.rate("SGD"), race_adaptive_lr=cfg.rate("Adam"), rates_differ=len(by_rate) > 1,
+        comparison_lr=cfg.rate("SGD"), comparison_adaptive_lr=cfg.rate("Adam"), rates_differ=len(by_rate) > 1,
         rates=", ".join(f"{lr:g} for {in_words(names)}" for lr, names in by_rate.items()))
 
 
-def _paths(cfg: Race) -> tuple[Paths, np.ndarray, list[tuple[str, Point | None]]]:
+def _paths(cfg: Comparison) -> tuple[Paths, np.ndarray, list[tuple[str, Point | None]]]:
     """Run the optimizers, cut each path where it leaves the plot or stops being finite, and sum up.
 
     Also returns the (K, 2) end points and each one's `ending`, for the facts.
@@ -393,14 +393,14 @@ def _paths(cfg: Race) -> tuple[Paths, np.ndarray, list[tuple[str, Point | None]]
 
 
 @dataclass
-class RaceResult(Paths):
-    facts: RaceFacts
+class ComparisonResult(Paths):
+    facts: ComparisonFacts
 
 
-def race(cfg: Race, on_progress: Progress[RaceResult] | None = None) -> RaceResult:
-    """The race's paths, table and facts: where each optimizer ended."""
+def comparison(cfg: Comparison, on_progress: Progress[ComparisonResult] | None = None) -> ComparisonResult:
+    """The comparison's paths, table and facts: where each optimizer ended."""
     p, points, found = _paths(cfg)
-    return RaceResult(**vars(p), facts=race_facts(cfg, p.table, points, found))
+    return ComparisonResult(**vars(p), facts=comparison_facts(cfg, p.table, points, found))
 
 
 @dataclass(frozen=True)
@@ -418,7 +418,8 @@ class Escape:
         if not self.noises:
             raise ValueError("Give at least one noise level.")
         for noise in self.noises:
-            Race(self.surface, ("SGD",), lr=self.lr, steps=self.steps, noise=noise, seed=self.seed)  # validates
+            # validates
+            Comparison(self.surface, ("SGD",), lr=self.lr, steps=self.steps, noise=noise, seed=self.seed)
 
 
 @dataclass(frozen=True)
@@ -444,9 +445,9 @@ class EscapeResult(Paths):
 
 
 def escape(cfg: Escape, on_progress: Progress[EscapeResult] | None = None) -> EscapeResult:
-    """One SGD race per noise level, relabelled by the noise ("SGD, gradient noise σ = 3")."""
-    parts = [race(Race(cfg.surface, ("SGD",), lr=cfg.lr, steps=cfg.steps, noise=noise, seed=cfg.seed))
-             for noise in cfg.noises]
+    """One SGD run per noise level, relabelled by the noise ("SGD, gradient noise σ = 3")."""
+    parts = [comparison(Comparison(cfg.surface, ("SGD",), lr=cfg.lr, steps=cfg.steps, noise=noise,
+                                   seed=cfg.seed)) for noise in cfg.noises]
     relabel = lambda df, noise: df.assign(optimizer=noise_label(noise))
     ends = tuple(p.facts.ends[0] for p in parts)
     return EscapeResult(
@@ -475,11 +476,11 @@ class Momentum:
     code_version: int = 1
 
     def __post_init__(self) -> None:
-        self.race  # validates
+        self.comparison  # validates
 
     @property
-    def race(self) -> Race:
-        return Race("valley", ("SGD", "SGD + momentum", "Adam"), lr=self.lr, adaptive_lr=self.adaptive_lr,
+    def comparison(self) -> Comparison:
+        return Comparison("valley", ("SGD", "SGD + momentum", "Adam"), lr=self.lr, adaptive_lr=self.adaptive_lr,
                     steps=self.steps, momentum=self.momentum)
 
 
@@ -512,16 +513,16 @@ class MomentumResult(Paths):
 
 
 def momentum(cfg: Momentum, on_progress: Progress[MomentumResult] | None = None) -> MomentumResult:
-    """The valley race and its facts: how long each path swings across the valley, how far along it gets."""
-    r = race(cfg.race)
+    """The valley comparison and its facts: how long each path swings across the valley, how far along it gets."""
+    valley = comparison(cfg.comparison)
     s = SURFACES["valley"]
-    paths = r.paths
+    paths = valley.paths
     swinging = paths[paths["w2"].abs() > SWING].groupby("optimizer")["step"].max()
     until = lambda name: int(swinging.get(name, -1))  # -1: never further than SWING from the floor
     end = paths.groupby("optimizer").last()
     loss = lambda name: float(end.loc[name, "loss"])
     distance = lambda name: float(np.hypot(end.loc[name, "w1"], end.loc[name, "w2"]))
-    first = r.step_sizes[r.step_sizes["step"] == 1].set_index(["optimizer", "parameter"])["step size"]
+    first = valley.step_sizes[valley.step_sizes["step"] == 1].set_index(["optimizer", "parameter"])["step size"]
     ratio = lambda name: float(first[name, "w2"] / first[name, "w1"])
     curvature = s.grad(torch.eye(2, dtype=torch.float64)).diagonal()  # the gradient is linear: (0.1, 4)
     facts = MomentumFacts(
@@ -533,4 +534,4 @@ def momentum(cfg: Momentum, on_progress: Progress[MomentumResult] | None = None)
         first_step_ratio_adam=ratio("Adam"), overshoots=loss("SGD + momentum") > loss("SGD"),
         helps=loss("SGD + momentum") < loss("SGD") / 2,
         swings_longer=until("SGD + momentum") > until("SGD"))
-    return MomentumResult(**{k: v for k, v in vars(r).items() if k != "facts"}, facts=facts)
+    return MomentumResult(**{k: v for k, v in vars(valley).items() if k != "facts"}, facts=facts)

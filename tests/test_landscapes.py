@@ -1,4 +1,4 @@
-"""The 2-D loss surfaces and the optimizer race, checked with numbers against torch.optim and known minima."""
+"""The 2-D loss surfaces and the optimizer comparison, checked with numbers against torch.optim and known minima."""
 import math
 
 import numpy as np
@@ -33,15 +33,15 @@ def test_known_minima_are_stationary_and_lowest_on_the_grid(name):
     ("Adam", (-1.5, 2.5), 0.1, 1000), ("AdamW", (1.1, 1.2), 0.002, 1000),
 ])
 def test_each_optimizer_solves_rosenbrock(optimizer, start, lr, steps):
-    cfg = ls.Race("rosenbrock", (optimizer,), start=start, lr=lr, adaptive_lr=lr, steps=steps, momentum=0.9)
-    end = ls.race(cfg).table.iloc[0]
+    cfg = ls.Comparison("rosenbrock", (optimizer,), start=start, lr=lr, adaptive_lr=lr, steps=steps, momentum=0.9)
+    end = ls.comparison(cfg).table.iloc[0]
     assert math.hypot(end["final w1"] - 1, end["final w2"] - 1) < 1e-2, end
 
 
 def test_on_himmelblau_every_optimizer_ends_near_one_of_the_four_minima():
     minima = np.array(ls.SURFACES["himmelblau"].minima)
     for start in [(0.0, -0.5), (-1.0, 1.0), (1.0, -4.0), (-4.5, -4.5)]:
-        table = ls.race(ls.Race("himmelblau", start=start, lr=0.01, adaptive_lr=0.01, steps=1000)).table
+        table = ls.comparison(ls.Comparison("himmelblau", start=start, lr=0.01, adaptive_lr=0.01, steps=1000)).table
         for _, row in table.iterrows():
             distance = np.hypot(*(minima - [row["final w1"], row["final w2"]]).T).min()
             assert distance < 0.05, (start, row.optimizer, distance)
@@ -50,8 +50,8 @@ def test_on_himmelblau_every_optimizer_ends_near_one_of_the_four_minima():
 
 @pytest.mark.parametrize("name", list(ls.OPTIMIZERS))
 def test_a_path_equals_stepping_torch_optim_by_hand(name):
-    cfg = ls.Race("two_valleys", steps=50, momentum=0.8)
-    path = ls.race(cfg).paths.query("optimizer == @name")
+    cfg = ls.Comparison("two_valleys", steps=50, momentum=0.8)
+    path = ls.comparison(cfg).paths.query("optimizer == @name")
     cls, settings = ls.OPTIMIZERS[name]
     w = torch.nn.Parameter(torch.tensor(cfg.begin, dtype=torch.float64))
     kwargs = {k: 0.8 if v is None else v for k, v in settings.items()}
@@ -65,11 +65,11 @@ def test_a_path_equals_stepping_torch_optim_by_hand(name):
     np.testing.assert_allclose(path[["w1", "w2"]].to_numpy(), torch.stack(expected).numpy(), rtol=1e-9, atol=1e-12)
 
 
-def test_the_default_race_shows_who_gets_stuck():
-    ends = ls.race(ls.Race()).table.set_index("optimizer")["ends"]
+def test_the_default_comparison_shows_who_gets_stuck():
+    ends = ls.comparison(ls.Comparison()).table.set_index("optimizer")["ends"]
     assert ends["SGD"] == "stuck in a local minimum"
     assert ends["SGD + momentum"] == "a global minimum"
-    saddle = ls.race(ls.Race("saddle", ("SGD", "Adam"))).table.set_index("optimizer")["ends"]
+    saddle = ls.comparison(ls.Comparison("saddle", ("SGD", "Adam"))).table.set_index("optimizer")["ends"]
     assert saddle["SGD"] == "stuck on the saddle point" and saddle["Adam"] == "a global minimum"
 
 
@@ -80,7 +80,7 @@ def test_noise_lets_sgd_escape_the_local_minimum():
 
 
 def test_a_path_that_leaves_the_plot_is_cut_and_reported():
-    result = ls.race(ls.Race("bowl", ("SGD", "Adam"), lr=1.5, steps=50))  # |1 - 2 lr| > 1: SGD diverges
+    result = ls.comparison(ls.Comparison("bowl", ("SGD", "Adam"), lr=1.5, steps=50))  # |1 - 2 lr| > 1: SGD diverges
     assert "left the plot" in result.messages["SGD"] and "Adam" not in result.messages
     sgd = result.paths.query("optimizer == 'SGD'")
     assert len(sgd) < 51 and (sgd[["w1", "w2"]].abs() <= 3).all().all()
@@ -88,7 +88,7 @@ def test_a_path_that_leaves_the_plot_is_cut_and_reported():
 
 
 def test_adam_takes_similar_steps_in_both_directions_of_the_valley():
-    sizes = ls.race(ls.Race("valley", ("SGD", "Adam"), steps=5)).step_sizes.query("step == 1")
+    sizes = ls.comparison(ls.Comparison("valley", ("SGD", "Adam"), steps=5)).step_sizes.query("step == 1")
     s = sizes.set_index(["optimizer", "parameter"])["step size"]
     assert s["Adam", "w1"] == pytest.approx(s["Adam", "w2"], rel=1e-6)  # the first Adam step is lr * sign(g)
     assert s["SGD", "w2"] > 5 * s["SGD", "w1"]
@@ -103,13 +103,13 @@ def test_adam_takes_similar_steps_in_both_directions_of_the_valley():
     ({"surface": "volcano"}, "Unknown surface"),
     ({"momentum": 1.0}, "Momentum"),
 ])
-def test_bad_races_raise_clear_errors(kwargs, message):
+def test_bad_comparisons_raise_clear_errors(kwargs, message):
     with pytest.raises(ValueError, match=message):
-        ls.Race(**kwargs)
+        ls.Comparison(**kwargs)
 
 
-def test_the_race_facts_say_which_minimum_each_optimizer_reached():
-    facts = ls.race(ls.Race()).facts  # two valleys: the global minimum at w1 = -1.07, the local one at 0.91
+def test_the_comparison_facts_say_which_minimum_each_optimizer_reached():
+    facts = ls.comparison(ls.Comparison()).facts  # two valleys: the global minimum at w1 = -1.07, the local one at 0.91
     assert facts.optimizers == tuple(ls.OPTIMIZERS)
     assert facts.ends == ("stuck in a local minimum", "a global minimum", "a global minimum") + (
         "stuck in a local minimum",) * 3
@@ -135,17 +135,17 @@ def test_a_local_minimum_is_told_from_a_path_still_moving():
 
 
 def test_optimizers_end_apart_on_every_non_convex_surface_by_default():
-    """The race's default must show that the update rule matters; on Rastrigin they all used to end in one dimple."""
+    """The comparison's default must show that the update rule matters; on Rastrigin they all used to end in one dimple."""
     for name in ("rosenbrock", "himmelblau", "saddle", "rastrigin", "two_valleys"):
-        facts = ls.race(ls.Race(name)).facts
+        facts = ls.comparison(ls.Comparison(name)).facts
         assert facts.distinct_ends >= 2 and "off the plot" not in facts.ends, (name, facts.summary)
-    rastrigin = ls.race(ls.Race("rastrigin")).facts
+    rastrigin = ls.comparison(ls.Comparison("rastrigin")).facts
     assert rastrigin.distinct_ends >= 3 and rastrigin.highest_loss - rastrigin.lowest_loss > 5, rastrigin.summary
-    assert ls.race(ls.Race("bowl")).facts.one_place  # theory: every one arrives at the one minimum
+    assert ls.comparison(ls.Comparison("bowl")).facts.one_place  # theory: every one arrives at the one minimum
 
 
 def test_on_the_saddle_sgd_stalls_and_adam_escapes():
-    facts = ls.race(ls.Race("saddle", ("SGD", "Adam"))).facts
+    facts = ls.comparison(ls.Comparison("saddle", ("SGD", "Adam"))).facts
     assert facts.ends == ("stuck on the saddle point", "a global minimum")
     assert facts.saddle_distances[0] < 0.1 and facts.saddle_distances[1] == pytest.approx(math.sqrt(2), abs=1e-3)
     assert facts.final_losses[1] == pytest.approx(-1.0, abs=1e-6) and facts.final_losses[0] > -0.01  # f(0, ±√2) = -1
@@ -202,24 +202,24 @@ def test_the_map_subtitle_only_describes_what_is_drawn():
     subtitle, rings = _subtitle_and_rings(charts.landscape(grid, point, "slice"))
     assert "black ring" not in subtitle and "each one ended" not in subtitle and rings == 0
     assert subtitle == "darker: lower loss · big dot: trained weights"
-    race = ls.race(ls.Race("bowl", ("SGD", "Adam"), steps=20))
-    subtitle, rings = _subtitle_and_rings(charts.landscape(race.surface, race.paths, "race"))
+    both = ls.comparison(ls.Comparison("bowl", ("SGD", "Adam"), steps=20))
+    subtitle, rings = _subtitle_and_rings(charts.landscape(both.surface, both.paths, "comparison"))
     assert subtitle == "darker: lower loss · black ring: the start · big dot: where each one ended" and rings == 1
-    one = ls.race(ls.Race("bowl", ("SGD",), steps=20))
+    one = ls.comparison(ls.Comparison("bowl", ("SGD",), steps=20))
     assert "big dot: where it ended" in _subtitle_and_rings(charts.landscape(one.surface, one.paths, "one"))[0]
 
 
-def test_race_facts_say_which_rate_each_family_got_and_whether_they_differ():
+def test_comparison_facts_say_which_rate_each_family_got_and_whether_they_differ():
     """Rastrigin: 0.003 for the SGD family, 0.1 for the adaptive one, so not 'only the update rule differs';
     two valleys: one rate for all six. Nesterov, with momentum too, ends in SGD's dimple on Rastrigin."""
-    f = ls.race(ls.Race(surface="rastrigin")).facts
-    assert (f.race_lr, f.race_adaptive_lr, f.rates_differ) == (0.003, 0.1, True)
+    f = ls.comparison(ls.Comparison(surface="rastrigin")).facts
+    assert (f.comparison_lr, f.comparison_adaptive_lr, f.rates_differ) == (0.003, 0.1, True)
     assert f.rates == "0.003 for SGD, SGD + momentum and Nesterov, 0.1 for RMSprop, Adam and AdamW"
     at = dict(zip(f.optimizers, f.end_points))
     assert at["Nesterov"] == at["SGD"] != at["SGD + momentum"]
-    g = ls.race(ls.Race(surface="two_valleys")).facts
-    assert (g.race_lr, g.race_adaptive_lr, g.rates_differ) == (0.05, 0.05, False)
+    g = ls.comparison(ls.Comparison(surface="two_valleys")).facts
+    assert (g.comparison_lr, g.comparison_adaptive_lr, g.rates_differ) == (0.05, 0.05, False)
     assert g.rates == "0.05 for SGD, SGD + momentum, Nesterov, RMSprop, Adam and AdamW"
-    one_family = ls.race(ls.Race(surface="rastrigin", optimizers=("SGD", "Nesterov"))).facts
+    one_family = ls.comparison(ls.Comparison(surface="rastrigin", optimizers=("SGD", "Nesterov"))).facts
     assert not one_family.rates_differ and one_family.rates == "0.003 for SGD and Nesterov"
     assert ls.in_words([]) == "" and ls.in_words(["a"]) == "a" and ls.in_words(["a", "b"]) == "a and b"

@@ -1,4 +1,4 @@
-"""The landscape views show their slides robustly: the race is deterministic, so a claim is checked at the
+"""The landscape views show their slides robustly: the comparison is deterministic, so a claim is checked at the
 default and at starts near it; the escape run draws noise, so its claim is checked over 5 seeds."""
 import pytest
 
@@ -15,7 +15,7 @@ def test_the_update_rule_matters_on_every_non_convex_surface_near_its_default_st
     s = ls.SURFACES[name]
     nudges = [(dx, dy / 2000) for dx, dy in NEAR] if name == "saddle" else NEAR
     for dx, dy in nudges:
-        facts = ls.race(ls.Race(name, start=(s.start[0] + dx, s.start[1] + dy))).facts
+        facts = ls.comparison(ls.Comparison(name, start=(s.start[0] + dx, s.start[1] + dy))).facts
         assert facts.distinct_ends >= 2, (name, dx, dy, facts.summary)
         assert dx or dy or "off the plot" not in facts.ends, facts.summary  # the default view has no warning
         if name == "rastrigin":  # many dimples: the losses differ clearly, not by a rounding
@@ -26,7 +26,7 @@ def test_the_update_rule_matters_on_every_non_convex_surface_near_its_default_st
                                     (-2.5, 0.0002), (-2.5, -0.0001)])
 def test_sgd_stalls_at_the_saddle_and_adam_escapes_near_the_default_start(w1, w2):
     """Slide 44: the walkthrough's saddle step claims SGD ends within 0.1 of the saddle and Adam ~1 lower."""
-    f = ls.race(ls.Race("saddle", start=(w1, w2))).facts
+    f = ls.comparison(ls.Comparison("saddle", start=(w1, w2))).facts
     sgd, adam = f.optimizers.index("SGD"), f.optimizers.index("Adam")
     assert f.saddle_distances[sgd] < 0.1 and f.ends[sgd] == "stuck on the saddle point"
     assert f.final_losses[adam] < f.final_losses[sgd] - 0.9

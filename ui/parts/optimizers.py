@@ -1,0 +1,284 @@
+"""The Local minima and optimizers page's controls and sentences: the page places them, core computes the
+facts."""
+from __future__ import annotations
+
+import inspect
+
+import streamlit as st
+
+from core import charts, landscapes, optimization
+from ui import chrome, runners, show
+
+# Shorter headers, so that the batch-noise table fits the page at 1,400 px without scrolling.
+NOISE_HEADERS = {"updates per epoch": "updates / epoch", "share pointing downhill": "share downhill",
+                 "mean cosine with the full gradient": "mean cosine to full gradient",
+                 "final validation accuracy": "final val. acc."}
+LRS = (0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
+SWEEP_DEFAULT = optimization.LrSweep()
+RANGE_TEST = ("**The LR range test** (Smith 2017, fastai's `lr_find`): one short run whose learning rate grows "
+              "exponentially every batch, from 0.0001 to 100 (`torch.optim.lr_scheduler.ExponentialLR`).")
+MOMENTUM_RULE = (r"\text{momentum: } b \leftarrow \mu b + g, \quad w \leftarrow w - \mathrm{lr}\, b "
+                 r"\qquad g = \nabla L(w)")
+ADAM_RULE = (r"\text{Adam: } m \leftarrow \beta_1 m + (1 - \beta_1) g, "
+             r"\quad v \leftarrow \beta_2 v + (1 - \beta_2) g^2, "
+             r"\quad w \leftarrow w - \mathrm{lr}\, \hat m / (\sqrt{\hat v} + \epsilon)")
+RULES_CAPTION = ("b is the velocity (torch.optim.SGD's momentum buffer); Adam's m and v are running averages of the "
+                 "gradient and of its square, m̂ and v̂ the same corrected for their start at 0 (÷ (1 − β^t)), all "
+                 "per weight.")
+
+
+# 1. The learning rate ------------------------------------------------------------------------------------------
+
+
+def sweep_knobs() -> optimization.LrSweep:
+    """Three learning rates (too small, good, too large) and the epochs."""
+    c1, c2, c3, c4 = st.columns(4)
+    small = c1.select_slider("Too small", LRS, 0.003, key="lr-small", bind="query-params")
+    good = c2.select_slider("Good", LRS, SWEEP_DEFAULT.lrs[1], key="lr-good", bind="query-params")
+    large = c3.select_slider("Too large", LRS, 30.0, key="lr-large", bind="query-params")
+    epochs = c4.slider("Epochs", 5, 200, SWEEP_DEFAULT.epochs, 5, key="lr-epochs", bind="query-params")
+    return runners.config(optimization.LrSweep, lrs=(small, good, large), epochs=epochs)
+
+
+def sweep_notice(facts: optimization.LrSweepFacts) -> None:
+    """How far each rate got, whether the good one spiked and whether the large one blew up."""
+    chrome.notice(
+        f"after {facts.epochs} epochs (batch {SWEEP_DEFAULT.batch_size}, plain SGD) the small rate "
+        f"({facts.small_lr:g}) has only reached a train loss of {facts.small_final_loss:.3f}, the good one "
+        f"({facts.good_lr:g}) {facts.good_final_loss:.3f}"
+        + (f", in a steady descent: after epoch {optimization.SETTLE} its loss never rose more than "
+           f"{facts.good_max_rise:.0%} above the lowest it had reached." if not facts.good_spike_epochs else
+           f", but not steadily: in {facts.good_spike_epochs} epochs after epoch {optimization.SETTLE} its loss "
+           f"spiked more than {optimization.SPIKE:.0%} above the lowest it had reached (up to "
+           f"{facts.good_max_rise:.0%}): a rate this large already overshoots now and then.")
+        + (f" The large one ({facts.large_lr:g}) blew up in epoch {facts.large_blow_up_epoch} (the warning "
+           "above): each step overshoots the valley and lands higher up the other side." if facts.large_blew_up
+           else f" The large one ({facts.large_lr:g}) did not blow up here: raise it until the trainer reports "
+           "divergence."), facts)
+
+
+def range_test() -> None:
+    """The LR range test: what it is, its curve and where to read a rate off it."""
+    st.markdown(RANGE_TEST)
+    result = runners.run(optimization.lr_range, optimization.LrRange(), label="Running the LR range test")
+    show.chart(charts.lr_finder, result.curve, result.suggestion, result.lowest, key="lr-range")
+    facts = result.facts
+    chrome.notice(
+        f"the smoothed loss falls fastest at lr ≈ {facts.range_suggestion:.2g} and is lowest at lr ≈ "
+        f"{facts.range_lowest:.2g}{'; then the loss blew up and the run stopped' if facts.range_stopped else ''}. "
+        "Pick a rate where it still falls steeply, below the minimum (often about a tenth of it). It is a rule "
+        "of thumb read off one noisy run: the batches, the smoothing and the seed move the curve, so treat it "
+        "as a range, not a number.", facts)
+
+
+# 2. Loss landscapes and the optimizer comparison ---------------------------------------------------------------
+
+
+def comparison_knobs() -> tuple[landscapes.Comparison, str]:
+    """The surface, the optimizers, the start, both families' learning rates and the steps; and the surface's
+    label. The widget keys keep their old "race-" prefix: shared links and the walkthrough name them."""
+    c1, c2, c3 = st.columns(3)
+    names = tuple(landscapes.SURFACES)
+    name = c1.selectbox("Surface", names, index=names.index("two_valleys"), format_func=landscapes.LABELS.get,
+                        key="race-surface", bind="query-params")
+    chosen = c1.multiselect("Optimizers", tuple(landscapes.OPTIMIZERS), default=tuple(landscapes.OPTIMIZERS),
+                            key="race-optimizers", bind="query-params")
+    surface = landscapes.SURFACES[name]
+    w1 = c2.number_input("Start w1", -10.0, 10.0, float(surface.start[0]), 0.1, key=f"race-w1-{name}",
+                         bind="query-params")
+    w2 = c2.number_input("Start w2", -10.0, 10.0, float(surface.start[1]), 0.1, format="%.4f",
+                         key=f"race-w2-{name}", bind="query-params")
+    lr = c3.number_input("Learning rate: SGD, momentum, Nesterov", 0.0, 100.0, surface.lr, format="%g",
+                         key=f"race-lr-{name}", bind="query-params")
+    adaptive = c3.number_input("Learning rate: RMSprop, Adam, AdamW", 0.0, 100.0, surface.adaptive_lr,
+                               format="%g", key=f"race-alr-{name}", bind="query-params")
+    steps = c2.number_input("Steps (at most 10,000)", 0, 10000, 200, 50, key="race-steps", bind="query-params")
+    cfg = runners.config(landscapes.Comparison, surface=name, optimizers=tuple(chosen), start=(w1, w2), lr=lr,
+                         adaptive_lr=adaptive, steps=steps)
+    return cfg, surface.label
+
+
+def optimizer_code() -> None:
+    """The code that moves the optimizers, in an expander."""
+    with st.expander("The code that moves the optimizers (core/landscapes.py)"):
+        st.code(inspect.getsource(landscapes.make_optimizers) + "\n" + inspect.getsource(landscapes.descend))
+
+
+def warnings(messages: dict[str, str], named: bool = True) -> None:
+    """The trainer's or the optimizers' messages as warnings, each under its run's name if `named`."""
+    for name, message in messages.items():
+        st.warning(f"**{name}:** {message}" if named else message)
+
+
+def comparison_notice(facts: landscapes.ComparisonFacts) -> None:
+    """Where each optimizer ended, and whether the rule, the rate or both differed."""
+    chrome.notice(
+        f"where each one ended: {facts.summary}. "
+        + (f"Same start, same surface; the update rule differs, and so does the learning rate ({facts.rates})"
+           if facts.rates_differ else
+           f"Same start, same surface, same learning rate ({facts.rates}): only the update rule differs")
+        + (f", and they end in {facts.distinct_ends} different places (final loss from {facts.lowest_loss:.3g} "
+           f"to {facts.highest_loss:.3g})." if not facts.one_place else
+           ", yet here they all end in the same place: the rule changed the path, not where it led.")
+        + " In theory (the convex bowl) every one arrives; on Rastrigin, Himmelblau, the saddle or the two "
+        "valleys, where you end depends on the rule, the learning rate and the start.", facts)
+
+
+# 3. Fix 1: noise from small batches ----------------------------------------------------------------------------
+
+
+def noise_knobs() -> optimization.BatchNoise:
+    """Equal epochs or equal updates for the three batch sizes."""
+    budget = st.radio("Compare the batch sizes at", optimization.BUDGETS, format_func="equal {}".format,
+                      horizontal=True, key="noise-budget", bind="query-params")
+    return runners.config(optimization.BatchNoise, budget=budget)
+
+
+def noise_loss_chart(result: optimization.NoiseResult) -> None:
+    """Equal updates: the loss of each update's own batch (the noise each run trains on); else the epochs."""
+    if result.facts.noise_budget == "updates":
+        show.chart(charts.iteration_loss, result.iterations, key="noise-curves")
+    else:
+        show.chart(charts.curves, result.history, "loss", key="noise-curves")
+
+
+def noise_notice(facts: optimization.NoiseFacts) -> None:
+    """How noisy single-sample gradients are, and what the equal budget shows."""
+    chrome.notice(
+        f"a batch of 1 estimates the gradient with a variance of {facts.noise_variance[0]:.3f} (batch 16: "
+        f"{facts.noise_variance[1]:.3f}, full batch: {facts.noise_variance[-1]:.0f}); only "
+        f"{facts.noise_share_downhill[0]:.0%} of single-sample gradients even point downhill. "
+        + (f"Every run made the same number of updates ({facts.noise_runs}), so the left chart (the loss of each "
+           "update's own batch) shows what the noise does per step: "
+           if facts.noise_budget == "updates" else
+           f"Every run saw the data {facts.noise_epochs[0]} times ({facts.noise_runs}): batch 1 took "
+           f"{facts.noise_updates_ratio:.0f}× the updates of the full batch, so it is ahead for the number of its "
+           "steps, not their quality (switch to equal updates for the fair comparison): ")
+        + f"final train loss {facts.noise_losses}"
+        + ("." if facts.noise_budget == "epochs" else
+           ": the smallest batch ends lowest." if facts.noise_first_lowest else
+           ": per update, the noise does not make the descent faster.")
+        + " The noise helps elsewhere: it can shake the weights out of a narrow local minimum, as on the "
+        "two-valley surface below.", facts)
+
+
+def escape_knobs(column: st.delta_generator.DeltaGenerator) -> landscapes.Escape:
+    """The gradient noise and its draw, in `column`."""
+    sigma = column.slider("Gradient noise σ on the two-valley surface (fades to 0 over the run)", 0.0, 8.0, 4.0,
+                          0.5, key="escape-noise", bind="query-params")
+    seed = column.slider("Noise draw (seed)", 0, 20, 1, key="escape-seed", bind="query-params")
+    return runners.config(landscapes.Escape, noises=(0.0, sigma), seed=seed)
+
+
+def escape_notice(facts: landscapes.EscapeFacts) -> None:
+    """Where plain SGD ended without and with noise."""
+    chrome.notice(
+        f"on the two-valley surface, plain SGD without noise: {facts.escape_first_end}; with gradient noise "
+        f"σ = {facts.escape_last_noise:g} (seed {facts.escape_seed}): {facts.escape_last_end}"
+        + (". The noise carried it over the ridge into the deeper valley." if facts.escape_escaped else
+           ". This draw did not carry it over the ridge into the deeper valley.")
+        + " Try other seeds: escaping is a matter of chance.", facts)
+
+
+# 4. Fix 2: the learning rate over time -------------------------------------------------------------------------
+
+
+def schedules_knobs() -> optimization.Schedules:
+    """The schedules to train, each a real torch.optim.lr_scheduler class."""
+    chosen = st.multiselect("Schedules to train", tuple(optimization.SCHEDULES),
+                            default=optimization.Schedules().schedules, key="schedules", bind="query-params")
+    return runners.config(optimization.Schedules, schedules=tuple(chosen))
+
+
+def schedules_notice(facts: optimization.ScheduleFacts) -> None:
+    """Which schedule ended lowest, which raise the rate again, and whether the low-ending ones settled."""
+    chrome.notice(
+        "every learning rate on the left is what `torch.optim.lr_scheduler` set, iteration by iteration. With a "
+        f"peak rate of {facts.peak_lr:g}, {facts.lowest_schedule} ends lowest (train loss {facts.lowest_loss:.3f}) "
+        f"and {facts.highest_schedule} highest ({facts.highest_loss:.3f}). Large steps early explore and can jump "
+        "out of narrow dips"
+        + (f"; {facts.raising_schedules} raise the rate again to shake the weights loose."
+           if facts.raising_schedules else
+           f". None of the schedules picked raises the rate again later ({facts.raising_available} would).")
+        + ("" if not facts.settle_compared else
+           " Small steps late settle: in the last epoch the batch loss of every schedule that ends at a tenth "
+           f"of the peak or lower spreads at most {facts.ends_low_max_spread:.3f} (std), the constant rate's "
+           f"{facts.constant_spread:.3f}." if facts.settle_below_constant else
+           " Here a schedule that ends low still bounced as much as the constant rate in the last epoch (batch "
+           f"loss std up to {facts.ends_low_max_spread:.3f} against {facts.constant_spread:.3f}).")
+        + ("" if facts.one_cycle_momentum_cycled else
+           " One-cycle here takes only the rate from `OneCycleLR`: the real class also cycles the optimizer's "
+           f"momentum between {facts.one_cycle_momentum[1]:g} and {facts.one_cycle_momentum[0]:g}, opposite to the "
+           "rate; these runs are plain SGD without momentum, so that half of one-cycle is left out."), facts)
+
+
+# 5. Fix 3: momentum --------------------------------------------------------------------------------------------
+
+
+def update_rules() -> None:
+    """Momentum's and Adam's update rules, and what their letters mean."""
+    st.latex(MOMENTUM_RULE)
+    st.latex(ADAM_RULE)
+    st.caption(RULES_CAPTION)
+
+
+def _momentum_in_words(facts: landscapes.MomentumFacts) -> str:
+    """What momentum did in the valley: overshot, did too little, swung longer yet got further, or neither."""
+    along = (f"the pushes along the valley add up: it ends {facts.distance_momentum:.2g} from the minimum against "
+             f"SGD's {facts.distance_sgd:.2g} (loss {facts.final_loss_momentum:.2g})")
+    if facts.overshoots:
+        return (f"with μ = {facts.momentum:g} momentum overshoots: the ball rolls past the minimum and swings back "
+                f"(loss {facts.final_loss_momentum:.2g}); try 0.7")
+    if not facts.helps:
+        return (f"with μ = {facts.momentum:g} momentum ends about where plain SGD does (loss "
+                f"{facts.final_loss_momentum:.2g}, {facts.distance_momentum:.2g} from the minimum): too little of "
+                "it to add up; try 0.7")
+    if facts.swings_longer:  # the default 0.7: wider swings for longer, yet further along
+        return (f"momentum μ = {facts.momentum:g} does not smooth the zig-zag away: it overshoots across the "
+                f"valley, its swings wider than {facts.swing:g} until step {facts.swing_until_momentum} where "
+                f"plain SGD's die out after step {facts.swing_until_sgd}; yet {along}")
+    return (f"momentum μ = {facts.momentum:g} swings across the valley no longer than plain SGD (swings wider than "
+            f"{facts.swing:g} until step {facts.swing_until_momentum}, plain SGD's until step "
+            f"{facts.swing_until_sgd}) and {along}")
+
+
+def momentum_notice(facts: landscapes.MomentumFacts) -> None:
+    """Plain SGD's zig-zag, what momentum did, and Adam's equal first steps."""
+    chrome.notice(
+        "plain SGD zig-zags across the steep direction and crawls along the flat one (loss "
+        f"{facts.final_loss_sgd:.2g} after {facts.steps} steps); {_momentum_in_words(facts)}. Adam divides each "
+        "parameter's step by the root of a running average of its own squared gradients (on the first step, by "
+        f"the gradient's own size): its first step is as long in w2 as in w1 (ratio "
+        f"{facts.first_step_ratio_adam:.2g}, plain SGD's {facts.first_step_ratio_sgd:.2g}) despite a "
+        f"{facts.steepness:g}× difference in steepness (loss {facts.final_loss_adam:.2g}).", facts)
+
+
+# 6. A real network's landscape ---------------------------------------------------------------------------------
+
+
+def slices(result: optimization.SliceResult) -> None:
+    """The 1-D slice of both nets, then each net's 2-D slice side by side."""
+    show.chart(charts.lines, result.line, "alpha", "loss", "variant", "step along a random direction (α)",
+               "training loss", key="slice-line")
+    for column, (variant, grid) in zip(st.columns(len(result.maps)), result.maps.items()):
+        with column:
+            show.chart(charts.landscape, grid, result.centres[variant], f"{variant}: 2-D slice", "direction 1 (α)",
+                       "direction 2 (β)", data=grid, key=f"slice-map-{variant}")
+
+
+def slices_notice(facts: optimization.SliceFacts) -> None:
+    """Whether the loss rises on both sides along every direction, and which net sits in the sharper basin."""
+    chrome.notice(
+        ("both nets made the same number of Adam updates" if facts.slice_budget == "updates" else
+         "both nets saw the data the same number of times") + f" ({facts.slice_runs}). "
+        + (f"Along every one of the {facts.slice_directions} random filter-normalized directions sampled, the loss "
+           "rises on both sides of the trained weights (α = 0), for both nets: a basin in every direction looked "
+           "at (a sample of directions, not a proof for all 337 weights)." if facts.slice_all_rising else
+           f"Along {facts.slice_directions} random filter-normalized directions, the loss does not rise on both "
+           "sides in every one (see the table): along some of them the trained weights are not at the bottom.")
+        + f" At α = ±{facts.slice_half_step:g} (each unit's incoming weights moved by {facts.slice_half_step:g} "
+        f"times their own norm, biases kept) the loss rises on average by {facts.slice_rises}: along "
+        f"these directions the {facts.slice_sharper} net sits in the sharper basin (training loss at the weights: "
+        f"{facts.slice_losses}). Keskar et al. (2017) found that large batches tend to end in sharper minima"
+        + ("; so here." if facts.slice_last_sharper else "; not here: on a net this small it can go either way."),
+        facts)
