@@ -525,7 +525,6 @@ class WideVsDeepResult:
     deep: str
     table: pd.DataFrame | None = None  # variant, hidden layers, units per layer, parameters, train/validation MSE
     fits: pd.DataFrame | None = None  # variant, x, y: each net's prediction on 200 points across the data's range
-    seconds: float | None = None  # when done
     errors: pd.DataFrame | None = None  # variant (the widest, the deep net), split, MSE: the bar chart
     facts: WideDeepFacts | None = None  # when done
 
@@ -578,7 +577,6 @@ def wide_vs_deep(cfg: WideVsDeep, on_progress: Progress[WideVsDeepResult] | None
         history=pd.concat([wide.history, deep.history], ignore_index=True),
         table=table,
         fits=pd.concat(fits, ignore_index=True),
-        seconds=wide.seconds + deep.seconds,
         errors=errors,
         facts=wide_deep_facts(table, so_far.narrowest, so_far.widest, deep_name, so_far.noise_floor),
     )
