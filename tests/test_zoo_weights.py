@@ -1,6 +1,8 @@
 """Shipped weights are plain tensors and a plain header; nothing else is ever unpickled."""
 import pickle
 
+import numpy as np
+import pandas as pd
 import pytest
 import torch
 from torch import nn
@@ -86,3 +88,17 @@ def test_count_is_the_learned_weights_and_into_takes_arrays_too():
     state = {k: v.numpy() + 1 for k, v in net.state_dict().items()}  # a Trained keeps its weights as arrays
     loaded = weights.into(nn.Sequential(nn.Linear(3, 2), nn.BatchNorm1d(2)), state)
     assert all(torch.equal(t, torch.as_tensor(state[k])) for k, t in loaded.state_dict().items())
+
+
+def test_curves_for_a_files_meta_read_back_as_the_trainers_history():
+    rows = [("net", epoch, split, metric, 0.5 + epoch / 3 + (split == "train") + 2 * (metric == "loss"))
+            for epoch in (1, 0, 2) for split in ("validation", "train") for metric in ("accuracy", "loss")]
+    tidy = pd.DataFrame(rows + [("other", 0, "train", "loss", 9.0)], columns=["variant", "epoch", "split", "metric",
+                                                                               "value"])
+    kept = weights.curves(tidy, "net", ("loss", "accuracy"), 4)
+    assert list(kept) == ["train loss", "train accuracy", "validation loss", "validation accuracy"]
+    assert kept["train loss"] == [3.5, 3.8333, 4.1667]  # epochs in order, rounded; the other variant left out
+    back = weights.history({"net": kept}).sort_values(["split", "metric", "epoch"], ignore_index=True)
+    expected = tidy[tidy.variant == "net"].sort_values(["split", "metric", "epoch"], ignore_index=True)
+    assert back[["variant", "epoch", "split", "metric"]].equals(expected[["variant", "epoch", "split", "metric"]])
+    assert np.allclose(back.value, expected.value, atol=1e-4)

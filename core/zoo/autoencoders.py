@@ -230,21 +230,6 @@ def _fit(recipe: Recipe, keys: tuple[str, ...], on_progress: Progress[Snapshot] 
     return fit_many(variants, digits(), torch.device("cpu"), on_progress, progress_every=2)
 
 
-def _curves(result: FitResult, label: str) -> dict[str, list[float]]:
-    """A model's loss curves as plain lists for a weight file's meta: {"train loss": [epoch 0, 1, ...], ...}."""
-    h = result.history
-    mine = h[(h.variant == label) & (h.metric == "loss")]
-    return {f"{s} loss": [round(float(v), 6) for v in mine[mine.split == s].sort_values("epoch").value]
-            for s in ("train", "validation")}
-
-
-def _history(curves: dict[str, dict[str, list[float]]]) -> pd.DataFrame:
-    """{label: _curves(...)} back to the trainer's tidy history (variant, epoch, split, metric, value)."""
-    rows = [(label, epoch, key.split(" ")[0], "loss", value) for label, table in curves.items()
-            for key, values in table.items() for epoch, value in enumerate(values)]
-    return pd.DataFrame(rows, columns=["variant", "epoch", "split", "metric", "value"])
-
-
 TASKS = {  # what each shipped file does, for the zoo overview's table
     "ae": "8x8 digits: reconstruct the input through {latent} latent numbers",
     "wide": "8x8 digits: reconstruct the input through {latent} latent numbers",
@@ -267,7 +252,8 @@ def _maker(key: str) -> Callable[[bool], tuple[nn.Module, dict]]:
             "hidden": list(HIDDEN), "wide": recipe.wide, "noise": recipe.noise, "beta": recipe.beta,
             "epochs": recipe.epochs, "lr": recipe.lr, "batch_size": recipe.batch_size, "optimizer": "adam",
             "seed": recipe.seed, "parameters": weights.count(model),
-            "val_mse": round(result.final("loss")[label], 6), "history": _curves(result, label),
+            "val_mse": round(result.final("loss")[label], 6),
+            "history": weights.curves(result.history, label, ("loss",), 6),
         }
     return make
 
@@ -315,7 +301,7 @@ def shipped() -> Trained:
     """The four shipped files as a `Trained`: weights, and the curves recorded in their meta while they were made."""
     loaded = {k: weights.load(ASSETS[k]) for k in KEYS}
     recipe = _recipe(loaded["ae"][1])
-    history = _history({recipe.label(k): loaded[k][1]["history"] for k in KEYS})
+    history = weights.history({recipe.label(k): loaded[k][1]["history"] for k in KEYS})
     states = {k: {name: t.numpy() for name, t in loaded[k][0].items()} for k in KEYS}
     seconds = sum(float(loaded[k][1].get("seconds_to_make") or 0) for k in KEYS)
     return Trained(recipe, history, states, True, seconds)

@@ -116,20 +116,6 @@ def digits(flat: bool = False) -> data.Dataset:
     return replace(ds, x_train=ds.x_train.reshape(shape), x_val=ds.x_val.reshape(shape))
 
 
-def _curves(result: FitResult) -> dict[str, list[float]]:
-    """A history as plain lists for a weight file's meta: {"validation accuracy": [epoch 0, 1, ...], ...}."""
-    h = result.history
-    return {f"{s} {m}": [round(float(v), 5) for v in h[(h.split == s) & (h.metric == m)].sort_values("epoch").value]
-            for s in ("train", "validation") for m in ("loss", "accuracy")}
-
-
-def _history(curves: dict[str, dict[str, list[float]]]) -> pd.DataFrame:
-    """{variant: _curves(...)} back to the trainer's tidy history (variant, epoch, split, metric, value)."""
-    rows = [(variant, epoch, *key.split(" "), value) for variant, table in curves.items()
-            for key, values in table.items() for epoch, value in enumerate(values)]
-    return pd.DataFrame(rows, columns=["variant", "epoch", "split", "metric", "value"])
-
-
 CPU = torch.device("cpu")  # the shipped files are made on the machine students have
 
 
@@ -155,7 +141,7 @@ def _meta(recipe: Recipe, result: FitResult, variant: str, params: int) -> dict:
         "batch_size": recipe.batch_size, "optimizer": "adam", "seed": recipe.seed, "parameters": params,
         "val_accuracy": round(result.final("accuracy")[variant], 5),
         "val_loss": round(result.final("loss")[variant], 5),
-        "history": _curves(result),
+        "history": weights.curves(result.history, variant, ("loss", "accuracy"), 5),
     }
 
 
@@ -313,7 +299,7 @@ def shipped() -> Trained:
     """The two shipped files as a `Trained`: weights, and the curves recorded in their meta while they were made."""
     loaded = {v: weights.load(ASSETS[v]) for v in NAMES}
     recipe = _recipe(loaded["CNN"][1])
-    history = _history({v: loaded[v][1]["history"] for v in NAMES})
+    history = weights.history({v: loaded[v][1]["history"] for v in NAMES})
     params = {v: int(loaded[v][1]["parameters"]) for v in NAMES}
     states = {v: {k: t.numpy() for k, t in loaded[v][0].items()} for v in NAMES}
     seconds = sum(float(loaded[v][1].get("seconds_to_make") or 0) for v in NAMES)

@@ -13,6 +13,7 @@ import functools
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import torch
 from torch import Tensor, nn
 
@@ -77,3 +78,20 @@ def into(model: nn.Module, state: dict[str, Tensor] | dict[str, np.ndarray]) -> 
 def count(model: nn.Module) -> int:
     """How many weights (and biases) `model` learns: its parameters, not its buffers (batch-norm statistics)."""
     return sum(p.numel() for p in model.parameters())
+
+
+def curves(history: pd.DataFrame, variant: str, metrics: tuple[str, ...], digits: int) -> dict[str, list[float]]:
+    """One variant's curves from the trainer's tidy history as plain lists for a file's meta, rounded to `digits`:
+    {"train loss": [epoch 0, 1, ...], "validation loss": [...], ...} for each split and metric."""
+    mine = history[history.variant == variant]
+    return {f"{split} {metric}": [round(float(v), digits) for v in
+                                  mine[(mine.split == split) & (mine.metric == metric)].sort_values("epoch").value]
+            for split in ("train", "validation") for metric in metrics}
+
+
+def history(curves_of: dict[str, dict[str, list[float]]]) -> pd.DataFrame:
+    """{variant: curves(...)} as read from shipped files, back to the trainer's tidy history
+    (variant, epoch, split, metric, value)."""
+    rows = [(variant, epoch, *key.split(" "), value) for variant, table in curves_of.items()
+            for key, values in table.items() for epoch, value in enumerate(values)]
+    return pd.DataFrame(rows, columns=["variant", "epoch", "split", "metric", "value"])
