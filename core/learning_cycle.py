@@ -12,6 +12,7 @@ Each result carries `facts`: the few plain values its page's "what to notice" se
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -108,7 +109,7 @@ def step_by_step(cfg: StepByStep, on_progress: Progress[StepByStepResult] | None
     per_epoch = len(x) // cfg.batch_size  # full batches only, like DataLoader(drop_last=True)
     shuffler = generator(cfg.seed)  # a new order every epoch, from one seeded generator
     order = torch.empty(0, dtype=torch.long)
-    rows = []
+    rows: list[tuple[int, float, float]] = []  # step, batch loss, train loss
     start, _ = backprop.loss_and_grad(net.forward(x.unsqueeze(0))[0], t.unsqueeze(0), "bce")
     train_before = float(start[0])
     for step in range(cfg.step + 1):
@@ -450,7 +451,7 @@ class SizesFacts:
     good_holds: bool  # good_rise <= GOOD_RISE
 
 
-def sizes_facts(history: pd.DataFrame, names: tuple[str, str, str], params: tuple[int, int, int]) -> SizesFacts:
+def sizes_facts(history: pd.DataFrame, names: Sequence[str], params: Sequence[int]) -> SizesFacts:
     """The facts of a fit-sizes run from its tidy history (variant, epoch, split, metric, value)."""
     def curve(name: str, split: str, metric: str) -> pd.Series:
         rows = history[(history.variant == name) & (history.split == split) & (history.metric == metric)]

@@ -11,7 +11,7 @@ Each result carries `facts`: the few plain values its page's "what to notice" se
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -186,7 +186,8 @@ class NeuronTrainingResult:
     facts: TrainedNeuronFacts
 
 
-def _scored(points: pd.DataFrame, state: dict[str, Tensor], history: pd.DataFrame) -> NeuronTrainingResult:
+def _scored(points: pd.DataFrame, state: Mapping[str, Tensor | np.ndarray], history: pd.DataFrame
+            ) -> NeuronTrainingResult:
     """A trained neuron from its nn.Linear(2, 1) state (weight (1, 2), bias (1,)), scored on every point."""
     w1, w2 = (float(v) for v in state["0.weight"][0])
     b = float(state["0.bias"][0])
@@ -287,7 +288,9 @@ def is_active(slope: Tensor | np.ndarray, threshold: float) -> Tensor | np.ndarr
     threshold of 0.01 is meant to count that side in (with ">" no threshold on the slider could).
     The slope is compared with a hair of slack (1e-12) so that rounding in f' cannot drop such a tie.
     """
-    return abs(slope) >= threshold - 1e-12
+    if isinstance(slope, Tensor):
+        return slope.abs() >= threshold - 1e-12
+    return np.abs(slope) >= threshold - 1e-12
 
 
 @dataclass(frozen=True)

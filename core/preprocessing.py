@@ -14,7 +14,7 @@ and unit-tested, so the page only chooses words for them.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -234,7 +234,9 @@ def race(cfg: ScalingRace, on_progress: Progress[ScalingRaceResult] | None = Non
     spec = MLPSpec(ds.n_features, cfg.widths, ds.n_classes, "relu")
     train = training.TrainConfig(epochs=cfg.epochs, batch_size=min(cfg.batch_size, len(ds.x_train)), lr=cfg.lr,
                                  optimizer="sgd", seed=cfg.seed)
-    fits, scalers, sizes = [], [], {}
+    fits: list[training.FitResult] = []
+    scalers: list[pd.DataFrame] = []
+    sizes: dict[str, float] = {}
     for i, kind in enumerate(RACE):  # three fit calls: the inputs differ, so they cannot share one batched pass
         scaled, scaler = scale_dataset(ds, kind, cfg.fit_on)
 
@@ -296,9 +298,12 @@ def leak_facts(table: pd.DataFrame) -> LeakFacts:
 
 def leak_table(clean: ScalingRaceResult, leaky: ScalingRaceResult) -> pd.DataFrame:
     """Per scaled variant: validation accuracy with the scaler fitted on training rows vs on all rows."""
+    if clean.scalers is None or leaky.scalers is None or clean.table is None or leaky.table is None:
+        raise ValueError("Compare two finished races (a race's partial result has no table yet).")
+    accuracy = [race.set_index("variant")["final validation accuracy"] for race in (clean.table, leaky.table)]
     rows = []
     for variant in clean.scalers.variant.unique():
-        a, b = (r.table.set_index("variant").loc[variant, "final validation accuracy"] for r in (clean, leaky))
+        a, b = (by_variant[variant] for by_variant in accuracy)
         moved = (leaky.scalers.loc[leaky.scalers.variant == variant, ["shift", "scale"]].to_numpy()
                  / clean.scalers.loc[clean.scalers.variant == variant, ["shift", "scale"]].to_numpy() - 1)
         rows.append({"variant": variant, "fit on training rows": a, "fit on all rows (leak)": b,
@@ -442,7 +447,8 @@ def contours(cfg: Contours, on_progress: Progress[ContoursResult] | None = None)
     r, s = parts[0][2], parts[1][2]
     centred = raw - raw.mean(axis=0)
     lowest_centred = float(np.mean((centred @ np.linalg.lstsq(centred, y, rcond=None)[0] - y) ** 2))
-    to_1pct = [_steps_to_shrink(np.array([p["per-step factor across"], p["per-step factor along"]])) for p in (r, s)]
+    raw_1pct, standard_1pct = (_steps_to_shrink(np.array([p["per-step factor across"], p["per-step factor along"]]))
+                               for p in (r, s))
     facts = ContourFacts(
         cfg.spread, cfg.correlation, cfg.lr_fraction, cfg.steps,
         float(r["condition number"]), float(s["condition number"]),
@@ -453,8 +459,8 @@ def contours(cfg: Contours, on_progress: Progress[ContoursResult] | None = None)
         float(r["per-step factor across"]), float(s["per-step factor across"]),
         float(r["per-step factor along"]), float(s["per-step factor along"]),
         bool(r["per-step factor across"] < 0), bool(s["per-step factor across"] < 0),
-        to_1pct[0] is None or to_1pct[1] is None, *to_1pct,
-        None not in to_1pct and to_1pct[0] > 2 * to_1pct[1],
+        raw_1pct is None or standard_1pct is None, raw_1pct, standard_1pct,
+        raw_1pct is not None and standard_1pct is not None and raw_1pct > 2 * standard_1pct,
         int(r["steps taken"]), int(s["steps taken"]),
         float(r["final loss"] - r["lowest possible loss"]), float(s["final loss"] - s["lowest possible loss"]),
         float(r["lowest possible loss"]), float(s["lowest possible loss"]), lowest_centred,
@@ -511,7 +517,9 @@ def outliers(cfg: Outlier, on_progress: Progress[OutlierResult] | None = None) -
     col = ds.x_train[:, ds.feature_names.index(cfg.feature)].double().numpy()[:, None]  # (N, 1)
     extreme = cfg.factor * np.abs(col).max() if np.abs(col).max() > 0 else cfg.factor
     with_outlier = np.vstack([col, [[extreme]]])
-    frames, rows, top = [], [], 0.0
+    frames: list[pd.DataFrame] = []
+    rows: list[dict[str, Any]] = []
+    top = 0.0
     for kind in ("raw", *KINDS):
         scaled = with_outlier if kind == "raw" else transform(fit_scaler(kind, with_outlier), with_outlier)
         clean = col if kind == "raw" else transform(fit_scaler(kind, col), col)
