@@ -193,6 +193,10 @@ def test_a_view_never_trains_it_is_handed_the_models(monkeypatch):
     assert seen.labels["wide"] == "plain AE 4-D" and denoised.table.shape[0] == 5 and walked.nearest
     with pytest.raises(ValueError, match="still training"):
         autoencoders.Trained(QUICK, trained.history, {}, False, 0.0).networks()  # a partial result has no weights
+    with pytest.raises(ValueError, match="asks for the shipped weights"):  # its result would be cached as the shipped
+        autoencoders_lab.walk(autoencoders_lab.Walk(), trained)
+    with pytest.raises(ValueError, match="recipe did not make"):
+        autoencoders_lab.denoise(autoencoders_lab.Denoise(source), autoencoders.shipped())
 
 
 def test_the_shipped_history_is_the_one_in_the_files():

@@ -122,6 +122,10 @@ def test_a_view_never_trains_it_is_handed_the_model(monkeypatch):
     assert looked.facts.final_maps == QUICK.filters[1]
     with pytest.raises(ValueError, match="still training"):
         cnn.Trained(QUICK, trained.history, {}, False, 0.0).networks()  # a partial result has no weights
+    with pytest.raises(ValueError, match="asks for the shipped weights"):  # its result would be cached as the shipped
+        cnn_lab.inspect(SHIPPED, trained)
+    with pytest.raises(ValueError, match="recipe did not make"):
+        cnn_lab.look(cnn_lab.Look(Source("cnn", cnn.Recipe(seed=1))), trained)
 
 
 def test_the_inspection_adds_up():

@@ -149,6 +149,8 @@ def test_a_students_run_is_handed_to_the_views_which_never_train(monkeypatch):
     assert fcn_lab.look(fcn_lab.Look(source, scene=3), run).scene_facts.scene_index == 3
     with pytest.raises(ValueError, match="still training"):
         seen[-1][1].network()  # a partial result has no weights
+    with pytest.raises(ValueError, match="asks for the shipped weights"):  # its result would be cached as the shipped
+        fcn_lab.inspect(Inspect(_source(recipe.upsampling)), run)
 
 
 @pytest.mark.parametrize("up", fcn.UPSAMPLING)

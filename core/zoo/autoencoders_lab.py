@@ -18,7 +18,7 @@ from torch import Tensor
 from core import images
 from core.device import generator
 from core.progress import Progress
-from core.zoo import shapes
+from core.zoo import shapes, source
 from core.zoo.autoencoders import KEYS, MAX_NOISE, NARROW, PIXELS, AutoEncoder, Trained, add_noise, digits, labels
 from core.zoo.source import Inspect, Source
 
@@ -216,6 +216,7 @@ def _encoder_decoder(model: AutoEncoder, x: Tensor) -> tuple[pd.DataFrame, pd.Da
 @torch.no_grad()
 def inspect(cfg: Inspect, trained: Trained, on_progress: Progress[InspectResult] | None = None) -> InspectResult:
     """Everything about the four models that does not depend on the page's noise slider or walk."""
+    source.check(cfg.source, trained)
     recipe, nets = trained.recipe, trained.networks()
     ds, y = digits(), labels()
     x = ds.x_val  # (N, 1, 8, 8)
@@ -326,6 +327,7 @@ class DenoiseResult:
 @torch.no_grad()
 def denoise(cfg: Denoise, trained: Trained, on_progress: Progress[DenoiseResult] | None = None) -> DenoiseResult:
     """Every model on the validation digits spoiled with noise of std `cfg.noise` (the same noise for all)."""
+    source.check(cfg.source, trained)
     recipe, nets = trained.recipe, trained.networks()
     x = digits().x_val
     noisy = add_noise(x, cfg.noise, _eps())
@@ -396,6 +398,7 @@ def typical(mu: Tensor, y: np.ndarray, digit: int, rank: int = 0) -> int:
 @torch.no_grad()
 def walk(cfg: Walk, trained: Trained, on_progress: Progress[WalkResult] | None = None) -> WalkResult:
     """From one digit to another: a straight line in the VAE's latent plane, decoded, against a pixel cross-fade."""
+    source.check(cfg.source, trained)
     nets = trained.networks()
     ds, y = digits(), labels()
     vae = nets["vae"]

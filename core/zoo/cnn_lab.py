@@ -20,7 +20,7 @@ from torch import Tensor, nn
 
 from core import images
 from core.progress import Progress
-from core.zoo import shapes
+from core.zoo import shapes, source
 from core.zoo.cnn import NAMES, Trained, digits, with_softmax
 from core.zoo.source import Inspect, Source
 
@@ -173,6 +173,7 @@ def _shifted(cnn: nn.Module, mlp: nn.Module, x: Tensor, y: Tensor) -> pd.DataFra
 
 def inspect(cfg: Inspect, trained: Trained, on_progress: Progress[InspectResult] | None = None) -> InspectResult:
     """Everything about the CNN that does not depend on a chosen image (`trained`: the model `cfg.source` names)."""
+    source.check(cfg.source, trained)
     cnn, mlp = trained.networks()
     ds = digits()
     x, y = ds.x_val, ds.y_val  # (N, 1, 8, 8), (N,)
@@ -266,6 +267,7 @@ CAPTIONS = {"Conv2d": "convolution: blue < 0 < orange", "ReLU": "ReLU: negatives
 
 def look(cfg: Look, trained: Trained, on_progress: Progress[LookResult] | None = None) -> LookResult:
     """One validation digit through the CNN: every feature map, and both networks' probabilities."""
+    source.check(cfg.source, trained)
     cnn, mlp = trained.networks()
     ds = digits()
     x, actual = ds.x_val[cfg.image : cfg.image + 1], int(ds.y_val[cfg.image])  # (1, 1, 8, 8)

@@ -20,7 +20,7 @@ from torch import nn
 
 from core import images
 from core.progress import Progress
-from core.zoo import scenes, shapes, weights
+from core.zoo import scenes, shapes, source, weights
 from core.zoo.fcn import N_VAL, UPSAMPLING, Trained, held_out, predict, shipped_meta
 from core.zoo.source import Inspect, Source
 
@@ -93,6 +93,7 @@ class InspectResult:
 
 def inspect(cfg: Inspect, trained: Trained, on_progress: Progress[InspectResult] | None = None) -> InspectResult:
     """The network's layers and its scores on the held-out scenes (`trained`: the FCN `cfg.source` names)."""
+    source.check(cfg.source, trained)
     net = trained.network()
     x_val, y_val = held_out()
     p = predict(net, x_val).argmax(-1)  # (N, H, W)
@@ -208,6 +209,7 @@ def _mistakes(x: np.ndarray, wrong: np.ndarray) -> np.ndarray:
 
 def look(cfg: Look, trained: Trained, on_progress: Progress[LookResult] | None = None) -> LookResult:
     """One held-out scene through the FCN: its masks, its mistakes and every class's probability per pixel."""
+    source.check(cfg.source, trained)
     net = trained.network()
     x_val, y_val = held_out()
     x, truth = x_val[cfg.scene : cfg.scene + 1], y_val[cfg.scene].numpy()  # (1, 1, H, W), (H, W)

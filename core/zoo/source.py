@@ -71,3 +71,15 @@ def resolve(source: Source, on_progress: Progress[Any] | None = None) -> Any:
     if not isinstance(source.recipe, arch.Recipe):
         raise ValueError(f"A {source.arch} model is made from core.zoo.{source.arch}.Recipe.")
     return arch.train(source.recipe, on_progress)
+
+
+def check(source: Source, trained: Any) -> None:
+    """A ValueError unless `trained` (a `Trained` with `shipped` and `recipe`) is a model of `source`.
+
+    A lab's result is cached under its config, which names the model by its Source; a view handed another
+    model would file that model's result under this one's key.
+    """
+    if source.recipe is None and not trained.shipped:
+        raise ValueError(f"This {source.arch} view asks for the shipped weights but was handed a student's model.")
+    if source.recipe is not None and (trained.shipped or trained.recipe != source.recipe):
+        raise ValueError(f"This {source.arch} view was handed a model that its recipe did not make.")
