@@ -46,8 +46,9 @@ def iou(df: pd.DataFrame, mean: float) -> alt.LayerChart:
     rule = pd.DataFrame({"mean IoU of the shapes": [mean]})
     line = alt.Chart(rule).mark_rule(strokeDash=[6, 4], strokeWidth=2, color="#555555").encode(
         y=alt.Y("mean IoU of the shapes:Q"), tooltip=[alt.Tooltip("mean IoU of the shapes:Q", format=".3f")])
+    subtitle = f"dashed line: mean IoU of the three shapes, {mean:.2f}"
     return alt.layer(_class_bars(df, "IoU", "IoU on the held-out scenes", ".2f", inside=True), line).properties(
-        height=HEIGHT, title=alt.Title("IoU per class", subtitle=f"dashed line: mean IoU of the three shapes, {mean:.2f}"))
+        height=HEIGHT, title=alt.Title("IoU per class", subtitle=subtitle))
 
 
 def one_label(df: pd.DataFrame) -> alt.LayerChart:

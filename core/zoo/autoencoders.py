@@ -22,6 +22,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -196,7 +197,8 @@ class VariationalAutoEncoder(AutoEncoder):
     def forward(self, x: Tensor) -> Tensor:
         out = self.decode(self.encode(x))
         # the trainer's MSE is a mean over pixels, so the KL per digit is shared out over the 64 pixels too
-        self.aux_loss = self.beta * self.encoder[-1].kl / PIXELS if self.training else None
+        sample = cast(Reparameterize, self.encoder[-1])
+        self.aux_loss = self.beta * sample.kl / PIXELS if self.training else None
         return out
 
 

@@ -85,7 +85,8 @@ class DigitCNN(nn.Module):
                 if isinstance(m, (nn.Conv2d, nn.Linear)):  # PyTorch's default init, drawn from `generator`
                     nn.init.kaiming_uniform_(m.weight, a=math.sqrt(5), generator=generator)
                     bound = 1 / math.sqrt(m.weight[0].numel())
-                    nn.init.uniform_(m.bias, -bound, bound, generator=generator)
+                    if m.bias is not None:
+                        nn.init.uniform_(m.bias, -bound, bound, generator=generator)
 
     def forward(self, x: Tensor) -> Tensor:  # (N, 1, 8, 8) -> (N, 10) logits
         return self.classifier(self.features(x))

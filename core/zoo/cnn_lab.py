@@ -289,6 +289,7 @@ def look(cfg: Look, trained: Trained, on_progress: Progress[LookResult] | None =
     predicted = {m: int(probs[m].argmax()) for m in NAMES}
     zeros = [r["share of zeros"] for r in rows if r["kind"] == "ReLU"]
     pool = next(layer for layer in cnn.features if isinstance(layer, nn.MaxPool2d)).kernel_size
+    pool = pool if isinstance(pool, int) else pool[0]  # a square window: its side
     facts = LookFacts(
         look_image=cfg.image, look_actual=actual, cnn_says=predicted["CNN"],
         cnn_says_probability=float(probs["CNN"].max()), mlp_says=predicted["MLP"],

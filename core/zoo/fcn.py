@@ -96,7 +96,8 @@ class SceneFCN(nn.Module):
                     if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
                         bound = 1 / np.sqrt(m.weight[0].numel())
                         m.weight.uniform_(-bound * np.sqrt(6), bound * np.sqrt(6), generator=generator)
-                        m.bias.zero_()
+                        if m.bias is not None:
+                            m.bias.zero_()
 
     def forward(self, x: Tensor) -> Tensor:
         return self.classify(self.decoder(self.encoder(x))).permute(0, 2, 3, 1)  # (N, H, W, C)

@@ -16,12 +16,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from torch import nn
 
 from core import images
 from core.progress import Progress
 from core.zoo import scenes, shapes, source, weights
-from core.zoo.fcn import N_VAL, UPSAMPLING, Trained, held_out, predict, shipped_meta
+from core.zoo.fcn import N_VAL, UPSAMPLING, SceneFCN, Trained, held_out, predict, shipped_meta
 from core.zoo.source import Inspect, Source
 
 PIXELS = 96  # each picture is drawn this many pixels wide
@@ -62,7 +61,7 @@ class ScoreFacts:
     other_shipped_mean_iou: float  # the shipped network with the other decoder
 
 
-def _layer_facts(net: nn.Module, layers: pd.DataFrame) -> FCNLayerFacts:
+def _layer_facts(net: SceneFCN, layers: pd.DataFrame) -> FCNLayerFacts:
     pools = [int(shape[-1]) for shape in layers[layers.kind == "MaxPool2d"]["output shape"]]
     encoder = layers[layers.layer.str.startswith("encoder.") & (layers.kind == "Conv2d")]["output shape"].tolist()
     ups = layers[layers.kind.isin(["ConvTranspose2d", "Upsample"])]

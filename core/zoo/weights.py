@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -65,7 +66,10 @@ def load(name: str) -> tuple[dict[str, Tensor], dict]:
     return read(ASSETS / f"{name}.pt")
 
 
-def into(model: nn.Module, state: dict[str, Tensor] | dict[str, np.ndarray]) -> nn.Module:
+M = TypeVar("M", bound=nn.Module)
+
+
+def into(model: M, state: dict[str, Tensor] | dict[str, np.ndarray]) -> M:
     """`model` with `state` (tensors or arrays) loaded, shapes matching exactly; in eval mode, gradients off."""
     try:
         model.load_state_dict({k: torch.as_tensor(v) for k, v in state.items()})
