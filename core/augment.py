@@ -135,14 +135,16 @@ def _tidy(x: Any) -> Any:
 def _steps(transforms: tuple[tuple[str, float], ...], shape: tuple[int, int]) -> list[tuple[type, dict[str, Any]]]:
     """Each transform's class and its tidied arguments: what `build` calls and `code` prints."""
     h, w = shape
-    return [(TRANSFORMS[n][6][0], {k: _tidy(a) for k, a in TRANSFORMS[n][6][1](v, h, w).items()}) for n, v in transforms]
+    return [(TRANSFORMS[n][6][0], {k: _tidy(a) for k, a in TRANSFORMS[n][6][1](v, h, w).items()})
+            for n, v in transforms]
 
 
 def code(transforms: tuple[tuple[str, float], ...], shape: tuple[int, int], seed: int) -> str:
     """The pipeline as Python source: the calls `build` makes, argument for argument."""
     lines = ",\n".join(f"        A.{cls.__name__}({', '.join(f'{k}={a!r}' for k, a in args.items())})"
                        for cls, args in _steps(transforms, shape))
-    return ("import albumentations as A\n\npipeline = A.Compose(\n    [\n" + lines + ("," if lines else "") + "\n    ],\n"
+    return ("import albumentations as A\n\npipeline = A.Compose(\n    [\n" + lines + ("," if lines else "")
+            + "\n    ],\n"
             '    bbox_params=A.BboxParams(format="pascal_voc", label_fields=["box_labels"]),\n'
             '    keypoint_params=A.KeypointParams(format="xy", label_fields=["keypoint_labels"]),\n'
             f"    seed={seed},\n    save_applied_params=True,  # each sample's sampled parameters\n)\n"
@@ -178,7 +180,8 @@ def draw(image: np.ndarray, mask: np.ndarray, boxes: object, box_labels: object,
     big[m] = 0.5 * big[m] + 0.5 * np.array([0, 158, 115])
     out = np.ascontiguousarray(big.astype(np.uint8))
     for (x0, y0, x1, y1), label in zip(np.asarray(boxes).reshape(-1, 4), box_labels):  # type: ignore[call-overload]
-        cv2.rectangle(out, (round(x0 * zoom), round(y0 * zoom)), (round(x1 * zoom), round(y1 * zoom)), (240, 228, 66), 2)
+        cv2.rectangle(out, (round(x0 * zoom), round(y0 * zoom)), (round(x1 * zoom), round(y1 * zoom)),
+                      (240, 228, 66), 2)
     for (x, y), label in zip(np.asarray(keypoints).reshape(-1, 2)[:, :2], keypoint_labels):  # type: ignore[call-overload]
         centre = (round(x * zoom), round(y * zoom))
         cv2.circle(out, centre, 5, (255, 255, 255), -1)
@@ -282,8 +285,8 @@ def grid(cfg: Explorer, on_progress: Progress[GridResult] | None = None) -> Grid
                             out["keypoint_labels"]))
         kept = {int(k) for k in out["keypoint_labels"]}
         every = apply(tracker, s) if tracker else {"keypoints": [], "keypoint_labels": []}
-        tracked = {int(k) for k, o in zip(every["keypoint_labels"], _outside(every["keypoints"], out["image"].shape[:2]))
-                   if not o}  # still inside the frame when nothing is removed
+        outside = _outside(every["keypoints"], out["image"].shape[:2])
+        tracked = {int(k) for k, o in zip(every["keypoint_labels"], outside) if not o}  # inside when nothing is removed
         in_holes = sum(k not in kept and k in tracked for k in range(len(s.keypoints)))
         rows.append({"sample": i + 1, "sampled parameters": _describe(out["applied_transforms"]),
                      "boxes kept": len(out["bboxes"]), "keypoints kept": len(kept),

@@ -105,17 +105,18 @@ class Surface:
 SURFACES: dict[str, Surface] = {
     "bowl": Surface("Convex bowl (theory)", _bowl, _bowl_grad, (-3, 3, -3, 3), ((0, 0),), (-2.5, 2.0), 0.1, 0.1),
     "valley": Surface("Elongated valley", _valley, _valley_grad, (-5, 5, -5, 5), ((0, 0),), (-4.5, 2.0), 0.45, 0.1),
-    "rosenbrock": Surface("Rosenbrock (curved valley)", _rosenbrock, _rosenbrock_grad, (-2, 2, -1, 3), ((1, 1),), (-1.5, 2.5),
-                          0.001, 0.03),
+    "rosenbrock": Surface("Rosenbrock (curved valley)", _rosenbrock, _rosenbrock_grad, (-2, 2, -1, 3), ((1, 1),),
+                          (-1.5, 2.5), 0.001, 0.03),
     "himmelblau": Surface("Himmelblau (four minima)", _himmelblau, _himmelblau_grad, (-5, 5, -5, 5),
                           ((3, 2), (-2.805118, 3.131312), (-3.779310, -3.283186), (3.584428, -1.848126)),
                           (1.0, -1.0), 0.01, 0.1),
     "saddle": Surface("Saddle point", _saddle, _saddle_grad, (-3, 3, -3, 3), ((0, math.sqrt(2)), (0, -math.sqrt(2))),
                       (-2.5, 0.0001), 0.015, 0.05, saddles=((0, 0),)),
-    "rastrigin": Surface("Rastrigin (many local minima)", _rastrigin, _rastrigin_grad, (-5.12, 5.12, -5.12, 5.12), ((0, 0),),
-                         (-4.45, 3.4), 0.003, 0.1),
-    "two_valleys": Surface("Two valleys (a local and a global minimum)", _two_valleys, _two_valleys_grad, (-2, 2, -2, 2),
-                           ((-1.0679, 0.0),), (1.6, 1.5), 0.05, 0.05, local=((0.9143, 0.0),), saddles=((0.1536, 0.0),)),
+    "rastrigin": Surface("Rastrigin (many local minima)", _rastrigin, _rastrigin_grad, (-5.12, 5.12, -5.12, 5.12),
+                         ((0, 0),), (-4.45, 3.4), 0.003, 0.1),
+    "two_valleys": Surface("Two valleys (a local and a global minimum)", _two_valleys, _two_valleys_grad,
+                           (-2, 2, -2, 2), ((-1.0679, 0.0),), (1.6, 1.5), 0.05, 0.05, local=((0.9143, 0.0),),
+                           saddles=((0.1536, 0.0),)),
 }
 LABELS = {name: s.label for name, s in SURFACES.items()}
 
@@ -179,7 +180,8 @@ class Comparison:
         lo1, hi1, lo2, hi2 = SURFACES[self.surface].box
         w1, w2 = self.begin
         if not (lo1 <= w1 <= hi1 and lo2 <= w2 <= hi2):
-            raise ValueError(f"The start point must lie on the plot: w1 in [{lo1:g}, {hi1:g}], w2 in [{lo2:g}, {hi2:g}].")
+            raise ValueError(f"The start point must lie on the plot: w1 in [{lo1:g}, {hi1:g}], "
+                             f"w2 in [{lo2:g}, {hi2:g}].")
 
     @property
     def begin(self) -> Point:
@@ -220,7 +222,8 @@ def make_optimizers(cfg: Comparison) -> tuple[Tensor, Tensor, list[torch.optim.O
         p.grad = grads[k]
         options = {key: cfg.momentum if value is None else value for key, value in settings.items()}
         groups.setdefault(cls, []).append({"params": [p], "lr": cfg.rate(name), **options})
-    optimizers = [cls(g, lr=g[0]["lr"], foreach=False) for cls, g in groups.items()]  # single-tensor path: less overhead
+    # foreach=False: the single-tensor path, less overhead for a handful of 2-vectors
+    optimizers = [cls(g, lr=g[0]["lr"], foreach=False) for cls, g in groups.items()]
     return w, grads, optimizers
 
 
@@ -282,7 +285,10 @@ def ending(surface: str, point: np.ndarray) -> tuple[str, Point | None]:
     """
     s = SURFACES[surface]
     tolerance = _tolerance(s)
-    close = lambda p: float(np.hypot(*(point - np.asarray(p)))) < tolerance
+
+    def close(p: Point) -> bool:
+        return float(np.hypot(*(point - np.asarray(p)))) < tolerance
+
     for kind, points in (("a global minimum", s.minima), ("stuck on the saddle point", s.saddles)):
         for p in points:
             if close(p):
@@ -364,7 +370,10 @@ def _paths(cfg: Comparison) -> tuple[Paths, np.ndarray, list[tuple[str, Point | 
     """
     positions = descend(cfg)  # (T + 1, K, 2)
     s = SURFACES[cfg.surface]
-    f = lambda p: s.f(torch.as_tensor(p)).numpy()
+
+    def f(p: np.ndarray) -> np.ndarray:
+        return s.f(torch.as_tensor(p)).numpy()
+
     lo, hi = np.array(s.box[0::2]), np.array(s.box[1::2])
     frames, sizes, rows, messages, points, found = [], [], [], {}, [], []
     for k, name in enumerate(cfg.optimizers):
@@ -378,7 +387,8 @@ def _paths(cfg: Comparison) -> tuple[Paths, np.ndarray, list[tuple[str, Point | 
                               f"here{cause}, so a step overshoots. The path is cut there.")
         p = p[:end]
         loss = f(p)
-        frames.append(pd.DataFrame({"optimizer": name, "step": np.arange(end), "w1": p[:, 0], "w2": p[:, 1], "loss": loss}))
+        frames.append(pd.DataFrame({"optimizer": name, "step": np.arange(end), "w1": p[:, 0], "w2": p[:, 1],
+                                    "loss": loss}))
         delta = np.abs(np.diff(p, axis=0))  # (end - 1, 2)
         sizes += [pd.DataFrame({"optimizer": name, "step": np.arange(1, end), "parameter": n, "step size": delta[:, i]})
                   for i, n in enumerate(("w1", "w2"))]
@@ -448,7 +458,10 @@ def escape(cfg: Escape, on_progress: Progress[EscapeResult] | None = None) -> Es
     """One SGD run per noise level, relabelled by the noise ("SGD, gradient noise σ = 3")."""
     parts = [comparison(Comparison(cfg.surface, ("SGD",), lr=cfg.lr, steps=cfg.steps, noise=noise,
                                    seed=cfg.seed)) for noise in cfg.noises]
-    relabel = lambda df, noise: df.assign(optimizer=noise_label(noise))
+
+    def relabel(df: pd.DataFrame, noise: float) -> pd.DataFrame:
+        return df.assign(optimizer=noise_label(noise))
+
     ends = tuple(p.facts.ends[0] for p in parts)
     return EscapeResult(
         surface=parts[0].surface,
@@ -518,12 +531,23 @@ def momentum(cfg: Momentum, on_progress: Progress[MomentumResult] | None = None)
     s = SURFACES["valley"]
     paths = valley.paths
     swinging = paths[paths["w2"].abs() > SWING].groupby("optimizer")["step"].max()
-    until = lambda name: int(swinging.get(name, -1))  # -1: never further than SWING from the floor
+
+    def until(name: str) -> int:
+        return int(swinging.get(name, -1))  # -1: never further than SWING from the floor
+
     end = paths.groupby("optimizer").last()
-    loss = lambda name: float(end.loc[name, "loss"])
-    distance = lambda name: float(np.hypot(end.loc[name, "w1"], end.loc[name, "w2"]))
+
+    def loss(name: str) -> float:
+        return float(end.loc[name, "loss"])
+
+    def distance(name: str) -> float:
+        return float(np.hypot(end.loc[name, "w1"], end.loc[name, "w2"]))
+
     first = valley.step_sizes[valley.step_sizes["step"] == 1].set_index(["optimizer", "parameter"])["step size"]
-    ratio = lambda name: float(first[name, "w2"] / first[name, "w1"])
+
+    def ratio(name: str) -> float:
+        return float(first[name, "w2"] / first[name, "w1"])
+
     curvature = s.grad(torch.eye(2, dtype=torch.float64)).diagonal()  # the gradient is linear: (0.1, 4)
     facts = MomentumFacts(
         momentum=cfg.momentum, steps=cfg.steps, swing=SWING, swing_until_sgd=until("SGD"),

@@ -251,8 +251,10 @@ class BatchNoise:
     code_version: int = 3
 
     def __post_init__(self) -> None:
-        if not self.batch_sizes or any(b is not None and not 1 <= b <= TRAIN_SAMPLES for b in self.batch_sizes):
-            raise ValueError(f"Each batch size must be between 1 and the number of training samples ({TRAIN_SAMPLES}).")
+        if not self.batch_sizes:
+            raise ValueError("Give at least one batch size.")
+        for batch_size in self.batch_sizes:
+            training.check_batch_size(batch_size, TRAIN_SAMPLES)
         if not 1 <= self.epochs <= 100:
             raise ValueError("Use between 1 and 100 epochs here (batch size 1 makes 210 updates per epoch).")
         check_budget(self.budget, self.updates, self.batch_sizes, 2100)
@@ -513,8 +515,10 @@ class NetSlices:
     code_version: int = 2
 
     def __post_init__(self) -> None:
-        if not self.batch_sizes or any(b is not None and not 1 <= b <= TRAIN_SAMPLES for b in self.batch_sizes):
-            raise ValueError(f"Each batch size must be between 1 and the number of training samples ({TRAIN_SAMPLES}).")
+        if not self.batch_sizes:
+            raise ValueError("Give at least one batch size.")
+        for batch_size in self.batch_sizes:
+            training.check_batch_size(batch_size, TRAIN_SAMPLES)
         if not 1 <= self.epochs <= 500:
             raise ValueError("Use between 1 and 500 epochs here.")
         check_budget(self.budget, self.updates, self.batch_sizes, 5000)

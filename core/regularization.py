@@ -1,8 +1,8 @@
 """Regularization (slides 57-62: regularize the training 57, L2 58, early stopping 59, dropout 60, ensembles 61,
 data augmentation 62): an overfitting baseline and each remedy measured on it, all through the one trainer.
 
-- `baseline_data(n_train, seed, label_noise)`: the 8x8 digits with only a few training images (pixels in [0, 1]), a share
-  of them given a wrong digit: a big MLP learns those by heart too.
+- `baseline_data(n_train, seed, label_noise)`: the 8x8 digits with only a few training images (pixels in [0, 1]), a
+  share of them given a wrong digit: a big MLP learns those by heart too.
 - `remedies(Remedies(...))`: the baseline and L2 / weight decay, early stopping, dropout, an ensemble of K
   networks (one batched pass) and data augmentation (at the baseline's number of SGD updates), plus a combination,
   each trained on that baseline; a leaderboard, the curves, the weight histograms with and without L2, dropout's
@@ -278,12 +278,14 @@ def remedies(cfg: Remedies, on_progress: Progress[RemediesResult] | None = None)
     aug = augmented(ds, cfg.copies, 1.0, 10.0, cfg.seed)
     members = [BASELINE] + [f"member {i + 1}" for i in range(1, cfg.ensemble)]  # member 1 is the baseline itself
     ens_name = f"ensemble of {cfg.ensemble}"
-    ens_rows: list[np.ndarray] = []  # per epoch: ensemble (train, validation) accuracy, then loss, of averaged probabilities
+    # per epoch: the ensemble's (train, validation) accuracy, then loss, of the members' averaged probabilities
+    ens_rows: list[np.ndarray] = []
 
     def track(fraction: float, snap: Snapshot) -> None:
         accs, losses = [], []
         for x, y in ((ds.x_train, ds.y_train), (ds.x_val, ds.y_val)):
-            p = snap.predict(x)[[0, *range(2, cfg.ensemble + 1)]].mean(0).cpu()  # (N, 10): members' probabilities averaged
+            # (N, 10): the members' probabilities averaged
+            p = snap.predict(x)[[0, *range(2, cfg.ensemble + 1)]].mean(0).cpu()
             accs.append(float((p.argmax(1) == y).float().mean()))
             losses.append(float(-p[torch.arange(len(y)), y].clamp(min=1e-12).log().mean()))  # cross-entropy
         ens_rows.append(np.array([snap.epoch, *accs, *losses]))
@@ -314,7 +316,8 @@ def remedies(cfg: Remedies, on_progress: Progress[RemediesResult] | None = None)
     ens = np.array(ens_rows)
     ens_history = pd.DataFrame({"variant": ens_name, "epoch": np.repeat(ens[:, 0].astype(int), 4),
                                 "split": ["train", "validation"] * 2 * len(ens),
-                                "metric": ["accuracy", "accuracy", "loss", "loss"] * len(ens), "value": ens[:, 1:].ravel()})
+                                "metric": ["accuracy", "accuracy", "loss", "loss"] * len(ens),
+                                "value": ens[:, 1:].ravel()})
     main_hist = main.history[~main.history.variant.isin(members[1:])]
     history = pd.concat([main_hist, ens_history, *(f.history for f in fits)], ignore_index=True)
 
@@ -322,13 +325,14 @@ def remedies(cfg: Remedies, on_progress: Progress[RemediesResult] | None = None)
     board = [_row(BASELINE, main, BASELINE, n), _row("L2 / weight decay", main, "L2 / weight decay", n),
              _row("early stopping", stop, "early stopping", n), _row("dropout", drop, "dropout", n),
              {"remedy": ens_name, "validation accuracy": ens[-1, 2], "train accuracy": ens[-1, 1],
-              "accuracy gap": ens[-1, 1] - ens[-1, 2], "loss gap (validation − train)": ens[-1, 4] - ens[-1, 3], "epochs trained": cfg.epochs,
-              "parameters": n * cfg.ensemble},
+              "accuracy gap": ens[-1, 1] - ens[-1, 2], "loss gap (validation − train)": ens[-1, 4] - ens[-1, 3],
+              "epochs trained": cfg.epochs, "parameters": n * cfg.ensemble},
              _row(f"augmentation ({cfg.copies} copies)", augm, "augmentation", n)]
     if combo is not None:
         board.append(_row(combo_name, combo, combo_name, n))
     member_acc = main.final("accuracy", "validation")
-    member_table = pd.DataFrame({"network": ["member 1 (the baseline)", *members[1:], f"{ens_name} (mean of probabilities)"],
+    member_table = pd.DataFrame({"network": ["member 1 (the baseline)", *members[1:],
+                                             f"{ens_name} (mean of probabilities)"],
                                  "validation accuracy": [*(member_acc[m] for m in members), ens[-1, 2]]})
     stopped = "early stopping" in stop.messages
     stops = pd.DataFrame([{"variant": "early stopping", "epoch": e, "event": event} for e, event in
@@ -446,8 +450,7 @@ class AugEffect:
             raise ValueError("Shift up to 2 pixels and rotate up to 45 degrees.")
         if not 5 <= self.epochs <= 200:
             raise ValueError("Train for between 5 and 200 epochs.")
-        if not 1 <= self.batch_size <= self.n_train:
-            raise ValueError(f"The batch size must be between 1 and the {self.n_train} training images.")
+        training.check_batch_size(self.batch_size, self.n_train)
 
 
 @dataclass(frozen=True)

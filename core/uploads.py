@@ -53,7 +53,8 @@ def read_csv(name: str, content: bytes) -> pd.DataFrame:
     df.columns = [str(c).strip() for c in df.columns]
     numeric = df.select_dtypes("number").columns
     if len(numeric) == 0:
-        raise ValueError("The file has no numeric columns: scaling needs numbers (and a CSV separates them with commas).")
+        raise ValueError("The file has no numeric columns: scaling needs numbers "
+                         "(and a CSV separates them with commas).")
     missing = df[numeric].isna().sum()
     if missing.any():
         column = missing[missing > 0].index[0]

@@ -152,6 +152,7 @@ def test_one_cycle_leaves_out_the_momentum_that_torchs_one_cycle_cycles_opposite
 
 def test_landscape_slices_are_finite_and_lowest_near_the_trained_weights():
     result = opt.net_slices(opt.NetSlices())
+    assert len(result.line) and len(result.table) == len(opt.NetSlices().batch_sizes)
     assert np.isfinite(result.line.loss).all()
     for variant, line in result.line.groupby("variant"):
         best = line.loc[line.loss.idxmin(), "alpha"]
@@ -211,7 +212,7 @@ def test_filter_normalized_directions_match_each_rows_norm():
 @pytest.mark.parametrize("make, message", [
     (lambda: opt.LrSweep(lrs=(0.0, 1.0, 2.0)), "learning rate"),
     (lambda: opt.LrRange(lr_min=1.0, lr_max=0.1), "smallest learning rate"),
-    (lambda: opt.BatchNoise(batch_sizes=(0,)), "batch size"),
+    (lambda: opt.BatchNoise(batch_sizes=(0,)), r"Batch size must be between 1 and the number of training samples \(210\)"),
     (lambda: opt.Schedules(schedules=("zigzag",)), "schedule"),
     (lambda: opt.NetSlices(span=0.0), "half-width"),
     (lambda: opt.NetSlices(updates=100), "multiple of every run's updates per epoch"),

@@ -45,6 +45,7 @@ def test_early_stopping_stops_patience_epochs_after_the_best_and_keeps_those_wei
 def test_dropout_is_active_in_train_mode_and_off_in_eval_mode(result):
     train = result.dropout[result.dropout["mode"].str.startswith("train")]
     evals = result.dropout[result.dropout["mode"].str.startswith("eval")]
+    assert len(train) and len(evals)
     assert np.allclose(train["active units zeroed"], 0.3, atol=0.05)
     assert train["validation accuracy"].nunique() > 1  # another set of units is dropped each pass
     assert (evals["active units zeroed"] == 0).all() and evals["validation accuracy"].nunique() == 1
@@ -143,7 +144,8 @@ def test_bad_settings_raise_a_value_error(kwargs, problem):
 
 
 @pytest.mark.parametrize("kwargs, problem", [({"copies": 0}, "between 1 and 10"), ({"epochs": 2}, "epochs"),
-                                             ({"batch_size": 500}, "batch size")])
+                                             ({"batch_size": 500}, r"Batch size must be between 1 and the "
+                                                                   r"number of training samples \(100\)")])
 def test_bad_augmentation_settings_raise_a_value_error(kwargs, problem):
     with pytest.raises(ValueError, match=problem):
         rg.AugEffect(**kwargs)
@@ -180,6 +182,7 @@ def test_the_remedies_margins_are_whole_validation_digits_and_a_handful_is_only_
     n = f.validation_images
     assert n == rg.VALIDATION_IMAGES == 539 == len(rg.baseline_data(50, 3).x_val) == result.baseline.n_val
     right = (acc * n).round().astype(int)
+    assert len(acc)
     assert ((acc * n - right).abs() < 1e-3).all()  # every accuracy is a count of right digits over 539
     margins = {"L2 / weight decay": f.l2_margin_digits, "early stopping": f.early_stopping_margin_digits,
                "dropout": f.dropout_margin_digits, "ensemble of 4": f.ensemble_margin_digits,

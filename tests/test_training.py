@@ -161,7 +161,7 @@ def test_divergence_is_reported_not_raised(dataset, spec):
     assert "epoch" in message and "learning rate is too large" in message
     assert f"epoch {result.last_epoch['model'] + 1}" in message
     assert result.last_epoch["model"] < 10
-    assert np.isfinite(result.history.value).all()
+    assert len(result.history) and np.isfinite(result.history.value).all()
     assert result.history.epoch.max() <= result.last_epoch["model"] + 1  # the epoch it blew up, where finite
     assert len(result.iterations) == result.last_epoch["model"] * result.iterations_per_epoch
 
@@ -174,7 +174,7 @@ def test_a_diverged_variant_has_no_curve_after_it_diverged(curve):
     result = fit_many(variants, curve)
     assert result.diverged == ("lr=100",) and "lr=0.1" not in result.messages
     assert result.last_epoch["lr=100"] < 6 and result.last_epoch["lr=0.1"] == 6
-    assert np.isfinite(result.history.value).all()
+    assert len(result.history) and np.isfinite(result.history.value).all()
     last = result.history.groupby("variant").epoch.max()
     assert last["lr=0.1"] == 6 and last["lr=100"] <= result.last_epoch["lr=100"] + 1  # then nothing more
     _assert_same_run(result, fit(spec, curve, variants[1].train, name="lr=0.1"), "lr=0.1")
@@ -502,7 +502,8 @@ def test_snapshot_modules_are_copies_of_the_live_networks(small_moons, engine):
             p.data.add_(1.0)  # changing a copy must not touch training
 
     cfg = TrainConfig(epochs=4, batch_size=8, lr=0.1, engine=engine)
-    a = fit_many([Variant(f"w{i}", s, cfg) for i, s in enumerate(specs)], small_moons, on_progress=probe, progress_every=1)
+    a = fit_many([Variant(f"w{i}", s, cfg) for i, s in enumerate(specs)], small_moons, on_progress=probe,
+                 progress_every=1)
     b = fit_many([Variant(f"w{i}", s, cfg) for i, s in enumerate(specs)], small_moons)
     assert len(seen) == 4 and max(seen) < 1e-6
     pd.testing.assert_frame_equal(a.history, b.history)
@@ -562,7 +563,8 @@ class _Shrunk(nn.Module):
 
 
 def test_a_modules_aux_loss_trains_with_it_but_the_curves_show_the_data_term(moons):
-    runs = {p: fit(lambda g, p=p: _Shrunk(g, p), moons, TrainConfig(epochs=30, lr=0.1, batch_size=50)) for p in (0.0, 5.0)}
+    runs = {p: fit(lambda g, p=p: _Shrunk(g, p), moons, TrainConfig(epochs=30, lr=0.1, batch_size=50))
+            for p in (0.0, 5.0)}
     norms = {p: float(np.linalg.norm(r.states["model"]["linear.weight"])) for p, r in runs.items()}
     assert norms[5.0] < 0.2 * norms[0.0]
     # the reported loss is the BCE of the outputs alone: recompute it from the kept weights
@@ -589,3 +591,14 @@ def test_partial_fills_the_known_fields_and_leaves_the_rest_none():
     partial = training.partial(training.FitResult, loss="bce", iterations_per_epoch=3)
     assert isinstance(partial, training.FitResult)
     assert (partial.loss, partial.iterations_per_epoch, partial.history, partial.messages) == ("bce", 3, None, None)
+
+
+@pytest.mark.parametrize("batch_size, n_train, expected", [(None, 7, 7), (1, 7, 1), (7, 7, 7)])
+def test_check_batch_size_gives_the_batch_in_samples(batch_size, n_train, expected):
+    assert training.check_batch_size(batch_size, n_train) == expected  # None: the full batch, all n_train samples
+
+
+@pytest.mark.parametrize("batch_size", [0, 8])
+def test_check_batch_size_refuses_a_batch_outside_the_training_set(batch_size):
+    with pytest.raises(ValueError, match=r"Batch size must be between 1 and the number of training samples \(7\)"):
+        training.check_batch_size(batch_size, 7)

@@ -32,15 +32,18 @@ def layer_heat(df: pd.DataFrame, value: str, title: str, facet: str = "activatio
 
     df columns: `facet` (str, panel, in order of appearance), layer (int), epoch (int), `value` (float > 0 for log).
     """
-    scale = alt.Scale(type="log" if log_scale else "linear", scheme="viridis", **({"domain": list(domain)} if domain else {}))
+    scale = alt.Scale(type="log" if log_scale else "linear", scheme="viridis",
+                      **({"domain": list(domain)} if domain else {}))
     heat = (
         alt.Chart()
         .mark_rect()
         .encode(
             x=alt.X("epoch:O", title="epoch (0 = initialization)"),
             y=alt.Y("layer:O", title="layer", sort="descending"),
-            color=alt.Color(f"{value}:Q", scale=scale, title=title, legend=alt.Legend(orient="right", gradientLength=160)),
-            tooltip=[alt.Tooltip(f"{facet}:N"), alt.Tooltip("layer:Q"), alt.Tooltip("epoch:Q"), alt.Tooltip(f"{value}:Q", format=".3g")],
+            color=alt.Color(f"{value}:Q", scale=scale, title=title,
+                            legend=alt.Legend(orient="right", gradientLength=160)),
+            tooltip=[alt.Tooltip(f"{facet}:N"), alt.Tooltip("layer:Q"), alt.Tooltip("epoch:Q"),
+                     alt.Tooltip(f"{value}:Q", format=".3g")],
         )
     )
     return (
@@ -57,7 +60,8 @@ COLORFUL_PANEL_PX = 110  # five panels and their y axes fit the page's 938 px in
 def colorful_dimension(df: pd.DataFrame, columns: int | None = None) -> alt.FacetChart:
     """fastai's "colorful dimension": per panel, a histogram of one layer's activations for every epoch, side by side.
 
-    df columns: activation (panel), epoch, value (bin centre), lo, hi (bin edges), share (of the layer's values in the bin).
+    df columns: activation (panel), epoch, value (bin centre), lo, hi (bin edges), share (of the layer's values in
+    the bin).
     Bright = many values; a bright band at the bottom edge is collapse (all near 0), at both edges saturation.
     One row of panels unless `columns` says otherwise (a grid with an empty cell draws a stray axis under it).
     The legend sits below and the y axes have no title (the panel says whose activations): each panel's own y axis
@@ -81,7 +85,8 @@ def colorful_dimension(df: pd.DataFrame, columns: int | None = None) -> alt.Face
         alt.layer(heat, data=thin(df, by=("activation",)))
         .properties(width=COLORFUL_PANEL_PX, height=220)
         .facet(facet=alt.Facet("activation:N", sort=panels, title=None,
-                               header=alt.Header(labelFontSize=14, labelFontWeight="bold")), columns=columns or len(panels))
+                               header=alt.Header(labelFontSize=14, labelFontWeight="bold")),
+               columns=columns or len(panels))
         .resolve_scale(y="independent")
     )
 
@@ -92,7 +97,8 @@ def quantile_bands(df: pd.DataFrame, title: str, facet: str = "variant") -> alt.
     df columns: `facet` (str), epoch, q05, q25, q50, q75, q95.
     """
     x = alt.X("epoch:Q", title="epoch (0 = initialization)")
-    outer = alt.Chart().mark_area(color=tint(BLUE, 0.7)).encode(x=x, y=alt.Y("q05:Q", title="activation input z"), y2=alt.Y2("q95"))
+    outer = alt.Chart().mark_area(color=tint(BLUE, 0.7)).encode(x=x, y=alt.Y("q05:Q", title="activation input z"),
+                                                                y2=alt.Y2("q95"))
     inner = alt.Chart().mark_area(color=tint(BLUE, 0.35)).encode(x=x, y=alt.Y("q25:Q"), y2=alt.Y2("q75"))
     median = (
         alt.Chart()
@@ -102,7 +108,8 @@ def quantile_bands(df: pd.DataFrame, title: str, facet: str = "variant") -> alt.
     )
     return (
         alt.layer(outer, inner, median, data=df)
-        .properties(width=270, height=260, title=alt.TitleParams(title, subtitle="light: 5-95% of values · dark: 25-75% · line: median"))
+        .properties(width=270, height=260,
+                    title=alt.TitleParams(title, subtitle="light: 5-95% of values · dark: 25-75% · line: median"))
         .facet(column=alt.Column(f"{facet}:N", sort=in_order(df[facet]), title=None,
                                  header=alt.Header(labelFontSize=14, labelFontWeight="bold")))
     )

@@ -51,7 +51,8 @@ def landscape(surface: pd.DataFrame, paths: pd.DataFrame, title: str, x_title: s
     last = steps.groupby("optimizer", sort=False).tail(1)
     ends = (alt.Chart(last).mark_point(shape="circle", size=110, filled=True, opacity=1, stroke="black",
                                        strokeWidth=1, clip=True)
-            .encode(**xy, color=colour_by("optimizer", names, legend=None), tooltip=tooltip))  # the lines' legend serves
+            # the lines' legend serves for the dots too
+            .encode(**xy, color=colour_by("optimizer", names, legend=None), tooltip=tooltip))
     subtitle = " · ".join(["darker: lower loss"] + (
         ["black ring: the start", "big dot: where " + ("each one" if moving.sum() > 1 else "it") + " ended"]
         if moving.any() else []) + [f"big dot: {name}" for name in moving.index[~moving]])
@@ -82,8 +83,9 @@ def lr_finder(curve: pd.DataFrame, suggestion: float, lowest: float) -> alt.Laye
     marks = pd.DataFrame({"lr": [suggestion, lowest], "mark": [f"suggested lr {suggestion:.3g}",
                                                                f"lowest smoothed loss at lr {lowest:.3g}"]})
     rules = (alt.Chart(marks).mark_rule(strokeWidth=2, strokeDash=[6, 4])
-             .encode(x=alt.X("lr:Q"), color=alt.Color("mark:N", scale=alt.Scale(domain=list(marks["mark"]),
-                                                                             range=[PALETTE[2], "#8C8C8C"]), title=None),
+             .encode(x=alt.X("lr:Q"),
+                     color=alt.Color("mark:N", title=None,
+                                     scale=alt.Scale(domain=list(marks["mark"]), range=[PALETTE[2], "#8C8C8C"])),
                      tooltip=[alt.Tooltip("mark:N")]))
     return alt.layer(lines, rules).resolve_scale(color="independent").properties(height=HEIGHT)
 

@@ -23,7 +23,8 @@ def gap_curves(history: pd.DataFrame, variant: str, metric: str = "accuracy") ->
     wide = df.pivot_table(index="epoch", columns="split", values="value").reset_index()
     band = alt.Chart(wide).mark_area(opacity=0.25, color=PALETTE[3]).encode(
         x=alt.X("epoch:Q", title="epoch"), y=alt.Y("train:Q", title=metric), y2=alt.Y2("validation:Q"),
-        tooltip=[alt.Tooltip("epoch:Q"), alt.Tooltip("train:Q", format=".3f"), alt.Tooltip("validation:Q", format=".3f")],
+        tooltip=[alt.Tooltip("epoch:Q"), alt.Tooltip("train:Q", format=".3f"),
+                 alt.Tooltip("validation:Q", format=".3f")],
     )
     lines_ = alt.Chart(df).mark_line(strokeWidth=2.5).encode(
         x=alt.X("epoch:Q"), y=alt.Y("value:Q", title=metric, scale=alt.Scale(zero=False)),
