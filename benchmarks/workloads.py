@@ -149,10 +149,10 @@ def live_epochs_per_s(sizes: Sizes, device: torch.device) -> list[Figure]:
 
 def race_s(sizes: Sizes, device: torch.device) -> list[Figure]:
     """The six-optimizer race of 500 steps on a 2-D surface (the local-minima page's race, real torch.optim)."""
-    from core.landscapes import Race, race
+    from core.landscapes import Comparison, comparison
 
-    cfg = Race("rosenbrock", steps=500)
-    [seconds] = _median_seconds([lambda: race(cfg)], sizes.batched_runs, torch.device("cpu"))  # 2-D maths: CPU
+    cfg = Comparison("rosenbrock", steps=500)
+    [seconds] = _median_seconds([lambda: comparison(cfg)], sizes.batched_runs, torch.device("cpu"))  # 2-D maths: CPU
     return [Figure("landscapes.race_s", seconds, "s", "<= 0.2", "6 optimizers x 500 steps on Rosenbrock, median")]
 
 
