@@ -40,15 +40,24 @@ def test_the_notices_claim_only_what_the_numbers_show(page):
     """Issue 16: at noise 0.3 the plain 16-D AE's error (0.040) is below the noise's own (0.052): it did not
     "learn to copy, noise included"; every decoded point being "digit-like" was claimed, not measured."""
     notices = [n.value for n in page.info]
+    # the numbers are the shipped models' facts, which tests/test_zoo_autoencoders.py checks against the codes
+    shipped = autoencoders.shipped()
+    seen = autoencoders_lab.inspect(Inspect(Source("autoencoders")), shipped)
+    level = autoencoders_lab.denoise(autoencoders_lab.Denoise(noise=0.3), shipped).facts
+    latent, curve = seen.latent_facts, seen.noise_facts
     assert "learned to copy, noise included" not in notices[3] and "it copies part of the noise" in notices[3]
-    assert "goes from 0.0144 on clean digits to 0.0405" in notices[3] and "from noise 0.15 up" in notices[3]
-    assert "a random other digit: 10%" in notices[2]
+    assert (f"goes from {level.noisy_clean_error_wide:.4f} on clean digits to {level.noisy_error_wide:.4f}"
+            in notices[3])
+    assert f"from noise {curve.denoising_wins_from:g} up" in notices[3]
+    assert f"a random other digit: {latent.same_digit_by_chance:.0%}" in notices[2]
     # Lecturer's review: the KL term pulls each digit's N(μ, σ²) towards N(0, 1), not the codes' spread towards 1.
     assert "close to the standard normal's 1" not in notices[2]
-    assert ("the VAE's spread 1.05 around a centre 0.05 from it, 91% inside the square. Its KL term pulls every "
-            "digit's distribution towards the standard normal, which keeps the codes in a compact region around 0 "
-            "to sample new digits from") in notices[2]
-    assert "around a centre 3.7 from the origin, 27% of them inside the square from −2 to 2" in notices[2]
+    assert (f"the VAE's spread {latent.spread_vae:.2f} around a centre {latent.centre_vae:.2f} from it, "
+            f"{latent.in_square_vae:.0%} inside the square. Its KL term pulls every digit's distribution towards the "
+            "standard normal, which keeps the codes in a compact region around 0 to sample new digits "
+            "from") in notices[2]
+    assert (f"around a centre {latent.centre_ae:.1f} from the origin, {latent.in_square_ae:.0%} of them inside the "
+            "square from −2 to 2") in notices[2]
     vae = next(m.value for m in page.markdown if "a KL term" in m.value)
     assert "Its decoder is the plain AE's." not in vae and "decoder has the plain 2-D AE's layers, with weights" in vae
     assert "every point decodes to something digit-like" not in notices[4] and "50% brightness" in notices[4]
