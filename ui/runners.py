@@ -18,18 +18,18 @@ Why the drawing is hidden from the cache: Streamlit records every element drawn 
 cached function and replays the record on later hits. Replaying updates to an element made
 outside the function (the page's `slot`) fails with CacheReplayClosureError, and a replayed
 progress bar would be stale. So the progress bar and the live chart are drawn into
-placeholders made outside, with recording switched off around them (`_unrecorded`): on a hit
-nothing is replayed, `live` is never called, and the empty progress placeholder stays empty.
+placeholders made outside, with recording switched off around them
+(`streamlit_internals.unrecorded`, the one private switch there is for it): on a hit nothing
+is replayed, `live` is never called, and the empty progress placeholder stays empty.
 
 A class at once: different experiments compute at most `SLOTS` at a time (one per core; each
 already uses one torch thread); the others wait in line, saying so in their progress bar, and a
-long one lets them pass at its progress reports (`Slots`). With one session on every page at
-once, 2 at a time served all 14 pages in 18 s and 21 s of server CPU; 4 at a time in 25 s and
-30 s, 14 at a time in 27 s and 32 s: more at once only fight over the GIL (`LESSON_COMPUTE_SLOTS`
-overrides the number). After each computation the freed memory goes back to the system
-(`malloc_trim`): Streamlit runs each session in its own thread, and glibc keeps what a thread
-freed in that thread's arena. With one session on every page at once (the load test) the
-server's peak was 1.27 GB before and 1.16 GB after these two; the pages one after another: 1.10 GB.
+long one lets them pass at its progress reports (`Slots`). More at once than cores only fight
+over the GIL: the load test (benchmarks/load.py) served a class on every page faster with one
+slot per core than with more (`LESSON_COMPUTE_SLOTS` overrides the number). After each
+computation the freed memory goes back to the system (`malloc_trim`): Streamlit runs each
+session in its own thread, and glibc keeps what a thread freed in that thread's arena, so
+without it the server holds on to more memory under a class (the load test reports its peak).
 """
 from __future__ import annotations
 
@@ -46,9 +46,7 @@ from typing import Any, TypeVar
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-# Streamlit's flag "we are inside a cached function, record what is drawn" (a ContextVar).
-# Private API, checked on Streamlit 1.67; tests/test_ui_runners.py fails if it stops working.
-from streamlit.runtime.scriptrunner_utils.script_run_context import in_cached_function
+from ui.streamlit_internals import unrecorded
 
 C = TypeVar("C")
 R = TypeVar("R")
@@ -65,8 +63,8 @@ class Slots:
     A computation that has run for SLICE_S steps aside at its next progress report while others
     wait (`step_aside`): it goes to the back of the queue and its slot passes straight to the first
     in line. So a quick experiment never waits for a minute-long "train it yourself" to finish, and
-    n computations at a time still share the cores. Stepping aside at every report instead cost the
-    14-page load test 10% more server CPU in hand-overs. A slot is handed over, never put back for
+    n computations at a time still share the cores. Stepping aside at every report instead costs
+    server CPU in hand-overs (the load test shows it). A slot is handed over, never put back for
     anyone to grab: the thread that just let go holds the GIL and would take it back first.
     """
 
@@ -133,16 +131,6 @@ except (OSError, AttributeError):  # not glibc (macOS, musl): nothing to trim
     _trim = _no_trim
 
 
-@contextlib.contextmanager
-def _unrecorded() -> Iterator[None]:
-    """Draw without Streamlit recording it for replay on cache hits."""
-    token = in_cached_function.set(False)
-    try:
-        yield
-    finally:
-        in_cached_function.reset(token)
-
-
 @st.cache_data(max_entries=64, show_spinner=False)
 def _run_cached(
     name: str,
@@ -177,13 +165,13 @@ def _compute(name: str, cfg: Any, fn: Callable[..., Any], label: str, progress: 
         if fraction < 1 and now - last_redraw < MIN_REDRAW_S:
             return
         last_redraw = now
-        with _unrecorded():
+        with unrecorded():
             progress.progress(min(max(float(fraction), 0.0), 1.0), text=label)
             if live is not None:
                 live(partial)
 
     with _slot(progress, label):
-        with _unrecorded():
+        with unrecorded():
             progress.progress(0.0, text=label)
         return fn(cfg, *inputs, on_progress=on_progress)
 
@@ -192,7 +180,7 @@ def _compute(name: str, cfg: Any, fn: Callable[..., Any], label: str, progress: 
 def _slot(progress: DeltaGenerator, label: str) -> Iterator[None]:
     """Hold one of the `SLOTS` computing slots; while none is free, say so in the progress bar."""
     def on_wait() -> None:
-        with _unrecorded():
+        with unrecorded():
             progress.progress(0.0, text=f"{label}: waiting for a free core (other students' experiments are "
                                         f"computing; this server computes {SLOTS} at a time)")
 
@@ -201,7 +189,7 @@ def _slot(progress: DeltaGenerator, label: str) -> Iterator[None]:
         yield
     finally:
         _slots.release()
-        _trim(0)  # 15-150 ms; without it each session thread's malloc arena keeps what it freed
+        _trim(0)  # without it each session thread's malloc arena keeps what it freed
 
 
 def _count(name: str, cfg: Any) -> None:
