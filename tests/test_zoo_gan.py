@@ -9,8 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch.func import functional_call
 
-from benchmarks import workloads
-from benchmarks import zoo as zoo_benchmarks
+from benchmarks import workloads, zoo as zoo_benchmarks
 from core.zoo import gan, gan_lab, weights
 from core.zoo.source import Source, resolve
 
@@ -226,6 +225,8 @@ def test_views_run_on_a_given_game_and_never_train_one(monkeypatch):
     assert len(result.board) == 2 and result.facts.balanced_modes == 8
     layers = gan_lab.players(gan_lab.Players(Source("gan", asset="gan_grid")), resolve(Source("gan", asset="gan_grid")))
     assert len(layers.generator) > 0 and layers.generator["output shape"].iloc[-1] == (2,)
+    with pytest.raises(ValueError, match="asks for the shipped gan_grid but was handed another model"):
+        gan_lab.players(gan_lab.Players(Source("gan", asset="gan_grid")), balanced)
     with pytest.raises(ValueError, match="no picture at step"):
         gan_lab.collapse(gan_lab.Collapse(step=3201), balanced, collapsed)
     with pytest.raises(ValueError, match="No shipped GAN called"):

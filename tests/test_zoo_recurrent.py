@@ -204,9 +204,11 @@ def test_views_run_on_the_networks_they_are_handed_and_never_train_any(monkeypat
     assert len(recurrent_lab.outputs(recurrent_lab.Outputs(), single, steps).per_position) > 0
     assert len(recurrent_lab.lengths(recurrent_lab.Lengths(), single).table) > 0
     assert recurrent_lab.gradient_flow(recurrent_lab.GradientFlow(n_sequences=8), single).facts.flow_length == 60
-    with pytest.raises(ValueError, match="single-output race with a sequence-output one"):
+    with pytest.raises(ValueError, match="asks for the shipped recurrent_recall_steps but was handed another"):
         recurrent_lab.outputs(recurrent_lab.Outputs(), steps, single)
     with pytest.raises(ValueError, match="no accuracy-vs-length sweep"):
         recurrent_lab.lengths(recurrent_lab.Lengths(), steps)
+    with pytest.raises(ValueError, match="its recipe did not make"):  # a result must be cached under its model
+        recurrent_lab.gates(recurrent_lab.Gates(source=Source("recurrent", recurrent.Recipe(length=10))), single)
     with pytest.raises(ValueError, match="No shipped recurrent networks"):
         recurrent.shipped("recurrent_other")

@@ -145,12 +145,14 @@ def test_a_students_model_is_trained_compared_and_read_without_training_again(mo
     monkeypatch.setattr(transformer, "train", lambda *args, **kwargs: pytest.fail("a Transformer was trained"))
     read = transformer_lab.read(transformer_lab.Read("HELLO", Source("transformer", recipe)), mine)
     assert len(read.attention) > 0 and read.word == "HELLO"
+    with pytest.raises(ValueError, match="its recipe did not make"):  # a result must be cached under its model
+        transformer_lab.read(transformer_lab.Read("HELLO", Source("transformer", recipe)), shipped)
     board = transformer_lab.board(transformer_lab.Board(), *map(resolve, transformer_lab.SHIPPED_SOURCES))
     assert len(board.scores) == 4
-    with pytest.raises(ValueError, match="shipped one of its own design"):
+    with pytest.raises(ValueError, match="asks for the shipped transformer_decoder but was handed another model"):
         transformer_lab.compare(transformer_lab.Compare(Source("transformer", recipe)), mine,
                                 transformer.shipped(transformer.asset("encoder")))
-    with pytest.raises(ValueError, match="handed in in that order"):
+    with pytest.raises(ValueError, match="asks for the shipped transformer_encoder but was handed another model"):
         transformer_lab.board(transformer_lab.Board(), *map(resolve, transformer_lab.SHIPPED_SOURCES[::-1]))
 
 

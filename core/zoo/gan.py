@@ -451,6 +451,11 @@ class Trained:
     recipe: Recipe
     model: GAN
     game: Game
+    asset: str | None = None  # the shipped file it was read from (None: trained here)
+
+    @property
+    def shipped(self) -> bool:
+        return self.asset is not None
 
 
 def build(recipe: Recipe, g: torch.Generator | None = None) -> GAN:
@@ -562,4 +567,4 @@ def shipped(asset: str = DEFAULT_ASSET) -> Trained:
     state, meta = weights.load(asset)
     recipe = Recipe(**meta["recipe"])
     game = _unrecord(recipe, meta["record"], float(meta.get("seconds_to_make") or 0))
-    return Trained(recipe, weights.into(recipe.build(), state), game)
+    return Trained(recipe, weights.into(recipe.build(), state), game, asset)

@@ -16,7 +16,7 @@ import pandas as pd
 
 from core.progress import Progress
 from core.zoo import gan, shapes
-from core.zoo.source import Source
+from core.zoo.source import Source, check
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,7 @@ class PlayersResult:
 
 def players(cfg: Players, trained: gan.Trained, on_progress: Progress[PlayersResult] | None = None) -> PlayersResult:
     """G's and D's layers, traced through a forward pass of each."""
+    check(cfg.source, trained)
     model = trained.model
     return PlayersResult(shapes.trace(model.G, gan.noise(cfg.examples)),
                          shapes.trace(model.D, gan.real(trained.recipe.data, cfg.examples)))
@@ -147,6 +148,8 @@ class CollapseResult:
 def collapse(cfg: Collapse, balanced: gan.Trained, collapsed: gan.Trained,
              on_progress: Progress[CollapseResult] | None = None) -> CollapseResult:
     """Both games side by side, and the facts of the collapsed one at `cfg.step`."""
+    check(cfg.balanced, balanced)
+    check(cfg.collapsed, collapsed)
     if cfg.step not in collapsed.game.steps:
         raise ValueError(f"The collapsed game has no picture at step {cfg.step:,}.")
     runs = {f"D with {t.recipe.d_width} units per layer": t.game for t in (balanced, collapsed)}

@@ -194,6 +194,11 @@ class Trained:
     sweep: pd.DataFrame | None  # cell, length, validation accuracy: the shipped sweep over LENGTHS (else None)
     seconds: float
     facts: RaceFacts | None  # None while training
+    asset: str | None = None  # the shipped file it was read from (None: trained here)
+
+    @property
+    def shipped(self) -> bool:
+        return self.asset is not None
 
 
 def _accuracy(recipe: Recipe, final: dict[str, float]) -> pd.DataFrame:
@@ -232,7 +237,7 @@ def shipped(asset: str = SINGLE) -> Trained:
         [{"cell": c, "length": n, "validation accuracy": a} for c in CELLS for n, a in zip(sweep["length"], sweep[c])])
     history = pd.DataFrame(columns=["variant", "epoch", "split", "metric", "value"])
     return Trained(recipe, networks, history, _accuracy(recipe, final), table, seconds,
-                   RaceFacts(recipe.length, recipe.epochs, seconds, *(final[c] for c in CELLS)))
+                   RaceFacts(recipe.length, recipe.epochs, seconds, *(final[c] for c in CELLS)), asset)
 
 
 def _make(recipe: Recipe, quick: bool, lengths: tuple[int, ...]) -> tuple[nn.Module, dict]:

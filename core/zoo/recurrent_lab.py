@@ -26,7 +26,7 @@ from core.progress import Progress
 from core.zoo import sequences, shapes
 from core.zoo.recurrent import CELLS, GATES, N_VAL, STEPS, Trained, build, lstm_steps
 from core.zoo.sequences import N_CLASSES, VOCAB
-from core.zoo.source import Source
+from core.zoo.source import Source, check
 
 GRADIENT_SEQUENCES = 256
 STAGES = ("at initialization", "trained")
@@ -109,6 +109,11 @@ class LengthsResult:
 def lengths(cfg: Lengths, shipped: Trained, own: Trained | None = None,
             on_progress: Progress[LengthsResult] | None = None) -> LengthsResult:
     """The sweep as one table, and the facts of its shipped rows."""
+    check(Source("recurrent"), shipped)
+    if (own is None) != (cfg.own is None):
+        raise ValueError("Lengths is handed a student's race exactly when its config names one.")
+    if own is not None and cfg.own is not None:
+        check(cfg.own, own)
     table = length_table(shipped, own)
     return LengthsResult(table, length_facts(table))
 
@@ -167,6 +172,7 @@ class GatesResult:
 
 def gates(cfg: Gates, trained: Trained, on_progress: Progress[GatesResult] | None = None) -> GatesResult:
     """The LSTM's gates and cell state over the typed sequence, and what each cell answers."""
+    check(cfg.source, trained)
     models, race_cfg = trained.networks, trained.recipe
     x = sequences.encode(cfg.sequence)  # (1, T)
     tokens = sequences.decode(x[0])
@@ -249,6 +255,8 @@ def outputs(cfg: Outputs, single_race: Trained, steps_race: Trained,
     first symbol as the target at every step; per position, their validation accuracy shows how long
     each cell keeps the symbol. `single_race` holds the single-output networks.
     """
+    check(cfg.source, single_race)
+    check(cfg.steps, steps_race)
     if not steps_race.recipe.per_step or single_race.recipe.per_step:
         raise ValueError("Outputs compares a single-output race with a sequence-output one.")
     per_step, steps_cfg, single = steps_race.networks, steps_race.recipe, single_race.networks
@@ -334,6 +342,7 @@ class GradientFlowResult:
 def gradient_flow(cfg: GradientFlow, race: Trained, on_progress: Progress[GradientFlowResult] | None = None
                   ) -> GradientFlowResult:
     """‖∂loss/∂x_t‖ over t for each cell, fresh (the race's own seeded initialization) and trained."""
+    check(cfg.source, race)
     trained, race_cfg = race.networks, race.recipe
     fresh_nets = build(race_cfg)
     x, y = sequences.recall(cfg.n_sequences, race_cfg.length, race_cfg.seed + 1)

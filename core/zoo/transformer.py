@@ -319,6 +319,11 @@ class Trained:
     parameters: int
     message: str  # what the trainer had to say (a blown-up loss), or ""
     seconds: float  # what training took
+    asset: str | None = None  # the shipped file it was read from (None: trained here)
+
+    @property
+    def shipped(self) -> bool:
+        return self.asset is not None
 
 
 def train(recipe: Recipe, on_progress: Progress[Trained] | None = None, device: torch.device | None = None
@@ -431,7 +436,7 @@ def shipped(name: str = DEFAULT_ASSET) -> Trained:
                                              "batch_size", "seed")})
     history = curves_frame(meta["history"], DESIGNS[recipe.design].label)
     return Trained(recipe, weights.into(build(recipe), state), history, {k: meta[f"val_{k}"] for k in SCORES},
-                   int(meta["parameters"]), "", float(meta.get("seconds_to_make") or 0))
+                   int(meta["parameters"]), "", float(meta.get("seconds_to_make") or 0), name)
 
 
 def shipped_parameters(design: str = "encoder") -> int:

@@ -24,7 +24,7 @@ from torch import Tensor, nn
 
 from core.progress import Progress
 from core.zoo.shapes import COLUMNS
-from core.zoo.source import Source
+from core.zoo.source import Source, check
 from core.zoo.transformer import (
     DESIGNS,
     MAX_LEN,
@@ -112,6 +112,10 @@ def _by_position(name: str, values: list[float]) -> pd.DataFrame:
 
 def board(cfg: Board, *shipped: Trained, on_progress: Progress[BoardResult] | None = None) -> BoardResult:
     """The shipped models' measured scores (from their files' meta), curves, masks, examples and the architecture."""
+    if len(shipped) != len(cfg.sources):
+        raise ValueError(f"The board compares the shipped designs {', '.join(DESIGNS)}, handed in in that order.")
+    for source, trained in zip(cfg.sources, shipped):
+        check(source, trained)
     models = {t.recipe.design: t for t in shipped}
     if cfg.sources != SHIPPED_SOURCES or list(models) != list(DESIGNS):
         raise ValueError(f"The board compares the shipped designs {', '.join(DESIGNS)}, handed in in that order.")
@@ -265,6 +269,7 @@ def _source_positions(kind: str, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 def read(cfg: Read, trained: Trained, on_progress: Progress[ReadResult] | None = None) -> ReadResult:
     """Run the word through the model; return what it wrote and every attention weight it used."""
+    check(cfg.source, trained)
     word, kind, model = check_word(cfg.word), trained.recipe.design, trained.model
     with torch.no_grad():
         if DESIGNS[kind].task == "aligned":
@@ -428,8 +433,8 @@ class CompareResult:
 def compare(cfg: Compare, own: Trained, shipped: Trained,
             on_progress: Progress[CompareResult] | None = None) -> CompareResult:
     """The student's held-out scores next to the shipped model's (as measured when its file was made)."""
-    if own.recipe.design != shipped.recipe.design:
-        raise ValueError("Compare a model with the shipped one of its own design.")
+    check(cfg.own, own)
+    check(cfg.shipped, shipped)
     table = pd.DataFrame([
         {"model": name, **{label: t.scores[key] for key, label in SCORES.items()}, "parameters": t.parameters}
         for name, t in (("yours", own), ("shipped", shipped))])
