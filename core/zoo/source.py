@@ -83,5 +83,6 @@ def check(source: Source, trained: Any) -> None:
         raise ValueError(f"This {source.arch} view asks for the shipped weights but was handed a student's model.")
     if source.recipe is not None and (trained.shipped or trained.recipe != source.recipe):
         raise ValueError(f"This {source.arch} view was handed a model that its recipe did not make.")
-    if source.asset is not None and getattr(trained, "asset", None) != source.asset:
+    # A Trained that records its asset (gan, recurrent, transformer) must be the very file the Source names.
+    if source.asset is not None and getattr(trained, "asset", source.asset) != source.asset:
         raise ValueError(f"This {source.arch} view asks for the shipped {source.asset} but was handed another model.")
