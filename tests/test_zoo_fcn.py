@@ -151,6 +151,8 @@ def test_a_students_run_is_handed_to_the_views_which_never_train(monkeypatch):
         seen[-1][1].network()  # a partial result has no weights
     with pytest.raises(ValueError, match="asks for the shipped weights"):  # its result would be cached as the shipped
         fcn_lab.inspect(Inspect(_source(recipe.upsampling)), run)
+    with pytest.raises(ValueError, match="asks for the shipped fcn_scenes_bilinear"):  # the other decoder's file
+        fcn_lab.inspect(Inspect(_source(fcn.UPSAMPLING[1])), fcn.shipped(fcn.ASSETS[fcn.UPSAMPLING[0]]))
 
 
 @pytest.mark.parametrize("up", fcn.UPSAMPLING)

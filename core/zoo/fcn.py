@@ -142,6 +142,7 @@ class Trained:
     seconds: float  # a student's run: wall-clock; shipped: CPU seconds of its making (= alone on a free core)
     shipped: bool
     state: dict[str, np.ndarray] = field(default_factory=dict)  # the network's weights (empty while training)
+    asset: str | None = None  # the shipped file it was read from (None: a student's run)
 
     def network(self) -> SceneFCN:
         """The FCN built from these weights, in eval mode (a new module: the weights stay shared)."""
@@ -205,7 +206,7 @@ def shipped(asset: str = ASSETS[UPSAMPLING[0]]) -> Trained:
     state, meta = weights.load(asset)
     seconds = meta.get("train_cpu_seconds", meta["train_seconds"])
     return Trained(Recipe(**meta["recipe"]), pd.DataFrame(meta["history"]), seconds, shipped=True,
-                   state={k: t.numpy() for k, t in state.items()})
+                   state={k: t.numpy() for k, t in state.items()}, asset=asset)
 
 
 @torch.no_grad()
