@@ -191,6 +191,14 @@ def test_url_values_from_toml():
     assert "presenter=true" in step.href(presenter=True) and "tour=" not in step.href(in_tour=False)
 
 
+def test_a_step_names_its_chapter_by_a_key_of_the_lesson_map():
+    assert tour.parse('[[step]]\nslides = "9"\nchapter = "home"\ntitle = "T"\ntext = "t"\n')[0].page == tour.HOME
+    assert tour.parse('[[step]]\nslides = "66"\nchapter = "cnn"\ntitle = "T"\ntext = "t"\n')[0].page == \
+        lesson_map.chapter("cnn").page
+    with pytest.raises(KeyError, match="no chapter 'pages/8_Zoo_CNN.py'"):  # a page path is not a key
+        tour.parse('[[step]]\nslides = "66"\nchapter = "pages/8_Zoo_CNN.py"\ntitle = "T"\ntext = "t"\n')
+
+
 def _links(at: AppTest) -> dict[str, str]:
     """The walkthrough panel's links: label start -> href."""
     body = next(h.proto.body for h in at.get("html") if "Leave the walkthrough" in h.proto.body)
