@@ -78,8 +78,8 @@ parts.schedules_notice(schedules.facts)
 # 5. Fix 3: momentum ---------------------------------------------------------------------------
 chrome.section("5 · Fix 3: momentum and Adam", "48")
 parts.update_rules()
-mu = st.slider("Momentum μ", 0.0, 0.99, 0.7, 0.01, key="momentum", bind="query-params")
-rolled = runners.run(landscapes.momentum, runners.config(landscapes.Momentum, momentum=mu),
+momentum = st.slider("Momentum μ", 0.0, 0.99, 0.7, 0.01, key="momentum", bind="query-params")
+rolled = runners.run(landscapes.momentum, runners.config(landscapes.Momentum, momentum=momentum),
                      label="Rolling downhill")
 left, right = st.columns(2)
 with left:

@@ -138,6 +138,7 @@ def test_only_warm_restarts_and_cyclic_raise_the_rate_again_after_it_fell():
 def test_one_cycle_leaves_out_the_momentum_that_torchs_one_cycle_cycles_opposite_to_the_rate():
     """Issue 16: the trainer takes only the rate from OneCycleLR; the facts say so, and what the real class does."""
     cycle = opt.one_cycle_momentum(100, 3.0)
+    # 0.85 and 0.95: OneCycleLR's documented base_momentum and max_momentum defaults
     peak = int(cycle.lr.idxmax())
     assert 0 < peak < 99 and cycle.momentum[peak] == pytest.approx(0.85)  # lowest momentum at the highest rate
     assert cycle.momentum.iloc[0] == pytest.approx(0.95) and cycle.momentum.iloc[-1] == pytest.approx(0.95, abs=1e-3)

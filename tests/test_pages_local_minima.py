@@ -90,6 +90,9 @@ def test_the_momentum_notice_says_what_the_map_shows(page):
 
 def test_the_race_notice_says_where_each_one_ended_and_in_how_many_places(page):
     text = _notice(page, "where each one ended")
+    # Where the points come from, independently of the code: along w2 = 0 the two-valley surface's slope
+    # 2 w1³ - 2 w1 + 0.3 is zero at w1 = 0.914 (local) and -1.068 (global); Rastrigin's slope per axis,
+    # 2 w + 20π sin(2π w), is zero at -1.990 and 2.985, the dimples next to (-2, 3).
     assert ("SGD, RMSprop, Adam, AdamW: stuck in a local minimum at (0.91, 0); SGD + momentum, Nesterov: a global "
             "minimum at (-1.07, 0)") in text and "they end in 2 different places" in text
     page.selectbox(key="race-surface").set_value("rastrigin").run()  # all used to end in one dimple here
