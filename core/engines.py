@@ -70,7 +70,7 @@ class ManualEngine:
         return self.net.state_dicts()
 
     def modules(self) -> list[nn.Module]:
-        models = [build_mlp(spec) for spec in self.specs]
+        models: list[nn.Module] = [build_mlp(spec) for spec in self.specs]
         for model, state in zip(models, self.states()):
             model.load_state_dict(state)
         return models

@@ -268,17 +268,19 @@ def first_over_last(norms: np.ndarray) -> float:
 def flow_facts(cfg: GradientFlow, ratio: dict[str, float], nonfinite: tuple[str, ...], ds: data.Dataset,
                n_out: int) -> FlowFacts:
     finite = {k: v for k, v in ratio.items() if np.isfinite(v)}
-    worst = min(finite, key=finite.get) if finite else ""
-    best = max(finite, key=finite.get) if finite else ""
+    worst = min(finite, key=finite.__getitem__) if finite else ""
+    best = max(finite, key=finite.__getitem__) if finite else ""
     xg, yg = ds.x_train[:PROBE_ROWS], ds.y_train[:PROBE_ROWS]
     side = {init: first_over_last(gradient_norms(build_mlp(replace(cfg, init=init).spec("relu", ds.n_features, n_out),
                                                            generator(cfg.seed)).train(), xg, yg))
             for init in ("he", "default")}
-    return FlowFacts(cfg.depth, INIT_LABELS[cfg.init], tuple(_label(a) for a in cfg.activations), worst,
-                     finite.get(worst, float("nan")), best, finite.get(best, float("nan")),
-                     tuple(k for k, v in finite.items() if v < VANISHED), nonfinite,
-                     *(ratio.get(_label(a), float("nan")) for a in ACTIVATIONS),
-                     SIGMOID_MAX_SLOPE ** cfg.depth, side["he"], side["default"])
+    ratios = tuple(ratio.get(_label(a), float("nan")) for a in ACTIVATIONS)  # the ratio_* fields, in their order
+    fields: tuple[object, ...] = (
+        cfg.depth, INIT_LABELS[cfg.init], tuple(_label(a) for a in cfg.activations), worst,
+        finite.get(worst, float("nan")), best, finite.get(best, float("nan")),
+        tuple(k for k, v in finite.items() if v < VANISHED), nonfinite, *ratios,
+        SIGMOID_MAX_SLOPE ** cfg.depth, side["he"], side["default"])
+    return FlowFacts(*fields)  # type: ignore[arg-type]
 
 
 def spread_facts(stats: pd.DataFrame, depth: int, epoch: int) -> SpreadFacts:
@@ -301,7 +303,10 @@ def gradient_flow(cfg: GradientFlow, on_progress: Progress[FlowResult] | None = 
     xa = ds.x_val[:PROBE_ROWS]  # and for activations
     train = training.TrainConfig(epochs=cfg.epochs, batch_size=min(cfg.batch_size, len(ds.x_train)), lr=cfg.lr,
                                  momentum=cfg.momentum, seed=cfg.seed)
-    grads, stats, hists, histories = [], [], [], []
+    grads: list[pd.DataFrame] = []
+    stats: list[pd.DataFrame] = []
+    hists: list[pd.DataFrame] = []
+    histories: list[pd.DataFrame] = []
     ratio, accuracy = {}, {}
     nonfinite = []
     for i, act in enumerate(cfg.activations):
@@ -331,9 +336,12 @@ def gradient_flow(cfg: GradientFlow, on_progress: Progress[FlowResult] | None = 
         if not np.isfinite(first).all():
             nonfinite.append(name)
         done = list(histories)  # the curves of the activations trained before this one
-        report = training.relay(on_progress, lambda snap, done=done: training.partial(
-            FlowResult, history=pd.concat([*done, snap.history], ignore_index=True), depth=cfg.depth),
-            i / len(cfg.activations), (i + 1) / len(cfg.activations))
+
+        def so_far(snap: training.Snapshot, done: list[pd.DataFrame] = done) -> FlowResult:
+            return training.partial(FlowResult, history=pd.concat([*done, snap.history], ignore_index=True),
+                                    depth=cfg.depth)
+
+        report = training.relay(on_progress, so_far, i / len(cfg.activations), (i + 1) / len(cfg.activations))
 
         def each_epoch(fraction: float, snap: training.Snapshot) -> None:
             measure(snap.modules()[0], snap.epoch)

@@ -223,7 +223,8 @@ def make_optimizers(cfg: Comparison) -> tuple[Tensor, Tensor, list[torch.optim.O
         options = {key: cfg.momentum if value is None else value for key, value in settings.items()}
         groups.setdefault(cls, []).append({"params": [p], "lr": cfg.rate(name), **options})
     # foreach=False: the single-tensor path, less overhead for a handful of 2-vectors
-    optimizers = [cls(g, lr=g[0]["lr"], foreach=False) for cls, g in groups.items()]
+    optimizers = [cls(g, lr=g[0]["lr"], foreach=False)  # type: ignore[call-arg]  # each concrete class takes both
+                  for cls, g in groups.items()]
     return w, grads, optimizers
 
 
@@ -286,7 +287,7 @@ def ending(surface: str, point: np.ndarray) -> tuple[str, Point | None]:
     s = SURFACES[surface]
     tolerance = _tolerance(s)
 
-    def close(p: Point) -> bool:
+    def close(p: Point | np.ndarray) -> bool:
         return float(np.hypot(*(point - np.asarray(p)))) < tolerance
 
     for kind, points in (("a global minimum", s.minima), ("stuck on the saddle point", s.saddles)):

@@ -197,7 +197,7 @@ def batch_norm_grid(cfg: BatchNormGrid, on_progress: Progress[GridResult] | None
     n_out = ds.n_classes if ds.n_classes > 2 else 1
     probe = ds.x_train[:PROBE_ROWS]
     rows: list[dict[str, object]] = []
-    fits = []
+    fits: list[training.FitResult] = []
     for half, bn in enumerate((False, True)):  # plain: K learning rates in one batched pass; batch norm: autograd
         spec = cfg.spec(ds.n_features, n_out, bn)
         batch = min(cfg.batch_size, len(ds.x_train))
@@ -256,7 +256,7 @@ def _probabilities(out: torch.Tensor) -> torch.Tensor:
     return torch.softmax(out, dim=1)
 
 
-def _modes(model: nn.Module, ds: data.Dataset) -> tuple[pd.DataFrame, dict[str, float], float]:
+def _modes(model: nn.Sequential, ds: data.Dataset) -> tuple[pd.DataFrame, dict[str, float], float]:
     """Batch norm's two modes on a trained net: this batch's statistics (train) vs the running ones (eval)."""
     bn = next(m for m in model if isinstance(m, nn.BatchNorm1d))
     seen: list[torch.Tensor] = []

@@ -49,8 +49,8 @@ class LrSweep:
     """The same net, seed and batches at three learning rates (plain SGD), trained side by side.
 
     The defaults show slide 40 robustly (tests/test_seeds_optimization.py, 5 seeds): 0.003 crawls, 0.1 descends
-    without a spike, 30 blows up. Batch 16 at 0.3 (the old default) spiked off the moons' plateau (train loss
-    ~0.3, a nearly straight boundary) up to 14x its best; so does any rate fast enough to leave it quickly.
+    without a spike, 30 blows up. A large rate at a small batch spikes off the moons' plateau (a nearly straight
+    boundary) far above its best loss; so does any rate fast enough to leave it quickly.
     """
 
     lrs: tuple[float, ...] = (0.003, 0.1, 30.0)
@@ -649,13 +649,13 @@ def net_slices(cfg: NetSlices, on_progress: Progress[SliceResult] | None = None)
     mean = tuple(float(r.mean()) for r in rises.values())
     share = tuple(float((r > 0).all(dim=0).double().mean()) for r in rises.values())
     updates, epochs = tuple(int(u) for u in table["updates"]), tuple(cfg.train(b).epochs for b in cfg.batch_sizes)
-    at = tuple(map(float, table["loss at the trained weights"]))
+    loss_at = tuple(map(float, table["loss at the trained weights"]))
     facts = SliceFacts(
         slice_budget=cfg.budget, slice_variants=tuple(rises), slice_updates=updates, slice_epochs=epochs,
         slice_directions=D, slice_half_step=half, slice_share_rising=share, slice_mean_rise=mean,
-        slice_min_rise=tuple(float(r.min()) for r in rises.values()), slice_loss_at=at,
+        slice_min_rise=tuple(float(r.min()) for r in rises.values()), slice_loss_at=loss_at,
         slice_sharper=tuple(rises)[int(np.argmax(mean))], slice_last_sharper=int(np.argmax(mean)) == len(mean) - 1,
         slice_all_rising=min(share) == 1.0,
         slice_runs=runs_in_words(rises, updates, epochs), slice_rises=values_in_words(rises, mean),
-        slice_losses=values_in_words(rises, at))
+        slice_losses=values_in_words(rises, loss_at))
     return SliceResult(pd.concat(lines, ignore_index=True), maps, centres, table, facts)

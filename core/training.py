@@ -165,7 +165,8 @@ class FitResult:
 
 def partial(result_type: type[R], **known: object) -> R:
     """A result of `result_type` filled so far: the fields in `known`; every other field None (not measured yet)."""
-    return result_type(**{**{f.name: None for f in dataclasses.fields(result_type)}, **known})
+    fields = dataclasses.fields(result_type)  # type: ignore[arg-type]  # every result type is a dataclass
+    return result_type(**{**{f.name: None for f in fields}, **known})
 
 
 def relay(on_progress: Progress[R] | None, partial_of: Callable[[Snapshot], R], start: float = 0.0,
@@ -348,7 +349,7 @@ class _Run:
         ipe, hist = self.ipe, self.hist
         losses = np.concatenate([self.it_loss[(epoch - 1) * ipe : epoch * ipe].cpu().numpy().T, hist[epoch, :, :, 0]],
                                 axis=1)
-        for k in np.flatnonzero(self.live):
+        for k in map(int, np.flatnonzero(self.live)):
             reason = _divergence(losses[k], hist[epoch, k, 0, 0], hist[0, k, 0, 0])
             if not reason:
                 continue
@@ -372,9 +373,9 @@ class _Run:
         improved = self.live & (self.hist[epoch, :, 1, 0] < self.best_loss)
         self.best_loss[improved] = self.hist[epoch, improved, 1, 0]
         self.engine.save(torch.as_tensor(improved, device=self.device))
-        for k in np.flatnonzero(improved):
-            self.best_epoch[k] = epoch
-        for k in np.flatnonzero(self.live & (epoch - np.array(self.best_epoch) >= self.patience)):
+        for improved_k in map(int, np.flatnonzero(improved)):
+            self.best_epoch[improved_k] = epoch
+        for k in map(int, np.flatnonzero(self.live & (epoch - np.array(self.best_epoch) >= self.patience))):
             self.messages[self.variants[k].name] = (
                 f"Early stopping at epoch {epoch}: the validation loss had not improved for "
                 f"{self.patience} epochs, so the weights of epoch {self.best_epoch[k]} are kept.")
