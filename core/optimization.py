@@ -512,7 +512,7 @@ class NetSlices:
     points_2d: int = 21
     directions_sampled: int = 12  # random directions along which the rise around the weights is measured
     seed: int = 0
-    code_version: int = 2
+    code_version: int = 3  # 3: slice_rising counts in the facts
 
     def __post_init__(self) -> None:
         if not self.batch_sizes:
@@ -545,6 +545,7 @@ class SliceFacts:
     slice_directions: int  # random filter-normalized directions sampled around each net's weights
     slice_half_step: float  # the rise is measured this many direction-lengths away, on both sides
     slice_share_rising: tuple[float, ...]  # share of the directions along which the loss rises on both sides
+    slice_rising: tuple[int, ...]  # how many of the slice_directions that is, per net (the table's "n of D")
     slice_mean_rise: tuple[float, ...]  # mean rise of the loss over the directions and both sides
     slice_min_rise: tuple[float, ...]  # the smallest of those rises (negative: the loss fell somewhere)
     slice_loss_at: tuple[float, ...]  # training loss at the trained weights
@@ -652,7 +653,8 @@ def net_slices(cfg: NetSlices, on_progress: Progress[SliceResult] | None = None)
     loss_at = tuple(map(float, table["loss at the trained weights"]))
     facts = SliceFacts(
         slice_budget=cfg.budget, slice_variants=tuple(rises), slice_updates=updates, slice_epochs=epochs,
-        slice_directions=D, slice_half_step=half, slice_share_rising=share, slice_mean_rise=mean,
+        slice_directions=D, slice_half_step=half, slice_share_rising=share,
+        slice_rising=tuple(int((r > 0).all(dim=0).sum()) for r in rises.values()), slice_mean_rise=mean,
         slice_min_rise=tuple(float(r.min()) for r in rises.values()), slice_loss_at=loss_at,
         slice_sharper=tuple(rises)[int(np.argmax(mean))], slice_last_sharper=int(np.argmax(mean)) == len(mean) - 1,
         slice_all_rising=min(share) == 1.0,

@@ -200,6 +200,8 @@ def test_the_share_of_rising_directions_counts_each_direction_on_both_sides():
     at = loss(dirs[0], 0.0)
     rising = [loss(d, -0.5) > at and loss(d, 0.5) > at for d in dirs]
     assert result.facts.slice_share_rising == (pytest.approx(sum(rising) / 3),)
+    assert result.facts.slice_rising == (sum(rising),)
+    assert result.table["directions rising on both sides"].tolist() == [f"{sum(rising)} of 3"]
     assert result.facts.slice_loss_at == (pytest.approx(at, rel=1e-5),)
 
 
@@ -213,7 +215,8 @@ def test_filter_normalized_directions_match_each_rows_norm():
 @pytest.mark.parametrize("make, message", [
     (lambda: opt.LrSweep(lrs=(0.0, 1.0, 2.0)), "learning rate"),
     (lambda: opt.LrRange(lr_min=1.0, lr_max=0.1), "smallest learning rate"),
-    (lambda: opt.BatchNoise(batch_sizes=(0,)), r"Batch size must be between 1 and the number of training samples \(210\)"),
+    (lambda: opt.BatchNoise(batch_sizes=(0,)),
+     r"Batch size must be between 1 and the number of training samples \(210\)"),
     (lambda: opt.Schedules(schedules=("zigzag",)), "schedule"),
     (lambda: opt.NetSlices(span=0.0), "half-width"),
     (lambda: opt.NetSlices(updates=100), "multiple of every run's updates per epoch"),
