@@ -12,7 +12,7 @@ from typing import TypeVar
 
 R = TypeVar("R")
 
-Progress = Callable[[float, R], None]  # Progress[LiveResult]: on_progress(fraction, the LiveResult so far)
+Progress = Callable[[float, R], None]  # Progress[LiveRunResult]: on_progress(fraction, the LiveResult so far)
 
 
 def report(on_progress: Progress[R] | None, fraction: float, partial: R) -> None:

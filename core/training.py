@@ -236,11 +236,14 @@ def lr_table(train: TrainConfig, iterations_per_epoch: int) -> np.ndarray:
     return table
 
 
-def check_batch_size(batch_size: int | None, n_train: int) -> int:
-    """The batch in samples (None: the full batch); the one rule every experiment checks its batch size by."""
+def check_batch_size(batch_size: int | None, n_train: int, items: str = "samples") -> int:
+    """The batch in samples (None: the full batch); the one rule every experiment checks its batch size by.
+
+    `items` names what is counted in the message ("sequences", "words").
+    """
     batch = n_train if batch_size is None else batch_size
     if not 1 <= batch <= n_train:
-        raise ValueError(f"Batch size must be between 1 and the number of training samples ({n_train}).")
+        raise ValueError(f"Batch size must be between 1 and the number of training {items} ({n_train}).")
     return batch
 
 

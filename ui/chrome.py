@@ -207,18 +207,13 @@ def checkpoint(final: bool = False) -> None:
     _run.last = (text, link)
 
 
-def page(key: str, intro: str, old_intro: str | None = None) -> None:
+def page(key: str, intro: str) -> None:
     """Page config, shared sidebar, title, slide reference and intro of the chapter `key` (ui/lesson_map).
 
-    Call it first on every page. The old form `page(title, slides, intro)` still works while the
-    pages move to `page(key, intro)`: its title names the chapter when it is one of the map's.
+    Call it first on every page.
     """
-    if old_intro is None:
-        chapter = lesson_map.chapter(key)
-        title, slides = chapter.page_title, chapter.slides
-    else:
-        title, slides, intro = key, intro, old_intro
-        key = next((c.key for c in CHAPTERS if c.page_title == title), None)
+    chapter = lesson_map.chapter(key)
+    title, slides = chapter.page_title, chapter.slides
     st.set_page_config(page_title=f"{title} · {COURSE}", page_icon=PAGE_ICON, layout="wide")
     _begin(key)
     st.title(title, anchor=False)

@@ -24,7 +24,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from core.progress import Progress, report
-from core.training import Snapshot, TrainConfig, Variant, fit_many
+from core.training import Snapshot, TrainConfig, Variant, check_batch_size, fit_many
 from core.zoo import sequences, weights
 from core.zoo.sequences import N_CLASSES, VOCAB
 
@@ -154,8 +154,7 @@ class Recipe:
             raise ValueError("The number of epochs must be between 1 and 20.")
         if not 100 <= self.n_train <= 10_000:
             raise ValueError("The number of training sequences must be between 100 and 10,000.")
-        if not 1 <= self.batch_size <= self.n_train:
-            raise ValueError(f"The batch size must be between 1 and the number of training sequences ({self.n_train}).")
+        check_batch_size(self.batch_size, self.n_train, "sequences")
         if not 0 < self.lr <= 1:
             raise ValueError("The learning rate must be in (0, 1].")
 

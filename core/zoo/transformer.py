@@ -36,7 +36,7 @@ from torch import Tensor, nn
 from core.data import Dataset
 from core.device import generator
 from core.progress import Progress, report
-from core.training import Snapshot, TrainConfig, fit
+from core.training import Snapshot, TrainConfig, check_batch_size, fit
 from core.zoo import weights
 
 LETTERS = string.ascii_uppercase
@@ -286,8 +286,7 @@ class Recipe:
             raise ValueError(f"Train for 1 to {MAX_EPOCHS} epochs.")
         if not 100 <= self.n_train <= 8000:
             raise ValueError("Use between 100 and 8,000 training words.")
-        if self.batch_size > self.n_train:
-            raise ValueError(f"The batch size ({self.batch_size}) cannot exceed the number of training words.")
+        check_batch_size(self.batch_size, self.n_train, "words")
         self.spec()  # sizes checked by Spec
 
     def spec(self) -> Spec:
