@@ -48,7 +48,7 @@ SPIKE = 0.25  # a train loss this much above the lowest the run had reached (aft
 class LrSweep:
     """The same net, seed and batches at three learning rates (plain SGD), trained side by side.
 
-    The defaults show slide 40 robustly (tests/test_seeds_optimization.py, 5 seeds): 0.003 crawls, 0.1 descends
+    The defaults show slide 40 robustly (tests/core/test_seeds_optimization.py, 5 seeds): 0.003 crawls, 0.1 descends
     without a spike, 30 blows up. A large rate at a small batch spikes off the moons' plateau (a nearly straight
     boundary) far above its best loss; so does any rate fast enough to leave it quickly.
     """

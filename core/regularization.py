@@ -27,7 +27,7 @@ COMBINABLE = ("L2", "early stopping", "dropout", "augmentation")
 BASELINE = "no remedy (baseline)"
 # A remedy that gets at most this share of the validation digits (5 of 539) more right than the baseline wins "only
 # just": a handful of digits, about what the ensemble's gain moves from one seed to the next (standard deviation 0.8
-# points over seeds 0-4 at the defaults, tests/test_seeds_regularization.py).
+# points over seeds 0-4 at the defaults, tests/core/test_seeds_regularization.py).
 NARROW_SHARE = 0.01
 MEMORIZE_RISE = 0.5  # "it memorizes": validation loss ends over 50% above its minimum, train accuracy 100%
 # (default, 20% wrong labels: +167%; clean labels: +14%, 0.04, too little to call memorizing)
@@ -435,7 +435,7 @@ class AugEffect:
     """The same network trained on n_train digits, and on those plus `copies` shifted/rotated copies of each."""
 
     n_train: int = 100
-    copies: int = 8  # the gain beat its seed-to-seed spread here (tests/test_seeds_regularization.py); 4 won by less
+    copies: int = 8  # the gain beat its seed-to-seed spread here (tests/core/test_seeds_regularization.py); 4 won by less
     max_shift: float = 1.0  # pixels
     max_degrees: float = 10.0
     epochs: int = 30  # with augmentation; without it copies + 1 times as many, for the same SGD updates

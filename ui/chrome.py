@@ -26,7 +26,7 @@ from ui.lesson_map import CHAPTERS, COURSE
 PAGE_ICON = ":material/neurology:"  # an icon font, not an emoji: no missing-glyph boxes
 HOME = "Home.py"
 # This run's facts, by section: {section title: [the facts dataclasses its notices were built from]}.
-# tests/test_walkthrough.py reads it (AppTest's session_state) to assert every walkthrough step's claims.
+# tests/pages/test_walkthrough.py reads it (AppTest's session_state) to assert every walkthrough step's claims.
 FACTS = "_lesson_facts"
 
 # This run's placeholders and walkthrough step. Streamlit runs a session's script in its own

@@ -1,6 +1,6 @@
 """The Streamlit internals the app still needs, all in this module, each with the reason no public API does.
 
-Everything else in ui/ uses Streamlit's public API. tests/test_streamlit_internals.py checks each
+Everything else in ui/ uses Streamlit's public API. tests/pages/test_streamlit_internals.py checks each
 internal below against the installed Streamlit and fails with the internal's name when a release
 removes or changes it, so the requirements can follow Streamlit's releases instead of pinning one.
 

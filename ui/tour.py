@@ -4,7 +4,7 @@ Each step is a link: its page, a preset of that page's settings in the URL (the 
 `?key=value` a shared view carries, see ui/urls.py) and `tour=<step number>`. The page then
 draws a panel just above the section the step is about: the step's paragraph and links to
 the previous and next steps. The steps themselves are data, in walkthrough.toml next to
-this module; tests/test_classroom.py checks that every preset is accepted by its page.
+this module; tests/pages/test_classroom.py checks that every preset is accepted by its page.
 
 The links load the page afresh (a plain link, not Streamlit's in-app navigation): a fresh
 session, so the page shows exactly the preset and defaults for everything else, whatever the

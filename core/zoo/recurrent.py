@@ -128,7 +128,7 @@ class Recipe:
     """The memory race: RNN, GRU and LSTM trained side by side on "recall the first of `length` tokens".
 
     At the defaults the LSTM answers almost every validation sequence and the plain RNN stays near
-    chance (25%): tests/test_zoo_recurrent.py measures the gap. That is seed 0, the shipped run. The
+    chance (25%): tests/zoo/test_zoo_recurrent.py measures the gap. That is seed 0, the shipped run. The
     GRU's lead holds for seeds 0-4; the LSTM's does not: with some seeds it stays at the RNN's level.
     """
 

@@ -265,7 +265,7 @@ class Recipe:
     """A design, its size and how to train it (AdamW with a one-cycle schedule); the shipped files use the defaults.
 
     The decoder's recipe depends on its seed (another seed than the shipped 0 can leave it far from the task);
-    the encoder's does not (tests/test_seeds_zoo_b.py says which seeds were measured by hand).
+    the encoder's does not (tests/zoo/test_seeds_zoo_b.py says which seeds were measured by hand).
     """
 
     design: str = "encoder"

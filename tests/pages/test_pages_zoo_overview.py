@@ -1,7 +1,7 @@
 """AppTest of the zoo overview page: six architecture cards and the table of shipped models."""
 from core.zoo import overview
+from tests.pages.table_fit import PAGE_PX, width_px
 from ui import lesson_map
-from table_fit import PAGE_PX, width_px
 
 PAGE = "7_Zoo_overview.py"
 

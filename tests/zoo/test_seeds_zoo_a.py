@@ -1,8 +1,8 @@
 """Seed robustness of the claims of the zoo pages 7-10 (overview, CNN, autoencoders, FCN) that rest on training.
 
 The default views of these pages show shipped models (assets/zoo/), made once with seed 0: what they show
-does not change from run to run, and their facts are asserted in tests/test_zoo_*.py and, through the
-walkthrough's checks, in tests/test_walkthrough.py. What can depend on the seed is whether the shipped run
+does not change from run to run, and their facts are asserted in tests/zoo/test_zoo_*.py and, through the
+walkthrough's checks, in tests/pages/test_walkthrough.py. What can depend on the seed is whether the shipped run
 is typical. The CNN page's comparison is the claim a student retrains in a few seconds ("Train it
 yourself" starts from the shipped recipe), so it runs here over 5 seeds at the default budget (20 epochs):
 the CNN keeps far more of its accuracy than the MLP when every digit moves by one pixel, by more than
@@ -10,7 +10,7 @@ either model's spread over the seeds, while on the unmoved digits the two stay w
 one leads depends on the seed: 4 of the 5 seeds favour the CNN, so the page never claims that it wins).
 Retraining the four autoencoders (60 epochs each) or an FCN 5 times does not fit this file's budget; their
 claims were measured on seeds 0-3 once (the report of issue 16) and are asserted for the shipped seed in
-tests/test_zoo_autoencoders.py and tests/test_zoo_fcn.py.
+tests/zoo/test_zoo_autoencoders.py and tests/zoo/test_zoo_fcn.py.
 """
 from __future__ import annotations
 

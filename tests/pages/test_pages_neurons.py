@@ -4,16 +4,13 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.pages.conftest import charts
+
 PAGE = "1_Neurons_and_layers.py"
 
 
 def _metric(at: AppTest, label: str) -> str:
     return next(m.value for m in at.metric if m.label == label)
-
-
-def _chart(at: AppTest, index: int) -> bytes:
-    """One Vega-Lite chart's spec and data as sent to the browser, for comparing two renders."""
-    return at.get("vega_lite_chart")[index].proto.SerializeToString()
 
 
 def _table(at: AppTest, first_column: str):
@@ -31,11 +28,11 @@ def test_default_render_shows_every_section(page):
 
 
 def test_moving_w1_changes_the_accuracy_and_the_map(page):
-    before = _chart(page, 0)
+    before = charts(page)[0]
     page.slider(key="neuron-w1").set_value(-1.0).run()
     assert not page.exception
     assert _metric(page, "Accuracy of this neuron") != "92.0%"
-    assert _chart(page, 0) != before
+    assert charts(page)[0] != before
 
 
 def test_gradient_descent_toggle_shows_learned_values_and_puts_them_on_the_sliders(page):

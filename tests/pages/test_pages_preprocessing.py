@@ -4,12 +4,10 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.pages.conftest import charts
+
 PAGE = "3_Preprocessing.py"
 GOOD_CSV = b"size,flat,weight,kind\n" + b"".join(f"{i},7,{i * i % 50},{'ab'[i % 2]}\n".encode() for i in range(40))
-
-
-def _charts(at: AppTest) -> list[bytes]:
-    return [c.proto.SerializeToString() for c in at.get("vega_lite_chart")]
 
 
 def _table(at: AppTest, first_column: str, second_column: str | None = None):
@@ -62,20 +60,20 @@ def test_slow_rate_names_every_variant_that_never_gets_there(page):
 
 
 def test_learning_rate_changes_the_training_curves(page):
-    before = _charts(page)
+    before = charts(page)
     page.select_slider(key="race-lr").set_value(0.001).run()
     assert not page.exception
-    after = _charts(page)
+    after = charts(page)
     assert after[1] != before[1] and after[2] != before[2]  # loss and accuracy curves retrained
     assert after[0] == before[0]  # the distributions do not depend on the learning rate
     assert "learning rate 0.001" in page.info[1].value
 
 
 def test_table_change_redraws_the_distributions(page):
-    before = _charts(page)
+    before = charts(page)
     page.selectbox(key="table").set_value("breast_cancer").run()
     assert not page.exception
-    assert _charts(page)[0] != before[0]
+    assert charts(page)[0] != before[0]
     assert "mean area" in page.info[0].value or "worst area" in page.info[0].value  # the widest raw feature
 
 

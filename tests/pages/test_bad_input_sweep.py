@@ -26,7 +26,6 @@ seed is exempt: its size costs nothing.
 """
 from __future__ import annotations
 
-import io
 import random
 import re
 import struct

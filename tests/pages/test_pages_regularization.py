@@ -6,18 +6,12 @@ import io
 import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
-from table_fit import HALF_PX, width_px
+
+from tests.pages.conftest import charts, images
+from tests.pages.table_fit import HALF_PX, width_px
 
 PAGE = "6_Regularization_and_data_augmentation.py"
 N_CHARTS = 7  # 2 gap curves, remedy curves, bars, early stopping, weight histograms, augmentation effect
-
-
-def _charts(at: AppTest) -> list[bytes]:
-    return [c.proto.SerializeToString() for c in at.get("vega_lite_chart")]
-
-
-def _images(at: AppTest) -> list[bytes]:
-    return [i.proto.SerializeToString() for i in at.get("image")]
 
 
 def _pipeline(at: AppTest) -> str:
@@ -28,7 +22,7 @@ def test_default_render_shows_every_section(page):
     assert page.title[0].value == "Regularization and data augmentation"
     assert not page.error and not page.warning
     assert len(page.get("vega_lite_chart")) == N_CHARTS
-    assert len(_images(page)) == 1 + 8 + 1  # the original, 8 augmented samples, the digits
+    assert len(images(page)) == 1 + 8 + 1  # the original, 8 augmented samples, the digits
     notices = [n.value for n in page.info]
     assert len(notices) == 6 and all("What to notice" in n for n in notices)
     board = next(df.value for df in page.dataframe if df.value.columns[0] == "remedy").set_index("remedy")
@@ -37,24 +31,24 @@ def test_default_render_shows_every_section(page):
 
 
 def test_weight_decay_changes_the_weights_and_the_curves(page):
-    before = _charts(page)
+    before = charts(page)
     page.select_slider(key="decay").set_value(0.1).run()
     assert not page.exception
-    after = _charts(page)
+    after = charts(page)
     assert after[5] != before[5] and after[2] != before[2]
     assert "λ = 0.1" in page.info[3].value
 
 
 def test_seed_and_transforms_change_the_grid(page):
-    before = _images(page)
+    before = images(page)
     page.number_input(key="aug-seed").set_value(7).run()
     assert not page.exception
-    reseeded = _images(page)
+    reseeded = images(page)
     assert reseeded[1:9] != before[1:9] and reseeded[0] == before[0]  # new samples, same original
     page.multiselect(key="aug-transforms").set_value(["elastic", "coarse dropout"]).run()
     assert not page.exception
     assert "A.ElasticTransform(alpha=40" in _pipeline(page)
-    assert _images(page)[1:9] != reseeded[1:9]
+    assert images(page)[1:9] != reseeded[1:9]
     table = next(t.value for t in page.dataframe if "keypoints in a hole" in t.value.columns)
     grid_notice = next(n.value for n in page.info if "keypoints survived" in n.value)
     # Before, every lost keypoint was said to have left the frame, also those coarse dropout removed.
@@ -94,7 +88,7 @@ def test_a_win_by_a_handful_of_digits_is_said_to_be_only_just(page):
 
 
 def test_the_coarse_dropout_text_says_what_happens_to_a_partly_covered_box(page):
-    """Albumentations 2.0.8 keeps a partly covered box, trimmed to its uncovered pixels (tests/test_augment.py)."""
+    """Albumentations 2.0.8 keeps a partly covered box, trimmed to its uncovered pixels (tests/core/test_augment.py)."""
     text = " ".join(m.value for m in page.markdown)
     assert ("every box the holes cover completely; a box they cover only in part stays, trimmed to the rectangle "
             "around its uncovered pixels (smaller only where a hole spans the box's whole width or height at one of "
@@ -115,14 +109,14 @@ def test_bad_upload_shows_an_error_and_the_page_goes_on(page, name, content, pro
     page.file_uploader(key="aug-upload").set_value((name, content, "image/png")).run()
     assert not page.exception
     assert any(problem in e.value for e in page.error)
-    assert len(page.get("vega_lite_chart")) == N_CHARTS and len(_images(page)) == 10
+    assert len(page.get("vega_lite_chart")) == N_CHARTS and len(images(page)) == 10
 
 
 def test_good_upload_is_augmented(page):
-    before = _images(page)
+    before = images(page)
     page.file_uploader(key="aug-upload").set_value(("mine.png", _png((120, 80)), "image/png")).run()
     assert not page.exception and not page.error
-    assert _images(page)[0] != before[0]
+    assert images(page)[0] != before[0]
 
 
 def test_the_dropout_table_fits_its_half_of_the_page(page):

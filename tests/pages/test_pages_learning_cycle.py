@@ -2,7 +2,8 @@
 import json
 
 from streamlit.testing.v1 import AppTest
-from table_fit import PAGE_PX, width_px
+
+from tests.pages.table_fit import PAGE_PX, width_px
 
 PAGE = "2_Learning_cycle.py"  # run by the `page` fixture of conftest.py
 

@@ -3,22 +3,15 @@ view."""
 from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
-from table_fit import PAGE_PX, width_px
 
 from core.zoo import cnn, cnn_lab, weights
 from core.zoo.source import Inspect, Source
+from tests.pages.conftest import charts as chart_specs, images
+from tests.pages.table_fit import PAGE_PX, width_px
 from ui.lesson_map import APP_ROOT
 
 PAGE = "8_Zoo_CNN.py"
 N_CHARTS = 4  # softmax probabilities, confusion matrix, validation curves, shifted digits
-
-
-def _charts(at: AppTest) -> list[bytes]:
-    return [c.proto.SerializeToString() for c in at.get("vega_lite_chart")]
-
-
-def _images(at: AppTest) -> list[bytes]:
-    return [i.proto.SerializeToString() for i in at.get("image")]
 
 
 def test_default_render_shows_the_shipped_cnn(page):
@@ -26,7 +19,7 @@ def test_default_render_shows_the_shipped_cnn(page):
     assert not page.error and not page.warning
     assert len(page.get("vega_lite_chart")) == N_CHARTS
     seen = cnn_lab.inspect(Inspect(Source("cnn")), cnn.shipped())
-    assert len(_images(page)) == 2 + 1 + 6 + len(seen.wrong)  # filters, the digit, 6 layers of maps, the mistakes
+    assert len(images(page)) == 2 + 1 + 6 + len(seen.wrong)  # filters, the digit, 6 layers of maps, the mistakes
     notices = [n.value for n in page.info]
     assert len(notices) == 4 and all("What to notice" in n for n in notices)
     _, meta = weights.load("cnn_digits")
@@ -46,10 +39,10 @@ def test_the_notices_say_what_the_shipped_numbers_show(page):
 
 
 def test_choosing_another_digit_changes_the_maps_and_the_probabilities(page):
-    charts, pictures = _charts(page), _images(page)
+    charts, pictures = chart_specs(page), images(page)
     page.number_input(key="image").set_value(12).run()
     assert not page.exception
-    after, after_pictures = _charts(page), _images(page)
+    after, after_pictures = chart_specs(page), images(page)
     assert after[0] != charts[0] and after[1:] == charts[1:]  # only the softmax chart depends on the digit
     # a new digit and new maps, the same filters
     assert after_pictures[2:9] != pictures[2:9] and after_pictures[:2] == pictures[:2]
@@ -66,7 +59,7 @@ def test_a_link_with_train_it_yourself_trains_and_switches_every_view(page):
     params = weights.count(cnn.build(cnn.Recipe(filters=(4, 8), epochs=5)))
     assert f"with {params:,} weights" in at.info[3].value
     assert any("4 × 8 × 8" in m.value for m in at.markdown)  # the diagram: conv1 now makes 4 maps
-    assert _charts(at)[2] != _charts(page)[2]  # the validation curves are the new run's
+    assert chart_specs(at)[2] != chart_specs(page)[2]  # the validation curves are the new run's
 
 
 def test_the_board_fits_the_page_without_scrolling(page):

@@ -4,14 +4,11 @@ from __future__ import annotations
 from streamlit.testing.v1 import AppTest
 
 from core.zoo import gan
+from tests.pages.conftest import charts
 from ui.lesson_map import APP_ROOT
 
 PAGE = "13_Zoo_GAN.py"
 N_CHARTS = 7  # map + losses; collapse: strip, two maps, modes and spread lines
-
-
-def _charts(at: AppTest) -> list[bytes]:
-    return [c.proto.SerializeToString() for c in at.get("vega_lite_chart")]
 
 
 def _metric(at: AppTest, label: str) -> str:
@@ -34,19 +31,19 @@ def test_default_view_shows_the_shipped_ring_without_training(page):
 
 
 def test_another_distribution_changes_the_map_and_the_modes(page):
-    before = _charts(page)
+    before = charts(page)
     page.selectbox(key="data").set_value("grid").run()
     assert not page.exception
-    after = _charts(page)
+    after = charts(page)
     assert after[0] != before[0] and after[1] != before[1] and after[2:] == before[2:]  # only section 1 changed
     assert _metric(page, "Modes covered").endswith("of 9")
 
 
 def test_the_checkpoint_slider_goes_back_to_the_start(page):
-    before = _charts(page)
+    before = charts(page)
     page.select_slider(key="step").set_value(0).run()
     assert not page.exception
-    assert _charts(page)[0] != before[0]
+    assert charts(page)[0] != before[0]
     text = page.info[0].value
     assert "at step 0 D gives" in text
     start = gan.shipped("gan_ring").game.facts(0)

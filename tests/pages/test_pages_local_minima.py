@@ -6,13 +6,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import landscapes as ls
-from table_fit import PAGE_PX, width_px
+from tests.pages.conftest import charts
+from tests.pages.table_fit import PAGE_PX, width_px
 
 PAGE = "4_Local_minima_and_optimizers.py"
-
-
-def _charts(at: AppTest) -> list[bytes]:
-    return [c.proto.SerializeToString() for c in at.get("vega_lite_chart")]
 
 
 def test_default_render(page):
@@ -26,13 +23,13 @@ def test_default_render(page):
 
 
 def test_surface_and_learning_rate_change_the_race(page):
-    before = _charts(page)
+    before = charts(page)
     page.selectbox(key="race-surface").set_value("rosenbrock").run()
     assert not page.exception and not page.error
-    after = _charts(page)
+    after = charts(page)
     assert after[2] != before[2] and after[3] != before[3]  # the map and the loss curves
     page.number_input(key="race-alr-rosenbrock").set_value(0.001).run()
-    assert _charts(page)[2] != after[2]
+    assert charts(page)[2] != after[2]
     assert page.dataframe[0].value.set_index("optimizer").loc["Adam", "learning rate"] == 0.001
 
 
@@ -61,10 +58,10 @@ def test_a_too_large_rate_below_the_good_one_shows_an_error_not_a_wrong_sentence
 
 
 def test_momentum_slider_changes_the_valley_paths(page):
-    before = _charts(page)
+    before = charts(page)
     page.slider(key="momentum").set_value(0.95).run()
     assert not page.exception
-    assert _charts(page)[9] != before[9]
+    assert charts(page)[9] != before[9]
     assert "overshoots" in _notice(page, "plain SGD zig-zags")  # too much momentum swings past the minimum
 
 

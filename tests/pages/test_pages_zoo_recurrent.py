@@ -7,14 +7,11 @@ import re
 from streamlit.testing.v1 import AppTest
 
 from core.zoo import recurrent, recurrent_lab
+from tests.pages.conftest import charts
 from ui.lesson_map import APP_ROOT
 
 PAGE = "11_Zoo_RNN_and_LSTM.py"
 N_CHARTS = 9  # lengths, 4 gate panels, unit 1, step answers, per-position accuracy, gradients
-
-
-def _charts(at: AppTest) -> list[bytes]:
-    return [c.proto.SerializeToString() for c in at.get("vega_lite_chart")]
 
 
 def test_default_render_shows_every_view_from_the_shipped_weights(page):
@@ -28,21 +25,21 @@ def test_default_render_shows_every_view_from_the_shipped_weights(page):
 
 
 def test_a_typed_sequence_changes_the_gates_and_the_answers(page):
-    before = _charts(page)
+    before = charts(page)
     page.text_input(key="sequence").set_value("A" + "wxyz" * 6).run()
     assert not page.exception and not page.error
-    after = _charts(page)
+    after = charts(page)
     assert after[1] != before[1] and after[0] == before[0]  # new gates, same length sweep
     assert "trained only on sequences of 60 tokens and yours has 25" in page.info[1].value
 
 
 def test_another_sequence_has_the_trained_length_and_new_gates(page):
-    before, text = _charts(page), page.text_input(key="sequence").value
+    before, text = charts(page), page.text_input(key="sequence").value
     page.button[0].click().run()
     assert not page.exception
     drawn = page.text_input(key="sequence").value
     assert drawn != text and len(drawn) == 60 and drawn[0] in "ABCD"
-    assert _charts(page)[1] != before[1]
+    assert charts(page)[1] != before[1]
 
 
 def test_a_sequence_outside_the_alphabet_gets_a_sentence(page):
@@ -52,10 +49,10 @@ def test_a_sequence_outside_the_alphabet_gets_a_sentence(page):
 
 
 def test_choosing_one_stage_redraws_the_gradients(page):
-    before = _charts(page)
+    before = charts(page)
     page.button_group(key="stages").set_value(["at initialization"]).run()
     assert not page.exception
-    assert _charts(page)[-1] != before[-1]
+    assert charts(page)[-1] != before[-1]
 
 
 def test_training_them_yourself_switches_every_view_to_your_networks():

@@ -49,7 +49,7 @@ def test_the_map_notice_says_found_only_where_the_map_overlaps_the_mask(page):
     page.selectbox(key="fcn-class").set_value("triangle").run()
     notes = _notes(page)
     assert "the map finds the triangle only roughly" in notes and "finds the triangle where it is" not in notes
-    scores = _inspect().score_facts  # checked against an all-background answer in tests/test_zoo_fcn.py
+    scores = _inspect().score_facts  # checked against an all-background answer in tests/zoo/test_zoo_fcn.py
     assert (f"would get {scores.all_background_pixel_accuracy:.0%} of pixels right (this one: "
             f"{scores.fcn_pixel_accuracy:.1%}) and an IoU of 0 for every shape") in notes
 

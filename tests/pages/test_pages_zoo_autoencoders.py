@@ -6,19 +6,12 @@ from streamlit.testing.v1 import AppTest
 
 from core.zoo import autoencoders, autoencoders_lab, weights
 from core.zoo.source import Inspect, Source
+from tests.pages.conftest import charts as chart_specs, images
 from ui.lesson_map import APP_ROOT
 
 PAGE = "9_Zoo_Autoencoders.py"
 CHARTS = ("curves", "class errors", "AE map", "VAE map", "noise errors", "VAE map with walk")
 PICTURES = 4 + 4 + 1 + 2  # originals + 3 reconstructions, the denoising quartet, the VAE grid, the two walks
-
-
-def _charts(at: AppTest) -> list[bytes]:
-    return [c.proto.SerializeToString() for c in at.get("vega_lite_chart")]
-
-
-def _images(at: AppTest) -> list[bytes]:
-    return [i.proto.SerializeToString() for i in at.get("image")]
 
 
 def test_default_render_shows_the_shipped_autoencoders(page):
@@ -40,7 +33,7 @@ def test_the_notices_claim_only_what_the_numbers_show(page):
     """Issue 16: at noise 0.3 the plain 16-D AE's error (0.040) is below the noise's own (0.052): it did not
     "learn to copy, noise included"; every decoded point being "digit-like" was claimed, not measured."""
     notices = [n.value for n in page.info]
-    # the numbers are the shipped models' facts, which tests/test_zoo_autoencoders.py checks against the codes
+    # the numbers are the shipped models' facts, which tests/zoo/test_zoo_autoencoders.py checks against the codes
     shipped = autoencoders.shipped()
     seen = autoencoders_lab.inspect(Inspect(Source("autoencoders")), shipped)
     level = autoencoders_lab.denoise(autoencoders_lab.Denoise(noise=0.3), shipped).facts
@@ -64,10 +57,10 @@ def test_the_notices_claim_only_what_the_numbers_show(page):
 
 
 def test_more_noise_changes_the_denoising_views_and_nothing_above_them(page):
-    charts, pictures = _charts(page), _images(page)
+    charts, pictures = chart_specs(page), images(page)
     page.slider(key="ae-noise").set_value(0.5).run()
     assert not page.exception and not page.error
-    after, after_pictures = _charts(page), _images(page)
+    after, after_pictures = chart_specs(page), images(page)
     noise_chart = CHARTS.index("noise errors")
     assert after[noise_chart] != charts[noise_chart] and after[:noise_chart] == charts[:noise_chart]
     assert after_pictures[4:8] != pictures[4:8] and after_pictures[:4] == pictures[:4]
@@ -79,10 +72,10 @@ def test_more_noise_changes_the_denoising_views_and_nothing_above_them(page):
 
 
 def test_another_walk_redraws_the_walk_but_not_the_grid(page):
-    charts, pictures = _charts(page), _images(page)
+    charts, pictures = chart_specs(page), images(page)
     page.selectbox(key="ae-to").set_value(3).run()
     assert not page.exception and not page.error
-    after, after_pictures = _charts(page), _images(page)
+    after, after_pictures = chart_specs(page), images(page)
     assert after[-1] != charts[-1] and after[:-1] == charts[:-1]
     assert after_pictures[-2:] != pictures[-2:] and after_pictures[:-2] == pictures[:-2]
     walked = autoencoders_lab.walk(autoencoders_lab.Walk(start=4, end=3), autoencoders.shipped())

@@ -2,14 +2,13 @@
 from pathlib import Path
 
 import pytest
-import torch
 from torch import nn
 
 from core.charts import overview as overview_charts
 from core.zoo import overview, weights
 from ui import lesson_map
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_architecture_of_slides_66_to_71_has_its_three_lines_and_a_page():

@@ -9,8 +9,7 @@ import pandas as pd
 import pytest
 
 from core import charts
-from core.charts import MAX_POINTS, PALETTE
-from core.charts import recurrent as rch
+from core.charts import MAX_POINTS, PALETTE, recurrent as rch
 
 VARIANTS = ["lr 0.001", "lr 0.1", "lr 3.0"]
 
@@ -237,7 +236,7 @@ def _contrast_on_white(colour: str) -> float:
 
 def test_every_palette_colour_reads_as_a_line_on_white_and_streamlit_uses_the_same_palette():
     assert all(_contrast_on_white(c) >= 2 for c in PALETTE), [(c, round(_contrast_on_white(c), 2)) for c in PALETTE]
-    config = (Path(__file__).parents[1] / ".streamlit" / "config.toml").read_text()
+    config = (Path(__file__).parents[2] / ".streamlit" / "config.toml").read_text()
     assert f"chartCategoricalColors = {json.dumps(list(PALETTE))}" in config
 
 

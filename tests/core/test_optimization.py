@@ -3,8 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from core import optimization as opt
-from core import training
+from core import optimization as opt, training
 
 
 def test_three_learning_rates_crawl_learn_and_blow_up():

@@ -6,15 +6,11 @@ import json
 import re
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from table_fit import PAGE_PX
+from tests.pages.conftest import charts
+from tests.pages.table_fit import PAGE_PX
 
 PAGE = "5_Vanishing_gradients_and_batch_normalization.py"
-
-
-def _charts(at: AppTest) -> list[bytes]:
-    return [c.proto.SerializeToString() for c in at.get("vega_lite_chart")]
 
 
 def test_default_render_shows_every_section(page):
@@ -49,20 +45,20 @@ def test_no_vanishing_gets_words_that_fit_the_nets_on_screen(page):
     lambda at: at.toggle(key="flow-bn").set_value(True),
 ])
 def test_network_controls_change_the_gradient_charts(page, change):
-    before = _charts(page)
+    before = charts(page)
     change(page).run()
     assert not page.exception and not page.error
-    after = _charts(page)
+    after = charts(page)
     assert after[0] != before[0] and after[2] != before[2]  # norms at initialization and the heat map
     assert after[-1] == before[-1]  # the batch-norm grid does not depend on them
 
 
 def test_dying_controls_change_the_dead_units(page):
-    before = _charts(page)
+    before = charts(page)
     page.select_slider(key="dying-bias").set_value(0.0)
     page.select_slider(key="dying-lr").set_value(0.01).run()
     assert not page.exception
-    assert _charts(page)[6] != before[6]
+    assert charts(page)[6] != before[6]
     notice = page.info[2].value
     assert "The fixes work" not in notice and "few ReLUs died" not in notice  # "few" must not contradict the number
     dead = re.search(r"and (\d+)% are dead at the end", notice).group(1)
