@@ -179,7 +179,7 @@ def draw(image: np.ndarray, mask: np.ndarray, boxes: object, box_labels: object,
     m = cv2.resize(mask, None, fx=zoom, fy=zoom, interpolation=cv2.INTER_NEAREST).astype(bool)
     big[m] = 0.5 * big[m] + 0.5 * np.array([0, 158, 115])
     out = np.ascontiguousarray(big.astype(np.uint8))
-    for (x0, y0, x1, y1), label in zip(np.asarray(boxes).reshape(-1, 4), box_labels):  # type: ignore[call-overload]
+    for (x0, y0, x1, y1), _label in zip(np.asarray(boxes).reshape(-1, 4), box_labels):  # type: ignore[call-overload]
         cv2.rectangle(out, (round(x0 * zoom), round(y0 * zoom)), (round(x1 * zoom), round(y1 * zoom)),
                       (240, 228, 66), 2)
     for (x, y), label in zip(np.asarray(keypoints).reshape(-1, 2)[:, :2], keypoint_labels):  # type: ignore[call-overload]

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from typing import Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -296,6 +296,44 @@ def spread_facts(stats: pd.DataFrame, depth: int, epoch: int) -> SpreadFacts:
                        bool(share[net] < COLLAPSED), bool(share[net] < SHRANK))
 
 
+@dataclass
+class _Recorder:
+    """Gradient norms, activation statistics and histograms of one activation's net, per measured epoch."""
+
+    cfg: GradientFlow
+    act: str
+    name: str
+    probe: tuple[Tensor, Tensor, Tensor]  # gradients' inputs and targets, activations' inputs
+    grads: list[pd.DataFrame]
+    stats: list[pd.DataFrame]
+    hists: list[pd.DataFrame]
+    report: Callable[[float, training.Snapshot], None] | None = None
+
+    def measure(self, model: nn.Module, epoch: int) -> None:
+        cfg, name, (xg, yg, xa) = self.cfg, self.name, self.probe
+        lo, hi = HISTOGRAM_RANGE.get(self.act, (-1.0, 3.0))
+        centres = lo + (hi - lo) * (np.arange(cfg.bins) + 0.5) / cfg.bins
+        half_bin = (hi - lo) / cfg.bins / 2
+        norms = gradient_norms(model.train(), xg, yg)  # train mode, as the trainer's own steps
+        self.grads.append(pd.DataFrame({"activation": name, "layer": np.arange(1, len(norms) + 1), "epoch": epoch,
+                                        "grad_norm": norms}))
+        values = layer_values(model, xa)
+        a = torch.stack([v[1] for v in values])  # (depth, N, width)
+        self.stats.append(pd.DataFrame({"activation": name, "layer": np.arange(1, cfg.depth + 1), "epoch": epoch,
+                                        "mean": a.mean(dim=(1, 2)).numpy(), "std": a.std(dim=(1, 2)).numpy(),
+                                        "spread": a.std(dim=1).mean(dim=1).numpy()}))
+        share = np.stack([_histogram(layer, lo, hi, cfg.bins) for layer in a])  # (depth, bins)
+        self.hists.append(pd.DataFrame({
+            "activation": name, "layer": np.repeat(np.arange(1, cfg.depth + 1), cfg.bins), "epoch": epoch,
+            "value": np.tile(centres, cfg.depth), "lo": np.tile(centres - half_bin, cfg.depth),
+            "hi": np.tile(centres + half_bin, cfg.depth), "share": share.reshape(-1)}))
+
+    def each_epoch(self, fraction: float, snap: training.Snapshot) -> None:
+        self.measure(snap.modules()[0], snap.epoch)
+        if self.report is not None:
+            self.report(fraction, snap)
+
+
 def gradient_flow(cfg: GradientFlow, on_progress: Progress[FlowResult] | None = None) -> FlowResult:
     ds = dataset_of(cfg.dataset, cfg.seed)
     n_out = ds.n_classes if ds.n_classes > 2 else 1
@@ -311,26 +349,8 @@ def gradient_flow(cfg: GradientFlow, on_progress: Progress[FlowResult] | None = 
     nonfinite = []
     for i, act in enumerate(cfg.activations):
         spec, name = cfg.spec(act, ds.n_features, n_out), _label(act)
-        lo, hi = HISTOGRAM_RANGE.get(act, (-1.0, 3.0))
-        centres = lo + (hi - lo) * (np.arange(cfg.bins) + 0.5) / cfg.bins
-        half_bin = (hi - lo) / cfg.bins / 2
-
-        def measure(model: nn.Module, epoch: int) -> None:
-            norms = gradient_norms(model.train(), xg, yg)  # train mode, as the trainer's own steps
-            grads.append(pd.DataFrame({"activation": name, "layer": np.arange(1, len(norms) + 1), "epoch": epoch,
-                                       "grad_norm": norms}))
-            values = layer_values(model, xa)
-            a = torch.stack([v[1] for v in values])  # (depth, N, width)
-            stats.append(pd.DataFrame({"activation": name, "layer": np.arange(1, cfg.depth + 1), "epoch": epoch,
-                                       "mean": a.mean(dim=(1, 2)).numpy(), "std": a.std(dim=(1, 2)).numpy(),
-                                       "spread": a.std(dim=1).mean(dim=1).numpy()}))
-            share = np.stack([_histogram(layer, lo, hi, cfg.bins) for layer in a])  # (depth, bins)
-            hists.append(pd.DataFrame({"activation": name, "layer": np.repeat(np.arange(1, cfg.depth + 1), cfg.bins),
-                                       "epoch": epoch, "value": np.tile(centres, cfg.depth),
-                                       "lo": np.tile(centres - half_bin, cfg.depth),
-                                       "hi": np.tile(centres + half_bin, cfg.depth), "share": share.reshape(-1)}))
-
-        measure(build_mlp(spec, generator(cfg.seed)), 0)  # the trainer starts from exactly these weights
+        recorder = _Recorder(cfg, act, name, (xg, yg, xa), grads, stats, hists)
+        recorder.measure(build_mlp(spec, generator(cfg.seed)), 0)  # the trainer starts from exactly these weights
         first = grads[-1].grad_norm.to_numpy()
         ratio[name] = first_over_last(first)
         if not np.isfinite(first).all():
@@ -341,14 +361,9 @@ def gradient_flow(cfg: GradientFlow, on_progress: Progress[FlowResult] | None = 
             return training.partial(FlowResult, history=pd.concat([*done, snap.history], ignore_index=True),
                                     depth=cfg.depth)
 
-        report = training.relay(on_progress, so_far, i / len(cfg.activations), (i + 1) / len(cfg.activations))
-
-        def each_epoch(fraction: float, snap: training.Snapshot) -> None:
-            measure(snap.modules()[0], snap.epoch)
-            if report is not None:
-                report(fraction, snap)
-
-        fit = training.fit(spec, ds, train, pick_device(), each_epoch, progress_every=1, name=name)
+        recorder.report = training.relay(on_progress, so_far, i / len(cfg.activations),
+                                         (i + 1) / len(cfg.activations))
+        fit = training.fit(spec, ds, train, pick_device(), recorder.each_epoch, progress_every=1, name=name)
         histories.append(fit.history)
         accuracy.update(fit.final("accuracy"))
     stats_df = pd.concat(stats, ignore_index=True)

@@ -490,7 +490,7 @@ class Momentum:
     code_version: int = 1
 
     def __post_init__(self) -> None:
-        self.comparison  # validates
+        _ = self.comparison  # building the comparison validates these settings
 
     @property
     def comparison(self) -> Comparison:

@@ -20,8 +20,8 @@ from torch import nn
 
 from core import augment, data, progress, training
 from core.models import MLPSpec, build_mlp
-from core.training import FitResult, Snapshot, TrainConfig, Variant
 from core.progress import Progress
+from core.training import FitResult, Snapshot, TrainConfig, Variant
 
 COMBINABLE = ("L2", "early stopping", "dropout", "augmentation")
 BASELINE = "no remedy (baseline)"
@@ -435,7 +435,7 @@ class AugEffect:
     """The same network trained on n_train digits, and on those plus `copies` shifted/rotated copies of each."""
 
     n_train: int = 100
-    copies: int = 8  # the gain beat its seed-to-seed spread here (tests/core/test_seeds_regularization.py); 4 won by less
+    copies: int = 8  # the gain beat its seed-to-seed spread (tests/core/test_seeds_regularization.py); 4 by less
     max_shift: float = 1.0  # pixels
     max_degrees: float = 10.0
     epochs: int = 30  # with augmentation; without it copies + 1 times as many, for the same SGD updates

@@ -20,8 +20,9 @@ import dataclasses
 import inspect
 import math
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence, TypeVar, Union
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -37,7 +38,7 @@ from core.progress import Progress
 
 ModelFactory = Callable[[torch.Generator], nn.Module]
 R = TypeVar("R")
-Model = Union[MLPSpec, ModelFactory]
+Model = MLPSpec | ModelFactory
 
 SCHEDULERS: dict[str, type] = {
     name: cls

@@ -113,7 +113,8 @@ def gate_heat(frame: pd.DataFrame, quantity: str) -> alt.Chart:
             x=x,
             x2=x2,
             y=alt.Y("unit:O", title="unit (1 = memory)", axis=alt.Axis(values=_ticks(int(df["unit"].max()), 5))),
-            color=alt.Color("value:Q", scale=scale, title=quantity, legend=alt.Legend(orient="right", gradientLength=120)),
+            color=alt.Color("value:Q", scale=scale, title=quantity,
+                            legend=alt.Legend(orient="right", gradientLength=120)),
             tooltip=[alt.Tooltip("step:Q"), alt.Tooltip("token:N"), alt.Tooltip("unit:O"),
                      alt.Tooltip("value:Q", title=quantity, format=".3f")],
         )
@@ -155,8 +156,8 @@ def gradient_lines(norms: pd.DataFrame, stages: tuple[str, ...] = ("at initializ
             y=alt.Y("gradient norm:Q", title="‖∂loss/∂x_t‖ (log scale)", scale=alt.Scale(type="log"),
                     axis=alt.Axis(format=".0e")),
             color=colour_by("cell", in_order(df["cell"]), title="cell"),
-            strokeDash=alt.StrokeDash("stage:N", scale=alt.Scale(domain=list(STAGE_DASH), range=list(STAGE_DASH.values())),
-                                      title="networks"),
+            strokeDash=alt.StrokeDash("stage:N", title="networks",
+                                      scale=alt.Scale(domain=list(STAGE_DASH), range=list(STAGE_DASH.values()))),
             tooltip=[alt.Tooltip("cell:N"), alt.Tooltip("stage:N"), alt.Tooltip("step:Q"),
                      alt.Tooltip("gradient norm:Q", format=".3g")],
         )

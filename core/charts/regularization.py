@@ -7,7 +7,6 @@ import pandas as pd
 from core.charts.shared import curves
 from core.charts.theme import HEIGHT, PALETTE, SPLIT_DASH, SPLIT_KEY, colour_by, in_order, thin
 
-
 STOP_DASH = {"best validation loss: weights kept": [1, 0], "stopped": [4, 4]}
 RULE_KEY = "solid rule: weights kept · dashed rule: stopped"  # STOP_DASH in words, short enough for a half column
 

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import altair as alt
 import pandas as pd
+
+Chart = TypeVar("Chart", bound=alt.TopLevelMixin)  # style() returns the kind of chart it was given
 
 # Okabe & Ito's colour-blind-safe palette, its yellow (#F0E442, unreadable as a line on white)
 # darkened to mustard, which keeps it apart from the orange and the vermillion by lightness.
@@ -41,7 +43,7 @@ HEIGHT = 380  # px, legend included (legends sit below the plot)
 SPLIT_DASH = {"train": [1, 0], "validation": [6, 4]}  # solid vs dashed
 
 
-def style(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+def style(chart: Chart) -> Chart:
     """The app's one theme: fonts readable on a projector, no frame around the plot."""
     return (
         chart.configure_axis(labelFontSize=13, titleFontSize=14)

@@ -27,8 +27,10 @@ def attention_maps(df: pd.DataFrame) -> alt.FacetChart:
         alt.Chart(df)
         .mark_rect(stroke="#DDDDDD", strokeWidth=0.3)
         .encode(
-            x=alt.X("key token:N", sort=keys, title="key: the position read", axis=alt.Axis(labelAngle=-90, labelOverlap=False)),
-            y=alt.Y("query token:N", sort=queries, title="query: the position reading", axis=alt.Axis(labelOverlap=False)),
+            x=alt.X("key token:N", sort=keys, title="key: the position read",
+                    axis=alt.Axis(labelAngle=-90, labelOverlap=False)),
+            y=alt.Y("query token:N", sort=queries, title="query: the position reading",
+                    axis=alt.Axis(labelOverlap=False)),
             color=alt.Color("weight:Q", scale=WEIGHT_SCALE, title="attention weight",
                             legend=alt.Legend(orient="bottom", gradientLength=200)),
             tooltip=[alt.Tooltip("layer:O"), alt.Tooltip("head:O"), alt.Tooltip("query token:N", title="query"),
@@ -51,7 +53,8 @@ def encoding(df: pd.DataFrame) -> alt.Chart:
         .encode(
             x=alt.X("dimension:O", title="dimension (pairs: sin, cos; slower to the right)",
                     axis=alt.Axis(labelAngle=0, values=list(range(0, int(df["dimension"].max()) + 1, 4)))),
-            y=alt.Y("position:O", title="position", axis=alt.Axis(values=list(range(0, int(df["position"].max()) + 1, 4)))),
+            y=alt.Y("position:O", title="position",
+                    axis=alt.Axis(values=list(range(0, int(df["position"].max()) + 1, 4)))),
             color=alt.Color("value:Q", scale=alt.Scale(domain=[-1, 0, 1], range=[BLUE, NEUTRAL, ORANGE]), title="value",
                             legend=alt.Legend(orient="right", gradientLength=120)),
             tooltip=[alt.Tooltip("position:O"), alt.Tooltip("dimension:O"), alt.Tooltip("value:Q", format=".3f")],
@@ -94,9 +97,10 @@ def masks(df: pd.DataFrame) -> alt.FacetChart:
         .encode(
             x=alt.X("key:O", title="key: the position read", axis=alt.Axis(labelAngle=0)),
             y=alt.Y("query:O", title="query: the position reading"),
-            color=alt.Color("cell:N", scale=alt.Scale(domain=["may read", "masked (weight 0)"], range=[BLUE, "#DDDDDD"]),
-                            title=None),
-            tooltip=[alt.Tooltip("mask:N"), alt.Tooltip("query:O"), alt.Tooltip("key:O"), alt.Tooltip("cell:N", title="")],
+            color=alt.Color("cell:N", title=None,
+                            scale=alt.Scale(domain=["may read", "masked (weight 0)"], range=[BLUE, "#DDDDDD"])),
+            tooltip=[alt.Tooltip("mask:N"), alt.Tooltip("query:O"), alt.Tooltip("key:O"),
+                     alt.Tooltip("cell:N", title="")],
         )
         .properties(width=side, height=side)
         .facet(column=alt.Column("mask:N", title=None, sort=in_order(df["mask"]), header=alt.Header(labelFontSize=14)))
@@ -110,7 +114,8 @@ def next_token(df: pd.DataFrame) -> alt.LayerChart:
     """
     tokens = list(dict.fromkeys(df["token"]))
     base = alt.Chart(df).encode(
-        x=alt.X("token:N", sort=tokens, title="token", axis=alt.Axis(labelAngle=0, labelOverlap=False, labelFontSize=11)),
+        x=alt.X("token:N", sort=tokens, title="token",
+                axis=alt.Axis(labelAngle=0, labelOverlap=False, labelFontSize=11)),
         y=alt.Y("step:O", title="step"),
     )
     cells = base.mark_rect().encode(
@@ -131,11 +136,13 @@ def by_position(df: pd.DataFrame) -> alt.Chart:
         alt.Chart(df)
         .mark_line(strokeWidth=2.5, point=alt.OverlayMarkDef(size=45))
         .encode(
-            x=alt.X("answer letter:O", title="letter of the answer (1 = the first one written)", axis=alt.Axis(labelAngle=0)),
+            x=alt.X("answer letter:O", title="letter of the answer (1 = the first one written)",
+                    axis=alt.Axis(labelAngle=0)),
             y=alt.Y("letter accuracy:Q", title="letter accuracy (held-out words)", scale=alt.Scale(domain=[0, 1]),
                     axis=alt.Axis(format="%")),
             color=colour_by("model", in_order(df["model"]), title="model", legend=alt.Legend(columns=2)),
-            tooltip=[alt.Tooltip("model:N"), alt.Tooltip("answer letter:O"), alt.Tooltip("letter accuracy:Q", format=".1%")],
+            tooltip=[alt.Tooltip("model:N"), alt.Tooltip("answer letter:O"),
+                     alt.Tooltip("letter accuracy:Q", format=".1%")],
         )
         .properties(height=HEIGHT)
     )

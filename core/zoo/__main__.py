@@ -10,17 +10,19 @@ import argparse
 import importlib
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
+from torch import nn
 
 from core.device import describe, pick_device
 from core.zoo import ARCHITECTURES, weights
 
 
-def makers() -> dict[str, object]:
+def makers() -> dict[str, Callable[..., tuple[nn.Module, dict]]]:
     """Asset name -> maker, from every architecture module that exists yet."""
-    found: dict[str, object] = {}
+    found: dict[str, Callable[..., tuple[nn.Module, dict]]] = {}
     for arch in ARCHITECTURES:
         try:
             module = importlib.import_module(f"core.zoo.{arch}")

@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import asdict, dataclass, replace
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -477,7 +478,7 @@ def train(recipe: Recipe, on_progress: Progress[Trained] | None = None, device: 
     epochs = recipe.steps // STEPS_PER_EPOCH
 
     def checkpoint(fraction: float, snap: Snapshot) -> None:
-        [gan] = snap.modules()
+        gan = cast(GAN, snap.modules()[0])
         recorder.record(snap.epoch * STEPS_PER_EPOCH, gan, keep=snap.epoch == epochs or snap.epoch % every == 0,
                         draw=on_progress is not None)
         report(on_progress, fraction, Trained(recipe, gan, recorder.game(newest_only=True)))

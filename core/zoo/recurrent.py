@@ -16,7 +16,9 @@ them. What the page runs on trained networks (gates, outputs, gradients) is in `
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
+from typing import Any, cast
 
 import pandas as pd
 import torch
@@ -85,7 +87,7 @@ def nets(state: dict[str, Tensor], hidden: int, per_step: bool = False) -> dict[
     out = {}
     for cell in CELLS:
         own = {k.split(".", 1)[1]: v for k, v in state.items() if k.startswith(f"{cell}.")}
-        out[cell] = weights.into(SequenceNet(cell, hidden, per_step), own)  # type: ignore[assignment]
+        out[cell] = weights.into(SequenceNet(cell, hidden, per_step), own)
     return out
 
 
@@ -100,8 +102,9 @@ def lstm_steps(lstm: nn.LSTM, x: Tensor) -> dict[str, Tensor]:
         h_t = o * tanh(c_t)
     x: (N, T, D) inputs (one-hot vectors).
     """
-    w_x, w_h = lstm.weight_ih_l0, lstm.weight_hh_l0  # (4H, D), (4H, H): blocks of rows i, f, g, o
-    b = lstm.bias_ih_l0 + lstm.bias_hh_l0  # (4H,)
+    # (4H, D), (4H, H): blocks of rows i, f, g, o; nn.LSTM's parameters, typed for the checker
+    w_x, w_h = cast(Tensor, lstm.weight_ih_l0), cast(Tensor, lstm.weight_hh_l0)
+    b = cast(Tensor, lstm.bias_ih_l0) + cast(Tensor, lstm.bias_hh_l0)  # (4H,)
     N, T, _ = x.shape
     h = c = x.new_zeros(N, lstm.hidden_size)  # (N, H)
     steps: dict[str, list[Tensor]] = {k: [] for k in "ifgoch"}
@@ -118,7 +121,7 @@ def lstm_steps(lstm: nn.LSTM, x: Tensor) -> dict[str, Tensor]:
 # --- the memory race ---------------------------------------------------------------------------------------------
 N_VAL = 1000  # validation sequences of every race
 LENGTHS = (5, 10, 20, 30, 45, 60)  # the sweep of the shipped accuracy-vs-length table
-QUICK = {"epochs": 1, "n_train": 256}  # the tests' budget for making weights (same shapes, no skill)
+QUICK: dict[str, Any] = {"epochs": 1, "n_train": 256}  # the tests' budget for making weights (same shapes, no skill)
 QUICK_LENGTHS = (5, 10)
 SINGLE, STEPS = "recurrent_recall", "recurrent_recall_steps"
 
@@ -208,7 +211,7 @@ def _accuracy(recipe: Recipe, final: dict[str, float]) -> pd.DataFrame:
 def train(recipe: Recipe, on_progress: Progress[Trained] | None = None) -> Trained:
     """Race the three cells (one `fit_many`); the partial result carries the curves so far."""
     data = sequences.dataset(recipe.length, recipe.n_train, N_VAL, recipe.seed, recipe.per_step)
-    variants = [Variant(cell, lambda g, cell=cell: recipe.network(cell, g), recipe.train_config()) for cell in CELLS]
+    variants = [Variant(cell, functools.partial(recipe.network, cell), recipe.train_config()) for cell in CELLS]
 
     def progress(fraction: float, snap: Snapshot) -> None:
         unknown = _accuracy(recipe, {cell: float("nan") for cell in CELLS})

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -180,7 +181,7 @@ def gates(cfg: Gates, trained: Trained, on_progress: Progress[GatesResult] | Non
     with torch.no_grad():
         order, c_last = memory_order(lstm, x)
         frame = gate_frame(lstm_steps(lstm, models["LSTM"].onehot(x)), tokens, order)
-        rows = []
+        rows: list[dict[str, Any]] = []
         for cell, net in models.items():
             p = torch.softmax(net(x), dim=-1)[0]  # (C,)
             answer = int(p.argmax())

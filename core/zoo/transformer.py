@@ -28,6 +28,7 @@ import math
 import string
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 import torch
@@ -36,7 +37,7 @@ from torch import Tensor, nn
 from core.data import Dataset
 from core.device import generator
 from core.progress import Progress, report
-from core.training import Snapshot, TrainConfig, check_batch_size, fit
+from core.training import Snapshot, TrainConfig, check_batch_size, fit, partial
 from core.zoo import weights
 
 LETTERS = string.ascii_uppercase
@@ -156,6 +157,9 @@ class Spec:
 
 class Transformer(nn.Module):
     """Token embedding + positional encoding -> `layers` Blocks -> norm -> a score for every token of VOCAB."""
+
+    pe: Tensor  # buffers (registered in __init__), typed for the checker
+    mask: Tensor
 
     def __init__(self, spec: Spec, generator: torch.Generator | None = None):
         super().__init__()
@@ -312,9 +316,9 @@ class Trained:
     """A trained Transformer: its recipe, its weights (eval mode), its curves and its held-out scores."""
 
     recipe: Recipe
-    model: Transformer | None  # None in a partial result while training
+    model: Transformer  # None only in a partial result while training (see training.partial)
     history: pd.DataFrame  # variant (the design's label), epoch, split, metric, value
-    scores: dict[str, object]  # token_accuracy, letter_accuracy, word_accuracy, by_position: see `score`
+    scores: dict[str, Any]  # token_accuracy, letter_accuracy, word_accuracy, by_position: see `score`
     parameters: int
     message: str  # what the trainer had to say (a blown-up loss), or ""
     seconds: float  # what training took
@@ -335,7 +339,8 @@ def train(recipe: Recipe, on_progress: Progress[Trained] | None = None, device: 
     name = DESIGNS[recipe.design].label
 
     def progress(fraction: float, snap: Snapshot) -> None:
-        report(on_progress, fraction, Trained(recipe, None, snap.history, {}, 0, "", 0.0))
+        report(on_progress, fraction, partial(Trained, recipe=recipe, history=snap.history, scores={}, parameters=0,
+                                               message="", seconds=0.0))
 
     result = fit(lambda g: build(recipe, g), data, recipe.train_config(), device=device,
                  on_progress=progress if on_progress else None, progress_every=1, name=name)
@@ -404,8 +409,8 @@ def curves_frame(curves: dict[str, list[float]], variant: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["variant", "epoch", "split", "metric", "value"])
 
 
-def _rounded(value: object) -> object:
-    return [round(v, 5) for v in value] if isinstance(value, list) else round(value, 5)  # type: ignore[arg-type]
+def _rounded(value: Any) -> Any:
+    return [round(v, 5) for v in value] if isinstance(value, list) else round(value, 5)
 
 
 def _maker(design: str) -> Callable[[bool], tuple[nn.Module, dict]]:

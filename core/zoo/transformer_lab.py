@@ -319,9 +319,9 @@ def _copy_frame(att: np.ndarray, queries: np.ndarray, keys: np.ndarray) -> pd.Da
     A decoder that ended its answer early never read the later positions: those are left out (0 if none is left).
     """
     kept = queries < att.shape[-1]
-    on_source = (att[:, :, queries[kept], keys[kept]].mean(axis=-1) if kept.any()
+    on_source: np.ndarray = (att[:, :, queries[kept], keys[kept]].mean(axis=-1) if kept.any()
                  else np.zeros(att.shape[:2]))  # (L, H)
-    L, H = on_source.shape
+    L, H = int(on_source.shape[0]), int(on_source.shape[1])
     layer, head = np.meshgrid(np.arange(1, L + 1), np.arange(1, H + 1), indexing="ij")
     return pd.DataFrame({"layer": layer.ravel(), "head": head.ravel(),
                          "weight on the letter to copy": on_source.ravel()})

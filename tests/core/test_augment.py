@@ -1,4 +1,5 @@
-"""Augmentation: geometric transforms keep mask, boxes and keypoints on the image; seeded grids repeat; uploads checked."""
+"""Augmentation: geometric transforms keep mask, boxes and keypoints on the image; seeded grids repeat;
+uploads checked."""
 from __future__ import annotations
 
 import io

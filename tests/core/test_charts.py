@@ -69,7 +69,8 @@ def test_curves_say_solid_and_dashed_in_the_subtitle_not_in_a_legend_too_wide_fo
 
 
 def test_a_blown_up_loss_leaves_the_top_of_a_plot_scaled_to_the_other_runs():
-    blown = pd.DataFrame([("lr 30", e, s, "loss", v) for e, v in ((0, 0.7), (1, 22.5)) for s in ("train", "validation")],
+    rows = [("lr 30", e, s, "loss", v) for e, v in ((0, 0.7), (1, 22.5)) for s in ("train", "validation")]
+    blown = pd.DataFrame(rows,
                          columns=["variant", "epoch", "split", "metric", "value"])
     history = pd.concat([_history(), blown], ignore_index=True)
     spec = _spec(charts.curves(history))
@@ -77,7 +78,8 @@ def test_a_blown_up_loss_leaves_the_top_of_a_plot_scaled_to_the_other_runs():
     assert lines["mark"]["clip"] is True
     assert lines["encoding"]["y"]["scale"]["domainMax"] == pytest.approx(1.0)  # the others' highest loss
     assert arrows["mark"]["shape"] == "triangle-up"  # where it left the plot, on its top edge
-    assert [(r["variant"], r["epoch"], r["top"]) for r in spec["datasets"][arrows["data"]["name"]]] == [("lr 30", 1, 1.0)]
+    tops = [(r["variant"], r["epoch"], r["top"]) for r in spec["datasets"][arrows["data"]["name"]]]
+    assert tops == [("lr 30", 1, 1.0)]
     assert any(line.startswith("▲ at the top") for line in spec["title"]["subtitle"])
     (row,) = spec["datasets"][arrows["data"]["name"]]
     assert row["value"] == 22.5  # how high it went: in the triangle's tooltip

@@ -7,7 +7,7 @@ from core.data import DataConfig, load, plane_box, plane_grid, points_frame
 
 # name -> (features, classes (0: regression), total samples or None when n_samples sets it)
 EXPECTED = {
-    **{name: (2, 2, None) for name in data.TOY_2D},
+    **dict.fromkeys(data.TOY_2D, (2, 2, None)),
     "curve": (1, 0, None),
     "digits": (64, 10, 1797),
     "wine": (13, 3, 178),
@@ -136,10 +136,12 @@ def test_points_frame_and_plane_grid_cover_a_2d_set():
     assert list(points.columns) == ["x1", "x2", "label", "split"]
     assert (points.split == "train").sum() == len(ds.x_train) and (points.split == "validation").sum() == len(ds.x_val)
     box = plane_box(ds, margin=0.5)
-    assert box[0] == pytest.approx(points.x1.min() - 0.5, abs=1e-6) and box[3] == pytest.approx(points.x2.max() + 0.5, abs=1e-6)
+    assert box[0] == pytest.approx(points.x1.min() - 0.5, abs=1e-6)
+    assert box[3] == pytest.approx(points.x2.max() + 0.5, abs=1e-6)
     grid = plane_grid(box, 4)
     assert grid.shape == (16, 2)
     step = (box[1] - box[0]) / 4
-    assert grid[0, 0].item() == pytest.approx(box[0] + step / 2) and grid[1, 0].item() == pytest.approx(box[0] + 1.5 * step)
+    assert grid[0, 0].item() == pytest.approx(box[0] + step / 2)
+    assert grid[1, 0].item() == pytest.approx(box[0] + 1.5 * step)
     assert grid[1, 1].item() == grid[0, 1].item()  # x1 runs fastest
     assert (grid[:, 0] > box[0]).all() and (grid[:, 0] < box[1]).all()

@@ -74,7 +74,7 @@ def test_walk_the_walkthrough_by_its_links(page, app_url):
         assert f"tour={step.number}" in page.url
         panel = page.locator(f".st-key-walkthrough-step-{step.number}")
         assert step.title in panel.inner_text() and f"step {step.number} of {len(steps)}" in panel.inner_text()
-        for key, value in step.params:
+        for key, _value in step.params:
             assert f"{key}=" in page.url, f"step {step.number}: {key} is not in the URL"
         if dict(step.params).get("tensor-h") == "4":  # its preset: four neurons in the layer
             slider = page.locator('[data-testid="stSlider"]').filter(has_text="Neurons in the layer (H)")

@@ -1,6 +1,7 @@
 """Visit every sidebar page of the running app in Chromium: no exception, charts drawn, screenshot saved."""
 from __future__ import annotations
 
+import contextlib
 import re
 from urllib.parse import urljoin, urlparse
 
@@ -82,12 +83,12 @@ def sidebar_pages(browser_page, app_url) -> list[tuple[str, str]]:
     # entries are the sidebar's links, Home plus every chapter whose page exists.
     expected = 1 + len(CHAPTERS)
     links = browser_page.locator('[data-testid="stSidebar"] a[data-testid="stPageLink-NavLink"]')
-    try:  # the sidebar can still be filling in when the script reports that it finished
+    # The sidebar can still be filling in when the script reports that it finished; on a timeout the
+    # assertion in test_sidebar_lists_home_and_chapters names what is missing.
+    with contextlib.suppress(PlaywrightTimeout):
         browser_page.wait_for_function(
             f"() => document.querySelectorAll('[data-testid=stSidebar] a[data-testid=stPageLink-NavLink]').length"
             f" >= {expected}", timeout=CHART_TIMEOUT_MS)
-    except PlaywrightTimeout:
-        pass  # the assertion in test_sidebar_lists_home_and_chapters names what is missing
     pages = {}
     for link in links.all():
         label = link.inner_text().strip().splitlines()[-1]  # the text after the icon's name
@@ -129,7 +130,8 @@ def test_sidebar_shows_every_chapter_title_whole(browser_page, sidebar_pages):
     # Streamlit cuts a page link's label to one line ("5. Vanishing gradients and batch n..."); ui/chrome.py wraps it.
     cut = browser_page.evaluate("""() => Array.from(document.querySelectorAll(
         '[data-testid="stSidebar"] [data-testid="stPageLink-NavLink"] [data-testid="stMarkdownContainer"]'))
-        .filter(el => el.scrollWidth > el.clientWidth + 1 || el.parentElement.scrollWidth > el.parentElement.clientWidth + 1)
+        .filter(el => el.scrollWidth > el.clientWidth + 1
+                      || el.parentElement.scrollWidth > el.parentElement.clientWidth + 1)
         .map(el => el.innerText)""")
     assert len(sidebar_pages) >= 2 and cut == []
     longest = max((label for label, _ in sidebar_pages), key=len)

@@ -318,7 +318,8 @@ def test_a_large_cap_is_stated_in_the_label(page):
 
 
 CODE = [APP_ROOT / "Home.py", *(APP_ROOT / d for d in ("core", "ui", "pages"))]
-DANGEROUS = re.compile(r"(?<![\w.])(eval|exec)\(|pickle\.loads?\(|(?<![\w.])marshal\.loads?\(|torch\.load\((?![^)]*weights_only=True)")
+DANGEROUS = re.compile(r"(?<![\w.])(eval|exec)\(|pickle\.loads?\(|(?<![\w.])marshal\.loads?\("
+                       r"|torch\.load\((?![^)]*weights_only=True)")
 
 
 def test_nothing_user_supplied_is_unpickled_or_evaluated():

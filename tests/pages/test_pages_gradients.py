@@ -83,7 +83,8 @@ def test_the_activation_statistics_charts_fit_without_cutting_or_stray_axes(page
     # In Chromium each panel took 85 px more than its width (205 px for 120): its y labels, the y title (~20 px)
     # and the spacing between panels. Without the title: 65 px.
     assert panels * (colorful["spec"]["width"] + 65) <= PAGE_PX
-    assert colorful["spec"]["layer"][0]["encoding"]["y"]["title"] is None  # the room of the y titles, the caption says it
+    # the room of the y titles: the caption says it
+    assert colorful["spec"]["layer"][0]["encoding"]["y"]["title"] is None
 
 
 

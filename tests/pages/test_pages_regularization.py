@@ -1,4 +1,5 @@
-"""AppTest of the regularization page: renders at defaults, controls change the charts and the grid, bad uploads get a message."""
+"""AppTest of the regularization page: renders at defaults, controls change the charts and the grid,
+bad uploads get a message."""
 from __future__ import annotations
 
 import io

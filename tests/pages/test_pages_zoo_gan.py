@@ -66,7 +66,8 @@ def test_the_mode_collapse_notice_states_the_losses_without_pointing_to_a_chart_
     text = page.info[1].value
     assert "dashed" not in text  # section 3 draws no loss chart
     assert f"D {end['discriminator']:.2f} and G {end['generator']:.2f}" in text
-    assert f"next to {ref['discriminator']:.2f} and {ref['generator']:.2f}" in text and "says 0.5 to every point" in text
+    assert f"next to {ref['discriminator']:.2f} and {ref['generator']:.2f}" in text
+    assert "says 0.5 to every point" in text
 
 
 def test_the_game_notice_tells_the_minimax_game_from_the_non_saturating_one(page):

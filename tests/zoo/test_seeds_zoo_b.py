@@ -24,7 +24,8 @@ STEPS = 800
 @pytest.fixture(scope="module")
 def ends() -> dict[int, list[gan.CheckpointFacts]]:
     """D's width -> the final facts of the ring GAN trained with each seed."""
-    return {d: [gan.train(gan.Recipe("ring", d_width=d, steps=STEPS, seed=s)).game.facts() for s in SEEDS] for d in (128, 4)}
+    return {d: [gan.train(gan.Recipe("ring", d_width=d, steps=STEPS, seed=s)).game.facts() for s in SEEDS]
+            for d in (128, 4)}
 
 
 def test_a_small_discriminator_collapses_the_generator_for_every_seed(ends):

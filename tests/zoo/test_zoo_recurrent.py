@@ -132,7 +132,8 @@ def test_a_bad_typed_sequence_is_refused_with_a_sentence(text, words):
 
 @pytest.mark.parametrize("field, value, words", [
     ("length", 4, "sequence length"), ("length", 101, "sequence length"), ("keep_bias", -1.0, "keep-gate bias"),
-    ("epochs", 0, "number of epochs"), ("hidden", 2, "hidden units"), ("batch_size", 5000, "Batch size must be between 1 and the number of training sequences"),
+    ("epochs", 0, "number of epochs"), ("hidden", 2, "hidden units"),
+    ("batch_size", 5000, "Batch size must be between 1 and the number of training sequences"),
 ])
 def test_a_race_outside_its_ranges_is_refused(field, value, words):
     with pytest.raises(ValueError, match=words):
