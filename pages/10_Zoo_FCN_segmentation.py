@@ -7,7 +7,7 @@ from core import charts
 from core.zoo import fcn, fcn_lab, scenes
 from core.zoo.source import Inspect
 from ui import chrome, runners, show, zoo
-from ui.parts import fcn as fcn_parts
+from ui.parts import fcn as parts
 
 chrome.page("fcn", f"""{zoo.card("fcn")}
 
@@ -17,13 +17,13 @@ the app; train your own just below and every view switches to it.""")
 
 # 0. Which network ---------------------------------------------------------------------------------
 with st.container(border=True):
-    source = fcn_parts.source()
+    source = parts.source()
     slot = st.empty()
 trained = zoo.trained(source, label="Training the FCN",
                       live=lambda part: show.redraw(slot, charts.curves(part.history, "loss")))
 view = runners.run(fcn_lab.inspect, Inspect(source), label="Scoring the FCN on the held-out scenes",
                    inputs=(trained,))
-slot.caption(fcn_parts.which_network(trained))
+slot.caption(parts.which_network(trained))
 if not trained.shipped:
     show.chart(charts.curves, trained.history, "accuracy", key="fcn-curves")
 
@@ -32,7 +32,7 @@ chrome.section("1 · Down, then up again: the encoder-decoder with the shape of 
 show.layers(view.layers, key="fcn-layers", title="Scene")
 with st.expander("The network in PyTorch (core/zoo/fcn.py)"):
     st.code(inspect.getsource(fcn.SceneFCN))
-chrome.notice(fcn_parts.layers_notice(view.layer_facts, trained.recipe.upsampling),
+chrome.notice(parts.layers_notice(view.layer_facts, trained.recipe.upsampling),
               view.layer_facts)
 
 # 2. One scene -------------------------------------------------------------------------------------
@@ -41,22 +41,22 @@ scene = st.slider(f"Held-out scene (0 to {fcn.N_VAL - 1}; never seen in training
                   fcn.N_VAL - 1, fcn_lab.busiest_scene(), key="fcn-scene", bind="query-params")
 looked = runners.run(fcn_lab.look, runners.config(fcn_lab.Look, source=source, scene=scene),
                      label="Segmenting", inputs=(trained,))
-fcn_parts.mask_legend()
+parts.mask_legend()
 show.images(looked.pictures, looked.captions)
-chrome.notice(fcn_parts.scene_notice(looked.scene_facts), looked.scene_facts)
+chrome.notice(parts.scene_notice(looked.scene_facts), looked.scene_facts)
 
 # 3. How good is it --------------------------------------------------------------------------------
 chrome.section("3 · Intersection over union on the held-out scenes", "68")
-fcn_parts.scores(view)
-chrome.notice(fcn_parts.score_notice(view.score_facts), view.score_facts)
+parts.scores(view)
+chrome.notice(parts.score_notice(view.score_facts), view.score_facts)
 
 # 4. Dense output vs one label ---------------------------------------------------------------------
 chrome.section("4 · A label per pixel instead of a label per image", "66, 68")
-st.markdown(fcn_parts.dense_output(view))
+st.markdown(parts.dense_output(view))
 klass = st.selectbox("Class whose probability to map", scenes.CLASSES[1:], index=1, key="fcn-class",
                      bind="query-params")
-fcn_parts.per_pixel_and_one_label(looked, klass, scene)
-chrome.notice(fcn_parts.map_notice(looked.map_facts[klass], looked.one_label_facts),
+parts.per_pixel_and_one_label(looked, klass, scene)
+chrome.notice(parts.map_notice(looked.map_facts[klass], looked.one_label_facts),
               looked.map_facts[klass], looked.one_label_facts)
-fcn_parts.link_to_the_cnn()
+parts.link_to_the_cnn()
 chrome.end()

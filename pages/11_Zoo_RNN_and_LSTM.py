@@ -2,7 +2,7 @@
 from core.zoo import recurrent, recurrent_lab
 from core.zoo.source import Source
 from ui import chrome, runners, zoo
-from ui.parts import recurrent as recurrent_sections
+from ui.parts import recurrent as parts
 
 chrome.page("recurrent", f"""{zoo.card("recurrent")}
 
@@ -13,29 +13,29 @@ shipped = zoo.trained(Source("recurrent"), label="Reading the shipped networks")
 
 # 1. The task, and which networks ------------------------------------------------------------------
 chrome.section("1 · A memory test: recall the first symbol after many distractors", "69")
-recurrent_sections.task()
-own = recurrent_sections.own_race()
+parts.task()
+own = parts.own_race()
 race = own or shipped
 source = Source("recurrent") if own is None else Source("recurrent", own.recipe)
 
 # 2. Accuracy vs length ----------------------------------------------------------------------------
 chrome.section("2 · Accuracy vs sequence length, the three cells trained side by side", "69")
-recurrent_sections.lengths(shipped, own, source)
+parts.lengths(shipped, own, source)
 
 # 3. Inside the LSTM -------------------------------------------------------------------------------
 chrome.section("3 · Inside the LSTM: its gates at every step of one sequence", "69")
-text = recurrent_sections.typed_sequence(race.recipe.length)
+text = parts.typed_sequence(race.recipe.length)
 gates = runners.config(recurrent_lab.Gates, sequence=text, source=source)
-recurrent_sections.gates(race, gates)
+parts.gates(race, gates)
 
 # 4. Sequence output vs single output --------------------------------------------------------------
 chrome.section("4 · One answer at the end, or one answer per step", "69")
 steps_race = zoo.trained(Source("recurrent", asset=recurrent.STEPS),
                          label="Reading the shipped networks")
 outputs = recurrent_lab.Outputs(sequence=gates.sequence, source=source)
-recurrent_sections.outputs(race, steps_race, outputs)
+parts.outputs(race, steps_race, outputs)
 
 # 5. Gradients through time ------------------------------------------------------------------------
 chrome.section("5 · Why the plain RNN forgets: gradients through time", "69")
-recurrent_sections.gradient_flow(race, source)
+parts.gradient_flow(race, source)
 chrome.end()

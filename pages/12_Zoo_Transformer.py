@@ -4,7 +4,7 @@ import streamlit as st
 from core.zoo import transformer
 from core.zoo.source import Source
 from ui import chrome, zoo
-from ui.parts import transformer as transformer_sections
+from ui.parts import transformer as parts
 
 chrome.page("transformer", f"""{zoo.card("transformer")}
 
@@ -12,35 +12,35 @@ Here four tiny Transformers ({transformer.shipped_parameters():,} weights each) 
 can read: **reverse a word** of {transformer.MIN_LEN} to {transformer.MAX_LEN} letters. Same layers,
 same training; they differ only in their attention mask, their positional encoding, and whether they
 answer in one pass or write the answer token by token.""")
-board = transformer_sections.board()
+board = parts.board()
 
 # 1. The task and the model ------------------------------------------------------------------------
 chrome.section("1 · The task and the model", "70")
-transformer_sections.task(board)
+parts.task(board)
 
 # 2. Attention for your word -----------------------------------------------------------------------
 chrome.section("2 · Attention maps for a word you type", "70")
-word, design = transformer_sections.word_and_model()
+word, design = parts.word_and_model()
 source = Source("transformer", asset=transformer.asset(design))
-yours = transformer_sections.reading(word, transformer_sections.model(design), source, "your word")
-transformer_sections.attention(yours)
-transformer_sections.copy_notice(yours.copy_facts)
+yours = parts.reading(word, parts.model(design), source, "your word")
+parts.attention(yours)
+parts.copy_notice(yours.copy_facts)
 
 # 3. Positional encoding ---------------------------------------------------------------------------
 chrome.section("3 · Positional encoding: order, added to the tokens", "70")
-transformer_sections.positions(board.facts)
+parts.positions(board.facts)
 
 # 4. Encoder-only vs decoder-only: the mask --------------------------------------------------------
 chrome.section("4 · Encoder-only vs decoder-only: the attention mask", "70")
-transformer_sections.masks(board)
+parts.masks(board)
 
 # 5. Greedy generation -----------------------------------------------------------------------------
 chrome.section("5 · Decoder-only: greedy generation from a prompt", "70")
-prompt_word = transformer_sections.prompt_word()
+prompt_word = parts.prompt_word()
 decoder = Source("transformer", asset=transformer.asset("decoder"))
-decoder_model = transformer_sections.model("decoder")
-generated = transformer_sections.reading(prompt_word, decoder_model, decoder, "generation")
-transformer_sections.generation(generated)
+decoder_model = parts.model("decoder")
+generated = parts.reading(prompt_word, decoder_model, decoder, "generation")
+parts.generation(generated)
 
 # 6. Train it yourself -----------------------------------------------------------------------------
 chrome.section("6 · Train it yourself", "70")
@@ -49,9 +49,9 @@ if not st.toggle(f"Train a model yourself (about 1 s per epoch on 2 cores; at mo
     st.caption("Switch it on to train one of the four designs with your own settings, through the "
                "app's one trainer.")
     st.stop()
-recipe = transformer_sections.own_recipe()
-mine, facts = transformer_sections.own_model(recipe)
-own = transformer_sections.reading(yours.word, mine, Source("transformer", recipe), "your model")
-transformer_sections.own_attention(own)
-transformer_sections.own_notice(facts)
+recipe = parts.own_recipe()
+mine, facts = parts.own_model(recipe)
+own = parts.reading(yours.word, mine, Source("transformer", recipe), "your model")
+parts.own_attention(own)
+parts.own_notice(facts)
 chrome.end()

@@ -4,7 +4,7 @@ import streamlit as st
 from core.zoo import gan
 from core.zoo.source import Source
 from ui import chrome, zoo
-from ui.parts import gan as gan_sections
+from ui.parts import gan as parts
 
 chrome.page("gan", """A **generative adversarial network** is two networks
 playing a game. The **generator** G turns random noise z into a data point; the **discriminator** D
@@ -22,33 +22,33 @@ data = data_column.selectbox("Real data", list(gan.DISTRIBUTIONS),
 source = Source("gan", asset=gan.asset(data))
 shipped = zoo.trained(source, label="Reading the shipped GAN")
 with step_column:
-    step = gan_sections.step_picker(shipped.game, "step")
-gan_sections.game_notice(gan_sections.game_view(shipped.game, step, "shipped"))
+    step = parts.step_picker(shipped.game, "step")
+parts.game_notice(parts.game_view(shipped.game, step, "shipped"))
 
 # 2. The two players -------------------------------------------------------------------------------
 chrome.section("2 · The two players", "71")
-gan_sections.players(shipped, source)
+parts.players(shipped, source)
 
 # 3. Mode collapse ---------------------------------------------------------------------------------
 chrome.section("3 · Mode collapse: when G finds one answer that fools D", "71")
 balanced = zoo.trained(Source("gan", asset="gan_ring"), label="Reading the shipped GAN")
 collapsed = zoo.trained(Source("gan", asset="gan_ring_collapse"), label="Reading the shipped GAN")
-gan_sections.collapse(balanced, collapsed)
+parts.collapse(balanced, collapsed)
 
 # 4. Train it yourself -----------------------------------------------------------------------------
 chrome.section("4 · Train it yourself, live", "71")
-recipe, train = gan_sections.own_recipe()
+recipe, train = parts.own_recipe()
 if not train:
     st.caption("Switch on **Train it yourself** to train this GAN; the map and the losses redraw "
                "while it trains.")
     st.stop()
-redraw, clear = gan_sections.live(recipe)
+redraw, clear = parts.live(recipe)
 own = zoo.trained(Source("gan", recipe), label=f"Training the GAN for {recipe.steps:,} steps",
                   live=redraw)
 clear()
 if own.game.message:
     st.warning(own.game.message)
-own_step = gan_sections.step_picker(own.game, "own-step")
-gan_sections.game_view(own.game, own_step, "own")
-gan_sections.own_notice(own.game.facts())
+own_step = parts.step_picker(own.game, "own-step")
+parts.game_view(own.game, own_step, "own")
+parts.own_notice(own.game.facts())
 chrome.end()

@@ -3,7 +3,7 @@ import streamlit as st
 
 from core.zoo import overview
 from ui import chrome, show
-from ui.parts import zoo as zoo_sections
+from ui.parts import zoo as parts
 
 chrome.page("zoo", """The slides end with a **zoo** of common architectures.
 Each is a network built for one kind of data and one kind of answer: its **purpose**, its
@@ -12,9 +12,9 @@ kind, ready to look inside: it runs on the server that serves this app, and your
 it computed.""")
 
 chrome.section("1 · Six architectures, three lines each", "65-71")
-zoo_sections.cards()
+parts.cards()
 with st.expander("The same as one table"):
-    show.table(zoo_sections.table(), key="zoo-table")
+    show.table(parts.table(), key="zoo-table")
 
 chrome.section("2 · The models this app ships")
 models = overview.shipped()
@@ -24,6 +24,6 @@ if models.empty:
 st.markdown("Each zoo page opens with one of these small models, trained by `python -m core.zoo` "
             "(seeded, offline, on a 2-core CPU) and loaded with "
             "`torch.load(..., weights_only=True)`: plain tensors, never code.")
-zoo_sections.models(models)
-zoo_sections.notice(overview.shipped_facts(models))
+parts.models(models)
+parts.notice(overview.shipped_facts(models))
 chrome.end()

@@ -9,7 +9,7 @@ from core.charts import cnn as cnn_charts
 from core.zoo import cnn, cnn_lab
 from core.zoo.source import Inspect, Source
 from ui import chrome, runners, show, zoo
-from ui.parts import cnn as cnn_parts
+from ui.parts import cnn as parts
 
 chrome.page("cnn", f"""{zoo.card("cnn")}
 
@@ -19,21 +19,21 @@ every view switches to it.""")
 
 # 0. Which weights ---------------------------------------------------------------------------------
 with st.container(border=True):
-    recipe = cnn_parts.recipe()
+    recipe = parts.recipe()
     slot = st.empty()
 source = Source("cnn", recipe)
 trained = zoo.trained(source, label="Training the CNN, then the MLP",
                       live=lambda part: show.redraw(slot, charts.curves(part.history, "accuracy")))
 view = runners.run(cnn_lab.inspect, Inspect(source), label="Looking inside the CNN",
                    inputs=(trained,))
-slot.caption(cnn_parts.which_weights(trained))
+slot.caption(parts.which_weights(trained))
 
 # 1. Architecture ----------------------------------------------------------------------------------
 chrome.section("1 · The architecture, with the shape of every tensor", "66")
 show.layers(view.layers, key="cnn-layers", title="Digit")
 with st.expander("The network in PyTorch (core/zoo/cnn.py)"):
     st.code(inspect.getsource(cnn.DigitCNN))
-chrome.notice(cnn_parts.layers_notice(view.layer_facts), view.layer_facts)
+chrome.notice(parts.layers_notice(view.layer_facts), view.layer_facts)
 
 # 2. Filters ---------------------------------------------------------------------------------------
 chrome.section("2 · What the filters learned", "66")
@@ -51,8 +51,8 @@ image = st.number_input(
     key="image", bind="query-params")
 looked = runners.run(cnn_lab.look, runners.config(cnn_lab.Look, source=source, image=int(image)),
                      label="Running the digit", inputs=(trained,))
-cnn_parts.feature_maps(looked)
-chrome.notice(cnn_parts.look_notice(looked.facts), looked.facts)
+parts.feature_maps(looked)
+chrome.notice(parts.look_notice(looked.facts), looked.facts)
 
 # 4. Mistakes --------------------------------------------------------------------------------------
 chrome.section("4 · How good is it? The confusion matrix and the mistakes", "66")
@@ -60,11 +60,11 @@ left, right = st.columns([2, 3])
 with left:
     show.chart(charts.confusion, view.confusion, key="cnn-confusion")
 with right:
-    st.markdown(cnn_parts.mistakes_heading(view.mistake_facts))
+    st.markdown(parts.mistakes_heading(view.mistake_facts))
     show.images(view.wrong_pictures, view.wrong_captions, columns=6)
     with st.expander("The mistakes as a table"):
         show.table(view.wrong, key="cnn-wrong")
-chrome.notice(cnn_parts.mistakes_notice(view.mistake_facts), view.mistake_facts)
+chrome.notice(parts.mistakes_notice(view.mistake_facts), view.mistake_facts)
 
 # 5. CNN vs MLP ------------------------------------------------------------------------------------
 chrome.section("5 · CNN against an MLP with the same number of weights")
@@ -77,6 +77,6 @@ with left:
 with right:
     show.chart(cnn_charts.shifted, view.shifted, key="cnn-shifted")
 show.table(trained.board, key="cnn-board")
-chrome.notice(cnn_parts.comparison_notice(trained.facts, view.shift_facts), trained.facts,
+chrome.notice(parts.comparison_notice(trained.facts, view.shift_facts), trained.facts,
               view.shift_facts)
 chrome.end()

@@ -7,7 +7,7 @@ from core.charts import autoencoders as autoencoder_charts
 from core.zoo import autoencoders_lab
 from core.zoo.source import Inspect, Source
 from ui import chrome, runners, show, zoo
-from ui.parts import autoencoders as autoencoder_parts
+from ui.parts import autoencoders as parts
 
 chrome.page("autoencoders", f"""{zoo.card("autoencoders")}
 
@@ -19,7 +19,7 @@ to them.""")
 
 # 0. Which weights ---------------------------------------------------------------------------------
 with st.container(border=True):
-    recipe = autoencoder_parts.recipe()
+    recipe = parts.recipe()
     slot = st.empty()
 source = Source("autoencoders", recipe)
 trained = zoo.trained(
@@ -28,49 +28,49 @@ trained = zoo.trained(
 view = runners.run(autoencoders_lab.inspect, Inspect(source), label="Running the autoencoders",
                    inputs=(trained,))
 with slot.container():
-    autoencoder_parts.curves(trained)
+    parts.curves(trained)
 
 # 1. Architecture ----------------------------------------------------------------------------------
 chrome.section("1 · Encoder → latent code → decoder, with the shape of every tensor", "67")
-autoencoder_parts.architecture(view)
-chrome.notice(autoencoder_parts.shape_notice(view.shape_facts), view.shape_facts)
+parts.architecture(view)
+chrome.notice(parts.shape_notice(view.shape_facts), view.shape_facts)
 
 # 2. Reconstructions -------------------------------------------------------------------------------
 chrome.section("2 · Originals and their reconstructions", "67")
-show.images(view.strips, autoencoder_parts.strip_captions(view), columns=1)
+show.images(view.strips, parts.strip_captions(view), columns=1)
 show.chart(charts.bars, view.class_errors, "digit", autoencoders_lab.CLASS_ERROR, "model",
            key="ae-class-errors")
-chrome.notice(autoencoder_parts.reconstruction_notice(view.reconstruction_facts),
+chrome.notice(parts.reconstruction_notice(view.reconstruction_facts),
               view.reconstruction_facts)
 
 # 3. Latent space ----------------------------------------------------------------------------------
 chrome.section("3 · The latent space: every validation digit as two numbers", "16-17, 67")
-autoencoder_parts.latent_maps(view)
-chrome.notice(autoencoder_parts.latent_notice(view.latent_facts), view.latent_facts)
+parts.latent_maps(view)
+chrome.notice(parts.latent_notice(view.latent_facts), view.latent_facts)
 
 # 4. Denoising -------------------------------------------------------------------------------------
 chrome.section("4 · A denoising autoencoder: noisy input, clean target", "67")
-st.markdown(autoencoder_parts.denoising_intro(trained.recipe))
+st.markdown(parts.denoising_intro(trained.recipe))
 level = st.slider(
     "Noise added to the validation digits (standard deviation; pixels run from 0 to 1)", 0.0,
     max(autoencoders_lab.NOISE_LEVELS), 0.3, 0.05, key="ae-noise", bind="query-params")
 denoised = runners.run(autoencoders_lab.denoise,
                        runners.config(autoencoders_lab.Denoise, source=source, noise=level),
                        label="Adding noise", inputs=(trained,))
-autoencoder_parts.denoised_pictures(denoised, view.labels)
+parts.denoised_pictures(denoised, view.labels)
 show.chart(autoencoder_charts.noise_errors, view.noise_curve, level, key="ae-noise-errors")
 show.table(denoised.table, key="ae-errors")
-chrome.notice(autoencoder_parts.denoise_notice(view.noise_facts, denoised.facts, trained.recipe),
+chrome.notice(parts.denoise_notice(view.noise_facts, denoised.facts, trained.recipe),
               view.noise_facts, denoised.facts)
 
 # 5. Variational autoencoder -----------------------------------------------------------------------
 chrome.section("5 · A variational autoencoder: a latent space to generate from", "67")
-autoencoder_parts.vae_architecture(view)
-start, end = autoencoder_parts.walk_ends()
+parts.vae_architecture(view)
+start, end = parts.walk_ends()
 walked = runners.run(autoencoders_lab.walk,
                      runners.config(autoencoders_lab.Walk, source=source, start=start, end=end),
                      label="Walking", inputs=(trained,))
-autoencoder_parts.grid_and_walk(view, walked)
-chrome.notice(autoencoder_parts.grid_notice(view.grid_facts, walked.facts), view.grid_facts,
+parts.grid_and_walk(view, walked)
+chrome.notice(parts.grid_notice(view.grid_facts, walked.facts), view.grid_facts,
               walked.facts)
 chrome.end()
