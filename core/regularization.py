@@ -304,41 +304,21 @@ def remedies(cfg: Remedies, on_progress: Progress[RemediesResult] | None = None)
     augm = training.fit(cfg.spec(), aug, equal_steps(cfg.train(), cfg.copies), name="augmentation")
     progress.report(on_progress, 0.8, training.partial(RemediesResult, history=pd.concat(
         [main.history, stop.history, drop.history, augm.history], ignore_index=True), n_train=cfg.n_train))
-    combo_name = "combination: " + (" + ".join(cfg.combo) if cfg.combo else "none ticked")
-    combo = training.fit(cfg.spec(cfg.dropout if "dropout" in cfg.combo else 0.0),
-                         aug if "augmentation" in cfg.combo else ds,
-                         equal_steps(cfg.train(weight_decay=cfg.weight_decay if "L2" in cfg.combo else 0.0,
-                                               patience=cfg.patience if "early stopping" in cfg.combo else None),
-                                     cfg.copies if "augmentation" in cfg.combo else 0),
-                         name=combo_name) if cfg.combo else None
+    combo_name, combo = _combination(cfg, ds, aug)
     fits = [f for f in (stop, drop, augm, combo) if f is not None]
 
     ens = np.array(ens_rows)
-    ens_history = pd.DataFrame({"variant": ens_name, "epoch": np.repeat(ens[:, 0].astype(int), 4),
-                                "split": ["train", "validation"] * 2 * len(ens),
-                                "metric": ["accuracy", "accuracy", "loss", "loss"] * len(ens),
-                                "value": ens[:, 1:].ravel()})
     main_hist = main.history[~main.history.variant.isin(members[1:])]
-    history = pd.concat([main_hist, ens_history, *(f.history for f in fits)], ignore_index=True)
+    history = pd.concat([main_hist, _ensemble_history(ens, ens_name), *(f.history for f in fits)],
+                        ignore_index=True)
 
     n = cfg.spec().n_params
-    board = [_row(BASELINE, main, BASELINE, n), _row("L2 / weight decay", main, "L2 / weight decay", n),
-             _row("early stopping", stop, "early stopping", n), _row("dropout", drop, "dropout", n),
-             {"remedy": ens_name, "validation accuracy": ens[-1, 2], "train accuracy": ens[-1, 1],
-              "accuracy gap": ens[-1, 1] - ens[-1, 2], "loss gap (validation − train)": ens[-1, 4] - ens[-1, 3],
-              "epochs trained": cfg.epochs, "parameters": n * cfg.ensemble},
-             _row(f"augmentation ({cfg.copies} copies)", augm, "augmentation", n)]
-    if combo is not None:
-        board.append(_row(combo_name, combo, combo_name, n))
+    board = _board(cfg, {BASELINE: main, "L2 / weight decay": main, "early stopping": stop, "dropout": drop},
+                   (ens_name, ens), augm, (combo_name, combo), n)
     member_acc = main.final("accuracy", "validation")
     member_table = pd.DataFrame({"network": ["member 1 (the baseline)", *members[1:],
                                              f"{ens_name} (mean of probabilities)"],
                                  "validation accuracy": [*(member_acc[m] for m in members), ens[-1, 2]]})
-    stopped = "early stopping" in stop.messages
-    stops = pd.DataFrame([{"variant": "early stopping", "epoch": e, "event": event} for e, event in
-                          ((stop.best_epoch["early stopping"], "best validation loss: weights kept"),
-                           (stop.last_epoch["early stopping"], "stopped"))] if stopped else [],
-                         columns=["variant", "epoch", "event"])
     vectors = {name: weight_vector(main.states[name]) for name in (BASELINE, "L2 / weight decay")}
     norms = {k: float(np.linalg.norm(v)) for k, v in vectors.items()}
     l2_change = float(member_acc["L2 / weight decay"] - member_acc[BASELINE])
@@ -347,7 +327,7 @@ def remedies(cfg: Remedies, on_progress: Progress[RemediesResult] | None = None)
     board_df = pd.DataFrame(board)
     return RemediesResult(
         history=history, board=board_df, early_history=history[history.variant.isin([BASELINE, "early stopping"])],
-        stops=stops, members=member_table, weights=_histograms(vectors), norms=norms, dropout=drop_table,
+        stops=_stops(stop), members=member_table, weights=_histograms(vectors), norms=norms, dropout=drop_table,
         messages=messages, n_train=cfg.n_train,
         baseline=_baseline_facts(main, cfg.n_train, round(cfg.label_noise * cfg.n_train), n, len(ds.x_val)),
         facts=_remedy_facts(board_df, cfg, updates=(main.iterations_per_epoch * main.last_epoch[BASELINE],
@@ -358,6 +338,47 @@ def remedies(cfg: Remedies, on_progress: Progress[RemediesResult] | None = None)
                                  norm_shrink=1 - norms["L2 / weight decay"] / norms[BASELINE],
                                  l2_accuracy_change=l2_change, l2_accuracy_change_points=100 * l2_change),
     )
+
+
+def _board(cfg: Remedies, fits: dict[str, FitResult], ensemble: tuple[str, np.ndarray], augm: FitResult,
+           combination: tuple[str, FitResult | None], n: int) -> list[dict]:
+    """The leaderboard's rows in the page's order: each remedy's final accuracies, gaps and weights."""
+    (ens_name, ens), (combo_name, combo) = ensemble, combination
+    board = [_row(name, fit, name, n) for name, fit in fits.items()]
+    board.append({"remedy": ens_name, "validation accuracy": ens[-1, 2], "train accuracy": ens[-1, 1],
+                  "accuracy gap": ens[-1, 1] - ens[-1, 2], "loss gap (validation − train)": ens[-1, 4] - ens[-1, 3],
+                  "epochs trained": cfg.epochs, "parameters": n * cfg.ensemble})
+    board.append(_row(f"augmentation ({cfg.copies} copies)", augm, "augmentation", n))
+    if combo is not None:
+        board.append(_row(combo_name, combo, combo_name, n))
+    return board
+
+
+def _combination(cfg: Remedies, ds: data.Dataset, aug: data.Dataset) -> tuple[str, FitResult | None]:
+    """The remedies the student ticked, trained together in one network (None when none is ticked)."""
+    name = "combination: " + (" + ".join(cfg.combo) if cfg.combo else "none ticked")
+    if not cfg.combo:
+        return name, None
+    train = cfg.train(weight_decay=cfg.weight_decay if "L2" in cfg.combo else 0.0,
+                      patience=cfg.patience if "early stopping" in cfg.combo else None)
+    return name, training.fit(cfg.spec(cfg.dropout if "dropout" in cfg.combo else 0.0),
+                              aug if "augmentation" in cfg.combo else ds,
+                              equal_steps(train, cfg.copies if "augmentation" in cfg.combo else 0), name=name)
+
+
+def _ensemble_history(ens: np.ndarray, name: str) -> pd.DataFrame:
+    """The ensemble's rows (epoch, train acc, val acc, train loss, val loss) as the trainer's tidy history."""
+    return pd.DataFrame({"variant": name, "epoch": np.repeat(ens[:, 0].astype(int), 4),
+                         "split": ["train", "validation"] * 2 * len(ens),
+                         "metric": ["accuracy", "accuracy", "loss", "loss"] * len(ens), "value": ens[:, 1:].ravel()})
+
+
+def _stops(stop: FitResult) -> pd.DataFrame:
+    """Where early stopping kept its weights and where it stopped (no rows when it ran to the end)."""
+    rows = [{"variant": "early stopping", "epoch": e, "event": event} for e, event in
+            ((stop.best_epoch["early stopping"], "best validation loss: weights kept"),
+             (stop.last_epoch["early stopping"], "stopped"))] if "early stopping" in stop.messages else []
+    return pd.DataFrame(rows, columns=["variant", "epoch", "event"])
 
 
 def _remedy_facts(board: pd.DataFrame, cfg: Remedies, updates: tuple[int, int], aug_images: int,
