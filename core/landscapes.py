@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -215,7 +216,7 @@ def make_optimizers(cfg: Comparison) -> tuple[Tensor, Tensor, list[torch.optim.O
     K = len(cfg.optimizers)
     w = torch.tensor([cfg.begin] * K, dtype=torch.float64)
     grads = torch.zeros_like(w)
-    groups: dict[type[torch.optim.Optimizer], list[dict[str, object]]] = {}
+    groups: dict[Any, list[dict[str, Any]]] = {}  # torch.optim class -> its param groups
     for k, name in enumerate(cfg.optimizers):
         cls, settings = OPTIMIZERS[name]
         p = torch.nn.Parameter(w[k])
@@ -223,8 +224,7 @@ def make_optimizers(cfg: Comparison) -> tuple[Tensor, Tensor, list[torch.optim.O
         options = {key: cfg.momentum if value is None else value for key, value in settings.items()}
         groups.setdefault(cls, []).append({"params": [p], "lr": cfg.rate(name), **options})
     # foreach=False: the single-tensor path, less overhead for a handful of 2-vectors
-    optimizers = [cls(g, lr=g[0]["lr"], foreach=False)  # type: ignore[call-arg]  # each concrete class takes both
-                  for cls, g in groups.items()]
+    optimizers = [cls(g, lr=g[0]["lr"], foreach=False) for cls, g in groups.items()]
     return w, grads, optimizers
 
 
