@@ -12,7 +12,7 @@ from benchmarks import workloads
 from benchmarks.__main__ import main
 from core.training import TrainConfig, fit
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 KEYS = {
     "pages.Home.cold_s", "pages.Home.warm_s", "memory.peak_rss_mb", "training.speedup_vs_dataloader",
     "training.core_s", "training.dataloader_s", "training.batched_speedup", "training.live_epochs_per_s",

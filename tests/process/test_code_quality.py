@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PAGE_LINE_LIMIT = 100  # pages only place things; a longer line is a sign of reasoning that belongs in ui/ or core/
 
 

@@ -34,7 +34,7 @@ from packaging.utils import canonicalize_name
 
 from benchmarks.load import free_port, healthy
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PAGES = ["Home.py", *sorted(f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py"))]
 
 
