@@ -62,8 +62,46 @@ def test_no_widget_key_is_used_on_two_pages():
             key = next((k.value for k in call.keywords if k.arg == "key"), None)
             if isinstance(key, ast.Constant):
                 pages[key.value].add(page_of[path])
+        for key in _state_keys(path):  # plain session state is shared by every page of a session too
+            pages[key].add(page_of[path])
     shared = {key: sorted(names) for key, names in pages.items() if len(names) > 1}
-    assert not shared, f"widget keys on several pages: {shared}"
+    assert not shared, f"widget or session-state keys on several pages: {shared}"
+
+
+DICT_METHODS = ("setdefault", "get", "update", "pop", "keys", "items", "values")
+
+
+def _state_keys(path) -> set[str]:
+    """The keys a file reads or writes in st.session_state by name (a string, or a module constant holding one)."""
+    tree = ast.parse(path.read_text())
+    constants = {t.id: node.value.value for node in tree.body if isinstance(node, ast.Assign)
+                 and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+                 for t in node.targets if isinstance(t, ast.Name)}
+
+    def named(node: ast.AST) -> str | None:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        return constants.get(node.id) if isinstance(node, ast.Name) else None
+
+    def is_state(node: ast.AST) -> bool:
+        return isinstance(node, ast.Attribute) and node.attr == "session_state"
+
+    keys = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Subscript) and is_state(node.value):
+            keys.add(named(node.slice))
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and is_state(node.func.value) \
+                and node.func.attr in ("setdefault", "get") and node.args:
+            keys.add(named(node.args[0]))
+        elif isinstance(node, ast.Attribute) and is_state(node.value) and node.attr not in DICT_METHODS:
+            keys.add(node.attr)
+    return keys - {None}
+
+
+def test_the_learning_cycle_keeps_its_step_apart_from_the_gan_slider():
+    # The clash a browser walk found: the learning cycle's counter was "step", the GAN slider's key.
+    assert "cycle-step" in _state_keys(APP_ROOT / "ui" / "parts" / "learning_cycle.py")
+    assert "step" not in _state_keys(APP_ROOT / "ui" / "parts" / "learning_cycle.py")
 
 
 def test_url_settings_change_what_the_page_computes():

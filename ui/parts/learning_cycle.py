@@ -15,10 +15,15 @@ STEP_BUTTONS = (("Next step ▶", +1), ("◀ Previous", -1), ("Back to step 0", 
 # 1. One step, by hand ------------------------------------------------------------------------------
 
 
+# The step shown, kept in the session under its own name: "step" is the GAN page's URL-bound slider,
+# and a session's state is shared by every page it visits.
+STEP = "cycle-step"
+
+
 def _move(by: int | None) -> None:
     """The step buttons' callback: one step on or back (within 0..MAX_STEPS), or back to 0 (None)."""
-    now = st.session_state.step
-    st.session_state.step = 0 if by is None else min(max(now + by, 0), learning_cycle.MAX_STEPS)
+    now = st.session_state[STEP]
+    st.session_state[STEP] = 0 if by is None else min(max(now + by, 0), learning_cycle.MAX_STEPS)
 
 
 def step_controls() -> learning_cycle.StepByStep:
@@ -30,11 +35,11 @@ def step_controls() -> learning_cycle.StepByStep:
     batch = batch_column.slider("Batch size", 1, 6, 4, key="step-batch", bind="query-params")
     lr = lr_column.select_slider("Learning rate", (0.01, 0.1, 0.5, 1.0, 3.0), 0.5, key="step-lr",
                                  bind="query-params")
-    st.session_state.setdefault("step", 0)
+    st.session_state.setdefault(STEP, 0)
     for column, (label, by) in zip(st.columns([1, 1, 1, 3]), STEP_BUTTONS):
         column.button(label, on_click=_move, args=(by,))
     return runners.config(learning_cycle.StepByStep, activation=activation, hidden=hidden, batch_size=batch, lr=lr,
-                          step=st.session_state.step)
+                          step=st.session_state[STEP])
 
 
 def step_tabs(cfg: learning_cycle.StepByStep, record: learning_cycle.StepByStepResult) -> None:
