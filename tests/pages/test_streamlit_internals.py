@@ -95,7 +95,7 @@ ROWS = [{"epoch": 1, "loss": 1.0, "split": "train"}, {"epoch": 2, "loss": 0.5, "
 def _bytes_dataset_app() -> None:
     import streamlit as st
 
-    from tests.test_streamlit_internals import ROWS
+    from tests.pages.test_streamlit_internals import ROWS
     from ui import streamlit_internals
 
     spec = {"mark": "line", "data": {"name": "d"}, "encoding": {"x": {"field": "epoch", "type": "quantitative"}}}
