@@ -22,7 +22,7 @@ def test_trace_lists_each_layer_with_its_output_shape_and_parameters():
 
 def test_hooks_are_removed_and_the_mode_restored_even_when_forward_fails():
     net = _net().train()
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match="expected input.* to have 1 channels"):
         shapes.trace(net, torch.zeros(2, 3, 8, 8))  # wrong channel count
     assert all(not m._forward_hooks for m in net.modules())
     assert net.training
