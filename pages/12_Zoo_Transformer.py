@@ -48,6 +48,7 @@ if not st.toggle(f"Train a model yourself (about 1 s per epoch on 2 cores; at mo
                  f"{transformer.MAX_EPOCHS} epochs)", key="tx-own", bind="query-params"):
     st.caption("Switch it on to train one of the four designs with your own settings, through the "
                "app's one trainer.")
+    chrome.end()  # the page ends here: its URL note still comes
     st.stop()
 recipe = parts.own_recipe()
 mine, facts = parts.own_model(recipe)

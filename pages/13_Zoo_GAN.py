@@ -41,6 +41,7 @@ recipe, train = parts.own_recipe()
 if not train:
     st.caption("Switch on **Train it yourself** to train this GAN; the map and the losses redraw "
                "while it trains.")
+    chrome.end()  # the page ends here: its URL note still comes
     st.stop()
 redraw, clear = parts.live(recipe)
 own = zoo.trained(Source("gan", recipe), label=f"Training the GAN for {recipe.steps:,} steps",

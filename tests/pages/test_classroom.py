@@ -300,3 +300,12 @@ def test_a_step_on_another_page_links_to_it():
     at = _run(NEURONS, tour=str(step.number))
     [html] = [h.proto.body for h in at.get("html") if "Walkthrough step" in h.proto.body]
     assert f"Open step {step.number}" in html and step.url_path in html
+
+
+@pytest.mark.parametrize("path", ["pages/12_Zoo_Transformer.py", "pages/13_Zoo_GAN.py"])
+def test_a_page_that_stops_early_still_says_which_url_settings_it_ignored(path):
+    # Both stop after their shipped sections while "Train it yourself" is off; the note of the final
+    # checkpoint (chrome.end) must still come, or a mistyped link is silently ignored.
+    at = _run(str(APP_ROOT / path), nonsense="1")
+    notes = [w.value for w in at.warning if "nonsense" in w.value]
+    assert notes == ["Not a setting of this page, ignored: `nonsense=1`."]
