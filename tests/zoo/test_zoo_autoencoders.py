@@ -177,15 +177,11 @@ def test_training_reports_progress_is_seeded_and_the_views_use_the_trained_weigh
         assert inspection.errors[k] == pytest.approx(trainer, rel=1e-4)
 
 
-def test_a_view_never_trains_it_is_handed_the_models(monkeypatch):
+def test_a_view_never_trains_it_is_handed_the_models(forbid_training):
     """The old views fetched their models from a process-wide cache and retrained a forgotten recipe silently."""
     trained = autoencoders.train(QUICK)
 
-    def refuse(*args, **kwargs):
-        raise AssertionError("a view trained a model")
-
-    monkeypatch.setattr(autoencoders, "train", refuse)
-    monkeypatch.setattr(autoencoders, "fit_many", refuse)
+    forbid_training(autoencoders, "train", "fit_many")
     source = Source("autoencoders", QUICK)
     seen = autoencoders_lab.inspect(Inspect(source), trained)
     denoised = autoencoders_lab.denoise(autoencoders_lab.Denoise(source, noise=0.3), trained)

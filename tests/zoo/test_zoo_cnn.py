@@ -106,15 +106,11 @@ def test_training_reports_progress_is_seeded_and_the_views_use_the_trained_weigh
     assert inspection.accuracy["MLP"] == pytest.approx(board.loc["MLP", "validation accuracy"], abs=1e-5)
 
 
-def test_a_view_never_trains_it_is_handed_the_model(monkeypatch):
+def test_a_view_never_trains_it_is_handed_the_model(forbid_training):
     """The old views fetched their model from a process-wide cache and retrained a forgotten recipe silently."""
     trained = cnn.train(QUICK)
 
-    def refuse(*args, **kwargs):
-        raise AssertionError("a view trained a model")
-
-    monkeypatch.setattr(cnn, "train", refuse)
-    monkeypatch.setattr(cnn, "fit", refuse)
+    forbid_training(cnn, "train", "fit")
     seen = cnn_lab.inspect(Inspect(Source("cnn", QUICK)), trained)
     looked = cnn_lab.look(cnn_lab.Look(Source("cnn", QUICK), image=3), trained)
     assert seen.accuracy["CNN"] == pytest.approx(trained.board.set_index("model").loc["CNN", "validation accuracy"],

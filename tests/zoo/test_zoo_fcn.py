@@ -128,7 +128,7 @@ def test_quick_weight_making_gives_loadable_weights_of_the_shipped_shapes(asset,
     assert rebuilt(torch.zeros(1, 1, 32, 32)).shape == (1, 32, 32, len(scenes.CLASSES))
 
 
-def test_a_students_run_is_handed_to_the_views_which_never_train(monkeypatch):
+def test_a_students_run_is_handed_to_the_views_which_never_train(forbid_training):
     """The old views fetched the network from a process-wide cache and retrained a forgotten recipe silently."""
     recipe = replace(fcn.SHIPPED_RECIPE, epochs=1, n_train=300, upsampling=fcn.UPSAMPLING[1])
     seen = []
@@ -137,11 +137,7 @@ def test_a_students_run_is_handed_to_the_views_which_never_train(monkeypatch):
     assert all(isinstance(part, fcn.Trained) and not part.state for _, part in seen)  # the curves so far, no weights
     assert len(seen[-1][1].history) > 0
 
-    def refuse(*args, **kwargs):
-        raise AssertionError("a view trained a network")
-
-    monkeypatch.setattr(fcn, "train", refuse)
-    monkeypatch.setattr(fcn, "fit", refuse)
+    forbid_training(fcn, "train", "fit")
     source = Source("fcn", recipe)
     ev = fcn_lab.inspect(Inspect(source), run)
     assert "Upsample" in set(ev.layers["kind"])

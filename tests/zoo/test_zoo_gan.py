@@ -212,13 +212,10 @@ def test_collapse_facts_read_the_small_d_map_and_the_wandering_pile():
     assert c.pile_drifts and c.pile_span > 10 * c.collapsed_spread
 
 
-def test_views_run_on_a_given_game_and_never_train_one(monkeypatch):
+def test_views_run_on_a_given_game_and_never_train_one(forbid_training):
     """The page hands its views a trained game: with training switched off, shipped sources resolve and
     every view of the page still runs."""
-    def no_training(*args, **kwargs):
-        raise AssertionError("a GAN was trained")
-
-    monkeypatch.setattr(gan, "train", no_training)
+    forbid_training(gan, "train")
     balanced = resolve(Source("gan", asset="gan_ring"))
     collapsed = resolve(Source("gan", asset="gan_ring_collapse"))
     result = gan_lab.collapse(gan_lab.Collapse(step=3200), balanced, collapsed)

@@ -194,12 +194,9 @@ def test_output_facts_are_the_per_step_accuracies(shipped):
     assert (f.single_answer, f.output_tokens, f.steps_trained_length) == (o.single["answer"], 60, 60)
 
 
-def test_views_run_on_the_networks_they_are_handed_and_never_train_any(monkeypatch):
+def test_views_run_on_the_networks_they_are_handed_and_never_train_any(forbid_training):
     """Every view of the page runs on resolved shipped races with training switched off."""
-    def no_training(*args, **kwargs):
-        raise AssertionError("a race was trained")
-
-    monkeypatch.setattr(recurrent, "train", no_training)
+    forbid_training(recurrent, "train")
     single, steps = resolve(Source("recurrent")), resolve(Source("recurrent", asset=recurrent.STEPS))
     assert recurrent_lab.gates(recurrent_lab.Gates(), single).facts.lstm_right
     assert len(recurrent_lab.outputs(recurrent_lab.Outputs(), single, steps).per_position) > 0

@@ -127,7 +127,7 @@ def test_quick_weights_load_into_the_shipped_shapes(tmp_path, name):
     weights.into(transformer.build(transformer.Recipe(design=meta["design"])), state)
 
 
-def test_a_students_model_is_trained_compared_and_read_without_training_again(monkeypatch):
+def test_a_students_model_is_trained_compared_and_read_without_training_again(forbid_training):
     recipe = transformer.Recipe(design="decoder", epochs=2, n_train=500, layers=1)
     seen = []
     mine = transformer.train(recipe, on_progress=lambda f, part: seen.append((f, part.history.epoch.max())))
@@ -142,7 +142,7 @@ def test_a_students_model_is_trained_compared_and_read_without_training_again(mo
     again = transformer.train(recipe)
     assert all(torch.equal(v, again.model.state_dict()[k]) for k, v in mine.model.state_dict().items())
     # views are handed the model: with training switched off, reading a word still works
-    monkeypatch.setattr(transformer, "train", lambda *args, **kwargs: pytest.fail("a Transformer was trained"))
+    forbid_training(transformer, "train")
     read = transformer_lab.read(transformer_lab.Read("HELLO", Source("transformer", recipe)), mine)
     assert len(read.attention) > 0 and read.word == "HELLO"
     with pytest.raises(ValueError, match="its recipe did not make"):  # a result must be cached under its model
