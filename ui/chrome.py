@@ -20,7 +20,7 @@ import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
 from core.device import describe, pick_device
-from ui import lesson_map, presenter, tour, urls
+from ui import layout, lesson_map, presenter, tour, urls
 from ui.lesson_map import CHAPTERS, COURSE
 
 PAGE_ICON = ":material/neurology:"  # an icon font, not an emoji: no missing-glyph boxes
@@ -148,6 +148,7 @@ def _begin(key: str | None) -> None:
     _run.section = ""
     st.session_state[FACTS] = {}
     _sidebar()
+    layout.apply()
     presenter.apply(_run.presenter)
 
 

@@ -12,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import charts
-from ui import chrome, lesson_map, presenter, tour
+from ui import chrome, layout, lesson_map, presenter, tour
 from ui.lesson_map import APP_ROOT, CHAPTERS
 
 HOME = str(APP_ROOT / "Home.py")
@@ -152,10 +152,10 @@ def test_a_list_with_unknown_options_keeps_the_known_ones_and_says_so():
 
 # -- Presenter mode ----------------------------------------------------------------------------------------
 def _styles(at: AppTest) -> list[str]:
-    """The page's style sheets, besides the sidebar's own (chrome.WRAP_LINKS, always there)."""
+    """The page's style sheets, besides the ones every page has (chrome.WRAP_LINKS, layout.CSS: once each)."""
     styles = [h.proto.body for h in at.get("html") if "<style>" in h.proto.body]
-    assert styles.count(chrome.WRAP_LINKS) == 1
-    return [style for style in styles if style != chrome.WRAP_LINKS]
+    assert styles.count(chrome.WRAP_LINKS) == 1 and styles.count(layout.CSS) == 1
+    return [style for style in styles if style not in (chrome.WRAP_LINKS, layout.CSS)]
 
 
 def test_presenter_mode_from_the_url_adds_the_style_and_can_be_switched_off():
