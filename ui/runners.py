@@ -80,6 +80,11 @@ class Slots:
     def waiting(self) -> int:
         return len(self._queue)
 
+    @property
+    def free(self) -> int:
+        """Slots nobody holds (tests check that a stopped computation gave its slot back)."""
+        return self._free
+
     def _take_free(self) -> bool:
         """Take a free slot if nobody is in line for it (call with the lock held)."""
         if self._free and not self._queue:
@@ -173,7 +178,9 @@ def _compute(name: str, cfg: Any, fn: Callable[..., Any], label: str, progress: 
     with _slot(progress, label):
         with unrecorded():
             progress.progress(0.0, text=label)
-        return fn(cfg, *inputs, on_progress=on_progress)
+        result = fn(cfg, *inputs, on_progress=on_progress)
+    _finished().add(digest(name, cfg))
+    return result
 
 
 @contextlib.contextmanager
@@ -192,6 +199,33 @@ def _slot(progress: DeltaGenerator, label: str) -> Iterator[None]:
         _trim(0)  # without it each session thread's malloc arena keeps what it freed
 
 
+@st.cache_resource(show_spinner=False)
+def _finished() -> set[str]:
+    """The `digest`s of the computations finished in this process; emptied with the caches (tests clear them).
+
+    A computation interrupted (Stop, leaving the page) never gets here, so it is not in the record.
+    """
+    return set()
+
+
+def digest(name: str, cfg: Any) -> str:
+    """One computation's name in the run log and the finished record: its function and a digest of its config."""
+    return f"{name} {hashlib.sha1(repr(cfg).encode()).hexdigest()[:12]}"
+
+
+def digest_of(fn: Callable[..., Any], cfg: Any) -> str:
+    """`digest` of the computation `fn(cfg)`."""
+    return digest(_name(fn), cfg)
+
+
+def finished(fn: Callable[..., Any], cfg: Any) -> bool:
+    """Whether `fn(cfg)` has been computed to the end in this process, so that asking for it is a cache hit.
+
+    (Unless the cache has since dropped it: at most 64 results and 16 models are kept.)
+    """
+    return digest_of(fn, cfg) in _finished()
+
+
 def _count(name: str, cfg: Any) -> None:
     """Count one real computation: a class asking for one view at once must cost one (the load test checks it).
 
@@ -200,7 +234,7 @@ def _count(name: str, cfg: Any) -> None:
     COMPUTED[name] += 1
     if path := os.environ.get(RUN_LOG):
         with open(path, "a") as log:  # one short append per line: concurrent sessions do not interleave
-            log.write(f"{name} {hashlib.sha1(repr(cfg).encode()).hexdigest()[:12]}\n")
+            log.write(f"{digest(name, cfg)}\n")
 
 
 def run(fn: Callable[..., R], cfg: Any, *, label: str, live: Callable[[Any], None] | None = None,

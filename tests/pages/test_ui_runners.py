@@ -220,3 +220,85 @@ def test_a_computation_that_fails_gives_its_slot_back():
     at = _app(crash=True).run()
     assert len(at.error) == 1
     assert runners._slots._free == free
+
+
+def _launch_app(stop_at: int = 0) -> None:
+    # Runs as a Streamlit script: a "long" fake training started by ui.launch, counting its calls.
+    from dataclasses import dataclass
+
+    import streamlit as st
+
+    from ui import launch, runners
+
+    @dataclass(frozen=True)
+    class Recipe:
+        epochs: int = 4
+        code_version: int = 1
+
+    def train(cfg: Recipe, on_progress=None) -> str:
+        st.session_state["calls"] = st.session_state.get("calls", 0) + 1
+        for epoch in range(cfg.epochs):
+            st.session_state["free_while_running"] = runners._slots.free
+            if epoch + 1 == stop_at:
+                st.stop()  # as Streamlit does inside a progress report when Stop is clicked or the tab closes
+            on_progress((epoch + 1) / cfg.epochs, None)
+        return f"trained {cfg.epochs} epochs"
+
+    epochs = st.slider("Epochs", 1, 9, 4, key="epochs")
+    result = launch.run(train, Recipe(epochs=epochs), key="own-run", label="Training", start="Train it",
+                        seconds=12.4)
+    st.markdown(result or "showing the shipped model")
+
+
+def _launch() -> AppTest:
+    return AppTest.from_function(_launch_app, default_timeout=30)
+
+
+def _pressable(at: AppTest) -> list[str]:
+    return [button.label for button in at.button]
+
+
+def test_a_long_computation_waits_for_its_button_and_each_new_config_for_a_new_press():
+    at = _launch().run()
+    assert not at.exception
+    assert "calls" not in at.session_state  # no press, no training
+    assert _pressable(at) == ["Train it (about 12 s)"] and at.button[0].proto.type == "primary"
+    assert _texts(at) == ["showing the shipped model"]
+    at.run()  # any rerun (another widget) without a press: still waiting
+    assert "calls" not in at.session_state
+
+    at.button(key="own-run-start").click().run()
+    assert at.session_state["calls"] == 1
+    assert _texts(at) == ["trained 4 epochs"]
+    assert _pressable(at) == []  # finished: no start button, no Stop button
+
+    at.slider(key="epochs").set_value(6).run()  # a new recipe waits for a new press
+    assert at.session_state["calls"] == 1
+    assert _pressable(at) == ["Train it (about 12 s)"] and _texts(at) == ["showing the shipped model"]
+
+    at.slider(key="epochs").set_value(4).run()  # computed already in this process: at once, no button
+    assert at.session_state["calls"] == 1
+    assert _pressable(at) == [] and _texts(at) == ["trained 4 epochs"]
+
+
+def test_a_computation_already_finished_for_another_student_needs_no_button():
+    first = _launch().run()
+    first.button(key="own-run-start").click().run()
+    second = _launch().run()  # a new session, the same recipe
+    assert _pressable(second) == [] and _texts(second) == ["trained 4 epochs"]
+    assert "calls" not in second.session_state  # a cache hit: nothing computed for it
+
+
+def test_a_stopped_computation_frees_its_slot_caches_nothing_and_shows_the_button_again():
+    from ui import runners
+
+    free = runners._slots.free
+    at = AppTest.from_function(_launch_app, kwargs={"stop_at": 2}, default_timeout=30).run()
+    at.button(key="own-run-start").click().run()
+    assert not at.exception
+    assert at.session_state["free_while_running"] == free - 1  # it held a slot while it ran
+    assert runners._slots.free == free  # the interruption gave it back
+    assert _pressable(at) == ["Stop"]  # the run was cut short where it stood, its Stop button on screen
+    at.button(key="own-run-stop").click().run()  # Stop's callback forgets the press
+    assert _pressable(at) == ["Train it (about 12 s)"] and _texts(at) == ["showing the shipped model"]
+    assert at.session_state["calls"] == 1  # nothing was kept: the page waits for a press again

@@ -1,0 +1,66 @@
+"""Long computations (more than ~3 s) that start on a button, show their progress there, and can be stopped.
+
+    trained = launch.run(resolve, source, key="fcn-run", label="Training the FCN", start="Train it",
+                         seconds=fcn.expected_seconds(recipe), shared=True)
+    if trained is None:  # not pressed yet for this recipe: show what there is meanwhile (the shipped model)
+        ...
+
+A slider move changes `cfg`, so it waits for a new press instead of training on every move; a URL
+alone never starts one either (the press is remembered in session state, never in the URL).
+
+How Stop works: a click on Stop (or on a sidebar link, or any widget) asks Streamlit for a rerun, and
+Streamlit raises its rerun exception (StopException when the tab closes) inside the script at the
+next message the script sends to the browser, here the progress update inside `runners._compute`'s
+`on_progress`, at most `runners.MIN_REDRAW_S` apart. The exception unwinds through `runners._slot`,
+whose `finally` frees the compute slot; an unfinished computation is neither cached nor recorded as
+finished. Stop's callback forgets the press, so the rerun that follows shows the start button again.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import streamlit as st
+
+from ui import runners
+
+R = TypeVar("R")
+
+
+def run(fn: Callable[..., R], cfg: Any, *, key: str, label: str, start: str, seconds: float,
+        inputs: tuple[Any, ...] = (), live: Callable[[Any], None] | None = None,
+        shared: bool = False) -> R | None:
+    """`fn(cfg, *inputs)` through the shared cache, started on a button; None until it is pressed for `cfg`.
+
+    Already computed in this process: the result at once, no button. Otherwise a primary button
+    f"{start} (about {seconds:.0f} s)"; once pressed for exactly this `cfg` (session state `key`
+    holds the cfg's digest), a Stop button with the progress bar under it, in the button's place.
+    `seconds` must be measured (scaled from a recorded run or timed on this machine), never guessed.
+    `shared=True` keeps the very object for every session (`runners.resource`, trained models;
+    `inputs` are not passed then), else `runners.run`.
+    """
+    def compute() -> R:
+        if shared:
+            return runners.resource(fn, cfg, label=label, live=live)
+        return runners.run(fn, cfg, label=label, live=live, inputs=inputs)
+
+    if runners.finished(fn, cfg):
+        return compute()
+    pressed_for = runners.digest_of(fn, cfg)
+    place = st.empty()
+    if st.session_state.get(key) != pressed_for:
+        if not place.button(f"{start} (about {seconds:.0f} s)", key=f"{key}-start", type="primary",
+                            icon=":material/play_arrow:"):
+            return None
+        st.session_state[key] = pressed_for
+    with place.container():
+        st.button("Stop", key=f"{key}-stop", icon=":material/stop:", on_click=forget, args=(key,),
+                  help="Stops the computation; nothing of it is kept.")
+        result = compute()
+    place.empty()
+    return result
+
+
+def forget(key: str) -> None:
+    """Forget the press recorded under `key`: the next run shows the start button again (Stop's callback)."""
+    st.session_state.pop(key, None)
