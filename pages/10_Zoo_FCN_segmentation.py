@@ -13,19 +13,18 @@ chrome.page("fcn", f"""{zoo.card("fcn")}
 
 The scenes below are made in code: a noisy background with one to three squares, discs and
 triangles. The network must label **every pixel** with its class. It opens with weights shipped with
-the app; train your own just below and every view switches to it.""")
+the app; train your own just below and every view switches to it once it is trained.""")
 
 # 0. Which network ---------------------------------------------------------------------------------
 with st.container(border=True):
-    source = parts.source()
-    slot = st.empty()
-trained = zoo.trained(source, label="Training the FCN",
-                      live=lambda part: show.redraw(slot, charts.curves(part.history, "loss")))
+    recipe, shipped = parts.recipe()
+    trained, source, slot = zoo.which(recipe, shipped, label="Training the FCN", what="network",
+                                      curves=lambda part: charts.curves(part.history, "loss"))
+    slot.caption(parts.which_network(trained))
+    if not trained.shipped:
+        show.chart(charts.curves, trained.history, "accuracy", key="fcn-curves")
 view = runners.run(fcn_lab.inspect, Inspect(source), label="Scoring the FCN on the held-out scenes",
                    inputs=(trained,))
-slot.caption(parts.which_network(trained))
-if not trained.shipped:
-    show.chart(charts.curves, trained.history, "accuracy", key="fcn-curves")
 
 # 1. Architecture ----------------------------------------------------------------------------------
 chrome.section("1 · Down, then up again: the encoder-decoder with the shape of every tensor", "68")

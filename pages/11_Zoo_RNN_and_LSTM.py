@@ -1,31 +1,39 @@
 """Zoo: RNN and LSTM (slide 69): memory over long sequences, gates, outputs and gradient flow."""
+import streamlit as st
+
+from core import charts
 from core.zoo import recurrent, recurrent_lab
 from core.zoo.source import Source
-from ui import chrome, runners, zoo
+from ui import chrome, zoo
 from ui.parts import recurrent as parts
 
 chrome.page("recurrent", f"""{zoo.card("recurrent")}
 
 Below, a plain RNN, a GRU and an LSTM (32 hidden units each, PyTorch's `nn.RNN`, `nn.GRU`,
 `nn.LSTM`) take the same memory test. They open with weights shipped with the app; train your own
-just below and every view switches to them.""")
+just below and every view switches to them once they are trained.""")
 shipped = zoo.trained(Source("recurrent"), label="Reading the shipped networks")
 
-# 1. The task, and which networks ------------------------------------------------------------------
+# 0. Which networks --------------------------------------------------------------------------------
+with st.container(border=True):
+    race, source, slot = zoo.which(
+        parts.recipe(), Source("recurrent"), what="networks",
+        label="Training the RNN, the GRU and the LSTM side by side",
+        curves=lambda part: charts.curves(part.history, "accuracy"))
+    parts.which_race(race, slot)
+
+# 1. The task --------------------------------------------------------------------------------------
 chrome.section("1 · A memory test: recall the first symbol after many distractors", "69")
 parts.task()
-own = parts.own_race()
-race = own or shipped
-source = Source("recurrent") if own is None else Source("recurrent", own.recipe)
 
 # 2. Accuracy vs length ----------------------------------------------------------------------------
-chrome.section("2 · Accuracy vs sequence length, the three cells trained side by side", "69")
-parts.lengths(shipped, own, source)
+chrome.section("2 · Accuracy vs sequence length on validation sequences, the three cells side by side",
+               "69")
+parts.lengths(shipped, None if race.shipped else race, source)
 
 # 3. Inside the LSTM -------------------------------------------------------------------------------
 chrome.section("3 · Inside the LSTM: its gates at every step of one sequence", "69")
-text = parts.typed_sequence(race.recipe.length)
-gates = runners.config(recurrent_lab.Gates, sequence=text, source=source)
+gates = parts.gates_config(parts.typed_sequence(race.recipe.length), source)
 parts.gates(race, gates)
 
 # 4. Sequence output vs single output --------------------------------------------------------------

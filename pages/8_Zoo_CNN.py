@@ -15,18 +15,16 @@ chrome.page("cnn", f"""{zoo.card("cnn")}
 
 Below, a small CNN reads scikit-learn's 8 × 8 handwritten digits (the same train/validation split
 as the other pages). It opens with weights shipped with the app; train your own just below and
-every view switches to it.""")
+every view switches to it once it is trained.""")
 
-# 0. Which weights ---------------------------------------------------------------------------------
+# 0. Which network ---------------------------------------------------------------------------------
 with st.container(border=True):
-    recipe = parts.recipe()
-    slot = st.empty()
-source = Source("cnn", recipe)
-trained = zoo.trained(source, label="Training the CNN, then the MLP",
-                      live=lambda part: show.redraw(slot, charts.curves(part.history, "accuracy")))
+    trained, source, slot = zoo.which(
+        parts.recipe(), Source("cnn"), label="Training the CNN, then the MLP", what="networks",
+        curves=lambda part: charts.curves(part.history, "accuracy"))
+    slot.caption(parts.which_weights(trained))
 view = runners.run(cnn_lab.inspect, Inspect(source), label="Looking inside the CNN",
                    inputs=(trained,))
-slot.caption(parts.which_weights(trained))
 
 # 1. Architecture ----------------------------------------------------------------------------------
 chrome.section("1 · The architecture, with the shape of every tensor", "66")

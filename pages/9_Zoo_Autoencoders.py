@@ -15,20 +15,17 @@ chrome.page("autoencoders", f"""{zoo.card("autoencoders")}
 compresses each of scikit-learn's 8 × 8 digits into a few latent numbers, the **decoder** rebuilds
 the 64 pixels from them, and the loss is the difference between output and input. Four small
 networks open with weights shipped with the app; train your own just below and every view switches
-to them.""")
+to them once they are trained.""")
 
-# 0. Which weights ---------------------------------------------------------------------------------
+# 0. Which networks --------------------------------------------------------------------------------
 with st.container(border=True):
-    recipe = parts.recipe()
-    slot = st.empty()
-source = Source("autoencoders", recipe)
-trained = zoo.trained(
-    source, label="Training the four autoencoders",
-    live=lambda part: show.redraw(slot, charts.curves(part.history, "loss", log_y=True)))
+    trained, source, slot = zoo.which(
+        parts.recipe(), Source("autoencoders"), label="Training the four autoencoders",
+        what="autoencoders", curves=lambda part: charts.curves(part.history, "loss", log_y=True))
+    with slot.container():
+        parts.curves(trained)
 view = runners.run(autoencoders_lab.inspect, Inspect(source), label="Running the autoencoders",
                    inputs=(trained,))
-with slot.container():
-    parts.curves(trained)
 
 # 1. Architecture ----------------------------------------------------------------------------------
 chrome.section("1 · Encoder → latent code → decoder, with the shape of every tensor", "67")

@@ -4,15 +4,26 @@
 weights, or a student's recipe trained here under a progress bar. The very object is shared by
 every session (never copied); views receive it as an input and must not change it. `card(key)` is
 the overview's card of a zoo chapter, the first lines of its page's intro.
+
+Every zoo page opens with one bordered "which network" box: "Train it yourself" and its recipe,
+then `which(...)`: the student's model once its button was pressed and it trained (ui/launch: a
+slider move or a link never trains), else the shipped model, saying so.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
+
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from core.zoo import overview
-from core.zoo.source import Source, resolve
-from ui import runners
+from core.zoo.source import Source, module, resolve
+from ui import launch, runners, show
+
+C = TypeVar("C")
+WAITING = ("Every view below shows the shipped {what} until you press the button; training takes the "
+           "time on it when a CPU core is free, longer when the class shares the server.")
 
 
 def trained(source: Source, label: str, live: Callable[[Any], None] | None = None) -> Any:
@@ -21,6 +32,38 @@ def trained(source: Source, label: str, live: Callable[[Any], None] | None = Non
     `live(partial Trained)` redraws a page's chart while a student's recipe trains (never on a hit).
     """
     return runners.resource(resolve, source, label=label, live=live)
+
+
+def which(recipe: Any, shipped: Source, *, label: str, what: str = "model",
+          curves: Callable[[Any], Any] | None = None) -> tuple[Any, Source, DeltaGenerator]:
+    """The student's model of `recipe` once trained on its button, else the shipped one (`recipe` None or not yet).
+
+    The button states the architecture's `expected_seconds(recipe)` (core/zoo/<arch>.py: scaled
+    from measured runs by the work the recipe asks for). Returns the model, its Source (the key of
+    every view of it) and the slot under the button where `curves(Trained so far)` (a chart) grew
+    while it trained, for the page to fill afterwards.
+    """
+    place, slot = st.container(), st.empty()
+    if recipe is not None:
+        own = Source(shipped.arch, recipe)
+        live = None if curves is None else (lambda part: show.redraw(slot, curves(part)))
+        with place:
+            mine = launch.run(resolve, own, key=f"{shipped.arch}-own-run", label=label, start="Train it",
+                              seconds=module(shipped.arch).expected_seconds(recipe), live=live,
+                              shared=True)
+            if mine is not None:
+                return mine, own, slot
+            st.caption(WAITING.format(what=what))
+    return trained(shipped, label="Reading the shipped weights"), shipped, slot
+
+
+def or_example(make: Callable[[], C], example: Callable[[], C], shown: str) -> C:
+    """`make()`, or for input that breaks its rules (a ValueError) a sentence and `example()`: the page goes on."""
+    try:
+        return make()
+    except ValueError as error:
+        st.error(f"{error} Showing {shown} instead.")
+        return example()
 
 
 def card(key: str) -> str:

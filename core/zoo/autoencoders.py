@@ -202,6 +202,18 @@ class VariationalAutoEncoder(AutoEncoder):
         return out
 
 
+# CPU seconds measured on the app's 2-core machine with one torch thread (time.process_time()
+# around train(Recipe(...)) with a progress callback, 2026-12-03): what a run alone on a free core takes.
+# Recipe(epochs=10): 3.6 s for the four side by side (3.7 s with the widest latent space). The four
+# shipped files took 10.4 s together, each trained alone: side by side costs more than the sum.
+EPOCH_SECONDS = 0.36
+
+
+def expected_seconds(recipe: Recipe) -> float:
+    """Training time of the four autoencoders on a free CPU core, scaled from a measured run by epochs."""
+    return recipe.epochs * EPOCH_SECONDS
+
+
 def build(recipe: Recipe) -> dict[str, AutoEncoder]:
     """The page's four untrained models by key ("ae", "wide", "denoising", "vae"), as `train` starts them."""
     return {k: recipe.build(k) for k in KEYS}

@@ -168,6 +168,19 @@ class Recipe:
         return SequenceNet(cell, self.hidden, self.per_step, self.keep_bias, generator)
 
 
+# CPU seconds measured on the app's 2-core machine with one torch thread (time.process_time()
+# around train(Recipe(...)) with a progress callback, 2026-12-03): what a run alone on a free core takes.
+# One epoch of the three cells: 3.57 s at length 60 and 32 units, 11.94 s at 100 and 64, 0.54 s at 5 and 16:
+# a fixed 0.4 s plus 0.0018 s per (token x hidden unit).
+EPOCH_SECONDS = (0.4, 0.0018)
+
+
+def expected_seconds(recipe: Recipe) -> float:
+    """Training time of the race (RNN, GRU and LSTM side by side) on a free CPU core, scaled from measured runs."""
+    base, per_unit_step = EPOCH_SECONDS
+    return recipe.epochs * (base + per_unit_step * recipe.length * recipe.hidden) * recipe.n_train / 4000
+
+
 def build(recipe: Recipe) -> dict[str, SequenceNet]:
     """The three untrained networks, each initialized as the race initializes it (from the recipe's seed)."""
     return {cell: recipe.network(cell, torch.Generator().manual_seed(recipe.seed)) for cell in CELLS}

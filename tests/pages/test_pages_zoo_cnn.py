@@ -49,11 +49,17 @@ def test_choosing_another_digit_changes_the_maps_and_the_probabilities(page):
     assert f"this {int(cnn.digits().y_val[12])}." in page.info[1].value
 
 
-def test_a_link_with_train_it_yourself_trains_and_switches_every_view(page):
-    """The widgets are bound to the URL: a teacher's link opens the page with the student's recipe trained."""
+def test_a_link_with_train_it_yourself_opens_its_button_which_trains_and_switches_every_view(page):
+    """A teacher's link opens the page with the student's recipe and its button; the press trains it (issue 18)."""
     at = AppTest.from_file(str(APP_ROOT / "pages" / PAGE), default_timeout=120)
     at.query_params.update({"cnn-own": "true", "filters": "4 and 8", "cnn-epochs": "5"})
     at.run()
+    assert not at.exception and not at.error
+    recipe = cnn.Recipe(filters=(4, 8), epochs=5)
+    assert [b.label for b in at.button] == [f"Train it (about {cnn.expected_seconds(recipe):.0f} s)"]
+    assert any("the shipped weights" in c.value for c in at.caption)  # the link alone trains nothing
+    assert any("shows the shipped networks until you press" in c.value for c in at.caption)
+    at.button(key="cnn-own-run-start").click().run()
     assert not at.exception and not at.error
     assert any("**your** networks: 5 epochs" in c.value for c in at.caption)
     params = weights.count(cnn.build(cnn.Recipe(filters=(4, 8), epochs=5)))

@@ -79,8 +79,12 @@ def test_train_it_yourself_trains_and_labels_the_view(page):
     page.slider(key="fcn-epochs").set_value(1).run()
     page.select_slider(key="fcn-train").set_value(300).run()
     assert not page.exception
+    recipe = fcn.Recipe(epochs=1, n_train=300)
+    assert [b.label for b in page.button] == [f"Train it (about {fcn.expected_seconds(recipe):.0f} s)"]
+    assert "the shipped weights" in " ".join(c.value for c in page.caption)  # nothing trains before the press
+    page.button(key="fcn-own-run-start").click().run()
     captions = " ".join(c.value for c in page.caption)
-    assert "**your** network" in captions and "1 epoch(s)" in captions and "About" in captions
+    assert "**your** network" in captions and "1 epoch(s)" in captions
     assert len(page.get("vega_lite_chart")) >= 4  # the student's curves are drawn too
 
 

@@ -42,10 +42,12 @@ def test_another_sequence_has_the_trained_length_and_new_gates(page):
     assert charts(page)[1] != before[1]
 
 
-def test_a_sequence_outside_the_alphabet_gets_a_sentence(page):
+def test_a_sequence_outside_the_alphabet_gets_a_sentence_and_the_page_goes_on_with_the_example(page):
+    before = charts(page)
     page.text_input(key="sequence").set_value("Awxq").run()
     assert not page.exception
-    assert any("'q' cannot" in e.value for e in page.error)
+    assert any("'q' cannot" in e.value and "Showing the example sequence instead." in e.value for e in page.error)
+    assert charts(page) == before  # every view below shows the example, none is missing (issue 18)
 
 
 def test_choosing_one_stage_redraws_the_gradients(page):
@@ -55,12 +57,17 @@ def test_choosing_one_stage_redraws_the_gradients(page):
     assert charts(page)[-1] != before[-1]
 
 
-def test_training_them_yourself_switches_every_view_to_your_networks():
+def test_training_them_yourself_waits_for_the_button_then_switches_every_view_to_your_networks():
     at = AppTest.from_file(str(APP_ROOT / "pages" / PAGE), default_timeout=120)
     # a 1-epoch race at length 10: a few seconds
     for key, value in (("rnn-own", True), ("length", 10), ("rnn-epochs", 1)):
         at.session_state[key] = value
     at.run()
+    recipe = recurrent.Recipe(length=10, epochs=1)
+    assert [b.label for b in at.button][0] == f"Train it (about {recurrent.expected_seconds(recipe):.0f} s)"
+    assert len(at.get("vega_lite_chart")) == N_CHARTS
+    assert any("Showing the shipped networks" in c.value for c in at.caption)
+    at.button(key="recurrent-own-run-start").click().run()
     assert not at.exception and not at.error
     assert len(at.get("vega_lite_chart")) == N_CHARTS + 1  # + the training curves
     assert "at length 10" in at.info[0].value

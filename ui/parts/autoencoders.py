@@ -20,8 +20,7 @@ SHIPPED = autoencoders.SHIPPED_RECIPE
 
 def recipe() -> autoencoders.Recipe | None:
     """'Train it yourself': the student's recipe, or None for the shipped weights."""
-    own = st.toggle("Train it yourself (the four autoencoders side by side: about 10 s at 60 epochs on a free "
-                    "2-core CPU, 30 s at 150)", key="ae-own", bind="query-params")
+    own = st.toggle("Train it yourself (the four autoencoders side by side)", key="ae-own", bind="query-params")
     if not own:
         return None
     c1, c2, c3 = st.columns(3)

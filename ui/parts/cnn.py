@@ -16,8 +16,8 @@ FILTER_CHOICES = ("4 and 8", "8 and 16", "16 and 32")  # conv1 and conv2 filters
 
 def recipe() -> cnn.Recipe | None:
     """'Train it yourself': the student's recipe, or None for the shipped weights."""
-    own = st.toggle("Train it yourself (the CNN, then the MLP it is compared with: about 3 to 10 s on a free "
-                    "2-core CPU)", key="cnn-own", bind="query-params")
+    own = st.toggle("Train it yourself (the CNN, then the MLP it is compared with)", key="cnn-own",
+                    bind="query-params")
     if not own:
         return None
     c1, c2, c3, c4 = st.columns(4)

@@ -16,15 +16,13 @@ from core.zoo.source import Source
 from ui import lesson_map, runners, show
 
 
-def source() -> Source:
-    """The decoder picked and 'Train it yourself': the shipped network of that decoder, or the student's recipe."""
+def recipe() -> tuple[fcn.Recipe | None, Source]:
+    """The decoder and 'Train it yourself': the student's recipe (None: off), and that decoder's shipped network."""
     up = st.radio("Upsampling in the decoder (one shipped network each)", fcn.UPSAMPLING, horizontal=True,
                   key="fcn-up", bind="query-params")
-    most = fcn.Recipe(upsampling=up, epochs=fcn.MAX_EPOCHS, n_train=max(fcn.TRAIN_SIZES))
-    own = st.toggle(f"Train it yourself (at most {most.epochs} epochs on {most.n_train:,} scenes: about "
-                    f"{fcn.expected_seconds(most):.0f} s on a free CPU core)", key="fcn-own", bind="query-params")
-    if not own:
-        return Source("fcn", asset=fcn.ASSETS[up])
+    shipped = Source("fcn", asset=fcn.ASSETS[up])
+    if not st.toggle("Train it yourself", key="fcn-own", bind="query-params"):
+        return None, shipped
     c1, c2, c3 = st.columns(3)
     n_train = c1.select_slider("Training scenes", fcn.TRAIN_SIZES, fcn.SHIPPED_RECIPE.n_train, key="fcn-train",
                                bind="query-params")
@@ -32,10 +30,8 @@ def source() -> Source:
                        key="fcn-epochs", bind="query-params")
     seed = c3.number_input("Seed (initial weights, batch order)", 0, 2**31 - 1, 0, key="fcn-seed",
                            bind="query-params")
-    recipe = runners.config(fcn.Recipe, upsampling=up, n_train=n_train, epochs=epochs, seed=int(seed))
-    st.caption(f"About {fcn.expected_seconds(recipe):.0f} s on a free CPU core (scaled from the shipped run's "
-               "time); longer when the machine is busy.")
-    return Source("fcn", recipe)
+    own = runners.config(fcn.Recipe, upsampling=up, n_train=n_train, epochs=epochs, seed=int(seed))
+    return own, shipped
 
 
 def which_network(trained: fcn.Trained) -> str:

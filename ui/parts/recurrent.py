@@ -8,6 +8,7 @@ from __future__ import annotations
 import inspect
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from core import charts
 from core.charts import recurrent as recurrent_charts
@@ -23,33 +24,36 @@ def task() -> None:
                 f"name the first one, e.g. `{example}` → **{example[0]}**. Guessing gives 25%.")
 
 
-def own_race() -> recurrent.Trained | None:
-    """The toggle and settings of a student's own race; trains it (with live curves) when switched on."""
-    with st.container(border=True):
-        if not st.toggle("Train them yourself (all three side by side: about 5 to 40 s on a free 2-core CPU)",
-                         key="rnn-own", bind="query-params"):
-            return None
-        length_box, keep_box, hidden_box, epochs_box = st.columns(4)
-        length = length_box.select_slider("Sequence length (tokens, up to 100)", (5, 10, 20, 30, 45, 60, 80, 100),
-                                          60, key="length", bind="query-params")
-        keep = keep_box.select_slider("Keep-gate bias at the start (LSTM forget, GRU update)", (0.0, 1.0, 3.0), 3.0,
-                                      key="keep", bind="query-params", help="Added to the gate's bias before "
-                                      "training: +3 makes a fresh gate keep ~95% of the old state each step.")
-        hidden = hidden_box.select_slider("Hidden units", (16, 32, 64), 32, key="hidden", bind="query-params")
-        epochs = epochs_box.slider("Epochs (4,000 sequences each, at most 8)", 1, 8, 5, key="rnn-epochs",
-                                   bind="query-params")
-        recipe = runners.config(recurrent.Recipe, length=length, keep_bias=keep, hidden=hidden, epochs=epochs)
-        slot = st.empty()
-        race = zoo.trained(Source("recurrent", recipe), label="Training the RNN, the GRU and the LSTM side by side",
-                           live=lambda part: show.redraw(slot, charts.curves(part.history, "accuracy")))
-        with slot.container():
-            show.chart(charts.curves, race.history, "accuracy", key="own-curves")
-        facts = race.facts
-        chrome.notice(f"after {facts.own_epochs} epoch{'s' * (facts.own_epochs > 1)} at length {facts.own_length} "
-                      f"({facts.own_seconds:.0f} s) the RNN answers {facts.own_rnn:.0%}, the GRU {facts.own_gru:.0%} "
-                      f"and the LSTM {facts.own_lstm:.0%} of the validation sequences. Every view below now shows "
-                      "these networks.", facts)
-        return race
+def recipe() -> recurrent.Recipe | None:
+    """'Train them yourself' and the race's settings: the student's recipe, or None for the shipped networks."""
+    if not st.toggle("Train them yourself (all three side by side)", key="rnn-own", bind="query-params"):
+        return None
+    length_box, keep_box, hidden_box, epochs_box = st.columns(4)
+    length = length_box.select_slider("Sequence length (tokens, up to 100)", (5, 10, 20, 30, 45, 60, 80, 100),
+                                      60, key="length", bind="query-params")
+    keep = keep_box.select_slider("Keep-gate bias at the start (LSTM forget, GRU update)", (0.0, 1.0, 3.0), 3.0,
+                                  key="keep", bind="query-params", help="Added to the gate's bias before "
+                                  "training: +3 makes a fresh gate keep ~95% of the old state each step.")
+    hidden = hidden_box.select_slider("Hidden units", (16, 32, 64), 32, key="hidden", bind="query-params")
+    epochs = epochs_box.slider("Epochs (4,000 sequences each, at most 8)", 1, 8, 5, key="rnn-epochs",
+                               bind="query-params")
+    return runners.config(recurrent.Recipe, length=length, keep_bias=keep, hidden=hidden, epochs=epochs)
+
+
+def which_race(race: recurrent.Trained, slot: DeltaGenerator) -> None:
+    """Under the button: whose networks the page shows; a student's race with its curves and what they reached."""
+    if race.shipped:
+        slot.caption(f"Showing the shipped networks (`python -m core.zoo`): {race.recipe.epochs} epochs at length "
+                     f"{race.recipe.length}, {race.recipe.hidden} hidden units, keep-gate bias "
+                     f"{race.recipe.keep_bias:+g}.")
+        return
+    with slot.container():
+        show.chart(charts.curves, race.history, "accuracy", key="own-curves")
+    facts = race.facts
+    chrome.notice(f"after {facts.own_epochs} epoch{'s' * (facts.own_epochs > 1)} at length {facts.own_length} "
+                  f"({facts.own_seconds:.0f} s) the RNN answers {facts.own_rnn:.0%}, the GRU {facts.own_gru:.0%} "
+                  f"and the LSTM {facts.own_lstm:.0%} of the validation sequences. Every view below now shows "
+                  "these networks.", facts)
 
 
 def lengths(shipped: recurrent.Trained, own: recurrent.Trained | None, source: Source) -> None:
@@ -80,6 +84,12 @@ def typed_sequence(trained_length: int) -> str:
                                recurrent_lab.EXAMPLE, key="sequence", bind="query-params")
     button_box.button(f"New sequence ({trained_length} tokens)", on_click=draw, icon=":material/casino:")
     return text
+
+
+def gates_config(text: str, source: Source) -> recurrent_lab.Gates:
+    """The gates' config of the typed sequence; one that breaks the rules gets a sentence and the example instead."""
+    return zoo.or_example(lambda: recurrent_lab.Gates(sequence=text, source=source),
+                          lambda: recurrent_lab.Gates(source=source), "the example sequence")
 
 
 def gates(race: recurrent.Trained, cfg: recurrent_lab.Gates) -> None:
