@@ -11,11 +11,16 @@ chrome.page("transformer", f"""{zoo.card("transformer")}
 Here four tiny Transformers ({transformer.shipped_parameters():,} weights each) learned one task you
 can read: **reverse a word** of {transformer.MIN_LEN} to {transformer.MAX_LEN} letters. Same layers,
 same training; they differ only in their attention mask, their positional encoding, and whether they
-answer in one pass or write the answer token by token.""")
+answer in one pass or write the answer token by token. They open with weights shipped with the app;
+train one yourself just below and section 2 shows it beside them once it is trained.""")
+
+# 0. Which network ---------------------------------------------------------------------------------
+with st.container(border=True):
+    own = parts.own()
 board = parts.board()
 
 # 1. The task and the model ------------------------------------------------------------------------
-chrome.section("1 · The task and the model", "70")
+chrome.section("1 · The task, and the four models' scores on held-out words", "70")
 parts.task(board)
 
 # 2. Attention for your word -----------------------------------------------------------------------
@@ -25,6 +30,8 @@ source = Source("transformer", asset=transformer.asset(design))
 yours = parts.reading(word, parts.model(design), source, "your word")
 parts.attention(yours)
 parts.copy_notice(yours.copy_facts)
+if own is not None:
+    parts.own_attention(parts.reading(yours.word, *own, "your model"))
 
 # 3. Positional encoding ---------------------------------------------------------------------------
 chrome.section("3 · Positional encoding: order, added to the tokens", "70")
@@ -41,18 +48,4 @@ decoder = Source("transformer", asset=transformer.asset("decoder"))
 decoder_model = parts.model("decoder")
 generated = parts.reading(prompt_word, decoder_model, decoder, "generation")
 parts.generation(generated)
-
-# 6. Train it yourself -----------------------------------------------------------------------------
-chrome.section("6 · Train it yourself", "70")
-if not st.toggle(f"Train a model yourself (about 1 s per epoch on 2 cores; at most "
-                 f"{transformer.MAX_EPOCHS} epochs)", key="tx-own", bind="query-params"):
-    st.caption("Switch it on to train one of the four designs with your own settings, through the "
-               "app's one trainer.")
-    chrome.end()  # the page ends here: its URL note still comes
-    st.stop()
-recipe = parts.own_recipe()
-mine, facts = parts.own_model(recipe)
-own = parts.reading(yours.word, mine, Source("transformer", recipe), "your model")
-parts.own_attention(own)
-parts.own_notice(facts)
 chrome.end()

@@ -1,55 +1,45 @@
-"""Network zoo: GAN (slide 71): a generator against a discriminator on 2-D data."""
+"""Zoo: generative adversarial network (slide 71): a generator against a discriminator on 2-D data."""
 import streamlit as st
 
-from core.zoo import gan
 from core.zoo.source import Source
 from ui import chrome, zoo
 from ui.parts import gan as parts
 
-chrome.page("gan", """A **generative adversarial network** is two networks
-playing a game. The **generator** G turns random noise z into a data point; the **discriminator** D
-looks at a point and says how likely it is real. D learns to tell real points from generated ones, G
-learns to fool D: a **min-max game**. At the game's ideal end point (given networks large enough),
-G's points are distributed like the real data and D says 0.5 everywhere; section 3 shows a game that
-stalls elsewhere. Here the data are points in the plane, so you can watch the whole game: D's belief
-as a map, G's points moving over it.""")
+chrome.page("gan", f"""{zoo.card("gan")}
+
+A **generative adversarial network** is two networks playing a game. The **generator** G turns
+random noise z into a data point; the **discriminator** D looks at a point and says how likely it is
+real. D learns to tell real points from generated ones, G learns to fool D: a **min-max game**. At
+the game's ideal end point (given networks large enough), G's points are distributed like the real
+data and D says 0.5 everywhere; section 3 shows a game that stalls elsewhere. Here the data are
+points in the plane, so you can watch the whole game: D's belief as a map, G's points moving over
+it. It opens with games shipped with the app; train your own just below and sections 1 and 2 switch
+to it once it is trained.""")
+
+# 0. Which game ------------------------------------------------------------------------------------
+with st.container(border=True):
+    recipe, shipped = parts.recipe()
+    game_of, source, slot = zoo.which(recipe, shipped, label="Training the GAN", what="game",
+                                      live=parts.live(recipe))
+    parts.which_game(game_of, slot)
 
 # 1. The game, checkpoint by checkpoint ------------------------------------------------------------
-chrome.section("1 · The game, checkpoint by checkpoint", "71")
-data_column, step_column = st.columns([1, 2])
-data = data_column.selectbox("Real data", list(gan.DISTRIBUTIONS),
-                             format_func=gan.DISTRIBUTIONS.get, key="data", bind="query-params")
-source = Source("gan", asset=gan.asset(data))
-shipped = zoo.trained(source, label="Reading the shipped GAN")
-with step_column:
-    step = parts.step_picker(shipped.game, "step")
-parts.game_notice(parts.game_view(shipped.game, step, "shipped"))
+chrome.section("1 · The game, checkpoint by checkpoint: D's map, G's points and both losses", "71")
+key = "shipped" if game_of.shipped else "own"
+step = parts.step_picker(game_of.game, "step" if game_of.shipped else "own-step")
+facts = parts.game_view(game_of.game, step, key)
+if game_of.shipped:
+    parts.game_notice(facts)
+else:
+    parts.own_notice(game_of.game.facts())
 
 # 2. The two players -------------------------------------------------------------------------------
 chrome.section("2 · The two players", "71")
-parts.players(shipped, source)
+parts.players(game_of, source)
 
 # 3. Mode collapse ---------------------------------------------------------------------------------
 chrome.section("3 · Mode collapse: when G finds one answer that fools D", "71")
 balanced = zoo.trained(Source("gan", asset="gan_ring"), label="Reading the shipped GAN")
 collapsed = zoo.trained(Source("gan", asset="gan_ring_collapse"), label="Reading the shipped GAN")
 parts.collapse(balanced, collapsed)
-
-# 4. Train it yourself -----------------------------------------------------------------------------
-chrome.section("4 · Train it yourself, live", "71")
-recipe, train = parts.own_recipe()
-if not train:
-    st.caption("Switch on **Train it yourself** to train this GAN; the map and the losses redraw "
-               "while it trains.")
-    chrome.end()  # the page ends here: its URL note still comes
-    st.stop()
-redraw, clear = parts.live(recipe)
-own = zoo.trained(Source("gan", recipe), label=f"Training the GAN for {recipe.steps:,} steps",
-                  live=redraw)
-clear()
-if own.game.message:
-    st.warning(own.game.message)
-own_step = parts.step_picker(own.game, "own-step")
-parts.game_view(own.game, own_step, "own")
-parts.own_notice(own.game.facts())
 chrome.end()

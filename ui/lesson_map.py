@@ -94,7 +94,7 @@ CHAPTERS: tuple[Chapter, ...] = (
         "gan", "Zoo: GAN", "71", "pages/13_Zoo_GAN.py",
         "A generator against a discriminator on 2-D data, live: samples, the discriminator's map, "
         "both losses, and mode collapse.",
-        heading="Network zoo: GAN",
+        heading="Zoo: generative adversarial network (GAN)",
     ),
 )
 

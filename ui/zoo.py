@@ -35,21 +35,24 @@ def trained(source: Source, label: str, live: Callable[[Any], None] | None = Non
 
 
 def which(recipe: Any, shipped: Source, *, label: str, what: str = "model",
-          curves: Callable[[Any], Any] | None = None) -> tuple[Any, Source, DeltaGenerator]:
+          curves: Callable[[Any], Any] | None = None,
+          live: Callable[[DeltaGenerator], Callable[[Any], None]] | None = None) -> tuple[Any, Source, DeltaGenerator]:
     """The student's model of `recipe` once trained on its button, else the shipped one (`recipe` None or not yet).
 
     The button states the architecture's `expected_seconds(recipe)` (core/zoo/<arch>.py: scaled
     from measured runs by the work the recipe asks for). Returns the model, its Source (the key of
     every view of it) and the slot under the button where `curves(Trained so far)` (a chart) grew
-    while it trained, for the page to fill afterwards.
+    while it trained, for the page to fill afterwards. `live(slot)` instead makes a redraw of more than one
+    chart in that slot.
     """
     place, slot = st.container(), st.empty()
     if recipe is not None:
         own = Source(shipped.arch, recipe)
-        live = None if curves is None else (lambda part: show.redraw(slot, curves(part)))
+        redraw = (live(slot) if live is not None else
+                  None if curves is None else (lambda part: show.redraw(slot, curves(part))))
         with place:
             mine = launch.run(resolve, own, key=f"{shipped.arch}-own-run", label=label, start="Train it",
-                              seconds=module(shipped.arch).expected_seconds(recipe), live=live,
+                              seconds=module(shipped.arch).expected_seconds(recipe), live=redraw,
                               shared=True)
             if mine is not None:
                 return mine, own, slot

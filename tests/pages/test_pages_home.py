@@ -95,7 +95,7 @@ def test_every_chapter_page_shows_its_heading_from_the_map():
         "Network zoo: overview", "Zoo: convolutional neural network (CNN)",
         "Zoo: autoencoders (plain, denoising, variational)",
         "Zoo: fully convolutional network (FCN) for segmentation", "Zoo: RNN and LSTM", "Zoo: Transformer",
-        "Network zoo: GAN"]
+        "Zoo: generative adversarial network (GAN)"]
     assert all(chapter.page_title == chapter.title for chapter in CHAPTERS[:6])
 
 

@@ -16,7 +16,7 @@ def _metric(at: AppTest, label: str) -> str:
 
 
 def test_default_view_shows_the_shipped_ring_without_training(page):
-    assert page.title[0].value == "Network zoo: GAN"
+    assert page.title[0].value == "Zoo: generative adversarial network (GAN)"
     assert not page.error and not page.warning
     assert len(page.get("vega_lite_chart")) == N_CHARTS
     shipped = gan.shipped("gan_ring").game
@@ -36,6 +36,7 @@ def test_another_distribution_changes_the_map_and_the_modes(page):
     assert not page.exception
     after = charts(page)
     assert after[0] != before[0] and after[1] != before[1] and after[2:] == before[2:]  # only section 1 changed
+    assert any("Showing the shipped game" in c.value and "Grid of 9" in c.value for c in page.caption)
     assert _metric(page, "Modes covered").endswith("of 9")
 
 
@@ -50,14 +51,19 @@ def test_the_checkpoint_slider_goes_back_to_the_start(page):
     assert "went from" not in text and f"is {start.energy_start:.2f} here at the start" in text  # no change at step 0
 
 
-def test_training_it_yourself_shows_the_same_views_for_the_new_gan(page):
-    page.select_slider(key="own-steps").set_value(800)
-    page.select_slider(key="own-d").set_value(32)
+def test_training_it_yourself_waits_for_its_button_then_shows_the_same_views_for_the_new_gan(page):
     page.toggle(key="own-train").set_value(True).run()
+    page.select_slider(key="own-steps").set_value(800)
+    page.select_slider(key="own-d").set_value(32).run()
     assert not page.exception and not page.error
-    assert len(page.get("vega_lite_chart")) == N_CHARTS + 2
+    recipe = gan.Recipe(steps=800, d_width=32)
+    assert [b.label for b in page.button] == [f"Train it (about {gan.expected_seconds(recipe):.0f} s)"]
+    assert any("Showing the shipped game" in c.value for c in page.caption)  # nothing trained yet
+    page.button(key="gan-own-run-start").click().run()
+    assert not page.exception and not page.error
+    assert len(page.get("vega_lite_chart")) == N_CHARTS  # sections 1 and 2 now show the new game
     assert page.select_slider(key="own-step").value == 800
-    assert "your GAN trained for 800 steps" in page.info[-1].value
+    assert "your GAN trained for 800 steps" in page.info[0].value
 
 
 def test_the_mode_collapse_notice_states_the_losses_without_pointing_to_a_chart_it_lacks(page):
@@ -86,8 +92,9 @@ def test_training_with_the_smallest_d_is_not_told_to_try_it():
     at = AppTest.from_file(str(APP_ROOT / "pages" / PAGE), default_timeout=300)
     at.query_params.update({"own-d": "4", "own-steps": "800", "own-train": "true"})
     at.run()
+    at.button(key="gan-own-run-start").click().run()
     assert not at.exception and not at.error
-    text = at.info[-1].value
+    text = at.info[0].value
     f = gan.train(gan.Recipe(d_width=4, steps=800)).game.facts()
     assert "Try D with 4 units" not in text and "D has 4 units here" in text
     assert f"Its points spread {f.spread_end:.2f}" in text

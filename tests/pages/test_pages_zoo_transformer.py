@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
+from core.zoo import transformer
 from ui.lesson_map import APP_ROOT
 
 PAGE = "12_Zoo_Transformer.py"
@@ -57,14 +58,14 @@ def test_positions_slider_changes_the_encoding(page):
 def test_an_invalid_word_gets_a_sentence_and_the_page_goes_on(page):
     page.text_input(key="word").set_value("hello!").run()
     assert not page.exception
-    assert any("Use only the letters A to Z" in e.value for e in page.error)
+    assert any("Use only the letters A to Z" in e.value and "instead" in e.value for e in page.error)
     assert len(page.get("vega_lite_chart")) == N_CHARTS  # the default word is shown instead
     page.text_input(key="prompt").set_value("ABCDEFGHIJKL").run()
     assert any("you typed 12" in e.value for e in page.error)
     assert len(page.get("vega_lite_chart")) == N_CHARTS
 
 
-def test_train_it_yourself_shows_the_same_views_for_the_students_model():
+def test_train_it_yourself_waits_for_its_button_then_shows_the_same_views_for_the_students_model():
     at = AppTest.from_file(str(APP_ROOT / "pages" / PAGE), default_timeout=120)
     at.query_params.update({"tx-own": "true", "own-epochs": "2", "own-layers": "1",
                             "own-design": "decoder-only (causal mask, generates)"})
@@ -72,11 +73,16 @@ def test_train_it_yourself_shows_the_same_views_for_the_students_model():
     assert not at.exception and not at.error
     assert at.toggle(key="tx-own").value and at.slider(key="own-epochs").value == 2  # a shared link's settings
     assert at.selectbox(key="own-design").value == "decoder"
+    recipe = transformer.Recipe(design="decoder", layers=1, epochs=2)
+    assert [b.label for b in at.button] == [f"Train it (about {transformer.expected_seconds(recipe):.0f} s)"]
+    assert len(at.get("vega_lite_chart")) == N_CHARTS  # the link alone trains nothing
+    at.button(key="transformer-own-run-start").click().run()
+    assert not at.exception and not at.error
     assert len(at.get("vega_lite_chart")) == N_CHARTS + 3  # curves, accuracy by position, attention of your model
     mine = next(df.value for df in at.dataframe if df.value.columns[0] == "model").set_index("model")
-    assert f"{mine.loc['yours', 'letter accuracy']:.1%}" in at.info[-1].value
-    assert "your 1-layer, 2-head model" in at.info[-1].value
-    assert "Try 1 layer" not in at.info[-1].value and "With 1 layer" in at.info[-1].value  # it has 1 already
+    notice = next(n.value for n in at.info if "your 1-layer, 2-head model" in n.value)
+    assert f"{mine.loc['yours', 'letter accuracy']:.1%}" in notice
+    assert "Try 1 layer" not in notice and "With 1 layer" in notice  # it has 1 already
 
 
 def test_the_mask_section_says_which_model_uses_which_mask_and_what_an_encoder_does(page):

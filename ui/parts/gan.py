@@ -9,6 +9,7 @@ import inspect
 from collections.abc import Callable
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from core import charts
 from core.charts import gan as gan_charts
@@ -132,49 +133,61 @@ def collapse_notice(c: gan_lab.CollapseFacts) -> None:
                   "GAN's losses do not say whether its samples are good: measure them.", c)
 
 
-def own_recipe() -> tuple[gan.Recipe, bool]:
-    """Section 4's controls: the student's recipe, and whether to train it."""
-    data, g_width, d_width, steps = st.columns(4)
-    own_data = data.selectbox("Real data", list(gan.DISTRIBUTIONS), format_func=gan.DISTRIBUTIONS.get,
-                              key="own-data", bind="query-params")
+def recipe() -> tuple[gan.Recipe | None, Source]:
+    """The 'which network' box's controls: the real data (its shipped game) and 'Train it yourself' with its recipe."""
+    data = st.selectbox("Real data", list(gan.DISTRIBUTIONS), format_func=gan.DISTRIBUTIONS.get, key="data",
+                        bind="query-params")
+    shipped = Source("gan", asset=gan.asset(data))
+    if not st.toggle("Train it yourself", key="own-train", bind="query-params",
+                     help="Trains a GAN on this data with the app's trainer, redrawing the map as it goes."):
+        return None, shipped
+    g_width, d_width, steps = st.columns(3)
     g_units = g_width.select_slider("G: units per hidden layer", gan.WIDTHS, value=64, key="own-g",
                                     bind="query-params")
     d_units = d_width.select_slider("D: units per hidden layer", gan.WIDTHS, value=128, key="own-d",
                                     bind="query-params")
     n_steps = steps.select_slider(f"Training steps (at most {max(gan.STEPS):,})", gan.STEPS, value=1600,
                                   key="own-steps", bind="query-params",
-                                  help="Each step: one batch of 128 real and 128 generated points. "
-                                       "A few seconds per 1,000 steps on 2 CPU cores.")
-    loss, rate, seed_box, switch = st.columns(4)
+                                  help="Each step: one batch of 128 real and 128 generated points.")
+    loss, rate, seed_box = st.columns(3)
     g_loss = loss.radio("G's loss", list(gan.G_LOSSES), format_func=gan.G_LOSSES.get, key="own-loss",
                         bind="query-params")
     lr = rate.select_slider("Learning rate (Adam, log scale)", (1e-4, 3e-4, 1e-3, 3e-3, 1e-2), value=1e-3,
                             key="own-lr", bind="query-params")
     seed = seed_box.number_input("Seed", 0, 2**31 - 1, 0, key="gan-seed", bind="query-params")
-    train = switch.toggle("Train it yourself", key="own-train", bind="query-params",
-                          help="Trains this GAN with the app's trainer, redrawing the map as it goes (a few seconds).")
-    recipe = runners.config(gan.Recipe, data=own_data, g_width=g_units, d_width=d_units, g_loss=g_loss, lr=lr,
-                            steps=n_steps, seed=int(seed))
-    return recipe, train
+    own = runners.config(gan.Recipe, data=data, g_width=g_units, d_width=d_units, g_loss=g_loss, lr=lr,
+                         steps=n_steps, seed=int(seed))
+    return own, shipped
 
 
-def live(recipe: gan.Recipe) -> tuple[Callable[[gan.Trained], None], Callable[[], None]]:
-    """A live map and loss chart for training `recipe`: (redraw with the Trained so far, clear them)."""
-    left, right = st.columns([5, 6])
-    map_slot, loss_slot = left.empty(), right.empty()
-    references = gan.references(recipe.g_loss)
+def live(recipe: gan.Recipe | None) -> Callable[[DeltaGenerator], Callable[[gan.Trained], None]]:
+    """For the slot under the button: a redraw of the map and the losses while `recipe` trains."""
+    references = gan.references(recipe.g_loss if recipe else gan.Recipe.g_loss)
 
-    def redraw(part: gan.Trained) -> None:
-        game = part.game
-        show.redraw(map_slot, gan_charts.game_map(game.maps, game.samples, game.real, gan.BOX,
-                                                  f"step {game.last_step:,}"))
-        show.redraw(loss_slot, gan_charts.game_losses(game.curves, None, references))
+    def into(slot: DeltaGenerator) -> Callable[[gan.Trained], None]:
+        slots: list[DeltaGenerator] = []  # the map's and the losses' places, made at the first redraw
 
-    def clear() -> None:
-        map_slot.empty()
-        loss_slot.empty()
+        def redraw(part: gan.Trained) -> None:
+            if not slots:
+                slots.extend(column.empty() for column in slot.container().columns([5, 6]))
+            map_slot, loss_slot = slots
+            game = part.game
+            show.redraw(map_slot, gan_charts.game_map(game.maps, game.samples, game.real, gan.BOX,
+                                                      f"step {game.last_step:,}"))
+            show.redraw(loss_slot, gan_charts.game_losses(game.curves, None, references))
+        return redraw
 
-    return redraw, clear
+    return into
+
+
+def which_game(trained: gan.Trained, slot: DeltaGenerator) -> None:
+    """Under the button: whose game the page shows (and a student's run's warning)."""
+    recipe = trained.recipe
+    who = "the shipped game (`python -m core.zoo`)" if trained.shipped else "**your** game"
+    slot.caption(f"Showing {who}: {gan.DISTRIBUTIONS[recipe.data]}, G {recipe.g_width} and D {recipe.d_width} "
+                 f"units per hidden layer, {recipe.steps:,} steps of Adam at lr {recipe.lr:g}, seed {recipe.seed}.")
+    if trained.game.message:
+        st.warning(trained.game.message)
 
 
 def own_notice(e: gan.CheckpointFacts) -> None:

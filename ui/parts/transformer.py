@@ -59,11 +59,8 @@ def board() -> transformer_lab.BoardResult:
 
 def reading(word: str, trained: transformer.Trained, source: Source, key: str) -> transformer_lab.ReadResult:
     """The word through the model; a word that breaks the rules gets a sentence and the default word instead."""
-    try:
-        cfg = transformer_lab.Read(word=word, source=source)
-    except ValueError as error:
-        st.error(f"{error} Showing {transformer_lab.Read.word} instead.")
-        cfg = transformer_lab.Read(source=source)
+    cfg = zoo.or_example(lambda: transformer_lab.Read(word=word, source=source),
+                         lambda: transformer_lab.Read(source=source), transformer_lab.Read.word)
     return runners.run(transformer_lab.read, cfg, label=f"Reading the word ({key})", inputs=(trained,))
 
 
@@ -164,28 +161,23 @@ def generation(result: transformer_lab.ReadResult) -> None:
                   "token.", f)
 
 
-def own_recipe() -> transformer.Recipe:
-    design_box, layers_box, heads_box, epochs_box, seed_box = st.columns([2, 1, 1, 1, 1])
-    design = design_box.selectbox("Design", list(LABELS), format_func=LABELS.get, key="own-design",
-                                  bind="query-params")
-    layers = layers_box.select_slider("Layers", (1, 2, 3), 2, key="own-layers", bind="query-params")
-    heads = heads_box.select_slider("Heads per layer", (1, 2, 4), 2, key="own-heads", bind="query-params")
-    epochs = epochs_box.slider(f"Epochs (at most {transformer.MAX_EPOCHS})", 1, transformer.MAX_EPOCHS, 10,
-                               key="own-epochs", bind="query-params")
-    seed = seed_box.number_input("Seed", 0, 2**31 - 1, 0, key="tx-seed", bind="query-params")
-    return runners.config(transformer.Recipe, design=design, layers=layers, heads=heads, epochs=epochs,
-                          seed=int(seed))
+def own() -> tuple[transformer.Trained, Source] | None:
+    """The 'which network' box: 'Train it yourself', its recipe and button; once trained, its curves and scores.
 
-
-def own_model(recipe: transformer.Recipe) -> tuple[transformer.Trained, transformer_lab.CompareFacts]:
-    """Train the student's recipe with live curves; show them, its scores next to the shipped model's."""
-    slot = st.empty()
-    mine = zoo.trained(Source("transformer", recipe),
-                       label=f"Training {LABELS[recipe.design]} on {recipe.n_train:,} words",
-                       live=lambda part: show.redraw(slot, charts.curves(part.history.assign(variant="yours"),
-                                                                         "accuracy")))
-    compare = transformer_lab.Compare(Source("transformer", recipe))
-    result = runners.run(transformer_lab.compare, compare, label="Scoring your model",
+    Returns the student's model and its Source once trained, else None (every view shows the shipped models).
+    """
+    if not st.toggle("Train it yourself (one of the four designs, with your settings, through the app's one "
+                     "trainer)", key="tx-own", bind="query-params"):
+        return None
+    recipe = own_recipe()
+    mine, source, slot = zoo.which(
+        recipe, Source("transformer", asset=transformer.asset(recipe.design)), what="models",
+        label=f"Training {LABELS[recipe.design]} on {recipe.n_train:,} words",
+        curves=lambda part: charts.curves(part.history.assign(variant="yours"), "accuracy"))
+    if mine.shipped:
+        return None
+    compare = transformer_lab.Compare(source)
+    result = runners.run(transformer_lab.compare, compare, label="Scoring your model on the held-out words",
                          inputs=(mine, zoo.trained(compare.shipped, label="Reading the shipped models")))
     with slot.container():
         show.chart(charts.curves, result.history, "accuracy", key="own-curves")
@@ -198,7 +190,21 @@ def own_model(recipe: transformer.Recipe) -> tuple[transformer.Trained, transfor
         show.table(result.scores, key="own-scores")
     with right:
         show.chart(transformer_charts.by_position, result.by_position, key="own-by-position")
-    return mine, result.facts
+    own_notice(result.facts)
+    return mine, source
+
+
+def own_recipe() -> transformer.Recipe:
+    design_box, layers_box, heads_box, epochs_box, seed_box = st.columns([2, 1, 1, 1, 1])
+    design = design_box.selectbox("Design", list(LABELS), format_func=LABELS.get, key="own-design",
+                                  bind="query-params")
+    layers = layers_box.select_slider("Layers", (1, 2, 3), 2, key="own-layers", bind="query-params")
+    heads = heads_box.select_slider("Heads per layer", (1, 2, 4), 2, key="own-heads", bind="query-params")
+    epochs = epochs_box.slider(f"Epochs (at most {transformer.MAX_EPOCHS})", 1, transformer.MAX_EPOCHS, 10,
+                               key="own-epochs", bind="query-params")
+    seed = seed_box.number_input("Seed", 0, 2**31 - 1, 0, key="tx-seed", bind="query-params")
+    return runners.config(transformer.Recipe, design=design, layers=layers, heads=heads, epochs=epochs,
+                          seed=int(seed))
 
 
 def own_notice(f: transformer_lab.CompareFacts) -> None:
