@@ -27,7 +27,7 @@ chrome.section("1 · A memory test: recall the first symbol after many distracto
 parts.task()
 
 # 2. Accuracy vs length ----------------------------------------------------------------------------
-chrome.section("2 · Accuracy vs sequence length on validation sequences, the three cells side by side",
+chrome.section("2 · Accuracy on validation sequences vs their length, three cells side by side",
                "69")
 parts.lengths(shipped, None if race.shipped else race, source)
 

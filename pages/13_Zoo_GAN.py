@@ -1,4 +1,5 @@
-"""Zoo: generative adversarial network (slide 71): a generator against a discriminator on 2-D data."""
+"""Zoo: generative adversarial network (slide 71): a generator against a discriminator on 2-D
+data."""
 import streamlit as st
 
 from core.zoo.source import Source
