@@ -31,10 +31,11 @@ st.markdown(f"The lesson in slide order, in {len(steps)} steps: each opens a pag
             "the previous and next step. For a class, switch on **Presenter mode** in the sidebar "
             "(larger text and charts, fewer buttons); **Share this view**, also in the sidebar, is "
             "the link to exactly the settings on screen.")
-first = steps[0].href(chrome.root(), chrome.presenting())
+first = steps[0].href(chrome.root())
 st.html(tour.link(f"Start the walkthrough: {steps[0].title} ▶", first, primary=True))
-with st.expander(f"All {len(steps)} steps", expanded=True):
-    tour.listing(chrome.root(), chrome.presenting())
+st.markdown(f"**All {len(steps)} steps** (each one opens its page; the same list is behind the step number "
+            "of every walkthrough panel)")
+tour.listing(chrome.root())
 
 chrome.section("Lesson goals", slides="9")
 st.markdown("\n".join(f"- {goal}" for goal in lesson_map.GOALS))

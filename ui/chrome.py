@@ -15,6 +15,7 @@ import gc
 import html
 import sys
 import threading
+from urllib.parse import urlencode
 
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
@@ -111,7 +112,7 @@ def _sidebar() -> None:
     for number, chapter in enumerate(CHAPTERS, start=1):
         _link(chapter.page, f"{number}. {chapter.title}", ":material/play_circle:")
     st.sidebar.divider()
-    _run.presenter = presenter.toggle()
+    presenter.toggle()
     st.sidebar.markdown("**Share this view**", help="The link opens this page with every setting you see: it "
                         "carries the settings that differ from the defaults. Copy it with the button at its right.")
     _run.share = st.sidebar.empty()
@@ -127,8 +128,7 @@ def _sidebar() -> None:
         color="gray" if device.type == "cpu" else "green",
     )
     step = _run.step if _here(_run.step) else None
-    st.sidebar.html(_reset_link(step.href(root(), _run.presenter) if step else
-                                "?presenter=true" if _run.presenter else "?"))
+    st.sidebar.html(_reset_link(step.href(root()) if step else f"?{urlencode(presenter.carried())}"))
 
 
 def _begin(key: str | None) -> None:
@@ -149,18 +149,13 @@ def _begin(key: str | None) -> None:
     st.session_state[FACTS] = {}
     _sidebar()
     layout.apply()
-    presenter.apply(_run.presenter)
+    presenter.apply()
 
 
 def root() -> str:
     """The app's address from the browser ('' when unknown, e.g. in AppTest: links are then relative)."""
     url = (st.context.url or "").rstrip("/")
     return url if getattr(_run, "home", True) or not url else url.rsplit("/", 1)[0]
-
-
-def presenting() -> bool:
-    """Presenter mode is on in this run (links to other steps carry it)."""
-    return bool(getattr(_run, "presenter", False))
 
 
 def _here(step: tour.Step | None) -> bool:
@@ -176,14 +171,14 @@ def _top() -> None:
         st.warning(_run.problem, icon=":material/route:")
     elif step is not None and not _here(step):
         st.html(f"Walkthrough step {step.number} is on the page <b>{html.escape(step.chapter_title)}</b>: "
-                + tour.link(f"Open step {step.number}: {step.title}", step.href(root(), _run.presenter), True))
+                + tour.link(f"Open step {step.number}: {step.title}", step.href(root()), True))
     elif step is not None and not step.section:
         _draw_step(_run.top)
 
 
 def _draw_step(where) -> None:
     with where.container():
-        tour.panel(_run.step, root(), _run.presenter)
+        tour.panel(_run.step, root())
     _run.drawn = True
 
 
@@ -195,7 +190,8 @@ def checkpoint(final: bool = False) -> None:
     """
     if not _fresh() or not hasattr(_run, "note"):
         return  # page()/home() did not run before this
-    text, link = urls.note(urls.verdict(final)), urls.share_link()
+    found = urls.verdict(final)
+    text, link = urls.note(found), urls.share_link(drop=found.unknown)
     if (text, link) == _run.last:
         return
     if text != _run.last[0]:
@@ -252,13 +248,45 @@ def notice(text: str, *facts: object) -> None:
     `facts`: the frozen dataclasses of facts (computed and unit-tested in core) that `text` was
     built from. The page only chooses words for them; they are recorded under the current section
     so that the walkthrough's claims about this section are asserted on the very same numbers.
+
+    In presenter mode the box stays closed behind a "Reveal" button until the teacher presses it
+    (predict, then reveal: the walkthrough's panel asks the class its question first); the
+    facts are recorded all the same.
     """
     if any(not dataclasses.is_dataclass(f) or isinstance(f, type) for f in facts):
         raise TypeError("notice() takes the core facts dataclasses the sentence is built from")
-    st.info(f"**What to notice:** {text}", icon=":material/lightbulb:")
+    if _revealed():
+        st.info(f"**What to notice:** {text}", icon=":material/lightbulb:")
     if _fresh():
         st.session_state.setdefault(FACTS, {}).setdefault(_run.section, []).extend(facts)
     checkpoint()
+
+
+REVEALED = "_revealed"  # session_state: the keys of the notices a teacher has revealed in presenter mode
+
+
+def _reveal(key: str) -> None:
+    st.session_state.setdefault(REVEALED, set()).add(key)
+
+
+def _revealed() -> bool:
+    """Whether this notice is shown now; in presenter mode, while it is not, draw its Reveal button.
+
+    One button per notice, keyed by the page, the section and the notice's place in it; a revealed
+    notice stays open for the session (a walkthrough link opens a fresh one, closed again).
+    """
+    if not presenter.is_on():
+        return True
+    fresh = _fresh()
+    where = f"{_run.key}-{_run.section}" if fresh else "page"
+    counts = _run.__dict__.setdefault("notices", {}) if fresh else {}
+    counts[where] = counts.get(where, 0) + 1
+    key = f"reveal-{where}-{counts[where]}"
+    if key in st.session_state.get(REVEALED, set()):
+        return True
+    st.button("Reveal: what to notice", key=key, icon=":material/visibility:", on_click=_reveal, args=(key,),
+              help="Let the class predict first (the walkthrough's question), then show the lesson in the numbers.")
+    return False
 
 
 def end() -> None:

@@ -14,14 +14,27 @@ What changes (the page computes exactly the same):
   layer table) and file uploaders ("your own data"). Controls, charts, tables, metrics, captions
   and the "What to notice" boxes stay.
 
-The toggle is bound to the URL and persists for the session, so it survives page changes, and
-the walkthrough's links (which load a page afresh) carry it along as `presenter=true`.
+One value, one reader: the toggle's value in the session (`st.session_state[KEY]`), read through
+`is_on()` by everything that depends on it (the style sheet, chart fonts, tables, the walkthrough's
+Reveal buttons), and written into the URL as `presenter=true` by `toggle()` itself, so every link
+that copies the URL (the share link) or is built from `carried()` (walkthrough links, "Reset this
+page") takes it along; a fresh session (a link opened anew) starts from the URL's value.
+
+Why not Streamlit's own URL binding (`bind="query-params"`), as every other control has: in
+Streamlit 1.67 a bound widget's binding belongs to the page that drew it, and the toggle is drawn
+on every page. Opened from a link (`?presenter=true`), it was switched off by the first click on a
+sidebar link or a Home card (st.page_link): the new page drops the other page's bound parameter,
+and the new page's toggle registers at its default (seen in Chromium; a click on the toggle itself
+happened to survive). Here the session's value is handed to the new page's toggle before it
+registers (`st.session_state[KEY] = st.session_state[KEY]`, the documented way to keep a widget's
+value across pages) and the URL is brought in line after it.
 """
 from __future__ import annotations
 
 from typing import Any
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 KEY = "presenter"
 ZOOM = 1.3
@@ -47,22 +60,37 @@ VEGA_DEFAULTS = {
 
 
 def toggle() -> bool:
-    """The sidebar switch; its value lives in the URL and in the session."""
-    return st.sidebar.toggle(
-        "Presenter mode", key=KEY, bind="query-params", persist_state="session",
+    """The sidebar switch; its value lives in the session, starts from the URL, and is written back there."""
+    if KEY in st.session_state:  # keep the session's value across a page change (module docstring)
+        st.session_state[KEY] = st.session_state[KEY]
+    elif KEY in st.query_params:  # the session's first run: the link decides
+        st.session_state[KEY] = st.query_params[KEY].lower() == "true"
+    on = st.sidebar.toggle(
+        "Presenter mode", key=KEY,
         help="For a projector: larger text, controls and chart fonts; download buttons, code and detail "
              "expanders and uploads hidden. The same as adding ?presenter=true to the link.",
     )
-
-
-def apply(on: bool) -> None:
-    """Add the presenter style sheet to the page when `on` (st.html of style only takes no space)."""
-    if on:
-        st.html(CSS)
+    if on and st.query_params.get(KEY) != "true":
+        st.query_params[KEY] = "true"
+    elif not on and KEY in st.query_params:
+        del st.query_params[KEY]
+    return on
 
 
 def is_on() -> bool:
-    return bool(st.session_state.get(KEY, False))
+    """Presenter mode is on in this session: the one place that says so (off outside a script run)."""
+    return get_script_run_ctx(suppress_warning=True) is not None and bool(st.session_state.get(KEY, False))
+
+
+def carried() -> dict[str, str]:
+    """The URL parameter that keeps presenter mode on a link that loads a page afresh ({} when off)."""
+    return {KEY: "true"} if is_on() else {}
+
+
+def apply() -> None:
+    """Add the presenter style sheet to the page when it is on (st.html of style only takes no space)."""
+    if is_on():
+        st.html(CSS)
 
 
 def _scaled(config: dict[str, Any], scale: float) -> dict[str, Any]:

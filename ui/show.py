@@ -82,22 +82,34 @@ def chart(
     returns the selection state (e.g. `state.selection["click"]` for core.charts.boundary).
     """
     spec = _spec(f"{builder.__module__}.{builder.__qualname__}", args, kwargs, builder)
-    if presenter.is_on():  # larger chart fonts for a projector
-        spec = presenter.enlarge(spec)
-    state = st.vega_lite_chart(spec, width="stretch", key=key, on_select=on_select)
+    state = st.vega_lite_chart(_for_screen(spec), width="stretch", key=key, on_select=on_select)
     _csv_button(args[0] if data is None else data, key, filename)
     return state
 
 
+def _for_screen(spec: dict) -> dict:
+    """The spec as this session shows it: with larger fonts in presenter mode (for a projector)."""
+    return presenter.enlarge(spec) if presenter.is_on() else spec
+
+
 def redraw(slot: DeltaGenerator, chart: alt.TopLevelMixin) -> None:
     """Draw a chart into an st.empty() placeholder while training runs (no key, no download:
-    the final chart drawn with `chart()` replaces it)."""
-    slot.altair_chart(style(chart), width="stretch")
+    the final chart drawn with `chart()` replaces it), with the fonts of presenter mode too."""
+    slot.vega_lite_chart(_for_screen(style(chart).to_dict()), width="stretch")
+
+
+# In presenter mode a table of up to this many rows is drawn as a static table: it takes the presenter
+# zoom like text and wraps its cells, so every column shows. An interactive st.dataframe keeps its small
+# font there (zoomed, its canvas would misplace clicks) and cuts columns that do not fit the width.
+PRESENTER_ROWS = 40
 
 
 def table(df: pd.DataFrame, key: str, filename: str | None = None) -> None:
     """A DataFrame without its index, with the same CSV download as a chart."""
-    st.dataframe(df, hide_index=True, key=key)
+    if presenter.is_on() and len(df) <= PRESENTER_ROWS:
+        st.table(df, hide_index=True)
+    else:
+        st.dataframe(df, hide_index=True, key=key)
     _csv_button(df, key, filename)
 
 

@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from ui import lesson_map
+from ui import lesson_map, presenter
 
 DATA = Path(__file__).with_name("walkthrough.toml")
 HOME = "Home.py"  # the entry page, whose address is the app's root
@@ -48,6 +48,7 @@ class Step:
     section: str  # start of the heading the panel goes above; "" puts it under the page title
     params: tuple[tuple[str, str | tuple[str, ...]], ...]  # the preset, as URL values
     checks: tuple[str, ...] = ()  # the text's claims, as expressions over the section's facts
+    question: str = ""  # one question for the class, answerable from what the step shows (predict, then reveal)
 
     @property
     def page(self) -> str:
@@ -68,22 +69,21 @@ class Step:
         """Streamlit's address of the page: 'pages/2_Learning_cycle.py' -> 'Learning_cycle', Home.py -> ''."""
         return "" if self.page == HOME else re.sub(r"^\d+_", "", Path(self.page).stem)
 
-    def query(self, presenter: bool = False, in_tour: bool = True) -> dict[str, str | list[str]]:
-        """The step's URL parameters: its preset, its number (`in_tour`) and, when on, presenter mode."""
-        query = {key: list(value) if isinstance(value, tuple) else value for key, value in self.params}
+    def query(self, in_tour: bool = True) -> dict[str, str | list[str]]:
+        """The step's URL parameters: its preset, its number (`in_tour`) and presenter mode when it is on."""
+        query: dict[str, str | list[str]] = {key: list(value) if isinstance(value, tuple) else value
+                                             for key, value in self.params}
         if in_tour:
             query[PARAM] = str(self.number)
-        if presenter:
-            query["presenter"] = "true"
-        return query
+        return query | presenter.carried()
 
-    def href(self, root: str = "", presenter: bool = False, in_tour: bool = True) -> str:
+    def href(self, root: str = "", in_tour: bool = True) -> str:
         """The step's link. `root`: the app's address ("" for a link relative to the current page).
 
         Without `in_tour` it is the same view with no walkthrough panel (leaving the tour).
         """
         base = f"{root.rstrip('/')}/{self.url_path}" if root else self.url_path or "./"
-        query = urlencode(self.query(presenter, in_tour), doseq=True)
+        query = urlencode(self.query(in_tour), doseq=True)
         return f"{base}?{query}#{ANCHOR}" if in_tour else f"{base}?{query}"
 
 
@@ -108,7 +108,7 @@ def parse(text: str) -> tuple[Step, ...]:
     return tuple(
         Step(number, entry["slides"], entry["chapter"], entry["title"], " ".join(entry["text"].split()),
              entry.get("section", ""), tuple((key, _url_value(v)) for key, v in entry.get("params", {}).items()),
-             tuple(entry.get("checks", ())))
+             tuple(entry.get("checks", ())), " ".join(entry.get("question", "").split()))
         for number, entry in enumerate(raw, start=1)
     )
 
@@ -130,28 +130,78 @@ def requested() -> tuple[Step | None, str | None]:
     return None, f"The walkthrough has steps 1 to {len(every)}; `{PARAM}={asked}` is not one of them."
 
 
-def link(label: str, href: str, primary: bool = False) -> str:
-    """An HTML link styled as a button; a plain link so that it loads the step afresh (module docstring)."""
-    return f'<a href="{html.escape(href)}" style="{PRIMARY_STYLE if primary else LINK_STYLE}">{html.escape(label)}</a>'
+def link(label: str, href: str, primary: bool = False, tip: str = "") -> str:
+    """An HTML link styled as a button; a plain link so that it loads the step afresh (module docstring).
+
+    `tip`: the tooltip (the other step's title, where the label is only "Next ▶").
+    """
+    title = f' title="{html.escape(tip)}"' if tip else ""
+    return (f'<a href="{html.escape(href)}"{title} style="{PRIMARY_STYLE if primary else LINK_STYLE}">'
+            f"{html.escape(label)}</a>")
 
 
-def panel(step: Step, root: str, presenter: bool) -> None:
-    """The step's box: where we are, the paragraph, previous / next / leave."""
+# The panel's title is a small heading (one line on a projector), and the panel is kept at the top of the
+# window while the page is still drawing: content drawn above it after load (charts, images) would
+# otherwise push it, and the experiment under it, down (seen in Chromium: 577 px down on step 3).
+PANEL = '[class*="st-key-walkthrough-step-"]'
+STYLE = (f"<style>{PANEL} h3 {{ font-size: 1.15rem; padding: 0; line-height: 1.35; }} "
+         f"{PANEL} {{ scroll-margin-top: 0.5rem; }}</style>")
+PIN_JS = """<script>
+(() => {
+  if (window.walkthroughPinned) return;  // once per page load: later reruns leave the scrolling to the reader
+  window.walkthroughPinned = true;
+  let stop = false, quiet = 0;
+  const quit = () => { stop = true; };
+  for (const e of ['wheel', 'touchstart', 'keydown', 'mousedown']) {
+    addEventListener(e, quit, {once: true, passive: true});
+  }
+  const started = Date.now();
+  const pin = () => {
+    if (stop || Date.now() - started > 60000) return;
+    const panel = document.querySelector('PANEL');
+    const app = document.querySelector('[data-testid="stApp"]');
+    if (panel && Math.abs(panel.getBoundingClientRect().top - 8) > 1) panel.scrollIntoView({block: 'start'});
+    quiet = app && app.dataset.testScriptState === 'notRunning' ? quiet + 1 : 0;
+    if (quiet < 10) setTimeout(pin, 200);  // until the page has been drawn for 2 s
+  };
+  pin();
+})();
+</script>""".replace("PANEL", PANEL)
+
+
+def panel(step: Step, root: str) -> None:
+    """The step's box: its title, the question for the class, and one row of controls.
+
+    The row: previous / next (their titles as tooltips), the step picker (every step, in a popover that
+    stays visible in presenter mode, where expanders are hidden), the paragraph (under the question
+    when presenter mode is off, in a popover when it is on, so the experiment keeps the screen) and
+    a link that leaves the walkthrough.
+    """
     every = steps()
     before = every[step.number - 2] if step.number > 1 else None
     after = every[step.number] if step.number < len(every) else None
     home = f"{root.rstrip('/')}/" if root else "./"
-    with st.container(border=True, key=f"walkthrough-step-{step.number}"):
-        st.caption(f":material/route: Guided walkthrough · step {step.number} of {len(every)} · "
-                   f"{'Slides' if re.search('[-,]', step.slides) else 'Slide'} {step.slides}")
+    with st.container(border=True, key=f"walkthrough-step-{step.number}", gap="small"):
         st.subheader(step.title, anchor=ANCHOR)
-        st.markdown(step.text)
-        links = [link(f"◀ Previous: {before.title}", before.href(root, presenter)) if before else
-                 link("◀ Lesson map", home),
-                 link(f"Next: {after.title} ▶", after.href(root, presenter), primary=True) if after else
-                 link("Finish: back to the lesson map", home, primary=True),
-                 link("Leave the walkthrough", step.href(root, presenter, in_tour=False))]
-        st.html("".join(links))
+        if step.question:
+            st.markdown(f":material/quiz: **Ask the class:** {step.question}")
+        if not presenter.is_on():
+            st.markdown(step.text)
+        with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+            links = [link("◀ Previous", before.href(root), tip=f"Previous: {before.title}") if before else
+                     link("◀ Lesson map", home),
+                     link("Next ▶", after.href(root), primary=True, tip=f"Next: {after.title}") if after else
+                     link("Finish: back to the lesson map", home, primary=True),
+                     link("Leave", step.href(root, in_tour=False), tip="Leave the walkthrough: the same view, "
+                          "without this panel")]
+            st.html(STYLE + "".join(links) + PIN_JS, width="content", unsafe_allow_javascript=True)
+            slides = f"{'slides' if re.search('[-,]', step.slides) else 'slide'} {step.slides}"
+            with st.popover(f"Step {step.number} of {len(every)} · {slides}", icon=":material/route:",
+                            help="Every step of the walkthrough: open any one of them"):
+                listing(root, columns=3, current=step.number)
+            if presenter.is_on():
+                with st.popover("About this step", icon=":material/notes:"):
+                    st.markdown(step.text)
 
 
 def runs(every: tuple[Step, ...]) -> list[tuple[str, list[Step]]]:
@@ -165,16 +215,20 @@ def runs(every: tuple[Step, ...]) -> list[tuple[str, list[Step]]]:
     return out
 
 
-def listing(root: str, presenter: bool, columns: int = 3) -> None:
-    """Home's list of every step in order, in runs of one chapter, each step a link that opens it."""
+def listing(root: str, columns: int = 3, current: int | None = None) -> None:
+    """Every step in order, in runs of one chapter, each step a link that opens it (Home, the panel's picker).
+
+    `current`: the step on screen, shown in bold.
+    """
     every = steps()
     per_column, slots, filled = -(-len(every) // columns), st.columns(columns, gap="large"), 0
     blocks: list[list[str]] = [[] for _ in range(columns)]
     for chapter, members in runs(every):
         items = "".join(
-            f'<li value="{s.number}"><a href="{html.escape(s.href(root, presenter))}" style="color:#0072B2;'
-            f'text-decoration:none">{html.escape(s.title)}</a> <span style="opacity:0.6">· '
-            f'slide{"s" if re.search("[-,]", s.slides) else ""}&nbsp;{html.escape(s.slides)}</span></li>'
+            f'<li value="{s.number}"><a href="{html.escape(s.href(root))}" style="color:#0072B2;'
+            f'text-decoration:none{";font-weight:700" if s.number == current else ""}">{html.escape(s.title)}</a>'
+            f' <span style="opacity:0.6">· slide{"s" if re.search("[-,]", s.slides) else ""}&nbsp;'
+            f'{html.escape(s.slides)}</span></li>'
             for s in members)
         blocks[min(filled // per_column, columns - 1)].append(
             f"<b>{html.escape(chapter)}</b><ol style='margin:0.2rem 0 0.8rem 0'>{items}</ol>")

@@ -12,10 +12,12 @@ makes that visible:
 
 A parameter is judged only once its widget has registered in this run, so a check halfway
 down a page never blames a widget further down. Parameters that no widget claimed are named
-only by the final check, at the end of the page.
+only by the final check, at the end of the page; the share link then leaves them out (the note
+still names them), so a mistyped parameter is not passed on to a class.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -23,7 +25,9 @@ import streamlit as st
 
 from ui import streamlit_internals
 
-APP_PARAMS = frozenset({"tour"})  # read by the chrome itself (ui/tour.py), not by a widget
+# Read by the chrome itself, not by a widget: the walkthrough's step (ui/tour.py) and presenter mode
+# (ui/presenter.py, which keeps it in the URL by hand).
+APP_PARAMS = frozenset({"tour", "presenter"})
 _ASKED = "_urls-asked"  # session_state: {param: [values]} the browser asked for at the top of this run
 
 Params = dict[str, list[str]]
@@ -131,9 +135,12 @@ def note(found: Verdict) -> str:
     return " ".join(parts)
 
 
-def share_link(params: Params | None = None) -> str:
-    """The link to this view: the page's address (when the browser told it) and its query string."""
-    params = current() if params is None else params
+def share_link(params: Params | None = None, drop: Iterable[str] = ()) -> str:
+    """The link to this view: the page's address (when the browser told it) and its query string.
+
+    `drop`: parameters to leave out, the ones no control of the page claimed (Verdict.unknown).
+    """
+    params = {key: values for key, values in (current() if params is None else params).items() if key not in drop}
     query = urlencode(params, doseq=True)
     base = st.context.url or ""  # None in AppTest and before the browser reports it
     return f"{base}?{query}" if query else (base or "(this page's address)")

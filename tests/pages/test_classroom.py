@@ -21,8 +21,9 @@ INPUTS = {"slider", "select_slider", "selectbox", "radio", "toggle", "checkbox",
           "text_area", "multiselect", "segmented_control", "pills", "color_picker", "date_input", "time_input"}
 PARTS = sorted(path for path in (APP_ROOT / "ui" / "parts").glob("*.py") if path.name != "__init__.py")
 # The pages place widgets, and so do their parts (ui/parts/<chapter key>.py) and the shared ui helpers.
-WIDGET_SOURCES = (sorted((APP_ROOT / "pages").glob("*.py")) + PARTS
-                  + [APP_ROOT / "ui" / "widgets.py", APP_ROOT / "ui" / "presenter.py"])
+# The presenter toggle is the one exception: it is on every page, and ui/presenter.py keeps it in the URL
+# itself (its docstring says why); test_presenter_mode_is_one_value_kept_in_the_url checks that.
+WIDGET_SOURCES = (sorted((APP_ROOT / "pages").glob("*.py")) + PARTS + [APP_ROOT / "ui" / "widgets.py"])
 
 
 def _input_calls(path: Path) -> list[ast.Call]:
@@ -132,6 +133,12 @@ def test_refused_url_values_fall_back_to_defaults_with_a_note():
     assert at.query_params == {"bogus": "1"}  # Streamlit removed the refused values from the URL
 
 
+def test_the_share_link_leaves_out_what_no_control_claimed():
+    at = _run(NEURONS, **{"neuron-w1": "-1.0", "bogus": "1"})
+    assert [c.value for c in at.sidebar.get("code")] == ["?neuron-w1=-1.0"]
+    assert [w.value for w in at.warning] == ["Not a setting of this page, ignored: `bogus=1`."]
+
+
 def _partly_valid_app() -> None:
     import streamlit as st
 
@@ -183,6 +190,42 @@ def test_presenter_mode_comes_to_the_next_page_with_the_url():
     assert at.toggle(key="presenter").value is True and _styles(at) == [presenter.CSS]
 
 
+def test_presenter_mode_is_one_value_kept_in_the_url():
+    # Opened from a link, presenter mode stays on when the session moves to another page by a link that does
+    # not carry it (st.page_link: a sidebar link, a Home card), and the URL and the share link get it back.
+    at = AppTest.from_file(HOME, default_timeout=120)
+    at.query_params["presenter"] = "true"
+    at.run()
+    at.switch_page("pages/3_Preprocessing.py")
+    at.query_params.clear()
+    at.run()
+    assert not at.exception and at.toggle(key="presenter").value is True and _styles(at) == [presenter.CSS]
+    assert at.query_params["presenter"] == "true"
+    assert [c.value for c in at.sidebar.get("code")] == ["?presenter=true"]
+    assert not at.warning  # an app parameter, not an unknown one
+    at.toggle(key="presenter").set_value(False).run()
+    assert "presenter" not in at.query_params and not _styles(at)
+    assert [c.value for c in at.sidebar.get("code")] == ["(this page's address)"]
+
+
+def _notices(at: AppTest) -> list[str]:
+    return [box.value for box in at.info if box.value.startswith("**What to notice:**")]
+
+
+def test_in_presenter_mode_each_notice_waits_for_its_reveal_button():
+    plain = _run(NEURONS)
+    assert _notices(plain) and not [b for b in plain.button if b.key.startswith("reveal-")]
+    at = _run(NEURONS, presenter="true")
+    buttons = [b for b in at.button if b.key.startswith("reveal-")]
+    assert not _notices(at) and len(buttons) == len(_notices(plain))
+    assert at.session_state[chrome.FACTS] == plain.session_state[chrome.FACTS]  # recorded all the same
+    buttons[1].click().run()
+    assert _notices(at) == [_notices(plain)[1]]  # that one only, and it stays open
+    at.run()
+    assert _notices(at) == [_notices(plain)[1]] and len([b for b in at.button if b.key.startswith("reveal-")]) == \
+        len(buttons) - 1
+
+
 def test_presenter_mode_is_off_by_default():
     at = _run(HOME)
     assert at.toggle(key="presenter").value is False and not _styles(at)
@@ -216,6 +259,13 @@ def test_the_steps_follow_the_slides_and_each_opens_a_chapter_page():
     assert {c.page for c in CHAPTERS} <= {s.page for s in steps}
 
 
+def test_every_step_asks_the_class_one_question_and_its_title_fits_a_line():
+    for step in tour.steps():
+        question = step.question
+        assert question.endswith("?") and question.count("?") == 1 and question[0].isupper(), step.number
+        assert 10 < len(question) <= 80 and len(step.title) <= 60, f"step {step.number}: too long for one line"
+
+
 def test_url_values_from_toml():
     [step] = tour.parse('[[step]]\nslides = "5"\nchapter = "neurons"\ntitle = "T"\n'
                         'text = """one\n  paragraph"""\n[step.params]\nswitch = true\nrate = 0.3\nn = 4\n'
@@ -225,8 +275,8 @@ def test_url_values_from_toml():
                             "tour": "1"}
     assert step.href() == ("Neurons_and_layers?switch=true&rate=0.3&n=4&names=A+b&names=C&label=Two+moons&tour=1"
                            "#walkthrough")
-    assert step.href("http://host/app/", presenter=True).startswith("http://host/app/Neurons_and_layers?switch=true")
-    assert "presenter=true" in step.href(presenter=True) and "tour=" not in step.href(in_tour=False)
+    assert step.href("http://host/app/").startswith("http://host/app/Neurons_and_layers?switch=true")
+    assert "presenter" not in step.href() and "tour=" not in step.href(in_tour=False)
 
 
 def test_a_step_names_its_chapter_by_a_key_of_the_lesson_map():
@@ -239,7 +289,7 @@ def test_a_step_names_its_chapter_by_a_key_of_the_lesson_map():
 
 def _links(at: AppTest) -> dict[str, str]:
     """The walkthrough panel's links: label start -> href."""
-    body = next(h.proto.body for h in at.get("html") if "Leave the walkthrough" in h.proto.body)
+    body = next(h.proto.body for h in at.get("html") if ">Leave</a>" in h.proto.body)
     return {part.split(">", 1)[1].split(":")[0].split("<")[0].strip("◀▶ "): part.split('"')[0]
             for part in body.split('<a href="')[1:]}
 
@@ -265,6 +315,7 @@ def test_next_and_previous_cross_from_one_page_to_the_next():
     assert after.page.startswith("pages/2_")
     at = _follow(here.href())
     assert here.title in [s.value for s in at.subheader]
+    assert f":material/quiz: **Ask the class:** {here.question}" in [m.value for m in at.markdown]
     links = _links(at)
     assert links["Previous"] == steps[last_on_1 - 2].href().replace("&", "&amp;")
     assert links["Next"] == after.href().replace("&", "&amp;")

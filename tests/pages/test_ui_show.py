@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import json
 
 import numpy as np
 import pandas as pd
@@ -9,6 +10,7 @@ import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core import charts
 from ui import show
 
 
@@ -91,6 +93,35 @@ def test_a_cached_spec_carries_its_datasets_as_arrow_bytes_ready_to_send():
     assert spec["datasets"] and all(isinstance(data, bytes) for data in spec["datasets"].values())
     (data,) = spec["datasets"].values()
     assert [r["epoch"] for r in _arrow_rows(data)] == [1, 2, 1, 2]
+
+
+def _live_page():
+    import pandas as pd
+    import streamlit as st
+
+    from core import charts
+    from ui import show
+
+    history = pd.DataFrame({"variant": ["a", "a"], "epoch": [1, 2], "split": "train", "metric": "loss",
+                            "value": [1.0, 0.5]})
+    show.redraw(st.empty(), charts.curves(history, "loss"))
+    show.table(history, key="history")
+
+
+@pytest.mark.parametrize("on", [False, True])
+def test_presenter_mode_enlarges_live_redraws_and_shows_a_table_whole(on):
+    from ui import presenter
+
+    at = AppTest.from_function(_live_page)
+    at.session_state[presenter.KEY] = on
+    at.run(timeout=60)
+    assert not at.exception
+    [chart] = at.get("vega_lite_chart")
+    fonts = json.loads(chart.proto.spec)["config"]["axis"]
+    plain = charts.style(charts.curves(_history().iloc[:2], "loss")).to_dict()["config"]["axis"]
+    assert fonts["labelFontSize"] == pytest.approx(plain["labelFontSize"] * (presenter.FONT_SCALE if on else 1))
+    # A static table in presenter mode: it takes the zoom and wraps, so no column is cut.
+    assert (len(at.table), len(at.dataframe)) == ((1, 0) if on else (0, 1))
 
 
 @pytest.fixture(autouse=True)
