@@ -4,8 +4,8 @@ import inspect
 
 import streamlit as st
 
-from core import backprop, charts, learning_cycle
-from ui import chrome, runners, show
+from core import backprop, learning_cycle
+from ui import chrome, runners, widgets
 from ui.parts import learning_cycle as parts
 
 chrome.page("learning_cycle", """A network learns by repeating four steps: **1 forward pass**
@@ -31,44 +31,26 @@ chrome.section("2 · Epoch, batch, iteration: train a classifier and watch it le
 live_run = parts.live_controls()
 plan = runners.config(learning_cycle.schedule, cfg=live_run)  # loads the run's data, once
 parts.schedule_metrics(live_run, plan)
-map_slot, curve_slot = (column.empty() for column in st.columns(2))
-live = runners.run(learning_cycle.train_live, live_run, inputs=(plan,),
-                   live=parts.redraw_live(map_slot, curve_slot),
-                   label=f"Training for {live_run.epochs} epochs")
-with map_slot.container():
-    click = show.chart(charts.boundary, live.grid, live.points, f"after epoch {live.epoch}",
-                       key="live-map", on_select="rerun")
-with curve_slot.container():
-    show.chart(charts.curves, live.history, "loss", key="live-curves")
-for message in live.fit.messages.values():
-    st.warning(message)
-left, right = st.columns(2)
-with left:
-    show.chart(charts.iteration_loss, live.iterations, key="live-iterations")
-with right:
-    show.chart(charts.confusion, live.confusion, key="live-confusion")
-if not live.fit.diverged:
-    parts.live_notice(live.facts)
+progress = st.container()  # start button or progress bar above the live charts, where the eye is
+map_column, curve_column = st.columns(2)
+map_slot, beside, curve_slot = map_column.empty(), map_column.empty(), curve_column.empty()
+with progress:
+    live = widgets.started(learning_cycle.train_live, live_run, default=learning_cycle.LiveRun(),
+                           seconds=learning_cycle.expected_seconds(live_run), key="live-run",
+                           label=f"Training for {live_run.epochs} epochs", start="Train it",
+                           inputs=(plan,), live=parts.redraw_live(live_run, map_slot, curve_slot))
+parts.live_charts(live_run, live, curve_slot)
 
 # 3. Inference --------------------------------------------------------------------------------
 chrome.section("3 · After training: inference", "31")
-x1, x2, answer = parts.inference_controls(click)
-if live.fit.diverged:
-    answer.error("This network diverged, so it has nothing sensible to predict: lower the learning "
-                 "rate.")
-else:
-    inference = runners.run(learning_cycle.infer, learning_cycle.Inference(live_run, x1, x2),
-                            inputs=(live.fit,), label="Asking the trained network")
-    parts.prediction(answer, inference.facts)
-    parts.inference_notice(inference.facts)
+parts.inference(live_run, live, map_slot, beside)
 
 # 4. Under- and overfitting -------------------------------------------------------------------
 chrome.section("4 · Underfit, good fit, overfit: use a validation set", "30")
 parts.sizes_intro()
-sizes = runners.run(learning_cycle.fit_sizes, parts.sizes_controls(),
-                    label="Training three network sizes side by side")
-show.chart(charts.curves, sizes.history, "loss", key="sizes-curves")
-show.table(sizes.table, key="sizes-table")
-parts.sizes_maps(sizes)
-parts.sizes_notice(sizes.facts)
+sized = parts.sizes_controls()
+parts.sizes_view(widgets.started(learning_cycle.fit_sizes, sized, default=learning_cycle.FitSizes(),
+                                 seconds=learning_cycle.sizes_seconds(sized), key="sizes-run",
+                                 label="Training three network sizes side by side",
+                                 start="Train the three nets"))
 chrome.end()

@@ -1,10 +1,18 @@
-"""Widget groups that several pages share: dataset, learning rate, batch size, network shape."""
+"""Widget groups that several pages share: dataset, learning rate, batch size, network shape, and the start
+button of a long computation (`started`)."""
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import streamlit as st
 
 from core import data
 from core.activations import LABELS as ACTIVATION_LABELS
+from ui import launch, presenter, runners, tour, urls
+
+R = TypeVar("R")
+LONG_S = 3.0  # a computation expected to take this long or longer starts on its button (issue 18)
 
 LEARNING_RATES = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
 BATCH_SIZES = (1, 2, 5, 10, 16, 32, 64, 128, "full batch")
@@ -42,3 +50,39 @@ def activation(key: str, default: str = "tanh") -> str:
     names = tuple(ACTIVATION_LABELS)
     return st.selectbox("Activation", names, index=names.index(default), format_func=ACTIVATION_LABELS.get,
                         key=f"{key}-activation", bind="query-params")
+
+
+def started(fn: Callable[..., R], cfg: Any, *, default: Any, seconds: float, key: str, label: str, start: str,
+            inputs: tuple[Any, ...] = (), live: Callable[[Any], None] | None = None) -> R | None:
+    """`fn(cfg, *inputs)`, computed at once or started on a button (ui/launch.run): None until it is pressed.
+
+    At once: the page's default view (`cfg == default`, precomputed for a class), a walkthrough step's
+    preset as its link opened it (the step's facts show without a press), and anything expected to take
+    less than LONG_S (`seconds`, measured). Anything longer waits for its button, which says `seconds`.
+    """
+    if cfg == default or seconds < LONG_S:
+        return runners.run(fn, cfg, label=label, live=live, inputs=inputs)
+    if walkthrough_preset():
+        st.session_state[key] = runners.digest_of(fn, cfg)  # counts as pressed
+    return launch.run(fn, cfg, key=key, label=label, start=start, seconds=seconds, inputs=inputs, live=live)
+
+
+def walkthrough_preset() -> bool:
+    """The page shows a walkthrough step's preset as its link set it: the URL holds the step's parameters and
+    nothing else of the page's (a control moved since adds or changes one)."""
+    step, _ = tour.requested()
+    if step is None:
+        return False
+    asked = {key: values for key, values in urls.current().items() if key not in (tour.PARAM, *presenter.carried())}
+    preset = {key: list(value) if isinstance(value, tuple) else [value] for key, value in step.params}
+    return asked.keys() == preset.keys() and all(_same(asked[key], preset[key]) for key in preset)
+
+
+def _same(asked: list[str], preset: list[str]) -> bool:
+    """URL values equal as the URL writes them (3 and 3.0 are one number)."""
+    def number(text: str) -> object:
+        try:
+            return float(text)
+        except ValueError:
+            return text
+    return [number(a) for a in asked] == [number(p) for p in preset]

@@ -26,7 +26,9 @@ from core.charts.theme import (
 from core.training import DIVERGED_FACTOR
 
 
-def curves(history: pd.DataFrame, metric: str = "loss", log_y: bool = False) -> alt.Chart | alt.LayerChart:
+def curves(
+    history: pd.DataFrame, metric: str = "loss", log_y: bool = False, title: str = ""
+) -> alt.Chart | alt.LayerChart:
     """Training curves per variant: colour = variant, solid = train, dashed = validation (said in the subtitle).
 
     history columns: variant (str), epoch (int), split ("train" | "validation"),
@@ -68,7 +70,7 @@ def curves(history: pd.DataFrame, metric: str = "loss", log_y: bool = False) -> 
             ],
         )
     )
-    title = alt.TitleParams(f"{metric} per epoch", subtitle=subtitle)
+    title = alt.TitleParams(title or f"{metric} per epoch", subtitle=subtitle)
     if ceiling is None:
         return chart.properties(height=HEIGHT, title=title)
     # A run that blows up early leaves the plot within a few pixels of epoch 0: a triangle on the top edge shows where.
@@ -99,8 +101,8 @@ def _ceiling(df: pd.DataFrame) -> float | None:
     return float(df.loc[df["value"] <= DIVERGED_FACTOR * start, "value"].max())
 
 
-def iteration_loss(df: pd.DataFrame) -> alt.Chart:
-    """Loss after every iteration (one batch), a thin line per variant.
+def iteration_loss(df: pd.DataFrame, title: str = "Loss of each training batch, iteration by iteration") -> alt.Chart:
+    """Loss after every iteration (one batch), a thin line per variant; `title` says on which data.
 
     df columns: variant (str), iteration (int), epoch (int), loss (float).
     """
@@ -119,7 +121,7 @@ def iteration_loss(df: pd.DataFrame) -> alt.Chart:
                 alt.Tooltip("loss:Q", format=".4f"),
             ],
         )
-        .properties(height=HEIGHT)
+        .properties(height=HEIGHT, title=alt.TitleParams(title, subtitle="one point per weight update"))
     )
 
 
@@ -151,14 +153,17 @@ def _thin_grid(grid: pd.DataFrame, limit: int) -> pd.DataFrame:
     return grid[grid["x1"].isin(keep_x1) & grid["x2"].isin(keep_x2)]
 
 
-def boundary(grid: pd.DataFrame, points: pd.DataFrame, title: str = "") -> alt.LayerChart:
+def boundary(
+    grid: pd.DataFrame, points: pd.DataFrame, title: str = "", marker: tuple[float, float, str] | None = None
+) -> alt.LayerChart:
     """A classifier's decision map on 2-D data, clickable for inference.
 
     grid columns: x1, x2, p (probability of class 1, 0..1) on a regular grid.
     points columns: x1, x2, label (int or str), split ("train" | "validation");
     train points are filled, validation points hollow. Clicking the map selects the cell
     under the pointer: selection "click" with fields x1, x2 (st.altair_chart(on_select="rerun"));
-    a page that uses it says so in its own text.
+    a page that uses it says so in its own text. `marker` (x1, x2, text): a point asked about,
+    drawn as a black cross with its text (e.g. the network's prediction) beside it.
     """
     cells = _thin_grid(grid, GRID_CELLS)
     dx, dy = half_step(cells["x1"]), half_step(cells["x2"])
@@ -213,11 +218,28 @@ def boundary(grid: pd.DataFrame, points: pd.DataFrame, title: str = "") -> alt.L
         )
     )
     subtitle = "filled: train · hollow: validation"
-    return alt.LayerChart(layer=[heat, marks], height=HEIGHT, title=alt.TitleParams(title, subtitle=subtitle))
+    layers = [heat, marks] if marker is None else [heat, marks, *_marker(marker, x_scale)]
+    return alt.LayerChart(layer=layers, height=HEIGHT, title=alt.TitleParams(title, subtitle=subtitle))
 
 
-def confusion(df: pd.DataFrame) -> alt.LayerChart:
-    """Confusion matrix as a heat map with the count written in each cell.
+def _marker(marker: tuple[float, float, str], x_scale: alt.Scale) -> list[alt.Chart]:
+    """A black cross on the point asked about and its text beside it (on the side with more room, on a white halo)."""
+    x1, x2, text = marker
+    low, high = x_scale.domain
+    right = x1 < (low + high) / 2
+    spot = alt.Chart(pd.DataFrame({"x1": [x1], "x2": [x2], "text": [text]})).encode(
+        x="x1:Q", y="x2:Q", tooltip=[alt.Tooltip("text:N", title="prediction")]
+    )
+    cross = spot.mark_point(shape="cross", size=260, filled=True, color="black", stroke="white", strokeWidth=1,
+                            opacity=1, clip=True)
+    words = {"align": "left" if right else "right", "dx": 12 if right else -12, "fontSize": 13,
+             "fontWeight": "bold", "clip": True}
+    halo = spot.mark_text(**words, color="white", stroke="white", strokeWidth=4, strokeJoin="round")
+    return [cross, halo.encode(text="text:N"), spot.mark_text(**words, color="black").encode(text="text:N")]
+
+
+def confusion(df: pd.DataFrame, title: str = "Confusion matrix") -> alt.LayerChart:
+    """Confusion matrix as a heat map with the count written in each cell; `title` says on which data.
 
     df columns: actual, predicted, count (int).
     """
@@ -237,7 +259,9 @@ def confusion(df: pd.DataFrame) -> alt.LayerChart:
         text=alt.Text("count:Q"),
         color=alt.Color(**alt.condition(alt.datum.count > half, alt.value("white"), alt.value("black"))),
     )
-    return alt.LayerChart(layer=[cells, text], height=max(HEIGHT, 50 * len(order)))
+    subtitle = "rows: the true class · columns: the predicted one · the diagonal is right"
+    return alt.LayerChart(layer=[cells, text], height=max(HEIGHT, 50 * len(order)),
+                          title=alt.TitleParams(title, subtitle=subtitle))
 
 
 def bars(df: pd.DataFrame, x: str, y: str, color: str | None = None) -> alt.Chart:

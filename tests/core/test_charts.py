@@ -158,6 +158,16 @@ def test_boundary_layers_click_selection_and_palette():
     assert len(chart.layer[0].data) == 2_500 and len(chart.layer[1].data) == 300
 
 
+def test_boundary_marks_the_point_asked_about_with_its_prediction_beside_it():
+    left = _spec(charts.boundary(_grid(5), _points(10), "t", marker=(-1.5, 0.2, "class 0 · P(class 1) = 0.10")))
+    right = _spec(charts.boundary(_grid(5), _points(10), "t", marker=(1.5, 0.2, "class 1")))
+    cross, halo, words = left["layer"][2:]
+    assert (cross["mark"]["shape"], halo["mark"]["type"], words["mark"]["color"]) == ("cross", "text", "black")
+    assert words["mark"]["align"] == "left" and right["layer"][-1]["mark"]["align"] == "right"  # on the roomy side
+    assert left["datasets"][words["data"]["name"]] == [{"x1": -1.5, "x2": 0.2, "text": "class 0 · P(class 1) = 0.10"}]
+    assert len(_spec(charts.boundary(_grid(5), _points(10), "t"))["layer"]) == 2  # no marker: the map alone
+
+
 def test_boundary_with_more_classes_keeps_a_class_legend_in_numeric_order():
     points = _points(30).assign(label=[2, 10, 1] * 10)
     dots = _spec(charts.boundary(_grid(10), points))["layer"][1]

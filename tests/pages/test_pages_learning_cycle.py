@@ -4,6 +4,8 @@ import json
 from streamlit.testing.v1 import AppTest
 
 from tests.pages.table_fit import PAGE_PX, width_px
+from ui.lesson_map import APP_ROOT
+from ui.parts import learning_cycle as parts
 
 PAGE = "2_Learning_cycle.py"  # run by the `page` fixture of conftest.py
 
@@ -27,11 +29,27 @@ def test_default_render(page):
     assert metric(page, "Prediction").startswith("class ")
 
 
-def test_next_step_changes_the_numbers(page):
+def test_next_step_changes_the_numbers_and_the_step_goes_into_the_share_link(page):
+    assert [b.label for b in page.button][:3] == ["◀ Previous", "Next step ▶", "Back to step 0"]  # left to right
     before = [e.value for e in page.get("latex")]
-    page.button[0].click().run()  # "Next step"
+    page.button[1].click().run()  # "Next step"
     assert any("Step 1" in m.value for m in page.markdown)
     assert [e.value for e in page.get("latex")] != before
+    page.button[1].click().run()
+    assert page.query_params["cycle-step"] == "2"  # the share link names the step
+    page.button[0].click().run()  # "Previous"
+    assert page.query_params["cycle-step"] == "1"
+    page.button[2].click().run()  # "Back to step 0": the default, so out of the link
+    assert "cycle-step" not in page.query_params and any("**Step 0**" in m.value for m in page.markdown)
+
+
+def test_a_link_with_a_step_reopens_at_that_step():
+    at = AppTest.from_file(str(APP_ROOT / "pages" / PAGE), default_timeout=120)
+    at.query_params["cycle-step"] = "2"
+    at.run()
+    assert not at.exception
+    assert at.number_input(key="cycle-step").value == 2
+    assert any(m.value.startswith("**Step 2**") for m in at.markdown)
 
 
 def test_batch_size_and_epochs_change_iterations_and_curves(page):
@@ -45,15 +63,27 @@ def test_batch_size_and_epochs_change_iterations_and_curves(page):
     assert after[1] != before[1]  # the decision map of the newly trained net
 
 
-def test_dataset_change_changes_the_map(page):
+def _train(at: AppTest) -> AppTest:
+    """Press the live run's start button (ui/launch.run keys it `live-run-start`)."""
+    return at.button(key="live-run-start").click().run()
+
+
+def test_dataset_change_waits_for_its_button_then_changes_the_map(page):
     before = charts(page)
     page.selectbox(key="live-dataset").set_value("circles").run()
     assert not page.exception
+    start = page.button(key="live-run-start")
+    assert start.label == "Train it (about 3 s)"  # measured: learning_cycle.LIVE_SECONDS
+    assert not any(title.startswith("The net's P(class 1)") for title in _titles(page))  # nothing trained yet
+    assert any("press **Train it**" in i.value for i in page.info)
+    _train(page)
+    assert not page.exception
+    assert _live_map(page)["title"]["text"].startswith("The net's P(class 1) on circles")
     assert charts(page)[1] != before[1]
 
 
 def test_huge_learning_rate_is_explained_not_raised(page):
-    page.select_slider(key="live-lr").set_value(100.0).run()
+    _train(page.select_slider(key="live-lr").set_value(100.0).run())
     assert not page.exception
     assert any("learning rate is too large" in w.value for w in page.warning)
     assert any("diverged" in e.value for e in page.error)  # inference refuses politely
@@ -77,6 +107,30 @@ def test_under_and_overfit_notice_at_the_defaults(page):
     assert "it underfits" in text and "it overfits" in text and "a good fit with no overfitting to speak of" in text
 
 
+def _titles(at: AppTest) -> list[str]:
+    return [json.loads(c.proto.spec).get("title", {}).get("text", "") for c in at.get("vega_lite_chart")]
+
+
+def _live_map(at: AppTest) -> dict:
+    return next(spec for spec in (json.loads(c.proto.spec) for c in at.get("vega_lite_chart"))
+                if spec.get("title", {}).get("text", "").startswith("The net's P(class 1) on"))
+
+
+def test_the_point_asked_about_is_marked_on_the_map_with_its_prediction_beside_it(page):
+    prediction = metric(page, "Prediction")  # section 3's answer for the typed point (0.5, 0.25)
+    cross, halo, words = _live_map(page)["layer"][-3:]
+    assert (cross["mark"]["type"], cross["mark"]["shape"]) == ("point", "cross")
+    assert halo["mark"]["type"] == words["mark"]["type"] == "text" and words["encoding"]["text"]["field"] == "text"
+    beside = next(m.value for m in page.markdown if m.value.startswith("✚"))  # under the map, not ~800 px lower
+    assert beside.startswith(f"✚ **(0.5, 0.25) → {prediction}**")
+
+
+def test_a_click_on_the_map_is_the_point_asked_about():
+    assert parts.clicked_point(None) is None
+    assert parts.clicked_point({"selection": {"click": []}}) is None
+    assert parts.clicked_point({"selection": {"click": [{"x1": 1.23456, "x2": -0.5012}]}}) == (1.23, -0.5)
+
+
 def test_inference_reads_the_typed_point(page):
     page.number_input(key="infer-x1").set_value(-1.0).run()
     page.number_input(key="infer-x2").set_value(0.5).run()
@@ -84,6 +138,7 @@ def test_inference_reads_the_typed_point(page):
     page.number_input(key="infer-x1").set_value(2.0).run()
     page.number_input(key="infer-x2").set_value(-0.3).run()
     assert metric(page, "Prediction") == "class 1"
+    assert next(m.value for m in page.markdown if m.value.startswith("✚")).startswith("✚ **(2, -0.3) → class 1**")
 
 
 def test_noise_changes_the_fit_sizes_table(page):
@@ -95,6 +150,9 @@ def test_noise_changes_the_fit_sizes_table(page):
 
 def test_long_runs_draw_thinned_charts_without_error(page):
     page.slider(key="sizes-epochs").set_value(1000).run()  # 9,000 history rows: thinned to Altair's 5,000
+    assert page.button(key="sizes-run-start").label == "Train the three nets (about 7 s)"  # sizes_seconds
+    assert len(page.get("vega_lite_chart")) == 5  # the sizes' charts wait for the press
+    page.button(key="sizes-run-start").click().run()
     assert not page.exception and not page.error
     assert len(page.get("vega_lite_chart")) == 9
 

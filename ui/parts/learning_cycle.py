@@ -6,23 +6,23 @@ from collections.abc import Callable
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from core import charts, learning_cycle
+from core import charts, data, learning_cycle
 from ui import chrome, maths, runners, show, widgets
 
-STEP_BUTTONS = (("Next step ▶", +1), ("◀ Previous", -1), ("Back to step 0", None))
+STEP_BUTTONS = (("◀ Previous", -1), ("Next step ▶", +1), ("Back to step 0", None))  # left to right
 
 
 # 1. One step, by hand ------------------------------------------------------------------------------
 
 
-# The step shown, kept in the session under its own name: "step" is the GAN page's URL-bound slider,
-# and a session's state is shared by every page it visits.
+# The step shown: a number input bound to the URL (a shared link reopens at its step) that the buttons move.
+# Its own name: "step" is the GAN page's URL-bound slider, and a session's state is shared by every page.
 STEP = "cycle-step"
 
 
 def _move(by: int | None) -> None:
     """The step buttons' callback: one step on or back (within 0..MAX_STEPS), or back to 0 (None)."""
-    now = st.session_state[STEP]
+    now = int(st.session_state.get(STEP, 0))
     st.session_state[STEP] = 0 if by is None else min(max(now + by, 0), learning_cycle.MAX_STEPS)
 
 
@@ -35,11 +35,12 @@ def step_controls() -> learning_cycle.StepByStep:
     batch = batch_column.slider("Batch size", 1, 6, 4, key="step-batch", bind="query-params")
     lr = lr_column.select_slider("Learning rate", (0.01, 0.1, 0.5, 1.0, 3.0), 0.5, key="step-lr",
                                  bind="query-params")
-    st.session_state.setdefault(STEP, 0)
-    for column, (label, by) in zip(st.columns([1, 1, 1, 3]), STEP_BUTTONS):
-        column.button(label, on_click=_move, args=(by,))
+    *buttons, counter = st.columns([1, 1, 1, 1], vertical_alignment="bottom")
+    for column, (label, by) in zip(buttons, STEP_BUTTONS):
+        column.button(label, on_click=_move, args=(by,), width="stretch")
+    step = counter.number_input("Step shown", 0, learning_cycle.MAX_STEPS, step=1, key=STEP, bind="query-params")
     return runners.config(learning_cycle.StepByStep, activation=activation, hidden=hidden, batch_size=batch, lr=lr,
-                          step=st.session_state[STEP])
+                          step=int(step))
 
 
 def step_tabs(cfg: learning_cycle.StepByStep, record: learning_cycle.StepByStepResult) -> None:
@@ -120,12 +121,63 @@ def schedule_metrics(cfg: learning_cycle.LiveRun, plan: learning_cycle.Schedule)
     in_all.metric("Iterations in all", plan.iterations, help="epochs × iterations per epoch")
 
 
-def redraw_live(map_slot: DeltaGenerator, curve_slot: DeltaGenerator) -> Callable[[learning_cycle.LiveRunResult], None]:
+def map_title(cfg: learning_cycle.LiveRun, epoch: int) -> str:
+    """The live map's title: what it shows, on which data, when."""
+    return f"The net's P(class 1) on {data.LABELS[cfg.dataset].lower()}, after epoch {epoch}"
+
+
+def curves_title(cfg: learning_cycle.LiveRun) -> str:
+    return f"Loss per epoch on {data.LABELS[cfg.dataset].lower()}, all points"
+
+
+def redraw_live(cfg: learning_cycle.LiveRun, map_slot: DeltaGenerator, curve_slot: DeltaGenerator,
+                ) -> Callable[[learning_cycle.LiveRunResult], None]:
     """What to draw of the run so far while it trains: its decision map and its curves, into the two slots."""
     def redraw(so_far: learning_cycle.LiveRunResult) -> None:
-        show.redraw(map_slot, charts.boundary(so_far.grid, so_far.points, f"epoch {so_far.epoch}"))
-        show.redraw(curve_slot, charts.curves(so_far.history, "loss"))
+        show.redraw(map_slot, charts.boundary(so_far.grid, so_far.points, map_title(cfg, so_far.epoch)))
+        show.redraw(curve_slot, charts.curves(so_far.history, "loss", title=curves_title(cfg)))
     return redraw
+
+
+def live_map(cfg: learning_cycle.LiveRun, live: learning_cycle.LiveRunResult, slot: DeltaGenerator,
+             beside: DeltaGenerator, facts: learning_cycle.InferenceFacts | None) -> None:
+    """The trained net's decision map, clickable; the point asked about (section 3) marked on it, its prediction
+    written beside the mark and under the map."""
+    marker = None if facts is None else (facts.x1, facts.x2, marker_text(facts))
+    with slot.container():
+        show.chart(charts.boundary, live.grid, live.points, map_title(cfg, live.epoch), marker, key=MAP,
+                   on_select="rerun")
+    if facts is not None:
+        beside.markdown(f"✚ **({facts.x1:g}, {facts.x2:g}) → class {facts.predicted_class}**, P(class 1) = "
+                        f"{facts.p_class1:.2f}. Click the map to ask about another point (section 3 has the "
+                        "numbers).")
+
+
+def marker_text(facts: learning_cycle.InferenceFacts) -> str:
+    return f"class {facts.predicted_class} · P(class 1) = {facts.p_class1:.2f}"
+
+
+def live_charts(cfg: learning_cycle.LiveRun, live: learning_cycle.LiveRunResult | None,
+                curve_slot: DeltaGenerator) -> None:
+    """The run's curves, warnings, per-iteration loss, confusion matrix and notice; a word while it waits."""
+    if live is None:
+        curve_slot.info(f"These settings train for about {learning_cycle.expected_seconds(cfg):.0f} s: press "
+                        "**Train it** above to train the network and watch it learn.")
+        return
+    with curve_slot.container():
+        show.chart(charts.curves, live.history, "loss", title=curves_title(cfg), key="live-curves")
+    for message in live.fit.messages.values():
+        st.warning(message)
+    left, right = st.columns(2)
+    data_name = data.LABELS[cfg.dataset].lower()
+    with left:
+        show.chart(charts.iteration_loss, live.iterations,
+                   f"Loss of each training batch, iteration by iteration ({data_name})", key="live-iterations")
+    with right:
+        show.chart(charts.confusion, live.confusion, f"Confusion matrix on the {live.confusion['count'].sum()} "
+                   f"validation points ({data_name})", key="live-confusion")
+    if not live.fit.diverged:
+        live_notice(live.facts)
 
 
 def live_notice(facts: learning_cycle.LiveFacts) -> None:
@@ -146,16 +198,41 @@ def live_notice(facts: learning_cycle.LiveFacts) -> None:
 # 3. Inference --------------------------------------------------------------------------------------
 
 
-def inference_controls(click: object) -> tuple[float, float, DeltaGenerator]:
+MAP = "live-map"  # the live decision map's key: its click selection is the point to ask about
+
+
+def clicked_point(state: object) -> tuple[float, float] | None:
+    """The point clicked on the map (its cell's centre, rounded to 0.01) from the chart's selection state, or None."""
+    selected = (state or {}).get("selection", {}).get("click", []) if isinstance(state, dict) else []
+    return (round(selected[0]["x1"], 2), round(selected[0]["x2"], 2)) if selected else None
+
+
+def inference_controls() -> tuple[float, float, DeltaGenerator]:
     """The point to ask about (typed in, or set by a new click on the live map), and where the answer goes."""
-    selected = click.selection.get("click", []) if click else []
-    clicked = (round(selected[0]["x1"], 2), round(selected[0]["x2"], 2)) if selected else None
+    clicked = clicked_point(st.session_state.get(MAP))
     if clicked and clicked != st.session_state.get("infer-clicked"):  # a new click, not the last one kept in state
         st.session_state.update({"infer-clicked": clicked, "infer-x1": clicked[0], "infer-x2": clicked[1]})
     x1_column, x2_column, answer = st.columns([1, 1, 2])
     x1 = x1_column.number_input("x1", -5.0, 5.0, 0.5, 0.1, key="infer-x1", bind="query-params")
     x2 = x2_column.number_input("x2", -5.0, 5.0, 0.25, 0.1, key="infer-x2", bind="query-params")
     return x1, x2, answer
+
+
+def inference(cfg: learning_cycle.LiveRun, live: learning_cycle.LiveRunResult | None, map_slot: DeltaGenerator,
+              beside: DeltaGenerator) -> None:
+    """Section 3: the point to ask about, the trained net's answer, and the point marked on the live map."""
+    x1, x2, answer = inference_controls()
+    if live is None:
+        answer.info("Train the network in section 2 first (its **Train it** button).")
+    elif live.fit.diverged:
+        answer.error("This network diverged, so it has nothing sensible to predict: lower the learning rate.")
+        live_map(cfg, live, map_slot, beside, None)
+    else:
+        asked = runners.run(learning_cycle.infer, learning_cycle.Inference(cfg, x1, x2), inputs=(live.fit,),
+                            label="Asking the trained network")
+        prediction(answer, asked.facts)
+        live_map(cfg, live, map_slot, beside, asked.facts)  # marked on the map, its answer beside it
+        inference_notice(asked.facts)
 
 
 def prediction(where: DeltaGenerator, facts: learning_cycle.InferenceFacts) -> None:
@@ -193,11 +270,19 @@ def sizes_controls() -> learning_cycle.FitSizes:
     return runners.config(learning_cycle.FitSizes, noise=noise, n_samples=n_samples, epochs=epochs)
 
 
-def sizes_maps(sizes: learning_cycle.FitSizesResult) -> None:
-    """One decision map per network size, side by side."""
+def sizes_view(sizes: learning_cycle.FitSizesResult | None) -> None:
+    """The three nets' curves, table, maps and notice; a word while they wait for their button."""
+    if sizes is None:
+        st.info("These settings train for a while: press **Train the three nets** above to see them.")
+        return
+    show.chart(charts.curves, sizes.history, "loss", title="Loss per epoch of the three nets on noisy circles",
+               key="sizes-curves")
+    show.table(sizes.table, key="sizes-table")
     for column, (name, grid) in zip(st.columns(len(sizes.maps)), sizes.maps.items()):
         with column:
-            show.chart(charts.boundary, grid, sizes.points, name, key=f"sizes-map-{name}")
+            show.chart(charts.boundary, grid, sizes.points, f"{name.capitalize()} net: P(class 1)",
+                       key=f"sizes-map-{name}")
+    sizes_notice(sizes.facts)
 
 
 def sizes_notice(facts: learning_cycle.SizesFacts) -> None:
