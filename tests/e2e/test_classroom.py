@@ -1,8 +1,10 @@
 """The classroom features in a real browser, where the URL bar and page changes are real: a shared link's
-settings and its note, presenter mode across a page change, and walking the walkthrough by its links."""
+settings and its note, presenter mode across every way the app moves between pages, the walkthrough's
+panel on a projector-sized window (1280x720) and walking the walkthrough by its links."""
 from __future__ import annotations
 
 import re
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -14,10 +16,23 @@ from .test_pages import SCRIPT_FINISHED_JS, UNDRAWN_CHARTS_JS
 pytestmark = pytest.mark.e2e
 
 VIEWPORT = {"width": 1400, "height": 900}
+PROJECTOR = {"width": 1280, "height": 720}  # the issue's projector; the panel may take a third of it
+PANEL_MAX_PX = 240
 TIMEOUT_MS = 90_000
 PRESENTER_STYLE_JS = ("() => [...document.querySelectorAll('style')]"
                       f".some(s => s.textContent.includes('zoom: {presenter.ZOOM}'))")
 SIDEBAR = '[data-testid="stSidebar"]'
+# The walkthrough panel's place and height, and the top of the first chart under the heading of the step's
+# section (the panel itself when the step has no section), all relative to the window.
+LANDING_JS = """([number, section]) => {
+    const panel = document.querySelector('.st-key-walkthrough-step-' + number);
+    const box = panel.getBoundingClientRect();
+    const heading = section ? [...document.querySelectorAll('[data-testid="stMain"] h3')]
+        .find(h => h.textContent.trim().startsWith(section) && !panel.contains(h)) : panel;
+    const chart = [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stVegaLiteChart"]')]
+        .find(c => heading.compareDocumentPosition(c) & Node.DOCUMENT_POSITION_FOLLOWING);
+    return {top: box.top, height: box.height, chart: chart.getBoundingClientRect().top};
+}"""
 
 
 @pytest.fixture
@@ -38,42 +53,87 @@ def _open(page, url: str) -> None:
     _settle(page)
 
 
+def _shot(page, name: str) -> None:
+    (ARTIFACTS / "screenshots").mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "screenshots" / f"{name}.png"))
+
+
+def _share_link(page) -> str:
+    return page.locator(f'{SIDEBAR} [data-testid="stCode"]').inner_text().replace("\n", "")
+
+
+def _presenting(page, where: str) -> None:
+    """Presenter mode is on in every place that shows it: the style, the switch, the URL and the share link."""
+    assert page.evaluate(PRESENTER_STYLE_JS), f"{where}: no presenter style"
+    assert page.locator(f'{SIDEBAR} [data-testid="stCheckbox"] input').first.is_checked(), f"{where}: switch off"
+    assert parse_qs(urlsplit(page.url).query).get("presenter") == ["true"], f"{where}: {page.url}"
+    assert "presenter=true" in _share_link(page), f"{where}: share link {_share_link(page)}"
+
+
 def test_a_shared_link_sets_the_page_and_names_what_it_could_not_use(page, app_url):
     _open(page, f"{app_url}/Neurons_and_layers?neuron-w1=-2.5&neuron-b=9&bogus=1")
     note = page.locator('[data-testid="stAlertContentWarning"]').first.inner_text()
     assert "neuron-b=9" in note and "bogus=1" in note and "neuron-w1" not in note
     assert "-2.50" in page.locator('[data-testid="stSlider"]').filter(has_text="w1 (weight of x1)").inner_text()
     assert "neuron-b" not in page.url and "neuron-w1=-2.5" in page.url  # Streamlit took the refused value out
-    shared = page.locator(f'{SIDEBAR} [data-testid="stCode"]').inner_text()
-    assert shared.replace("\n", "").startswith(f"{app_url}/Neurons_and_layers?neuron-w1=-2.5")
+    shared = _share_link(page)
+    assert shared.startswith(f"{app_url}/Neurons_and_layers?neuron-w1=-2.5") and "bogus" not in shared
 
 
-def test_presenter_mode_survives_a_page_change(page, app_url):
-    _open(page, f"{app_url}/Preprocessing")
-    assert not page.evaluate(PRESENTER_STYLE_JS)
-    page.locator(SIDEBAR).get_by_text("Presenter mode").click()
-    _settle(page)
-    assert page.evaluate(PRESENTER_STYLE_JS) and "presenter=true" in page.url
+def test_presenter_mode_survives_every_way_to_another_page(page, app_url):
+    page.set_viewport_size(PROJECTOR)
+    _open(page, f"{app_url}/?presenter=true")  # a link with presenter mode, as a teacher sends it
+    _presenting(page, "Home from a link")
+    page.locator('[data-testid="stMain"] [data-testid="stPageLink"]').filter(has_text="Open chapter").nth(6).click()
+    _settle(page)  # a Home card (st.page_link): the zoo overview, quick to draw
+    assert "/Zoo_overview" in page.url
+    _presenting(page, "after a Home card")
     assert page.locator('[data-testid="stDownloadButton"]').first.is_hidden()
-    page.locator(SIDEBAR).get_by_text("1. Neurons and layers").click()
+    page.locator(SIDEBAR).get_by_text("1. Neurons and layers").click()  # a sidebar link
     _settle(page)
-    assert "Neurons_and_layers" in page.url and "presenter=true" in page.url
-    assert page.evaluate(PRESENTER_STYLE_JS)
-    assert page.locator(f'{SIDEBAR} [data-testid="stCheckbox"] input').first.is_checked()
-    (ARTIFACTS / "screenshots").mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "screenshots" / "classroom_presenter.png"))
+    assert "/Neurons_and_layers" in page.url
+    _presenting(page, "after a sidebar link")
+    # Predict, then reveal: the notices wait for their buttons.
+    reveal = page.get_by_role("button", name="Reveal: what to notice")
+    closed = reveal.count()
+    assert closed >= 2 and not page.get_by_text("What to notice:").count()
+    reveal.first.click()
+    _settle(page)
+    assert page.get_by_text("What to notice:").count() == 1 and reveal.count() == closed - 1
+    page.locator(SIDEBAR).get_by_text("Reset this page").click()  # "Reset this page": a fresh session
+    _settle(page)
+    _presenting(page, "after Reset this page")
+    shared = _share_link(page)
+    page.goto("about:blank")
+    _open(page, shared)  # the share link, opened anew
+    _presenting(page, "from the share link")
+    _shot(page, "classroom_presenter")
 
 
-def test_walk_the_walkthrough_by_its_links(page, app_url):
+def _landing(page, step: tour.Step) -> None:
+    """The step's panel at the top, at most a third of the window high, and its section's first chart in view."""
+    page.wait_for_timeout(2_500)  # the panel is held in place until the page has been still for 2 s
+    landing = page.evaluate(LANDING_JS, [step.number, step.section])
+    assert 0 <= landing["top"] <= 20 and landing["height"] <= PANEL_MAX_PX, f"step {step.number}: {landing}"
+    assert 0 <= landing["chart"] < PROJECTOR["height"] - 100, f"step {step.number}: first chart not in view: {landing}"
+    _shot(page, f"classroom_step_{step.number}")
+
+
+def test_walk_the_walkthrough_in_presenter_mode_on_a_projector(page, app_url):
+    # Steps 3 and 24 used to start 577 and 638 px down: content drawn above the panel after the jump pushed it.
     steps = tour.steps()
-    _open(page, app_url)
+    page.set_viewport_size(PROJECTOR)
+    _open(page, f"{app_url}/?presenter=true")
     page.get_by_text(f"Start the walkthrough: {steps[0].title}").click()
     _settle(page)
     sized = False
     for step in steps[:4]:  # steps 1, 2 (Home) -> 3 -> 4 by "Next", each a fresh page load with its preset
         assert f"tour={step.number}" in page.url
+        _presenting(page, f"step {step.number}")
         panel = page.locator(f".st-key-walkthrough-step-{step.number}")
-        assert step.title in panel.inner_text() and f"step {step.number} of {len(steps)}" in panel.inner_text()
+        assert step.title in panel.inner_text() and step.question in panel.inner_text()
+        if step.number in (2, 3):
+            _landing(page, step)
         for key, _value in step.params:
             assert f"{key}=" in page.url, f"step {step.number}: {key} is not in the URL"
         if dict(step.params).get("tensor-h") == "4":  # its preset: four neurons in the layer
@@ -81,11 +141,28 @@ def test_walk_the_walkthrough_by_its_links(page, app_url):
             assert slider.locator('[data-testid="stSliderThumbValue"]').inner_text() == "4"
             sized = True
         if step.number < 4:
-            panel.get_by_text(re.compile(r"^Next:")).click()
+            panel.get_by_text("Next ▶", exact=True).click()
             _settle(page)
     assert sized, "the layer-size step was not among the first four"
-    (ARTIFACTS / "screenshots").mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "screenshots" / "classroom_walkthrough.png"))
-    page.locator(".st-key-walkthrough-step-4").get_by_text(re.compile(r"^◀ Previous:")).click()
+    page.locator(".st-key-walkthrough-step-4").get_by_text("◀ Previous", exact=True).click()
     _settle(page)
     assert "tour=3" in page.url and steps[2].title in page.locator(".st-key-walkthrough-step-3").inner_text()
+    # The step picker (a popover, shown in presenter mode where expanders are hidden) resumes at any step.
+    page.get_by_role("button", name=re.compile(r"^Step 3 of ")).click()
+    page.locator('[data-testid="stPopoverBody"]').get_by_text(steps[23].title).click()
+    _settle(page)
+    assert "tour=24" in page.url
+    _presenting(page, "step 24 from the picker")
+    _landing(page, steps[23])
+
+
+def test_a_shared_link_reopens_the_learning_cycle_at_its_step(page, app_url):
+    _open(page, f"{app_url}/Learning_cycle")
+    for _ in range(2):
+        page.get_by_role("button", name="Next step ▶").click()
+        _settle(page)
+    assert "cycle-step=2" in page.url and "cycle-step=2" in _share_link(page)
+    shared = _share_link(page)
+    page.goto("about:blank")
+    _open(page, shared)
+    assert page.get_by_label("Step shown").input_value() == "2"
