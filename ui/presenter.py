@@ -4,10 +4,14 @@ What changes (the page computes exactly the same):
 - text, headings, controls, metrics, images and the "What to notice" boxes are ZOOM times larger
   (CSS zoom on each element of the main area; the columns keep their widths and text reflows);
 - charts keep filling their column, and their fonts are FONT_SCALE times larger (`enlarge`, applied
-  to the chart's Vega-Lite spec where it is drawn). Charts and tables are left out of the CSS zoom:
-  both measure their container to size themselves, and zoomed they would overflow it (as seen in
-  Chromium); a zoomed chart would also misplace clicks on it. Displayed formulas
-  (st.latex) keep their size too: they do not wrap, and zoomed they were cut off in narrow columns;
+  to the chart's Vega-Lite spec where it is drawn, ui/show.chart and the live redraws of ui/show.redraw).
+  Charts and interactive tables (st.dataframe) are left out of the CSS zoom: both measure their
+  container to size themselves, and zoomed they would overflow it (as seen in Chromium); a zoomed chart
+  would also misplace clicks on it. So that tables grow all the same, ui/show.table draws a table of up
+  to 40 rows as a static st.table in presenter mode, which takes the zoom and wraps its cells instead of
+  cutting columns. Displayed formulas (st.latex) keep their size: they do not wrap, and zoomed they
+  were cut off in narrow columns;
+- the "What to notice" boxes wait for the teacher's Reveal button (ui/chrome.notice);
 - secondary elements are hidden. "Secondary" means what a student needs at a desk but a class
   watching one screen does not: the "Download data (CSV)" button under every chart and table,
   expanders (code listings and detail tables, e.g. a scaler's fitted numbers or an architecture's
