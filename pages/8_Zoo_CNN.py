@@ -53,10 +53,11 @@ parts.feature_maps(looked)
 chrome.notice(parts.look_notice(looked.facts), looked.facts)
 
 # 4. Mistakes --------------------------------------------------------------------------------------
-chrome.section("4 · How good is it? The confusion matrix and the mistakes", "66")
+chrome.section("4 · How good is it on the validation digits? Confusion matrix and mistakes", "66")
 left, right = st.columns([2, 3])
 with left:
-    show.chart(charts.confusion, view.confusion, key="cnn-confusion")
+    show.chart(charts.confusion, view.confusion, title="Confusion matrix of the validation digits",
+               key="cnn-confusion")
 with right:
     st.markdown(parts.mistakes_heading(view.mistake_facts))
     show.images(view.wrong_pictures, view.wrong_captions, columns=6)
@@ -65,7 +66,7 @@ with right:
 chrome.notice(parts.mistakes_notice(view.mistake_facts), view.mistake_facts)
 
 # 5. CNN vs MLP ------------------------------------------------------------------------------------
-chrome.section("5 · CNN against an MLP with the same number of weights")
+chrome.section("5 · CNN against an MLP with the same number of weights, on validation digits")
 st.markdown(f"The MLP ({trained.facts.mlp_layers}) sees the same 64 pixels as a flat row and "
             "trains through the same trainer, with the same optimizer, learning rate, batches and "
             "epochs.")

@@ -33,9 +33,9 @@ parts.architecture(view)
 chrome.notice(parts.shape_notice(view.shape_facts), view.shape_facts)
 
 # 2. Reconstructions -------------------------------------------------------------------------------
-chrome.section("2 · Originals and their reconstructions", "67")
+chrome.section("2 · Validation digits and their reconstructions", "67")
 show.images(view.strips, parts.strip_captions(view), columns=1)
-show.chart(charts.bars, view.class_errors, "digit", autoencoders_lab.CLASS_ERROR, "model",
+show.chart(autoencoder_charts.class_errors, view.class_errors, autoencoders_lab.CLASS_ERROR,
            key="ae-class-errors")
 chrome.notice(parts.reconstruction_notice(view.reconstruction_facts),
               view.reconstruction_facts)

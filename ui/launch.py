@@ -47,18 +47,24 @@ def run(fn: Callable[..., R], cfg: Any, *, key: str, label: str, start: str, sec
     if runners.finished(fn, cfg):
         return compute()
     pressed_for = runners.digest_of(fn, cfg)
+    # The start button and Stop are one widget, keyed f"{key}-start" (a button's identity is its key), relabelled, so
+    # that the browser turns one into the other in place; as two widgets, the start button stayed on screen,
+    # greyed, under Stop until the run ended. The progress bar comes right under it.
     place = st.empty()
-    if st.session_state.get(key) != pressed_for:
-        if not place.button(f"{start} (about {seconds:.0f} s)", key=f"{key}-start", type="primary",
-                            icon=":material/play_arrow:"):
-            return None
-        st.session_state[key] = pressed_for
-    with place.container():
-        st.button("Stop", key=f"{key}-stop", icon=":material/stop:", on_click=forget, args=(key,),
-                  help="Stops the computation; nothing of it is kept.")
-        result = compute()
+    if st.session_state.get(key) != pressed_for:  # the press's callback sets it before the run it starts
+        place.button(f"{start} (about {seconds:.0f} s)", key=f"{key}-start", type="primary",
+                     icon=":material/play_arrow:", on_click=press, args=(key, pressed_for))
+        return None
+    place.button("Stop", key=f"{key}-start", type="secondary", icon=":material/stop:", on_click=forget,
+                 args=(key,), help="Stops the computation; nothing of it is kept.")
+    result = compute()
     place.empty()
     return result
+
+
+def press(key: str, pressed_for: str) -> None:
+    """Record the press for the config digest `pressed_for` (the start button's callback)."""
+    st.session_state[key] = pressed_for
 
 
 def forget(key: str) -> None:

@@ -22,8 +22,8 @@ from core.zoo.source import Source, module, resolve
 from ui import launch, runners, show
 
 C = TypeVar("C")
-WAITING = ("Every view below shows the shipped {what} until you press the button; training takes the "
-           "time on it when a CPU core is free, longer when the class shares the server.")
+WAITING = ("Every view below shows the shipped {what} until yours is trained. The time on the button is "
+           "for a free CPU core; it takes longer while the class shares the server.")
 
 
 def trained(source: Source, label: str, live: Callable[[Any], None] | None = None) -> Any:

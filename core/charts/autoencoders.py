@@ -4,6 +4,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from core.charts.shared import bars
 from core.charts.theme import HEIGHT, PALETTE, colour_by, in_order
 
 # Ten digits need ten colours: Okabe & Ito's six strong ones (not their yellow, faint as text on white,
@@ -56,4 +57,10 @@ def noise_errors(df: pd.DataFrame, noise: float) -> alt.LayerChart:
     )
     rule = alt.Chart(pd.DataFrame({"noise (std)": [noise]})).mark_rule(strokeDash=[4, 4], color="#666666").encode(
         x=alt.X("noise (std):Q"))
-    return alt.layer(lines, rule).properties(height=HEIGHT)
+    return alt.layer(lines, rule).properties(
+        height=HEIGHT, title="Reconstruction error of the noisy validation digits, by noise level")
+
+
+def class_errors(df: pd.DataFrame, y: str) -> alt.Chart:
+    """Each model's reconstruction error per digit class (columns: digit, model, `y`)."""
+    return bars(df, "digit", y, "model").properties(title="Reconstruction error per digit, on the validation digits")

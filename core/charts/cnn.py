@@ -26,7 +26,8 @@ def probabilities(df: pd.DataFrame, actual: int) -> alt.LayerChart:
     )
     labels = base.transform_filter(alt.datum.probability >= 0.05).mark_text(dy=-8, fontSize=12).encode(
         text=alt.Text("probability:Q", format=".0%"))
-    return alt.layer(bars, labels).properties(height=HEIGHT)
+    return alt.layer(bars, labels).properties(
+        height=HEIGHT, title="Both networks' softmax probabilities for this validation digit")
 
 
 def shifted(df: pd.DataFrame) -> alt.Chart:
@@ -46,7 +47,7 @@ def shifted(df: pd.DataFrame) -> alt.Chart:
             tooltip=[alt.Tooltip("model:N"), alt.Tooltip("shift (pixels):O"),
                      alt.Tooltip("validation accuracy:Q", format=".1%")],
         )
-        .properties(height=HEIGHT)
+        .properties(height=HEIGHT, title="Validation accuracy on digits moved by one pixel, and unmoved")
     )
 
 
@@ -67,5 +68,5 @@ def validation(history: pd.DataFrame, floor: float = 0.8) -> alt.Chart:
             tooltip=[alt.Tooltip("variant:N", title="model"), alt.Tooltip("epoch:Q"),
                      alt.Tooltip("value:Q", title="validation accuracy", format=".1%")],
         )
-        .properties(height=HEIGHT)
+        .properties(height=HEIGHT, title="Validation accuracy per epoch: the CNN against the MLP")
     )

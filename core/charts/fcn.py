@@ -48,7 +48,7 @@ def iou(df: pd.DataFrame, mean: float) -> alt.LayerChart:
         y=alt.Y("mean IoU of the shapes:Q"), tooltip=[alt.Tooltip("mean IoU of the shapes:Q", format=".3f")])
     subtitle = f"dashed line: mean IoU of the three shapes, {mean:.2f}"
     return alt.layer(_class_bars(df, "IoU", "IoU on the held-out scenes", ".2f", inside=True), line).properties(
-        height=HEIGHT, title=alt.Title("IoU per class", subtitle=subtitle))
+        height=HEIGHT, title=alt.Title("IoU per class on the held-out scenes", subtitle=subtitle))
 
 
 def one_label(df: pd.DataFrame) -> alt.LayerChart:
@@ -57,7 +57,7 @@ def one_label(df: pd.DataFrame) -> alt.LayerChart:
     df columns: class (str), probability (0..1).
     """
     chart = _class_bars(df, "probability", "probability for the whole scene", ".0%")
-    return chart.properties(height=HEIGHT)
+    return chart.properties(height=HEIGHT, title="The scene as one label: its pixels' probabilities averaged")
 
 
 def probability_map(df: pd.DataFrame, klass: str) -> alt.Chart:
@@ -83,5 +83,5 @@ def probability_map(df: pd.DataFrame, klass: str) -> alt.Chart:
                      alt.Tooltip(f"{field}:Q", format=".1%"), alt.Tooltip("true class:N"),
                      alt.Tooltip("predicted class:N")],
         )
-        .properties(height=HEIGHT)
+        .properties(height=HEIGHT, title=f"P({klass}) at every pixel of the held-out scene")
     )

@@ -11,6 +11,7 @@ import math
 import altair as alt
 import pandas as pd
 
+from core.charts.shared import lines
 from core.charts.theme import BLUE, BOUNDARY_RANGE, HEIGHT, MAX_POINTS, PALETTE
 
 GENERATED = PALETTE[3]  # vermillion: generated points
@@ -88,7 +89,8 @@ def game_losses(curves: pd.DataFrame, step: int | None, references: dict[str, fl
         layers.append(alt.Chart(now).mark_rule(color="#666666", strokeWidth=1.5).encode(
             x=alt.X("step:Q"), tooltip=[alt.Tooltip("step:Q", title="shown on the map")]))
     return alt.layer(*layers).properties(height=HEIGHT, title=alt.TitleParams(
-        "", subtitle="dashed: the loss when D cannot tell real from generated (D = 1/2 everywhere)"))
+        "Both players' losses per training step",
+        subtitle="dashed: the loss when D cannot tell real from generated (D = 1/2 everywhere)"))
 
 
 def snapshots(samples: pd.DataFrame, real: pd.DataFrame, box: tuple[float, float, float, float],
@@ -115,4 +117,9 @@ def snapshots(samples: pd.DataFrame, real: pd.DataFrame, box: tuple[float, float
                     header=alt.Header(labelFontSize=13, labelAngle=0, labelAlign="left")),
         column=alt.Column("step:O", title="training step", header=alt.Header(labelFontSize=13, titleFontSize=14)),
         spacing=6,
-    )
+    ).properties(title="G's points at a few checkpoints of each game")
+
+
+def over_training(df: pd.DataFrame, y: str, y_title: str, title: str) -> alt.Chart:
+    """A measure of each run's generated points at every checkpoint (columns: step, run, `y`)."""
+    return lines(df, "step", y, "run", "training step", y_title).properties(title=title)

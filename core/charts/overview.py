@@ -20,4 +20,4 @@ def parameters(models: pd.DataFrame) -> alt.Chart:
         color=colour_by("architecture", groups),
         tooltip=[alt.Tooltip("asset:N"), alt.Tooltip("architecture:N"), alt.Tooltip("parameters:Q", format=","),
                  alt.Tooltip("task:N")],
-    ).properties(height=alt.Step(BAR_STEP_PX))
+    ).properties(height=alt.Step(BAR_STEP_PX), title="Weights of each shipped model")

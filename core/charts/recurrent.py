@@ -78,7 +78,7 @@ def length_curves(table: pd.DataFrame) -> alt.LayerChart:
         layers.append(alt.Chart(own).mark_point(shape="diamond", size=260, filled=True, stroke="black", strokeWidth=1)
                       .encode(x=x, y=alt.Y("accuracy:Q"), tooltip=tooltip,
                               color=colour_by("cell", in_order(df["cell"]), title="cell")))
-    return alt.layer(*layers).properties(height=HEIGHT)
+    return alt.layer(*layers).properties(height=HEIGHT, title="Validation accuracy by sequence length")
 
 
 def step_accuracy(per_position: pd.DataFrame) -> alt.LayerChart:
@@ -89,7 +89,8 @@ def step_accuracy(per_position: pd.DataFrame) -> alt.LayerChart:
     x = alt.X("step:Q", title="step (tokens read so far)", scale=alt.Scale(domain=[1, int(per_position["step"].max())],
                                                                            nice=False))
     tooltip = [alt.Tooltip("cell:N"), alt.Tooltip("step:Q"), alt.Tooltip("accuracy:Q", format=".1%")]
-    return alt.layer(*_accuracy_lines(per_position, x, tooltip, points=False)).properties(height=HEIGHT)
+    return alt.layer(*_accuracy_lines(per_position, x, tooltip, points=False)).properties(
+        height=HEIGHT, title="Sequence output: validation accuracy after each step")
 
 
 def gate_heat(frame: pd.DataFrame, quantity: str) -> alt.Chart:
@@ -138,7 +139,8 @@ def unit_lines(memory: pd.DataFrame) -> alt.LayerChart:
     right = (alt.Chart(cell).mark_line(strokeWidth=3, color="#000000")
              .encode(x=x, y=alt.Y("value:Q", title="cell state c (black line)", axis=alt.Axis(orient="right")),
                      tooltip=tooltip))
-    return alt.layer(left, right).resolve_scale(y="independent").properties(height=HEIGHT)
+    return alt.layer(left, right).resolve_scale(y="independent").properties(
+        height=HEIGHT, title="Unit 1's gates and cell state along your sequence")
 
 
 def gradient_lines(norms: pd.DataFrame, stages: tuple[str, ...] = ("at initialization", "trained")) -> alt.Chart:
@@ -161,7 +163,7 @@ def gradient_lines(norms: pd.DataFrame, stages: tuple[str, ...] = ("at initializ
             tooltip=[alt.Tooltip("cell:N"), alt.Tooltip("stage:N"), alt.Tooltip("step:Q"),
                      alt.Tooltip("gradient norm:Q", format=".3g")],
         )
-        .properties(height=HEIGHT)
+        .properties(height=HEIGHT, title="How much gradient reaches each input step")
     )
 
 
@@ -183,5 +185,5 @@ def step_answers(steps: pd.DataFrame) -> alt.Chart:
             tooltip=[alt.Tooltip("step:Q"), alt.Tooltip("token:N"), alt.Tooltip("symbol:N"),
                      alt.Tooltip("probability:Q", format=".3f")],
         )
-        .properties(height=220)
+        .properties(height=220, title="The sequence-output LSTM's answer after each token of your sequence")
     )

@@ -39,6 +39,7 @@ def attention_maps(df: pd.DataFrame) -> alt.FacetChart:
         .properties(width=side, height=side)
         .facet(row=alt.Row("layer:O", title="layer", header=alt.Header(labelFontSize=13, titleFontSize=13)),
                column=alt.Column("head:O", title="head", header=alt.Header(labelFontSize=13, titleFontSize=13)))
+        .properties(title="Attention weights of every layer and head for this word")
     )
 
 
@@ -59,7 +60,7 @@ def encoding(df: pd.DataFrame) -> alt.Chart:
                             legend=alt.Legend(orient="right", gradientLength=120)),
             tooltip=[alt.Tooltip("position:O"), alt.Tooltip("dimension:O"), alt.Tooltip("value:Q", format=".3f")],
         )
-        .properties(height=HEIGHT)
+        .properties(height=HEIGHT, title="The positional encoding: one row per position")
     )
 
 
@@ -80,7 +81,7 @@ def similarity(df: pd.DataFrame) -> alt.Chart:
             tooltip=[alt.Tooltip("position:O"), alt.Tooltip("other position:O"),
                      alt.Tooltip("cosine similarity:Q", format=".3f")],
         )
-        .properties(height=HEIGHT)
+        .properties(height=HEIGHT, title="How alike the encodings of two positions are")
     )
 
 
@@ -104,6 +105,7 @@ def masks(df: pd.DataFrame) -> alt.FacetChart:
         )
         .properties(width=side, height=side)
         .facet(column=alt.Column("mask:N", title=None, sort=in_order(df["mask"]), header=alt.Header(labelFontSize=14)))
+        .properties(title="Which positions each position may read, under each mask")
     )
 
 
@@ -124,7 +126,8 @@ def next_token(df: pd.DataFrame) -> alt.LayerChart:
         tooltip=[alt.Tooltip("step:O"), alt.Tooltip("token:N"), alt.Tooltip("probability:Q", format=".2%")],
     )
     chosen = base.transform_filter(alt.datum.chosen).mark_rect(fill=None, stroke=ORANGE, strokeWidth=2.5)
-    return alt.layer(cells, chosen).properties(height=min(HEIGHT, 34 * int(df["step"].nunique()) + 40))
+    return alt.layer(cells, chosen).properties(height=min(HEIGHT, 34 * int(df["step"].nunique()) + 40),
+                                               title="The decoder's next-token probabilities, step by step")
 
 
 def by_position(df: pd.DataFrame) -> alt.Chart:
@@ -144,5 +147,5 @@ def by_position(df: pd.DataFrame) -> alt.Chart:
             tooltip=[alt.Tooltip("model:N"), alt.Tooltip("answer letter:O"),
                      alt.Tooltip("letter accuracy:Q", format=".1%")],
         )
-        .properties(height=HEIGHT)
+        .properties(height=HEIGHT, title="Letter accuracy by answer position, on the held-out words")
     )

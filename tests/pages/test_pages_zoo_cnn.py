@@ -58,7 +58,7 @@ def test_a_link_with_train_it_yourself_opens_its_button_which_trains_and_switche
     recipe = cnn.Recipe(filters=(4, 8), epochs=5)
     assert [b.label for b in at.button] == [f"Train it (about {cnn.expected_seconds(recipe):.0f} s)"]
     assert any("the shipped weights" in c.value for c in at.caption)  # the link alone trains nothing
-    assert any("shows the shipped networks until you press" in c.value for c in at.caption)
+    assert any("shows the shipped networks until yours is trained" in c.value for c in at.caption)
     at.button(key="cnn-own-run-start").click().run()
     assert not at.exception and not at.error
     assert any("**your** networks: 5 epochs" in c.value for c in at.caption)

@@ -95,7 +95,8 @@ def reconstruction_notice(facts: autoencoders_lab.ReconstructionFacts) -> str:
 def latent_maps(view: autoencoders_lab.InspectResult) -> None:
     for column, key in zip(st.columns(2), ("ae", "vae")):
         with column:
-            show.chart(autoencoder_charts.latent_map, view.codes_by[key], view.labels[key], key=f"ae-map-{key}")
+            show.chart(autoencoder_charts.latent_map, view.codes_by[key],
+                       f"{view.labels[key]}: the codes of the validation digits", key=f"ae-map-{key}")
 
 
 def latent_notice(facts: autoencoders_lab.LatentFacts) -> str:

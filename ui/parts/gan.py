@@ -11,7 +11,6 @@ from collections.abc import Callable
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from core import charts
 from core.charts import gan as gan_charts
 from core.zoo import gan, gan_lab
 from core.zoo.source import Source
@@ -28,7 +27,8 @@ def game_view(game: gan.Game, step: int, key: str) -> gan.CheckpointFacts:
     """D's map with G's points at `step`, both losses, and the scores of that checkpoint (returned as facts)."""
     left, right = st.columns([5, 6])
     with left:
-        show.chart(gan_charts.game_map, *game.picture(step), game.real, gan.BOX, f"after {step:,} steps",
+        show.chart(gan_charts.game_map, *game.picture(step), game.real, gan.BOX,
+                   f"D's map and G's points after {step:,} steps",
                    data=game.samples, key=f"{key}-map")
     with right:
         show.chart(gan_charts.game_losses, game.curves, step, gan.references(game.recipe.g_loss),
@@ -103,11 +103,11 @@ def collapse(balanced: gan.Trained, collapsed: gan.Trained) -> None:
                        key=f"collapse-map-{game.recipe.d_width}")
     left, right = st.columns(2)
     with left:
-        show.chart(charts.lines, result.modes, "step", "modes covered", "run", "training step",
-                   "modes covered (of 8)", key="collapse-modes")
+        show.chart(gan_charts.over_training, result.modes, "modes covered", "modes covered (of 8)",
+                   "Modes covered by G's points, checkpoint by checkpoint", key="collapse-modes")
     with right:
-        show.chart(charts.lines, result.spread, "step", "spread", "run", "training step", "spread of G's points",
-                   key="collapse-spread")
+        show.chart(gan_charts.over_training, result.spread, "spread", "spread of G's points",
+                   "How far G's points lie from their centre, checkpoint by checkpoint", key="collapse-spread")
     show.table(result.board, key="collapse-table")
     collapse_notice(result.facts)
 
