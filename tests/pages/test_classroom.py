@@ -180,9 +180,8 @@ def test_presenter_mode_from_the_url_adds_the_style_and_can_be_switched_off():
 
 
 def test_presenter_mode_comes_to_the_next_page_with_the_url():
-    # In a browser the URL keeps a bound widget's value on a page change (presenter=true goes along;
-    # tests/e2e/test_classroom.py clicks through the sidebar); AppTest does not model the URL bar,
-    # so this opens the next page with the URL the browser sends.
+    # A walkthrough link or a shared link opens the next page in a fresh session, with presenter=true in its
+    # URL (tests/e2e/test_classroom.py follows each kind of link in a browser).
     home = _run(HOME)
     home.toggle(key="presenter").set_value(True).run()
     assert _styles(home) == [presenter.CSS]
