@@ -108,6 +108,11 @@ def test_presenter_mode_survives_every_way_to_another_page(page, app_url):
     _open(page, shared)  # the share link, opened anew
     _presenting(page, "from the share link")
     _shot(page, "classroom_presenter")
+    page.locator(SIDEBAR).get_by_text("Presenter mode").click()  # and the switch turns it off for good
+    _settle(page)
+    page.locator(SIDEBAR).get_by_text("Lesson map").click()
+    _settle(page)
+    assert not page.evaluate(PRESENTER_STYLE_JS) and "presenter" not in page.url + _share_link(page)
 
 
 def _landing(page, step: tour.Step) -> None:
