@@ -1,7 +1,8 @@
 """The zoo's models for the pages: one shared cache of trained models, filled visibly.
 
 `trained(source, label)` returns the architecture's `Trained` (see core/zoo/source.py): the shipped
-weights, or a student's recipe trained here under a progress bar. The very object is shared by
+weights, or a student's recipe trained here under a progress bar (pages train one only through
+`which`, on its button). The very object is shared by
 every session (never copied); views receive it as an input and must not change it. `card(key)` is
 the overview's card of a zoo chapter, the first lines of its page's intro.
 
@@ -26,12 +27,9 @@ WAITING = ("Every view below shows the shipped {what} until yours is trained. Th
            "for a free CPU core; it takes longer while the class shares the server.")
 
 
-def trained(source: Source, label: str, live: Callable[[Any], None] | None = None) -> Any:
-    """The model of `source`, from the shared cache or made now (trained with a progress bar).
-
-    `live(partial Trained)` redraws a page's chart while a student's recipe trains (never on a hit).
-    """
-    return runners.resource(resolve, source, label=label, live=live)
+def trained(source: Source, label: str) -> Any:
+    """The model of `source` from the shared cache, or made now under a progress bar (a shipped one: read)."""
+    return runners.resource(resolve, source, label=label)
 
 
 def which(recipe: Any, shipped: Source, *, label: str, what: str = "model",
@@ -42,8 +40,8 @@ def which(recipe: Any, shipped: Source, *, label: str, what: str = "model",
     The button states the architecture's `expected_seconds(recipe)` (core/zoo/<arch>.py: scaled
     from measured runs by the work the recipe asks for). Returns the model, its Source (the key of
     every view of it) and the slot under the button where `curves(Trained so far)` (a chart) grew
-    while it trained, for the page to fill afterwards. `live(slot)` instead makes a redraw of more than one
-    chart in that slot.
+    while it trained, for the page to fill afterwards. `live(slot)` instead makes a redraw of more
+    than one chart in that slot.
     """
     place, slot = st.container(), st.empty()
     if recipe is not None:

@@ -70,6 +70,7 @@ def _start(page) -> None:
     page.get_by_role("button", name=TRAIN).click()
     stop = page.get_by_role("button", name=re.compile("Stop"))
     stop.wait_for(timeout=RUN_TIMEOUT_MS)
+    assert not page.get_by_role("button", name=TRAIN).count(), "the start button is still on screen under Stop"
     bar = page.locator('[data-testid="stProgress"]').first
     bar.wait_for(timeout=RUN_TIMEOUT_MS)
     gap = bar.bounding_box()["y"] - (stop.bounding_box()["y"] + stop.bounding_box()["height"])
