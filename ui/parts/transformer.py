@@ -166,8 +166,12 @@ def own() -> tuple[transformer.Trained, Source] | None:
 
     Returns the student's model and its Source once trained, else None (every view shows the shipped models).
     """
-    if not st.toggle("Train it yourself (one of the four designs, with your settings, through the app's one "
-                     "trainer)", key="tx-own", bind="query-params"):
+    if not st.toggle("Train it yourself (one of the four designs, with your settings)", key="tx-own",
+                     bind="query-params"):
+        shipped = model("encoder").recipe
+        st.caption(f"Showing the four shipped models (`python -m core.zoo`): {shipped.layers} layers, "
+                   f"{shipped.heads} heads, {shipped.epochs} epochs on {shipped.n_train:,} words, seed "
+                   f"{shipped.seed}.")
         return None
     recipe = own_recipe()
     mine, source, slot = zoo.which(
