@@ -162,12 +162,12 @@ def test_walk_the_walkthrough_in_presenter_mode_on_a_projector(page, app_url):
 
 
 def test_a_shared_link_reopens_the_learning_cycle_at_its_step(page, app_url):
+    # The counter was left out of the link: step 2 reopened as step 0. One step on is enough to tell.
     _open(page, f"{app_url}/Learning_cycle")
-    for _ in range(2):
-        page.get_by_role("button", name="Next step ▶").click()
-        _settle(page)
-    assert "cycle-step=2" in page.url and "cycle-step=2" in _share_link(page)
+    page.get_by_role("button", name="Next step ▶").click()
+    _settle(page)
+    assert "cycle-step=1" in page.url and "cycle-step=1" in _share_link(page)
     shared = _share_link(page)
     page.goto("about:blank")
     _open(page, shared)
-    assert page.get_by_label("Step shown").input_value() == "2"
+    assert page.get_by_label("Step shown").input_value() == "1"
