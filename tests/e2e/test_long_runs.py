@@ -2,7 +2,9 @@
 Stop, on leaving the page and on closing the tab (issue 18).
 
 "Stopped" is read where it matters, on the server: the Streamlit process's CPU time (/proc/<pid>/stat) stops
-growing once the training is interrupted, so its compute slot is free for the next student. The FCN's own
+growing once the training is interrupted. The interruption unwinds through runners._slot, whose `finally` gives
+the compute slot back; tests/pages/test_ui_runners.py checks that count (a slots-held count here would only show a
+leak once the leaks outnumber the server's slots, one per core). The FCN's own
 training (about 35 s at its defaults) is long enough to be caught running and is stopped within seconds each
 time, so the test costs a few seconds of training in all.
 """
