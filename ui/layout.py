@@ -3,12 +3,50 @@
 One style sheet, added by the chrome at the top of every run (an st.html of style only takes no space).
 The rules are global (Streamlit's test ids), so pages keep using plain st.columns, st.latex and st.image;
 tests/e2e/test_layout.py measures clipping and overflow on every page at the sizes the app must fit.
+
+What Streamlit does by itself, and what each rule changes (all seen in Chromium at 1024x768 with the
+sidebar open, where the main column is 564 px wide, and in presenter mode, which zooms text by 1.3):
+- the main column keeps 5rem of empty space on each side at any width: here it shrinks with the window;
+- labels of buttons, links, metrics and widgets are one line cut with an ellipsis: here they wrap;
+- a multiselect keeps its chips on one line that scrolls (chips past the box are hidden): here they wrap;
+- a displayed equation is one line that scrolls sideways: here it breaks after a relation or an
+  operator (=, +) as a paragraph breaks after a word, and a part that still does not fit is drawn
+  smaller (MIN_EQUATION_SCALE at the least) rather than cut;
+- columns keep their share of the width however narrow: here a column holding a chart, a picture, a
+  table or an equation is at least WIDE_COLUMN wide and any column at least NARROW_COLUMN, so three maps
+  side by side go two-up, then one-up (st.columns already lets its columns wrap).
 """
 from __future__ import annotations
 
 import streamlit as st
 
-CSS = "<style>\n</style>"
+NARROW_COLUMN = "8rem"
+WIDE_COLUMN = "15rem"
+_COLUMN = '[data-testid="stColumn"]'
+_HOLDS_A_FIGURE = ", ".join(('[data-testid="stVegaLiteChart"]', '[data-testid="stImage"]',
+                             '[data-testid="stDataFrame"]', '[data-testid="stTable"]', ".katex-display"))
+_TAGS = '[data-testid="stMultiSelectTagsContainer"]'
+
+CSS = f"""<style>
+/* ui/layout.py */
+[data-testid="stMainBlockContainer"] {{ padding-left: clamp(1rem, 4%, 5rem); padding-right: clamp(1rem, 4%, 5rem); }}
+.stMarkdownEllipsis, .stMarkdownEllipsis * {{
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+  height: auto !important; }}
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] > div, [data-testid="stMetricValue"] {{
+  height: auto !important; overflow: visible !important; }}
+[data-testid="stPageLink-NavLink"] span:not([data-testid="stIconMaterial"]) {{
+  white-space: normal; overflow: visible; text-overflow: clip; }}
+{_TAGS}, {_TAGS} > span {{ flex-wrap: wrap; overflow: visible; }}
+div:has(> {_TAGS}) {{ max-height: none !important; height: auto !important; }}
+{_TAGS} [data-tag], {_TAGS} [data-tag] > span {{
+  height: auto; max-width: 100%; white-space: normal; overflow: visible; text-overflow: clip; }}
+.katex-display > .katex, .katex-display > .katex > .katex-html {{ white-space: normal; }}
+[data-testid="stVegaLiteChart"] {{ max-width: 100%; }}
+[data-testid="stVegaLiteChart"] > :is(svg, canvas).marks {{ max-width: 100%; height: auto; }}
+{_COLUMN} {{ min-width: min(100%, {NARROW_COLUMN}); }}
+{_COLUMN}:has({_HOLDS_A_FIGURE}) {{ min-width: min(100%, {WIDE_COLUMN}); }}
+</style>"""
 
 
 def apply() -> None:
