@@ -299,6 +299,6 @@ def test_a_stopped_computation_frees_its_slot_caches_nothing_and_shows_the_butto
     assert at.session_state["free_while_running"] == free - 1  # it held a slot while it ran
     assert runners._slots.free == free  # the interruption gave it back
     assert _pressable(at) == ["Stop"]  # the run was cut short where it stood, its Stop button on screen
-    at.button(key="own-run-stop").click().run()  # Stop's callback forgets the press
+    at.button(key="own-run-start").click().run()  # Stop's callback forgets the press
     assert _pressable(at) == ["Train it (about 12 s)"] and _texts(at) == ["showing the shipped model"]
     assert at.session_state["calls"] == 1  # nothing was kept: the page waits for a press again
