@@ -158,6 +158,18 @@ class GradientFlow:
         return MLPSpec(n_in, (self.width,) * self.depth, n_out, activation, self.init, self.batch_norm)
 
 
+# How long gradient_flow takes on the 2-core CPU this app is sized for (issue 18: 3 s or more starts on a button).
+# Timed cold through the page (AppTest): 1.3 and 1.9 s at the defaults; in core 2x at width 128, 4.2x at 256.
+FLOW_SECONDS = 1.6
+
+
+def flow_seconds(cfg: GradientFlow) -> float:
+    """The seconds `gradient_flow(cfg)` takes here: FLOW_SECONDS scaled by the nets' size, number and epochs."""
+    base = GradientFlow()
+    size = cfg.depth * (1 + cfg.width / 64) / (base.depth * (1 + base.width / 64))
+    return FLOW_SECONDS * size * len(cfg.activations) / len(base.activations) * cfg.epochs / base.epochs
+
+
 def check_shape(dataset: str, depth: int, width: int) -> None:
     """The deep-net settings every experiment of this chapter shares, checked with a sentence."""
     if dataset not in DATASETS:
@@ -415,6 +427,11 @@ class DyingRelu:
             raise ValueError("Choose the optimizer 'sgd' or 'adam'.")
         if not 0 <= self.momentum < 1:
             raise ValueError("Momentum must be at least 0 and below 1.")
+
+
+# dying_relu's settings (learning rate, initial bias) do not change its work: timed cold through the page
+# (AppTest) at 4.1, 5.0 and 3.5 s, in core 2.2 s, on the shared 2-core CPU (issue 18: 3 s or more starts on a button).
+DYING_SECONDS = 4.0
 
 
 def biased_mlp(spec: MLPSpec, bias: float, g: torch.Generator) -> nn.Sequential:

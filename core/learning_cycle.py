@@ -217,6 +217,11 @@ class Schedule:
     iterations: int  # epochs x iterations_per_epoch: weight updates in all
     dataset: data.Dataset  # the run's data, split into train and validation
 
+    @property
+    def n_val(self) -> int:
+        """Validation samples: what the confusion matrix counts."""
+        return len(self.dataset.x_val)
+
 
 def schedule(cfg: LiveRun) -> Schedule:
     """Load the run's data and count its updates; ValueError when they are more than MAX_UPDATES."""

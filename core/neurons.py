@@ -452,6 +452,18 @@ class WideVsDeep:
         return f"{self.depth} layers × {h}", MLPSpec(1, (h,) * self.depth, 1, self.activation)
 
 
+# How long wide_vs_deep takes on the 2-core CPU this app is sized for (issue 18: 3 s or more starts on a button).
+# Timed cold through the page (AppTest): 1.6-1.8 s at the defaults. In core, against the defaults: 2.5x at 1,200
+# epochs (so a fixed part worth ~310 epochs), 2.6x with a widest net of 512, 0.6x with 32, 1.2x at depth 6.
+WIDE_SECONDS = 1.7
+
+
+def wide_seconds(cfg: WideVsDeep) -> float:
+    """The seconds `wide_vs_deep(cfg)` takes here: WIDE_SECONDS scaled by epochs, the widest net and the depth."""
+    widest = float(np.interp(max(cfg.widths), (32, 256, 512), (0.6, 1.0, 2.6)))
+    return WIDE_SECONDS * (310 + cfg.epochs) / 610 * widest * (1 + 0.05 * (cfg.depth - 3))
+
+
 UNDERFIT_RATIO = 2.0  # the widest net underfits when its train MSE is above this many times the deep net's
 MATCH_RATIO = 1.2  # the widest net does "as well as" the deep one when both its MSEs are at most this many times
 

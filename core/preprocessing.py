@@ -181,6 +181,15 @@ class ScalingRace:
             raise ValueError("Fit the scaler on 'train' rows or on 'all' rows.")
 
 
+# How long the race takes on the 2-core CPU this app is sized for (issue 18: 3 s or more starts on a button):
+# timed cold through the page (AppTest) at 0.9 and 1.0 s at 60 epochs; its work grows with the epochs.
+RACE_SECONDS = 1.0
+
+
+def race_seconds(cfg: ScalingRace) -> float:
+    return RACE_SECONDS * cfg.epochs / ScalingRace().epochs
+
+
 @dataclass(frozen=True)
 class RaceFacts:
     """What the race's sentence says: when each variant first reached the target, and how it ended."""

@@ -5,7 +5,7 @@ import inspect
 import streamlit as st
 
 from core import charts, neurons
-from ui import chrome, runners, show
+from ui import chrome, show, widgets
 from ui.parts import neurons as parts
 
 chrome.page("neurons", """A **neuron** weighs its inputs and adds a **bias**,
@@ -49,15 +49,19 @@ parts.activation_notice(profiles.facts)
 chrome.section("3 · One wide layer or several? Universal approximation in practice", "25-27")
 st.markdown(parts.THEORY)
 contest = parts.approximation_controls()
-approximation = runners.run(neurons.wide_vs_deep, contest,
-                            label="Training the wide and the deep nets")
+approximation, contest = widgets.started_or_default(
+    neurons.wide_vs_deep, contest, default=neurons.WideVsDeep(),
+    seconds=neurons.wide_seconds(contest), key="approx-run",
+    label="Training the wide and the deep nets", start="Train the nets")
 show.chart(charts.function_fits, approximation.points, approximation.fits, approximation.truth,
-           "What each net learned", data=approximation.fits, key="approx-fits")
+           "What each net learned of the noisy curve", data=approximation.fits, key="approx-fits")
 left, right = st.columns([1, 2], gap="large")
 with left:
-    show.chart(charts.bars, approximation.errors, "variant", "MSE", "split", key="approx-errors")
+    show.chart(charts.bars, approximation.errors, "variant", "MSE", "split", key="approx-errors",
+               title="Each net's error (MSE) on the curve")
 with right:
     show.table(approximation.table, key="approx-table")
-show.chart(charts.curves, approximation.history, "loss", log_y=True, key="approx-curves")
+show.chart(charts.curves, approximation.history, "loss", log_y=True, key="approx-curves",
+           title="Loss (MSE) per epoch of each net on the noisy curve")
 parts.approximation_notice(approximation.facts, contest.epochs)
 chrome.end()

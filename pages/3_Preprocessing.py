@@ -1,7 +1,7 @@
 """Preprocessing (slides 34-35): normalize vs standardize, what scaling does to training, leaks,
 outliers, images, your data."""
 from core import charts, image_scaling, preprocessing
-from ui import chrome, runners, show
+from ui import chrome, runners, show, widgets
 from ui.parts import preprocessing as parts
 
 chrome.page("preprocessing", """Features arrive in their own units: a wine's alcohol is around 13
@@ -16,16 +16,19 @@ source = parts.table_picker()
 parts.scaler_formulas()
 view = runners.run(preprocessing.scaling_view, preprocessing.ScalingView(source),
                    label="Scaling the table")
-show.chart(charts.feature_boxes, view.boxes, key="boxes")
+show.chart(charts.feature_boxes, view.boxes, key="boxes",
+           title=f"The {parts.table_name(source)} table's features (training rows), three ways")
 parts.fitted_numbers(view)
 parts.view_notice(view.facts)
 
 # 2. The effect on training -------------------------------------------------------------------
 chrome.section("2 · The effect on training: same network, same seed, same learning rate")
 race_cfg = parts.race_controls(source)
-race = runners.run(preprocessing.race, race_cfg,
-                   label="Training on raw, normalized and standardized inputs")
-parts.race_panels(race)
+race, race_cfg = widgets.started_or_default(
+    preprocessing.race, race_cfg, default=preprocessing.ScalingRace(source=source),
+    seconds=preprocessing.race_seconds(race_cfg), key="race-run",
+    label="Training on raw, normalized and standardized inputs", start="Train the three nets")
+parts.race_panels(race, parts.table_name(source))
 parts.race_notice(race.facts)
 
 # 3. Why: the shape of the loss surface -------------------------------------------------------
@@ -43,9 +46,10 @@ parts.leak(race_cfg, race)
 
 # 5. Outliers ---------------------------------------------------------------------------------
 chrome.section("5 · One outlier: how much each scaler squeezes the other rows")
-outlier = runners.run(preprocessing.outliers, parts.outlier_controls(source, view.features),
-                      label="Adding an outlier")
-show.chart(charts.strips, outlier.points, key="outlier-strips")
+outlier_cfg = parts.outlier_controls(source, view.features)
+outlier = runners.run(preprocessing.outliers, outlier_cfg, label="Adding an outlier")
+show.chart(charts.strips, outlier.points, key="outlier-strips",
+           title=f"{outlier_cfg.feature} ({parts.table_name(source)}) with one outlier, per scaler")
 show.table(outlier.table, key="outlier-table")
 parts.outlier_notice(outlier.facts)
 

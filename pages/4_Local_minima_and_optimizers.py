@@ -19,7 +19,8 @@ rate from it: one-cycle's momentum cycle is left out, section 4 says so).""")
 chrome.section("1 · The learning rate: too small, good, too large", "40")
 sweep = runners.run(optimization.lr_sweep, parts.sweep_knobs(),
                     label="Training one net at three learning rates")
-show.chart(charts.curves, sweep.history, "loss", key="lr-curves")
+show.chart(charts.curves, sweep.history, "loss", key="lr-curves",
+           title=parts.ON_MOONS.format("Loss per epoch at three rates"))
 parts.warnings(sweep.messages)
 parts.sweep_notice(sweep.facts)
 parts.range_test()
@@ -34,7 +35,7 @@ with left:
                data=compared.paths, key="race-map")
 with right:
     show.chart(charts.lines, compared.paths, "step", "loss", "optimizer", "step", "loss",
-               key="race-loss")
+               title=f"Loss per step of each optimizer: {surface_label}", key="race-loss")
 parts.warnings(compared.messages, named=False)
 show.table(compared.table, key="race-table")
 parts.comparison_notice(compared.facts)
@@ -44,11 +45,7 @@ parts.optimizer_code()
 chrome.section("3 · Fix 1: randomness from small batches", "45")
 noise = runners.run(optimization.batch_noise, parts.noise_knobs(),
                     label="Training with batch 1, 16 and the full batch")
-left, right = st.columns(2)
-with left:
-    parts.noise_loss_chart(noise)
-with right:
-    show.chart(charts.cosine_strips, noise.directions, key="noise-directions")
+parts.noise_charts(noise)
 show.table(noise.table.rename(columns=parts.NOISE_HEADERS), key="noise-table")
 parts.noise_notice(noise.facts)
 left, right = st.columns(2)
@@ -66,12 +63,7 @@ chrome.section("4 · Fix 2: randomness from the learning rate: annealing, cycles
                "46-47")
 schedules = runners.run(optimization.schedules, parts.schedules_knobs(),
                         label="Training under each schedule")
-left, right = st.columns(2)
-with left:
-    show.chart(charts.lines, schedules.lrs, "iteration", "lr", "schedule", "iteration",
-               "learning rate", key="sched-lrs")
-with right:
-    show.chart(charts.curves, schedules.history, "loss", log_y=True, key="sched-curves")
+parts.schedule_charts(schedules)
 show.table(schedules.table, key="sched-table")
 parts.schedules_notice(schedules.facts)
 
@@ -86,13 +78,14 @@ with left:
     show.chart(charts.landscape, rolled.surface, rolled.paths, "Elongated valley",
                data=rolled.paths, key="momentum-map")
 with right:
-    show.chart(charts.step_sizes, rolled.step_sizes, key="momentum-steps")
+    show.chart(charts.step_sizes, rolled.step_sizes, title="Step sizes on the elongated valley",
+               key="momentum-steps")
 parts.momentum_notice(rolled.facts)
 
 # 6. A real network's landscape ----------------------------------------------------------------
 chrome.section("6 · A real network's landscape: slices around trained weights (Li et al. 2018)",
                "43")
-slices = runners.run(optimization.net_slices, optimization.NetSlices(),
+slices = runners.run(optimization.net_slices, parts.slices_config(),
                      label="Slicing the loss around the trained weights")
 parts.slices(slices)
 show.table(slices.table, key="slice-table")

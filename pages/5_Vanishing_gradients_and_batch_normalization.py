@@ -21,20 +21,18 @@ them; later work traced batch norm's benefit mainly to a smoother loss landscape
 
 # 1. Gradient norms per layer ------------------------------------------------------------------
 chrome.section("1 · Gradient norms, layer by layer", "50-51")
-flow_config = parts.flow_knobs()
-flow = runners.run(gradients.gradient_flow, flow_config,
-                   label=f"Training a {flow_config.depth}-layer net with "
-                   f"{len(flow_config.activations)} activations")
+flow, on = parts.flow(parts.flow_knobs())  # on: "(digits)", the data the nets learn
 left, right = st.columns([2, 1])
 with left:
     show.chart(charts.per_layer, flow.grads_shown(initialization_only=True), "grad_norm",
-               "‖dLoss/dW‖ at init (log scale)", log_y=True, key="flow-init-norms")
+               "‖dLoss/dW‖ at init (log scale)", log_y=True, key="flow-init-norms",
+               title=f"Gradient norm of each layer at initialization {on}")
 with right:
     show.chart(charts.lines, gradients.sigmoid_slope(), "z", "value", "curve", "z", "value",
-               key="sigmoid-slope")
+               key="sigmoid-slope", title="The sigmoid σ(z) and its slope σ'(z)")
     parts.sigmoid_bound(flow.facts)
 show.chart(charts.layer_heat, flow.grads_shown(), "grad_norm", "‖dLoss/dW‖", log_scale=True,
-           key="flow-heat", data=flow.grads)
+           key="flow-heat", data=flow.grads, heading=f"Gradient norm per layer and epoch {on}")
 st.caption("Each panel: one network; rows are layers (output at the top), columns epochs. "
            "Dark = tiny gradient.")
 parts.flow_notice(flow.facts)
@@ -49,20 +47,20 @@ layer = c2.slider("Layer for the histograms", 1, flow.depth, flow.middle_layer, 
 left, right = st.columns(2)
 with left:
     show.chart(charts.per_layer, flow.stats_at(epoch), "mean", "mean of the activations",
-               key="stats-mean")
+               key="stats-mean", title=f"Mean activation per layer, epoch {epoch} {on}")
 with right:
     show.chart(charts.per_layer, flow.stats_at(epoch), "spread", "spread across inputs",
-               key="stats-spread")
-show.chart(charts.colorful_dimension, flow.histograms_of(layer), key="stats-colorful")
+               key="stats-spread", title=f"Spread across inputs per layer, epoch {epoch}")
+show.chart(charts.colorful_dimension, flow.histograms_of(layer), key="stats-colorful",
+           title=f"Layer {layer}'s activations over training, one panel per net {on}")
 parts.spread_caption(layer)
 parts.spread_notice(flow.spread[epoch], flow.depth)
 
 # 3. Dying ReLU --------------------------------------------------------------------------------
 chrome.section("3 · Dying ReLU: units stuck at zero, and the fixes", "52-53")
-dying = runners.run(gradients.dying_relu, parts.dying_knobs(),
-                    label="Training ReLU, Leaky ReLU and ELU side by side")
+dying = parts.dying(parts.dying_knobs())
 show.chart(charts.layer_heat, dying.dead, "dead", "share of dead units", domain=(0.0, 1.0),
-           columns=3, key="dying-heat")
+           columns=3, key="dying-heat", heading="Share of dead units per layer and epoch (digits)")
 for name, message in dying.messages.items():
     st.warning(f"**{name}:** {message}")
 show.table(dying.table, key="dying-table")
@@ -86,10 +84,11 @@ st.latex(r"\hat z = \frac{z - \mu_B}{\sqrt{\sigma_B^2 + \epsilon}}, "
 left, right = st.columns(2)
 with left:
     show.chart(charts.bars, grid.table, "learning rate", "final validation accuracy", "batch norm",
-               key="bn-bars")
+               key="bn-bars", title="Final validation accuracy (digits)")
 with right:
     show.table(grid.table, key="bn-table")
-show.chart(charts.curves, grid.history, "accuracy", key="bn-curves")
+show.chart(charts.curves, grid.history, "accuracy", key="bn-curves",
+           title="Accuracy per epoch, each rate with and without batch norm (digits)")
 parts.grid_notice(grid.facts)
 st.markdown("**Train mode vs eval mode** (the batch-norm net at learning rate "
             f"{grid.mode_facts.mode_lr:g}, first batch-norm layer)")

@@ -26,33 +26,33 @@ remedies_heading, knobs_area = st.container(), st.container()
 # 2. Remedies ----------------------------------------------------------------------------------
 with knobs_area:
     remedy_knobs = parts.remedy_knobs()
-remedies = runners.run(regularization.remedies,
-                       runners.config(regularization.Remedies, **data_knobs, **remedy_knobs),
-                       label="Training the baseline and every remedy")
+remedies, shown = parts.remedies(runners.config(regularization.Remedies, **data_knobs, **remedy_knobs))
 with baseline_area:
     left, right = st.columns(2)
     for column, metric in ((left, "accuracy"), (right, "loss")):
         with column:
             show.chart(charts.gap_curves, remedies.history, regularization.BASELINE, metric,
-                       data=remedies.history, key=f"gap-{metric}")
+                       parts.DIGITS, data=remedies.history, key=f"gap-{metric}")
     parts.baseline_notice(remedies.baseline)
 with remedies_heading:
     chrome.section("2 · Remedies, each on that baseline, trained side by side", "58-62")
 left, right = st.columns(2)
 with left:
-    show.chart(charts.curves, remedies.history, "accuracy", key="remedy-accuracy")
+    show.chart(charts.curves, remedies.history, "accuracy", key="remedy-accuracy",
+               title=f"Accuracy per epoch of every network on {parts.DIGITS}")
 with right:
     show.chart(charts.ranked_bars, remedies.board, "remedy", "validation accuracy",
-               key="remedy-bars")
+               key="remedy-bars", title=f"Validation accuracy of each remedy ({parts.DIGITS})")
 st.markdown("**Leaderboard** (accuracy at the epoch whose weights each network kept)")
 show.table(remedies.board, key="leaderboard")
 parts.trainer_messages(remedies.messages)
 parts.leaderboard_notice(remedies.facts, remedies.baseline)
-parts.inside_the_remedies(remedies, remedy_knobs["ensemble"], remedy_knobs["dropout"])
+parts.inside_the_remedies(remedies, shown.ensemble, shown.dropout)
 
 # 3. Weight decay and the weights --------------------------------------------------------------
 chrome.section("3 · What weight decay does to the weights", "58")
-show.chart(charts.weight_histograms, remedies.weights, key="weights")
+show.chart(charts.weight_histograms, remedies.weights, key="weights",
+           title="Every weight of each network, as a histogram")
 with st.expander("The weight decay step, as the hand-written engine runs it"):
     st.code(parts.WEIGHT_DECAY_STEP, language="python")
 parts.weight_decay_notice(remedies.weight_facts)
@@ -77,7 +77,7 @@ pictures, chart = st.columns([1, 3])
 pictures.image(effect.examples, caption="4 digits (rows): the original, then its augmented copies",
                width="stretch", clamp=True)
 with chart:
-    show.chart(charts.update_curves, effect.history, "accuracy", key="effect-curves")
+    show.chart(charts.update_curves, effect.history, "accuracy", parts.DIGITS, key="effect-curves")
 show.table(effect.table, key="effect-table")
 with st.expander("How the digits are augmented (core.augment.augment_digits)"):
     st.code(inspect.getsource(augment.augment_digits))

@@ -67,6 +67,17 @@ def started(fn: Callable[..., R], cfg: Any, *, default: Any, seconds: float, key
     return launch.run(fn, cfg, key=key, label=label, start=start, seconds=seconds, inputs=inputs, live=live)
 
 
+def started_or_default(fn: Callable[..., R], cfg: Any, *, default: Any, seconds: float, key: str, label: str,
+                       start: str) -> tuple[R, Any]:
+    """(the result, the config it is for): `started`, and until its button is pressed the default view's result
+    (precomputed, cached for everyone) with a note saying so, so the student keeps a page to read meanwhile."""
+    result = started(fn, cfg, default=default, seconds=seconds, key=key, label=label, start=start)
+    if result is not None:
+        return result, cfg
+    st.caption("Until you press the button, what follows shows the default settings.")
+    return runners.run(fn, default, label=label), default
+
+
 def walkthrough_preset() -> bool:
     """The page shows a walkthrough step's preset as its link set it: the URL holds the step's parameters and
     nothing else of the page's (a control moved since adds or changes one)."""

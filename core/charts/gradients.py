@@ -4,9 +4,11 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from core.charts.shared import headed
 from core.charts.theme import BLUE, HEIGHT, MAX_POINTS, colour_by, in_order, thin, tint
 
 
+@headed
 def per_layer(df: pd.DataFrame, y: str, y_title: str, color: str = "activation", log_y: bool = False) -> alt.Chart:
     """One line with dots per variant across the layers of a deep net: layer on x, `y` on y (log scale optional).
 
@@ -27,8 +29,9 @@ def per_layer(df: pd.DataFrame, y: str, y_title: str, color: str = "activation",
 
 
 def layer_heat(df: pd.DataFrame, value: str, title: str, facet: str = "activation", log_scale: bool = False,
-               domain: tuple[float, float] | None = None, columns: int = 5) -> alt.FacetChart:
+               domain: tuple[float, float] | None = None, columns: int = 5, heading: str = "") -> alt.FacetChart:
     """Layer x epoch heat maps, one small panel per `facet` value, one colour scale for all panels.
+    `title` names the colour scale; `heading` heads the chart (what it shows, on which data).
 
     df columns: `facet` (str, panel, in order of appearance), layer (int), epoch (int), `value` (float > 0 for log).
     """
@@ -51,12 +54,14 @@ def layer_heat(df: pd.DataFrame, value: str, title: str, facet: str = "activatio
         .properties(width=150, height=260)
         .facet(facet=alt.Facet(f"{facet}:N", sort=[str(v) for v in in_order(df[facet])], title=None,
                                header=alt.Header(labelFontSize=14, labelFontWeight="bold")), columns=columns)
+        .properties(**({"title": heading} if heading else {}))
     )
 
 
 COLORFUL_PANEL_PX = 110  # five panels and their y axes fit the page's 938 px in one row
 
 
+@headed
 def colorful_dimension(df: pd.DataFrame, columns: int | None = None) -> alt.FacetChart:
     """fastai's "colorful dimension": per panel, a histogram of one layer's activations for every epoch, side by side.
 

@@ -69,7 +69,8 @@ def activation_panels(curves: pd.DataFrame, threshold: float, columns: int = 3) 
         .facet(facet=alt.Facet("activation:N", sort=[str(a) for a in in_order(curves["activation"])], title=None),
                columns=columns)
         .resolve_scale(y="independent")
-        .properties(title=alt.TitleParams("f(z) solid, f'(z) dashed", subtitle=subtitle))
+        .properties(title=alt.TitleParams("Each activation f(z) (solid) and its slope f'(z) (dashed)",
+                                          subtitle=subtitle))
     )
 
 

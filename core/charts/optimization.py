@@ -4,6 +4,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from core.charts.shared import headed
 from core.charts.theme import BLUE, GRID_CELLS, HEIGHT, PALETTE, colour_by, half_step, in_order, thin, tint
 
 
@@ -59,6 +60,7 @@ def landscape(surface: pd.DataFrame, paths: pd.DataFrame, title: str, x_title: s
     return alt.layer(heat, line, start, ends).properties(height=HEIGHT, title=alt.TitleParams(title, subtitle=subtitle))
 
 
+@headed
 def lr_finder(curve: pd.DataFrame, suggestion: float, lowest: float) -> alt.LayerChart:
     """The LR range test: batch loss (thin) and its smoothed version vs learning rate on a log axis,
     a green rule at the suggested learning rate and a grey one where the smoothed loss was lowest.
@@ -95,6 +97,7 @@ STRIPS_TITLE = ["cosine with the full-batch gradient", "(1: same direction, 0: a
 STRIP_ROW, STRIPS_AXIS = 40, 90  # px: a 28 px tick per row; the axis labels and the two-line title below
 
 
+@headed
 def cosine_strips(directions: pd.DataFrame) -> alt.Chart:
     """How well mini-batch gradients point along the full-batch gradient: one tick per drawn batch.
 
@@ -114,6 +117,7 @@ def cosine_strips(directions: pd.DataFrame) -> alt.Chart:
     )
 
 
+@headed
 def step_sizes(df: pd.DataFrame) -> alt.Chart:
     """|Δw| of every step per optimizer (colour) and parameter (solid w1, dashed w2), log scale.
 

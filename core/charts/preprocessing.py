@@ -6,11 +6,13 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
+from core.charts.shared import headed
 from core.charts.theme import BLUE, GRID_CELLS, HEIGHT, ORANGE, PALETTE, half_step, in_order, tint
 
 CHANNEL_COLOURS = {"red": PALETTE[3], "green": PALETTE[2], "blue": PALETTE[0]}  # vermillion, green, blue
 
 
+@headed
 def feature_boxes(boxes: pd.DataFrame, columns: Sequence[str] | None = None) -> alt.FacetChart:
     """Box plots of every feature, one panel per scaling, each panel on its own x axis.
 
@@ -76,6 +78,7 @@ def loss_contours(surface: pd.DataFrame, path: pd.DataFrame, scaling: str, title
                                                   title=alt.TitleParams(title or scaling, subtitle=subtitle))
 
 
+@headed
 def strips(points: pd.DataFrame) -> alt.FacetChart:
     """Every value of one feature as a tick, one row per scaling on its own x axis; the outlier in orange.
 
@@ -100,6 +103,7 @@ def strips(points: pd.DataFrame) -> alt.FacetChart:
     )
 
 
+@headed
 def channel_histograms(df: pd.DataFrame) -> alt.FacetChart:
     """Per-channel histograms of an image, one panel per stage (e.g. before / after normalization).
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from core.charts.shared import curves
+from core.charts.shared import curves, headed
 from core.charts.theme import HEIGHT, PALETTE, SPLIT_DASH, SPLIT_KEY, colour_by, in_order, thin
 
 STOP_DASH = {"best validation loss: weights kept": [1, 0], "stopped": [4, 4]}
 RULE_KEY = "solid rule: weights kept · dashed rule: stopped"  # STOP_DASH in words, short enough for a half column
 
 
-def gap_curves(history: pd.DataFrame, variant: str, metric: str = "accuracy") -> alt.LayerChart:
-    """One variant's train and validation curves with the gap between them shaded (overfitting made visible).
+def gap_curves(history: pd.DataFrame, variant: str, metric: str = "accuracy", data: str = "") -> alt.LayerChart:
+    """One variant's train and validation curves with the gap between them shaded (overfitting made visible);
+    `data` names what it trained on, for the title.
 
     history columns: variant, epoch, split ("train" | "validation"), metric, value.
     """
@@ -30,32 +31,36 @@ def gap_curves(history: pd.DataFrame, variant: str, metric: str = "accuracy") ->
         color=colour_by("split", ["train", "validation"], title="split"),
         tooltip=[alt.Tooltip("split:N"), alt.Tooltip("epoch:Q"), alt.Tooltip("value:Q", title=metric, format=".4f")],
     )
-    return alt.layer(band, lines_).properties(height=HEIGHT, title=f"{variant}: the shaded band is the gap")
+    on = f" on {data}" if data else ""
+    return alt.layer(band, lines_).properties(
+        height=HEIGHT, title=alt.TitleParams(f"{metric.capitalize()} per epoch, {variant}{on}",
+                                             subtitle="the shaded band is the gap between train and validation"))
 
 
-def marked_curves(history: pd.DataFrame, marks: pd.DataFrame, metric: str = "loss") -> alt.LayerChart:
+def marked_curves(history: pd.DataFrame, marks: pd.DataFrame, metric: str = "loss", title: str = "") -> alt.LayerChart:
     """`curves` with vertical rules at marked epochs (marks: variant, epoch, event), e.g. where early stopping acted.
 
     The rules' dashes are said in the subtitle, under the curves' solid/dashed key: legends side by side would
     run off a half-width column.
     """
-    base = curves(history, metric)
-    title = base.title
+    base = curves(history, metric, title=title)
+    heading = base.title
     base = base.copy()
     base.title = alt.Undefined  # the layer carries the title (and the rules' key under it)
     domain = in_order(history["variant"])
     if marks.empty:
-        return alt.layer(base).properties(title=title)
+        return alt.layer(base).properties(title=heading)
     rules = alt.Chart(marks).mark_rule(strokeWidth=2).encode(
         x=alt.X("epoch:Q"), color=colour_by("variant", domain),
         strokeDash=alt.StrokeDash("event:N", scale=alt.Scale(domain=list(STOP_DASH), range=list(STOP_DASH.values())),
                                   legend=None),
         tooltip=[alt.Tooltip("variant:N"), alt.Tooltip("event:N"), alt.Tooltip("epoch:Q")],
     )
-    title = alt.TitleParams(title.text, subtitle=[*title.subtitle, RULE_KEY])
-    return alt.layer(base, rules).resolve_scale(strokeDash="independent").properties(title=title)
+    keyed = alt.TitleParams(heading.text, subtitle=[*heading.subtitle, RULE_KEY])
+    return alt.layer(base, rules).resolve_scale(strokeDash="independent").properties(title=keyed)
 
 
+@headed
 def weight_histograms(df: pd.DataFrame) -> alt.Chart:
     """Histograms of every weight of a network, one step line per variant on shared bins.
 
@@ -74,6 +79,7 @@ def weight_histograms(df: pd.DataFrame) -> alt.Chart:
     )
 
 
+@headed
 def ranked_bars(df: pd.DataFrame, label: str, value: str, fmt: str = ".1%") -> alt.LayerChart:
     """Horizontal bars of `value` per `label` (in the frame's order), each with its full label on the left and
     its value written at its end: close scores (e.g. 88.2% vs 89.4%) read off the numbers, not the lengths.
@@ -91,7 +97,7 @@ def ranked_bars(df: pd.DataFrame, label: str, value: str, fmt: str = ".1%") -> a
     return alt.layer(bars_, numbers).properties(height=max(HEIGHT // 2, 40 * len(order)))
 
 
-def update_curves(history: pd.DataFrame, metric: str = "accuracy") -> alt.Chart:
+def update_curves(history: pd.DataFrame, metric: str = "accuracy", data: str = "") -> alt.Chart:
     """Training curves against SGD updates instead of epochs: runs whose epochs hold different numbers of updates
     (a training set with and without augmented copies) line up where they have trained equally long.
 
@@ -101,6 +107,7 @@ def update_curves(history: pd.DataFrame, metric: str = "accuracy") -> alt.Chart:
     if df.empty:
         raise ValueError(f"The training history has no {metric!r} values to draw.")
     df = thin(df, by=("variant", "split"))
+    heading = f"{metric.capitalize()} per SGD update" + (f" on {data}" if data else "")
     return alt.Chart(df).mark_line(strokeWidth=2.5).encode(
         x=alt.X("update:Q", title="SGD updates"), y=alt.Y("value:Q", title=metric, scale=alt.Scale(zero=False)),
         color=colour_by("variant", in_order(df["variant"])),
@@ -108,4 +115,4 @@ def update_curves(history: pd.DataFrame, metric: str = "accuracy") -> alt.Chart:
                                   legend=None),
         tooltip=[alt.Tooltip("variant:N"), alt.Tooltip("split:N"), alt.Tooltip("update:Q"),
                  alt.Tooltip("value:Q", title=metric, format=".4f")],
-    ).properties(height=HEIGHT, title=alt.TitleParams(f"{metric} per SGD update", subtitle=[SPLIT_KEY]))
+    ).properties(height=HEIGHT, title=alt.TitleParams(heading, subtitle=[SPLIT_KEY]))

@@ -4,7 +4,10 @@ the look comes from `core.charts.theme`."""
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import altair as alt
 import pandas as pd
@@ -24,6 +27,25 @@ from core.charts.theme import (
     thin,
 )
 from core.training import DIVERGED_FACTOR
+
+C = TypeVar("C", bound=alt.TopLevelMixin)
+
+
+def titled(chart: C, title: str, subtitle: str = "") -> C:
+    """`chart` headed by `title` (what it shows and on which data) and `subtitle`; as it was when `title` is ""."""
+    if not title:
+        return chart
+    return chart.properties(title=alt.TitleParams(title, subtitle=subtitle) if subtitle else title)
+
+
+def headed(builder: Callable[..., C]) -> Callable[..., C]:
+    """Give a chart builder `title` and `subtitle` keywords: the page knows which data the chart is drawn on.
+
+    The builder keeps its name (show.chart caches specs by it)."""
+    @functools.wraps(builder)
+    def build(*args: Any, title: str = "", subtitle: str = "", **kwargs: Any) -> C:
+        return titled(builder(*args, **kwargs), title, subtitle)
+    return build
 
 
 def curves(
@@ -125,6 +147,7 @@ def iteration_loss(df: pd.DataFrame, title: str = "Loss of each training batch, 
     )
 
 
+@headed
 def lines(df: pd.DataFrame, x: str, y: str, color: str, x_title: str, y_title: str) -> alt.Chart:
     """Several lines on one pair of axes, one colour per value of `color` (e.g. activation functions)."""
     df = thin(df, by=(color,))
@@ -264,6 +287,7 @@ def confusion(df: pd.DataFrame, title: str = "Confusion matrix") -> alt.LayerCha
                           title=alt.TitleParams(title, subtitle=subtitle))
 
 
+@headed
 def bars(df: pd.DataFrame, x: str, y: str, color: str | None = None) -> alt.Chart:
     """Bars of `y` per `x`, grouped side by side by `color` when given (categories keep their order)."""
     x_enc = alt.X(f"{x}:N", title=x, sort=None, axis=alt.Axis(labelAngle=0))

@@ -9,6 +9,7 @@ import pytest
 
 from tests.pages.conftest import charts
 from tests.pages.table_fit import PAGE_PX
+from tests.pages.test_pages_learning_cycle import untitled
 
 PAGE = "5_Vanishing_gradients_and_batch_normalization.py"
 
@@ -29,6 +30,7 @@ def test_default_render_shows_every_section(page):
     assert "hypothesis" in notices[3] and "Santurkar" in notices[3] and "before the norm" in notices[3]
     assert "blew up" not in notices[3]  # the default learning rate shows a drift, not a blow-up
     assert "trains with batch norm at learning rate" in notices[4]
+    assert not untitled(page)
 
 
 def test_no_vanishing_gets_words_that_fit_the_nets_on_screen(page):
@@ -57,6 +59,9 @@ def test_dying_controls_change_the_dead_units(page):
     before = charts(page)
     page.select_slider(key="dying-bias").set_value(0.0)
     page.select_slider(key="dying-lr").set_value(0.01).run()
+    assert page.button(key="dying-run-start").label == "Train the three nets (about 4 s)"  # DYING_SECONDS
+    assert charts(page)[6] == before[6]  # the defaults' nets until the press
+    page.button(key="dying-run-start").click().run()
     assert not page.exception
     assert charts(page)[6] != before[6]
     notice = page.info[2].value
@@ -93,6 +98,8 @@ def test_non_finite_gradient_norms_get_a_clear_sentence(page):
     page.number_input(key="flow-depth").set_value(30)
     page.number_input(key="flow-width").set_value(256)
     page.multiselect(key="flow-acts").set_value(["relu", "tanh"]).run()
+    assert page.button(key="flow-run-start").label == "Train the deep nets (about 3 s)"  # gradients.flow_seconds
+    page.button(key="flow-run-start").click().run()
     assert not page.exception and not page.error
     first = page.info[0].value
     assert "gradient norms of the ReLU net are not finite" in first and "the charts leave them out" in first

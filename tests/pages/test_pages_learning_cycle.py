@@ -10,6 +10,12 @@ from ui.parts import learning_cycle as parts
 PAGE = "2_Learning_cycle.py"  # run by the `page` fixture of conftest.py
 
 
+def untitled(at: AppTest) -> list[str]:
+    """The page's charts with no title saying what they show (a facet may carry it on its inner spec), by key."""
+    specs = [(c.proto.id.rsplit("-", 2)[-1], json.loads(c.proto.spec)) for c in at.get("vega_lite_chart")]
+    return [key for key, spec in specs if not (spec.get("title") or spec.get("spec", {}).get("title"))]
+
+
 def charts(at: AppTest) -> dict[int, str]:
     """Each chart's spec and data as one string, by its position on the page."""
     return {i: el.proto.spec + json.dumps([d.data.data.hex() for d in el.proto.datasets])
@@ -27,6 +33,9 @@ def test_default_render(page):
     assert len(page.get("vega_lite_chart")) == 9  # step losses, map, curves, iterations, confusion, 1 + 3 sizes
     assert any("Step 0" in m.value for m in page.markdown)
     assert metric(page, "Prediction").startswith("class ")
+    assert not untitled(page)
+    assert set(_titles(page)) >= {"Confusion matrix on the 90 validation points (two moons)",
+                                  "Loss of each training batch, iteration by iteration (two moons)"}
 
 
 def test_next_step_changes_the_numbers_and_the_step_goes_into_the_share_link(page):
@@ -107,13 +116,18 @@ def test_under_and_overfit_notice_at_the_defaults(page):
     assert "it underfits" in text and "it overfits" in text and "a good fit with no overfitting to speak of" in text
 
 
+def _title(spec: dict) -> str:
+    title = spec.get("title", "")
+    return title if isinstance(title, str) else title.get("text", "")
+
+
 def _titles(at: AppTest) -> list[str]:
-    return [json.loads(c.proto.spec).get("title", {}).get("text", "") for c in at.get("vega_lite_chart")]
+    return [_title(json.loads(c.proto.spec)) for c in at.get("vega_lite_chart")]
 
 
 def _live_map(at: AppTest) -> dict:
     return next(spec for spec in (json.loads(c.proto.spec) for c in at.get("vega_lite_chart"))
-                if spec.get("title", {}).get("text", "").startswith("The net's P(class 1) on"))
+                if _title(spec).startswith("The net's P(class 1) on"))
 
 
 def test_the_point_asked_about_is_marked_on_the_map_with_its_prediction_beside_it(page):

@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 from core import landscapes as ls
 from tests.pages.conftest import charts
 from tests.pages.table_fit import PAGE_PX, width_px
+from tests.pages.test_pages_learning_cycle import untitled
 
 PAGE = "4_Local_minima_and_optimizers.py"
 
@@ -20,6 +21,13 @@ def test_default_render(page):
     assert len(notices) == 8 and all("What to notice" in n for n in notices)  # section 3: batch noise, escape
     assert any("too large (lr 30)" in w.value for w in page.warning)  # divergence said in words
     assert "SGD, RMSprop, Adam, AdamW: stuck in a local minimum" in notices[2] and "a global minimum" in notices[2]
+    assert not untitled(page)
+
+
+def test_sections_3_and_6_start_by_saying_what_they_show_and_on_which_data(page):
+    shown = [m.value for m in page.markdown]
+    assert any(m.startswith("The page's small network (2-16-16-1) learns the two moons by plain SGD") for m in shown)
+    assert any(m.startswith("The page's small network (337 weights) trained on the two moons by Adam") for m in shown)
 
 
 def test_surface_and_learning_rate_change_the_race(page):

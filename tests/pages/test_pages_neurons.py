@@ -5,6 +5,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.pages.conftest import charts
+from tests.pages.test_pages_learning_cycle import untitled
 
 PAGE = "1_Neurons_and_layers.py"
 
@@ -25,6 +26,16 @@ def test_default_render_shows_every_section(page):
     notices = [a.value for a in page.info]
     assert len(notices) == 4 and all("What to notice" in n for n in notices)
     assert "92.0%" in notices[0]  # the notice quotes the accuracy on screen
+    assert not untitled(page)
+
+
+def test_a_long_training_waits_for_its_button_showing_the_defaults_meanwhile(page):
+    before = charts(page)
+    page.select_slider(key="approx-epochs").set_value(2400).run()
+    assert not page.exception
+    assert page.button(key="approx-run-start").label == "Train the nets (about 8 s)"  # neurons.wide_seconds
+    assert any("shows the default settings" in c.value for c in page.caption)
+    assert charts(page)[2:] == before[2:]  # the defaults' fits and curves, not retrained on the slider move
 
 
 def test_moving_w1_changes_the_accuracy_and_the_map(page):

@@ -5,6 +5,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.pages.conftest import charts
+from tests.pages.test_pages_learning_cycle import untitled
 
 PAGE = "3_Preprocessing.py"
 GOOD_CSV = b"size,flat,weight,kind\n" + b"".join(f"{i},7,{i * i % 50},{'ab'[i % 2]}\n".encode() for i in range(40))
@@ -30,6 +31,13 @@ def test_default_render_shows_every_section(page):
     assert "the raw features' typical sizes differ" in notices[1] and "(try 0.0003)" in notices[1]
     assert "standard deviation 1.000 in every column" in notices[0] and "1.000 to 1.000" not in notices[0]
     assert "std 1.000 in every channel" in notices[4] and "1.000 to 1.000" not in notices[4]
+    assert not untitled(page)
+
+
+def test_many_epochs_wait_for_the_button(page):
+    page.slider(key="race-epochs").set_value(200).run()
+    assert not page.exception
+    assert page.button(key="race-run-start").label == "Train the three nets (about 3 s)"  # race_seconds
 
 
 def test_default_notices_state_the_surfaces_shape_and_speed_correctly(page):

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.pages.conftest import charts, images
 from tests.pages.table_fit import HALF_PX, width_px
+from tests.pages.test_pages_learning_cycle import untitled
 
 PAGE = "6_Regularization_and_data_augmentation.py"
 N_CHARTS = 7  # 2 gap curves, remedy curves, bars, early stopping, weight histograms, augmentation effect
@@ -29,11 +30,15 @@ def test_default_render_shows_every_section(page):
     board = next(df.value for df in page.dataframe if df.value.columns[0] == "remedy").set_index("remedy")
     assert f"{board.loc['no remedy (baseline)', 'validation accuracy']:.1%}" in notices[0]
     assert "seed=0" in _pipeline(page) and "A.Rotate(limit=30, p=1.0)" in _pipeline(page)
+    assert not untitled(page)
 
 
 def test_weight_decay_changes_the_weights_and_the_curves(page):
     before = charts(page)
     page.select_slider(key="decay").set_value(0.1).run()
+    assert page.button(key="remedies-run-start").label == "Train every network (about 4 s)"  # remedies_seconds
+    assert charts(page) == before  # the defaults' networks until the press
+    page.button(key="remedies-run-start").click().run()
     assert not page.exception
     after = charts(page)
     assert after[5] != before[5] and after[2] != before[2]

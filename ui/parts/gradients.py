@@ -8,7 +8,7 @@ from core import gradients, normalization
 from core.activations import LABELS as ACTIVATION_LABELS
 from core.data import LABELS as DATA_LABELS
 from core.models import INIT_LABELS
-from ui import chrome, runners
+from ui import chrome, runners, widgets
 
 DYING_DEFAULT = gradients.DyingRelu()
 GRID_DEFAULT = normalization.BatchNormGrid()
@@ -95,6 +95,24 @@ def spread_notice(spread: gradients.SpreadFacts, depth: int) -> None:
 
 
 # 3. Dying ReLU -------------------------------------------------------------------------------------------------
+
+
+def flow(cfg: gradients.GradientFlow) -> tuple[gradients.FlowResult, str]:
+    """The deep nets of sections 1-2, trained at once or on their button (ui/widgets.started_or_default),
+    and "(the data)" they learned, for the charts' titles."""
+    result, shown = widgets.started_or_default(
+        gradients.gradient_flow, cfg, default=gradients.GradientFlow(), seconds=gradients.flow_seconds(cfg),
+        key="flow-run", label=f"Training a {cfg.depth}-layer net with {len(cfg.activations)} activations",
+        start="Train the deep nets")
+    return result, f"({DATA_LABELS[shown.dataset].split(' (')[0].lower()})"
+
+
+def dying(cfg: gradients.DyingRelu) -> gradients.DyingResult:
+    """Section 3's nets, trained at once at the defaults, on their button after a change (DYING_SECONDS)."""
+    return widgets.started_or_default(gradients.dying_relu, cfg, default=DYING_DEFAULT,
+                                      seconds=gradients.DYING_SECONDS, key="dying-run",
+                                      label="Training ReLU, Leaky ReLU and ELU side by side",
+                                      start="Train the three nets")[0]
 
 
 def dying_knobs() -> gradients.DyingRelu:

@@ -58,7 +58,8 @@ def step_tabs(cfg: learning_cycle.StepByStep, record: learning_cycle.StepByStepR
     with loss_tab:
         st.latex(r"L = -\frac{1}{B}\sum_i \left[y_i \log p_i + (1 - y_i)\log(1 - p_i)\right] = "
                  + f"{record.loss:.4f}")
-        show.chart(charts.lines, record.losses, "step", "loss", "variant", "step", "loss", key="step-losses")
+        show.chart(charts.lines, record.losses, "step", "loss", "variant", "step", "loss", key="step-losses",
+                   title=f"Loss per step so far: the batch's, and on all {cfg.dataset} training points")
     with backward_tab:
         maths.equation(r"\frac{\partial L}{\partial z_2} = \frac{p - y}{B} =", grads["dz2"])
         maths.equation(r"\frac{\partial L}{\partial W_2} = a_1^\top \frac{\partial L}{\partial z_2} =", grads["dW2"],
@@ -174,7 +175,7 @@ def live_charts(cfg: learning_cycle.LiveRun, live: learning_cycle.LiveRunResult 
         show.chart(charts.iteration_loss, live.iterations,
                    f"Loss of each training batch, iteration by iteration ({data_name})", key="live-iterations")
     with right:
-        show.chart(charts.confusion, live.confusion, f"Confusion matrix on the {live.confusion['count'].sum()} "
+        show.chart(charts.confusion, live.confusion, f"Confusion matrix on the {live.schedule.n_val} "
                    f"validation points ({data_name})", key="live-confusion")
     if not live.fit.diverged:
         live_notice(live.facts)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import activations, charts, neurons
+from core import activations, charts, data, neurons
 from ui import chrome, maths, runners, show, widgets
 
 SLIDERS = ("neuron-w1", "neuron-w2", "neuron-b")
@@ -41,8 +41,9 @@ def neuron_map(cfg: neurons.Neuron, result: neurons.NeuronResult) -> None:
     """The neuron's output map, and its weighted sum written out for the ringed (clicked) point."""
     picked = st.session_state.get("neuron-map", {}).get("selection", {}).get("click")
     x1, x2 = (float(picked[0]["x1"]), float(picked[0]["x2"])) if picked else result.first_point
-    show.chart(charts.neuron_map, result.grid, result.points, result.line, "The neuron's output over the plane",
-               marked=(x1, x2), data=result.points, key="neuron-map", on_select="rerun")
+    show.chart(charts.neuron_map, result.grid, result.points, result.line,
+               f"The neuron's output over the plane, on {data.LABELS[cfg.dataset].lower()}", marked=(x1, x2),
+               data=result.points, key="neuron-map", on_select="rerun")
     z, out = neurons.evaluate(cfg, x1, x2)
     fire = r"\sigma(z)" if cfg.activation == "sigmoid" else r"\mathrm{step}(z)"
     st.latex(rf"z = {cfg.w1:g} \cdot ({x1:.3f}) + {cfg.w2:g} \cdot ({x2:.3f}) + ({cfg.b:g}) = {z:.3f}, "

@@ -61,7 +61,8 @@ def range_test() -> None:
     """The LR range test: what it is, its curve and where to read a rate off it."""
     st.markdown(RANGE_TEST)
     result = runners.run(optimization.lr_range, optimization.LrRange(), label="Running the LR range test")
-    show.chart(charts.lr_finder, result.curve, result.suggestion, result.lowest, key="lr-range")
+    show.chart(charts.lr_finder, result.curve, result.suggestion, result.lowest, key="lr-range",
+               title=ON_MOONS.format("LR range test: batch loss as the rate grows"))
     facts = result.facts
     chrome.notice(
         f"the smoothed loss falls fastest at lr ≈ {facts.range_suggestion:.2g} and is lowest at lr ≈ "
@@ -127,19 +128,35 @@ def comparison_notice(facts: landscapes.ComparisonFacts) -> None:
 # 3. Fix 1: noise from small batches ----------------------------------------------------------------------------
 
 
+ON_MOONS = "{} (two moons, 210 training points)"  # the data of every network of this page (core.optimization)
+
+
 def noise_knobs() -> optimization.BatchNoise:
-    """Equal epochs or equal updates for the three batch sizes."""
+    """What the section compares, then equal epochs or equal updates for the three batch sizes."""
+    st.markdown("The page's small network (2-16-16-1) learns the two moons by plain SGD with batches of 1, 16 and "
+                "all 210 training points. A small batch's gradient is a noisy estimate of the full one: the left "
+                "chart shows the loss each run trains on, the right one how well each drawn batch's gradient "
+                "points along the full-batch gradient. Below, noise added to plain SGD on a surface with two "
+                "valleys.")
     budget = st.radio("Compare the batch sizes at", optimization.BUDGETS, format_func="equal {}".format,
                       horizontal=True, key="noise-budget", bind="query-params")
     return runners.config(optimization.BatchNoise, budget=budget)
 
 
-def noise_loss_chart(result: optimization.NoiseResult) -> None:
-    """Equal updates: the loss of each update's own batch (the noise each run trains on); else the epochs."""
-    if result.facts.noise_budget == "updates":
-        show.chart(charts.iteration_loss, result.iterations, key="noise-curves")
-    else:
-        show.chart(charts.curves, result.history, "loss", key="noise-curves")
+def noise_charts(result: optimization.NoiseResult) -> None:
+    """Left, at equal updates the loss of each update's own batch (the noise each run trains on), else the epochs;
+    right, the drawn batches' gradient directions."""
+    left, right = st.columns(2)
+    with left:
+        if result.facts.noise_budget == "updates":
+            show.chart(charts.iteration_loss, result.iterations, ON_MOONS.format("Loss of each update's own batch"),
+                       key="noise-curves")
+        else:
+            show.chart(charts.curves, result.history, "loss", title=ON_MOONS.format("Loss per epoch by batch size"),
+                       key="noise-curves")
+    with right:
+        show.chart(charts.cosine_strips, result.directions, key="noise-directions",
+                   title=ON_MOONS.format("Batch gradients vs the full-batch one"))
 
 
 def noise_notice(facts: optimization.NoiseFacts) -> None:
@@ -188,6 +205,17 @@ def schedules_knobs() -> optimization.Schedules:
     chosen = st.multiselect("Schedules to train", tuple(optimization.SCHEDULES),
                             default=optimization.Schedules().schedules, key="schedules", bind="query-params")
     return runners.config(optimization.Schedules, schedules=tuple(chosen))
+
+
+def schedule_charts(result: optimization.ScheduleResult) -> None:
+    """Each schedule's learning rate and the loss it trained to, side by side."""
+    left, right = st.columns(2)
+    with left:
+        show.chart(charts.lines, result.lrs, "iteration", "lr", "schedule", "iteration", "learning rate",
+                   title="The learning rate of each schedule", key="sched-lrs")
+    with right:
+        show.chart(charts.curves, result.history, "loss", log_y=True, key="sched-curves",
+                   title=ON_MOONS.format("Loss per epoch, each schedule"))
 
 
 def schedules_notice(facts: optimization.ScheduleFacts) -> None:
@@ -256,10 +284,20 @@ def momentum_notice(facts: landscapes.MomentumFacts) -> None:
 # 6. A real network's landscape ---------------------------------------------------------------------------------
 
 
+def slices_config() -> optimization.NetSlices:
+    """What the section shows and on which data; its settings are fixed."""
+    st.markdown("The page's small network (337 weights) trained on the two moons by Adam, once with batches of 16 "
+                "and once with the full batch of 210 points. Around each trained net's weights, the training loss "
+                "is drawn along random directions, each scaled to the size of the weights it moves (filter "
+                "normalization, Li et al. 2018): first along one direction, then over a plane of two.")
+    return optimization.NetSlices()
+
+
 def slices(result: optimization.SliceResult) -> None:
     """The 1-D slice of both nets, then each net's 2-D slice side by side."""
     show.chart(charts.lines, result.line, "alpha", "loss", "variant", "step along a random direction (α)",
-               "training loss", key="slice-line")
+               "training loss", title=ON_MOONS.format("Training loss along one random direction"),
+               key="slice-line")
     for column, (variant, grid) in zip(st.columns(len(result.maps)), result.maps.items()):
         with column:
             show.chart(charts.landscape, grid, result.centres[variant], f"{variant}: 2-D slice", "direction 1 (α)",

@@ -67,13 +67,20 @@ def race_controls(source: preprocessing.Source) -> preprocessing.ScalingRace:
     return runners.config(preprocessing.ScalingRace, source=source, lr=lr, target=target, epochs=epochs)
 
 
-def race_panels(race: preprocessing.ScalingRaceResult) -> None:
+def table_name(source: preprocessing.Source) -> str:
+    """A bundled table's name in words ("wine"), or the uploaded file's name."""
+    return DATA_LABELS.get(source.name, source.name).split(" (")[0].lower() if not source.csv else source.name
+
+
+def race_panels(race: preprocessing.ScalingRaceResult, table: str) -> None:
     """Loss and accuracy curves side by side, the trainer's warnings, then the table."""
     left, right = st.columns(2)
     with left:
-        show.chart(charts.curves, race.history, "loss", log_y=True, key="race-loss")
+        show.chart(charts.curves, race.history, "loss", log_y=True, key="race-loss",
+                   title=f"Loss per epoch on the {table} table")
     with right:
-        show.chart(charts.curves, race.history, "accuracy", key="race-accuracy")
+        show.chart(charts.curves, race.history, "accuracy", key="race-accuracy",
+                   title=f"Accuracy per epoch on the {table} table")
     for variant, message in race.messages.items():
         st.warning(f"**{variant}:** {message}")
     show.table(race.table, key="race-table")
@@ -212,7 +219,8 @@ def photo(image: image_scaling.ImageNormResult) -> None:
         if st.button("Run torchvision's Normalize and compare", key="image-check"):
             gap = image_scaling.torchvision_difference(image)
             st.success(f"Largest difference from the hand-written version: {gap:.2g}")
-    show.chart(charts.channel_histograms, image.histograms, key="image-histograms")
+    show.chart(charts.channel_histograms, image.histograms, key="image-histograms",
+               title="The photo's pixel values per colour channel, before and after normalizing")
 
 
 def digit(digits: image_scaling.DigitsScalingResult) -> None:
@@ -269,9 +277,11 @@ def your_data(race_cfg: preprocessing.ScalingRace) -> None:
     view = runners.run(preprocessing.scaling_view, preprocessing.ScalingView(mine), label="Scaling your table")
     for column in view.constant:
         st.warning(f"Column {column!r} is constant: scaled, it is 0 in every row (its scale is set to 1).")
-    show.chart(charts.feature_boxes, view.boxes, key="upload-boxes")
+    show.chart(charts.feature_boxes, view.boxes, key="upload-boxes",
+               title=f"The features of your table {upload.name} (training rows), three ways")
     race = runners.run(preprocessing.race, dataclasses.replace(race_cfg, source=mine), label="Training on your table")
-    show.chart(charts.curves, race.history, "accuracy", key="upload-accuracy")
+    show.chart(charts.curves, race.history, "accuracy", key="upload-accuracy",
+               title=f"Accuracy per epoch on your table {upload.name}")
     show.table(race.table, key="upload-table")
     facts = race.facts
     chrome.notice(f"on your table, at learning rate {facts.lr:g} for {facts.epochs} epochs, the validation accuracy "

@@ -5,10 +5,19 @@ from __future__ import annotations
 import streamlit as st
 
 from core import augment, charts, regularization
-from ui import chrome, runners, show
+from ui import chrome, runners, show, widgets
 
 DECAYS = (0.001, 0.003, 0.01, 0.03, 0.1)
 DEFAULT = regularization.Remedies()
+DIGITS = "8x8 digits"  # what every network of sections 1-3 learns (scikit-learn's digits)
+
+
+def remedies(cfg: regularization.Remedies) -> tuple[regularization.RemediesResult, regularization.Remedies]:
+    """Sections 1-3's networks and the config they are for: at once at the defaults, else on their button
+    (REMEDIES_SECONDS: even the default takes about 4 s), the defaults' result shown until it is pressed."""
+    return widgets.started_or_default(regularization.remedies, cfg, default=DEFAULT,
+                                      seconds=regularization.remedies_seconds(cfg), key="remedies-run",
+                                      label="Training the baseline and every remedy", start="Train every network")
 EXPLORER_INTRO = (
     "Every geometric transform moves the **mask** (green tint), the **boxes** (yellow) and the **keypoints** (dots) "
     "with the image, and drops the keypoints it carries out of the frame; colour transforms change the pixels "
@@ -114,7 +123,7 @@ def inside_the_remedies(result: regularization.RemediesResult, ensemble: int, dr
         st.markdown("**Early stopping:** the solid rule marks the best validation loss, the dashed one where "
                     "training stopped")
         show.chart(charts.marked_curves, result.early_history, result.stops, "loss", data=result.early_history,
-                   key="early-stopping")
+                   title=f"Loss per epoch of the early-stopped net on {DIGITS}", key="early-stopping")
         if inside.es_stopped_epoch:
             st.caption(f"Stopped at epoch {inside.es_stopped_epoch}, {inside.es_patience} epochs after the best "
                        f"validation loss (epoch {inside.es_best_epoch}): those weights are restored.")
