@@ -10,11 +10,14 @@ sidebar open, where the main column is 564 px wide, and in presenter mode, which
 - labels of buttons, links, metrics and widgets are one line cut with an ellipsis: here they wrap;
 - a multiselect keeps its chips on one line that scrolls (chips past the box are hidden): here they wrap;
 - a displayed equation is one line that scrolls sideways: here it breaks after a relation or an
-  operator (=, +) as a paragraph breaks after a word, and a part that still does not fit is drawn
-  smaller (MIN_EQUATION_SCALE at the least) rather than cut;
+  operator (=, +) as a paragraph breaks after a word (ui/maths.py adds break points between matrices);
 - columns keep their share of the width however narrow: here a column holding a chart, a picture, a
-  table or an equation is at least WIDE_COLUMN wide and any column at least NARROW_COLUMN, so three maps
-  side by side go two-up, then one-up (st.columns already lets its columns wrap).
+  table or an equation is at least WIDE_COLUMN wide, one holding a select box CHOICE_COLUMN, any column
+  NARROW_COLUMN, so three maps side by side go two-up (at equal widths), then one-up (st.columns
+  already lets its columns wrap);
+- a chart drawn wider than its column (a faceted chart has a fixed width per panel) is cut: here it is
+  scaled down to the column's width (the browser test still reports one shrunk below 80%), and so is a
+  picture drawn at a fixed width wider than its column; a static table's long cells may break anywhere.
 """
 from __future__ import annotations
 
@@ -22,10 +25,15 @@ import streamlit as st
 
 NARROW_COLUMN = "8rem"
 WIDE_COLUMN = "15rem"
+CHOICE_COLUMN = "15rem"  # a select box shows its choice on one line, which cannot wrap
 _COLUMN = '[data-testid="stColumn"]'
 _HOLDS_A_FIGURE = ", ".join(('[data-testid="stVegaLiteChart"]', '[data-testid="stImage"]',
                              '[data-testid="stDataFrame"]', '[data-testid="stTable"]', ".katex-display"))
 _TAGS = '[data-testid="stMultiSelectTagsContainer"]'
+# A row of three or more columns measures its own width (a size container) so that its figures can go two-up
+# at equal widths when three do not fit: without it the third, wrapped alone, stretches across the row.
+_ROW_OF_THREE = f'[data-testid="stHorizontalBlock"]:has(> {_COLUMN} ~ {_COLUMN} ~ {_COLUMN})'
+TWO_UP, THREE_UP = "31rem", "47rem"  # two, three WIDE_COLUMNs and their gaps
 
 CSS = f"""<style>
 /* ui/layout.py */
@@ -42,10 +50,19 @@ div:has(> {_TAGS}) {{ max-height: none !important; height: auto !important; }}
 {_TAGS} [data-tag], {_TAGS} [data-tag] > span {{
   height: auto; max-width: 100%; white-space: normal; overflow: visible; text-overflow: clip; }}
 .katex-display > .katex, .katex-display > .katex > .katex-html {{ white-space: normal; }}
-[data-testid="stVegaLiteChart"] {{ max-width: 100%; }}
+[data-testid="stVegaLiteChart"], [data-testid="stImage"], [data-testid="stImage"] img {{ max-width: 100%; }}
+[data-testid="stImage"] img {{ height: auto; }}
+[data-testid="stImageContainer"] {{ min-width: 0; max-width: 100%; }}
+[data-testid="stTable"] :is(th, td), [data-testid="stTable"] :is(th, td) * {{
+  white-space: normal; overflow-wrap: anywhere; }}
 [data-testid="stVegaLiteChart"] > :is(svg, canvas).marks {{ max-width: 100%; height: auto; }}
 {_COLUMN} {{ min-width: min(100%, {NARROW_COLUMN}); }}
 {_COLUMN}:has({_HOLDS_A_FIGURE}) {{ min-width: min(100%, {WIDE_COLUMN}); }}
+{_COLUMN}:has([data-testid="stSelectbox"]) {{ min-width: min(100%, {CHOICE_COLUMN}); }}
+{_ROW_OF_THREE} {{ container-type: inline-size; }}
+@container (min-width: {TWO_UP}) and (max-width: {THREE_UP}) {{
+  {_COLUMN}:has({_HOLDS_A_FIGURE}) {{ flex: 1 1 calc(50% - 2rem); max-width: calc(50% - 0.5rem); }}
+}}
 </style>"""
 
 

@@ -17,5 +17,10 @@ def shape(a: np.ndarray) -> str:
 
 
 def equation(*terms: str | np.ndarray) -> None:
-    """st.latex of text pieces and arrays, each array written as a matrix with its shape below it."""
-    st.latex(" ".join(t if isinstance(t, str) else matrix(t) + shape(t) for t in terms))
+    """st.latex of text pieces and arrays, each array written as a matrix with its shape below it.
+
+    A narrow column breaks a long equation into lines (ui/layout.py lets KaTeX break after = and +, as
+    text breaks after a word); \\allowbreak between the pieces adds break points where there is no sign,
+    between two matrices multiplied (X W), so that each line holds at most what its column can show.
+    """
+    st.latex(r" \allowbreak ".join(t if isinstance(t, str) else matrix(t) + shape(t) for t in terms))
