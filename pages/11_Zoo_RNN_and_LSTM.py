@@ -11,13 +11,14 @@ chrome.page("recurrent", f"""{zoo.card("recurrent")}
 
 Below, a plain RNN, a GRU and an LSTM (32 hidden units each, PyTorch's `nn.RNN`, `nn.GRU`,
 `nn.LSTM`) take the same memory test. They open with weights shipped with the app; train your own
-just below and every view switches to them once they are trained.""")
+just below: once they are trained, section 2 adds them to the shipped sweep and sections 3 and 4 use
+them (section 4's per-step networks stay the shipped ones).""")
 shipped = zoo.trained(Source("recurrent"), label="Reading the shipped networks")
 
 # 0. Which networks --------------------------------------------------------------------------------
 with st.container(border=True):
     race, source, slot = zoo.which(
-        parts.recipe(), Source("recurrent"), what="networks",
+        parts.recipe(), Source("recurrent"), what="networks", switches="sections 3 and 4 use",
         label="Training the RNN, the GRU and the LSTM side by side",
         curves=lambda part: charts.curves(part.history, "accuracy"))
     parts.which_race(race, slot)

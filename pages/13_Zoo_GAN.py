@@ -21,6 +21,7 @@ to it once it is trained.""")
 with st.container(border=True):
     recipe, shipped = parts.recipe()
     game_of, source, slot = zoo.which(recipe, shipped, label="Training the GAN", what="game",
+                                      switches="sections 1 and 2 show",
                                       live=parts.live(recipe))
     parts.which_game(game_of, slot)
 

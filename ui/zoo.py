@@ -23,8 +23,8 @@ from core.zoo.source import Source, module, resolve
 from ui import launch, runners, show
 
 C = TypeVar("C")
-WAITING = ("Every view below shows the shipped {what} until yours is trained. The time on the button is "
-           "for a free CPU core; it takes longer while the class shares the server.")
+WAITING = ("Until yours is trained, {switches} the shipped {what}. The time on the button is for a free CPU "
+           "core; it takes longer while the class shares the server.")
 
 
 def trained(source: Source, label: str) -> Any:
@@ -32,7 +32,7 @@ def trained(source: Source, label: str) -> Any:
     return runners.resource(resolve, source, label=label)
 
 
-def which(recipe: Any, shipped: Source, *, label: str, what: str = "model",
+def which(recipe: Any, shipped: Source, *, label: str, what: str = "model", switches: str = "every view below shows",
           curves: Callable[[Any], Any] | None = None,
           live: Callable[[DeltaGenerator], Callable[[Any], None]] | None = None) -> tuple[Any, Source, DeltaGenerator]:
     """The student's model of `recipe` once trained on its button, else the shipped one (`recipe` None or not yet).
@@ -41,7 +41,8 @@ def which(recipe: Any, shipped: Source, *, label: str, what: str = "model",
     from measured runs by the work the recipe asks for). Returns the model, its Source (the key of
     every view of it) and the slot under the button where `curves(Trained so far)` (a chart) grew
     while it trained, for the page to fill afterwards. `live(slot)` instead makes a redraw of more
-    than one chart in that slot.
+    than one chart in that slot. `switches`: which views show the shipped model while waiting (and the
+    student's once trained), as the page's intro says.
     """
     place, slot = st.container(), st.empty()
     if recipe is not None:
@@ -54,7 +55,7 @@ def which(recipe: Any, shipped: Source, *, label: str, what: str = "model",
                               shared=True)
             if mine is not None:
                 return mine, own, slot
-            st.caption(WAITING.format(what=what))
+            st.caption(WAITING.format(what=what, switches=switches))
     return trained(shipped, label="Reading the shipped weights"), shipped, slot
 
 

@@ -58,7 +58,7 @@ def noise_errors(df: pd.DataFrame, noise: float) -> alt.LayerChart:
     rule = alt.Chart(pd.DataFrame({"noise (std)": [noise]})).mark_rule(strokeDash=[4, 4], color="#666666").encode(
         x=alt.X("noise (std):Q"))
     return alt.layer(lines, rule).properties(
-        height=HEIGHT, title="Reconstruction error of the noisy validation digits, by noise level")
+        height=HEIGHT, title="Error against the clean validation digits, by the noise added to them")
 
 
 def class_errors(df: pd.DataFrame, y: str) -> alt.Chart:

@@ -47,7 +47,8 @@ def shifted(df: pd.DataFrame) -> alt.Chart:
             tooltip=[alt.Tooltip("model:N"), alt.Tooltip("shift (pixels):O"),
                      alt.Tooltip("validation accuracy:Q", format=".1%")],
         )
-        .properties(height=HEIGHT, title="Validation accuracy on digits moved by one pixel, and unmoved")
+        .properties(height=HEIGHT, title="Validation accuracy on digits moved by 0, 1 and 2 pixels "
+                                         "(mean of the four directions)")
     )
 
 

@@ -89,7 +89,7 @@ def game_losses(curves: pd.DataFrame, step: int | None, references: dict[str, fl
         layers.append(alt.Chart(now).mark_rule(color="#666666", strokeWidth=1.5).encode(
             x=alt.X("step:Q"), tooltip=[alt.Tooltip("step:Q", title="shown on the map")]))
     return alt.layer(*layers).properties(height=HEIGHT, title=alt.TitleParams(
-        "Both players' losses per training step",
+        "Both players' losses at each checkpoint, on held-out real points and a fixed noise batch",
         subtitle="dashed: the loss when D cannot tell real from generated (D = 1/2 everywhere)"))
 
 

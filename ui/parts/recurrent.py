@@ -52,8 +52,8 @@ def which_race(race: recurrent.Trained, slot: DeltaGenerator) -> None:
     facts = race.facts
     chrome.notice(f"after {facts.own_epochs} epoch{'s' * (facts.own_epochs > 1)} at length {facts.own_length} "
                   f"({facts.own_seconds:.0f} s) the RNN answers {facts.own_rnn:.0%}, the GRU {facts.own_gru:.0%} "
-                  f"and the LSTM {facts.own_lstm:.0%} of the validation sequences. Every view below now shows "
-                  "these networks.", facts)
+                  f"and the LSTM {facts.own_lstm:.0%} of the validation sequences. Sections 3 and 4 now use "
+                  "these networks, and section 2 adds them to the shipped sweep.", facts)
 
 
 def lengths(shipped: recurrent.Trained, own: recurrent.Trained | None, source: Source) -> None:

@@ -176,6 +176,7 @@ def own() -> tuple[transformer.Trained, Source] | None:
     recipe = own_recipe()
     mine, source, slot = zoo.which(
         recipe, Source("transformer", asset=transformer.asset(recipe.design)), what="models",
+        switches="section 2 shows only",
         label=f"Training {LABELS[recipe.design]} on {recipe.n_train:,} words",
         curves=lambda part: charts.curves(part.history.assign(variant="yours"), "accuracy"))
     if mine.shipped:
