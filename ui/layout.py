@@ -50,6 +50,7 @@ div:has(> {_TAGS}) {{ max-height: none !important; height: auto !important; }}
 {_TAGS} [data-tag], {_TAGS} [data-tag] > span {{
   height: auto; max-width: 100%; white-space: normal; overflow: visible; text-overflow: clip; }}
 .katex-display > .katex, .katex-display > .katex > .katex-html {{ white-space: normal; }}
+.katex-display > .katex > .katex-html > .base {{ margin: 0.15em 0; }}
 [data-testid="stVegaLiteChart"], [data-testid="stImage"], [data-testid="stImage"] img {{ max-width: 100%; }}
 [data-testid="stImage"] img {{ height: auto; }}
 [data-testid="stImageContainer"] {{ min-width: 0; max-width: 100%; }}
