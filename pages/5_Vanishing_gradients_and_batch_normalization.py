@@ -39,7 +39,7 @@ parts.flow_notice(flow.facts)
 
 # 2. Activation statistics ---------------------------------------------------------------------
 chrome.section("2 · Activation statistics over training: collapse and saturation", "50")
-c1, c2 = st.columns(2)
+c1, c2 = parts.stats_columns()
 epoch = c1.slider("Epoch (0 = at initialization)", 0, flow.epochs, flow.epochs, key="stats-epoch",
                   bind="query-params")
 layer = c2.slider("Layer for the histograms", 1, flow.depth, flow.middle_layer, key="stats-layer",

@@ -26,7 +26,8 @@ remedies_heading, knobs_area = st.container(), st.container()
 # 2. Remedies ----------------------------------------------------------------------------------
 with knobs_area:
     remedy_knobs = parts.remedy_knobs()
-remedies, shown = parts.remedies(runners.config(regularization.Remedies, **data_knobs, **remedy_knobs))
+remedies, shown = parts.remedies(runners.config(regularization.Remedies, **data_knobs,
+                                                 **remedy_knobs))
 with baseline_area:
     left, right = st.columns(2)
     for column, metric in ((left, "accuracy"), (right, "loss")):
@@ -51,6 +52,7 @@ parts.inside_the_remedies(remedies, shown.ensemble, shown.dropout)
 
 # 3. Weight decay and the weights --------------------------------------------------------------
 chrome.section("3 · What weight decay does to the weights", "58")
+st.markdown(parts.WEIGHTS_INTRO)
 show.chart(charts.weight_histograms, remedies.weights, key="weights",
            title="Every weight of each network, as a histogram")
 with st.expander("The weight decay step, as the hand-written engine runs it"):

@@ -255,8 +255,8 @@ def _marker(marker: tuple[float, float, str], x_scale: alt.Scale) -> list[alt.Ch
     )
     cross = spot.mark_point(shape="cross", size=260, filled=True, color="black", stroke="white", strokeWidth=1,
                             opacity=1, clip=True)
-    words = {"align": "left" if right else "right", "dx": 12 if right else -12, "fontSize": 13,
-             "fontWeight": "bold", "clip": True}
+    # Not clipped: on a narrow map the words may run past the plot's edge rather than be cut there.
+    words = {"align": "left" if right else "right", "dx": 12 if right else -12, "fontSize": 13, "fontWeight": "bold"}
     halo = spot.mark_text(**words, color="white", stroke="white", strokeWidth=4, strokeJoin="round")
     return [cross, halo.encode(text="text:N"), spot.mark_text(**words, color="black").encode(text="text:N")]
 

@@ -23,6 +23,8 @@ HYPOTHESIS_TESTED = (
 
 def flow_knobs() -> gradients.GradientFlow:
     """Dataset, depth, width, initialization, batch norm and the activations trained side by side."""
+    st.markdown("A deep MLP trained on a data set you pick, once per activation function, for a few epochs: how "
+                "large the gradient is that reaches each layer, at initialization and over training.")
     c1, c2, c3, c4, c5 = st.columns(5)
     dataset = c1.selectbox("Dataset", gradients.DATASETS, format_func=DATA_LABELS.get, key="flow-dataset",
                            bind="query-params")
@@ -107,6 +109,13 @@ def flow(cfg: gradients.GradientFlow) -> tuple[gradients.FlowResult, str]:
     return result, f"({DATA_LABELS[shown.dataset].split(' (')[0].lower()})"
 
 
+def stats_columns() -> list:
+    """Section 2's intro, then two columns for its epoch and layer sliders."""
+    st.markdown("The activations of section 1's nets, on the same data: their mean and their spread across inputs "
+                "in every layer at the epoch you pick, and the histograms of one layer over training.")
+    return st.columns(2)
+
+
 def dying(cfg: gradients.DyingRelu) -> gradients.DyingResult:
     """Section 3's nets, trained at once at the defaults, on their button after a change (DYING_SECONDS)."""
     return widgets.started_or_default(gradients.dying_relu, cfg, default=DYING_DEFAULT,
@@ -117,6 +126,9 @@ def dying(cfg: gradients.DyingRelu) -> gradients.DyingResult:
 
 def dying_knobs() -> gradients.DyingRelu:
     """Adam's learning rate and every hidden unit's initial bias."""
+    st.markdown("ReLU, Leaky ReLU and ELU nets (4 hidden layers of 32 units) trained side by side on the 8x8 digits by "
+                "Adam, every hidden unit starting with the bias you pick: the share of dead units per layer, epoch by "
+                "epoch.")
     c1, c2 = st.columns(2)
     lr = c1.select_slider("Learning rate (Adam, log scale)", (0.001, 0.003, 0.01, 0.03, 0.1, 0.3),
                           value=DYING_DEFAULT.lr, key="dying-lr", bind="query-params")
@@ -151,6 +163,8 @@ def dying_notice(facts: gradients.DyingFacts) -> None:
 
 def shift_knobs() -> tuple[float, int]:
     """The learning rate and the hidden layer whose inputs the bands show."""
+    st.markdown("A deep ReLU net (8 hidden layers) trained on the 8x8 digits without and with batch norm, at three "
+                "learning rates: how the inputs of one hidden layer move over training, on a fixed probe batch.")
     c1, c2 = st.columns(2)
     lr = c1.select_slider("Learning rate", GRID_DEFAULT.lrs, value=0.3, key="shift-lr", bind="query-params")
     layer = c2.slider("Hidden layer", 1, GRID_DEFAULT.depth, 4, key="shift-layer", bind="query-params")

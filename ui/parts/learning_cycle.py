@@ -28,6 +28,8 @@ def _move(by: int | None) -> None:
 
 def step_controls() -> learning_cycle.StepByStep:
     """Activation, hidden units, batch size and learning rate, then the buttons that pick the step shown."""
+    st.markdown("A 2-H-1 network on mini-batches of the two moons, trained by plain SGD one step at a time: every "
+                "number of the forward pass, the loss, the backward pass and the update of the step shown.")
     activation_column, hidden_column, batch_column, lr_column = st.columns(4)
     activation = activation_column.selectbox("Hidden activation", ("tanh", "sigmoid", "relu"), key="step-act",
                                              bind="query-params")
@@ -92,6 +94,8 @@ def step_notice(facts: learning_cycle.StepFacts) -> None:
 
 def live_controls() -> learning_cycle.LiveRun:
     """Data, batch size, epochs, learning rate and network of the live run."""
+    st.markdown("A classifier trained by mini-batch SGD on a 2-D toy set you pick: 70% of the points train it, 30% "
+                "validate it. Its decision map and loss curves redraw while it learns.")
     data_column, batch_column, epochs_column, network_column = st.columns(4)
     with data_column:
         dataset = widgets.dataset_2d("live")
@@ -155,7 +159,7 @@ def live_map(cfg: learning_cycle.LiveRun, live: learning_cycle.LiveRunResult, sl
 
 
 def marker_text(facts: learning_cycle.InferenceFacts) -> str:
-    return f"class {facts.predicted_class} · P(class 1) = {facts.p_class1:.2f}"
+    return f"class {facts.predicted_class}, P = {facts.p_class1:.2f}"
 
 
 def live_charts(cfg: learning_cycle.LiveRun, live: learning_cycle.LiveRunResult | None,
@@ -210,6 +214,8 @@ def clicked_point(state: object) -> tuple[float, float] | None:
 
 def inference_controls() -> tuple[float, float, DeltaGenerator]:
     """The point to ask about (typed in, or set by a new click on the live map), and where the answer goes."""
+    st.markdown("The network trained in section 2, asked about one point: type its coordinates, or click the "
+                "decision map above (the point is marked there, with the answer beside it).")
     clicked = clicked_point(st.session_state.get(MAP))
     if clicked and clicked != st.session_state.get("infer-clicked"):  # a new click, not the last one kept in state
         st.session_state.update({"infer-clicked": clicked, "infer-x1": clicked[0], "infer-x2": clicked[1]})

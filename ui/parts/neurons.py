@@ -26,6 +26,13 @@ def names_in_words(names: tuple[str, ...]) -> str:
 # 1. One neuron ---------------------------------------------------------------------------------------
 
 
+NEURON_INTRO = ("One neuron with two inputs on a 2-D toy set you pick: it computes z = w1·x1 + w2·x2 + b, and the "
+                "line z = 0 splits the plane in two. Set its weights and bias by hand, or let gradient descent "
+                "find them.")
+TENSOR_INTRO = ("The same neuron's computation for every point of that data at once, and for a layer of H neurons: "
+                "one matrix product and a bias, with every shape written out.")
+
+
 def neuron_controls() -> neurons.Neuron:
     """Dataset, activation and the three sliders of the hand-set neuron."""
     dataset = widgets.dataset_2d("neuron", default="blobs")
@@ -94,6 +101,8 @@ def tensor_notice(facts: neurons.TensorFacts) -> None:
 
 def activation_controls() -> tuple[tuple[str, ...], neurons.ActivationView]:
     """The activations picked, and the view to compute: the picked ones (the sigmoid alone when none is)."""
+    st.markdown("The activation functions a layer can use, each drawn with its slope f′(z). Shaded is where the "
+                "slope is at least the threshold you set: the region where a unit passes a usable gradient back.")
     left, right = st.columns([3, 1], gap="large")
     names = left.multiselect("Activation functions", tuple(activations.ACTIVATIONS),
                              default=tuple(activations.ACTIVATIONS), format_func=activations.LABELS.get,

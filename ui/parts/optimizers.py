@@ -32,6 +32,8 @@ RULES_CAPTION = ("b is the velocity (torch.optim.SGD's momentum buffer); Adam's 
 
 def sweep_knobs() -> optimization.LrSweep:
     """Three learning rates (too small, good, too large) and the epochs."""
+    st.markdown("The page's small network (2-16-16-1) trained on the two moons (210 training points) by plain SGD at "
+                "three learning rates you pick, then the LR range test on the same data.")
     c1, c2, c3, c4 = st.columns(4)
     small = c1.select_slider("Too small", LRS, 0.003, key="lr-small", bind="query-params")
     good = c2.select_slider("Good", LRS, SWEEP_DEFAULT.lrs[1], key="lr-good", bind="query-params")
@@ -78,6 +80,8 @@ def range_test() -> None:
 def comparison_knobs() -> tuple[landscapes.Comparison, str]:
     """The surface, the optimizers, the start, both families' learning rates and the steps; and the surface's
     label. The widget keys keep their old "race-" prefix: shared links and the walkthrough name them."""
+    st.markdown("The optimizers of torch.optim, racing from one start on a 2-D loss surface you pick: the map "
+                "shows their paths, the chart their loss step by step.")
     c1, c2, c3 = st.columns(3)
     names = tuple(landscapes.SURFACES)
     name = c1.selectbox("Surface", names, index=names.index("two_valleys"), format_func=landscapes.LABELS.get,
@@ -202,6 +206,9 @@ def escape_notice(facts: landscapes.EscapeFacts) -> None:
 
 def schedules_knobs() -> optimization.Schedules:
     """The schedules to train, each a real torch.optim.lr_scheduler class."""
+    st.markdown("The page's small network on the two moons (210 training points), trained under learning-rate "
+                "schedules of torch.optim.lr_scheduler: each schedule's rate per iteration, and the loss it "
+                "trained to.")
     chosen = st.multiselect("Schedules to train", tuple(optimization.SCHEDULES),
                             default=optimization.Schedules().schedules, key="schedules", bind="query-params")
     return runners.config(optimization.Schedules, schedules=tuple(chosen))

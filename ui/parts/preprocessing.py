@@ -22,6 +22,8 @@ def when(epoch: int | None, epochs: int) -> str:
 
 
 def table_picker() -> preprocessing.Source:
+    st.markdown("A scikit-learn table whose features have very different ranges, drawn raw, min-max normalized and "
+                "standardized. Both scalers are fitted on the training rows.")
     table = st.columns(3)[0].selectbox("Table (from scikit-learn)", uploads.TABLES, format_func=DATA_LABELS.get,
                                        key="table", bind="query-params")
     return preprocessing.Source(table)
@@ -58,6 +60,8 @@ def view_notice(facts: preprocessing.ViewFacts) -> None:
 
 
 def race_controls(source: preprocessing.Source) -> preprocessing.ScalingRace:
+    st.markdown("The same network (same seed, same learning rate, plain SGD in batches of 16) trained on the "
+                "table's raw, normalized and standardized features: training and validation curves of each.")
     lr_column, target_column, epochs_column = st.columns(3)
     lr = lr_column.select_slider("Learning rate (log scale)", LRS, value=0.03, key="race-lr", bind="query-params",
                                  help="Plain SGD, batches of 16: w ← w − lr · gradient.")
@@ -160,6 +164,8 @@ def contour_notice(facts: preprocessing.ContourFacts) -> None:
 
 def leak(race_cfg: preprocessing.ScalingRace, clean: preprocessing.ScalingRaceResult) -> None:
     """The race again with scalers fitted on all rows, when the toggle asks for it, and what that changed."""
+    st.markdown("Section 2's race again, with the scalers fitted on all rows (training and validation) instead of the "
+                "training rows only: what that changes in the fitted numbers and the scores.")
     if not st.toggle("Fit the scalers on all rows instead (training + validation): a leak", key="leak",
                      bind="query-params"):
         st.caption("Off: the scalers see the training rows only, as they should. Switch it on to measure the leak.")
@@ -182,6 +188,8 @@ def leak(race_cfg: preprocessing.ScalingRace, clean: preprocessing.ScalingRaceRe
 
 
 def outlier_controls(source: preprocessing.Source, features: tuple[str, ...]) -> preprocessing.Outlier:
+    st.markdown("One feature of the table with one outlier added, a multiple of its largest value: how close together "
+                "each scaler then puts the other rows.")
     feature_column, factor_column, _ = st.columns(3)
     feature = feature_column.selectbox("Feature", features, key="outlier-feature", bind="query-params")
     factor = factor_column.select_slider("Outlier (times the largest value)", (1.0, 2.0, 5.0, 10.0, 100.0),
@@ -201,6 +209,10 @@ def outlier_notice(facts: preprocessing.OutlierFacts) -> None:
 
 
 # 6. Images -------------------------------------------------------------------------------------------------
+
+
+IMAGES_INTRO = ("scikit-learn's sample photo of China: its pixel values (0-255) scaled to 0-1, then normalized per "
+                "colour channel as torchvision's Normalize does it; then one 8x8 digit scaled by its largest value.")
 
 
 def photo(image: image_scaling.ImageNormResult) -> None:
@@ -259,6 +271,7 @@ def images_notice(image: image_scaling.ImageFacts, digits: image_scaling.DigitsF
 
 def your_data(race_cfg: preprocessing.ScalingRace) -> None:
     """An uploaded CSV: its target column, its scaled distributions and the race on it."""
+    st.markdown("A CSV table of your own: the same three scalings and the same training race as sections 1 and 2.")
     upload = st.file_uploader(f"A CSV file: a header row, numeric feature columns and a column of class labels "
                               f"(at most {uploads.MAX_BYTES // 2**20} MB, {uploads.MAX_ROWS:,} rows and "
                               f"{uploads.MAX_COLUMNS} columns)", key="upload",

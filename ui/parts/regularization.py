@@ -9,6 +9,7 @@ from ui import chrome, runners, show, widgets
 
 DECAYS = (0.001, 0.003, 0.01, 0.03, 0.1)
 DEFAULT = regularization.Remedies()
+WEIGHTS_INTRO = "Every weight of section 2's networks, as one histogram per network, to compare their sizes."
 DIGITS = "8x8 digits"  # what every network of sections 1-3 learns (scikit-learn's digits)
 
 
@@ -35,6 +36,8 @@ WEIGHT_DECAY_STEP = "grad_W = grad_W + weight_decay * W   # the gradient of (λ/
 
 def baseline_knobs() -> dict[str, object]:
     """The overfitting baseline's data and width: training images, wrong labels, units per layer."""
+    st.markdown("A network with two hidden layers trained on few 8x8 digits, a share of them with wrong labels, "
+                "for long enough to overfit: its training and validation curves, the gap between them shaded.")
     c1, c2, c3 = st.columns(3)
     n_train = c1.select_slider("Training images (8x8 digits)", (50, 100, 200, 400), value=DEFAULT.n_train,
                                key="n-train", bind="query-params",
@@ -51,6 +54,8 @@ def baseline_knobs() -> dict[str, object]:
 
 def remedy_knobs() -> dict[str, object]:
     """One knob per remedy, and the remedies trained together in one more network."""
+    st.markdown("The same baseline once per remedy (L2 weight decay, early stopping, dropout, an ensemble, data "
+                "augmentation) and once with a combination, same seed, trained side by side on the same digits.")
     c1, c2, c3, c4, c5 = st.columns(5)
     decay = c1.select_slider("L2: weight decay λ", DECAYS, value=DEFAULT.weight_decay, key="decay",
                              bind="query-params",
@@ -221,6 +226,8 @@ def explorer_notice(kept: augment.GridFacts) -> None:
 
 def effect_knobs() -> regularization.AugEffect:
     """How many augmented copies, how far they shift and rotate."""
+    st.markdown("The same small network on the 8x8 digits, trained with and without augmented copies (shifted and "
+                "rotated) of each training image, compared at equal numbers of SGD updates.")
     c1, c2, c3 = st.columns(3)
     copies = c1.slider("Augmented copies of each image", 1, 10, regularization.AugEffect().copies,
                        key="effect-copies", bind="query-params")
