@@ -35,7 +35,7 @@ with left:
                data=compared.paths, key="race-map")
 with right:
     show.chart(charts.lines, compared.paths, "step", "loss", "optimizer", "step", "loss",
-               title=f"Loss per step of each optimizer: {surface_label}", key="race-loss")
+               title="Loss per step of each optimizer", key="race-loss")
 parts.warnings(compared.messages, named=False)
 show.table(compared.table, key="race-table")
 parts.comparison_notice(compared.facts)

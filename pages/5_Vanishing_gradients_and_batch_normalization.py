@@ -26,10 +26,10 @@ left, right = st.columns([2, 1])
 with left:
     show.chart(charts.per_layer, flow.grads_shown(initialization_only=True), "grad_norm",
                "‖dLoss/dW‖ at init (log scale)", log_y=True, key="flow-init-norms",
-               title=f"Gradient norm of each layer at initialization {on}")
+               title=f"Gradient norm per layer at init {on}")
 with right:
     show.chart(charts.lines, gradients.sigmoid_slope(), "z", "value", "curve", "z", "value",
-               key="sigmoid-slope", title="The sigmoid σ(z) and its slope σ'(z)")
+               key="sigmoid-slope", title="σ(z) and its slope σ'(z)")
     parts.sigmoid_bound(flow.facts)
 show.chart(charts.layer_heat, flow.grads_shown(), "grad_norm", "‖dLoss/dW‖", log_scale=True,
            key="flow-heat", data=flow.grads, heading=f"Gradient norm per layer and epoch {on}")
@@ -47,7 +47,7 @@ layer = c2.slider("Layer for the histograms", 1, flow.depth, flow.middle_layer, 
 left, right = st.columns(2)
 with left:
     show.chart(charts.per_layer, flow.stats_at(epoch), "mean", "mean of the activations",
-               key="stats-mean", title=f"Mean activation per layer, epoch {epoch} {on}")
+               key="stats-mean", title=f"Mean activation per layer, epoch {epoch}")
 with right:
     show.chart(charts.per_layer, flow.stats_at(epoch), "spread", "spread across inputs",
                key="stats-spread", title=f"Spread across inputs per layer, epoch {epoch}")

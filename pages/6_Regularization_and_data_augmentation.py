@@ -40,10 +40,10 @@ with remedies_heading:
 left, right = st.columns(2)
 with left:
     show.chart(charts.curves, remedies.history, "accuracy", key="remedy-accuracy",
-               title=f"Accuracy per epoch of every network on {parts.DIGITS}")
+               title="Accuracy per epoch, every network (digits)")
 with right:
     show.chart(charts.ranked_bars, remedies.board, "remedy", "validation accuracy",
-               key="remedy-bars", title=f"Validation accuracy of each remedy ({parts.DIGITS})")
+               key="remedy-bars", title="Validation accuracy per remedy (digits)")
 st.markdown("**Leaderboard** (accuracy at the epoch whose weights each network kept)")
 show.table(remedies.board, key="leaderboard")
 parts.trainer_messages(remedies.messages)

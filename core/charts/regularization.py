@@ -31,10 +31,10 @@ def gap_curves(history: pd.DataFrame, variant: str, metric: str = "accuracy", da
         color=colour_by("split", ["train", "validation"], title="split"),
         tooltip=[alt.Tooltip("split:N"), alt.Tooltip("epoch:Q"), alt.Tooltip("value:Q", title=metric, format=".4f")],
     )
-    on = f" on {data}" if data else ""
+    on = f" ({data})" if data else ""  # short: the chart sits in a half column
     return alt.layer(band, lines_).properties(
-        height=HEIGHT, title=alt.TitleParams(f"{metric.capitalize()} per epoch, {variant}{on}",
-                                             subtitle="the shaded band is the gap between train and validation"))
+        height=HEIGHT, title=alt.TitleParams(f"{metric.capitalize()} per epoch{on}",
+                                             subtitle=f"{variant}: the shaded band is the gap"))
 
 
 def marked_curves(history: pd.DataFrame, marks: pd.DataFrame, metric: str = "loss", title: str = "") -> alt.LayerChart:

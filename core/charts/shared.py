@@ -123,7 +123,7 @@ def _ceiling(df: pd.DataFrame) -> float | None:
     return float(df.loc[df["value"] <= DIVERGED_FACTOR * start, "value"].max())
 
 
-def iteration_loss(df: pd.DataFrame, title: str = "Loss of each training batch, iteration by iteration") -> alt.Chart:
+def iteration_loss(df: pd.DataFrame, title: str = "Loss of each training batch") -> alt.Chart:
     """Loss after every iteration (one batch), a thin line per variant; `title` says on which data.
 
     df columns: variant (str), iteration (int), epoch (int), loss (float).
@@ -143,7 +143,7 @@ def iteration_loss(df: pd.DataFrame, title: str = "Loss of each training batch, 
                 alt.Tooltip("loss:Q", format=".4f"),
             ],
         )
-        .properties(height=HEIGHT, title=alt.TitleParams(title, subtitle="one point per weight update"))
+        .properties(height=HEIGHT, title=alt.TitleParams(title, subtitle="one point per iteration (update)"))
     )
 
 
@@ -282,7 +282,7 @@ def confusion(df: pd.DataFrame, title: str = "Confusion matrix") -> alt.LayerCha
         text=alt.Text("count:Q"),
         color=alt.Color(**alt.condition(alt.datum.count > half, alt.value("white"), alt.value("black"))),
     )
-    subtitle = "rows: the true class · columns: the predicted one · the diagonal is right"
+    subtitle = "rows: true class · columns: predicted"
     return alt.LayerChart(layer=[cells, text], height=max(HEIGHT, 50 * len(order)),
                           title=alt.TitleParams(title, subtitle=subtitle))
 

@@ -34,8 +34,7 @@ def test_default_render(page):
     assert any("Step 0" in m.value for m in page.markdown)
     assert metric(page, "Prediction").startswith("class ")
     assert not untitled(page)
-    assert set(_titles(page)) >= {"Confusion matrix on the 90 validation points (two moons)",
-                                  "Loss of each training batch, iteration by iteration (two moons)"}
+    assert set(_titles(page)) >= {"Confusion matrix, 90 validation points", "Loss of each training batch (two moons)"}
 
 
 def test_next_step_changes_the_numbers_and_the_step_goes_into_the_share_link(page):

@@ -176,11 +176,11 @@ def live_charts(cfg: learning_cycle.LiveRun, live: learning_cycle.LiveRunResult 
     left, right = st.columns(2)
     data_name = data.LABELS[cfg.dataset].lower()
     with left:
-        show.chart(charts.iteration_loss, live.iterations,
-                   f"Loss of each training batch, iteration by iteration ({data_name})", key="live-iterations")
+        show.chart(charts.iteration_loss, live.iterations, f"Loss of each training batch ({data_name})",
+                   key="live-iterations")
     with right:
-        show.chart(charts.confusion, live.confusion, f"Confusion matrix on the {live.schedule.n_val} "
-                   f"validation points ({data_name})", key="live-confusion")
+        show.chart(charts.confusion, live.confusion, f"Confusion matrix, {live.schedule.n_val} validation "
+                   f"points", key="live-confusion")
     if not live.fit.diverged:
         live_notice(live.facts)
 

@@ -132,7 +132,7 @@ def comparison_notice(facts: landscapes.ComparisonFacts) -> None:
 # 3. Fix 1: noise from small batches ----------------------------------------------------------------------------
 
 
-ON_MOONS = "{} (two moons, 210 training points)"  # the data of every network of this page (core.optimization)
+ON_MOONS = "{} (two moons)"  # the data of every network of this page (core.optimization); short for half columns
 
 
 def noise_knobs() -> optimization.BatchNoise:
@@ -160,7 +160,7 @@ def noise_charts(result: optimization.NoiseResult) -> None:
                        key="noise-curves")
     with right:
         show.chart(charts.cosine_strips, result.directions, key="noise-directions",
-                   title=ON_MOONS.format("Batch gradients vs the full-batch one"))
+                   title=ON_MOONS.format("Batch vs full-batch gradients"))
 
 
 def noise_notice(facts: optimization.NoiseFacts) -> None:

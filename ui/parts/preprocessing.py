@@ -81,10 +81,10 @@ def race_panels(race: preprocessing.ScalingRaceResult, table: str) -> None:
     left, right = st.columns(2)
     with left:
         show.chart(charts.curves, race.history, "loss", log_y=True, key="race-loss",
-                   title=f"Loss per epoch on the {table} table")
+                   title=f"Loss per epoch, {table} table")
     with right:
         show.chart(charts.curves, race.history, "accuracy", key="race-accuracy",
-                   title=f"Accuracy per epoch on the {table} table")
+                   title=f"Accuracy per epoch, {table} table")
     for variant, message in race.messages.items():
         st.warning(f"**{variant}:** {message}")
     show.table(race.table, key="race-table")

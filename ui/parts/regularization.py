@@ -128,7 +128,7 @@ def inside_the_remedies(result: regularization.RemediesResult, ensemble: int, dr
         st.markdown("**Early stopping:** the solid rule marks the best validation loss, the dashed one where "
                     "training stopped")
         show.chart(charts.marked_curves, result.early_history, result.stops, "loss", data=result.early_history,
-                   title=f"Loss per epoch of the early-stopped net on {DIGITS}", key="early-stopping")
+                   title="Loss per epoch, early stopping (digits)", key="early-stopping")
         if inside.es_stopped_epoch:
             st.caption(f"Stopped at epoch {inside.es_stopped_epoch}, {inside.es_patience} epochs after the best "
                        f"validation loss (epoch {inside.es_best_epoch}): those weights are restored.")
