@@ -54,7 +54,7 @@ parts.inside_the_remedies(remedies, shown.ensemble, shown.dropout)
 chrome.section("3 · What weight decay does to the weights", "58")
 st.markdown(parts.WEIGHTS_INTRO)
 show.chart(charts.weight_histograms, remedies.weights, key="weights",
-           title="Every weight of each network, as a histogram")
+           title="Every weight of the baseline and of the L2 network, as histograms")
 with st.expander("The weight decay step, as the hand-written engine runs it"):
     st.code(parts.WEIGHT_DECAY_STEP, language="python")
 parts.weight_decay_notice(remedies.weight_facts)

@@ -61,7 +61,8 @@ def step_tabs(cfg: learning_cycle.StepByStep, record: learning_cycle.StepByStepR
         st.latex(r"L = -\frac{1}{B}\sum_i \left[y_i \log p_i + (1 - y_i)\log(1 - p_i)\right] = "
                  + f"{record.loss:.4f}")
         show.chart(charts.lines, record.losses, "step", "loss", "variant", "step", "loss", key="step-losses",
-                   title=f"Loss per step so far: the batch's, and on all {cfg.dataset} training points")
+                   title="Loss per step so far: the batch's, and on all "
+                         f"{data.LABELS[cfg.dataset].lower()} training points")
     with backward_tab:
         maths.equation(r"\frac{\partial L}{\partial z_2} = \frac{p - y}{B} =", grads["dz2"])
         maths.equation(r"\frac{\partial L}{\partial W_2} = a_1^\top \frac{\partial L}{\partial z_2} =", grads["dW2"],
@@ -132,7 +133,7 @@ def map_title(cfg: learning_cycle.LiveRun, epoch: int) -> str:
 
 
 def curves_title(cfg: learning_cycle.LiveRun) -> str:
-    return f"Loss per epoch on {data.LABELS[cfg.dataset].lower()}, all points"
+    return f"Loss per epoch on {data.LABELS[cfg.dataset].lower()}: all training and all validation points"
 
 
 def redraw_live(cfg: learning_cycle.LiveRun, map_slot: DeltaGenerator, curve_slot: DeltaGenerator,
