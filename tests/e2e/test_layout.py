@@ -161,7 +161,13 @@ PROBE_JS = r"""(phone) => {
   for (const d of APP.querySelectorAll('.katex-display')) {
     const k = d.querySelector('.katex-html');  // what is drawn (the MathML beside it is for screen readers)
     if (!k || !shown(d)) continue;
-    const r = k.getBoundingClientRect(), box = inner(d.parentElement), cut = cutBy(k, r);
+    // .katex-html is a block as wide as its box: what it draws is the union of its pieces (one per line part)
+    const parts = [...k.children].map((b) => b.getBoundingClientRect()).filter((b) => b.width > 0);
+    if (!parts.length) continue;
+    const r = {left: Math.min(...parts.map((b) => b.left)), right: Math.max(...parts.map((b) => b.right)),
+               top: Math.min(...parts.map((b) => b.top)), bottom: Math.max(...parts.map((b) => b.bottom))};
+    r.width = r.right - r.left;
+    const box = inner(d.parentElement), cut = cutBy(k, r);
     if (cut || r.right > box.right + 1 || r.left < box.left - 1)
       add(d, `equation wider than its column (${px(r.width)} > ${px(box.right - box.left)} px)`);
   }
@@ -224,10 +230,10 @@ def _settle(page) -> None:
 
 
 def _reflow(page) -> None:
-    """Wait until charts and equations stop changing size (two equal readings 150 ms apart, 4 s at most)."""
+    """Wait until charts and equations stop changing size (two equal readings 100 ms apart, 4 s at most)."""
     last = None
-    for _ in range(26):
-        page.wait_for_timeout(150)
+    for _ in range(40):
+        page.wait_for_timeout(100)
         now = page.evaluate(LAYOUT_JS)
         if now == last:
             return
