@@ -23,10 +23,13 @@ TIMEOUT_MS = 120_000  # a page's first run on 2 shared CPU cores
 SCREENSHOTS = ARTIFACTS / "screenshots" / "layout"
 SIDEBAR = '[data-testid="stSidebar"]'
 # (width, height, sidebar open, presenter mode), in an order that switches the sidebar and presenter mode least:
-# a large screen, a projector, a laptop; the same closed; a phone; the projector in presenter mode.
+# a large screen, a projector, a laptop with the sidebar open; the laptop closed; a phone; the projector in
+# presenter mode. Left out because a narrower main column of the same kind is measured (what fits a narrower
+# column fits a wider one; clipping is about width): 1280x720 and 1440x900 closed (wider than 1440x900 open)
+# and presenter mode closed (wider than presenter mode open). In the last run over all nine sizes they found
+# 0, 0 and 1 offenders against 1, 4 and 3 at the sizes kept; leaving them out saves a third of the test's time.
 SIZES = [(1440, 900, True, False), (1280, 720, True, False), (1024, 768, True, False),
-         (1024, 768, False, False), (1280, 720, False, False), (1440, 900, False, False), (390, 844, False, False),
-         (1280, 720, True, True), (1280, 720, False, True)]
+         (1024, 768, False, False), (390, 844, False, False), (1280, 720, True, True)]
 PHONE_WIDTH = 600  # below this a size is a phone: the whole page must fit its width
 # Every page: Home and each chapter whose script exists, at the URL path Streamlit gives it (the file name
 # without its number).
