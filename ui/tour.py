@@ -191,7 +191,7 @@ def panel(step: Step, root: str) -> None:
             links = [link("◀ Previous", before.href(root), tip=f"Previous: {before.title}") if before else
                      link("◀ Lesson map", home),
                      link("Next ▶", after.href(root), primary=True, tip=f"Next: {after.title}") if after else
-                     link("Finish: back to the lesson map", home, primary=True),
+                     link("Finish ▶", home, primary=True),
                      link("Leave", step.href(root, in_tour=False), tip="Leave the walkthrough: the same view, "
                           "without this panel")]
             st.html(STYLE + "".join(links) + PIN_JS, width="content", unsafe_allow_javascript=True)

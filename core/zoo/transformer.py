@@ -57,7 +57,8 @@ def check_word(text: str) -> str:
     bad = sorted({c for c in word if c not in LETTERS})
     if bad:
         shown = ", ".join(repr(c) for c in bad)
-        raise ValueError(f"Use only the letters A to Z (no spaces, digits or accents): {shown} is not one.")
+        which = f"{shown} is not a letter" if len(bad) == 1 else f"{shown} are not letters"
+        raise ValueError(f"Use only the letters A to Z (no spaces, digits or accents): {which}.")
     return word
 
 
