@@ -8,7 +8,7 @@ What changes (the page computes exactly the same):
   Charts and interactive tables (st.dataframe) are left out of the CSS zoom: both measure their
   container to size themselves, and zoomed they would overflow it (as seen in Chromium); a zoomed chart
   would also misplace clicks on it. So that tables grow all the same, ui/show.table draws a table of up
-  to 40 rows as a static st.table in presenter mode, which takes the zoom and wraps its cells instead of
+  to 40 rows as a static st.table (in every mode), which takes the zoom and wraps its cells instead of
   cutting columns. Displayed formulas (st.latex) keep their size: they do not wrap, and zoomed they
   were cut off in narrow columns;
 - the "What to notice" boxes wait for the teacher's Reveal button (ui/chrome.notice);

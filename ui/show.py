@@ -98,15 +98,22 @@ def redraw(slot: DeltaGenerator, chart: alt.TopLevelMixin) -> None:
     slot.vega_lite_chart(_for_screen(style(chart).to_dict()), width="stretch")
 
 
-# In presenter mode a table of up to this many rows is drawn as a static table: it takes the presenter
-# zoom like text and wraps its cells, so every column shows. An interactive st.dataframe keeps its small
-# font there (zoomed, its canvas would misplace clicks) and cuts columns that do not fit the width.
+# A table of up to this many rows is drawn as a static table (st.table), one of more rows as an
+# interactive st.dataframe that scrolls.
 PRESENTER_ROWS = 40
 
 
 def table(df: pd.DataFrame, key: str, filename: str | None = None) -> None:
-    """A DataFrame without its index, with the same CSV download as a chart."""
-    if presenter.is_on() and len(df) <= PRESENTER_ROWS:
+    """A DataFrame without its index, with the same CSV download as a chart.
+
+    A table of up to PRESENTER_ROWS rows is drawn whole as a static st.table: a small table reads
+    better whole, and it must fit a laptop. A static table wraps its cells (ui/layout.py lets long
+    cells break) and takes the presenter zoom like text, so every column shows; an interactive
+    st.dataframe can neither wrap nor shrink, and at 1024x768 with the sidebar open it cut the columns
+    of tables on most pages (tests/e2e/test_layout.py). A longer table stays an st.dataframe, which
+    scrolls (in presenter mode it keeps its small font: zoomed, its canvas would misplace clicks).
+    """
+    if len(df) <= PRESENTER_ROWS:
         st.table(df, hide_index=True)
     else:
         st.dataframe(df, hide_index=True, key=key)

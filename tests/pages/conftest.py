@@ -1,7 +1,9 @@
-"""Helpers of the page tests: what AppTest saw of a page's charts and pictures, for comparing two renders."""
+"""Helpers of the page tests: what AppTest saw of a page's charts, pictures and tables, for comparing two renders."""
 from __future__ import annotations
 
+import pandas as pd
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Block
 
 
 def charts(at: AppTest) -> list[bytes]:
@@ -12,3 +14,13 @@ def charts(at: AppTest) -> list[bytes]:
 def images(at: AppTest) -> list[bytes]:
     """Every st.image as sent to the browser, in page order."""
     return [i.proto.SerializeToString() for i in at.get("image")]
+
+
+def tables(at: AppTest | Block) -> list[pd.DataFrame]:
+    """Every table ui/show.table drew in the page (or in one block of it, e.g. a column), in page order.
+
+    A table of up to ui.show.PRESENTER_ROWS rows is a static st.table (AppTest's `at.table`), a longer one an
+    interactive st.dataframe (`at.dataframe`): both are read here, as the DataFrame that was sent.
+    """
+    blocks = [at.main, at.sidebar] if isinstance(at, AppTest) else [at]
+    return [node.value for block in blocks for node in block if node.type in ("table", "dataframe")]

@@ -1,4 +1,9 @@
-"""How wide Streamlit draws a table: the shared estimate of the page tests that check a table fits without scrolling."""
+"""How wide a table is with every cell on one line: the shared estimate of the page tests that check a table fits.
+
+ui/show.table draws a table of up to PRESENTER_ROWS rows as a static st.table, which wraps cells that do not fit
+(so no column is cut, tests/e2e/test_layout.py), and a longer one as an st.dataframe, which scrolls sideways. A
+table within this estimate of its column needs neither: every row stays one line at 1,400 px.
+"""
 from __future__ import annotations
 
 import pandas as pd
@@ -8,10 +13,10 @@ HALF_PX = 460  # one of two st.columns in that main column (Chromium measured 46
 
 
 def width_px(table: pd.DataFrame) -> int:
-    """A table's natural width in Streamlit's grid: 6 px a character of a column's widest text, 16 px of padding.
+    """A table's natural width: 6 px a character of a column's widest text, 16 px of padding.
 
-    It overestimates a little what Chromium measured before the fixes: 1,013 px for the batch-noise table of the
-    local-minima page (here 1,040) and 688 px for its noise table (here 706).
+    It overestimates a little what Chromium measured of Streamlit's interactive grid before the fixes: 1,013 px for
+    the batch-noise table of the local-minima page (here 1,040) and 688 px for its noise table (here 706).
     """
     def text(value) -> str:
         return f"{value:.4f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)

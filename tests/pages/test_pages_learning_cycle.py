@@ -3,6 +3,7 @@ import json
 
 from streamlit.testing.v1 import AppTest
 
+from tests.pages.conftest import tables
 from tests.pages.table_fit import PAGE_PX, width_px
 from ui.lesson_map import APP_ROOT
 from ui.parts import learning_cycle as parts
@@ -155,10 +156,10 @@ def test_inference_reads_the_typed_point(page):
 
 
 def test_noise_changes_the_fit_sizes_table(page):
-    before = page.dataframe[0].value.copy()
+    before = tables(page)[0].copy()
     page.slider(key="sizes-noise").set_value(0.4).run()
     assert not page.exception
-    assert not page.dataframe[0].value.equals(before)
+    assert not tables(page)[0].equals(before)
 
 
 def test_long_runs_draw_thinned_charts_without_error(page):
@@ -189,6 +190,6 @@ def test_a_batch_larger_than_the_training_set_falls_back_to_full_batch(page):
 
 
 def test_the_sizes_table_fits_the_page_without_scrolling(page):
-    sizes = next(t.value for t in page.dataframe if "best epoch (val loss)" in t.value.columns)
+    sizes = next(t for t in tables(page) if "best epoch (val loss)" in t.columns)
     assert sizes.shape == (3, 9)  # every column still shown
     assert width_px(sizes) <= PAGE_PX  # "lowest validation loss at epoch" made it 1,044 px

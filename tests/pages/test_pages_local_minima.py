@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import landscapes as ls
-from tests.pages.conftest import charts
+from tests.pages.conftest import charts, tables
 from tests.pages.table_fit import PAGE_PX, width_px
 from tests.pages.test_pages_learning_cycle import untitled
 
@@ -38,13 +38,13 @@ def test_surface_and_learning_rate_change_the_race(page):
     assert after[2] != before[2] and after[3] != before[3]  # the map and the loss curves
     page.number_input(key="race-alr-rosenbrock").set_value(0.001).run()
     assert charts(page)[2] != after[2]
-    assert page.dataframe[0].value.set_index("optimizer").loc["Adam", "learning rate"] == 0.001
+    assert tables(page)[0].set_index("optimizer").loc["Adam", "learning rate"] == 0.001
 
 
 def test_optimizer_set_changes_the_table(page):
     page.multiselect(key="race-optimizers").set_value(["SGD", "Adam"]).run()
     assert not page.exception
-    assert list(page.dataframe[0].value.optimizer) == ["SGD", "Adam"]
+    assert list(tables(page)[0].optimizer) == ["SGD", "Adam"]
 
 
 @pytest.mark.parametrize("key, value, message", [
@@ -74,9 +74,9 @@ def test_momentum_slider_changes_the_valley_paths(page):
 
 
 def test_the_batch_and_noise_tables_fit_the_page_without_scrolling(page):
-    assert not any(len(column.dataframe) for column in page.columns)  # every table full width, none in a half column
-    batch = next(t.value for t in page.dataframe if "gradient variance" in t.value.columns)
-    noise = next(t.value for t in page.dataframe if "SGD, no noise" in t.value.get("optimizer", pd.Series()).tolist())
+    assert not any(tables(column) for column in page.columns)  # every table full width, none in a half column
+    batch = next(t for t in tables(page) if "gradient variance" in t.columns)
+    noise = next(t for t in tables(page) if "SGD, no noise" in t.get("optimizer", pd.Series()).tolist())
     assert width_px(batch) <= PAGE_PX and width_px(noise) <= PAGE_PX
     assert batch.shape == (3, 9) and noise.shape == (2, 7)  # every column still shown and in the CSV
     assert {"noise-table-csv", "escape-table-csv"} <= {b.key for b in page.get("download_button")}
@@ -130,13 +130,13 @@ def test_the_learning_rate_notice_says_the_good_rate_descends_without_a_spike(pa
 
 
 def test_the_batch_sizes_are_compared_at_equal_updates_or_equal_epochs_and_the_text_says_which(page):
-    batch = next(t.value for t in page.dataframe if "gradient variance" in t.value.columns)
+    batch = next(t for t in tables(page) if "gradient variance" in t.columns)
     assert list(batch["updates"]) == [420, 420, 420]
     text = _notice(page, "a batch of 1")
     assert "Every run made the same number of updates (batch 1: 420 updates in 2 epochs" in text
     page.radio(key="noise-budget").set_value("epochs").run()
     assert not page.exception
-    batch = next(t.value for t in page.dataframe if "gradient variance" in t.value.columns)
+    batch = next(t for t in tables(page) if "gradient variance" in t.columns)
     assert list(batch["updates"]) == [1260, 84, 6]
     text = _notice(page, "a batch of 1")
     assert "Every run saw the data 6 times" in text and "batch 1 took 210× the updates of the full batch" in text

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.pages.conftest import charts
+from tests.pages.conftest import charts, tables
 from tests.pages.test_pages_learning_cycle import untitled
 
 PAGE = "1_Neurons_and_layers.py"
@@ -15,7 +15,7 @@ def _metric(at: AppTest, label: str) -> str:
 
 
 def _table(at: AppTest, first_column: str):
-    return next(df.value for df in at.dataframe if df.value.columns[0] == first_column)
+    return next(df for df in tables(at) if df.columns[0] == first_column)
 
 
 def test_default_render_shows_every_section(page):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.pages.conftest import charts
+from tests.pages.conftest import charts, tables
 from tests.pages.test_pages_learning_cycle import untitled
 
 PAGE = "3_Preprocessing.py"
@@ -12,8 +12,8 @@ GOOD_CSV = b"size,flat,weight,kind\n" + b"".join(f"{i},7,{i * i % 50},{'ab'[i % 
 
 
 def _table(at: AppTest, first_column: str, second_column: str | None = None):
-    return next(df.value for df in at.dataframe
-                if df.value.columns[0] == first_column and (second_column is None or second_column in df.value.columns))
+    return next(df for df in tables(at)
+                if df.columns[0] == first_column and (second_column is None or second_column in df.columns))
 
 
 def test_default_render_shows_every_section(page):

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from tests.pages.conftest import charts, images
+from tests.pages.conftest import charts, images, tables
 from tests.pages.table_fit import HALF_PX, width_px
 from tests.pages.test_pages_learning_cycle import untitled
 
@@ -27,7 +27,7 @@ def test_default_render_shows_every_section(page):
     assert len(images(page)) == 1 + 8 + 1  # the original, 8 augmented samples, the digits
     notices = [n.value for n in page.info]
     assert len(notices) == 6 and all("What to notice" in n for n in notices)
-    board = next(df.value for df in page.dataframe if df.value.columns[0] == "remedy").set_index("remedy")
+    board = next(df for df in tables(page) if df.columns[0] == "remedy").set_index("remedy")
     assert f"{board.loc['no remedy (baseline)', 'validation accuracy']:.1%}" in notices[0]
     assert "seed=0" in _pipeline(page) and "A.Rotate(limit=30, p=1.0)" in _pipeline(page)
     assert not untitled(page)
@@ -55,7 +55,7 @@ def test_seed_and_transforms_change_the_grid(page):
     assert not page.exception
     assert "A.ElasticTransform(alpha=40" in _pipeline(page)
     assert images(page)[1:9] != reseeded[1:9]
-    table = next(t.value for t in page.dataframe if "keypoints in a hole" in t.value.columns)
+    table = next(t for t in tables(page) if "keypoints in a hole" in t.columns)
     grid_notice = next(n.value for n in page.info if "keypoints survived" in n.value)
     # Before, every lost keypoint was said to have left the frame, also those coarse dropout removed.
     assert f"{table['keypoints out of the frame'].sum()} left the frame" in grid_notice
@@ -63,7 +63,7 @@ def test_seed_and_transforms_change_the_grid(page):
 
 
 def test_the_notices_show_the_equal_updates_of_augmentation(page):
-    effect = next(t.value for t in page.dataframe if "SGD updates" in t.value.columns)
+    effect = next(t for t in tables(page) if "SGD updates" in t.columns)
     assert effect["SGD updates"].nunique() == 1 and effect["batch size"].nunique() == 1
     notice = next(n.value for n in page.info if "For a fair comparison" in n.value)
     assert f"both runs take the same {effect['SGD updates'].iloc[0]} SGD updates" in notice
@@ -126,7 +126,7 @@ def test_good_upload_is_augmented(page):
 
 
 def test_the_dropout_table_fits_its_half_of_the_page(page):
-    dropout = next(t.value for t in page.dataframe if "active units zeroed" in t.value.columns)
-    assert any("active units zeroed" in t.value.columns for column in page.columns for t in column.dataframe)
+    dropout = next(t for t in tables(page) if "active units zeroed" in t.columns)
+    assert any("active units zeroed" in t.columns for column in page.columns for t in tables(column))
     assert dropout.shape == (6, 4) and dropout["mode"].str.len().max() <= 18  # "train (dropout on)"
     assert width_px(dropout) <= HALF_PX  # "train mode (dropout on)" and "share of active units zeroed" made it 508 px

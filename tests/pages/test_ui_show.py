@@ -106,10 +106,11 @@ def _live_page():
                             "value": [1.0, 0.5]})
     show.redraw(st.empty(), charts.curves(history, "loss"))
     show.table(history, key="history")
+    show.table(pd.DataFrame({"epoch": range(show.PRESENTER_ROWS + 1)}), key="long")
 
 
 @pytest.mark.parametrize("on", [False, True])
-def test_presenter_mode_enlarges_live_redraws_and_shows_a_table_whole(on):
+def test_presenter_mode_enlarges_live_redraws_and_short_tables_are_shown_whole(on):
     from ui import presenter
 
     at = AppTest.from_function(_live_page)
@@ -120,8 +121,11 @@ def test_presenter_mode_enlarges_live_redraws_and_shows_a_table_whole(on):
     fonts = json.loads(chart.proto.spec)["config"]["axis"]
     plain = charts.style(charts.curves(_history().iloc[:2], "loss")).to_dict()["config"]["axis"]
     assert fonts["labelFontSize"] == pytest.approx(plain["labelFontSize"] * (presenter.FONT_SCALE if on else 1))
-    # A static table in presenter mode: it takes the zoom and wraps, so no column is cut.
-    assert (len(at.table), len(at.dataframe)) == ((1, 0) if on else (0, 1))
+    # A short table is static in either mode: it wraps (and takes the presenter zoom), so no column is cut at
+    # 1024 px; a long one stays an interactive table that scrolls. Both have their CSV download.
+    [short], [long] = at.table, at.dataframe
+    assert len(short.value) == 2 and len(long.value) == show.PRESENTER_ROWS + 1
+    assert {"history-csv", "long-csv"} <= {b.key for b in at.get("download_button")}
 
 
 @pytest.fixture(autouse=True)
