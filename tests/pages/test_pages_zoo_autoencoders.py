@@ -6,7 +6,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.zoo import autoencoders, autoencoders_lab, weights
 from core.zoo.source import Inspect, Source
-from tests.pages.conftest import charts as chart_specs, images
+from tests.pages.conftest import charts as chart_specs, images, tables
 from ui.lesson_map import APP_ROOT
 
 PAGE = "9_Zoo_Autoencoders.py"
@@ -24,7 +24,7 @@ def test_default_render_shows_the_shipped_autoencoders(page):
     assert f"error is {metas['ae']['val_mse']:.4f} per pixel" in notices[1]
     assert f"down to {metas['wide']['val_mse']:.4f}" in notices[1]
     assert any("shipped weights" in c.value for c in page.caption)
-    table = next(df.value for df in page.dataframe if "trained on" in df.value.columns).set_index("model")
+    table = next(df for df in tables(page) if "trained on" in df.columns).set_index("model")
     assert len(table) == 5 and table.loc[autoencoders.SHIPPED_RECIPE.label("denoising"), "latent numbers"] == "16"
     assert "at noise 0.3" in notices[3] and "from 4 to 0 goes through the region of 6" in notices[4]
 
@@ -67,7 +67,7 @@ def test_more_noise_changes_the_denoising_views_and_nothing_above_them(page):
     assert after_pictures[4:8][1] == pictures[4:8][1]  # the clean originals stay
     dn = autoencoders_lab.denoise(autoencoders_lab.Denoise(noise=0.5), autoencoders.shipped())
     assert f"at noise 0.5 the noisy digits are {dn.errors['input']:.4f} away" in page.info[3].value
-    table = next(df.value for df in page.dataframe if "trained on" in df.value.columns)
+    table = next(df for df in tables(page) if "trained on" in df.columns)
     assert "error on noisy digits (std 0.5)" in table.columns
 
 
@@ -94,7 +94,7 @@ def test_a_link_with_train_it_yourself_opens_its_button_which_trains_and_switche
     at.button(key="autoencoders-own-run-start").click().run()
     assert not at.exception and not at.error
     assert any("**your** autoencoders: 10 epochs" in c.value for c in at.caption)
-    table = next(df.value for df in at.dataframe if "trained on" in df.value.columns).set_index("model")
+    table = next(df for df in tables(at) if "trained on" in df.columns).set_index("model")
     assert "plain AE 4-D" in table.index and "denoising AE 4-D" in table.index
     recipe = autoencoders.Recipe(wide=4, epochs=10)
     own = autoencoders_lab.inspect(Inspect(Source("autoencoders", recipe)), autoencoders.train(recipe))

@@ -6,7 +6,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.zoo import cnn, cnn_lab, weights
 from core.zoo.source import Inspect, Source
-from tests.pages.conftest import charts as chart_specs, images
+from tests.pages.conftest import charts as chart_specs, images, tables
 from tests.pages.table_fit import PAGE_PX, width_px
 from ui.lesson_map import APP_ROOT
 
@@ -25,7 +25,7 @@ def test_default_render_shows_the_shipped_cnn(page):
     _, meta = weights.load("cnn_digits")
     assert f"{meta['val_accuracy']:.1%}" in notices[2] and f"{meta['parameters']:,}" in notices[0]
     assert any("shipped weights" in c.value for c in page.caption)
-    board = next(df.value for df in page.dataframe if "model" in df.value.columns).set_index("model")
+    board = next(df for df in tables(page) if "model" in df.columns).set_index("model")
     assert board.loc["CNN", "parameters"] == meta["parameters"]
 
 
@@ -58,7 +58,7 @@ def test_a_link_with_train_it_yourself_opens_its_button_which_trains_and_switche
     recipe = cnn.Recipe(filters=(4, 8), epochs=5)
     assert [b.label for b in at.button] == [f"Train it (about {cnn.expected_seconds(recipe):.0f} s)"]
     assert any("the shipped weights" in c.value for c in at.caption)  # the link alone trains nothing
-    assert any("shows the shipped networks until yours is trained" in c.value for c in at.caption)
+    assert any("Until yours is trained, every view below shows the shipped networks" in c.value for c in at.caption)
     at.button(key="cnn-own-run-start").click().run()
     assert not at.exception and not at.error
     assert any("**your** networks: 5 epochs" in c.value for c in at.caption)
@@ -69,6 +69,6 @@ def test_a_link_with_train_it_yourself_opens_its_button_which_trains_and_switche
 
 
 def test_the_board_fits_the_page_without_scrolling(page):
-    board = next(df.value for df in page.dataframe if "model" in df.value.columns)
+    board = next(df for df in tables(page) if "model" in df.columns)
     assert board.shape == (2, 7) and "95% val accuracy at epoch" in board.columns
     assert width_px(board) <= PAGE_PX  # the longer header "first epoch at 95% validation accuracy" made it scroll

@@ -1,5 +1,6 @@
 """AppTest of the zoo overview page: six architecture cards and the table of shipped models."""
 from core.zoo import overview
+from tests.pages.conftest import tables
 from tests.pages.table_fit import PAGE_PX, width_px
 from ui import lesson_map
 
@@ -13,13 +14,13 @@ def test_default_render_has_a_card_per_architecture_and_the_shipped_models(page)
     assert text.count("**Purpose:**") == 6 and text.count("**Output:**") == 6
     shipped = overview.shipped()
     assert len(shipped) > 0  # the weight files are in the repository
-    frames = [df.value for df in page.dataframe]
+    frames = tables(page)
     assert any(list(f.get("asset", [])) == list(shipped["asset"]) for f in frames)
     assert len(page.get("vega_lite_chart")) == 1
     notes = " ".join(i.value for i in page.info)
     assert f"{int(shipped.parameters.max()):,} weights" in notes
     # the table of cards names each chapter's page, which the lesson map finds from the chapter's key
-    cards = next(df.value for df in page.dataframe if "purpose" in df.value.columns)
+    cards = next(df for df in tables(page) if "purpose" in df.columns)
     assert cards["page"].tolist() == [lesson_map.chapter(a.key).page for a in overview.ARCHITECTURES]
 
 
@@ -32,11 +33,11 @@ def test_the_page_says_where_the_models_run(page):
 def test_the_model_tables_fit_the_page_without_scrolling(page):
     shipped = overview.shipped()
     assert len(shipped) > 0
-    tables = [df.value for df in page.dataframe if list(df.value.get("asset", [])) == list(shipped["asset"])]
-    assert len(tables) == 2  # what each model learns; how big and how good it is
-    assert tables[0]["architecture"].str.len().max() <= 16  # "FCN", not "Fully convolutional network", cut in its cell
-    assert set(shipped.columns) == set().union(*(t.columns for t in tables))  # every column still shown
-    assert all(width_px(t) <= PAGE_PX for t in tables)  # as one table it was 1,750 px
+    models = [df for df in tables(page) if list(df.get("asset", [])) == list(shipped["asset"])]
+    assert len(models) == 2  # what each model learns; how big and how good it is
+    assert models[0]["architecture"].str.len().max() <= 16  # "FCN", not "Fully convolutional network", cut in its cell
+    assert set(shipped.columns) == set().union(*(t.columns for t in models))  # every column still shown
+    assert all(width_px(t) <= PAGE_PX for t in models)  # as one table it was 1,750 px
 
 
 def test_every_card_link_fits_its_card(page):
@@ -54,5 +55,5 @@ def test_the_notice_names_every_model_that_ties_for_the_largest(page):
     names = ", ".join(f"**{a}**" for a in facts.largest_assets)
     assert (f"the largest models here, the four Transformer models ({names}), have {facts.largest_parameters:,} "
             "weights each and the smallest, **cnn_digits** (CNN), 3,658;") in notes
-    measured = next(df.value for df in page.dataframe if "measured" in df.value.columns).set_index("asset")["measured"]
+    measured = next(df for df in tables(page) if "measured" in df.columns).set_index("asset")["measured"]
     assert measured["fcn_scenes"].startswith("val mean IoU over the three shapes 0.843")

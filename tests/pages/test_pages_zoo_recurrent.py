@@ -7,7 +7,7 @@ import re
 from streamlit.testing.v1 import AppTest
 
 from core.zoo import recurrent, recurrent_lab
-from tests.pages.conftest import charts
+from tests.pages.conftest import charts, tables
 from ui.lesson_map import APP_ROOT
 
 PAGE = "11_Zoo_RNN_and_LSTM.py"
@@ -20,7 +20,7 @@ def test_default_render_shows_every_view_from_the_shipped_weights(page):
     assert len(page.get("vega_lite_chart")) == N_CHARTS
     notices = [n.value for n in page.info]
     assert len(notices) == 4 and all("What to notice" in n for n in notices)
-    answers = next(df.value for df in page.dataframe if "answer" in df.value.columns).set_index("cell")
+    answers = next(df for df in tables(page) if "answer" in df.columns).set_index("cell")
     assert answers.loc["LSTM", "right"]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from streamlit.testing.v1 import AppTest
 
 from core.zoo import transformer
+from tests.pages.conftest import tables
 from ui.lesson_map import APP_ROOT
 
 PAGE = "12_Zoo_Transformer.py"
@@ -25,10 +26,10 @@ def test_default_render_shows_every_section_with_its_numbers(page):
     assert len(page.get("vega_lite_chart")) == N_CHARTS
     notices = [n.value for n in page.info]
     assert len(notices) == 5 and all("What to notice" in n for n in notices)
-    scores = next(df.value for df in page.dataframe if "letter accuracy" in df.value.columns).set_index("design")
+    scores = next(df for df in tables(page) if "letter accuracy" in df.columns).set_index("design")
     assert f"{scores.loc['encoder-only (full mask)', 'letter accuracy']:.1%}" in notices[0]
     assert _wrote(page).startswith("The model wrote **NOITNETTA**")
-    steps = next(df.value for df in page.dataframe if "writes" in df.value.columns)
+    steps = next(df for df in tables(page) if "writes" in df.columns)
     assert "".join(steps.writes) == "YDEERG·"  # GREEDY, reversed by greedy generation, then the end token
     assert not page.toggle(key="tx-own").value
 
@@ -79,7 +80,7 @@ def test_train_it_yourself_waits_for_its_button_then_shows_the_same_views_for_th
     at.button(key="transformer-own-run-start").click().run()
     assert not at.exception and not at.error
     assert len(at.get("vega_lite_chart")) == N_CHARTS + 3  # curves, accuracy by position, attention of your model
-    mine = next(df.value for df in at.dataframe if df.value.columns[0] == "model").set_index("model")
+    mine = next(df for df in tables(at) if df.columns[0] == "model").set_index("model")
     notice = next(n.value for n in at.info if "your 1-layer, 2-head model" in n.value)
     assert f"{mine.loc['yours', 'letter accuracy']:.1%}" in notice
     assert "Try 1 layer" not in notice and "With 1 layer" in notice  # it has 1 already

@@ -148,7 +148,7 @@ def masks(result: transformer_lab.BoardResult) -> None:
 
 
 def generation(result: transformer_lab.ReadResult) -> None:
-    left, right = st.columns(2)
+    left, right = st.columns([4, 3])  # the steps table is 353 px wide in presenter mode: a half column (339 px) cut it
     with left:
         show.table(result.steps, key="tx-steps")
     with right:
