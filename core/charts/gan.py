@@ -93,11 +93,19 @@ def game_losses(curves: pd.DataFrame, step: int | None, references: dict[str, fl
         subtitle="dashed: the loss when D cannot tell real from generated (D = 1/2 everywhere)"))
 
 
+# A label longer than 17 characters on two lines, broken at its last space within the first 17
+# ("D with 128 units" over "per layer")
+WRAP_17 = ("length(datum.label) > 17 ? [substring(datum.label, 0, lastindexof(substring(datum.label, 0, 17), ' ')), "
+           "substring(datum.label, lastindexof(substring(datum.label, 0, 17), ' ') + 1)] : datum.label")
+
+
 def snapshots(samples: pd.DataFrame, real: pd.DataFrame, box: tuple[float, float, float, float],
-              size: int = 120) -> alt.FacetChart:
+              size: int = 84) -> alt.FacetChart:
     """Small pictures of the generated points at a few checkpoints: one row per run, one column per step.
 
     samples columns: run, step, x1, x2; real columns: x1, x2 (drawn in every picture, lighter).
+    Six pictures of 84 px a row and the run's name on two lines beside them fit a 640 px column (a 1,024 px window
+    with the sidebar open); at 120 px with the name on one line the chart was 897 px wide.
     """
     runs = list(dict.fromkeys(samples["run"]))
     frames = []
@@ -114,7 +122,7 @@ def snapshots(samples: pd.DataFrame, real: pd.DataFrame, box: tuple[float, float
         opacity=alt.Opacity("kind:N", scale=alt.Scale(domain=list(KINDS), range=[0.35, 0.9]), legend=None),
     ).properties(width=size, height=size).facet(
         row=alt.Row("run:N", sort=runs, title=None,
-                    header=alt.Header(labelFontSize=13, labelAngle=0, labelAlign="left")),
+                    header=alt.Header(labelFontSize=13, labelAngle=0, labelAlign="left", labelExpr=WRAP_17)),
         column=alt.Column("step:O", title="training step", header=alt.Header(labelFontSize=13, titleFontSize=14)),
         spacing=6,
     ).properties(title="G's points at a few checkpoints of each game")

@@ -29,9 +29,11 @@ def per_layer(df: pd.DataFrame, y: str, y_title: str, color: str = "activation",
 
 
 def layer_heat(df: pd.DataFrame, value: str, title: str, facet: str = "activation", log_scale: bool = False,
-               domain: tuple[float, float] | None = None, columns: int = 5, heading: str = "") -> alt.FacetChart:
+               domain: tuple[float, float] | None = None, columns: int = 3, heading: str = "") -> alt.FacetChart:
     """Layer x epoch heat maps, one small panel per `facet` value, one colour scale for all panels.
     `title` names the colour scale; `heading` heads the chart (what it shows, on which data).
+    Three 145 px panels a row, the layer axis and the legend fit a 640 px column (a 1,024 px window with the
+    sidebar open); five in one row were drawn 987 px wide and shrunk to 67% to fit.
 
     df columns: `facet` (str, panel, in order of appearance), layer (int), epoch (int), `value` (float > 0 for log).
     """
@@ -51,9 +53,10 @@ def layer_heat(df: pd.DataFrame, value: str, title: str, facet: str = "activatio
     )
     return (
         alt.layer(heat, data=thin(df, by=(facet,), limit=MAX_POINTS))
-        .properties(width=150, height=260)
+        .properties(width=145, height=260)
         .facet(facet=alt.Facet(f"{facet}:N", sort=[str(v) for v in in_order(df[facet])], title=None,
                                header=alt.Header(labelFontSize=14, labelFontWeight="bold")), columns=columns)
+        .resolve_axis(x="independent")  # each panel its own epoch axis: none under an empty cell of the last row
         .properties(**({"title": heading} if heading else {}))
     )
 
@@ -96,6 +99,11 @@ def colorful_dimension(df: pd.DataFrame, columns: int | None = None) -> alt.Face
     )
 
 
+# A panel name "a: b" on two lines, "a:" over "b" (a 165 px panel is narrower than "with batch norm: before the norm")
+TWO_LINES = ("indexof(datum.label, ': ') > 0 ? [substring(datum.label, 0, indexof(datum.label, ': ') + 1), "
+             "substring(datum.label, indexof(datum.label, ': ') + 2)] : datum.label")
+
+
 def quantile_bands(df: pd.DataFrame, title: str, facet: str = "variant") -> alt.FacetChart:
     """Quantile bands over epochs, one panel per `facet` value: 5-95% light, 25-75% darker, the median a line.
 
@@ -113,8 +121,8 @@ def quantile_bands(df: pd.DataFrame, title: str, facet: str = "variant") -> alt.
     )
     return (
         alt.layer(outer, inner, median, data=df)
-        .properties(width=270, height=260,
-                    title=alt.TitleParams(title, subtitle="light: 5-95% of values · dark: 25-75% · line: median"))
+        .properties(width=165, height=260)  # three panels and the y axis: ~640 px, a 1,024 px window's column
         .facet(column=alt.Column(f"{facet}:N", sort=in_order(df[facet]), title=None,
-                                 header=alt.Header(labelFontSize=14, labelFontWeight="bold")))
+                                 header=alt.Header(labelFontSize=14, labelFontWeight="bold", labelExpr=TWO_LINES)))
+        .properties(title=alt.TitleParams(title, subtitle="light: 5-95% of values · dark: 25-75% · line: median"))
     )

@@ -65,7 +65,7 @@ def activation_panels(curves: pd.DataFrame, threshold: float, columns: int = 3) 
     subtitle = f"shaded: the active region, where |f'(z)| ≥ {threshold:g}"
     return (
         alt.layer(shade, lines, data=thin(curves, by=("activation", "curve")))
-        .properties(width=260, height=170)
+        .properties(width=165, height=170)  # three panels a row, their y axes and the spacing: ~640 px
         .facet(facet=alt.Facet("activation:N", sort=[str(a) for a in in_order(curves["activation"])], title=None),
                columns=columns)
         .resolve_scale(y="independent")

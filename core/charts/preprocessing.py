@@ -30,7 +30,8 @@ def feature_boxes(boxes: pd.DataFrame, columns: Sequence[str] | None = None) -> 
     median = alt.Chart().mark_tick(color="black", thickness=2, size=12).encode(x=alt.X("median:Q"), y=y)
     return (
         alt.layer(span, box, median, data=boxes)
-        .properties(width=220, height=max(120, 22 * len(features)))  # three panels fit a wide page's column
+        # the feature names (up to 170 px) and three panels of 138 px fit a 640 px column (1,024 px window)
+        .properties(width=138, height=max(120, 22 * len(features)))
         .facet(column=alt.Column("scaling:N", sort=list(columns or in_order(boxes["scaling"])), title=None,
                                  header=alt.Header(labelFontSize=14, labelFontWeight="bold")))
         .resolve_scale(x="independent")
@@ -96,7 +97,7 @@ def strips(points: pd.DataFrame) -> alt.FacetChart:
     )
     return (
         alt.layer(ticks, data=points)
-        .properties(width=820, height=34)
+        .properties(width=500, height=34)  # with the scalers' names beside it: ~640 px, a 1,024 px window's column
         .facet(row=alt.Row("scaling:N", sort=in_order(points["scaling"]), title=None,
                            header=alt.Header(labelAngle=0, labelAlign="left", labelFontSize=13, labelLimit=200)))
         .resolve_scale(x="independent")
@@ -123,7 +124,7 @@ def channel_histograms(df: pd.DataFrame) -> alt.FacetChart:
     )
     return (
         alt.layer(lines, data=df)
-        .properties(width=380, height=220)
+        .properties(width=265, height=220)  # two panels and the y axis: ~640 px, a 1,024 px window's column
         .facet(column=alt.Column("stage:N", sort=in_order(df["stage"]), title=None,
                                  header=alt.Header(labelFontSize=14, labelFontWeight="bold")))
         .resolve_scale(x="independent")
