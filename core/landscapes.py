@@ -115,7 +115,7 @@ SURFACES: dict[str, Surface] = {
                       (-2.5, 0.0001), 0.015, 0.05, saddles=((0, 0),)),
     "rastrigin": Surface("Rastrigin (many local minima)", _rastrigin, _rastrigin_grad, (-5.12, 5.12, -5.12, 5.12),
                          ((0, 0),), (-4.45, 3.4), 0.003, 0.1),
-    "two_valleys": Surface("Two valleys (a local and a global minimum)", _two_valleys, _two_valleys_grad,
+    "two_valleys": Surface("Two valleys (local + global)", _two_valleys, _two_valleys_grad,
                            (-2, 2, -2, 2), ((-1.0679, 0.0),), (1.6, 1.5), 0.05, 0.05, local=((0.9143, 0.0),),
                            saddles=((0.1536, 0.0),)),
 }
