@@ -88,3 +88,50 @@ def half_step(values: pd.Series) -> float:
     """Half the spacing of a regular grid axis (one cell's half width)."""
     distinct = pd.Series(sorted(values.unique()))
     return float(distinct.diff().median()) / 2 if len(distinct) > 1 else 0.5
+
+
+def wrap_titles(spec: dict[str, Any], chars: int) -> dict[str, Any]:
+    """A copy of a Vega-Lite spec whose titles and subtitles are lines of at most ~`chars` characters.
+
+    Vega never wraps a title: one longer than its chart is cut with an ellipsis (seen in Chromium in half
+    and third columns at 1024 px and in presenter mode), so long titles are broken at spaces into a list of
+    lines, which Vega draws one under another; so are long x-axis titles. The top level, a facet's inner spec
+    and the parts of a layer or concatenation are wrapped; the data are shared with `spec`, which stays unchanged.
+    """
+    def lines(text: Any) -> Any:
+        if isinstance(text, list):
+            return [line for item in text for line in broken(item)]
+        if not isinstance(text, str) or len(text) <= chars:
+            return text
+        return broken(text)
+
+    def broken(text: Any) -> list[Any]:
+        if not isinstance(text, str):
+            return [text]
+        out: list[str] = []
+        line = ""
+        for word in text.split(" "):
+            if line and len(line) + 1 + len(word) > chars:
+                out.append(line)
+                line = word
+            else:
+                line = f"{line} {word}" if line else word
+        return [*out, line]
+
+    def title(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {**value, **{k: lines(value[k]) for k in ("text", "subtitle") if k in value}}
+        return lines(value)
+
+    out = dict(spec)
+    if "title" in spec:
+        out["title"] = title(spec["title"])
+    x = spec.get("encoding", {}).get("x")
+    if isinstance(x, dict) and isinstance(x.get("title"), str) and len(x["title"]) > chars:  # under the plot
+        out["encoding"] = {**spec["encoding"], "x": {**x, "title": lines(x["title"])}}
+    if isinstance(spec.get("spec"), dict):
+        out["spec"] = wrap_titles(spec["spec"], chars)
+    for part in ("hconcat", "vconcat", "concat", "layer"):
+        if isinstance(spec.get(part), list):
+            out[part] = [wrap_titles(s, chars) if isinstance(s, dict) else s for s in spec[part]]
+    return out

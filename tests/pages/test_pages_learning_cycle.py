@@ -87,7 +87,7 @@ def test_dataset_change_waits_for_its_button_then_changes_the_map(page):
     assert any("press **Train it**" in i.value for i in page.info)
     _train(page)
     assert not page.exception
-    assert _live_map(page)["title"]["text"].startswith("The net's P(class 1) on circles")
+    assert _title(_live_map(page)).startswith("The net's P(class 1) on circles")
     assert charts(page)[1] != before[1]
 
 
@@ -117,8 +117,10 @@ def test_under_and_overfit_notice_at_the_defaults(page):
 
 
 def _title(spec: dict) -> str:
+    """A chart's title as one line (ui/show wraps a long one into a list of lines)."""
     title = spec.get("title", "")
-    return title if isinstance(title, str) else title.get("text", "")
+    text = title if isinstance(title, (str, list)) else title.get("text", "")
+    return " ".join(text) if isinstance(text, list) else text
 
 
 def _titles(at: AppTest) -> list[str]:
