@@ -168,6 +168,8 @@ def digits_scaling(cfg: DigitsScaling, on_progress: Progress[DigitsScalingResult
     facts = DigitsFacts(top, len(pixels), int(constant.sum()), float(np.abs(minmax[:, constant]).max(initial=0.0)),
                         bool(np.isfinite(minmax).all()), int(rare.sum()), cfg.rare,
                         bool((np.isin(row, (0, 7)) | np.isin(col, (0, 7))).all()), faintest, top / faintest)
-    return DigitsScalingResult(pd.DataFrame(digit, columns=columns),
-                               pd.DataFrame(digit / top, columns=columns).round(3),
+    # Pixel values are whole numbers 0..16, so the raw table holds integers and the scaled one is exact
+    # (k/16 has at most four decimals): a table shows it without a rounded, made-up fourth digit.
+    return DigitsScalingResult(pd.DataFrame(digit.astype(int), columns=columns),
+                               pd.DataFrame(digit / top, columns=columns),
                                np.kron(digit / top, np.ones((10, 10))), int(bunch.target[cfg.index]), top, facts)

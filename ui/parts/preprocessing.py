@@ -237,12 +237,12 @@ def photo(image: image_scaling.ImageNormResult) -> None:
 
 def digit(digits: image_scaling.DigitsScalingResult) -> None:
     """One digit as a picture, its raw pixel values and the same divided by the largest value."""
-    picture, raw, scaled = st.columns([0.4, 1.3, 1.3])
+    # The two 8-column tables one above the other: side by side, a laptop's column cut the scaled one.
+    picture, tables = st.columns([0.4, 2.6])
     picture.image(digits.picture, caption=f"a digit {digits.label}, 8×8 pixels", width="stretch", clamp=True)
-    with raw:
+    with tables:
         st.markdown(f"**Raw pixel values, 0 to {digits.max_value:g}**")
         show.table(digits.raw, key="digit-raw")
-    with scaled:
         st.markdown(f"**Divided by {digits.max_value:g}: in [0, 1]**")
         show.table(digits.scaled, key="digit-scaled")
 

@@ -132,7 +132,7 @@ def positions(board_facts: transformer_lab.BoardFacts) -> None:
 
 
 def masks(result: transformer_lab.BoardResult) -> None:
-    left, right = st.columns(2)
+    left, right = st.columns([3, 2])  # the two masks side by side need ~410 px: half a laptop's column is 325
     with left:
         show.chart(transformer_charts.masks, result.masks, key="tx-masks")
     right.markdown(MASKS)
