@@ -95,12 +95,25 @@ TITLE_CHARS, PRESENTER_TITLE_CHARS = 38, 28
 
 def _for_screen(spec: dict) -> dict:
     """The spec as this session shows it: titles wrapped, and larger fonts in presenter mode (for a projector)."""
-    # Room above the title: Vega fits a chart into its height and may place the title's first line a few
-    # pixels above the drawing's top edge, where it is cut (measured in Chromium: up to 11 px).
-    spec = {**spec, "padding": {"top": 16, "left": 5, "right": 5, "bottom": 5}}
-    if presenter.is_on():
-        return presenter.enlarge(wrap_titles(spec, PRESENTER_TITLE_CHARS))
-    return wrap_titles(spec, TITLE_CHARS)
+    on = presenter.is_on()
+    spec = wrap_titles(spec, PRESENTER_TITLE_CHARS if on else TITLE_CHARS)
+    # Room above the title: Vega fits a chart into its height and draws the lines of a title above the first
+    # beyond the drawing's top edge, where they are cut (measured in Chromium: 11 px for one line more, 24 px for
+    # two in presenter mode), so the padding grows by a line for each line more.
+    line_px = TITLE_LINE_PX * (presenter.FONT_SCALE if on else 1)
+    spec = {**spec, "padding": {"top": round(12 + line_px * (_title_lines(spec) - 1)), "left": 5, "right": 5,
+                                "bottom": 5}}
+    return presenter.enlarge(spec) if on else spec
+
+
+TITLE_LINE_PX = 18  # a line of the theme's 14 px title font (13 px subtitle) with its spacing
+
+
+def _title_lines(spec: dict) -> int:
+    """How many lines the spec's title and subtitle take (at least 1), after wrap_titles."""
+    title = spec.get("title") or spec.get("spec", {}).get("title") or ""
+    parts = [title.get("text", ""), title.get("subtitle", "")] if isinstance(title, dict) else [title]
+    return max(1, sum(len(p) if isinstance(p, list) else int(bool(p)) for p in parts))
 
 
 def redraw(slot: DeltaGenerator, chart: alt.TopLevelMixin) -> None:

@@ -133,3 +133,11 @@ def test_presenter_mode_enlarges_live_redraws_and_short_tables_are_shown_whole(o
 def _fresh_spec_cache():
     yield
     show._spec.clear()
+
+
+def test_a_wrapped_title_gets_room_above_it_a_line_for_each_line_more():
+    one = show._for_screen({"title": "short", "mark": "line"})
+    assert one["padding"]["top"] == 12 and one["title"] == "short"
+    text = "Validation accuracy on digits moved by 0, 1 and 2 pixels (mean of the four directions)"
+    three = show._for_screen({"title": {"text": text, "subtitle": "solid: train"}, "mark": "line"})
+    assert len(three["title"]["text"]) == 3 and three["padding"]["top"] == 12 + 3 * show.TITLE_LINE_PX

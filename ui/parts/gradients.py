@@ -25,21 +25,23 @@ def flow_knobs() -> gradients.GradientFlow:
     """Dataset, depth, width, initialization, batch norm and the activations trained side by side."""
     st.markdown("A deep MLP trained on a data set you pick, once per activation function, for a few epochs: how "
                 "large the gradient is that reaches each layer, at initialization and over training.")
-    # the data set's column a little wider, the toggle's narrower: "Digits 8x8 (10 classes)" was cut by 2 px in
-    # presenter mode at 1,280 px
-    c1, c2, c3, c4, c5 = st.columns([1.15, 1, 1, 1, 0.85])
+    # the data set's column a little wider: "Digits 8x8 (10 classes)" was cut by 2 px in presenter mode at 1,280 px;
+    # two rows of controls: as one row of five, the batch-norm switch (and then the initialization) wrapped to a row
+    # of their own on a projector and pushed the walkthrough's first chart below the fold
+    c1, c2, c3 = st.columns([1.15, 1, 1])
     dataset = c1.selectbox("Dataset", gradients.DATASETS, format_func=DATA_LABELS.get, key="flow-dataset",
                            bind="query-params")
     depth = c2.number_input(f"Depth (hidden layers, 1-{gradients.MAX_DEPTH})", value=20, step=1,
                             key="flow-depth", bind="query-params")
     width = c3.number_input(f"Width (units per layer, 2-{gradients.MAX_WIDTH})", value=32, step=8,
                             key="flow-width", bind="query-params")
+    acts, c4, c5 = st.columns([2.4, 1.2, 0.8], vertical_alignment="bottom")
     init = c4.selectbox("Initialization", tuple(INIT_LABELS), index=2, format_func=INIT_LABELS.get,
                         key="flow-init", bind="query-params")
+    chosen = acts.multiselect("Activations (side by side)", gradients.ACTIVATIONS, default=gradients.ACTIVATIONS,
+                              format_func=ACTIVATION_LABELS.get, key="flow-acts", bind="query-params")
     batch_norm = c5.toggle("Batch norm", key="flow-bn", bind="query-params",
                            help="BatchNorm1d after every hidden Linear layer (trains through autograd).")
-    chosen = st.multiselect("Activations (side by side)", gradients.ACTIVATIONS, default=gradients.ACTIVATIONS,
-                            format_func=ACTIVATION_LABELS.get, key="flow-acts", bind="query-params")
     return runners.config(gradients.GradientFlow, dataset=dataset, depth=int(depth), width=int(width), init=init,
                           batch_norm=batch_norm, activations=tuple(chosen))
 
