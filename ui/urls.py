@@ -72,6 +72,11 @@ def _url_form(value: object) -> list[str | float]:
     return out
 
 
+def same_values(a: list[str], b: list[str]) -> bool:
+    """Two URL values equal as the URL writes them: 3 and 3.0 are one number, True and true one switch."""
+    return _url_form(a) == _url_form(b)
+
+
 def _widget(key: str) -> tuple[bool, bool | None, tuple[str, ...]]:
     """(the widget keyed `key` registered in this run, the URL's value for it is the widget's default,
     the options it offers as the URL writes them; () for a slider or a number).

@@ -86,14 +86,5 @@ def walkthrough_preset() -> bool:
         return False
     asked = {key: values for key, values in urls.current().items() if key not in (tour.PARAM, *presenter.carried())}
     preset = {key: list(value) if isinstance(value, tuple) else [value] for key, value in step.params}
-    return asked.keys() == preset.keys() and all(_same(asked[key], preset[key]) for key in preset)
+    return asked.keys() == preset.keys() and all(urls.same_values(asked[key], preset[key]) for key in preset)
 
-
-def _same(asked: list[str], preset: list[str]) -> bool:
-    """URL values equal as the URL writes them (3 and 3.0 are one number)."""
-    def number(text: str) -> object:
-        try:
-            return float(text)
-        except ValueError:
-            return text
-    return [number(a) for a in asked] == [number(p) for p in preset]
