@@ -15,7 +15,7 @@ compare activations, then fit a curve with one wide layer and with a deep stack.
 
 # 1. One neuron -------------------------------------------------------------------------------
 chrome.section("1 · A single neuron draws a straight line", "21")
-st.markdown(parts.NEURON_INTRO)
+chrome.intro(parts.NEURON_INTRO)
 controls, plot = st.columns([1, 2], gap="large")
 with controls:
     neuron = parts.neuron_controls()
@@ -29,7 +29,7 @@ with controls:
 parts.neuron_notice(result.facts, learned)
 
 chrome.section("Tensor form: every point and every neuron at once", "22")
-st.markdown(parts.TENSOR_INTRO)
+chrome.intro(parts.TENSOR_INTRO)
 hidden = st.columns(3)[0].slider("Neurons in the layer (H)", 1, neurons.MAX_LAYER_NEURONS, 1,
                                  key="tensor-h", bind="query-params")
 form = neurons.tensor_form(neuron, hidden)
@@ -49,7 +49,7 @@ parts.activation_notice(profiles.facts)
 
 # 3. Multi-layer perceptron: wide vs deep -----------------------------------------------------
 chrome.section("3 · One wide layer or several? Universal approximation in practice", "25-27")
-st.markdown(parts.THEORY)
+chrome.intro(parts.THEORY)
 contest = parts.approximation_controls()
 approximation, contest = widgets.started_or_default(
     neurons.wide_vs_deep, contest, default=neurons.WideVsDeep(),

@@ -1,6 +1,5 @@
 """Preprocessing (slides 34-35): normalize vs standardize, what scaling does to training, leaks,
 outliers, images, your data."""
-import streamlit as st
 
 from core import charts, image_scaling, preprocessing
 from ui import chrome, runners, show, widgets
@@ -57,7 +56,7 @@ parts.outlier_notice(outlier.facts)
 
 # 6. Images -----------------------------------------------------------------------------------
 chrome.section("6 · Images: scale the pixels, normalize each colour channel")
-st.markdown(parts.IMAGES_INTRO)
+chrome.intro(parts.IMAGES_INTRO)
 image = runners.run(image_scaling.image_normalization, image_scaling.ImageNorm(),
                     label="Normalizing the photo")
 parts.photo(image)

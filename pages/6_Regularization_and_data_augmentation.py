@@ -52,7 +52,7 @@ parts.inside_the_remedies(remedies, shown.ensemble, shown.dropout)
 
 # 3. Weight decay and the weights --------------------------------------------------------------
 chrome.section("3 · What weight decay does to the weights", "58")
-st.markdown(parts.WEIGHTS_INTRO)
+chrome.intro(parts.WEIGHTS_INTRO)
 show.chart(charts.weight_histograms, remedies.weights, key="weights",
            title="Every weight of the baseline and of the L2 network, as histograms")
 with st.expander("The weight decay step, as the hand-written engine runs it"):
@@ -62,7 +62,7 @@ parts.weight_decay_notice(remedies.weight_facts)
 # 4. Augmentation explorer ---------------------------------------------------------------------
 chrome.section("4 · Data augmentation with Albumentations: image, mask, boxes and keypoints "
                "together", "62-64")
-st.markdown(parts.EXPLORER_INTRO)
+chrome.intro(parts.EXPLORER_INTRO)
 explorer = runners.run(augment.grid, parts.explorer_knobs(), label="Augmenting")
 parts.samples(explorer)
 with st.expander("Each sample's sampled parameters"):

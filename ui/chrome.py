@@ -204,10 +204,12 @@ def checkpoint(final: bool = False) -> None:
     _run.last = (text, link)
 
 
-def page(key: str, intro: str) -> None:
-    """Page config, shared sidebar, title, slide reference and intro of the chapter `key` (ui/lesson_map).
+def page(key: str, opening: str, lead: str = "") -> None:
+    """Page config, shared sidebar, title, slide reference and `opening` paragraphs of the chapter `key`
+    (ui/lesson_map).
 
-    Call it first on every page.
+    `lead`: markdown shown above them in every mode (a zoo page's Purpose / Architecture / Output); the
+    opening itself goes behind a popover in presenter mode (see `intro`). Call it first on every page.
     """
     chapter = lesson_map.chapter(key)
     title, slides = chapter.page_title, chapter.slides
@@ -216,17 +218,19 @@ def page(key: str, intro: str) -> None:
     st.title(title, anchor=False)
     st.caption(slides_label(slides))
     _top()
-    st.markdown(intro)
+    if lead:
+        st.markdown(lead)
+    intro(opening, "About this page")
     checkpoint()
 
 
-def home(intro: str) -> None:
+def home(opening: str) -> None:
     """The same chrome for the home page, whose title is the course itself."""
     st.set_page_config(page_title=COURSE, page_icon=PAGE_ICON, layout="wide")
     _begin(tour.HOME_KEY)
     st.title(COURSE, icon=PAGE_ICON, anchor=False)
     _top()
-    st.markdown(intro)
+    st.markdown(opening)
     checkpoint()
 
 
@@ -240,6 +244,16 @@ def section(title: str, slides: str | None = None) -> None:
         _run.section = title
     suffix = f" :gray[· {slides_label(slides).lower()}]" if slides else ""
     st.subheader(f"{title}{suffix}", anchor=False)
+
+
+def intro(text: str, label: str = "About this section") -> None:
+    """The paragraph that opens a page or a section; in presenter mode it waits behind a popover named
+    `label`: the teacher says it, and the experiment below keeps the projector's screen."""
+    if presenter.is_on():
+        with st.popover(label, icon=":material/notes:"):
+            st.markdown(text)
+    else:
+        st.markdown(text)
 
 
 def notice(text: str, *facts: object) -> None:

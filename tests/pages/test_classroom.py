@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Block
 
 from core import charts
 from ui import chrome, layout, lesson_map, presenter, tour
@@ -359,3 +360,33 @@ def test_a_page_that_stops_early_still_says_which_url_settings_it_ignored(path):
     at = _run(str(APP_ROOT / path), nonsense="1")
     notes = [w.value for w in at.warning if "nonsense" in w.value]
     assert notes == ["Not a setting of this page, ignored: `nonsense=1`."]
+
+
+def _popovers(node) -> list[tuple[str, str]]:
+    """Every popover under `node`, in order: its label and the text of the markdown inside it."""
+    found: list[tuple[str, str]] = []
+    for child in getattr(node, "children", {}).values():
+        if isinstance(child, Block) and child.type == "popover":
+            found.append((child.proto.popover.label, " ".join(m.value for m in child.markdown)))
+        found.extend(_popovers(child))
+    return found
+
+
+def test_in_presenter_mode_the_opening_paragraphs_wait_behind_popovers():
+    # On a projector the experiment keeps the screen: a page's and a section's opening paragraphs go behind
+    # "About this page" / "About this section" (the walkthrough's step 6 lands with its first chart 802 ->
+    # 609 px down at 1280x720), and a zoo page's Purpose / Architecture / Output stays in view.
+    from ui.parts import neurons
+
+    plain = _run(NEURONS)
+    assert not _popovers(plain.main)
+    assert neurons.THEORY in [m.value for m in plain.main.markdown]
+    shown = _run(NEURONS, presenter="true")
+    behind = _popovers(shown.main)
+    for opening in (neurons.NEURON_INTRO, neurons.TENSOR_INTRO, neurons.THEORY):
+        assert ("About this section", opening) in behind
+        assert [m.value for m in shown.main.markdown].count(opening) == 1  # there, and nowhere else
+    assert behind[0][0] == "About this page"
+    zoo = _run(str(APP_ROOT / "pages" / "13_Zoo_GAN.py"), presenter="true")
+    assert "**min-max game**" in dict(_popovers(zoo.main))["About this page"]
+    assert any(m.value.startswith("- **Purpose:**") for m in zoo.main.markdown)

@@ -104,7 +104,7 @@ def test_training_with_the_smallest_d_is_not_told_to_try_it():
 
 def test_the_intro_does_not_promise_that_every_game_ends_with_real_looking_points(page):
     """Section 3 stalls near the ideal losses with few modes: the intro names the ideal end point as an ideal."""
-    intro = " ".join(page.markdown[0].value.split())
+    intro = next(" ".join(m.value.split()) for m in page.markdown if "**min-max game**" in m.value)
     assert "When neither can improve" not in intro
     assert "At the game's ideal end point (given networks large enough)" in intro and "D says 0.5 everywhere" in intro
 

@@ -28,7 +28,7 @@ def _move(by: int | None) -> None:
 
 def step_controls() -> learning_cycle.StepByStep:
     """Activation, hidden units, batch size and learning rate, then the buttons that pick the step shown."""
-    st.markdown("A 2-H-1 network on mini-batches of the two moons, trained by plain SGD one step at a time: every "
+    chrome.intro("A 2-H-1 network on mini-batches of the two moons, trained by plain SGD one step at a time: every "
                 "number of the forward pass, the loss, the backward pass and the update of the step shown.")
     activation_column, hidden_column, batch_column, lr_column = st.columns(4)
     activation = activation_column.selectbox("Hidden activation", ("tanh", "sigmoid", "relu"), key="step-act",
@@ -95,7 +95,7 @@ def step_notice(facts: learning_cycle.StepFacts) -> None:
 
 def live_controls() -> learning_cycle.LiveRun:
     """Data, batch size, epochs, learning rate and network of the live run."""
-    st.markdown("A classifier trained by mini-batch SGD on a 2-D toy set you pick: 70% of the points train it, 30% "
+    chrome.intro("A classifier trained by mini-batch SGD on a 2-D toy set you pick: 70% of the points train it, 30% "
                 "validate it. Its decision map and loss curves redraw while it learns.")
     data_column, batch_column, epochs_column, network_column = st.columns(4)
     with data_column:
@@ -215,7 +215,7 @@ def clicked_point(state: object) -> tuple[float, float] | None:
 
 def inference_controls() -> tuple[float, float, DeltaGenerator]:
     """The point to ask about (typed in, or set by a new click on the live map), and where the answer goes."""
-    st.markdown("The network trained in section 2, asked about one point: type its coordinates, or click the "
+    chrome.intro("The network trained in section 2, asked about one point: type its coordinates, or click the "
                 "decision map above (the point is marked there, with the answer beside it).")
     clicked = clicked_point(st.session_state.get(MAP))
     if clicked and clicked != st.session_state.get("infer-clicked"):  # a new click, not the last one kept in state
@@ -263,7 +263,7 @@ def inference_notice(facts: learning_cycle.InferenceFacts) -> None:
 
 def sizes_intro() -> None:
     widths = ", ".join(str(w[0]) for w in learning_cycle.SIZES.values())
-    st.markdown(f"Three networks of two hidden layers, {widths} units wide, learn the same noisy circles from few "
+    chrome.intro(f"Three networks of two hidden layers, {widths} units wide, learn the same noisy circles from few "
                 "training points, by full-batch Adam. The validation points, never trained on, tell how each one "
                 "does.")
 

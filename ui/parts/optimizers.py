@@ -80,7 +80,7 @@ def range_test() -> None:
 def comparison_knobs() -> tuple[landscapes.Comparison, str]:
     """The surface, the optimizers, the start, both families' learning rates and the steps; and the surface's
     label. The widget keys keep their old "race-" prefix: shared links and the walkthrough name them."""
-    st.markdown("The optimizers of torch.optim, racing from one start on a 2-D loss surface you pick: the map "
+    chrome.intro("The optimizers of torch.optim, racing from one start on a 2-D loss surface you pick: the map "
                 "shows their paths, the chart their loss step by step.")
     c1, c2, c3 = st.columns(3)
     names = tuple(landscapes.SURFACES)

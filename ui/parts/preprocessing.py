@@ -109,7 +109,7 @@ def race_notice(facts: preprocessing.RaceFacts) -> None:
 
 
 def contour_intro() -> None:
-    st.markdown(r"A linear model without a bias, $\hat y = w_1 x_1 + w_2 x_2$, fitted by least squares, "
+    chrome.intro(r"A linear model without a bias, $\hat y = w_1 x_1 + w_2 x_2$, fitted by least squares, "
                 r"$L = \operatorname{mean}(\hat y - y)^2$. Feature x1 is drawn with standard deviation 1, feature x2 "
                 f"with the one you pick, correlated ({preprocessing.Contours.correlation:g}) as features of real "
                 "tables are. Each surface gets the same share of its own largest stable learning rate (2 / its "

@@ -36,7 +36,7 @@ WEIGHT_DECAY_STEP = "grad_W = grad_W + weight_decay * W   # the gradient of (λ/
 
 def baseline_knobs() -> dict[str, object]:
     """The overfitting baseline's data and width: training images, wrong labels, units per layer."""
-    st.markdown("A network with two hidden layers trained on few 8x8 digits, a share of them with wrong labels, "
+    chrome.intro("A network with two hidden layers trained on few 8x8 digits, a share of them with wrong labels, "
                 "for long enough to overfit: its training and validation curves, the gap between them shaded.")
     c1, c2, c3 = st.columns(3)
     n_train = c1.select_slider("Training images (8x8 digits)", (50, 100, 200, 400), value=DEFAULT.n_train,
@@ -54,7 +54,7 @@ def baseline_knobs() -> dict[str, object]:
 
 def remedy_knobs() -> dict[str, object]:
     """One knob per remedy, and the remedies trained together in one more network."""
-    st.markdown("The same baseline once per remedy (L2 weight decay, early stopping, dropout, an ensemble, data "
+    chrome.intro("The same baseline once per remedy (L2 weight decay, early stopping, dropout, an ensemble, data "
                 "augmentation) and once with a combination, same seed, trained side by side on the same digits.")
     c1, c2, c3, c4, c5 = st.columns(5)
     decay = c1.select_slider("L2: weight decay λ", DECAYS, value=DEFAULT.weight_decay, key="decay",
