@@ -6,7 +6,9 @@
         ...
 
 A slider move changes `cfg`, so it waits for a new press instead of training on every move; a URL
-alone never starts one either (the press is remembered in session state, never in the URL).
+alone never starts one either (the press is remembered in session state, never in the URL). A setting
+changed while a run goes on stops that run (Streamlit reruns the script): the button comes back with a
+line that says so, and setting the old value again does not start the old run by itself.
 
 How Stop works: a click on Stop (or on a sidebar link, or any widget) asks Streamlit for a rerun, and
 Streamlit raises its rerun exception (StopException when the tab closes) inside the script at the
@@ -52,6 +54,9 @@ def run(fn: Callable[..., R], cfg: Any, *, key: str, label: str, start: str, sec
     # greyed, under Stop until the run ended. The progress bar comes right under it.
     place = st.empty()
     if st.session_state.get(key) != pressed_for:  # the press's callback sets it before the run it starts
+        if key in st.session_state and not runners.finished_digest(st.session_state[key]):
+            forget(key)  # pressed for other settings, and that run never finished: it stopped when they changed
+            st.caption(STOPPED)
         place.button(f"{start} (about {seconds:.0f} s)", key=f"{key}-start", type="primary",
                      icon=":material/play_arrow:", on_click=press, args=(key, pressed_for))
         return None
@@ -60,6 +65,10 @@ def run(fn: Callable[..., R], cfg: Any, *, key: str, label: str, start: str, sec
     result = compute()
     place.empty()
     return result
+
+
+STOPPED = ("The run for the previous settings stopped when a setting changed; nothing of it was kept. "
+           "Press the button to run with these settings.")
 
 
 def press(key: str, pressed_for: str) -> None:

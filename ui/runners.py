@@ -218,6 +218,11 @@ def digest_of(fn: Callable[..., Any], cfg: Any) -> str:
     return digest(_name(fn), cfg)
 
 
+def finished_digest(computation: str) -> bool:
+    """Whether the computation of digest `computation` (`digest_of`) has been computed to the end in this process."""
+    return computation in _finished()
+
+
 def finished(fn: Callable[..., Any], cfg: Any) -> bool:
     """Whether `fn(cfg)` has been computed to the end in this process, so that asking for it is a cache hit.
 

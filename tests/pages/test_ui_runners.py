@@ -302,3 +302,29 @@ def test_a_stopped_computation_frees_its_slot_caches_nothing_and_shows_the_butto
     at.button(key="own-run-start").click().run()  # Stop's callback forgets the press
     assert _pressable(at) == ["Train it (about 12 s)"] and _texts(at) == ["showing the shipped model"]
     assert at.session_state["calls"] == 1  # nothing was kept: the page waits for a press again
+
+
+def test_a_setting_changed_during_a_run_stops_it_and_says_so_and_the_old_value_does_not_restart_it():
+    # A slider moved while a training ran used to drop it silently, and moving the slider back restarted it
+    # on its own (the press was still remembered for the old settings).
+    from ui import launch
+
+    at = AppTest.from_function(_launch_app, kwargs={"stop_at": 2}, default_timeout=30).run()
+    at.button(key="own-run-start").click().run()  # cut short at epoch 2, as a rerun does
+    assert _pressable(at) == ["Stop"] and at.session_state["calls"] == 1
+    at.slider(key="epochs").set_value(6).run()  # the change that stopped it
+    assert _pressable(at) == ["Train it (about 12 s)"] and [c.value for c in at.caption] == [launch.STOPPED]
+    at.slider(key="epochs").set_value(4).run()  # the old settings again: a press is needed, not a silent restart
+    assert at.session_state["calls"] == 1 and _pressable(at) == ["Train it (about 12 s)"]
+    assert not at.caption  # said once
+    at.button(key="own-run-start").click().run()  # a press runs it again
+    assert at.session_state["calls"] == 2
+
+
+def test_changing_a_setting_after_a_finished_run_says_nothing_about_stopping():
+    from ui import launch
+
+    at = _launch().run()
+    at.button(key="own-run-start").click().run()
+    at.slider(key="epochs").set_value(6).run()
+    assert _pressable(at) == ["Train it (about 12 s)"] and launch.STOPPED not in [c.value for c in at.caption]
