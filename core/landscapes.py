@@ -25,6 +25,7 @@ Point = tuple[float, float]
 Box = tuple[float, float, float, float]  # w1_lo, w1_hi, w2_lo, w2_hi
 GRID = 60  # the heat map is GRID x GRID cells (3,600: under the charts' 4,900-cell limit)
 MAX_STEPS = 5000
+MIN_LR, MAX_LR = 1e-4, 10.0  # each family's learning rate; the page's inputs take exactly this range
 
 
 def _bowl(w: Tensor) -> Tensor:
@@ -172,8 +173,8 @@ class Comparison:
         if not 1 <= self.steps <= MAX_STEPS:
             raise ValueError(f"The number of steps must be between 1 and {MAX_STEPS:,}.")
         for lr in (self.lr, self.adaptive_lr):
-            if lr is not None and not 0 < lr <= 10:
-                raise ValueError("Each learning rate must be above 0 and at most 10.")
+            if lr is not None and not MIN_LR <= lr <= MAX_LR:
+                raise ValueError(f"Each learning rate must be between {MIN_LR:g} and {MAX_LR:g}.")
         if not 0 <= self.momentum < 1:
             raise ValueError("Momentum must be at least 0 and below 1.")
         if not 0 <= self.noise <= 100:

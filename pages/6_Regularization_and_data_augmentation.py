@@ -67,7 +67,7 @@ explorer = runners.run(augment.grid, parts.explorer_knobs(), label="Augmenting")
 parts.samples(explorer)
 with st.expander("Each sample's sampled parameters"):
     show.table(explorer.params, key="aug-params")
-st.code(explorer.code, language="python")
+st.code(explorer.code, language="python", wrap_lines=True)
 parts.explorer_notice(explorer.facts)
 
 # 5. Augmentation, measured --------------------------------------------------------------------

@@ -116,4 +116,12 @@ def enlarge(spec: dict[str, Any], scale: float = FONT_SCALE) -> dict[str, Any]:
     Only `config` is copied; the data and encodings are shared with `spec`, which stays unchanged.
     """
     config = {part: {**sizes, **spec.get("config", {}).get(part, {})} for part, sizes in VEGA_DEFAULTS.items()}
-    return {**spec, "config": _scaled({**spec.get("config", {}), **config}, scale)}
+    scaled = _scaled({**spec.get("config", {}), **config}, scale)
+    # Legends in fewer columns: at these fonts a fourth column fell past a half-width chart's edge, where Vega
+    # cut it off with its entries (RMSprop's, early stopping's: seen in Chromium at 1280x720).
+    legend = scaled.get("legend", {})
+    scaled["legend"] = {**legend, "columns": min(legend.get("columns", LEGEND_COLUMNS), LEGEND_COLUMNS)}
+    return {**spec, "config": scaled}
+
+
+LEGEND_COLUMNS = 2  # at most, in presenter mode

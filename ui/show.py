@@ -103,10 +103,19 @@ def _for_screen(spec: dict) -> dict:
     line_px = TITLE_LINE_PX * (presenter.FONT_SCALE if on else 1)
     spec = {**spec, "padding": {"top": round(12 + line_px * (_title_lines(spec) - 1)), "left": 5, "right": 5,
                                 "bottom": 5}}
+    if isinstance(spec.get("height"), (int, float)):
+        # A single view's height was the whole chart's (Vega's "fit"), so that its title, axis title and
+        # legend came out of the plot: with a title wrapped into four lines in presenter mode the plot was
+        # squashed to ~30 px (Chromium, the regularization baseline). The plot now keeps a fixed height of
+        # its own (what the chart's height leaves after one line of title, an axis and a legend, as drawn
+        # at normal size) and the chart grows by what its title and fonts need beyond that.
+        spec = {**spec, "height": max(round(spec["height"] - DECORATION_PX), round(spec["height"] / 2)),
+                "autosize": {"type": "fit-x", "contains": "padding"}}
     return presenter.enlarge(spec) if on else spec
 
 
 TITLE_LINE_PX = 18  # a line of the theme's 14 px title font (13 px subtitle) with its spacing
+DECORATION_PX = 120  # a one-line title, an x axis with its title and a legend below, at normal size
 
 
 def _title_lines(spec: dict) -> int:

@@ -359,7 +359,7 @@ def denoise(cfg: Denoise, trained: Trained, on_progress: Progress[DenoiseResult]
 class Walk:
     source: Source = Source("autoencoders")
     start: int = 4  # the digit the walk starts from ...
-    end: int = 0  # ... and the one it ends at (the same digit twice: two different ways of writing it)
+    end: int = 0  # ... and the one it ends at (the same digit twice walks between two ways of writing it)
     code_version: int = 3  # 3: the model comes as an input; WalkResult
 
     def __post_init__(self) -> None:

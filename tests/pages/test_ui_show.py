@@ -141,3 +141,16 @@ def test_a_wrapped_title_gets_room_above_it_a_line_for_each_line_more():
     text = "Validation accuracy on digits moved by 0, 1 and 2 pixels (mean of the four directions)"
     three = show._for_screen({"title": {"text": text, "subtitle": "solid: train"}, "mark": "line"})
     assert len(three["title"]["text"]) == 3 and three["padding"]["top"] == 12 + 3 * show.TITLE_LINE_PX
+
+
+def test_a_single_view_keeps_a_plot_height_of_its_own_and_grows_with_its_title():
+    # Vega fitted the whole chart (title, axis, legend) into its height: a title wrapped into four lines in
+    # presenter mode left the regularization baseline's accuracy plot ~30 px high (Chromium).
+    from core.charts.theme import HEIGHT
+
+    single = show._for_screen({"title": "Accuracy per epoch", "mark": "line", "height": HEIGHT})
+    assert single["height"] == HEIGHT - show.DECORATION_PX and single["autosize"]["type"] == "fit-x"
+    small = show._for_screen({"mark": "bar", "height": 100})
+    assert small["height"] == 50  # never less than half of what the chart asked for
+    facets = show._for_screen({"facet": {"field": "a"}, "spec": {"mark": "line", "height": 120}})
+    assert "autosize" not in facets and facets["spec"]["height"] == 120  # a compound view sizes its parts itself

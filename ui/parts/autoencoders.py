@@ -175,7 +175,7 @@ def walk_ends() -> tuple[int, int]:
     c1, c2 = st.columns(2)
     start = c1.selectbox("Walk from digit", range(10), autoencoders_lab.Walk.start, key="ae-from",
                          bind="query-params")
-    end = c2.selectbox("to digit (the same digit: two ways of writing it)", range(10), autoencoders_lab.Walk.end,
+    end = c2.selectbox("to digit (the same digit again: two ways of writing it)", range(10), autoencoders_lab.Walk.end,
                        key="ae-to", bind="query-params")
     return start, end
 

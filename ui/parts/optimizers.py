@@ -89,15 +89,18 @@ def comparison_knobs() -> tuple[landscapes.Comparison, str]:
     chosen = c1.multiselect("Optimizers", tuple(landscapes.OPTIMIZERS), default=tuple(landscapes.OPTIMIZERS),
                             key="race-optimizers", bind="query-params")
     surface = landscapes.SURFACES[name]
-    w1 = c2.number_input("Start w1", -10.0, 10.0, float(surface.start[0]), 0.1, key=f"race-w1-{name}",
+    lo1, hi1, lo2, hi2 = map(float, surface.box)  # what core accepts (landscapes.Comparison): no value is refused
+    w1 = c2.number_input("Start w1", lo1, hi1, float(surface.start[0]), 0.1, key=f"race-w1-{name}",
                          bind="query-params")
-    w2 = c2.number_input("Start w2", -10.0, 10.0, float(surface.start[1]), 0.1, format="%.4f",
+    w2 = c2.number_input("Start w2", lo2, hi2, float(surface.start[1]), 0.1, format="%.4f",
                          key=f"race-w2-{name}", bind="query-params")
-    lr = c3.number_input("Learning rate: SGD, momentum, Nesterov", 0.0, 100.0, surface.lr, format="%g",
+    low, high = landscapes.MIN_LR, landscapes.MAX_LR
+    lr = c3.number_input("Learning rate: SGD, momentum, Nesterov", low, high, surface.lr, format="%g",
                          key=f"race-lr-{name}", bind="query-params")
-    adaptive = c3.number_input("Learning rate: RMSprop, Adam, AdamW", 0.0, 100.0, surface.adaptive_lr,
-                               format="%g", key=f"race-alr-{name}", bind="query-params")
-    steps = c2.number_input("Steps (at most 10,000)", 0, 10000, 200, 50, key="race-steps", bind="query-params")
+    adaptive = c3.number_input("Learning rate: RMSprop, Adam, AdamW", low, high, surface.adaptive_lr, format="%g",
+                               key=f"race-alr-{name}", bind="query-params")
+    steps = c2.number_input(f"Steps (at most {landscapes.MAX_STEPS:,})", 1, landscapes.MAX_STEPS, 200, 50,
+                            key="race-steps", bind="query-params")
     cfg = runners.config(landscapes.Comparison, surface=name, optimizers=tuple(chosen), start=(w1, w2), lr=lr,
                          adaptive_lr=adaptive, steps=steps)
     return cfg, surface.label
@@ -216,9 +219,14 @@ def schedules_knobs() -> optimization.Schedules:
 
 def schedule_charts(result: optimization.ScheduleResult) -> None:
     """Each schedule's learning rate and the loss it trained to, side by side."""
+    # The schedules trained, in the order trained: the same colour for a schedule in both charts (the rates of
+    # all seven beside four losses gave green to exponential decay on the left and cosine annealing on the right).
+    trained = list(result.facts.schedule_names)
+    lrs = result.lrs[result.lrs.schedule.isin(trained)].sort_values("schedule", key=lambda s: s.map(trained.index),
+                                                                    kind="stable")
     left, right = st.columns(2)
     with left:
-        show.chart(charts.lines, result.lrs, "iteration", "lr", "schedule", "iteration", "learning rate",
+        show.chart(charts.lines, lrs, "iteration", "lr", "schedule", "iteration", "learning rate",
                    title="The learning rate of each schedule", key="sched-lrs")
     with right:
         show.chart(charts.curves, result.history, "loss", log_y=True, key="sched-curves",

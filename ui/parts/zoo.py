@@ -44,7 +44,9 @@ def table() -> pd.DataFrame:
 def models(shipped: pd.DataFrame) -> None:
     """The shipped models in two tables that each fit the page, and their parameter chart."""
     # Two tables, so that each fits the page: what every model learns, then how big and how good it is.
-    show.table(shipped[["asset", "architecture", "task"]].replace({"architecture": SHORT}), key="zoo-models")
+    # "zoo page", not "architecture": a page ships models of other kinds too (the CNN page's MLP, cnn_mlp_digits).
+    show.table(shipped[["asset", "architecture", "task"]].replace({"architecture": SHORT})
+               .rename(columns={"architecture": "zoo page"}), key="zoo-models")
     show.table(shipped[["asset", "parameters", "measured", "size (KiB)", "seconds to make"]], key="zoo-sizes")
     show.chart(overview_charts.parameters, shipped, key="zoo-params")
 
