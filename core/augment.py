@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
-from PIL import Image
+from PIL import Image, ImageOps
 from sklearn.datasets import load_sample_image
 
 from core.progress import Progress
@@ -69,6 +69,7 @@ GEOMETRIC = tuple(n for n, t in TRANSFORMS.items() if t[0] == "geometric")
 SIDE = 192  # px: the scene's longer side, small enough that a grid of samples augments at once
 MAX_BYTES = 5 * 2**20
 MAX_PIXELS = 4000 * 4000
+READ_SIDE = 4 * SIDE  # px: an upload is kept at most this large (the scene shrinks it to SIDE)
 N_REGIONS = 3
 KP_COLOURS = ((0, 114, 178), (213, 94, 0), (0, 158, 115), (204, 121, 167), (86, 180, 233), (240, 228, 66))
 
@@ -87,11 +88,32 @@ def read_image(name: str, content: bytes) -> np.ndarray:
                 raise ValueError(f"The image is {probe.width} x {probe.height} pixels; the limit is 4000 x 4000.")
             probe.verify()  # reads the whole file: a truncated or corrupt image fails here
         with Image.open(io.BytesIO(content)) as img:
-            return np.asarray(img.convert("RGB"))
+            img.draft("RGB", (READ_SIDE, READ_SIDE))  # a JPEG decodes at 1/2 to 1/8 of its size, cheaply
+            return _rgb(ImageOps.exif_transpose(img))
     except Image.DecompressionBombError:
         raise ValueError("The image declares far more pixels than the 4000 x 4000 limit.") from None
     except (OSError, SyntaxError, Image.UnidentifiedImageError):
         raise ValueError(f"{name!r} could not be decoded as an image: the file is corrupt or not a PNG/JPEG.") from None
+
+
+def _rgb(img: Image.Image) -> np.ndarray:
+    """An opened image as (H, W, 3) uint8, at most READ_SIDE px on its longer side.
+
+    A 16-bit or 32-bit integer image is scaled from its full range (65,535 or its largest value), a float
+    image from 0..1 when its values lie there: converted as they are, they were clipped at 255 and came out
+    white. Non-finite pixels are refused.
+    """
+    if img.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):
+        values = np.asarray(img, dtype=np.float64)
+        if not np.isfinite(values).all():
+            raise ValueError("The image has pixels that are not finite numbers (inf or NaN): save it as an "
+                             "ordinary 8-bit PNG or JPEG.")
+        low, high = float(values.min()), float(values.max())
+        top = 1.0 if img.mode == "F" and low >= 0 and high <= 1 else 65535.0 if high > 255 else 255.0
+        img = Image.fromarray(np.clip(values / top * 255, 0, 255).round().astype(np.uint8))
+    img = img.convert("RGB")
+    img.thumbnail((READ_SIDE, READ_SIDE))
+    return np.asarray(img)
 
 
 @dataclass

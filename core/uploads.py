@@ -22,6 +22,7 @@ MAX_ROWS = 50_000
 MAX_COLUMNS = 200  # a feature per column: more would not fit a chart (or a lesson)
 MIN_ROWS = 10  # fewer leaves no validation set worth the name
 MAX_CLASSES = 20
+MAX_ABS = 1e15  # a cell beyond it overflows on the way (its square passes float32's 3.4e38 in a variance)
 TABLES = ("wine", "breast_cancer")  # the bundled tables the preprocessing page offers
 
 
@@ -51,6 +52,10 @@ def read_csv(name: str, content: bytes) -> pd.DataFrame:
         raise ValueError(f"The file has {df.shape[1]:,} columns; the limit is {MAX_COLUMNS}. Keep the features you "
                          "want to compare and the label column.")
     df.columns = [str(c).strip() for c in df.columns]
+    twice = sorted({c for c in df.columns if list(df.columns).count(c) > 1})
+    if twice:
+        raise ValueError(f"The header names {', '.join(map(repr, twice))} more than once: give each column its own "
+                         "name.")
     numeric = df.select_dtypes("number").columns
     if len(numeric) == 0:
         raise ValueError("The file has no numeric columns: scaling needs numbers "
@@ -61,6 +66,13 @@ def read_csv(name: str, content: bytes) -> pd.DataFrame:
         row = int(np.flatnonzero(df[column].isna())[0]) + 2  # + header row, 1-based as a spreadsheet shows it
         raise ValueError(f"Column {column!r} has {int(missing[column])} empty cells (the first on line {row}); "
                          "fill or drop them before uploading.")
+    values = df[numeric].to_numpy(dtype=np.float64)
+    bad = ~np.isfinite(values) | (np.abs(values) > MAX_ABS)
+    if bad.any():
+        row, col = (int(i) for i in np.argwhere(bad)[0])
+        raise ValueError(f"Column {numeric[col]!r} has {int(bad[:, col].sum())} cells that are infinite or beyond "
+                         f"±{MAX_ABS:.0e} (the first on line {row + 2}: {values[row, col]:g}); training on them "
+                         "overflows. Fix or drop them before uploading.")
     labels = [c for c in df.columns if c not in numeric and 2 <= df[c].nunique() <= MAX_CLASSES and df[c].notna().all()]
     return df[[*numeric, *labels]]
 

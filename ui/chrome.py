@@ -23,6 +23,7 @@ from streamlit.errors import StreamlitPageNotFoundError
 from core.device import describe, pick_device
 from ui import layout, lesson_map, presenter, tour, urls
 from ui.lesson_map import CHAPTERS, COURSE
+from ui.untrusted import escape
 
 PAGE_ICON = ":material/neurology:"  # an icon font, not an emoji: no missing-glyph boxes
 HOME = "Home.py"
@@ -120,7 +121,7 @@ def _sidebar() -> None:
     try:
         device = pick_device()
     except ValueError as error:  # e.g. LESSON_DEVICE=cuda on a machine without a GPU
-        st.error(str(error))
+        st.error(escape(str(error)))
         st.stop()
     st.sidebar.badge(
         f"Running on {describe(device)}",

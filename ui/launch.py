@@ -43,8 +43,8 @@ def run(fn: Callable[..., R], cfg: Any, *, key: str, label: str, start: str, sec
     """
     def compute() -> R:
         if shared:
-            return runners.resource(fn, cfg, label=label, live=live)
-        return runners.run(fn, cfg, label=label, live=live, inputs=inputs)
+            return runners.resource(fn, cfg, label=label, live=live, heavy=True)
+        return runners.run(fn, cfg, label=label, live=live, inputs=inputs, heavy=True)
 
     if runners.finished(fn, cfg):
         return compute()

@@ -41,20 +41,50 @@ import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any, TypeVar
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from ui.streamlit_internals import unrecorded
+from ui.untrusted import escape
 
 C = TypeVar("C")
 R = TypeVar("R")
 MIN_REDRAW_S = 0.2  # progress and live chart redraw at most 5 times a second; the last one always
 COMPUTED: Counter[str] = Counter()  # real computations (cache misses) in this process, by core function
 RUN_LOG = "LESSON_RUN_LOG"  # env var naming a file that gets one line per real computation (benchmarks/load.py)
-CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def container_cpus(root: str = "/sys/fs/cgroup") -> float | None:
+    """The CPUs the container may use by its cgroup's quota (v2 `cpu.max`, v1 `cpu.cfs_quota_us`), or None
+    without a quota. `sched_getaffinity` counts the host's cores a container can be scheduled on, which
+    can be more than its quota (a Cloud container sees the host's cores)."""
+    for quota_file, period_file in (("cpu.max", None), ("cpu/cpu.cfs_quota_us", "cpu/cpu.cfs_period_us")):
+        try:
+            fields = Path(root, quota_file).read_text().split()
+            if period_file:
+                fields.append(Path(root, period_file).read_text().strip())
+        except OSError:
+            continue
+        if len(fields) >= 2 and fields[0] not in ("max", "-1") and float(fields[1]) > 0:
+            return float(fields[0]) / float(fields[1])
+        return None
+    return None
+
+
+def _cores() -> int:
+    seen = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    quota = container_cpus()
+    return max(1, min(seen, int(quota + 0.5))) if quota else seen
+
+
+CORES = _cores()
 SLOTS = max(1, int(os.environ.get("LESSON_COMPUTE_SLOTS", CORES)))
+# Heavy computations (started on a button, ui/launch.py) at once: one core fewer than the slots, so that
+# quick and cached work always finds a core free; the others wait in line, told their place in it.
+HEAVY = max(1, int(os.environ.get("LESSON_HEAVY_SLOTS", SLOTS - 1)))
 
 
 class Slots:
@@ -125,6 +155,66 @@ class Slots:
 _slots = Slots(SLOTS)
 
 
+class Admission:
+    """At most `n` heavy computations at once, the others in line first come, first served.
+
+    No time-slicing among them: an admitted computation keeps its place until it ends, so a class of
+    students pressing "Train it yourself" together trains `n` models at a time, each in a fraction of the
+    time, instead of all of them in memory at once, handed round (issue 19: eight FCNs, 2.3 GB). While
+    it waits, `on_wait(place)` is called about once a second with its place in line (1: next); when
+    on_wait raises (Streamlit's rerun or stop, at the progress update it draws), it leaves the line.
+    """
+
+    POLL_S = 1.0
+
+    def __init__(self, n: int):
+        self._n = n
+        self._running = 0
+        self._lock = threading.Lock()
+        self._line: deque[threading.Event] = deque()
+
+    @property
+    def running(self) -> int:
+        return self._running
+
+    @property
+    def waiting(self) -> int:
+        return len(self._line)
+
+    def enter(self, on_wait: Callable[[int], None]) -> None:
+        with self._lock:
+            if self._running < self._n and not self._line:
+                self._running += 1
+                return
+            turn = threading.Event()
+            self._line.append(turn)
+        try:
+            while True:
+                with self._lock:
+                    place = self._line.index(turn) + 1 if turn in self._line else 0
+                if place:
+                    on_wait(place)
+                if turn.wait(self.POLL_S):
+                    return  # `leave` handed over its place: _running already counts us
+        except BaseException:
+            with self._lock:
+                if turn in self._line:
+                    self._line.remove(turn)
+                    raise
+            self.leave()  # handed a place while leaving: pass it on
+            raise
+
+    def leave(self) -> None:
+        with self._lock:
+            if self._line:
+                self._line.popleft().set()
+            else:
+                self._running -= 1
+
+
+_heavy = Admission(HEAVY)
+
+
 def _no_trim(pad: int) -> int:
     return 0
 
@@ -145,21 +235,34 @@ def _run_cached(
     _progress: DeltaGenerator,
     _live: Callable[[Any], None] | None,
     _inputs: tuple[Any, ...] = (),
+    _heavy: bool = False,
 ) -> Any:
     """`_fn(cfg, *_inputs)` with progress; `name` and `cfg` are the key, the underscored rest is not hashed."""
-    return _compute(name, cfg, _fn, _label, _progress, _live, _inputs)
+    return _compute(name, cfg, _fn, _label, _progress, _live, _inputs, _heavy)
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
 def _resource_cached(name: str, key: Any, _fn: Callable[..., Any], _label: str, _progress: DeltaGenerator,
-                     _live: Callable[[Any], None] | None = None) -> Any:
+                     _live: Callable[[Any], None] | None = None, _heavy: bool = False) -> Any:
     """Like `_run_cached`, but the object itself is kept and shared (never pickled or copied): trained models."""
-    return _compute(name, key, _fn, _label, _progress, _live, ())
+    return _compute(name, key, _fn, _label, _progress, _live, (), _heavy)
 
 
 def _compute(name: str, cfg: Any, fn: Callable[..., Any], label: str, progress: DeltaGenerator,
-             live: Callable[[Any], None] | None, inputs: tuple[Any, ...]) -> Any:
-    """`fn(cfg, *inputs, on_progress=...)` holding a compute slot, with its progress bar and live chart."""
+             live: Callable[[Any], None] | None, inputs: tuple[Any, ...], heavy: bool = False) -> Any:
+    """`fn(cfg, *inputs, on_progress=...)` holding a compute slot, with its progress bar and live chart;
+    a `heavy` one is first admitted (`Admission`), waiting in line for its turn."""
+    if heavy:
+        def on_wait(place: int) -> None:
+            with unrecorded():
+                progress.progress(0.0, text=f"{label}: waiting, number {place} in line ({_heavy.running} "
+                                            f"trainings are running; this server runs {HEAVY} at a time)")
+
+        _heavy.enter(on_wait)
+        try:
+            return _compute(name, cfg, fn, label, progress, live, inputs)
+        finally:
+            _heavy.leave()
     _count(name, cfg)
     last_redraw = -float("inf")
 
@@ -243,7 +346,7 @@ def _count(name: str, cfg: Any) -> None:
 
 
 def run(fn: Callable[..., R], cfg: Any, *, label: str, live: Callable[[Any], None] | None = None,
-        inputs: tuple[Any, ...] = ()) -> R:
+        inputs: tuple[Any, ...] = (), heavy: bool = False) -> R:
     """`fn(cfg, *inputs, on_progress=...)` through the shared cache, with a progress bar while it computes.
 
     `live(partial_result)` is called with each progress report of a computation (never on a
@@ -251,17 +354,19 @@ def run(fn: Callable[..., R], cfg: Any, *, label: str, live: Callable[[Any], Non
     on but not hashed: `cfg` must determine them (a zoo view's cfg carries the model's Source).
     A ValueError from core is shown with st.error and stops the page; so is a RuntimeError or
     MemoryError from torch (out of memory, a device failure), with a hint, instead of a traceback.
+    `heavy`: started on a button (ui/launch.py): it waits for its turn among the heavy ones (`Admission`).
     """
-    return _guarded(lambda progress: _run_cached(_name(fn), cfg, fn, label, progress, live, inputs))
+    return _guarded(lambda progress: _run_cached(_name(fn), cfg, fn, label, progress, live, inputs, heavy))
 
 
-def resource(fn: Callable[..., R], key: Any, *, label: str, live: Callable[[Any], None] | None = None) -> R:
+def resource(fn: Callable[..., R], key: Any, *, label: str, live: Callable[[Any], None] | None = None,
+             heavy: bool = False) -> R:
     """`fn(key, on_progress=...)` computed once per `key` and the very object shared by every session.
 
     For what must not be copied on every use (a trained model); the same progress bar, live chart
     (`live`, never called on a hit), compute slots and error messages as `run`.
     """
-    return _guarded(lambda progress: _resource_cached(_name(fn), key, fn, label, progress, live))
+    return _guarded(lambda progress: _resource_cached(_name(fn), key, fn, label, progress, live, heavy))
 
 
 def _name(fn: Callable[..., Any]) -> str:
@@ -274,11 +379,11 @@ def _guarded(compute: Callable[[DeltaGenerator], R]) -> R:
     try:
         return compute(progress)
     except ValueError as error:
-        st.error(str(error))
+        st.error(escape(str(error)))
         st.stop()
     except (RuntimeError, MemoryError) as error:
-        st.error(f"The computation failed ({type(error).__name__}: {error}). Try smaller settings, or press "
-                 "Reset this page in the sidebar.")
+        st.error(f"The computation failed ({type(error).__name__}: {escape(str(error))}). Try smaller settings, "
+                 "or press Reset this page in the sidebar.")
         st.stop()
     finally:
         progress.empty()
@@ -289,5 +394,5 @@ def config(cls: Callable[..., C], **kwargs: Any) -> C:
     try:
         return cls(**kwargs)
     except ValueError as error:
-        st.error(str(error))
+        st.error(escape(str(error)))
         st.stop()

@@ -19,6 +19,9 @@ removes or changes it, so the requirements can follow Streamlit's releases inste
 3. `arrow_dataset(rows)`: no private import, but an undocumented behaviour: st.vega_lite_chart
    sends a spec's named dataset that is already `bytes` as it is, as Arrow IPC. ui/show.py caches
    each chart's spec with its datasets converted once, instead of on every rerun of every session.
+4. `reseed(cleaned)`: the session's `QueryParams._initial_query_params`, the URL values Streamlit seeds
+   bound widgets from on a page load; editing st.query_params does not reach them. ui/urls.py cleans a
+   link's values before any widget reads them: 'inf' raised inside st.number_input.
 
 Not Python, so not here: the CSS test ids (`data-testid="stSidebar"`, `stPageLink-NavLink`,
 `stMain`, ...) in ui/chrome.WRAP_LINKS and ui/presenter.CSS; the browser tests (tests/e2e) check them.
@@ -94,6 +97,17 @@ def bound_widget(key: str) -> BoundWidget | None:
         return None
     return BoundWidget(metadata.serializer(metadata.deserializer(None)),
                        tuple(getattr(metadata, "formatted_options", None) or ()))
+
+
+def reseed(cleaned: dict[str, list[str] | None]) -> None:
+    """Seed this page load's bound widgets with `cleaned` URL values instead of the link's (see 4. above);
+    None: no value at all. Raises InternalsChanged or AttributeError when Streamlit's internals changed."""
+    seeds = private(_SESSION_STATE, "get_session_state")()._state.query_params._initial_query_params
+    for key, values in cleaned.items():
+        if values is None:
+            seeds.pop(key, None)
+        else:
+            seeds[key] = values
 
 
 def arrow_dataset(rows: list[dict[str, Any]]) -> bytes | list[dict[str, Any]]:

@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from ui import lesson_map, presenter
+from ui import lesson_map, presenter, urls
 
 DATA = Path(__file__).with_name("walkthrough.toml")
 HOME = "Home.py"  # the entry page, whose address is the app's root
@@ -125,9 +125,9 @@ def requested() -> tuple[Step | None, str | None]:
     if asked is None:
         return None, None
     every = steps()
-    if asked.isdigit() and 1 <= int(asked) <= len(every):
+    if re.fullmatch("[0-9]{1,3}", asked) and 1 <= int(asked) <= len(every):  # not str.isdigit: '²' is a digit
         return every[int(asked) - 1], None
-    return None, f"The walkthrough has steps 1 to {len(every)}; `{PARAM}={asked}` is not one of them."
+    return None, f"The walkthrough has steps 1 to {len(every)}; {urls.code(f'{PARAM}={asked}')} is not one of them."
 
 
 def link(label: str, href: str, primary: bool = False, tip: str = "") -> str:

@@ -6,9 +6,15 @@ seeds the widget when the page opens. A value Streamlit cannot use (out of range
 the options, not a number) is dropped silently and the widget shows its default. This module
 makes that visible:
 
-    remember()   at the top of a run (chrome.page): the parameters the browser asked for
+    remember()   at the top of a run (chrome.page): the parameters the browser asked for, then
+                 cleaned before any widget reads them (see `clean`)
     check(...)   later in the same run (chrome.section, chrome.notice, chrome.end): what
                  Streamlit kept after the widgets registered, turned into a note
+
+A link is untrusted text: `clean` drops values no widget must see (a number that is not finite, which
+raised inside st.number_input; text longer than MAX_CHARS; more than MAX_VALUES values) and writes a
+negative zero as 0, and `code` shows a value in the note as code that the value cannot close (a
+backtick in a link's value used to end the span and render a live link inside the app's warning).
 
 A parameter is judged only once its widget has registered in this run, so a check halfway
 down a page never blames a widget further down. Parameters that no widget claimed are named
@@ -17,6 +23,7 @@ still names them), so a mistyped parameter is not passed on to a class.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
@@ -24,6 +31,7 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from ui import streamlit_internals
+from ui.untrusted import code
 
 # Read by the chrome itself, not by a widget: the walkthrough's step (ui/tour.py) and presenter mode
 # (ui/presenter.py, which keeps it in the URL by hand).
@@ -51,9 +59,46 @@ def current() -> Params:
     return {key: st.query_params.get_all(key) for key in st.query_params}
 
 
+MAX_CHARS = 200  # longer than any value a control of the app writes (a list of options)
+MAX_VALUES = 32  # a multiselect repeats its key once per option: more than any control offers
+
+
+def clean(values: list[str]) -> list[str] | None:
+    """The URL values as a widget may read them, or None when the parameter must go.
+
+    A number that is not finite ('inf', '-inf', 'nan', '1e999') goes, as does a value longer than
+    MAX_CHARS or a list of more than MAX_VALUES; a negative zero ('-0', '-0.0') becomes '0'.
+    """
+    if len(values) > MAX_VALUES or any(len(value) > MAX_CHARS for value in values):
+        return None
+    out = []
+    for value in values:
+        try:
+            number = float(value)
+        except ValueError:
+            out.append(value)
+            continue
+        if not math.isfinite(number):
+            return None
+        out.append("0" if number == 0 and value.strip().startswith("-") else value)
+    return out
+
+
 def remember() -> None:
-    """Store the parameters the browser asked for, before any widget of this run registers."""
-    st.session_state[_ASKED] = current()
+    """Store the parameters the browser asked for, then clean them before any widget of this run registers.
+
+    The note names a dropped value as a setting the page could not use (it was remembered as asked).
+    """
+    asked = current()
+    st.session_state[_ASKED] = asked
+    cleaned = {key: kept for key, values in asked.items() if (kept := clean(values)) != values}
+    for key, kept in cleaned.items():
+        if kept is None:
+            del st.query_params[key]
+        else:
+            st.query_params[key] = kept if len(kept) > 1 else kept[0]
+    if cleaned:
+        streamlit_internals.reseed(cleaned)  # what the widgets are seeded from, besides the URL bar
 
 
 def _show(values: list[str]) -> str:
@@ -119,7 +164,7 @@ def _choices(options: tuple[str, ...], most: int = 8) -> str:
     """' (one of: `a`, `b`, ...)' for a control with options, '' otherwise."""
     if not options:
         return ""
-    shown = ", ".join(f"`{option}`" for option in options[:most])
+    shown = ", ".join(code(option) for option in options[:most])
     return f" (one of: {shown}{', …' if len(options) > most else ''})"
 
 
@@ -127,15 +172,15 @@ def note(found: Verdict) -> str:
     """The sentence(s) a student reads when a link asked for settings the page could not use."""
     parts = []
     if found.ignored:
-        listed = ", ".join(f"`{key}={value}`{_choices(found.options.get(key, ()))}"
+        listed = ", ".join(f"{code(f'{key}={value}')}{_choices(found.options.get(key, ()))}"
                            for key, value in found.ignored.items())
         parts.append(f"**This link asked for settings the page cannot use**, so it shows the defaults for them: "
                      f"{listed}. A value outside a control's range, or not one of its options, is ignored.")
     if found.changed:
-        listed = ", ".join(f"`{key}={asked}` → `{used}`" for key, (asked, used) in found.changed.items())
+        listed = ", ".join(f"{code(f'{key}={asked}')} → {code(used)}" for key, (asked, used) in found.changed.items())
         parts.append(f"Adjusted to what the controls allow: {listed}.")
     if found.unknown:
-        listed = ", ".join(f"`{key}={value}`" for key, value in found.unknown.items())
+        listed = ", ".join(code(f"{key}={value}") for key, value in found.unknown.items())
         parts.append(f"Not a setting of this page, ignored: {listed}.")
     return " ".join(parts)
 

@@ -21,6 +21,7 @@ from streamlit.delta_generator import DeltaGenerator
 from core.zoo import overview
 from core.zoo.source import Source, module, resolve
 from ui import launch, runners, show
+from ui.untrusted import escape
 
 C = TypeVar("C")
 WAITING = ("Until yours is trained, {switches} the shipped {what}. The time on the button is for a free CPU "
@@ -64,7 +65,7 @@ def or_example(make: Callable[[], C], example: Callable[[], C], shown: str) -> C
     try:
         return make()
     except ValueError as error:
-        st.error(f"{error} Showing {shown} instead.")
+        st.error(f"{escape(str(error))} Showing {shown} instead.")
         return example()
 
 

@@ -228,3 +228,26 @@ def test_the_code_shown_builds_exactly_the_pipeline_that_ran(end):
     namespace: dict = {}
     exec(ag.code(chosen, (128, 192), 7).split("out = ")[0], {}, namespace)  # noqa: S102 (our own generated source)
     assert A.to_dict(namespace["pipeline"]) == A.to_dict(ag.build(chosen, (128, 192), 7))
+
+
+def _encoded(img, fmt: str, **options) -> bytes:
+    out = io.BytesIO()
+    img.save(out, format=fmt, **options)
+    return out.getvalue()
+
+
+def test_a_16_bit_image_is_scaled_from_its_range_not_clipped_white():
+    # Read as they were, 16-bit pixels were clipped at 255: a grey ramp came out white.
+    ramp = np.tile(np.linspace(0, 65535, 64).astype(np.uint16), (32, 1))
+    got = ag.read_image("ramp.png", _encoded(Image.fromarray(ramp), "PNG"))
+    assert got.shape == (32, 64, 3) and got.dtype == np.uint8
+    assert got[0, 0, 0] == 0 and got[0, -1, 0] == 255 and 120 <= got.mean() <= 135
+
+
+def test_a_phone_photo_turns_by_its_exif_orientation_and_is_kept_small():
+    wide = Image.new("RGB", (1600, 1200), (200, 30, 30))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: rotate 90° clockwise to display
+    got = ag.read_image("photo.jpg", _encoded(wide, "JPEG", exif=exif))
+    assert got.shape[0] > got.shape[1]  # shown upright: taller than wide, as the camera meant
+    assert max(got.shape[:2]) <= ag.READ_SIDE

@@ -328,3 +328,69 @@ def test_changing_a_setting_after_a_finished_run_says_nothing_about_stopping():
     at.button(key="own-run-start").click().run()
     at.slider(key="epochs").set_value(6).run()
     assert _pressable(at) == ["Train it (about 12 s)"] and launch.STOPPED not in [c.value for c in at.caption]
+
+
+def test_the_cpu_count_follows_the_containers_quota(tmp_path):
+    # sched_getaffinity counts the host's cores a container may be scheduled on, which can exceed its quota.
+    from ui import runners
+
+    (tmp_path / "cpu.max").write_text("200000 100000\n")  # cgroup v2: 2 CPUs
+    assert runners.container_cpus(str(tmp_path)) == 2.0
+    (tmp_path / "cpu.max").write_text("max 100000\n")  # no quota
+    assert runners.container_cpus(str(tmp_path)) is None
+    (tmp_path / "cpu.max").unlink()
+    (tmp_path / "cpu").mkdir()
+    (tmp_path / "cpu" / "cpu.cfs_quota_us").write_text("150000\n")  # cgroup v1: 1.5 CPUs
+    (tmp_path / "cpu" / "cpu.cfs_period_us").write_text("100000\n")
+    assert runners.container_cpus(str(tmp_path)) == 1.5
+    assert runners.container_cpus(str(tmp_path / "none")) is None
+    assert 1 <= runners.HEAVY <= max(1, runners.SLOTS - 1)  # a core stays free for quick work
+
+
+def test_heavy_computations_are_admitted_a_few_at_a_time_in_order_and_a_waiting_one_can_leave():
+    import threading
+
+    from ui import runners
+
+    admission = runners.Admission(1)
+    admission.POLL_S = 0.01
+    order, places, most = [], {}, [0]
+    first_in, release_first = threading.Event(), threading.Event()
+
+    def heavy(name: str, hold: threading.Event | None = None, cancel: bool = False) -> None:
+        def on_wait(place: int) -> None:
+            places.setdefault(name, []).append(place)
+            if cancel:
+                raise KeyboardInterrupt  # as Streamlit's StopException when the tab closes
+        try:
+            admission.enter(on_wait)
+        except KeyboardInterrupt:
+            return
+        most[0] = max(most[0], admission.running)
+        order.append(name)
+        if name == "a":
+            first_in.set()
+        if hold is not None:
+            hold.wait(5)
+        admission.leave()
+
+    a = threading.Thread(target=heavy, args=("a", release_first))
+    a.start()
+    assert first_in.wait(5)
+    b = threading.Thread(target=heavy, args=("b",))
+    b.start()
+    while "b" not in places:
+        threading.Event().wait(0.01)
+    gone = threading.Thread(target=heavy, args=("gone", None, True))
+    gone.start()
+    gone.join(5)
+    c = threading.Thread(target=heavy, args=("c",))
+    c.start()
+    while "c" not in places:
+        threading.Event().wait(0.01)
+    assert admission.waiting == 2 and places["b"][0] == 1 and places["c"][0] == 2  # "gone" left the line
+    release_first.set()
+    for t in (a, b, c):
+        t.join(5)
+    assert order == ["a", "b", "c"] and most[0] == 1  # one at a time, first come first served
+    assert admission.running == 0 and admission.waiting == 0

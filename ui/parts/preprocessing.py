@@ -9,6 +9,7 @@ import streamlit as st
 from core import charts, image_scaling, preprocessing, uploads
 from core.data import LABELS as DATA_LABELS
 from ui import chrome, runners, show
+from ui.untrusted import escape
 
 LRS = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 
@@ -227,7 +228,8 @@ def photo(image: image_scaling.ImageNormResult) -> None:
     with code:
         mean, std = (", ".join(f"{v:.3f}" for v in values) for values in (image.mean, image.std))
         st.code(f"from torchvision import transforms\n\nnormalize = transforms.Normalize(\n    mean=[{mean}],\n"
-                f"    std=[{std}],\n)\nx = normalize(image)  # image: (3, H, W) in [0, 1]", language="python")
+                f"    std=[{std}],\n)\nx = normalize(image)  # image: (3, H, W) in [0, 1]", language="python",
+                wrap_lines=True)
         if st.button("Run torchvision's Normalize and compare", key="image-check"):
             gap = image_scaling.torchvision_difference(image)
             st.success(f"Largest difference from the hand-written version: {gap:.2g}")
@@ -282,7 +284,7 @@ def your_data(race_cfg: preprocessing.ScalingRace) -> None:
     try:
         columns = uploads.read_csv(upload.name, upload.getvalue()).columns.tolist()
     except ValueError as error:
-        st.error(str(error))
+        st.error(escape(str(error)))
         return
     target_column = st.selectbox("Target column (class labels)", columns, index=len(columns) - 1,
                                  key="upload-target", bind="query-params")
