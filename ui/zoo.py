@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from core.zoo import overview
+from core.zoo import overview, recipe
 from core.zoo.source import Source, module, resolve
 from ui import launch, runners, show
 from ui.untrusted import escape
@@ -74,3 +74,11 @@ def card(key: str) -> str:
     found = overview.architecture(key)
     return (f"- **Purpose:** {found.purpose}\n- **Architecture:** {found.architecture}\n"
             f"- **Output:** {found.output}")
+
+
+def seed(where: DeltaGenerator, key: str, what: str = "") -> int:
+    """The seed of a model a student trains: one of the few a class shares (core.zoo.recipe.SEEDS)."""
+    label = f"Seed ({what}; 0 to {recipe.SEEDS - 1})" if what else f"Seed (0 to {recipe.SEEDS - 1})"
+    return int(where.number_input(label, 0, recipe.SEEDS - 1, 0, key=key, bind="query-params",
+                                  help="A few seeds only, shared by the class: a model trained with one is trained "
+                                       "once, for everyone who picks it."))

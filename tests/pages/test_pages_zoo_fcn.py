@@ -84,7 +84,7 @@ def test_train_it_yourself_trains_and_labels_the_view(page):
     assert "the shipped weights" in " ".join(c.value for c in page.caption)  # nothing trains before the press
     page.button(key="fcn-own-run-start").click().run()
     captions = " ".join(c.value for c in page.caption)
-    assert "**your** network" in captions and "1 epoch(s)" in captions
+    assert "**your** network" in captions and "Adam for 1 epoch on" in captions
     assert len(page.get("vega_lite_chart")) >= 4  # the student's curves are drawn too
 
 

@@ -13,7 +13,7 @@ import streamlit as st
 from core import charts
 from core.charts import autoencoders as autoencoder_charts
 from core.zoo import autoencoders, autoencoders_lab
-from ui import runners, show
+from ui import runners, show, zoo
 
 SHIPPED = autoencoders.SHIPPED_RECIPE
 
@@ -35,7 +35,7 @@ def recipe() -> autoencoders.Recipe | None:
                        10, key="ae-epochs", bind="query-params")
     lr = c2.select_slider("Learning rate (Adam, log scale)", (0.001, 0.003, 0.01), SHIPPED.lr, key="ae-lr",
                           bind="query-params")
-    seed = c3.number_input("Seed", 0, 2**31 - 1, 0, key="ae-seed", bind="query-params")
+    seed = zoo.seed(c3, "ae-seed")
     return runners.config(autoencoders.Recipe, wide=wide, noise=noise, beta=beta, epochs=epochs, lr=lr,
                           seed=int(seed))
 

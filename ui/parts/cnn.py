@@ -9,7 +9,7 @@ import streamlit as st
 
 from core.charts import cnn as cnn_charts
 from core.zoo import cnn, cnn_lab
-from ui import runners, show
+from ui import runners, show, zoo
 
 FILTER_CHOICES = ("4 and 8", "8 and 16", "16 and 32")  # conv1 and conv2 filters a student may pick
 
@@ -27,7 +27,7 @@ def recipe() -> cnn.Recipe | None:
                        key="cnn-epochs", bind="query-params")
     lr = c3.select_slider("Learning rate (Adam, log scale)", (0.001, 0.003, 0.01, 0.03), cnn.SHIPPED_RECIPE.lr,
                           key="lr", bind="query-params")
-    seed = c4.number_input("Seed", 0, 2**31 - 1, 0, key="seed", bind="query-params")
+    seed = zoo.seed(c4, "seed")
     return runners.config(cnn.Recipe, filters=tuple(int(f) for f in filters.split(" and ")), epochs=epochs,
                           lr=lr, seed=int(seed))
 

@@ -13,7 +13,7 @@ import streamlit as st
 from core.charts import fcn as fcn_charts
 from core.zoo import fcn, fcn_lab, scenes
 from core.zoo.source import Source
-from ui import lesson_map, runners, show
+from ui import lesson_map, runners, show, zoo
 
 
 def recipe() -> tuple[fcn.Recipe | None, Source]:
@@ -28,8 +28,7 @@ def recipe() -> tuple[fcn.Recipe | None, Source]:
                                bind="query-params")
     epochs = c2.slider(f"Epochs (at most {fcn.MAX_EPOCHS})", 1, fcn.MAX_EPOCHS, fcn.SHIPPED_RECIPE.epochs,
                        key="fcn-epochs", bind="query-params")
-    seed = c3.number_input("Seed (initial weights, batch order)", 0, 2**31 - 1, 0, key="fcn-seed",
-                           bind="query-params")
+    seed = zoo.seed(c3, "fcn-seed", "initial weights, batch order")
     own = runners.config(fcn.Recipe, upsampling=up, n_train=n_train, epochs=epochs, seed=int(seed))
     return own, shipped
 

@@ -14,7 +14,7 @@ from streamlit.delta_generator import DeltaGenerator
 from core.charts import gan as gan_charts
 from core.zoo import gan, gan_lab
 from core.zoo.source import Source
-from ui import chrome, runners, show
+from ui import chrome, runners, show, zoo
 
 
 def step_picker(game: gan.Game, key: str) -> int:
@@ -154,7 +154,7 @@ def recipe() -> tuple[gan.Recipe | None, Source]:
                         bind="query-params")
     lr = rate.select_slider("Learning rate (Adam, log scale)", (1e-4, 3e-4, 1e-3, 3e-3, 1e-2), value=1e-3,
                             key="own-lr", bind="query-params")
-    seed = seed_box.number_input("Seed", 0, 2**31 - 1, 0, key="gan-seed", bind="query-params")
+    seed = zoo.seed(seed_box, "gan-seed")
     own = runners.config(gan.Recipe, data=data, g_width=g_units, d_width=d_units, g_loss=g_loss, lr=lr,
                          steps=n_steps, seed=int(seed))
     return own, shipped

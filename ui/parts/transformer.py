@@ -207,7 +207,7 @@ def own_recipe() -> transformer.Recipe:
     heads = heads_box.select_slider("Heads per layer", (1, 2, 4), 2, key="own-heads", bind="query-params")
     epochs = epochs_box.slider(f"Epochs (at most {transformer.MAX_EPOCHS})", 1, transformer.MAX_EPOCHS, 10,
                                key="own-epochs", bind="query-params")
-    seed = seed_box.number_input("Seed", 0, 2**31 - 1, 0, key="tx-seed", bind="query-params")
+    seed = zoo.seed(seed_box, "tx-seed")
     return runners.config(transformer.Recipe, design=design, layers=layers, heads=heads, epochs=epochs,
                           seed=int(seed))
 
