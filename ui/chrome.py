@@ -15,13 +15,14 @@ import gc
 import html
 import sys
 import threading
+import time
 from urllib.parse import urlencode
 
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
 from core.device import describe, pick_device
-from ui import layout, lesson_map, presenter, tour, urls
+from ui import layout, lesson_map, pace, presenter, tour, urls
 from ui.lesson_map import CHAPTERS, COURSE
 from ui.untrusted import escape
 
@@ -132,6 +133,9 @@ def _sidebar() -> None:
     st.sidebar.html(_reset_link(step.href(root()) if step else f"?{urlencode(presenter.carried())}"))
 
 
+PACE = "_pace"  # session_state: this tab's pace.Bucket of reruns
+
+
 def _begin(key: str | None) -> None:
     """What every page and Home do first: remember the URL, draw the sidebar, apply presenter mode.
 
@@ -140,6 +144,10 @@ def _begin(key: str | None) -> None:
     _freeze_imports()
     _run.__dict__.clear()
     _run.began = True
+    if st.runtime.exists() and not pace.allow(st.session_state.setdefault(PACE, pace.Bucket()), time.monotonic()):
+        st.warning("Too many updates at once from this tab: wait a second, then change a setting again.",
+                   icon=":material/hourglass_top:")
+        st.stop()  # before any work: a script that floods the server with reruns costs it next to nothing
     urls.remember()  # before any widget (the presenter toggle is one) registers
     _run.key = key
     _run.home = key == tour.HOME_KEY

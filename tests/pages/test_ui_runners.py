@@ -394,3 +394,15 @@ def test_heavy_computations_are_admitted_a_few_at_a_time_in_order_and_a_waiting_
         t.join(5)
     assert order == ["a", "b", "c"] and most[0] == 1  # one at a time, first come first served
     assert admission.running == 0 and admission.waiting == 0
+
+
+def test_a_tab_may_rerun_in_bursts_but_not_flood_the_server():
+    from ui import pace
+
+    bucket = pace.Bucket()
+    assert all(pace.allow(bucket, 0.0) for _ in range(pace.BURST))  # a burst of clicks at one instant
+    assert not pace.allow(bucket, 0.0)  # the next one waits
+    assert pace.allow(bucket, 1 / pace.RATE)  # a token back after 1/RATE s
+    flood = sum(pace.allow(bucket, 1 + i / 20) for i in range(200))  # 20 reruns a second for 10 s
+    assert pace.RATE * 10 <= flood <= pace.RATE * 11  # RATE a second get through (plus what 0.2-1 s refilled)
+    assert all(pace.allow(bucket, 20 + i) for i in range(30))  # a person, once a second, is never stopped

@@ -1,0 +1,32 @@
+"""How fast one tab may rerun the app: a token bucket per session (issue 19, the rerun flood).
+
+A person moving sliders and pressing buttons reruns a page a few times a second at most; a script
+sending rerun messages over four websockets locked a whole class out (health checks took 11.6 s).
+Each rerun takes a token; tokens come back at RATE a second up to BURST. A rerun without a token
+stops at the top of the page (ui/chrome.py) with a line asking to wait, before any work is done.
+This bounds what one tab costs the server; a reverse proxy's rate limit in front of a self-hosted
+server bounds the connections themselves (docs/deploy.md).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+BURST = 20  # reruns at once: a burst of clicks, a slider dragged and released
+RATE = 5.0  # reruns a second, sustained
+
+
+@dataclass
+class Bucket:
+    tokens: float = BURST
+    last: float | None = None  # time.monotonic() of the last rerun
+
+
+def allow(bucket: Bucket, now: float) -> bool:
+    """Take a token for a rerun at `now` if there is one; refill first by the time passed."""
+    if bucket.last is not None:
+        bucket.tokens = min(BURST, bucket.tokens + (now - bucket.last) * RATE)
+    bucket.last = now
+    if bucket.tokens < 1:
+        return False
+    bucket.tokens -= 1
+    return True
