@@ -9,9 +9,11 @@ from core.zoo.source import Inspect
 from ui import chrome, runners, show, zoo
 from ui.parts import fcn as parts
 
-chrome.page("fcn", """The scenes below are made in code: a noisy background with one to three squares, discs and
+chrome.page("fcn", """
+The scenes below are made in code: a noisy background with one to three squares, discs and
 triangles. The network must label **every pixel** with its class. It opens with weights shipped with
-the app; train your own just below and every view switches to it once it is trained.""", lead=zoo.card("fcn"))
+the app; train your own just below and every view switches to it once it is trained.""",
+            lead=zoo.card("fcn"))
 
 # 0. Which network ---------------------------------------------------------------------------------
 with st.container(border=True):

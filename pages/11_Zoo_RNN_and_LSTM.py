@@ -7,10 +7,12 @@ from core.zoo.source import Source
 from ui import chrome, zoo
 from ui.parts import recurrent as parts
 
-chrome.page("recurrent", """Below, a plain RNN, a GRU and an LSTM (32 hidden units each, PyTorch's `nn.RNN`, `nn.GRU`,
+chrome.page("recurrent", """
+Below, a plain RNN, a GRU and an LSTM (32 hidden units each, PyTorch's `nn.RNN`, `nn.GRU`,
 `nn.LSTM`) take the same memory test. They open with weights shipped with the app; train your own
 just below: once they are trained, section 2 adds them to the shipped sweep and sections 3 and 4 use
-them (section 4's per-step networks stay the shipped ones).""", lead=zoo.card("recurrent"))
+them (section 4's per-step networks stay the shipped ones).""",
+            lead=zoo.card("recurrent"))
 shipped = zoo.trained(Source("recurrent"), label="Reading the shipped networks")
 
 # 0. Which networks --------------------------------------------------------------------------------

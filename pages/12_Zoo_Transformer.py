@@ -6,11 +6,13 @@ from core.zoo.source import Source
 from ui import chrome, zoo
 from ui.parts import transformer as parts
 
-chrome.page("transformer", f"""Here four tiny Transformers ({transformer.shipped_parameters():,} weights each) learned
-one task you can read: **reverse a word** of {transformer.MIN_LEN} to {transformer.MAX_LEN} letters. Same layers,
+chrome.page("transformer", f"""
+Here four tiny Transformers ({transformer.shipped_parameters():,} weights each) learned one task you
+can read: **reverse a word** of {transformer.MIN_LEN} to {transformer.MAX_LEN} letters. Same layers,
 same training; they differ only in their attention mask, their positional encoding, and whether they
 answer in one pass or write the answer token by token. They open with weights shipped with the app;
-train one yourself just below and section 2 shows it beside them once it is trained.""", lead=zoo.card("transformer"))
+train one yourself just below and section 2 shows it beside them once it is trained.""",
+            lead=zoo.card("transformer"))
 
 # 0. Which network ---------------------------------------------------------------------------------
 with st.container(border=True):

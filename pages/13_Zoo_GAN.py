@@ -6,14 +6,16 @@ from core.zoo.source import Source
 from ui import chrome, zoo
 from ui.parts import gan as parts
 
-chrome.page("gan", """A **generative adversarial network** is two networks playing a game. The **generator** G turns
+chrome.page("gan", """
+A **generative adversarial network** is two networks playing a game. The **generator** G turns
 random noise z into a data point; the **discriminator** D looks at a point and says how likely it is
 real. D learns to tell real points from generated ones, G learns to fool D: a **min-max game**. At
 the game's ideal end point (given networks large enough), G's points are distributed like the real
 data and D says 0.5 everywhere; section 3 shows a game that stalls elsewhere. Here the data are
 points in the plane, so you can watch the whole game: D's belief as a map, G's points moving over
 it. It opens with games shipped with the app; train your own just below and sections 1 and 2 switch
-to it once it is trained.""", lead=zoo.card("gan"))
+to it once it is trained.""",
+            lead=zoo.card("gan"))
 
 # 0. Which game ------------------------------------------------------------------------------------
 with st.container(border=True):

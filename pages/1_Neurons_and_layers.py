@@ -60,7 +60,7 @@ show.chart(charts.function_fits, approximation.points, approximation.fits, appro
 left, right = st.columns([1, 2], gap="large")
 with left:
     show.chart(charts.bars, approximation.errors, "variant", "MSE", "split", key="approx-errors",
-               title="Error (MSE) of each net")
+               title="Error (MSE): the widest one-layer net against the deep one")
 with right:
     show.table(approximation.table, key="approx-table")
 show.chart(charts.curves, approximation.history, "loss", log_y=True, key="approx-curves",

@@ -11,9 +11,11 @@ from core.zoo.source import Inspect, Source
 from ui import chrome, runners, show, zoo
 from ui.parts import cnn as parts
 
-chrome.page("cnn", """Below, a small CNN reads scikit-learn's 8 × 8 handwritten digits (the same train/validation split
+chrome.page("cnn", """
+Below, a small CNN reads scikit-learn's 8 × 8 handwritten digits (the same train/validation split
 as the other pages). It opens with weights shipped with the app; train your own just below and
-every view switches to it once it is trained.""", lead=zoo.card("cnn"))
+every view switches to it once it is trained.""",
+            lead=zoo.card("cnn"))
 
 # 0. Which network ---------------------------------------------------------------------------------
 with st.container(border=True):

@@ -9,11 +9,13 @@ from core.zoo.source import Inspect, Source
 from ui import chrome, runners, show, zoo
 from ui.parts import autoencoders as parts
 
-chrome.page("autoencoders", """*Latent* means hidden: present, but not directly observed (slides 16-17). The **encoder**
+chrome.page("autoencoders", """
+*Latent* means hidden: present, but not directly observed (slides 16-17). The **encoder**
 compresses each of scikit-learn's 8 × 8 digits into a few latent numbers, the **decoder** rebuilds
 the 64 pixels from them, and the loss is the difference between output and input. Four small
 networks open with weights shipped with the app; train your own just below and every view switches
-to them once they are trained.""", lead=zoo.card("autoencoders"))
+to them once they are trained.""",
+            lead=zoo.card("autoencoders"))
 
 # 0. Which networks --------------------------------------------------------------------------------
 with st.container(border=True):

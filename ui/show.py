@@ -18,6 +18,7 @@ from streamlit.errors import StreamlitPageNotFoundError
 from core.charts import BLUE, ORANGE, PALETTE, style
 from core.charts.theme import wrap_titles
 from ui import presenter, streamlit_internals
+from ui.untrusted import escape
 
 
 def _csv_button(data: pd.DataFrame, key: str, filename: str | None) -> None:
@@ -147,10 +148,20 @@ def table(df: pd.DataFrame, key: str, filename: str | None = None) -> None:
     scrolls (in presenter mode it keeps its small font: zoomed, its canvas would misplace clicks).
     """
     if len(df) <= PRESENTER_ROWS:
-        st.table(df, hide_index=True)
+        st.table(_as_text(df), hide_index=True)
     else:
         st.dataframe(df, hide_index=True, key=key)
     _csv_button(df, key, filename)
+
+
+def _as_text(df: pd.DataFrame) -> pd.DataFrame:
+    """The table with its text cells and column names escaped: st.table renders them as Markdown, so a cell
+    "-" became a bullet, and an uploaded CSV's header or label could have drawn a link or an image."""
+    text = [c for c in df.columns if pd.api.types.is_object_dtype(df[c]) or pd.api.types.is_string_dtype(df[c])]
+    if not text and all(isinstance(c, (int, float)) or escape(str(c)) == str(c) for c in df.columns):
+        return df
+    out = df.assign(**{str(c): df[c].map(lambda v: escape(v) if isinstance(v, str) else v) for c in text})
+    return out.rename(columns=lambda c: escape(c) if isinstance(c, str) else c)
 
 
 def nested_boxes(layers: Sequence[tuple[str, str]]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from core.charts.theme import HEIGHT, colour_by, in_order
+from core.charts.theme import HEIGHT, colour_by, epoch_axis, in_order
 
 
 def probabilities(df: pd.DataFrame, actual: int) -> alt.LayerChart:
@@ -62,7 +62,7 @@ def validation(history: pd.DataFrame, floor: float = 0.8) -> alt.Chart:
         alt.Chart(df)
         .mark_line(strokeWidth=2.5, clip=True, point=alt.OverlayMarkDef(size=30, filled=True, clip=True))
         .encode(
-            x=alt.X("epoch:Q", title="epoch"),
+            x=alt.X("epoch:Q", title="epoch", axis=epoch_axis()),
             y=alt.Y("value:Q", title=f"validation accuracy (axis from {floor:.0%})",
                     scale=alt.Scale(domain=[floor, 1]), axis=alt.Axis(format="%")),
             color=colour_by("variant", in_order(df["variant"]), title="model"),

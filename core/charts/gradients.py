@@ -5,7 +5,7 @@ import altair as alt
 import pandas as pd
 
 from core.charts.shared import headed
-from core.charts.theme import BLUE, HEIGHT, MAX_POINTS, colour_by, in_order, thin, tint
+from core.charts.theme import BLUE, HEIGHT, MAX_POINTS, colour_by, epoch_axis, in_order, thin, tint
 
 
 @headed
@@ -109,7 +109,7 @@ def quantile_bands(df: pd.DataFrame, title: str, facet: str = "variant") -> alt.
 
     df columns: `facet` (str), epoch, q05, q25, q50, q75, q95.
     """
-    x = alt.X("epoch:Q", title="epoch (0 = initialization)")
+    x = alt.X("epoch:Q", title="epoch (0 = initialization)", axis=epoch_axis())
     outer = alt.Chart().mark_area(color=tint(BLUE, 0.7)).encode(x=x, y=alt.Y("q05:Q", title="activation input z"),
                                                                 y2=alt.Y2("q95"))
     inner = alt.Chart().mark_area(color=tint(BLUE, 0.35)).encode(x=x, y=alt.Y("q25:Q"), y2=alt.Y2("q75"))

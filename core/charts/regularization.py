@@ -5,7 +5,7 @@ import altair as alt
 import pandas as pd
 
 from core.charts.shared import curves, headed
-from core.charts.theme import HEIGHT, PALETTE, SPLIT_DASH, SPLIT_KEY, colour_by, in_order, thin
+from core.charts.theme import HEIGHT, PALETTE, SPLIT_DASH, SPLIT_KEY, colour_by, epoch_axis, in_order, thin
 
 STOP_DASH = {"best validation loss: weights kept": [1, 0], "stopped": [4, 4]}
 RULE_KEY = "solid rule: weights kept · dashed rule: stopped"  # STOP_DASH in words, short enough for a half column
@@ -22,7 +22,8 @@ def gap_curves(history: pd.DataFrame, variant: str, metric: str = "accuracy", da
         raise ValueError(f"The history has no {metric!r} values for {variant!r}.")
     wide = df.pivot_table(index="epoch", columns="split", values="value").reset_index()
     band = alt.Chart(wide).mark_area(opacity=0.25, color=PALETTE[3]).encode(
-        x=alt.X("epoch:Q", title="epoch"), y=alt.Y("train:Q", title=metric), y2=alt.Y2("validation:Q"),
+        x=alt.X("epoch:Q", title="epoch", axis=epoch_axis()), y=alt.Y("train:Q", title=metric),
+        y2=alt.Y2("validation:Q"),
         tooltip=[alt.Tooltip("epoch:Q"), alt.Tooltip("train:Q", format=".3f"),
                  alt.Tooltip("validation:Q", format=".3f")],
     )

@@ -22,6 +22,7 @@ from core.charts.theme import (
     SPLIT_DASH,
     SPLIT_KEY,
     colour_by,
+    epoch_axis,
     half_step,
     in_order,
     thin,
@@ -76,7 +77,7 @@ def curves(
         alt.Chart(df)
         .mark_line(strokeWidth=2.5, clip=ceiling is not None)
         .encode(
-            x=alt.X("epoch:Q", title="epoch"),
+            x=alt.X("epoch:Q", title="epoch", axis=epoch_axis()),
             y=alt.Y("value:Q", title=y_title, scale=scale),
             color=colour,
             strokeDash=alt.StrokeDash(

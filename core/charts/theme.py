@@ -40,6 +40,11 @@ BOUNDARY_RANGE = [tint(BLUE, 0.45), NEUTRAL, tint(ORANGE, 0.45)]  # light, so th
 MAX_POINTS = 5_000  # per dataset: Altair refuses to serialize more (ui.show builds specs with its default)
 GRID_CELLS = 4_900  # a boundary chart's heat map keeps at most 70 x 70 cells
 HEIGHT = 380  # px, legend included (legends sit below the plot)
+
+
+def epoch_axis() -> alt.Axis:
+    """An epoch axis in whole epochs: with few epochs Vega ticked 0.0, 0.2, ... 4.0."""
+    return alt.Axis(tickMinStep=1, format="d")
 SPLIT_DASH = {"train": [1, 0], "validation": [6, 4]}  # solid vs dashed
 
 

@@ -339,7 +339,7 @@ def denoise(cfg: Denoise, trained: Trained, on_progress: Progress[DenoiseResult]
         trained_on = f"noisy digits (std up to {recipe.noise:g})" if k == "denoising" else "clean digits"
         rows.append({"model": recipe.label(k), "latent numbers": str(recipe.latent(k)), "trained on": trained_on,
                      "error on clean digits": _mse(nets[k](x), x), column: _mse(out[k], x)})
-    rows.append({"model": NO_MODEL, "latent numbers": "-", "trained on": "-", "error on clean digits": 0.0,
+    rows.append({"model": NO_MODEL, "latent numbers": "none", "trained on": "nothing", "error on clean digits": 0.0,
                  column: _mse(noisy, x)})
     errors = {"input": _mse(noisy, x), **{k: _mse(out[k], x) for k in KEYS}}
     clean = {k: _mse(nets[k](x), x) for k in ("ae", "wide")}

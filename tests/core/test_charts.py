@@ -261,3 +261,11 @@ def test_ranked_bars_lie_flat_with_full_labels_and_their_values_written_at_the_e
     assert bars_["encoding"]["y"]["axis"]["labelLimit"] >= 6 * max(map(len, board["remedy"]))  # no label cut
     assert numbers["mark"]["type"] == "text" and numbers["encoding"]["text"]["format"] == ".1%"
     assert bars_["encoding"]["x"]["scale"]["domain"][1] > board["validation accuracy"].max()  # room for the numbers
+
+
+def test_an_epoch_axis_counts_whole_epochs():
+    # With four epochs Vega ticked 0.0, 0.2, ... 4.0 (page 5, seen in Chromium).
+    history = pd.DataFrame({"variant": "a", "epoch": [0, 1, 2, 3, 4], "split": "train", "metric": "accuracy",
+                            "value": [0.1, 0.5, 0.7, 0.8, 0.9]})
+    axis = json.dumps(_spec(charts.curves(history, "accuracy")))
+    assert '"tickMinStep": 1' in axis and '"format": "d"' in axis

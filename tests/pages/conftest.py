@@ -1,6 +1,8 @@
 """Helpers of the page tests: what AppTest saw of a page's charts, pictures and tables, for comparing two renders."""
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block
@@ -23,4 +25,13 @@ def tables(at: AppTest | Block) -> list[pd.DataFrame]:
     interactive st.dataframe (`at.dataframe`): both are read here, as the DataFrame that was sent.
     """
     blocks = [at.main, at.sidebar] if isinstance(at, AppTest) else [at]
-    return [node.value for block in blocks for node in block if node.type in ("table", "dataframe")]
+    return [_unescaped(node.value) if node.type == "table" else node.value
+            for block in blocks for node in block if node.type in ("table", "dataframe")]
+
+
+def _unescaped(df: pd.DataFrame) -> pd.DataFrame:
+    """A static table as it reads on screen: ui/show escapes its text for Markdown (ui/untrusted.escape)."""
+    def plain(value):
+        return re.sub(r"\\([^\w\s])", r"\1", value) if isinstance(value, str) else value
+
+    return df.map(plain).rename(columns=plain)

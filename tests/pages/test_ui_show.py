@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import charts
+from tests.pages.conftest import tables
 from ui import show
 
 
@@ -154,3 +155,22 @@ def test_a_single_view_keeps_a_plot_height_of_its_own_and_grows_with_its_title()
     assert small["height"] == 50  # never less than half of what the chart asked for
     facets = show._for_screen({"facet": {"field": "a"}, "spec": {"mark": "line", "height": 120}})
     assert "autosize" not in facets and facets["spec"]["height"] == 120  # a compound view sizes its parts itself
+
+
+def _table_app() -> None:
+    import pandas as pd
+
+    from ui import show
+
+    show.table(pd.DataFrame({"column": ["-", "[a live link](http://evil.example)", "ok"], "value": [1, 2, 3]}),
+               key="t")
+
+
+def test_a_static_tables_text_is_shown_as_text_not_markdown():
+    # st.table renders its cells as Markdown: "-" became a bullet (the autoencoders' table), and an uploaded
+    # CSV's header or label could have drawn a link or an image.
+    at = AppTest.from_function(_table_app, default_timeout=30).run()
+    sent = at.table[0].value
+    assert list(sent["column"]) == ["\\-", "\\[a live link\\](http\\://evil.example)", "ok"]
+    assert list(sent["value"]) == [1, 2, 3]
+    assert list(tables(at)[0]["column"]) == ["-", "[a live link](http://evil.example)", "ok"]  # as it reads

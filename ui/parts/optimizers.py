@@ -219,14 +219,9 @@ def schedules_knobs() -> optimization.Schedules:
 
 def schedule_charts(result: optimization.ScheduleResult) -> None:
     """Each schedule's learning rate and the loss it trained to, side by side."""
-    # The schedules trained, in the order trained: the same colour for a schedule in both charts (the rates of
-    # all seven beside four losses gave green to exponential decay on the left and cosine annealing on the right).
-    trained = list(result.facts.schedule_names)
-    lrs = result.lrs[result.lrs.schedule.isin(trained)].sort_values("schedule", key=lambda s: s.map(trained.index),
-                                                                    kind="stable")
     left, right = st.columns(2)
     with left:
-        show.chart(charts.lines, lrs, "iteration", "lr", "schedule", "iteration", "learning rate",
+        show.chart(charts.lines, result.lrs, "iteration", "lr", "schedule", "iteration", "learning rate",
                    title="The learning rate of each schedule", key="sched-lrs")
     with right:
         show.chart(charts.curves, result.history, "loss", log_y=True, key="sched-curves",
