@@ -32,6 +32,6 @@ def tables(at: AppTest | Block) -> list[pd.DataFrame]:
 def _unescaped(df: pd.DataFrame) -> pd.DataFrame:
     """A static table as it reads on screen: ui/show escapes its text for Markdown (ui/untrusted.escape)."""
     def plain(value):
-        return re.sub(r"\\([^\w\s])", r"\1", value) if isinstance(value, str) else value
+        return re.sub(r"\\([^A-Za-z0-9\s])", r"\1", value) if isinstance(value, str) else value
 
     return df.map(plain).rename(columns=plain)
