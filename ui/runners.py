@@ -331,7 +331,7 @@ def finished(fn: Callable[..., Any], cfg: Any) -> bool:
 
     (Unless the cache has since dropped it: at most 64 results and 16 models are kept.)
     """
-    return digest_of(fn, cfg) in _finished()
+    return finished_digest(digest_of(fn, cfg))
 
 
 def _count(name: str, cfg: Any) -> None:

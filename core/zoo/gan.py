@@ -42,7 +42,7 @@ from core.device import generator as seeded
 from core.progress import Progress, report
 from core.training import Snapshot, TrainConfig, fit
 from core.zoo import weights
-from core.zoo.recipe import SEED_TEXT, SEEDS
+from core.zoo.recipe import check_seed
 
 DISTRIBUTIONS = {"ring": "Ring of 8 Gaussians", "grid": "Grid of 9 Gaussians (3 × 3)", "moons": "Two moons"}
 SPREAD = 0.1  # standard deviation of each Gaussian (ring and grid)
@@ -227,8 +227,7 @@ class Recipe:
             raise ValueError("The learning rate must be between 0.00001 and 0.1 (Adam).")
         if not STEPS_PER_EPOCH <= self.steps <= max(STEPS) or self.steps % STEPS_PER_EPOCH:
             raise ValueError(f"Train for a multiple of {STEPS_PER_EPOCH} steps, at most {max(STEPS):,}.")
-        if not 0 <= self.seed < SEEDS:
-            raise ValueError(SEED_TEXT)
+        check_seed(self.seed)
 
     def train_config(self) -> TrainConfig:
         return TrainConfig(epochs=self.steps // STEPS_PER_EPOCH, batch_size=BATCH, lr=self.lr, optimizer="adam",

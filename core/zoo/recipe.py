@@ -21,6 +21,11 @@ def check_training(epochs: int, max_epochs: int, lr: float, batch_size: int, see
         raise ValueError("The learning rate must be between 0.0001 and 0.1 (Adam).")
     if not 1 <= batch_size <= 256:
         raise ValueError(f"The batch size must be between 1 and 256 {items}.")
+    check_seed(seed)
+
+
+def check_seed(seed: int) -> None:
+    """A ValueError unless `seed` is one of the SEEDS a class shares."""
     if not 0 <= seed < SEEDS:
         raise ValueError(SEED_TEXT)
 

@@ -39,7 +39,7 @@ from core.device import generator
 from core.progress import Progress, report
 from core.training import Snapshot, TrainConfig, check_batch_size, fit, partial
 from core.zoo import weights
-from core.zoo.recipe import SEED_TEXT, SEEDS
+from core.zoo.recipe import check_seed
 
 LETTERS = string.ascii_uppercase
 PAD, SEP = "·", "="  # padding / "nothing more" (also the end of an answer), and "now answer" for the decoder
@@ -293,8 +293,7 @@ class Recipe:
         if not 100 <= self.n_train <= 8000:
             raise ValueError("Use between 100 and 8,000 training words.")
         check_batch_size(self.batch_size, self.n_train, "words")
-        if not 0 <= self.seed < SEEDS:
-            raise ValueError(SEED_TEXT)
+        check_seed(self.seed)
         self.spec()  # sizes checked by Spec
 
     def spec(self) -> Spec:
