@@ -201,6 +201,8 @@ def _first_optimizer_step() -> None:
 def pages(paths: list[Path]) -> list[Figure]:
     import streamlit as st
 
+    from ui import runners
+
     # Throwaway render of Home: the one-time imports (torch, altair, streamlit's runtime) and
     # first-call costs would otherwise be billed to whichever page happens to come first. So is
     # torch.optim's first step, which imports torch._dynamo once per process.
@@ -208,7 +210,8 @@ def pages(paths: list[Path]) -> list[Figure]:
     _first_optimizer_step()
     figures = []
     for path in paths:
-        st.cache_data.clear()  # cold: nothing cached from an earlier page or run
+        runners.clear()  # cold: nothing cached from an earlier page or run
+        st.cache_data.clear()
         st.cache_resource.clear()
         cold, error, _ = _render(path, components)
         warm, warm_error, _ = _render(path, components) if not error else (0.0, error, None)  # new session, caches kept

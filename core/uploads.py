@@ -22,7 +22,7 @@ MAX_ROWS = 50_000
 MAX_COLUMNS = 200  # a feature per column: more would not fit a chart (or a lesson)
 MIN_ROWS = 10  # fewer leaves no validation set worth the name
 MAX_CLASSES = 20
-MAX_ABS = 1e15  # a cell beyond it overflows on the way (its square passes float32's 3.4e38 in a variance)
+MAX_ABS = 1e15  # a cell beyond it can overflow on the way: from ~1.8e19 its square passes float32's 3.4e38
 TABLES = ("wine", "breast_cancer")  # the bundled tables the preprocessing page offers
 
 
@@ -72,7 +72,7 @@ def read_csv(name: str, content: bytes) -> pd.DataFrame:
         row, col = (int(i) for i in np.argwhere(bad)[0])
         raise ValueError(f"Column {numeric[col]!r} has {int(bad[:, col].sum())} cells that are infinite or beyond "
                          f"±{MAX_ABS:.0e} (the first on line {row + 2}: {values[row, col]:g}); training on them "
-                         "overflows. Fix or drop them before uploading.")
+                         "can overflow. Fix or drop them before uploading.")
     labels = [c for c in df.columns if c not in numeric and 2 <= df[c].nunique() <= MAX_CLASSES and df[c].notna().all()]
     return df[[*numeric, *labels]]
 

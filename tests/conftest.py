@@ -3,6 +3,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from ui import runners
 from ui.lesson_map import APP_ROOT
 
 
@@ -10,9 +11,13 @@ from ui.lesson_map import APP_ROOT
 def _fresh_caches_on_cpu(monkeypatch):
     # Cached results would leak between tests (and hide a page's real first run).
     monkeypatch.setenv("LESSON_DEVICE", "cpu")
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    _clear()
     yield
+    _clear()
+
+
+def _clear() -> None:
+    runners.clear()  # the app's own caches (ui/store.py)
     st.cache_data.clear()
     st.cache_resource.clear()
 

@@ -22,7 +22,7 @@ import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
 from core.device import describe, pick_device
-from ui import layout, lesson_map, pace, presenter, tour, urls
+from ui import layout, lesson_map, pace, presenter, streamlit_internals, tour, urls
 from ui.lesson_map import CHAPTERS, COURSE
 from ui.untrusted import escape
 
@@ -134,6 +134,9 @@ def _sidebar() -> None:
 
 
 PACE = "_pace"  # session_state: this tab's pace.Bucket of reruns
+# Files the server keeps per session, the newest: one per uploader (a CSV on page 3, an image on page 6) plus
+# the one that replaces it, which a browser sends before it deletes the file it replaces.
+UPLOADS_PER_SESSION = 3
 
 
 def _begin(key: str | None) -> None:
@@ -148,6 +151,7 @@ def _begin(key: str | None) -> None:
         st.warning("Too many updates at once from this tab: wait a second, then change a setting again.",
                    icon=":material/hourglass_top:")
         st.stop()  # before any work: a script that floods the server with reruns costs it next to nothing
+    streamlit_internals.cap_session_uploads(UPLOADS_PER_SESSION)
     urls.remember()  # before any widget (the presenter toggle is one) registers
     _run.key = key
     _run.home = key == tour.HOME_KEY

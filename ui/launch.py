@@ -19,6 +19,7 @@ finished. Stop's callback forgets the press, so the rerun that follows shows the
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -42,11 +43,12 @@ def run(fn: Callable[..., R], cfg: Any, *, key: str, label: str, start: str, sec
     `inputs` are not passed then), else `runners.run`.
     """
     def compute() -> R:
+        failed = functools.partial(forget, key)  # a run that ended in an error did not stop for a changed setting
         if shared:
-            return runners.resource(fn, cfg, label=label, live=live, heavy=True)
-        return runners.run(fn, cfg, label=label, live=live, inputs=inputs, heavy=True)
+            return runners.resource(fn, cfg, label=label, live=live, heavy=True, on_error=failed)
+        return runners.run(fn, cfg, label=label, live=live, inputs=inputs, heavy=True, on_error=failed)
 
-    if runners.finished(fn, cfg):
+    if runners.cached(fn, cfg):
         return compute()
     pressed_for = runners.digest_of(fn, cfg)
     # The start button and Stop are one widget, keyed f"{key}-start" (a button's identity is its key), relabelled, so

@@ -1,4 +1,4 @@
-"""Cached runners: every core experiment goes through one shared st.cache_data, with progress and live charts.
+"""Cached runners: every core experiment goes through one shared cache, with progress and live charts.
 
 A page builds a frozen config, runs it here and draws what comes back:
 
@@ -9,18 +9,12 @@ A page builds a frozen config, runs it here and draws what comes back:
     with slot.container():                                            # final chart replaces it
         show.chart(charts.curves(result.history), result.history, key="lr-curves")
 
-The cache key is (the core function's dotted name, cfg). Streamlit hashes a dataclass by
-value (its `dataclasses.asdict`, see streamlit/runtime/caching/hashing.py), so equal configs
-share one entry across all sessions: a class asking for the default view trains it once.
-It does not hash the core code behind `fn`, hence the `code_version` field of configs.
-
-Why the drawing is hidden from the cache: Streamlit records every element drawn inside a
-cached function and replays the record on later hits. Replaying updates to an element made
-outside the function (the page's `slot`) fails with CacheReplayClosureError, and a replayed
-progress bar would be stale. So the progress bar and the live chart are drawn into
-placeholders made outside, with recording switched off around them
-(`streamlit_internals.unrecorded`, the one private switch there is for it): on a hit nothing
-is replayed, `live` is never called, and the empty progress placeholder stays empty.
+The cache key is (the core function's dotted name, a digest of cfg's value: `store.key`), so equal
+configs share one entry across all sessions: a class asking for the default view trains it once.
+It does not hash the core code behind `fn`, hence the `code_version` field of configs. The caches
+are the app's own (`RESULTS`, `MODELS`; ui/store.py): bounded by bytes, and out of reach of the
+clear-cache message any client can send to Streamlit. On a hit nothing is drawn: `live` is never
+called, and the progress placeholder stays empty.
 
 A class at once: different experiments compute at most `SLOTS` at a time (one per core; each
 already uses one torch thread); the others wait in line, saying so in their progress bar, and a
@@ -35,7 +29,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import hashlib
 import os
 import threading
 import time
@@ -47,7 +40,7 @@ from typing import Any, TypeVar
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from ui.streamlit_internals import unrecorded
+from ui import store
 from ui.untrusted import escape
 
 C = TypeVar("C")
@@ -226,26 +219,58 @@ except (OSError, AttributeError):  # not glibc (macOS, musl): nothing to trim
     _trim = _no_trim
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _run_cached(
-    name: str,
-    cfg: Any,
-    _fn: Callable[..., Any],
-    _label: str,
-    _progress: DeltaGenerator,
-    _live: Callable[[Any], None] | None,
-    _inputs: tuple[Any, ...] = (),
-    _heavy: bool = False,
-) -> Any:
-    """`_fn(cfg, *_inputs)` with progress; `name` and `cfg` are the key, the underscored rest is not hashed."""
-    return _compute(name, cfg, _fn, _label, _progress, _live, _inputs, _heavy)
+# The shared results and models (ui/store.py says why not st.cache_data / st.cache_resource): each result
+# kept as its pickle (every hit gets its own copy), each model as the object itself, shared.
+MB = 2**20
+RESULTS = store.Store("results", int(os.environ.get("LESSON_RESULTS_MB", 192)) * MB, copy=True)
+MODELS = store.Store("models", int(os.environ.get("LESSON_MODELS_MB", 192)) * MB, copy=False)
+# Uploads as read (a table's columns, an image checked), each read once per content for the whole server.
+UPLOADS = store.Store("uploads read", int(os.environ.get("LESSON_UPLOADS_MB", 32)) * MB, copy=True)
+_FINISHED: set[str] = set()  # the `digest`s of computations finished in this process (emptied by `clear`)
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
-def _resource_cached(name: str, key: Any, _fn: Callable[..., Any], _label: str, _progress: DeltaGenerator,
-                     _live: Callable[[Any], None] | None = None, _heavy: bool = False) -> Any:
+def clear() -> None:
+    """Forget every result, model, chart spec and finished computation (tests, cold benchmark renders).
+
+    Only the app calls it: Streamlit's clear-cache message, which any client can send, does not reach these.
+    """
+    store.clear_all()
+    _FINISHED.clear()
+
+
+def read_upload(fn: Callable[[str, bytes], R], name: str, content: bytes) -> R:
+    """`fn(name, content)` (a core reader: uploads.read_csv, augment.read_image) once per (reader, name,
+    content) for the whole server: a rerun, a second tab or a second student with the same file reads
+    nothing again (a 4000 x 4000 PNG cost 0.45 s of server CPU on every rerun). A ValueError is kept too,
+    and raised again on every ask."""
+    def read() -> tuple[bool, Any]:
+        try:
+            return True, fn(name, content)
+        except ValueError as error:
+            return False, str(error)
+
+    ok, value = UPLOADS.get(digest(_name(fn), (name, content), full=True), read)
+    if not ok:
+        raise ValueError(value)
+    return value
+
+
+def _run_cached(name: str, cfg: Any, fn: Callable[..., Any], label: str, progress: DeltaGenerator,
+                live: Callable[[Any], None] | None, inputs: tuple[Any, ...] = (), heavy: bool = False) -> Any:
+    """`fn(cfg, *inputs)` with progress, kept under (name, cfg); `inputs` are not part of the key."""
+    return RESULTS.get(digest(name, cfg, full=True),
+                       lambda: _compute(name, cfg, fn, label, progress, live, inputs, heavy))
+
+
+def _resource_cached(name: str, key: Any, fn: Callable[..., Any], label: str, progress: DeltaGenerator,
+                     live: Callable[[Any], None] | None = None, heavy: bool = False) -> Any:
     """Like `_run_cached`, but the object itself is kept and shared (never pickled or copied): trained models."""
-    return _compute(name, key, _fn, _label, _progress, _live, (), _heavy)
+    return MODELS.get(digest(name, key, full=True), lambda: _compute(name, key, fn, label, progress, live, (), heavy))
+
+
+def trainings(n: int) -> str:
+    """ "1 training is" / "3 trainings are", for the line a waiting student reads."""
+    return f"{n} training is" if n == 1 else f"{n} trainings are"
 
 
 def _compute(name: str, cfg: Any, fn: Callable[..., Any], label: str, progress: DeltaGenerator,
@@ -254,9 +279,8 @@ def _compute(name: str, cfg: Any, fn: Callable[..., Any], label: str, progress: 
     a `heavy` one is first admitted (`Admission`), waiting in line for its turn."""
     if heavy:
         def on_wait(place: int) -> None:
-            with unrecorded():
-                progress.progress(0.0, text=f"{label}: waiting, number {place} in line ({_heavy.running} "
-                                            f"trainings are running; this server runs {HEAVY} at a time)")
+            progress.progress(0.0, text=f"{label}: waiting, number {place} in line ({trainings(_heavy.running)} "
+                                        f"running; this server runs {HEAVY} at a time)")
 
         _heavy.enter(on_wait)
         try:
@@ -273,16 +297,14 @@ def _compute(name: str, cfg: Any, fn: Callable[..., Any], label: str, progress: 
         if fraction < 1 and now - last_redraw < MIN_REDRAW_S:
             return
         last_redraw = now
-        with unrecorded():
-            progress.progress(min(max(float(fraction), 0.0), 1.0), text=label)
-            if live is not None:
-                live(partial)
+        progress.progress(min(max(float(fraction), 0.0), 1.0), text=label)
+        if live is not None:
+            live(partial)
 
     with _slot(progress, label):
-        with unrecorded():
-            progress.progress(0.0, text=label)
+        progress.progress(0.0, text=label)
         result = fn(cfg, *inputs, on_progress=on_progress)
-    _finished().add(digest(name, cfg))
+    _FINISHED.add(digest(name, cfg))
     return result
 
 
@@ -290,9 +312,8 @@ def _compute(name: str, cfg: Any, fn: Callable[..., Any], label: str, progress: 
 def _slot(progress: DeltaGenerator, label: str) -> Iterator[None]:
     """Hold one of the `SLOTS` computing slots; while none is free, say so in the progress bar."""
     def on_wait() -> None:
-        with unrecorded():
-            progress.progress(0.0, text=f"{label}: waiting for a free core (other students' experiments are "
-                                        f"computing; this server computes {SLOTS} at a time)")
+        progress.progress(0.0, text=f"{label}: waiting for a free core (other students' experiments are "
+                                    f"computing; this server computes {SLOTS} at a time)")
 
     _slots.acquire(on_wait)
     try:
@@ -302,18 +323,11 @@ def _slot(progress: DeltaGenerator, label: str) -> Iterator[None]:
         _trim(0)  # without it each session thread's malloc arena keeps what it freed
 
 
-@st.cache_resource(show_spinner=False)
-def _finished() -> set[str]:
-    """The `digest`s of the computations finished in this process; emptied with the caches (tests clear them).
-
-    A computation interrupted (Stop, leaving the page) never gets here, so it is not in the record.
-    """
-    return set()
-
-
-def digest(name: str, cfg: Any) -> str:
-    """One computation's name in the run log and the finished record: its function and a digest of its config."""
-    return f"{name} {hashlib.sha1(repr(cfg).encode()).hexdigest()[:12]}"
+def digest(name: str, cfg: Any, full: bool = False) -> str:
+    """One computation's name in the run log and the finished record: its function and a digest of its config
+    (`full`: the whole digest, the caches' key)."""
+    digest = store.key(cfg)
+    return f"{name} {digest if full else digest[:12]}"
 
 
 def digest_of(fn: Callable[..., Any], cfg: Any) -> str:
@@ -323,15 +337,13 @@ def digest_of(fn: Callable[..., Any], cfg: Any) -> str:
 
 def finished_digest(computation: str) -> bool:
     """Whether the computation of digest `computation` (`digest_of`) has been computed to the end in this process."""
-    return computation in _finished()
+    return computation in _FINISHED
 
 
-def finished(fn: Callable[..., Any], cfg: Any) -> bool:
-    """Whether `fn(cfg)` has been computed to the end in this process, so that asking for it is a cache hit.
-
-    (Unless the cache has since dropped it: at most 64 results and 16 models are kept.)
-    """
-    return finished_digest(digest_of(fn, cfg))
+def cached(fn: Callable[..., Any], cfg: Any) -> bool:
+    """Whether `fn(cfg)` is kept in the shared caches, so that asking for it is a hit, computing nothing."""
+    k = digest(_name(fn), cfg, full=True)
+    return k in RESULTS or k in MODELS
 
 
 def _count(name: str, cfg: Any) -> None:
@@ -346,7 +358,7 @@ def _count(name: str, cfg: Any) -> None:
 
 
 def run(fn: Callable[..., R], cfg: Any, *, label: str, live: Callable[[Any], None] | None = None,
-        inputs: tuple[Any, ...] = (), heavy: bool = False) -> R:
+        inputs: tuple[Any, ...] = (), heavy: bool = False, on_error: Callable[[], None] | None = None) -> R:
     """`fn(cfg, *inputs, on_progress=...)` through the shared cache, with a progress bar while it computes.
 
     `live(partial_result)` is called with each progress report of a computation (never on a
@@ -355,33 +367,38 @@ def run(fn: Callable[..., R], cfg: Any, *, label: str, live: Callable[[Any], Non
     A ValueError from core is shown with st.error and stops the page; so is a RuntimeError or
     MemoryError from torch (out of memory, a device failure), with a hint, instead of a traceback.
     `heavy`: started on a button (ui/launch.py): it waits for its turn among the heavy ones (`Admission`).
+    `on_error()` is called before such a message is shown (ui/launch.py forgets the press).
     """
-    return _guarded(lambda progress: _run_cached(_name(fn), cfg, fn, label, progress, live, inputs, heavy))
+    return _guarded(lambda progress: _run_cached(_name(fn), cfg, fn, label, progress, live, inputs, heavy), on_error)
 
 
 def resource(fn: Callable[..., R], key: Any, *, label: str, live: Callable[[Any], None] | None = None,
-             heavy: bool = False) -> R:
+             heavy: bool = False, on_error: Callable[[], None] | None = None) -> R:
     """`fn(key, on_progress=...)` computed once per `key` and the very object shared by every session.
 
     For what must not be copied on every use (a trained model); the same progress bar, live chart
     (`live`, never called on a hit), compute slots and error messages as `run`.
     """
-    return _guarded(lambda progress: _resource_cached(_name(fn), key, fn, label, progress, live, heavy))
+    return _guarded(lambda progress: _resource_cached(_name(fn), key, fn, label, progress, live, heavy), on_error)
 
 
 def _name(fn: Callable[..., Any]) -> str:
     return f"{fn.__module__}.{fn.__qualname__}"
 
 
-def _guarded(compute: Callable[[DeltaGenerator], R]) -> R:
+def _guarded(compute: Callable[[DeltaGenerator], R], on_error: Callable[[], None] | None = None) -> R:
     """`compute(progress placeholder)`, with core's errors shown as messages instead of tracebacks."""
     progress = st.empty()
     try:
         return compute(progress)
     except ValueError as error:
+        if on_error is not None:
+            on_error()
         st.error(escape(str(error)))
         st.stop()
     except (RuntimeError, MemoryError) as error:
+        if on_error is not None:
+            on_error()
         st.error(f"The computation failed ({type(error).__name__}: {escape(str(error))}). Try smaller settings, "
                  "or press Reset this page in the sidebar.")
         st.stop()

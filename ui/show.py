@@ -1,15 +1,14 @@
 """Placing charts and tables on a page, each with its data as a CSV download, plus two small diagrams."""
 from __future__ import annotations
 
+import copy
 import functools
-import hashlib
 import html
-import pickle
+import os
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 import altair as alt
-import numpy as np
 import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
@@ -17,7 +16,7 @@ from streamlit.errors import StreamlitPageNotFoundError
 
 from core.charts import BLUE, ORANGE, PALETTE, style
 from core.charts.theme import wrap_titles
-from ui import presenter, streamlit_internals
+from ui import presenter, store, streamlit_internals
 from ui.untrusted import escape
 
 
@@ -36,25 +35,13 @@ def _csv_button(data: pd.DataFrame, key: str, filename: str | None) -> None:
     )
 
 
-def _frame_digest(frame: pd.DataFrame) -> bytes:
-    """A DataFrame's content as a short digest, the spec cache's key for a frame.
-
-    Streamlit's default hashes every row through pandas, slow on text columns (Arrow-backed in pandas 3);
-    this digest, with the Arrow bytes below, cuts the server CPU of warm reruns (benchmarks/load.py).
-    """
-    digest = hashlib.blake2b(repr((frame.shape, list(frame.columns), list(map(str, frame.dtypes)))).encode(),
-                             digest_size=16)
-    for values in (frame.index.to_numpy(), *(frame[c].to_numpy() for c in frame.columns)):
-        if values.dtype.kind in "biufcmM":  # numbers, booleans, times: their memory as it is
-            digest.update(np.ascontiguousarray(values).tobytes())
-        else:  # text and other objects, pickled whole (str() would abbreviate an array held in a cell)
-            digest.update(pickle.dumps(values.tolist(), protocol=pickle.HIGHEST_PROTOCOL))
-    return digest.digest()
+# The chart specs (ui/store.py), kept as objects; each use gets a deep copy (its Arrow bytes shared, being
+# immutable), since Streamlit edits the spec it is given.
+SPECS = store.Store("chart specs", int(os.environ.get("LESSON_SPECS_MB", 64)) * 2**20, copy=False)
 
 
-@st.cache_data(max_entries=256, show_spinner=False, hash_funcs={pd.DataFrame: _frame_digest})
-def _spec(name: str, args: tuple[Any, ...], kwargs: dict[str, Any], _builder: Callable[..., alt.TopLevelMixin]) -> dict:
-    """The Vega-Lite spec of `_builder(*args, **kwargs)` in the app's theme, cached on (name, args),
+def _spec(name: str, args: tuple[Any, ...], kwargs: dict[str, Any], builder: Callable[..., alt.TopLevelMixin]) -> dict:
+    """The Vega-Lite spec of `builder(*args, **kwargs)` in the app's theme, kept under (name, args, kwargs),
     its datasets already in the Arrow format st.vega_lite_chart sends.
 
     Building an Altair chart and validating it is slow next to a rerun; a page's rerun redraws the same
@@ -62,11 +49,14 @@ def _spec(name: str, args: tuple[Any, ...], kwargs: dict[str, Any], _builder: Ca
     dataset to Arrow (through pandas) is most of what st.vega_lite_chart does with a spec, on every
     rerun of every session: done here, once, it passes Arrow bytes through as they are.
     """
-    spec = style(_builder(*args, **kwargs)).to_dict()
-    if "datasets" in spec:
-        spec["datasets"] = {name: streamlit_internals.arrow_dataset(rows) if isinstance(rows, list) else rows
-                            for name, rows in spec["datasets"].items()}  # a list of rows; anything else as it was
-    return spec
+    def build() -> dict:
+        spec = style(builder(*args, **kwargs)).to_dict()
+        if "datasets" in spec:
+            spec["datasets"] = {name: streamlit_internals.arrow_dataset(rows) if isinstance(rows, list) else rows
+                                for name, rows in spec["datasets"].items()}  # a list of rows; else as it was
+        return spec
+
+    return copy.deepcopy(SPECS.get(store.key(name, args, kwargs), build))
 
 
 def chart(

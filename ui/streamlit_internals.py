@@ -4,33 +4,29 @@ Everything else in ui/ uses Streamlit's public API. tests/pages/test_streamlit_i
 internal below against the installed Streamlit and fails with the internal's name when a release
 removes or changes it, so the requirements can follow Streamlit's releases instead of pinning one.
 
-1. `unrecorded()`: `script_run_context.in_cached_function`, the ContextVar that tells Streamlit
-   "we are inside a cached function: record what is drawn, to replay it on a cache hit".
-   ui/runners.py draws a progress bar and a live chart from inside the shared st.cache_data, into
-   placeholders made outside it. Recorded, those updates would fail on replay
-   (CacheReplayClosureError) or replay a stale bar; st.cache_data has no public switch to leave
-   some elements out of its record.
-2. `bound_widget(key)`: the script run context's `widget_ids_this_run` and the session state's
+1. `bound_widget(key)`: the script run context's `widget_ids_this_run` and the session state's
    widget registry (`get_session_state()._state`: `get_widget_id_from_key`,
    `get_widget_metadata`). ui/urls.py tells a URL value Streamlit refused from one equal to the
    widget's default: Streamlit drops both from the URL, and only the first deserves a note.
    st.session_state holds values only, not whether a widget registered in this run, its default
    or its options.
-3. `arrow_dataset(rows)`: no private import, but an undocumented behaviour: st.vega_lite_chart
+2. `arrow_dataset(rows)`: no private import, but an undocumented behaviour: st.vega_lite_chart
    sends a spec's named dataset that is already `bytes` as it is, as Arrow IPC. ui/show.py caches
    each chart's spec with its datasets converted once, instead of on every rerun of every session.
-4. `reseed(cleaned)`: the session's `QueryParams._initial_query_params`, the URL values Streamlit seeds
+3. `reseed(cleaned)`: the session's `QueryParams._initial_query_params`, the URL values Streamlit seeds
    bound widgets from on a page load; editing st.query_params does not reach them. ui/urls.py cleans a
    link's values before any widget reads them: 'inf' raised inside st.number_input.
+4. `cap_uploads(manager, per_session)`: the runtime's uploaded-file manager (`Runtime.uploaded_file_mgr`,
+   Streamlit's MemoryUploadedFileManager: its `file_storage`, `_lock`, `add_file`, `remove_file`). Streamlit
+   keeps every file a session uploads until the session ends, in any number; a browser deletes the file an
+   uploader replaces, but a script need not (issue 19: 8 x 100 MB held 1.56 GB). No setting bounds the count.
 
 Not Python, so not here: the CSS test ids (`data-testid="stSidebar"`, `stPageLink-NavLink`,
 `stMain`, ...) in ui/chrome.WRAP_LINKS and ui/presenter.CSS; the browser tests (tests/e2e) check them.
 """
 from __future__ import annotations
 
-import contextlib
 import importlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -41,10 +37,11 @@ import streamlit as st
 
 _RUN_CONTEXT = "streamlit.runtime.scriptrunner_utils.script_run_context"
 _SESSION_STATE = "streamlit.runtime.state.session_state_proxy"
+_UPLOADS = "streamlit.runtime.memory_uploaded_file_manager"
 USED = (  # (module, name) of every private Python name used here; the test resolves each
-    (_RUN_CONTEXT, "in_cached_function"),
     (_RUN_CONTEXT, "get_script_run_ctx"),
     (_SESSION_STATE, "get_session_state"),
+    (_UPLOADS, "MemoryUploadedFileManager"),
 )
 
 
@@ -60,17 +57,6 @@ def private(module: str, name: str) -> Any:
     except (ImportError, AttributeError) as error:
         raise InternalsChanged(f"Streamlit {st.__version__} has no {module}.{name} "
                                f"(see ui/streamlit_internals.py): {error}") from error
-
-
-@contextlib.contextmanager
-def unrecorded() -> Iterator[None]:
-    """Draw without Streamlit recording it for replay on cache hits (see 1. in the module docstring)."""
-    flag = private(_RUN_CONTEXT, "in_cached_function")
-    token = flag.set(False)
-    try:
-        yield
-    finally:
-        flag.reset(token)
 
 
 @dataclass(frozen=True)
@@ -125,3 +111,28 @@ def arrow_dataset(rows: list[dict[str, Any]]) -> bytes | list[dict[str, Any]]:
     with pa.ipc.new_stream(sink, table.schema) as writer:
         writer.write_table(table)
     return sink.getvalue().to_pybytes()
+
+
+def cap_uploads(manager: Any, per_session: int) -> None:
+    """Make `manager` keep at most `per_session` files per session, the newest (see 4. above); idempotent.
+    Any other manager (AppTest's stand-in) is left as it is."""
+    if (not isinstance(manager, private(_UPLOADS, "MemoryUploadedFileManager"))
+            or getattr(manager, "_lesson_upload_cap", None) == per_session):
+        return
+    add_file = type(manager).add_file
+
+    def add_newest(session_id: str, file: Any) -> None:
+        add_file(manager, session_id, file)
+        with manager._lock:
+            kept = list(manager.file_storage.get(session_id, {}))  # oldest first: a dict keeps insertion order
+        for file_id in kept[:-per_session]:
+            manager.remove_file(session_id, file_id)
+
+    manager.add_file = add_newest
+    manager._lesson_upload_cap = per_session
+
+
+def cap_session_uploads(per_session: int) -> None:
+    """`cap_uploads` on this server's uploaded-file manager (nothing without a server, as in AppTest)."""
+    if st.runtime.exists():
+        cap_uploads(st.runtime.get_instance().uploaded_file_mgr, per_session)

@@ -10,7 +10,7 @@ Each architecture module `core/zoo/<arch>.py` exposes the same four things:
 `resolve(Source(arch, recipe))` returns the shipped model when `recipe` is None and trains `recipe`
 otherwise. An architecture that ships several models names one by `asset`
 (`Source("gan", asset="gan_grid")`, read by `shipped(asset)`); without one, `shipped()` gives its
-default. Core keeps no model between calls: ui/zoo.py keeps the models in one `st.cache_resource`,
+default. Core keeps no model between calls: ui/zoo.py keeps the models in the app's shared model cache,
 so a student's model is trained once, visibly, and a view is only ever handed a model
 (`view(cfg, trained)`), never fetches or trains one itself.
 """

@@ -110,7 +110,7 @@ def test_good_upload_scales_and_trains_with_a_constant_column(page):
     page.file_uploader(key="upload").set_value(("mine.csv", GOOD_CSV, "text/csv")).run()
     assert not page.exception and not page.error
     assert page.selectbox(key="upload-target").value == "kind"
-    assert any("'flat' is constant" in w.value for w in page.warning)
+    assert any("`flat` is constant" in w.value for w in page.warning)
     assert len(page.get("vega_lite_chart")) == 9  # + your table's distributions and accuracy curves
     assert "on your table" in page.info[-1].value
 

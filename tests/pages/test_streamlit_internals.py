@@ -28,39 +28,7 @@ def test_a_missing_internal_is_named():
         streamlit_internals.private("streamlit.nowhere", "thing")
 
 
-# -- 1. in_cached_function: drawing from inside a cached function without it being replayed ------------
-def _cached_drawing_app() -> None:
-    import streamlit as st
-
-    from ui import streamlit_internals
-
-    outside = st.empty()
-
-    @st.cache_data(show_spinner=False)
-    def cached(n: int) -> int:
-        st.markdown("recorded inside")  # replayed on a hit
-        with streamlit_internals.unrecorded():
-            outside.markdown("drawn unrecorded")  # a placeholder made outside: never replayed
-        return n + 1
-
-    st.session_state["result"] = cached(1)
-
-
-def test_in_cached_function_keeps_an_unrecorded_drawing_out_of_the_replay():
-    st.cache_data.clear()
-    at = AppTest.from_function(_cached_drawing_app, default_timeout=30).run()
-    assert not at.exception, at.exception
-    assert [m.value for m in at.markdown] == ["drawn unrecorded", "recorded inside"], \
-        "streamlit...script_run_context.in_cached_function no longer switches recording off"
-    at.run()  # a cache hit: only what was recorded comes back, and no CacheReplayClosureError
-    assert not at.exception, (f"Streamlit {st.__version__}: replaying a cached function failed; "
-                              f"in_cached_function no longer keeps drawings out of the record: {at.exception}")
-    assert [m.value for m in at.markdown] == ["recorded inside"], \
-        "in_cached_function: an unrecorded drawing was replayed on a cache hit"
-    assert at.session_state["result"] == 2
-
-
-# -- 2. the widget registry: registered this run, bound to the URL, default and options -------------------
+# -- 1. the widget registry: registered this run, bound to the URL, default and options -------------------
 def _widgets_app() -> None:
     import streamlit as st
 
@@ -88,7 +56,7 @@ def test_a_widget_is_unknown_outside_a_run():
     assert streamlit_internals.bound_widget("rate") is None  # no script run context
 
 
-# -- 3. st.vega_lite_chart sends a dataset given as bytes as it is ----------------------------------------
+# -- 2. st.vega_lite_chart sends a dataset given as bytes as it is ----------------------------------------
 ROWS = [{"epoch": 1, "loss": 1.0, "split": "train"}, {"epoch": 2, "loss": 0.5, "split": "train"}]
 
 
@@ -120,3 +88,21 @@ def test_vega_lite_chart_sends_an_arrow_bytes_dataset_as_it_is():
 def test_rows_pyarrow_cannot_type_stay_a_list():
     mixed = [{"value": 1}, {"value": "one"}]
     assert streamlit_internals.arrow_dataset(mixed) is mixed
+
+
+# -- 4. the uploaded-file manager keeps a session's newest files only --------------------------------------
+def test_a_session_keeps_only_its_newest_uploads_and_the_managers_byte_count_follows():
+    from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
+    from streamlit.runtime.uploaded_file_manager import UploadedFileRec
+
+    manager = MemoryUploadedFileManager("/_stcore/upload_file")
+    streamlit_internals.cap_uploads(manager, 3)
+    streamlit_internals.cap_uploads(manager, 3)  # idempotent: a page calls it on every run
+    for n in range(8):  # a script uploading without ever deleting
+        manager.add_file("flood", UploadedFileRec(f"f{n}", f"f{n}.csv", "text/csv", bytes(1_000)))
+    manager.add_file("other", UploadedFileRec("mine", "mine.png", "image/png", bytes(500)))
+    kept = manager.get_files("flood", [f"f{n}" for n in range(8)])
+    assert [f.file_id for f in kept] == ["f5", "f6", "f7"], \
+        f"Streamlit {st.__version__}: MemoryUploadedFileManager changed (ui/streamlit_internals.cap_uploads)"
+    assert [f.file_id for f in manager.get_files("other", ["mine"])] == ["mine"]  # other sessions untouched
+    assert manager._total_bytes == 3 * 1_000 + 500  # what Streamlit's own stats report

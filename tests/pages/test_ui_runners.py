@@ -222,7 +222,7 @@ def test_a_computation_that_fails_gives_its_slot_back():
     assert runners._slots._free == free
 
 
-def _launch_app(stop_at: int = 0) -> None:
+def _launch_app(stop_at: int = 0, fail: bool = False) -> None:
     # Runs as a Streamlit script: a "long" fake training started by ui.launch, counting its calls.
     from dataclasses import dataclass
 
@@ -237,6 +237,8 @@ def _launch_app(stop_at: int = 0) -> None:
 
     def train(cfg: Recipe, on_progress=None) -> str:
         st.session_state["calls"] = st.session_state.get("calls", 0) + 1
+        if fail:
+            raise ValueError("This recipe cannot train.")
         for epoch in range(cfg.epochs):
             st.session_state["free_while_running"] = runners._slots.free
             if epoch + 1 == stop_at:
@@ -328,6 +330,22 @@ def test_changing_a_setting_after_a_finished_run_says_nothing_about_stopping():
     at.button(key="own-run-start").click().run()
     at.slider(key="epochs").set_value(6).run()
     assert _pressable(at) == ["Train it (about 12 s)"] and launch.STOPPED not in [c.value for c in at.caption]
+
+
+def test_a_run_that_ended_in_an_error_is_not_said_to_have_stopped_for_a_changed_setting():
+    from ui import launch
+
+    at = AppTest.from_function(_launch_app, kwargs={"fail": True}, default_timeout=30).run()
+    at.button(key="own-run-start").click().run()
+    assert [e.value for e in at.error] == ["This recipe cannot train."] and not at.exception
+    at.slider(key="epochs").set_value(6).run()
+    assert _pressable(at) == ["Train it (about 12 s)"] and launch.STOPPED not in [c.value for c in at.caption]
+
+
+def test_the_waiting_line_counts_trainings_in_words():
+    from ui import runners
+
+    assert [runners.trainings(n) for n in (0, 1, 2)] == ["0 trainings are", "1 training is", "2 trainings are"]
 
 
 def test_the_cpu_count_follows_the_containers_quota(tmp_path):

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import charts
 from tests.pages.conftest import tables
-from ui import show
+from ui import show, store
 
 
 def _history() -> pd.DataFrame:
@@ -22,8 +22,8 @@ def _history() -> pd.DataFrame:
 
 def test_frame_digest_is_equal_for_equal_content_and_differs_for_any_change():
     frame = _history()
-    digest = show._frame_digest(frame)
-    assert show._frame_digest(_history()) == digest  # another object, same content
+    digest = store.frame_digest(frame)
+    assert store.frame_digest(_history()) == digest  # another object, same content
     assert len(digest) == 16
     changed = [
         frame.assign(value=[1.0, 0.5, 1.2, 0.71]),                # one number
@@ -34,7 +34,7 @@ def test_frame_digest_is_equal_for_equal_content_and_differs_for_any_change():
         frame.iloc[:3],                                           # a row fewer
         frame[["epoch", "variant", "split", "metric", "value"]],  # the column order
     ]
-    digests = [show._frame_digest(f) for f in changed]
+    digests = [store.frame_digest(f) for f in changed]
     assert digest not in digests and len(set(digests)) == len(changed)
 
 
@@ -43,7 +43,7 @@ def test_frame_digest_tells_apart_big_arrays_held_in_cells():
     other = big.copy()
     other[5_000] = 1.0  # str() of both arrays is the same abbreviated text
     assert str(big) == str(other)
-    assert show._frame_digest(pd.DataFrame({"a": [big]})) != show._frame_digest(pd.DataFrame({"a": [other]}))
+    assert store.frame_digest(pd.DataFrame({"a": [big]})) != store.frame_digest(pd.DataFrame({"a": [other]}))
 
 
 def _arrow_rows(data: bytes) -> list[dict]:
@@ -75,7 +75,7 @@ def _chart_page():
 
 
 def test_chart_builds_a_spec_once_per_data_and_sends_the_same_data_as_a_plain_spec():
-    show._spec.clear()
+    show.SPECS.clear()
     at = AppTest.from_function(_chart_page).run(timeout=60)
     assert not at.exception
     assert at.session_state["calls"] == ["loss", "loss"]  # equal data (another object): no rebuild
@@ -133,7 +133,7 @@ def test_presenter_mode_enlarges_live_redraws_and_short_tables_are_shown_whole(o
 @pytest.fixture(autouse=True)
 def _fresh_spec_cache():
     yield
-    show._spec.clear()
+    show.SPECS.clear()
 
 
 def test_a_wrapped_title_gets_room_above_it_a_line_for_each_line_more():

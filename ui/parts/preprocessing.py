@@ -8,7 +8,7 @@ import streamlit as st
 
 from core import charts, image_scaling, preprocessing, uploads
 from core.data import LABELS as DATA_LABELS
-from ui import chrome, runners, show
+from ui import chrome, runners, show, untrusted
 from ui.untrusted import escape
 
 LRS = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
@@ -282,7 +282,7 @@ def your_data(race_cfg: preprocessing.ScalingRace) -> None:
         st.caption("Nothing uploaded: the sections above use the table picked in section 1.")
         return
     try:
-        columns = uploads.read_csv(upload.name, upload.getvalue()).columns.tolist()
+        columns = runners.read_upload(uploads.read_csv, upload.name, upload.getvalue()).columns.tolist()
     except ValueError as error:
         st.error(escape(str(error)))
         return
@@ -291,7 +291,8 @@ def your_data(race_cfg: preprocessing.ScalingRace) -> None:
     mine = runners.config(preprocessing.Source, name=upload.name, csv=upload.getvalue(), target=target_column)
     view = runners.run(preprocessing.scaling_view, preprocessing.ScalingView(mine), label="Scaling your table")
     for column in view.constant:
-        st.warning(f"Column {column!r} is constant: scaled, it is 0 in every row (its scale is set to 1).")
+        st.warning(f"Column {untrusted.code(column)} is constant: scaled, it is 0 in every row (its scale is set "
+                   "to 1).")
     show.chart(charts.feature_boxes, view.boxes, key="upload-boxes",
                title=f"The features of your table {upload.name} (training rows), three ways")
     race = runners.run(preprocessing.race, dataclasses.replace(race_cfg, source=mine), label="Training on your table")

@@ -193,22 +193,12 @@ def _upload() -> tuple[str, bytes]:
                               "4000 pixels)", key="aug-upload", max_upload_size=augment.MAX_BYTES // 2**20)
     if upload is None:
         return "", b""
-    # Checked once per upload, not on every rerun (a 4000 x 4000 image cost 0.45 s of server CPU each time).
-    checked = st.session_state.get(CHECKED)
-    if not checked or checked[0] != upload.file_id:
-        try:
-            augment.read_image(upload.name, upload.getvalue())
-            checked = (upload.file_id, "")
-        except ValueError as error:
-            checked = (upload.file_id, str(error))
-        st.session_state[CHECKED] = checked
-    if checked[1]:
-        st.error(f"{escape(checked[1])} The bundled photo is used instead.")
+    try:
+        runners.read_upload(augment.read_image, upload.name, upload.getvalue())  # checked once per content
+    except ValueError as error:
+        st.error(f"{escape(str(error))} The bundled photo is used instead.")
         return "", b""
     return upload.name, upload.getvalue()
-
-
-CHECKED = "_aug-upload-checked"  # session_state: (the upload's file id, its error message or "")
 
 
 def samples(result: augment.GridResult) -> None:
