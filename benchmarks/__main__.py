@@ -1,7 +1,8 @@
 """`python -m benchmarks [--quick] [--only PREFIX] [--device cpu] [--json FILE]`: run the workloads, print a table.
 
 The load test (benchmarks/load.py: a real server and >= 10 Chromium sessions) runs in a full run or with
-`--only load`; `--quick` (what the test suite runs) leaves it out.
+`--only load`, the reliability scenarios (benchmarks/reliability.py) with `--only reliability`; `--quick`
+(what the test suite runs) leaves both out.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from importlib.metadata import version
 
 import torch
 
-from benchmarks import load, workloads, zoo
+from benchmarks import load, reliability, workloads, zoo
 from core.device import describe, pick_device
 
 TRAINING = (  # the figures each training workload reports, so that --only can skip whole workloads
@@ -67,6 +68,8 @@ def run(sizes: workloads.Sizes, device: torch.device, only: list[str], sessions:
             figures += workload(sizes, device)
     if sessions and group_wanted(load.NAMES):
         figures += load.workload(sessions)
+    if sessions and group_wanted(reliability.NAMES):
+        figures += reliability.workload()
     return [f for f in figures if wanted(f.name)]
 
 

@@ -222,10 +222,10 @@ except (OSError, AttributeError):  # not glibc (macOS, musl): nothing to trim
 # The shared results and models (ui/store.py says why not st.cache_data / st.cache_resource): each result
 # kept as its pickle (every hit gets its own copy), each model as the object itself, shared.
 MB = 2**20
-RESULTS = store.Store("results", int(os.environ.get("LESSON_RESULTS_MB", 192)) * MB, copy=True)
-MODELS = store.Store("models", int(os.environ.get("LESSON_MODELS_MB", 192)) * MB, copy=False)
+RESULTS = store.Store("results", int(os.environ.get("LESSON_RESULTS_MB", 64)) * MB, copy=True)
+MODELS = store.Store("models", int(os.environ.get("LESSON_MODELS_MB", 128)) * MB, copy=False)
 # Uploads as read (a table's columns, an image checked), each read once per content for the whole server.
-UPLOADS = store.Store("uploads read", int(os.environ.get("LESSON_UPLOADS_MB", 32)) * MB, copy=True)
+UPLOADS = store.Store("uploads read", int(os.environ.get("LESSON_UPLOADS_MB", 16)) * MB, copy=True)
 _FINISHED: set[str] = set()  # the `digest`s of computations finished in this process (emptied by `clear`)
 
 

@@ -37,7 +37,7 @@ def _csv_button(data: pd.DataFrame, key: str, filename: str | None) -> None:
 
 # The chart specs (ui/store.py), kept as objects; each use gets a deep copy (its Arrow bytes shared, being
 # immutable), since Streamlit edits the spec it is given.
-SPECS = store.Store("chart specs", int(os.environ.get("LESSON_SPECS_MB", 64)) * 2**20, copy=False)
+SPECS = store.Store("chart specs", int(os.environ.get("LESSON_SPECS_MB", 32)) * 2**20, copy=False)
 
 
 def _spec(name: str, args: tuple[Any, ...], kwargs: dict[str, Any], builder: Callable[..., alt.TopLevelMixin]) -> dict:

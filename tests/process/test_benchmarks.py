@@ -70,3 +70,27 @@ def test_a_page_that_raises_is_reported_as_an_error_not_a_time(tmp_path):
 ])
 def test_ok_column_compares_the_value_with_its_target(value, target, ok):
     assert workloads.Figure("x", value, "s", target).ok == ok
+
+
+def test_the_reliability_benchmark_gives_each_student_a_recipe_of_their_own():
+    # The eight heavy trainings must differ (a shared recipe would be one training, cached for the others).
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+    from benchmarks import reliability
+
+    recorded = BackMsg()
+    recorded.rerun_script.query_string = "fcn-own=true"
+    recorded.rerun_script.widget_states.widgets.extend([
+        WidgetState(id="$$ID-abc-fcn-seed", int_value=0), WidgetState(id="$$ID-def-fcn-up", string_value="x"),
+        WidgetState(id="$$ID-123-fcn-own-run-start", trigger_value=True)])
+    made = [BackMsg.FromString(reliability._for_recipe(recorded.SerializeToString(), up, seed))
+            for up, seed in reliability.HEAVY_RECIPES]
+    keys = {(m.rerun_script.query_string, *(str(w).strip() for w in m.rerun_script.widget_states.widgets))
+            for m in made}
+    assert len(reliability.HEAVY_RECIPES) == len(keys) == 8
+    seeds = [next(w.int_value for w in m.rerun_script.widget_states.widgets if w.id.endswith("-fcn-seed"))
+             for m in made]
+    assert sorted(set(seeds)) == [0, 1, 2, 3] and all(m.rerun_script.widget_states.widgets[2].trigger_value
+                                                      for m in made)
+    assert "fcn-seed=3" in made[-1].rerun_script.query_string
