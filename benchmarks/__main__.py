@@ -1,7 +1,7 @@
 """`python -m benchmarks [--quick] [--only PREFIX] [--device cpu] [--json FILE]`: run the workloads, print a table.
 
-The load test (benchmarks/load.py: a real server and >= 10 Chromium sessions) runs in a full run or with
-`--only load`; `--quick` (what the test suite runs) leaves it out.
+The load test (benchmarks/load.py: a real server and >= 10 Chromium sessions; two servers behind nginx for
+`load.replicas`) runs in a full run or with `--only load`; `--quick` (what the test suite runs) leaves it out.
 """
 from __future__ import annotations
 
@@ -65,8 +65,8 @@ def run(sizes: workloads.Sizes, device: torch.device, only: list[str], sessions:
     for names, workload in TRAINING:
         if any(map(wanted, names)):
             figures += workload(sizes, device)
-    if sessions and group_wanted(load.NAMES):
-        figures += load.workload(sessions)
+    if sessions and group_wanted(load.NAMES + load.REPLICAS):
+        figures += load.workload(sessions, one_server=group_wanted(load.NAMES), replicas=group_wanted(load.REPLICAS))
     return [f for f in figures if wanted(f.name)]
 
 

@@ -34,7 +34,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from benchmarks.load import free_port, healthy
+from benchmarks.processes import free_port, healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ["Home.py", *sorted(f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py"))]
