@@ -1,8 +1,8 @@
 """`python -m benchmarks [--quick] [--only PREFIX] [--device cpu] [--json FILE]`: run the workloads, print a table.
 
-The load test (benchmarks/load.py: a real server and >= 10 Chromium sessions) runs in a full run or with
-`--only load`, the reliability scenarios (benchmarks/reliability.py) with `--only reliability`; `--quick`
-(what the test suite runs) leaves both out.
+The load test (benchmarks/load.py: a real server and >= 10 Chromium sessions; two servers behind nginx for
+`load.replicas`) runs in a full run or with `--only load`, the reliability scenarios (benchmarks/reliability.py)
+with `--only reliability`; `--quick` (what the test suite runs) leaves them out.
 """
 from __future__ import annotations
 
@@ -66,8 +66,8 @@ def run(sizes: workloads.Sizes, device: torch.device, only: list[str], sessions:
     for names, workload in TRAINING:
         if any(map(wanted, names)):
             figures += workload(sizes, device)
-    if sessions and group_wanted(load.NAMES):
-        figures += load.workload(sessions)
+    if sessions and group_wanted(load.NAMES + load.REPLICAS):
+        figures += load.workload(sessions, one_server=group_wanted(load.NAMES), replicas=group_wanted(load.REPLICAS))
     if sessions and group_wanted(reliability.NAMES):
         figures += reliability.workload()
     return [f for f in figures if wanted(f.name)]

@@ -17,6 +17,10 @@ Each measurement runs against a server started the way a deployment starts it:
 - **replayed**: the same page and all pages again, each on a fresh server whose home page was opened
   once, with the browsers' requests replayed instead of real browsers (below); and the same page on a
   server nobody opened yet (`fresh_server`: its first runs also pay for importing torch and the rest).
+- **replicas**: the same-page class replayed through nginx running deploy/nginx.conf (benchmarks/proxy.py) in
+  front of two fresh servers opened once: no failed session, no browser whose requests reached both replicas
+  (the proxy's sticky cookie, which a replayed session keeps and sends as a browser does), each replica's
+  sessions and peak memory. Without nginx on the machine, one error figure says how to install it.
 
 Peak memory is the server process's high-water mark (VmHWM in /proc/<pid>/status, Linux), plus
 its child processes' if it has any.
@@ -46,7 +50,6 @@ import asyncio
 import contextlib
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -57,14 +60,19 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from http.cookiejar import CookieJar
 from pathlib import Path
 from typing import Any
+from urllib.request import HTTPCookieProcessor, build_opener
 
+import torch
 from playwright.async_api import Error as PlaywrightError
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from websockets.asyncio.client import connect  # Streamlit's own dependency
 from websockets.exceptions import WebSocketException
 
+from benchmarks import proxy
+from benchmarks.processes import free_port, serving
 from benchmarks.workloads import Figure
 from ui.lesson_map import APP_ROOT, CHAPTERS
 from ui.runners import RUN_LOG
@@ -82,7 +90,8 @@ VIEWPORT = {"width": 1400, "height": 900}
 SESSION_TIMEOUT_S = 120
 SERVER_START_TIMEOUT_S = 60
 # every figure's prefix
-NAMES = ("load.cold_start_s", "load.same_page", "load.all_pages", "load.one_browser", "load.blank_app", "load.replayed")
+NAMES = ("load.cold_start", "load.same_page", "load.all_pages", "load.one_browser", "load.blank_app", "load.replayed")
+REPLICAS = ("load.replicas",)  # two servers behind nginx (benchmarks/proxy.py)
 
 # Checked against Streamlit 1.67's frontend: the app root's data-test-script-state goes "initial" ->
 # "running" -> "notRunning"; a chart is an stVegaLiteChart that holds a canvas (or svg.marks) once drawn,
@@ -142,22 +151,6 @@ def extra_computations(log: list[str]) -> int:
     return len(log) - len(set(log))
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def healthy(url: str) -> bool:
-    """The Streamlit server at url answers its health check with ok."""
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-            return response.read().strip() == b"ok"
-    except OSError:
-        return False
-
-
 @dataclass
 class Server:
     url: str
@@ -178,26 +171,11 @@ def server(workdir: Path, app_root: Path = APP_ROOT, env: dict[str, str] | None 
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, **(env or {}), RUN_LOG: str(workdir / "runs.log")}
-    with open(workdir / "streamlit.log", "w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "Home.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=app_root, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-        while not healthy(url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the server did not come up (exit code {process.poll()}): "
-                                   f"{(workdir / 'streamlit.log').read_text()[-3000:]}")
-            time.sleep(0.1)
+    command = [sys.executable, "-m", "streamlit", "run", "Home.py", "--server.port", str(port), "--server.address",
+               "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    with serving(command, url, workdir / "streamlit.log", SERVER_START_TIMEOUT_S, "the server",
+                 cwd=app_root, env=env) as process:
         yield Server(url, process, workdir / "runs.log")
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 async def _visit(page, url: str) -> Session:
@@ -294,10 +272,10 @@ async def record(browser, base: str, path: str) -> tuple[Recording, Session]:
     return Recording(path, tuple(u for u in own if not MEDIA.match(u.encode())), tuple(sent)), session
 
 
-def _get(url: str) -> int:
-    """GET url like a browser (compressed if the server offers it), read the body; its size in bytes."""
+def _get(url: str, cookies: CookieJar) -> int:
+    """GET url like a browser (compressed if the server offers it, with its cookies), read the body; its size."""
     request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip, deflate"})
-    with urllib.request.urlopen(request, timeout=SESSION_TIMEOUT_S) as response:
+    with build_opener(HTTPCookieProcessor(cookies)).open(request, timeout=SESSION_TIMEOUT_S) as response:
         return len(response.read())
 
 
@@ -315,12 +293,17 @@ async def replay(base: str, recording: Recording) -> Session:
     problem, charts, media = "", 0, set()
     early = ForwardMsg.ScriptFinishedStatus.FINISHED_EARLY_FOR_RERUN
     server_s = None
+    cookies = CookieJar()  # what a browser keeps between requests, e.g. a proxy's sticky-session cookie
+    first, rest = recording.gets[:1], recording.gets[1:]  # the document, then what it names, as a browser loads them
     try:
         with ThreadPoolExecutor(PARALLEL_GETS) as pool:
-            await asyncio.gather(*(loop.run_in_executor(pool, _get, base + path) for path in recording.gets))
+            for paths in (first, rest):
+                await asyncio.gather(*(loop.run_in_executor(pool, _get, base + path, cookies) for path in paths))
             ws_url = "ws" + base.removeprefix("http") + "/_stcore/stream"
+            cookie = "; ".join(f"{c.name}={c.value}" for c in cookies)
             async with asyncio.timeout(SESSION_TIMEOUT_S), connect(ws_url, origin=base, subprotocols=["streamlit"],
-                                                                   max_size=None) as ws:
+                                                                   additional_headers={"Cookie": cookie} if cookie
+                                                                   else None, max_size=None) as ws:
                 for back_msg in recording.back_msgs:
                     await ws.send(back_msg)
                 async for frame in ws:
@@ -334,7 +317,7 @@ async def replay(base: str, recording: Recording) -> Session:
                     if message.WhichOneof("type") == "script_finished" and message.script_finished != early:
                         server_s = time.perf_counter() - start
                         break
-            await asyncio.gather(*(loop.run_in_executor(pool, _get, base + path) for path in sorted(media)))
+            await asyncio.gather(*(loop.run_in_executor(pool, _get, base + path, cookies) for path in sorted(media)))
     except (OSError, WebSocketException, TimeoutError) as error:
         problem = problem or f"{type(error).__name__}: {error}"[:200]
     seconds = time.perf_counter() - start
@@ -348,13 +331,12 @@ async def replay_all(base: str, recordings: list[Recording]) -> list[Session]:
     return list(await asyncio.gather(*(replay(base, r) for r in recordings)))
 
 
-def _figures(prefix: str, sessions: list[Session], srv: Server, cpu: float, note: str,
-             browser_cpu: float | None = None, max_target: str = "state") -> list[Figure]:
-    """A scenario's figures: sessions, slowest and median time (browser and server), failures, CPU and memory.
+def _session_figures(prefix: str, sessions: list[Session], note: str, in_chromium: bool,
+                     max_target: str) -> list[Figure]:
+    """A class's figures: sessions, slowest and median time (browser and server), failures.
     `max_target` judges the slowest time (see the module's docstring for which scenario it is)."""
     failed = [f"{s.url}: {s.problem}" for s in sessions if s.problem]
     slowest = max(sessions, key=lambda s: s.seconds)
-    in_chromium = browser_cpu is not None
     where = "in Chromium on the server's cores" if in_chromium else "replayed (everything the browser needs received)"
     figures = [
         Figure(f"{prefix}.sessions", float(len(sessions)), "sessions", "state", note),
@@ -365,10 +347,16 @@ def _figures(prefix: str, sessions: list[Session], srv: Server, cpu: float, note
     if in_chromium:
         figures.append(Figure(f"{prefix}.server_max_s", max(s.server_s for s in sessions), "s", "state",
                               "slowest to the server's script_finished, as the browser received it"))
-    figures += [
-        Figure(f"{prefix}.failed", float(len(failed)), "sessions", "<= 0", "; ".join(failed)[:300]),
-        Figure(f"{prefix}.server_cpu_s", cpu_s(srv.process.pid) - cpu, "s", "state", "the server's CPU time meanwhile"),
-    ]
+    return figures + [Figure(f"{prefix}.failed", float(len(failed)), "sessions", "<= 0", "; ".join(failed)[:300])]
+
+
+def _figures(prefix: str, sessions: list[Session], srv: Server, cpu: float, note: str,
+             browser_cpu: float | None = None, max_target: str = "state") -> list[Figure]:
+    """A scenario on one server: the class's figures (above), then the server's CPU and memory."""
+    in_chromium = browser_cpu is not None
+    figures = _session_figures(prefix, sessions, note, in_chromium, max_target)
+    figures.append(Figure(f"{prefix}.server_cpu_s", cpu_s(srv.process.pid) - cpu, "s", "state",
+                          "the server's CPU time meanwhile"))
     if in_chromium:
         figures.append(Figure(f"{prefix}.browser_cpu_s", browser_cpu, "s", "state",
                               "the Chromium processes' CPU time meanwhile, on the same 2 cores"))
@@ -399,53 +387,61 @@ async def _blank_app(browser, sessions: int) -> list[Figure]:
                            "the server's CPU")]
 
 
-async def _measure(sessions: int) -> list[Figure]:
-    from playwright.async_api import async_playwright
-
+async def _browser_scenarios(browser, sessions: int, paths: list[str]) -> tuple[list[Figure], dict[str, Recording]]:
+    """Cold start, same page, one browser, blank app and all pages, in Chromium; and every page's recording."""
     figures = []
     same_url = "/" + url_path(SAME_PAGE)
-    pages = lesson_pages()
-    paths = ["/" + url_path(p) if p != "Home.py" else "" for p in pages]
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS + AWAKE_TABS)
-        context = await browser.new_context(viewport=VIEWPORT)
-        home = await context.new_page()
-        with tempfile.TemporaryDirectory() as tmp:
-            start = time.perf_counter()
-            with server(Path(tmp)) as srv:
-                first = await _visit(home, srv.url)
-                figures.append(Figure("load.cold_start_s", None if first.problem else time.perf_counter() - start, "s",
-                                      "state", first.problem or "spawn `streamlit run Home.py` -> Home rendered"))
-                await context.close()
-                before, cpu = len(srv.computations()), cpu_s(srv.process.pid)
-                same, browser_cpu = await _visit_all(browser, [srv.url + same_url] * sessions)
-                figures += _figures("load.same_page", same, srv, cpu,
-                                    f"{sessions} sessions on {same_url} at defaults, at once", browser_cpu)
-                figures += _computation_figures("load.same_page", srv.computations()[before:])
-                recorded = {path: await record(browser, srv.url, path) for path in paths}  # the cache is warm now
-        recordings = {path: recording for path, (recording, _) in recorded.items()}
-        alone = [session for _, session in recorded.values()]
-        slowest = max(alone, key=lambda s: s.seconds)
-        slowest_path = slowest.url.split("/", 3)[-1]
-        figures += [Figure("load.one_browser.max_s", slowest.seconds, "s", "state",
-                           f"one Chromium session alone per page, server warm: slowest /{slowest_path}"),
-                    Figure("load.one_browser.median_s", statistics.median(s.seconds for s in alone), "s", "state",
-                           "the same, median over the pages"),
-                    Figure("load.one_browser.failed", float(sum(bool(s.problem) for s in alone)), "sessions", "<= 0",
-                           "; ".join(f"{s.url}: {s.problem}" for s in alone if s.problem)[:300])]
-        figures += await _blank_app(browser, sessions)
-        with tempfile.TemporaryDirectory() as tmp, server(Path(tmp)) as srv:
-            await _visit_all(browser, [srv.url])  # started and opened once, as above
-            cpu = cpu_s(srv.process.pid)
-            every, browser_cpu = await _visit_all(browser, [srv.url + path for path in paths])
-            figures += _figures("load.all_pages", every, srv, cpu,
-                                f"one session on each of {len(pages)} pages, at once", browser_cpu)
-        await browser.close()
+    context = await browser.new_context(viewport=VIEWPORT)
+    home = await context.new_page()
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        with server(Path(tmp)) as srv:
+            first = await _visit(home, srv.url)
+            figures.append(Figure("load.cold_start_s", None if first.problem else time.perf_counter() - start, "s",
+                                  "state", first.problem or "spawn `streamlit run Home.py` -> Home rendered"))
+            figures.append(Figure("load.cold_start.peak_mb", peak_mb(srv.process.pid), "MB", "state",
+                                  f"server VmHWM after Home rendered, torch {torch_build()}"))
+            await context.close()
+            before, cpu = len(srv.computations()), cpu_s(srv.process.pid)
+            same, browser_cpu = await _visit_all(browser, [srv.url + same_url] * sessions)
+            figures += _figures("load.same_page", same, srv, cpu,
+                                f"{sessions} sessions on {same_url} at defaults, at once", browser_cpu)
+            figures += _computation_figures("load.same_page", srv.computations()[before:])
+            recorded = {path: await record(browser, srv.url, path) for path in paths}  # the cache is warm now
+    alone = [session for _, session in recorded.values()]
+    slowest = max(alone, key=lambda s: s.seconds)
+    slowest_path = slowest.url.split("/", 3)[-1]
+    figures += [Figure("load.one_browser.max_s", slowest.seconds, "s", "state",
+                       f"one Chromium session alone per page, server warm: slowest /{slowest_path}"),
+                Figure("load.one_browser.median_s", statistics.median(s.seconds for s in alone), "s", "state",
+                       "the same, median over the pages"),
+                Figure("load.one_browser.failed", float(sum(bool(s.problem) for s in alone)), "sessions", "<= 0",
+                       "; ".join(f"{s.url}: {s.problem}" for s in alone if s.problem)[:300])]
+    figures += await _blank_app(browser, sessions)
+    with tempfile.TemporaryDirectory() as tmp, server(Path(tmp)) as srv:
+        await _visit_all(browser, [srv.url])  # started and opened once, as above
+        cpu = cpu_s(srv.process.pid)
+        every, browser_cpu = await _visit_all(browser, [srv.url + path for path in paths])
+        figures += _figures("load.all_pages", every, srv, cpu,
+                            f"one session on each of {len(paths)} pages, at once", browser_cpu)
+    return figures, {path: recording for path, (recording, _) in recorded.items()}
+
+
+async def _recordings(browser, paths: list[str]) -> dict[str, Recording]:
+    """Each path recorded in order on one fresh server (the first one opened is its cold start)."""
+    with tempfile.TemporaryDirectory() as tmp, server(Path(tmp)) as srv:
+        return {path: (await record(browser, srv.url, path))[0] for path in paths}
+
+
+async def _replayed(recordings: dict[str, Recording], sessions: int, paths: list[str]) -> list[Figure]:
+    """The same page and all pages replayed, each on a fresh server opened once; the same page on a fresh one."""
+    figures = []
+    same_url = "/" + url_path(SAME_PAGE)
     for prefix, wave, what, target in (
             ("load.replayed.same_page", [recordings[same_url]] * sessions,
              f"{sessions} sessions on {same_url}", "<= 10"),
             ("load.replayed.all_pages", [recordings[path] for path in paths],
-             f"one session on each of {len(pages)} pages", "state")):
+             f"one session on each of {len(paths)} pages", "state")):
         with tempfile.TemporaryDirectory() as tmp, server(Path(tmp)) as srv:
             await replay(srv.url, recordings[""])  # started and opened once, like the browser scenarios' cold start
             before, cpu = len(srv.computations()), cpu_s(srv.process.pid)
@@ -464,12 +460,83 @@ async def _measure(sessions: int) -> list[Figure]:
     return figures
 
 
-def workload(sessions: int = 10) -> list[Figure]:
-    """The load figures; one error figure per scenario where the machine cannot run them (no Chromium, no /proc)."""
+async def _replicas(home: Recording, page: Recording, sessions: int) -> list[Figure]:
+    """The same-page class replayed through nginx (deploy/nginx.conf) in front of two fresh servers opened once:
+    time to served, each replica's sessions and peak memory, and browsers whose requests reached both."""
+    prefix = "load.replicas"
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
+        replicas = []
+        for i in (1, 2):
+            (Path(tmp) / f"replica_{i}").mkdir()
+            replicas.append(stack.enter_context(server(Path(tmp) / f"replica_{i}")))
+        for srv in replicas:
+            await replay(srv.url, home)  # each opened once, directly, as a teacher's check would
+        before = [len(srv.computations()) for srv in replicas]
+        (Path(tmp) / "nginx").mkdir()
+        with proxy.nginx(Path(tmp) / "nginx", free_port(), [srv.url.removeprefix("http://") for srv in replicas]) as px:
+            served = await replay_all(px.url, [page] * sessions)
+        per_replica, split = proxy.routes(px.access_log)
+        # Reported, not judged: here both replicas share this machine's cores (each computes the class's experiments)
+        figures = _session_figures(prefix, served, f"{sessions} sessions on {page.path} replayed at once through "
+                                   "nginx in front of two fresh servers whose home pages were opened once",
+                                   in_chromium=False, max_target="state")
+        figures.append(Figure(f"{prefix}.split_sessions", float(split), "sessions", "<= 0",
+                              "browsers (sticky cookies) whose requests reached both replicas"))
+        for i, (srv, start) in enumerate(zip(replicas, before), 1):
+            runs = srv.computations()[start:]
+            figures += [
+                Figure(f"{prefix}.replica_{i}.sessions", float(per_replica[srv.url.removeprefix("http://")]),
+                       "sessions", "state", "websockets nginx sent to this replica"),
+                Figure(f"{prefix}.replica_{i}.computations", float(len(runs)), "runs", "state",
+                       f"{len(set(runs))} distinct experiments: each replica computes its own"),
+                Figure(f"{prefix}.replica_{i}.peak_mb", peak_mb(srv.process.pid), "MB", "<= 1200",
+                       f"server VmHWM, torch {torch_build()}")]
+        return figures
+
+
+def torch_build() -> str:
+    """The torch the servers run (this interpreter's), its build in the version: '2.14.1+cu130' (PyPI's), '+cpu'."""
+    return torch.__version__
+
+
+async def _measure(sessions: int, one_server: bool, replicas: bool) -> list[Figure]:
+    from playwright.async_api import async_playwright
+
+    figures: list[Figure] = []
+    pages = lesson_pages()
+    paths = ["/" + url_path(p) if p != "Home.py" else "" for p in pages]
+    same = "/" + url_path(SAME_PAGE)
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS + AWAKE_TABS)
+        if one_server:
+            figures, recordings = await _browser_scenarios(browser, sessions, paths)
+        else:  # the replicas alone need only these two recordings
+            recordings = await _recordings(browser, ["", same])
+        await browser.close()
+    if one_server:
+        figures += await _replayed(recordings, sessions, paths)
+    if replicas:
+        try:
+            figures += await _replicas(recordings[""], recordings[same], sessions)
+        except (RuntimeError, OSError, ValueError) as error:  # an nginx or a replica that does not start
+            figures.append(Figure(f"{REPLICAS[0]}.sessions", None, "", "state",
+                                  f"{type(error).__name__}: {error}"[:300]))
+    return figures
+
+
+def workload(sessions: int = 10, one_server: bool = True, replicas: bool = True) -> list[Figure]:
+    """The load figures: the one-server scenarios and/or the replicas behind nginx.
+    One error figure per scenario where the machine cannot run them (no Chromium, no /proc, no nginx)."""
+    names = (NAMES if one_server else ()) + (REPLICAS if replicas else ())
     if not CHROMIUM.exists() or not Path("/proc/self/status").exists():
         why = f"needs {CHROMIUM} and Linux /proc" if Path("/proc").exists() else "needs Linux /proc"
-        return [Figure(name, None, "", "state", why) for name in NAMES]
+        return [Figure(name, None, "", "state", why) for name in names]
+    no_nginx = [Figure(f"{REPLICAS[0]}.sessions", None, "", "state", f"needs nginx: {proxy.INSTALL}")]
+    if replicas and proxy.NGINX is None:  # the benchmark installs nothing; said before anything is recorded
+        if not one_server:
+            return no_nginx
+        return workload(sessions, one_server, replicas=False) + no_nginx
     try:
-        return asyncio.run(_measure(sessions))
+        return asyncio.run(_measure(sessions, one_server, replicas))
     except (RuntimeError, OSError, PlaywrightError) as error:  # a server that does not start, a browser that cannot
-        return [Figure(name, None, "", "state", f"{type(error).__name__}: {error}"[:300]) for name in NAMES]
+        return [Figure(name, None, "", "state", f"{type(error).__name__}: {error}"[:300]) for name in names]

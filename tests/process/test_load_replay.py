@@ -1,7 +1,8 @@
 """The load test's replayed sessions (benchmarks/load.py) against a real `streamlit run` of a small app.
 
 A replayed session must do a browser's share of the work on the server and see what a browser
-would: every message until the script finished, the exception boxes, the charts, the media files.
+would: every message until the script finished, the exception boxes, the charts, the media files;
+through the proxy of deploy/nginx.conf, all of it from one replica.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from streamlit.proto.BackMsg_pb2 import BackMsg
 
-from benchmarks import load
+from benchmarks import load, proxy
 
 APP = """
 import numpy as np
@@ -41,17 +42,22 @@ def _recording(page: str = "") -> load.Recording:
 
 
 @pytest.fixture(scope="module")
-def small_app(tmp_path_factory):
+def app_root(tmp_path_factory):
     root = tmp_path_factory.mktemp("app")
     (root / "Home.py").write_text(textwrap.dedent(APP))
-    with load.server(root, app_root=root) as srv:
+    return root
+
+
+@pytest.fixture(scope="module")
+def small_app(app_root):
+    with load.server(app_root, app_root=app_root) as srv:
         yield srv
 
 
 def test_replayed_sessions_get_the_whole_page_its_charts_and_its_media(small_app, monkeypatch):
     fetched: list[str] = []
     get = load._get
-    monkeypatch.setattr(load, "_get", lambda url: fetched.append(url) or get(url))
+    monkeypatch.setattr(load, "_get", lambda url, cookies: fetched.append(url) or get(url, cookies))
     sessions = _replay(small_app.url, [_recording()] * 3)
     assert [s.problem for s in sessions] == ["", "", ""]
     assert [s.charts for s in sessions] == [1, 1, 1]
@@ -84,3 +90,18 @@ def test_extra_computations_count_repeats_of_one_experiment():
 def test_media_urls_are_found_in_raw_messages():
     frame = b"\x12\x30/media/0123abcd.png\x00junk/media/ff.jpeg"
     assert load.MEDIA.findall(frame) == [b"/media/0123abcd.png", b"/media/ff.jpeg"]
+
+
+@pytest.mark.skipif(proxy.NGINX is None, reason=f"needs nginx ({proxy.INSTALL})")
+def test_through_the_proxy_each_session_stays_on_one_replica(small_app, app_root, tmp_path):
+    # deploy/nginx.conf in front of two servers: a session's media file exists only on the replica that ran its
+    # script, so a session sent to the other one for it would fail with a 404.
+    (tmp_path / "second").mkdir()
+    (tmp_path / "nginx").mkdir()
+    with load.server(tmp_path / "second", app_root=app_root) as second:
+        replicas = [srv.url.removeprefix("http://") for srv in (small_app, second)]
+        with proxy.nginx(tmp_path / "nginx", load.free_port(), replicas) as front:
+            sessions = _replay(front.url, [_recording()] * 8)
+    per_replica, split = proxy.routes(front.access_log)
+    assert [s.problem for s in sessions] == [""] * 8
+    assert split == 0 and sum(per_replica.values()) == 8 and set(per_replica) <= set(replicas)

@@ -14,7 +14,8 @@ here exactly as it would on Streamlit Community Cloud, which installs requiremen
 
 requirements.txt is also the lock (exact versions, what Cloud and CI install), and pyproject.toml holds
 the ranges for an environment of one's own: the tests below check that every pin is exact, that the lock
-and the ranges name the same packages and agree, and that every package the app imports is locked.
+and the ranges name the same packages and agree, that the CPU-only lock (deploy/requirements-cpu.txt) is
+the same lock with PyTorch's `+cpu` builds, and that every package the app imports is locked.
 """
 from __future__ import annotations
 
@@ -31,8 +32,9 @@ from pathlib import Path
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
+from packaging.version import Version
 
-from benchmarks.load import free_port, healthy
+from benchmarks.processes import free_port, healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ["Home.py", *sorted(f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py"))]
@@ -154,6 +156,24 @@ def test_the_lock_and_pyproject_ranges_name_the_same_packages_and_agree():
         outside = {name: (str(pins[name].specifier), str(ranges[name].specifier)) for name in pins
                    if not ranges[name].specifier.contains(next(iter(pins[name].specifier)).version, prereleases=True)}
         assert not outside, f"{file} pins versions outside pyproject.toml's ranges (pin, range): {outside}"
+
+
+CPU_LOCK = ROOT / "deploy" / "requirements-cpu.txt"
+CPU_INDEX = "--extra-index-url https://download.pytorch.org/whl/cpu"
+CPU_BUILDS = {"torch", "torchvision"}  # the packages PyTorch's index has as `+cpu` builds
+
+
+def test_the_cpu_lock_is_the_lock_with_pytorchs_cpu_build():
+    # deploy/requirements-cpu.txt cannot drift from requirements.txt: same packages, same versions, +cpu where built
+    assert CPU_INDEX in CPU_LOCK.read_text().splitlines()
+    cpu, lock = _pins(CPU_LOCK), LOCKS["requirements.txt"][0]
+    assert set(cpu) == set(lock), f"only in one of the two locks: {set(cpu) ^ set(lock)}"
+    differ = {}
+    for name, req in cpu.items():
+        pinned, locked = (Version(next(iter(r.specifier)).version) for r in (req, lock[name]))
+        if (pinned.public, pinned.local) != (locked.public, "cpu" if name in CPU_BUILDS else locked.local):
+            differ[name] = (str(pinned), str(locked))
+    assert not differ, f"(requirements-cpu.txt, requirements.txt) pins that disagree: {differ}"
 
 
 def _third_party_imports(paths: list[Path]) -> set[str]:
