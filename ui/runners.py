@@ -67,17 +67,38 @@ def container_cpus(root: str = "/sys/fs/cgroup") -> float | None:
     return None
 
 
+def container_memory_mb(root: str = "/sys/fs/cgroup") -> float | None:
+    """The memory the container may use by its cgroup's limit (v2 `memory.max`, v1 `memory.limit_in_bytes`), in
+    MB, or None without a limit (v1 writes "no limit" as a huge number)."""
+    for limit_file in ("memory.max", "memory/memory.limit_in_bytes"):
+        try:
+            text = Path(root, limit_file).read_text().strip()
+        except OSError:
+            continue
+        return None if text == "max" or int(text) >= 2**60 else int(text) / 2**20
+    return None
+
+
 def _cores() -> int:
     seen = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     quota = container_cpus()
     return max(1, min(seen, int(quota + 0.5))) if quota else seen
 
 
+def heavy_slots(slots: int, memory_mb: float | None) -> int:
+    """Heavy computations (started on a button, ui/launch.py) at once: one core fewer than the slots, so that
+    quick and cached work always finds a core free, and no more than the container's memory holds beside
+    what the server keeps anyway (SERVER_MB); at least one. The others wait in line, told their place in it."""
+    by_memory = int((memory_mb - SERVER_MB) // HEAVY_RUN_MB) if memory_mb else slots
+    return max(1, min(slots - 1, by_memory))
+
+
+# MB: the server with every page's defaults and full caches (the benchmark's peak, rounded up), and what one
+# heavy training adds at most (the reliability benchmark's eight FCN presses: one running, the peak rose by less).
+SERVER_MB, HEAVY_RUN_MB = 1_300, 250
 CORES = _cores()
 SLOTS = max(1, int(os.environ.get("LESSON_COMPUTE_SLOTS", CORES)))
-# Heavy computations (started on a button, ui/launch.py) at once: one core fewer than the slots, so that
-# quick and cached work always finds a core free; the others wait in line, told their place in it.
-HEAVY = max(1, int(os.environ.get("LESSON_HEAVY_SLOTS", SLOTS - 1)))
+HEAVY = max(1, int(os.environ.get("LESSON_HEAVY_SLOTS", heavy_slots(SLOTS, container_memory_mb()))))
 
 
 class Slots:

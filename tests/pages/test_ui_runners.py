@@ -348,6 +348,20 @@ def test_the_waiting_line_counts_trainings_in_words():
     assert [runners.trainings(n) for n in (0, 1, 2)] == ["0 trainings are", "1 training is", "2 trainings are"]
 
 
+def test_heavy_runs_at_once_follow_the_containers_cores_and_memory(tmp_path):
+    from ui import runners
+
+    assert runners.container_memory_mb(str(tmp_path)) is None  # no cgroup files: no limit
+    (tmp_path / "memory.max").write_text(f"{3 * 2**30}\n")  # cgroup v2: 3 GB
+    assert runners.container_memory_mb(str(tmp_path)) == 3 * 1024
+    (tmp_path / "memory.max").write_text("max\n")
+    assert runners.container_memory_mb(str(tmp_path)) is None
+    # One core fewer than the slots, no more than the memory beside the server's own holds, at least one.
+    room = runners.SERVER_MB + 3 * runners.HEAVY_RUN_MB
+    assert runners.heavy_slots(8, None) == 7 and runners.heavy_slots(8, room) == 3
+    assert runners.heavy_slots(2, None) == 1 and runners.heavy_slots(8, 1_000) == 1 and runners.heavy_slots(1, None) == 1
+
+
 def test_the_cpu_count_follows_the_containers_quota(tmp_path):
     # sched_getaffinity counts the host's cores a container may be scheduled on, which can exceed its quota.
     from ui import runners
