@@ -35,6 +35,7 @@ show.chart(charts.layer_heat, flow.grads_shown(), "grad_norm", "‖dLoss/dW‖",
            key="flow-heat", data=flow.grads, heading=f"Gradient norm per layer and epoch {on}")
 st.caption("Each panel: one network; rows are layers (output at the top), columns epochs. "
            "Dark = tiny gradient.")
+show.warnings(flow.messages)
 parts.flow_notice(flow.facts)
 
 # 2. Activation statistics ---------------------------------------------------------------------
