@@ -274,12 +274,18 @@ def test_non_finite_gradient_norms_are_a_fact_and_left_out_of_the_charts():
     assert r.facts.overflowed == ("ReLU",) and r.facts.overflow_epochs == (0,)
     assert list(r.messages) == ["ReLU"]
     assert "overflowed to infinity or NaN from epoch 0 on" in r.messages["ReLU"]
-    assert "He or Xavier initialization, fewer layers" in r.messages["ReLU"]
+    assert "pick He or Xavier initialization" in r.messages["ReLU"]
     assert "learning rate" not in r.messages["ReLU"]
     for epoch, nets in ((0, {"ReLU", "Tanh"}), (1, {"Tanh"})):  # at 0 ReLU's first layers are finite, at 1 none
         stats = r.stats_at(epoch)
         assert np.isfinite(stats[list(gr.STATS)]).all().all() and set(stats.activation) == nets
     assert np.isfinite(r.histograms_of(r.middle_layer).share).all()
+
+
+@pytest.mark.parametrize("init", ["he", "xavier"])
+def test_what_the_overflow_message_says_to_change_keeps_the_net_finite(init):
+    r = gr.gradient_flow(gr.GradientFlow(init=init, depth=30, width=256, activations=("relu",), epochs=1))
+    assert r.facts.overflowed == () and r.messages == {} and np.isfinite(r.grads.grad_norm).all()
 
 
 def test_a_net_that_overflows_while_it_trains_says_from_which_epoch():

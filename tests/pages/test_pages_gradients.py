@@ -116,7 +116,7 @@ def test_a_net_that_overflows_while_it_trains_gets_a_warning(page):
     page.multiselect(key="flow-acts").set_value(["relu", "tanh"]).run()
     assert not page.exception and not page.error
     warning = next(w.value for w in page.warning if w.value.startswith("**ReLU:**"))
-    assert "from epoch 1 on: training grew the weights" in warning and "turn on batch norm" in warning
+    assert "from epoch 1 on: training grew the weights" in warning and "He or Xavier initialization" in warning
 
 
 def test_batch_norm_notices_say_what_the_norm_fixes_and_what_gamma_and_beta_can_move(page):
