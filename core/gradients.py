@@ -10,7 +10,8 @@ The experiments train through the one trainer (`core.training`) and measure the 
 of the live networks that its `on_progress(fraction, Snapshot)` hands over every epoch:
 - `gradient_flow`: the same deep MLP with sigmoid, tanh, ReLU, Leaky ReLU and ELU (slides 50-51);
 - `dying_relu`: ReLU against Leaky ReLU and ELU with a negative initial bias or large steps (slides 52-53).
-Each result carries the facts its page's sentences rest on (`FlowFacts`, `SpreadFacts`, `DyingFacts`).
+Each result carries the facts its page's sentences rest on (`FlowFacts`, `SpreadFacts`, `DyingFacts`); a net
+whose gradient norms or activations overflow says from which epoch, and what to change, in `FlowResult.messages`.
 """
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ SIGMOID_MAX_SLOPE = 0.25  # sigma'(z) = sigma(z) (1 - sigma(z)) is largest at z 
 PROBE_ROWS = 256  # rows of the fixed probe batch every per-layer statistic is measured on
 MAX_DEPTH, MAX_WIDTH = 30, 256
 BINS = 30
+STATS = ("mean", "std", "spread")  # the activation statistics per layer, the columns of FlowResult.stats
 DATASETS = ("digits", *data.TOY_2D)
 
 
@@ -135,7 +137,7 @@ class GradientFlow:
     batch_size: int = 256
     bins: int = BINS
     seed: int = 0
-    code_version: int = 2  # 2: facts, spread across inputs, non-finite norms
+    code_version: int = 3  # 2: facts, spread across inputs, non-finite norms; 3: overflow during training, messages
 
     def __post_init__(self) -> None:
         check_shape(self.dataset, self.depth, self.width)
@@ -215,6 +217,8 @@ class FlowFacts:
     sigmoid_bound: float
     relu_he_ratio: float
     relu_default_ratio: float
+    overflowed: tuple[str, ...]  # labels whose gradient norms or activations overflowed at some measured epoch
+    overflow_epochs: tuple[int, ...]  # the epoch each of them first did (0 = at initialization)
 
 
 @dataclass(frozen=True)
@@ -247,6 +251,7 @@ class FlowResult:
     epochs: int
     facts: FlowFacts
     spread: tuple[SpreadFacts, ...]  # one per epoch, 0 = at initialization
+    messages: dict[str, str]  # activation label -> what overflowed or blew up, and what to change
 
     def grads_shown(self, initialization_only: bool = False) -> pd.DataFrame:
         """The gradient norms a log-scale chart can draw: non-finite ones left out, zeros raised to 1e-30."""
@@ -260,10 +265,13 @@ class FlowResult:
         return max(1, self.depth // 2)
 
     def stats_at(self, epoch: int) -> pd.DataFrame:
-        return self.stats[self.stats.epoch == epoch]
+        """The activation statistics of `epoch` a chart can draw: a net's overflowed layers left out."""
+        at = self.stats[self.stats.epoch == epoch]
+        return at[np.isfinite(at[list(STATS)].to_numpy()).all(axis=1)]
 
     def histograms_of(self, layer: int) -> pd.DataFrame:
-        return self.histograms[self.histograms.layer == layer]
+        """Layer `layer`'s histograms over training; an epoch whose activations overflowed has no bins."""
+        return self.histograms[(self.histograms.layer == layer) & np.isfinite(self.histograms.share)]
 
 
 def _label(activation: str) -> str:
@@ -277,8 +285,34 @@ def first_over_last(norms: np.ndarray) -> float:
     return float(norms[0] / norms[-1])
 
 
+def overflow(grads: pd.DataFrame, stats: pd.DataFrame) -> dict[str, int]:
+    """Activation label -> the first epoch its gradient norms or activation statistics overflowed (inf or NaN)."""
+    first = training.first_nonfinite(grads, "activation", "epoch", ["grad_norm"])
+    for label, epoch in training.first_nonfinite(stats, "activation", "epoch", STATS).items():
+        first[label] = min(epoch, first.get(label, epoch))
+    return dict(sorted(first.items(), key=lambda kv: kv[1]))
+
+
+def overflow_remedy(epoch: int) -> str:
+    """Why a deep net's signal overflowed at `epoch` and what to change on the page (the learning rate is fixed)."""
+    cause = ("the initial weights are too large for this depth and width, so the signal grows layer after layer "
+             "until float32 overflows" if epoch == 0 else
+             "training grew the weights until the signal, multiplied layer after layer, overflowed float32")
+    # measured (tests/core/test_gradients.py): either keeps depth 30 x 256 finite and its loss down; fewer layers or
+    # units with Normal(0, 1) weights only move the overflow to the first epoch, and batch norm keeps the statistics
+    # finite but not the loss
+    return f"{cause}; pick He or Xavier initialization, which size the weights to the layer's width"
+
+
+def flow_messages(first: dict[str, int], trainer: dict[str, str]) -> dict[str, str]:
+    """Per net, what overflowed and what to change; a net whose statistics stayed finite keeps the trainer's word."""
+    said = {k: training.overflow_message("gradient norms and activations", "epoch", e, overflow_remedy(e))
+            for k, e in first.items()}
+    return {**said, **{k: m for k, m in trainer.items() if k not in said}}
+
+
 def flow_facts(cfg: GradientFlow, ratio: dict[str, float], nonfinite: tuple[str, ...], ds: data.Dataset,
-               n_out: int) -> FlowFacts:
+               n_out: int, first: dict[str, int]) -> FlowFacts:
     finite = {k: v for k, v in ratio.items() if np.isfinite(v)}
     worst = min(finite, key=finite.__getitem__) if finite else ""
     best = max(finite, key=finite.__getitem__) if finite else ""
@@ -291,7 +325,7 @@ def flow_facts(cfg: GradientFlow, ratio: dict[str, float], nonfinite: tuple[str,
         cfg.depth, INIT_LABELS[cfg.init], tuple(_label(a) for a in cfg.activations), worst,
         finite.get(worst, float("nan")), best, finite.get(best, float("nan")),
         tuple(k for k, v in finite.items() if v < VANISHED), nonfinite, *ratios,
-        SIGMOID_MAX_SLOPE ** cfg.depth, side["he"], side["default"])
+        SIGMOID_MAX_SLOPE ** cfg.depth, side["he"], side["default"], tuple(first), tuple(first.values()))
     return FlowFacts(*fields)  # type: ignore[arg-type]
 
 
@@ -357,7 +391,7 @@ def gradient_flow(cfg: GradientFlow, on_progress: Progress[FlowResult] | None = 
     stats: list[pd.DataFrame] = []
     hists: list[pd.DataFrame] = []
     histories: list[pd.DataFrame] = []
-    ratio, accuracy = {}, {}
+    ratio, accuracy, trainer = {}, {}, {}
     nonfinite = []
     for i, act in enumerate(cfg.activations):
         spec, name = cfg.spec(act, ds.n_features, n_out), _label(act)
@@ -378,12 +412,15 @@ def gradient_flow(cfg: GradientFlow, on_progress: Progress[FlowResult] | None = 
         fit = training.fit(spec, ds, train, pick_device(), recorder.each_epoch, progress_every=1, name=name)
         histories.append(fit.history)
         accuracy.update(fit.final("accuracy"))
-    stats_df = pd.concat(stats, ignore_index=True)
+        trainer.update(fit.messages)
+    grads_df, stats_df = pd.concat(grads, ignore_index=True), pd.concat(stats, ignore_index=True)
     epochs = int(stats_df.epoch.max())
-    return FlowResult(pd.concat(grads, ignore_index=True), stats_df, pd.concat(hists, ignore_index=True),
+    first = overflow(grads_df, stats_df)
+    return FlowResult(grads_df, stats_df, pd.concat(hists, ignore_index=True),
                       pd.concat(histories, ignore_index=True), ratio, accuracy, cfg.depth, epochs,
-                      flow_facts(cfg, ratio, tuple(nonfinite), ds, n_out),
-                      tuple(spread_facts(stats_df, cfg.depth, e) for e in range(epochs + 1)))
+                      flow_facts(cfg, ratio, tuple(nonfinite), ds, n_out, first),
+                      tuple(spread_facts(stats_df, cfg.depth, e) for e in range(epochs + 1)),
+                      flow_messages(first, trainer))
 
 
 # 3. Dying ReLU ----------------------------------------------------------------------------------------------

@@ -6,7 +6,9 @@ return a `FitResult` of tidy DataFrames. The loop takes full-batch (`batch_size=
 mini-batch and single-sample (`batch_size=1`) steps, any `torch.optim` optimizer and
 `lr_scheduler`, reports progress through `on_progress(fraction, Snapshot)` (a
 `core.progress.Progress[Snapshot]`), stops a variant whose loss blows up and says why in a
-sentence, and can stop early on the validation loss. `check_batch_size` is the one batch-size rule.
+sentence, and can stop early on the validation loss. `check_batch_size` is the one batch-size rule;
+`first_nonfinite` and `overflow_message` are the one way an experiment finds and words a statistic of
+gradients, weights or activations that overflowed to inf or NaN.
 
 Two engines (`core.engines`) sit behind this one loop. Plain MLPs with SGD or Adam(W) go through the
 hand-written maths of `core.backprop` (K variants in one batched pass, no autograd
@@ -421,6 +423,21 @@ def _divergence(losses: np.ndarray, train_loss: float, start_loss: float) -> str
     if train_loss > DIVERGED_FACTOR * start_loss:
         return f"grew to {train_loss:.3g}, {train_loss / start_loss:.0f} times its starting value,"
     return ""
+
+
+def first_nonfinite(frame: pd.DataFrame, by: str, at: str, columns: Sequence[str]) -> dict[str, int]:
+    """Where values overflowed: each `by` label whose `columns` hold an inf or NaN in some row -> the first `at`
+    (epoch, step) of such a row, in the order the labels first overflowed. The one detection every
+    statistic of gradients, weights or activations goes through before it reaches a chart."""
+    bad = frame[~np.isfinite(frame[list(columns)].to_numpy(dtype=float)).all(axis=1)]
+    first = bad.groupby(by, sort=False)[at].min().sort_values(kind="stable")
+    return {str(label): int(step) for label, step in first.items()}
+
+
+def overflow_message(what: str, at: str, first: int, remedy: str) -> str:
+    """The one sentence for values that overflowed: what, from when, what to change, and what the charts do."""
+    return (f"The {what} overflowed to infinity or NaN from {at} {first} on: {remedy}. "
+            "The charts leave those values out.")
 
 
 def _output_size(model: Model, x: Tensor) -> int:

@@ -21,7 +21,7 @@ sweep = runners.run(optimization.lr_sweep, parts.sweep_knobs(),
                     label="Training one net at three learning rates")
 show.chart(charts.curves, sweep.history, "loss", key="lr-curves",
            title=parts.ON_MOONS.format("Loss per epoch at three rates"))
-parts.warnings(sweep.messages)
+show.warnings(sweep.messages)
 parts.sweep_notice(sweep.facts)
 parts.range_test()
 
@@ -36,7 +36,7 @@ with left:
 with right:
     show.chart(charts.lines, compared.paths, "step", "loss", "optimizer", "step", "loss",
                title="Loss per step of each optimizer", key="race-loss")
-parts.warnings(compared.messages, named=False)
+show.warnings(compared.messages, named=False)
 show.table(compared.table, key="race-table")
 parts.comparison_notice(compared.facts)
 parts.optimizer_code()
@@ -54,7 +54,7 @@ with left:
     show.chart(charts.landscape, escape.surface, escape.paths, "Plain SGD, with and without noise",
                data=escape.paths, key="escape-map")
 with right:
-    parts.warnings(escape.messages, named=False)
+    show.warnings(escape.messages, named=False)
 show.table(escape.table, key="escape-table")
 parts.escape_notice(escape.facts)
 

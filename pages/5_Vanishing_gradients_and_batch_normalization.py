@@ -35,6 +35,7 @@ show.chart(charts.layer_heat, flow.grads_shown(), "grad_norm", "‖dLoss/dW‖",
            key="flow-heat", data=flow.grads, heading=f"Gradient norm per layer and epoch {on}")
 st.caption("Each panel: one network; rows are layers (output at the top), columns epochs. "
            "Dark = tiny gradient.")
+show.warnings(flow.messages)
 parts.flow_notice(flow.facts)
 
 # 2. Activation statistics ---------------------------------------------------------------------
@@ -61,8 +62,7 @@ chrome.section("3 · Dying ReLU: units stuck at zero, and the fixes", "52-53")
 dying = parts.dying(parts.dying_knobs())
 show.chart(charts.layer_heat, dying.dead, "dead", "share of dead units", domain=(0.0, 1.0),
            columns=3, key="dying-heat", heading="Share of dead units per layer and epoch (digits)")
-for name, message in dying.messages.items():
-    st.warning(f"**{name}:** {message}")
+show.warnings(dying.messages)
 show.table(dying.table, key="dying-table")
 with st.expander("How a dead unit is counted (core/gradients.py)"):
     st.code(inspect.getsource(gradients.dead_fraction))

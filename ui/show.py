@@ -144,6 +144,12 @@ def table(df: pd.DataFrame, key: str, filename: str | None = None) -> None:
     _csv_button(df, key, filename)
 
 
+def warnings(messages: dict[str, str], named: bool = True) -> None:
+    """Core's messages (a blown-up loss, values that overflowed) as warnings, each under its run's name if `named`."""
+    for name, message in messages.items():
+        st.warning(f"**{name}:** {message}" if named else message)
+
+
 def _as_text(df: pd.DataFrame) -> pd.DataFrame:
     """The table with its text cells and column names escaped: st.table renders them as Markdown, so a cell
     "-" became a bullet, and an uploaded CSV's header or label could have drawn a link or an image."""

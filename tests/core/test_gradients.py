@@ -269,6 +269,37 @@ def test_non_finite_gradient_norms_are_a_fact_and_left_out_of_the_charts():
     assert not np.isfinite(r.grads.grad_norm).all()
     shown = r.grads_shown().grad_norm
     assert len(shown) and np.isfinite(shown).all() and (shown > 0).all()
+    # the overflow is a fact with its epoch, and a sentence that says what to change instead of the trainer's
+    # "smaller learning rate" (this page has no learning rate to change)
+    assert r.facts.overflowed == ("ReLU",) and r.facts.overflow_epochs == (0,)
+    assert list(r.messages) == ["ReLU"]
+    assert "overflowed to infinity or NaN from epoch 0 on" in r.messages["ReLU"]
+    assert "pick He or Xavier initialization" in r.messages["ReLU"]
+    assert "learning rate" not in r.messages["ReLU"]
+    for epoch, nets in ((0, {"ReLU", "Tanh"}), (1, {"Tanh"})):  # at 0 ReLU's first layers are finite, at 1 none
+        stats = r.stats_at(epoch)
+        assert np.isfinite(stats[list(gr.STATS)]).all().all() and set(stats.activation) == nets
+    assert np.isfinite(r.histograms_of(r.middle_layer).share).all()
+
+
+@pytest.mark.parametrize("init", ["he", "xavier"])
+def test_what_the_overflow_message_says_to_change_keeps_the_net_finite(init):
+    r = gr.gradient_flow(gr.GradientFlow(init=init, depth=30, width=256, activations=("relu",), epochs=1))
+    assert r.facts.overflowed == () and r.messages == {} and np.isfinite(r.grads.grad_norm).all()
+
+
+def test_a_net_that_overflows_while_it_trains_says_from_which_epoch():
+    """Normal(0, 1) weights in 6 ReLU layers of 64: finite at initialization, but the first epoch's steps
+    blow the weights up; the per-layer statistics of epoch 1 on are inf or NaN."""
+    r = gr.gradient_flow(gr.GradientFlow(init="normal", depth=6, width=64, activations=("relu", "tanh"), epochs=2))
+    assert r.facts.nonfinite == () and np.isfinite(r.ratio["ReLU"])
+    relu = r.grads[r.grads.activation == "ReLU"]
+    assert np.isfinite(relu[relu.epoch == 0].grad_norm).all() and not np.isfinite(relu[relu.epoch == 1].grad_norm).any()
+    assert r.facts.overflowed == ("ReLU",) and r.facts.overflow_epochs == (1,)
+    assert "from epoch 1 on: training grew the weights" in r.messages["ReLU"]
+    assert "Tanh" not in r.messages
+    assert set(r.stats_at(1).activation) == {"Tanh"} and set(r.stats_at(0).activation) == {"ReLU", "Tanh"}
+    assert set(r.grads_shown().query("activation == 'ReLU'").epoch) == {0}
 
 
 def test_after_the_norm_only_gamma_and_beta_move_the_band_and_the_facts_say_whether_they_did(grid):

@@ -166,6 +166,18 @@ def test_divergence_is_reported_not_raised(dataset, spec):
     assert len(result.iterations) == result.last_epoch["model"] * result.iterations_per_epoch
 
 
+def test_first_nonfinite_names_each_label_with_the_first_step_it_overflowed():
+    frame = pd.DataFrame({"net": ["a", "a", "a", "b", "b", "c", "c"], "epoch": [0, 1, 2, 0, 1, 0, 1],
+                          "x": [1.0, 2.0, math.inf, 1.0, 3.0, 1.0, 1.0],
+                          "y": [1.0, math.nan, 1.0, -math.inf, 1.0, 1.0, 1e30]})
+    assert training.first_nonfinite(frame, "net", "epoch", ["x", "y"]) == {"b": 0, "a": 1}  # earliest first
+    assert training.first_nonfinite(frame, "net", "epoch", ["x"]) == {"a": 2}
+    assert training.first_nonfinite(frame[frame.net == "c"], "net", "epoch", ["x", "y"]) == {}
+    message = training.overflow_message("gradient norms", "epoch", 3, "pick a smaller learning rate")
+    assert message == ("The gradient norms overflowed to infinity or NaN from epoch 3 on: pick a smaller learning "
+                       "rate. The charts leave those values out.")
+
+
 def test_a_diverged_variant_has_no_curve_after_it_diverged(curve):
     """fit_many must give each variant the curve its own fit gives: nothing after the epoch it blew up."""
     spec = MLPSpec(1, (16,), 1, "tanh")

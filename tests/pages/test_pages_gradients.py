@@ -104,6 +104,19 @@ def test_non_finite_gradient_norms_get_a_clear_sentence(page):
     first = page.info[0].value
     assert "gradient norms of the ReLU net are not finite" in first and "the charts leave them out" in first
     assert "the first layer of the Tanh net gets" in first  # the finite one is still compared
+    warning = next(w.value for w in page.warning if w.value.startswith("**ReLU:**"))
+    assert "overflowed to infinity or NaN from epoch 0 on" in warning and "He or Xavier initialization" in warning
+    assert not any(w.value.startswith("**Tanh:**") for w in page.warning)
+
+
+def test_a_net_that_overflows_while_it_trains_gets_a_warning(page):
+    page.selectbox(key="flow-init").set_value("normal")
+    page.number_input(key="flow-depth").set_value(6)
+    page.number_input(key="flow-width").set_value(64)
+    page.multiselect(key="flow-acts").set_value(["relu", "tanh"]).run()
+    assert not page.exception and not page.error
+    warning = next(w.value for w in page.warning if w.value.startswith("**ReLU:**"))
+    assert "from epoch 1 on: training grew the weights" in warning and "He or Xavier initialization" in warning
 
 
 def test_batch_norm_notices_say_what_the_norm_fixes_and_what_gamma_and_beta_can_move(page):

@@ -112,12 +112,6 @@ def optimizer_code() -> None:
         st.code(inspect.getsource(landscapes.make_optimizers) + "\n" + inspect.getsource(landscapes.descend))
 
 
-def warnings(messages: dict[str, str], named: bool = True) -> None:
-    """The trainer's or the optimizers' messages as warnings, each under its run's name if `named`."""
-    for name, message in messages.items():
-        st.warning(f"**{name}:** {message}" if named else message)
-
-
 def comparison_notice(facts: landscapes.ComparisonFacts) -> None:
     """Where each optimizer ended, and whether the rule, the rate or both differed."""
     chrome.notice(

@@ -86,8 +86,7 @@ def race_panels(race: preprocessing.ScalingRaceResult, table: str) -> None:
     with right:
         show.chart(charts.curves, race.history, "accuracy", key="race-accuracy",
                    title=f"Accuracy per epoch, {table} table")
-    for variant, message in race.messages.items():
-        st.warning(f"**{variant}:** {message}")
+    show.warnings(race.messages or {})
     show.table(race.table, key="race-table")
 
 
