@@ -67,7 +67,10 @@ def gradient_norms(model: nn.Module, x: Tensor, y: Tensor) -> np.ndarray:
         loss = (F.binary_cross_entropy_with_logits(out[:, 0], y.float()) if out.shape[1] == 1
                 else F.cross_entropy(out, y))
         loss.backward()
-    norms = np.array([float(m.weight.grad.norm()) for m in linears])  # type: ignore[union-attr]
+    # In float64: a float32 norm squares its values, so gradients of about 1e30 (a deep net with Normal(0, 1) weights)
+    # gave an infinite norm although every gradient was finite.
+    norms = np.array([float(torch.linalg.vector_norm(m.weight.grad, dtype=torch.float64))  # type: ignore[arg-type]
+                      for m in linears])
     model.zero_grad(set_to_none=True)
     return norms
 
@@ -137,7 +140,8 @@ class GradientFlow:
     batch_size: int = 256
     bins: int = BINS
     seed: int = 0
-    code_version: int = 3  # 2: facts, spread across inputs, non-finite norms; 3: overflow during training, messages
+    code_version: int = 4  # 2: facts, spread across inputs, non-finite norms; 3: overflow during training, messages;
+    # 4: float64 norms, overflow cause by initialization, the fixed rate said
 
     def __post_init__(self) -> None:
         check_shape(self.dataset, self.depth, self.width)
@@ -293,21 +297,29 @@ def overflow(grads: pd.DataFrame, stats: pd.DataFrame) -> dict[str, int]:
     return dict(sorted(first.items(), key=lambda kv: kv[1]))
 
 
-def overflow_remedy(epoch: int) -> str:
-    """Why a deep net's signal overflowed at `epoch` and what to change on the page (the learning rate is fixed)."""
-    cause = ("the initial weights are too large for this depth and width, so the signal grows layer after layer "
-             "until float32 overflows" if epoch == 0 else
-             "training grew the weights until the signal, multiplied layer after layer, overflowed float32")
-    # measured (tests/core/test_gradients.py): either keeps depth 30 x 256 finite and its loss down; fewer layers or
-    # units with Normal(0, 1) weights only move the overflow to the first epoch, and batch norm keeps the statistics
-    # finite but not the loss
-    return f"{cause}; pick He or Xavier initialization, which size the weights to the layer's width"
+def overflow_remedy(cfg: GradientFlow, epoch: int) -> str:
+    """Why a deep net's signal overflowed float32 at `epoch` and what to change on the page (the rate is fixed)."""
+    if cfg.init == "normal":
+        when = ("and passes it at initialization" if epoch == 0 else
+                f"and training pushed it past that in epoch {epoch}, where it stopped")
+        # measured (tests/core/test_gradients.py): He keeps depth 30 x 256 finite and training; Xavier keeps it finite
+        # but halves a ReLU net's variance per layer, so a deep one stalls at chance
+        return (f"the initial weights (Normal(0, 1)) are too large for this width: the signal grows at every layer "
+                f"towards float32's largest number (about 3.4e38), {when}. Pick He initialization, which sizes the "
+                "weights to the layer's width (Xavier keeps the numbers finite too, but halves a ReLU-type net's "
+                "signal at every layer, so a deep one barely learns)")
+    return (f"training grew the weights until the signal, multiplied layer after layer, passed float32's largest "
+            f"number (about 3.4e38) in epoch {epoch}, where training stopped. Fewer layers make the product shorter")
 
 
-def flow_messages(first: dict[str, int], trainer: dict[str, str]) -> dict[str, str]:
-    """Per net, what overflowed and what to change; a net whose statistics stayed finite keeps the trainer's word."""
-    said = {k: training.overflow_message("gradient norms and activations", "epoch", e, overflow_remedy(e))
+def flow_messages(cfg: GradientFlow, first: dict[str, int], trainer: dict[str, str]) -> dict[str, str]:
+    """Per net, what overflowed and what to change; a net whose statistics stayed finite keeps the trainer's word,
+    told that this page's learning rate is fixed (the trainer's own advice is to lower it)."""
+    said = {k: training.overflow_message("gradient norms and activations", "epoch", e, overflow_remedy(cfg, e))
             for k, e in first.items()}
+    fixed = (f" On this page the rate is fixed ({cfg.lr:g}, momentum {cfg.momentum:g}), so this net's depth and "
+             "initialization decide whether it can train at it.")
+    trainer = {k: m.split(" Try a smaller", 1)[0] + fixed if "Try a smaller" in m else m for k, m in trainer.items()}
     return {**said, **{k: m for k, m in trainer.items() if k not in said}}
 
 
@@ -420,7 +432,7 @@ def gradient_flow(cfg: GradientFlow, on_progress: Progress[FlowResult] | None = 
                       pd.concat(histories, ignore_index=True), ratio, accuracy, cfg.depth, epochs,
                       flow_facts(cfg, ratio, tuple(nonfinite), ds, n_out, first),
                       tuple(spread_facts(stats_df, cfg.depth, e) for e in range(epochs + 1)),
-                      flow_messages(first, trainer))
+                      flow_messages(cfg, first, trainer))
 
 
 # 3. Dying ReLU ----------------------------------------------------------------------------------------------

@@ -435,8 +435,9 @@ def first_nonfinite(frame: pd.DataFrame, by: str, at: str, columns: Sequence[str
 
 
 def overflow_message(what: str, at: str, first: int, remedy: str) -> str:
-    """The one sentence for values that overflowed: what, from when, what to change, and what the charts do."""
-    return (f"The {what} overflowed to infinity or NaN from {at} {first} on: {remedy}. "
+    """The one sentence for values that overflowed: what, when (the trainer stops a net there), what to change,
+    and what the charts do."""
+    return (f"The {what} overflowed to infinity or NaN at {at} {first}: {remedy}. "
             "The charts leave those values out.")
 
 

@@ -70,9 +70,10 @@ def read_csv(name: str, content: bytes) -> pd.DataFrame:
     bad = ~np.isfinite(values) | (np.abs(values) > MAX_ABS)
     if bad.any():
         row, col = (int(i) for i in np.argwhere(bad)[0])
-        raise ValueError(f"Column {numeric[col]!r} has {int(bad[:, col].sum())} cells that are infinite or beyond "
-                         f"±{MAX_ABS:.0e} (the first on line {row + 2}: {values[row, col]:g}); training on them "
-                         "can overflow. Fix or drop them before uploading.")
+        raise ValueError(f"Column {numeric[col]!r} has {int(bad[:, col].sum())} cells that are infinite or larger "
+                         f"than 10^15 (a million billion) in size (the first on line {row + 2}: "
+                         f"{values[row, col]:g}); training on them can overflow: float32, the networks' number "
+                         "format, stops at about 3.4e38. Fix or drop them before uploading.")
     labels = [c for c in df.columns if c not in numeric and 2 <= df[c].nunique() <= MAX_CLASSES and df[c].notna().all()]
     return df[[*numeric, *labels]]
 

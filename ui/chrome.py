@@ -147,10 +147,10 @@ def _begin(key: str | None) -> None:
     _freeze_imports()
     _run.__dict__.clear()
     _run.began = True
-    if st.runtime.exists() and not pace.allow(st.session_state.setdefault(PACE, pace.Bucket()), time.monotonic()):
-        st.warning("Too many updates at once from this tab: wait a second, then change a setting again.",
-                   icon=":material/hourglass_top:")
-        st.stop()  # before any work: a script that floods the server with reruns costs it next to nothing
+    if st.runtime.exists():
+        bucket = st.session_state.setdefault(PACE, pace.Bucket())
+        while not pace.allow(bucket, time.monotonic()):
+            time.sleep(pace.wait_s(bucket) + 0.001)  # before any work; a newer rerun ends this one at its first message
     streamlit_internals.cap_session_uploads(UPLOADS_PER_SESSION)
     urls.remember()  # before any widget (the presenter toggle is one) registers
     _run.key = key

@@ -69,8 +69,8 @@ def run(fn: Callable[..., R], cfg: Any, *, key: str, label: str, start: str, sec
     return result
 
 
-STOPPED = ("The run for the previous settings stopped when a setting changed; nothing of it was kept. "
-           "Press the button to run with these settings.")
+STOPPED = ("The run for the previous settings did not finish (a run stops when a setting changes or you leave "
+           "the page); nothing of it was kept. Press the button to run with these settings.")
 
 
 def press(key: str, pressed_for: str) -> None:

@@ -80,5 +80,6 @@ def seed(where: DeltaGenerator, key: str, what: str = "") -> int:
     """The seed of a model a student trains: one of the few a class shares (core.zoo.recipe.SEEDS)."""
     label = f"Seed ({what}; 0 to {recipe.SEEDS - 1})" if what else f"Seed (0 to {recipe.SEEDS - 1})"
     return int(where.number_input(label, 0, recipe.SEEDS - 1, 0, key=key, bind="query-params",
-                                  help="A few seeds only, shared by the class: a model trained with one is kept on "
-                                       "the server for everyone who picks it, while the server has room for it."))
+                                  help="A few seeds only, shared by the class: a model trained with the same settings "
+                                       "and seed is kept on the server for everyone who picks them, while the server "
+                                       "has room for it."))

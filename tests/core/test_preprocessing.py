@@ -301,8 +301,9 @@ CSV = b"a,b,label\n" + b"".join(f"{i},{i * 100},{i % 2}\n".encode() for i in ran
      + (",".join(["1"] * 10_000) + "\n").encode() * 20, "10,000 columns; the limit is 200"),
     # Accepted before, then drew NaN charts with no message (issue 19), or failed with pandas' "truth value of
     # a Series is ambiguous" (a header that names a column twice).
-    ("inf.csv", CSV.replace(b"\n5,500,1\n", b"\n5,inf,1\n"), "1 cells that are infinite or beyond .* line 7: inf"),
-    ("huge.csv", CSV.replace(b"\n5,500,1\n", b"\n5,1e308,1\n"), "infinite or beyond"),
+    ("inf.csv", CSV.replace(b"\n5,500,1\n", b"\n5,inf,1\n"),
+     "1 cells that are infinite or larger than 10\\^15 .* line 7: inf"),
+    ("huge.csv", CSV.replace(b"\n5,500,1\n", b"\n5,1e308,1\n"), "infinite or larger than 10\\^15"),
     ("twice.csv", CSV.replace(CSV.split(b"\n")[0], b"x, x,label"), "names 'x' more than once"),
 ])
 def test_csv_loader_rejects_bad_files(name, content, problem):

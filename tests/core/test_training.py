@@ -174,7 +174,7 @@ def test_first_nonfinite_names_each_label_with_the_first_step_it_overflowed():
     assert training.first_nonfinite(frame, "net", "epoch", ["x"]) == {"a": 2}
     assert training.first_nonfinite(frame[frame.net == "c"], "net", "epoch", ["x", "y"]) == {}
     message = training.overflow_message("gradient norms", "epoch", 3, "pick a smaller learning rate")
-    assert message == ("The gradient norms overflowed to infinity or NaN from epoch 3 on: pick a smaller learning "
+    assert message == ("The gradient norms overflowed to infinity or NaN at epoch 3: pick a smaller learning "
                        "rate. The charts leave those values out.")
 
 

@@ -93,7 +93,7 @@ def test_the_activation_statistics_charts_fit_without_cutting_or_stray_axes(page
 
 
 
-def test_non_finite_gradient_norms_get_a_clear_sentence(page):
+def test_a_deep_net_with_normal_weights_gets_a_clear_overflow_warning(page):
     page.selectbox(key="flow-init").set_value("normal")
     page.number_input(key="flow-depth").set_value(30)
     page.number_input(key="flow-width").set_value(256)
@@ -102,10 +102,9 @@ def test_non_finite_gradient_norms_get_a_clear_sentence(page):
     page.button(key="flow-run-start").click().run()
     assert not page.exception and not page.error
     first = page.info[0].value
-    assert "gradient norms of the ReLU net are not finite" in first and "the charts leave them out" in first
-    assert "the first layer of the Tanh net gets" in first  # the finite one is still compared
+    assert "not finite" not in first  # at initialization the norms are huge (about 1e31) but finite
     warning = next(w.value for w in page.warning if w.value.startswith("**ReLU:**"))
-    assert "overflowed to infinity or NaN from epoch 0 on" in warning and "He or Xavier initialization" in warning
+    assert "overflowed to infinity or NaN at epoch 1" in warning and "Pick He initialization" in warning
     assert not any(w.value.startswith("**Tanh:**") for w in page.warning)
 
 
@@ -116,7 +115,7 @@ def test_a_net_that_overflows_while_it_trains_gets_a_warning(page):
     page.multiselect(key="flow-acts").set_value(["relu", "tanh"]).run()
     assert not page.exception and not page.error
     warning = next(w.value for w in page.warning if w.value.startswith("**ReLU:**"))
-    assert "from epoch 1 on: training grew the weights" in warning and "He or Xavier initialization" in warning
+    assert "at epoch 1: the initial weights (Normal(0, 1))" in warning and "Pick He initialization" in warning
 
 
 def test_batch_norm_notices_say_what_the_norm_fixes_and_what_gamma_and_beta_can_move(page):

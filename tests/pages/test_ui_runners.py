@@ -1,6 +1,7 @@
 """AppTest tests of ui.runners: one computation per config, replay-safe progress and live charts, errors as st.error."""
 from __future__ import annotations
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 
@@ -435,6 +436,7 @@ def test_a_tab_may_rerun_in_bursts_but_not_flood_the_server():
     bucket = pace.Bucket()
     assert all(pace.allow(bucket, 0.0) for _ in range(pace.BURST))  # a burst of clicks at one instant
     assert not pace.allow(bucket, 0.0)  # the next one waits
+    assert pace.wait_s(bucket) == pytest.approx(1 / pace.RATE)  # for its token: a pause, not a refusal
     assert pace.allow(bucket, 1 / pace.RATE)  # a token back after 1/RATE s
     flood = sum(pace.allow(bucket, 1 + i / 20) for i in range(200))  # 20 reruns a second for 10 s
     assert pace.RATE * 10 <= flood <= pace.RATE * 11  # RATE a second get through (plus what 0.2-1 s refilled)

@@ -56,7 +56,8 @@ def sigmoid_bound(facts: gradients.FlowFacts) -> None:
 def flow_notice(facts: gradients.FlowFacts) -> None:
     """Which net's gradient vanished (or blew up) at initialization, and why sigmoid's does."""
     chrome.notice(
-        (f"the gradient norms of the {', '.join(facts.nonfinite)} net are not finite at initialization (they "
+        (f"the gradient norms of the {', '.join(facts.nonfinite)} net{'s' if len(facts.nonfinite) > 1 else ''} are not "
+         "finite at initialization (they "
          "overflowed to infinity or NaN: the initial weights are too large for this depth and width, so the signal "
          "blows up on its way through the layers); the charts leave them out. " if facts.nonfinite else "")
         + (f"at initialization ({facts.init}), the first layer of the {facts.worst} net gets "
