@@ -21,7 +21,8 @@ from core.device import describe, pick_device
 TRAINING = (  # the figures each training workload reports, so that --only can skip whole workloads
     (("training.speedup_vs_dataloader", "training.core_s", "training.dataloader_s"), workloads.trainer_vs_dataloader),
     (("training.batched_speedup",), workloads.batched_speedup),
-    (("training.live_epochs_per_s",), workloads.live_epochs_per_s),
+    (("training.live_epochs_per_s", "training.playground_epochs_per_s", "training.live_vs_playground"),
+     workloads.live_vs_playground),
     (("landscapes.race_s",), workloads.race_s),
     (("augment.grid_s",), workloads.grid_s),
     (("zoo.gan_steps_per_redraw", "zoo.gan_redraws_per_s", "zoo.gan_steps_per_s"), zoo.gan_live),

@@ -1,9 +1,12 @@
 """What the benchmarks measure: page renders (cold / warm), the trainer against a textbook loop,
-K variants, live training, and the optimizer race and augmentation grid."""
+K variants, live training beside TensorFlow Playground's engine, and the optimizer race and augmentation grid."""
 from __future__ import annotations
 
+import json
 import resource
+import shutil
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -22,6 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SPEC = MLPSpec(2, (32, 32), 2, "relu")  # the trainer-vs-DataLoader and batched workloads
 LIVE_SPEC = MLPSpec(2, (8, 8), 1, "tanh")  # the issue's live workload: a 2-8-8-1 net (the page defaults to 16-16)
 GRID = 100  # live decision boundary: GRID x GRID = 10,000 points
+# TensorFlow Playground's engine, kept runnable beside the project (its README says what one of its epochs does).
+PLAYGROUND = ROOT.parent / "shared" / "playground-engine" / "bench.js"
 
 
 @dataclass(frozen=True)
@@ -133,18 +138,71 @@ def batched_speedup(sizes: Sizes, device: torch.device, k: int = 8) -> list[Figu
                    f"{k} seeds in one fit_many vs {k} fit() runs")]
 
 
-def live_epochs_per_s(sizes: Sizes, device: torch.device) -> list[Figure]:
-    data = moons(500)
+def playground_epochs_per_s(n_train: int, n_val: int, epochs: int) -> float:
+    """Playground's engine on the live workload, its own timing (after its warm-up epochs); RuntimeError if it fails.
+
+    Its epoch: forward + backprop per point, a weight update every 10 points, then its loss passes over the
+    training and the test points, and every 5 epochs the output node on the 100 x 100 grid, point by point.
+    """
+    node = shutil.which("node")
+    if node is None or not PLAYGROUND.exists():
+        raise RuntimeError(f"needs `node` on the PATH and {PLAYGROUND} (TensorFlow Playground's engine)")
+    n = n_train + n_val
+    args = [node, str(PLAYGROUND), "--layers", "2,8,8,1", "--activation", "tanh", "--dataset", "spiral",
+            "--n", str(n), "--train-ratio", str((n_train + 0.5) / n), "--batch", "10", "--lr", "0.03",
+            "--epochs", str(epochs), "--grid", str(GRID), "--grid-every", "5", "--grid-mode", "output"]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=300)
+    if done.returncode != 0:
+        raise RuntimeError(f"bench.js exited with {done.returncode}: {done.stderr.strip()[-300:]}")
+    report = json.loads(done.stdout)
+    if (report["train_points"], report["test_points"]) != (n_train, n_val):
+        raise RuntimeError(f"bench.js split {n} points {report['train_points']}/{report['test_points']}")
+    return float(report["epochs_per_s"])
+
+
+def live_vs_playground(sizes: Sizes, device: torch.device) -> list[Figure]:
+    """Our live 2-D training and Playground's engine on the same workload, taking turns in one run.
+
+    Both: a 2-8-8-1 tanh net, 500 spiral points to train on and 126 held out, batch 10, lr 0.03, per epoch
+    a pass over the training points then a loss pass over both sets, and every 5 epochs the decision map on a
+    100 x 100 grid. Ours is timed over the whole `fit` call (set-up and result included), theirs over its
+    epochs alone; ours also computes accuracies, and its map is the page's P(class 1).
+    """
+    data = load(DataConfig("spirals", n_samples=626, val_fraction=0.2))  # 500 + 126: Playground's spiral is even
     grid = plane_grid(plane_box(data), GRID).float()  # (GRID * GRID, 2), as the page's maps are made
 
     def redraw(fraction: float, snap: Snapshot) -> None:  # what the page's live chart recomputes: P(class 1) map
         snap.predict(grid)[0, :, 0].cpu().numpy().reshape(GRID, GRID)
 
-    train = TrainConfig(epochs=sizes.live_epochs, batch_size=10, lr=0.03, optimizer="sgd")
-    [seconds] = _median_seconds([lambda: fit(LIVE_SPEC, data, train, device, on_progress=redraw, progress_every=5)],
-                                sizes.live_runs, device)
-    return [Figure("training.live_epochs_per_s", sizes.live_epochs / seconds, "epochs/s", ">= 120",
-                   "500 moons, batch 10, boundary on 100x100 grid every 5 epochs")]
+    epochs = sizes.live_epochs
+    train = TrainConfig(epochs=epochs, batch_size=10, lr=0.03, optimizer="sgd")
+    ours: list[float] = []
+    theirs: list[float] = []
+    error = ""
+    for run in range(sizes.live_runs + 1):  # run 0 warms ours up; Playground warms up inside each of its runs
+        start = time.perf_counter()
+        fit(LIVE_SPEC, data, train, device, on_progress=redraw, progress_every=5)
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+        if run:
+            ours.append(epochs / (time.perf_counter() - start))
+        if run and not error:  # the two take turns, so a busy machine slows both alike
+            try:
+                theirs.append(playground_epochs_per_s(len(data.x_train), len(data.x_val), epochs))
+            except (RuntimeError, OSError, subprocess.TimeoutExpired, ValueError, KeyError) as e:
+                error = f"{type(e).__name__}: {e}"
+    ours_rate = statistics.median(ours)
+    theirs_rate = None if error else statistics.median(theirs)
+    what = f"2-8-8-1 tanh, 500 + 126 spiral points, batch 10, 100x100 map every 5 epochs, median of {sizes.live_runs}"
+    return [
+        Figure("training.live_epochs_per_s", ours_rate, "epochs/s", ">= 120",
+               f"core fit, {what}: train pass, loss and accuracy on both sets, P(class 1) map"),
+        Figure("training.playground_epochs_per_s", theirs_rate, "epochs/s", "state",
+               error or f"TensorFlow Playground's engine under node, {what}: train pass, squared-error loss "
+                        "on both sets, output-node map"),
+        Figure("training.live_vs_playground", None if theirs_rate is None else ours_rate / theirs_rate, "x", ">= 1",
+               error or "live_epochs_per_s / playground_epochs_per_s, measured in turns in the same run"),
+    ]
 
 
 def race_s(sizes: Sizes, device: torch.device) -> list[Figure]:
