@@ -69,7 +69,7 @@ def gradient_norms(model: nn.Module, x: Tensor, y: Tensor) -> np.ndarray:
         loss.backward()
     # In float64: a float32 norm squares its values, so gradients of about 1e30 (a deep net with Normal(0, 1) weights)
     # gave an infinite norm although every gradient was finite.
-    norms = np.array([float(torch.linalg.vector_norm(m.weight.grad, dtype=torch.float64))  # type: ignore[arg-type]
+    norms = np.array([float(torch.linalg.vector_norm(m.weight.grad, dtype=torch.float64))
                       for m in linears])
     model.zero_grad(set_to_none=True)
     return norms
