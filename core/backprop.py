@@ -55,7 +55,6 @@ class StackedMLP:
         self.grad = torch.zeros_like(self.flat)
         self.W, self.b = self._views(self.flat)
         self.gW, self.gb = self._views(self.grad)
-        self.Wt = [W.transpose(1, 2) for W in self.W]  # views made once: the backward pass reads them every step
         mask = torch.zeros(self.K, self.P, device=device)
         mW, mb = self._views(mask)
         for k, (spec, g) in enumerate(zip(specs, generators)):
@@ -76,29 +75,30 @@ class StackedMLP:
             offset += n_out
         return W, b
 
-    def forward(self, x: Tensor, out: Tensor | None = None) -> tuple[Tensor, Cache]:
-        """x: (K, B, n_in) -> output z_L: (K, B, n_out), written into `out` if given. a_l = act(a_{l-1} @ W_l + b_l)."""
+    def forward(self, x: Tensor) -> tuple[Tensor, Cache]:
+        """x: (K, B, n_in) -> output z_L: (K, B, n_out). Hidden layers: a_l = act(a_{l-1} @ W_l + b_l)."""
         cache = Cache([], [])
-        a, last = x, len(self.W) - 1
+        a = x
         for layer, (W, b) in enumerate(zip(self.W, self.b)):
             cache.inputs.append(a)
-            # (K, B, n_out) = b + a @ W, one bmm for all K variants
-            z = torch.baddbmm(b, a, W, out=out) if layer == last and out is not None else torch.baddbmm(b, a, W)
+            z = torch.baddbmm(b, a, W)  # (K, B, n_out) = b + a @ W, one bmm for all K variants
             cache.pre.append(z)
-            a = self.act.f(z) if layer < last else z
+            a = self.act.f(z) if layer < len(self.W) - 1 else z
         return a, cache
 
     def backward(self, cache: Cache, d_out: Tensor) -> Tensor:
         """Chain rule from dLoss/dz_L (K, B, n_out) back to every weight; fills and returns self.grad (K, P)."""
         delta = d_out
+        grads: list[Tensor] = []  # last layer first: db_L, dW_L, db_{L-1}, ...
         for layer in range(len(self.W) - 1, -1, -1):
             cache.deltas.append(delta)
-            # Each product goes straight into its view of the flat (K, P) buffer: no temporaries, no copy.
-            torch.sum(delta, dim=1, keepdim=True, out=self.gb[layer])  # db_l = sum of delta_l over the batch
-            torch.bmm(cache.inputs[layer].transpose(1, 2), delta, out=self.gW[layer])  # dW_l = a_{l-1}^T @ delta_l
+            grads.append(delta.sum(dim=1))  # db_l = sum of delta_l over the batch: (K, n_out)
+            grads.append(torch.bmm(cache.inputs[layer].transpose(1, 2), delta))  # dW_l = a_{l-1}^T @ delta_l
             if layer > 0:  # delta_{l-1} = (delta_l @ W_l^T) * act'(z_{l-1}), the product in one fused kernel
-                back = torch.bmm(delta, self.Wt[layer])  # (K, B, n_in of this layer)
+                back = torch.bmm(delta, self.W[layer].transpose(1, 2))  # (K, B, n_in of this layer)
                 delta = self.act.chain(back, cache.pre[layer - 1], cache.inputs[layer])
+        # One copy into the flat (K, P) buffer: cheaper than writing each product into a strided view.
+        torch.cat([g.reshape(self.K, -1) for g in reversed(grads)], dim=1, out=self.grad)
         if self.mask is not None:
             self.grad.mul_(self.mask)
         return self.grad
@@ -136,45 +136,17 @@ def loss_and_grad(out: Tensor, t: Tensor, loss: str) -> tuple[Tensor, Tensor]:
     cross_entropy = mean(-sum_c t_c log softmax(z)_c), dz = (softmax(z) - t) / B
     mse = mean((z - t)^2), dz = 2 (z - t) / (B n_out)
     """
-    return loss_value(out, t, loss), output_grad(out, t, loss)
-
-
-def loss_value(out: Tensor, t: Tensor, loss: str) -> Tensor:
-    """The loss alone, (K,): see `loss_and_grad`."""
+    B = out[0].numel() // out.shape[-1]  # predictions per variant: samples, or samples x positions (pixels, steps)
     if loss == "bce":
-        return (F.softplus(out) - t * out).flatten(1).mean(dim=1)  # the BCE above, written to be stable for large |z|
+        value = (F.softplus(out) - t * out).flatten(1).mean(dim=1)  # the BCE above, written to be stable for large |z|
+        return value, (torch.sigmoid(out) - t) / B
     if loss == "cross_entropy":
-        B = out[0].numel() // out.shape[-1]  # predictions per variant: samples, or samples x positions
-        return (t * torch.log_softmax(out, dim=-1)).flatten(1).sum(dim=1) / -B
+        log_p = torch.log_softmax(out, dim=-1)  # (K, B, ..., C)
+        return (t * log_p).flatten(1).sum(dim=1) / -B, (log_p.exp_() - t) / B
     if loss == "mse":
-        return ((out - t) ** 2).flatten(1).mean(dim=1)
+        diff = out - t
+        return (diff**2).flatten(1).mean(dim=1), 2 * diff / diff[0].numel()
     raise ValueError(f"Unknown loss {loss!r}: choose one of {', '.join(LOSSES)}.")
-
-
-def output_grad(out: Tensor, t: Tensor, loss: str) -> Tensor:
-    """dLoss/dz alone, (K, B, n_out): all a training step needs (its loss can be computed later, see `batch_losses`)."""
-    B = out[0].numel() // out.shape[-1]
-    if loss == "bce":  # in place on the fresh sigmoid: a step's hot path, where each temporary costs microseconds
-        return torch.sigmoid(out).sub_(t).div_(B)
-    if loss == "cross_entropy":
-        return torch.softmax(out, dim=-1).sub_(t).div_(B)
-    if loss == "mse":
-        return 2 * (out - t) / out[0].numel()
-    raise ValueError(f"Unknown loss {loss!r}: choose one of {', '.join(LOSSES)}.")
-
-
-def batch_losses(out: Tensor, t: Tensor, loss: str, batch: int) -> Tensor:
-    """The loss of each batch of an epoch, (K, ceil(N / batch)), from its outputs out (K, N, ...) and targets t."""
-    K, n = out.shape[:2]
-    full = n - n % batch
-    values = []
-    if full:  # the full batches as rows: (K * full / batch, batch, ...), one loss each
-        def rows(v: Tensor) -> Tensor:
-            return v[:, :full].reshape(K * (full // batch), batch, *v.shape[2:])
-        values.append(loss_value(rows(out), rows(t), loss).view(K, -1))
-    if full < n:  # the last, smaller batch
-        values.append(loss_value(out[:, full:], t[:, full:], loss).view(K, 1))
-    return torch.cat(values, dim=1)
 
 
 class SGD:

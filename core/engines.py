@@ -1,8 +1,7 @@
 """The two engines behind the one training loop: hand-written maths for plain MLPs, autograd for the rest.
 
-`make_engine` picks one for a list of variants. Both take the same calls: `epoch(xs, ts, lrs, batch)`, a whole
-epoch of steps on K variants' shuffled data, `outputs(x)` in evaluation mode, and `save`/`restore` of the best
-weights.
+`make_engine` picks one for a list of variants. Both take the same steps: `step(xb, tb, lr)` on
+K variants' batches, `outputs(x)` in evaluation mode, and `save`/`restore` of the best weights.
 The manual engine runs `core.backprop` (K variants in one batched pass, no autograd bookkeeping);
 the autograd engine runs any nn.Module with its real `torch.optim` optimizer, one variant at a time.
 """
@@ -51,25 +50,13 @@ class ManualEngine:
             else backprop.Adam(kw.get("betas", (0.9, 0.999)), kw.get("eps", 1e-8), decoupled=name == "adamw")  # type: ignore[arg-type]
         )
         self.best = self.net.flat.clone()
-        self.out: Tensor | None = None  # (K, N, n_out): the outputs of an epoch's steps, for their losses
-        self.outs: tuple[Tensor, ...] = ()
-        self.batch = 0
 
-    def epoch(self, xs: Tensor, ts: Tensor, lrs: Tensor, batch: int) -> Tensor:
-        """One step per batch of xs (K, N, D), ts (K, N, n_out) at lrs (ipe, K, 1); the batch losses (ipe, K).
-
-        On these tiny nets every tensor op costs microseconds of overhead however little it computes, so a step
-        dispatches its maths and nothing else: the outputs go into a buffer kept between epochs, and the
-        batches' losses are computed from it once the epoch is done (no step needs its loss to go on).
-        """
-        if self.out is None or self.out.shape != ts.shape or self.batch != batch:
-            self.out, self.batch = torch.empty_like(ts), batch
-            self.outs = self.out.split(batch, dim=1)  # views made once
-        for xb, tb, out, lr in zip(xs.split(batch, dim=1), ts.split(batch, dim=1), self.outs, lrs.unbind(0)):
-            z, cache = self.net.forward(xb, out)  # 1 forward pass
-            grad = self.net.backward(cache, backprop.output_grad(z, tb, self.loss))  # 2 loss gradient, 3 backward
-            self.optimizer.step(self.net.flat, grad, lr, self.weight_decay)  # 4 update
-        return backprop.batch_losses(self.out, ts, self.loss, batch).T
+    def step(self, xb: Tensor, yb: Tensor, lr: Tensor) -> Tensor:
+        out, cache = self.net.forward(xb)  # 1 forward pass
+        loss, d_out = backprop.loss_and_grad(out, yb, self.loss)  # 2 loss
+        grad = self.net.backward(cache, d_out)  # 3 backward pass
+        self.optimizer.step(self.net.flat, grad, lr, self.weight_decay)  # 4 update
+        return loss
 
     def outputs(self, x: Tensor) -> Tensor:
         return self.net.forward(x.expand(self.net.K, *x.shape))[0]
@@ -138,11 +125,6 @@ class AutogradEngine:
             opt.step()
             losses.append(loss.detach())
         return torch.stack(losses)
-
-    def epoch(self, xs: Tensor, ts: Tensor, lrs: Tensor, batch: int) -> Tensor:
-        """One step per batch of xs (K, N, ...), ts (K, N, ...) at lrs (ipe, K, 1); the batch losses (ipe, K)."""
-        steps = zip(xs.split(batch, dim=1), ts.split(batch, dim=1), lrs.unbind(0))
-        return torch.stack([self.step(*step) for step in steps])
 
     @torch.no_grad()
     def outputs(self, x: Tensor) -> Tensor:

@@ -332,7 +332,7 @@ class _Run:
         """Loss and accuracy of every variant on the whole train and validation sets, into `hist[epoch]`."""
         for s, (xs, ys, ts) in enumerate(((self.x, self.y, self.t_train), (self.x_val, self.y_val, self.t_val))):
             out = self.engine.outputs(xs)
-            value = backprop.loss_value(out, ts.expand(self.K, *ts.shape), self.loss)
+            value, _ = backprop.loss_and_grad(out, ts.expand(self.K, *ts.shape), self.loss)
             self.hist[epoch, :, s, 0] = value.cpu().numpy()
             if self.loss != "mse":
                 self.hist[epoch, :, s, 1] = _accuracy(out, ys, self.loss).cpu().numpy()
@@ -346,7 +346,9 @@ class _Run:
         xs, ts = self.x[perms], self.t_train[perms]  # (K, N, ...): one gather per epoch, then each batch is a view
         active = torch.as_tensor(self.live, dtype=torch.float32, device=self.device).unsqueeze(0)  # (1, K)
         lr_epoch = (self.lrs[(epoch - 1) * ipe : epoch * ipe] * active).unsqueeze(-1)  # (ipe, K, 1)
-        self.it_loss[(epoch - 1) * ipe : epoch * ipe] = self.engine.epoch(xs, ts, lr_epoch, self.batch)
+        # The batches as views made in one call each: per step the loop then dispatches only the step itself.
+        steps = zip(xs.split(self.batch, dim=1), ts.split(self.batch, dim=1), lr_epoch.unbind(0))
+        self.it_loss[(epoch - 1) * ipe : epoch * ipe] = torch.stack([self.engine.step(*step) for step in steps])
 
     def stop_diverged(self, epoch: int) -> None:
         """Stop each live variant whose loss blew up this epoch, and say why."""

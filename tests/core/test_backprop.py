@@ -200,17 +200,3 @@ def test_unknown_loss_lists_the_choices():
         backprop.targets(torch.zeros(3, dtype=torch.long), "hinge", 1)
     with pytest.raises(ValueError, match="Unknown loss 'hinge'"):
         backprop.loss_and_grad(torch.zeros(1, 3, 1), torch.zeros(1, 3, 1), "hinge")
-
-
-@pytest.mark.parametrize("loss", list(N_OUT))
-@pytest.mark.parametrize("n, batch", [(20, 5), (23, 5), (4, 9)])  # whole batches, a smaller last one, one batch
-def test_batch_losses_equal_each_batchs_own_loss(float64, loss, n, batch):
-    # The engine computes an epoch's batch losses after its steps, from the outputs they kept.
-    K, n_out = 2, N_OUT[loss]
-    out = torch.randn(K, n, n_out, generator=_gen(1))
-    y = torch.randint(0, n_out, (n,), generator=_gen(2)) if loss != "mse" else torch.randn(n, n_out, generator=_gen(2))
-    t = backprop.targets(y, loss, n_out).expand(K, n, n_out)
-    losses = backprop.batch_losses(out, t, loss, batch)  # (K, ceil(n / batch))
-    expected = [backprop.loss_value(out[:, s : s + batch], t[:, s : s + batch], loss) for s in range(0, n, batch)]
-    assert losses.shape == (K, -(-n // batch))
-    torch.testing.assert_close(losses, torch.stack(expected, dim=1), **TOL)
