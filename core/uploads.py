@@ -8,6 +8,7 @@ either kind of table in plain values (so it can sit in a cached config); `load_s
 """
 from __future__ import annotations
 
+import csv
 import io
 from dataclasses import dataclass, field
 
@@ -51,8 +52,10 @@ def read_csv(name: str, content: bytes) -> pd.DataFrame:
     if df.shape[1] > MAX_COLUMNS:
         raise ValueError(f"The file has {df.shape[1]:,} columns; the limit is {MAX_COLUMNS}. Keep the features you "
                          "want to compare and the label column.")
+    # The header as written: pandas renames a repeated name ('x', 'x' -> 'x', 'x.1'), so it is read on its own.
+    header = [c.strip() for c in next(csv.reader(io.StringIO(text)))]
     df.columns = [str(c).strip() for c in df.columns]
-    twice = sorted({c for c in df.columns if list(df.columns).count(c) > 1})
+    twice = sorted({c for c in header if header.count(c) > 1})
     if twice:
         raise ValueError(f"The header names {', '.join(map(repr, twice))} more than once: give each column its own "
                          "name.")
@@ -70,7 +73,9 @@ def read_csv(name: str, content: bytes) -> pd.DataFrame:
     bad = ~np.isfinite(values) | (np.abs(values) > MAX_ABS)
     if bad.any():
         row, col = (int(i) for i in np.argwhere(bad)[0])
-        raise ValueError(f"Column {numeric[col]!r} has {int(bad[:, col].sum())} cells that are infinite or larger "
+        n_bad = int(bad[:, col].sum())
+        raise ValueError(f"Column {numeric[col]!r} has {n_bad} cell{'' if n_bad == 1 else 's'} that "
+                         f"{'is' if n_bad == 1 else 'are'} infinite or larger "
                          f"than 10^15 (a million billion) in size (the first on line {row + 2}: "
                          f"{values[row, col]:g}); training on them can overflow: float32, the networks' number "
                          "format, stops at about 3.4e38. Fix or drop them before uploading.")

@@ -5,7 +5,7 @@ import inspect
 import streamlit as st
 
 from core import charts, gradients, normalization
-from ui import chrome, runners, show
+from ui import chrome, runners, show, widgets
 from ui.parts import gradients as parts
 
 chrome.page("gradients", """The backward pass multiplies, layer after layer, by each activation's
@@ -43,8 +43,9 @@ chrome.section("2 · Activation statistics over training: collapse and saturatio
 c1, c2 = parts.stats_columns()
 epoch = c1.slider("Epoch (0 = at initialization)", 0, flow.epochs, flow.epochs, key="stats-epoch",
                   bind="query-params")
-layer = c2.slider("Layer for the histograms", 1, flow.depth, flow.middle_layer, key="stats-layer",
-                  bind="query-params")
+widgets.within("stats-layer", 1, flow.depth, flow.middle_layer)  # the depth may have shrunk under it
+layer = (c2.slider("Layer for the histograms", 1, flow.depth, flow.middle_layer, key="stats-layer",
+                   bind="query-params") if flow.depth > 1 else 1)  # a slider needs two values to choose from
 left, right = st.columns(2)
 with left:
     show.chart(charts.per_layer, flow.stats_at(epoch), "mean", "mean of the activations",

@@ -14,7 +14,8 @@ sidebar open, where the main column is 564 px wide, and in presenter mode, which
 - columns keep their share of the width however narrow: here a column holding a chart, a picture, a
   table or an equation is at least WIDE_COLUMN wide, one holding a select box CHOICE_COLUMN, any column
   NARROW_COLUMN, so three maps side by side go two-up (at equal widths), then one-up (st.columns
-  already lets its columns wrap);
+  already lets its columns wrap), and a row of four figures that cannot hold four goes two-up too (three
+  fitted and the fourth, wrapped alone, stretched across the row);
 - a chart drawn wider than its column (a faceted chart has a fixed width per panel) is cut: here it is
   scaled down to the column's width (the browser test still reports one shrunk below 80%), and so is a
   picture drawn at a fixed width wider than its column; a static table's long cells may break anywhere.
@@ -33,7 +34,8 @@ _TAGS = '[data-testid="stMultiSelectTagsContainer"]'
 # A row of three or more columns measures its own width (a size container) so that its figures can go two-up
 # at equal widths when three do not fit: without it the third, wrapped alone, stretches across the row.
 _ROW_OF_THREE = f'[data-testid="stHorizontalBlock"]:has(> {_COLUMN} ~ {_COLUMN} ~ {_COLUMN})'
-TWO_UP, THREE_UP = "31rem", "47rem"  # two, three WIDE_COLUMNs and their gaps
+_ROW_OF_FOUR = f'[data-testid="stHorizontalBlock"]:has(> {_COLUMN} ~ {_COLUMN} ~ {_COLUMN} ~ {_COLUMN})'
+TWO_UP, THREE_UP, FOUR_UP = "31rem", "47rem", "63rem"  # two, three, four WIDE_COLUMNs and their gaps
 
 CSS = f"""<style>
 /* ui/layout.py */
@@ -63,6 +65,9 @@ div:has(> {_TAGS}) {{ max-height: none !important; height: auto !important; }}
 {_ROW_OF_THREE} {{ container-type: inline-size; }}
 @container (min-width: {TWO_UP}) and (max-width: {THREE_UP}) {{
   {_COLUMN}:has({_HOLDS_A_FIGURE}) {{ flex: 1 1 calc(50% - 2rem); max-width: calc(50% - 0.5rem); }}
+}}
+@container (min-width: {THREE_UP}) and (max-width: {FOUR_UP}) {{
+  {_ROW_OF_FOUR} > {_COLUMN}:has({_HOLDS_A_FIGURE}) {{ flex: 1 1 calc(50% - 2rem); max-width: calc(50% - 0.5rem); }}
 }}
 </style>"""
 

@@ -145,9 +145,13 @@ def table(df: pd.DataFrame, key: str, filename: str | None = None) -> None:
 
 
 def warnings(messages: dict[str, str], named: bool = True) -> None:
-    """Core's messages (a blown-up loss, values that overflowed) as warnings, each under its run's name if `named`."""
+    """Core's messages (a blown-up loss, values that overflowed) as warnings, each under its run's name if `named`;
+    runs with the same message share one warning (three identical ones filled a projector's screen)."""
+    names: dict[str, list[str]] = {}
     for name, message in messages.items():
-        st.warning(f"**{name}:** {message}" if named else message)
+        names.setdefault(message, []).append(name)
+    for message, runs in names.items():
+        st.warning(f"**{', '.join(runs)}:** {message}" if named else message)
 
 
 def _as_text(df: pd.DataFrame) -> pd.DataFrame:

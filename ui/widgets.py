@@ -88,3 +88,10 @@ def walkthrough_preset() -> bool:
     preset = {key: list(value) if isinstance(value, tuple) else [value] for key, value in step.params}
     return asked.keys() == preset.keys() and all(urls.same_values(asked[key], preset[key]) for key in preset)
 
+
+
+def within(key: str, low: int, high: int, default: int) -> None:
+    """Put the widget `key`'s kept value back to `default` when it left [low, high] (a slider whose range
+    shrank with another setting: Streamlit refuses a value above a slider's new maximum)."""
+    if key in st.session_state and not low <= st.session_state[key] <= high:
+        st.session_state[key] = default

@@ -302,7 +302,7 @@ CSV = b"a,b,label\n" + b"".join(f"{i},{i * 100},{i % 2}\n".encode() for i in ran
     # Accepted before, then drew NaN charts with no message (issue 19), or failed with pandas' "truth value of
     # a Series is ambiguous" (a header that names a column twice).
     ("inf.csv", CSV.replace(b"\n5,500,1\n", b"\n5,inf,1\n"),
-     "1 cells that are infinite or larger than 10\\^15 .* line 7: inf"),
+     "1 cell that is infinite or larger than 10\\^15 .* line 7: inf"),
     ("huge.csv", CSV.replace(b"\n5,500,1\n", b"\n5,1e308,1\n"), "infinite or larger than 10\\^15"),
     ("twice.csv", CSV.replace(CSV.split(b"\n")[0], b"x, x,label"), "names 'x' more than once"),
 ])
@@ -348,3 +348,10 @@ def test_uploaded_table_with_a_constant_column_scales_without_nans():
 def test_bad_input_raises_clear_errors(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+def test_a_header_that_repeats_a_name_exactly_is_refused_although_pandas_renames_it():
+    # pandas reads 'x,x,label' as x, x.1, label: the student would train on a column 'x.1' they never named.
+    rows = "\n".join(f"{i},{2 * i},{i % 2}" for i in range(20))
+    with pytest.raises(ValueError, match="names 'x' more than once"):
+        uploads.read_csv("twice.csv", f"x,x,label\n{rows}\n".encode())

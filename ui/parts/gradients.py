@@ -31,9 +31,10 @@ def flow_knobs() -> gradients.GradientFlow:
     c1, c2, c3 = st.columns([1.15, 1, 1])
     dataset = c1.selectbox("Dataset", gradients.DATASETS, format_func=DATA_LABELS.get, key="flow-dataset",
                            bind="query-params")
-    depth = c2.number_input(f"Depth (hidden layers, 1-{gradients.MAX_DEPTH})", value=20, step=1,
+    # The ranges core accepts, so that + and - stop there (past them the page's error removed every section below)
+    depth = c2.number_input(f"Depth (hidden layers, 1-{gradients.MAX_DEPTH})", 1, gradients.MAX_DEPTH, 20, step=1,
                             key="flow-depth", bind="query-params")
-    width = c3.number_input(f"Width (units per layer, 2-{gradients.MAX_WIDTH})", value=32, step=8,
+    width = c3.number_input(f"Width (units per layer, 2-{gradients.MAX_WIDTH})", 2, gradients.MAX_WIDTH, 32, step=8,
                             key="flow-width", bind="query-params")
     acts, c4, c5 = st.columns([2.4, 1.2, 0.8], vertical_alignment="bottom")
     init = c4.selectbox("Initialization", tuple(INIT_LABELS), index=2, format_func=INIT_LABELS.get,
@@ -53,20 +54,31 @@ def sigmoid_bound(facts: gradients.FlowFacts) -> None:
              rf"\approx {gradients.sci_latex(facts.sigmoid_bound)}")
 
 
+def _times(ratio: float) -> str:
+    """A ratio as a student reads it: 29, 0.32, or 4.6e+13 and 2.1e-05 beyond a thousand either way."""
+    return f"{ratio:.2g}" if 1e-3 <= ratio < 1e3 else f"{ratio:.1e}"
+
+
 def flow_notice(facts: gradients.FlowFacts) -> None:
     """Which net's gradient vanished (or blew up) at initialization, and why sigmoid's does."""
+    nets = f"{', '.join(facts.nonfinite)} net{'s' if len(facts.nonfinite) > 1 else ''}"
+    overflowed = (f"the gradient norms of the {nets} "
+                  "are not finite at initialization (they overflowed to infinity or NaN: the initial weights are too "
+                  "large for this depth and width, so the signal blows up on its way through the layers); the charts "
+                  "leave them out. " if facts.nonfinite else "")
+    deeper = "try a deeper net or " if facts.depth < gradients.MAX_DEPTH else "try "
+    exploded = (f": its first layer gets more than {1 / gradients.VANISHED:.0f} times its last layer's, the gradient "
+                "grows on its way back (it explodes)" if facts.best_ratio > 1 / gradients.VANISHED else "")
     chrome.notice(
-        (f"the gradient norms of the {', '.join(facts.nonfinite)} net{'s' if len(facts.nonfinite) > 1 else ''} are not "
-         "finite at initialization (they "
-         "overflowed to infinity or NaN: the initial weights are too large for this depth and width, so the signal "
-         "blows up on its way through the layers); the charts leave them out. " if facts.nonfinite else "")
-        + (f"at initialization ({facts.init}), the first layer of the {facts.worst} net gets "
-           f"{facts.worst_ratio:.1e} times the gradient of its last layer"
+        overflowed
+        + (f"{'At' if overflowed else 'at'} initialization ({facts.init}), the first layer of the {facts.worst} net "
+           f"gets {_times(facts.worst_ratio)} times the gradient of its last layer"
            + (": it barely learns, the gradient vanished on its way back. " if facts.worst in facts.vanished else
-              ": no net's gradient vanished here (every first layer gets at least 1% of its last layer's); try a "
-              "deeper net" + (" or PyTorch's default initialization. " if "Sigmoid" in facts.activations_run else
-                              " or add sigmoid. "))
-           + f"The {facts.best} net's ratio is {facts.best_ratio:.2g}. " if facts.worst else "")
+              ": no net's gradient vanished here (every first layer gets at least 1% of its last layer's); "
+              + deeper + ("PyTorch's default initialization. " if "Sigmoid" in facts.activations_run else
+                          "add sigmoid. "))
+           + (f"The {facts.best} net's ratio is {_times(facts.best_ratio)}{exploded}. "
+              if facts.best != facts.worst else "") if facts.worst else "")
         + f"Each sigmoid layer multiplies the gradient by its derivative σ'(z) ≤ 0.25, so through {facts.depth} "
         f"layers the derivatives alone shrink it by a factor of at least 4^{facts.depth} (they leave at most "
         f"{facts.sigmoid_bound:.1e} of it); the weights multiply in too and can grow or shrink it further. ReLU's "

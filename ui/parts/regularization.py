@@ -204,7 +204,7 @@ def _upload() -> tuple[str, bytes]:
 def samples(result: augment.GridResult) -> None:
     """The original, then the samples four to a row."""
     left, right = st.columns([1, 3])
-    left.image(result.original, caption="original", width="stretch")
+    left.image(result.original, caption="original", width="content")  # wrapped alone, not stretched across
     with right:
         for start in range(0, len(result.samples), 4):
             for column, i in zip(st.columns(4), range(start, min(start + 4, len(result.samples)))):
