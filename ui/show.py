@@ -1,6 +1,7 @@
 """Placing charts and tables on a page, each with its data as a CSV download, plus two small diagrams."""
 from __future__ import annotations
 
+import base64
 import copy
 import functools
 import html
@@ -9,12 +10,13 @@ from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 import altair as alt
+import numpy as np
 import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.errors import StreamlitPageNotFoundError
 
-from core.charts import BLUE, ORANGE, PALETTE, style
+from core.charts import BLUE, ORANGE, PALETTE, raster, style
 from core.charts.theme import wrap_titles
 from ui import presenter, store, streamlit_internals
 from ui.untrusted import escape
@@ -120,6 +122,42 @@ def redraw(slot: DeltaGenerator, chart: alt.TopLevelMixin) -> None:
     """Draw a chart into an st.empty() placeholder while training runs (no key, no download:
     the final chart drawn with `chart()` replaces it), with the fonts of presenter mode too."""
     slot.vega_lite_chart(_for_screen(style(chart).to_dict()), width="stretch")
+
+
+# The live decision map's block (`picture`): as tall as the Vega chart that replaces it after training, with its
+# CSV button (measured in Chromium at 1024-1920 px wide: the map's chart is 445 px, 531 in presenter mode, and
+# the button row under it 54 px), so that the page does not jump when the run ends. Presenter mode zooms the
+# block by presenter.ZOOM, hence its height divided by it there.
+PICTURE_PX, PRESENTER_PICTURE_PX = 445 + 54, 531 + 54
+LEGEND_STOPS = 9  # colours of the legend's gradient: enough that the browser's RGB blend follows the map's HCL scale
+
+
+def decision_picture(slot: DeltaGenerator, png: bytes, title: str, subtitle: str) -> None:
+    """Draw a decision map's PNG (core.charts.raster.Picture) into an st.empty() placeholder while training
+    runs: a cheap redraw, one small HTML element whose picture the browser only decodes, where a Vega chart
+    with a rect per cell is embedded anew.
+
+    Headed by `title` and `subtitle` as the chart that replaces it (charts.boundary) is, with its P(class 1)
+    legend beside it; as tall as that chart (PICTURE_PX).
+    """
+    on = presenter.is_on()
+    height = PRESENTER_PICTURE_PX / presenter.ZOOM if on else PICTURE_PX
+    gradient = ", ".join(f"rgb{tuple(int(v) for v in c)}" for c in raster.colours(np.linspace(1, 0, LEGEND_STOPS)))
+    source = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    slot.html(
+        f'<div class="live-picture" style="height:{height:.0f}px;display:flex;flex-direction:column;'
+        f'padding:12px 5px 0 5px;box-sizing:border-box">'
+        f'<div style="font-weight:700;font-size:14px;line-height:1.3">{html.escape(title)}</div>'
+        f'<div style="font-size:13px;line-height:1.4;margin-bottom:8px">{html.escape(subtitle)}</div>'
+        '<div style="flex:1;min-height:0;display:flex;gap:14px;padding-bottom:60px">'
+        f'<img class="live-map" alt="{html.escape(title)}" src="{source}" '
+        'style="flex:1;min-width:0;height:100%;object-fit:contain;object-position:left top">'
+        '<div style="font-size:12px;font-weight:700;width:64px">P(class 1)'
+        '<div style="display:flex;gap:6px;margin-top:6px;font-weight:400">'
+        f'<div style="width:16px;height:120px;background:linear-gradient({gradient})"></div>'
+        '<div style="display:flex;flex-direction:column;justify-content:space-between;height:120px">'
+        '<span>1.0</span><span>0.5</span><span>0.0</span></div></div></div></div></div>'
+    )
 
 
 # A table of up to this many rows is drawn as a static table (st.table), one of more rows as an
