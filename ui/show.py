@@ -129,6 +129,7 @@ def redraw(slot: DeltaGenerator, chart: alt.TopLevelMixin) -> None:
 # the button row under it 54 px), so that the page does not jump when the run ends. Presenter mode zooms the
 # block by presenter.ZOOM, hence its height divided by it there.
 PICTURE_PX, PRESENTER_PICTURE_PX = 445 + 54, 531 + 54
+PLOT_PX, AXIS_PX = 260, 63  # the map chart's plot height (show._for_screen) and its y axis's width, at 1280 px
 LEGEND_STOPS = 9  # colours of the legend's gradient: enough that the browser's RGB blend follows the map's HCL scale
 
 
@@ -141,17 +142,18 @@ def decision_picture(slot: DeltaGenerator, png: bytes, title: str, subtitle: str
     legend beside it; as tall as that chart (PICTURE_PX).
     """
     on = presenter.is_on()
-    height = PRESENTER_PICTURE_PX / presenter.ZOOM if on else PICTURE_PX
+    zoom = presenter.ZOOM if on else 1  # presenter mode zooms the block: its pixel sizes shrink to match
+    height = (PRESENTER_PICTURE_PX if on else PICTURE_PX) / zoom
     gradient = ", ".join(f"rgb{tuple(int(v) for v in c)}" for c in raster.colours(np.linspace(1, 0, LEGEND_STOPS)))
     source = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
     slot.html(
-        f'<div class="live-picture" style="height:{height:.0f}px;display:flex;flex-direction:column;'
-        f'padding:12px 5px 0 5px;box-sizing:border-box">'
+        f'<div class="live-picture" style="height:{height:.0f}px;padding:12px 5px 0 5px;box-sizing:border-box">'
         f'<div style="font-weight:700;font-size:14px;line-height:1.3">{html.escape(title)}</div>'
-        f'<div style="font-size:13px;line-height:1.4;margin-bottom:8px">{html.escape(subtitle)}</div>'
-        '<div style="flex:1;min-height:0;display:flex;gap:14px;padding-bottom:60px">'
+        f'<div style="font-size:13px;line-height:1.4;margin-bottom:10px">{html.escape(subtitle)}</div>'
+        # Where the chart has its y axis, its plot (PLOT_PX high) and its legend.
+        f'<div style="display:flex;gap:14px;height:{PLOT_PX / zoom:.0f}px;padding-left:{AXIS_PX / zoom:.0f}px">'
         f'<img class="live-map" alt="{html.escape(title)}" src="{source}" '
-        'style="flex:1;min-width:0;height:100%;object-fit:contain;object-position:left top">'
+        'style="flex:1;min-width:0;height:100%;object-fit:fill">'
         '<div style="font-size:12px;font-weight:700;width:64px">P(class 1)'
         '<div style="display:flex;gap:6px;margin-top:6px;font-weight:400">'
         f'<div style="width:16px;height:120px;background:linear-gradient({gradient})"></div>'
