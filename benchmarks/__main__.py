@@ -2,7 +2,8 @@
 
 The load test (benchmarks/load.py: a real server and >= 10 Chromium sessions; two servers behind nginx for
 `load.replicas`) runs in a full run or with `--only load`, the reliability scenarios (benchmarks/reliability.py)
-with `--only reliability`; `--quick` (what the test suite runs) leaves them out.
+with `--only reliability`, the live map counted in Chromium (benchmarks/live.py) with `--only live`; `--quick`
+(what the test suite runs) leaves them out.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from importlib.metadata import version
 
 import torch
 
-from benchmarks import load, reliability, workloads, zoo
+from benchmarks import live, load, reliability, workloads, zoo
 from core.device import describe, pick_device
 
 TRAINING = (  # the figures each training workload reports, so that --only can skip whole workloads
@@ -71,6 +72,8 @@ def run(sizes: workloads.Sizes, device: torch.device, only: list[str], sessions:
         figures += load.workload(sessions, one_server=group_wanted(load.NAMES), replicas=group_wanted(load.REPLICAS))
     if sessions and group_wanted(reliability.NAMES):
         figures += reliability.workload()
+    if sessions and group_wanted(live.NAMES):
+        figures += live.workload()
     return [f for f in figures if wanted(f.name)]
 
 

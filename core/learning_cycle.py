@@ -253,6 +253,18 @@ def _live_work(cfg: LiveRun) -> float:
     return 0.22 + plan.iterations * per_update + 1.3e-3 * cfg.epochs * (1 + plan.n_train / 1000)
 
 
+# Progress reports a second that train_live aims at: each carries a decision map that the page can draw as a
+# picture (core/charts/raster.py), so a run animates; its runner decides how many it draws.
+LIVE_REPORTS_PER_S = 60
+
+
+def report_every(cfg: LiveRun) -> int:
+    """Epochs between two progress reports of `train_live(cfg)`: about LIVE_REPORTS_PER_S a second at the pace
+    `_live_work` measured (each report costs the trainer its curves so far and a map: every epoch would slow
+    it down more than the eye gains), and never fewer than one epoch."""
+    return max(1, round(cfg.epochs / (_live_work(cfg) * LIVE_REPORTS_PER_S)))
+
+
 def expected_seconds(cfg: LiveRun) -> float:
     """The seconds a student waits for `train_live(cfg)` in the browser: LIVE_SECONDS scaled by the work."""
     return LIVE_SECONDS * _live_work(cfg) / _live_work(LiveRun())
@@ -312,7 +324,7 @@ def grid_frame(grid: torch.Tensor, p: np.ndarray, variant: str | None = None) ->
 
 def train_live(cfg: LiveRun, plan: Schedule | None = None,
                on_progress: Progress[LiveRunResult] | None = None) -> LiveRunResult:
-    """Train the classifier; every few epochs hand `on_progress` the result so far (curves, decision map).
+    """Train the classifier; every `report_every(cfg)` epochs hand `on_progress` the result so far (curves, map).
 
     `plan` is `schedule(cfg)` when the caller already has it (the page shows its counts first), so the
     data is loaded once per run; without it the run makes its own.
@@ -327,7 +339,7 @@ def train_live(cfg: LiveRun, plan: Schedule | None = None,
 
     variant = replace(cfg, batch_size=plan.batch_size).variant()  # the full batch when the chosen one is too large
     fit = training.fit_many([variant], ds, pick_device(), training.relay(on_progress, so_far),
-                            progress_every=max(1, cfg.epochs // 30))
+                            progress_every=report_every(cfg))
     predicted = (training.predict(fit, "model", ds.x_val)[:, 0] > 0.5).astype(int)
     confusion = (pd.crosstab(pd.Series(ds.y_val.numpy(), name="actual"), pd.Series(predicted, name="predicted"))
                  .reindex(index=[0, 1], columns=[0, 1], fill_value=0).stack().rename("count").reset_index())

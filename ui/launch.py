@@ -13,9 +13,10 @@ line that says so, and setting the old value again does not start the old run by
 How Stop works: a click on Stop (or on a sidebar link, or any widget) asks Streamlit for a rerun, and
 Streamlit raises its rerun exception (StopException when the tab closes) inside the script at the
 next message the script sends to the browser, here the progress update inside `runners._compute`'s
-`on_progress`, at most `runners.MIN_REDRAW_S` apart. The exception unwinds through `runners._slot`,
-whose `finally` frees the compute slot; an unfinished computation is neither cached nor recorded as
-finished. Stop's callback forgets the press, so the rerun that follows shows the start button again.
+`on_progress`, at most `runners.MIN_REDRAW_S` apart (or the run's own `redraw_s`). The exception
+unwinds through `runners._slot`, whose `finally` frees the compute slot; an unfinished computation is
+neither cached nor recorded as finished. Stop's callback forgets the press, so the rerun that follows
+shows the start button again.
 """
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ R = TypeVar("R")
 
 def run(fn: Callable[..., R], cfg: Any, *, key: str, label: str, start: str, seconds: float,
         inputs: tuple[Any, ...] = (), live: Callable[[Any], None] | None = None,
-        shared: bool = False) -> R | None:
+        shared: bool = False, redraw_s: float = runners.MIN_REDRAW_S) -> R | None:
     """`fn(cfg, *inputs)` through the shared cache, started on a button; None until it is pressed for `cfg`.
 
     Already computed in this process: the result at once, no button. Otherwise a primary button
@@ -40,13 +41,14 @@ def run(fn: Callable[..., R], cfg: Any, *, key: str, label: str, start: str, sec
     holds the cfg's digest), a Stop button with the progress bar under it, in the button's place.
     `seconds` must be measured (scaled from a recorded run or timed on this machine), never guessed.
     `shared=True` keeps the very object for every session (`runners.resource`, trained models;
-    `inputs` are not passed then), else `runners.run`.
+    `inputs` are not passed then), else `runners.run` (`live` redrawn at most every `redraw_s`).
     """
     def compute() -> R:
         failed = functools.partial(forget, key)  # a run that ended in an error did not stop for a changed setting
         if shared:
             return runners.resource(fn, cfg, label=label, live=live, heavy=True, on_error=failed)
-        return runners.run(fn, cfg, label=label, live=live, inputs=inputs, heavy=True, on_error=failed)
+        return runners.run(fn, cfg, label=label, live=live, inputs=inputs, heavy=True, on_error=failed,
+                           redraw_s=redraw_s)
 
     if runners.cached(fn, cfg):
         return compute()

@@ -45,7 +45,7 @@ from ui.untrusted import escape
 
 C = TypeVar("C")
 R = TypeVar("R")
-MIN_REDRAW_S = 0.2  # progress and live chart redraw at most 5 times a second; the last one always
+MIN_REDRAW_S = 0.2  # by default progress and live charts redraw at most 5 times a second; the last one always
 COMPUTED: Counter[str] = Counter()  # real computations (cache misses) in this process, by core function
 RUN_LOG = "LESSON_RUN_LOG"  # env var naming a file that gets one line per real computation (benchmarks/load.py)
 
@@ -277,10 +277,11 @@ def read_upload(fn: Callable[[str, bytes], R], name: str, content: bytes) -> R:
 
 
 def _run_cached(name: str, cfg: Any, fn: Callable[..., Any], label: str, progress: DeltaGenerator,
-                live: Callable[[Any], None] | None, inputs: tuple[Any, ...] = (), heavy: bool = False) -> Any:
+                live: Callable[[Any], None] | None, inputs: tuple[Any, ...] = (), heavy: bool = False,
+                redraw_s: float = MIN_REDRAW_S) -> Any:
     """`fn(cfg, *inputs)` with progress, kept under (name, cfg); `inputs` are not part of the key."""
     return RESULTS.get(digest(name, cfg, full=True),
-                       lambda: _compute(name, cfg, fn, label, progress, live, inputs, heavy))
+                       lambda: _compute(name, cfg, fn, label, progress, live, inputs, heavy, redraw_s))
 
 
 def _resource_cached(name: str, key: Any, fn: Callable[..., Any], label: str, progress: DeltaGenerator,
@@ -295,9 +296,10 @@ def trainings(n: int) -> str:
 
 
 def _compute(name: str, cfg: Any, fn: Callable[..., Any], label: str, progress: DeltaGenerator,
-             live: Callable[[Any], None] | None, inputs: tuple[Any, ...], heavy: bool = False) -> Any:
-    """`fn(cfg, *inputs, on_progress=...)` holding a compute slot, with its progress bar and live chart;
-    a `heavy` one is first admitted (`Admission`), waiting in line for its turn."""
+             live: Callable[[Any], None] | None, inputs: tuple[Any, ...], heavy: bool = False,
+             redraw_s: float = MIN_REDRAW_S) -> Any:
+    """`fn(cfg, *inputs, on_progress=...)` holding a compute slot, with its progress bar and live chart
+    (redrawn at most every `redraw_s`); a `heavy` one is first admitted (`Admission`), waiting in line."""
     if heavy:
         def on_wait(place: int) -> None:
             progress.progress(0.0, text=f"{label}: waiting, number {place} in line ({trainings(_heavy.running)} "
@@ -305,21 +307,22 @@ def _compute(name: str, cfg: Any, fn: Callable[..., Any], label: str, progress: 
 
         _heavy.enter(on_wait)
         try:
-            return _compute(name, cfg, fn, label, progress, live, inputs)
+            return _compute(name, cfg, fn, label, progress, live, inputs, redraw_s=redraw_s)
         finally:
             _heavy.leave()
     _count(name, cfg)
-    last_redraw = -float("inf")
+    last_bar = last_live = -float("inf")
 
     def on_progress(fraction: float, partial: Any) -> None:
-        nonlocal last_redraw
+        # The bar moves at most every MIN_REDRAW_S even when `live` redraws faster: it would only cost the browser.
+        nonlocal last_bar, last_live
         _slots.step_aside()
         now = time.monotonic()
-        if fraction < 1 and now - last_redraw < MIN_REDRAW_S:
-            return
-        last_redraw = now
-        progress.progress(min(max(float(fraction), 0.0), 1.0), text=label)
-        if live is not None:
+        if fraction >= 1 or now - last_bar >= max(redraw_s, MIN_REDRAW_S):
+            last_bar = now
+            progress.progress(min(max(float(fraction), 0.0), 1.0), text=label)
+        if live is not None and (fraction >= 1 or now - last_live >= redraw_s):
+            last_live = now
             live(partial)
 
     with _slot(progress, label):
@@ -379,18 +382,22 @@ def _count(name: str, cfg: Any) -> None:
 
 
 def run(fn: Callable[..., R], cfg: Any, *, label: str, live: Callable[[Any], None] | None = None,
-        inputs: tuple[Any, ...] = (), heavy: bool = False, on_error: Callable[[], None] | None = None) -> R:
+        inputs: tuple[Any, ...] = (), heavy: bool = False, on_error: Callable[[], None] | None = None,
+        redraw_s: float = MIN_REDRAW_S) -> R:
     """`fn(cfg, *inputs, on_progress=...)` through the shared cache, with a progress bar while it computes.
 
     `live(partial_result)` is called with each progress report of a computation (never on a
-    cache hit), for a chart that grows while it trains. `inputs` (e.g. a trained model) are passed
+    cache hit), for a chart that grows while it trains, at most every `redraw_s` seconds (the default suits
+    Vega charts, which the browser embeds anew on each redraw; a picture can go faster: the learning
+    cycle's live map). `inputs` (e.g. a trained model) are passed
     on but not hashed: `cfg` must determine them (a zoo view's cfg carries the model's Source).
     A ValueError from core is shown with st.error and stops the page; so is a RuntimeError or
     MemoryError from torch (out of memory, a device failure), with a hint, instead of a traceback.
     `heavy`: started on a button (ui/launch.py): it waits for its turn among the heavy ones (`Admission`).
     `on_error()` is called before such a message is shown (ui/launch.py forgets the press).
     """
-    return _guarded(lambda progress: _run_cached(_name(fn), cfg, fn, label, progress, live, inputs, heavy), on_error)
+    return _guarded(lambda progress: _run_cached(_name(fn), cfg, fn, label, progress, live, inputs, heavy, redraw_s),
+                    on_error)
 
 
 def resource(fn: Callable[..., R], key: Any, *, label: str, live: Callable[[Any], None] | None = None,

@@ -1,6 +1,7 @@
 """Placing charts and tables on a page, each with its data as a CSV download, plus two small diagrams."""
 from __future__ import annotations
 
+import base64
 import copy
 import functools
 import html
@@ -9,12 +10,13 @@ from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 import altair as alt
+import numpy as np
 import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.errors import StreamlitPageNotFoundError
 
-from core.charts import BLUE, ORANGE, PALETTE, style
+from core.charts import BLUE, ORANGE, PALETTE, raster, style
 from core.charts.theme import wrap_titles
 from ui import presenter, store, streamlit_internals
 from ui.untrusted import escape
@@ -120,6 +122,44 @@ def redraw(slot: DeltaGenerator, chart: alt.TopLevelMixin) -> None:
     """Draw a chart into an st.empty() placeholder while training runs (no key, no download:
     the final chart drawn with `chart()` replaces it), with the fonts of presenter mode too."""
     slot.vega_lite_chart(_for_screen(style(chart).to_dict()), width="stretch")
+
+
+# The live decision map's block (`picture`): as tall as the Vega chart that replaces it after training, with its
+# CSV button (measured in Chromium at 1024-1920 px wide: the map's chart is 445 px, 531 in presenter mode, and
+# the button row under it 54 px), so that the page does not jump when the run ends. Presenter mode zooms the
+# block by presenter.ZOOM, hence its height divided by it there.
+PICTURE_PX, PRESENTER_PICTURE_PX = 445 + 54, 531 + 54
+PLOT_PX, AXIS_PX = 260, 63  # the map chart's plot height (show._for_screen) and its y axis's width, at 1280 px
+LEGEND_STOPS = 9  # colours of the legend's gradient: enough that the browser's RGB blend follows the map's HCL scale
+
+
+def decision_picture(slot: DeltaGenerator, png: bytes, title: str, subtitle: str) -> None:
+    """Draw a decision map's PNG (core.charts.raster.Picture) into an st.empty() placeholder while training
+    runs: a cheap redraw, one small HTML element whose picture the browser only decodes, where a Vega chart
+    with a rect per cell is embedded anew.
+
+    Headed by `title` and `subtitle` as the chart that replaces it (charts.boundary) is, with its P(class 1)
+    legend beside it; as tall as that chart (PICTURE_PX).
+    """
+    on = presenter.is_on()
+    zoom = presenter.ZOOM if on else 1  # presenter mode zooms the block: its pixel sizes shrink to match
+    height = (PRESENTER_PICTURE_PX if on else PICTURE_PX) / zoom
+    gradient = ", ".join(f"rgb{tuple(int(v) for v in c)}" for c in raster.colours(np.linspace(1, 0, LEGEND_STOPS)))
+    source = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    slot.html(
+        f'<div class="live-picture" style="height:{height:.0f}px;padding:12px 5px 0 5px;box-sizing:border-box">'
+        f'<div style="font-weight:700;font-size:14px;line-height:1.3">{html.escape(title)}</div>'
+        f'<div style="font-size:13px;line-height:1.4;margin-bottom:10px">{html.escape(subtitle)}</div>'
+        # Where the chart has its y axis, its plot (PLOT_PX high) and its legend.
+        f'<div style="display:flex;gap:14px;height:{PLOT_PX / zoom:.0f}px;padding-left:{AXIS_PX / zoom:.0f}px">'
+        f'<img class="live-map" alt="{html.escape(title)}" src="{source}" '
+        'style="flex:1;min-width:0;height:100%;object-fit:fill">'
+        '<div style="font-size:12px;font-weight:700;width:64px">P(class 1)'
+        '<div style="display:flex;gap:6px;margin-top:6px;font-weight:400">'
+        f'<div style="width:16px;height:120px;background:linear-gradient({gradient})"></div>'
+        '<div style="display:flex;flex-direction:column;justify-content:space-between;height:120px">'
+        '<span>1.0</span><span>0.5</span><span>0.0</span></div></div></div></div></div>'
+    )
 
 
 # A table of up to this many rows is drawn as a static table (st.table), one of more rows as an

@@ -170,6 +170,19 @@ def test_train_live_learns_reports_progress_and_counts():
     assert len(result.iterations) == 21 * 60
 
 
+@pytest.mark.parametrize("cfg", [lc.LiveRun(), lc.LiveRun(n_samples=1000, epochs=300),
+                                 lc.LiveRun(batch_size=None, epochs=300), lc.LiveRun(epochs=5)])
+def test_a_live_run_reports_about_as_often_as_a_picture_can_redraw(cfg):
+    # At the pace measured on the 2-core CPU (_live_work), LIVE_REPORTS_PER_S reports a second, within rounding,
+    # or every epoch when one epoch takes longer; the 30 reports a run had before did not animate a long run.
+    every = lc.report_every(cfg)
+    per_s = cfg.epochs / every / lc._live_work(cfg)
+    assert every == 1 and per_s <= 1.5 * lc.LIVE_REPORTS_PER_S or 0.7 < per_s / lc.LIVE_REPORTS_PER_S < 1.5
+    reports = []
+    lc.train_live(cfg, on_progress=lambda f, part: reports.append(part.epoch)) if cfg.epochs <= 60 else None
+    assert not reports or reports == [*range(every, cfg.epochs + 1, every)] + ([cfg.epochs] * (cfg.epochs % every > 0))
+
+
 def test_train_live_divergence_is_reported_not_raised():
     result = lc.train_live(lc.LiveRun(lr=100.0, widths=(16, 16), activation="relu", epochs=20))
     assert result.fit.diverged == ("model",)

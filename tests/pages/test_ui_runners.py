@@ -5,7 +5,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 
-def _runner_app(epochs: int = 5, fail: bool = False, live: bool = True, crash: bool = False) -> None:
+def _runner_app(epochs: int = 5, fail: bool = False, live: bool = True, crash: bool = False,
+                redraw_s: float | None = None) -> None:
     # Runs as a Streamlit script: a fake core experiment that counts its calls in session state.
     from dataclasses import dataclass
 
@@ -42,7 +43,8 @@ def _runner_app(epochs: int = 5, fail: bool = False, live: bool = True, crash: b
 
     cfg = runners.config(Sweep, epochs=st.session_state.get("epochs", epochs))
     slot = st.empty()
-    losses = runners.run(train, cfg, label="Training", live=draw if live else None)
+    pace = {} if redraw_s is None else {"redraw_s": redraw_s}
+    losses = runners.run(train, cfg, label="Training", live=draw if live else None, **pace)
     slot.markdown(f"final loss {losses[-1]:.3f} after {len(losses)} epochs")
 
 
@@ -71,6 +73,14 @@ def test_same_config_is_computed_once_and_a_hit_replays_nothing():
     assert at.session_state["live_calls"] == live_calls  # live is never called on a hit
     assert not at.get("progress")
     assert _texts(at).count("final loss 0.200 after 5 epochs") == 1
+
+
+def test_each_run_sets_how_often_its_live_chart_redraws():
+    # The fake trains in microseconds: by default (MIN_REDRAW_S) only the first report and the last are drawn;
+    # a run that asks for redraw_s=0 (a picture, cheap to draw) gets every one of them. (Two configs: one
+    # computed is a hit for the second app, which draws nothing.)
+    assert _app(epochs=40).run().session_state["live_calls"] == 2
+    assert _app(epochs=30, redraw_s=0.0).run().session_state["live_calls"] == 30
 
 
 def test_a_new_config_value_is_a_miss():

@@ -1,12 +1,15 @@
 """The Learning cycle page's controls, step-by-step tabs and sentences: the page places them, core computes."""
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Callable
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from core import charts, data, learning_cycle
+from core.charts import raster
 from ui import chrome, maths, runners, show, widgets
 
 STEP_BUTTONS = (("◀ Previous", -1), ("Next step ▶", +1), ("Back to step 0", None))  # left to right
@@ -136,12 +139,27 @@ def curves_title(cfg: learning_cycle.LiveRun) -> str:
     return f"Loss per epoch on {data.LABELS[cfg.dataset].lower()}: all training and all validation points"
 
 
+# The live run's redraws: its decision map as a picture at every one (up to 30 a second), its curves, a Vega chart
+# embedded anew each time, at most every CURVES_S. MAP_PX: the picture's pixels, the map chart's plot at 1280 px wide.
+MAP_REDRAW_S, CURVES_S = 1 / 40, 0.5
+MAP_PX = (300, 260)
+MAP_SUBTITLE = "filled: train · hollow: validation"  # as charts.boundary's
+
+
 def redraw_live(cfg: learning_cycle.LiveRun, map_slot: DeltaGenerator, curve_slot: DeltaGenerator,
                 ) -> Callable[[learning_cycle.LiveRunResult], None]:
-    """What to draw of the run so far while it trains: its decision map and its curves, into the two slots."""
+    """What to draw of the run so far while it trains, into the two slots: its decision map as a picture
+    (core/charts/raster.py) at every call, its curves at most every CURVES_S."""
+    picture: raster.Picture | None = None
+    curves_drawn = -math.inf
+
     def redraw(so_far: learning_cycle.LiveRunResult) -> None:
-        show.redraw(map_slot, charts.boundary(so_far.grid, so_far.points, map_title(cfg, so_far.epoch)))
-        show.redraw(curve_slot, charts.curves(so_far.history, "loss", title=curves_title(cfg)))
+        nonlocal picture, curves_drawn
+        picture = picture or raster.Picture(so_far.grid, so_far.points, *MAP_PX)  # the points laid out once a run
+        show.decision_picture(map_slot, picture.png(so_far.grid), map_title(cfg, so_far.epoch), MAP_SUBTITLE)
+        if time.monotonic() - curves_drawn >= CURVES_S:
+            show.redraw(curve_slot, charts.curves(so_far.history, "loss", title=curves_title(cfg)))
+            curves_drawn = time.monotonic()
     return redraw
 
 

@@ -1,0 +1,25 @@
+"""The learning-cycle page's live training animates in a real browser (issue 20): its decision map, a picture
+redrawn per progress report, changes at least 20 times in 3 s of play, and the run ends on the clickable chart."""
+from __future__ import annotations
+
+import pytest
+
+from benchmarks.live import play
+
+pytestmark = pytest.mark.e2e
+
+CHANGES_IN_3_S = 20
+
+
+def test_the_live_map_changes_at_least_20_times_in_3_s(chromium_browser, app_url):
+    page = chromium_browser.new_page(viewport={"width": 1280, "height": 720})
+    try:
+        watched = play(page, app_url)
+        assert watched.changes_within(3.0) >= CHANGES_IN_3_S, (
+            f"the live map changed {watched.changes_within(3.0)} times in its first 3 s of play "
+            f"({len(watched.changes)} in all over {watched.run_s:.1f} s)")
+        assert not page.locator("img.live-map").count(), "the picture stays after the run instead of the chart"
+        page.locator('[data-testid="stVegaLiteChart"]:visible').first.wait_for(timeout=15_000)
+        assert not page.locator('[data-testid="stException"]').count()
+    finally:
+        page.close()
