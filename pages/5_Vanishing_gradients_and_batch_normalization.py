@@ -43,9 +43,10 @@ chrome.section("2 · Activation statistics over training: collapse and saturatio
 c1, c2 = parts.stats_columns()
 epoch = c1.slider("Epoch (0 = at initialization)", 0, flow.epochs, flow.epochs, key="stats-epoch",
                   bind="query-params")
-widgets.within("stats-layer", 1, flow.depth, flow.middle_layer)  # the depth may have shrunk under it
+widgets.within("stats-layer", 1, flow.depth, flow.middle_layer)  # the depth may have shrunk
+# a slider needs two values to choose from
 layer = (c2.slider("Layer for the histograms", 1, flow.depth, flow.middle_layer, key="stats-layer",
-                   bind="query-params") if flow.depth > 1 else 1)  # a slider needs two values to choose from
+                   bind="query-params") if flow.depth > 1 else 1)
 left, right = st.columns(2)
 with left:
     show.chart(charts.per_layer, flow.stats_at(epoch), "mean", "mean of the activations",
