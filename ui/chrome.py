@@ -147,10 +147,12 @@ def _begin(key: str | None) -> None:
     _freeze_imports()
     _run.__dict__.clear()
     _run.began = True
-    if st.runtime.exists():
-        bucket = st.session_state.setdefault(PACE, pace.Bucket())
-        while not pace.allow(bucket, time.monotonic()):
-            time.sleep(pace.wait_s(bucket) + 0.001)  # before any work; a newer rerun ends this one at its first message
+    if st.runtime.exists() and not pace.allow(st.session_state.setdefault(PACE, pace.Bucket()), time.monotonic()):
+        # The page is not drawn: its settings are kept in its address (a flood costs the server next to nothing
+        # this way; a rerun made to wait for its token instead let four flooding tabs slow the others to 21 s)
+        st.warning("Too many updates at once from this tab, so this page was not drawn. Wait a second, then "
+                   "reload the page: your settings are kept in its address.", icon=":material/hourglass_top:")
+        st.stop()
     streamlit_internals.cap_session_uploads(UPLOADS_PER_SESSION)
     urls.remember()  # before any widget (the presenter toggle is one) registers
     _run.key = key
