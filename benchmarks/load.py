@@ -286,6 +286,11 @@ def _new_element(message: ForwardMsg) -> Any:
     return None
 
 
+def ws_url(base: str) -> str:
+    """The websocket a session of the server at `base` talks over."""
+    return "ws" + base.removeprefix("http") + "/_stcore/stream"
+
+
 async def replay(base: str, recording: Recording) -> Session:
     """One session the way the recorded browser asked for it, without a browser; see the module's docstring."""
     start = time.perf_counter()
@@ -299,11 +304,10 @@ async def replay(base: str, recording: Recording) -> Session:
         with ThreadPoolExecutor(PARALLEL_GETS) as pool:
             for paths in (first, rest):
                 await asyncio.gather(*(loop.run_in_executor(pool, _get, base + path, cookies) for path in paths))
-            ws_url = "ws" + base.removeprefix("http") + "/_stcore/stream"
             cookie = "; ".join(f"{c.name}={c.value}" for c in cookies)
-            async with asyncio.timeout(SESSION_TIMEOUT_S), connect(ws_url, origin=base, subprotocols=["streamlit"],
-                                                                   additional_headers={"Cookie": cookie} if cookie
-                                                                   else None, max_size=None) as ws:
+            headers = {"Cookie": cookie} if cookie else None
+            async with asyncio.timeout(SESSION_TIMEOUT_S), connect(ws_url(base), origin=base, subprotocols=["streamlit"],
+                                                                   additional_headers=headers, max_size=None) as ws:
                 for back_msg in recording.back_msgs:
                     await ws.send(back_msg)
                 async for frame in ws:

@@ -48,10 +48,6 @@ WARM_PAGES = ("/Learning_cycle", "", "/Preprocessing", "/Zoo_CNN")
 EARLY = ForwardMsg.ScriptFinishedStatus.FINISHED_EARLY_FOR_RERUN
 
 
-def _ws_url(base: str) -> str:
-    return "ws" + base.removeprefix("http") + "/_stcore/stream"
-
-
 async def _press_recording(browser, base: str) -> tuple[bytes, bytes]:
     """The two messages a browser sends to train its own FCN: open the page (own training on), press the button."""
     context = await browser.new_context(viewport=load.VIEWPORT)
@@ -87,7 +83,7 @@ async def _heavy_student(base: str, opening: bytes, press: bytes, until: float) 
     """Open the page, press once its script finished, then read until `until`: waited in line? finished?"""
     outcome: dict[str, float | str] = {"waited": 0.0, "finished": 0.0, "problem": ""}
     try:
-        async with connect(_ws_url(base), origin=base, subprotocols=["streamlit"], max_size=None) as ws:
+        async with connect(load.ws_url(base), origin=base, subprotocols=["streamlit"], max_size=None) as ws:
             await ws.send(opening)
             pressed = False
             async with asyncio.timeout(max(until - time.perf_counter(), 1.0)):
@@ -149,7 +145,7 @@ async def _flooder(base: str, rerun: bytes, until: float, clear: bool) -> int:
     clear_cache = BackMsg(clear_cache=True).SerializeToString()
     sent = 0
     with contextlib.suppress(OSError, WebSocketException):
-        async with connect(_ws_url(base), origin=base, subprotocols=["streamlit"], max_size=None) as ws:
+        async with connect(load.ws_url(base), origin=base, subprotocols=["streamlit"], max_size=None) as ws:
             async def drain() -> None:
                 async for _ in ws:
                     pass
