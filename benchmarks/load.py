@@ -306,7 +306,8 @@ async def replay(base: str, recording: Recording) -> Session:
                 await asyncio.gather(*(loop.run_in_executor(pool, _get, base + path, cookies) for path in paths))
             cookie = "; ".join(f"{c.name}={c.value}" for c in cookies)
             headers = {"Cookie": cookie} if cookie else None
-            async with asyncio.timeout(SESSION_TIMEOUT_S), connect(ws_url(base), origin=base, subprotocols=["streamlit"],
+            async with asyncio.timeout(SESSION_TIMEOUT_S), connect(ws_url(base), origin=base,
+                                                                   subprotocols=["streamlit"],
                                                                    additional_headers=headers, max_size=None) as ws:
                 for back_msg in recording.back_msgs:
                     await ws.send(back_msg)
