@@ -71,7 +71,7 @@ def run(sizes: workloads.Sizes, device: torch.device, only: list[str], sessions:
     if sessions and group_wanted(load.NAMES + load.REPLICAS):
         figures += load.workload(sessions, one_server=group_wanted(load.NAMES), replicas=group_wanted(load.REPLICAS))
     if sessions and group_wanted(reliability.NAMES):
-        figures += reliability.workload()
+        figures += reliability.workload(tuple(name for name in reliability.NAMES if group_wanted((name,))))
     if sessions and group_wanted(live.NAMES):
         figures += live.workload()
     return [f for f in figures if wanted(f.name)]

@@ -206,25 +206,28 @@ async def _flood(recordings: dict[str, load.Recording]) -> list[Figure]:
     ]
 
 
-async def _measure() -> list[Figure]:
+async def _measure(scenarios: tuple[str, ...]) -> list[Figure]:
     from playwright.async_api import async_playwright
 
+    heavy = "reliability.heavy" in scenarios
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=str(load.CHROMIUM),
                                                    args=load.CHROMIUM_ARGS + load.AWAKE_TABS)
         with tempfile.TemporaryDirectory() as tmp, load.server(Path(tmp)) as srv:
             recordings = {path: (await load.record(browser, srv.url, path))[0]
-                          for path in ("", *QUICK_PAGES, *WARM_PAGES[2:], "/Learning_cycle")}
-            press = await _press_recording(browser, srv.url)
+                          for path in ("", *(QUICK_PAGES if heavy else ()), *WARM_PAGES[2:], "/Learning_cycle")}
+            press = await _press_recording(browser, srv.url) if heavy else None
         await browser.close()
-    return await _heavy(recordings, press) + await _flood(recordings)
+    return ((await _heavy(recordings, press) if heavy else [])
+            + (await _flood(recordings) if "reliability.flood" in scenarios else []))
 
 
-def workload() -> list[Figure]:
-    """The reliability figures; an error figure per scenario where the machine cannot run them."""
+def workload(scenarios: tuple[str, ...] = NAMES) -> list[Figure]:
+    """The figures of `scenarios` (names from NAMES); an error figure per scenario where the machine cannot
+    run them."""
     if not load.CHROMIUM.exists() or not Path("/proc/self/status").exists():
-        return [Figure(name, None, "", "state", f"needs {load.CHROMIUM} and Linux /proc") for name in NAMES]
+        return [Figure(name, None, "", "state", f"needs {load.CHROMIUM} and Linux /proc") for name in scenarios]
     try:
-        return asyncio.run(_measure())
+        return asyncio.run(_measure(scenarios))
     except (RuntimeError, OSError, PlaywrightError) as error:
-        return [Figure(name, None, "", "state", f"{type(error).__name__}: {error}"[:300]) for name in NAMES]
+        return [Figure(name, None, "", "state", f"{type(error).__name__}: {error}"[:300]) for name in scenarios]
