@@ -15,14 +15,13 @@ import gc
 import html
 import sys
 import threading
-import time
 from urllib.parse import urlencode
 
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
 from core.device import describe, pick_device
-from ui import layout, lesson_map, pace, presenter, streamlit_internals, tour, urls
+from ui import layout, lesson_map, presenter, streamlit_internals, tour, urls
 from ui.lesson_map import CHAPTERS, COURSE
 from ui.untrusted import escape
 
@@ -133,7 +132,6 @@ def _sidebar() -> None:
     st.sidebar.html(_reset_link(step.href(root()) if step else f"?{urlencode(presenter.carried())}"))
 
 
-PACE = "_pace"  # session_state: this tab's pace.Bucket of reruns
 # Files the server keeps per session, the newest: one per uploader (a CSV on page 3, an image on page 6) plus
 # the one that replaces it, which a browser sends before it deletes the file it replaces.
 UPLOADS_PER_SESSION = 3
@@ -147,12 +145,8 @@ def _begin(key: str | None) -> None:
     _freeze_imports()
     _run.__dict__.clear()
     _run.began = True
-    if st.runtime.exists() and not pace.allow(st.session_state.setdefault(PACE, pace.Bucket()), time.monotonic()):
-        # The page is not drawn: its settings are kept in its address (a flood costs the server next to nothing
-        # this way; a rerun made to wait for its token instead let four flooding tabs slow the others to 21 s)
-        st.warning("Too many updates at once from this tab, so this page was not drawn. Wait a second, then "
-                   "reload the page: your settings are kept in its address.", icon=":material/hourglass_top:")
-        st.stop()
+    if st.runtime.exists():
+        streamlit_internals.pace_reruns()
     streamlit_internals.cap_session_uploads(UPLOADS_PER_SESSION)
     urls.remember()  # before any widget (the presenter toggle is one) registers
     _run.key = key

@@ -2,10 +2,11 @@
 
 A person moving sliders and pressing buttons reruns a page a few times a second at most; a script
 sending rerun messages over four websockets locked a whole class out (health checks took 11.6 s).
-Each rerun takes a token; tokens come back at RATE a second up to BURST. A rerun without a token
-stops at the top of the page (ui/chrome.py) with a line saying to wait and reload, before any work is
-done. (Making it wait for its token instead, `wait_s`, let four flooding tabs slow the others' warm pages
-from under 3 s to 21 s in the reliability benchmark.)
+Each rerun takes a token; tokens come back at RATE a second up to BURST. A rerun without a token is
+held back in the server's message handler, before any script starts (ui/streamlit_internals.pace_reruns),
+and the newest held one runs when a token is back. (Stopping it at the top of the page instead still cost a
+script start per message; making it wait for its token inside the script let four flooding tabs slow the
+others' warm pages to 21 s.)
 This bounds what one tab costs the server; a reverse proxy's rate limit in front of a self-hosted
 server bounds the connections themselves (docs/deploy.md).
 """
@@ -13,8 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-BURST = 20  # reruns at once: a burst of clicks, a slider dragged and released
-RATE = 5.0  # reruns a second, sustained
+BURST = 10  # reruns at once: a burst of clicks, a slider dragged and released
+RATE = 1.0  # reruns a second, sustained
 
 
 @dataclass

@@ -20,13 +20,20 @@ removes or changes it, so the requirements can follow Streamlit's releases inste
    Streamlit's MemoryUploadedFileManager: its `file_storage`, `_lock`, `add_file`, `remove_file`). Streamlit
    keeps every file a session uploads until the session ends, in any number; a browser deletes the file an
    uploader replaces, but a script need not (issue 19: 8 x 100 MB held 1.56 GB). No setting bounds the count.
+5. `pace_reruns()`: `AppSession._handle_rerun_script_request` (the server's handler of a browser's rerun message)
+   and `AppSession._event_loop`. A rerun over a tab's pace (ui/pace.py) is held back there, before any script
+   starts, and only the newest held one runs when the tab has a token again. Stopping it inside the script
+   instead still cost a script start per message: four connections sending 20 reruns a second slowed the other
+   students' warm pages to 4-24 s. No setting or public API bounds how often a session reruns.
 
 Not Python, so not here: the CSS test ids (`data-testid="stSidebar"`, `stPageLink-NavLink`,
 `stMain`, ...) in ui/chrome.WRAP_LINKS and ui/presenter.CSS; the browser tests (tests/e2e) check them.
 """
 from __future__ import annotations
 
+import asyncio
 import importlib
+import time
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -35,6 +42,9 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
+from ui import pace
+
+_APP_SESSION = "streamlit.runtime.app_session"
 _RUN_CONTEXT = "streamlit.runtime.scriptrunner_utils.script_run_context"
 _SESSION_STATE = "streamlit.runtime.state.session_state_proxy"
 _UPLOADS = "streamlit.runtime.memory_uploaded_file_manager"
@@ -42,6 +52,7 @@ USED = (  # (module, name) of every private Python name used here; the test reso
     (_RUN_CONTEXT, "get_script_run_ctx"),
     (_SESSION_STATE, "get_session_state"),
     (_UPLOADS, "MemoryUploadedFileManager"),
+    (_APP_SESSION, "AppSession"),
 )
 
 
@@ -136,3 +147,42 @@ def cap_session_uploads(per_session: int) -> None:
     """`cap_uploads` on this server's uploaded-file manager (nothing without a server, as in AppTest)."""
     if st.runtime.exists():
         cap_uploads(st.runtime.get_instance().uploaded_file_mgr, per_session)
+
+
+@dataclass
+class _Held:
+    """A session's pace: its bucket, the newest rerun held back (a ClientState or None) and the timer that runs it."""
+
+    bucket: pace.Bucket
+    newest: Any = None
+    timer: asyncio.TimerHandle | None = None
+
+
+def pace_reruns(session_class: Any = None) -> None:
+    """Hold back each session's reruns over its pace in the server's message handler (see 5. above); idempotent.
+
+    A rerun message carries all of the tab's widget values, so the newest held one stands for those before it:
+    a person over the pace sees the page a moment later, never a refusal. A script flooding reruns costs the
+    server at most pace.RATE script runs a second. `session_class`: AppSession (a test's subclass).
+    """
+    cls = session_class or private(_APP_SESSION, "AppSession")
+    if "_lesson_paced" in cls.__dict__:
+        return
+    handle = cls._handle_rerun_script_request
+
+    def paced(session: Any, client_state: Any = None) -> None:
+        held = session.__dict__.setdefault("_lesson_pace", _Held(pace.Bucket()))
+        if held.timer is None and pace.allow(held.bucket, time.monotonic()):
+            handle(session, client_state)
+            return
+        held.newest = client_state
+        if held.timer is None:
+            held.timer = session._event_loop.call_later(pace.wait_s(held.bucket), release, session, held)
+
+    def release(session: Any, held: _Held) -> None:
+        held.timer = None
+        client_state, held.newest = held.newest, None
+        paced(session, client_state)
+
+    cls._handle_rerun_script_request = paced
+    cls._lesson_paced = True

@@ -106,3 +106,55 @@ def test_a_session_keeps_only_its_newest_uploads_and_the_managers_byte_count_fol
         f"Streamlit {st.__version__}: MemoryUploadedFileManager changed (ui/streamlit_internals.cap_uploads)"
     assert [f.file_id for f in manager.get_files("other", ["mine"])] == ["mine"]  # other sessions untouched
     assert manager._total_bytes == 3 * 1_000 + 500  # what Streamlit's own stats report
+
+
+# -- 5. reruns over a tab's pace are held back in the server's message handler ------------------------------
+def test_the_servers_rerun_handler_is_where_pace_reruns_holds_messages_back():
+    import inspect
+
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.runtime.app_session import AppSession, AppSessionState
+
+    session = AppSession.__new__(AppSession)  # no server: only the dispatch is checked
+    session._state = AppSessionState.SHUTDOWN_REQUESTED  # so that its __del__ has nothing to shut down
+    seen = []
+    session._handle_rerun_script_request = seen.append
+    message = BackMsg()
+    message.rerun_script.query_string = "a=1"
+    session.handle_backmsg(message)
+    assert [state.query_string for state in seen] == ["a=1"], \
+        f"Streamlit {st.__version__}: AppSession.handle_backmsg no longer hands a rerun to _handle_rerun_script_request"
+    assert "self._event_loop = " in inspect.getsource(AppSession.__init__), \
+        f"Streamlit {st.__version__}: AppSession keeps no _event_loop (ui/streamlit_internals.pace_reruns)"
+
+
+def test_reruns_over_the_pace_wait_and_only_the_newest_runs(monkeypatch):
+    import asyncio
+
+    from ui import pace
+
+    monkeypatch.setattr(pace, "RATE", 20.0)  # a token every 50 ms, so that the test waits little
+
+    class Session:  # what pace_reruns needs of Streamlit's AppSession
+        def __init__(self, loop):
+            self._event_loop, self.ran = loop, []
+
+        def _handle_rerun_script_request(self, client_state=None):
+            self.ran.append(client_state)
+
+    streamlit_internals.pace_reruns(Session)
+    streamlit_internals.pace_reruns(Session)  # idempotent: every page calls it
+
+    async def flood():
+        tab, other = Session(asyncio.get_running_loop()), Session(asyncio.get_running_loop())
+        for n in range(pace.BURST + 5):  # a burst at one instant, five over it
+            tab._handle_rerun_script_request(n)
+        other._handle_rerun_script_request("mine")
+        assert tab.ran == list(range(pace.BURST)) and other.ran == ["mine"]  # the held five did not run yet
+        await asyncio.sleep(3 / pace.RATE)
+        assert tab.ran == [*range(pace.BURST), pace.BURST + 4]  # then the newest alone: it carries every widget
+        await asyncio.sleep(pace.BURST / pace.RATE)  # the bucket fills again
+        tab._handle_rerun_script_request("later")
+        assert tab.ran[-1] == "later"  # at once
+
+    asyncio.run(flood())
