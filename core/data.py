@@ -6,6 +6,7 @@ pixels in [0, 1], the one every digits experiment trains on. Nothing here downlo
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, replace
 
@@ -134,6 +135,13 @@ def load(cfg: DataConfig) -> Dataset:
     """The dataset `cfg` names, shuffled and split (stratified for classification) with `cfg.seed`."""
     x, y, features, classes = _arrays(cfg)
     return from_arrays(cfg.name, x, y, features, classes, cfg.val_fraction, cfg.seed)
+
+
+@functools.lru_cache(maxsize=256)
+def train_size(cfg: DataConfig) -> int:
+    """How many training rows `load(cfg)` gives, without loading it again for a config already asked about
+    (a page estimating a run's time asks on every rerun)."""
+    return len(load(cfg).x_train)
 
 
 def scaled_digits(seed: int = 0) -> Dataset:

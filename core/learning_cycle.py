@@ -223,13 +223,19 @@ class Schedule:
         return len(self.dataset.x_val)
 
 
+def _batches(cfg: LiveRun, n_train: int) -> tuple[int | None, int]:
+    """The batch size the run trains with (None: full batch, also for a batch larger than the training set)
+    and its iterations per epoch."""
+    batch_size = None if cfg.batch_size is not None and cfg.batch_size > n_train else cfg.batch_size
+    return batch_size, training.iterations_per_epoch(n_train, batch_size)
+
+
 def schedule(cfg: LiveRun) -> Schedule:
     """Load the run's data and count its updates; ValueError when they are more than MAX_UPDATES."""
     ds = data.load(cfg.data_config())
     n_train = len(ds.x_train)
-    fallback = cfg.batch_size is not None and cfg.batch_size > n_train
-    batch_size = None if fallback else cfg.batch_size
-    ipe = training.iterations_per_epoch(n_train, batch_size)
+    batch_size, ipe = _batches(cfg, n_train)
+    fallback = batch_size is None and cfg.batch_size is not None
     updates = cfg.epochs * ipe
     if updates > MAX_UPDATES:
         raise ValueError(f"That is {updates:,} weight updates (epochs x iterations per epoch); keep it under "
@@ -248,9 +254,10 @@ def _live_work(cfg: LiveRun) -> float:
     """train_live's CPU seconds in core: per update (wider and deeper nets cost more) and per epoch (evaluation)."""
     sizes = (2, *cfg.widths, 1)
     weights = sum(a * b for a, b in zip(sizes, sizes[1:]))
-    plan = schedule(cfg)
+    n_train = data.train_size(cfg.data_config())  # not the data itself: a page asks on every rerun
+    iterations = cfg.epochs * _batches(cfg, n_train)[1]
     per_update = 0.24e-3 * (0.6 + 0.2 * len(cfg.widths) + weights / 5000)
-    return 0.22 + plan.iterations * per_update + 1.3e-3 * cfg.epochs * (1 + plan.n_train / 1000)
+    return 0.22 + iterations * per_update + 1.3e-3 * cfg.epochs * (1 + n_train / 1000)
 
 
 # Progress reports a second that train_live aims at: each carries a decision map that the page can draw as a
