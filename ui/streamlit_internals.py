@@ -20,11 +20,13 @@ removes or changes it, so the requirements can follow Streamlit's releases inste
    Streamlit's MemoryUploadedFileManager: its `file_storage`, `_lock`, `add_file`, `remove_file`). Streamlit
    keeps every file a session uploads until the session ends, in any number; a browser deletes the file an
    uploader replaces, but a script need not (issue 19: 8 x 100 MB held 1.56 GB). No setting bounds the count.
-5. `pace_reruns()`: `AppSession._handle_rerun_script_request` (the server's handler of a browser's rerun message)
-   and `AppSession._event_loop`. A rerun over a tab's pace (ui/pace.py) is held back there, before any script
-   starts, and only the newest held one runs when the tab has a token again. Stopping it inside the script
-   instead still cost a script start per message: four connections sending 20 reruns a second slowed the other
-   students' warm pages to 4-24 s. No setting or public API bounds how often a session reruns.
+5. `pace_reruns()`: `AppSession._handle_rerun_script_request` (the server's handler of a browser's rerun
+   message), `AppSession._event_loop`, and `script_requests._coalesce_widget_states` (how Streamlit itself
+   merges two reruns so that a button press in the older one is not lost). A rerun over a tab's pace
+   (ui/pace.py) is held back there, before any script starts, and only the newest held one runs when the tab
+   has a token again. Stopping it inside the script instead still cost a script start per message: four
+   connections sending 20 reruns a second slowed the other students' warm pages to 4-24 s. No setting or
+   public API bounds how often a session reruns.
 
 Not Python, so not here: the CSS test ids (`data-testid="stSidebar"`, `stPageLink-NavLink`,
 `stMain`, ...) in ui/chrome.WRAP_LINKS and ui/presenter.CSS; the browser tests (tests/e2e) check them.
@@ -45,6 +47,7 @@ import streamlit as st
 from ui import pace
 
 _APP_SESSION = "streamlit.runtime.app_session"
+_SCRIPT_REQUESTS = "streamlit.runtime.scriptrunner_utils.script_requests"
 _RUN_CONTEXT = "streamlit.runtime.scriptrunner_utils.script_run_context"
 _SESSION_STATE = "streamlit.runtime.state.session_state_proxy"
 _UPLOADS = "streamlit.runtime.memory_uploaded_file_manager"
@@ -53,6 +56,7 @@ USED = (  # (module, name) of every private Python name used here; the test reso
     (_SESSION_STATE, "get_session_state"),
     (_UPLOADS, "MemoryUploadedFileManager"),
     (_APP_SESSION, "AppSession"),
+    (_SCRIPT_REQUESTS, "_coalesce_widget_states"),
 )
 
 
@@ -161,21 +165,27 @@ class _Held:
 def pace_reruns(session_class: Any = None) -> None:
     """Hold back each session's reruns over its pace in the server's message handler (see 5. above); idempotent.
 
-    A rerun message carries all of the tab's widget values, so the newest held one stands for those before it:
-    a person over the pace sees the page a moment later, never a refusal. A script flooding reruns costs the
+    A rerun message carries all of the tab's widget values, so the newest held one stands for those before it,
+    with any button pressed in them kept (as Streamlit merges two reruns): a person over the pace sees the
+    page a moment later, never a refusal. A script flooding reruns costs the
     server at most pace.RATE script runs a second. `session_class`: AppSession (a test's subclass).
     """
     cls = session_class or private(_APP_SESSION, "AppSession")
     if "_lesson_paced" in cls.__dict__:
         return
     handle = cls._handle_rerun_script_request
+    coalesce = private(_SCRIPT_REQUESTS, "_coalesce_widget_states")
 
     def paced(session: Any, client_state: Any = None) -> None:
         held = session.__dict__.setdefault("_lesson_pace", _Held(pace.Bucket()))
         if held.timer is None and pace.allow(held.bucket, time.monotonic()):
             handle(session, client_state)
             return
-        held.newest = client_state
+        if held.newest is not None and client_state is not None:
+            merged = coalesce(held.newest.widget_states, client_state.widget_states)
+            if merged is not None and merged is not client_state.widget_states:
+                client_state.widget_states.CopyFrom(merged)
+        held.newest = client_state if client_state is not None else held.newest
         if held.timer is None:
             held.timer = session._event_loop.call_later(pace.wait_s(held.bucket), release, session, held)
 

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from ui import presenter, tour
+from ui import pace, presenter, tour
 
 from .conftest import ARTIFACTS
 from .test_pages import SCRIPT_FINISHED_JS, UNDRAWN_CHARTS_JS
@@ -177,3 +177,22 @@ def test_a_shared_link_reopens_the_learning_cycle_at_its_step(page, app_url):
     page.goto("about:blank")
     _open(page, shared)
     assert page.get_by_label("Step shown").input_value() == "1"
+
+
+def test_a_student_clicking_faster_than_the_pace_still_gets_the_page_they_asked_for(page, app_url):
+    # Reruns over a tab's pace (ui/pace.py) are held back in the server and only the newest runs: 30 clicks on the
+    # counter's + at once must end on step 30, drawn, with nothing refused or broken on the way.
+    clicks = 30
+    assert clicks > pace.BURST  # over the burst, so that some reruns are held back
+    _open(page, f"{app_url}/Learning_cycle")
+    plus = page.locator('[data-testid="stNumberInput"]').filter(has_text="Step shown").get_by_test_id(
+        "stNumberInputStepUp")
+    for _ in range(clicks):
+        plus.click(delay=0)
+    _settle(page)
+    page.wait_for_timeout(2_000 * clicks / pace.BURST / pace.RATE)  # time for every held rerun to run
+    _settle(page)
+    assert page.get_by_label("Step shown").input_value() == str(clicks)
+    assert f"cycle-step={clicks}" in page.url
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.locator('[data-testid="stMain"] strong', has_text=re.compile(rf"^Step {clicks}$")).count() == 1

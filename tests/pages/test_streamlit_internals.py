@@ -131,6 +131,8 @@ def test_the_servers_rerun_handler_is_where_pace_reruns_holds_messages_back():
 def test_reruns_over_the_pace_wait_and_only_the_newest_runs(monkeypatch):
     import asyncio
 
+    from streamlit.proto.ClientState_pb2 import ClientState
+
     from ui import pace
 
     monkeypatch.setattr(pace, "RATE", 20.0)  # a token every 50 ms, so that the test waits little
@@ -145,16 +147,27 @@ def test_reruns_over_the_pace_wait_and_only_the_newest_runs(monkeypatch):
     streamlit_internals.pace_reruns(Session)
     streamlit_internals.pace_reruns(Session)  # idempotent: every page calls it
 
+    def rerun(n: int, pressed: bool = False) -> ClientState:  # what a browser sends: all its widgets' values
+        state = ClientState(query_string=f"n={n}")
+        state.widget_states.widgets.add(id="slider", int_value=n)
+        if pressed:
+            state.widget_states.widgets.add(id="button", trigger_value=True)
+        return state
+
     async def flood():
         tab, other = Session(asyncio.get_running_loop()), Session(asyncio.get_running_loop())
-        for n in range(pace.BURST + 5):  # a burst at one instant, five over it
-            tab._handle_rerun_script_request(n)
-        other._handle_rerun_script_request("mine")
-        assert tab.ran == list(range(pace.BURST)) and other.ran == ["mine"]  # the held five did not run yet
+        for n in range(pace.BURST + 5):  # a burst at one instant, five over it; a button pressed in the 2nd of them
+            tab._handle_rerun_script_request(rerun(n, pressed=n == pace.BURST + 1))
+        other._handle_rerun_script_request(rerun(99))
+        assert [s.query_string for s in tab.ran] == [f"n={n}" for n in range(pace.BURST)]  # the five wait
+        assert [s.query_string for s in other.ran] == ["n=99"]  # another tab does not
         await asyncio.sleep(3 / pace.RATE)
-        assert tab.ran == [*range(pace.BURST), pace.BURST + 4]  # then the newest alone: it carries every widget
+        newest = tab.ran[-1]  # then the newest alone: it carries every widget's value...
+        assert len(tab.ran) == pace.BURST + 1 and newest.query_string == f"n={pace.BURST + 4}"
+        values = {w.id: getattr(w, w.WhichOneof("value")) for w in newest.widget_states.widgets}
+        assert values == {"slider": pace.BURST + 4, "button": True}  # ...and the press it would have lost
         await asyncio.sleep(pace.BURST / pace.RATE)  # the bucket fills again
-        tab._handle_rerun_script_request("later")
-        assert tab.ran[-1] == "later"  # at once
+        tab._handle_rerun_script_request(rerun(100))
+        assert tab.ran[-1].query_string == "n=100"  # at once
 
     asyncio.run(flood())
