@@ -21,7 +21,7 @@ import functools
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import cast
 
 import numpy as np
@@ -57,7 +57,7 @@ class Recipe:
     lr: float = 0.003  # Adam
     batch_size: int = 32
     seed: int = 0
-    code_version: int = 1  # bump when results change; it is part of the cache key
+    code_version: int = 2  # bump when results change; it is part of the cache key. 2: the trainer's messages
 
     def __post_init__(self) -> None:
         if self.wide not in WIDE:
@@ -287,6 +287,8 @@ class Trained:
     states: dict[str, dict[str, np.ndarray]]  # "ae" / "wide" / "denoising" / "vae" -> weights (empty while training)
     shipped: bool
     seconds: float  # training time (for shipped weights: what making the files took)
+    messages: dict[str, str] = field(default_factory=dict)  # model label -> what the trainer said (a blown-up
+    # loss); none for the shipped weights or while training
 
     def networks(self) -> dict[str, AutoEncoder]:
         """The four models built from these weights, in eval mode (new modules: the weights stay shared)."""
@@ -302,7 +304,7 @@ def train(recipe: Recipe, on_progress: Progress[Trained] | None = None) -> Train
         fraction, Trained(recipe, snap.history, {}, False, time.perf_counter() - start)))
     result = _fit(recipe, KEYS, report)
     states = {k: result.states[recipe.label(k)] for k in KEYS}
-    return Trained(recipe, result.history, states, False, result.seconds)
+    return Trained(recipe, result.history, states, False, result.seconds, result.messages)
 
 
 def _recipe(meta: dict) -> Recipe:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import math
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -47,7 +47,7 @@ class Recipe:
     lr: float = 0.003  # Adam
     batch_size: int = 32
     seed: int = 0
-    code_version: int = 1  # bump when results change; it is part of the cache key
+    code_version: int = 2  # bump when results change; it is part of the cache key. 2: the trainer's messages
 
     def __post_init__(self) -> None:
         if len(self.filters) != 2 or not all(1 <= f <= 64 for f in self.filters):
@@ -236,9 +236,10 @@ def _reached(history: pd.DataFrame) -> dict[str, int | None]:
     return {v: int(first[v]) if v in first.index else None for v in NAMES}
 
 
-def _board(history: pd.DataFrame, params: dict[str, int], recipe: Recipe) -> pd.DataFrame:
-    """One row per model: its layers, weights, final accuracies and loss, and the first epoch at TARGET accuracy."""
-    last = history[history.epoch == history.epoch.max()].set_index(["variant", "split", "metric"])["value"]
+def _board(history: pd.DataFrame, params: dict[str, int], recipe: Recipe, kept: dict[str, int]) -> pd.DataFrame:
+    """One row per model: its layers, weights, accuracies and loss at the epoch whose weights it kept (`kept`),
+    and the first epoch at TARGET accuracy."""
+    last = history[history.epoch == history.variant.map(kept)].set_index(["variant", "split", "metric"])["value"]
     reached = _reached(history)
     c1, c2 = recipe.filters
     layers = {"CNN": f"conv {c1} → pool → conv {c2} → pool → FC {recipe.hidden} → 10",
@@ -266,6 +267,8 @@ class Trained:
     board: pd.DataFrame | None = None  # one row per model: model, layers, parameters, validation accuracy, ...
     reached: dict[str, int | None] | None = None  # the first epoch at TARGET validation accuracy per model
     facts: ComparisonFacts | None = None  # what section 5 says: computed from the board and `reached`
+    messages: dict[str, str] = field(default_factory=dict)  # "CNN" / "MLP" -> what the trainer said (a blown-up
+    # loss); none for the shipped weights or while training
 
     def networks(self) -> tuple[DigitCNN, nn.Sequential]:
         """The CNN and the MLP built from these weights, in eval mode (new modules: the weights stay shared)."""
@@ -276,12 +279,19 @@ class Trained:
 
 
 def _finished(recipe: Recipe, history: pd.DataFrame, params: dict[str, int], states: dict[str, dict[str, np.ndarray]],
-              shipped: bool, seconds: float) -> Trained:
-    """A `Trained` with its board and the facts of section 5, from the whole history."""
+              shipped: bool, seconds: float, fits: tuple[FitResult, ...] = ()) -> Trained:
+    """A `Trained` with its board and the facts of section 5, from the whole history.
+
+    `fits` (a run trained here): the trainer's results, whose messages it carries and whose kept epochs the
+    board reads (a network whose loss blew up keeps the weights of the epoch before, and has no row after it).
+    """
+    last = int(history.epoch.max())
+    kept = dict.fromkeys(NAMES, last) | {v: e for fit in fits for v, e in fit.best_epoch.items()}
     reached = _reached(history)
-    board = _board(history, params, recipe)
-    facts = comparison_facts(board, reached, int(history.epoch.max()))
-    return Trained(recipe, history, states, shipped, seconds, board, reached, facts)
+    board = _board(history, params, recipe, kept)
+    facts = comparison_facts(board, reached, last)
+    return Trained(recipe, history, states, shipped, seconds, board, reached, facts,
+                   {v: m for fit in fits for v, m in fit.messages.items()})
 
 
 def train(recipe: Recipe, on_progress: Progress[Trained] | None = None) -> Trained:
@@ -301,7 +311,7 @@ def train(recipe: Recipe, on_progress: Progress[Trained] | None = None) -> Train
     history = pd.concat([cnn.history, mlp.history], ignore_index=True)
     params = {"CNN": weights.count(build(recipe)), "MLP": matched_mlp(recipe).n_params}
     states = {"CNN": cnn.states["CNN"], "MLP": mlp.states["MLP"]}
-    return _finished(recipe, history, params, states, False, cnn.seconds + mlp.seconds)
+    return _finished(recipe, history, params, states, False, cnn.seconds + mlp.seconds, (cnn, mlp))
 
 
 def _recipe(meta: dict) -> Recipe:

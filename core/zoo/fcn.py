@@ -26,7 +26,7 @@ from torch import Tensor, nn
 
 from core.data import Dataset
 from core.progress import Progress
-from core.training import Snapshot, fit
+from core.training import FitResult, Snapshot, TrainConfig, fit
 from core.zoo import scenes, weights
 from core.zoo.recipe import adam, check_training
 
@@ -49,7 +49,7 @@ class Recipe:
     lr: float = 0.01  # Adam
     batch_size: int = 16
     seed: int = 0
-    code_version: int = 1
+    code_version: int = 2  # bump when results change; it is part of the cache key. 2: the trainer's messages
 
     def __post_init__(self) -> None:
         if self.upsampling not in UPSAMPLING:
@@ -59,6 +59,9 @@ class Recipe:
         if not 50 <= self.n_train <= max(TRAIN_SIZES):
             raise ValueError(f"Train on between 50 and {max(TRAIN_SIZES):,} scenes.")
         check_training(self.epochs, MAX_EPOCHS, self.lr, self.batch_size, self.seed, "scenes")
+
+    def train_config(self) -> TrainConfig:
+        return adam(self.epochs, self.batch_size, self.lr, self.seed)
 
 
 SHIPPED_RECIPE = Recipe()
@@ -127,9 +130,8 @@ def dataset(n_train: int = SHIPPED_RECIPE.n_train) -> Dataset:
                    scenes.CLASSES)
 
 
-def fit_fcn(recipe: Recipe, on_progress: Progress[Snapshot] | None = None):
-    train = adam(recipe.epochs, recipe.batch_size, recipe.lr, recipe.seed)
-    return fit(lambda g: build(recipe, g), dataset(recipe.n_train), train, device=torch.device("cpu"),
+def fit_fcn(recipe: Recipe, on_progress: Progress[Snapshot] | None = None) -> FitResult:
+    return fit(lambda g: build(recipe, g), dataset(recipe.n_train), recipe.train_config(), device=torch.device("cpu"),
                on_progress=on_progress, progress_every=1, name="FCN")
 
 
@@ -143,6 +145,8 @@ class Trained:
     shipped: bool
     state: dict[str, np.ndarray] = field(default_factory=dict)  # the network's weights (empty while training)
     asset: str | None = None  # the shipped file it was read from (None: a student's run)
+    messages: dict[str, str] = field(default_factory=dict)  # "FCN" -> what the trainer said (a blown-up loss);
+    # none for the shipped weights or while training
 
     def network(self) -> SceneFCN:
         """The FCN built from these weights, in eval mode (a new module: the weights stay shared)."""
@@ -196,7 +200,8 @@ def train(recipe: Recipe, on_progress: Progress[Trained] | None = None) -> Train
     report = None if on_progress is None else (
         lambda f, snap: on_progress(f, Trained(recipe, snap.history, time.perf_counter() - start, shipped=False)))
     result = fit_fcn(recipe, report)
-    return Trained(recipe, result.history, result.seconds, shipped=False, state=result.states["FCN"])
+    return Trained(recipe, result.history, result.seconds, shipped=False, state=result.states["FCN"],
+                   messages=result.messages)
 
 
 def shipped(asset: str = ASSETS[UPSAMPLING[0]]) -> Trained:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 import pandas as pd
@@ -144,7 +144,7 @@ class Recipe:
     lr: float = 0.005
     per_step: bool = False  # one answer per step (sequence output) instead of one at the end
     seed: int = 0
-    code_version: int = 2  # 2: results carry their facts
+    code_version: int = 3  # 2: results carry their facts; 3: and the trainer's messages
 
     def __post_init__(self) -> None:
         if not 5 <= self.length <= 100:
@@ -210,6 +210,8 @@ class Trained:
     seconds: float
     facts: RaceFacts | None  # None while training
     asset: str | None = None  # the shipped file it was read from (None: trained here)
+    messages: dict[str, str] = field(default_factory=dict)  # cell -> what the trainer said (a blown-up loss);
+    # none for the shipped networks or while training
 
     @property
     def shipped(self) -> bool:
@@ -235,7 +237,8 @@ def train(recipe: Recipe, on_progress: Progress[Trained] | None = None) -> Train
                 for cell in CELLS}
     final = {cell: float(a) for cell, a in fit.final("accuracy").items()}
     facts = RaceFacts(recipe.length, recipe.epochs, fit.seconds, *(final[c] for c in CELLS))
-    return Trained(recipe, networks, fit.history, _accuracy(recipe, final), None, fit.seconds, facts)
+    return Trained(recipe, networks, fit.history, _accuracy(recipe, final), None, fit.seconds, facts,
+                   messages=fit.messages)
 
 
 def shipped(asset: str = SINGLE) -> Trained:
