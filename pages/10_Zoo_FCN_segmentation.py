@@ -23,6 +23,7 @@ with st.container(border=True):
     slot.caption(parts.which_network(trained))
     if not trained.shipped:
         show.chart(charts.curves, trained.history, "accuracy", key="fcn-curves")
+        show.warnings(trained.messages, named=False)
 view = runners.run(fcn_lab.inspect, Inspect(source), label="Scoring the FCN on the held-out scenes",
                    inputs=(trained,))
 

@@ -23,6 +23,7 @@ with st.container(border=True):
         parts.recipe(), Source("cnn"), label="Training the CNN, then the MLP", what="networks",
         curves=lambda part: charts.curves(part.history, "accuracy"))
     slot.caption(parts.which_weights(trained))
+    show.warnings(trained.messages)
 view = runners.run(cnn_lab.inspect, Inspect(source), label="Looking inside the CNN",
                    inputs=(trained,))
 

@@ -2,7 +2,10 @@
 view."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Block
 
 from core.zoo import cnn, cnn_lab, weights
 from core.zoo.source import Inspect, Source
@@ -66,6 +69,26 @@ def test_a_link_with_train_it_yourself_opens_its_button_which_trains_and_switche
     assert f"with {params:,} weights" in at.info[3].value
     assert any("4 × 8 × 8" in m.value for m in at.markdown)  # the diagram: conv1 now makes 4 maps
     assert chart_specs(at)[2] != chart_specs(page)[2]  # the validation curves are the new run's
+
+
+def test_a_run_whose_loss_blows_up_says_so_beside_its_networks(monkeypatch):
+    """Issue 19: the trainer's sentence for a loss that overflowed reaches the page, under the run's caption. No
+    widget reaches such a learning rate (Adam's is capped at 0.1), so the test trains at one no recipe accepts."""
+    own = cnn.Recipe.train_config
+    monkeypatch.setattr(cnn.Recipe, "train_config", lambda self: replace(own(self), lr=1e4))
+    at = AppTest.from_file(str(APP_ROOT / "pages" / PAGE), default_timeout=120)
+    at.query_params.update({"cnn-own": "true", "filters": "4 and 8", "cnn-epochs": "5"})
+    at.run()
+    assert not at.exception and not at.warning  # the shipped networks: the trainer had nothing to say
+    at.button(key="cnn-own-run-start").click().run()
+    assert not at.exception and not at.error
+    said = cnn.train(cnn.Recipe(filters=(4, 8), epochs=5)).messages  # the same seeded run: the same sentences
+    assert set(said) == {"CNN", "MLP"} and all("at epoch 1: the learning rate is too large" in m for m in said.values())
+    warnings = [f"**{variant}:** {message}" for variant, message in said.items()]
+    assert [w.value for w in at.warning] == warnings
+    box = next(block for block in at.main.children.values()  # the "which networks" box, with the run's caption
+               if isinstance(block, Block) and any("**your** networks" in c.value for c in block.caption))
+    assert [w.value for w in box.warning] == warnings
 
 
 def test_the_board_fits_the_page_without_scrolling(page):

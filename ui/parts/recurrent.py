@@ -41,7 +41,8 @@ def recipe() -> recurrent.Recipe | None:
 
 
 def which_race(race: recurrent.Trained, slot: DeltaGenerator) -> None:
-    """Under the button: whose networks the page shows; a student's race with its curves and what they reached."""
+    """Under the button: whose networks the page shows; a student's race with its curves, what the trainer said of
+    them (a blown-up loss) and what they reached."""
     if race.shipped:
         slot.caption(f"Showing the shipped networks (`python -m core.zoo`): {race.recipe.epochs} epochs at length "
                      f"{race.recipe.length}, {race.recipe.hidden} hidden units, keep-gate bias "
@@ -49,6 +50,7 @@ def which_race(race: recurrent.Trained, slot: DeltaGenerator) -> None:
         return
     with slot.container():
         show.chart(charts.curves, race.history, "accuracy", key="own-curves")
+        show.warnings(race.messages)
     facts = race.facts
     chrome.notice(f"after {facts.own_epochs} epoch{'s' * (facts.own_epochs > 1)} at length {facts.own_length} "
                   f"({facts.own_seconds:.0f} s) the RNN answers {facts.own_rnn:.0%}, the GRU {facts.own_gru:.0%} "
