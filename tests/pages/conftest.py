@@ -2,10 +2,17 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from types import ModuleType
 
 import pandas as pd
+import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block
+
+from ui.lesson_map import APP_ROOT
+
+BLOWN_LR = 1e4  # far above the 0.1 a zoo recipe accepts (its widgets stop lower), the most TrainConfig accepts
 
 
 def charts(at: AppTest) -> list[bytes]:
@@ -35,3 +42,19 @@ def _unescaped(df: pd.DataFrame) -> pd.DataFrame:
         return re.sub(r"\\([^A-Za-z0-9\s])", r"\1", value) if isinstance(value, str) else value
 
     return df.map(plain).rename(columns=plain)
+
+
+def trained_at_blown_lr(monkeypatch: pytest.MonkeyPatch, arch: ModuleType, page: str,
+                        params: dict[str, str]) -> AppTest:
+    """`page` opened by a link with a student's recipe of `arch` (core.zoo.<arch>) and its "Train it" pressed, every
+    recipe of `arch` training at BLOWN_LR: a loss that blows up, which no widget can reach. Before the press the
+    page shows the shipped model, of which the trainer had nothing to say."""
+    own = arch.Recipe.train_config
+    monkeypatch.setattr(arch.Recipe, "train_config", lambda self: replace(own(self), lr=BLOWN_LR))
+    at = AppTest.from_file(str(APP_ROOT / "pages" / page), default_timeout=120)
+    at.query_params.update(params)
+    at.run()
+    assert not at.exception and not at.warning
+    at.button(key=f"{arch.__name__.rsplit('.', 1)[1]}-own-run-start").click().run()
+    assert not at.exception and not at.error
+    return at

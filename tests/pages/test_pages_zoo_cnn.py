@@ -2,14 +2,12 @@
 view."""
 from __future__ import annotations
 
-from dataclasses import replace
-
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block
 
 from core.zoo import cnn, cnn_lab, weights
 from core.zoo.source import Inspect, Source
-from tests.pages.conftest import charts as chart_specs, images, tables
+from tests.pages.conftest import charts as chart_specs, images, tables, trained_at_blown_lr
 from tests.pages.table_fit import PAGE_PX, width_px
 from ui.lesson_map import APP_ROOT
 
@@ -74,14 +72,7 @@ def test_a_link_with_train_it_yourself_opens_its_button_which_trains_and_switche
 def test_a_run_whose_loss_blows_up_says_so_beside_its_networks(monkeypatch):
     """Issue 19: the trainer's sentence for a loss that overflowed reaches the page, under the run's caption. No
     widget reaches such a learning rate (Adam's is capped at 0.1), so the test trains at one no recipe accepts."""
-    own = cnn.Recipe.train_config
-    monkeypatch.setattr(cnn.Recipe, "train_config", lambda self: replace(own(self), lr=1e4))
-    at = AppTest.from_file(str(APP_ROOT / "pages" / PAGE), default_timeout=120)
-    at.query_params.update({"cnn-own": "true", "filters": "4 and 8", "cnn-epochs": "5"})
-    at.run()
-    assert not at.exception and not at.warning  # the shipped networks: the trainer had nothing to say
-    at.button(key="cnn-own-run-start").click().run()
-    assert not at.exception and not at.error
+    at = trained_at_blown_lr(monkeypatch, cnn, PAGE, {"cnn-own": "true", "filters": "4 and 8", "cnn-epochs": "5"})
     said = cnn.train(cnn.Recipe(filters=(4, 8), epochs=5)).messages  # the same seeded run: the same sentences
     assert set(said) == {"CNN", "MLP"} and all("at epoch 1: the learning rate is too large" in m for m in said.values())
     warnings = [f"**{variant}:** {message}" for variant, message in said.items()]

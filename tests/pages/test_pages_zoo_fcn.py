@@ -1,10 +1,9 @@
 """AppTest of the FCN page: the default view from the shipped weights, and controls that change it."""
-from dataclasses import replace
-
 from streamlit.testing.v1 import AppTest
 
 from core.zoo import fcn, fcn_lab
 from core.zoo.source import Inspect, Source
+from tests.pages.conftest import trained_at_blown_lr
 from ui.lesson_map import APP_ROOT
 
 PAGE = "10_Zoo_FCN_segmentation.py"
@@ -93,14 +92,7 @@ def test_train_it_yourself_trains_and_labels_the_view(page):
 def test_a_run_whose_loss_blows_up_says_so_under_its_curves(monkeypatch):
     """Issue 19: the trainer's sentence reaches the page (one network: no name before it). The widgets cap Adam's
     learning rate, so the test trains at one no recipe accepts."""
-    own = fcn.Recipe.train_config
-    monkeypatch.setattr(fcn.Recipe, "train_config", lambda self: replace(own(self), lr=1e4))
-    at = AppTest.from_file(str(APP_ROOT / "pages" / PAGE), default_timeout=120)
-    at.query_params.update({"fcn-own": "true", "fcn-epochs": "2", "fcn-train": "300"})
-    at.run()
-    assert not at.exception and not at.warning  # the shipped network: the trainer had nothing to say
-    at.button(key="fcn-own-run-start").click().run()
-    assert not at.exception and not at.error
+    at = trained_at_blown_lr(monkeypatch, fcn, PAGE, {"fcn-own": "true", "fcn-epochs": "2", "fcn-train": "300"})
     said = fcn.train(fcn.Recipe(epochs=2, n_train=300)).messages["FCN"]  # the same seeded run: the same sentence
     assert "at epoch 1: the learning rate is too large" in said
     assert [w.value for w in at.warning] == [said]
