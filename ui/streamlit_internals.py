@@ -20,13 +20,13 @@ removes or changes it, so the requirements can follow Streamlit's releases inste
    Streamlit's MemoryUploadedFileManager: its `file_storage`, `_lock`, `add_file`, `remove_file`). Streamlit
    keeps every file a session uploads until the session ends, in any number; a browser deletes the file an
    uploader replaces, but a script need not (issue 19: 8 x 100 MB held 1.56 GB). No setting bounds the count.
-5. `pace_reruns()`: `AppSession._handle_rerun_script_request` (the server's handler of a browser's rerun
-   message), `AppSession._event_loop`, and `script_requests._coalesce_widget_states` (how Streamlit itself
-   merges two reruns so that a button press in the older one is not lost). A rerun over a tab's pace
-   (ui/pace.py) is held back there, before any script starts, and only the newest held one runs when the tab
-   has a token again. Stopping it inside the script instead still cost a script start per message: four
-   connections sending 20 reruns a second slowed the other students' warm pages to 4-24 s. No setting or
-   public API bounds how often a session reruns.
+5. `pace_reruns()`: `AppSession._handle_rerun_script_request` (the server's handler of a browser's rerun message),
+   `AppSession._event_loop`, and `script_requests._coalesce_widget_states` (how Streamlit itself merges two reruns
+   so that a button press in the older one is not lost). A rerun over a tab's pace (ui/pace.py) is held back there,
+   before any script starts, and runs when the tab has a token again; a held rerun without a button press in it is
+   replaced by the next one. Stopping it inside the script instead still cost a script start per message: four
+   connections sending 20 reruns a second slowed the other students' warm pages to 4-24 s. No setting or public API
+   bounds how often a session reruns.
 
 Not Python, so not here: the CSS test ids (`data-testid="stSidebar"`, `stPageLink-NavLink`,
 `stMain`, ...) in ui/chrome.WRAP_LINKS and ui/presenter.CSS; the browser tests (tests/e2e) check them.
@@ -36,7 +36,8 @@ from __future__ import annotations
 import asyncio
 import importlib
 import time
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -153,22 +154,34 @@ def cap_session_uploads(per_session: int) -> None:
         cap_uploads(st.runtime.get_instance().uploaded_file_mgr, per_session)
 
 
+# The values a rerun message holds only once, for the run it asks for: a button press, a chat message and the like.
+_TRIGGERS = ("trigger_value", "string_trigger_value", "json_trigger_value", "chat_input_value")
+
+
+def _pressed(client_state: Any) -> bool:
+    """Whether a rerun carries a one-off trigger (a button press) that a later rerun does not repeat."""
+    return client_state is not None and any(w.WhichOneof("value") in _TRIGGERS
+                                            for w in client_state.widget_states.widgets)
+
+
 @dataclass
 class _Held:
-    """A session's pace: its bucket, the newest rerun held back (a ClientState or None) and the timer that runs it."""
+    """A session's pace: its bucket, the reruns held back (ClientStates or None, oldest first) and the timer
+    that runs the next of them."""
 
     bucket: pace.Bucket
-    newest: Any = None
+    waiting: deque = field(default_factory=deque)
     timer: asyncio.TimerHandle | None = None
 
 
 def pace_reruns(session_class: Any = None) -> None:
     """Hold back each session's reruns over its pace in the server's message handler (see 5. above); idempotent.
 
-    A rerun message carries all of the tab's widget values, so the newest held one stands for those before it,
-    with any button pressed in them kept (as Streamlit merges two reruns): a person over the pace sees the
-    page a moment later, never a refusal. A script flooding reruns costs the
-    server at most pace.RATE script runs a second. `session_class`: AppSession (a test's subclass).
+    A rerun message carries all of the tab's widget values, so a held rerun stands for the one held before it,
+    unless that one carries a button press: each press keeps a run of its own (up to pace.HELD waiting; beyond,
+    presses are merged as Streamlit merges two reruns). A person over the pace sees each press take effect a
+    moment later, never a refusal; a script flooding reruns costs the server at most pace.RATE script runs a
+    second. `session_class`: AppSession (a test's stand-in).
     """
     cls = session_class or private(_APP_SESSION, "AppSession")
     if "_lesson_paced" in cls.__dict__:
@@ -181,18 +194,24 @@ def pace_reruns(session_class: Any = None) -> None:
         if held.timer is None and pace.allow(held.bucket, time.monotonic()):
             handle(session, client_state)
             return
-        if held.newest is not None and client_state is not None:
-            merged = coalesce(held.newest.widget_states, client_state.widget_states)
-            if merged is not None and merged is not client_state.widget_states:
-                client_state.widget_states.CopyFrom(merged)
-        held.newest = client_state if client_state is not None else held.newest
+        last = held.waiting[-1] if held.waiting else None
+        if held.waiting and (not _pressed(last) or len(held.waiting) >= pace.HELD):
+            if last is not None and client_state is not None:
+                merged = coalesce(last.widget_states, client_state.widget_states)
+                if merged is not None and merged is not client_state.widget_states:
+                    client_state.widget_states.CopyFrom(merged)
+            held.waiting[-1] = client_state if client_state is not None else last
+        else:
+            held.waiting.append(client_state)
         if held.timer is None:
             held.timer = session._event_loop.call_later(pace.wait_s(held.bucket), release, session, held)
 
     def release(session: Any, held: _Held) -> None:
         held.timer = None
-        client_state, held.newest = held.newest, None
-        paced(session, client_state)
+        if pace.allow(held.bucket, time.monotonic()):
+            handle(session, held.waiting.popleft())
+        if held.waiting:
+            held.timer = session._event_loop.call_later(pace.wait_s(held.bucket), release, session, held)
 
     cls._handle_rerun_script_request = paced
     cls._lesson_paced = True

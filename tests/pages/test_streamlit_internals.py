@@ -128,7 +128,7 @@ def test_the_servers_rerun_handler_is_where_pace_reruns_holds_messages_back():
         f"Streamlit {st.__version__}: AppSession keeps no _event_loop (ui/streamlit_internals.pace_reruns)"
 
 
-def test_reruns_over_the_pace_wait_and_only_the_newest_runs(monkeypatch):
+def test_reruns_over_the_pace_wait_and_each_press_keeps_its_run(monkeypatch):
     import asyncio
 
     from streamlit.proto.ClientState_pb2 import ClientState
@@ -136,6 +136,7 @@ def test_reruns_over_the_pace_wait_and_only_the_newest_runs(monkeypatch):
     from ui import pace
 
     monkeypatch.setattr(pace, "RATE", 20.0)  # a token every 50 ms, so that the test waits little
+    monkeypatch.setattr(pace, "HELD", 3)
 
     class Session:  # what pace_reruns needs of Streamlit's AppSession
         def __init__(self, loop):
@@ -154,20 +155,28 @@ def test_reruns_over_the_pace_wait_and_only_the_newest_runs(monkeypatch):
             state.widget_states.widgets.add(id="button", trigger_value=True)
         return state
 
+    def values(state: ClientState) -> dict:
+        return {w.id: getattr(w, w.WhichOneof("value")) for w in state.widget_states.widgets}
+
     async def flood():
-        tab, other = Session(asyncio.get_running_loop()), Session(asyncio.get_running_loop())
-        for n in range(pace.BURST + 5):  # a burst at one instant, five over it; a button pressed in the 2nd of them
-            tab._handle_rerun_script_request(rerun(n, pressed=n == pace.BURST + 1))
+        loop = asyncio.get_running_loop()
+        tab, other = Session(loop), Session(loop)
+        for n in range(pace.BURST):  # a burst at one instant runs at once
+            tab._handle_rerun_script_request(rerun(n))
+        # over it: a press, two slider moves, a press, a slider move, three presses and a slider move (HELD is 3)
+        over = [True, False, False, True, False, True, True, True, False]
+        for n, pressed in enumerate(over, start=100):
+            tab._handle_rerun_script_request(rerun(n, pressed))
         other._handle_rerun_script_request(rerun(99))
-        assert [s.query_string for s in tab.ran] == [f"n={n}" for n in range(pace.BURST)]  # the five wait
+        assert [s.query_string for s in tab.ran] == [f"n={n}" for n in range(pace.BURST)]  # the rest wait
         assert [s.query_string for s in other.ran] == ["n=99"]  # another tab does not
-        await asyncio.sleep(3 / pace.RATE)
-        newest = tab.ran[-1]  # then the newest alone: it carries every widget's value...
-        assert len(tab.ran) == pace.BURST + 1 and newest.query_string == f"n={pace.BURST + 4}"
-        values = {w.id: getattr(w, w.WhichOneof("value")) for w in newest.widget_states.widgets}
-        assert values == {"slider": pace.BURST + 4, "button": True}  # ...and the press it would have lost
+        await asyncio.sleep(8 / pace.RATE)
+        later = [values(s) for s in tab.ran[pace.BURST:]]
+        # each press keeps its run; a later rerun stands for a slider move before it; past HELD, presses merge
+        assert later == [{"slider": 100, "button": True}, {"slider": 103, "button": True},
+                         {"slider": 108, "button": True}]  # the last press merged, as Streamlit merges
         await asyncio.sleep(pace.BURST / pace.RATE)  # the bucket fills again
-        tab._handle_rerun_script_request(rerun(100))
-        assert tab.ran[-1].query_string == "n=100"  # at once
+        tab._handle_rerun_script_request(rerun(200))
+        assert tab.ran[-1].query_string == "n=200"  # at once
 
     asyncio.run(flood())
