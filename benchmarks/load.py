@@ -90,6 +90,8 @@ VIEWPORT = {"width": 1400, "height": 900}
 SESSION_TIMEOUT_S = 120
 SERVER_START_TIMEOUT_S = 60
 # every figure's prefix
+BLANK_ALONE = 3  # single sessions on the one-line app, whose median each page is set against
+PAGE_VS_BLANK = 2.0  # issue 20: a page drawn within twice the time Streamlit needs for a one-line app
 NAMES = ("load.cold_start", "load.same_page", "load.all_pages", "load.one_browser", "load.blank_app", "load.replayed")
 REPLICAS = ("load.replicas",)  # two servers behind nginx (benchmarks/proxy.py)
 
@@ -377,19 +379,24 @@ def _computation_figures(prefix: str, log: list[str]) -> list[Figure]:
 BLANK_APP = 'import streamlit as st\n\nst.title("Blank")\nst.write("One line of text.")\n'
 
 
-async def _blank_app(browser, sessions: int) -> list[Figure]:
-    """The control: `sessions` Chromium sessions at once on a one-line Streamlit app (Streamlit's own cost)."""
+async def _blank_app(browser, sessions: int) -> tuple[list[Figure], float]:
+    """The control: `sessions` Chromium sessions at once on a one-line Streamlit app (Streamlit's own cost);
+    also the median of BLANK_ALONE sessions one at a time, what each page's own time is set against."""
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "Home.py").write_text(BLANK_APP)
         with server(Path(tmp), app_root=Path(tmp)) as srv:
             await _visit_all(browser, [srv.url])  # the first session imports Streamlit's script machinery
+            alone = statistics.median([(await _visit_all(browser, [srv.url]))[0][0].seconds
+                                       for _ in range(BLANK_ALONE)])
             cpu = cpu_s(srv.process.pid)
             blank, browser_cpu = await _visit_all(browser, [srv.url] * sessions)
             return [Figure("load.blank_app.max_s", max(s.seconds for s in blank), "s", "state",
                            f"control: {sessions} sessions at once on a one-line Streamlit app, in Chromium"),
                     Figure("load.blank_app.browser_cpu_s", browser_cpu, "s", "state", "the Chromium processes' CPU"),
                     Figure("load.blank_app.server_cpu_s", cpu_s(srv.process.pid) - cpu, "s", "state",
-                           "the server's CPU")]
+                           "the server's CPU"),
+                    Figure("load.blank_app.alone_s", alone, "s", "state",
+                           f"one session alone on the one-line app, median of {BLANK_ALONE}")], alone
 
 
 async def _browser_scenarios(browser, sessions: int, paths: list[str]) -> tuple[list[Figure], dict[str, Recording]]:
@@ -422,7 +429,14 @@ async def _browser_scenarios(browser, sessions: int, paths: list[str]) -> tuple[
                        "the same, median over the pages"),
                 Figure("load.one_browser.failed", float(sum(bool(s.problem) for s in alone)), "sessions", "<= 0",
                        "; ".join(f"{s.url}: {s.problem}" for s in alone if s.problem)[:300])]
-    figures += await _blank_app(browser, sessions)
+    blank_figures, blank_alone = await _blank_app(browser, sessions)
+    figures += blank_figures
+    ratios = {s.url.split("/", 3)[-1] or "Home": s.seconds / blank_alone for s in alone}
+    figures += [Figure(f"load.one_browser.{name}.vs_blank", ratio, "x", f"<= {PAGE_VS_BLANK:g}",
+                       "this page alone in Chromium, server warm, over the one-line app alone")
+                for name, ratio in ratios.items()]
+    figures.append(Figure("load.one_browser.vs_blank_median", statistics.median(ratios.values()), "x",
+                          f"<= {PAGE_VS_BLANK:g}", "the same, median over the pages"))
     with tempfile.TemporaryDirectory() as tmp, server(Path(tmp)) as srv:
         await _visit_all(browser, [srv.url])  # started and opened once, as above
         cpu = cpu_s(srv.process.pid)
