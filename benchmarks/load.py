@@ -55,6 +55,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -431,7 +432,7 @@ async def _browser_scenarios(browser, sessions: int, paths: list[str]) -> tuple[
                        "; ".join(f"{s.url}: {s.problem}" for s in alone if s.problem)[:300])]
     blank_figures, blank_alone = await _blank_app(browser, sessions)
     figures += blank_figures
-    ratios = {s.url.split("/", 3)[-1] or "Home": s.seconds / blank_alone for s in alone}
+    ratios = {urllib.parse.urlsplit(s.url).path.strip("/") or "Home": s.seconds / blank_alone for s in alone}
     figures += [Figure(f"load.one_browser.{name}.vs_blank", ratio, "x", f"<= {PAGE_VS_BLANK:g}",
                        "this page alone in Chromium, server warm, over the one-line app alone")
                 for name, ratio in ratios.items()]
