@@ -26,7 +26,7 @@ import pickle
 import sys
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import numpy as np
@@ -192,6 +192,31 @@ class Store:
             while self._bytes > self.max_bytes:
                 _, (_, dropped) = self._entries.popitem(last=False)
                 self._bytes -= dropped
+
+    def pickles(self) -> list[tuple[str, bytes]]:
+        """Every kept (key, pickle), least recently used first: what ui/defaults.py ships (a copying store only)."""
+        if not self.copy:
+            raise TypeError(f"the {self.name} store keeps objects, not pickles")
+        with self._lock:
+            return [(k, kept) for k, (kept, _) in self._entries.items()]
+
+    def preload(self, items: Iterable[tuple[str, bytes]]) -> int:
+        """Keep (key, pickle) pairs computed earlier (ui/defaults.py) as if computed here; how many were kept.
+
+        A copying store only. A key already kept keeps its value; the pairs are taken while they fit in what
+        the budget has left, so that preloading never pushes out anything this process computed.
+        """
+        if not self.copy:
+            raise TypeError(f"the {self.name} store keeps objects, not pickles")
+        kept = 0
+        for k, pickled in items:  # one at a time: `items` may read them from a file as they are taken
+            with self._lock:
+                if k in self._entries or self._bytes + len(pickled) > self.max_bytes:
+                    continue
+                self._entries[k] = (pickled, len(pickled))
+                self._bytes += len(pickled)
+                kept += 1
+        return kept
 
     def clear(self) -> None:
         with self._lock:
