@@ -249,7 +249,11 @@ MODELS = store.Store("models", int(os.environ.get("LESSON_MODELS_MB", 128)) * MB
 # Uploads as read (a table's columns, an image checked), each read once per content for the whole server.
 UPLOADS = store.Store("uploads read", int(os.environ.get("LESSON_UPLOADS_MB", 16)) * MB, copy=True)
 _FINISHED: set[str] = set()  # the `digest`s of computations finished in this process (emptied by `clear`)
-defaults.load(RESULTS)  # every page's default view is a cache hit from the server's first visit
+# Every page's default view is a cache hit from the server's first visit. LESSON_SHIPPED_DEFAULTS=0 computes them
+# here instead (the load test's class computing one experiment together).
+SHIPPED_DEFAULTS = os.environ.get("LESSON_SHIPPED_DEFAULTS", "1") != "0"
+if SHIPPED_DEFAULTS:
+    defaults.load(RESULTS)
 
 
 def clear() -> None:
@@ -263,10 +267,10 @@ def clear() -> None:
 
 
 def fresh() -> int:
-    """The caches as a server starts them: empty but for the shipped default results (ui/defaults.py); how many
-    were read."""
+    """The caches as a server starts them: empty but for the shipped default results (ui/defaults.py) unless
+    SHIPPED_DEFAULTS is off; how many were read."""
     clear()
-    return defaults.load(RESULTS)
+    return defaults.load(RESULTS) if SHIPPED_DEFAULTS else 0
 
 
 def read_upload(fn: Callable[[str, bytes], R], name: str, content: bytes) -> R:
