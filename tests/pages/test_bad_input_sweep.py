@@ -327,7 +327,7 @@ DANGEROUS = re.compile(r"(?<![\w.])(eval|exec)\(|pickle\.loads?\(|(?<![\w.])mars
 # assets/defaults/results.zip, a file shipped in the repository like the zoo's weights (ui/defaults.py reads it
 # into the store at start, unpickling nothing). No pickle comes from a user (uploads are parsed as CSV or
 # images, links as text), and ui/defaults.py is the only reader of a file of pickles.
-OWN_PICKLES = {"ui/store.py": ["return True, pickle.loads(kept) if self.copy else kept"]}
+OWN_PICKLES = {"ui/store.py": ["return True, pickle.loads(kept)"]}
 SHIPPED_PICKLES = ["ui/defaults.py"]
 
 
