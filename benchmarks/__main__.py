@@ -59,8 +59,8 @@ def run(sizes: workloads.Sizes, device: torch.device, only: list[str], sessions:
     figures: list[workloads.Figure] = []
     paths = workloads.page_files(sizes)
     # Peak memory is read after *every* page rendered, so asking for it renders them all.
-    render = paths if wanted(MEMORY) else [p for p in paths if wanted(f"pages.{p.stem}.cold_s")
-                                           or wanted(f"pages.{p.stem}.warm_s")]
+    render = paths if wanted(MEMORY) else [p for p in paths if any(wanted(f"pages.{p.stem}.{kind}_s")
+                                                                   for kind in ("cold", "warm", "compute"))]
     if render:
         figures += workloads.pages(render)
         rendered = "every page" if sizes.every_page else "Home (--quick)"

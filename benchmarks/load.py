@@ -16,11 +16,17 @@ Each measurement runs against a server started the way a deployment starts it:
 - **blank app**: the control, `sessions` Chromium sessions at once on a one-line Streamlit app.
 - **replayed**: the same page and all pages again, each on a fresh server whose home page was opened
   once, with the browsers' requests replayed instead of real browsers (below); and the same page on a
-  server nobody opened yet (`fresh_server`: its first runs also pay for importing torch and the rest).
+  server nobody opened yet (its first runs also pay for importing torch and the rest), as deployed, with
+  the shipped default results (`fresh_server`), and computing them (`fresh_computing`).
 - **replicas**: the same-page class replayed through nginx running deploy/nginx.conf (benchmarks/proxy.py) in
   front of two fresh servers opened once: no failed session, no browser whose requests reached both replicas
   (the proxy's sticky cookie, which a replayed session keeps and sends as a browser does), each replica's
   sessions and peak memory. Without nginx on the machine, one error figure says how to install it.
+
+A server reads every page's default results at start (ui/defaults.py), so a class opening a page at its
+defaults computes nothing. The scenarios about a class computing together (same page, all pages, the
+replicas) and the cold start before them run servers that compute their defaults instead (`COMPUTING`);
+`fresh_server` is the one that shows what a deployed server's first students get.
 
 Peak memory is the server process's high-water mark (VmHWM in /proc/<pid>/status, Linux), plus
 its child processes' if it has any.
@@ -95,6 +101,9 @@ BLANK_ALONE = 3  # single sessions on the one-line app, whose median each page i
 PAGE_VS_BLANK = 2.0  # issue 20: a page drawn within twice the time Streamlit needs for a one-line app
 NAMES = ("load.cold_start", "load.same_page", "load.all_pages", "load.one_browser", "load.blank_app", "load.replayed")
 REPLICAS = ("load.replicas",)  # two servers behind nginx (benchmarks/proxy.py)
+# A server that computes every page's defaults itself instead of reading the shipped ones (ui/defaults.py): the
+# scenarios whose point is a class computing together (one experiment computed once for all, memory while computing).
+COMPUTING = {"LESSON_SHIPPED_DEFAULTS": "0"}
 
 # Checked against Streamlit 1.67's frontend: the app root's data-test-script-state goes "initial" ->
 # "running" -> "notRunning"; a chart is an stVegaLiteChart that holds a canvas (or svg.marks) once drawn,
@@ -408,7 +417,7 @@ async def _browser_scenarios(browser, sessions: int, paths: list[str]) -> tuple[
     home = await context.new_page()
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
-        with server(Path(tmp)) as srv:
+        with server(Path(tmp), env=COMPUTING) as srv:
             first = await _visit(home, srv.url)
             figures.append(Figure("load.cold_start_s", None if first.problem else time.perf_counter() - start, "s",
                                   "state", first.problem or "spawn `streamlit run Home.py` -> Home rendered"))
@@ -438,7 +447,7 @@ async def _browser_scenarios(browser, sessions: int, paths: list[str]) -> tuple[
                 for name, ratio in ratios.items()]
     figures.append(Figure("load.one_browser.vs_blank_median", statistics.median(ratios.values()), "x",
                           f"<= {PAGE_VS_BLANK:g}", "the same, median over the pages"))
-    with tempfile.TemporaryDirectory() as tmp, server(Path(tmp)) as srv:
+    with tempfile.TemporaryDirectory() as tmp, server(Path(tmp), env=COMPUTING) as srv:
         await _visit_all(browser, [srv.url])  # started and opened once, as above
         cpu = cpu_s(srv.process.pid)
         every, browser_cpu = await _visit_all(browser, [srv.url + path for path in paths])
@@ -462,20 +471,24 @@ async def _replayed(recordings: dict[str, Recording], sessions: int, paths: list
              f"{sessions} sessions on {same_url}", "<= 10"),
             ("load.replayed.all_pages", [recordings[path] for path in paths],
              f"one session on each of {len(paths)} pages", "state")):
-        with tempfile.TemporaryDirectory() as tmp, server(Path(tmp)) as srv:
+        with tempfile.TemporaryDirectory() as tmp, server(Path(tmp), env=COMPUTING) as srv:
             await replay(srv.url, recordings[""])  # started and opened once, like the browser scenarios' cold start
             before, cpu = len(srv.computations()), cpu_s(srv.process.pid)
             figures += _figures(prefix, await replay_all(srv.url, wave), srv, cpu,
                                 f"{what} replayed at once, on a fresh server whose home page was opened once",
                                 max_target=target)
             figures += _computation_figures(prefix, srv.computations()[before:])
-    with tempfile.TemporaryDirectory() as tmp, server(Path(tmp)) as srv:
-        cpu = cpu_s(srv.process.pid)
-        fresh = await replay_all(srv.url, [recordings[same_url]] * sessions)
-        figures += [Figure("load.replayed.fresh_server.max_s", max(s.seconds for s in fresh), "s", "state",
-                           f"{sessions} sessions on {same_url} at once on a server nobody opened yet: the first "
-                           "runs also import torch, pandas, Altair and scikit-learn"),
-                    Figure("load.replayed.fresh_server.failed", float(sum(bool(s.problem) for s in fresh)),
+    for prefix, env, how in (("load.replayed.fresh_server", None, "with the shipped default results, as deployed"),
+                             ("load.replayed.fresh_computing", COMPUTING, "computing its default experiments")):
+        with tempfile.TemporaryDirectory() as tmp, server(Path(tmp), env=env) as srv:
+            fresh = await replay_all(srv.url, [recordings[same_url]] * sessions)
+            runs = srv.computations()
+        figures += [Figure(f"{prefix}.max_s", max(s.seconds for s in fresh), "s", "state",
+                           f"{sessions} sessions on {same_url} at once on a server nobody opened yet, {how}: the "
+                           "first runs also import torch, pandas, Altair and scikit-learn"),
+                    Figure(f"{prefix}.computations", float(len(runs)), "runs", "state",
+                           f"{len(set(runs))} distinct experiments"),
+                    Figure(f"{prefix}.failed", float(sum(bool(s.problem) for s in fresh)),
                            "sessions", "<= 0", "; ".join(s.problem for s in fresh if s.problem)[:300])]
     return figures
 
@@ -488,7 +501,7 @@ async def _replicas(home: Recording, page: Recording, sessions: int) -> list[Fig
         replicas = []
         for i in (1, 2):
             (Path(tmp) / f"replica_{i}").mkdir()
-            replicas.append(stack.enter_context(server(Path(tmp) / f"replica_{i}")))
+            replicas.append(stack.enter_context(server(Path(tmp) / f"replica_{i}", env=COMPUTING)))
         for srv in replicas:
             await replay(srv.url, home)  # each opened once, directly, as a teacher's check would
         before = [len(srv.computations()) for srv in replicas]

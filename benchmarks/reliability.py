@@ -6,9 +6,9 @@ clients that send what a recorded Chromium session sent (benchmarks/load.py's re
 - **heavy**: eight students press the FCN page's "Train it" at once, each for a recipe of their own (two
   decoders x four seeds: eight real trainings, none shared). The heavy runs are admitted a few at a time
   (ui/runners.Admission); meanwhile other students open four pages nobody opened yet, one after another,
-  each computing its default experiments. Figures: the slowest of those quick pages (target 10 s), the
-  server's peak memory while it all happens (target 1.5 GB), how many trainings waited in line, how many
-  finished in the window, no failed session.
+  each computing its default experiments (the server does not read the shipped ones: `load.COMPUTING`).
+  Figures: the slowest of those quick pages (target 10 s), the server's peak memory while it all happens
+  (target 1.5 GB), how many trainings waited in line, how many finished in the window, no failed session.
 - **flood**: four websocket connections send a rerun 20 times a second (a script, not a person), and one of
   them Streamlit's clear-cache message every 2 s, while other students open warm pages, one every second.
   Figures: the slowest of those pages (target 3 s), the health check's slowest answer, computations beyond
@@ -109,7 +109,7 @@ async def _heavy_student(base: str, opening: bytes, press: bytes, until: float) 
 
 
 async def _heavy(recordings: dict[str, load.Recording], press: tuple[bytes, bytes]) -> list[Figure]:
-    with tempfile.TemporaryDirectory() as tmp, load.server(Path(tmp)) as srv:
+    with tempfile.TemporaryDirectory() as tmp, load.server(Path(tmp), env=load.COMPUTING) as srv:
         await load.replay(srv.url, recordings[""])  # opened once by the teacher
         start = time.perf_counter()
         until = start + HEAVY_WINDOW_S

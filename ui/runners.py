@@ -14,7 +14,8 @@ configs share one entry across all sessions: a class asking for the default view
 It does not hash the core code behind `fn`, hence the `code_version` field of configs. The caches
 are the app's own (`RESULTS`, `MODELS`; ui/store.py): bounded by bytes, and out of reach of the
 clear-cache message any client can send to Streamlit. On a hit nothing is drawn: `live` is never
-called, and the progress placeholder stays empty.
+called, and the progress placeholder stays empty. RESULTS starts with every page's default results,
+computed in advance (ui/defaults.py), so a fresh server serves its first students as a warm one does.
 
 A class at once: different experiments compute at most `SLOTS` at a time (one per core; each
 already uses one torch thread); the others wait in line, saying so in their progress bar, and a
@@ -40,7 +41,7 @@ from typing import Any, TypeVar
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from ui import store
+from ui import defaults, store
 from ui.untrusted import escape
 
 C = TypeVar("C")
@@ -248,15 +249,28 @@ MODELS = store.Store("models", int(os.environ.get("LESSON_MODELS_MB", 128)) * MB
 # Uploads as read (a table's columns, an image checked), each read once per content for the whole server.
 UPLOADS = store.Store("uploads read", int(os.environ.get("LESSON_UPLOADS_MB", 16)) * MB, copy=True)
 _FINISHED: set[str] = set()  # the `digest`s of computations finished in this process (emptied by `clear`)
+# Every page's default view is a cache hit from the server's first visit. LESSON_SHIPPED_DEFAULTS=0 computes them
+# here instead (the load test's class computing one experiment together).
+SHIPPED_DEFAULTS = os.environ.get("LESSON_SHIPPED_DEFAULTS", "1") != "0"
+if SHIPPED_DEFAULTS:
+    defaults.load(RESULTS)
 
 
 def clear() -> None:
-    """Forget every result, model, chart spec and finished computation (tests, cold benchmark renders).
+    """Forget every result, model, chart spec and finished computation, the shipped defaults too (tests, the
+    benchmark's renders from nothing): every page then computes what it shows.
 
     Only the app calls it: Streamlit's clear-cache message, which any client can send, does not reach these.
     """
     store.clear_all()
     _FINISHED.clear()
+
+
+def fresh() -> int:
+    """The caches as a server starts them: empty but for the shipped default results (ui/defaults.py) unless
+    SHIPPED_DEFAULTS is off; how many were read."""
+    clear()
+    return defaults.load(RESULTS) if SHIPPED_DEFAULTS else 0
 
 
 def read_upload(fn: Callable[[str, bytes], R], name: str, content: bytes) -> R:

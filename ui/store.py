@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import logging
 import pickle
 import sys
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import numpy as np
@@ -35,6 +36,7 @@ import pyarrow as pa
 import torch
 
 V = TypeVar("V")
+log = logging.getLogger(__name__)
 _STORES: list[Store] = []
 
 
@@ -177,7 +179,17 @@ class Store:
                 return False, None
             self._entries.move_to_end(k)
             kept, _ = self._entries[k]
-        return True, pickle.loads(kept) if self.copy else kept
+        if not self.copy:
+            return True, kept
+        try:
+            return True, pickle.loads(kept)
+        except Exception as error:  # a preloaded pickle whose classes changed since it was written: computed anew
+            log.warning("The %s store's value of %s no longer loads (%s: %s); computing it again.", self.name, k,
+                        type(error).__name__, error)
+            with self._lock:
+                if k in self._entries and self._entries[k][0] is kept:
+                    self._bytes -= self._entries.pop(k)[1]
+            return False, None
 
     def _keep(self, k: str, value: Any) -> None:
         kept = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL) if self.copy else value
@@ -192,6 +204,32 @@ class Store:
             while self._bytes > self.max_bytes:
                 _, (_, dropped) = self._entries.popitem(last=False)
                 self._bytes -= dropped
+
+    def pickles(self) -> list[tuple[str, bytes]]:
+        """Every kept (key, pickle), least recently used first: what ui/defaults.py ships (a copying store only)."""
+        if not self.copy:
+            raise TypeError(f"the {self.name} store keeps objects, not pickles")
+        with self._lock:
+            return [(k, kept) for k, (kept, _) in self._entries.items()]
+
+    def preload(self, items: Iterable[tuple[str, bytes]]) -> int:
+        """Keep (key, pickle) pairs computed earlier (ui/defaults.py) as if computed here; how many were kept.
+
+        A copying store only. A key already kept keeps its value; the pairs are taken while they fit in what
+        the budget has left, so that preloading never pushes out anything this process computed. A pickle that
+        does not load when asked for (its classes changed since) is dropped and computed instead.
+        """
+        if not self.copy:
+            raise TypeError(f"the {self.name} store keeps objects, not pickles")
+        kept = 0
+        for k, pickled in items:  # one at a time: `items` may read them from a file as they are taken
+            with self._lock:
+                if k in self._entries or self._bytes + len(pickled) > self.max_bytes:
+                    continue
+                self._entries[k] = (pickled, len(pickled))
+                self._bytes += len(pickled)
+                kept += 1
+        return kept
 
     def clear(self) -> None:
         with self._lock:

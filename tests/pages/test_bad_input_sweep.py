@@ -322,9 +322,13 @@ DANGEROUS = re.compile(r"(?<![\w.])(eval|exec)\(|pickle\.loads?\(|(?<![\w.])mars
                        r"|torch\.load\((?![^)]*weights_only=True)")
 
 
-# The one unpickling: ui/store.py gives each cache hit a copy of a result it pickled itself, in this process, as
-# st.cache_data does; no pickle comes from outside (uploads are parsed as CSV or images, links as text).
-OWN_PICKLES = {"ui/store.py": ["return True, pickle.loads(kept) if self.copy else kept"]}
+# The one unpickling: ui/store.py gives each cache hit a copy of a result pickled by the app itself, as
+# st.cache_data does: in this process, or, for the pages' default views, by `python -m ui.defaults` into
+# assets/defaults/results.zip, a file shipped in the repository like the zoo's weights (ui/defaults.py reads it
+# into the store at start, unpickling nothing). No pickle comes from a user (uploads are parsed as CSV or
+# images, links as text), and ui/defaults.py is the only reader of a file of pickles.
+OWN_PICKLES = {"ui/store.py": ["return True, pickle.loads(kept)"]}
+SHIPPED_PICKLES = ["ui/defaults.py"]
 
 
 def test_nothing_user_supplied_is_unpickled_or_evaluated():
@@ -336,5 +340,7 @@ def test_nothing_user_supplied_is_unpickled_or_evaluated():
         if hits:
             found[str(f.relative_to(APP_ROOT))] = hits
     assert found == OWN_PICKLES, found  # core/augment.py builds its pipelines from a table of classes, not from text
+    preloads = [f for f in files if ".preload(" in f.read_text()]
+    assert [str(f.relative_to(APP_ROOT)) for f in preloads] == SHIPPED_PICKLES
     loads = [f for f in files if "torch.load(" in f.read_text() and f.parts[-2] != "pages"]  # pages only mention it
     assert [str(f.relative_to(APP_ROOT)) for f in loads] == ["core/zoo/weights.py"]
