@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlencode
 
 import streamlit as st
@@ -37,6 +38,7 @@ from ui.untrusted import code
 # (ui/presenter.py, which keeps it in the URL by hand).
 APP_PARAMS = frozenset({"tour", "presenter"})
 _ASKED = "_urls-asked"  # session_state: {param: [values]} the browser asked for at the top of this run
+_MOVED = "_urls-moved"  # session_state: keys a callback of this run set (`move`), whose URL values are stale
 
 Params = dict[str, list[str]]
 
@@ -89,7 +91,8 @@ def remember() -> None:
 
     The note names a dropped value as a setting the page could not use (it was remembered as asked).
     """
-    asked = current()
+    moved = st.session_state.pop(_MOVED, set())  # set by a callback of this run (`move`), not by the link
+    asked = {key: values for key, values in current().items() if key not in moved}
     st.session_state[_ASKED] = asked
     cleaned = {key: kept for key, values in asked.items() if (kept := clean(values)) != values}
     for key, kept in cleaned.items():
@@ -99,6 +102,15 @@ def remember() -> None:
             st.query_params[key] = kept if len(kept) > 1 else kept[0]
     if cleaned:
         streamlit_internals.reseed(cleaned)  # what the widgets are seeded from, besides the URL bar
+
+
+def move(values: dict[str, Any]) -> None:
+    """Set URL-bound widgets' values from a callback (a button that moves a counter or sets sliders). This run's
+    URL still holds their old values (the widgets write the new ones); `remember` leaves those out of what the
+    browser asked for, or `verdict` would read them as a link's values the controls adjusted, a note the
+    student did nothing to deserve."""
+    st.session_state.update(values)
+    st.session_state[_MOVED] = {*st.session_state.get(_MOVED, ()), *values}
 
 
 def _show(values: list[str]) -> str:

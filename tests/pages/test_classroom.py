@@ -390,3 +390,23 @@ def test_in_presenter_mode_the_opening_paragraphs_wait_behind_popovers():
     zoo = _run(str(APP_ROOT / "pages" / "13_Zoo_GAN.py"), presenter="true")
     assert "**min-max game**" in dict(_popovers(zoo.main))["About this page"]
     assert any(m.value.startswith("- **Purpose:**") for m in zoo.main.markdown)
+
+
+LEARNING_CYCLE = str(APP_ROOT / "pages" / "2_Learning_cycle.py")
+
+
+def test_a_button_that_moves_a_url_bound_control_brings_no_adjusted_note():
+    # A browser walk: from step 1 on (the URL holding cycle-step=1), each "Next step" drew "Adjusted to what the
+    # controls allow: cycle-step=1 -> 2" and pushed the page down under the student's pointer.
+    at = _run(LEARNING_CYCLE, **{"cycle-step": "1"})
+    assert at.number_input(key="cycle-step").value == 1 and not at.warning
+    for expected in (2, 3):
+        next(b for b in at.button if b.label == "Next step ▶").click().run()
+        assert at.number_input(key="cycle-step").value == expected
+        assert at.query_params["cycle-step"] == str(expected)
+        assert not at.warning, [w.value for w in at.warning]
+    at = _run(NEURONS, **{"neuron-w1": "-1.0", "neuron-train": "true"})  # the neuron's learned values, the same way
+    next(b for b in at.button if b.label == "Put them on the sliders").click().run()
+    assert at.slider(key="neuron-w1").value != -1.0 and not at.warning, [w.value for w in at.warning]
+    # a link's value the control does adjust still says so
+    assert "Adjusted to what the controls allow" in _run(LEARNING_CYCLE, **{"cycle-step": "2.5"}).warning[0].value

@@ -10,7 +10,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from core import charts, data, learning_cycle
 from core.charts import raster
-from ui import chrome, maths, runners, show, widgets
+from ui import chrome, maths, runners, show, urls, widgets
 
 STEP_BUTTONS = (("◀ Previous", -1), ("Next step ▶", +1), ("Back to step 0", None))  # left to right
 
@@ -26,7 +26,7 @@ STEP = "cycle-step"
 def _move(by: int | None) -> None:
     """The step buttons' callback: one step on or back (within 0..MAX_STEPS), or back to 0 (None)."""
     now = int(st.session_state.get(STEP, 0))
-    st.session_state[STEP] = 0 if by is None else min(max(now + by, 0), learning_cycle.MAX_STEPS)
+    urls.move({STEP: 0 if by is None else min(max(now + by, 0), learning_cycle.MAX_STEPS)})
 
 
 def step_controls() -> learning_cycle.StepByStep:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import activations, charts, data, neurons
-from ui import chrome, maths, runners, show, widgets
+from ui import chrome, maths, runners, show, urls, widgets
 
 SLIDERS = ("neuron-w1", "neuron-w2", "neuron-b")
 ACTIVATION_FORMS = {"sigmoid": "sigmoid σ(z)", "step": "step (perceptron)"}
@@ -67,7 +67,7 @@ def gradient_descent(dataset: str) -> neurons.NeuronTrainingResult | None:
     st.markdown(f"Learned: w1 = **{learned.w1:.2f}**, w2 = **{learned.w2:.2f}**, b = **{learned.b:.2f}** · "
                 f"accuracy **{learned.accuracy:.1%}**")
     on_sliders = dict(zip(SLIDERS, neurons.to_slider_range(learned.w1, learned.w2, learned.b)))
-    st.button("Put them on the sliders", on_click=st.session_state.update, args=(on_sliders,),
+    st.button("Put them on the sliders", on_click=urls.move, args=(on_sliders,),
               help="Scaled into −5..5 if needed: the same line, a softer sigmoid.")
     return learned
 
