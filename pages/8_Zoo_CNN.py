@@ -69,7 +69,7 @@ chrome.notice(untrained or parts.mistakes_notice(view.mistake_facts), view.mista
 
 # 5. CNN vs MLP ------------------------------------------------------------------------------------
 chrome.section("5 · CNN against an MLP with the same number of weights, on validation digits")
-st.markdown(parts.mlp_intro(trained.facts))
+st.markdown(parts.mlp_intro(trained))
 left, right = st.columns(2)
 with left:
     show.chart(cnn_charts.validation, trained.history, key="cnn-vs-mlp")

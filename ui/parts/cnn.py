@@ -49,8 +49,9 @@ def filters_heading(comparison: cnn.ComparisonFacts) -> str:
     return "2 · " + ("The filters, untrained (random weights)" if untrained else "What the filters learned")
 
 
-def mlp_intro(comparison: cnn.ComparisonFacts) -> str:
-    blown = ("" if comparison.cnn_epochs_kept == comparison.mlp_epochs_kept == comparison.epochs_trained else
+def mlp_intro(trained: cnn.Trained) -> str:
+    comparison = trained.facts
+    blown = ("" if all(e == trained.recipe.epochs for e in trained.kept_epoch.values()) else
              f" Here a loss blew up, so the board reads the CNN at epoch {comparison.cnn_epochs_kept} and the MLP at "
              f"epoch {comparison.mlp_epochs_kept}, the weights each kept.")
     return (f"The MLP ({comparison.mlp_layers}) sees the same 64 pixels as a flat row and trains through the same "
