@@ -268,23 +268,30 @@ def _check_variants(variants: Sequence[Variant], data: Dataset) -> int:
     return batch
 
 
+TRY_SMALLER = "Try a smaller one."  # the remedy for a blown-up loss where the student sets the learning rate
+
+
 def fit(model: Model, data: Dataset, train: TrainConfig = TrainConfig(), device: torch.device | None = None,
         on_progress: Progress[Snapshot] | None = None, progress_every: int | None = None,
-        name: str = "model") -> FitResult:
+        name: str = "model", remedy: str = TRY_SMALLER) -> FitResult:
     """Train one network; see `fit_many`."""
-    return fit_many([Variant(name, model, train)], data, device, on_progress, progress_every)
+    return fit_many([Variant(name, model, train)], data, device, on_progress, progress_every, remedy)
 
 
 def fit_many(variants: Sequence[Variant], data: Dataset, device: torch.device | None = None,
-             on_progress: Progress[Snapshot] | None = None, progress_every: int | None = None) -> FitResult:
+             on_progress: Progress[Snapshot] | None = None, progress_every: int | None = None,
+             remedy: str = TRY_SMALLER) -> FitResult:
     """Train K variants together; each curve equals what a separate `fit` of that variant gives.
+
+    `remedy`: the sentence that ends the message of a loss that blew up, what the student can change (a page
+    whose learning rate is fixed names the controls it has instead).
 
     Per epoch: shuffle (each variant with its own seeded generator, as a DataLoader would),
     step through the batches, evaluate on the whole train and validation sets, check for
     divergence and early stopping, and every `progress_every` epochs call `on_progress`.
     """
     start = time.perf_counter()
-    run = _Run(variants, data, device or pick_device())
+    run = _Run(variants, data, device or pick_device(), remedy)
     every = progress_every or max(1, run.epochs // 20)
     run.evaluate(0)
     for epoch in range(1, run.epochs + 1):
@@ -304,7 +311,7 @@ def fit_many(variants: Sequence[Variant], data: Dataset, device: torch.device | 
 class _Run:
     """One `fit_many` run: the data and targets on the device, the engine, and the curves recorded so far."""
 
-    def __init__(self, variants: Sequence[Variant], data: Dataset, device: torch.device):
+    def __init__(self, variants: Sequence[Variant], data: Dataset, device: torch.device, remedy: str = TRY_SMALLER):
         self.batch = _check_variants(variants, data)
         self.variants, self.device, self.patience = variants, device, variants[0].train.patience
         K, E, n = len(variants), variants[0].train.epochs, len(data.x_train)
@@ -327,6 +334,7 @@ class _Run:
         self.best_loss = np.full(K, np.inf)
         self.last_epoch, self.best_epoch = [E] * K, [E] * K
         self.messages: dict[str, str] = {}
+        self.remedy = remedy
 
     def evaluate(self, epoch: int) -> None:
         """Loss and accuracy of every variant on the whole train and validation sets, into `hist[epoch]`."""
@@ -361,7 +369,7 @@ class _Run:
                 continue
             self.messages[self.variants[k].name] = (
                 f"The loss {reason} at epoch {epoch}: the learning rate is too large for "
-                "this network, so each step overshoots further. Try a smaller one.")
+                f"this network, so each step overshoots further. {self.remedy}")
             # The epoch it blew up keeps its finite values, so the curve ends shooting up where the student sees
             # it; a split whose loss is inf or NaN has no point there (its accuracy comes from NaN outputs too).
             row = hist[epoch, k]  # (split, metric), a view

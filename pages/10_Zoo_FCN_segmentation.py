@@ -5,6 +5,7 @@ import streamlit as st
 
 from core import charts
 from core.zoo import fcn, fcn_lab, scenes
+from core.zoo.recipe import untrained as untrained_of
 from core.zoo.source import Inspect
 from ui import chrome, runners, show, zoo
 from ui.parts import fcn as parts
@@ -23,7 +24,8 @@ with st.container(border=True):
     slot.caption(parts.which_network(trained))
     if not trained.shipped:
         show.chart(charts.curves, trained.history, "accuracy", key="fcn-curves")
-        show.warnings(trained.messages, named=False)
+        zoo.trainer_said(trained.messages, trained.kept_epoch, trained.recipe.epochs, named=False)
+untrained = zoo.untrained_notice(untrained_of(trained.kept_epoch))  # replaces the notices that read training
 view = runners.run(fcn_lab.inspect, Inspect(source), label="Scoring the FCN on the held-out scenes",
                    inputs=(trained,))
 
@@ -43,12 +45,12 @@ looked = runners.run(fcn_lab.look, runners.config(fcn_lab.Look, source=source, s
                      label="Segmenting", inputs=(trained,))
 parts.mask_legend()
 show.images(looked.pictures, looked.captions)
-chrome.notice(parts.scene_notice(looked.scene_facts), looked.scene_facts)
+chrome.notice(untrained or parts.scene_notice(looked.scene_facts), looked.scene_facts)
 
 # 3. How good is it --------------------------------------------------------------------------------
 chrome.section("3 · Intersection over union on the held-out scenes", "68")
 parts.scores(view)
-chrome.notice(parts.score_notice(view.score_facts), view.score_facts)
+chrome.notice(untrained or parts.score_notice(view.score_facts), view.score_facts)
 
 # 4. Dense output vs one label ---------------------------------------------------------------------
 chrome.section("4 · A label per pixel instead of a label per image", "66, 68")
@@ -56,7 +58,7 @@ st.markdown(parts.dense_output(view))
 klass = st.selectbox("Class whose probability to map", scenes.CLASSES[1:], index=1, key="fcn-class",
                      bind="query-params")
 parts.per_pixel_and_one_label(looked, klass, scene)
-chrome.notice(parts.map_notice(looked.map_facts[klass], looked.one_label_facts),
+chrome.notice(untrained or parts.map_notice(looked.map_facts[klass], looked.one_label_facts),
               looked.map_facts[klass], looked.one_label_facts)
 parts.link_to_the_cnn()
 chrome.end()

@@ -23,7 +23,8 @@ with st.container(border=True):
         parts.recipe(), Source("cnn"), label="Training the CNN, then the MLP", what="networks",
         curves=lambda part: charts.curves(part.history, "accuracy"))
     slot.caption(parts.which_weights(trained))
-    show.warnings(trained.messages)
+    zoo.trainer_said(trained.messages, trained.kept_epoch, trained.recipe.epochs)
+untrained = zoo.untrained_notice(trained.facts.untrained)  # replaces the notices that read training into the networks
 view = runners.run(cnn_lab.inspect, Inspect(source), label="Looking inside the CNN",
                    inputs=(trained,))
 
@@ -35,7 +36,7 @@ with st.expander("The network in PyTorch (core/zoo/cnn.py)"):
 chrome.notice(parts.layers_notice(view.layer_facts), view.layer_facts)
 
 # 2. Filters ---------------------------------------------------------------------------------------
-chrome.section("2 · What the filters learned", "66")
+chrome.section(parts.filters_heading(trained.facts), "66")
 st.markdown("Each square is one 3 × 3 kernel: **orange** weights add the pixel below them, "
             "**blue** ones subtract it, white is 0. A filter answers strongly where the image "
             "looks like it (an edge, a stroke, a corner).")
@@ -51,7 +52,7 @@ image = st.number_input(
 looked = runners.run(cnn_lab.look, runners.config(cnn_lab.Look, source=source, image=int(image)),
                      label="Running the digit", inputs=(trained,))
 parts.feature_maps(looked)
-chrome.notice(parts.look_notice(looked.facts), looked.facts)
+chrome.notice(untrained or parts.look_notice(looked.facts), looked.facts)
 
 # 4. Mistakes --------------------------------------------------------------------------------------
 chrome.section("4 · How good is it on the validation digits? Confusion matrix and mistakes", "66")
@@ -64,19 +65,17 @@ with right:
     show.images(view.wrong_pictures, view.wrong_captions, columns=6)
     with st.expander("The mistakes as a table"):
         show.table(view.wrong, key="cnn-wrong")
-chrome.notice(parts.mistakes_notice(view.mistake_facts), view.mistake_facts)
+chrome.notice(untrained or parts.mistakes_notice(view.mistake_facts), view.mistake_facts)
 
 # 5. CNN vs MLP ------------------------------------------------------------------------------------
 chrome.section("5 · CNN against an MLP with the same number of weights, on validation digits")
-st.markdown(f"The MLP ({trained.facts.mlp_layers}) sees the same 64 pixels as a flat row and "
-            "trains through the same trainer, with the same optimizer, learning rate, batches and "
-            "epochs.")
+st.markdown(parts.mlp_intro(trained))
 left, right = st.columns(2)
 with left:
     show.chart(cnn_charts.validation, trained.history, key="cnn-vs-mlp")
 with right:
     show.chart(cnn_charts.shifted, view.shifted, key="cnn-shifted")
 show.table(trained.board, key="cnn-board")
-chrome.notice(parts.comparison_notice(trained.facts, view.shift_facts), trained.facts,
+chrome.notice(untrained or parts.comparison_notice(trained.facts, view.shift_facts), trained.facts,
               view.shift_facts)
 chrome.end()

@@ -83,3 +83,30 @@ def seed(where: DeltaGenerator, key: str, what: str = "") -> int:
                                   help="A few seeds only, shared by the class: a model trained with the same settings "
                                        "and seed is kept on the server for everyone who picks them, while the server "
                                        "has room for it."))
+
+
+def trainer_said(messages: dict[str, str], kept_epoch: dict[str, int], epochs: int, named: bool = True) -> None:
+    """What the trainer said of a student's run (`show.warnings`), each blown-up network's with the epoch whose
+    weights the page shows: `kept_epoch` (core's `FitResult.best_epoch`) when it is short of the `epochs` asked."""
+    show.warnings({name: message + kept_sentence(kept_epoch.get(name, epochs), epochs)
+                   for name, message in messages.items()}, named)
+
+
+def kept_sentence(kept: int, epochs: int) -> str:
+    """" So the page shows its weights from epoch 0, before any training." for a network that kept fewer epochs
+    than asked; "" for one that trained them all."""
+    if kept >= epochs:
+        return ""
+    return f" So the page shows its weights from epoch {kept}" + (
+        ", before any training." if kept == 0 else ", the last before its loss blew up.")
+
+
+def untrained_notice(untrained: tuple[str, ...]) -> str | None:
+    """The one notice of a section that would read training into networks that kept epoch 0 (core's
+    `recipe.untrained`), in place of its own; None when every network trained."""
+    if not untrained:
+        return None
+    one = len(untrained) == 1
+    return (f"the {' and the '.join(untrained)} kept the weights of epoch 0: {'its' if one else 'their'} loss blew "
+            f"up in the first epoch, so what this section shows of {'it' if one else 'them'} comes from the random "
+            f"weights {'it' if one else 'they'} started with, not from training.")

@@ -57,7 +57,7 @@ class Recipe:
     lr: float = 0.003  # Adam
     batch_size: int = 32
     seed: int = 0
-    code_version: int = 2  # bump when results change; it is part of the cache key. 2: the trainer's messages
+    code_version: int = 3  # bump when results change (cache key). 2: the trainer's messages; 3: the epochs kept
 
     def __post_init__(self) -> None:
         if self.wide not in WIDE:
@@ -289,6 +289,8 @@ class Trained:
     seconds: float  # training time (for shipped weights: what making the files took)
     messages: dict[str, str] = field(default_factory=dict)  # model label -> what the trainer said (a blown-up
     # loss); none for the shipped weights or while training
+    kept_epoch: dict[str, int] = field(default_factory=dict)  # model label -> the epoch whose weights it kept
+    # (`FitResult.best_epoch`: the last, or the one before its loss blew up); empty for shipped or while training
 
     def networks(self) -> dict[str, AutoEncoder]:
         """The four models built from these weights, in eval mode (new modules: the weights stay shared)."""
@@ -304,7 +306,7 @@ def train(recipe: Recipe, on_progress: Progress[Trained] | None = None) -> Train
         fraction, Trained(recipe, snap.history, {}, False, time.perf_counter() - start)))
     result = _fit(recipe, KEYS, report)
     states = {k: result.states[recipe.label(k)] for k in KEYS}
-    return Trained(recipe, result.history, states, False, result.seconds, result.messages)
+    return Trained(recipe, result.history, states, False, result.seconds, result.messages, result.best_epoch)
 
 
 def _recipe(meta: dict) -> Recipe:

@@ -28,7 +28,7 @@ from core.models import MLPSpec, build_mlp
 from core.progress import Progress
 from core.training import FitResult, Snapshot, TrainConfig, fit
 from core.zoo import weights
-from core.zoo.recipe import adam, check_training
+from core.zoo.recipe import adam, check_training, untrained
 
 SIDE = 8  # the digits are 8 x 8 grey images (pixels scaled to 0..1 by data.scaled_digits)
 CLASSES = 10
@@ -47,7 +47,7 @@ class Recipe:
     lr: float = 0.003  # Adam
     batch_size: int = 32
     seed: int = 0
-    code_version: int = 2  # bump when results change; it is part of the cache key. 2: the trainer's messages
+    code_version: int = 3  # bump when results change (cache key). 2: the trainer's messages; 3: the epochs kept
 
     def __post_init__(self) -> None:
         if len(self.filters) != 2 or not all(1 <= f <= 64 for f in self.filters):
@@ -186,52 +186,65 @@ class ComparisonFacts:
     cnn_weights_budget: int
     mlp_weights_budget: int
     mlp_layers: str  # e.g. "64 → FC 49 → 10"
-    cnn_final_val_accuracy: float  # after the last epoch
+    cnn_final_val_accuracy: float  # at the epoch whose weights it kept
     mlp_final_val_accuracy: float
     cnn_lead_points: float  # CNN minus MLP, in percentage points
     target_accuracy: float  # TARGET
-    epochs_trained: int
+    epochs_trained: int  # the most epochs either kept (a loss that blew up keeps the epoch before)
     cnn_first_epoch: int | None  # the first epoch at TARGET validation accuracy or more (None: not within the run)
     mlp_first_epoch: int | None
     same_first_epoch: bool  # both reached it, in the same epoch
+    cnn_epochs_kept: int  # the epoch whose weights each kept: the last, or the one before its loss blew up
+    mlp_epochs_kept: int
+    untrained: tuple[str, ...]  # the networks that kept epoch 0 (a loss that blew up in the first epoch)
 
 
 def first_pass_phrase(facts: ComparisonFacts) -> str:
     """When each model first passes the target, in words that handle a tie and a model that never does.
 
     "both first pass 95% at epoch 8"; "the CNN first passes 95% at epoch 5, the MLP at epoch 8";
-    "the CNN first passes 95% at epoch 5, the MLP not within 20 epochs"; "neither passes 95% within 20 epochs".
+    "the CNN first passes 95% at epoch 5, the MLP not within 20 epochs"; "neither passes 95% within 20 epochs"
+    (or "within 1 epoch"); a network whose loss blew up counts the epochs it kept.
     """
-    target, n = f"{facts.target_accuracy:.0%}", facts.epochs_trained
+    target = f"{facts.target_accuracy:.0%}"
     cnn, mlp = facts.cnn_first_epoch, facts.mlp_first_epoch
     if cnn is None and mlp is None:
-        return f"neither passes {target} within {n} epochs"
+        return f"neither passes {target} within {_epochs(facts.epochs_trained)}"
     if facts.same_first_epoch:
         return f"both first pass {target} at epoch {cnn}"
     first, second = (("CNN", cnn), ("MLP", mlp)) if mlp is None or (cnn is not None and cnn <= mlp) else \
         (("MLP", mlp), ("CNN", cnn))
-    then = f"not within {n} epochs" if second[1] is None else f"at epoch {second[1]}"
+    kept = {"CNN": facts.cnn_epochs_kept, "MLP": facts.mlp_epochs_kept}[second[0]]
+    then = f"not within {_epochs(kept)}" if second[1] is None else f"at epoch {second[1]}"
     return f"the {first[0]} first passes {target} at epoch {first[1]}, the {second[0]} {then}"
 
 
-def comparison_facts(board: pd.DataFrame, reached: dict[str, int | None], epochs: int) -> ComparisonFacts:
-    """The facts of section 5 from the board (`_board`) and the first epochs at TARGET (`_reached`)."""
+def _epochs(n: int) -> str:
+    return f"{n} epoch{'' if n == 1 else 's'}"
+
+
+def comparison_facts(board: pd.DataFrame, reached: dict[str, int | None], kept: dict[str, int]) -> ComparisonFacts:
+    """The facts of section 5 from the board (`_board`), the first epochs at TARGET (`_reached`) and the epoch
+    whose weights each network kept."""
     row = board.set_index("model")
     cnn_acc, mlp_acc = float(row.loc["CNN", "validation accuracy"]), float(row.loc["MLP", "validation accuracy"])
     return ComparisonFacts(
         cnn_weights_budget=int(row.loc["CNN", "parameters"]), mlp_weights_budget=int(row.loc["MLP", "parameters"]),
         mlp_layers=str(row.loc["MLP", "layers"]), cnn_final_val_accuracy=cnn_acc, mlp_final_val_accuracy=mlp_acc,
-        cnn_lead_points=100 * (cnn_acc - mlp_acc), target_accuracy=TARGET, epochs_trained=epochs,
+        cnn_lead_points=100 * (cnn_acc - mlp_acc), target_accuracy=TARGET, epochs_trained=max(kept.values()),
         cnn_first_epoch=reached["CNN"], mlp_first_epoch=reached["MLP"],
         same_first_epoch=reached["CNN"] is not None and reached["CNN"] == reached["MLP"],
+        cnn_epochs_kept=kept["CNN"], mlp_epochs_kept=kept["MLP"], untrained=untrained(kept),
     )
 
 
 TARGET = 0.95  # the board says in which epoch each model first reached this validation accuracy
 
 
-def _reached(history: pd.DataFrame) -> dict[str, int | None]:
-    val = history[(history.split == "validation") & (history.metric == "accuracy") & (history.value >= TARGET)]
+def _reached(history: pd.DataFrame, kept: dict[str, int]) -> dict[str, int | None]:
+    """The first epoch at TARGET validation accuracy per network, among the epochs up to the one it kept."""
+    val = history[(history.split == "validation") & (history.metric == "accuracy") & (history.value >= TARGET)
+                  & (history.epoch <= history.variant.map(kept))]
     first = val.groupby("variant")["epoch"].min()
     return {v: int(first[v]) if v in first.index else None for v in NAMES}
 
@@ -240,7 +253,7 @@ def _board(history: pd.DataFrame, params: dict[str, int], recipe: Recipe, kept: 
     """One row per model: its layers, weights, accuracies and loss at the epoch whose weights it kept (`kept`),
     and the first epoch at TARGET accuracy."""
     last = history[history.epoch == history.variant.map(kept)].set_index(["variant", "split", "metric"])["value"]
-    reached = _reached(history)
+    reached = _reached(history, kept)
     c1, c2 = recipe.filters
     layers = {"CNN": f"conv {c1} → pool → conv {c2} → pool → FC {recipe.hidden} → 10",
               "MLP": f"64 → FC {matched_mlp(recipe).widths[0]} → 10"}
@@ -269,6 +282,8 @@ class Trained:
     facts: ComparisonFacts | None = None  # what section 5 says: computed from the board and `reached`
     messages: dict[str, str] = field(default_factory=dict)  # "CNN" / "MLP" -> what the trainer said (a blown-up
     # loss); none for the shipped weights or while training
+    kept_epoch: dict[str, int] = field(default_factory=dict)  # "CNN" / "MLP" -> the epoch whose weights it kept
+    # (`FitResult.best_epoch`: the last, or the one before its loss blew up); empty while training
 
     def networks(self) -> tuple[DigitCNN, nn.Sequential]:
         """The CNN and the MLP built from these weights, in eval mode (new modules: the weights stay shared)."""
@@ -285,13 +300,12 @@ def _finished(recipe: Recipe, history: pd.DataFrame, params: dict[str, int], sta
     `fits` (a run trained here): the trainer's results, whose messages it carries and whose kept epochs the
     board reads (a network whose loss blew up keeps the weights of the epoch before, and has no row after it).
     """
-    last = int(history.epoch.max())
-    kept = dict.fromkeys(NAMES, last) | {v: e for fit in fits for v, e in fit.best_epoch.items()}
-    reached = _reached(history)
+    kept = dict.fromkeys(NAMES, int(history.epoch.max())) | {v: e for fit in fits for v, e in fit.best_epoch.items()}
+    reached = _reached(history, kept)
     board = _board(history, params, recipe, kept)
-    facts = comparison_facts(board, reached, last)
+    facts = comparison_facts(board, reached, kept)
     return Trained(recipe, history, states, shipped, seconds, board, reached, facts,
-                   {v: m for fit in fits for v, m in fit.messages.items()})
+                   {v: m for fit in fits for v, m in fit.messages.items()}, kept)
 
 
 def train(recipe: Recipe, on_progress: Progress[Trained] | None = None) -> Trained:

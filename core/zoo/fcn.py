@@ -28,7 +28,7 @@ from core.data import Dataset
 from core.progress import Progress
 from core.training import FitResult, Snapshot, TrainConfig, fit
 from core.zoo import scenes, weights
-from core.zoo.recipe import adam, check_training
+from core.zoo.recipe import adam, check_training, fixed_lr_remedy
 
 UPSAMPLING = ("transposed convolution", "bilinear interpolation")
 MAX_EPOCHS = 20  # the shipped budget, the most a student may ask for
@@ -49,7 +49,7 @@ class Recipe:
     lr: float = 0.01  # Adam
     batch_size: int = 16
     seed: int = 0
-    code_version: int = 2  # bump when results change; it is part of the cache key. 2: the trainer's messages
+    code_version: int = 3  # bump when results change (cache key). 2: the trainer's messages; 3: the epochs kept
 
     def __post_init__(self) -> None:
         if self.upsampling not in UPSAMPLING:
@@ -131,8 +131,10 @@ def dataset(n_train: int = SHIPPED_RECIPE.n_train) -> Dataset:
 
 
 def fit_fcn(recipe: Recipe, on_progress: Progress[Snapshot] | None = None) -> FitResult:
+    # The page sets scenes, epochs, decoder and seed, not the learning rate: a loss that blows up names those.
+    remedy = fixed_lr_remedy(recipe.lr, "another seed starts from other weights and another batch order")
     return fit(lambda g: build(recipe, g), dataset(recipe.n_train), recipe.train_config(), device=torch.device("cpu"),
-               on_progress=on_progress, progress_every=1, name="FCN")
+               on_progress=on_progress, progress_every=1, name="FCN", remedy=remedy)
 
 
 @dataclass
@@ -147,6 +149,8 @@ class Trained:
     asset: str | None = None  # the shipped file it was read from (None: a student's run)
     messages: dict[str, str] = field(default_factory=dict)  # "FCN" -> what the trainer said (a blown-up loss);
     # none for the shipped weights or while training
+    kept_epoch: dict[str, int] = field(default_factory=dict)  # "FCN" -> the epoch whose weights it kept
+    # (`FitResult.best_epoch`: the last, or the one before its loss blew up); empty for shipped or while training
 
     def network(self) -> SceneFCN:
         """The FCN built from these weights, in eval mode (a new module: the weights stay shared)."""
@@ -201,7 +205,7 @@ def train(recipe: Recipe, on_progress: Progress[Trained] | None = None) -> Train
         lambda f, snap: on_progress(f, Trained(recipe, snap.history, time.perf_counter() - start, shipped=False)))
     result = fit_fcn(recipe, report)
     return Trained(recipe, result.history, result.seconds, shipped=False, state=result.states["FCN"],
-                   messages=result.messages)
+                   messages=result.messages, kept_epoch=result.best_epoch)
 
 
 def shipped(asset: str = ASSETS[UPSAMPLING[0]]) -> Trained:

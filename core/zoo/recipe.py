@@ -33,3 +33,14 @@ def check_seed(seed: int) -> None:
 def adam(epochs: int, batch_size: int, lr: float, seed: int) -> TrainConfig:
     """The trainer's settings every zoo model uses: Adam, mini-batches, seeded shuffling and init."""
     return TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, optimizer="adam", seed=seed)
+
+
+def fixed_lr_remedy(lr: float, instead: str, rate: str = "learning rate") -> str:
+    """The end of a blown-up loss's message (`core.training.fit`'s `remedy`) on a page whose learning rate the
+    student cannot set: the rate it trains at, and `instead`, what its controls can change."""
+    return f"This page trains at a fixed {rate} of {lr:g}: {instead}."
+
+
+def untrained(kept_epoch: dict[str, int]) -> tuple[str, ...]:
+    """The networks that kept the weights of epoch 0 (their loss blew up in the first epoch): never trained."""
+    return tuple(name for name, epoch in kept_epoch.items() if epoch == 0)

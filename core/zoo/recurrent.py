@@ -28,6 +28,7 @@ from torch import Tensor, nn
 from core.progress import Progress, report
 from core.training import Snapshot, TrainConfig, Variant, check_batch_size, fit_many
 from core.zoo import sequences, weights
+from core.zoo.recipe import fixed_lr_remedy, untrained
 from core.zoo.sequences import N_CLASSES, VOCAB
 
 CELLS = ("RNN", "GRU", "LSTM")
@@ -144,7 +145,7 @@ class Recipe:
     lr: float = 0.005
     per_step: bool = False  # one answer per step (sequence output) instead of one at the end
     seed: int = 0
-    code_version: int = 3  # 2: results carry their facts; 3: and the trainer's messages
+    code_version: int = 4  # 2: results carry their facts; 3: and the trainer's messages; 4: the epochs kept
 
     def __post_init__(self) -> None:
         if not 5 <= self.length <= 100:
@@ -196,6 +197,7 @@ class RaceFacts:
     own_rnn: float
     own_gru: float
     own_lstm: float
+    own_untrained: tuple[str, ...] = ()  # the cells that kept epoch 0 (a loss that blew up in the first epoch)
 
 
 @dataclass
@@ -212,6 +214,8 @@ class Trained:
     asset: str | None = None  # the shipped file it was read from (None: trained here)
     messages: dict[str, str] = field(default_factory=dict)  # cell -> what the trainer said (a blown-up loss);
     # none for the shipped networks or while training
+    kept_epoch: dict[str, int] = field(default_factory=dict)  # cell -> the epoch whose weights it kept
+    # (`FitResult.best_epoch`: the last, or the one before its loss blew up); empty for shipped or while training
 
     @property
     def shipped(self) -> bool:
@@ -232,13 +236,16 @@ def train(recipe: Recipe, on_progress: Progress[Trained] | None = None) -> Train
         unknown = _accuracy(recipe, {cell: float("nan") for cell in CELLS})
         report(on_progress, fraction, Trained(recipe, {}, snap.history, unknown, None, 0.0, None))
 
-    fit = fit_many(variants, data, on_progress=progress if on_progress else None)
+    # The page sets length, keep-gate bias, hidden units and epochs, not the learning rate (nor the seed).
+    remedy = fixed_lr_remedy(recipe.lr, "try a shorter sequence or fewer hidden units")
+    fit = fit_many(variants, data, on_progress=progress if on_progress else None, remedy=remedy)
     networks = {cell: weights.into(recipe.network(cell), {k: torch.as_tensor(v) for k, v in fit.states[cell].items()})
                 for cell in CELLS}
     final = {cell: float(a) for cell, a in fit.final("accuracy").items()}
-    facts = RaceFacts(recipe.length, recipe.epochs, fit.seconds, *(final[c] for c in CELLS))
+    facts = RaceFacts(recipe.length, recipe.epochs, fit.seconds, *(final[c] for c in CELLS),
+                      own_untrained=untrained(fit.best_epoch))
     return Trained(recipe, networks, fit.history, _accuracy(recipe, final), None, fit.seconds, facts,
-                   messages=fit.messages)
+                   messages=fit.messages, kept_epoch=fit.best_epoch)
 
 
 def shipped(asset: str = SINGLE) -> Trained:

@@ -39,7 +39,7 @@ from core.device import generator
 from core.progress import Progress, report
 from core.training import Snapshot, TrainConfig, check_batch_size, fit, partial
 from core.zoo import weights
-from core.zoo.recipe import check_seed
+from core.zoo.recipe import check_seed, fixed_lr_remedy
 
 LETTERS = string.ascii_uppercase
 PAD, SEP = "·", "="  # padding / "nothing more" (also the end of an answer), and "now answer" for the decoder
@@ -283,7 +283,7 @@ class Recipe:
     lr: float = 0.005  # the peak of the one-cycle schedule
     batch_size: int = 64
     seed: int = 0  # the words, the initial weights and the shuffling
-    code_version: int = 2  # 2: a student's result carries its facts
+    code_version: int = 3  # 2: a student's result carries its facts; 3: a blown-up loss names this page's controls
 
     def __post_init__(self) -> None:
         if self.design not in DESIGNS:
@@ -360,8 +360,10 @@ def train(recipe: Recipe, on_progress: Progress[Trained] | None = None, device: 
         report(on_progress, fraction, partial(Trained, recipe=recipe, history=snap.history, scores={}, parameters=0,
                                                message="", seconds=0.0))
 
+    # The page sets design, layers, heads, epochs and seed, not the learning rate: a loss that blows up names those.
+    remedy = fixed_lr_remedy(recipe.lr, "try another seed or fewer layers", "peak learning rate")
     result = fit(lambda g: build(recipe, g), data, recipe.train_config(), device=device,
-                 on_progress=progress if on_progress else None, progress_every=1, name=name)
+                 on_progress=progress if on_progress else None, progress_every=1, name=name, remedy=remedy)
     model = weights.into(build(recipe), {k: torch.as_tensor(v) for k, v in result.states[name].items()})
     scores = score(model, split_words(recipe.n_train, recipe.seed)[1])
     return Trained(recipe, model, result.history, scores, n_params(model), next(iter(result.messages.values()), ""),

@@ -75,11 +75,34 @@ def test_a_run_whose_loss_blows_up_says_so_beside_its_networks(monkeypatch):
     at = trained_at_blown_lr(monkeypatch, cnn, PAGE, {"cnn-own": "true", "filters": "4 and 8", "cnn-epochs": "5"})
     said = cnn.train(cnn.Recipe(filters=(4, 8), epochs=5)).messages  # the same seeded run: the same sentences
     assert set(said) == {"CNN", "MLP"} and all("at epoch 1: the learning rate is too large" in m for m in said.values())
-    warnings = [f"**{variant}:** {message}" for variant, message in said.items()]
+    kept = " So the page shows its weights from epoch 0, before any training."  # both blew up at epoch 1
+    warnings = [f"**{variant}:** {message}{kept}" for variant, message in said.items()]
     assert [w.value for w in at.warning] == warnings
     box = next(block for block in at.main.children.values()  # the "which networks" box, with the run's caption
                if isinstance(block, Block) and any("**your** networks" in c.value for c in block.caption))
     assert [w.value for w in box.warning] == warnings
+
+
+def test_networks_that_kept_epoch_0_are_not_credited_with_training(monkeypatch):
+    """Lecturer's review: a pair blown up at epoch 1 keeps its untrained weights, yet the page said "both networks
+    trained", "What the filters learned", "neither passes 95% within 1 epochs" and "these shared filters bought the
+    CNN no tolerance to a shift". It says what it shows instead; the architecture's counts stay."""
+    at = trained_at_blown_lr(monkeypatch, cnn, PAGE, {"cnn-own": "true", "filters": "4 and 8", "cnn-epochs": "5"})
+    caption = next(c.value for c in at.caption if "**your** networks" in c.value)
+    assert "asked for 5 epochs of Adam" in caption and "the training stopped where a loss blew up (below)" in caption
+    assert "both networks trained" not in caption
+    headings = [h.value for h in at.subheader]
+    assert any(h.startswith("2 · The filters, untrained (random weights)") for h in headings)
+    assert not any("What the filters learned" in h for h in headings)
+    untrained = ("**What to notice:** the CNN and the MLP kept the weights of epoch 0: their loss blew up in the first "
+                 "epoch, so what this section shows of them comes from the random weights they started with, not "
+                 "from training.")
+    notices = [n.value for n in at.info]
+    assert len(notices) == 4 and "conv1 filter reads the digit alone" in notices[0]
+    assert notices[1:] == [untrained] * 3
+    text = " ".join(m.value for m in at.markdown)
+    assert "Here a loss blew up, so the board reads the CNN at epoch 0 and the MLP at epoch 0" in text
+    assert "within 1 epochs" not in " ".join(notices) and "bought the CNN" not in " ".join(notices)
 
 
 def test_the_board_fits_the_page_without_scrolling(page):

@@ -94,8 +94,17 @@ def test_a_run_whose_loss_blows_up_says_so_under_its_curves(monkeypatch):
     learning rate, so the test trains at one no recipe accepts."""
     at = trained_at_blown_lr(monkeypatch, fcn, PAGE, {"fcn-own": "true", "fcn-epochs": "2", "fcn-train": "300"})
     said = fcn.train(fcn.Recipe(epochs=2, n_train=300)).messages["FCN"]  # the same seeded run: the same sentence
-    assert "at epoch 1: the learning rate is too large" in said
-    assert [w.value for w in at.warning] == [said]
+    assert "at epoch 1: the learning rate is too large" in said and "Try a smaller one" not in said
+    assert said.endswith("This page trains at a fixed learning rate of 0.01: another seed starts from other weights "
+                         "and another batch order.")  # the page has no learning-rate control
+    assert [w.value for w in at.warning] == [said + " So the page shows its weights from epoch 0, before any training."]
+    caption = next(c.value for c in at.caption if "**your** network" in c.value)
+    assert "; stopped where its loss blew up (below), after " in caption
+    assert "trained in" not in caption
+    untrained = ("**What to notice:** the FCN kept the weights of epoch 0: its loss blew up in the first epoch, so "
+                 "what this section shows of it comes from the random weights it started with, not from training.")
+    notices = [n.value for n in at.info]
+    assert len(notices) == 4 and notices[1:] == [untrained] * 3  # the architecture's notice stays
 
 
 def test_the_iou_is_explained_as_pixels_and_its_mean_as_over_the_three_shapes(page):

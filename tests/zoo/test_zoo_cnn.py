@@ -190,10 +190,10 @@ def test_a_conv2_filter_has_a_3x3_kernel_per_conv1_map(filters):
     assert facts.softmax_weights == 0 and facts.n_scores == 10
 
 
-def _comparison(cnn_first, mlp_first):
+def _comparison(cnn_first, mlp_first, kept=(20, 20)):
     board = pd.DataFrame({"model": ["CNN", "MLP"], "layers": ["conv", "64 → FC 49 → 10"], "parameters": [3658, 3685],
                           "validation accuracy": [0.97, 0.95]})
-    return cnn.comparison_facts(board, {"CNN": cnn_first, "MLP": mlp_first}, 20)
+    return cnn.comparison_facts(board, {"CNN": cnn_first, "MLP": mlp_first}, dict(zip(("CNN", "MLP"), kept)))
 
 
 def test_the_first_epochs_at_the_target_are_said_with_ties_and_nevers():
@@ -206,8 +206,18 @@ def test_the_first_epochs_at_the_target_are_said_with_ties_and_nevers():
     assert cnn.first_pass_phrase(_comparison(None, 7)) == f"the MLP first passes 95% at epoch 7, the CNN {never}"
     assert cnn.first_pass_phrase(_comparison(None, None)) == "neither passes 95% within 20 epochs"
     facts = _comparison(8, 8)
+    assert (facts.epochs_trained, facts.untrained) == (20, ())
     assert facts.same_first_epoch and not _comparison(None, None).same_first_epoch
     assert facts.cnn_lead_points == pytest.approx(2.0) and facts.mlp_layers == "64 → FC 49 → 10"
+
+
+def test_the_epochs_said_are_the_kept_ones_in_the_singular_too():
+    """A loss that blew up keeps the epoch before: "within 1 epochs" counted the blown one, and in the plural."""
+    assert cnn.first_pass_phrase(_comparison(None, None, (1, 1))) == "neither passes 95% within 1 epoch"
+    assert cnn.first_pass_phrase(_comparison(5, None, (8, 3))) == "the CNN first passes 95% at epoch 5, the MLP not " \
+        "within 3 epochs"
+    facts = _comparison(None, None, (0, 8))
+    assert (facts.epochs_trained, facts.cnn_epochs_kept, facts.untrained) == (8, 0, ("CNN",))
 
 
 def test_the_shipped_comparison_facts_are_the_boards():

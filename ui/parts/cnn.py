@@ -36,8 +36,26 @@ def which_weights(trained: cnn.Trained) -> str:
     """The caption under the recipe: whose networks the page shows and how they were trained."""
     who = "the shipped weights (`python -m core.zoo`)" if trained.shipped else "**your** networks"
     recipe = trained.recipe
+    if any(e < recipe.epochs for e in trained.kept_epoch.values()):
+        return (f"Showing {who}: asked for {recipe.epochs} epochs of Adam at learning rate {recipe.lr:g}, batches "
+                f"of {recipe.batch_size}, seed {recipe.seed}; the training stopped where a loss blew up (below), "
+                f"after {trained.seconds:.1f} s.")
     return (f"Showing {who}: {recipe.epochs} epochs of Adam at learning rate {recipe.lr:g}, batches of "
             f"{recipe.batch_size}, seed {recipe.seed}; both networks trained in {trained.seconds:.1f} s.")
+
+
+def filters_heading(comparison: cnn.ComparisonFacts) -> str:
+    untrained = "CNN" in comparison.untrained
+    return "2 · " + ("The filters, untrained (random weights)" if untrained else "What the filters learned")
+
+
+def mlp_intro(trained: cnn.Trained) -> str:
+    comparison = trained.facts
+    blown = ("" if all(e == trained.recipe.epochs for e in trained.kept_epoch.values()) else
+             f" Here a loss blew up, so the board reads the CNN at epoch {comparison.cnn_epochs_kept} and the MLP at "
+             f"epoch {comparison.mlp_epochs_kept}, the weights each kept.")
+    return (f"The MLP ({comparison.mlp_layers}) sees the same 64 pixels as a flat row and trains through the same "
+            f"trainer, with the same optimizer, learning rate, batches and epochs.{blown}")
 
 
 def layers_notice(facts: cnn_lab.LayerFacts) -> str:

@@ -39,6 +39,8 @@ def which_network(trained: fcn.Trained) -> str:
     who, took = (("the shipped weights (`python -m core.zoo`)", f"made in {trained.seconds:.0f} s on one CPU core")
                  if trained.shipped else ("**your** network", f"trained in {trained.seconds:.0f} s"))
     epochs = f"{recipe.epochs} epoch{'' if recipe.epochs == 1 else 's'}"
+    if trained.kept_epoch.get("FCN", recipe.epochs) < recipe.epochs:
+        took = f"stopped where its loss blew up (below), after {trained.seconds:.0f} s"
     return (f"Showing {who}: Adam for {epochs} on {recipe.n_train:,} scenes, {recipe.upsampling}, "
             f"seed {recipe.seed}; {took}.")
 

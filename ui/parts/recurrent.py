@@ -50,8 +50,15 @@ def which_race(race: recurrent.Trained, slot: DeltaGenerator) -> None:
         return
     with slot.container():
         show.chart(charts.curves, race.history, "accuracy", key="own-curves")
-        show.warnings(race.messages)
+        zoo.trainer_said(race.messages, race.kept_epoch, race.recipe.epochs)
     facts = race.facts
+    if facts.own_untrained:
+        names = ", ".join(facts.own_untrained)
+        one = len(facts.own_untrained) == 1
+        chrome.notice(f"the {names} kept the weights of epoch 0: {'its' if one else 'their'} loss blew up in the first "
+                      f"epoch, so the accuracies below and the views of {'it' if one else 'them'} in sections 2 to 5 "
+                      "come from untrained networks, not from training.", facts)
+        return
     chrome.notice(f"after {facts.own_epochs} epoch{'s' * (facts.own_epochs > 1)} at length {facts.own_length} "
                   f"({facts.own_seconds:.0f} s) the RNN answers {facts.own_rnn:.0%}, the GRU {facts.own_gru:.0%} "
                   f"and the LSTM {facts.own_lstm:.0%} of the validation sequences. Sections 3 and 4 now use "
