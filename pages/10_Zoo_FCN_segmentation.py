@@ -25,7 +25,8 @@ with st.container(border=True):
     if not trained.shipped:
         show.chart(charts.curves, trained.history, "accuracy", key="fcn-curves")
         zoo.trainer_said(trained.messages, trained.kept_epoch, trained.recipe.epochs, named=False)
-untrained = zoo.untrained_notice(untrained_of(trained.kept_epoch))  # replaces the notices that read training
+# replaces the notices that would read training into a network that kept epoch 0
+untrained = zoo.untrained_notice(untrained_of(trained.kept_epoch))
 view = runners.run(fcn_lab.inspect, Inspect(source), label="Scoring the FCN on the held-out scenes",
                    inputs=(trained,))
 

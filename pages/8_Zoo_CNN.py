@@ -24,7 +24,8 @@ with st.container(border=True):
         curves=lambda part: charts.curves(part.history, "accuracy"))
     slot.caption(parts.which_weights(trained))
     zoo.trainer_said(trained.messages, trained.kept_epoch, trained.recipe.epochs)
-untrained = zoo.untrained_notice(trained.facts.untrained)  # replaces the notices that read training into the networks
+# replaces the notices that would read training into networks that kept epoch 0
+untrained = zoo.untrained_notice(trained.facts.untrained)
 view = runners.run(cnn_lab.inspect, Inspect(source), label="Looking inside the CNN",
                    inputs=(trained,))
 

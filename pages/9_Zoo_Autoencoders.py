@@ -4,7 +4,7 @@ import streamlit as st
 
 from core import charts
 from core.charts import autoencoders as autoencoder_charts
-from core.zoo import autoencoders_lab
+from core.zoo import autoencoders_lab, recipe
 from core.zoo.source import Inspect, Source
 from ui import chrome, runners, show, zoo
 from ui.parts import autoencoders as parts
@@ -26,6 +26,10 @@ with st.container(border=True):
         parts.curves(trained)
 view = runners.run(autoencoders_lab.inspect, Inspect(source), label="Running the autoencoders",
                    inputs=(trained,))
+# replaces the notices that would read training into a network that kept epoch 0
+never_trained = recipe.untrained(trained.kept_epoch)
+untrained = zoo.untrained_notice(never_trained)
+untrained_plain = zoo.untrained_notice(tuple(n for n in never_trained if not n.startswith("VAE")))
 
 # 1. Architecture ----------------------------------------------------------------------------------
 chrome.section("1 · Encoder → latent code → decoder, with the shape of every tensor", "67")
@@ -37,13 +41,13 @@ chrome.section("2 · Validation digits and their reconstructions", "67")
 show.images(view.strips, parts.strip_captions(view), columns=1)
 show.chart(autoencoder_charts.class_errors, view.class_errors, autoencoders_lab.CLASS_ERROR,
            key="ae-class-errors")
-chrome.notice(parts.reconstruction_notice(view.reconstruction_facts),
+chrome.notice(untrained or parts.reconstruction_notice(view.reconstruction_facts),
               view.reconstruction_facts)
 
 # 3. Latent space ----------------------------------------------------------------------------------
 chrome.section("3 · The latent space: every validation digit as two numbers", "16-17, 67")
 parts.latent_maps(view)
-chrome.notice(parts.latent_notice(view.latent_facts), view.latent_facts)
+chrome.notice(untrained or parts.latent_notice(view.latent_facts), view.latent_facts)
 
 # 4. Denoising -------------------------------------------------------------------------------------
 chrome.section("4 · A denoising autoencoder: noisy input, clean target", "67")
@@ -57,7 +61,8 @@ denoised = runners.run(autoencoders_lab.denoise,
 parts.denoised_pictures(denoised, view.labels)
 show.chart(autoencoder_charts.noise_errors, view.noise_curve, level, key="ae-noise-errors")
 show.table(denoised.table, key="ae-errors")
-chrome.notice(parts.denoise_notice(view.noise_facts, denoised.facts, trained.recipe),
+chrome.notice(untrained_plain
+              or parts.denoise_notice(view.noise_facts, denoised.facts, trained.recipe),
               view.noise_facts, denoised.facts)
 
 # 5. Variational autoencoder -----------------------------------------------------------------------
@@ -68,6 +73,6 @@ walked = runners.run(autoencoders_lab.walk,
                      runners.config(autoencoders_lab.Walk, source=source, start=start, end=end),
                      label="Walking", inputs=(trained,))
 parts.grid_and_walk(view, walked)
-chrome.notice(parts.grid_notice(view.grid_facts, walked.facts), view.grid_facts,
+chrome.notice(untrained or parts.grid_notice(view.grid_facts, walked.facts), view.grid_facts,
               walked.facts)
 chrome.end()

@@ -242,7 +242,8 @@ def train(recipe: Recipe, on_progress: Progress[Trained] | None = None) -> Train
     networks = {cell: weights.into(recipe.network(cell), {k: torch.as_tensor(v) for k, v in fit.states[cell].items()})
                 for cell in CELLS}
     final = {cell: float(a) for cell, a in fit.final("accuracy").items()}
-    facts = RaceFacts(recipe.length, recipe.epochs, fit.seconds, *(final[c] for c in CELLS),
+    rnn, gru, lstm = (final[c] for c in CELLS)
+    facts = RaceFacts(recipe.length, recipe.epochs, fit.seconds, rnn, gru, lstm,
                       own_untrained=untrained(fit.best_epoch))
     return Trained(recipe, networks, fit.history, _accuracy(recipe, final), None, fit.seconds, facts,
                    messages=fit.messages, kept_epoch=fit.best_epoch)
@@ -261,8 +262,9 @@ def shipped(asset: str = SINGLE) -> Trained:
     table = None if sweep is None else pd.DataFrame(
         [{"cell": c, "length": n, "validation accuracy": a} for c in CELLS for n, a in zip(sweep["length"], sweep[c])])
     history = pd.DataFrame(columns=["variant", "epoch", "split", "metric", "value"])
+    rnn, gru, lstm = (final[c] for c in CELLS)
     return Trained(recipe, networks, history, _accuracy(recipe, final), table, seconds,
-                   RaceFacts(recipe.length, recipe.epochs, seconds, *(final[c] for c in CELLS)), asset)
+                   RaceFacts(recipe.length, recipe.epochs, seconds, rnn, gru, lstm), asset)
 
 
 def _make(recipe: Recipe, quick: bool, lengths: tuple[int, ...]) -> tuple[nn.Module, dict]:

@@ -99,3 +99,21 @@ def test_a_link_with_train_it_yourself_opens_its_button_which_trains_and_switche
     recipe = autoencoders.Recipe(wide=4, epochs=10)
     own = autoencoders_lab.inspect(Inspect(Source("autoencoders", recipe)), autoencoders.train(recipe))
     assert f"4 numbers bring it down to {own.errors['wide']:.4f}" in at.info[1].value
+
+
+def test_a_vae_whose_loss_blows_up_is_not_credited_with_training(monkeypatch):
+    # A forced blow-up (no widget reaches one): at this rate only the VAE blows up in its first epoch (its loss is
+    # not bounded by a sigmoid, the plain autoencoders' is), so the notices of the sections that show it give way
+    # to one sentence saying its weights are the random ones it started with; the denoising section's stays.
+    from core.zoo import autoencoders as arch
+    from tests.pages.conftest import trained_at_blown_lr
+
+    at = trained_at_blown_lr(monkeypatch, arch, "9_Zoo_Autoencoders.py", {"ae-own": "true", "ae-epochs": "10"})
+    warnings = [w.value for w in at.warning]
+    assert len(warnings) == 1 and warnings[0].startswith("**VAE 2-D:**")
+    assert warnings[0].endswith(" So the page shows its weights from epoch 0, before any training.")
+    untrained = ("**What to notice:** the VAE 2-D kept the weights of epoch 0: its loss blew up in the first epoch, "
+                 "so what this section shows of it comes from the random weights it started with, not from training.")
+    notices = [n.value for n in at.info]
+    assert notices.count(untrained) == 3  # reconstructions, latent maps, the VAE's grid and walk
+    assert sum("denois" in n.lower() for n in notices if n != untrained) >= 1  # the denoising notice stays

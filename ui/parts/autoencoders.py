@@ -43,7 +43,7 @@ def recipe() -> autoencoders.Recipe | None:
 def curves(trained: autoencoders.Trained) -> None:
     """The four models' loss curves, what the trainer said of them (a blown-up loss), and whose models they are."""
     show.chart(charts.curves, trained.history, "loss", log_y=True, key="ae-curves")
-    show.warnings(trained.messages)
+    zoo.trainer_said(trained.messages, trained.kept_epoch, trained.recipe.epochs)
     who = "the shipped weights (`python -m core.zoo`)" if trained.shipped else "**your** autoencoders"
     recipe = trained.recipe
     st.caption(f"Showing {who}: {recipe.epochs} epochs of Adam at learning rate {recipe.lr:g}, batches of "
