@@ -20,6 +20,7 @@ from torch.utils.data import DataLoader, TensorDataset
 from core.data import DataConfig, Dataset, load, plane_box, plane_grid
 from core.models import MLPSpec, build_mlp
 from core.training import Snapshot, TrainConfig, Variant, fit, fit_many
+from ui import defaults
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = MLPSpec(2, (32, 32), 2, "relu")  # the trainer-vs-DataLoader and batched workloads
@@ -224,9 +225,10 @@ def grid_s(sizes: Sizes, device: torch.device) -> list[Figure]:
 
 
 def page_files(sizes: Sizes) -> list[Path]:
-    """Home and whatever pages/*.py exist now (pages are added while the app grows)."""
-    pages = sorted((ROOT / "pages").glob("*.py")) if sizes.every_page else []
-    return [ROOT / "Home.py", *pages]
+    """Home and whatever pages/*.py exist now (pages are added while the app grows), in the order
+    ui/defaults.py renders them; Home alone for --quick."""
+    home, *pages = defaults.pages()
+    return [home, *pages] if sizes.every_page else [home]
 
 
 def _render(path: Path, components: object = None) -> tuple[float, str, object]:
