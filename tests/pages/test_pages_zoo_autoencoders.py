@@ -112,6 +112,8 @@ def test_a_vae_whose_loss_blows_up_is_not_credited_with_training(monkeypatch):
     warnings = [w.value for w in at.warning]
     assert len(warnings) == 1 and warnings[0].startswith("**VAE 2-D:**")
     assert warnings[0].endswith(" So the page shows its weights from epoch 0, before any training.")
+    caption = next(c.value for c in at.caption if "**your** autoencoders" in c.value)
+    assert ", the VAE 2-D only until its loss blew up (below)." in caption and "all four trained" not in caption
     untrained = ("**What to notice:** the VAE 2-D kept the weights of epoch 0: its loss blew up in the first epoch, "
                  "so what this section shows of it comes from the random weights it started with, not from training.")
     notices = [n.value for n in at.info]

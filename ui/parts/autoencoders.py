@@ -46,8 +46,12 @@ def curves(trained: autoencoders.Trained) -> None:
     zoo.trainer_said(trained.messages, trained.kept_epoch, trained.recipe.epochs)
     who = "the shipped weights (`python -m core.zoo`)" if trained.shipped else "**your** autoencoders"
     recipe = trained.recipe
+    blown = [name for name, kept in trained.kept_epoch.items() if kept < recipe.epochs]
+    took = (f"all four trained in {trained.seconds:.1f} s" if not blown else
+            f"trained in {trained.seconds:.1f} s, the {' and the '.join(blown)} only until "
+            f"{'its' if len(blown) == 1 else 'their'} loss blew up (below)")
     st.caption(f"Showing {who}: {recipe.epochs} epochs of Adam at learning rate {recipe.lr:g}, batches of "
-               f"{recipe.batch_size}, seed {recipe.seed}; all four trained in {trained.seconds:.1f} s. The loss is "
+               f"{recipe.batch_size}, seed {recipe.seed}; {took}. The loss is "
                "the reconstruction error, the mean squared error per pixel (solid: training digits, dashed: "
                "validation digits).")
 
