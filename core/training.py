@@ -457,14 +457,21 @@ def _output_size(model: Model, x: Tensor) -> int:
 
 
 def _history(hist: np.ndarray, variants: Sequence[Variant]) -> pd.DataFrame:
-    """(epochs, K, 2, 2) array -> tidy rows (variant, epoch, split, metric, value), NaNs dropped."""
+    """(epochs, K, 2, 2) array -> tidy rows (variant, epoch, split, metric, value), NaNs dropped.
+
+    Built column by column from repeated labels (a live run asks for it at every progress report; a
+    MultiIndex product cost several times more)."""
     E, K = hist.shape[:2]
-    index = pd.MultiIndex.from_product(
-        [range(E), [v.name for v in variants], ["train", "validation"], ["loss", "accuracy"]],
-        names=["epoch", "variant", "split", "metric"],
-    )
-    df = pd.DataFrame({"value": hist.reshape(-1)}, index=index).dropna().reset_index()
-    return df[["variant", "epoch", "split", "metric", "value"]]
+    values = hist.reshape(-1)
+    keep = ~np.isnan(values)
+    names = pd.array([v.name for v in variants], dtype="str")
+    return pd.DataFrame({
+        "variant": names.take(np.tile(np.repeat(np.arange(K), 4), E)[keep]),
+        "epoch": np.repeat(np.arange(E), K * 4)[keep],
+        "split": pd.array(["train", "validation"], dtype="str").take(np.tile([0, 0, 1, 1], E * K)[keep]),
+        "metric": pd.array(["loss", "accuracy"], dtype="str").take(np.tile([0, 1], E * K * 2)[keep]),
+        "value": values[keep],
+    })
 
 
 def _iterations(losses: np.ndarray, lrs: np.ndarray, names: list[str], last_epoch: list[int], ipe: int) -> pd.DataFrame:
