@@ -20,7 +20,7 @@ record = runners.run(learning_cycle.step_by_step, step, label="Replaying the ste
 st.markdown(f"**Step {record.step}** (epoch {record.epoch}) · a mini-batch of {step.batch_size} "
             f"points `X` with labels `y = {record.y.tolist()}` · network 2 → {step.hidden} "
             f"({step.activation}) → 1 (sigmoid)")
-parts.step_tabs(step, record)
+parts.step_parts(step, record)
 with st.expander("The code that computed these numbers (core/backprop.py)"):
     st.code(inspect.getsource(backprop.StackedMLP.forward) + "\n"
             + inspect.getsource(backprop.StackedMLP.backward))

@@ -31,7 +31,7 @@ def test_default_render(page):
     assert not page.error
     assert metric(page, "Iterations per epoch") == "21"  # ceil(210 / 10)
     assert metric(page, "Iterations in all") == "1260"
-    assert len(page.get("vega_lite_chart")) == 9  # step losses, map, curves, iterations, confusion, 1 + 3 sizes
+    assert len(page.get("vega_lite_chart")) == 8  # map, curves, iterations, confusion, 1 + 3 sizes
     assert any("Step 0" in m.value for m in page.markdown)
     assert metric(page, "Prediction").startswith("class ")
     assert not untitled(page)
@@ -61,6 +61,26 @@ def test_a_link_with_a_step_reopens_at_that_step():
     assert any(m.value.startswith("**Step 2**") for m in at.markdown)
 
 
+def test_each_step_of_the_cycle_is_shown_alone_and_a_link_can_open_one(page):
+    """One of the four parts at a time: the forward pass's equations by default, the loss with its chart, and the
+    update's four rows (W1, b1, W2, b2); a link naming a part opens it."""
+    def shown() -> tuple[list[str], int]:
+        return [e.value.strip("$\n") for e in page.get("latex")], len(page.get("vega_lite_chart"))
+
+    forward, charts_at_first = shown()
+    assert len(forward) == 5 and forward[0].startswith("z_1 = X W_1 + b_1")
+    page.segmented_control(key="step-part").set_value(parts.PARTS[1]).run()
+    loss, charts_with_loss = shown()
+    assert len(loss) == 1 and loss[0].startswith("L = ") and charts_with_loss == charts_at_first + 1
+    page.segmented_control(key="step-part").set_value(parts.PARTS[3]).run()
+    update, _ = shown()
+    assert [e[:3] for e in update] == ["W_1", "b_1", "W_2", "b_2"] and not page.exception
+    linked = AppTest.from_file(str(APP_ROOT / "pages" / PAGE), default_timeout=120)
+    linked.query_params["step-part"] = parts.PARTS[2]
+    linked.run()
+    assert linked.get("latex")[0].value.strip("$\n").startswith(r"\frac{\partial L}{\partial z_2}")
+
+
 def test_batch_size_and_epochs_change_iterations_and_curves(page):
     before = charts(page)
     page.select_slider(key="live-batch").set_value(32).run()
@@ -69,7 +89,7 @@ def test_batch_size_and_epochs_change_iterations_and_curves(page):
     assert metric(page, "Iterations per epoch") == "7"  # ceil(210 / 32)
     assert metric(page, "Iterations in all") == "140"
     after = charts(page)
-    assert after[1] != before[1]  # the decision map of the newly trained net
+    assert after[0] != before[0]  # the decision map of the newly trained net
 
 
 def _train(at: AppTest) -> AppTest:
@@ -88,7 +108,7 @@ def test_dataset_change_waits_for_its_button_then_changes_the_map(page):
     _train(page)
     assert not page.exception
     assert _title(_live_map(page)).startswith("The net's P(class 1) on circles")
-    assert charts(page)[1] != before[1]
+    assert charts(page)[0] != before[0]
 
 
 def test_huge_learning_rate_is_explained_not_raised(page):
@@ -167,10 +187,10 @@ def test_noise_changes_the_fit_sizes_table(page):
 def test_long_runs_draw_thinned_charts_without_error(page):
     page.slider(key="sizes-epochs").set_value(1000).run()  # 9,000 history rows: thinned to Altair's 5,000
     assert page.button(key="sizes-run-start").label == "Train the three nets (about 7 s)"  # sizes_seconds
-    assert len(page.get("vega_lite_chart")) == 5  # the sizes' charts wait for the press
+    assert len(page.get("vega_lite_chart")) == 4  # the sizes' charts wait for the press
     page.button(key="sizes-run-start").click().run()
     assert not page.exception and not page.error
-    assert len(page.get("vega_lite_chart")) == 9
+    assert len(page.get("vega_lite_chart")) == 8
 
 
 def test_too_many_updates_is_refused_with_a_sentence(page):
@@ -188,7 +208,7 @@ def test_a_batch_larger_than_the_training_set_falls_back_to_full_batch(page):
     assert any("full batch" in w.value for w in page.warning)
     assert metric(page, "Iterations per epoch") == "1"
     assert metric(page, "Training samples") == "34"  # the per-class split of 50 moons
-    assert len(page.get("vega_lite_chart")) == 9  # the rest of the page still renders
+    assert len(page.get("vega_lite_chart")) == 8  # the rest of the page still renders
 
 
 def test_the_sizes_table_fits_the_page_without_scrolling(page):

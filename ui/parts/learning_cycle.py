@@ -48,25 +48,32 @@ def step_controls() -> learning_cycle.StepByStep:
                           step=int(step))
 
 
-def step_tabs(cfg: learning_cycle.StepByStep, record: learning_cycle.StepByStepResult) -> None:
-    """The four steps of the cycle, one tab each, every number written out."""
+# The four parts of the cycle, one shown at a time (a control bound to the URL, as the step is). Not st.tabs: a tab
+# panel without a focusable element (these are all equations) is searched node by node for one at every redraw of
+# the page, which made the live run's map (section 2) change a third less often in Chromium; and a hidden part
+# costs the first view nothing.
+PARTS = ("1 Forward pass", "2 Loss", "3 Backward pass", "4 Update")
+
+
+def step_parts(cfg: learning_cycle.StepByStep, record: learning_cycle.StepByStepResult) -> None:
+    """The four steps of the cycle, one at a time, every number written out."""
     params, forward, grads, updated = record.params, record.forward, record.grads, record.updated
     act = cfg.activation
-    forward_tab, loss_tab, backward_tab, update_tab = st.tabs(["1 Forward pass", "2 Loss", "3 Backward pass",
-                                                               "4 Update"])
-    with forward_tab:
+    part = st.segmented_control("Step of the cycle shown", PARTS, default=PARTS[0], required=True, key="step-part",
+                                bind="query-params")
+    if part == PARTS[0]:
         maths.equation(r"z_1 = X W_1 + b_1 =", record.x, params["W1"], "+", params["b1"])
         maths.equation(r"z_1 =", forward["z1"])
         maths.equation(rf"a_1 = \mathrm{{{act}}}(z_1) =", forward["a1"])
         maths.equation(r"z_2 = a_1 W_2 + b_2 =", forward["a1"], params["W2"], "+", params["b2"], "=", forward["z2"])
         maths.equation(r"p = \sigma(z_2) =", forward["p"])
-    with loss_tab:
+    elif part == PARTS[1]:
         st.latex(r"L = -\frac{1}{B}\sum_i \left[y_i \log p_i + (1 - y_i)\log(1 - p_i)\right] = "
                  + f"{record.loss:.4f}")
         show.chart(charts.lines, record.losses, "step", "loss", "variant", "step", "loss", key="step-losses",
                    title="Loss per step so far: the batch's, and on all "
                          f"{data.LABELS[cfg.dataset].lower()} training points")
-    with backward_tab:
+    elif part == PARTS[2]:
         maths.equation(r"\frac{\partial L}{\partial z_2} = \frac{p - y}{B} =", grads["dz2"])
         maths.equation(r"\frac{\partial L}{\partial W_2} = a_1^\top \frac{\partial L}{\partial z_2} =", grads["dW2"],
                        r"\quad \frac{\partial L}{\partial b_2} = \sum_i \frac{\partial L}{\partial z_2} =",
@@ -75,7 +82,7 @@ def step_tabs(cfg: learning_cycle.StepByStep, record: learning_cycle.StepByStepR
                        rf"\mathrm{{{act}}}'(z_1) =", grads["dz1"])
         maths.equation(r"\frac{\partial L}{\partial W_1} = X^\top \frac{\partial L}{\partial z_1} =", grads["dW1"],
                        r"\quad \frac{\partial L}{\partial b_1} =", grads["db1"])
-    with update_tab:
+    else:
         for name in ("W1", "b1", "W2", "b2"):
             maths.equation(rf"{name[0]}_{name[1]} \leftarrow", params[name], rf"- {cfg.lr} \times",
                            grads["d" + name], "=", updated[name])
@@ -90,7 +97,7 @@ def step_notice(facts: learning_cycle.StepFacts) -> None:
                   + ("down" if facts.loss_fell else "up: one batch is only a sample of the data, and its gradient "
                      "can point the wrong way for the rest")
                   + "). These hand-written numbers equal what PyTorch's autograd and its SGD optimizer compute (a "
-                  "test checks it to 1e-6). Press *Next step* a few times and watch the train loss in tab 2.", facts)
+                  "test checks it to 1e-6). Press *Next step* a few times and watch the train loss in *2 Loss*.", facts)
 
 
 # 2. Epoch, batch, iteration: train live ----------------------------------------------------------------
