@@ -50,8 +50,8 @@ def step_controls() -> learning_cycle.StepByStep:
 
 # The four parts of the cycle, one shown at a time (a control bound to the URL, as the step is). Not st.tabs: a tab
 # panel without a focusable element (these are all equations) is searched node by node for one at every redraw of
-# the page, which made the live run's map (section 2) change a third less often in Chromium; and a hidden part
-# costs the first view nothing.
+# the page, which slowed the live run's map (section 2) in Chromium (benchmarks/live.py measures it); and a hidden
+# part costs the first view nothing.
 PARTS = ("1 Forward pass", "2 Loss", "3 Backward pass", "4 Update")
 
 
