@@ -20,7 +20,7 @@ from torch.utils.data import DataLoader, TensorDataset
 from core.data import DataConfig, Dataset, load, plane_box, plane_grid
 from core.models import MLPSpec, build_mlp
 from core.training import Snapshot, TrainConfig, Variant, fit, fit_many
-from ui import defaults
+from ui import defaults, streamlit_internals
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = MLPSpec(2, (32, 32), 2, "relu")  # the trainer-vs-DataLoader and batched workloads
@@ -231,25 +231,24 @@ def page_files(sizes: Sizes) -> list[Path]:
     return [home, *pages] if sizes.every_page else [home]
 
 
-def _render(path: Path, components: object = None) -> tuple[float, str, object]:
-    """Seconds for one AppTest run of the page, its first exception ('' if none), AppTest's component registry.
+def _render(path: Path) -> tuple[float, str]:
+    """Seconds for one AppTest run of the page and its first exception ('' if none).
 
     Each new AppTest scans every installed package for Streamlit components before the script
-    runs; a real server does that once at start-up, not per session. Handing
-    on the registry of an earlier AppTest (a private attribute, Streamlit 1.67) keeps that scan
-    out of the page's time; where the attribute is gone, AppTest simply scans again.
+    runs; a real server does that once at start-up, not per session, so the scan is made once per
+    process (ui/streamlit_internals.scan_components_once) and kept out of the page's time.
     """
     from streamlit.testing.v1 import AppTest
 
+    streamlit_internals.scan_components_once()
     try:
         at = AppTest.from_file(str(path), default_timeout=60)
-        at._bidi_component_manager = components or getattr(at, "_bidi_component_manager", None)
         start = time.perf_counter()
         at.run()
         seconds = time.perf_counter() - start
     except Exception as e:  # a timeout or a script that cannot load: reported as "error", others still run
-        return 0.0, f"{type(e).__name__}: {e}", components
-    return seconds, at.exception[0].message if at.exception else "", getattr(at, "_bidi_component_manager", None)
+        return 0.0, f"{type(e).__name__}: {e}"
+    return seconds, at.exception[0].message if at.exception else ""
 
 
 def _first_optimizer_step() -> None:
@@ -266,7 +265,7 @@ def pages(paths: list[Path]) -> list[Figure]:
     # Throwaway render of Home: the one-time imports (torch, altair, streamlit's runtime) and
     # first-call costs would otherwise be billed to whichever page happens to come first. So is
     # torch.optim's first step, which imports torch._dynamo once per process.
-    *_, components = _render(ROOT / "Home.py")
+    _render(ROOT / "Home.py")
     _first_optimizer_step()
     def emptied(keep_shipped: bool) -> None:
         if keep_shipped:
@@ -279,10 +278,10 @@ def pages(paths: list[Path]) -> list[Figure]:
     figures = []
     for path in paths:
         emptied(keep_shipped=True)  # cold: a fresh server, nothing cached but the shipped defaults (ui/defaults.py)
-        cold, error, _ = _render(path, components)
-        warm, warm_error, _ = _render(path, components) if not error else (0.0, error, None)  # new session, caches kept
+        cold, error = _render(path)
+        warm, warm_error = _render(path) if not error else (0.0, error)  # new session, caches kept
         emptied(keep_shipped=False)  # from nothing: every default computed here
-        compute, compute_error, _ = _render(path, components) if not error else (0.0, error, None)
+        compute, compute_error = _render(path) if not error else (0.0, error)
         for kind, seconds, err, bound in (("cold", cold, error, "2"), ("warm", warm, warm_error, "0.3"),
                                           ("compute", compute, compute_error, "2")):
             figures.append(Figure(f"pages.{path.stem}.{kind}_s", None if err else seconds, "s", f"<= {bound}", err))

@@ -3,8 +3,14 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from ui import runners
+from ui import runners, streamlit_internals
 from ui.lesson_map import APP_ROOT
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _components_scanned_once():
+    """One scan for Streamlit components per worker, not one per AppTest (ui/streamlit_internals.py, internal 6)."""
+    streamlit_internals.scan_components_once()
 
 
 @pytest.fixture(autouse=True)

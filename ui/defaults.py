@@ -60,7 +60,9 @@ def compute() -> tuple[dict[str, bytes], dict[str, list[str]]]:
     import streamlit as st
     from streamlit.testing.v1 import AppTest  # the test harness: only this script and its test need it
 
-    from ui import runners  # runners reads this module's file at its import
+    from ui import runners, streamlit_internals  # runners reads this module's file at its import
+
+    streamlit_internals.scan_components_once()
 
     results: dict[str, bytes] = {}
     asked: dict[str, list[str]] = {}

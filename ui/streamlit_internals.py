@@ -28,6 +28,11 @@ removes or changes it, so the requirements can follow Streamlit's releases inste
    connections sending 20 reruns a second slowed the other students' warm pages to 4-24 s. No setting or public API
    bounds how often a session reruns.
 
+6. `scan_components_once()`: `streamlit.components.v2.manifest_scanner.scan_component_manifests`, which every new
+   AppTest calls to find the installed packages' Streamlit components (a server calls it once at start): most of
+   a warm page's AppTest run. The harnesses that make many AppTests (the tests, the benchmark's page renders,
+   ui/defaults.py) scan once per process instead. AppTest has no option to share or skip the scan.
+
 Not Python, so not here: the CSS test ids (`data-testid="stSidebar"`, `stPageLink-NavLink`,
 `stMain`, ...) in ui/chrome.WRAP_LINKS and ui/presenter.CSS; the browser tests (tests/e2e) check them.
 """
@@ -52,12 +57,14 @@ _SCRIPT_REQUESTS = "streamlit.runtime.scriptrunner_utils.script_requests"
 _RUN_CONTEXT = "streamlit.runtime.scriptrunner_utils.script_run_context"
 _SESSION_STATE = "streamlit.runtime.state.session_state_proxy"
 _UPLOADS = "streamlit.runtime.memory_uploaded_file_manager"
+_COMPONENTS = "streamlit.components.v2.manifest_scanner"
 USED = (  # (module, name) of every private Python name used here; the test resolves each
     (_RUN_CONTEXT, "get_script_run_ctx"),
     (_SESSION_STATE, "get_session_state"),
     (_UPLOADS, "MemoryUploadedFileManager"),
     (_APP_SESSION, "AppSession"),
     (_SCRIPT_REQUESTS, "_coalesce_widget_states"),
+    (_COMPONENTS, "scan_component_manifests"),
 )
 
 
@@ -215,3 +222,12 @@ def pace_reruns(session_class: Any = None) -> None:
 
     cls._handle_rerun_script_request = paced
     cls._lesson_paced = True
+
+
+def scan_components_once() -> None:
+    """Every later AppTest of this process reuses the first scan for installed Streamlit components (nothing is
+    installed while a harness runs); a second call changes nothing."""
+    private(_COMPONENTS, "scan_component_manifests")  # InternalsChanged where a release removed it
+    scanner = importlib.import_module(_COMPONENTS)  # the module's function now, not `private`'s first answer
+    if not hasattr(scanner.scan_component_manifests, "cache_info"):
+        scanner.scan_component_manifests = cache(scanner.scan_component_manifests)

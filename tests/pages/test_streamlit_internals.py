@@ -180,3 +180,17 @@ def test_reruns_over_the_pace_wait_and_each_press_keeps_its_run(monkeypatch):
         assert tab.ran[-1].query_string == "n=200"  # at once
 
     asyncio.run(flood())
+
+
+def test_after_scan_components_once_every_apptest_shares_one_scan(monkeypatch):
+    from streamlit.components.v2 import manifest_scanner
+
+    scans = []
+    monkeypatch.setattr(manifest_scanner, "scan_component_manifests", lambda *args, **kwargs: scans.append(1) or [])
+    AppTest.from_string("import streamlit as st\nst.write(1)").run()
+    assert len(scans) == 1  # without it, each AppTest scans
+    streamlit_internals.scan_components_once()
+    streamlit_internals.scan_components_once()  # a second call changes nothing
+    for _ in range(3):
+        assert not AppTest.from_string("import streamlit as st\nst.write(1)").run().exception
+    assert len(scans) == 2
