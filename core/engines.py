@@ -1,9 +1,11 @@
 """The two engines behind the one training loop: hand-written maths for plain MLPs, autograd for the rest.
 
-`make_engine` picks one for a list of variants. Both take the same steps: `step(xb, tb, lr)` on
-K variants' batches, `outputs(x)` in evaluation mode, and `save`/`restore` of the best weights.
-The manual engine runs `core.backprop` (K variants in one batched pass, no autograd bookkeeping);
-the autograd engine runs any nn.Module with its real `torch.optim` optimizer, one variant at a time.
+`make_engine` picks one for a list of variants. All take the same steps: `step(xb, tb, lr)` on
+K variants' batches (`epoch` for a whole shuffled epoch of them), `outputs(x)` in evaluation mode, and
+`save`/`restore` of the best weights. The manual engine runs `core.backprop` (K variants in one batched
+pass, no autograd bookkeeping); on the CPU a small net's epochs run that maths compiled (`core.compiled`,
+where Numba is installed: a step of a small net is then arithmetic, not operator calls); the autograd
+engine runs any nn.Module with its real `torch.optim` optimizer, one variant at a time.
 """
 from __future__ import annotations
 
@@ -12,11 +14,12 @@ import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from core import backprop
+from core import backprop, compiled
 from core.device import generator
 from core.models import MLPSpec, build_mlp
 
@@ -34,7 +37,17 @@ OPTIMIZERS: dict[str, type[torch.optim.Optimizer]] = {
     if isinstance(cls, type) and issubclass(cls, torch.optim.Optimizer) and cls is not torch.optim.Optimizer
 }
 
-class ManualEngine:
+class _Steps:
+    def step(self, xb: Tensor, yb: Tensor, lr: Tensor) -> Tensor:
+        raise NotImplementedError
+
+    def epoch(self, xs: Tensor, ts: Tensor, lrs: Tensor, batch: int) -> Tensor:
+        """Step through the shuffled (K, N, ...) xs and ts batch by batch; lrs: (steps, K, 1). -> (steps, K) losses."""
+        # The batches as views made in one call each: per step the loop then dispatches only the step itself.
+        return torch.stack([self.step(*b) for b in zip(xs.split(batch, dim=1), ts.split(batch, dim=1), lrs.unbind(0))])
+
+
+class ManualEngine(_Steps):
     """K plain MLPs trained by the hand-written maths of core.backprop (SGD or Adam/AdamW)."""
 
     def __init__(self, specs: list[MLPSpec], trains: list[TrainConfig], loss: str, device: torch.device):
@@ -89,7 +102,44 @@ def aux_loss(model: nn.Module) -> Tensor | float:
     return 0.0 if value is None else value
 
 
-class AutogradEngine:
+class CompiledEngine(ManualEngine):
+    """The manual engine with each epoch one call of `core.compiled` on the same weights (CPU); outputs in PyTorch."""
+
+    def __init__(self, specs: list[MLPSpec], trains: list[TrainConfig], loss: str, device: torch.device):
+        super().__init__(specs, trains, loss, device)
+        net, opt = self.net, self.optimizer
+        self.p = net.flat.numpy()  # the tensor's own memory: the compiled update is the tensor's
+        self.buffers = np.zeros((4, *self.p.shape), dtype=np.float32)  # gradient, momentum, Adam's m and v
+        sizes = np.array(net.sizes, dtype=np.int64)
+        w_at = np.concatenate([[0], np.cumsum(sizes[:-1] * sizes[1:] + sizes[1:])[:-1]])
+        self.layout = (w_at, w_at + sizes[:-1] * sizes[1:], sizes, np.array(net.variant_sizes, dtype=np.int64))
+        decay = np.zeros(net.K, np.float32) if self.weight_decay is None else self.weight_decay[:, 0].cpu().numpy()
+        sgd = isinstance(opt, backprop.SGD)
+        # Every call passes the same types (Python int, float and bool, float32 arrays): one compiled signature.
+        self.rule = (compiled.OPTIMIZERS["sgd" if sgd else "adamw" if opt.decoupled else "adam"],  # type: ignore[union-attr]
+                     float(opt.momentum) if sgd else 0.0, bool(opt.nesterov) if sgd else False,  # type: ignore[union-attr]
+                     decay.astype(np.float32), self.weight_decay is not None,
+                     *((0.9, 0.999, 1e-8) if sgd else map(float, (opt.b1, opt.b2, opt.eps))))  # type: ignore[union-attr]
+        self.codes = (compiled.ACTIVATIONS[specs[0].activation], compiled.LOSSES[loss])
+        self.t = 0  # Adam's steps so far
+
+    def epoch(self, xs: Tensor, ts: Tensor, lrs: Tensor, batch: int) -> Tensor:
+        steps, rows, width = lrs.shape[0], min(batch, xs.shape[1]), int(self.layout[2].max())
+        n_layers = len(self.layout[0])
+        work = (np.empty((n_layers + 1, rows, width), np.float32), np.empty((n_layers, rows, width), np.float32),
+                np.empty((2, rows, width), np.float32))
+        losses = np.empty((steps, self.net.K), np.float32)
+        arrays = [np.ascontiguousarray(t.numpy(), dtype=np.float32) for t in (xs, ts, lrs[..., 0])]
+        compiled.epoch(self.p, *self.buffers, *self.layout, *arrays, int(batch), *self.codes, *self.rule, self.t,
+                       *work, losses)
+        self.t += steps
+        return torch.from_numpy(losses)
+
+    def step(self, xb: Tensor, yb: Tensor, lr: Tensor) -> Tensor:
+        return self.epoch(xb, yb, lr.unsqueeze(0), xb.shape[1])[0]
+
+
+class AutogradEngine(_Steps):
     """K nn.Modules, each with its real torch.optim optimizer, trained with loss.backward()."""
 
     def __init__(self, models: list[nn.Module], trains: list[TrainConfig], loss: str, device: torch.device):
@@ -163,14 +213,39 @@ def hand_written(variants: Sequence[Variant]) -> bool:
     return len(set(shared)) == 1 and all(k in allowed for k, _ in first.train.optimizer_kwargs)
 
 
-def make_engine(variants: Sequence[Variant], loss: str, device: torch.device) -> ManualEngine | AutogradEngine:
+def warm() -> None:
+    """Compile (or read from Numba's disk cache) the compiled epoch now, so that no student's first run waits for
+    it: one step of a 2-2-1 net on two points. A server calls it at start, in a thread of its own."""
+    if compiled.AVAILABLE:
+        from core.training import TrainConfig
+
+        engine = CompiledEngine([MLPSpec(2, (2,), 1)], [TrainConfig()], "bce", torch.device("cpu"))
+        engine.epoch(torch.zeros(1, 2, 2), torch.zeros(1, 2, 1), torch.zeros(1, 1, 1), 2)
+
+
+def compilable(variants: Sequence[Variant], device: torch.device, batch: int) -> bool:
+    """Can hand-written variants train through `core.compiled`: Numba installed, on the CPU, a small step
+    (batch x parameters, the multiply-adds of a layer pass, within `compiled.MAX_WORK`)?"""
+    sizes = [max(s) for s in zip(*((v.model.n_in, *v.model.widths, v.model.n_out) for v in variants))]  # type: ignore[union-attr]
+    params = sum(a * b + b for a, b in zip(sizes, sizes[1:]))
+    return compiled.AVAILABLE and device.type == "cpu" and batch * params <= compiled.MAX_WORK
+
+
+def make_engine(variants: Sequence[Variant], loss: str, device: torch.device,
+                batch: int = 1) -> ManualEngine | AutogradEngine:
+    """The engine for the variants: hand-written where they allow (compiled where `compilable` at this batch
+    size in samples), autograd otherwise, or the one they ask for (ValueError if it cannot train them)."""
     trains = [v.train for v in variants]
     wanted = {t.engine for t in trains} - {"auto"}
     if len(wanted) > 1:
         raise ValueError("All variants must ask for the same engine.")
     manual_ok = hand_written(variants)
-    if wanted == {"manual"} and not manual_ok:
+    if wanted & {"manual", "compiled"} and not manual_ok:
         raise ValueError("The hand-written engine covers plain MLPs with SGD or Adam(W) sharing depth and optimizer.")
+    if wanted == {"compiled"} and not (compiled.AVAILABLE and device.type == "cpu"):
+        raise ValueError("The compiled engine needs numba (pip install numba) and the CPU.")
+    if manual_ok and not wanted and compilable(variants, device, batch) or wanted == {"compiled"}:
+        return CompiledEngine([v.model for v in variants], trains, loss, device)  # type: ignore[misc]
     if manual_ok and wanted != {"autograd"}:
         return ManualEngine([v.model for v in variants], trains, loss, device)  # type: ignore[misc]
     models = []

@@ -71,7 +71,7 @@ class TrainConfig:
     scheduler_interval: str = "iteration"  # step the scheduler after every "iteration" or "epoch"
     patience: int | None = None  # early stopping: stop after this many epochs without a better validation loss
     seed: int = 0
-    engine: str = "auto"  # "auto", "manual" (hand-written maths) or "autograd"
+    engine: str = "auto"  # "auto", "manual" (hand-written maths), "compiled" (the same, compiled) or "autograd"
 
     def __post_init__(self) -> None:
         if not 1 <= self.epochs <= MAX_EPOCHS:
@@ -100,8 +100,8 @@ class TrainConfig:
             raise ValueError("The scheduler steps per 'iteration' or per 'epoch'.")
         if self.patience is not None and self.patience < 1:
             raise ValueError("Early-stopping patience must be at least 1 epoch.")
-        if self.engine not in ("auto", "manual", "autograd"):
-            raise ValueError("The engine is 'auto', 'manual' or 'autograd'.")
+        if self.engine not in ("auto", "manual", "compiled", "autograd"):
+            raise ValueError("The engine is 'auto', 'manual', 'compiled' or 'autograd'.")
         if not 0 <= self.seed < 2**31:
             raise ValueError("The seed must be a whole number between 0 and 2,147,483,647.")
 
@@ -321,7 +321,7 @@ class _Run:
         self.x_val, self.y_val = data.x_val.to(device), data.y_val.to(device)
         n_out = _output_size(variants[0].model, self.x)
         self.loss = loss_kind(data, n_out)
-        self.engine = make_engine(variants, self.loss, device)
+        self.engine = make_engine(variants, self.loss, device, self.batch)
         self.t_train = backprop.targets(self.y, self.loss, n_out)  # floats shaped like the outputs
         self.t_val = backprop.targets(self.y_val, self.loss, n_out)
         self.lrs = torch.tensor(np.stack([lr_table(v.train, self.ipe) for v in variants], axis=1), dtype=torch.float32,
@@ -354,9 +354,7 @@ class _Run:
         xs, ts = self.x[perms], self.t_train[perms]  # (K, N, ...): one gather per epoch, then each batch is a view
         active = torch.as_tensor(self.live, dtype=torch.float32, device=self.device).unsqueeze(0)  # (1, K)
         lr_epoch = (self.lrs[(epoch - 1) * ipe : epoch * ipe] * active).unsqueeze(-1)  # (ipe, K, 1)
-        # The batches as views made in one call each: per step the loop then dispatches only the step itself.
-        steps = zip(xs.split(self.batch, dim=1), ts.split(self.batch, dim=1), lr_epoch.unbind(0))
-        self.it_loss[(epoch - 1) * ipe : epoch * ipe] = torch.stack([self.engine.step(*step) for step in steps])
+        self.it_loss[(epoch - 1) * ipe : epoch * ipe] = self.engine.epoch(xs, ts, lr_epoch, self.batch)
 
     def stop_diverged(self, epoch: int) -> None:
         """Stop each live variant whose loss blew up this epoch, and say why."""

@@ -1,6 +1,7 @@
-"""Unit tests of core.training: the one training loop learns, its two engines agree, it equals a textbook
+"""Unit tests of core.training: the one training loop learns, its engines agree, it equals a textbook
 PyTorch loop, K variants equal K runs, divergence and early stopping behave, schedules match torch's, errors."""
 import math
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -10,7 +11,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, RandomSampler, TensorDataset
 
-from core import data, training
+from core import activations, compiled, data, engines, training
 from core.data import DataConfig
 from core.models import MLPSpec, build_mlp
 from core.training import TrainConfig, Variant, fit, fit_many, lr_table
@@ -95,11 +96,12 @@ ENGINE_CASES = {
 }
 
 
+@pytest.mark.parametrize("engine", ["manual", "compiled"])
 @pytest.mark.parametrize("batch_size", [None, 1, 32])
 @pytest.mark.parametrize("case", ENGINE_CASES)
-def test_manual_engine_equals_autograd_engine(small_moons, case, batch_size):
+def test_hand_written_engines_equal_autograd_engine(small_moons, case, batch_size, engine):
     spec = MLPSpec(2, (16, 16), 1, "tanh")
-    manual = fit(spec, small_moons, TrainConfig(epochs=4, batch_size=batch_size, engine="manual", **ENGINE_CASES[case]))
+    manual = fit(spec, small_moons, TrainConfig(epochs=4, batch_size=batch_size, engine=engine, **ENGINE_CASES[case]))
     auto = fit(spec, small_moons, TrainConfig(epochs=4, batch_size=batch_size, engine="autograd", **ENGINE_CASES[case]))
     _assert_same_run(manual, auto)
     np.testing.assert_allclose(manual.iterations.loss, auto.iterations.loss, **TOL)
@@ -113,11 +115,38 @@ def test_manual_engine_equals_autograd_engine(small_moons, case, batch_size):
 def test_engines_agree_on_cross_entropy_and_mse(name, spec):
     ds = data.load(DataConfig(name, n_samples=100, seed=0))
     train = dict(epochs=3, batch_size=64, optimizer="adam", lr=0.01)
-    manual = fit(spec, ds, TrainConfig(engine="manual", **train))
     auto = fit(spec, ds, TrainConfig(engine="autograd", **train))
-    assert manual.loss == auto.loss == ("cross_entropy" if name == "digits" else "mse")
-    _assert_same_run(manual, auto)
-    assert set(manual.history.metric) == ({"loss", "accuracy"} if name == "digits" else {"loss"})
+    for engine in ("manual", "compiled"):
+        manual = fit(spec, ds, TrainConfig(engine=engine, **train))
+        assert manual.loss == auto.loss == ("cross_entropy" if name == "digits" else "mse")
+        _assert_same_run(manual, auto)
+        assert set(manual.history.metric) == ({"loss", "accuracy"} if name == "digits" else {"loss"})
+
+
+@pytest.mark.parametrize("activation", activations.ACTIVATIONS)
+def test_compiled_engine_equals_eager_engine_for_every_activation(small_moons, activation):
+    """K = 2 variants of different widths (the narrow one padded) and a frozen one: the compiled epoch's numbers
+    are the eager engine's to rounding, per step and per epoch."""
+    variants = [Variant("wide", MLPSpec(2, (12, 6), 1, activation), TrainConfig(epochs=5, batch_size=16, lr=0.1)),
+                Variant("narrow", MLPSpec(2, (5, 3), 1, activation), TrainConfig(epochs=5, batch_size=16, lr=0.3))]
+    runs = {engine: fit_many([replace(v, train=replace(v.train, engine=engine)) for v in variants], small_moons)
+            for engine in ("manual", "compiled")}
+    _assert_same_run(runs["compiled"], runs["manual"])
+    np.testing.assert_allclose(runs["compiled"].iterations.loss, runs["manual"].iterations.loss, **TOL)
+    assert runs["compiled"].states["narrow"]["0.weight"].shape == (5, 2)
+
+
+def test_auto_engine_compiles_small_nets_on_the_cpu(small_moons):
+    cpu = torch.device("cpu")
+    small, large = Variant("s", MLPSpec(2, (16, 16), 1)), Variant("l", MLPSpec(2, (64, 64), 1))
+    assert isinstance(engines.make_engine([small], "bce", cpu, batch=10), engines.CompiledEngine)  # 337 params
+    assert compiled.MAX_WORK < 32 * (2 * 64 + 64 + 64 * 64 + 64 + 65)  # a step of real arithmetic: BLAS products
+    assert type(engines.make_engine([large], "bce", cpu, batch=32)) is engines.ManualEngine
+    assert type(engines.make_engine([small], "bce", cpu, batch=1000)) is engines.ManualEngine
+    wanted = engines.make_engine([replace(large, train=TrainConfig(engine="compiled"))], "bce", cpu, batch=32)
+    assert isinstance(wanted, engines.CompiledEngine)
+    with pytest.raises(ValueError, match="hand-written engine covers plain MLPs"):
+        fit(MLPSpec(2, (4,), 1, dropout=0.5), small_moons, TrainConfig(engine="compiled"))
 
 
 def test_trainer_equals_a_textbook_pytorch_loop(moons):
@@ -470,7 +499,7 @@ def test_cross_entropy_predictions_are_class_probabilities():
         ({"scheduler": "Nope"}, r"Unknown scheduler 'Nope'"),
         ({"optimizer_kwargs": (("nesterovv", True),)}, r"sgd does not take nesterovv"),
         ({"patience": 0}, r"patience must be at least 1"),
-        ({"engine": "jax"}, r"engine is 'auto', 'manual' or 'autograd'"),
+        ({"engine": "jax"}, r"engine is 'auto', 'manual', 'compiled' or 'autograd'"),
     ],
 )
 def test_bad_train_configs_raise_a_clear_value_error(kwargs, message):
@@ -498,7 +527,7 @@ def test_bad_runs_raise_a_clear_value_error(moons):
         training.predict(fit(spec, moons, TrainConfig(epochs=1)), "other", moons.x_val)
 
 
-@pytest.mark.parametrize("engine", ["manual", "autograd"])
+@pytest.mark.parametrize("engine", ["manual", "compiled", "autograd"])
 def test_snapshot_modules_are_copies_of_the_live_networks(small_moons, engine):
     specs = [MLPSpec(2, (8,), 1, "tanh"), MLPSpec(2, (4,), 1, "tanh")]
     seen = []
@@ -614,3 +643,13 @@ def test_check_batch_size_gives_the_batch_in_samples(batch_size, n_train, expect
 def test_check_batch_size_refuses_a_batch_outside_the_training_set(batch_size):
     with pytest.raises(ValueError, match=r"Batch size must be between 1 and the number of training samples \(7\)"):
         training.check_batch_size(batch_size, 7)
+
+
+def test_the_compiled_epoch_has_one_signature_for_every_optimizer(small_moons):
+    """Each new argument type would compile the epoch again (seconds, in a student's run): warm() and runs with
+    every optimizer and an int momentum must share the one signature that warm() compiled."""
+    engines.warm()
+    for train in (TrainConfig(optimizer="sgd", momentum=0, batch_size=8), TrainConfig(optimizer="adam", batch_size=8),
+                  TrainConfig(optimizer="adamw", weight_decay=0.1, batch_size=8)):
+        fit(MLPSpec(2, (3,), 1, "relu"), small_moons, replace(train, epochs=1, engine="compiled"))
+    assert len(compiled._epoch.signatures) == 1
