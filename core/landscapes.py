@@ -211,7 +211,7 @@ def make_optimizers(cfg: Comparison) -> tuple[Tensor, Tensor, list[torch.optim.O
     """A (K, 2) float64 buffer of K nn.Parameters (its rows), the (K, 2) buffer of their .grad, the optimizers.
 
     The rows share the buffer's storage, so reading the positions after each step is one copy.
-    Optimizers of the same torch.optim class (SGD, momentum, Nesterov) are param groups of one
+    Optimizers of the same torch.optim class (SGD, momentum, Nesterov; Adam, AdamW) are param groups of one
     instance, each group with its own settings: the same updates, fewer step() calls.
     """
     K = len(cfg.optimizers)
@@ -223,6 +223,8 @@ def make_optimizers(cfg: Comparison) -> tuple[Tensor, Tensor, list[torch.optim.O
         p = torch.nn.Parameter(w[k])
         p.grad = grads[k]
         options = {key: cfg.momentum if value is None else value for key, value in settings.items()}
+        if cls is torch.optim.AdamW:  # AdamW is Adam(decoupled_weight_decay=True), its own __init__ says: one group
+            cls, options = torch.optim.Adam, {**options, "decoupled_weight_decay": True}
         groups.setdefault(cls, []).append({"params": [p], "lr": cfg.rate(name), **options})
     # foreach=False: the single-tensor path, less overhead for a handful of 2-vectors
     optimizers = [cls(g, lr=g[0]["lr"], foreach=False) for cls, g in groups.items()]
