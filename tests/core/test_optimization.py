@@ -113,8 +113,10 @@ def test_schedules_change_the_run_and_annealing_settles_lower_than_constant():
     f = result.facts
     assert f.schedule_ends_low == (False, True, True, True)  # constant, step decay, cosine, one-cycle
     assert (f.lowest_schedule, f.highest_schedule) == (t.idxmin(), t.idxmax()) and f.lowest_loss == t.min()
-    spread = result.table.set_index("schedule")["last-epoch batch-loss std"]
-    assert f.constant_spread == spread["constant"] and f.ends_low_max_spread == spread.iloc[1:].max()
+    change = result.table.set_index("schedule")[opt.LATE_CHANGE]
+    assert f.constant_change == change["constant"] and f.ends_low_max_change == change.iloc[1:].max()
+    train = result.history.query("variant == 'constant' and split == 'train' and metric == 'loss'")["value"]
+    assert change["constant"] == pytest.approx(np.abs(np.diff(train.to_numpy()[-6:])).mean())  # by hand
     assert f.settle_compared and f.settle_below_constant
     # None of the default four raises the rate again once it fell: the notice must not speak of restarts and cycles.
     assert f.schedule_raises_again == (False, False, False, False) and f.raising_schedules == ""

@@ -44,8 +44,8 @@ def test_a_batch_of_one_is_far_noisier_and_the_runs_make_equal_updates():
 
 def test_schedules_that_end_low_settle_below_the_constant_rate():
     facts = _facts(opt.schedules, opt.Schedules())
-    ratios = [f.ends_low_max_spread / f.constant_spread for f in facts]  # measured: 0.86, 0.40, 0.73, 0.70, 0.88
-    assert all(f.settle_compared for f in facts) and max(ratios) < 0.95, ratios
+    ratios = [f.ends_low_max_change / f.constant_change for f in facts]  # measured: 0.03, 0.007, 0.004, 0.1, 0.3
+    assert all(f.settle_compared for f in facts) and max(ratios) < 0.5, ratios
 
 
 @pytest.mark.parametrize("seed", SEEDS)

@@ -233,11 +233,12 @@ def schedules_notice(facts: optimization.ScheduleFacts) -> None:
            if facts.raising_schedules else
            f". None of the schedules picked raises the rate again later ({facts.raising_available} would).")
         + ("" if not facts.settle_compared else
-           " Small steps late settle: in the last epoch the batch loss of every schedule that ends at a tenth "
-           f"of the peak or lower spreads at most {facts.ends_low_max_spread:.3f} (std), the constant rate's "
-           f"{facts.constant_spread:.3f}." if facts.settle_below_constant else
-           " Here a schedule that ends low still bounced as much as the constant rate in the last epoch (batch "
-           f"loss std up to {facts.ends_low_max_spread:.3f} against {facts.constant_spread:.3f}).")
+           f" Small steps late settle: over the last {facts.settle_epochs} epochs the train loss of every schedule "
+           f"that ends at a tenth of the peak or lower moves at most {facts.ends_low_max_change:.4f} per epoch, "
+           f"the constant rate's {facts.constant_change:.4f}." if facts.settle_below_constant else
+           f" Here a schedule that ends low still moved as much as the constant rate over the last "
+           f"{facts.settle_epochs} epochs (train loss change up to {facts.ends_low_max_change:.4f} per epoch "
+           f"against {facts.constant_change:.4f}).")
         + ("" if facts.one_cycle_momentum_cycled else
            " One-cycle here takes only the rate from `OneCycleLR`: the real class also cycles the optimizer's "
            f"momentum between {facts.one_cycle_momentum[1]:g} and {facts.one_cycle_momentum[0]:g}, opposite to the "
