@@ -13,6 +13,7 @@ Without Numba (`AVAILABLE` False) the eager engine trains instead.
 from __future__ import annotations
 
 import math
+import threading
 
 import numpy as np
 
@@ -179,3 +180,30 @@ def epoch(*args) -> None:
     if numba is None:
         raise RuntimeError("The compiled engine needs numba (pip install numba).")
     _epoch(*args)
+
+
+def warm() -> None:
+    """Compile the epoch now (or read it from Numba's disk cache): one step of a 2-2-1 net on two points, with
+    every argument of the types `CompiledEngine` passes, so that its runs find this very signature."""
+    if numba is None:
+        return
+    f32, layout = np.float32, (np.array([0, 6]), np.array([4, 8]), np.array([2, 2, 1]), np.array([[2, 2, 1]]))
+    buffers = np.zeros((5, 1, 9), f32)  # weights, gradient, momentum, Adam's m and v
+    _epoch(*buffers, *layout, np.zeros((1, 2, 2), f32), np.zeros((1, 2, 1), f32), np.zeros((1, 1), f32), 2,
+           ACTIVATIONS["tanh"], LOSSES["bce"], OPTIMIZERS["sgd"], 0.0, False, np.zeros(1, f32), False, 0.9, 0.999,
+           1e-8, 0, np.zeros((3, 2, 2), f32), np.zeros((2, 2, 2), f32), np.zeros((2, 2, 2), f32), np.zeros((1, 1), f32))
+
+
+_warming = threading.Lock()
+_warm_started = False
+
+
+def warm_in_background() -> None:
+    """`warm()` in a thread of its own, once per process: a server calls it when a page's imports are done (an
+    import in the thread while the script thread imports could deadlock), so no student's run waits for it."""
+    global _warm_started
+    with _warming:
+        if _warm_started:
+            return
+        _warm_started = True
+    threading.Thread(target=warm, name="compile the training epoch", daemon=True).start()

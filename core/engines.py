@@ -213,16 +213,6 @@ def hand_written(variants: Sequence[Variant]) -> bool:
     return len(set(shared)) == 1 and all(k in allowed for k, _ in first.train.optimizer_kwargs)
 
 
-def warm() -> None:
-    """Compile (or read from Numba's disk cache) the compiled epoch now, so that no student's first run waits for
-    it: one step of a 2-2-1 net on two points. A server calls it at start, in a thread of its own."""
-    if compiled.AVAILABLE:
-        from core.training import TrainConfig
-
-        engine = CompiledEngine([MLPSpec(2, (2,), 1)], [TrainConfig()], "bce", torch.device("cpu"))
-        engine.epoch(torch.zeros(1, 2, 2), torch.zeros(1, 2, 1), torch.zeros(1, 1, 1), 2)
-
-
 def compilable(variants: Sequence[Variant], device: torch.device, batch: int) -> bool:
     """Can hand-written variants train through `core.compiled`: Numba installed, on the CPU, a small step
     (batch x parameters, the multiply-adds of a layer pass, within `compiled.MAX_WORK`)?"""

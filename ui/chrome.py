@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
+from core import compiled
 from core.device import describe, pick_device
 from ui import layout, lesson_map, presenter, streamlit_internals, tour, urls
 from ui.lesson_map import CHAPTERS, COURSE
@@ -143,6 +144,7 @@ def _begin(key: str | None) -> None:
     `key`: the chapter's key, tour.HOME_KEY for Home, None for a page that is no chapter (a test's app).
     """
     _freeze_imports()
+    compiled.warm_in_background()  # after this page's imports
     _run.__dict__.clear()
     _run.began = True
     if st.runtime.exists():

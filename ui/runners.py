@@ -41,7 +41,6 @@ from typing import Any, TypeVar
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from core import engines
 from ui import defaults, store
 from ui.untrusted import escape
 
@@ -255,7 +254,6 @@ _FINISHED: set[str] = set()  # the `digest`s of computations finished in this pr
 SHIPPED_DEFAULTS = os.environ.get("LESSON_SHIPPED_DEFAULTS", "1") != "0"
 if SHIPPED_DEFAULTS:
     defaults.load(RESULTS)
-threading.Thread(target=engines.warm, name="compile the training epoch", daemon=True).start()
 
 
 def clear() -> None:

@@ -648,7 +648,7 @@ def test_check_batch_size_refuses_a_batch_outside_the_training_set(batch_size):
 def test_the_compiled_epoch_has_one_signature_for_every_optimizer(small_moons):
     """Each new argument type would compile the epoch again (seconds, in a student's run): warm() and runs with
     every optimizer and an int momentum must share the one signature that warm() compiled."""
-    engines.warm()
+    compiled.warm()
     for train in (TrainConfig(optimizer="sgd", momentum=0, batch_size=8), TrainConfig(optimizer="adam", batch_size=8),
                   TrainConfig(optimizer="adamw", weight_decay=0.1, batch_size=8)):
         fit(MLPSpec(2, (3,), 1, "relu"), small_moons, replace(train, epochs=1, engine="compiled"))
