@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
@@ -129,14 +129,22 @@ def trainer_vs_dataloader(sizes: Sizes, device: torch.device) -> list[Figure]:
 
 
 def batched_speedup(sizes: Sizes, device: torch.device, k: int = 8) -> list[Figure]:
+    """K seeds in one batched pass against K runs, on the eager engine (bmm over the variant axis: what a GPU and
+    the larger nets train with). The compiled engine (core/compiled.py, small nets on the CPU) loops over the
+    variants, so there K runs cost about K times one: reported beside it, against the eager batched pass."""
     data = moons(1000)
-    trains = [TrainConfig(epochs=sizes.epochs, batch_size=32, lr=0.1, optimizer="sgd", seed=i) for i in range(k)]
-    together, one_by_one = _median_seconds(
+    trains = [TrainConfig(epochs=sizes.epochs, batch_size=32, lr=0.1, optimizer="sgd", seed=i, engine="manual")
+              for i in range(k)]
+    compiled = [replace(t, engine="auto") for t in trains]
+    together, one_by_one, auto = _median_seconds(
         [lambda: fit_many([Variant(f"seed {i}", SPEC, t) for i, t in enumerate(trains)], data, device),
-         lambda: [fit(SPEC, data, t, device) for t in trains]],
+         lambda: [fit(SPEC, data, t, device) for t in trains],
+         lambda: fit_many([Variant(f"seed {i}", SPEC, t) for i, t in enumerate(compiled)], data, device)],
         sizes.batched_runs, device)
     return [Figure("training.batched_speedup", one_by_one / together, "x", ">= 4",
-                   f"{k} seeds in one fit_many vs {k} fit() runs")]
+                   f"{k} seeds in one fit_many vs {k} fit() runs, eager engine"),
+            Figure("training.batched_auto_vs_eager", together / auto, "x", "state",
+                   f"the same {k} seeds in one fit_many with the engine the app picks (compiled on the CPU) vs eager")]
 
 
 def playground_epochs_per_s(n_train: int, n_val: int, epochs: int) -> float:

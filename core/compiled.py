@@ -28,8 +28,9 @@ AVAILABLE = numba is not None
 ACTIVATIONS = {"sigmoid": 0, "tanh": 1, "relu": 2, "leaky_relu": 3, "elu": 4, "gelu": 5}
 LOSSES = {"bce": 0, "cross_entropy": 1, "mse": 2}
 OPTIMIZERS = {"sgd": 0, "adam": 1, "adamw": 2}
-# A step costs these loops about rows x parameters multiply-adds, and eager PyTorch a fixed ~30 operator calls
-# plus BLAS products: from about this many on, the eager engine is as fast (timed on a 2-core CPU).
+# A step costs these loops about variants x rows x parameters multiply-adds, and eager PyTorch a fixed ~30 operator
+# calls (shared by the variants) plus BLAS products: from about this many on, the eager engine is as fast (timed
+# on a 2-core CPU; the benchmark's `training.batched_auto_vs_eager` checks the choice at K = 8).
 MAX_WORK = 50_000
 
 

@@ -215,10 +215,11 @@ def hand_written(variants: Sequence[Variant]) -> bool:
 
 def compilable(variants: Sequence[Variant], device: torch.device, batch: int) -> bool:
     """Can hand-written variants train through `core.compiled`: Numba installed, on the CPU, a small step
-    (batch x parameters, the multiply-adds of a layer pass, within `compiled.MAX_WORK`)?"""
+    (variants x batch x parameters, the multiply-adds of a layer pass, within `compiled.MAX_WORK`: the compiled
+    epoch loops over the variants, where the eager engine's one bmm shares its operator calls among them)?"""
     sizes = [max(s) for s in zip(*((v.model.n_in, *v.model.widths, v.model.n_out) for v in variants))]  # type: ignore[union-attr]
     params = sum(a * b + b for a, b in zip(sizes, sizes[1:]))
-    return compiled.AVAILABLE and device.type == "cpu" and batch * params <= compiled.MAX_WORK
+    return compiled.AVAILABLE and device.type == "cpu" and len(variants) * batch * params <= compiled.MAX_WORK
 
 
 def make_engine(variants: Sequence[Variant], loss: str, device: torch.device,

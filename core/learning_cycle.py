@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from core import backprop, data, training
+from core import backprop, data, engines, training
 from core.device import generator, pick_device
 from core.models import MLPSpec
 from core.progress import Progress
@@ -243,38 +243,48 @@ def schedule(cfg: LiveRun) -> Schedule:
     return Schedule(n_train, batch_size, batch_size or n_train, fallback, ipe, cfg.epochs, updates, ds)
 
 
-# How long a student waits for a live run (issue 18: more than ~3 s starts on a button, with this estimate).
-# Measured on the 2-core CPU this app is sized for: a dataset change at the default size took 2.9 and 3.2 s in
-# Chromium (training 0.6 s, its live redraws and the page's rerun the rest); train_live alone, timed in core at
-# batch 10 / 60 epochs, batch 1, 300 epochs, widths 64-64 and 16-16-16, fits `_live_work` within 25%.
-LIVE_SECONDS = 3.0
+# A live run plays: at most LIVE_REPORTS_PER_S progress reports a second (the page paces them: ui/runners.run's
+# `pace_s`; a small net now trains faster than the eye can follow), each with a decision map the page draws as
+# a picture (core/charts/raster.py), and about LIVE_PLAY_S seconds of them at most: a longer run reports every
+# few epochs.
+LIVE_REPORTS_PER_S = 60
+LIVE_PLAY_S = 3.0
+# How long a student waits for a live run (issue 18: more than ~3 s starts on a button, with this estimate): the
+# longer of its computing and its play, plus the page's own rerun and redraws around it (LIVE_OVERHEAD_S, the
+# benchmark's `live.run_s` less the run's computing, on the 2-core CPU this app is sized for). `_live_work` is
+# train_live timed in core on that CPU (batch 10 / 60 and 300 epochs, full batch, widths 64-64 and 32-32-32,
+# 3,000 and 5,000 samples), fitted within 30%.
+LIVE_OVERHEAD_S = 1.5
 
 
 def _live_work(cfg: LiveRun) -> float:
-    """train_live's CPU seconds in core: per update (wider and deeper nets cost more) and per epoch (evaluation)."""
+    """train_live's CPU seconds in core: per update (the compiled engine's arithmetic, or the eager engine's
+    operator calls: core.engines.compilable), per epoch (evaluation) and per progress report (a map)."""
     sizes = (2, *cfg.widths, 1)
-    weights = sum(a * b for a, b in zip(sizes, sizes[1:]))
+    params = sum(a * b + b for a, b in zip(sizes, sizes[1:]))
     n_train = data.train_size(cfg.data_config())  # not the data itself: a page asks on every rerun
-    iterations = cfg.epochs * _batches(cfg, n_train)[1]
-    per_update = 0.24e-3 * (0.6 + 0.2 * len(cfg.widths) + weights / 5000)
-    return 0.22 + iterations * per_update + 1.3e-3 * cfg.epochs * (1 + n_train / 1000)
-
-
-# Progress reports a second that train_live aims at: each carries a decision map that the page can draw as a
-# picture (core/charts/raster.py), so a run animates; its runner decides how many it draws.
-LIVE_REPORTS_PER_S = 60
+    batch, per_epoch = _batches(cfg, n_train)
+    rows = batch or n_train
+    if engines.compilable([cfg.variant()], pick_device(), rows):
+        per_update = 4.5e-9 * rows * params + 3e-6
+    else:
+        per_update = 0.24e-3 * (0.6 + 0.2 * len(cfg.widths) + params / 5000) + 1.5e-9 * rows * params
+    reports = math.ceil(cfg.epochs / report_every(cfg))
+    return (0.02 + cfg.epochs * per_epoch * per_update + cfg.epochs * (0.7e-3 + 0.8e-6 * n_train)
+            + reports * (1.2e-3 + 0.4e-6 * params))
 
 
 def report_every(cfg: LiveRun) -> int:
-    """Epochs between two progress reports of `train_live(cfg)`: about LIVE_REPORTS_PER_S a second at the pace
-    `_live_work` measured (each report costs the trainer its curves so far and a map: every epoch would slow
-    it down more than the eye gains), and never fewer than one epoch."""
-    return max(1, round(cfg.epochs / (_live_work(cfg) * LIVE_REPORTS_PER_S)))
+    """Epochs between two progress reports of `train_live(cfg)`: every epoch, or every few when the run has more
+    epochs than LIVE_PLAY_S seconds of reports at LIVE_REPORTS_PER_S."""
+    return max(1, math.ceil(cfg.epochs / (LIVE_REPORTS_PER_S * LIVE_PLAY_S)))
 
 
 def expected_seconds(cfg: LiveRun) -> float:
-    """The seconds a student waits for `train_live(cfg)` in the browser: LIVE_SECONDS scaled by the work."""
-    return LIVE_SECONDS * _live_work(cfg) / _live_work(LiveRun())
+    """The seconds a student waits for `train_live(cfg)` in the browser: its computing or its paced play,
+    whichever is longer, and the page around it."""
+    play = math.ceil(cfg.epochs / report_every(cfg)) / LIVE_REPORTS_PER_S
+    return LIVE_OVERHEAD_S + max(_live_work(cfg), play)
 
 
 @dataclass(frozen=True)

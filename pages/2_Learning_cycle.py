@@ -39,7 +39,7 @@ with progress:
                            seconds=learning_cycle.expected_seconds(live_run), key="live-run",
                            label=f"Training for {live_run.epochs} epochs", start="Train it",
                            inputs=(plan,), live=parts.redraw_live(live_run, map_slot, curve_slot),
-                           redraw_s=parts.MAP_REDRAW_S)
+                           redraw_s=parts.MAP_REDRAW_S, pace_s=parts.LIVE_PACE_S)
 parts.live_charts(live_run, live, curve_slot)
 
 # 3. Inference --------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ R = TypeVar("R")
 
 def run(fn: Callable[..., R], cfg: Any, *, key: str, label: str, start: str, seconds: float,
         inputs: tuple[Any, ...] = (), live: Callable[[Any], None] | None = None,
-        shared: bool = False, redraw_s: float = runners.MIN_REDRAW_S) -> R | None:
+        shared: bool = False, redraw_s: float = runners.MIN_REDRAW_S, pace_s: float = 0.0) -> R | None:
     """`fn(cfg, *inputs)` through the shared cache, started on a button; None until it is pressed for `cfg`.
 
     Already computed in this process: the result at once, no button. Otherwise a primary button
@@ -41,14 +41,15 @@ def run(fn: Callable[..., R], cfg: Any, *, key: str, label: str, start: str, sec
     holds the cfg's digest), a Stop button with the progress bar under it, in the button's place.
     `seconds` must be measured (scaled from a recorded run or timed on this machine), never guessed.
     `shared=True` keeps the very object for every session (`runners.resource`, trained models;
-    `inputs` are not passed then), else `runners.run` (`live` redrawn at most every `redraw_s`).
+    `inputs` are not passed then), else `runners.run` (`live` redrawn at most every `redraw_s`, reports `pace_s`
+    apart).
     """
     def compute() -> R:
         failed = functools.partial(forget, key)  # a run that ended in an error did not stop for a changed setting
         if shared:
             return runners.resource(fn, cfg, label=label, live=live, heavy=True, on_error=failed)
         return runners.run(fn, cfg, label=label, live=live, inputs=inputs, heavy=True, on_error=failed,
-                           redraw_s=redraw_s)
+                           redraw_s=redraw_s, pace_s=pace_s)
 
     if runners.cached(fn, cfg):
         return compute()

@@ -160,6 +160,13 @@ class Slots:
             else:
                 self._free += 1
 
+    def pause(self, seconds: float) -> None:
+        """Sleep `seconds` without the slot: it passes to the first in line (or back to the free ones), and this
+        thread queues for one again when it wakes."""
+        self.release()
+        time.sleep(seconds)
+        self.acquire()
+
     def step_aside(self) -> None:
         """After SLICE_S with the slot, let the first in line run and queue behind the others."""
         if self.waiting and time.monotonic() - getattr(self._held, "since", 0.0) >= self.SLICE_S:
@@ -292,10 +299,10 @@ def read_upload(fn: Callable[[str, bytes], R], name: str, content: bytes) -> R:
 
 def _run_cached(name: str, cfg: Any, fn: Callable[..., Any], label: str, progress: DeltaGenerator,
                 live: Callable[[Any], None] | None, inputs: tuple[Any, ...] = (), heavy: bool = False,
-                redraw_s: float = MIN_REDRAW_S) -> Any:
+                redraw_s: float = MIN_REDRAW_S, pace_s: float = 0.0) -> Any:
     """`fn(cfg, *inputs)` with progress, kept under (name, cfg); `inputs` are not part of the key."""
     return RESULTS.get(digest(name, cfg, full=True),
-                       lambda: _compute(name, cfg, fn, label, progress, live, inputs, heavy, redraw_s))
+                       lambda: _compute(name, cfg, fn, label, progress, live, inputs, heavy, redraw_s, pace_s))
 
 
 def _resource_cached(name: str, key: Any, fn: Callable[..., Any], label: str, progress: DeltaGenerator,
@@ -311,9 +318,13 @@ def trainings(n: int) -> str:
 
 def _compute(name: str, cfg: Any, fn: Callable[..., Any], label: str, progress: DeltaGenerator,
              live: Callable[[Any], None] | None, inputs: tuple[Any, ...], heavy: bool = False,
-             redraw_s: float = MIN_REDRAW_S) -> Any:
+             redraw_s: float = MIN_REDRAW_S, pace_s: float = 0.0) -> Any:
     """`fn(cfg, *inputs, on_progress=...)` holding a compute slot, with its progress bar and live chart
-    (redrawn at most every `redraw_s`); a `heavy` one is first admitted (`Admission`), waiting in line."""
+    (redrawn at most every `redraw_s`); a `heavy` one is first admitted (`Admission`), waiting in line.
+
+    `pace_s`: progress reports at least this far apart. One that comes sooner waits the rest out with its slot
+    handed on (`Slots.pause`), so a run that computes faster than the eye follows plays at the pace of a
+    screen's frames, and nobody else waits for it meanwhile."""
     if heavy:
         def on_wait(place: int) -> None:
             progress.progress(0.0, text=f"{label}: waiting, number {place} in line ({trainings(_heavy.running)} "
@@ -321,17 +332,21 @@ def _compute(name: str, cfg: Any, fn: Callable[..., Any], label: str, progress: 
 
         _heavy.enter(on_wait)
         try:
-            return _compute(name, cfg, fn, label, progress, live, inputs, redraw_s=redraw_s)
+            return _compute(name, cfg, fn, label, progress, live, inputs, redraw_s=redraw_s, pace_s=pace_s)
         finally:
             _heavy.leave()
     _count(name, cfg)
-    last_bar = last_live = -float("inf")
+    last_bar = last_live = last_report = -float("inf")
 
     def on_progress(fraction: float, partial: Any) -> None:
         # The bar moves at most every MIN_REDRAW_S even when `live` redraws faster: it would only cost the browser.
-        nonlocal last_bar, last_live
-        _slots.step_aside()
-        now = time.monotonic()
+        nonlocal last_bar, last_live, last_report
+        early = last_report + pace_s - time.monotonic()
+        if early > 0 and fraction < 1:
+            _slots.pause(early)
+        else:
+            _slots.step_aside()
+        now = last_report = time.monotonic()
         if fraction >= 1 or now - last_bar >= max(redraw_s, MIN_REDRAW_S):
             last_bar = now
             progress.progress(min(max(float(fraction), 0.0), 1.0), text=label)
@@ -397,7 +412,7 @@ def _count(name: str, cfg: Any) -> None:
 
 def run(fn: Callable[..., R], cfg: Any, *, label: str, live: Callable[[Any], None] | None = None,
         inputs: tuple[Any, ...] = (), heavy: bool = False, on_error: Callable[[], None] | None = None,
-        redraw_s: float = MIN_REDRAW_S) -> R:
+        redraw_s: float = MIN_REDRAW_S, pace_s: float = 0.0) -> R:
     """`fn(cfg, *inputs, on_progress=...)` through the shared cache, with a progress bar while it computes.
 
     `live(partial_result)` is called with each progress report of a computation (never on a
@@ -408,10 +423,11 @@ def run(fn: Callable[..., R], cfg: Any, *, label: str, live: Callable[[Any], Non
     A ValueError from core is shown with st.error and stops the page; so is a RuntimeError or
     MemoryError from torch (out of memory, a device failure), with a hint, instead of a traceback.
     `heavy`: started on a button (ui/launch.py): it waits for its turn among the heavy ones (`Admission`).
-    `on_error()` is called before such a message is shown (ui/launch.py forgets the press).
+    `on_error()` is called before such a message is shown (ui/launch.py forgets the press). `pace_s`: its progress
+    reports at least this far apart (`_compute`), for a live run that would otherwise be over in a flash.
     """
-    return _guarded(lambda progress: _run_cached(_name(fn), cfg, fn, label, progress, live, inputs, heavy, redraw_s),
-                    on_error)
+    return _guarded(lambda progress: _run_cached(_name(fn), cfg, fn, label, progress, live, inputs, heavy, redraw_s,
+                                                 pace_s), on_error)
 
 
 def resource(fn: Callable[..., R], key: Any, *, label: str, live: Callable[[Any], None] | None = None,

@@ -54,20 +54,20 @@ def activation(key: str, default: str = "tanh") -> str:
 
 def started(fn: Callable[..., R], cfg: Any, *, default: Any, seconds: float, key: str, label: str, start: str,
             inputs: tuple[Any, ...] = (), live: Callable[[Any], None] | None = None,
-            redraw_s: float = runners.MIN_REDRAW_S) -> R | None:
+            redraw_s: float = runners.MIN_REDRAW_S, pace_s: float = 0.0) -> R | None:
     """`fn(cfg, *inputs)`, computed at once or started on a button (ui/launch.run): None until it is pressed.
 
     At once: the page's default view (`cfg == default`, precomputed for a class), a walkthrough step's
     preset as its link opened it (the step's facts show without a press), and anything expected to take
     less than LONG_S (`seconds`, measured). Anything longer waits for its button, which says `seconds`.
-    `live` redraws at most every `redraw_s` (ui/runners.run).
+    `live` redraws at most every `redraw_s`, the progress reports come at least `pace_s` apart (ui/runners.run).
     """
     if cfg == default or seconds < LONG_S:
-        return runners.run(fn, cfg, label=label, live=live, inputs=inputs, redraw_s=redraw_s)
+        return runners.run(fn, cfg, label=label, live=live, inputs=inputs, redraw_s=redraw_s, pace_s=pace_s)
     if walkthrough_preset():
         st.session_state[key] = runners.digest_of(fn, cfg)  # counts as pressed
     return launch.run(fn, cfg, key=key, label=label, start=start, seconds=seconds, inputs=inputs, live=live,
-                      redraw_s=redraw_s)
+                      redraw_s=redraw_s, pace_s=pace_s)
 
 
 def started_or_default(fn: Callable[..., R], cfg: Any, *, default: Any, seconds: float, key: str, label: str,

@@ -143,6 +143,7 @@ def test_auto_engine_compiles_small_nets_on_the_cpu(small_moons):
     assert compiled.MAX_WORK < 32 * (2 * 64 + 64 + 64 * 64 + 64 + 65)  # a step of real arithmetic: BLAS products
     assert type(engines.make_engine([large], "bce", cpu, batch=32)) is engines.ManualEngine
     assert type(engines.make_engine([small], "bce", cpu, batch=1000)) is engines.ManualEngine
+    assert type(engines.make_engine([small] * 16, "bce", cpu, batch=10)) is engines.ManualEngine  # 16 x 3,370
     wanted = engines.make_engine([replace(large, train=TrainConfig(engine="compiled"))], "bce", cpu, batch=32)
     assert isinstance(wanted, engines.CompiledEngine)
     with pytest.raises(ValueError, match="hand-written engine covers plain MLPs"):

@@ -3,8 +3,10 @@ import json
 
 from streamlit.testing.v1 import AppTest
 
+from core import learning_cycle
 from tests.pages.conftest import tables
 from tests.pages.table_fit import PAGE_PX, width_px
+from ui import widgets
 from ui.lesson_map import APP_ROOT
 from ui.parts import learning_cycle as parts
 
@@ -97,22 +99,36 @@ def _train(at: AppTest) -> AppTest:
     return at.button(key="live-run-start").click().run()
 
 
-def test_dataset_change_waits_for_its_button_then_changes_the_map(page):
+def test_a_quick_dataset_change_trains_at_once_and_changes_the_map(page):
     before = charts(page)
+    cfg = learning_cycle.LiveRun(dataset="circles")
+    assert learning_cycle.expected_seconds(cfg) < widgets.LONG_S  # its computing and play: under the button's 3 s
     page.selectbox(key="live-dataset").set_value("circles").run()
-    assert not page.exception
-    start = page.button(key="live-run-start")
-    assert start.label == "Train it (about 3 s)"  # measured: learning_cycle.LIVE_SECONDS
-    assert not any(title.startswith("The net's P(class 1)") for title in _titles(page))  # nothing trained yet
-    assert any("press **Train it**" in i.value for i in page.info)
-    _train(page)
-    assert not page.exception
+    assert not page.exception and not _has_start(page)
     assert _title(_live_map(page)).startswith("The net's P(class 1) on circles")
     assert charts(page)[0] != before[0]
 
 
+def _has_start(at: AppTest) -> bool:
+    return any(b.key == "live-run-start" for b in at.button)
+
+
+def test_a_long_run_waits_for_its_button_then_changes_the_map(page):
+    page.slider(key="live-n").set_value(1000).run()
+    page.slider(key="live-epochs").set_value(300).run()
+    assert not page.exception
+    seconds = learning_cycle.expected_seconds(learning_cycle.LiveRun(n_samples=1000, epochs=300))
+    assert seconds >= widgets.LONG_S  # 150 reports played at 60 a second, and the page around them
+    assert page.button(key="live-run-start").label == f"Train it (about {seconds:.0f} s)"
+    assert not any(title.startswith("The net's P(class 1)") for title in _titles(page))  # nothing trained yet
+    assert any("press **Train it**" in i.value for i in page.info)
+    _train(page)
+    assert not page.exception
+    assert _title(_live_map(page)).endswith("after epoch 300")
+
+
 def test_huge_learning_rate_is_explained_not_raised(page):
-    _train(page.select_slider(key="live-lr").set_value(100.0).run())
+    page.select_slider(key="live-lr").set_value(100.0).run()  # a quick run: it trains at once
     assert not page.exception
     assert any("learning rate is too large" in w.value for w in page.warning)
     assert any("diverged" in e.value for e in page.error)  # inference refuses politely

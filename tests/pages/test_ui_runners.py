@@ -6,8 +6,9 @@ from streamlit.testing.v1 import AppTest
 
 
 def _runner_app(epochs: int = 5, fail: bool = False, live: bool = True, crash: bool = False,
-                redraw_s: float | None = None) -> None:
+                redraw_s: float | None = None, pace_s: float = 0.0) -> None:
     # Runs as a Streamlit script: a fake core experiment that counts its calls in session state.
+    import time
     from dataclasses import dataclass
 
     import streamlit as st
@@ -44,7 +45,9 @@ def _runner_app(epochs: int = 5, fail: bool = False, live: bool = True, crash: b
     cfg = runners.config(Sweep, epochs=st.session_state.get("epochs", epochs))
     slot = st.empty()
     pace = {} if redraw_s is None else {"redraw_s": redraw_s}
-    losses = runners.run(train, cfg, label="Training", live=draw if live else None, **pace)
+    start = time.monotonic()
+    losses = runners.run(train, cfg, label="Training", live=draw if live else None, pace_s=pace_s, **pace)
+    st.session_state["seconds"] = time.monotonic() - start
     slot.markdown(f"final loss {losses[-1]:.3f} after {len(losses)} epochs")
 
 
@@ -81,6 +84,37 @@ def test_each_run_sets_how_often_its_live_chart_redraws():
     # computed is a hit for the second app, which draws nothing.)
     assert _app(epochs=40).run().session_state["live_calls"] == 2
     assert _app(epochs=30, redraw_s=0.0).run().session_state["live_calls"] == 30
+
+
+def test_a_paced_run_plays_its_reports_at_the_pace_and_a_quick_one_does_not_wait():
+    # 20 reports that come in microseconds, paced 0.05 s apart: the 19 after the first wait, ~0.95 s in all; the
+    # last (fraction 1) is not held back. Unpaced, the same run takes a fraction of that.
+    paced = _app(epochs=20, redraw_s=0.0, pace_s=0.05).run()
+    assert paced.session_state["live_calls"] == 20 and 0.9 < paced.session_state["seconds"] < 3
+    assert _app(epochs=21, redraw_s=0.0).run().session_state["seconds"] < 0.5
+
+
+def test_a_paused_computation_hands_its_slot_to_the_first_in_line_and_queues_again():
+    import threading
+
+    from ui import runners
+
+    slots, events = runners.Slots(1), []
+    slots.acquire()  # the paced one holds the only slot
+
+    def quick() -> None:
+        slots.acquire()
+        events.append("quick")
+        slots.release()
+
+    waiter = threading.Thread(target=quick)
+    waiter.start()
+    _until(lambda: slots.waiting == 1, "the quick one in line")
+    slots.pause(0.2)  # the quick one runs during the pause
+    events.append("paced again")
+    slots.release()
+    waiter.join(timeout=30)
+    assert events == ["quick", "paced again"] and (slots.free, slots.waiting) == (1, 0)
 
 
 def test_a_new_config_value_is_a_miss():
