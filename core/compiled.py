@@ -6,7 +6,8 @@ forward pass, loss, backward pass and update as `StackedMLP`, `loss_and_grad`, `
 written as loops over each variant, batch, row and unit, in float32 like the eager engine, on the
 eager engine's own flat (K, P) weights (a NumPy view of the tensor). The sums run in another order
 than a BLAS product, so the two agree to rounding, not bit for bit (tests check them equal within
-tolerance); `core.engines` uses this path wherever it exists, so a config always gets the same numbers.
+tolerance). `core.engines` picks it by the run's size and device alone (never by timing), so a run gets the same
+numbers on every visit of the same server.
 
 Without Numba (`AVAILABLE` False) the eager engine trains instead.
 """
@@ -30,12 +31,17 @@ LOSSES = {"bce": 0, "cross_entropy": 1, "mse": 2}
 OPTIMIZERS = {"sgd": 0, "adam": 1, "adamw": 2}
 # A step costs these loops about variants x rows x parameters multiply-adds, and eager PyTorch a fixed ~30 operator
 # calls (shared by the variants) plus BLAS products: from about this many on, the eager engine is as fast (timed
-# on a 2-core CPU; the benchmark's `training.batched_auto_vs_eager` checks the choice at K = 8).
+# on a 2-core CPU; the benchmark's `training.batched_auto_vs_eager` checks that K = 8 is left to the eager engine).
 MAX_WORK = 50_000
 
 
-def _jit(f):  # compiled lazily, at its first call; kept on disk by Numba's cache
-    return f if numba is None else numba.njit(cache=True, nogil=True)(f)
+def _jit(f):  # compiled lazily, at its first call; kept on disk by Numba's cache where a folder is writable
+    if numba is None:
+        return f
+    try:
+        return numba.njit(cache=True, nogil=True)(f)
+    except RuntimeError:  # "no locator available": nowhere to write the cache; compile at each start instead
+        return numba.njit(nogil=True)(f)
 
 
 @_jit

@@ -223,7 +223,7 @@ def compilable(variants: Sequence[Variant], device: torch.device, batch: int) ->
 
 
 def make_engine(variants: Sequence[Variant], loss: str, device: torch.device,
-                batch: int = 1) -> ManualEngine | AutogradEngine:
+                batch: int) -> ManualEngine | AutogradEngine:
     """The engine for the variants: hand-written where they allow (compiled where `compilable` at this batch
     size in samples), autograd otherwise, or the one they ask for (ValueError if it cannot train them)."""
     trains = [v.train for v in variants]

@@ -8,6 +8,7 @@ batch does), and says where each one ended: a global minimum, a local one, a sad
 """
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -207,6 +208,11 @@ class Paths:
     messages: dict[str, str]  # optimizer -> why its path stopped early
 
 
+# torch.optim.AdamW's __init__ is Adam's with decoupled_weight_decay=True, a setting of each param group, in the
+# releases whose Adam takes it; an older Adam would ignore the key, so AdamW keeps an instance of its own there.
+ADAM_DECOUPLES = "decoupled_weight_decay" in inspect.signature(torch.optim.Adam).parameters
+
+
 def make_optimizers(cfg: Comparison) -> tuple[Tensor, Tensor, list[torch.optim.Optimizer]]:
     """A (K, 2) float64 buffer of K nn.Parameters (its rows), the (K, 2) buffer of their .grad, the optimizers.
 
@@ -223,7 +229,7 @@ def make_optimizers(cfg: Comparison) -> tuple[Tensor, Tensor, list[torch.optim.O
         p = torch.nn.Parameter(w[k])
         p.grad = grads[k]
         options = {key: cfg.momentum if value is None else value for key, value in settings.items()}
-        if cls is torch.optim.AdamW:  # AdamW is Adam(decoupled_weight_decay=True), its own __init__ says: one group
+        if cls is torch.optim.AdamW and ADAM_DECOUPLES:  # AdamW is Adam(decoupled_weight_decay=True): one group
             cls, options = torch.optim.Adam, {**options, "decoupled_weight_decay": True}
         groups.setdefault(cls, []).append({"params": [p], "lr": cfg.rate(name), **options})
     # foreach=False: the single-tensor path, less overhead for a handful of 2-vectors

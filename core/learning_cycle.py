@@ -244,14 +244,15 @@ def schedule(cfg: LiveRun) -> Schedule:
 
 
 # A live run plays: at most LIVE_REPORTS_PER_S progress reports a second (the page paces them: ui/runners.run's
-# `pace_s`; a small net now trains faster than the eye can follow), each with a decision map the page draws as
-# a picture (core/charts/raster.py), and about LIVE_PLAY_S seconds of them at most: a longer run reports every
-# few epochs.
-LIVE_REPORTS_PER_S = 60
+# `pace_s`; a small net now trains faster than the eye can follow), the rate its map redraws at, so each report's
+# decision map is drawn, as a picture (core/charts/raster.py); and about LIVE_PLAY_S seconds of them at most: a
+# longer run reports every few epochs.
+LIVE_REPORTS_PER_S = 40
 LIVE_PLAY_S = 3.0
 # How long a student waits for a live run (issue 18: more than ~3 s starts on a button, with this estimate): the
-# longer of its computing and its play, plus the page's own rerun and redraws around it (LIVE_OVERHEAD_S, the
-# benchmark's `live.run_s` less the run's computing, on the 2-core CPU this app is sized for). `_live_work` is
+# longer of its computing and its play, plus the page's own rerun and redraws around it (LIVE_OVERHEAD_S: the
+# benchmark's `live.run_s`, press to end in Chromium, less that run's play, the longer part there, on the 2-core
+# CPU this app is sized for). `_live_work` is
 # train_live timed in core on that CPU (batch 10 / 60 and 300 epochs, full batch, widths 64-64 and 32-32-32,
 # 3,000 and 5,000 samples), fitted within 30%.
 LIVE_OVERHEAD_S = 1.5

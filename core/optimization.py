@@ -396,7 +396,7 @@ class Schedules:
 # epoch's batch losses mixes in how different the batches are, and across seeds it ranked a schedule that ended
 # low above the constant rate; the epoch-to-epoch change of the whole-set loss did not.
 SETTLE_EPOCHS = 5
-LATE_CHANGE = f"train-loss change per epoch, last {SETTLE_EPOCHS} epochs"
+LATE_CHANGE = f"mean train-loss change per epoch, last {SETTLE_EPOCHS} epochs"
 
 
 @dataclass(frozen=True)
@@ -412,7 +412,7 @@ class ScheduleFacts:
     lowest_loss: float
     highest_schedule: str
     highest_loss: float
-    settle_epochs: int  # the last epochs the late change is measured over (SETTLE_EPOCHS)
+    settle_epochs: int  # the last epochs the late change is measured over (SETTLE_EPOCHS, fewer in a shorter run)
     constant_change: float  # the constant rate's late change (NaN when it was not trained)
     ends_low_max_change: float  # the largest late change of the schedules that end low (NaN when none did)
     settle_compared: bool  # the constant rate and at least one schedule that ends low were trained
@@ -475,12 +475,14 @@ def schedules(cfg: Schedules, on_progress: Progress[ScheduleResult] | None = Non
     lrs = pd.concat([pd.DataFrame({"schedule": s, "iteration": np.arange(1, cfg.epochs * ipe + 1), "lr": tables[s]})
                      for s in cfg.schedules], ignore_index=True)
     rows = []
+    # The epochs measured: SETTLE_EPOCHS, or fewer where a run has fewer (a short run, one whose loss blew up).
+    settle = max(1, min(SETTLE_EPOCHS, *(fit.last_epoch[s] for s, fit in fits.items())))
     for s, fit in fits.items():
         h = fit.history
         train_loss = h[(h.split == "train") & (h.metric == "loss")].sort_values("epoch")["value"].to_numpy()
         rows.append({"schedule": s, "final train loss": fit.final("loss", "train")[s],
                      "final validation loss": fit.final("loss")[s],
-                     LATE_CHANGE: float(np.abs(np.diff(train_loss[-SETTLE_EPOCHS - 1 :])).mean())})
+                     LATE_CHANGE: float(np.abs(np.diff(train_loss[-settle - 1 :])).mean())})
     table = pd.DataFrame(rows)
     names, final = tuple(table["schedule"]), tuple(map(float, table["final train loss"]))
     spread = tuple(map(float, table[LATE_CHANGE]))
@@ -492,7 +494,7 @@ def schedules(cfg: Schedules, on_progress: Progress[ScheduleResult] | None = Non
     facts = ScheduleFacts(
         peak_lr=cfg.lr, schedule_names=names, schedule_final_loss=final, schedule_late_change=spread,
         schedule_ends_low=low, lowest_schedule=names[best], lowest_loss=final[best], highest_schedule=names[worst],
-        highest_loss=final[worst], settle_epochs=SETTLE_EPOCHS, constant_change=constant,
+        highest_loss=final[worst], settle_epochs=settle, constant_change=constant,
         ends_low_max_change=low_spread,
         settle_compared=bool(math.isfinite(constant) and math.isfinite(low_spread)),
         settle_below_constant=bool(low_spread < constant), schedule_raises_again=tuple(again[s] for s in names),

@@ -10,9 +10,10 @@ sentence, and can stop early on the validation loss. `check_batch_size` is the o
 `first_nonfinite` and `overflow_message` are the one way an experiment finds and words a statistic of
 gradients, weights or activations that overflowed to inf or NaN.
 
-Two engines (`core.engines`) sit behind this one loop. Plain MLPs with SGD or Adam(W) go through the
+The engines of `core.engines` sit behind this one loop. Plain MLPs with SGD or Adam(W) go through the
 hand-written maths of `core.backprop` (K variants in one batched pass, no autograd
-bookkeeping, which the lesson's tiny nets would spend most of their time in). Everything else (batch
+bookkeeping, which the lesson's tiny nets would spend most of their time in; a small step on the CPU
+runs that maths compiled, one call per epoch: `core.compiled`). Everything else (batch
 norm, dropout, any other optimizer, any nn.Module) goes through autograd and the real
 `torch.optim` class. Tests prove both give the same numbers.
 """

@@ -164,8 +164,10 @@ class Slots:
         """Sleep `seconds` without the slot: it passes to the first in line (or back to the free ones), and this
         thread queues for one again when it wakes."""
         self.release()
-        time.sleep(seconds)
-        self.acquire()
+        try:
+            time.sleep(seconds)
+        finally:
+            self.acquire()
 
     def step_aside(self) -> None:
         """After SLICE_S with the slot, let the first in line run and queue behind the others."""
@@ -322,9 +324,10 @@ def _compute(name: str, cfg: Any, fn: Callable[..., Any], label: str, progress: 
     """`fn(cfg, *inputs, on_progress=...)` holding a compute slot, with its progress bar and live chart
     (redrawn at most every `redraw_s`); a `heavy` one is first admitted (`Admission`), waiting in line.
 
-    `pace_s`: progress reports at least this far apart. One that comes sooner waits the rest out with its slot
-    handed on (`Slots.pause`), so a run that computes faster than the eye follows plays at the pace of a
-    screen's frames, and nobody else waits for it meanwhile."""
+    `pace_s`: progress reports at least this far apart. One that comes sooner waits the rest out with its compute
+    slot handed on (`Slots.pause`), so a run that computes faster than the eye follows plays at the pace of its
+    redraws, and no computation waits for a slot meanwhile. A heavy run keeps its place among the heavy ones
+    (`Admission` bounds their memory, and a playing run still holds its own)."""
     if heavy:
         def on_wait(place: int) -> None:
             progress.progress(0.0, text=f"{label}: waiting, number {place} in line ({trainings(_heavy.running)} "

@@ -125,7 +125,7 @@ def test_engines_agree_on_cross_entropy_and_mse(name, spec):
 
 @pytest.mark.parametrize("activation", activations.ACTIVATIONS)
 def test_compiled_engine_equals_eager_engine_for_every_activation(small_moons, activation):
-    """K = 2 variants of different widths (the narrow one padded) and a frozen one: the compiled epoch's numbers
+    """K = 2 variants of different widths (the narrow one padded) and learning rates: the compiled epoch's numbers
     are the eager engine's to rounding, per step and per epoch."""
     variants = [Variant("wide", MLPSpec(2, (12, 6), 1, activation), TrainConfig(epochs=5, batch_size=16, lr=0.1)),
                 Variant("narrow", MLPSpec(2, (5, 3), 1, activation), TrainConfig(epochs=5, batch_size=16, lr=0.3))]

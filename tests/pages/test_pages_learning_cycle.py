@@ -101,8 +101,9 @@ def _train(at: AppTest) -> AppTest:
 
 def test_a_quick_dataset_change_trains_at_once_and_changes_the_map(page):
     before = charts(page)
-    cfg = learning_cycle.LiveRun(dataset="circles")
+    cfg = learning_cycle.LiveRun(dataset="circles", epochs=30)
     assert learning_cycle.expected_seconds(cfg) < widgets.LONG_S  # its computing and play: under the button's 3 s
+    page.slider(key="live-epochs").set_value(30).run()
     page.selectbox(key="live-dataset").set_value("circles").run()
     assert not page.exception and not _has_start(page)
     assert _title(_live_map(page)).startswith("The net's P(class 1) on circles")
@@ -111,6 +112,11 @@ def test_a_quick_dataset_change_trains_at_once_and_changes_the_map(page):
 
 def _has_start(at: AppTest) -> bool:
     return any(b.key == "live-run-start" for b in at.button)
+
+
+def _train_if_asked(at: AppTest) -> AppTest:
+    """Press the start button where the run's expected seconds (computing or play, and the page) ask for one."""
+    return _train(at) if _has_start(at) else at
 
 
 def test_a_long_run_waits_for_its_button_then_changes_the_map(page):
@@ -128,7 +134,7 @@ def test_a_long_run_waits_for_its_button_then_changes_the_map(page):
 
 
 def test_huge_learning_rate_is_explained_not_raised(page):
-    page.select_slider(key="live-lr").set_value(100.0).run()  # a quick run: it trains at once
+    _train_if_asked(page.select_slider(key="live-lr").set_value(100.0).run())
     assert not page.exception
     assert any("learning rate is too large" in w.value for w in page.warning)
     assert any("diverged" in e.value for e in page.error)  # inference refuses politely
@@ -219,7 +225,7 @@ def test_too_many_updates_is_refused_with_a_sentence(page):
 
 def test_a_batch_larger_than_the_training_set_falls_back_to_full_batch(page):
     page.slider(key="live-n").set_value(50).run()
-    page.select_slider(key="live-batch").set_value(64).run()
+    _train_if_asked(page.select_slider(key="live-batch").set_value(64).run())
     assert not page.exception and not page.error
     assert any("full batch" in w.value for w in page.warning)
     assert metric(page, "Iterations per epoch") == "1"

@@ -149,7 +149,7 @@ def curves_title(cfg: learning_cycle.LiveRun) -> str:
 # The live run's redraws: its decision map as a picture at every one (up to 30 a second), its curves, a Vega chart
 # embedded anew each time, at most every CURVES_S. MAP_PX: the picture's pixels, the map chart's plot at 1280 px wide.
 MAP_REDRAW_S, CURVES_S = 1 / 40, 0.5
-LIVE_PACE_S = 1 / learning_cycle.LIVE_REPORTS_PER_S  # the live run's reports at most this often (ui/runners)
+LIVE_PACE_S = 1 / learning_cycle.LIVE_REPORTS_PER_S  # its reports at most this often (ui/runners): each drawn
 MAP_PX = (300, 260)
 MAP_SUBTITLE = "filled: train · hollow: validation"  # as charts.boundary's
 

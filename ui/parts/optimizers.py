@@ -234,11 +234,11 @@ def schedules_notice(facts: optimization.ScheduleFacts) -> None:
            f". None of the schedules picked raises the rate again later ({facts.raising_available} would).")
         + ("" if not facts.settle_compared else
            f" Small steps late settle: over the last {facts.settle_epochs} epochs the train loss of every schedule "
-           f"that ends at a tenth of the peak or lower moves at most {facts.ends_low_max_change:.4f} per epoch, "
-           f"the constant rate's {facts.constant_change:.4f}." if facts.settle_below_constant else
+           f"that ends at a tenth of the peak or lower moves on average at most {facts.ends_low_max_change:.4f} per "
+           f"epoch, the constant rate's {facts.constant_change:.4f}." if facts.settle_below_constant else
            f" Here a schedule that ends low still moved as much as the constant rate over the last "
-           f"{facts.settle_epochs} epochs (train loss change up to {facts.ends_low_max_change:.4f} per epoch "
-           f"against {facts.constant_change:.4f}).")
+           f"{facts.settle_epochs} epochs (train loss change up to {facts.ends_low_max_change:.4f} per epoch on "
+           f"average, against {facts.constant_change:.4f}).")
         + ("" if facts.one_cycle_momentum_cycled else
            " One-cycle here takes only the rate from `OneCycleLR`: the real class also cycles the optimizer's "
            f"momentum between {facts.one_cycle_momentum[1]:g} and {facts.one_cycle_momentum[0]:g}, opposite to the "
