@@ -255,7 +255,7 @@ LIVE_PLAY_S = 3.0
 # CPU this app is sized for). `_live_work` is
 # train_live timed in core on that CPU (batch 10 / 60 and 300 epochs, full batch, widths 64-64 and 32-32-32,
 # 3,000 and 5,000 samples), fitted within 30%.
-LIVE_OVERHEAD_S = 1.5
+LIVE_OVERHEAD_S = 0.7
 
 
 def _live_work(cfg: LiveRun) -> float:

@@ -60,9 +60,12 @@ def started(fn: Callable[..., R], cfg: Any, *, default: Any, seconds: float, key
     At once: the page's default view (`cfg == default`, precomputed for a class), a walkthrough step's
     preset as its link opened it (the step's facts show without a press), and anything expected to take
     less than LONG_S (`seconds`, measured). Anything longer waits for its button, which says `seconds`.
-    `live` redraws at most every `redraw_s`, the progress reports come at least `pace_s` apart (ui/runners.run).
+    `live` redraws at most every `redraw_s`, the progress reports come at least `pace_s` apart (ui/runners.run),
+    but for the default view: a page opening is no play to watch.
     """
-    if cfg == default or seconds < LONG_S:
+    if cfg == default:  # the page's view as it opens, computed only on a server without the shipped defaults
+        return runners.run(fn, cfg, label=label, live=live, inputs=inputs, redraw_s=redraw_s)  # no play to pace
+    if seconds < LONG_S:
         return runners.run(fn, cfg, label=label, live=live, inputs=inputs, redraw_s=redraw_s, pace_s=pace_s)
     if walkthrough_preset():
         st.session_state[key] = runners.digest_of(fn, cfg)  # counts as pressed
