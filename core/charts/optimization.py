@@ -4,6 +4,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from core.charts import raster
 from core.charts.shared import headed
 from core.charts.theme import BLUE, GRID_CELLS, HEIGHT, PALETTE, colour_by, half_step, in_order, thin, tint
 
@@ -22,21 +23,19 @@ def landscape(surface: pd.DataFrame, paths: pd.DataFrame, title: str, x_title: s
     dx, dy = half_step(surface["w1"]), half_step(surface["w2"])
     cells = surface.assign(w1_lo=surface["w1"] - dx, w1_hi=surface["w1"] + dx, w2_lo=surface["w2"] - dy,
                            w2_hi=surface["w2"] + dy)
-    x_scale = alt.Scale(zero=False, nice=False, domain=[float(cells["w1_lo"].min()), float(cells["w1_hi"].max())])
-    y_scale = alt.Scale(zero=False, nice=False, domain=[float(cells["w2_lo"].min()), float(cells["w2_hi"].max())])
-    bands = alt.Scale(domain=[0, max(1.0, float(surface["level"].max()))], range=["#FFFFFF", tint(BLUE, 0.15)])
-    heat = (
-        alt.Chart(cells)
-        .mark_rect(strokeWidth=0.6)
-        .encode(
-            x=alt.X("w1_lo:Q", title=x_title, scale=x_scale), x2=alt.X2("w1_hi"),
-            y=alt.Y("w2_lo:Q", title=y_title, scale=y_scale), y2=alt.Y2("w2_hi"),
-            color=alt.Color("level:Q", scale=bands, legend=None),
-            stroke=alt.Stroke("level:Q", scale=bands, legend=None),
-            tooltip=[alt.Tooltip("w1:Q", title=x_title, format=".3f"), alt.Tooltip("w2:Q", title=y_title, format=".3f"),
-                     alt.Tooltip("loss:Q", format=".4g")],
-        )
-    )
+    x_lo, x_hi, y_lo, y_hi = (float(cells[c].agg(f)) for c, f in (("w1_lo", "min"), ("w1_hi", "max"),
+                                                                  ("w2_lo", "min"), ("w2_hi", "max")))
+    x_scale = alt.Scale(zero=False, nice=False, domain=[x_lo, x_hi])
+    y_scale = alt.Scale(zero=False, nice=False, domain=[y_lo, y_hi])
+    # The contour bands as one picture stretched over the plot (raster.heat_url), white to light blue as the band
+    # nears the lowest point, one pixel per grid cell drawn as a block (not smoothed), the top row highest w2.
+    bands = surface.pivot(index="w2", columns="w1", values="level").sort_index(ascending=False).sort_index(axis=1)
+    picture = pd.DataFrame({"url": [raster.heat_url(bands.to_numpy() / max(1.0, float(surface["level"].max())),
+                                                    ["#FFFFFF", tint(BLUE, 0.15)])],
+                            "x": x_lo, "x2": x_hi, "y": y_hi, "y2": y_lo})  # y: the top edge
+    heat = (alt.Chart(picture).mark_image(aspect=False, smooth=False)
+            .encode(x=alt.X("x:Q", title=x_title, scale=x_scale), x2="x2:Q",
+                    y=alt.Y("y:Q", title=y_title, scale=y_scale), y2="y2:Q", url="url:N"))
     steps = thin(paths, by=("optimizer",))
     names = in_order(steps["optimizer"])
     colour = colour_by("optimizer", names, title=None)

@@ -10,6 +10,7 @@ after.
 """
 from __future__ import annotations
 
+import base64
 import io
 from collections.abc import Sequence
 
@@ -140,6 +141,21 @@ class Picture:
         out = io.BytesIO()
         self.frame(grid).save(out, format="PNG", compress_level=PNG_LEVEL)
         return out.getvalue()
+
+
+def heat_url(values: np.ndarray, stops: Sequence[str]) -> str:
+    """A heat map as a PNG data URL, one pixel per cell, for a Vega-Lite image mark stretched over the plot.
+
+    values: (rows, columns) in 0..1, the top row first (NaN as 0), coloured along `stops` as a linear Vega-Lite
+    colour scale with that range colours them (HCL, `colour_table`). Thousands of rects cost the browser far
+    more to embed than one picture (a page of four landscapes drew 2 s sooner in Chromium without them).
+    """
+    table = colour_table(stops)
+    index = np.round(np.clip(np.nan_to_num(np.asarray(values, dtype=float), nan=0.0), 0, 1) * (len(table) - 1))
+    out = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(table[index.astype(int)]), mode="RGB").save(out, format="PNG",
+                                                                                    compress_level=PNG_LEVEL)
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode("ascii")
 
 
 def boundary(grid: pd.DataFrame, points: pd.DataFrame, width: int, height: int) -> np.ndarray:

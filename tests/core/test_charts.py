@@ -269,3 +269,35 @@ def test_an_epoch_axis_counts_whole_epochs():
                             "value": [0.1, 0.5, 0.7, 0.8, 0.9]})
     axis = json.dumps(_spec(charts.curves(history, "accuracy")))
     assert '"tickMinStep": 1' in axis and '"format": "d"' in axis
+
+
+def test_a_landscape_draws_its_bands_as_one_picture_coloured_and_oriented_as_the_rects_were():
+    """The heat layer is one image mark over the plot's edges: one pixel per grid cell, the top row the highest
+    w2, each cell coloured by its band along the white-to-blue range as Vega-Lite's HCL scale would."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    from core import landscapes
+    from core.charts import raster
+    from core.charts.theme import BLUE, tint
+
+    surface = landscapes.surface_grid("two_valleys", 20)
+    paths = pd.DataFrame({"optimizer": ["SGD"], "step": [0], "w1": [0.0], "w2": [0.0], "loss": [1.0]})
+    spec = charts.landscape(surface, paths, "two valleys").to_dict()
+    image = spec["layer"][0]
+    assert image["mark"]["type"] == "image" and image["mark"]["smooth"] is False
+    row = pd.DataFrame(image["data"]["values"]) if "values" in image["data"] else pd.DataFrame(
+        spec["datasets"][image["data"]["name"]])
+    png = Image.open(io.BytesIO(base64.b64decode(row["url"][0].split(",", 1)[1])))
+    pixels = np.asarray(png.convert("RGB"))
+    assert pixels.shape == (20, 20, 3)
+    table = raster.colour_table(["#FFFFFF", tint(BLUE, 0.15)])
+    top = surface[surface.w2 == surface.w2.max()].sort_values("w1")  # the picture's first row
+    expected = table[np.round(top["level"].to_numpy() / surface["level"].max() * (len(table) - 1)).astype(int)]
+    np.testing.assert_array_equal(pixels[0], expected)
+    half = (surface.w1.max() - surface.w1.min()) / 19 / 2  # half a cell: the picture spans the cells' outer edges
+    assert (row["x"][0], row["x2"][0]) == pytest.approx((surface.w1.min() - half, surface.w1.max() + half))
+    assert row["y"][0] > row["y2"][0]  # y: the top edge
+    assert len(spec["layer"]) == 4 and not any(layer["mark"]["type"] == "rect" for layer in spec["layer"])
