@@ -143,15 +143,15 @@ class Picture:
         return out.getvalue()
 
 
-def heat_url(values: np.ndarray, stops: Sequence[str]) -> str:
+def heat_url(values: np.ndarray, stops: Sequence[str], nan: float = 0.0) -> str:
     """A heat map as a PNG data URL, one pixel per cell, for a Vega-Lite image mark stretched over the plot.
 
-    values: (rows, columns) in 0..1, the top row first (NaN as 0), coloured along `stops` as a linear Vega-Lite
+    values: (rows, columns) in 0..1, the top row first (NaN as `nan`), coloured along `stops` as a linear Vega-Lite
     colour scale with that range colours them (HCL, `colour_table`). Thousands of rects cost the browser far
     more to embed than one picture (a page of four landscapes drew 2 s sooner in Chromium without them).
     """
     table = colour_table(stops)
-    index = np.round(np.clip(np.nan_to_num(np.asarray(values, dtype=float), nan=0.0), 0, 1) * (len(table) - 1))
+    index = np.round(np.clip(np.nan_to_num(np.asarray(values, dtype=float), nan=nan), 0, 1) * (len(table) - 1))
     out = io.BytesIO()
     Image.fromarray(np.ascontiguousarray(table[index.astype(int)]), mode="RGB").save(out, format="PNG",
                                                                                     compress_level=PNG_LEVEL)

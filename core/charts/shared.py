@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import altair as alt
 import pandas as pd
 
+from core.charts import raster
 from core.charts.theme import (
     BLUE,
     BOUNDARY_RANGE,
@@ -178,7 +179,8 @@ def _thin_grid(grid: pd.DataFrame, limit: int) -> pd.DataFrame:
 
 
 def boundary(
-    grid: pd.DataFrame, points: pd.DataFrame, title: str = "", marker: tuple[float, float, str] | None = None
+    grid: pd.DataFrame, points: pd.DataFrame, title: str = "", marker: tuple[float, float, str] | None = None,
+    clickable: bool = True,
 ) -> alt.LayerChart:
     """A classifier's decision map on 2-D data, clickable for inference.
 
@@ -187,7 +189,9 @@ def boundary(
     train points are filled, validation points hollow. Clicking the map selects the cell
     under the pointer: selection "click" with fields x1, x2 (st.altair_chart(on_select="rerun"));
     a page that uses it says so in its own text. `marker` (x1, x2, text): a point asked about,
-    drawn as a black cross with its text (e.g. the network's prediction) beside it.
+    drawn as a black cross with its text (e.g. the network's prediction) beside it. `clickable=False`: a map
+    only looked at, drawn as one picture (raster.heat_url; thousands of rects cost the browser far more), with
+    the same colours and legend but no click selection and no tooltip on the cells.
     """
     cells = _thin_grid(grid, GRID_CELLS)
     dx, dy = half_step(cells["x1"]), half_step(cells["x2"])
@@ -198,7 +202,8 @@ def boundary(
     y_scale = alt.Scale(zero=False, nice=False, domain=[float(cells["x2_lo"].min()), float(cells["x2_hi"].max())])
     click = alt.selection_point(name="click", fields=["x1", "x2"], on="click", nearest=False)
     p_scale = alt.Scale(domain=[0, 0.5, 1], range=BOUNDARY_RANGE)
-    heat = (
+    legend = alt.Legend(orient="right", gradientLength=120)  # beside: the plot keeps its height
+    heat = _picture(cells, x_scale, y_scale, p_scale, legend) if not clickable else (
         alt.Chart(cells)
         .mark_rect(strokeWidth=0.6)  # a stroke in the cell's own colour hides anti-aliasing seams
         .encode(
@@ -206,12 +211,7 @@ def boundary(
             x2=alt.X2("x1_hi"),
             y=alt.Y("x2_lo:Q", title="x2", scale=y_scale),
             y2=alt.Y2("x2_hi"),
-            color=alt.Color(
-                "p:Q",
-                scale=p_scale,
-                title="P(class 1)",
-                legend=alt.Legend(orient="right", gradientLength=120),  # beside: the plot keeps its height
-            ),
+            color=alt.Color("p:Q", scale=p_scale, title="P(class 1)", legend=legend),
             stroke=alt.Stroke("p:Q", scale=p_scale, legend=None),
             tooltip=[
                 alt.Tooltip("x1:Q", format=".2f"),
@@ -244,6 +244,23 @@ def boundary(
     subtitle = "filled: train · hollow: validation"
     layers = [heat, marks] if marker is None else [heat, marks, *_marker(marker, x_scale)]
     return alt.LayerChart(layer=layers, height=HEIGHT, title=alt.TitleParams(title, subtitle=subtitle))
+
+
+def _picture(cells: pd.DataFrame, x_scale: alt.Scale, y_scale: alt.Scale, p_scale: alt.Scale,
+             legend: alt.Legend) -> alt.LayerChart:
+    """The map's cells as one image over the plot (the top row the highest x2; NaN as 0.5, the middle colour),
+    and an invisible mark carrying the P(class 1) colour legend."""
+    p = cells.pivot(index="x2", columns="x1", values="p").sort_index(ascending=False).sort_index(axis=1)
+    (x_lo, x_hi), (y_lo, y_hi) = x_scale.domain, y_scale.domain
+    picture = pd.DataFrame({"url": [raster.heat_url(p.to_numpy(), BOUNDARY_RANGE, nan=0.5)],
+                            "x": [x_lo], "x2": [x_hi], "y": [y_hi], "y2": [y_lo]})  # y: the top edge
+    image = (alt.Chart(picture).mark_image(aspect=False, smooth=False)
+             .encode(x=alt.X("x:Q", title="x1", scale=x_scale), x2="x2:Q",
+                     y=alt.Y("y:Q", title="x2", scale=y_scale), y2="y2:Q", url="url:N"))
+    key = (alt.Chart(pd.DataFrame({"x1": [x_lo, x_lo], "x2": [y_lo, y_lo], "p": [0.0, 1.0]}))
+           .mark_point(opacity=0, size=0)
+           .encode(x="x1:Q", y="x2:Q", color=alt.Color("p:Q", scale=p_scale, title="P(class 1)", legend=legend)))
+    return alt.layer(image, key)
 
 
 def _marker(marker: tuple[float, float, str], x_scale: alt.Scale) -> list[alt.Chart]:

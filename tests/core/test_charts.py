@@ -301,3 +301,29 @@ def test_a_landscape_draws_its_bands_as_one_picture_coloured_and_oriented_as_the
     assert (row["x"][0], row["x2"][0]) == pytest.approx((surface.w1.min() - half, surface.w1.max() + half))
     assert row["y"][0] > row["y2"][0]  # y: the top edge
     assert len(spec["layer"]) == 4 and not any(layer["mark"]["type"] == "rect" for layer in spec["layer"])
+
+
+def test_a_map_only_looked_at_is_one_picture_with_the_same_colours_and_legend():
+    import base64
+    import io
+
+    from PIL import Image
+
+    from core.charts import raster
+    from core.charts.theme import BOUNDARY_RANGE
+
+    x1, x2 = np.meshgrid(np.linspace(-1, 1, 5), np.linspace(0, 2, 4))
+    grid = pd.DataFrame({"x1": x1.ravel(), "x2": x2.ravel(), "p": (x1.ravel() + 1) / 2})  # p rises to the right
+    grid.loc[grid.index[-1], "p"] = np.nan  # the top right cell: NaN, drawn as the middle colour
+    points = pd.DataFrame({"x1": [0.0], "x2": [1.0], "label": [1], "split": ["train"]})
+    clicked, looked = (charts.boundary(grid, points, "map", clickable=c).to_dict() for c in (True, False))
+    assert [p["name"] for p in clicked["params"]] == ["click"] and "params" not in looked
+    picture = looked["layer"][0]["layer"]
+    assert picture[0]["mark"]["type"] == "image" and picture[1]["encoding"]["color"]["title"] == "P(class 1)"
+    values = looked["datasets"][picture[0]["data"]["name"]][0]
+    pixels = np.asarray(Image.open(io.BytesIO(base64.b64decode(values["url"].split(",", 1)[1]))).convert("RGB"))
+    table = raster.colour_table(BOUNDARY_RANGE)
+    assert pixels.shape == (4, 5, 3)
+    np.testing.assert_array_equal(pixels[-1], table[[0, 60, 120, 180, 240]])  # bottom row (x2 = 0), left to right
+    np.testing.assert_array_equal(pixels[0, -1], table[120])  # NaN
+    assert (values["x"], values["x2"], values["y"], values["y2"]) == pytest.approx((-1.25, 1.25, 2 + 1 / 3, -1 / 3))

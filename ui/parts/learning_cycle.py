@@ -315,7 +315,7 @@ def sizes_view(sizes: learning_cycle.FitSizesResult | None) -> None:
     for column, (name, grid) in zip(st.columns(len(sizes.maps)), sizes.maps.items()):
         with column:
             show.chart(charts.boundary, grid, sizes.points, f"{name.capitalize()} net: P(class 1)",
-                       key=f"sizes-map-{name}")
+                       clickable=False, key=f"sizes-map-{name}")
     sizes_notice(sizes.facts)
 
 
