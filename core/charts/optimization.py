@@ -4,9 +4,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from core.charts import raster
-from core.charts.shared import headed
-from core.charts.theme import BLUE, GRID_CELLS, HEIGHT, PALETTE, colour_by, half_step, in_order, thin, tint
+from core.charts.shared import grid_picture, headed
+from core.charts.theme import BLUE, GRID_CELLS, HEIGHT, PALETTE, colour_by, in_order, thin, tint
 
 
 def landscape(surface: pd.DataFrame, paths: pd.DataFrame, title: str, x_title: str = "w1",
@@ -20,22 +19,9 @@ def landscape(surface: pd.DataFrame, paths: pd.DataFrame, title: str, x_title: s
     """
     if len(surface) > GRID_CELLS:
         raise ValueError(f"A loss surface has at most {GRID_CELLS:,} grid cells; this one has {len(surface):,}.")
-    dx, dy = half_step(surface["w1"]), half_step(surface["w2"])
-    cells = surface.assign(w1_lo=surface["w1"] - dx, w1_hi=surface["w1"] + dx, w2_lo=surface["w2"] - dy,
-                           w2_hi=surface["w2"] + dy)
-    x_lo, x_hi, y_lo, y_hi = (float(cells[c].agg(f)) for c, f in (("w1_lo", "min"), ("w1_hi", "max"),
-                                                                  ("w2_lo", "min"), ("w2_hi", "max")))
-    x_scale = alt.Scale(zero=False, nice=False, domain=[x_lo, x_hi])
-    y_scale = alt.Scale(zero=False, nice=False, domain=[y_lo, y_hi])
-    # The contour bands as one picture stretched over the plot (raster.heat_url), white to light blue as the band
-    # nears the lowest point, one pixel per grid cell drawn as a block (not smoothed), the top row highest w2.
-    bands = surface.pivot(index="w2", columns="w1", values="level").sort_index(ascending=False).sort_index(axis=1)
-    picture = pd.DataFrame({"url": [raster.heat_url(bands.to_numpy() / max(1.0, float(surface["level"].max())),
-                                                    ["#FFFFFF", tint(BLUE, 0.15)])],
-                            "x": x_lo, "x2": x_hi, "y": y_hi, "y2": y_lo})  # y: the top edge
-    heat = (alt.Chart(picture).mark_image(aspect=False, smooth=False)
-            .encode(x=alt.X("x:Q", title=x_title, scale=x_scale), x2="x2:Q",
-                    y=alt.Y("y:Q", title=y_title, scale=y_scale), y2="y2:Q", url="url:N"))
+    # The contour bands as one picture, white to light blue as the band nears the lowest point.
+    heat, x_scale, y_scale = grid_picture(surface, "w1", "w2", "level", ["#FFFFFF", tint(BLUE, 0.15)],
+                                          top=max(1.0, float(surface["level"].max())), titles=(x_title, y_title))
     steps = thin(paths, by=("optimizer",))
     names = in_order(steps["optimizer"])
     colour = colour_by("optimizer", names, title=None)

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
-from core.charts.shared import headed
-from core.charts.theme import BLUE, GRID_CELLS, HEIGHT, ORANGE, PALETTE, half_step, in_order, tint
+from core.charts.shared import grid_picture, headed
+from core.charts.theme import BLUE, GRID_CELLS, HEIGHT, ORANGE, PALETTE, in_order, tint
 
 CHANNEL_COLOURS = {"red": PALETTE[3], "green": PALETTE[2], "blue": PALETTE[0]}  # vermillion, green, blue
 
@@ -49,23 +49,9 @@ def loss_contours(surface: pd.DataFrame, path: pd.DataFrame, scaling: str, title
     if len(cells) > GRID_CELLS:
         raise ValueError(f"A loss surface has at most {GRID_CELLS:,} grid cells; this one has {len(cells):,}.")
     steps = path[path["scaling"] == scaling]
-    dx, dy = half_step(cells["w1"]), half_step(cells["w2"])
-    cells = cells.assign(w1_lo=cells["w1"] - dx, w1_hi=cells["w1"] + dx, w2_lo=cells["w2"] - dy, w2_hi=cells["w2"] + dy)
-    x_scale = alt.Scale(zero=False, nice=False, domain=[float(cells["w1_lo"].min()), float(cells["w1_hi"].max())])
-    y_scale = alt.Scale(zero=False, nice=False, domain=[float(cells["w2_lo"].min()), float(cells["w2_hi"].max())])
-    bands = alt.Scale(domain=[0, float(surface["level"].max())], range=["#FFFFFF", BLUE])
-    heat = (
-        alt.Chart(cells)
-        .mark_rect(strokeWidth=0.6)
-        .encode(
-            x=alt.X("w1_lo:Q", title="w1", scale=x_scale), x2=alt.X2("w1_hi"),
-            y=alt.Y("w2_lo:Q", title="w2", scale=y_scale), y2=alt.Y2("w2_hi"),
-            color=alt.Color("level:Q", scale=bands, legend=None),
-            stroke=alt.Stroke("level:Q", scale=bands, legend=None),
-            tooltip=[alt.Tooltip("w1:Q", format=".3f"), alt.Tooltip("w2:Q", format=".3f"),
-                     alt.Tooltip("loss:Q", format=".4f")],
-        )
-    )
+    # The contour bands as one picture, white to blue as the band nears the minimum (one scale for every scaling).
+    heat, _, _ = grid_picture(cells, "w1", "w2", "level", ["#FFFFFF", BLUE],
+                              top=float(surface["level"].max()) or 1.0)
     encode = dict(x=alt.X("w1:Q"), y=alt.Y("w2:Q"), order=alt.Order("step:Q"))
     line = alt.Chart(steps).mark_line(color=ORANGE, strokeWidth=2, clip=True).encode(**encode)
     dots = (

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import altair as alt
@@ -203,7 +203,7 @@ def boundary(
     click = alt.selection_point(name="click", fields=["x1", "x2"], on="click", nearest=False)
     p_scale = alt.Scale(domain=[0, 0.5, 1], range=BOUNDARY_RANGE)
     legend = alt.Legend(orient="right", gradientLength=120)  # beside: the plot keeps its height
-    heat = _picture(cells, x_scale, y_scale, p_scale, legend) if not clickable else (
+    heat = _picture(cells, p_scale, legend) if not clickable else (
         alt.Chart(cells)
         .mark_rect(strokeWidth=0.6)  # a stroke in the cell's own colour hides anti-aliasing seams
         .encode(
@@ -246,17 +246,35 @@ def boundary(
     return alt.LayerChart(layer=layers, height=HEIGHT, title=alt.TitleParams(title, subtitle=subtitle))
 
 
-def _picture(cells: pd.DataFrame, x_scale: alt.Scale, y_scale: alt.Scale, p_scale: alt.Scale,
-             legend: alt.Legend) -> alt.LayerChart:
-    """The map's cells as one image over the plot (the top row the highest x2; NaN as 0.5, the middle colour),
-    and an invisible mark carrying the P(class 1) colour legend."""
-    p = cells.pivot(index="x2", columns="x1", values="p").sort_index(ascending=False).sort_index(axis=1)
-    (x_lo, x_hi), (y_lo, y_hi) = x_scale.domain, y_scale.domain
-    picture = pd.DataFrame({"url": [raster.heat_url(p.to_numpy(), BOUNDARY_RANGE, nan=0.5)],
+def grid_picture(cells: pd.DataFrame, x: str, y: str, value: str, stops: Sequence[str], top: float = 1.0,
+                 titles: tuple[str, str] | None = None, nan: float = 0.0) -> tuple[alt.Chart, alt.Scale, alt.Scale]:
+    """A heat map of a regular grid as one image mark (raster.heat_url), and the x and y scales it spans.
+
+    cells columns: x, y (a regular grid), value; value / top in 0..1 is coloured along `stops` as a linear
+    Vega-Lite colour scale with that range (NaN as `nan`), one pixel per cell drawn as a block, the top row the
+    highest y. The scales span the cells' outer edges, as rects x +- half a cell would. Thousands of rects
+    cost the browser far more to embed than one picture; what is lost is a tooltip on each cell.
+    """
+    dx, dy = half_step(cells[x]), half_step(cells[y])
+    x_lo, x_hi, y_lo, y_hi = (float(cells[x].min() - dx), float(cells[x].max() + dx), float(cells[y].min() - dy),
+                              float(cells[y].max() + dy))
+    x_scale = alt.Scale(zero=False, nice=False, domain=[x_lo, x_hi])
+    y_scale = alt.Scale(zero=False, nice=False, domain=[y_lo, y_hi])
+    grid = cells.pivot(index=y, columns=x, values=value).sort_index(ascending=False).sort_index(axis=1)
+    picture = pd.DataFrame({"url": [raster.heat_url(grid.to_numpy() / top, stops, nan=nan)],
                             "x": [x_lo], "x2": [x_hi], "y": [y_hi], "y2": [y_lo]})  # y: the top edge
+    x_title, y_title = titles or (x, y)
     image = (alt.Chart(picture).mark_image(aspect=False, smooth=False)
-             .encode(x=alt.X("x:Q", title="x1", scale=x_scale), x2="x2:Q",
-                     y=alt.Y("y:Q", title="x2", scale=y_scale), y2="y2:Q", url="url:N"))
+             .encode(x=alt.X("x:Q", title=x_title, scale=x_scale), x2="x2:Q",
+                     y=alt.Y("y:Q", title=y_title, scale=y_scale), y2="y2:Q", url="url:N"))
+    return image, x_scale, y_scale
+
+
+def _picture(cells: pd.DataFrame, p_scale: alt.Scale, legend: alt.Legend) -> alt.LayerChart:
+    """The map's cells as one picture (NaN as 0.5, the middle colour), and an invisible mark carrying the
+    P(class 1) colour legend."""
+    image, x_scale, y_scale = grid_picture(cells, "x1", "x2", "p", BOUNDARY_RANGE, nan=0.5)
+    (x_lo, _), (y_lo, _) = x_scale.domain, y_scale.domain
     key = (alt.Chart(pd.DataFrame({"x1": [x_lo, x_lo], "x2": [y_lo, y_lo], "p": [0.0, 1.0]}))
            .mark_point(opacity=0, size=0)
            .encode(x="x1:Q", y="x2:Q", color=alt.Color("p:Q", scale=p_scale, title="P(class 1)", legend=legend)))
