@@ -202,15 +202,17 @@ def warm() -> None:
 
 
 _warming = threading.Lock()
-_warm_started = False
+_warm = False
 
 
-def warm_in_background() -> None:
-    """`warm()` in a thread of its own, once per process: a server calls it when a page's imports are done (an
-    import in the thread while the script thread imports could deadlock), so no student's run waits for it."""
-    global _warm_started
+def warm_once() -> None:
+    """`warm()` once per process, the first caller doing it and any other waiting: a server calls it as its first
+    page begins, before it freezes what the imports made for the garbage collector (ui/chrome.py), so the
+    modules Numba loads to compile are among them. From Numba's disk cache it takes a fraction of a second;
+    compiling, the first time on a machine, a few. (A thread of its own raced the page's imports: it deadlocked
+    on a module lock, and a rerun found new modules to freeze.)"""
+    global _warm
     with _warming:
-        if _warm_started:
-            return
-        _warm_started = True
-    threading.Thread(target=warm, name="compile the training epoch", daemon=True).start()
+        if not _warm:
+            warm()
+            _warm = True

@@ -143,8 +143,8 @@ def _begin(key: str | None) -> None:
 
     `key`: the chapter's key, tour.HOME_KEY for Home, None for a page that is no chapter (a test's app).
     """
+    compiled.warm_once()  # its modules among those frozen next
     _freeze_imports()
-    compiled.warm_in_background()  # after this page's imports
     _run.__dict__.clear()
     _run.began = True
     if st.runtime.exists():
