@@ -63,10 +63,9 @@ def started(fn: Callable[..., R], cfg: Any, *, default: Any, seconds: float, key
     `live` redraws at most every `redraw_s`, the progress reports come at least `pace_s` apart (ui/runners.run),
     but for the default view: a page opening is no play to watch.
     """
-    if cfg == default:  # the page's view as it opens, computed only on a server without the shipped defaults
-        return runners.run(fn, cfg, label=label, live=live, inputs=inputs, redraw_s=redraw_s)  # no play to pace
-    if seconds < LONG_S:
-        return runners.run(fn, cfg, label=label, live=live, inputs=inputs, redraw_s=redraw_s, pace_s=pace_s)
+    if cfg == default or seconds < LONG_S:
+        pace = 0.0 if cfg == default else pace_s  # a page opening (defaults not shipped) is no play to pace
+        return runners.run(fn, cfg, label=label, live=live, inputs=inputs, redraw_s=redraw_s, pace_s=pace)
     if walkthrough_preset():
         st.session_state[key] = runners.digest_of(fn, cfg)  # counts as pressed
     return launch.run(fn, cfg, key=key, label=label, start=start, seconds=seconds, inputs=inputs, live=live,

@@ -95,26 +95,11 @@ def test_a_paced_run_plays_its_reports_at_the_pace_and_a_quick_one_does_not_wait
 
 
 def test_a_paused_computation_hands_its_slot_to_the_first_in_line_and_queues_again():
-    import threading
+    def paced(slots, events: list[str]) -> None:
+        slots.pause(0.2)  # the quick one runs during the pause
+        events.append("paced again")
 
-    from ui import runners
-
-    slots, events = runners.Slots(1), []
-    slots.acquire()  # the paced one holds the only slot
-
-    def quick() -> None:
-        slots.acquire()
-        events.append("quick")
-        slots.release()
-
-    waiter = threading.Thread(target=quick)
-    waiter.start()
-    _until(lambda: slots.waiting == 1, "the quick one in line")
-    slots.pause(0.2)  # the quick one runs during the pause
-    events.append("paced again")
-    slots.release()
-    waiter.join(timeout=30)
-    assert events == ["quick", "paced again"] and (slots.free, slots.waiting) == (1, 0)
+    assert _while_a_quick_one_waits(paced) == ["quick", "paced again"]
 
 
 def test_a_new_config_value_is_a_miss():
@@ -217,19 +202,21 @@ def test_at_most_slots_computations_run_at_once_and_a_waiting_one_says_so(monkey
     assert runners._slots._free == 2 and runners._slots.waiting == 0  # every slot given back
 
 
-def _long_and_quick(slice_s: float) -> list[str]:
-    """One slot: a long computation with 5 progress reports; a quick one asks for the slot while it runs.
+def _while_a_quick_one_waits(hold, slice_s: float | None = None) -> list[str]:
+    """One slot, held by a computation that calls `hold(slots, events)` while a quick one waits in line for it.
 
-    Returns the order of events: "quick" when the quick one ran, "report n" after each of the long one's reports.
+    Returns the order of events: "quick" when the quick one ran, then or before it what `hold` appended. The
+    slot ends free, nobody in line.
     """
     import threading
 
     from ui import runners
 
     slots = runners.Slots(1)
-    slots.SLICE_S = slice_s
+    if slice_s is not None:
+        slots.SLICE_S = slice_s
     events: list[str] = []
-    slots.acquire()  # the long one holds the only slot
+    slots.acquire()  # the holder has the only slot
 
     def quick() -> None:
         slots.acquire()
@@ -239,13 +226,21 @@ def _long_and_quick(slice_s: float) -> list[str]:
     waiter = threading.Thread(target=quick)
     waiter.start()
     _until(lambda: slots.waiting == 1, "the quick one in line")
-    for report in range(1, 6):
-        slots.step_aside()
-        events.append(f"report {report}")
+    hold(slots, events)
     slots.release()
     waiter.join(timeout=30)
-    assert (slots._free, slots.waiting) == (1, 0)
+    assert (slots.free, slots.waiting) == (1, 0)
     return events
+
+
+def _long_and_quick(slice_s: float) -> list[str]:
+    """A long computation with 5 progress reports holds the slot; "report n" after each of its reports."""
+    def reports(slots, events: list[str]) -> None:
+        for report in range(1, 6):
+            slots.step_aside()
+            events.append(f"report {report}")
+
+    return _while_a_quick_one_waits(reports, slice_s)
 
 
 def test_a_quick_computation_passes_a_long_one_at_its_next_progress_report():
