@@ -33,8 +33,9 @@ view = runners.run(fcn_lab.inspect, Inspect(source), label="Scoring the FCN on t
 # 1. Architecture ----------------------------------------------------------------------------------
 chrome.section("1 · Down, then up again: the encoder-decoder with the shape of every tensor", "68")
 show.layers(view.layers, key="fcn-layers", title="Scene")
-with st.expander("The network in PyTorch (core/zoo/fcn.py)"):
-    st.code(inspect.getsource(fcn.SceneFCN))
+with show.folded("The network in PyTorch (core/zoo/fcn.py)", key="fcn-code") as more:
+    if more.open:
+        st.code(inspect.getsource(fcn.SceneFCN))
 chrome.notice(parts.layers_notice(view.layer_facts, trained.recipe.upsampling),
               view.layer_facts)
 

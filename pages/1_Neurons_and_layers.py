@@ -34,8 +34,9 @@ hidden = st.columns(3)[0].slider("Neurons in the layer (H)", 1, neurons.MAX_LAYE
                                  key="tensor-h", bind="query-params")
 form = neurons.tensor_form(neuron, hidden)
 parts.tensor_form(form)
-with st.expander("The PyTorch code (core/neurons.py)"):
-    st.code(inspect.getsource(neurons.layer))
+with show.folded("The PyTorch code (core/neurons.py)", key="neuron-code") as more:
+    if more.open:
+        st.code(inspect.getsource(neurons.layer))
 parts.tensor_notice(form.facts)
 
 # 2. Activation functions ---------------------------------------------------------------------

@@ -5,7 +5,7 @@ import inspect
 import streamlit as st
 
 from core import backprop, learning_cycle
-from ui import chrome, runners, widgets
+from ui import chrome, runners, show, widgets
 from ui.parts import learning_cycle as parts
 
 chrome.page("learning_cycle", """A network learns by repeating four steps: **1 forward pass**
@@ -21,9 +21,10 @@ st.markdown(f"**Step {record.step}** (epoch {record.epoch}) · a mini-batch of {
             f"points `X` with labels `y = {record.y.tolist()}` · network 2 → {step.hidden} "
             f"({step.activation}) → 1 (sigmoid)")
 parts.step_parts(step, record)
-with st.expander("The code that computed these numbers (core/backprop.py)"):
-    st.code(inspect.getsource(backprop.StackedMLP.forward) + "\n"
-            + inspect.getsource(backprop.StackedMLP.backward))
+with show.folded("The code that computed these numbers (core/backprop.py)", key="step-code") as more:
+    if more.open:
+        st.code(inspect.getsource(backprop.StackedMLP.forward) + "\n"
+                + inspect.getsource(backprop.StackedMLP.backward))
 parts.step_notice(record.facts)
 
 # 2. Epoch, batch, iteration: train live ------------------------------------------------------

@@ -66,8 +66,9 @@ show.chart(charts.layer_heat, dying.dead, "dead", "share of dead units", domain=
            columns=3, key="dying-heat", heading="Share of dead units per layer and epoch (digits)")
 show.warnings(dying.messages)
 show.table(dying.table, key="dying-table")
-with st.expander("How a dead unit is counted (core/gradients.py)"):
-    st.code(inspect.getsource(gradients.dead_fraction))
+with show.folded("How a dead unit is counted (core/gradients.py)", key="dead-code") as more:
+    if more.open:
+        st.code(inspect.getsource(gradients.dead_fraction))
 parts.dying_notice(dying.facts)
 
 # 4-5. Covariate shift and batch normalization -------------------------------------------------

@@ -55,8 +55,9 @@ chrome.section("3 · What weight decay does to the weights", "58")
 chrome.intro(parts.WEIGHTS_INTRO)
 show.chart(charts.weight_histograms, remedies.weights, key="weights",
            title="Every weight of the baseline and of the L2 network, as histograms")
-with st.expander("The weight decay step, as the hand-written engine runs it"):
-    st.code(parts.WEIGHT_DECAY_STEP, language="python")
+with show.folded("The weight decay step, as the hand-written engine runs it", key="decay-code") as more:
+    if more.open:
+        st.code(parts.WEIGHT_DECAY_STEP, language="python")
 parts.weight_decay_notice(remedies.weight_facts)
 
 # 4. Augmentation explorer ---------------------------------------------------------------------
@@ -65,8 +66,9 @@ chrome.section("4 · Data augmentation with Albumentations: image, mask, boxes a
 chrome.intro(parts.EXPLORER_INTRO)
 explorer = runners.run(augment.grid, parts.explorer_knobs(), label="Augmenting")
 parts.samples(explorer)
-with st.expander("Each sample's sampled parameters"):
-    show.table(explorer.params, key="aug-params")
+with show.folded("Each sample's sampled parameters", key="augment-samples") as more:
+    if more.open:
+        show.table(explorer.params, key="aug-params")
 st.code(explorer.code, language="python", wrap_lines=True)
 parts.explorer_notice(explorer.facts)
 
@@ -81,7 +83,8 @@ pictures.image(effect.examples, caption="4 digits (rows): the original, then its
 with chart:
     show.chart(charts.update_curves, effect.history, "accuracy", parts.DIGITS, key="effect-curves")
 show.table(effect.table, key="effect-table")
-with st.expander("How the digits are augmented (core.augment.augment_digits)"):
-    st.code(inspect.getsource(augment.augment_digits))
+with show.folded("How the digits are augmented (core.augment.augment_digits)", key="augment-code") as more:
+    if more.open:
+        st.code(inspect.getsource(augment.augment_digits))
 parts.effect_notice(effect.facts)
 chrome.end()

@@ -13,8 +13,9 @@ it computed.""")
 
 chrome.section("1 · Six architectures, three lines each", "65-71")
 parts.cards()
-with st.expander("The same as one table"):
-    show.table(parts.table(), key="zoo-table")
+with show.folded("The same as one table", key="zoo-as-table") as more:
+    if more.open:
+        show.table(parts.table(), key="zoo-table")
 
 chrome.section("2 · The models this app ships")
 models = overview.shipped()

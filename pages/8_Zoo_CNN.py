@@ -32,8 +32,9 @@ view = runners.run(cnn_lab.inspect, Inspect(source), label="Looking inside the C
 # 1. Architecture ----------------------------------------------------------------------------------
 chrome.section("1 · The architecture, with the shape of every tensor", "66")
 show.layers(view.layers, key="cnn-layers", title="Digit")
-with st.expander("The network in PyTorch (core/zoo/cnn.py)"):
-    st.code(inspect.getsource(cnn.DigitCNN))
+with show.folded("The network in PyTorch (core/zoo/cnn.py)", key="cnn-code") as more:
+    if more.open:
+        st.code(inspect.getsource(cnn.DigitCNN))
 chrome.notice(parts.layers_notice(view.layer_facts), view.layer_facts)
 
 # 2. Filters ---------------------------------------------------------------------------------------
@@ -64,8 +65,9 @@ with left:
 with right:
     st.markdown(parts.mistakes_heading(view.mistake_facts))
     show.images(view.wrong_pictures, view.wrong_captions, columns=6)
-    with st.expander("The mistakes as a table"):
-        show.table(view.wrong, key="cnn-wrong")
+    with show.folded("The mistakes as a table", key="cnn-mistakes-table") as more:
+        if more.open:
+            show.table(view.wrong, key="cnn-wrong")
 chrome.notice(untrained or parts.mistakes_notice(view.mistake_facts), view.mistake_facts)
 
 # 5. CNN vs MLP ------------------------------------------------------------------------------------

@@ -115,9 +115,12 @@ def _sidebar() -> None:
         _link(chapter.page, f"{number}. {chapter.title}", ":material/play_circle:")
     st.sidebar.divider()
     presenter.toggle()
-    st.sidebar.markdown("**Share this view**", help="The link opens this page with every setting you see: it "
-                        "carries the settings that differ from the defaults. Copy it with the button at its right.")
-    _run.share = st.sidebar.empty()
+    # In a popover: its content is drawn only when opened, so the code element's highlighter (a 1.5 MB script
+    # the browser parses for a quarter of a second) is not part of every page's first view.
+    with st.sidebar.popover("Share this view", icon=":material/link:", width="stretch"):
+        st.caption("The link opens this page with every setting you see: it carries the settings that differ "
+                   "from the defaults. Copy it with the button at its right.")
+        _run.share = st.empty()
     st.sidebar.divider()
     try:
         device = pick_device()

@@ -240,6 +240,20 @@ def images(pictures: Sequence[Any], captions: Sequence[str], columns: int | None
             column.image(picture, caption=caption, width="stretch")
 
 
+def folded(label: str, key: str):
+    """An expander whose content the page draws only while it is open; use it as
+
+        with show.folded("The code", key="x-code") as more:
+            if more.open:
+                st.code(...)
+
+    A plain st.expander's content is sent and drawn in the browser even while it is closed (a code
+    listing loads a 1.5 MB highlighter, a table its grid): a page's first view pays for every one of
+    them. Opening it reruns the page (from the cache) with the content drawn.
+    """
+    return st.expander(label, key=key, on_change="rerun")
+
+
 def layers(frame: pd.DataFrame, key: str, title: str = "Input") -> None:
     """An architecture as a row of boxes, one per layer of `core.zoo.shapes.trace`: kind and output shape.
 
@@ -258,8 +272,9 @@ def layers(frame: pd.DataFrame, key: str, title: str = "Input") -> None:
     boxes = ([box(title, " × ".join(map(str, first)), 0)] if first else []) + [
         box(r.kind, r.shape, int(r.parameters)) for r in shown.itertuples()]
     st.markdown(" → ".join(boxes), unsafe_allow_html=True)
-    with st.expander("The layers as a table (from a real forward pass)"):
-        table(shown.drop(columns="shape").assign(**{"output shape": shown["shape"]}), key=key)
+    with folded("The layers as a table (from a real forward pass)", key=f"{key}-more") as more:
+        if more.open:
+            table(shown.drop(columns="shape").assign(**{"output shape": shown["shape"]}), key=key)
 
 
 def page_link(page: str, label: str, icon: str = ":material/arrow_forward:") -> None:

@@ -63,7 +63,13 @@ def _shot(page, name: str) -> None:
 
 
 def _share_link(page) -> str:
-    return page.locator(f'{SIDEBAR} [data-testid="stCode"]').inner_text().replace("\n", "")
+    """The link in the sidebar's "Share this view" popover (opened to read it, then closed)."""
+    page.locator(SIDEBAR).get_by_role("button", name="Share this view").click()
+    link = page.locator('[data-testid="stPopoverBody"] [data-testid="stCode"]')
+    text = link.inner_text().replace("\n", "")
+    page.keyboard.press("Escape")
+    link.wait_for(state="hidden")
+    return text
 
 
 def _presenting(page, where: str) -> None:

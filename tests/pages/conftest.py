@@ -36,6 +36,14 @@ def tables(at: AppTest | Block) -> list[pd.DataFrame]:
             for block in blocks for node in block if node.type in ("table", "dataframe")]
 
 
+def opened(at: AppTest, *keys: str) -> AppTest:
+    """`at` rerun with the ui.show.folded expanders `keys` open, as a click on each does (their content is drawn
+    only while open)."""
+    for key in keys:
+        at.session_state[key] = True
+    return at.run()
+
+
 def _unescaped(df: pd.DataFrame) -> pd.DataFrame:
     """A static table as it reads on screen: ui/show escapes its text for Markdown (ui/untrusted.escape)."""
     def plain(value):

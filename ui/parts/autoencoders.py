@@ -62,8 +62,9 @@ def architecture(view: autoencoders_lab.InspectResult) -> None:
     show.layers(view.encoder, key="ae-encoder", title="Digit")
     st.markdown("**Decoder**: the code in, a digit out (the reconstruction)")
     show.layers(view.decoder, key="ae-decoder", title="Latent code")
-    with st.expander("The network in PyTorch (core/zoo/autoencoders.py)"):
-        st.code(inspect.getsource(autoencoders.AutoEncoder))
+    with show.folded("The network in PyTorch (core/zoo/autoencoders.py)", key="ae-code") as more:
+        if more.open:
+            st.code(inspect.getsource(autoencoders.AutoEncoder))
 
 
 def shape_notice(facts: autoencoders_lab.ShapeFacts) -> str:
@@ -170,9 +171,11 @@ def vae_architecture(view: autoencoders_lab.InspectResult) -> None:
                 "pulls every digit's distribution towards the standard normal. Its decoder has the plain 2-D AE's "
                 "layers, with weights of its own.")
     show.layers(view.vae_encoder, key="ae-vae-encoder", title="Digit")
-    with st.expander("The sampling step and the KL term in PyTorch (core/zoo/autoencoders.py)"):
-        st.code(inspect.getsource(autoencoders.Reparameterize) + "\n"
-                + inspect.getsource(autoencoders.VariationalAutoEncoder))
+    with show.folded("The sampling step and the KL term in PyTorch (core/zoo/autoencoders.py)",
+                     key="vae-code") as more:
+        if more.open:
+            st.code(inspect.getsource(autoencoders.Reparameterize) + "\n"
+                    + inspect.getsource(autoencoders.VariationalAutoEncoder))
 
 
 def walk_ends() -> tuple[int, int]:

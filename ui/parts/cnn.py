@@ -83,8 +83,9 @@ def feature_maps(looked: cnn_lab.LookResult) -> None:
         rows = zip(st.columns(3), looked.maps[start : start + 3], looked.map_captions[start : start + 3])
         for column, picture, caption in rows:
             column.image(picture, caption=caption, width="stretch")
-    with st.expander("The feature maps in numbers"):
-        show.table(looked.maps_table, key="cnn-maps")
+    with show.folded("The feature maps in numbers", key="cnn-maps-numbers") as more:
+        if more.open:
+            show.table(looked.maps_table, key="cnn-maps")
 
 
 def look_notice(facts: cnn_lab.LookFacts) -> str:

@@ -83,8 +83,10 @@ def players(trained: gan.Trained, source: Source) -> None:
     with right:
         st.markdown("**Discriminator D**: a point → one logit; sigmoid(logit) = P(real)")
         show.layers(layers.discriminator, key="d-layers", title="Point (x1, x2)")
-    with st.expander("One training step in code: both players' losses in one forward pass (core/zoo/gan.py)"):
-        st.code(inspect.getsource(gan.GAN.forward) + "\n" + inspect.getsource(gan.generator_loss))
+    with show.folded("One training step in code: both players' losses in one forward pass (core/zoo/gan.py)",
+                     key="gan-code") as more:
+        if more.open:
+            st.code(inspect.getsource(gan.GAN.forward) + "\n" + inspect.getsource(gan.generator_loss))
 
 
 def collapse(balanced: gan.Trained, collapsed: gan.Trained) -> None:

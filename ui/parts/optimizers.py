@@ -108,8 +108,9 @@ def comparison_knobs() -> tuple[landscapes.Comparison, str]:
 
 def optimizer_code() -> None:
     """The code that moves the optimizers, in an expander."""
-    with st.expander("The code that moves the optimizers (core/landscapes.py)"):
-        st.code(inspect.getsource(landscapes.make_optimizers) + "\n" + inspect.getsource(landscapes.descend))
+    with show.folded("The code that moves the optimizers (core/landscapes.py)", key="race-code") as more:
+        if more.open:
+            st.code(inspect.getsource(landscapes.make_optimizers) + "\n" + inspect.getsource(landscapes.descend))
 
 
 def comparison_notice(facts: landscapes.ComparisonFacts) -> None:

@@ -39,9 +39,11 @@ def scaler_formulas() -> None:
 
 def fitted_numbers(view: preprocessing.ScalingViewResult) -> None:
     """What each scaler fitted per feature, and the code that fitted it, in an expander."""
-    with st.expander(f"The numbers each scaler fitted, per feature (from the {view.facts.n_train} training rows)"):
-        show.table(view.params, key="params")
-        st.code(inspect.getsource(preprocessing.fit_scaler) + "\n" + inspect.getsource(preprocessing.transform))
+    with show.folded(f"The numbers each scaler fitted, per feature (from the {view.facts.n_train} training rows)",
+                     key="scaler-numbers") as more:
+        if more.open:
+            show.table(view.params, key="params")
+            st.code(inspect.getsource(preprocessing.fit_scaler) + "\n" + inspect.getsource(preprocessing.transform))
 
 
 def view_notice(facts: preprocessing.ViewFacts) -> None:

@@ -111,8 +111,10 @@ def gates(race: recurrent.Trained, cfg: recurrent_lab.Gates) -> None:
                            key=f"gate-{quantity.split()[0]}")
     st.markdown("**Unit 1**, the unit whose last cell state depends most on the first symbol, step by step:")
     show.chart(recurrent_charts.unit_lines, result.memory, key="unit-1")
-    with st.expander("The LSTM's equations, as this page computes them from `nn.LSTM`'s weights"):
-        st.code(inspect.getsource(recurrent.lstm_steps))
+    with show.folded("The LSTM's equations, as this page computes them from `nn.LSTM`'s weights",
+                     key="lstm-equations") as more:
+        if more.open:
+            st.code(inspect.getsource(recurrent.lstm_steps))
     f = result.facts
     ends = ", ".join(f"{symbol}: {c:+.1f}" for symbol, c in zip(f.end_symbols, f.cell_ends))
     other = (f" It was trained only on sequences of {f.trained_length} tokens and yours has {f.typed_length}: it "

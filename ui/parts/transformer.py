@@ -73,8 +73,9 @@ def task(result: transformer_lab.BoardResult) -> None:
         st.markdown("**The encoder, from a real forward pass** (10 tokens in, a score for each of the "
                     f"{len(transformer.VOCAB)} tokens out, at every position)")
         show.layers(result.layers, key="tx-layers", title="Tokens")
-    with st.expander("Self-attention in PyTorch (core/zoo/transformer.py)"):
-        st.code(inspect.getsource(transformer.SelfAttention))
+    with show.folded("Self-attention in PyTorch (core/zoo/transformer.py)", key="attention-code") as more:
+        if more.open:
+            st.code(inspect.getsource(transformer.SelfAttention))
     show.table(result.scores, key="tx-scores")
     f = result.facts
     chrome.notice(f"measured on {f.n_val:,} held-out words it never trained on, the encoder writes "
