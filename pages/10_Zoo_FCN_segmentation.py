@@ -31,36 +31,36 @@ view = runners.run(fcn_lab.inspect, Inspect(source), label="Scoring the FCN on t
                    inputs=(trained,))
 
 # 1. Architecture ----------------------------------------------------------------------------------
-chrome.section("1 · Down, then up again: the encoder-decoder with the shape of every tensor", "68")
-show.layers(view.layers, key="fcn-layers", title="Scene")
-with show.folded("The network in PyTorch (core/zoo/fcn.py)", key="fcn-code") as more:
-    if more.open:
-        st.code(inspect.getsource(fcn.SceneFCN))
-chrome.notice(parts.layers_notice(view.layer_facts, trained.recipe.upsampling),
-              view.layer_facts)
+if chrome.section("1 · Down, then up again: the encoder-decoder with the shape of every tensor", "68"):
+    show.layers(view.layers, key="fcn-layers", title="Scene")
+    with show.folded("The network in PyTorch (core/zoo/fcn.py)", key="fcn-code") as more:
+        if more.open:
+            st.code(inspect.getsource(fcn.SceneFCN))
+    chrome.notice(parts.layers_notice(view.layer_facts, trained.recipe.upsampling),
+                  view.layer_facts)
 
 # 2. One scene -------------------------------------------------------------------------------------
-chrome.section("2 · One scene, pixel by pixel", "68")
-scene = st.slider(f"Held-out scene (0 to {fcn.N_VAL - 1}; never seen in training)", 0,
-                  fcn.N_VAL - 1, fcn_lab.busiest_scene(), key="fcn-scene", bind="query-params")
-looked = runners.run(fcn_lab.look, runners.config(fcn_lab.Look, source=source, scene=scene),
-                     label="Segmenting", inputs=(trained,))
-parts.mask_legend()
-show.images(looked.pictures, looked.captions)
-chrome.notice(untrained or parts.scene_notice(looked.scene_facts), looked.scene_facts)
+if chrome.section("2 · One scene, pixel by pixel", "68"):
+    scene = st.slider(f"Held-out scene (0 to {fcn.N_VAL - 1}; never seen in training)", 0,
+                      fcn.N_VAL - 1, fcn_lab.busiest_scene(), key="fcn-scene", bind="query-params")
+    looked = runners.run(fcn_lab.look, runners.config(fcn_lab.Look, source=source, scene=scene),
+                         label="Segmenting", inputs=(trained,))
+    parts.mask_legend()
+    show.images(looked.pictures, looked.captions)
+    chrome.notice(untrained or parts.scene_notice(looked.scene_facts), looked.scene_facts)
 
 # 3. How good is it --------------------------------------------------------------------------------
-chrome.section("3 · Intersection over union on the held-out scenes", "68")
-parts.scores(view)
-chrome.notice(untrained or parts.score_notice(view.score_facts), view.score_facts)
+if chrome.section("3 · Intersection over union on the held-out scenes", "68"):
+    parts.scores(view)
+    chrome.notice(untrained or parts.score_notice(view.score_facts), view.score_facts)
 
 # 4. Dense output vs one label ---------------------------------------------------------------------
-chrome.section("4 · A label per pixel instead of a label per image", "66, 68")
-st.markdown(parts.dense_output(view))
-klass = st.selectbox("Class whose probability to map", scenes.CLASSES[1:], index=1, key="fcn-class",
-                     bind="query-params")
-parts.per_pixel_and_one_label(looked, klass, scene)
-chrome.notice(untrained or parts.map_notice(looked.map_facts[klass], looked.one_label_facts),
-              looked.map_facts[klass], looked.one_label_facts)
-parts.link_to_the_cnn()
+if chrome.section("4 · A label per pixel instead of a label per image", "66, 68"):
+    st.markdown(parts.dense_output(view))
+    klass = st.selectbox("Class whose probability to map", scenes.CLASSES[1:], index=1, key="fcn-class",
+                         bind="query-params")
+    parts.per_pixel_and_one_label(looked, klass, scene)
+    chrome.notice(untrained or parts.map_notice(looked.map_facts[klass], looked.one_label_facts),
+                  looked.map_facts[klass], looked.one_label_facts)
+    parts.link_to_the_cnn()
 chrome.end()

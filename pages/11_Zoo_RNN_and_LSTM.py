@@ -24,27 +24,27 @@ with st.container(border=True):
     parts.which_race(race, slot)
 
 # 1. The task --------------------------------------------------------------------------------------
-chrome.section("1 · A memory test: recall the first symbol after many distractors", "69")
-parts.task()
+if chrome.section("1 · A memory test: recall the first symbol after many distractors", "69"):
+    parts.task()
 
 # 2. Accuracy vs length ----------------------------------------------------------------------------
-chrome.section("2 · Accuracy on validation sequences vs their length, three cells side by side",
-               "69")
-parts.lengths(shipped, None if race.shipped else race, source)
+if chrome.section("2 · Accuracy on validation sequences vs their length, three cells side by side",
+                  "69"):
+    parts.lengths(shipped, None if race.shipped else race, source)
 
 # 3. Inside the LSTM -------------------------------------------------------------------------------
-chrome.section("3 · Inside the LSTM: its gates at every step of one sequence", "69")
-gates = parts.gates_config(parts.typed_sequence(race.recipe.length), source)
-parts.gates(race, gates)
+if gates_open := chrome.section("3 · Inside the LSTM: its gates at every step of one sequence", "69"):
+    gates = parts.gates_config(parts.typed_sequence(race.recipe.length), source)
+    parts.gates(race, gates)
 
 # 4. Sequence output vs single output --------------------------------------------------------------
-chrome.section("4 · One answer at the end, or one answer per step", "69")
-steps_race = zoo.trained(Source("recurrent", asset=recurrent.STEPS),
-                         label="Reading the shipped networks")
-outputs = recurrent_lab.Outputs(sequence=gates.sequence, source=source)
-parts.outputs(race, steps_race, outputs)
+if chrome.section("4 · One answer at the end, or one answer per step", "69") and chrome.needs(gates_open, "3"):
+    steps_race = zoo.trained(Source("recurrent", asset=recurrent.STEPS),
+                             label="Reading the shipped networks")
+    outputs = recurrent_lab.Outputs(sequence=gates.sequence, source=source)
+    parts.outputs(race, steps_race, outputs)
 
 # 5. Gradients through time ------------------------------------------------------------------------
-chrome.section("5 · Why the plain RNN forgets: gradients through time", "69")
-parts.gradient_flow(race, source)
+if chrome.section("5 · Why the plain RNN forgets: gradients through time", "69"):
+    parts.gradient_flow(race, source)
 chrome.end()

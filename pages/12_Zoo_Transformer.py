@@ -20,32 +20,32 @@ with st.container(border=True):
 board = parts.board()
 
 # 1. The task and the model ------------------------------------------------------------------------
-chrome.section("1 · The task, and the four models' scores on held-out words", "70")
-parts.task(board)
+if chrome.section("1 · The task, and the four models' scores on held-out words", "70"):
+    parts.task(board)
 
 # 2. Attention for your word -----------------------------------------------------------------------
-chrome.section("2 · Attention maps for a word you type", "70")
-word, design = parts.word_and_model()
-source = Source("transformer", asset=transformer.asset(design))
-yours = parts.reading(word, parts.model(design), source, "your word")
-parts.attention(yours)
-parts.copy_notice(yours.copy_facts)
-if own is not None:
-    parts.own_attention(parts.reading(yours.word, *own, "your model"))
+if chrome.section("2 · Attention maps for a word you type", "70"):
+    word, design = parts.word_and_model()
+    source = Source("transformer", asset=transformer.asset(design))
+    yours = parts.reading(word, parts.model(design), source, "your word")
+    parts.attention(yours)
+    parts.copy_notice(yours.copy_facts)
+    if own is not None:
+        parts.own_attention(parts.reading(yours.word, *own, "your model"))
 
 # 3. Positional encoding ---------------------------------------------------------------------------
-chrome.section("3 · Positional encoding: order, added to the tokens", "70")
-parts.positions(board.facts)
+if chrome.section("3 · Positional encoding: order, added to the tokens", "70"):
+    parts.positions(board.facts)
 
 # 4. Encoder-only vs decoder-only: the mask --------------------------------------------------------
-chrome.section("4 · Encoder-only vs decoder-only: the attention mask", "70")
-parts.masks(board)
+if chrome.section("4 · Encoder-only vs decoder-only: the attention mask", "70"):
+    parts.masks(board)
 
 # 5. Greedy generation -----------------------------------------------------------------------------
-chrome.section("5 · Decoder-only: greedy generation from a prompt", "70")
-prompt_word = parts.prompt_word()
-decoder = Source("transformer", asset=transformer.asset("decoder"))
-decoder_model = parts.model("decoder")
-generated = parts.reading(prompt_word, decoder_model, decoder, "generation")
-parts.generation(generated)
+if chrome.section("5 · Decoder-only: greedy generation from a prompt", "70"):
+    prompt_word = parts.prompt_word()
+    decoder = Source("transformer", asset=transformer.asset("decoder"))
+    decoder_model = parts.model("decoder")
+    generated = parts.reading(prompt_word, decoder_model, decoder, "generation")
+    parts.generation(generated)
 chrome.end()

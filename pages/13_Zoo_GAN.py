@@ -26,22 +26,22 @@ with st.container(border=True):
     parts.which_game(game_of, slot)
 
 # 1. The game, checkpoint by checkpoint ------------------------------------------------------------
-chrome.section("1 · The game, checkpoint by checkpoint: D's map, G's points and both losses", "71")
-key = "shipped" if game_of.shipped else "own"
-step = parts.step_picker(game_of.game, "step" if game_of.shipped else "own-step")
-facts = parts.game_view(game_of.game, step, key)
-if game_of.shipped:
-    parts.game_notice(facts)
-else:
-    parts.own_notice(game_of.game.facts())
+if chrome.section("1 · The game, checkpoint by checkpoint: D's map, G's points and both losses", "71"):
+    key = "shipped" if game_of.shipped else "own"
+    step = parts.step_picker(game_of.game, "step" if game_of.shipped else "own-step")
+    facts = parts.game_view(game_of.game, step, key)
+    if game_of.shipped:
+        parts.game_notice(facts)
+    else:
+        parts.own_notice(game_of.game.facts())
 
 # 2. The two players -------------------------------------------------------------------------------
-chrome.section("2 · The two players", "71")
-parts.players(game_of, source)
+if chrome.section("2 · The two players", "71"):
+    parts.players(game_of, source)
 
 # 3. Mode collapse ---------------------------------------------------------------------------------
-chrome.section("3 · Mode collapse: when G finds one answer that fools D", "71")
-balanced = zoo.trained(Source("gan", asset="gan_ring"), label="Reading the shipped GAN")
-collapsed = zoo.trained(Source("gan", asset="gan_ring_collapse"), label="Reading the shipped GAN")
-parts.collapse(balanced, collapsed)
+if chrome.section("3 · Mode collapse: when G finds one answer that fools D", "71"):
+    balanced = zoo.trained(Source("gan", asset="gan_ring"), label="Reading the shipped GAN")
+    collapsed = zoo.trained(Source("gan", asset="gan_ring_collapse"), label="Reading the shipped GAN")
+    parts.collapse(balanced, collapsed)
 chrome.end()

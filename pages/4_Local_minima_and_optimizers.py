@@ -16,78 +16,78 @@ learning rate comes from the real `torch.optim.lr_scheduler` class (the trainer 
 rate from it: one-cycle's momentum cycle is left out, section 4 says so).""")
 
 # 1. The learning rate -------------------------------------------------------------------------
-chrome.section("1 · The learning rate: too small, good, too large", "40")
-sweep = runners.run(optimization.lr_sweep, parts.sweep_knobs(),
-                    label="Training one net at three learning rates")
-show.chart(charts.curves, sweep.history, "loss", key="lr-curves",
-           title=parts.ON_MOONS.format("Loss per epoch at three rates"))
-show.warnings(sweep.messages)
-parts.sweep_notice(sweep.facts)
-parts.range_test()
+if chrome.section("1 · The learning rate: too small, good, too large", "40"):
+    sweep = runners.run(optimization.lr_sweep, parts.sweep_knobs(),
+                        label="Training one net at three learning rates")
+    show.chart(charts.curves, sweep.history, "loss", key="lr-curves",
+               title=parts.ON_MOONS.format("Loss per epoch at three rates"))
+    show.warnings(sweep.messages)
+    parts.sweep_notice(sweep.facts)
+    parts.range_test()
 
 # 2. Loss landscapes and the optimizer comparison ----------------------------------------------
-chrome.section("2 · Loss landscapes in theory and reality: an optimizer race", "42-44")
-comparison_config, surface_label = parts.comparison_knobs()
-compared = runners.run(landscapes.comparison, comparison_config, label="Racing the optimizers")
-left, right = st.columns(2)
-with left:
-    show.chart(charts.landscape, compared.surface, compared.paths, surface_label,
-               data=compared.paths, key="race-map")
-with right:
-    show.chart(charts.lines, compared.paths, "step", "loss", "optimizer", "step", "loss",
-               title="Loss per step of each optimizer", key="race-loss")
-show.warnings(compared.messages, named=False)
-show.table(compared.table, key="race-table")
-parts.comparison_notice(compared.facts)
-parts.optimizer_code()
+if chrome.section("2 · Loss landscapes in theory and reality: an optimizer race", "42-44"):
+    comparison_config, surface_label = parts.comparison_knobs()
+    compared = runners.run(landscapes.comparison, comparison_config, label="Racing the optimizers")
+    left, right = st.columns(2)
+    with left:
+        show.chart(charts.landscape, compared.surface, compared.paths, surface_label,
+                   data=compared.paths, key="race-map")
+    with right:
+        show.chart(charts.lines, compared.paths, "step", "loss", "optimizer", "step", "loss",
+                   title="Loss per step of each optimizer", key="race-loss")
+    show.warnings(compared.messages, named=False)
+    show.table(compared.table, key="race-table")
+    parts.comparison_notice(compared.facts)
+    parts.optimizer_code()
 
 # 3. Fix 1: noise from small batches -----------------------------------------------------------
-chrome.section("3 · Fix 1: randomness from small batches", "45")
-noise = runners.run(optimization.batch_noise, parts.noise_knobs(),
-                    label="Training with batch 1, 16 and the full batch")
-parts.noise_charts(noise)
-show.table(noise.table.rename(columns=parts.NOISE_HEADERS), key="noise-table")
-parts.noise_notice(noise.facts)
-left, right = st.columns(2)
-escape = runners.run(landscapes.escape, parts.escape_knobs(right), label="Shaking SGD")
-with left:
-    show.chart(charts.landscape, escape.surface, escape.paths, "Plain SGD, with and without noise",
-               data=escape.paths, key="escape-map")
-with right:
-    show.warnings(escape.messages, named=False)
-show.table(escape.table, key="escape-table")
-parts.escape_notice(escape.facts)
+if chrome.section("3 · Fix 1: randomness from small batches", "45"):
+    noise = runners.run(optimization.batch_noise, parts.noise_knobs(),
+                        label="Training with batch 1, 16 and the full batch")
+    parts.noise_charts(noise)
+    show.table(noise.table.rename(columns=parts.NOISE_HEADERS), key="noise-table")
+    parts.noise_notice(noise.facts)
+    left, right = st.columns(2)
+    escape = runners.run(landscapes.escape, parts.escape_knobs(right), label="Shaking SGD")
+    with left:
+        show.chart(charts.landscape, escape.surface, escape.paths, "Plain SGD, with and without noise",
+                   data=escape.paths, key="escape-map")
+    with right:
+        show.warnings(escape.messages, named=False)
+    show.table(escape.table, key="escape-table")
+    parts.escape_notice(escape.facts)
 
 # 4. Fix 2: the learning rate over time --------------------------------------------------------
-chrome.section("4 · Fix 2: randomness from the learning rate: annealing, cycles, one-cycle",
-               "46-47")
-schedules = runners.run(optimization.schedules, parts.schedules_knobs(),
-                        label="Training under each schedule")
-parts.schedule_charts(schedules)
-show.table(schedules.table, key="sched-table")
-parts.schedules_notice(schedules.facts)
+if chrome.section("4 · Fix 2: randomness from the learning rate: annealing, cycles, one-cycle",
+                  "46-47"):
+    schedules = runners.run(optimization.schedules, parts.schedules_knobs(),
+                            label="Training under each schedule")
+    parts.schedule_charts(schedules)
+    show.table(schedules.table, key="sched-table")
+    parts.schedules_notice(schedules.facts)
 
 # 5. Fix 3: momentum ---------------------------------------------------------------------------
-chrome.section("5 · Fix 3: momentum and Adam", "48")
-parts.update_rules()
-momentum = st.slider("Momentum μ", 0.0, 0.99, 0.7, 0.01, key="momentum", bind="query-params")
-rolled = runners.run(landscapes.momentum, runners.config(landscapes.Momentum, momentum=momentum),
-                     label="Rolling downhill")
-left, right = st.columns(2)
-with left:
-    show.chart(charts.landscape, rolled.surface, rolled.paths, "Elongated valley",
-               data=rolled.paths, key="momentum-map")
-with right:
-    show.chart(charts.step_sizes, rolled.step_sizes, title="Step sizes on the elongated valley",
-               key="momentum-steps")
-parts.momentum_notice(rolled.facts)
+if chrome.section("5 · Fix 3: momentum and Adam", "48"):
+    parts.update_rules()
+    momentum = st.slider("Momentum μ", 0.0, 0.99, 0.7, 0.01, key="momentum", bind="query-params")
+    rolled = runners.run(landscapes.momentum, runners.config(landscapes.Momentum, momentum=momentum),
+                         label="Rolling downhill")
+    left, right = st.columns(2)
+    with left:
+        show.chart(charts.landscape, rolled.surface, rolled.paths, "Elongated valley",
+                   data=rolled.paths, key="momentum-map")
+    with right:
+        show.chart(charts.step_sizes, rolled.step_sizes, title="Step sizes on the elongated valley",
+                   key="momentum-steps")
+    parts.momentum_notice(rolled.facts)
 
 # 6. A real network's landscape ----------------------------------------------------------------
-chrome.section("6 · A real network's landscape: slices around trained weights (Li et al. 2018)",
-               "43")
-slices = runners.run(optimization.net_slices, parts.slices_config(),
-                     label="Slicing the loss around the trained weights")
-parts.slices(slices)
-show.table(slices.table, key="slice-table")
-parts.slices_notice(slices.facts)
+if chrome.section("6 · A real network's landscape: slices around trained weights (Li et al. 2018)",
+                  "43"):
+    slices = runners.run(optimization.net_slices, parts.slices_config(),
+                         label="Slicing the loss around the trained weights")
+    parts.slices(slices)
+    show.table(slices.table, key="slice-table")
+    parts.slices_notice(slices.facts)
 chrome.end()

@@ -11,21 +11,21 @@ Each is a network built for one kind of data and one kind of answer: its **purpo
 kind, ready to look inside: it runs on the server that serves this app, and your browser shows what
 it computed.""")
 
-chrome.section("1 · Six architectures, three lines each", "65-71")
-parts.cards()
-with show.folded("The same as one table", key="zoo-as-table") as more:
-    if more.open:
-        show.table(parts.table(), key="zoo-table")
+if chrome.section("1 · Six architectures, three lines each", "65-71"):
+    parts.cards()
+    with show.folded("The same as one table", key="zoo-as-table") as more:
+        if more.open:
+            show.table(parts.table(), key="zoo-table")
 
-chrome.section("2 · The models this app ships")
-models = overview.shipped()
-if models.empty:
-    st.warning("No trained weights found in assets/zoo/. Run `python -m core.zoo` to make them.")
-    chrome.end()  # the page ends here: its URL note still comes
-    st.stop()
-st.markdown("Each zoo page opens with one of these small models, trained by `python -m core.zoo` "
-            "(seeded, offline, on a 2-core CPU) and loaded with "
-            "`torch.load(..., weights_only=True)`: plain tensors, never code.")
-parts.models(models)
-parts.notice(overview.shipped_facts(models))
+if chrome.section("2 · The models this app ships"):
+    models = overview.shipped()
+    if models.empty:
+        st.warning("No trained weights found in assets/zoo/. Run `python -m core.zoo` to make them.")
+        chrome.end()  # the page ends here: its URL note still comes
+        st.stop()
+    st.markdown("Each zoo page opens with one of these small models, trained by `python -m core.zoo` "
+                "(seeded, offline, on a 2-core CPU) and loaded with "
+                "`torch.load(..., weights_only=True)`: plain tensors, never code.")
+    parts.models(models)
+    parts.notice(overview.shipped_facts(models))
 chrome.end()

@@ -30,55 +30,55 @@ view = runners.run(cnn_lab.inspect, Inspect(source), label="Looking inside the C
                    inputs=(trained,))
 
 # 1. Architecture ----------------------------------------------------------------------------------
-chrome.section("1 · The architecture, with the shape of every tensor", "66")
-show.layers(view.layers, key="cnn-layers", title="Digit")
-with show.folded("The network in PyTorch (core/zoo/cnn.py)", key="cnn-code") as more:
-    if more.open:
-        st.code(inspect.getsource(cnn.DigitCNN))
-chrome.notice(parts.layers_notice(view.layer_facts), view.layer_facts)
+if chrome.section("1 · The architecture, with the shape of every tensor", "66"):
+    show.layers(view.layers, key="cnn-layers", title="Digit")
+    with show.folded("The network in PyTorch (core/zoo/cnn.py)", key="cnn-code") as more:
+        if more.open:
+            st.code(inspect.getsource(cnn.DigitCNN))
+    chrome.notice(parts.layers_notice(view.layer_facts), view.layer_facts)
 
 # 2. Filters ---------------------------------------------------------------------------------------
-chrome.section(parts.filters_heading(trained.facts), "66")
-st.markdown("Each square is one 3 × 3 kernel: **orange** weights add the pixel below them, "
-            "**blue** ones subtract it, white is 0. A filter answers strongly where the image "
-            "looks like it (an edge, a stroke, a corner).")
-for picture, caption in zip(view.filters, view.filter_captions):
-    st.image(picture, caption=caption, width=picture.shape[1])
+if chrome.section(parts.filters_heading(trained.facts), "66"):
+    st.markdown("Each square is one 3 × 3 kernel: **orange** weights add the pixel below them, "
+                "**blue** ones subtract it, white is 0. A filter answers strongly where the image "
+                "looks like it (an edge, a stroke, a corner).")
+    for picture, caption in zip(view.filters, view.filter_captions):
+        st.image(picture, caption=caption, width=picture.shape[1])
 
 # 3. One digit through the network -----------------------------------------------------------------
-chrome.section("3 · One digit through the network: feature maps and softmax", "66")
-n_val = len(cnn.digits().x_val)
-image = st.number_input(
-    f"Validation image (0 to {n_val - 1}; the mistakes in section 4 list theirs)", 0, n_val - 1, 0,
-    key="image", bind="query-params")
-looked = runners.run(cnn_lab.look, runners.config(cnn_lab.Look, source=source, image=int(image)),
-                     label="Running the digit", inputs=(trained,))
-parts.feature_maps(looked)
-chrome.notice(untrained or parts.look_notice(looked.facts), looked.facts)
+if chrome.section("3 · One digit through the network: feature maps and softmax", "66"):
+    n_val = len(cnn.digits().x_val)
+    image = st.number_input(
+        f"Validation image (0 to {n_val - 1}; the mistakes in section 4 list theirs)", 0, n_val - 1, 0,
+        key="image", bind="query-params")
+    looked = runners.run(cnn_lab.look, runners.config(cnn_lab.Look, source=source, image=int(image)),
+                         label="Running the digit", inputs=(trained,))
+    parts.feature_maps(looked)
+    chrome.notice(untrained or parts.look_notice(looked.facts), looked.facts)
 
 # 4. Mistakes --------------------------------------------------------------------------------------
-chrome.section("4 · How good is it on the validation digits? Confusion matrix and mistakes", "66")
-left, right = st.columns([2, 3])
-with left:
-    show.chart(charts.confusion, view.confusion, title="Confusion matrix of the validation digits",
-               key="cnn-confusion")
-with right:
-    st.markdown(parts.mistakes_heading(view.mistake_facts))
-    show.images(view.wrong_pictures, view.wrong_captions, columns=6)
-    with show.folded("The mistakes as a table", key="cnn-mistakes-table") as more:
-        if more.open:
-            show.table(view.wrong, key="cnn-wrong")
-chrome.notice(untrained or parts.mistakes_notice(view.mistake_facts), view.mistake_facts)
+if chrome.section("4 · How good is it on the validation digits? Confusion matrix and mistakes", "66"):
+    left, right = st.columns([2, 3])
+    with left:
+        show.chart(charts.confusion, view.confusion, title="Confusion matrix of the validation digits",
+                   key="cnn-confusion")
+    with right:
+        st.markdown(parts.mistakes_heading(view.mistake_facts))
+        show.images(view.wrong_pictures, view.wrong_captions, columns=6)
+        with show.folded("The mistakes as a table", key="cnn-mistakes-table") as more:
+            if more.open:
+                show.table(view.wrong, key="cnn-wrong")
+    chrome.notice(untrained or parts.mistakes_notice(view.mistake_facts), view.mistake_facts)
 
 # 5. CNN vs MLP ------------------------------------------------------------------------------------
-chrome.section("5 · CNN against an MLP with the same number of weights, on validation digits")
-st.markdown(parts.mlp_intro(trained))
-left, right = st.columns(2)
-with left:
-    show.chart(cnn_charts.validation, trained.history, key="cnn-vs-mlp")
-with right:
-    show.chart(cnn_charts.shifted, view.shifted, key="cnn-shifted")
-show.table(trained.board, key="cnn-board")
-chrome.notice(untrained or parts.comparison_notice(trained.facts, view.shift_facts), trained.facts,
-              view.shift_facts)
+if chrome.section("5 · CNN against an MLP with the same number of weights, on validation digits"):
+    st.markdown(parts.mlp_intro(trained))
+    left, right = st.columns(2)
+    with left:
+        show.chart(cnn_charts.validation, trained.history, key="cnn-vs-mlp")
+    with right:
+        show.chart(cnn_charts.shifted, view.shifted, key="cnn-shifted")
+    show.table(trained.board, key="cnn-board")
+    chrome.notice(untrained or parts.comparison_notice(trained.facts, view.shift_facts), trained.facts,
+                  view.shift_facts)
 chrome.end()

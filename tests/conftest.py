@@ -3,7 +3,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from ui import runners, streamlit_internals
+from ui import chrome, runners, streamlit_internals
 from ui.lesson_map import APP_ROOT
 
 
@@ -28,9 +28,18 @@ def _clear() -> None:
     st.cache_resource.clear()
 
 
+def every_section_open(at: AppTest) -> AppTest:
+    """`at` set to open every section of its page on its next run, as a student who opened them all sees it
+    (a page's first view opens its first section only: ui/chrome.section)."""
+    at.session_state[chrome.OPEN_ALL] = True
+    return at
+
+
 @pytest.fixture
 def page(request) -> AppTest:
-    """The page file named by the test module's PAGE, run in AppTest at its defaults, without an exception."""
-    at = AppTest.from_file(str(APP_ROOT / "pages" / request.module.PAGE), default_timeout=120).run()
+    """The page file named by the test module's PAGE, run in AppTest at its defaults with every section open,
+    without an exception."""
+    at = every_section_open(AppTest.from_file(str(APP_ROOT / "pages" / request.module.PAGE),
+                                              default_timeout=120)).run()
     assert not at.exception, at.exception
     return at

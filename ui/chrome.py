@@ -31,6 +31,9 @@ HOME = "Home.py"
 # This run's facts, by section: {section title: [the facts dataclasses its notices were built from]}.
 # tests/pages/test_walkthrough.py reads it (AppTest's session_state) to assert every walkthrough step's claims.
 FACTS = "_lesson_facts"
+OPEN_ALL = "_sections-open-all"  # session_state: open every section in this run (end(), and ?sections=all)
+SECTIONS = tour.SECTIONS  # ?sections=all opens every section of the page
+LINK = "link"  # OPEN_ALL's value when end() opened them for a link's values (urls.remember reads them again)
 
 # This run's placeholders and walkthrough step. Streamlit runs a session's script in its own
 # thread, and page()/home() reset it at the top of every run, so nothing leaks between sessions
@@ -153,13 +156,18 @@ def _begin(key: str | None) -> None:
     if st.runtime.exists():
         streamlit_internals.pace_reruns()
     streamlit_internals.cap_session_uploads(UPLOADS_PER_SESSION)
-    urls.remember()  # before any widget (the presenter toggle is one) registers
+    urls.remember(again=st.session_state.get(OPEN_ALL) == LINK)  # before any widget registers (presenter's)
+    if st.query_params.get(SECTIONS) == "all":  # a link that opens every section; each then keeps its own value
+        st.session_state[OPEN_ALL] = True
+        del st.query_params[SECTIONS]
     _run.key = key
     _run.home = key == tour.HOME_KEY
     _run.step, _run.problem = tour.requested()
     _run.drawn = False
     _run.last = (None, None)
     _run.section = ""
+    _run.box = None  # the open section's expander (section())
+    _run.closed = []  # the keys of the sections closed in this run
     st.session_state[FACTS] = {}
     _sidebar()
     layout.apply()
@@ -248,16 +256,56 @@ def home(opening: str) -> None:
     checkpoint()
 
 
-def section(title: str, slides: str | None = None) -> None:
-    """A page section's heading, with the slides it follows in grey (and the walkthrough's panel above it)."""
+def section(title: str, slides: str | None = None, opened: bool | None = None) -> bool:
+    """A page section: its heading, with the slides it follows in grey (and the walkthrough's panel above it);
+    whether it is open. Use it as `if chrome.section(...):` followed by the section's code.
+
+    The heading is an expander's label, and what follows draws inside it until the next section or `end()`.
+    A closed section computes and draws nothing: a page's first view opens only its first section (or those
+    `opened` says), so that it is drawn in about the time Streamlit needs for a one-line app, not the sum of
+    every chart below. Opening one reruns the page; its state is in the URL (tour.section_key), so a shared
+    link or a walkthrough step opens the sections it shows.
+    """
     checkpoint()
+    _close_section()
     step = _run.step if _fresh() else None
     if _here(step) and step.section and not _run.drawn and title.startswith(step.section):
         _draw_step(st)
+    suffix = f" :gray[· {slides_label(slides).lower()}]" if slides else ""
+    key = tour.section_key(getattr(_run, "key", None) or "page", title)
+    if st.session_state.get(OPEN_ALL):
+        st.session_state[key] = True
+    box = st.expander(f"{title}{suffix}", expanded=tour.opens_by_default(title) if opened is None else opened,
+                      key=key, on_change="rerun", bind="query-params")
+    box.__enter__()  # left by the next section() or end(): the section's code draws inside
     if _fresh():
         _run.section = title
-    suffix = f" :gray[· {slides_label(slides).lower()}]" if slides else ""
-    st.subheader(f"{title}{suffix}", anchor=False)
+        _run.box = box
+        if not box.open:
+            _run.closed.append(key)
+    return box.open
+
+
+def needs(opened: bool, number: str) -> bool:
+    """In a section that shows what section `number` computes from its own controls: whether that one is
+    open (`opened`, what its section() returned). When it is not, a line says so, with a button that opens it."""
+    if not opened:
+        key = tour.section_key(_run.key, f"{number} ·")
+        st.info(f"This part uses the results of section {number}, which is closed.", icon=":material/info:")
+        st.button(f"Open section {number}", key=f"open-{key}", on_click=_open, args=(key,),
+                  icon=":material/expand_more:")
+    return opened
+
+
+def _open(key: str) -> None:
+    st.session_state[key] = True
+
+
+def _close_section() -> None:
+    box = getattr(_run, "box", None)
+    if box is not None:
+        _run.box = None
+        box.__exit__(None, None, None)
 
 
 def intro(text: str, label: str = "About this section") -> None:
@@ -270,7 +318,7 @@ def intro(text: str, label: str = "About this section") -> None:
         st.markdown(text)
 
 
-def notice(text: str, *facts: object) -> None:
+def notice(text: str, *facts: object, section: str | None = None) -> None:
     """The "What to notice" box that closes a section: the lesson, tied to the numbers on screen.
 
     `facts`: the frozen dataclasses of facts (computed and unit-tested in core) that `text` was
@@ -279,14 +327,15 @@ def notice(text: str, *facts: object) -> None:
 
     In presenter mode the box stays closed behind a "Reveal" button until the teacher presses it
     (predict, then reveal: the walkthrough's panel asks the class its question first); the
-    facts are recorded all the same.
+    facts are recorded all the same. `section`: the heading the facts belong to, for a notice drawn into an
+    earlier section's container (the regularization page's baseline) instead of the latest section.
     """
     if any(not dataclasses.is_dataclass(f) or isinstance(f, type) for f in facts):
         raise TypeError("notice() takes the core facts dataclasses the sentence is built from")
     if _revealed():
         st.info(f"**What to notice:** {text}", icon=":material/lightbulb:")
     if _fresh():
-        st.session_state.setdefault(FACTS, {}).setdefault(_run.section, []).extend(facts)
+        st.session_state.setdefault(FACTS, {}).setdefault(section or _run.section, []).extend(facts)
     checkpoint()
 
 
@@ -318,7 +367,17 @@ def _revealed() -> bool:
 
 
 def end() -> None:
-    """The last call of every page: the final URL note, and the walkthrough panel if its section never came."""
+    """The last call of every page: the final URL note, and the walkthrough panel if its section never came.
+
+    A link may set a control in a section it does not open (written by hand, or shared before sections could
+    close): when the URL has values no control claimed while sections were closed, every section opens and the
+    page runs again, so that each value finds its control or the note names it.
+    """
+    _close_section()
+    if _fresh() and _run.closed and urls.verdict(final=True).unknown:
+        st.session_state[OPEN_ALL] = LINK
+        st.rerun()
+    st.session_state.pop(OPEN_ALL, None)
     checkpoint(final=True)
     if _fresh() and _here(_run.step) and not _run.drawn:
         _draw_step(_run.top)

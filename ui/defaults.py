@@ -2,9 +2,10 @@
 
 A fresh server would compute every page's default experiments on their first visits (about 20 s of CPU for all
 pages), and the first students of a class would wait. `write()` renders each page (Home and pages/*.py) at its
-defaults in AppTest, every cache emptied before each, and writes the results the pages asked `runners.RESULTS`
-for to `PATH`: a zip of one member per result, named by its cache key and holding the pickle the store keeps,
-and `manifest.json` (the versions it was written with; each key's size and the pages that asked for it).
+defaults in AppTest, every section open, every cache emptied before each, and writes the results the pages asked
+`runners.RESULTS` for to `PATH`: a zip of one member per result, named by its cache key and holding the pickle
+the store keeps, and `manifest.json` (the versions it was written with; each key's size and the pages that asked
+for it).
 Everything is seeded (each config carries its seed), so the same code writes the same numbers. ui/runners.py
 puts them in RESULTS when it is first imported (`load`), and a default view is a cache hit from the first visit.
 
@@ -60,7 +61,7 @@ def compute() -> tuple[dict[str, bytes], dict[str, list[str]]]:
     import streamlit as st
     from streamlit.testing.v1 import AppTest  # the test harness: only this script and its test need it
 
-    from ui import runners, streamlit_internals  # runners reads this module's file at its import
+    from ui import runners, streamlit_internals, tour  # runners reads this module's file at its import
 
     streamlit_internals.scan_components_once()
 
@@ -71,7 +72,9 @@ def compute() -> tuple[dict[str, bytes], dict[str, list[str]]]:
             runners.clear()
             st.cache_data.clear()
             st.cache_resource.clear()
-            at = AppTest.from_file(str(path), default_timeout=RENDER_TIMEOUT_S).run()
+            at = AppTest.from_file(str(path), default_timeout=RENDER_TIMEOUT_S)
+            at.query_params[tour.SECTIONS] = "all"  # a first view opens one section; every one is shipped
+            at.run()
             page = str(path.relative_to(APP_ROOT))
             if at.exception:
                 raise RuntimeError(f"{page} failed at its defaults: {at.exception[0].message}")

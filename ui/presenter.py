@@ -44,13 +44,16 @@ KEY = "presenter"
 ZOOM = 1.3
 FONT_SCALE = 1.4
 HIDDEN = ("stDownloadButton", "stExpander", "stFileUploader")  # Streamlit test ids; tests/e2e check them
+# A page's sections are expanders too (ui/chrome.section), in a wrapper classed by their key: they stay.
+SECTION = '[class*="st-key-"][class*="-section-"]'
+
 KEEP_SIZE = ('[data-testid="stVegaLiteChart"]', '[data-testid="stDataFrame"]', ".katex-display")
 _ELEMENT = '[data-testid="stMain"] [data-testid="stElementContainer"]'
 CSS = (
     "<style>\n"
     f"{_ELEMENT}:not(:has({', '.join(KEEP_SIZE)})) {{ zoom: {ZOOM}; }}\n"
-    + "".join(f'{_ELEMENT}:has(> [data-testid="{t}"]), [data-testid="{t}"] {{ display: none !important; }}\n'
-              for t in HIDDEN)
+    + "".join(f'{_ELEMENT}:not({SECTION}):has(> [data-testid="{t}"]), :not({SECTION}) > [data-testid="{t}"] '
+              '{ display: none !important; }\n' for t in HIDDEN)
     + "</style>"
 )
 # Vega-Lite's own font sizes where a spec sets none (its documented defaults), so that every text grows.

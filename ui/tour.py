@@ -30,10 +30,26 @@ DATA = Path(__file__).with_name("walkthrough.toml")
 HOME = "Home.py"  # the entry page, whose address is the app's root
 HOME_KEY = "home"  # a step's `chapter` for Home, which is no chapter of ui/lesson_map
 PARAM = "tour"  # the URL parameter naming the step; ui/urls.APP_PARAMS keeps it out of the URL note
+SECTIONS = "sections"  # ?sections=all opens every section of a page (ui/chrome.section); a zoo step's link has it
 ANCHOR = "walkthrough"  # the panel's heading anchor; step links end in #walkthrough to scroll to it
 LINK_STYLE = ("display:inline-block;padding:0.35rem 0.9rem;margin:0.2rem 0.5rem 0.2rem 0;border-radius:0.5rem;"
               "text-decoration:none;border:1px solid rgba(128,128,128,0.45);color:inherit")
 PRIMARY_STYLE = LINK_STYLE + ";background:#0072B2;border-color:#0072B2;color:#ffffff"
+
+
+def section_key(chapter: str, title: str) -> str:
+    """The key, and URL parameter, of the open state of a page's section (ui/chrome.section), from the chapter's
+    key and the section's heading: 'optimizers-section-3' for '3 · Fix 1: ...', 'neurons-section-tensor-form'
+    for 'Tensor form: every point ...' (a heading without a number: its words before a colon). The chapter is
+    in it because a session keeps a bound widget's value under its key on every page."""
+    number = re.match(r"(\d+) ·", title)
+    name = number.group(1) if number else re.sub(r"[^a-z0-9]+", "-", title.split(":")[0].lower()).strip("-")
+    return f"{chapter}-section-{name}"
+
+
+def opens_by_default(title: str) -> bool:
+    """A page's first view opens its first section only (numbered 1); the others draw when a student opens them."""
+    return title.startswith("1 ·")
 
 
 @dataclass(frozen=True)
@@ -75,6 +91,8 @@ class Step:
                                              for key, value in self.params}
         if in_tour:
             query[PARAM] = str(self.number)
+        if not self.section and self.chapter != HOME_KEY:  # a step about the whole page opens all of it
+            query[SECTIONS] = "all"
         return query | presenter.carried()
 
     def href(self, root: str = "", in_tour: bool = True) -> str:
@@ -107,10 +125,19 @@ def parse(text: str) -> tuple[Step, ...]:
             lesson_map.chapter(entry["chapter"])
     return tuple(
         Step(number, entry["slides"], entry["chapter"], entry["title"], " ".join(entry["text"].split()),
-             entry.get("section", ""), tuple((key, _url_value(v)) for key, v in entry.get("params", {}).items()),
+             entry.get("section", ""), _opening(entry) + tuple((key, _url_value(v))
+                                                               for key, v in entry.get("params", {}).items()),
              tuple(entry.get("checks", ())), " ".join(entry.get("question", "").split()))
         for number, entry in enumerate(raw, start=1)
     )
+
+
+def _opening(entry: dict) -> tuple[tuple[str, str], ...]:
+    """The URL value that opens the step's section, when the page does not open it by itself."""
+    section = entry.get("section", "")
+    if not section or opens_by_default(section):
+        return ()
+    return ((section_key(entry["chapter"], section), "true"),)
 
 
 @cache

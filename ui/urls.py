@@ -34,9 +34,9 @@ import streamlit as st
 from ui import streamlit_internals
 from ui.untrusted import code
 
-# Read by the chrome itself, not by a widget: the walkthrough's step (ui/tour.py) and presenter mode
-# (ui/presenter.py, which keeps it in the URL by hand).
-APP_PARAMS = frozenset({"tour", "presenter"})
+# Read by the chrome itself, not by a widget: the walkthrough's step (ui/tour.py), presenter mode
+# (ui/presenter.py, which keeps it in the URL by hand) and `sections=all` (ui/chrome.section).
+APP_PARAMS = frozenset({"tour", "presenter", "sections"})
 _ASKED = "_urls-asked"  # session_state: {param: [values]} the browser asked for at the top of this run
 _MOVED = "_urls-moved"  # session_state: keys a callback of this run set (`move`), whose URL values are stale
 
@@ -86,12 +86,16 @@ def clean(values: list[str]) -> list[str] | None:
     return out
 
 
-def remember() -> None:
+def remember(again: bool = False) -> None:
     """Store the parameters the browser asked for, then clean them before any widget of this run registers.
 
     The note names a dropped value as a setting the page could not use (it was remembered as asked).
+    `again`: this run repeats the last one for the same link (ui/chrome.end opened every section), so the
+    browser asked for what it asked for then; Streamlit has since taken the refused values out of the URL.
     """
     moved = st.session_state.pop(_MOVED, set())  # set by a callback of this run (`move`), not by the link
+    if again and _ASKED in st.session_state:
+        return  # cleaned by the first run already
     asked = {key: values for key, values in current().items() if key not in moved}
     st.session_state[_ASKED] = asked
     cleaned = {key: kept for key, values in asked.items() if (kept := clean(values)) != values}

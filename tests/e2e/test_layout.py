@@ -270,7 +270,7 @@ def browser_page(chromium_browser):
 def test_page_fits_every_size(browser_page, app_url, key, path):
     page = browser_page
     page.set_viewport_size({"width": SIZES[0][0], "height": SIZES[0][1]})
-    page.goto(f"{app_url}/{path}", wait_until="domcontentloaded")
+    page.goto(f"{app_url}/{path}?sections=all", wait_until="domcontentloaded")  # every section open and measured
     _settle(page)
     found, presenting = {}, False
     for width, height, sidebar_open, presenter_on in SIZES:

@@ -100,7 +100,7 @@ def _problems_on(page, label: str, url: str) -> list[str]:
     """Open one page and return what is wrong with it (empty when it is fine)."""
     problems = []
     try:
-        _wait_until_finished(page, url)
+        _wait_until_finished(page, f"{url}?sections=all")  # every section open, drawn and photographed
     except PlaywrightTimeout as error:  # still look at and photograph the page
         problems.append(f"{label}: the script did not finish within {RUN_TIMEOUT_MS / 1000:.0f} s ({error})")
     try:

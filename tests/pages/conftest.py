@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block
 
+from tests.conftest import every_section_open
 from ui.lesson_map import APP_ROOT
 
 BLOWN_LR = 1e4  # far above the 0.1 a zoo recipe accepts (its widgets stop lower), the most TrainConfig accepts
@@ -59,7 +60,7 @@ def trained_at_blown_lr(monkeypatch: pytest.MonkeyPatch, arch: ModuleType, page:
     page shows the shipped model, of which the trainer had nothing to say."""
     own = arch.Recipe.train_config
     monkeypatch.setattr(arch.Recipe, "train_config", lambda self: replace(own(self), lr=BLOWN_LR))
-    at = AppTest.from_file(str(APP_ROOT / "pages" / page), default_timeout=120)
+    at = every_section_open(AppTest.from_file(str(APP_ROOT / "pages" / page), default_timeout=120))
     at.query_params.update(params)
     at.run()
     assert not at.exception and not at.warning

@@ -41,6 +41,7 @@ from streamlit.proto.Slider_pb2 import Slider as SliderProto
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.testing.v1 import AppTest
 
+from tests.conftest import every_section_open
 from ui.lesson_map import APP_ROOT
 
 RUN_TIMEOUT_S = 120
@@ -224,7 +225,7 @@ class Sweep:
 
     def __init__(self, page: str) -> None:
         self.page = page
-        self.at = AppTest.from_file(str(APP_ROOT / page), default_timeout=RUN_TIMEOUT_S).run()
+        self.at = every_section_open(AppTest.from_file(str(APP_ROOT / page), default_timeout=RUN_TIMEOUT_S)).run()
         self.defaults = {name: w._widget_state for name, w in _widgets(self.at).items()}
         self.problems: list[str] = [] if not self.at.exception else [f"at defaults: {self._exception()}"]
 
@@ -254,7 +255,8 @@ class Sweep:
             self.at.run()
         except RuntimeError as error:  # AppTest's timeout: the run did not end
             self.problems.append(f"{what}: no result within {RUN_TIMEOUT_S} s ({error})")
-            self.at = AppTest.from_file(str(APP_ROOT / self.page), default_timeout=RUN_TIMEOUT_S).run()
+            self.at = every_section_open(AppTest.from_file(str(APP_ROOT / self.page),
+                                                           default_timeout=RUN_TIMEOUT_S)).run()
             return
         if self.at.exception:
             self.problems.append(f"{what}: exception {self._exception()}")
@@ -304,7 +306,7 @@ def _largest(widget) -> float | None:
 
 @pytest.mark.parametrize("page", PAGES)
 def test_a_large_cap_is_stated_in_the_label(page):
-    at = AppTest.from_file(str(APP_ROOT / page), default_timeout=RUN_TIMEOUT_S).run()
+    at = every_section_open(AppTest.from_file(str(APP_ROOT / page), default_timeout=RUN_TIMEOUT_S)).run()
     unstated = []
     for widget in _widgets(at).values():
         largest = _largest(widget)

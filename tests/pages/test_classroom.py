@@ -213,9 +213,9 @@ def _notices(at: AppTest) -> list[str]:
 
 
 def test_in_presenter_mode_each_notice_waits_for_its_reveal_button():
-    plain = _run(NEURONS)
+    plain = _run(NEURONS, sections="all")
     assert _notices(plain) and not [b for b in plain.button if b.key.startswith("reveal-")]
-    at = _run(NEURONS, presenter="true")
+    at = _run(NEURONS, presenter="true", sections="all")
     buttons = [b for b in at.button if b.key.startswith("reveal-")]
     assert not _notices(at) and len(buttons) == len(_notices(plain))
     assert at.session_state[chrome.FACTS] == plain.session_state[chrome.FACTS]  # recorded all the same
@@ -271,10 +271,11 @@ def test_url_values_from_toml():
                         'text = """one\n  paragraph"""\n[step.params]\nswitch = true\nrate = 0.3\nn = 4\n'
                         'names = ["A b", "C"]\nlabel = "Two moons"\n')
     assert step.text == "one paragraph" and step.section == ""
+    # a step about no one section opens every section of its page
     assert step.query() == {"switch": "true", "rate": "0.3", "n": "4", "names": ["A b", "C"], "label": "Two moons",
-                            "tour": "1"}
+                            "tour": "1", "sections": "all"}
     assert step.href() == ("Neurons_and_layers?switch=true&rate=0.3&n=4&names=A+b&names=C&label=Two+moons&tour=1"
-                           "#walkthrough")
+                           "&sections=all#walkthrough")
     assert step.href("http://host/app/").startswith("http://host/app/Neurons_and_layers?switch=true")
     assert "presenter" not in step.href() and "tour=" not in step.href(in_tour=False)
 
@@ -323,10 +324,11 @@ def test_next_and_previous_cross_from_one_page_to_the_next():
     assert after.title in [s.value for s in nxt.subheader]
     for key, value in after.params:
         assert float(nxt.session_state[key]) == float(value)
-    assert nxt.session_state["live-epochs"] == 60  # not in the preset: its default
+    assert nxt.session_state["step-lr"] == 0.5  # not in the preset: its default
+    assert "live-epochs" not in nxt.session_state  # in a closed section: not drawn
     assert _links(nxt)["Previous"] == here.href().replace("&", "&amp;")
-    # The panel sits right above the section it is about.
-    titles = [s.value for s in nxt.subheader]
+    # The panel (a subheader) sits right above the section it is about (an expander's label).
+    titles = [n.value if n.type == "subheader" else n.label for n in nxt.main if n.type in ("subheader", "expander")]
     assert titles[titles.index(after.title) + 1].startswith(after.section)
 
 
@@ -378,10 +380,10 @@ def test_in_presenter_mode_the_opening_paragraphs_wait_behind_popovers():
     # 609 px down at 1280x720), and a zoo page's Purpose / Architecture / Output stays in view.
     from ui.parts import neurons
 
-    plain = _run(NEURONS)
+    plain = _run(NEURONS, sections="all")
     assert not _popovers(plain.main)
     assert neurons.THEORY in [m.value for m in plain.main.markdown]
-    shown = _run(NEURONS, presenter="true")
+    shown = _run(NEURONS, presenter="true", sections="all")
     behind = _popovers(shown.main)
     for opening in (neurons.NEURON_INTRO, neurons.TENSOR_INTRO, neurons.THEORY):
         assert ("About this section", opening) in behind

@@ -8,6 +8,7 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.conftest import every_section_open
 from ui import untrusted, urls
 from ui.lesson_map import APP_ROOT
 
@@ -63,7 +64,8 @@ def _messages(at: AppTest) -> list[str]:
 
 @pytest.mark.parametrize("page", PAGES)
 def test_every_setting_of_a_page_given_a_hostile_value_ends_with_a_note_and_no_injected_link(page):
-    first = AppTest.from_file(str(APP_ROOT / page), default_timeout=120).run()
+    # Every section's settings (a link names settings of sections it does not open: the page opens them all).
+    first = every_section_open(AppTest.from_file(str(APP_ROOT / page), default_timeout=120)).run()
     keys = sorted({w.key for kind in ("slider", "select_slider", "number_input", "selectbox", "multiselect", "radio",
                                       "text_input", "text_area", "toggle", "checkbox")
                    for w in getattr(first, kind) if w.key and not w.key.startswith("$$")} - urls.APP_PARAMS)

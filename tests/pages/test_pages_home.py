@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.conftest import every_section_open
 from ui import lesson_map
 from ui.lesson_map import APP_ROOT, CHAPTERS
 
@@ -19,7 +20,7 @@ def _url_path(page: str) -> str:
 
 
 def test_home_renders_every_chapter_and_the_goals():
-    at = AppTest.from_file(HOME, default_timeout=30).run()
+    at = every_section_open(AppTest.from_file(HOME, default_timeout=30)).run()
     assert not at.exception
     text = "\n".join(element.value for element in [*at.markdown, *at.caption])
     for number, chapter in enumerate(CHAPTERS, start=1):
@@ -31,13 +32,13 @@ def test_home_renders_every_chapter_and_the_goals():
 
 
 def test_home_links_every_chapter():
-    at = AppTest.from_file(HOME, default_timeout=30).run()
+    at = every_section_open(AppTest.from_file(HOME, default_timeout=30)).run()
     linked = {link.proto.page for link in at.get("page_link")}
     assert linked == {_url_path(chapter.page) for chapter in CHAPTERS} | {""}  # "" is Home itself
 
 
 def test_sidebar_has_device_badge_and_reset():
-    at = AppTest.from_file(HOME, default_timeout=30).run()
+    at = every_section_open(AppTest.from_file(HOME, default_timeout=30)).run()
     badges = [m.value for m in at.sidebar.get("markdown") if "Running on" in m.value]
     assert len(badges) == 1 and "Running on CPU (" in badges[0]  # conftest pins LESSON_DEVICE=cpu
     resets = [element.proto.body for element in at.sidebar.get("html")]
@@ -73,8 +74,11 @@ def _chapter_page_app() -> None:
     from ui import chrome
 
     returned = chrome.page("learning_cycle", "What the slides say.")
-    chrome.section("Epoch, batch, iteration", slides="29")
-    chrome.notice("The loss falls fastest with small batches.")
+    if chrome.section("1 · Epoch, batch, iteration", slides="29"):  # a page's first section: open
+        chrome.notice("The loss falls fastest with small batches.")
+    if chrome.section("2 · Under- and overfitting", slides="30"):  # closed until a student opens it
+        st.write("section 2 drawn")
+    chrome.end()
     st.write(f"returned={returned}")
 
 
@@ -83,8 +87,12 @@ def test_chapter_chrome_title_slides_section_and_notice():
     assert not at.exception
     assert at.title[0].value == "Learning cycle"  # title and slides come from ui/lesson_map
     assert at.caption[0].value == "Slides 28-31, 37-39"
-    assert at.subheader[0].value == "Epoch, batch, iteration :gray[· slide 29]"
+    assert [e.label for e in at.expander] == ["1 · Epoch, batch, iteration :gray[· slide 29]",
+                                              "2 · Under- and overfitting :gray[· slide 30]"]
     assert at.info[0].value == "**What to notice:** The loss falls fastest with small batches."
+    assert "section 2 drawn" not in [m.value for m in at.markdown]
+    at.session_state["learning_cycle-section-2"] = True  # a click on its heading
+    assert "section 2 drawn" in [m.value for m in at.run().markdown] and len(at.info) == 1
     assert "returned=None" in [m.value for m in at.markdown]  # no device: the sidebar's badge names it
     assert "Lesson map" in " ".join(m.value for m in at.sidebar.get("markdown"))  # unlinked fallback
 
@@ -101,7 +109,7 @@ def test_every_chapter_page_shows_its_heading_from_the_map():
 
 def test_home_does_not_say_every_chapter_trains_or_every_number_is_measured():
     """Zoo chapters open with shipped weights and the overview trains nothing; the slide-12 curve is a schematic."""
-    at = AppTest.from_file(HOME, default_timeout=30).run()
+    at = every_section_open(AppTest.from_file(HOME, default_timeout=30)).run()
     text = "\n".join(element.value for element in [*at.markdown, *at.caption])
     assert "Every chapter below trains" not in text and "Every number in this app" not in text
     assert "Most chapters below train small PyTorch networks right here; the zoo chapters open with models" in text

@@ -4,6 +4,7 @@ import json
 from streamlit.testing.v1 import AppTest
 
 from core import learning_cycle
+from tests.conftest import every_section_open
 from tests.pages.conftest import tables
 from tests.pages.table_fit import PAGE_PX, width_px
 from ui import widgets
@@ -55,7 +56,7 @@ def test_next_step_changes_the_numbers_and_the_step_goes_into_the_share_link(pag
 
 
 def test_a_link_with_a_step_reopens_at_that_step():
-    at = AppTest.from_file(str(APP_ROOT / "pages" / PAGE), default_timeout=120)
+    at = every_section_open(AppTest.from_file(str(APP_ROOT / "pages" / PAGE), default_timeout=120))
     at.query_params["cycle-step"] = "2"
     at.run()
     assert not at.exception
@@ -77,7 +78,7 @@ def test_each_step_of_the_cycle_is_shown_alone_and_a_link_can_open_one(page):
     page.segmented_control(key="step-part").set_value(parts.PARTS[3]).run()
     update, _ = shown()
     assert [e[:3] for e in update] == ["W_1", "b_1", "W_2", "b_2"] and not page.exception
-    linked = AppTest.from_file(str(APP_ROOT / "pages" / PAGE), default_timeout=120)
+    linked = every_section_open(AppTest.from_file(str(APP_ROOT / "pages" / PAGE), default_timeout=120))
     linked.query_params["step-part"] = parts.PARTS[2]
     linked.run()
     assert linked.get("latex")[0].value.strip("$\n").startswith(r"\frac{\partial L}{\partial z_2}")

@@ -8,6 +8,7 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
+from tests.conftest import every_section_open
 from tests.pages.conftest import charts, images, opened, tables
 from tests.pages.table_fit import HALF_PX, width_px
 from tests.pages.test_pages_learning_cycle import untitled
@@ -131,7 +132,8 @@ def test_an_upload_is_read_once_per_content_for_every_rerun_and_every_student(pa
     page.file_uploader(key="aug-upload").set_value(("mine.png", good, "image/png")).run()
     assert reads == ["mine.png", "mine.png"]  # checked, then augmented (the grid, kept for its settings)
     page.run()  # a rerun
-    other = AppTest.from_file(page._script_path, default_timeout=120).run()  # another student, the same file
+    # another student, the same file
+    other = every_section_open(AppTest.from_file(page._script_path, default_timeout=120)).run()
     other.file_uploader(key="aug-upload").set_value(("mine.png", good, "image/png")).run()
     assert reads == ["mine.png", "mine.png"] and not other.error
     for _ in range(2):  # a file that cannot be read is refused with its message each time, read once

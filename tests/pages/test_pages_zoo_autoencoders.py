@@ -6,6 +6,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.zoo import autoencoders, autoencoders_lab, weights
 from core.zoo.source import Inspect, Source
+from tests.conftest import every_section_open
 from tests.pages.conftest import charts as chart_specs, images, tables
 from ui.lesson_map import APP_ROOT
 
@@ -85,7 +86,7 @@ def test_another_walk_redraws_the_walk_but_not_the_grid(page):
 
 def test_a_link_with_train_it_yourself_opens_its_button_which_trains_and_switches_every_view():
     """A teacher's link opens the page with the student's recipe and its button; the press trains it (issue 18)."""
-    at = AppTest.from_file(str(APP_ROOT / "pages" / PAGE), default_timeout=120)
+    at = every_section_open(AppTest.from_file(str(APP_ROOT / "pages" / PAGE), default_timeout=120))
     at.query_params.update({"ae-own": "true", "ae-wide": "4", "ae-epochs": "10"})
     at.run()
     assert not at.exception and not at.error

@@ -7,6 +7,7 @@ from streamlit.testing.v1.element_tree import Block
 
 from core.zoo import cnn, cnn_lab, weights
 from core.zoo.source import Inspect, Source
+from tests.conftest import every_section_open
 from tests.pages.conftest import charts as chart_specs, images, tables, trained_at_blown_lr
 from tests.pages.table_fit import PAGE_PX, width_px
 from ui.lesson_map import APP_ROOT
@@ -52,7 +53,7 @@ def test_choosing_another_digit_changes_the_maps_and_the_probabilities(page):
 
 def test_a_link_with_train_it_yourself_opens_its_button_which_trains_and_switches_every_view(page):
     """A teacher's link opens the page with the student's recipe and its button; the press trains it (issue 18)."""
-    at = AppTest.from_file(str(APP_ROOT / "pages" / PAGE), default_timeout=120)
+    at = every_section_open(AppTest.from_file(str(APP_ROOT / "pages" / PAGE), default_timeout=120))
     at.query_params.update({"cnn-own": "true", "filters": "4 and 8", "cnn-epochs": "5"})
     at.run()
     assert not at.exception and not at.error
@@ -91,7 +92,7 @@ def test_networks_that_kept_epoch_0_are_not_credited_with_training(monkeypatch):
     caption = next(c.value for c in at.caption if "**your** networks" in c.value)
     assert "asked for 5 epochs of Adam" in caption and "the training stopped where a loss blew up (below)" in caption
     assert "both networks trained" not in caption
-    headings = [h.value for h in at.subheader]
+    headings = [e.label for e in at.expander]  # the sections' headings
     assert any(h.startswith("2 · The filters, untrained (random weights)") for h in headings)
     assert not any("What the filters learned" in h for h in headings)
     untrained = ("**What to notice:** the CNN and the MLP kept the weights of epoch 0: their loss blew up in the first "

@@ -3,6 +3,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.zoo import fcn, fcn_lab
 from core.zoo.source import Inspect, Source
+from tests.conftest import every_section_open
 from tests.pages.conftest import trained_at_blown_lr
 from ui.lesson_map import APP_ROOT
 
@@ -67,7 +68,7 @@ def test_the_other_decoder_changes_the_diagram_and_the_scores(page):
 
 
 def test_a_shared_link_opens_on_its_class_and_scene():
-    at = AppTest.from_file(str(APP_ROOT / "pages" / PAGE), default_timeout=120)
+    at = every_section_open(AppTest.from_file(str(APP_ROOT / "pages" / PAGE), default_timeout=120))
     at.query_params.update({"fcn-class": "square", "fcn-scene": "3"})
     at.run()
     assert not at.exception

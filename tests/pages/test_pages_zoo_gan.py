@@ -4,6 +4,7 @@ from __future__ import annotations
 from streamlit.testing.v1 import AppTest
 
 from core.zoo import gan
+from tests.conftest import every_section_open
 from tests.pages.conftest import charts
 from ui.lesson_map import APP_ROOT
 
@@ -89,7 +90,7 @@ def test_the_game_notice_tells_the_minimax_game_from_the_non_saturating_one(page
 
 def test_training_with_the_smallest_d_is_not_told_to_try_it():
     """The old notice said "covers 0 of 8 modes: some are missing ... Try D with 4 units" to a GAN with D of 4 units."""
-    at = AppTest.from_file(str(APP_ROOT / "pages" / PAGE), default_timeout=300)
+    at = every_section_open(AppTest.from_file(str(APP_ROOT / "pages" / PAGE), default_timeout=300))
     at.query_params.update({"own-d": "4", "own-steps": "800", "own-train": "true"})
     at.run()
     at.button(key="gan-own-run-start").click().run()

@@ -7,6 +7,7 @@ import re
 from streamlit.testing.v1 import AppTest
 
 from core.zoo import recurrent, recurrent_lab
+from tests.conftest import every_section_open
 from tests.pages.conftest import charts, tables
 from ui.lesson_map import APP_ROOT
 
@@ -58,7 +59,7 @@ def test_choosing_one_stage_redraws_the_gradients(page):
 
 
 def test_training_them_yourself_waits_for_the_button_then_switches_every_view_to_your_networks():
-    at = AppTest.from_file(str(APP_ROOT / "pages" / PAGE), default_timeout=120)
+    at = every_section_open(AppTest.from_file(str(APP_ROOT / "pages" / PAGE), default_timeout=120))
     # a 1-epoch race at length 10: a few seconds
     for key, value in (("rnn-own", True), ("length", 10), ("rnn-epochs", 1)):
         at.session_state[key] = value

@@ -5,6 +5,7 @@ from __future__ import annotations
 from streamlit.testing.v1 import AppTest
 
 from core.zoo import transformer
+from tests.conftest import every_section_open
 from tests.pages.conftest import tables
 from ui.lesson_map import APP_ROOT
 
@@ -67,7 +68,7 @@ def test_an_invalid_word_gets_a_sentence_and_the_page_goes_on(page):
 
 
 def test_train_it_yourself_waits_for_its_button_then_shows_the_same_views_for_the_students_model():
-    at = AppTest.from_file(str(APP_ROOT / "pages" / PAGE), default_timeout=120)
+    at = every_section_open(AppTest.from_file(str(APP_ROOT / "pages" / PAGE), default_timeout=120))
     at.query_params.update({"tx-own": "true", "own-epochs": "2", "own-layers": "1",
                             "own-design": "decoder-only (causal mask, generates)"})
     at.run()

@@ -104,9 +104,14 @@ def test_every_preset_is_taken_as_written_and_its_claims_hold(chapter):
             kept = at.query_params.get(key)
             assert kept == (list(value) if isinstance(value, tuple) else value), (
                 f"step {step.number}: {key}={value!r} was dropped or changed by Streamlit (now {kept!r})")
+            if "-section-" in key:  # a section opened (ui/chrome.section): its facts are checked below
+                assert at.session_state[key] is True, f"step {step.number}: {key} is closed"
+                continue
             assert _same(_shown(_widget(at, key)), value), f"step {step.number}: {key} shows {_shown(_widget(at, key))}"
         assert not [w.value for w in at.warning if "cannot use" in w.value or "Not a setting" in w.value]
-        headings = [h.value for h in at.subheader]
+        # the panel's title (a subheader) and the sections' headings (their expanders' labels), in page order
+        headings = [n.value if n.type == "subheader" else n.label
+                    for n in at.main if n.type in ("subheader", "expander")]
         assert step.title in headings, f"step {step.number}: no walkthrough panel"
         if step.section:
             after = headings[headings.index(step.title) + 1]

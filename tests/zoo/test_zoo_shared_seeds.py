@@ -5,6 +5,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.zoo import autoencoders, cnn, fcn, gan, recipe, transformer
+from tests.conftest import every_section_open
 from ui.lesson_map import APP_ROOT
 
 
@@ -19,7 +20,7 @@ def test_a_recipe_takes_the_shared_seeds_and_refuses_others_with_a_sentence(make
 
 
 def test_a_zoo_page_offers_exactly_the_shared_seeds():
-    at = AppTest.from_file(str(APP_ROOT / "pages" / "8_Zoo_CNN.py"), default_timeout=120)
+    at = every_section_open(AppTest.from_file(str(APP_ROOT / "pages" / "8_Zoo_CNN.py"), default_timeout=120))
     at.query_params["cnn-own"] = "true"
     at.run()
     assert not at.exception

@@ -12,6 +12,12 @@ from ui import chrome, runners, widgets
 
 DYING_DEFAULT = gradients.DyingRelu()
 GRID_DEFAULT = normalization.BatchNormGrid()
+
+
+def bn_grid() -> normalization.GridResult:
+    """Sections 4 and 5's networks: the deep net at three learning rates, with and without batch norm."""
+    return runners.run(normalization.batch_norm_grid, GRID_DEFAULT,
+                       label="Training the deep net with and without batch norm")
 HYPOTHESIS_TESTED = (
     "Later work tested the hypothesis: Santurkar et al. (2018, \"How Does Batch Normalization Help "
     "Optimization?\") found that this stability has little to do with batch norm's success; it makes the loss "

@@ -172,13 +172,13 @@ def redraw_live(cfg: learning_cycle.LiveRun, map_slot: DeltaGenerator, curve_slo
 
 
 def live_map(cfg: learning_cycle.LiveRun, live: learning_cycle.LiveRunResult, slot: DeltaGenerator,
-             beside: DeltaGenerator, facts: learning_cycle.InferenceFacts | None) -> None:
-    """The trained net's decision map, clickable; the point asked about (section 3) marked on it, its prediction
-    written beside the mark and under the map."""
+             beside: DeltaGenerator, facts: learning_cycle.InferenceFacts | None, clickable: bool = True) -> None:
+    """The trained net's decision map, clickable (for section 3; a picture while it is closed); the point asked
+    about (section 3) marked on it, its prediction written beside the mark and under the map."""
     marker = None if facts is None else (facts.x1, facts.x2, marker_text(facts))
     with slot.container():
-        show.chart(charts.boundary, live.grid, live.points, map_title(cfg, live.epoch), marker, key=MAP,
-                   on_select="rerun")
+        show.chart(charts.boundary, live.grid, live.points, map_title(cfg, live.epoch), marker, clickable, key=MAP,
+                   on_select="rerun" if clickable else "ignore")
     if facts is not None:
         beside.markdown(f"✚ **({facts.x1:g}, {facts.x2:g}) → class {facts.predicted_class}**, P(class 1) = "
                         f"{facts.p_class1:.2f}. Click the map to ask about another point (section 3 has the "

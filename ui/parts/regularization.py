@@ -14,6 +14,9 @@ WEIGHTS_INTRO = "Every weight of section 2's networks, as one histogram per netw
 DIGITS = "8x8 digits"  # what every network of sections 1-3 learns (scikit-learn's digits)
 
 
+BASELINE_SECTION = "1 · An overfitting baseline"  # its notice is drawn from section 2's place (the page says why)
+
+
 def remedies(cfg: regularization.Remedies) -> tuple[regularization.RemediesResult, regularization.Remedies]:
     """Sections 1-3's networks and the config they are for: at once at the defaults, else on their button
     (REMEDIES_SECONDS: even the default takes about 4 s), the defaults' result shown until it is pressed."""
@@ -89,7 +92,8 @@ def baseline_notice(base: regularization.BaselineFacts) -> None:
              f"Its validation loss ends {base.base_loss_gap:.2f} above its train loss.")
     chrome.notice(f"with {base.n_train} training images{wrong}, and {base.parameters:,} weights, the baseline "
                   f"reaches {base.base_train_accuracy:.0%} train accuracy but {base.base_val_accuracy:.1%} on "
-                  f"validation: a gap of {base.base_accuracy_gap_points:.1f} percentage points. {climb}", base)
+                  f"validation: a gap of {base.base_accuracy_gap_points:.1f} percentage points. {climb}", base,
+                  section=BASELINE_SECTION)
 
 
 def trainer_messages(messages: dict[str, str]) -> None:
