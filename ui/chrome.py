@@ -33,6 +33,7 @@ HOME = "Home.py"
 FACTS = "_lesson_facts"
 OPEN_ALL = "_sections-open-all"  # session_state: open every section in this run (end(), and ?sections=all)
 SECTIONS = tour.SECTIONS  # ?sections=all opens every section of the page
+CLOSED_HINT = ":material/expand_more: A closed section opens with a click on its heading, and runs its experiment then."
 LINK = "link"  # OPEN_ALL's value when end() opened them for a link's values (urls.remember reads them again)
 
 # This run's placeholders and walkthrough step. Streamlit runs a session's script in its own
@@ -275,6 +276,7 @@ def section(title: str, slides: str | None = None, opened: bool | None = None) -
     key = tour.section_key(getattr(_run, "key", None) or "page", title)
     if st.session_state.get(OPEN_ALL):
         st.session_state[key] = True
+    hint = st.empty() if _fresh() and not _run.closed else None  # above the page's first closed section
     box = st.expander(f"{title}{suffix}", expanded=tour.opens_by_default(title) if opened is None else opened,
                       key=key, on_change="rerun", bind="query-params")
     box.__enter__()  # left by the next section() or end(): the section's code draws inside
@@ -282,6 +284,8 @@ def section(title: str, slides: str | None = None, opened: bool | None = None) -
         _run.section = title
         _run.box = box
         if not box.open:
+            if hint is not None:
+                hint.caption(CLOSED_HINT)
             _run.closed.append(key)
     return box.open
 

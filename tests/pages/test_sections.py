@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.conftest import every_section_open
 from tests.pages.test_bad_input_sweep import PAGES
-from ui import tour
+from ui import chrome, tour
 from ui.lesson_map import APP_ROOT, CHAPTERS
 
 LM = str(APP_ROOT / "pages" / "4_Local_minima_and_optimizers.py")
@@ -34,6 +34,7 @@ def test_a_first_view_opens_the_first_section_only_and_all_sections_draw_more(pa
     at = _run(str(APP_ROOT / page))
     states = {k: at.session_state[k] for k in _section_keys(at, page)}
     assert len(states) >= 2 and states == {k: k.endswith("-section-1") for k in states}, states
+    assert [c.value for c in at.caption].count(chrome.CLOSED_HINT) == 1  # said once, above the first closed one
     every = every_section_open(AppTest.from_file(str(APP_ROOT / page), default_timeout=120)).run()
     assert not every.exception
     assert all(every.session_state[k] is True for k in states)
