@@ -11,7 +11,7 @@ import math
 import altair as alt
 import pandas as pd
 
-from core.charts.shared import lines
+from core.charts.shared import lines, probability_picture
 from core.charts.theme import BLUE, BOUNDARY_RANGE, HEIGHT, MAX_POINTS, PALETTE
 
 GENERATED = PALETTE[3]  # vermillion: generated points
@@ -37,25 +37,14 @@ def game_map(maps: pd.DataFrame, samples: pd.DataFrame, real: pd.DataFrame, box:
     """D's P(real) over the plane as a heat map, the real points and the generator's points on top.
 
     maps columns: x1, x2, p (cell centres of a regular grid); samples and real columns: x1, x2.
-    box: the plane shown (x1_lo, x1_hi, x2_lo, x2_hi); points outside it are clipped.
+    box: the plane shown (x1_lo, x1_hi, x2_lo, x2_hi), which the grid's cells tile; points outside it are left out.
     """
-    n = round(math.sqrt(len(maps)))  # cells per side
-    dx, dy = (box[1] - box[0]) / n / 2, (box[3] - box[2]) / n / 2
-    cells = maps[["x1", "x2", "p"]].round(3)  # the browser computes each cell's corners: a third of the data to send
-    x_scale = alt.Scale(domain=[box[0], box[1]], nice=False, zero=False)
-    y_scale = alt.Scale(domain=[box[2], box[3]], nice=False, zero=False)
+    # One picture of the grid (its cells centred in `box`, so it spans the box), not thousands of rects.
     belief = alt.Scale(domain=[0, 0.5, 1], range=BELIEF_RANGE)
-    corners = {"x1_lo": f"datum.x1 - {dx}", "x1_hi": f"datum.x1 + {dx}", "x2_lo": f"datum.x2 - {dy}",
-               "x2_hi": f"datum.x2 + {dy}"}
-    heat = alt.Chart(cells).transform_calculate(**corners).mark_rect(strokeWidth=0.6).encode(
-        x=alt.X("x1_lo:Q", title="x1", scale=x_scale), x2=alt.X2("x1_hi"),
-        y=alt.Y("x2_lo:Q", title="x2", scale=y_scale), y2=alt.Y2("x2_hi"),
-        color=alt.Color("p:Q", scale=belief, title="D: P(real)", legend=alt.Legend(orient="right", gradientLength=140)),
-        stroke=alt.Stroke("p:Q", scale=belief, legend=None),  # hides the seams between cells
-        tooltip=[alt.Tooltip("x1:Q", format=".2f"), alt.Tooltip("x2:Q", format=".2f"),
-                 alt.Tooltip("p:Q", title="D: P(real)", format=".2f")],
-    )
+    heat = probability_picture(maps[["x1", "x2", "p"]], belief, alt.Legend(orient="right", gradientLength=140),
+                               "D: P(real)")
     dots = _points(real, samples)
+    dots = dots[dots.x1.between(box[0], box[1]) & dots.x2.between(box[2], box[3])]  # the rest would be clipped
     dots = dots.iloc[:: math.ceil(len(dots) / MAX_POINTS)]
     marks = alt.Chart(dots).mark_circle(size=22, opacity=0.85, clip=True).encode(
         x=alt.X("x1:Q"), y=alt.Y("x2:Q"), color=_kind_colour(alt.Legend(orient="bottom")),

@@ -16,11 +16,12 @@ def neuron_map(grid: pd.DataFrame, points: pd.DataFrame, line: pd.DataFrame, tit
     """`boundary` of a single neuron with its decision line w1 x1 + w2 x2 + b = 0 drawn on top.
 
     grid and points as for `boundary`; line columns: x1, x2 (the segment's two ends inside the
-    map, or no rows when there is no line, e.g. w1 = w2 = 0). `marked` (x1, x2) gets a black ring:
+    map, or no rows when there is no line, e.g. w1 = w2 = 0). A click selects the point nearest to it (the map is
+    one picture under the points). `marked` (x1, x2) gets a black ring:
     the point whose weighted sum the page writes out. The title must not be empty: Vega drops
     the subtitle (the filled/hollow key) along with an empty title.
     """
-    chart = boundary(grid, points, title)
+    chart = boundary(grid, points, title, nearest_point=True)  # a click rings the nearest point
     if not line.empty:
         chart += alt.Chart(line).mark_line(color="black", strokeWidth=3).encode(x=alt.X("x1:Q"), y=alt.Y("x2:Q"))
     if marked is not None:

@@ -180,7 +180,7 @@ def _thin_grid(grid: pd.DataFrame, limit: int) -> pd.DataFrame:
 
 def boundary(
     grid: pd.DataFrame, points: pd.DataFrame, title: str = "", marker: tuple[float, float, str] | None = None,
-    clickable: bool = True,
+    clickable: bool = True, nearest_point: bool = False,
 ) -> alt.LayerChart:
     """A classifier's decision map on 2-D data, clickable for inference.
 
@@ -191,7 +191,8 @@ def boundary(
     a page that uses it says so in its own text. `marker` (x1, x2, text): a point asked about,
     drawn as a black cross with its text (e.g. the network's prediction) beside it. `clickable=False`: a map
     only looked at, drawn as one picture (raster.heat_url; thousands of rects cost the browser far more), with
-    the same colours and legend but no click selection and no tooltip on the cells.
+    the same colours and legend but no click selection and no tooltip on the cells. `nearest_point`: the map is
+    that picture too, and a click selects the data point nearest to it instead (selection "click", fields x1, x2).
     """
     cells = _thin_grid(grid, GRID_CELLS)
     dx, dy = half_step(cells["x1"]), half_step(cells["x2"])
@@ -203,7 +204,7 @@ def boundary(
     click = alt.selection_point(name="click", fields=["x1", "x2"], on="click", nearest=False)
     p_scale = alt.Scale(domain=[0, 0.5, 1], range=BOUNDARY_RANGE)
     legend = alt.Legend(orient="right", gradientLength=120)  # beside: the plot keeps its height
-    heat = _picture(cells, p_scale, legend) if not clickable else (
+    heat = probability_picture(cells, p_scale, legend) if not clickable or nearest_point else (
         alt.Chart(cells)
         .mark_rect(strokeWidth=0.6)  # a stroke in the cell's own colour hides anti-aliasing seams
         .encode(
@@ -241,6 +242,8 @@ def boundary(
             ],
         )
     )
+    if nearest_point:
+        marks = marks.add_params(alt.selection_point(name="click", fields=["x1", "x2"], on="click", nearest=True))
     subtitle = "filled: train · hollow: validation"
     layers = [heat, marks] if marker is None else [heat, marks, *_marker(marker, x_scale)]
     return alt.LayerChart(layer=layers, height=HEIGHT, title=alt.TitleParams(title, subtitle=subtitle))
@@ -270,14 +273,15 @@ def grid_picture(cells: pd.DataFrame, x: str, y: str, value: str, stops: Sequenc
     return image, x_scale, y_scale
 
 
-def _picture(cells: pd.DataFrame, p_scale: alt.Scale, legend: alt.Legend) -> alt.LayerChart:
-    """The map's cells as one picture (NaN as 0.5, the middle colour), and an invisible mark carrying the
-    P(class 1) colour legend."""
-    image, x_scale, y_scale = grid_picture(cells, "x1", "x2", "p", BOUNDARY_RANGE, nan=0.5)
+def probability_picture(cells: pd.DataFrame, p_scale: alt.Scale, legend: alt.Legend,
+                        title: str = "P(class 1)") -> alt.LayerChart:
+    """A map of a probability p over the plane (cells columns x1, x2, p on a regular grid) as one picture coloured
+    by `p_scale`'s range (NaN as 0.5, the middle colour), and an invisible mark carrying its colour legend."""
+    image, x_scale, y_scale = grid_picture(cells, "x1", "x2", "p", p_scale.range, nan=0.5)
     (x_lo, _), (y_lo, _) = x_scale.domain, y_scale.domain
     key = (alt.Chart(pd.DataFrame({"x1": [x_lo, x_lo], "x2": [y_lo, y_lo], "p": [0.0, 1.0]}))
            .mark_point(opacity=0, size=0)
-           .encode(x="x1:Q", y="x2:Q", color=alt.Color("p:Q", scale=p_scale, title="P(class 1)", legend=legend)))
+           .encode(x="x1:Q", y="x2:Q", color=alt.Color("p:Q", scale=p_scale, title=title, legend=legend)))
     return alt.layer(image, key)
 
 

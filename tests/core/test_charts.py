@@ -327,3 +327,23 @@ def test_a_map_only_looked_at_is_one_picture_with_the_same_colours_and_legend():
     np.testing.assert_array_equal(pixels[-1], table[[0, 60, 120, 180, 240]])  # bottom row (x2 = 0), left to right
     np.testing.assert_array_equal(pixels[0, -1], table[120])  # NaN
     assert (values["x"], values["x2"], values["y"], values["y2"]) == pytest.approx((-1.25, 1.25, 2 + 1 / 3, -1 / 3))
+
+
+def test_the_gan_map_is_one_picture_of_ds_belief_spanning_its_box_with_the_points_inside():
+    from core.charts import gan as gan_charts
+
+    box, n = (-3.0, 3.0, -3.0, 3.0), 40
+    centres = -3 + (np.arange(n) + 0.5) * 6 / n
+    x1, x2 = np.meshgrid(centres, centres)
+    maps = pd.DataFrame({"x1": x1.ravel(), "x2": x2.ravel(), "p": (x1.ravel() > 0).astype(float)})
+    real = pd.DataFrame({"x1": [0.0, 5.0], "x2": [0.0, 0.0]})  # the second lies outside the box
+    samples = pd.DataFrame({"x1": [1.0], "x2": [-1.0]})
+    spec = gan_charts.game_map(maps, samples, real, box, "D").to_dict()
+    picture, dots = spec["layer"]
+    image, key = picture["layer"]
+    assert image["mark"]["type"] == "image" and key["encoding"]["color"]["title"] == "D: P(real)"
+    values = spec["datasets"][image["data"]["name"]][0]
+    assert (values["x"], values["x2"], values["y2"], values["y"]) == pytest.approx(box)  # the cells tile the box
+    assert spec["datasets"][dots["data"]["name"]] == [{"x1": 0.0, "x2": 0.0, "kind": "real"},
+                                                     {"x1": 1.0, "x2": -1.0, "kind": "generated"}]
+    assert "rect" not in json.dumps(spec)  # no cell drawn as a mark of its own

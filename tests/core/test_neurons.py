@@ -314,7 +314,11 @@ def _spec(chart) -> dict:
 def test_neuron_map_draws_the_line_and_the_marked_point_on_the_boundary_map():
     result = neurons.neuron(Neuron())
     spec = _spec(charts.neuron_map(result.grid, result.points, result.line, "neuron", marked=(0.5, -1.0)))
-    assert [layer["mark"]["type"] for layer in spec["layer"]] == ["rect", "point", "line", "point"]
+    # the map one picture (its layer: the image and the legend's key), a click picks the nearest point
+    assert [layer.get("mark", {}).get("type") for layer in spec["layer"]] == [None, "point", "line", "point"]
+    assert spec["layer"][0]["layer"][0]["mark"]["type"] == "image"
+    [click] = spec["params"]
+    assert click["name"] == "click" and click["select"]["fields"] == ["x1", "x2"] and click["select"]["nearest"]
     ring = spec["datasets"][spec["layer"][3]["data"]["name"]]
     assert ring == [{"x1": 0.5, "x2": -1.0}]
     assert spec["title"]["text"] == "neuron" and spec["title"]["subtitle"]

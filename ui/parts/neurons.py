@@ -55,7 +55,8 @@ def neuron_map(cfg: neurons.Neuron, result: neurons.NeuronResult) -> None:
     fire = r"\sigma(z)" if cfg.activation == "sigmoid" else r"\mathrm{step}(z)"
     st.latex(rf"z = {cfg.w1:g} \cdot ({x1:.3f}) + {cfg.w2:g} \cdot ({x2:.3f}) + ({cfg.b:g}) = {z:.3f}, "
              rf"\quad {fire} = {out:.3f}")
-    st.caption("The black line is where z = 0. The sum above is for the ringed point: click the map to move it.")
+    st.caption("The black line is where z = 0. The sum above is for the ringed point: click another point (or near "
+               "one) on the map to ring it.")
 
 
 def gradient_descent(dataset: str) -> neurons.NeuronTrainingResult | None:
