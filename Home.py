@@ -27,14 +27,14 @@ if chrome.section("Lesson map", opened=True):
 if chrome.section("Guided walkthrough", opened=True):
     steps = tour.steps()
     st.markdown(f"The lesson in slide order, in {len(steps)} steps: each opens a page with "
-                "settings that show what its slide says, a paragraph on what to look at, and links to "
-                "the previous and next step. For a class, switch on **Presenter mode** in the sidebar "
-                "(larger text and charts, fewer buttons); **Share this view**, also in the sidebar, is "
-                "the link to exactly the settings on screen.")
+                "settings that show what its slide says, a paragraph on what to look at, and links "
+                "to the previous and next step. For a class, switch on **Presenter mode** in the "
+                "sidebar (larger text and charts, fewer buttons); **Share this view**, also in the "
+                "sidebar, is the link to exactly the settings on screen.")
     first = steps[0].href(chrome.root())
     st.html(tour.link(f"Start the walkthrough: {steps[0].title} ▶", first, primary=True))
-    st.markdown(f"**All {len(steps)} steps** (each one opens its page; the same list is behind the step number "
-                "of every walkthrough panel)")
+    st.markdown(f"**All {len(steps)} steps** (each one opens its page; the same list is behind the "
+                "step number of every walkthrough panel)")
     tour.listing(chrome.root())
 
 if chrome.section("Lesson goals", slides="9"):

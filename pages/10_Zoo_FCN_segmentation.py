@@ -31,7 +31,8 @@ view = runners.run(fcn_lab.inspect, Inspect(source), label="Scoring the FCN on t
                    inputs=(trained,))
 
 # 1. Architecture ----------------------------------------------------------------------------------
-if chrome.section("1 · Down, then up again: the encoder-decoder with the shape of every tensor", "68"):
+if chrome.section("1 · Down, then up again: the encoder-decoder with the shape of every tensor",
+                  "68"):
     show.layers(view.layers, key="fcn-layers", title="Scene")
     with show.folded("The network in PyTorch (core/zoo/fcn.py)", key="fcn-code") as more:
         if more.open:
@@ -57,7 +58,8 @@ if chrome.section("3 · Intersection over union on the held-out scenes", "68"):
 # 4. Dense output vs one label ---------------------------------------------------------------------
 if chrome.section("4 · A label per pixel instead of a label per image", "66, 68"):
     st.markdown(parts.dense_output(view))
-    klass = st.selectbox("Class whose probability to map", scenes.CLASSES[1:], index=1, key="fcn-class",
+    klass = st.selectbox("Class whose probability to map", scenes.CLASSES[1:], index=1,
+                         key="fcn-class",
                          bind="query-params")
     parts.per_pixel_and_one_label(looked, klass, scene)
     chrome.notice(untrained or parts.map_notice(looked.map_facts[klass], looked.one_label_facts),

@@ -33,12 +33,14 @@ if chrome.section("2 · Accuracy on validation sequences vs their length, three 
     parts.lengths(shipped, None if race.shipped else race, source)
 
 # 3. Inside the LSTM -------------------------------------------------------------------------------
-if gates_open := chrome.section("3 · Inside the LSTM: its gates at every step of one sequence", "69"):
+if gates_open := chrome.section("3 · Inside the LSTM: its gates at every step of one sequence",
+                                "69"):
     gates = parts.gates_config(parts.typed_sequence(race.recipe.length), source)
     parts.gates(race, gates)
 
 # 4. Sequence output vs single output --------------------------------------------------------------
-if chrome.section("4 · One answer at the end, or one answer per step", "69") and chrome.needs(gates_open, "3"):
+if chrome.section("4 · One answer at the end, or one answer per step",
+                  "69") and chrome.needs(gates_open, "3"):
     steps_race = zoo.trained(Source("recurrent", asset=recurrent.STEPS),
                              label="Reading the shipped networks")
     outputs = recurrent_lab.Outputs(sequence=gates.sequence, source=source)

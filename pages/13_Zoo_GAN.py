@@ -26,7 +26,8 @@ with st.container(border=True):
     parts.which_game(game_of, slot)
 
 # 1. The game, checkpoint by checkpoint ------------------------------------------------------------
-if chrome.section("1 · The game, checkpoint by checkpoint: D's map, G's points and both losses", "71"):
+if chrome.section("1 · The game, checkpoint by checkpoint: D's map, G's points and both losses",
+                  "71"):
     key = "shipped" if game_of.shipped else "own"
     step = parts.step_picker(game_of.game, "step" if game_of.shipped else "own-step")
     facts = parts.game_view(game_of.game, step, key)
@@ -42,6 +43,7 @@ if chrome.section("2 · The two players", "71"):
 # 3. Mode collapse ---------------------------------------------------------------------------------
 if chrome.section("3 · Mode collapse: when G finds one answer that fools D", "71"):
     balanced = zoo.trained(Source("gan", asset="gan_ring"), label="Reading the shipped GAN")
-    collapsed = zoo.trained(Source("gan", asset="gan_ring_collapse"), label="Reading the shipped GAN")
+    collapsed = zoo.trained(Source("gan", asset="gan_ring_collapse"),
+                            label="Reading the shipped GAN")
     parts.collapse(balanced, collapsed)
 chrome.end()

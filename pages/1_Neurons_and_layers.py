@@ -21,14 +21,16 @@ if neuron_open := chrome.section("1 · A single neuron draws a straight line", "
         neuron = parts.neuron_controls()
     result = neurons.neuron(neuron)
     controls.metric("Accuracy of this neuron", f"{result.accuracy:.1%}",
-                    help="Share of all points on their class's side of the line: class 1 where z > 0.")
+                    help="Share of all points on their class's side of the line: class 1 where "
+                         "z > 0.")
     with plot:
         parts.neuron_map(neuron, result)
     with controls:
         learned = parts.gradient_descent(neuron.dataset)
     parts.neuron_notice(result.facts, learned)
 
-if chrome.section("Tensor form: every point and every neuron at once", "22") and chrome.needs(neuron_open, "1"):
+if chrome.section("Tensor form: every point and every neuron at once",
+                  "22") and chrome.needs(neuron_open, "1"):
     chrome.intro(parts.TENSOR_INTRO)
     hidden = st.columns(3)[0].slider("Neurons in the layer (H)", 1, neurons.MAX_LAYER_NEURONS, 1,
                                      key="tensor-h", bind="query-params")
@@ -57,10 +59,12 @@ if chrome.section("3 · One wide layer or several? Universal approximation in pr
         seconds=neurons.wide_seconds(contest), key="approx-run",
         label="Training the wide and the deep nets", start="Train the nets")
     show.chart(charts.function_fits, approximation.points, approximation.fits, approximation.truth,
-               "What each net learned of the noisy curve", data=approximation.fits, key="approx-fits")
+               "What each net learned of the noisy curve", data=approximation.fits,
+               key="approx-fits")
     left, right = st.columns([1, 2], gap="large")
     with left:
-        show.chart(charts.bars, approximation.errors, "variant", "MSE", "split", key="approx-errors",
+        show.chart(charts.bars, approximation.errors, "variant", "MSE", "split",
+                   key="approx-errors",
                    title="Error (MSE): the widest one-layer net against the deep one")
     with right:
         show.table(approximation.table, key="approx-table")

@@ -23,8 +23,8 @@ if table_open := chrome.section("1 · Normalize or standardize: one table, three
     parts.view_notice(view.facts)
 
 # 2. The effect on training -------------------------------------------------------------------
-if (race_open := chrome.section("2 · The effect on training: same network, same seed, same learning rate")) \
-        and chrome.needs(table_open, "1"):
+if (race_open := chrome.section("2 · The effect on training: same network, same seed, same "
+                                "learning rate")) and chrome.needs(table_open, "1"):
     race_cfg = parts.race_controls(source)
     race, race_cfg = widgets.started_or_default(
         preprocessing.race, race_cfg, default=preprocessing.ScalingRace(source=source),
@@ -43,15 +43,19 @@ if chrome.section("3 · Why: a stretched loss surface makes gradient descent cra
     parts.contour_notice(surfaces.facts)
 
 # 4. Fit on the training rows only ------------------------------------------------------------
-if chrome.section("4 · Fit the scaler on the training rows only") and chrome.needs(race_open and table_open, "2"):
+if chrome.section("4 · Fit the scaler on the training rows only") and chrome.needs(table_open,
+                                                                                   "1") \
+        and chrome.needs(race_open, "2"):
     parts.leak(race_cfg, race)
 
 # 5. Outliers ---------------------------------------------------------------------------------
-if chrome.section("5 · One outlier: how much each scaler squeezes the other rows") and chrome.needs(table_open, "1"):
+if chrome.section("5 · One outlier: how much each scaler squeezes the other rows") \
+        and chrome.needs(table_open, "1"):
     outlier_cfg = parts.outlier_controls(source, view.features)
     outlier = runners.run(preprocessing.outliers, outlier_cfg, label="Adding an outlier")
     show.chart(charts.strips, outlier.points, key="outlier-strips",
-               title=f"{outlier_cfg.feature} ({parts.table_name(source)}) with one outlier, per scaler")
+               title=f"{outlier_cfg.feature} ({parts.table_name(source)}) with one outlier, "
+                     "per scaler")
     show.table(outlier.table, key="outlier-table")
     parts.outlier_notice(outlier.facts)
 
@@ -67,6 +71,7 @@ if chrome.section("6 · Images: scale the pixels, normalize each colour channel"
     parts.images_notice(image.facts, digits.facts)
 
 # 7. Your own data ----------------------------------------------------------------------------
-if chrome.section("7 · Your own data") and chrome.needs(race_open and table_open, "2"):
+if chrome.section("7 · Your own data") and chrome.needs(table_open,
+                                                        "1") and chrome.needs(race_open, "2"):
     parts.your_data(race_cfg)
 chrome.end()

@@ -13,7 +13,7 @@ from small batches, a **learning rate that changes over time**, and **momentum**
 optimizers racing on the 2-D surfaces are the real `torch.optim` classes; the networks train with
 the trainer's own SGD and Adam maths (tested to match `torch.optim` step for step), and every
 learning rate comes from the real `torch.optim.lr_scheduler` class (the trainer takes only the
-rate from it: one-cycle's momentum cycle is left out, section 4 says so).""")
+rate from it: one-cycle's momentum cycle is left out, section 4 explains).""")
 
 # 1. The learning rate -------------------------------------------------------------------------
 if chrome.section("1 · The learning rate: too small, good, too large", "40"):
@@ -51,7 +51,8 @@ if chrome.section("3 · Fix 1: randomness from small batches", "45"):
     left, right = st.columns(2)
     escape = runners.run(landscapes.escape, parts.escape_knobs(right), label="Shaking SGD")
     with left:
-        show.chart(charts.landscape, escape.surface, escape.paths, "Plain SGD, with and without noise",
+        show.chart(charts.landscape, escape.surface, escape.paths,
+                   "Plain SGD, with and without noise",
                    data=escape.paths, key="escape-map")
     with right:
         show.warnings(escape.messages, named=False)
@@ -71,7 +72,8 @@ if chrome.section("4 · Fix 2: randomness from the learning rate: annealing, cyc
 if chrome.section("5 · Fix 3: momentum and Adam", "48"):
     parts.update_rules()
     momentum = st.slider("Momentum μ", 0.0, 0.99, 0.7, 0.01, key="momentum", bind="query-params")
-    rolled = runners.run(landscapes.momentum, runners.config(landscapes.Momentum, momentum=momentum),
+    rolled = runners.run(landscapes.momentum, runners.config(landscapes.Momentum,
+                                                             momentum=momentum),
                          label="Rolling downhill")
     left, right = st.columns(2)
     with left:

@@ -42,11 +42,13 @@ if flow_open := chrome.section("1 · Gradient norms, layer by layer", "50-51"):
 if chrome.section("2 · Activation statistics over training: collapse and saturation", "50") \
         and chrome.needs(flow_open, "1"):
     c1, c2 = parts.stats_columns()
-    epoch = c1.slider("Epoch (0 = at initialization)", 0, flow.epochs, flow.epochs, key="stats-epoch",
+    epoch = c1.slider("Epoch (0 = at initialization)", 0, flow.epochs, flow.epochs,
+                      key="stats-epoch",
                       bind="query-params")
     widgets.within("stats-layer", 1, flow.depth, flow.middle_layer)  # the depth may have shrunk
     # a slider needs two values to choose from
-    layer = (c2.slider("Layer for the histograms", 1, flow.depth, flow.middle_layer, key="stats-layer",
+    layer = (c2.slider("Layer for the histograms", 1, flow.depth, flow.middle_layer,
+                       key="stats-layer",
                        bind="query-params") if flow.depth > 1 else 1)
     left, right = st.columns(2)
     with left:
@@ -64,7 +66,8 @@ if chrome.section("2 · Activation statistics over training: collapse and satura
 if chrome.section("3 · Dying ReLU: units stuck at zero, and the fixes", "52-53"):
     dying = parts.dying(parts.dying_knobs())
     show.chart(charts.layer_heat, dying.dead, "dead", "share of dead units", domain=(0.0, 1.0),
-               columns=3, key="dying-heat", heading="Share of dead units per layer and epoch (digits)")
+               columns=3, key="dying-heat",
+               heading="Share of dead units per layer and epoch (digits)")
     show.warnings(dying.messages)
     show.table(dying.table, key="dying-table")
     with show.folded("How a dead unit is counted (core/gradients.py)", key="dead-code") as more:
@@ -82,12 +85,13 @@ if chrome.section("4 · Internal covariate shift: a hidden layer's inputs drift"
     parts.shift_notice(grid.shift[(shift_lr, shift_layer)])
 
 if chrome.section("5 · Batch normalization's effect, measured", "55"):
-    grid = parts.bn_grid()  # section 4's networks (one computation, cached), whether or not it is open
+    grid = parts.bn_grid()  # section 4's networks (one computation, cached), open or not
     st.latex(r"\hat z = \frac{z - \mu_B}{\sqrt{\sigma_B^2 + \epsilon}}, "
              r"\qquad y = \gamma \hat z + \beta")
     left, right = st.columns(2)
     with left:
-        show.chart(charts.bars, grid.table, "learning rate", "final validation accuracy", "batch norm",
+        show.chart(charts.bars, grid.table, "learning rate", "final validation accuracy",
+                   "batch norm",
                    key="bn-bars", title="Final validation accuracy (digits)")
     with right:
         show.table(grid.table, key="bn-table")

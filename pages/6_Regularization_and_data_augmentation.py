@@ -16,20 +16,25 @@ augmentation) all make memorizing harder; here each one is trained on the same o
 baseline, with the same seed, and measured side by side.""")
 
 # 1. The baseline ------------------------------------------------------------------------------
-# One computation trains the baseline and every remedy: it runs where the last open one of sections 1 and 2
-# takes its knobs (a closed section's knobs keep their defaults), and the baseline is drawn back in section 1.
+# One computation trains the baseline and every remedy: it runs where the last open one of
+# sections 1 and 2 takes its knobs (a closed section 1's are what its controls kept, section 2's
+# their defaults: section 1 shows only the baseline, which they do not change), and the baseline
+# is drawn back in section 1.
 if baseline_open := chrome.section(parts.BASELINE_SECTION, "57"):
     data_knobs = parts.baseline_knobs()
     baseline_area, run_area = st.container(), st.container()
 
 # 2. Remedies ----------------------------------------------------------------------------------
-if remedies_open := chrome.section("2 · Remedies, each on that baseline, trained side by side", "58-62"):
+if remedies_open := chrome.section("2 · Remedies, each on that baseline, trained side by side",
+                                   "58-62"):
+    if not baseline_open:
+        data_knobs = parts.kept_baseline()
+        parts.closed_baseline(data_knobs)
     remedy_knobs = parts.remedy_knobs()
     run_area = st.container()
 if baseline_open or remedies_open:
     with run_area:
-        remedies, shown = parts.remedies(runners.config(regularization.Remedies,
-                                                         **(data_knobs if baseline_open else {}),
+        remedies, shown = parts.remedies(runners.config(regularization.Remedies, **data_knobs,
                                                          **(remedy_knobs if remedies_open else {})))
 if baseline_open:
     with baseline_area:
@@ -54,11 +59,13 @@ if remedies_open:
     parts.inside_the_remedies(remedies, shown.ensemble, shown.dropout)
 
 # 3. Weight decay and the weights --------------------------------------------------------------
-if chrome.section("3 · What weight decay does to the weights", "58") and chrome.needs(remedies_open, "2"):
+if chrome.section("3 · What weight decay does to the weights",
+                  "58") and chrome.needs(remedies_open, "2"):
     chrome.intro(parts.WEIGHTS_INTRO)
     show.chart(charts.weight_histograms, remedies.weights, key="weights",
                title="Every weight of the baseline and of the L2 network, as histograms")
-    with show.folded("The weight decay step, as the hand-written engine runs it", key="decay-code") as more:
+    with show.folded("The weight decay step, as the hand-written engine runs it",
+                     key="decay-code") as more:
         if more.open:
             st.code(parts.WEIGHT_DECAY_STEP, language="python")
     parts.weight_decay_notice(remedies.weight_facts)
@@ -81,12 +88,15 @@ if chrome.section("5 · Does augmentation help? The same network with and withou
     effect = runners.run(regularization.augmentation_effect, parts.effect_knobs(),
                          label="Training with and without augmentation")
     pictures, chart = st.columns([1, 3])
-    pictures.image(effect.examples, caption="4 digits (rows): the original, then its augmented copies",
+    pictures.image(effect.examples,
+                   caption="4 digits (rows): the original, then its augmented copies",
                    width="stretch", clamp=True)
     with chart:
-        show.chart(charts.update_curves, effect.history, "accuracy", parts.DIGITS, key="effect-curves")
+        show.chart(charts.update_curves, effect.history, "accuracy", parts.DIGITS,
+                   key="effect-curves")
     show.table(effect.table, key="effect-table")
-    with show.folded("How the digits are augmented (core.augment.augment_digits)", key="augment-code") as more:
+    with show.folded("How the digits are augmented (core.augment.augment_digits)",
+                     key="augment-code") as more:
         if more.open:
             st.code(inspect.getsource(augment.augment_digits))
     parts.effect_notice(effect.facts)

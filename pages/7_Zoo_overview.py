@@ -20,11 +20,12 @@ if chrome.section("1 · Six architectures, three lines each", "65-71"):
 if chrome.section("2 · The models this app ships"):
     models = overview.shipped()
     if models.empty:
-        st.warning("No trained weights found in assets/zoo/. Run `python -m core.zoo` to make them.")
+        st.warning("No trained weights found in assets/zoo/. Run `python -m core.zoo` to make "
+                   "them.")
         chrome.end()  # the page ends here: its URL note still comes
         st.stop()
-    st.markdown("Each zoo page opens with one of these small models, trained by `python -m core.zoo` "
-                "(seeded, offline, on a 2-core CPU) and loaded with "
+    st.markdown("Each zoo page opens with one of these small models, trained by "
+                "`python -m core.zoo` (seeded, offline, on a 2-core CPU) and loaded with "
                 "`torch.load(..., weights_only=True)`: plain tensors, never code.")
     parts.models(models)
     parts.notice(overview.shipped_facts(models))

@@ -49,18 +49,21 @@ if chrome.section(parts.filters_heading(trained.facts), "66"):
 if chrome.section("3 · One digit through the network: feature maps and softmax", "66"):
     n_val = len(cnn.digits().x_val)
     image = st.number_input(
-        f"Validation image (0 to {n_val - 1}; the mistakes in section 4 list theirs)", 0, n_val - 1, 0,
+        f"Validation image (0 to {n_val - 1}; section 4's mistakes give theirs)", 0, n_val - 1, 0,
         key="image", bind="query-params")
-    looked = runners.run(cnn_lab.look, runners.config(cnn_lab.Look, source=source, image=int(image)),
+    looked = runners.run(cnn_lab.look, runners.config(cnn_lab.Look, source=source,
+                                                      image=int(image)),
                          label="Running the digit", inputs=(trained,))
     parts.feature_maps(looked)
     chrome.notice(untrained or parts.look_notice(looked.facts), looked.facts)
 
 # 4. Mistakes --------------------------------------------------------------------------------------
-if chrome.section("4 · How good is it on the validation digits? Confusion matrix and mistakes", "66"):
+if chrome.section("4 · How good is it on the validation digits? Confusion matrix and mistakes",
+                  "66"):
     left, right = st.columns([2, 3])
     with left:
-        show.chart(charts.confusion, view.confusion, title="Confusion matrix of the validation digits",
+        show.chart(charts.confusion, view.confusion,
+                   title="Confusion matrix of the validation digits",
                    key="cnn-confusion")
     with right:
         st.markdown(parts.mistakes_heading(view.mistake_facts))
@@ -79,6 +82,7 @@ if chrome.section("5 · CNN against an MLP with the same number of weights, on v
     with right:
         show.chart(cnn_charts.shifted, view.shifted, key="cnn-shifted")
     show.table(trained.board, key="cnn-board")
-    chrome.notice(untrained or parts.comparison_notice(trained.facts, view.shift_facts), trained.facts,
+    chrome.notice(untrained or parts.comparison_notice(trained.facts, view.shift_facts),
+                  trained.facts,
                   view.shift_facts)
 chrome.end()

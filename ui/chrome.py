@@ -33,7 +33,8 @@ HOME = "Home.py"
 FACTS = "_lesson_facts"
 OPEN_ALL = "_sections-open-all"  # session_state: open every section in this run (end(), and ?sections=all)
 SECTIONS = tour.SECTIONS  # ?sections=all opens every section of the page
-CLOSED_HINT = ":material/expand_more: A closed section opens with a click on its heading, and runs its experiment then."
+CLOSED_HINT = "A closed section is neither computed nor drawn: click its heading to open it."
+LAST_PAGE = "_sections-last-page"  # session_state: the chapter key of the session's last run
 LINK = "link"  # OPEN_ALL's value when end() opened them for a link's values (urls.remember reads them again)
 
 # This run's placeholders and walkthrough step. Streamlit runs a session's script in its own
@@ -122,8 +123,8 @@ def _sidebar() -> None:
     # In a popover: its content is drawn only when opened, so the code element's highlighter (a 1.5 MB script
     # the browser parses for a quarter of a second) is not part of every page's first view.
     with st.sidebar.popover("Share this view", icon=":material/link:", width="stretch"):
-        st.caption("The link opens this page with every setting you see: it carries the settings that differ "
-                   "from the defaults. Copy it with the button at its right.")
+        st.caption("The link opens this page as you see it: the same sections open, with every setting that "
+                   "differs from its default. Copy it with the button at its right.")
         _run.share = st.empty()
     st.sidebar.divider()
     try:
@@ -157,10 +158,14 @@ def _begin(key: str | None) -> None:
     if st.runtime.exists():
         streamlit_internals.pace_reruns()
     streamlit_internals.cap_session_uploads(UPLOADS_PER_SESSION)
-    urls.remember(again=st.session_state.get(OPEN_ALL) == LINK)  # before any widget registers (presenter's)
-    if st.query_params.get(SECTIONS) == "all":  # a link that opens every section; each then keeps its own value
-        st.session_state[OPEN_ALL] = True
-        del st.query_params[SECTIONS]
+    again = st.session_state.get(OPEN_ALL) == LINK
+    urls.remember(again=again)  # before any widget registers (presenter's)
+    # The URL's values came with a link (this page's first run in the session, or end()'s run again for it), not
+    # from controls the student then hid by closing their section.
+    _run.from_link = again or st.session_state.get(LAST_PAGE) != key
+    st.session_state[LAST_PAGE] = key
+    if _run.from_link and st.query_params.get(SECTIONS) == "all":  # a link that opens every section; it stays in
+        st.session_state[OPEN_ALL] = True  # the URL (a reload, the share link), and the student may close some
     _run.key = key
     _run.home = key == tour.HOME_KEY
     _run.step, _run.problem = tour.requested()
@@ -214,7 +219,10 @@ def checkpoint(final: bool = False) -> None:
     if not _fresh() or not hasattr(_run, "note"):
         return  # page()/home() did not run before this
     found = urls.verdict(final)
-    text, link = urls.note(found), urls.share_link(drop=found.unknown)
+    hidden = {}
+    if final and _run.closed and not getattr(_run, "from_link", True):
+        hidden, found.unknown = found.unknown, {}  # the controls of a section the student closed: no note
+    text, link = urls.note(found), urls.share_link(drop=[*found.unknown, *hidden])
     if (text, link) == _run.last:
         return
     if text != _run.last[0]:
@@ -277,8 +285,8 @@ def section(title: str, slides: str | None = None, opened: bool | None = None) -
     if st.session_state.get(OPEN_ALL):
         st.session_state[key] = True
     hint = st.empty() if _fresh() and not _run.closed else None  # above the page's first closed section
-    box = st.expander(f"{title}{suffix}", expanded=tour.opens_by_default(title) if opened is None else opened,
-                      key=key, on_change="rerun", bind="query-params")
+    default = tour.opens_by_default(title) if opened is None else opened
+    box = st.expander(f"{title}{suffix}", expanded=default, key=key, on_change="rerun", bind="query-params")
     box.__enter__()  # left by the next section() or end(): the section's code draws inside
     if _fresh():
         _run.section = title
@@ -295,7 +303,8 @@ def needs(opened: bool, number: str) -> bool:
     open (`opened`, what its section() returned). When it is not, a line says so, with a button that opens it."""
     if not opened:
         key = tour.section_key(_run.key, f"{number} ·")
-        st.info(f"This part uses the results of section {number}, which is closed.", icon=":material/info:")
+        st.info(f"This section builds on section {number} (its settings and results), which is closed.",
+                icon=":material/info:")
         st.button(f"Open section {number}", key=f"open-{key}", on_click=_open, args=(key,),
                   icon=":material/expand_more:")
     return opened
@@ -375,10 +384,11 @@ def end() -> None:
 
     A link may set a control in a section it does not open (written by hand, or shared before sections could
     close): when the URL has values no control claimed while sections were closed, every section opens and the
-    page runs again, so that each value finds its control or the note names it.
+    page runs again, so that each value finds its control or the note names it. Values of a section the student
+    closed later in the session are neither opened again nor named; the share link leaves them out.
     """
     _close_section()
-    if _fresh() and _run.closed and urls.verdict(final=True).unknown:
+    if _fresh() and _run.closed and _run.from_link and urls.verdict(final=True).unknown:
         st.session_state[OPEN_ALL] = LINK
         st.rerun()
     st.session_state.pop(OPEN_ALL, None)

@@ -35,7 +35,8 @@ _TAGS = '[data-testid="stMultiSelectTagsContainer"]'
 # at equal widths when three do not fit: without it the third, wrapped alone, stretches across the row.
 _ROW_OF_THREE = f'[data-testid="stHorizontalBlock"]:has(> {_COLUMN} ~ {_COLUMN} ~ {_COLUMN})'
 _ROW_OF_FOUR = f'[data-testid="stHorizontalBlock"]:has(> {_COLUMN} ~ {_COLUMN} ~ {_COLUMN} ~ {_COLUMN})'
-# A page's section (ui/chrome.section) is an expander drawn as a heading: no box, its label a subheading's size.
+# A page's section (ui/chrome.section) is an expander drawn as a heading: no box, its label a subheading's size
+# (child selectors only: a folded code listing inside a section keeps an expander's look).
 _SECTION = '[class*="st-key-"][class*="-section-"] > [data-testid="stExpander"]'
 TWO_UP, THREE_UP, FOUR_UP = "31rem", "47rem", "63rem"  # two, three, four WIDE_COLUMNs and their gaps
 
@@ -61,10 +62,10 @@ div:has(> {_TAGS}) {{ max-height: none !important; height: auto !important; }}
 [data-testid="stTable"] :is(th, td), [data-testid="stTable"] :is(th, td) * {{
   white-space: normal; overflow-wrap: anywhere; }}
 [data-testid="stVegaLiteChart"] > :is(svg, canvas).marks {{ max-width: 100%; height: auto; }}
-{_SECTION} details {{ border: none; }}
-{_SECTION} summary {{ padding-left: 0; padding-right: 0; }}
-{_SECTION} summary p {{ font-size: 1.5rem; font-weight: 600; line-height: 1.3; }}
-{_SECTION} [data-testid="stExpanderDetails"] {{ padding-left: 0; padding-right: 0; }}
+{_SECTION} > details {{ border: none; }}
+{_SECTION} > details > summary {{ padding-left: 0; padding-right: 0; }}
+{_SECTION} > details > summary p {{ font-size: 1.5rem; font-weight: 600; line-height: 1.3; }}
+{_SECTION} > details > [data-testid="stExpanderDetails"] {{ padding-left: 0; padding-right: 0; }}
 {_COLUMN} {{ min-width: min(100%, {NARROW_COLUMN}); }}
 {_COLUMN}:has({_HOLDS_A_FIGURE}) {{ min-width: min(100%, {WIDE_COLUMN}); }}
 {_COLUMN}:has([data-testid="stSelectbox"]) {{ min-width: min(100%, {CHOICE_COLUMN}); }}

@@ -154,7 +154,8 @@ WHY_PYTORCH = (  # slide 20
 HOW_TO_USE = {
     "Self-study": (
         "Work through the chapters in order. Each page follows its slides: what the slide says, "
-        "controls, the experiment's charts, and a 'What to notice' box. Change one "
+        "controls, the experiment's charts, and a 'What to notice' box. Only a page's first section is open "
+        "at first: click a heading to open the next. Change one "
         "control at a time and compare; every chart's data downloads as CSV."
     ),
     "Classroom": (

@@ -14,7 +14,7 @@ What changes (the page computes exactly the same):
 - the "What to notice" boxes wait for the teacher's Reveal button (ui/chrome.notice);
 - secondary elements are hidden. "Secondary" means what a student needs at a desk but a class
   watching one screen does not: the "Download data (CSV)" button under every chart and table,
-  expanders (code listings and detail tables, e.g. a scaler's fitted numbers or an architecture's
+  folded expanders (code listings and detail tables, e.g. a scaler's fitted numbers or an architecture's
   layer table) and file uploaders ("your own data"). Controls, charts, tables, metrics, captions
   and the "What to notice" boxes stay.
 
@@ -54,6 +54,7 @@ CSS = (
     f"{_ELEMENT}:not(:has({', '.join(KEEP_SIZE)})) {{ zoom: {ZOOM}; }}\n"
     + "".join(f'{_ELEMENT}:not({SECTION}):has(> [data-testid="{t}"]), :not({SECTION}) > [data-testid="{t}"] '
               '{ display: none !important; }\n' for t in HIDDEN)
+    + f'{SECTION} > [data-testid="stExpander"] > details > summary {{ zoom: {ZOOM}; }}\n'  # headings grow too
     + "</style>"
 )
 # Vega-Lite's own font sizes where a spec sets none (its documented defaults), so that every text grows.
@@ -74,8 +75,9 @@ def toggle() -> bool:
         st.session_state[KEY] = st.query_params[KEY].lower() == "true"
     on = st.sidebar.toggle(
         "Presenter mode", key=KEY,
-        help="For a projector: larger text, controls and chart fonts; download buttons, code and detail "
-             "expanders and uploads hidden. The same as adding ?presenter=true to the link.",
+        help="For a projector: larger text, controls and chart fonts; download buttons, folded code listings and "
+             "detail tables, and uploads hidden (the page's sections stay). The same as adding ?presenter=true "
+             "to the link.",
     )
     if on and st.query_params.get(KEY) != "true":
         st.query_params[KEY] = "true"

@@ -56,6 +56,19 @@ def baseline_knobs() -> dict[str, object]:
     return {"n_train": n_train, "label_noise": noise, "width": width}
 
 
+def kept_baseline() -> dict[str, object]:
+    """Section 1's settings while it is closed: what its controls keep in the session (their defaults at first)."""
+    return {"n_train": st.session_state.get("n-train", DEFAULT.n_train),
+            "label_noise": st.session_state.get("label-noise", DEFAULT.label_noise),
+            "width": st.session_state.get("width", DEFAULT.width)}
+
+
+def closed_baseline(knobs: dict[str, object]) -> None:
+    """In section 2 while section 1 is closed: the baseline its remedies are trained on."""
+    st.caption(f"Section 1 is closed; the baseline here: {knobs['n_train']} training images, "
+               f"{knobs['label_noise']:.0%} of them with wrong labels, {knobs['width']} units per hidden layer.")
+
+
 def remedy_knobs() -> dict[str, object]:
     """One knob per remedy, and the remedies trained together in one more network."""
     chrome.intro("The same baseline once per remedy (L2 weight decay, early stopping, dropout, an ensemble, data "
