@@ -35,9 +35,12 @@ _TAGS = '[data-testid="stMultiSelectTagsContainer"]'
 # at equal widths when three do not fit: without it the third, wrapped alone, stretches across the row.
 _ROW_OF_THREE = f'[data-testid="stHorizontalBlock"]:has(> {_COLUMN} ~ {_COLUMN} ~ {_COLUMN})'
 _ROW_OF_FOUR = f'[data-testid="stHorizontalBlock"]:has(> {_COLUMN} ~ {_COLUMN} ~ {_COLUMN} ~ {_COLUMN})'
-# A page's section (ui/chrome.section) is an expander drawn as a heading: no box, its label a subheading's size
-# (child selectors only: a folded code listing inside a section keeps an expander's look).
-_SECTION = '[class*="st-key-"][class*="-section-"] > [data-testid="stExpander"]'
+# A page's section (ui/chrome.section) is an expander keyed "<chapter>-section-<n>" (ui/tour.section_key), in a
+# wrapper Streamlit classes by that key; presenter mode keeps it too. It is drawn as a heading: no box, its label a
+# subheading's size (child selectors only: a folded code listing inside a section keeps an expander's look).
+SECTION_INFIX = "-section-"
+SECTION_WRAPPER = f'[class*="st-key-"][class*="{SECTION_INFIX}"]'
+_SECTION = f'{SECTION_WRAPPER} > [data-testid="stExpander"]'
 TWO_UP, THREE_UP, FOUR_UP = "31rem", "47rem", "63rem"  # two, three, four WIDE_COLUMNs and their gaps
 
 CSS = f"""<style>

@@ -40,13 +40,13 @@ from typing import Any
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from ui import layout
+
 KEY = "presenter"
 ZOOM = 1.3
 FONT_SCALE = 1.4
 HIDDEN = ("stDownloadButton", "stExpander", "stFileUploader")  # Streamlit test ids; tests/e2e check them
-# A page's sections are expanders too (ui/chrome.section), in a wrapper classed by their key: they stay.
-SECTION = '[class*="st-key-"][class*="-section-"]'
-
+SECTION = layout.SECTION_WRAPPER  # a page's sections are expanders too (ui/chrome.section): they stay
 KEEP_SIZE = ('[data-testid="stVegaLiteChart"]', '[data-testid="stDataFrame"]', ".katex-display")
 _ELEMENT = '[data-testid="stMain"] [data-testid="stElementContainer"]'
 CSS = (

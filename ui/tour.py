@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from ui import lesson_map, presenter, urls
+from ui import layout, lesson_map, presenter, urls
 
 DATA = Path(__file__).with_name("walkthrough.toml")
 HOME = "Home.py"  # the entry page, whose address is the app's root
@@ -44,7 +44,7 @@ def section_key(chapter: str, title: str) -> str:
     in it because a session keeps a bound widget's value under its key on every page."""
     number = re.match(r"(\d+) ·", title)
     name = number.group(1) if number else re.sub(r"[^a-z0-9]+", "-", title.split(":")[0].lower()).strip("-")
-    return f"{chapter}-section-{name}"
+    return f"{chapter}{layout.SECTION_INFIX}{name}"  # the infix: what the section's style sheets select
 
 
 def opens_by_default(title: str) -> bool:
