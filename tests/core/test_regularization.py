@@ -3,6 +3,7 @@ dropout is on in train mode only, the ensemble beats its average member, augment
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -224,3 +225,15 @@ def test_memorizes_needs_all_training_images_right_and_a_validation_rise_over_ha
     assert b.memorizes and b.val_loss_rise_share > 1.5  # 20% wrong labels, the default: +167%, it does memorize
     clean = rg.remedies(rg.Remedies(label_noise=0.0)).baseline
     assert not clean.memorizes and clean.val_loss_rise_small and clean.val_loss_rise < 0.1 < clean.val_loss_rise_share
+
+
+def test_the_baseline_is_the_same_whatever_the_remedies_knobs(result):
+    """The regularization page trains section 1's baseline with section 2's knobs at their defaults while section 2
+    is closed (pages/6_...py): its curves and its facts must not depend on them."""
+    other = rg.remedies(rg.Remedies(weight_decay=0.1, patience=5, dropout=0.5, ensemble=2, copies=1,
+                                    combo=("dropout",)))
+    assert other.baseline == result.baseline
+    rows = ["variant", "epoch", "split", "metric"]
+    mine, theirs = (r.history[r.history.variant == rg.BASELINE].sort_values(rows).reset_index(drop=True)
+                    for r in (result, other))
+    pd.testing.assert_frame_equal(mine, theirs)
