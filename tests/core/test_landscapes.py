@@ -17,6 +17,14 @@ def test_hand_written_gradient_equals_autograd(name):
 
 
 @pytest.mark.parametrize("name", list(ls.SURFACES))
+def test_the_hessian_from_the_gradient_equals_autograds(name):
+    s = ls.SURFACES[name]
+    for point in torch.rand(8, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(1)) * 6 - 3:
+        exact = torch.autograd.functional.hessian(s.f, point)
+        torch.testing.assert_close(ls._hessian(s, point), exact, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", list(ls.SURFACES))
 def test_known_minima_are_stationary_and_lowest_on_the_grid(name):
     s = ls.SURFACES[name]
     for point in s.minima + s.local + s.saddles:
