@@ -35,6 +35,7 @@ OPEN_ALL = "_sections-open-all"  # session_state: open every section in this run
 SECTIONS = tour.SECTIONS  # ?sections=all opens every section of the page
 CLOSED_HINT = "A closed section is neither computed nor drawn: click its heading to open it."
 LAST_PAGE = "_sections-last-page"  # session_state: the chapter key of the session's last run
+SENDS_AT_ONCE = "_sends-at-once"  # session_state: this session's run turned Nagle off (streamlit_internals 7.)
 LINK = "link"  # OPEN_ALL's value when end() opened them for a link's values (urls.remember reads them again)
 
 # This run's placeholders and walkthrough step. Streamlit runs a session's script in its own
@@ -157,6 +158,9 @@ def _begin(key: str | None) -> None:
     _run.began = True
     if st.runtime.exists():
         streamlit_internals.pace_reruns()
+        if not st.session_state.get(SENDS_AT_ONCE):  # once a session: its own connection may predate the first
+            streamlit_internals.send_without_delay()
+            st.session_state[SENDS_AT_ONCE] = True
     streamlit_internals.cap_session_uploads(UPLOADS_PER_SESSION)
     again = st.session_state.get(OPEN_ALL) == LINK
     urls.remember(again=again)  # before any widget registers (presenter's)

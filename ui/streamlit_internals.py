@@ -32,6 +32,12 @@ removes or changes it, so the requirements can follow Streamlit's releases inste
    AppTest calls to find the installed packages' Streamlit components (a server calls it once at start): most of
    a warm page's AppTest run. The harnesses that make many AppTests (the tests, the benchmark's page renders,
    ui/defaults.py) scan once per process instead. AppTest has no option to share or skip the scan.
+7. `send_without_delay()`: no Streamlit name, but a behaviour of its server: it binds its listening socket itself
+   (`socket.socket(family=...)`, protocol 0), and asyncio turns Nagle's algorithm off only on sockets whose protocol
+   is IPPROTO_TCP, so every connection it accepts keeps Nagle on. A small response written in two parts (headers,
+   then body) then waits for the browser's delayed ACK: about 40 ms per file on a kept-alive connection, and a page
+   loads 60-150 script files. Setting TCP_NODELAY on the process's TCP sockets (the listening one passes it to the
+   connections it accepts, on Linux) sends each file at once. No setting controls it.
 
 Not Python, so not here: the CSS test ids (`data-testid="stSidebar"`, `stPageLink-NavLink`,
 `stMain`, ...) in ui/chrome.WRAP_LINKS and ui/presenter.CSS; the browser tests (tests/e2e) check them.
@@ -40,10 +46,13 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import os
+import socket
 import time
 from collections import deque
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -231,3 +240,28 @@ def scan_components_once() -> None:
     scanner = importlib.import_module(_COMPONENTS)  # the module's function now, not `private`'s first answer
     if not hasattr(scanner.scan_component_manifests, "cache_info"):
         scanner.scan_component_manifests = cache(scanner.scan_component_manifests)
+
+
+def send_without_delay(fds: Path = Path("/proc/self/fd")) -> int:
+    """Turn Nagle's algorithm off on this process's TCP sockets that still have it (see 7. above); how many.
+
+    `fds`: the directory of the process's open files (Linux's); where there is none, nothing changes.
+    """
+    turned = 0
+    for entry in fds.iterdir() if fds.is_dir() else ():
+        try:
+            if not os.readlink(entry).startswith("socket:"):
+                continue
+            sock = socket.socket(fileno=int(entry.name))  # borrowed: detach() below hands the file back unclosed
+        except (OSError, ValueError):  # closed meanwhile, not a socket, not a number
+            continue
+        try:
+            tcp = sock.family in (socket.AF_INET, socket.AF_INET6) and sock.type == socket.SOCK_STREAM
+            if tcp and not sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                turned += 1
+        except OSError:
+            pass
+        finally:
+            sock.detach()
+    return turned

@@ -6,6 +6,8 @@ ui/streamlit_internals.py (and only it) needs a new way to do that one thing.
 from __future__ import annotations
 
 import io
+import socket
+from pathlib import Path
 
 import pyarrow as pa
 import pytest
@@ -194,3 +196,31 @@ def test_after_scan_components_once_every_apptest_shares_one_scan(monkeypatch):
     for _ in range(3):
         assert not AppTest.from_string("import streamlit as st\nst.write(1)").run().exception
     assert len(scans) == 2
+
+
+# -- 7. Nagle's algorithm off on the server's sockets ------------------------------------------------------------
+def _nodelay(sock: socket.socket) -> int:
+    return sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="reads Linux's /proc/self/fd")
+def test_the_listening_socket_and_the_connections_it_accepts_send_without_delay():
+    with socket.socket(family=socket.AF_INET) as listener:  # bound as Streamlit's server binds its own: protocol 0
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        with socket.create_connection(listener.getsockname()) as early:
+            before, _ = listener.accept()
+            with before:
+                assert (_nodelay(listener), _nodelay(before)) == (0, 0)
+                assert streamlit_internals.send_without_delay() >= 2
+                assert (_nodelay(listener), _nodelay(before)) == (1, 1)  # a connection accepted before, too
+                assert streamlit_internals.send_without_delay() == 0  # nothing left to turn
+        with socket.create_connection(listener.getsockname()):
+            after, _ = listener.accept()
+            with after:
+                assert _nodelay(after) == 1  # inherited from the listening socket
+        assert listener.fileno() >= 0  # borrowed, not closed
+
+
+def test_without_a_directory_of_open_files_nothing_changes(tmp_path):
+    assert streamlit_internals.send_without_delay(tmp_path / "nowhere") == 0
