@@ -389,17 +389,30 @@ def _computation_figures(prefix: str, log: list[str]) -> list[Figure]:
 
 
 BLANK_APP = 'import streamlit as st\n\nst.title("Blank")\nst.write("One line of text.")\n'
+# The control with the app's own server fix (Nagle off, ui/streamlit_internals 7.): the pages are also set against it,
+# so the table shows how much of their lead over the plain one-line app that fix alone is.
+BLANK_APP_NO_DELAY = (BLANK_APP + f"\nimport sys\n\nsys.path.insert(0, {str(APP_ROOT)!r})\n"
+                      "from ui.streamlit_internals import send_without_delay\n\nsend_without_delay()\n")
+
+
+async def _alone_s(browser, app: str) -> float:
+    """The median of BLANK_ALONE single sessions on a warm server of the one-file app `app`."""
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "Home.py").write_text(app)
+        with server(Path(tmp), app_root=Path(tmp)) as srv:
+            await _visit_all(browser, [srv.url])  # the first session imports Streamlit's script machinery
+            return statistics.median([(await _visit_all(browser, [srv.url]))[0][0].seconds
+                                      for _ in range(BLANK_ALONE)])
 
 
 async def _blank_app(browser, sessions: int) -> tuple[list[Figure], float]:
     """The control: `sessions` Chromium sessions at once on a one-line Streamlit app (Streamlit's own cost);
     also the median of BLANK_ALONE sessions one at a time, what each page's own time is set against."""
+    alone = await _alone_s(browser, BLANK_APP)
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "Home.py").write_text(BLANK_APP)
         with server(Path(tmp), app_root=Path(tmp)) as srv:
-            await _visit_all(browser, [srv.url])  # the first session imports Streamlit's script machinery
-            alone = statistics.median([(await _visit_all(browser, [srv.url]))[0][0].seconds
-                                       for _ in range(BLANK_ALONE)])
+            await _visit_all(browser, [srv.url])
             cpu = cpu_s(srv.process.pid)
             blank, browser_cpu = await _visit_all(browser, [srv.url] * sessions)
             return [Figure("load.blank_app.max_s", max(s.seconds for s in blank), "s", "state",
@@ -453,6 +466,12 @@ async def _browser_scenarios(browser, sessions: int, paths: list[str]) -> tuple[
                 for name, ratio in ratios.items()]
     figures.append(Figure("load.one_browser.vs_blank_median", statistics.median(ratios.values()), "x",
                           f"<= {PAGE_VS_BLANK:g}", "the same, median over the pages"))
+    no_delay = await _alone_s(browser, BLANK_APP_NO_DELAY)
+    figures += [Figure("load.blank_app.no_delay_alone_s", no_delay, "s", "state",
+                       f"the one-line app with the app's Nagle fix (ui/streamlit_internals 7.), median of {BLANK_ALONE}"),
+                Figure("load.one_browser.vs_blank_no_delay_median",
+                       statistics.median(s.seconds / no_delay for s in alone), "x", "state",
+                       "the pages' median over that app instead: their lead without the fix's share")]
     with tempfile.TemporaryDirectory() as tmp, server(Path(tmp), env=COMPUTING) as srv:
         await _visit_all(browser, [srv.url])  # started and opened once, as above
         cpu = cpu_s(srv.process.pid)
