@@ -97,10 +97,13 @@ SAME_PAGE = "pages/2_Learning_cycle.py"  # trains three experiments at its defau
 VIEWPORT = {"width": 1400, "height": 900}
 SESSION_TIMEOUT_S = 120
 SERVER_START_TIMEOUT_S = 60
-# every figure's prefix
-BLANK_ALONE = 3  # single sessions on the one-line app, whose median each page is set against
-WARM_VISITS = 3  # single sessions on each page once its defaults are cached, whose median is the page's time
+# Single sessions on the one-line app, whose median each page is set against, and on each page once its defaults
+# are cached, whose median is the page's time: the median of 3 could stray by a quarter of the control's usual time,
+# and every page's ratio with it.
+BLANK_ALONE = 7
+WARM_VISITS = 5
 PAGE_VS_BLANK = 2.0  # issue 20: a page drawn within twice the time Streamlit needs for a one-line app
+# every figure's prefix
 NAMES = ("load.cold_start", "load.same_page", "load.all_pages", "load.one_browser", "load.blank_app", "load.replayed")
 REPLICAS = ("load.replicas",)  # two servers behind nginx (benchmarks/proxy.py)
 # A server that computes every page's defaults itself instead of reading the shipped ones (ui/defaults.py): the
