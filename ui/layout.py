@@ -41,6 +41,10 @@ _ROW_OF_FOUR = f'[data-testid="stHorizontalBlock"]:has(> {_COLUMN} ~ {_COLUMN} ~
 SECTION_INFIX = "-section-"
 SECTION_WRAPPER = f'[class*="st-key-"][class*="{SECTION_INFIX}"]'
 _SECTION = f'{SECTION_WRAPPER} > [data-testid="stExpander"]'
+# A folded figure (ui/show.folded(..., figure=True)): an expander keyed "<key>-figure-" that holds a chart, not a
+# detail; presenter mode, which hides the folded details, keeps it so that a teacher can open it on the projector.
+FIGURE_INFIX = "-figure-"
+FIGURE_WRAPPER = f'[class*="st-key-"][class*="{FIGURE_INFIX}"]'
 TWO_UP, THREE_UP, FOUR_UP = "31rem", "47rem", "63rem"  # two, three, four WIDE_COLUMNs and their gaps
 
 CSS = f"""<style>

@@ -47,12 +47,13 @@ ZOOM = 1.3
 FONT_SCALE = 1.4
 HIDDEN = ("stDownloadButton", "stExpander", "stFileUploader")  # Streamlit test ids; tests/e2e check them
 SECTION = layout.SECTION_WRAPPER  # a page's sections are expanders too (ui/chrome.section): they stay
+KEPT = f"{SECTION}, {layout.FIGURE_WRAPPER}"  # and so do folded figures (ui/show.folded(..., figure=True))
 KEEP_SIZE = ('[data-testid="stVegaLiteChart"]', '[data-testid="stDataFrame"]', ".katex-display")
 _ELEMENT = '[data-testid="stMain"] [data-testid="stElementContainer"]'
 CSS = (
     "<style>\n"
     f"{_ELEMENT}:not(:has({', '.join(KEEP_SIZE)})) {{ zoom: {ZOOM}; }}\n"
-    + "".join(f'{_ELEMENT}:not({SECTION}):has(> [data-testid="{t}"]), :not({SECTION}) > [data-testid="{t}"] '
+    + "".join(f'{_ELEMENT}:not({KEPT}):has(> [data-testid="{t}"]), :not({KEPT}) > [data-testid="{t}"] '
               '{ display: none !important; }\n' for t in HIDDEN)
     + f'{SECTION} > [data-testid="stExpander"] > details > summary {{ zoom: {ZOOM}; }}\n'  # headings grow too
     + "</style>"

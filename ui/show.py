@@ -18,7 +18,7 @@ from streamlit.errors import StreamlitPageNotFoundError
 
 from core.charts import BLUE, ORANGE, PALETTE, raster, style
 from core.charts.theme import wrap_titles
-from ui import presenter, store, streamlit_internals
+from ui import layout, presenter, store, streamlit_internals
 from ui.untrusted import escape
 
 
@@ -240,7 +240,7 @@ def images(pictures: Sequence[Any], captions: Sequence[str], columns: int | None
             column.image(picture, caption=caption, width="stretch")
 
 
-def folded(label: str, key: str):
+def folded(label: str, key: str, figure: bool = False):
     """An expander whose content the page draws only while it is open; use it as
 
         with show.folded("The code", key="x-code") as more:
@@ -250,8 +250,11 @@ def folded(label: str, key: str):
     A plain st.expander's content is sent and drawn in the browser even while it is closed (a code
     listing loads a 1.5 MB highlighter, a table its grid): a page's first view pays for every one of
     them. Opening it reruns the page (from the cache) with the content drawn.
+
+    figure: it holds a chart of the lesson rather than a detail (code, a table), so presenter mode keeps it; its key
+    becomes `key` + ui.layout.FIGURE_INFIX + "open".
     """
-    return st.expander(label, key=key, on_change="rerun")
+    return st.expander(label, key=f"{key}{layout.FIGURE_INFIX}open" if figure else key, on_change="rerun")
 
 
 def layers(frame: pd.DataFrame, key: str, title: str = "Input") -> None:

@@ -206,3 +206,18 @@ def test_a_student_clicking_faster_than_the_pace_still_gets_the_page_they_asked_
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.locator('[data-testid="stAlert"]').filter(has_text="Adjusted").count() == 0
     assert page.locator('[data-testid="stMain"] strong', has_text=re.compile(rf"^Step {clicks}$")).count() == 1
+
+
+def test_presenter_mode_hides_folded_details_but_keeps_folded_figures(page, app_url):
+    # The vanishing-gradients page folds its heat map over training (a figure) and, in section 3, the code that counts
+    # a dead unit (a detail): on a projector the teacher can still open the first; the second is hidden.
+    _open(page, f"{app_url}/Vanishing_gradients_and_batch_normalization?presenter=true&sections=all")
+    main = page.locator('[data-testid="stMain"]')
+    figure = main.get_by_text("Over training: the gradient norm per layer and epoch")
+    detail = main.get_by_text("How a dead unit is counted")
+    assert figure.count() == 1 and figure.is_visible()
+    assert detail.count() == 1 and not detail.is_visible()
+    charts = main.locator('[data-testid="stVegaLiteChart"]').count()
+    figure.click()
+    _settle(page)
+    assert main.locator('[data-testid="stVegaLiteChart"]').count() == charts + 1  # the heat map, drawn on opening

@@ -20,7 +20,7 @@ def test_default_render_shows_every_section(page):
     # norms, mean, spread, histograms, dead, bands, bars, curves; sigmoid's slope and the heat map over training are
     # folded away until opened (the first view draws one chart)
     assert len(page.get("vega_lite_chart")) == 8
-    assert len(opened(page, "sigmoid-slope-more", "flow-heat-more").get("vega_lite_chart")) == 10
+    assert len(opened(page, "sigmoid-slope-figure-open", "flow-heat-figure-open").get("vega_lite_chart")) == 10
     notices = [n.value for n in page.info]
     assert len(notices) == 6 and all("What to notice" in n for n in notices)
     assert "Sigmoid net gets" in notices[0] and "vanished" in notices[0]  # sigmoid is the worst at depth 20
@@ -49,7 +49,7 @@ def test_no_vanishing_gets_words_that_fit_the_nets_on_screen(page):
     lambda at: at.toggle(key="flow-bn").set_value(True),
 ])
 def test_network_controls_change_the_gradient_charts(page, change):
-    before = charts(opened(page, "flow-heat-more"))
+    before = charts(opened(page, "flow-heat-figure-open"))
     change(page).run()
     assert not page.exception and not page.error
     after = charts(page)
