@@ -1,7 +1,7 @@
 """Loss landscapes in 2-D (slides 42-48): test surfaces and a comparison of real torch.optim optimizers across them.
 
 A surface is a pure torch function f(w) of a (..., 2) tensor, so the same function draws the
-heat map (a whole grid at once) and drives the optimizers (autograd of f at six points).
+heat map (a whole grid at once); its hand-written gradient (tested equal to autograd's) drives the optimizers.
 `comparison` steps the real `torch.optim` classes (SGD, momentum, Nesterov, RMSprop, Adam, AdamW)
 from the same start, optionally with Gaussian noise added to every gradient (what a small
 batch does), and says where each one ended: a global minimum, a local one, a saddle, or off the plot.
@@ -239,7 +239,8 @@ def make_optimizers(cfg: Comparison) -> tuple[Tensor, Tensor, list[torch.optim.O
 
 
 def descend(cfg: Comparison) -> np.ndarray:
-    """(steps + 1, K, 2) positions: the gradient at all K points at once, then each optimizer's own step().
+    """(steps + 1, K, 2) positions: the gradient at all K points at once, then each optimizer's update (its
+    step() without step()'s wrappers).
 
     The hand-written gradient (equal to autograd's, tested) skips autograd's bookkeeping, which on
     a few 2-vectors would be nearly all of the work.
@@ -250,8 +251,10 @@ def descend(cfg: Comparison) -> np.ndarray:
     noise = torch.randn(cfg.steps, *w.shape, generator=generator(cfg.seed), dtype=torch.float64) * cfg.noise * fade
     path = torch.empty(cfg.steps + 1, *w.shape, dtype=torch.float64)
     path[0] = w
-    # step() is the update wrapped in hooks and a profiler label, which cost more than the update on
-    # a few 2-vectors: call the update itself (tested equal to stepping torch.optim by hand)
+    # step() is the update inside two wrappers: one runs hooks under a profiler label, one turns autograd off. On
+    # a few 2-vectors they cost nearly as much as the update itself. inspect.unwrap follows the __wrapped__ links
+    # that functools.wraps leaves and returns the bare update, so autograd is turned off here, with torch.no_grad().
+    # Tested equal to stepping torch.optim by hand.
     steps = [functools.partial(inspect.unwrap(type(opt).step), opt) for opt in optimizers]
     with torch.no_grad():
         for t in range(cfg.steps):

@@ -33,7 +33,7 @@ HOME = "Home.py"
 FACTS = "_lesson_facts"
 OPEN_ALL = "_sections-open-all"  # session_state: open every section in this run (end(), and ?sections=all)
 SECTIONS = tour.SECTIONS  # ?sections=all opens every section of the page
-CLOSED_HINT = "A closed section is neither computed nor drawn: click its heading to open it."
+CLOSED_HINT = "A closed section is not drawn and runs none of its own code: click its heading to open it."
 LAST_PAGE = "_sections-last-page"  # session_state: the chapter key of the session's last run
 SENDS_AT_ONCE = "_sends-at-once"  # session_state: this session's run turned Nagle off (streamlit_internals 7.)
 LINK = "link"  # OPEN_ALL's value when end() opened them for a link's values (urls.remember reads them again)
@@ -274,7 +274,8 @@ def section(title: str, slides: str | None = None, opened: bool | None = None) -
     whether it is open. Use it as `if chrome.section(...):` followed by the section's code.
 
     The heading is an expander's label, and what follows draws inside it until the next section or `end()`.
-    A closed section computes and draws nothing: a page's first view opens only its first section (or those
+    A closed section is not drawn and runs none of its own code (a zoo page may compute, from the cache, what
+    several sections show before the first of them): a page's first view opens only its first section (or those
     `opened` says), so that it is drawn in about the time Streamlit needs for a one-line app, not the sum of
     every chart below. Opening one reruns the page; its state is in the URL (tour.section_key), so a shared
     link or a walkthrough step opens the sections it shows.
