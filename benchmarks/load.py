@@ -471,7 +471,8 @@ async def _browser_scenarios(browser, sessions: int, paths: list[str]) -> tuple[
                           f"<= {PAGE_VS_BLANK:g}", "the same, median over the pages"))
     no_delay = await _alone_s(browser, BLANK_APP_NO_DELAY)
     figures += [Figure("load.blank_app.no_delay_alone_s", no_delay, "s", "state",
-                       f"the one-line app with the app's Nagle fix (ui/streamlit_internals 7.), median of {BLANK_ALONE}"),
+                       "the one-line app with the app's Nagle fix (ui/streamlit_internals 7.), "
+                       f"median of {BLANK_ALONE}"),
                 Figure("load.one_browser.vs_blank_no_delay_median",
                        statistics.median(s.seconds / no_delay for s in alone), "x", "state",
                        "the pages' median over that app instead: their lead without the fix's share")]

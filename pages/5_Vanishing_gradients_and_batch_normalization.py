@@ -29,16 +29,8 @@ if flow_open := chrome.section("1 · Gradient norms, layer by layer", "50-51"):
                    title=f"Gradient norm per layer at init {on}")
     with right:
         parts.sigmoid_bound(flow.facts)
-        with show.folded("σ(z) and its slope σ'(z), drawn", key="sigmoid-slope", figure=True) as more:
-            if more.open:
-                show.chart(charts.lines, gradients.sigmoid_slope(), "z", "value", "curve", "z", "value",
-                           key="sigmoid-slope", title="σ(z) and its slope σ'(z)")
-    with show.folded(f"Over training: the gradient norm per layer and epoch {on}", key="flow-heat", figure=True) as more:
-        if more.open:
-            show.chart(charts.layer_heat, flow.grads_shown(), "grad_norm", "‖dLoss/dW‖", log_scale=True,
-                       key="flow-heat", data=flow.grads, heading=f"Gradient norm per layer and epoch {on}")
-            st.caption("Each panel: one network; rows are layers (output at the top), columns epochs. "
-                       "Dark = tiny gradient.")
+        parts.sigmoid_slope()
+    parts.heat_over_training(flow, on)
     show.warnings(flow.messages)
     parts.flow_notice(flow.facts)
 

@@ -36,8 +36,9 @@ removes or changes it, so the requirements can follow Streamlit's releases inste
    (`socket.socket(family=...)`, protocol 0), and asyncio turns Nagle's algorithm off only on sockets whose protocol
    is IPPROTO_TCP, so every connection it accepts keeps Nagle on. A small response written in two parts (headers,
    then body) then waits for the browser's delayed ACK (40 ms with a Linux browser, up to 200 ms on Windows) per file
-   on a kept-alive connection, and a page loads 60-150 script files. Setting TCP_NODELAY on the process's TCP sockets (the listening one passes it to the
-   connections it accepts, on Linux) sends each file at once. No setting controls it.
+   on a kept-alive connection, and a page loads 60-150 script files. Setting TCP_NODELAY on the process's TCP
+   sockets (the listening one passes it to the connections it accepts, on Linux) sends each file at once. No setting
+   controls it.
 
 Not Python, so not here: the CSS test ids (`data-testid="stSidebar"`, `stPageLink-NavLink`,
 `stMain`, ...) in ui/chrome.WRAP_LINKS and ui/presenter.CSS; the browser tests (tests/e2e) check them.

@@ -208,7 +208,7 @@ def test_the_listening_socket_and_the_connections_it_accepts_send_without_delay(
     with socket.socket(family=socket.AF_INET) as listener:  # bound as Streamlit's server binds its own: protocol 0
         listener.bind(("127.0.0.1", 0))
         listener.listen()
-        with socket.create_connection(listener.getsockname()) as early:
+        with socket.create_connection(listener.getsockname()):
             before, _ = listener.accept()
             with before:
                 assert (_nodelay(listener), _nodelay(before)) == (0, 0)

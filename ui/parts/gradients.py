@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import gradients, normalization
+from core import charts, gradients, normalization
 from core.activations import LABELS as ACTIVATION_LABELS
 from core.data import LABELS as DATA_LABELS
 from core.models import INIT_LABELS
-from ui import chrome, runners, widgets
+from ui import chrome, runners, show, widgets
 
 DYING_DEFAULT = gradients.DyingRelu()
 GRID_DEFAULT = normalization.BatchNormGrid()
@@ -58,6 +58,25 @@ def sigmoid_bound(facts: gradients.FlowFacts) -> None:
     st.latex(r"\sigma'(z) = \sigma(z)(1 - \sigma(z)) \le 0.25")
     st.latex(rf"\prod_{{l=1}}^{{{facts.depth}}} \sigma'(z_l) \le 0.25^{{{facts.depth}}} "
              rf"\approx {gradients.sci_latex(facts.sigmoid_bound)}")
+
+
+def sigmoid_slope() -> None:
+    """sigma(z) and its slope drawn, folded away until opened (the first view draws the chart of slides 50-51 only)."""
+    with show.folded("σ(z) and its slope σ'(z), drawn", key="sigmoid-slope", figure=True) as more:
+        if more.open:
+            show.chart(charts.lines, gradients.sigmoid_slope(), "z", "value", "curve", "z", "value",
+                       key="sigmoid-slope", title="σ(z) and its slope σ'(z)")
+
+
+def heat_over_training(flow: gradients.FlowResult, on: str) -> None:
+    """The gradient norm per layer and epoch of every net, folded away until opened; `on`: "(digits 8x8)"."""
+    with show.folded(f"Over training: the gradient norm per layer and epoch {on}", key="flow-heat",
+                     figure=True) as more:
+        if more.open:
+            show.chart(charts.layer_heat, flow.grads_shown(), "grad_norm", "‖dLoss/dW‖", log_scale=True,
+                       key="flow-heat", data=flow.grads, heading=f"Gradient norm per layer and epoch {on}")
+            st.caption("Each panel: one network; rows are layers (output at the top), columns epochs. "
+                       "Dark = tiny gradient.")
 
 
 def _times(ratio: float) -> str:
