@@ -398,33 +398,35 @@ BLANK_APP_NO_DELAY = (BLANK_APP + f"\nimport sys\n\nsys.path.insert(0, {str(APP_
                       "from ui.streamlit_internals import send_without_delay\n\nsend_without_delay()\n")
 
 
-async def _alone_s(browser, app: str) -> float:
-    """The median of BLANK_ALONE single sessions on a warm server of the one-file app `app`."""
+@contextmanager
+def _one_file_app(app: str) -> Iterator[Server]:
+    """A server of the app whose Home.py is the text `app`, in a directory of its own."""
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "Home.py").write_text(app)
         with server(Path(tmp), app_root=Path(tmp)) as srv:
-            await _visit_all(browser, [srv.url])  # the first session imports Streamlit's script machinery
-            return statistics.median([(await _visit_all(browser, [srv.url]))[0][0].seconds
-                                      for _ in range(BLANK_ALONE)])
+            yield srv
+
+
+async def _alone_s(browser, url: str) -> float:
+    """The median of BLANK_ALONE single sessions on the server at `url`, after one that warms it."""
+    await _visit_all(browser, [url])  # the first session imports Streamlit's script machinery
+    return statistics.median([(await _visit_all(browser, [url]))[0][0].seconds for _ in range(BLANK_ALONE)])
 
 
 async def _blank_app(browser, sessions: int) -> tuple[list[Figure], float]:
     """The control: `sessions` Chromium sessions at once on a one-line Streamlit app (Streamlit's own cost);
     also the median of BLANK_ALONE sessions one at a time, what each page's own time is set against."""
-    alone = await _alone_s(browser, BLANK_APP)
-    with tempfile.TemporaryDirectory() as tmp:
-        (Path(tmp) / "Home.py").write_text(BLANK_APP)
-        with server(Path(tmp), app_root=Path(tmp)) as srv:
-            await _visit_all(browser, [srv.url])
-            cpu = cpu_s(srv.process.pid)
-            blank, browser_cpu = await _visit_all(browser, [srv.url] * sessions)
-            return [Figure("load.blank_app.max_s", max(s.seconds for s in blank), "s", "state",
-                           f"control: {sessions} sessions at once on a one-line Streamlit app, in Chromium"),
-                    Figure("load.blank_app.browser_cpu_s", browser_cpu, "s", "state", "the Chromium processes' CPU"),
-                    Figure("load.blank_app.server_cpu_s", cpu_s(srv.process.pid) - cpu, "s", "state",
-                           "the server's CPU"),
-                    Figure("load.blank_app.alone_s", alone, "s", "state",
-                           f"one session alone on the one-line app, median of {BLANK_ALONE}")], alone
+    with _one_file_app(BLANK_APP) as srv:
+        alone = await _alone_s(browser, srv.url)
+        cpu = cpu_s(srv.process.pid)
+        blank, browser_cpu = await _visit_all(browser, [srv.url] * sessions)
+        return [Figure("load.blank_app.max_s", max(s.seconds for s in blank), "s", "state",
+                       f"control: {sessions} sessions at once on a one-line Streamlit app, in Chromium"),
+                Figure("load.blank_app.browser_cpu_s", browser_cpu, "s", "state", "the Chromium processes' CPU"),
+                Figure("load.blank_app.server_cpu_s", cpu_s(srv.process.pid) - cpu, "s", "state",
+                       "the server's CPU"),
+                Figure("load.blank_app.alone_s", alone, "s", "state",
+                       f"one session alone on the one-line app, median of {BLANK_ALONE}")], alone
 
 
 async def _browser_scenarios(browser, sessions: int, paths: list[str]) -> tuple[list[Figure], dict[str, Recording]]:
@@ -469,7 +471,8 @@ async def _browser_scenarios(browser, sessions: int, paths: list[str]) -> tuple[
                 for name, ratio in ratios.items()]
     figures.append(Figure("load.one_browser.vs_blank_median", statistics.median(ratios.values()), "x",
                           f"<= {PAGE_VS_BLANK:g}", "the same, median over the pages"))
-    no_delay = await _alone_s(browser, BLANK_APP_NO_DELAY)
+    with _one_file_app(BLANK_APP_NO_DELAY) as srv:
+        no_delay = await _alone_s(browser, srv.url)
     figures += [Figure("load.blank_app.no_delay_alone_s", no_delay, "s", "state",
                        "the one-line app with the app's Nagle fix (ui/streamlit_internals 7.), "
                        f"median of {BLANK_ALONE}"),
