@@ -363,7 +363,7 @@ class _Run:
         losses = np.concatenate([self.it_loss[(epoch - 1) * ipe : epoch * ipe].cpu().numpy().T, hist[epoch, :, :, 0]],
                                 axis=1)
         for k in map(int, np.flatnonzero(self.live)):
-            reason = _divergence(losses[k], hist[epoch, k, 0, 0], hist[0, k, 0, 0])
+            reason = divergence(losses[k], hist[epoch, k, 0, 0], hist[0, k, 0, 0])
             if not reason:
                 continue
             self.messages[self.variants[k].name] = (
@@ -419,7 +419,7 @@ class _Run:
         )
 
 
-def _divergence(losses: np.ndarray, train_loss: float, start_loss: float) -> str:
+def divergence(losses: np.ndarray, train_loss: float, start_loss: float) -> str:
     """How the loss blew up in words ("" if it did not): non-finite, huge, or far above its start."""
     if np.isnan(losses).any():
         return "became NaN (not a number)"
