@@ -72,7 +72,7 @@ def run(sizes: workloads.Sizes, device: torch.device, only: list[str], sessions:
         figures += load.workload(sessions, one_server=group_wanted(load.NAMES), replicas=group_wanted(load.REPLICAS))
     if sessions and group_wanted(reliability.NAMES):
         figures += reliability.workload(tuple(name for name in reliability.NAMES if group_wanted((name,))))
-    if sessions and group_wanted(live.NAMES):
+    if sessions and group_wanted(live.NAMES + live.PLAY_NAMES):
         figures += live.workload()
     return [f for f in figures if wanted(f.name)]
 

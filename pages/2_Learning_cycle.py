@@ -6,7 +6,7 @@ import streamlit as st
 
 from core import backprop, learning_cycle
 from ui import chrome, runners, show, widgets
-from ui.parts import learning_cycle as parts
+from ui.parts import learning_cycle as parts, playground as play
 
 chrome.page("learning_cycle", """A network learns by repeating four steps: **1 forward pass**
 (compute the prediction), **2 loss** (how wrong it is), **3 backward pass** (the gradient of the
@@ -62,4 +62,16 @@ if chrome.section("4 · Underfit, good fit, overfit: use a validation set", "30"
                                      seconds=learning_cycle.sizes_seconds(sized), key="sizes-run",
                                      label="Training three network sizes side by side",
                                      start="Train the three nets"))
+
+# 5. Play, pause, step: inside the network ---------------------------------------------------
+if play_open := chrome.section("5 · Play, pause, step: watch every neuron learn", "24-27, 29"):
+    net, lr, batch, speed = play.controls()
+    player = play.player(net)
+    play.buttons(player, lr, batch)
+    frame, curve_slot = st.empty(), st.empty()
+    view = play.draw(frame, player)
+    play.curves(curve_slot, player, live=False)
+    play.notice(view.facts, net)
 chrome.end()
+if play_open:  # after the page: while it plays, the frames redraw and nothing else reruns
+    play.keep_playing(net, lr, batch, speed, frame, curve_slot)

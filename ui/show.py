@@ -133,6 +133,17 @@ PLOT_PX, AXIS_PX = 260, 63  # the map chart's plot height (show._for_screen) and
 LEGEND_STOPS = 9  # colours of the legend's gradient: enough that the browser's RGB blend follows the map's HCL scale
 
 
+def _gradient(start: float, end: float) -> str:
+    """A CSS gradient's colours along the decision map's scale of P(class 1), from `start` to `end`."""
+    return ", ".join(f"rgb{tuple(int(v) for v in c)}" for c in raster.colours(np.linspace(start, end, LEGEND_STOPS)))
+
+
+def legend_html() -> str:
+    """The decision map's colour scale as one inline line: P(class 1) from 0 to 1."""
+    return ('P(class 1): 0 <span style="display:inline-block;width:120px;height:10px;vertical-align:middle;'
+            f'background:linear-gradient(to right, {_gradient(0, 1)})"></span> 1')
+
+
 def decision_picture(slot: DeltaGenerator, png: bytes, title: str, subtitle: str) -> None:
     """Draw a decision map's PNG (core.charts.raster.Picture) into an st.empty() placeholder while training
     runs: a cheap redraw, one small HTML element whose picture the browser only decodes, where a Vega chart
@@ -144,7 +155,7 @@ def decision_picture(slot: DeltaGenerator, png: bytes, title: str, subtitle: str
     on = presenter.is_on()
     zoom = presenter.ZOOM if on else 1  # presenter mode zooms the block: its pixel sizes shrink to match
     height = (PRESENTER_PICTURE_PX if on else PICTURE_PX) / zoom
-    gradient = ", ".join(f"rgb{tuple(int(v) for v in c)}" for c in raster.colours(np.linspace(1, 0, LEGEND_STOPS)))
+    gradient = _gradient(1, 0)
     source = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
     slot.html(
         f'<div class="live-picture" style="height:{height:.0f}px;padding:12px 5px 0 5px;box-sizing:border-box">'

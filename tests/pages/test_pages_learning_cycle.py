@@ -34,7 +34,7 @@ def test_default_render(page):
     assert not page.error
     assert metric(page, "Iterations per epoch") == "21"  # ceil(210 / 10)
     assert metric(page, "Iterations in all") == "1260"
-    assert len(page.get("vega_lite_chart")) == 8  # map, curves, iterations, confusion, 1 + 3 sizes
+    assert len(page.get("vega_lite_chart")) == 9  # map, curves, iterations, confusion, 1 + 3 sizes, play curves
     assert any("Step 0" in m.value for m in page.markdown)
     assert metric(page, "Prediction").startswith("class ")
     assert not untitled(page)
