@@ -35,6 +35,7 @@ MAX_MOMENTUM = 0.99  # the map's and the page's largest μ (μ = 1 never forgets
 TARGET = 0.01  # "reached": the distance to the minimum stays below this share of the start's
 FLOOR = 1e-8  # the error curves stop below this share of the start (float rounding below; a log axis needs > 0)
 BLOWN = 1e6  # an error this many times the start's has diverged: its curve is cut there
+ONE = 1 - 1e-9  # a rate at least this does not converge: on the line lr λ = 2 (1 + μ) it is 1, rounded either way
 DIRECTIONS = ("flat", "steep")  # the eigen-direction of the smaller curvature, then the larger
 
 
@@ -207,7 +208,7 @@ def _fastest(lr: float, curvatures: tuple[float, float]) -> tuple[float | None, 
     mus = momentum_axis()
     valley = np.maximum(*(rates(np.full_like(mus, lr), mus, c) for c in curvatures))
     best = int(np.argmin(valley))
-    return (float(mus[best]), float(valley[best])) if valley[best] < 1 else (None, None)
+    return (float(mus[best]), float(valley[best])) if valley[best] < ONE else (None, None)
 
 
 def _map(cfg: Valley) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -216,10 +217,10 @@ def _map(cfg: Valley) -> tuple[pd.DataFrame, pd.DataFrame]:
     flat, steep = (rates(lr, mu, c) for c in cfg.curvatures)
     rate = np.maximum(flat, steep)
     grid = pd.DataFrame({"lr": lr.ravel(), "momentum": mu.ravel(), "rate": rate.ravel(),
-                         "slowest": np.where(flat >= steep, "flat", "steep").ravel(), "diverges": rate.ravel() >= 1})
+                         "slowest": np.where(flat >= steep, "flat", "steep").ravel(), "diverges": rate.ravel() >= ONE})
     best = rate.argmin(axis=1)  # (GRID,): per lr, the index of its fastest μ
     rows = np.arange(len(best))
-    keep = rate[rows, best] < 1
+    keep = rate[rows, best] < ONE
     fastest = pd.DataFrame({"lr": lr[rows, best][keep], "momentum": mu[rows, best][keep],
                             "rate": rate[rows, best][keep]})
     return grid, fastest
@@ -280,7 +281,7 @@ def valley(cfg: Valley, on_progress: Progress[ValleyResult] | None = None) -> Va
         target=TARGET, rate=rate, rate_flat=rate_flat, rate_steep=rate_steep,
         slowest="both" if math.isclose(rate_flat, rate_steep, rel_tol=1e-9) else
         DIRECTIONS[int(rate_steep > rate_flat)],
-        converges=rate < 1,
+        converges=rate < ONE,
         swings_flat=_swings(cfg.lr, cfg.momentum, flat_c), swings_steep=_swings(cfg.lr, cfg.momentum, steep_c),
         plain_rate=max(abs(1 - cfg.lr * c) for c in cfg.curvatures), lr_limit_plain=2 / steep_c,
         lr_limit=2 * (1 + cfg.momentum) / steep_c, fastest_momentum=fastest, fastest_rate=fastest_rate,
@@ -301,4 +302,4 @@ def _swings(lr: float, momentum: float, curvature: float) -> bool:
 
 def _predicted(rate: float) -> int | None:
     """Steps for rate^k to fall below TARGET; None where it never does (rate ≥ 1)."""
-    return math.ceil(math.log(TARGET) / math.log(rate)) if 0 < rate < 1 else (1 if rate == 0 else None)
+    return math.ceil(math.log(TARGET) / math.log(rate)) if 0 < rate < ONE else (1 if rate == 0 else None)
