@@ -1,8 +1,8 @@
 """Local minima and optimizers (slides 40-48): learning rates, loss landscapes, batch noise,
-schedules, momentum."""
+schedules, momentum, and momentum up close on a quadratic valley."""
 import streamlit as st
 
-from core import charts, landscapes, optimization
+from core import charts, landscapes, momentum, optimization
 from ui import chrome, runners, show
 from ui.parts import optimizers as parts
 
@@ -71,9 +71,8 @@ if chrome.section("4 · Fix 2: randomness from the learning rate: annealing, cyc
 # 5. Fix 3: momentum ---------------------------------------------------------------------------
 if chrome.section("5 · Fix 3: momentum and Adam", "48"):
     parts.update_rules()
-    momentum = st.slider("Momentum μ", 0.0, 0.99, 0.7, 0.01, key="momentum", bind="query-params")
-    rolled = runners.run(landscapes.momentum, runners.config(landscapes.Momentum,
-                                                             momentum=momentum),
+    mu = st.slider("Momentum μ", 0.0, 0.99, 0.7, 0.01, key="momentum", bind="query-params")
+    rolled = runners.run(landscapes.momentum, runners.config(landscapes.Momentum, momentum=mu),
                          label="Rolling downhill")
     left, right = st.columns(2)
     with left:
@@ -92,4 +91,19 @@ if chrome.section("6 · A real network's landscape: slices around trained weight
     parts.slices(slices)
     show.table(slices.table, key="slice-table")
     parts.slices_notice(slices.facts)
+
+# 7. Momentum up close -------------------------------------------------------------------------
+if chrome.section("7 · Momentum up close: a quadratic valley, one direction at a time", "48"):
+    up_close = runners.run(momentum.valley, parts.valley_knobs(), label="Rolling down the valley")
+    left, right = st.columns(2)
+    with left:
+        show.chart(charts.lines, up_close.errors, "step", "error", "curve", "step",
+                   "error", log_y=True, title=parts.VALLEY_ERRORS, key="valley-errors")
+    with right:
+        show.chart(charts.rate_map, up_close.rate_map, up_close.fastest, up_close.facts.lr,
+                   up_close.facts.momentum, title=parts.VALLEY_MAP,
+                   key="valley-map")
+    show.table(up_close.table, key="valley-table")
+    parts.valley_paths(up_close)
+    parts.valley_notice(up_close.facts)
 chrome.end()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from core.charts.gradients import colorful_dimension, layer_heat, per_layer, quantile_bands
 from core.charts.neurons import ACTIVE_SHADE, FUNCTION_DASH, activation_panels, function_fits, neuron_map
-from core.charts.optimization import cosine_strips, landscape, lr_finder, step_sizes
+from core.charts.optimization import cosine_strips, landscape, lr_finder, rate_map, step_sizes
 from core.charts.preprocessing import CHANNEL_COLOURS, channel_histograms, feature_boxes, loss_contours, strips
 from core.charts.regularization import (
     STOP_DASH,
@@ -49,6 +49,6 @@ __all__ = [
     "ACTIVE_SHADE", "FUNCTION_DASH", "activation_panels", "function_fits", "neuron_map",
     "CHANNEL_COLOURS", "channel_histograms", "feature_boxes", "loss_contours", "strips",
     "colorful_dimension", "layer_heat", "per_layer", "quantile_bands",
-    "cosine_strips", "landscape", "lr_finder", "step_sizes",
+    "cosine_strips", "landscape", "lr_finder", "rate_map", "step_sizes",
     "STOP_DASH", "gap_curves", "marked_curves", "ranked_bars", "update_curves", "weight_histograms",
 ]

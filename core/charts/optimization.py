@@ -5,7 +5,7 @@ import altair as alt
 import pandas as pd
 
 from core.charts.shared import grid_picture, headed
-from core.charts.theme import BLUE, GRID_CELLS, HEIGHT, PALETTE, colour_by, in_order, thin, tint
+from core.charts.theme import BLUE, GRID_CELLS, HEIGHT, ORANGE, PALETTE, colour_by, half_step, in_order, thin, tint
 
 
 def landscape(surface: pd.DataFrame, paths: pd.DataFrame, title: str, x_title: str = "w1",
@@ -124,3 +124,47 @@ def step_sizes(df: pd.DataFrame) -> alt.Chart:
         )
         .properties(height=HEIGHT)
     )
+
+
+RATE_STOPS = (BLUE, tint(BLUE, 0.55), "#FFFFFF")  # the valley's rate: dark = fast, white = barely moving
+DIVERGES = tint(PALETTE[3], 0.35)  # vermillion: where the error grows
+
+
+@headed
+def rate_map(grid: pd.DataFrame, fastest: pd.DataFrame, lr: float, momentum: float) -> alt.LayerChart:
+    """How fast momentum converges over (learning rate, μ): the rate per step as a picture (dark: fast), the cells
+    where it diverges in vermillion, a black line through the fastest μ of each learning rate and a dot at (lr, μ).
+
+    grid columns: lr, momentum (a regular grid), rate, diverges; fastest columns: lr, momentum, rate.
+    """
+    converging = grid[~grid["diverges"]]
+    low = float(converging["rate"].min()) if len(converging) else 0.0
+    cells = grid.assign(shade=((grid["rate"].clip(upper=1) - low) / max(1 - low, 1e-9)))
+    image, x_scale, y_scale = grid_picture(cells, "lr", "momentum", "shade", RATE_STOPS,
+                                           titles=("learning rate", "momentum μ"))
+    (x_lo, _), (y_lo, _) = x_scale.domain, y_scale.domain
+    rate_scale = alt.Scale(domain=[low, 1.0], range=list(RATE_STOPS))
+    key = (alt.Chart(pd.DataFrame({"lr": [x_lo, x_lo], "momentum": [y_lo, y_lo], "rate": [low, 1.0]}))
+           .mark_point(opacity=0, size=0)
+           .encode(x="lr:Q", y="momentum:Q", color=alt.Color("rate:Q", scale=rate_scale, title="rate per step",
+                                                            legend=alt.Legend(orient="right", gradientLength=120))))
+    marks = ["diverges (rate ≥ 1)", "fastest μ at each learning rate", f"your lr = {lr:g}, μ = {momentum:g}"]
+    mark_scale = alt.Scale(domain=marks, range=[DIVERGES, "#000000", ORANGE])
+    mark = alt.Color("mark:N", title=None, scale=mark_scale)
+    dx, dy = half_step(grid["lr"]), half_step(grid["momentum"])
+    blown = grid[grid["diverges"]].groupby("lr", as_index=False)["momentum"].agg(["min", "max"])
+    region = (alt.Chart(blown.assign(mark=marks[0], lo=blown["lr"] - dx, hi=blown["lr"] + dx,
+                                     bottom=blown["min"] - dy, top=blown["max"] + dy))
+              .mark_rect(strokeWidth=0.6)
+              .encode(x=alt.X("lo:Q", scale=x_scale), x2="hi:Q", y=alt.Y("bottom:Q", scale=y_scale), y2="top:Q",
+                      color=mark, stroke=alt.Stroke("mark:N", scale=mark_scale, legend=None)))
+    line = (alt.Chart(fastest.assign(mark=marks[1])).mark_line(strokeWidth=2.5)
+            .encode(x="lr:Q", y="momentum:Q", color=mark,
+                    tooltip=[alt.Tooltip("lr:Q", format=".3g"), alt.Tooltip("momentum:Q", title="fastest μ"),
+                             alt.Tooltip("rate:Q", format=".3f")]))
+    chosen = pd.DataFrame({"lr": [lr], "momentum": [momentum], "mark": [marks[2]]})
+    dot = (alt.Chart(chosen).mark_point(shape="circle", size=160, filled=True, opacity=1, stroke="black",
+                                        strokeWidth=1.5, clip=True)
+           .encode(x="lr:Q", y="momentum:Q", color=mark, tooltip=[alt.Tooltip("lr:Q"), alt.Tooltip("momentum:Q")]))
+    return (alt.layer(image, key, region, line, dot).resolve_scale(color="independent")
+            .properties(height=HEIGHT))

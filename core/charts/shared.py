@@ -150,15 +150,17 @@ def iteration_loss(df: pd.DataFrame, title: str = "Loss of each training batch")
 
 
 @headed
-def lines(df: pd.DataFrame, x: str, y: str, color: str, x_title: str, y_title: str) -> alt.Chart:
-    """Several lines on one pair of axes, one colour per value of `color` (e.g. activation functions)."""
+def lines(df: pd.DataFrame, x: str, y: str, color: str, x_title: str, y_title: str, log_y: bool = False) -> alt.Chart:
+    """Several lines on one pair of axes, one colour per value of `color` (e.g. activation functions); `log_y`: a
+    log y axis (its title says so)."""
     df = thin(df, by=(color,))
     return (
         alt.Chart(df)
         .mark_line(strokeWidth=2.5)
         .encode(
             x=alt.X(f"{x}:Q", title=x_title),
-            y=alt.Y(f"{y}:Q", title=y_title),
+            y=alt.Y(f"{y}:Q", title=f"{y_title} (log scale)" if log_y else y_title,
+                    scale=alt.Scale(type="log") if log_y else alt.Undefined),
             color=colour_by(color, in_order(df[color])),
             tooltip=[
                 alt.Tooltip(f"{color}:N"),

@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import landscapes as ls
-from tests.pages.conftest import charts, tables
+from tests.pages.conftest import charts, opened, tables
 from tests.pages.table_fit import PAGE_PX, width_px
 from tests.pages.test_pages_learning_cycle import untitled
 from ui.untrusted import escape
@@ -17,9 +17,9 @@ PAGE = "4_Local_minima_and_optimizers.py"
 def test_default_render(page):
     assert page.title[0].value == "Local minima and optimizers"
     assert not page.error
-    assert len(page.get("vega_lite_chart")) == 14
+    assert len(page.get("vega_lite_chart")) == 16
     notices = [n.value for n in page.info]
-    assert len(notices) == 8 and all("What to notice" in n for n in notices)  # section 3: batch noise, escape
+    assert len(notices) == 9 and all("What to notice" in n for n in notices)  # section 3: batch noise, escape
     assert any("too large (lr 30)" in w.value for w in page.warning)  # divergence said in words
     assert "SGD, RMSprop, Adam, AdamW: stuck in a local minimum" in notices[2] and "a global minimum" in notices[2]
     assert not untitled(page)
@@ -233,3 +233,54 @@ def test_a_schedule_has_one_colour_in_both_schedule_charts(page):
     specs = [json.loads(c.proto.spec) for c in page.get("vega_lite_chart")]
     rates, losses = (s for s in specs if "each schedule" in json.dumps(s.get("title", "")))
     assert _colour_domain(rates) == _colour_domain(losses) == ["one-cycle", "constant"]
+
+
+def test_the_valley_section_drives_lr_and_momentum_and_the_notice_follows_the_numbers(page):
+    """Section 7: the default (lr 0.4, μ 0.5) converges, held back by the flat direction; μ 0.9 is past critical
+    damping; lr 0.9 with μ 0.1 diverges. Each time the notice says what the facts say, and the charts change."""
+    from core import momentum
+
+    default = momentum.valley(momentum.Valley()).facts
+    text = _notice(page, "at lr = 0.4 and μ = 0.5")
+    assert f"shrinks by a factor of {default.rate:.3f} per step" in text and "the flat direction sets the pace" in text
+    assert "stays below 1% of the start's after 51 steps" in text and "plain SGD (μ = 0, rate 0.96) 111 steps" in text
+    assert "the fastest μ at this learning rate is 0.64 (rate 0.800, 29 steps)" in text
+    assert "critical damping of the flat direction, (1 − √(lr·λ))² = 0.640" in text
+    assert "Up to μ = 0.64 more momentum is faster" in text and "2(1 + μ)/λ_max = 0.75" in text
+    before = charts(page)
+    page.slider(key="valley-momentum").set_value(0.9).run()
+    assert not page.exception and not page.error
+    text = _notice(page, "at lr = 0.4 and μ = 0.9")
+    assert "both directions shrink at the same pace, √μ" in text and "Above 0.64 both directions swing" in text
+    assert "after 83 steps" in text
+    after = charts(page)
+    assert after[-1] != before[-1] and after[-2] != before[-2]  # the map's dot and the error curves
+    page.slider(key="valley-lr").set_value(0.9).run()
+    page.slider(key="valley-momentum").set_value(0.1).run()
+    assert not page.exception and not page.error
+    text = _notice(page, "at lr = 0.9 and μ = 0.1")
+    assert "the error grows: rate 2.46 ≥ 1 along the steep direction" in text
+    assert "lr·λ = 3.6 ≥ 2(1 + μ) = 2.2" in text and "More momentum lets this step converge" in text
+    assert "the fastest μ at this learning rate is 0.81" in text
+    table = tables(page)[-1].set_index("run")
+    assert table.loc["μ = 0.81 (fastest at this lr)", "steps to 1% (measured)"] == 55
+
+
+def test_the_valley_sliders_take_the_range_of_the_rate_map(page):
+    from core import momentum
+
+    lrs = momentum.lr_axis(momentum.Valley().curvatures)
+    lr, mu = page.slider(key="valley-lr").proto, page.slider(key="valley-momentum").proto
+    assert (lr.min, lr.max, lr.step) == pytest.approx((lrs[0], lrs[-1], 0.01))
+    assert (mu.min, mu.max) == pytest.approx((0, momentum.MAX_MOMENTUM))
+    page.slider(key="valley-lr").set_value(1.0).run()  # no μ converges at lr λ_max = 4: said, not a crash
+    assert not page.exception and "No μ below 1 converges at this learning rate" in _notice(page, "at lr = 1 and")
+
+
+def test_the_valley_runs_fold_out_as_paths_across_the_valley(page):
+    from ui.layout import FIGURE_INFIX
+
+    shown = len(page.get("vega_lite_chart"))
+    opened(page, f"valley-paths{FIGURE_INFIX}open")
+    assert not page.exception and len(page.get("vega_lite_chart")) == shown + 1
+    assert "valley-paths-map-csv" in {b.key for b in page.get("download_button")}

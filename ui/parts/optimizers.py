@@ -6,7 +6,7 @@ import inspect
 
 import streamlit as st
 
-from core import charts, landscapes, optimization
+from core import charts, landscapes, momentum, optimization
 from ui import chrome, runners, show
 
 # Shorter headers, so that the batch-noise table fits the page at 1,400 px without scrolling.
@@ -326,3 +326,86 @@ def slices_notice(facts: optimization.SliceFacts) -> None:
         f"{facts.slice_losses}). Keskar et al. (2017) found that large batches tend to end in sharper minima"
         + ("; so here." if facts.slice_last_sharper else "; not here: on a net this small it can go either way."),
         facts)
+
+
+# 7. Momentum up close ------------------------------------------------------------------------------------------
+
+
+VALLEY = momentum.Valley()  # the section's defaults: section 5's valley, curvatures 0.1 and 4
+VALLEY_ERRORS = "Error along each direction of the valley, per step"
+VALLEY_MAP = "How fast momentum converges, over learning rate and μ"
+VALLEY_RULE = (r"\begin{pmatrix} y \\ x \end{pmatrix}_{k+1} = \underbrace{\begin{pmatrix} \mu & \lambda \\ "
+               r"-\mathrm{lr}\,\mu & 1 - \mathrm{lr}\,\lambda \end{pmatrix}}_{R} \begin{pmatrix} y \\ x "
+               r"\end{pmatrix}_k")
+
+
+def valley_knobs() -> momentum.Valley:
+    """What the section shows, one step of one direction as a matrix, and the learning rate and μ."""
+    st.markdown("Section 5's valley, f = 0.05 w1² + 2 w2², from the same start: its curvature is "
+                f"λ = {VALLEY.curvatures[0]:g} along w1 (the flat direction) and {VALLEY.curvatures[1]:g} across it "
+                "(the steep one). `torch.optim.SGD(momentum=μ)` walks down it; split along the two directions, "
+                "each one's error x and velocity y move on their own, one step being a 2 × 2 matrix (Goh 2017, "
+                "[Why Momentum Really Works](https://distill.pub/2017/momentum/)). The error shrinks per step by "
+                "R's largest eigenvalue in size (its spectral radius, the rate); the slower direction sets the pace.")
+    st.latex(VALLEY_RULE)
+    lrs = momentum.lr_axis(VALLEY.curvatures)
+    left, right = st.columns(2)
+    lr = left.slider("Learning rate", float(lrs[0]), float(lrs[-1]), VALLEY.lr, float(lrs[0]), key="valley-lr",
+                     bind="query-params")
+    mu = right.slider("Momentum μ", 0.0, momentum.MAX_MOMENTUM, VALLEY.momentum, 0.01, key="valley-momentum",
+                      bind="query-params")
+    return runners.config(momentum.Valley, lr=round(lr, 6), momentum=round(mu, 6))
+
+
+def valley_paths(result: momentum.ValleyResult) -> None:
+    """The three runs' paths across the valley, folded: the same runs in the (w1, w2) plane."""
+    with show.folded("The same runs as paths across the valley", key="valley-paths", figure=True) as more:
+        if more.open:
+            show.chart(charts.landscape, result.surface, result.paths, "The runs across the valley",
+                       data=result.paths, key="valley-paths-map")
+
+
+def _steps(steps: int | None, total: int) -> str:
+    return f"{steps} steps" if steps is not None else f"more than the {total} steps run"
+
+
+def valley_notice(facts: momentum.ValleyFacts) -> None:
+    """The rate at (lr, μ) and the direction that sets it, the steps of three runs, the fastest μ and the limits."""
+    f = facts
+    flat, steep = f"flat direction (λ = {f.flat_curvature:g})", f"steep direction (λ = {f.steep_curvature:g})"
+    limits = (f"Plain SGD diverges from lr = 2/λ_max = {f.lr_limit_plain:.3g}; momentum μ moves that limit to "
+              f"2(1 + μ)/λ_max = {f.lr_limit:.3g}. Over both knobs the best is lr ≈ {f.best_lr:.2f} with "
+              f"μ ≈ {f.best_momentum:.2f} (rate {f.best_rate:.2f}).")
+    fastest = ("" if f.fastest_momentum is None else
+               f"the fastest μ at this learning rate is {f.fastest_momentum:g} (rate {f.fastest_rate:.3f}, "
+               f"{_steps(f.steps_fastest, f.steps)}): critical damping of the {f.critical_direction} direction, "
+               f"(1 − √(lr·λ))² = {f.critical_momentum:.3f}")
+    if not f.converges:
+        chrome.notice(
+            f"at lr = {f.lr:g} and μ = {f.momentum:g} the error grows: rate {f.rate:.3g} ≥ 1 along the "
+            f"{steep} (lr·λ = {f.lr * f.steep_curvature:.3g} ≥ 2(1 + μ) = {2 * (1 + f.momentum):.3g}); the curves "
+            f"stop where the error passed a million times the start's (step {f.diverged_at}). "
+            + (f"More momentum lets this step converge: {fastest}. " if f.fastest_momentum is not None else
+               "No μ below 1 converges at this learning rate (lr·λ_max ≥ 4). ") + limits, facts)
+        return
+    swing = ("both directions" if f.swings_flat and f.swings_steep else f"the {flat}" if f.swings_flat else
+             f"the {steep}" if f.swings_steep else "")
+    pace = ("both directions shrink at the same pace, √μ" if f.slowest == "both" else
+            f"the {f.slowest} direction sets the pace")
+    relation = ("" if f.fastest_momentum is None else
+                " This is the fastest μ at this learning rate." if f.momentum == f.fastest_momentum else
+                f" Above {f.fastest_momentum:g} both directions swing and the rate is √μ: more momentum is slower."
+                if f.momentum > f.fastest_momentum else
+                f" Up to μ = {f.fastest_momentum:g} more momentum is faster.")
+    plain = (f"plain SGD (μ = 0, rate {f.plain_rate:.3g}) {_steps(f.steps_plain, f.steps)}" if f.plain_rate < 1 else
+             f"plain SGD (μ = 0) diverges here (lr > 2/λ_max = {f.lr_limit_plain:.3g})")
+    chrome.notice(
+        f"at lr = {f.lr:g} and μ = {f.momentum:g} the error shrinks by a factor of {f.rate:.3f} per step (rate "
+        f"{f.rate_flat:.3f} along the {flat}, {f.rate_steep:.3f} along the {steep}): {pace}"
+        + (f"; along {swing} the error swings through 0 (R's eigenvalues are complex)" if swing else "")
+        + f". The distance to the minimum stays below {f.target:.0%} of the start's after "
+        f"{_steps(f.steps_momentum, f.steps)}"
+        + (f" (the rate alone predicts {f.predicted_steps})" if f.predicted_steps is not None else "")
+        + f"; {plain}"
+        + (f"; {fastest}." if fastest and f.momentum != f.fastest_momentum else ".")
+        + relation + " " + limits, facts)
