@@ -224,6 +224,41 @@ def race_s(sizes: Sizes, device: torch.device) -> list[Figure]:
     return [Figure("landscapes.race_s", seconds, "s", "<= 0.2", "6 optimizers x 500 steps on Rosenbrock, median")]
 
 
+def unit_maps(sizes: Sizes, device: torch.device) -> list[Figure]:
+    """What the played network's maps cost per frame (learning cycle, section 5), on a 2-8-8-1 net: its output's
+    map alone (the forward pass over the grid, the map's PNG) against the same with every unit's map and the
+    weights drawn (core.charts.network.network_svg), FRAMES frames each, in turns; the CPU (the page's)."""
+    from core.charts import network
+    from core.learning_cycle import GRID
+    from core.playground import Player, PlayNet
+    from ui.parts.playground import headings
+
+    player = Player(PlayNet(widths=(8, 8)))
+    player.step_epoch(0.1, 10, epochs=50)
+    frames = 20
+    x, y = player.points.x1.to_numpy(), player.points.x2.to_numpy()
+    label, train = player.points.label.to_numpy(), (player.points.split == "train").to_numpy()
+
+    def output_alone() -> None:
+        for _ in range(frames):
+            network.plane_png(player.unit_maps()[0], GRID, player.box, x, y, label, train)
+
+    def with_units() -> None:
+        for _ in range(frames):
+            p, maps = player.unit_maps()
+            network.plane_png(p, GRID, player.box, x, y, label, train)
+            network.network_svg(maps, [w[0].numpy() for w in player.net_module.W], [list(player.net.features)], GRID,
+                                headings(player.net), "the network")
+
+    alone, both = _median_seconds([output_alone, with_units], max(sizes.batched_runs, 3), torch.device("cpu"))
+    note = f"2-8-8-1 net, {GRID}x{GRID} grid, {frames} frames per timing, median"
+    return [
+        Figure("play.output_map_ms", alone / frames * 1e3, "ms", "state", note + ": forward pass and output map"),
+        Figure("play.unit_maps_ms", both / frames * 1e3, "ms", "state", note + ": the same, every unit drawn too"),
+        Figure("play.unit_maps_overhead", both / alone - 1, "x", "<= 0.2", "unit_maps_ms / output_map_ms - 1"),
+    ]
+
+
 def grid_s(sizes: Sizes, device: torch.device) -> list[Figure]:
     """16 Albumentations samples of the bundled photo with mask, boxes and keypoints, drawn (the explorer's grid)."""
     from core.augment import TRANSFORMS, Explorer, grid

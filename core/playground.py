@@ -229,10 +229,8 @@ class Player:
 
     def view(self) -> PlayView:
         """The network now: every unit's map (one forward pass over the grid), its weights, its hidden space."""
-        net, activation = self.net_module, self.net.activation
-        out, cache = net.forward(self.x_grid.unsqueeze(0))  # cache.inputs: the features, then each hidden layer
-        p = torch.sigmoid(out[0, :, 0]).numpy()
-        maps = [_scaled(cache.inputs[0][0], None), *(_scaled(a[0], activation) for a in cache.inputs[1:]), p[:, None]]
+        net = self.net_module
+        p, maps = self.unit_maps()
         names = [list(self.net.features)] + [[f"{i + 1}.{j + 1}" for j in range(w)]
                                              for i, w in enumerate(self.net.widths)] + [["output"]]
         weights = [w[0].numpy().copy() for w in net.W]
@@ -246,6 +244,14 @@ class Player:
         grid = pd.DataFrame({"x1": self.plane[:, 0].numpy(), "x2": self.plane[:, 1].numpy(), "p": p})
         return PlayView(self.epoch, self.cursor, self.iteration, grid, self.box, self.points, maps, names, weights,
                         *hidden, axes, facts)
+
+    def unit_maps(self) -> tuple[np.ndarray, list[np.ndarray]]:
+        """P(class 1) over the grid, and every unit's map (features, hidden units, output) coloured 0..1: one
+        forward pass over the grid gives them all."""
+        out, cache = self.net_module.forward(self.x_grid.unsqueeze(0))  # cache.inputs: the features, each hidden layer
+        p = torch.sigmoid(out[0, :, 0]).numpy()
+        hidden = (_scaled(a[0], self.net.activation) for a in cache.inputs[1:])
+        return p, [_scaled(cache.inputs[0][0], None), *hidden, p[:, None]]
 
     def _hidden_space(self) -> tuple[tuple[np.ndarray, np.ndarray, data.Box], tuple[str, str], float]:
         """The points as the output layer sees them: the last hidden layer's outputs (the features without a
