@@ -4,7 +4,8 @@ A surface is a pure torch function f(w) of a (..., 2) tensor, so the same functi
 heat map (a whole grid at once); its hand-written gradient (tested equal to autograd's) drives the optimizers.
 `comparison` steps the real `torch.optim` classes (SGD, momentum, Nesterov, RMSprop, Adam, AdamW)
 from the same start, optionally with Gaussian noise added to every gradient (what a small
-batch does), and says where each one ended: a global minimum, a local one, a saddle, or off the plot.
+batch does), and says where each one ended: a global minimum, a local one, a saddle, still on its way, or off the
+plot.
 """
 from __future__ import annotations
 
@@ -165,7 +166,8 @@ class Comparison:
     momentum: float = 0.9
     noise: float = 0.0
     seed: int = 0
-    code_version: int = 3  # 2: the facts, Newton-checked ends, new Rastrigin and Himmelblau starts; 3: the rates
+    code_version: int = 4  # 2: the facts, Newton-checked ends, new Rastrigin and Himmelblau starts; 3: the rates;
+    #                        4: `ending` reads the path's last steps, not only its end
 
     def __post_init__(self) -> None:
         if self.surface not in SURFACES:
@@ -302,27 +304,78 @@ def _newton(s: Surface, point: np.ndarray, iterations: int = 30) -> tuple[np.nda
     return w.numpy(), bool((torch.linalg.eigvalsh(_hessian(s, w)) > 0).all())
 
 
-def ending(surface: str, point: np.ndarray) -> tuple[str, Point | None]:
-    """Where a path ended, in words, and the special point it sits at (None: at none).
+WINDOW = 20  # the last steps `ending` reads a path's motion from: 20 spans ten swings of a step-by-step jitter
 
-    Within 2% of the plot's size of a global minimum or a saddle point it is there; otherwise it is
-    stuck in a local minimum if Newton's method from its end converges to a minimum that near, and
-    still on its way if not.
+
+def _rest(path: np.ndarray, tolerance: float) -> np.ndarray | None:
+    """Where a path has come to rest (possibly still jittering about it), or None while it still moves.
+
+    Over its last WINDOW steps, split into two halves: it has settled where the halves' centres (mean points)
+    lie within the tolerance of each other and every point of the second half within the tolerance of that
+    half's centre, which is where it rests (an oscillation moves the centres far less than a step; Adam's and
+    RMSprop's end jitter by about their learning rate). It is arriving where, not settled, its last step is
+    shorter than the one before and than half the tolerance and, shrinking on at that rate, the rest of its way
+    (the geometric series l r + l r² + ..., r = l / l_before, so l² / (l_before - l)) is shorter than the
+    tolerance; it rests at its end. One short step after long erratic ones is no arrival: hence both bounds.
+    """
+    w = min(WINDOW, len(path) - 1)
+    window = path[len(path) - 1 - w:]  # (w + 1, 2)
+    half = (w + 2) // 2  # points per half: they share the middle point when w is even
+    first, second = window[:half].mean(axis=0), window[-half:].mean(axis=0)
+    if (np.hypot(*(second - first)) <= tolerance
+            and np.hypot(*(window[-half:] - second).T).max() <= tolerance):
+        return second
+    steps = np.hypot(*np.diff(window[-3:], axis=0).T)  # the last two step lengths
+    if (len(steps) == 2 and steps[1] < min(steps[0], tolerance / 2)
+            and steps[1] ** 2 / (steps[0] - steps[1]) < tolerance):
+        return path[-1]
+    return None
+
+
+def _special(s: Surface, points: np.ndarray, tolerance: float) -> tuple[str, Point] | None:
+    """The special point within the tolerance of any of `points` (K, 2), and its kind: a global minimum or a
+    saddle point (known), else a local minimum (where Newton's method from the first point converges to one,
+    one Newton run: it costs more than the rest of `ending`); None where none is."""
+    def close(p: Point | np.ndarray) -> bool:
+        return bool((np.hypot(*(points - np.asarray(p)).T) < tolerance).any())
+
+    for kind, known in (("a global minimum", s.minima), ("stuck on the saddle point", s.saddles)):
+        for p in known:
+            if close(p):
+                return kind, (float(p[0]), float(p[1]))
+    found = _newton(s, points[0])
+    if found is not None and found[1] and close(found[0]):
+        return "stuck in a local minimum", (float(found[0][0]), float(found[0][1]))
+    return None
+
+
+def ending(surface: str, path: np.ndarray) -> tuple[str, Point | None]:
+    """How a path ended, in words, and the special point it rests near (None: at none).
+
+    path: (n, 2) positions, oldest first; a single point (2,) is a path that has stopped there. A path
+    that has not come to rest (`_rest`) is still on its way, wherever it is: momentum crosses a dimple at
+    0.4 a step. One that has is placed by its end and by where it rests (the end of a jitter may lie off
+    it, the centre of a slow arrival lags behind it): within 2% of the plot's size of a global minimum or a
+    saddle point it is there; stuck in a local minimum if Newton's method from its end converges to a minimum
+    that near; still on its way (crawling) if neither is.
     """
     s = SURFACES[surface]
     tolerance = _tolerance(s)
+    path = np.atleast_2d(np.asarray(path, dtype=float))
+    rest = _rest(path, tolerance)
+    if rest is None:
+        return "still on its way", None
+    return _special(s, np.stack([path[-1], rest]), tolerance) or ("still on its way", None)
 
-    def close(p: Point | np.ndarray) -> bool:
-        return float(np.hypot(*(point - np.asarray(p)))) < tolerance
 
-    for kind, points in (("a global minimum", s.minima), ("stuck on the saddle point", s.saddles)):
-        for p in points:
-            if close(p):
-                return kind, (float(p[0]), float(p[1]))
-    found = _newton(s, point)
-    if found is not None and found[1] and close(found[0]):
-        return "stuck in a local minimum", (float(found[0][0]), float(found[0][1]))
-    return "still on its way", None
+# An end rests within the tolerance of the point `ending` names, not on it: (3.03, 2.03) is near (3, 2).
+NEAR = {"a global minimum": "near a global minimum", "stuck in a local minimum": "stuck near a local minimum",
+        "stuck on the saddle point": "stuck near the saddle point"}
+
+
+def _place(kind: str, at: Point | None) -> str:
+    """An ending in words with the point it rests near: "near a global minimum at (3, 2)"; else its kind."""
+    return kind if at is None else f"{NEAR[kind]} at {_where(at)}"
 
 
 def in_words(names: list[str]) -> str:
@@ -343,10 +396,12 @@ class ComparisonFacts:
     optimizers: tuple[str, ...]
     ends: tuple[str, ...]  # "a global minimum", "stuck in a local minimum", "stuck on the saddle point",
     #                        "still on its way" or "off the plot"
-    end_points: tuple[str, ...]  # the minimum or saddle point it sits at, "(3, 2)"; "" where it sits at none
+    end_points: tuple[str, ...]  # the minimum or saddle point it rests near, "(3, 2)"; "" where it rests near none
     final_losses: tuple[float, ...]
     saddle_distances: tuple[float, ...]  # from the end to the nearest saddle point (inf: the surface has none)
-    summary: str  # the optimizers grouped by where they ended: "SGD, Adam: a global minimum at (3, 2); ..."
+    summary: str  # the optimizers grouped by where they ended: "SGD, Adam: near a global minimum at (3, 2); ..."
+    near: float  # what "near" means: within this distance (2% of the plot's larger side)
+    any_near: bool  # some path rests near a special point, so the summary says "near"
     distinct_ends: int  # how many different places they ended at (2% of the plot apart)
     one_place: bool  # all ended in the same place: the rule changed the path, not where it led
     lowest_loss: float  # the lowest and highest final loss of those that stayed on the plot
@@ -366,7 +421,7 @@ def comparison_facts(cfg: Comparison, table: pd.DataFrame, points: np.ndarray,
     s = SURFACES[cfg.surface]
     groups: dict[str, list[str]] = {}
     for name, (kind, at) in zip(table["optimizer"], found):
-        groups.setdefault(f"{kind} at {_where(at)}" if at is not None else kind, []).append(name)
+        groups.setdefault(_place(kind, at), []).append(name)
     tolerance = _tolerance(s)
     places: list[np.ndarray] = []
     for p in points:
@@ -382,6 +437,7 @@ def comparison_facts(cfg: Comparison, table: pd.DataFrame, points: np.ndarray,
         surface=s.label, optimizers=tuple(table["optimizer"]), ends=tuple(kind for kind, _ in found),
         end_points=tuple(_where(at) for _, at in found), final_losses=tuple(float(v) for v in table["final loss"]),
         saddle_distances=tuple(far), summary="; ".join(f"{', '.join(names)}: {g}" for g, names in groups.items()),
+        near=tolerance, any_near=any(at is not None for _, at in found),
         distinct_ends=len(places), one_place=len(places) == 1,
         lowest_loss=float(on_plot.min()) if len(on_plot) else math.nan,
         highest_loss=float(on_plot.max()) if len(on_plot) else math.nan,
@@ -419,7 +475,7 @@ def _paths(cfg: Comparison) -> tuple[Paths, np.ndarray, list[tuple[str, Point | 
         sizes += [pd.DataFrame({"optimizer": name, "step": np.arange(1, end), "parameter": n, "step size": delta[:, i]})
                   for i, n in enumerate(("w1", "w2"))]
         points.append(p[-1])
-        found.append(("off the plot", None) if name in messages else ending(cfg.surface, p[-1]))
+        found.append(("off the plot", None) if name in messages else ending(cfg.surface, p))
         rows.append({"optimizer": name, "learning rate": cfg.rate(name), "steps taken": end - 1,
                      "final w1": round(float(p[-1, 0]), 4), "final w2": round(float(p[-1, 1]), 4),
                      "final loss": loss[-1], "ends": found[-1][0]})
@@ -448,7 +504,7 @@ class Escape:
     lr: float = 0.05
     steps: int = 300
     seed: int = 1
-    code_version: int = 2
+    code_version: int = 3  # 3: `ending` reads the path's last steps
 
     def __post_init__(self) -> None:
         if not self.noises:
@@ -512,7 +568,7 @@ class Momentum:
     lr: float = 0.4
     adaptive_lr: float = 0.3
     steps: int = 60
-    code_version: int = 1
+    code_version: int = 2  # 2: `ending` reads the path's last steps
 
     def __post_init__(self) -> None:
         _ = self.comparison  # building the comparison validates these settings

@@ -116,7 +116,8 @@ def optimizer_code() -> None:
 def comparison_notice(facts: landscapes.ComparisonFacts) -> None:
     """Where each optimizer ended, and whether the rule, the rate or both differed."""
     chrome.notice(
-        f"where each one ended: {facts.summary}. "
+        f"where each one ended: {facts.summary}"
+        + (f" (near: within {facts.near:g}, 2% of the plot's size). " if facts.any_near else ". ")
         + (f"Same start, same surface; the update rule differs, and so does the learning rate ({facts.rates})"
            if facts.rates_differ else
            f"Same start, same surface, same learning rate ({facts.rates}): only the update rule differs")
