@@ -159,6 +159,6 @@ def play_figures(played: Played) -> list[Figure]:
     return [
         Figure("play.redraws_per_s", played.redraws_per_s, "redraws/s", ">= 10", note),
         Figure("play.epochs_per_redraw", played.epochs_per_redraw, "epochs", "state", note),
-        Figure("play.whole_epochs", float(len(steps) > 0 and bool((steps > 0).all())), "yes=1", "1",
+        Figure("play.whole_epochs", float(len(steps) > 0 and bool((steps > 0).all())), "yes=1", ">= 1",
                "every frame seen advanced a whole number (> 0) of epochs"),
     ]

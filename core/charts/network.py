@@ -8,8 +8,11 @@ scales, and the lines and names are SVG drawn over it; the server only fills arr
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import io
+import struct
+import zlib
 from collections.abc import Sequence
 
 import numpy as np
@@ -25,7 +28,7 @@ LEFT = 1.4  # room left of the inputs for their names, in tiles
 MAX_LINE = 0.14  # the thickest weight's line, in tiles
 FONT = 0.36  # the names' size, in tiles
 TILE_STRIDE = 2  # a tile shows every other cell of the grid
-URL_ESCAPES = tuple((c, f"%{ord(c):02X}") for c in '%#"<>&\n')  # what an SVG's data URL must escape, '%' first
+URL_ESCAPES = tuple((c, f"%{ord(c):02X}") for c in '%#"<>&\n\0\1')  # what an SVG's data URL must escape, '%' first
 
 
 def layout(units: Sequence[int], tile: int) -> tuple[int, int, list[list[tuple[int, int]]]]:
@@ -48,17 +51,32 @@ def line_widths(weights: Sequence[np.ndarray], tile: int) -> list[np.ndarray]:
 
 def tiles_png(maps: Sequence[np.ndarray], cells: int, stride: int = 1) -> bytes:
     """Every unit's map side by side in one strip, column after column, one pixel per `stride`-th grid cell of
-    each axis: a palette PNG."""
-    levels = np.concatenate([raster.levels(m.T.reshape(-1, cells, cells)[:, ::-stride, ::stride]) for m in maps])
-    tile = levels.shape[1]  # x2 up, from the top row of cells down by `stride`
-    strip = Image.fromarray(np.ascontiguousarray(levels.transpose(1, 0, 2).reshape(tile, -1)), mode="P")
-    strip.putpalette(PALETTE)
-    out = io.BytesIO()
-    strip.save(out, format="PNG", compress_level=raster.PNG_LEVEL)
-    return out.getvalue()
+    each axis: a palette PNG, stored uncompressed (a frame's few kB cost less to send than to deflate)."""
+    shown = [m.reshape(cells, cells, -1)[::-stride, ::stride] for m in maps]  # (rows from the top, columns, units)
+    values = np.concatenate(shown, axis=2).transpose(0, 2, 1)  # (rows, units, columns)
+    if not np.isfinite(values).all():  # a network whose weights blew up
+        values = np.nan_to_num(values, nan=0.5)
+    levels = (np.clip(values, 0, 1) * (raster.LEVELS - 1) + 0.5).astype(np.uint8)  # raster.levels, for finite values
+    return palette_png(levels.reshape(levels.shape[0], -1), PLTE)
+
+
+def _chunk(kind: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+
+def palette_png(index: np.ndarray, plte: bytes) -> bytes:
+    """A palette PNG of the (height, width) uint8 indices, its pixels stored, not deflated (PNG spec, ISO/IEC
+    15948: 8-bit colour type 3, one filter byte 0 per row). PIL's per-image setup cost more than these pixels."""
+    height, width = index.shape
+    rows = np.empty((height, width + 1), np.uint8)
+    rows[:, 0], rows[:, 1:] = 0, index
+    header = struct.pack(">IIBBBBB", width, height, 8, 3, 0, 0, 0)
+    return b"".join([b"\x89PNG\r\n\x1a\n", _chunk(b"IHDR", header), plte,
+                     _chunk(b"IDAT", zlib.compress(rows.tobytes(), 0)), _chunk(b"IEND", b"")])
 
 
 PALETTE = raster.colours(np.linspace(0, 1, raster.LEVELS)).reshape(-1).tolist()  # index i: P(class 1) = i / 240
+PLTE = _chunk(b"PLTE", bytes(PALETTE))
 
 
 def network_svg(maps: Sequence[np.ndarray], weights: Sequence[np.ndarray], names: Sequence[Sequence[str]],
@@ -70,38 +88,56 @@ def network_svg(maps: Sequence[np.ndarray], weights: Sequence[np.ndarray], names
     drawn blue where positive, orange where negative; names: each input's name, written left of its tile;
     headings: one per column, above it; label: the picture's accessible name. A tile shows every `stride`-th
     cell of each axis (a unit's tile is drawn about 45 px wide: 25 cells of the 50 show it as well).
+
+    Everything but the tiles' pixels and the lines' colours and widths is laid out once per network shape
+    (`_skeleton`), already escaped for the data URL: a frame only fills those in.
     """
-    units = [m.shape[1] for m in maps]
+    units = tuple(m.shape[1] for m in maps)
     if [w.shape for w in weights] != list(zip(units, units[1:])):
         raise ValueError("The weights must connect the columns' units, layer by layer.")
     if any(m.shape[0] != cells * cells for m in maps):
         raise ValueError("Every unit's map must have cells x cells values.")
+    tile = len(range(0, cells, stride))
+    head, lines, tail = _skeleton(units, tile, tuple(names[0]), tuple(headings), label)
     png = base64.b64encode(tiles_png(maps, cells, stride)).decode("ascii")
-    cells = len(range(0, cells, stride))  # from here on: a tile's side, in cells and in the drawing's units
+    flat = np.concatenate([w.reshape(-1) for w in weights])  # in the order _skeleton lays the lines out
+    width = np.concatenate([px.reshape(-1) for px in line_widths(weights, tile)])
+    tenths = np.minimum(np.round(width * 10).astype(int), len(WIDTHS) - 1)
+    colour = np.where(flat > 0, STROKES[0], STROKES[1])
+    return "".join([head, png, *(a + b + WIDTHS[c] for a, b, c in zip(lines, colour, tenths)), tail])
+
+
+STROKES = ("%230072B2", "%23E69F00")  # BLUE and ORANGE as a data URL holds them ('#' escaped)
+WIDTHS = [f'%22 stroke-width=%22{i / 10:.1f}%22/%3E' for i in range(100)]  # the rest of a line, by width in tenths
+
+
+@functools.lru_cache(maxsize=64)
+def _skeleton(units: tuple[int, ...], cells: int, names: tuple[str, ...], headings: tuple[str, ...], label: str
+              ) -> tuple[str, list[str], str]:
+    """The <img> up to its tiles' PNG data, each line's start (up to its colour), and the rest: a network
+    drawing's parts that stay the same from frame to frame, escaped for the data URL."""
+    assert tuple(c.replace("#", "%23") for c in (BLUE, ORANGE)) == STROKES
     width, height, corners = layout(units, cells)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-             f'font-family="sans-serif" font-size="{FONT * cells:.0f}">'
-             f'<defs><image id="t" href="data:image/png;base64,{png}" width="{sum(units) * cells}" height="{cells}"/>'
-             '</defs>']
+    head = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" font-family="sans-serif" '
+            f'font-size="{FONT * cells:.0f}"><defs><image id="t" width="{sum(units) * cells}" height="{cells}" '
+            'href="data:image/png;base64,')
+    body = ['"/></defs>']
     tile = 0
     for places in corners:  # each tile a window onto its part of the strip
         for x, y in places:
-            parts.append(f'<svg x="{x}" y="{y}" width="{cells}" height="{cells}" viewBox="{tile * cells} 0 {cells} '
-                         f'{cells}"><use href="#t"/></svg><rect x="{x}" y="{y}" width="{cells}" height="{cells}" '
-                         'fill="none" stroke="#666"/>')
+            body.append(f'<svg x="{x}" y="{y}" width="{cells}" height="{cells}" viewBox="{tile * cells} 0 {cells} '
+                        f'{cells}"><use href="#t"/></svg><rect x="{x}" y="{y}" width="{cells}" height="{cells}" '
+                        'fill="none" stroke="#666"/>')
             tile += 1
-    for layer, (w, px) in enumerate(zip(weights, line_widths(weights, cells))):
-        for i, (x0, y0) in enumerate(corners[layer]):
-            for j, (x1, y1) in enumerate(corners[layer + 1]):
-                parts.append(f'<line x1="{x0 + cells}" y1="{y0 + cells / 2:.0f}" x2="{x1}" y2="{y1 + cells / 2:.0f}" '
-                             f'stroke="{BLUE if w[i, j] > 0 else ORANGE}" stroke-width="{px[i, j]:.1f}"/>')
-    for places, heading in zip(corners, headings):
-        parts.append(f'<text x="{places[0][0] + cells / 2:.0f}" y="{TOP * cells * 0.7:.0f}" text-anchor="middle">'
-                     f"{html.escape(heading)}</text>")
-    for (x, y), name in zip(corners[0], names[0]):
-        parts.append(f'<text x="{x - 6}" y="{y + cells / 2:.0f}" text-anchor="end" dominant-baseline="middle">'
-                     f"{html.escape(name)}</text>")
-    return as_img("".join(parts) + "</svg>", label)
+    lines = [f'<line x1="{x0 + cells}" y1="{y0 + cells / 2:.0f}" x2="{x1}" y2="{y1 + cells / 2:.0f}" stroke="'
+             for layer in range(len(units) - 1) for x0, y0 in corners[layer] for x1, y1 in corners[layer + 1]]
+    tail = [f'<text x="{places[0][0] + cells / 2:.0f}" y="{TOP * cells * 0.7:.0f}" text-anchor="middle">'
+            f"{html.escape(heading)}</text>" for places, heading in zip(corners, headings)]
+    tail += [f'<text x="{x - 6}" y="{y + cells / 2:.0f}" text-anchor="end" dominant-baseline="middle">'
+             f"{html.escape(name)}</text>" for (x, y), name in zip(corners[0], names)]
+    start, end = as_img(head + "\0" + "".join(body) + "\1" + "".join(tail) + "</svg>", label).split("%00")
+    middle, end = end.split("%01")
+    return start, [_escaped(line) for line in lines], middle + end
 
 
 PLANE = (300, 260)  # a plane's picture in pixels, as the live decision map's (ui/parts/learning_cycle.MAP_PX)
@@ -151,13 +187,17 @@ def plane_png(p: np.ndarray, cells: int, box: tuple[float, float, float, float],
     return out.getvalue()
 
 
+def _escaped(text: str) -> str:
+    for character, escaped in URL_ESCAPES:  # str.replace per character: a translate table is ten times slower here
+        text = text.replace(character, escaped)
+    return text
+
+
 def as_img(svg: str, label: str) -> str:
     """An SVG as an HTML <img> that fills its container's width: st.html sanitizes inline SVG away, an image's
     data URL it keeps (and the browser draws the SVG, its embedded PNG included, as one picture). The URL is
     the SVG's text with the few characters a URL (in an HTML attribute) cannot hold escaped, not base64: its PNG
     is base64 already."""
-    source = svg
-    for character, escaped in URL_ESCAPES:  # str.replace per character: a translate table is ten times slower here
-        source = source.replace(character, escaped)
+    source = _escaped(svg)
     return (f'<img alt="{html.escape(label)}" src="data:image/svg+xml,{source}" '
             'style="display:block;width:100%;height:auto">')
