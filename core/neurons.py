@@ -11,7 +11,7 @@ Each result carries `facts`: the few plain values its page's "what to notice" se
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -540,6 +540,7 @@ class WideVsDeepResult:
     deep: str
     table: pd.DataFrame | None = None  # variant, hidden layers, units per layer, parameters, train/validation MSE
     fits: pd.DataFrame | None = None  # variant, x, y: each net's prediction on 200 points across the data's range
+    # (while training: the finished nets' and the running ones' so far)
     errors: pd.DataFrame | None = None  # variant (the widest, the deep net), split, MSE: the bar chart
     facts: WideDeepFacts | None = None  # when done
 
@@ -565,15 +566,27 @@ def wide_vs_deep(cfg: WideVsDeep, on_progress: Progress[WideVsDeepResult] | None
                               narrowest=f"1 layer × {min(cfg.widths)}", widest=f"1 layer × {max(cfg.widths)}",
                               deep=deep_name)
 
-    def after(*before: pd.DataFrame) -> Callable[[Snapshot], WideVsDeepResult]:
-        """The result so far: the finished sub-runs' curves, then the running one's."""
-        return lambda snap: replace(so_far, history=pd.concat([*before, snap.history], ignore_index=True))
+    grid = torch.linspace(float(ds.x_train.min()), float(ds.x_train.max()), 200).unsqueeze(1)  # (200, 1)
+
+    def fitted(names: Sequence[str], outputs: np.ndarray) -> list[pd.DataFrame]:  # outputs: (K, 200, 1)
+        return [pd.DataFrame({"variant": name, "x": grid[:, 0].numpy(), "y": outputs[k, :, 0]})
+                for k, name in enumerate(names)]
+
+    def after(names: Sequence[str], *before: WideVsDeepResult) -> Callable[[Snapshot], WideVsDeepResult]:
+        """The result so far: the finished sub-runs' curves and fits, then the running one's (the curve it draws
+        now, so that a page can redraw the fits while the nets train)."""
+        return lambda snap: replace(
+            so_far, history=pd.concat([*(b.history for b in before), snap.history], ignore_index=True),
+            fits=pd.concat([*(b.fits for b in before), *fitted(names, snap.predict(grid).cpu().numpy())],
+                           ignore_index=True))
 
     wide = fit_many([Variant(n, s, train) for n, s in cfg.wide.items()], ds,
-                    on_progress=relay(on_progress, after(), 0.0, 0.75))
+                    on_progress=relay(on_progress, after(list(cfg.wide)), 0.0, 0.75))
+    wide_so_far = replace(so_far, history=wide.history,
+                          fits=pd.concat(fitted(list(cfg.wide), np.stack([predict(wide, n, grid) for n in cfg.wide])),
+                                         ignore_index=True))
     deep = fit_many([Variant(deep_name, deep_spec, train)], ds,
-                    on_progress=relay(on_progress, after(wide.history), 0.75, 1.0))
-    grid = torch.linspace(float(ds.x_train.min()), float(ds.x_train.max()), 200).unsqueeze(1)  # (200, 1)
+                    on_progress=relay(on_progress, after([deep_name], wide_so_far), 0.75, 1.0))
     fits, rows = [], []
     for result in (wide, deep):
         train_mse, val_mse = result.final("loss", "train"), result.final("loss", "validation")

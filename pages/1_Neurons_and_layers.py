@@ -54,13 +54,15 @@ if chrome.section("2 · Activation functions and their active region", "23-24"):
 if chrome.section("3 · One wide layer or several? Universal approximation in practice", "25-27"):
     chrome.intro(parts.THEORY)
     contest = parts.approximation_controls()
+    fits_slot = st.empty()  # the nets' curves, redrawn while they train
     approximation, contest = widgets.started_or_default(
         neurons.wide_vs_deep, contest, default=neurons.WideVsDeep(),
         seconds=neurons.wide_seconds(contest), key="approx-run",
-        label="Training the wide and the deep nets", start="Train the nets")
-    show.chart(charts.function_fits, approximation.points, approximation.fits, approximation.truth,
-               "What each net learned of the noisy curve", data=approximation.fits,
-               key="approx-fits")
+        label="Training the wide and the deep nets", start="Train the nets",
+        live=parts.redraw_fits(fits_slot))
+    with fits_slot.container():
+        show.chart(charts.function_fits, approximation.points, approximation.fits,
+                   approximation.truth, parts.FITS_TITLE, data=approximation.fits, key="approx-fits")
     left, right = st.columns([1, 2], gap="large")
     with left:
         show.chart(charts.bars, approximation.errors, "variant", "MSE", "split",

@@ -73,10 +73,10 @@ def started(fn: Callable[..., R], cfg: Any, *, default: Any, seconds: float, key
 
 
 def started_or_default(fn: Callable[..., R], cfg: Any, *, default: Any, seconds: float, key: str, label: str,
-                       start: str) -> tuple[R, Any]:
+                       start: str, live: Callable[[Any], None] | None = None) -> tuple[R, Any]:
     """(the result, the config it is for): `started`, and until its button is pressed the default view's result
     (precomputed, cached for everyone) with a note saying so, so the student keeps a page to read meanwhile."""
-    result = started(fn, cfg, default=default, seconds=seconds, key=key, label=label, start=start)
+    result = started(fn, cfg, default=default, seconds=seconds, key=key, label=label, start=start, live=live)
     if result is not None:
         return result, cfg
     st.caption("Until you press the button, what follows shows the default settings.")

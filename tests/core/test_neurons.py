@@ -340,3 +340,18 @@ def test_function_fits_colours_each_variant_in_the_palette():
     colour = spec["layer"][2]["encoding"]["color"]["scale"]
     assert colour["domain"] == ["1 layer × 2", "1 layer × 16", result.deep]
     assert colour["range"][:3] == list(charts.PALETTE[:3])
+
+
+def test_wide_vs_deep_reports_each_nets_curve_while_it_trains():
+    """The page redraws the fits while the nets train: every report carries the curves so far, the finished wide
+    nets' and the running ones', and the last report's equal the result's."""
+    cfg = WideVsDeep(epochs=40)
+    reports = []
+    result = neurons.wide_vs_deep(cfg, on_progress=lambda fraction, so_far: reports.append(so_far))
+    assert reports and all(r.fits is not None for r in reports)
+    first, last = reports[0], reports[-1]
+    assert set(first.fits.variant) == set(cfg.wide)  # the wide nets train first
+    assert set(last.fits.variant) == set(result.fits.variant)
+    merged = last.fits.merge(result.fits, on=["variant", "x"], suffixes=("_live", "_done"))
+    assert len(merged) == len(result.fits) and np.allclose(merged.y_live, merged.y_done, atol=1e-5)
+    assert not np.allclose(first.fits.y, result.fits[result.fits.variant.isin(cfg.wide)].y)  # they moved since

@@ -1,7 +1,10 @@
 """The Neurons and layers page's controls and sentences: the page places them, core computes the facts."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from core import activations, charts, data, neurons
 from ui import chrome, maths, runners, show, urls, widgets
@@ -196,3 +199,15 @@ def approximation_notice(facts: neurons.WideDeepFacts, epochs: int) -> None:
                   f"{facts.wide_params:,} parameters. The {facts.deep_name} net has {facts.deep_params:,}. "
                   f"{_verdict(facts, epochs)} The noise alone costs {facts.noise_floor:.4f} of validation MSE.",
                   facts)
+
+
+FITS_TITLE = "What each net learned of the noisy curve"
+
+
+def redraw_fits(slot: DeltaGenerator) -> Callable[[neurons.WideVsDeepResult], None]:
+    """Redraw the nets' curves into `slot` while they train (each progress report's fits so far)."""
+    def redraw(so_far: neurons.WideVsDeepResult) -> None:
+        if so_far.fits is not None:
+            show.redraw(slot, charts.function_fits(so_far.points, so_far.fits, so_far.truth,
+                                                   f"{FITS_TITLE} (training)"))
+    return redraw
