@@ -98,13 +98,13 @@ def network_svg(maps: Sequence[np.ndarray], weights: Sequence[np.ndarray], names
     if any(m.shape[0] != cells * cells for m in maps):
         raise ValueError("Every unit's map must have cells x cells values.")
     tile = len(range(0, cells, stride))
-    head, lines, tail = _skeleton(units, tile, tuple(names[0]), tuple(headings), label)
+    head, body, lines, tail = _skeleton(units, tile, tuple(names[0]), tuple(headings), label)
     png = base64.b64encode(tiles_png(maps, cells, stride)).decode("ascii")
     flat = np.concatenate([w.reshape(-1) for w in weights])  # in the order _skeleton lays the lines out
     width = np.concatenate([px.reshape(-1) for px in line_widths(weights, tile)])
     tenths = np.minimum(np.round(width * 10).astype(int), len(WIDTHS) - 1)
     colour = np.where(flat > 0, STROKES[0], STROKES[1])
-    return "".join([head, png, *(a + b + WIDTHS[c] for a, b, c in zip(lines, colour, tenths)), tail])
+    return "".join([head, png, body, *(a + b + WIDTHS[c] for a, b, c in zip(lines, colour, tenths)), tail])
 
 
 STROKES = ("%230072B2", "%23E69F00")  # BLUE and ORANGE as a data URL holds them ('#' escaped)
@@ -113,9 +113,9 @@ WIDTHS = [f'%22 stroke-width=%22{i / 10:.1f}%22/%3E' for i in range(100)]  # the
 
 @functools.lru_cache(maxsize=64)
 def _skeleton(units: tuple[int, ...], cells: int, names: tuple[str, ...], headings: tuple[str, ...], label: str
-              ) -> tuple[str, list[str], str]:
-    """The <img> up to its tiles' PNG data, each line's start (up to its colour), and the rest: a network
-    drawing's parts that stay the same from frame to frame, escaped for the data URL."""
+              ) -> tuple[str, str, list[str], str]:
+    """The <img> up to its tiles' PNG data, the tiles after it, each line's start (up to its colour), and the
+    names to the end: a network drawing's parts that stay the same from frame to frame, escaped for the data URL."""
     assert tuple(c.replace("#", "%23") for c in (BLUE, ORANGE)) == STROKES
     width, height, corners = layout(units, cells)
     head = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" font-family="sans-serif" '
@@ -137,7 +137,7 @@ def _skeleton(units: tuple[int, ...], cells: int, names: tuple[str, ...], headin
              f"{html.escape(name)}</text>" for (x, y), name in zip(corners[0], names)]
     start, end = as_img(head + "\0" + "".join(body) + "\1" + "".join(tail) + "</svg>", label).split("%00")
     middle, end = end.split("%01")
-    return start, [_escaped(line) for line in lines], middle + end
+    return start, middle, [_escaped(line) for line in lines], end
 
 
 PLANE = (300, 260)  # a plane's picture in pixels, as the live decision map's (ui/parts/learning_cycle.MAP_PX)

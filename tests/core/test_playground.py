@@ -3,6 +3,9 @@ nn.Sequential fed the same batches, its unit maps and hidden space equal a forwa
 the claims of its sentence hold across seeds."""
 import io
 import math
+import re
+import urllib.parse
+import xml.dom.minidom
 
 import numpy as np
 import pytest
@@ -11,7 +14,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 from core import data, playground as pg
-from core.charts import network, raster
+from core.charts import network, raster, theme
 from core.device import generator
 from core.models import build_mlp
 
@@ -223,7 +226,11 @@ def test_the_drawing_refuses_weights_that_do_not_connect_its_units():
     with pytest.raises(ValueError):
         network.network_svg(maps, [np.zeros((3, 1))], [["a", "b"]], 2, ["in", "out"], "net")
     drawn = network.network_svg(maps, [np.array([[1.0], [-1.0]])], [["a", "b"]], 2, ["in", "out"], "net", stride=1)
-    assert drawn.count("%3Cline") == 2 and "%230072B2" in drawn and "%23E69F00" in drawn  # one blue, one orange
+    svg = xml.dom.minidom.parseString(urllib.parse.unquote(re.search(r'src="data:image/svg\+xml,([^"]*)"', drawn)[1]))
+    lines = svg.getElementsByTagName("line")
+    assert [line.getAttribute("stroke") for line in lines] == [theme.BLUE, theme.ORANGE]
+    assert len(svg.getElementsByTagName("use")) == 3  # a tile per unit, each a window onto the one strip
+    assert [t.firstChild.data for t in svg.getElementsByTagName("text")] == ["in", "out", "a", "b"]
 
 
 def test_a_plane_picture_puts_each_point_where_it_lies_in_its_colour():
