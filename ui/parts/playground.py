@@ -169,21 +169,21 @@ def frame_html(view: playground.PlayView, net: PlayNet) -> str:
     hidden = _img(network.plane_png(view.hidden_p, playground.HIDDEN_CELLS, view.hidden_box, view.hidden[:, 0],
                                     view.hidden[:, 1], labels, split), hidden_title(view, net), "play-hidden")
 
-    def panel(title: str, svg: str) -> str:
-        return (f'<div style="flex:1 1 260px;min-width:240px;max-width:420px"><div style="font-weight:700;'
-                f'font-size:14px;margin-bottom:6px">{html.escape(title)}</div>{svg}</div>')
+    def panel(title: str, picture: str, flex: str = "1 1 240px", widest: int = 400) -> str:
+        return (f'<div style="flex:{flex};min-width:220px;max-width:{widest}px"><div style="font-weight:700;'
+                f'font-size:14px;margin-bottom:6px">{html.escape(title)}</div>{picture}</div>')
 
+    # One row that wraps: the network, then its output's map and the hidden space, beside it where they fit.
     return (f'<div class="play-frame" data-epoch="{view.epoch}"><div style="font-size:15px;margin-bottom:8px">'
             f"{status(view)}</div>"
-            f'<div style="max-width:640px">{drawing}</div>'
-            f'<div style="font-size:13px;margin:4px 0 12px">Each square: a unit\'s output over the input plane, '
-            f"in the output map's colours: {scale_words(net.activation)}. Inputs are divided by their largest "
-            "size on the plane (white: 0). Lines: the weights, blue positive, orange negative.</div>"
-            f'<div style="display:flex;flex-wrap:wrap;gap:24px">'
+            '<div style="display:flex;flex-wrap:wrap;gap:12px 24px;align-items:flex-start">'
+            f"{panel('The network', drawing, '2 1 400px', 600)}"
             f"{panel(OUTPUT_TITLE, output)}"
             f"{panel(hidden_title(view, net) + axes_words(view), hidden)}</div>"
-            f'<div style="font-size:13px;margin-top:6px">filled: train · hollow: validation · '
-            f"{show.legend_html()}</div></div>")
+            f'<div style="font-size:13px;margin-top:8px">Maps: filled points train, hollow validation · '
+            f"{show.legend_html()}. Each square of the network: a unit's output over the input plane, in those "
+            f"colours: {scale_words(net.activation)}; inputs divided by their largest size on the plane (white: 0). "
+            "Lines: the weights, blue positive, orange negative, thicker when larger.</div></div>")
 
 
 def draw(slot: DeltaGenerator, now: Player) -> playground.PlayView:
