@@ -19,7 +19,7 @@ import torch
 from core import data, progress
 from core.models import MLPSpec
 from core.progress import Progress
-from core.training import TrainConfig, Variant, fit_many
+from core.training import TrainConfig, Variant, fit_many, partial
 from core.zoo import cnn
 
 LINEAR, MLP, CNN = "logistic regression", "MLP", "CNN"
@@ -137,7 +137,8 @@ def learning_curves(cfg: MoreData, on_progress: Progress[MoreDataResult] | None 
                          "weight updates": variant.train.epochs * fit.iterations_per_epoch})
             parameters[variant.name] = sum(w.size for w in fit.states[variant.name].values())
         progress.report(on_progress, (i + 1) / len(cfg.sizes),
-                        MoreDataResult(pd.DataFrame(rows), None, parameters, len(ds.x_val)))  # type: ignore[arg-type]
+                        partial(MoreDataResult, curves=pd.DataFrame(rows), parameters=dict(parameters),
+                                validation_digits=len(ds.x_val)))  # facts: None until every size is measured
     curves = pd.DataFrame(rows)
     return MoreDataResult(curves, facts(curves), parameters, len(ds.x_val))
 
