@@ -26,6 +26,7 @@ TRAINING = (  # the figures each training workload reports, so that --only can s
      workloads.live_vs_playground),
     (("landscapes.race_s",), workloads.race_s),
     (("augment.grid_s",), workloads.grid_s),
+    (("home.more_data_s",), workloads.more_data_s),
     (("zoo.gan_steps_per_redraw", "zoo.gan_redraws_per_s", "zoo.gan_steps_per_s"), zoo.gan_live),
 )
 MEMORY = "memory.peak_rss_mb"
