@@ -83,6 +83,8 @@ class MoreDataFacts:
     spread_end: float  # ... with the most
     cnn_lead_start: float  # CNN - logistic regression, fewest digits (negative: behind)
     cnn_lead_end: float
+    updates_low: int  # the fewest and most weight updates of any model and size (whole epochs: about `steps`)
+    updates_high: int
 
 
 @dataclass
@@ -144,7 +146,8 @@ def learning_curves(cfg: MoreData, on_progress: Progress[MoreDataResult] | None 
 
 
 def facts(curves: pd.DataFrame) -> MoreDataFacts:
-    """The facts of a finished `curves` table (model, training digits, validation accuracy)."""
+    """The facts of a finished `curves` table (model, training digits, validation accuracy, weight updates)."""
+    updates = curves["weight updates"]
     table = curves.pivot(index="training digits", columns="model", values="validation accuracy")[list(MODELS)]
     sizes = list(table.index)
     middle = sizes[len(sizes) // 2]
@@ -159,6 +162,7 @@ def facts(curves: pd.DataFrame) -> MoreDataFacts:
         most_gain=str(gain.idxmax()), worst_at_start=str(start.idxmin()), best_at_end=str(end.idxmax()),
         spread_start=float(start.max() - start.min()), spread_end=float(end.max() - end.min()),
         cnn_lead_start=float(start[CNN] - start[LINEAR]), cnn_lead_end=float(end[CNN] - end[LINEAR]),
+        updates_low=int(updates.min()), updates_high=int(updates.max()),
     )
 
 

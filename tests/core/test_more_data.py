@@ -5,8 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import data
-from core import more_data as md
+from core import data, more_data as md
 
 TINY = md.MoreData(sizes=(20, 40), steps=10, batch_size=10)
 
@@ -63,11 +62,12 @@ def test_every_size_gets_about_the_same_weight_updates(size, epochs, updates):
 
 
 def test_the_measured_updates_are_the_configs(tiny):
-    assert tiny.curves.groupby("training digits")["weight updates"].first().to_dict() == {20: 10, 40: 8}  # 2.5 epochs of 4 updates: rounded to 2
+    updates = tiny.curves.groupby("training digits")["weight updates"].first().to_dict()
+    assert updates == {20: 10, 40: 8}  # 40 digits: 2.5 epochs of 4 updates, rounded to 2
 
 
 def _curves(table: dict[str, list[float]], sizes=(50, 400, 1258)) -> pd.DataFrame:
-    return pd.DataFrame([{"model": m, "training digits": n, "validation accuracy": a}
+    return pd.DataFrame([{"model": m, "training digits": n, "validation accuracy": a, "weight updates": 300 + n % 7}
                          for m, accs in table.items() for n, a in zip(sizes, accs)])
 
 
@@ -81,6 +81,7 @@ def test_facts_of_a_known_table():
     assert (f.most_gain, f.worst_at_start, f.best_at_end) == (md.CNN, md.CNN, md.CNN)
     assert f.spread_start == pytest.approx(0.10) and f.spread_end == pytest.approx(0.03)
     assert f.cnn_lead_start == pytest.approx(-0.10) and f.cnn_lead_end == pytest.approx(0.03)
+    assert (f.updates_low, f.updates_high) == (301, 305)  # the fewest and most of any row
 
 
 def test_a_model_that_never_gains_has_no_early_share():

@@ -20,11 +20,11 @@ def more_data_chart() -> None:
                          live=lambda part: show.redraw(slot, charts.accuracy_by_size(part.curves)))
     with slot.container():
         show.chart(charts.accuracy_by_size, result.curves, key="home-more-data")
-    weights, updates = result.parameters, result.curves["weight updates"]
+    weights, f = result.parameters, result.facts
     st.caption(f"Logistic regression: one linear layer ({weights[more_data.LINEAR]:,} weights); MLP: one hidden "
                f"layer ({weights[more_data.MLP]:,}); CNN: the zoo's small CNN ({weights[more_data.CNN]:,}). Every "
                f"model at every size trains with Adam for about {MORE_DATA.steps} weight updates of "
-               f"{MORE_DATA.batch_size} digits ({updates.min()} to {updates.max()}: whole epochs), so more data is "
+               f"{MORE_DATA.batch_size} digits ({f.updates_low} to {f.updates_high}: whole epochs), so more data is "
                "not more training; smaller sets are subsets of larger ones, with every digit equally often, and all "
                f"are measured on the same {result.validation_digits} held-out digits.")
     chrome.notice(notice(result.facts), result.facts)
