@@ -1,8 +1,8 @@
 """Home: the lesson map, the lesson goals, the context of slides 9-20 and how to use the app."""
 import streamlit as st
 
-from core import charts
 from ui import chrome, lesson_map, show, tour
+from ui.parts import home
 
 INTRO = (
     "The lesson's slides, made runnable. Most chapters below train small PyTorch networks right "
@@ -46,11 +46,8 @@ if chrome.section("Where deep learning fits", slides="11-20"):
         st.markdown("**AI > ML > DL** :gray[· slide 11]")
         show.nested_boxes(lesson_map.AI_ML_DL)
     with right:
-        st.markdown("**Deep learning gets better with more data** "
-                    ":gray[· slide 12 · a schematic, not measured]")
-        schematic = lesson_map.more_data_schematic()
-        show.chart(charts.lines, schematic, "data", "performance", "method", "amount of data",
-                   "performance", key="home-more-data")
+        st.markdown("**Deep learning gets better with more data** :gray[· slide 12 · measured]")
+        home.more_data_chart()
 
     st.markdown("**Machine learning is data driven: two pipelines** :gray[· slides 13-14, 18]")
     for name, stages in lesson_map.PIPELINES.items():

@@ -27,6 +27,7 @@ TRAINING = (  # the figures each training workload reports, so that --only can s
     (("landscapes.race_s",), workloads.race_s),
     (("augment.grid_s",), workloads.grid_s),
     (("play.output_map_ms", "play.unit_maps_ms", "play.unit_maps_overhead"), workloads.unit_maps),
+    (("home.more_data_s",), workloads.more_data_s),
     (("zoo.gan_steps_per_redraw", "zoo.gan_redraws_per_s", "zoo.gan_steps_per_s"), zoo.gan_live),
 )
 MEMORY = "memory.peak_rss_mb"

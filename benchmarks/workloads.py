@@ -40,9 +40,10 @@ class Sizes:
     live_epochs: int = 100
     live_runs: int = 3
     every_page: bool = True  # False: Home only (each page has its own AppTest in tests/)
+    more_data_steps: int = 300  # weight updates per model and size of Home's slide 12 (its default)
 
 
-QUICK = Sizes(epochs=2, runs=1, batched_runs=1, live_epochs=10, live_runs=1, every_page=False)
+QUICK = Sizes(epochs=2, runs=1, batched_runs=1, live_epochs=10, live_runs=1, every_page=False, more_data_steps=10)
 
 
 @dataclass(frozen=True)
@@ -266,6 +267,19 @@ def grid_s(sizes: Sizes, device: torch.device) -> list[Figure]:
     cfg = Explorer(transforms=tuple((name, t[2]) for name, t in TRANSFORMS.items()), n_samples=16)
     [seconds] = _median_seconds([lambda: grid(cfg)], sizes.batched_runs, torch.device("cpu"))  # OpenCV: CPU
     return [Figure("augment.grid_s", seconds, "s", "<= 0.5", "16 samples, all 10 transforms, mask + boxes + keypoints")]
+
+
+def more_data_s(sizes: Sizes, device: torch.device) -> list[Figure]:
+    """Home's slide 12 computed once, cold: 3 models x 6 training-set sizes, what a server without the shipped
+    defaults computes when a student opens the section (timed on the first call: no warm-up)."""
+    from core.more_data import MoreData, learning_curves
+
+    cfg = MoreData(steps=sizes.more_data_steps)
+    start = time.perf_counter()
+    learning_curves(cfg)
+    seconds = time.perf_counter() - start
+    return [Figure("home.more_data_s", seconds, "s", "<= 10",
+                   f"3 models x {len(cfg.sizes)} sizes, {cfg.steps} updates each, first call, {device.type}")]
 
 
 def page_files(sizes: Sizes) -> list[Path]:

@@ -4,9 +4,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
 APP_ROOT = Path(__file__).resolve().parents[1]  # the folder of Home.py; page paths are relative to it
 COURSE = "Advanced Deep Learning"
 
@@ -166,19 +163,3 @@ HOW_TO_USE = {
     ),
 }
 
-
-def more_data_schematic() -> pd.DataFrame:
-    """Slide 12's classic sketch (not measured): performance vs amount of data per method family.
-
-    Columns: method, data (arbitrary units 0..10), performance (0..1).
-    """
-    data = np.linspace(0, 10, 41)
-    curves = {  # saturating curves; bigger networks saturate later and higher
-        "classic ML": 0.55 * (1 - np.exp(-data / 1.2)),
-        "small network": 0.70 * (1 - np.exp(-data / 2.2)),
-        "deep network": 0.95 * (1 - np.exp(-data / 4.5)) ** 1.6,
-    }
-    return pd.concat(
-        [pd.DataFrame({"method": name, "data": data, "performance": perf}) for name, perf in curves.items()],
-        ignore_index=True,
-    )

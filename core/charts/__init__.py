@@ -12,6 +12,7 @@ their architecture's module directly (`from core.charts import cnn as cnn_charts
 from __future__ import annotations
 
 from core.charts.gradients import colorful_dimension, layer_heat, per_layer, quantile_bands
+from core.charts.more_data import accuracy_by_size
 from core.charts.neurons import ACTIVE_SHADE, FUNCTION_DASH, activation_panels, function_fits, neuron_map
 from core.charts.optimization import cosine_strips, landscape, lr_finder, rate_map, step_sizes
 from core.charts.preprocessing import CHANNEL_COLOURS, channel_histograms, feature_boxes, loss_contours, strips
@@ -46,6 +47,7 @@ __all__ = [
     # shared builders
     "bars", "boundary", "confusion", "curves", "iteration_loss", "lines",
     # chapters
+    "accuracy_by_size",
     "ACTIVE_SHADE", "FUNCTION_DASH", "activation_panels", "function_fits", "neuron_map",
     "CHANNEL_COLOURS", "channel_histograms", "feature_boxes", "loss_contours", "strips",
     "colorful_dimension", "layer_heat", "per_layer", "quantile_bands",

@@ -1,17 +1,23 @@
 """AppTest of the home page and the shared chrome: every chapter shown, only real pages linked."""
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
+import pandas as pd
+import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core import more_data as md
 from tests.conftest import every_section_open
-from ui import lesson_map
+from ui import chrome, lesson_map
 from ui.lesson_map import APP_ROOT, CHAPTERS
+from ui.parts import home
 
 HOME = str(APP_ROOT / "Home.py")
+TIMEOUT = 120  # every section open: slide 12's three models on six training-set sizes computed (no shipped results)
 
 
 def _url_path(page: str) -> str:
@@ -20,25 +26,25 @@ def _url_path(page: str) -> str:
 
 
 def test_home_renders_every_chapter_and_the_goals():
-    at = every_section_open(AppTest.from_file(HOME, default_timeout=30)).run()
+    at = every_section_open(AppTest.from_file(HOME, default_timeout=TIMEOUT)).run()
     assert not at.exception
     text = "\n".join(element.value for element in [*at.markdown, *at.caption])
     for number, chapter in enumerate(CHAPTERS, start=1):
         assert f"{number}. {chapter.title}" in text
     assert "Explain the general components" in text  # slide 9's first goal
-    assert len(at.get("vega_lite_chart")) == 1  # slide 11's schematic, with its data as CSV
+    assert len(at.get("vega_lite_chart")) == 1  # slide 12's measured curves, with their data as CSV
     assert [button.proto.label for button in at.get("download_button")] == ["Download data (CSV)"]
     assert at.title[0].value == "Advanced Deep Learning"
 
 
 def test_home_links_every_chapter():
-    at = every_section_open(AppTest.from_file(HOME, default_timeout=30)).run()
+    at = every_section_open(AppTest.from_file(HOME, default_timeout=TIMEOUT)).run()
     linked = {link.proto.page for link in at.get("page_link")}
     assert linked == {_url_path(chapter.page) for chapter in CHAPTERS} | {""}  # "" is Home itself
 
 
 def test_sidebar_has_device_badge_and_reset():
-    at = every_section_open(AppTest.from_file(HOME, default_timeout=30)).run()
+    at = every_section_open(AppTest.from_file(HOME, default_timeout=TIMEOUT)).run()
     badges = [m.value for m in at.sidebar.get("markdown") if "Running on" in m.value]
     assert len(badges) == 1 and "Running on CPU (" in badges[0]  # conftest pins LESSON_DEVICE=cpu
     resets = [element.proto.body for element in at.sidebar.get("html")]
@@ -108,9 +114,43 @@ def test_every_chapter_page_shows_its_heading_from_the_map():
 
 
 def test_home_does_not_say_every_chapter_trains_or_every_number_is_measured():
-    """Zoo chapters open with shipped weights and the overview trains nothing; the slide-12 curve is a schematic."""
-    at = every_section_open(AppTest.from_file(HOME, default_timeout=30)).run()
+    """Zoo chapters open with shipped weights and the overview trains nothing."""
+    at = every_section_open(AppTest.from_file(HOME, default_timeout=TIMEOUT)).run()
     text = "\n".join(element.value for element in [*at.markdown, *at.caption])
     assert "Every chapter below trains" not in text and "Every number in this app" not in text
     assert "Most chapters below train small PyTorch networks right here; the zoo chapters open with models" in text
     assert "Every measured number in this app comes from PyTorch code" in text
+
+
+def _data(chart) -> pd.DataFrame:
+    """The rows a Vega-Lite chart was sent with (Streamlit sends them as Arrow IPC)."""
+    [dataset] = chart.proto.datasets
+    return pa.ipc.open_stream(dataset.data.data).read_pandas()
+
+
+def test_slide_12_is_measured_and_its_sentence_reads_the_numbers_on_the_chart():
+    at = every_section_open(AppTest.from_file(HOME, default_timeout=TIMEOUT)).run()
+    assert not at.exception and not at.error
+    [chart] = at.get("vega_lite_chart")
+    curves = _data(chart)
+    assert len(curves) == len(md.MODELS) * len(md.SIZES) == 18
+    sizes = curves.groupby("model")["training digits"].apply(sorted).to_dict()
+    assert sizes == dict.fromkeys(md.MODELS, list(md.SIZES))
+    assert curves["validation accuracy"].between(0.6, 1).all()
+    assert curves["weight updates"].between(285, 310).all()  # about 300 at every size
+    spec = json.loads(chart.proto.spec)
+    assert spec["encoding"]["x"]["scale"]["type"] == "log" and spec["encoding"]["x"]["field"] == "training digits"
+
+    facts = md.facts(curves)
+    recorded = at.session_state[chrome.FACTS]
+    assert [f for title, fs in recorded.items() if title.startswith("Where deep learning fits") for f in fs] == [facts]
+    [notice] = [box.value for box in at.info if "more data" in box.value]
+    assert home.notice(facts) in notice
+    for model in md.MODELS:  # each model's accuracy with 50 and with all 1,258 digits, as the chart has them
+        first, last = curves[curves.model == model].sort_values("training digits")["validation accuracy"].iloc[[0, -1]]
+        assert f"from {first:.1%} to {last:.1%}" in notice
+    assert "from 50 to 1,258 training digits" in notice
+    assert f"within {facts.spread_end * 100:.1f} points" in notice and facts.spread_end < 0.03
+    assert "is not what these small 8x8 digits show" in notice  # the slide's sketch, honestly
+    caption = " ".join(c.value for c in at.caption)
+    assert "about 300 weight updates of 25 digits" in caption and "same 539 held-out digits" in caption

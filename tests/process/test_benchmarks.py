@@ -19,7 +19,8 @@ KEYS = {
     "training.speedup_vs_dataloader", "training.core_s", "training.dataloader_s", "training.batched_speedup",
     "training.live_epochs_per_s",
     *(PLAYGROUND := ("training.playground_epochs_per_s", "training.live_vs_playground")),
-    "landscapes.race_s", "augment.grid_s", "zoo.gan_steps_per_redraw", "zoo.gan_redraws_per_s", "zoo.gan_steps_per_s",
+    "landscapes.race_s", "augment.grid_s", "home.more_data_s",
+    "zoo.gan_steps_per_redraw", "zoo.gan_redraws_per_s", "zoo.gan_steps_per_s",
 }
 HAS_PLAYGROUND = shutil.which("node") is not None and workloads.PLAYGROUND.exists()
 
