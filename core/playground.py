@@ -111,7 +111,7 @@ class PlayFacts:
     last_width: int  # units of the last hidden layer (the inputs' features when there is no hidden layer)
     projected: bool  # the last hidden layer has more than 2 units: hidden space is its first two principal components
     spread_kept: float  # share of the hidden points' variance those two components keep (1 when not projected)
-    line_accuracy: float  # the best straight line in the (x1, x2) plane (logistic regression) on the training points
+    line_accuracy: float  # a logistic regression on (x1, x2), one straight line, on the training points
 
 
 @dataclass

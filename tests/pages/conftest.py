@@ -1,6 +1,7 @@
 """Helpers of the page tests: what AppTest saw of a page's charts, pictures and tables, for comparing two renders."""
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import replace
 from types import ModuleType
@@ -10,8 +11,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block
 
+from core import more_data
 from tests.conftest import every_section_open
 from ui.lesson_map import APP_ROOT
+from ui.parts import home
 
 BLOWN_LR = 1e4  # far above the 0.1 a zoo recipe accepts (its widgets stop lower), the most TrainConfig accepts
 
@@ -67,3 +70,23 @@ def trained_at_blown_lr(monkeypatch: pytest.MonkeyPatch, arch: ModuleType, page:
     at.button(key=f"{arch.__name__.rsplit('.', 1)[1]}-own-run-start").click().run()
     assert not at.exception and not at.error
     return at
+
+
+@functools.cache
+def _more_data_once() -> more_data.MoreDataResult:
+    return _LEARNING_CURVES(home.MORE_DATA)
+
+
+_LEARNING_CURVES = more_data.learning_curves
+
+
+@pytest.fixture(autouse=True)
+def _home_slide_12_once_per_worker(monkeypatch):
+    """Home's measured slide 12 (three models x six training-set sizes: seconds of training) computed once per
+    worker, not by every page test that opens Home's sections; any other config trains as before.
+    tests/core/test_more_data.py and test_seeds_more_data.py test the computation itself."""
+    @functools.wraps(_LEARNING_CURVES)
+    def learning_curves(cfg: more_data.MoreData, on_progress=None) -> more_data.MoreDataResult:
+        return _more_data_once() if cfg == home.MORE_DATA else _LEARNING_CURVES(cfg, on_progress)
+
+    monkeypatch.setattr(more_data, "learning_curves", learning_curves)

@@ -62,7 +62,7 @@ def test_stepping_a_batch_then_the_rest_of_the_epoch(play):
     assert shown(play) == (1, -(-n // 10), 0)  # ceil(n / 10) updates make the epoch
     assert play.button(key="play-step-epoch").label == "Step one epoch"
     facts = player(play).view().facts
-    assert f"after 1 epochs ({facts.iteration:,} updates" in notice(play)
+    assert f"after {facts.iteration:,} updates (1 full epoch) the network classifies" in notice(play)
 
 
 def test_a_new_learning_rate_or_batch_size_goes_on_from_the_same_weights(play):
@@ -108,3 +108,18 @@ def test_a_blown_up_loss_is_explained_and_stops_the_buttons(play):
     assert play.button(key="play-step-batch").disabled and play.button(key="play-toggle").disabled
     play.button(key="play-reset").click().run()
     assert shown(play) == (0, 0, 0) and not play.error
+
+
+def test_one_neuron_with_squared_features_solves_circles_and_the_notice_says_why(play, monkeypatch):
+    monkeypatch.setattr(playground, "MAX_EPOCHS", 100)
+    play.selectbox(key="play-dataset").set_value("circles").run()
+    play.pills(key="play-features").set_value(["x1²", "x2²"]).run()
+    play.selectbox(key="play-hidden").set_value("none").run()
+    play.select_slider(key="play-lr").set_value(0.3).run()
+    play.button(key="play-toggle").click().run()
+    facts = player(play).view().facts
+    assert facts.epoch == 100 and facts.train_accuracy >= 0.95 and facts.line_accuracy <= 0.7
+    said = notice(play)
+    assert f"classifies {facts.train_accuracy:.0%} of its {facts.n_train} training points" in said
+    assert "a straight line in features such as x1², x2² is a curve in the (x1, x2) plane" in said
+    assert f"gets {facts.line_accuracy:.0%} of the training points right" in said

@@ -223,22 +223,25 @@ def keep_playing(net: PlayNet, lr: float, batch: int | None, speed: int, frame: 
 def notice(facts: playground.PlayFacts, net: PlayNet) -> None:
     if facts.diverged:
         return
+    line_words = (f"A logistic regression on x1 and x2 (one straight line in the plane) gets "
+                  f"{facts.line_accuracy:.0%} of the training points right")
     if facts.iteration == 0:
         chrome.notice(f"the network has not learned yet: its weights are random, and it classifies "
-                      f"{facts.train_accuracy:.0%} of its {facts.n_train} training points correctly. The best straight "
-                      f"line in the (x1, x2) plane (a logistic regression) gets {facts.line_accuracy:.0%}. Press "
-                      "**Play**, or step one batch at a time, and watch each unit's map change.", facts)
+                      f"{facts.train_accuracy:.0%} of its {facts.n_train} training points correctly. {line_words}. "
+                      "Press **Play**, or step one batch at a time, and watch each unit's map change.", facts)
         return
     space = ("the features it is given" if not net.widths else
              f"the space of the last hidden layer's {facts.last_width} outputs")
-    line = ("a straight line" if facts.last_width <= 2 else "a flat boundary (a hyperplane)")
+    line = "a straight line" if facts.last_width <= 2 else "a flat boundary (a hyperplane)"
+    seen = " (here their first two principal components)" if facts.projected else ""
+    beyond = [f for f in net.features if f not in ("x1", "x2")]
+    better = facts.train_accuracy > facts.line_accuracy + 0.02
+    epochs = f"{facts.epoch} full epoch{'' if facts.epoch == 1 else 's'}"
     chrome.notice(
-        f"after {facts.epoch} epochs ({facts.iteration:,} updates of batches) the network classifies "
-        f"{facts.train_accuracy:.0%} of its {facts.n_train} training points and {facts.val_accuracy:.0%} of the "
-        f"validation points correctly. Its output neuron only draws {line} in {space}: the hidden-space view "
-        f"shows the points as it gets them. The best straight line in the (x1, x2) plane itself (a logistic "
-        f"regression) gets {facts.line_accuracy:.0%} of the training points right"
-        + (": the hidden layers have moved the points so that a line separates more of them."
-           if net.widths and facts.train_accuracy > facts.line_accuracy + 0.02 else
-           ": a straight line in its features x1², x2², ... is a curve in the plane." if not net.widths
-           and set(net.features) - {"x1", "x2"} and facts.train_accuracy > facts.line_accuracy + 0.02 else "."), facts)
+        f"after {facts.iteration:,} updates ({epochs}) the network classifies {facts.train_accuracy:.0%} of its "
+        f"{facts.n_train} training points and {facts.val_accuracy:.0%} of the validation points correctly. Its output "
+        f"neuron only draws {line} in {space}: the hidden-space view shows the points as it gets them{seen}. "
+        f"{line_words}"
+        + (f": the hidden layers have moved the points so that {line} separates more of them." if net.widths and better
+           else f": {line} in features such as {', '.join(beyond)} is a curve in the (x1, x2) plane."
+           if not net.widths and beyond and better else "."), facts)
