@@ -18,8 +18,9 @@ from torch import Tensor
 
 TOY_2D = ("moons", "circles", "xor", "spirals", "blobs")  # binary classification, 2 features
 REGRESSION = ("curve",)  # 1 feature -> 1 target
+REGRESSION_2D = ("slope", "bumps")  # 2 features -> 1 target in [-1, 1]: TensorFlow Playground's regression sets
 TABLES = ("digits", "wine", "breast_cancer")  # scikit-learn's bundled sets, their own sizes
-NAMES = TOY_2D + REGRESSION + TABLES
+NAMES = TOY_2D + REGRESSION + REGRESSION_2D + TABLES
 
 LABELS = {
     "moons": "Two moons",
@@ -28,6 +29,8 @@ LABELS = {
     "spirals": "Spirals",
     "blobs": "Gaussian blobs",
     "curve": "Noisy curve (regression)",
+    "slope": "Slope: y = (x1 + x2) / 4 (regression)",
+    "bumps": "A bump and a dip (regression)",
     "digits": "Digits 8x8 (10 classes)",
     "wine": "Wine (3 classes)",
     "breast_cancer": "Breast cancer (2 classes)",
@@ -106,6 +109,23 @@ def _curve(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, 
     return x, y + rng.normal(0, noise * 0.5, size=y.shape)
 
 
+BUMPS = ((-0.8, -0.6, 1.0), (0.8, 0.7, -1.0))  # (centre x1, centre x2, height) of the bumps set's two Gaussians
+BUMP_WIDTH = 0.5  # their variance
+
+
+def plane_target(name: str, x: np.ndarray) -> np.ndarray:
+    """(N, 1): the noise-free target of a 2-D regression set at the (N, 2) points x."""
+    if name == "slope":
+        return (x[:, :1] + x[:, 1:]) / 4
+    return sum(h * np.exp(-((x[:, :1] - a) ** 2 + (x[:, 1:] - b) ** 2) / BUMP_WIDTH) for a, b, h in BUMPS)
+
+
+def _plane(name: str, n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    x = rng.uniform(-2, 2, size=(n, 2))
+    y = plane_target(name, x)
+    return x, y + rng.normal(0, noise * 0.2, size=y.shape)
+
+
 def _arrays(cfg: DataConfig) -> tuple[np.ndarray, np.ndarray, tuple[str, ...], tuple[str, ...]]:
     rng = np.random.default_rng(cfg.seed)
     n, s = cfg.n_samples, cfg.seed
@@ -126,6 +146,8 @@ def _arrays(cfg: DataConfig) -> tuple[np.ndarray, np.ndarray, tuple[str, ...], t
         return (*_spirals(n, cfg.noise, rng), xy, binary)
     if cfg.name == "curve":
         return (*_curve(n, cfg.noise, rng), ("x",), ())
+    if cfg.name in REGRESSION_2D:
+        return (*_plane(cfg.name, n, cfg.noise, rng), xy, ())
     loader = {"digits": skd.load_digits, "wine": skd.load_wine, "breast_cancer": skd.load_breast_cancer}[cfg.name]
     bunch = loader()
     return bunch.data, bunch.target, tuple(map(str, bunch.feature_names)), tuple(map(str, bunch.target_names))

@@ -9,6 +9,7 @@ from core.data import DataConfig, load, plane_box, plane_grid, points_frame
 EXPECTED = {
     **dict.fromkeys(data.TOY_2D, (2, 2, None)),
     "curve": (1, 0, None),
+    **dict.fromkeys(data.REGRESSION_2D, (2, 0, None)),
     "digits": (64, 10, 1797),
     "wine": (13, 3, 178),
     "breast_cancer": (30, 2, 569),
@@ -77,7 +78,7 @@ def test_same_config_same_tensors_other_seed_other_tensors(name):
     assert hash(cfg) == hash(DataConfig(name, n_samples=100, seed=7))  # usable as a cache key
 
 
-@pytest.mark.parametrize("name", data.TOY_2D + data.REGRESSION)
+@pytest.mark.parametrize("name", data.TOY_2D + data.REGRESSION + data.REGRESSION_2D)
 def test_noise_changes_the_data(name):
     low = data.load(DataConfig(name, n_samples=100, noise=0.1))
     high = data.load(DataConfig(name, n_samples=100, noise=0.5))
@@ -145,3 +146,14 @@ def test_points_frame_and_plane_grid_cover_a_2d_set():
     assert grid[1, 0].item() == pytest.approx(box[0] + 1.5 * step)
     assert grid[1, 1].item() == grid[0, 1].item()  # x1 runs fastest
     assert (grid[:, 0] > box[0]).all() and (grid[:, 0] < box[1]).all()
+
+
+@pytest.mark.parametrize("name", data.REGRESSION_2D)
+def test_plane_regression_sets_are_their_formula_plus_noise_within_minus_one_to_one(name):
+    clean = data.load(DataConfig(name, n_samples=2000, noise=0.0))
+    x = clean.x_train.double().numpy()
+    assert torch.allclose(clean.y_train.double(), torch.as_tensor(data.plane_target(name, x)), atol=1e-6)
+    assert clean.y_train.abs().max() <= 1.0 and clean.y_train.std() > 0.2
+    noisy = data.load(DataConfig(name, n_samples=4000, noise=0.5))
+    residual = noisy.y_train.double().numpy() - data.plane_target(name, noisy.x_train.double().numpy())
+    assert abs(residual.std() - 0.1) < 0.01  # noise * 0.2
