@@ -206,10 +206,11 @@ def from_arrays(name: str, x: np.ndarray, y: np.ndarray, features: tuple[str, ..
 
 
 def points_frame(ds: Dataset) -> pd.DataFrame:
-    """A 2-D set's points as tidy rows: x1, x2 (float64), label, split ("train" / "validation")."""
+    """A 2-D set's points as tidy rows: x1, x2 (float64), label (or a regression's target), split ("train" /
+    "validation")."""
     x = torch.cat([ds.x_train, ds.x_val]).double().numpy()  # (N, 2)
     split = ["train"] * len(ds.x_train) + ["validation"] * len(ds.x_val)
-    return pd.DataFrame({"x1": x[:, 0], "x2": x[:, 1], "label": torch.cat([ds.y_train, ds.y_val]).numpy(),
+    return pd.DataFrame({"x1": x[:, 0], "x2": x[:, 1], "label": torch.cat([ds.y_train, ds.y_val]).reshape(-1).numpy(),
                          "split": split})
 
 

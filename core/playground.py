@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LinearRegression, LogisticRegression
 from torch import Tensor
 
 from core import backprop, data, engines, training
@@ -63,7 +63,8 @@ class PlayNet:
     code_version: int = 1
 
     def __post_init__(self) -> None:
-        data.require_2d(self.dataset)
+        if self.dataset not in data.TOY_2D + data.REGRESSION_2D:
+            raise ValueError(f"Pick a 2-D dataset: {', '.join(data.TOY_2D + data.REGRESSION_2D)}.")
         if not 20 <= self.n_samples <= 1000:
             raise ValueError("Use between 20 and 1,000 samples here (every point is drawn at every frame).")
         if not self.features:
@@ -78,6 +79,15 @@ class PlayNet:
 
     def data_config(self) -> data.DataConfig:
         return data.DataConfig(self.dataset, self.n_samples, self.noise, val_fraction=VALIDATION, seed=self.seed)
+
+    @property
+    def regression(self) -> bool:
+        """A value to predict (mean squared error, a linear output) rather than a class (cross-entropy, a sigmoid)."""
+        return self.dataset in data.REGRESSION_2D
+
+    @property
+    def loss(self) -> str:
+        return "mse" if self.regression else "bce"
 
     def spec(self) -> MLPSpec:
         return MLPSpec(len(self.features), self.widths, 1, self.activation)
@@ -104,14 +114,16 @@ class PlayFacts:
     n_train: int
     train_loss: float
     val_loss: float
-    train_accuracy: float
+    train_accuracy: float  # NaN for regression
     val_accuracy: float
     diverged: bool  # the loss blew up (core.training.divergence: not finite, huge, or 10x its start)
     hidden_layers: int
     last_width: int  # units of the last hidden layer (the inputs' features when there is no hidden layer)
-    projected: bool  # the last hidden layer has more than 2 units: hidden space is its first two principal components
-    spread_kept: float  # share of the hidden points' variance those two components keep (1 when not projected)
-    line_accuracy: float  # a logistic regression on (x1, x2), one straight line, on the training points
+    projected: bool  # the last hidden layer has over 2 units: hidden space shows 2 principal components
+    spread_kept: float  # share of the hidden points' variance those 2 components keep (1 when not projected)
+    line_accuracy: float  # a logistic regression on (x1, x2), one straight line, on the training points (NaN:
+    # regression)
+    line_mse: float  # a linear regression on (x1, x2), a flat plane, on the training points (NaN: classification)
 
 
 @dataclass
@@ -121,14 +133,14 @@ class PlayView:
     epoch: int
     cursor: int  # training points already used in the epoch under way
     iteration: int
-    grid: pd.DataFrame  # x1, x2, p: P(class 1) over the input plane
+    grid: pd.DataFrame  # x1, x2, p: the output over the input plane on the colour scale (Player.shown)
     box: data.Box  # the input plane's range on the maps
     points: pd.DataFrame  # x1, x2, label, split
     maps: list[np.ndarray]  # per column of the network drawing: (grid cells, units) in 0..1, inputs first, output last
     names: list[list[str]]  # the units' names, per column
     weights: list[np.ndarray]  # per layer: (n_in, n_out)
     hidden: np.ndarray  # (N, 2): the points (train, then validation, as `points`) in hidden space
-    hidden_p: np.ndarray  # (HIDDEN_CELLS²,): the output's P(class 1) over the hidden-space plane
+    hidden_p: np.ndarray  # (HIDDEN_CELLS²,): the output over the hidden-space plane, on the colour scale
     hidden_box: data.Box  # that plane's range
     hidden_axes: tuple[str, str]
     facts: PlayFacts
@@ -152,18 +164,25 @@ class Player:
         self.x, self.x_val = features(net.features, ds.x_train), features(net.features, ds.x_val)
         self.x_grid = features(net.features, self.plane)
         self.y, self.y_val = ds.y_train, ds.y_val
-        self.t, self.t_val = backprop.targets(self.y, "bce", 1), backprop.targets(self.y_val, "bce", 1)
+        loss = net.loss
+        self.t, self.t_val = backprop.targets(self.y, loss, 1), backprop.targets(self.y_val, loss, 1)
         train = training.TrainConfig(epochs=1, batch_size=None, optimizer="sgd", seed=net.seed)
         variant = training.Variant("model", net.spec(), train)
-        self.engine = engines.make_engine([variant], "bce", torch.device("cpu"), len(self.x))
+        self.engine = engines.make_engine([variant], loss, torch.device("cpu"), len(self.x))
         self.shuffler = generator(net.seed)
         self.order = torch.arange(len(self.x))
         self.epoch = self.cursor = self.iteration = 0
         self.rows: list[tuple[float, str, str, float]] = []
         self.diverged = False
         self._axes: Tensor | None = None  # hidden space's principal axes at the last view (kept from flipping)
-        line = LogisticRegression(C=1e4, max_iter=1000).fit(ds.x_train.numpy(), ds.y_train.numpy())
-        self.line_accuracy = float(line.score(ds.x_train.numpy(), ds.y_train.numpy()))
+        x, y = ds.x_train.numpy(), ds.y_train.numpy()
+        if net.regression:
+            flat = LinearRegression().fit(x, y)
+            self.line_accuracy, self.line_mse = math.nan, float(((flat.predict(x) - y) ** 2).mean())
+        else:
+            line = LogisticRegression(C=1e4, max_iter=1000).fit(x, y)
+            self.line_accuracy, self.line_mse = float(line.score(x, y)), math.nan
+        self.latest: dict[tuple[str, str], float] = {}  # (split, metric) -> value at the last evaluation
         self._evaluate()
 
     @property
@@ -218,11 +237,17 @@ class Player:
         at = self.epoch + self.cursor / len(self.x)
         for split, x, y, t in (("train", self.x, self.y, self.t), ("validation", self.x_val, self.y_val, self.t_val)):
             out = self.engine.outputs(x)
-            loss, _ = backprop.loss_and_grad(out, t.unsqueeze(0), "bce")
-            accuracy = ((out[0, :, 0] > 0).long() == y).float().mean()
-            self.rows += [(at, split, "loss", float(loss[0])), (at, split, "accuracy", float(accuracy))]
-        losses = np.array([r[3] for r in self.rows[-4::2]])  # train, validation
+            loss, _ = backprop.loss_and_grad(out, t.unsqueeze(0), self.net.loss)
+            self.latest[split, "loss"] = float(loss[0])
+            self.latest[split, "accuracy"] = (math.nan if self.net.regression else
+                                              float(((out[0, :, 0] > 0).long() == y).float().mean()))
+            self.rows += [(at, split, metric, self.latest[split, metric]) for metric in self.metrics]
+        losses = np.array([self.latest["train", "loss"], self.latest["validation", "loss"]])
         self.diverged = self.diverged or bool(training.divergence(losses, losses[0], self.rows[0][3]))
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return ("loss",) if self.net.regression else ("loss", "accuracy")
 
     def history(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows, columns=["epoch", "split", "metric", "value"]).assign(variant="model")
@@ -235,12 +260,13 @@ class Player:
                                              for i, w in enumerate(self.net.widths)] + [["output"]]
         weights = [w[0].numpy().copy() for w in net.W]
         hidden, axes, kept = self._hidden_space()
-        last = self.rows[-4:]
+        last = self.latest
         facts = PlayFacts(
-            epoch=self.epoch, iteration=self.iteration, n_train=len(self.x), train_loss=last[0][3],
-            train_accuracy=last[1][3], val_loss=last[2][3], val_accuracy=last[3][3], diverged=self.diverged,
+            epoch=self.epoch, iteration=self.iteration, n_train=len(self.x), train_loss=last["train", "loss"],
+            train_accuracy=last["train", "accuracy"], val_loss=last["validation", "loss"],
+            val_accuracy=last["validation", "accuracy"], diverged=self.diverged,
             hidden_layers=len(self.net.widths), last_width=(self.net.widths or (len(self.net.features),))[-1],
-            projected=axes[0] == "PC1", spread_kept=kept, line_accuracy=self.line_accuracy)
+            projected=axes[0] == "PC1", spread_kept=kept, line_accuracy=self.line_accuracy, line_mse=self.line_mse)
         grid = pd.DataFrame({"x1": self.plane[:, 0].numpy(), "x2": self.plane[:, 1].numpy(), "p": p})
         return PlayView(self.epoch, self.cursor, self.iteration, grid, self.box, self.points, maps, names, weights,
                         *hidden, axes, facts)
@@ -249,7 +275,7 @@ class Player:
         """P(class 1) over the grid, and every unit's map (features, hidden units, output) coloured 0..1: one
         forward pass over the grid gives them all."""
         out, cache = self.net_module.forward(self.x_grid.unsqueeze(0))  # cache.inputs: the features, each hidden layer
-        p = torch.sigmoid(out[0, :, 0]).numpy()
+        p = self.shown(out[0, :, 0]).numpy()
         hidden = (_scaled(a[0], self.net.activation) for a in cache.inputs[1:])
         return p, [_scaled(cache.inputs[0][0], None), *hidden, p[:, None]]
 
@@ -283,7 +309,11 @@ class Player:
             logit = plane @ w + b
         else:
             logit = (centre + plane @ axes.T) @ w + b
-        return (coords.numpy(), torch.sigmoid(logit.reshape(-1)).numpy(), box), names, kept
+        return (coords.numpy(), self.shown(logit.reshape(-1)).numpy(), box), names, kept
+
+    def shown(self, out: Tensor) -> Tensor:
+        """The output unit on the maps' 0..1 colour scale: P(class 1) = sigmoid(z), or a prediction's -1..1."""
+        return (out.clamp(-1, 1) + 1) / 2 if self.net.regression else torch.sigmoid(out)
 
 
 def _scaled(a: Tensor, activation: str | None) -> np.ndarray:

@@ -138,10 +138,10 @@ def _gradient(start: float, end: float) -> str:
     return ", ".join(f"rgb{tuple(int(v) for v in c)}" for c in raster.colours(np.linspace(start, end, LEGEND_STOPS)))
 
 
-def legend_html() -> str:
-    """The decision map's colour scale as one inline line: P(class 1) from 0 to 1."""
-    return ('P(class 1): 0 <span style="display:inline-block;width:120px;height:10px;vertical-align:middle;'
-            f'background:linear-gradient(to right, {_gradient(0, 1)})"></span> 1')
+def legend_html(name: str = "P(class 1)", low: str = "0", high: str = "1") -> str:
+    """The decision map's colour scale as one inline line: `name` from `low` to `high`."""
+    return (f'{html.escape(name)}: {low} <span style="display:inline-block;width:120px;height:10px;'
+            f'vertical-align:middle;background:linear-gradient(to right, {_gradient(0, 1)})"></span> {high}')
 
 
 def decision_picture(slot: DeltaGenerator, png: bytes, title: str, subtitle: str) -> None:

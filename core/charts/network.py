@@ -155,18 +155,20 @@ def _disc(radius: float, ring: float) -> tuple[np.ndarray, np.ndarray]:
 
 
 OUTLINE, INSIDE = _disc(RADIUS, RING)
-WHITE = raster.LEVELS + 2  # palette indices after the map's levels: blue (class 0), orange (class 1), white
-PLANE_PALETTE = PALETTE + [*bytes.fromhex(BLUE[1:]), *bytes.fromhex(ORANGE[1:]), 255, 255, 255]
+WHITE, DARK = raster.LEVELS + 2, raster.LEVELS + 3  # after the map's levels: blue (class 0), orange (class 1), ...
+PLANE_PALETTE = PALETTE + [*bytes.fromhex(BLUE[1:]), *bytes.fromhex(ORANGE[1:]), 255, 255, 255, 0x33, 0x33, 0x33]
 
 
 def plane_png(p: np.ndarray, cells: int, box: tuple[float, float, float, float], x: np.ndarray, y: np.ndarray,
-              label: np.ndarray, train: np.ndarray) -> bytes:
+              label: np.ndarray, train: np.ndarray, value: np.ndarray | None = None) -> bytes:
     """A map of P(class 1) over a plane with points on it, as a PNG of PLANE pixels: cheap enough for every frame
     of points that move (numpy stamps every point at once, where drawing them one by one cost ~10 us each).
 
     p: (cells²,) on a cells x cells grid over `box` (x_lo, x_hi, y_lo, y_hi; x fastest, y rising), each cell a
     block of pixels; the points (x, y) coloured by `label` (0 or 1), filled where `train`, hollow (white inside)
-    otherwise, as the decision maps draw them (every outline first, then every inside).
+    otherwise, as the decision maps draw them (every outline first, then every inside). With `value` (0..1, a
+    regression's targets on the map's scale) a point is coloured by it instead: filled and outlined dark where
+    `train`, white inside and outlined in its colour otherwise.
     """
     width, height = PLANE
     levels = raster.levels(np.asarray(p).reshape(cells, cells)[::-1])
@@ -174,8 +176,13 @@ def plane_png(p: np.ndarray, cells: int, box: tuple[float, float, float, float],
     index = levels[rows[:, None], columns[None, :]]  # (height, width), each cell a block
     cy = np.round((box[3] - np.asarray(y, dtype=float)) / (box[3] - box[2]) * height).astype(int)
     cx = np.round((np.asarray(x, dtype=float) - box[0]) / (box[1] - box[0]) * width).astype(int)
-    colour = raster.LEVELS + (np.asarray(label) == 1)
-    inner = np.where(np.asarray(train, dtype=bool), colour, WHITE)
+    train = np.asarray(train, dtype=bool)
+    if value is None:
+        colour = raster.LEVELS + (np.asarray(label) == 1)
+        inner = np.where(train, colour, WHITE)
+    else:
+        level = (np.clip(np.asarray(value, dtype=float), 0, 1) * (raster.LEVELS - 1) + 0.5).astype(int)
+        colour, inner = np.where(train, DARK, level), np.where(train, level, WHITE)
     for offsets, fill in ((OUTLINE, colour), (INSIDE, inner)):
         py, px = cy[:, None] + offsets[0], cx[:, None] + offsets[1]
         seen = (py >= 0) & (py < height) & (px >= 0) & (px < width)

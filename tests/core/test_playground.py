@@ -243,3 +243,36 @@ def test_a_plane_picture_puts_each_point_where_it_lies_in_its_colour():
     hollow = _png(network.plane_png(p, 10, box, np.array([1.0]), np.array([1.3]), np.array([0]), np.array([False])))
     assert tuple(hollow[130, 100]) == (255, 255, 255)
     assert tuple(hollow[130, 100 + int(network.RADIUS)]) == tuple(bytes.fromhex("0072B2"))  # its outline
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_hidden_layers_fit_the_bumps_that_a_flat_plane_cannot_and_the_slope_needs_none(seed):
+    """Regression on the plane (slide 26): a flat plane (linear regression) misses the bump and the dip; the
+    default hidden layers fit them several times better; on the slope a single output unit already does as well."""
+    bumps = pg.Player(pg.PlayNet(dataset="bumps", widths=(8, 8), seed=seed))
+    bumps.step_epoch(0.1, 10, epochs=300)
+    facts = bumps.view().facts
+    assert facts.line_mse >= 3 * facts.train_loss and math.isnan(facts.train_accuracy)
+    slope = pg.Player(pg.PlayNet(dataset="slope", widths=(), seed=seed))
+    slope.step_epoch(0.1, 10, epochs=100)
+    assert slope.view().facts.train_loss <= 1.1 * slope.view().facts.line_mse
+
+
+def test_a_regression_output_is_drawn_on_its_minus_one_to_one_scale():
+    player = pg.Player(pg.PlayNet(dataset="bumps", widths=(4, 2)))
+    player.step_epoch(0.1, 10, epochs=20)
+    view = player.view()
+    out = _by_hand_linear(player, player.x_grid)
+    assert np.allclose(view.grid.p, (out.clamp(-1, 1) + 1).numpy() / 2, atol=1e-5)
+    assert set(player.history().metric) == {"loss"}
+    assert view.points.label.between(-1.5, 1.5).all() and view.points.label.dtype.kind == "f"
+
+
+def _by_hand_linear(player: pg.Player, x: torch.Tensor) -> torch.Tensor:
+    a = x
+    W, b = player.net_module.W, player.net_module.b
+    for layer in range(len(W)):
+        a = a @ W[layer][0] + b[layer][0, 0]
+        if layer < len(W) - 1:
+            a = torch.tanh(a)
+    return a[:, 0]

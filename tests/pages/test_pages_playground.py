@@ -123,3 +123,17 @@ def test_one_neuron_with_squared_features_solves_circles_and_the_notice_says_why
     assert f"classifies {facts.train_accuracy:.0%} of its {facts.n_train} training points" in said
     assert "a straight line in features such as x1², x2² is a curve in the (x1, x2) plane" in said
     assert f"gets {facts.line_accuracy:.0%} of the training points right" in said
+
+
+def test_regression_on_the_plane_plays_and_says_how_much_the_hidden_layers_beat_a_flat_plane(play, monkeypatch):
+    monkeypatch.setattr(playground, "MAX_EPOCHS", 200)
+    play.selectbox(key="play-dataset").set_value("bumps").run()
+    play.selectbox(key="play-hidden").set_value("8, 8").run()
+    assert "accuracy" not in frame(play) and "mean squared error train" in frame(play)
+    assert "its prediction over the input plane" in frame(play) and "prediction and target: -1" in frame(play)
+    play.button(key="play-toggle").click().run()
+    facts = player(play).view().facts
+    said = notice(play)
+    assert f"mean squared error is {facts.train_loss:.4f}" in said and f"{facts.line_mse:.4f}" in said
+    assert f"error is {facts.line_mse / facts.train_loss:.1f} times smaller" in said
+    assert facts.line_mse / facts.train_loss > 1.5

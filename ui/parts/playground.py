@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import base64
 import html
+import math
 import time
 
+import numpy as np
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from core import charts, playground
+from core import charts, data, playground
 from core.charts import network
 from core.learning_cycle import GRID
 from core.playground import Player, PlayNet
@@ -28,6 +30,7 @@ FRAME_S = 1 / 30  # at most 30 frames a second
 CURVES_S = 0.5  # the curves (a Vega chart embedded anew) at most this often while playing
 HIDDEN = ("none", "2", "4", "8", "4, 2", "6, 2", "8, 2", "8, 8", "8, 8, 2", "8, 8, 8")
 SPEEDS = (1, 2, 5, 10)
+DATASETS = data.TOY_2D + data.REGRESSION_2D
 CURVES_TITLE = "Loss on all training and all validation points, per epoch"  # epochs per frame while playing
 
 
@@ -44,7 +47,8 @@ def controls() -> tuple[PlayNet, float, int | None, int]:
                       help="What the first layer gets. With x1² and x2², one neuron can draw a circle.")
     data_column, net_column, train_column = st.columns(3)
     with data_column:
-        dataset = widgets.dataset_2d("play")
+        dataset = st.selectbox("Dataset", DATASETS, format_func=data.LABELS.get, key="play-dataset",
+                               bind="query-params", help="The last two predict a number (regression, squared error).")
         noise = st.slider("Noise", 0.0, 0.6, 0.2, 0.05, key="play-noise", bind="query-params")
         n_samples = st.slider("Samples (70% train, 30% validation)", 50, 1000, 300, 50, key="play-n",
                               bind="query-params")
@@ -115,9 +119,11 @@ def status(view: playground.PlayView) -> str:
     """Where training is, in one line."""
     f = view.facts
     batches = f" + {view.cursor} of {f.n_train} points of the next" if view.cursor else ""
-    return (f"Epoch <b>{f.epoch}</b>{batches} · {f.iteration:,} updates · loss train <b>{f.train_loss:.3f}</b>, "
-            f"validation <b>{f.val_loss:.3f}</b> · accuracy train {f.train_accuracy:.0%}, validation "
-            f"{f.val_accuracy:.0%}")
+    accuracy = ("" if math.isnan(f.train_accuracy) else
+                f" · accuracy train {f.train_accuracy:.0%}, validation {f.val_accuracy:.0%}")
+    loss = "loss" if math.isnan(f.line_mse) else "mean squared error"
+    return (f"Epoch <b>{f.epoch}</b>{batches} · {f.iteration:,} updates · {loss} train <b>{f.train_loss:.3f}</b>, "
+            f"validation <b>{f.val_loss:.3f}</b>{accuracy}")
 
 
 def headings(net: PlayNet) -> list[str]:
@@ -125,6 +131,7 @@ def headings(net: PlayNet) -> list[str]:
 
 
 def hidden_title(view: playground.PlayView, net: PlayNet) -> str:
+    """What the hidden-space picture shows (the points as the output unit gets them)."""
     f = view.facts
     if not net.widths:
         return "What the output neuron sees: its input features" + (" (first two principal components)"
@@ -149,6 +156,7 @@ def axes_words(view: playground.PlayView) -> str:
 
 
 OUTPUT_TITLE = "The output: P(class 1) over the input plane"
+REGRESSION_TITLE = "The output: its prediction over the input plane"
 
 
 def _img(png: bytes, label: str, kind: str) -> str:
@@ -161,13 +169,18 @@ def frame_html(view: playground.PlayView, net: PlayNet) -> str:
     """One frame: the status line, the network, and the output's map beside the hidden space."""
     split = (view.points["split"] == "train").to_numpy()
     labels = view.points["label"].to_numpy()
+    value = (np.clip(labels, -1, 1) + 1) / 2 if net.regression else None  # a target on the maps' colour scale
+    title = REGRESSION_TITLE if net.regression else OUTPUT_TITLE
     x = view.points[["x1", "x2"]].to_numpy()
     drawing = network.network_svg(view.maps, view.weights, view.names, GRID, headings(net),
                                   "The network: each unit's output over the input plane, and its weights")
-    output = _img(network.plane_png(view.grid["p"].to_numpy(), GRID, view.box, x[:, 0], x[:, 1], labels, split),
-                  OUTPUT_TITLE, "play-map")
+    output = _img(network.plane_png(view.grid["p"].to_numpy(), GRID, view.box, x[:, 0], x[:, 1], labels, split,
+                                    value), title, "play-map")
     hidden = _img(network.plane_png(view.hidden_p, playground.HIDDEN_CELLS, view.hidden_box, view.hidden[:, 0],
-                                    view.hidden[:, 1], labels, split), hidden_title(view, net), "play-hidden")
+                                    view.hidden[:, 1], labels, split, value), hidden_title(view, net), "play-hidden")
+    legend = (show.legend_html("prediction and target", "-1", "+1") + " (filled points train, outlined dark; white "
+              "ones validation, outlined in their target's colour)" if net.regression else
+              "filled points train, hollow validation · " + show.legend_html())
 
     def panel(title: str, picture: str, flex: str = "1 1 240px", widest: int = 400) -> str:
         return (f'<div style="flex:{flex};min-width:220px;max-width:{widest}px"><div style="font-weight:700;'
@@ -178,10 +191,10 @@ def frame_html(view: playground.PlayView, net: PlayNet) -> str:
             f"{status(view)}</div>"
             '<div style="display:flex;flex-wrap:wrap;gap:12px 24px;align-items:flex-start">'
             f"{panel('The network', drawing, '2 1 400px', 600)}"
-            f"{panel(OUTPUT_TITLE, output)}"
+            f"{panel(title, output)}"
             f"{panel(hidden_title(view, net) + axes_words(view), hidden)}</div>"
-            f'<div style="font-size:13px;margin-top:8px">Maps: filled points train, hollow validation · '
-            f"{show.legend_html()}. Each square of the network: a unit's output over the input plane, in those "
+            f'<div style="font-size:13px;margin-top:8px">Maps: {legend}. Each square of the network: a unit\'s '
+            "output over the input plane, in those "
             f"colours: {scale_words(net.activation)}; inputs divided by their largest size on the plane (white: 0). "
             "Lines: the weights, blue positive, orange negative, thicker when larger.</div></div>")
 
@@ -223,6 +236,9 @@ def keep_playing(net: PlayNet, lr: float, batch: int | None, speed: int, frame: 
 def notice(facts: playground.PlayFacts, net: PlayNet) -> None:
     if facts.diverged:
         return
+    if net.regression:
+        regression_notice(facts, net)
+        return
     line_words = (f"A logistic regression on x1 and x2 (one straight line in the plane) gets "
                   f"{facts.line_accuracy:.0%} of the training points right")
     if facts.iteration == 0:
@@ -245,3 +261,24 @@ def notice(facts: playground.PlayFacts, net: PlayNet) -> None:
         + (f": the hidden layers have moved the points so that {line} separates more of them." if net.widths and better
            else f": {line} in features such as {', '.join(beyond)} is a curve in the (x1, x2) plane."
            if not net.widths and beyond and better else "."), facts)
+
+
+def regression_notice(facts: playground.PlayFacts, net: PlayNet) -> None:
+    """What the played regression shows: its errors against a flat plane's, the one thing its output unit draws."""
+    flat = (f"A linear regression on x1 and x2 (one flat plane over the input plane) has a mean squared error of "
+            f"{facts.line_mse:.4f} on the training points")
+    if facts.iteration == 0:
+        chrome.notice(f"the network has not learned yet: with random weights its mean squared error is "
+                      f"{facts.train_loss:.3f} on its {facts.n_train} training points. {flat}. Press **Play** and "
+                      "watch each unit's map change.", facts)
+        return
+    space = ("its input features" if not net.widths else f"the last hidden layer's {facts.last_width} outputs")
+    ratio = facts.line_mse / facts.train_loss if facts.train_loss > 0 else math.inf
+    epochs = f"{facts.epoch} full epoch{'' if facts.epoch == 1 else 's'}"
+    chrome.notice(
+        f"after {facts.iteration:,} updates ({epochs}) the network's mean squared error is {facts.train_loss:.4f} on "
+        f"its {facts.n_train} training points and {facts.val_loss:.4f} on the validation points. Its output unit "
+        f"only adds up {space}, each times its weight: a flat plane over them (the hidden-space map). {flat}"
+        + (f": over the input plane, the hidden layers bend that plane into a curved surface, and the error is "
+           f"{ratio:.1f} times smaller."
+           if net.widths and ratio > 1.5 else "."), facts)
