@@ -22,7 +22,7 @@ EPOCHS, SAMPLES = 300, 1000  # the issue's run: about 5 s of training on a 2-cor
 PAGE = "Learning_cycle"
 SECTION = "learning_cycle-section-2"  # the live run's section (ui/tour.section_key), closed in the first view
 NAMES = ("live.redraws_per_s", "live.epochs_per_redraw", "live.run_s")
-PLAY_SECTION = "learning_cycle-section-5"  # play, pause, step (ui/parts/playground.py)
+PLAY_SECTION = "learning_cycle-section-5"  # play, pause, step (ui/parts/learning_cycle_play.py)
 PLAY_NAMES = ("play.redraws_per_s", "play.epochs_per_redraw", "play.whole_epochs")
 PLAY_S = 5.0  # how long the benchmark plays the default network
 # Records every change of the played network's frame (its output map's src) with the epoch it shows.

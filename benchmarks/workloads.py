@@ -232,7 +232,7 @@ def unit_maps(sizes: Sizes, device: torch.device) -> list[Figure]:
     from core.charts import network
     from core.learning_cycle import GRID
     from core.playground import Player, PlayNet
-    from ui.parts.playground import headings
+    from ui.parts.learning_cycle_play import headings
 
     player = Player(PlayNet(widths=(8, 8)))
     player.step_epoch(0.1, 10, epochs=50)

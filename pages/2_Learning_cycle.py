@@ -6,7 +6,7 @@ import streamlit as st
 
 from core import backprop, learning_cycle
 from ui import chrome, runners, show, widgets
-from ui.parts import learning_cycle as parts, playground as play
+from ui.parts import learning_cycle as parts, learning_cycle_play as play
 
 chrome.page("learning_cycle", """A network learns by repeating four steps: **1 forward pass**
 (compute the prediction), **2 loss** (how wrong it is), **3 backward pass** (the gradient of the

@@ -6,7 +6,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import playground
 from ui.lesson_map import APP_ROOT
-from ui.parts import playground as parts
+from ui.parts import learning_cycle_play as parts
 
 SECTION = "learning_cycle-section-5"  # ui/tour.section_key: opens only this section
 
