@@ -70,6 +70,7 @@ class WorkedFacts:
     letter: int  # the answer letter it writes (1 = first)
     clamped: bool  # the letter asked for lies past the end of what the model read: the last position is shown
     readable: int  # keys the mask lets it read
+    positions: int  # keys in all (the tokens the model read)
     top_key: int  # the key with the highest score, hence the highest weight
     top_key_token: str
     top_score: float  # q·k / √d_k of that key
@@ -146,7 +147,7 @@ def worked(cfg: Worked, trained: Trained, on_progress: Progress[WorkedResult] | 
     order = np.argsort(-w_np)
     hit = np.flatnonzero(queries == query)
     target = int(targets[hit[0]]) if len(hit) else None
-    facts = WorkedFacts(layer, head, d_k, query, seen[query], cfg.letter, wanted != query, int(allowed.sum()),
+    facts = WorkedFacts(layer, head, d_k, query, seen[query], cfg.letter, wanted != query, int(allowed.sum()), S,
                         int(order[0]), seen[order[0]], float(scaled[order[0]]), float(w_np[order[0]]),
                         float(w_np[order[1]]) if S > 1 else 0.0, target,
                         float(w_np[target]) if target is not None else 0.0)
@@ -200,7 +201,7 @@ class Sample:
     vocabulary), the seed of the draws, and the step whose distribution the page draws (1 = the first)."""
 
     word: str = "GREEDY"
-    temperature: float = 1.5
+    temperature: float = 2.0
     top_k: int = 5
     seed: int = 0
     step: int = 1
