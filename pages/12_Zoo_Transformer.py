@@ -50,4 +50,8 @@ if chrome.section("5 · Decoder-only: greedy generation from a prompt", "70"):
     generated = parts.reading(prompt_word, decoder_model, decoder, "generation")
     parts.generation(generated)
     parts.sampling(generated.word, decoder_model)
+
+# 6. Encoder-decoder: cross-attention ---------------------------------------------------------
+if chrome.section("6 · Encoder-decoder: cross-attention reads the input", "70"):
+    parts.encoder_decoder()
 chrome.end()

@@ -198,3 +198,26 @@ def drawn(df: pd.DataFrame) -> alt.Chart:
         )
         .properties(height=HEIGHT, title="The next token's distribution at this step (outlined: the token drawn)")
     )
+
+
+def cross_attention(df: pd.DataFrame) -> alt.Chart:
+    """The decoder's cross-attention: row = the output position writing, column = the input position read.
+
+    df columns: output ("2 U"), output position, input ("5 E"), input position, weight (each row sums to 1).
+    """
+    inputs, outputs = _ordered(df, "input", "input position"), _ordered(df, "output", "output position")
+    return (
+        alt.Chart(df)
+        .mark_rect(stroke="#DDDDDD", strokeWidth=0.3)
+        .encode(
+            x=alt.X("input:N", sort=inputs, title="input position read (encoder)",
+                    axis=alt.Axis(labelAngle=-90, labelOverlap=False)),
+            y=alt.Y("output:N", sort=outputs, title="output position writing (decoder)",
+                    axis=alt.Axis(labelOverlap=False)),
+            color=alt.Color("weight:Q", scale=WEIGHT_SCALE, title="cross-attention weight",
+                            legend=alt.Legend(orient="bottom", gradientLength=200)),
+            tooltip=[alt.Tooltip("output:N"), alt.Tooltip("input:N"), alt.Tooltip("weight:Q", format=".3f")],
+        )
+        .properties(width=CELL * len(inputs), height=CELL * len(outputs),
+                    title="Cross-attention, averaged over heads: where each written letter looks")
+    )

@@ -21,7 +21,19 @@ from torch import Tensor
 
 from core.progress import Progress
 from core.zoo.source import Source, check
-from core.zoo.transformer import MAX_LEN, PAD, VOCAB, Trained, Transformer, asset, check_word, encode, prompt
+from core.zoo.transformer import (
+    MAX_LEN,
+    PAD,
+    VOCAB,
+    Block,
+    SelfAttention,
+    Trained,
+    Transformer,
+    asset,
+    check_word,
+    encode,
+    prompt,
+)
 from core.zoo.transformer_lab import Read, read, reading, source_positions
 
 SHOWN_DIMS = 4  # the first dimensions a table shows of each vector (the chart shows them all)
@@ -91,10 +103,17 @@ class WorkedResult:
     facts: WorkedFacts
 
 
+def _attention(model: Transformer, layer: int) -> SelfAttention:
+    """Layer `layer`'s (from 0) attention module."""
+    block = model.blocks[layer]
+    assert isinstance(block, Block)  # a ModuleList's items are typed as Module
+    return block.attention
+
+
 def _input_of(model: Transformer, tokens: Tensor, layer: int) -> Tensor:
     """(S, D): what `layer`'s (from 0) attention reads, as the model computes it: norm1 of the residual stream."""
     seen: list[Tensor] = []
-    hook = model.blocks[layer].attention.register_forward_pre_hook(lambda module, args: seen.append(args[0]))
+    hook = _attention(model, layer).register_forward_pre_hook(lambda module, args: seen.append(args[0]))
     try:
         with torch.no_grad():
             model(tokens)
@@ -124,7 +143,8 @@ def worked(cfg: Worked, trained: Trained, on_progress: Progress[WorkedResult] | 
     wanted = int(source_positions(kind, MAX_LEN)[0][cfg.letter - 1])  # the position that writes that letter
     query = min(wanted, S - 1)
     x = _input_of(model, tokens, layer - 1)  # (S, D)
-    W, b = model.blocks[layer - 1].attention.qkv.weight, model.blocks[layer - 1].attention.qkv.bias  # (3D, D)
+    qkv = _attention(model, layer - 1).qkv
+    W, b = qkv.weight, qkv.bias  # (3D, D), (3D,)
     rows = [slice(part * D + (head - 1) * d_k, part * D + head * d_k) for part in range(3)]  # q, k, v of this head
     with torch.no_grad():
         q = x[query] @ W[rows[0]].T + b[rows[0]]  # (d_k,)

@@ -10,7 +10,7 @@ from tests.pages.conftest import tables
 from ui.lesson_map import APP_ROOT
 
 PAGE = "12_Zoo_Transformer.py"
-N_CHARTS = 8  # attention, worked vectors, encoding, similarity, masks, accuracy by position, next token, sampled
+N_CHARTS = 9  # attention, worked vectors, encoding, similarity, masks, by position, next token, sampled, cross
 
 
 def _specs(at: AppTest) -> list[str]:
@@ -26,7 +26,7 @@ def test_default_render_shows_every_section_with_its_numbers(page):
     assert not page.error and not page.warning
     assert len(page.get("vega_lite_chart")) == N_CHARTS
     notices = [n.value for n in page.info]
-    assert len(notices) == 7 and all("What to notice" in n for n in notices)
+    assert len(notices) == 8 and all("What to notice" in n for n in notices)
     scores = next(df for df in tables(page) if "letter accuracy" in df.columns).set_index("design")
     assert f"{scores.loc['encoder-only (full mask)', 'letter accuracy']:.1%}" in notices[0]
     assert _wrote(page).startswith("The model wrote **NOITNETTA**")
@@ -125,11 +125,11 @@ def test_the_worked_query_follows_its_head_and_letter_and_states_the_tables_numb
 def test_sampling_controls_change_the_drawn_distribution_and_the_text(page):
     notice = _notice(page, "at step 1")
     assert "Sampling wrote **YDEHRG**" in notice and "greedy writes **YDEERG**" in notice
-    distribution = _specs(page)[-1]
+    distribution = _specs(page)[-2]  # the last one is section 6's cross-attention
     page.slider(key="tx-top-k").set_value(1).run()
     assert not page.exception and "1 tokens keep a chance" in _notice(page, "at step 1")
     assert "Every step drew the most likely token" in _notice(page, "at step 1")
-    assert _specs(page)[-1] != distribution
+    assert _specs(page)[-2] != distribution
     page.select_slider(key="tx-temperature").set_value(0.5).run()
     page.slider(key="tx-top-k").set_value(28).run()
     assert "Sampling wrote **YDEERG**" in _notice(page, "at step 1")
@@ -137,3 +137,18 @@ def test_sampling_controls_change_the_drawn_distribution_and_the_text(page):
     page.number_input(key="tx-sample-seed").set_value(3).run()
     page.slider(key="tx-sample-step").set_value(4).run()
     assert not page.exception and _notice(page, "at step 4")
+
+
+def test_the_encoder_decoder_writes_the_typed_word_reversed_with_its_cross_attention(page):
+    assert "It wrote **ECNEUQES**; the reversed word is **ECNEUQES**." in [m.value for m in page.markdown]
+    notice = _notice(page, "to write answer letter")
+    assert "peaks there for 100% of the letters" in notice or "peaks there for 8" in notice
+    held_out = __import__("core.zoo.transformer_seq2seq", fromlist=["shipped"]).shipped().scores["word_accuracy"]
+    assert f"writes {held_out:.1%} exactly right" in notice
+    before = _specs(page)[-1]
+    page.text_input(key="tx-seq2seq-word").set_value("decoder").run()
+    assert not page.exception and "the reversed word is **REDOCED**" in next(
+        m.value for m in page.markdown if m.value.startswith("It wrote"))
+    assert _specs(page)[-1] != before
+    page.text_input(key="tx-seq2seq-word").set_value("x").run()
+    assert any("between 2 and 10" in e.value for e in page.error) and len(page.get("vega_lite_chart")) == N_CHARTS

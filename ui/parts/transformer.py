@@ -12,7 +12,7 @@ import streamlit as st
 
 from core import charts
 from core.charts import transformer as transformer_charts
-from core.zoo import transformer, transformer_lab, transformer_steps
+from core.zoo import transformer, transformer_lab, transformer_seq2seq, transformer_steps
 from core.zoo.source import Source
 from ui import chrome, runners, show, zoo
 
@@ -242,6 +242,29 @@ def sampling_notice(f: transformer_steps.SampleFacts, cfg: transformer_steps.Sam
                   f"(the bars sum to {f.total_after:.0%}). Sampling wrote **{f.sampled or '(nothing)'}** "
                   f"({f.letters_right} of {len(f.expected)} letters right); greedy writes **{f.greedy}**. {drew} "
                   "The same seed draws the same text.", f)
+
+
+def encoder_decoder() -> None:
+    """Section 6: the shipped encoder-decoder on a typed word, its answer and its cross-attention."""
+    trained = runners.resource(transformer_seq2seq.shipped, transformer_seq2seq.ASSET,
+                               label="Reading the shipped encoder-decoder")
+    st.markdown(f"The original Transformer's shape: an **encoder** reads the word (full mask), a **decoder** writes "
+                f"the answer one token at a time (causal mask) and reads the word through **cross-attention**: its "
+                f"queries, the encoder's keys and values. Here one layer of each, {trained.parameters:,} weights, "
+                "shipped with the app.")
+    text = st.text_input(f"Word for the encoder-decoder ({transformer.MIN_LEN} to {transformer.MAX_LEN} letters "
+                         "A-Z)", transformer_seq2seq.Translate.word, key="tx-seq2seq-word", bind="query-params")
+    cfg = zoo.or_example(lambda: transformer_seq2seq.Translate(text), transformer_seq2seq.Translate,
+                         transformer_seq2seq.Translate.word)
+    result = runners.run(transformer_seq2seq.translate, cfg, label="Reading the word", inputs=(trained,))
+    f = result.facts
+    st.markdown(f"It wrote **{f.wrote or '(nothing)'}**; the reversed word is **{f.expected}**.")
+    show.chart(transformer_charts.cross_attention, result.cross, key="tx-cross-attention")
+    chrome.notice(f"to write answer letter *i* of an *n*-letter word the decoder must read input position "
+                  f"*n* − 1 − *i*: for this word the cross-attention peaks there for {f.anti_diagonal:.0%} of the "
+                  f"letters, the anti-diagonal of the word. On {f.n_scored} held-out words it writes "
+                  f"{f.held_out_words:.1%} exactly right, and its attention peaks on the letter to copy "
+                  f"{f.held_out_anti_diagonal:.1%} of the time.", f)
 
 
 def own() -> tuple[transformer.Trained, Source] | None:
