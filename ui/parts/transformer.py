@@ -1,8 +1,9 @@
-"""The Transformer page's sections (pages/12_Zoo_Transformer.py): the board, attention, positions, masks,
-generation and a student's own model.
+"""The Transformer page's sections (pages/12_Zoo_Transformer.py): the board, attention (and one query worked
+through), positions, masks, generation (greedy and sampled), the encoder-decoder and a student's own model.
 
-Every number a sentence states comes from core facts (`BoardFacts`, `CopyFacts`, `PositionFacts`,
-`GenerationFacts`, `CompareFacts`); these functions only choose the words and place the charts.
+Every number a sentence states comes from core facts (`BoardFacts`, `CopyFacts`, `WorkedFacts`, `PositionFacts`,
+`GenerationFacts`, `SampleFacts`, `TranslateFacts`, `CompareFacts`); these functions only choose the words and
+place the charts.
 """
 from __future__ import annotations
 
