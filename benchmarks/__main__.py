@@ -26,9 +26,10 @@ TRAINING = (  # the figures each training workload reports, so that --only can s
      workloads.live_vs_playground),
     (("landscapes.race_s",), workloads.race_s),
     (("augment.grid_s",), workloads.grid_s),
-    (("play.output_map_ms", "play.unit_maps_ms", "play.unit_maps_overhead"), workloads.unit_maps),
+    (("play.output_map_ms", "play.unit_maps_ms", "play.unit_maps_ratio"), workloads.unit_maps),
     (("home.more_data_s",), workloads.more_data_s),
     (("zoo.gan_steps_per_redraw", "zoo.gan_redraws_per_s", "zoo.gan_steps_per_s"), zoo.gan_live),
+    (("zoo.transformer_worked_s", "zoo.transformer_sample_s"), zoo.transformer_steps_s),
 )
 MEMORY = "memory.peak_rss_mb"
 

@@ -7,7 +7,8 @@ import torch
 
 from benchmarks.workloads import Figure, Sizes, _median_seconds
 from core.charts import gan as gan_charts, style
-from core.zoo import gan
+from core.zoo import gan, transformer, transformer_steps
+from core.zoo.source import Source
 
 
 def gan_live(sizes: Sizes, device: torch.device) -> list[Figure]:
@@ -43,3 +44,18 @@ def gan_live(sizes: Sizes, device: torch.device) -> list[Figure]:
         Figure("zoo.gan_redraws_per_s", len(redraws) / seconds, "redraws/s", ">= 5", note),
         Figure("zoo.gan_steps_per_s", steps / seconds, "steps/s", "state", note),
     ]
+
+
+def transformer_steps_s(sizes: Sizes, device: torch.device) -> list[Figure]:
+    """The Transformer page's worked query (section 2) and one sampled answer (section 5) on the shipped models,
+    computed afresh each time (what a student's new word or setting costs before the cache has it), warm."""
+    encoder = transformer.shipped(transformer.asset("encoder"))
+    decoder = transformer.shipped(transformer.asset("decoder"))
+    worked = transformer_steps.Worked("ATTENTION", Source("transformer", asset=transformer.asset("encoder")))
+    sample = transformer_steps.Sample()
+    worked_s, sample_s = _median_seconds([lambda: transformer_steps.worked(worked, encoder),
+                                          lambda: transformer_steps.sample(sample, decoder)], sizes.runs, device)
+    note = f"shipped models, CPU, median of {sizes.runs} after a warm-up"
+    return [Figure("zoo.transformer_worked_s", worked_s, "s", "<= 0.3", f"ATTENTION, the copying head; {note}"),
+            Figure("zoo.transformer_sample_s", sample_s, "s", "<= 0.3",
+                   f"GREEDY sampled at T = 2, top-5, up to 10 steps, and its greedy answer; {note}")]

@@ -30,6 +30,7 @@ if chrome.section("2 · Attention maps for a word you type", "70"):
     yours = parts.reading(word, parts.model(design), source, "your word")
     parts.attention(yours)
     parts.copy_notice(yours.copy_facts)
+    parts.worked(yours.word, design, parts.model(design), yours.copy_facts)
     if own is not None:
         parts.own_attention(parts.reading(yours.word, *own, "your model"))
 
@@ -48,4 +49,9 @@ if chrome.section("5 · Decoder-only: greedy generation from a prompt", "70"):
     decoder_model = parts.model("decoder")
     generated = parts.reading(prompt_word, decoder_model, decoder, "generation")
     parts.generation(generated)
+    parts.sampling(generated.word, decoder_model)
+
+# 6. Encoder-decoder: cross-attention ---------------------------------------------------------
+if chrome.section("6 · Encoder-decoder: cross-attention reads the input", "70"):
+    parts.encoder_decoder()
 chrome.end()

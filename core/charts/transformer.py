@@ -149,3 +149,75 @@ def by_position(df: pd.DataFrame) -> alt.Chart:
         )
         .properties(height=HEIGHT, title="Letter accuracy by answer position, on the held-out words")
     )
+
+
+def vectors(df: pd.DataFrame) -> alt.FacetChart:
+    """One head's query, keys, values and output as rows of coloured cells, one column per dimension.
+
+    df columns: vector ("q", "k 3 E", "v 3 E", "output = ..."), kind (query, keys, values, output), dimension, value.
+    """
+    bound = float(df["value"].abs().max()) or 1.0
+    kinds = in_order(df["kind"])
+    return (
+        alt.Chart(df)
+        .mark_rect(stroke="white", strokeWidth=0.5)
+        .encode(
+            x=alt.X("dimension:O", title="dimension", axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("vector:N", sort=in_order(df["vector"]), title=None, axis=alt.Axis(labelOverlap=False)),
+            color=alt.Color("value:Q", scale=alt.Scale(domain=[-bound, 0, bound], range=[BLUE, NEUTRAL, ORANGE]),
+                            legend=alt.Legend(orient="bottom", gradientLength=200)),
+            tooltip=[alt.Tooltip("vector:N"), alt.Tooltip("dimension:O"), alt.Tooltip("value:Q", format=".3f")],
+        )
+        .properties(width=SMALL_CELL * int(df["dimension"].nunique()))
+        .facet(column=alt.Column("kind:N", sort=kinds, title=None, header=alt.Header(labelFontSize=13)))
+        .resolve_scale(y="independent")
+        .properties(title="The query, every key, every value and their weighted sum, all dimensions")
+    )
+
+
+def drawn(df: pd.DataFrame) -> alt.Chart:
+    """One step's next-token distribution: the model's own (grey) beside the one drawn from after temperature and
+    top-k (blue), the drawn token outlined.
+
+    df columns: token, distribution ("the model's" / "after temperature and top-k"), probability, chosen (bool).
+    """
+    tokens = list(dict.fromkeys(df["token"]))
+    order = in_order(df["distribution"])
+    return (
+        alt.Chart(df)
+        .mark_bar(strokeWidth=2.5)
+        .encode(
+            x=alt.X("token:N", sort=tokens, title="token", axis=alt.Axis(labelAngle=0, labelOverlap=False)),
+            xOffset=alt.XOffset("distribution:N", sort=order),
+            y=alt.Y("probability:Q", title="probability", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+            color=alt.Color("distribution:N", sort=order, title=None,
+                            scale=alt.Scale(domain=order, range=["#BBBBBB", BLUE]), legend=alt.Legend(orient="top")),
+            stroke=alt.condition(alt.datum.chosen, alt.value(ORANGE), alt.value(None)),
+            tooltip=[alt.Tooltip("token:N"), alt.Tooltip("distribution:N"),
+                     alt.Tooltip("probability:Q", format=".2%"), alt.Tooltip("chosen:N", title="drawn")],
+        )
+        .properties(height=HEIGHT, title="The next token's distribution at this step (outlined: the token drawn)")
+    )
+
+
+def cross_attention(df: pd.DataFrame) -> alt.Chart:
+    """The decoder's cross-attention: row = the output position writing, column = the input position read.
+
+    df columns: output ("2 U"), output position, input ("5 E"), input position, weight (each row sums to 1).
+    """
+    inputs, outputs = _ordered(df, "input", "input position"), _ordered(df, "output", "output position")
+    return (
+        alt.Chart(df)
+        .mark_rect(stroke="#DDDDDD", strokeWidth=0.3)
+        .encode(
+            x=alt.X("input:N", sort=inputs, title="input position read (encoder)",
+                    axis=alt.Axis(labelAngle=-90, labelOverlap=False)),
+            y=alt.Y("output:N", sort=outputs, title="output position writing (decoder)",
+                    axis=alt.Axis(labelOverlap=False)),
+            color=alt.Color("weight:Q", scale=WEIGHT_SCALE, title="cross-attention weight",
+                            legend=alt.Legend(orient="bottom", gradientLength=200)),
+            tooltip=[alt.Tooltip("output:N"), alt.Tooltip("input:N"), alt.Tooltip("weight:Q", format=".3f")],
+        )
+        .properties(width=CELL * len(inputs), height=CELL * len(outputs),
+                    title="Cross-attention, averaged over heads: where each written letter looks")
+    )

@@ -19,11 +19,13 @@ from torch import nn
 from core.device import describe, pick_device
 from core.zoo import ARCHITECTURES, weights
 
+EXTRA = ("transformer_seq2seq",)  # modules that ship weights for a page without being a zoo architecture of their own
+
 
 def makers() -> dict[str, Callable[..., tuple[nn.Module, dict]]]:
-    """Asset name -> maker, from every architecture module that exists yet."""
+    """Asset name -> maker, from every architecture module that exists yet (and the EXTRA modules)."""
     found: dict[str, Callable[..., tuple[nn.Module, dict]]] = {}
-    for arch in ARCHITECTURES:
+    for arch in ARCHITECTURES + EXTRA:
         try:
             module = importlib.import_module(f"core.zoo.{arch}")
         except ModuleNotFoundError as e:

@@ -27,6 +27,7 @@ from core.zoo.shapes import COLUMNS
 from core.zoo.source import Source, check
 from core.zoo.transformer import (
     DESIGNS,
+    ENCODER_T,
     MAX_LEN,
     N_VAL,
     PAD,
@@ -259,7 +260,7 @@ class ReadResult:
     generation_facts: GenerationFacts
 
 
-def _source_positions(kind: str, n: int) -> tuple[np.ndarray, np.ndarray]:
+def source_positions(kind: str, n: int) -> tuple[np.ndarray, np.ndarray]:
     """(query positions that write the answer's letters, key positions holding the letter each must copy)."""
     j = np.arange(n)
     if DESIGNS[kind].task == "aligned":
@@ -267,29 +268,37 @@ def _source_positions(kind: str, n: int) -> tuple[np.ndarray, np.ndarray]:
     return MAX_LEN + j, MAX_LEN - 1 - j  # ·····WORD= then DROW: the token after position 10 + j is at 9 - j
 
 
+@torch.no_grad()
+def reading(model: Transformer, word: str) -> tuple[Tensor, Tensor, Tensor]:
+    """What `model` reads and writes for `word`: (tokens (1, S) its attention maps are over, the tokens it wrote
+    (n,), the probabilities each was chosen from (n, V)).
+
+    Aligned: one pass over `WORD·····`, the best token at each position. Generate: greedy from `·····WORD=`,
+    stopped after the end token; the tokens are what the last step read.
+    """
+    if model.spec.length == ENCODER_T:
+        tokens = encode(word, ENCODER_T)[None]  # (1, T)
+        probs = torch.softmax(model(tokens), dim=-1)[0]  # (T, V): position t writes its token
+        return tokens, probs.argmax(dim=-1), probs
+    start = encode(prompt(word), MAX_LEN + 1)[None]  # (1, 11)
+    written, probs = greedy(model, start, MAX_LEN)
+    written, probs = written[0], probs[0]
+    ends = (written == VOCAB.index(PAD)).nonzero()
+    n = int(ends[0]) + 1 if len(ends) else MAX_LEN  # stop after the end token
+    return torch.cat([start[0], written[: n - 1]])[None], written[:n], probs[:n]  # (1, S): what the last step read
+
+
 def read(cfg: Read, trained: Trained, on_progress: Progress[ReadResult] | None = None) -> ReadResult:
     """Run the word through the model; return what it wrote and every attention weight it used."""
     check(cfg.source, trained)
     word, kind, model = check_word(cfg.word), trained.recipe.design, trained.model
+    tokens, written, probs = reading(model, word)
     with torch.no_grad():
-        if DESIGNS[kind].task == "aligned":
-            tokens = encode(word, MAX_LEN)[None]  # (1, T)
-            logits, _ = model.attend(tokens)
-            probs = torch.softmax(logits, dim=-1)[0]  # (T, V): position t writes its token
-            written = probs.argmax(dim=-1)
-        else:
-            start = encode(prompt(word), MAX_LEN + 1)[None]  # (1, 11)
-            written, probs = greedy(model, start, MAX_LEN)
-            written, probs = written[0], probs[0]
-            ends = (written == VOCAB.index(PAD)).nonzero()
-            n = int(ends[0]) + 1 if len(ends) else MAX_LEN  # stop after the end token
-            written, probs = written[:n], probs[:n]
-            tokens = torch.cat([start[0], written[:-1]])[None]  # (1, S): what the last step read
         _, att = model.attend(tokens)  # (1, L, H, S, S)
     text = _text(written)
     wrote = text.split(PAD)[0]
     seen = [VOCAB[int(i)] for i in tokens[0]]
-    queries, keys = _source_positions(kind, len(word))
+    queries, keys = source_positions(kind, len(word))
     att_np = att[0].numpy()  # (L, H, S, S)
     right = sum(a == b for a, b in zip(wrote, word[::-1]))
     copy = _copy_frame(att_np, queries, keys)

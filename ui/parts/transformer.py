@@ -1,8 +1,9 @@
-"""The Transformer page's sections (pages/12_Zoo_Transformer.py): the board, attention, positions, masks,
-generation and a student's own model.
+"""The Transformer page's sections (pages/12_Zoo_Transformer.py): the board, attention (and one query worked
+through), positions, masks, generation (greedy and sampled), the encoder-decoder and a student's own model.
 
-Every number a sentence states comes from core facts (`BoardFacts`, `CopyFacts`, `PositionFacts`,
-`GenerationFacts`, `CompareFacts`); these functions only choose the words and place the charts.
+Every number a sentence states comes from core facts (`BoardFacts`, `CopyFacts`, `WorkedFacts`, `PositionFacts`,
+`GenerationFacts`, `SampleFacts`, `TranslateFacts`, `CompareFacts`); these functions only choose the words and
+place the charts.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import streamlit as st
 
 from core import charts
 from core.charts import transformer as transformer_charts
-from core.zoo import transformer, transformer_lab
+from core.zoo import transformer, transformer_lab, transformer_seq2seq, transformer_steps
 from core.zoo.source import Source
 from ui import chrome, runners, show, zoo
 
@@ -160,6 +161,111 @@ def generation(result: transformer_lab.ReadResult) -> None:
                   "decoding never goes back: one wrong token would stay in the input of every later step. A chatbot "
                   "does exactly this with a bigger vocabulary, often sampling instead of always taking the top "
                   "token.", f)
+
+
+def worked(word: str, design: str, trained: transformer.Trained, copy: transformer_lab.CopyFacts) -> None:
+    """Section 2's worked query: one head and one answer position of the shown model, every number written out."""
+    st.markdown("**One query worked through.** Pick a head and the position that writes one letter of the answer: "
+                "its query *q* meets every key *k*, the scores *q·k / √d* go through a softmax, and the weights mix "
+                "the values *v*. These are the model's own weights, and the sum equals what its attention computes.")
+    spec = trained.model.spec
+    heads = [(0, 0)] + [(layer, head) for layer in range(1, spec.layers + 1) for head in range(1, spec.heads + 1)]
+    head_box, letter_box = st.columns(2)
+    choice = head_box.selectbox(
+        "Head", range(len(heads)), key="tx-worked-head", bind="query-params",
+        format_func=lambda i: (f"the one that copies best (layer {copy.copy_layer}, head {copy.copy_head})"
+                               if i == 0 else f"layer {heads[i][0]}, head {heads[i][1]}"))
+    layer, head = heads[choice]
+    letter = letter_box.slider("Query: the position that writes answer letter", 1, transformer.MAX_LEN, 1,
+                               key="tx-worked-letter", bind="query-params")
+    source = Source("transformer", asset=transformer.asset(design))
+    cfg = zoo.or_example(lambda: transformer_steps.Worked(word, source, layer, head, letter),
+                         lambda: transformer_steps.Worked(source=source), transformer_steps.Worked.word)
+    result = runners.run(transformer_steps.worked, cfg, label="Working the query through", inputs=(trained,))
+    f = result.facts
+    st.markdown(f"Layer {f.layer}, head {f.head}: query position **{f.query} `{f.query_token}`**, "
+                f"q = `{_numbers(result.query_vector)}` ({f.d_k} dimensions), output Σ weight × v = "
+                f"`{_numbers(result.output)}`.")
+    show.table(result.keys, key="tx-worked-keys")
+    show.chart(transformer_charts.vectors, result.vectors, key="tx-worked-vectors")
+    worked_notice(f)
+
+
+def _numbers(values) -> str:
+    return "[" + ", ".join(f"{v:.2f}" for v in values) + "]"
+
+
+def worked_notice(f: transformer_steps.WorkedFacts) -> None:
+    where = (f"answer letter {f.letter} lies past what the model read, so the last position is shown. "
+             if f.clamped else "")
+    masked = (f"The causal mask lets it read keys 0 to {f.query} only: the other {f.positions - f.readable} scores "
+              "become −∞ before the softmax, so their weights are exactly 0. " if f.readable < f.positions else
+              f"The full mask lets it read all {f.positions} keys. ")
+    target = ("it writes padding, so no letter is its target" if f.target_key is None else
+              f"the letter it must write sits at key {f.target_key}, which gets {f.target_weight:.1%}")
+    chrome.notice(f"{where}the highest score q·k / √{f.d_k} is key {f.top_key} `{f.top_key_token}` "
+                  f"({f.top_score:.2f}); the softmax turns it into {f.top_weight:.1%} of the weight (the next key "
+                  f"gets {f.runner_up_weight:.1%}), so the output is mostly that key's value. {masked}Here "
+                  f"{target}.", f)
+
+
+def sampling(word: str, trained: transformer.Trained) -> None:
+    """Section 5's sampling: temperature, top-k, seed and the step whose distribution is drawn."""
+    st.markdown("**Sampling instead of greedy.** Divide the scores (logits) by a temperature *T* before the "
+                "softmax (*T* < 1 sharpens, *T* > 1 flattens, *T* = 0 is greedy), keep only the *k* most likely "
+                "tokens, and draw the next token at random from what is left.")
+    t_box, k_box, seed_box, step_box = st.columns(4)
+    temperature = t_box.select_slider("Temperature T", (0.0, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0),
+                                      transformer_steps.Sample.temperature, key="tx-temperature",
+                                      bind="query-params")
+    top_k = k_box.slider("Top-k (tokens kept)", 1, len(transformer.VOCAB), transformer_steps.Sample.top_k,
+                         key="tx-top-k", bind="query-params")
+    seed = seed_box.number_input("Seed of the draws", 0, 999, 0, key="tx-sample-seed", bind="query-params")
+    step = step_box.slider("Step shown", 1, transformer.MAX_LEN, 1, key="tx-sample-step", bind="query-params")
+    decoder = Source("transformer", asset=transformer.asset("decoder"))
+    cfg = zoo.or_example(lambda: transformer_steps.Sample(word, temperature, top_k, int(seed), step, decoder),
+                         lambda: transformer_steps.Sample(source=decoder), transformer_steps.Sample.word)
+    result = runners.run(transformer_steps.sample, cfg, label="Sampling", inputs=(trained,))
+    left, right = st.columns([4, 3])
+    with left:
+        show.table(result.steps, key="tx-sample-steps")
+    with right:
+        show.chart(transformer_charts.drawn, result.distribution, key="tx-sample-distribution")
+    sampling_notice(result.facts, cfg)
+
+
+def sampling_notice(f: transformer_steps.SampleFacts, cfg: transformer_steps.Sample) -> None:
+    drew = (f"At step {f.first_off} it drew `{f.off_token}` (probability {f.off_after:.1%}) where greedy takes "
+            f"`{f.off_top}`, and every later step reads that token." if f.first_off else
+            "Every step drew the most likely token, as greedy would.")
+    chrome.notice(f"at step {f.step} the model gives `{f.top_token}` {f.top_before:.1%}; with T = {cfg.temperature:g} "
+                  f"and top-{cfg.top_k}, {f.kept} tokens keep a chance and `{f.top_token}` gets {f.top_after:.1%} "
+                  f"(the bars sum to {f.total_after:.0%}). Sampling wrote **{f.sampled or '(nothing)'}** "
+                  f"({f.letters_right} of {len(f.expected)} letters right); greedy writes **{f.greedy}**. {drew} "
+                  "The same seed draws the same text.", f)
+
+
+def encoder_decoder() -> None:
+    """Section 6: the shipped encoder-decoder on a typed word, its answer and its cross-attention."""
+    trained = runners.resource(transformer_seq2seq.shipped, transformer_seq2seq.ASSET,
+                               label="Reading the shipped encoder-decoder")
+    st.markdown(f"The original Transformer's shape: an **encoder** reads the word (full mask), a **decoder** writes "
+                f"the answer one token at a time (causal mask) and reads the word through **cross-attention**: its "
+                f"queries, the encoder's keys and values. Here one layer of each, {trained.parameters:,} weights, "
+                "shipped with the app.")
+    text = st.text_input(f"Word for the encoder-decoder ({transformer.MIN_LEN} to {transformer.MAX_LEN} letters "
+                         "A-Z)", transformer_seq2seq.Translate.word, key="tx-seq2seq-word", bind="query-params")
+    cfg = zoo.or_example(lambda: transformer_seq2seq.Translate(text), transformer_seq2seq.Translate,
+                         transformer_seq2seq.Translate.word)
+    result = runners.run(transformer_seq2seq.translate, cfg, label="Reading the word", inputs=(trained,))
+    f = result.facts
+    st.markdown(f"It wrote **{f.wrote or '(nothing)'}**; the reversed word is **{f.expected}**.")
+    show.chart(transformer_charts.cross_attention, result.cross, key="tx-cross-attention")
+    chrome.notice(f"to write answer letter *i* of an *n*-letter word the decoder must read input position "
+                  f"*n* − 1 − *i*: for this word the cross-attention peaks there for {f.anti_diagonal:.0%} of the "
+                  f"letters, the anti-diagonal of the word. On {f.n_scored} held-out words it writes "
+                  f"{f.held_out_words:.1%} exactly right, and its attention peaks on the letter to copy "
+                  f"{f.held_out_anti_diagonal:.1%} of the time.", f)
 
 
 def own() -> tuple[transformer.Trained, Source] | None:
