@@ -6,10 +6,10 @@ import streamlit as st
 
 from core import charts
 from core.charts import cnn as cnn_charts
-from core.zoo import cnn, cnn_lab
+from core.zoo import cnn, cnn_lab, convolution
 from core.zoo.source import Inspect, Source
 from ui import chrome, runners, show, zoo
-from ui.parts import cnn as parts
+from ui.parts import cnn as parts, convolution as worked_by_hand
 
 chrome.page("cnn", """
 Below, a small CNN reads scikit-learn's 8 × 8 handwritten digits (the same train/validation split
@@ -85,4 +85,19 @@ if chrome.section("5 · CNN against an MLP with the same number of weights, on v
     chrome.notice(untrained or parts.comparison_notice(trained.facts, view.shift_facts),
                   trained.facts,
                   view.shift_facts)
+
+# 6. One cell by hand ------------------------------------------------------------------------------
+if chrome.section("6 · Click a cell: one convolution worked by hand, its ReLU and its pooling", "66"):
+    cell = runners.run(convolution.cell, worked_by_hand.cell_controls(trained, source),
+                       label="Working the cell by hand", inputs=(trained,))
+    worked_by_hand.cell_view(cell)
+    chrome.notice(worked_by_hand.cell_notice(cell.facts), cell.facts)
+
+# 7. Convolution explorer --------------------------------------------------------------------------
+if chrome.section("7 · A convolution explorer: kernel size, stride, padding and dilation", "66"):
+    explorer = worked_by_hand.explorer_controls()
+    if explorer is not None:  # None: nothing fits, the controls said why
+        explored = runners.run(convolution.explore, explorer, label="Convolving")
+        worked_by_hand.explorer_view(explored)
+        chrome.notice(worked_by_hand.explorer_notice(explored.facts), explored.facts)
 chrome.end()
