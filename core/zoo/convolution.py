@@ -199,9 +199,9 @@ def cell(cfg: Cell, trained: Trained, on_progress: Progress[CellResult] | None =
     if max(cfg.row, cfg.col) >= side:
         raise ValueError(f"conv{cfg.layer}'s feature maps are {side} × {side}: pick a row and a column from 0 to "
                          f"{side - 1}.")
-    pad, k = conv.padding[0], conv.kernel_size[0]
-    hand = hand_cell(x[0], conv.weight[cfg.channel], float(conv.bias[cfg.channel]), cfg.row, cfg.col,
-                     conv.stride[0], pad, conv.dilation[0])
+    pad, k = int(conv.padding[0]), conv.kernel_size[0]  # padding may be a word ("same") for other layers
+    bias = 0.0 if conv.bias is None else float(conv.bias[cfg.channel])
+    hand = hand_cell(x[0], conv.weight[cfg.channel], bias, cfg.row, cfg.col, conv.stride[0], pad, conv.dilation[0])
     relu = max(hand.value, 0.0)
     after = list(features[at + 1 : at + 3])  # the ReLU and the pooling that follow (core.zoo.cnn.DigitCNN)
     pool = after[1] if len(after) == 2 and isinstance(after[1], nn.MaxPool2d) else None
