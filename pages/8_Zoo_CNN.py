@@ -87,7 +87,7 @@ if chrome.section("5 · CNN against an MLP with the same number of weights, on v
                   view.shift_facts)
 
 # 6. One cell by hand ------------------------------------------------------------------------------
-if chrome.section("6 · Click a cell: one convolution worked by hand, its ReLU and its pooling", "66"):
+if chrome.section("6 · Click a cell: one convolution by hand, then ReLU and pooling", "66"):
     cell = runners.run(convolution.cell, worked_by_hand.cell_controls(trained, source),
                        label="Working the cell by hand", inputs=(trained,))
     worked_by_hand.cell_view(cell)
