@@ -9,7 +9,7 @@ from core.charts import cnn as cnn_charts
 from core.zoo import cnn, cnn_lab, convolution
 from core.zoo.source import Inspect, Source
 from ui import chrome, runners, show, zoo
-from ui.parts import cnn as parts, convolution as worked_by_hand
+from ui.parts import cnn as parts
 
 chrome.page("cnn", """
 Below, a small CNN reads scikit-learn's 8 × 8 handwritten digits (the same train/validation split
@@ -88,16 +88,16 @@ if chrome.section("5 · CNN against an MLP with the same number of weights, on v
 
 # 6. One cell by hand ------------------------------------------------------------------------------
 if chrome.section("6 · Click a cell: one convolution by hand, then ReLU and pooling", "66"):
-    cell = runners.run(convolution.cell, worked_by_hand.cell_controls(trained, source),
+    cell = runners.run(convolution.cell, parts.cell_controls(trained, source),
                        label="Working the cell by hand", inputs=(trained,))
-    worked_by_hand.cell_view(cell)
-    chrome.notice(worked_by_hand.cell_notice(cell.facts), cell.facts)
+    parts.cell_view(cell)
+    chrome.notice(parts.cell_notice(cell.facts), cell.facts)
 
 # 7. Convolution explorer --------------------------------------------------------------------------
 if chrome.section("7 · A convolution explorer: kernel size, stride, padding and dilation", "66"):
-    explorer = worked_by_hand.explorer_controls()
+    explorer = parts.explorer_controls()
     if explorer is not None:  # None: nothing fits, the controls said why
         explored = runners.run(convolution.explore, explorer, label="Convolving")
-        worked_by_hand.explorer_view(explored)
-        chrome.notice(worked_by_hand.explorer_notice(explored.facts), explored.facts)
+        parts.explorer_view(explored)
+        chrome.notice(parts.explorer_notice(explored.facts), explored.facts)
 chrome.end()

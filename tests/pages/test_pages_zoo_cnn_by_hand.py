@@ -8,7 +8,7 @@ import pytest
 
 from core.zoo import cnn, convolution
 from tests.pages.conftest import opened, tables
-from ui.parts import convolution as parts
+from ui.parts import cnn as parts
 
 PAGE = "8_Zoo_CNN.py"
 
