@@ -1,13 +1,14 @@
 """Zoo workloads: what the network-zoo pages do while a student watches them train."""
 from __future__ import annotations
 
+import itertools
 import time
 
 import torch
 
 from benchmarks.workloads import Figure, Sizes, _median_seconds
-from core.charts import gan as gan_charts, style
-from core.zoo import gan, transformer, transformer_steps
+from core.charts import cnn as cnn_charts, gan as gan_charts, style
+from core.zoo import cnn, convolution, gan, transformer, transformer_steps
 from core.zoo.source import Source
 
 
@@ -59,3 +60,41 @@ def transformer_steps_s(sizes: Sizes, device: torch.device) -> list[Figure]:
     return [Figure("zoo.transformer_worked_s", worked_s, "s", "<= 0.3", f"ATTENTION, the copying head; {note}"),
             Figure("zoo.transformer_sample_s", sample_s, "s", "<= 0.3",
                    f"GREEDY sampled at T = 2, top-5, up to 10 steps, and its greedy answer; {note}")]
+
+
+def cnn_by_hand(sizes: Sizes, device: torch.device) -> list[Figure]:
+    """The CNN page's sections 6 and 7 after a click: a new cell worked by hand (conv2, every input map: the larger
+    of the two layers) and a new explorer setting, each its core call and its four grids built into Vega-Lite specs.
+
+    Warm: the shipped model is loaded once before (the page keeps it in the shared model cache); each timed call
+    asks for a cell or a setting not asked before, so no spec comes from ui/show's cache.
+    """
+    trained = cnn.shipped()
+    cells = iter(range(10**6))
+    settings = iter(itertools.cycle([(k, s, p, d) for k in (3, 5) for s in (1, 2) for p in (1, 2) for d in (1, 2)]))
+
+    def click() -> None:
+        i = next(cells)
+        worked = convolution.cell(convolution.Cell(image=i % 100, layer=2, channel=i % 16, row=i % 4, col=i // 4 % 4),
+                                  trained)
+        for chart in (cnn_charts.numbers(worked.inputs, "input", signed=True),
+                      cnn_charts.numbers(worked.feature_map, "map", clickable=True),
+                      cnn_charts.numbers(worked.worked, "worked", facet="grid", prefix="", columns=3,
+                                         own_colours=True),
+                      cnn_charts.numbers(worked.pool_window, "pool")):
+            style(chart).to_dict()
+
+    def explore() -> None:
+        k, s, p, d = next(settings)
+        result = convolution.explore(convolution.Explorer("digit", "sharpen", k, s, p, d))
+        for chart in (cnn_charts.numbers(result.padded, "padded", signed=False, digits=1),
+                      cnn_charts.numbers(result.kernel, "kernel"),
+                      cnn_charts.numbers(result.output, "output", clickable=True),
+                      cnn_charts.numbers(result.worked, "worked", facet="grid", prefix="", columns=3,
+                                         own_colours=True)):
+            style(chart).to_dict()
+
+    click_s, explore_s = _median_seconds([click, explore], max(3, sizes.runs), device)
+    note = f"median of {max(3, sizes.runs)}, after a warm-up; a new cell or setting each time, shipped CNN loaded"
+    return [Figure("zoo.cnn_click_s", click_s, "s", "<= 0.3", "conv2 cell (8 input maps): " + note),
+            Figure("zoo.cnn_explorer_s", explore_s, "s", "<= 0.3", note)]

@@ -6,7 +6,7 @@ import streamlit as st
 
 from core import charts
 from core.charts import cnn as cnn_charts
-from core.zoo import cnn, cnn_lab
+from core.zoo import cnn, cnn_lab, convolution
 from core.zoo.source import Inspect, Source
 from ui import chrome, runners, show, zoo
 from ui.parts import cnn as parts
@@ -85,4 +85,19 @@ if chrome.section("5 · CNN against an MLP with the same number of weights, on v
     chrome.notice(untrained or parts.comparison_notice(trained.facts, view.shift_facts),
                   trained.facts,
                   view.shift_facts)
+
+# 6. One cell by hand ------------------------------------------------------------------------------
+if chrome.section("6 · Click a cell: one convolution by hand, then ReLU and pooling", "66"):
+    cell = runners.run(convolution.cell, parts.cell_controls(trained, source),
+                       label="Working the cell by hand", inputs=(trained,))
+    parts.cell_view(cell)
+    chrome.notice(parts.cell_notice(cell.facts), cell.facts)
+
+# 7. Convolution explorer --------------------------------------------------------------------------
+if chrome.section("7 · A convolution explorer: kernel size, stride, padding and dilation", "66"):
+    explorer = parts.explorer_controls()
+    if explorer is not None:  # None: nothing fits, the controls said why
+        explored = runners.run(convolution.explore, explorer, label="Convolving")
+        parts.explorer_view(explored)
+        chrome.notice(parts.explorer_notice(explored.facts), explored.facts)
 chrome.end()

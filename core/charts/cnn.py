@@ -1,10 +1,15 @@
-"""Chart builders of the zoo's CNN page: softmax probabilities of one digit, and accuracy on shifted digits."""
+"""Chart builders of the zoo's CNN page: softmax probabilities of one digit, accuracy on shifted digits, and
+grids of numbers for a convolution worked by hand."""
 from __future__ import annotations
 
 import altair as alt
 import pandas as pd
 
-from core.charts.theme import HEIGHT, colour_by, epoch_axis, in_order
+from core.charts.theme import BLUE, HEIGHT, NEUTRAL, ORANGE, colour_by, epoch_axis, in_order, tint
+
+CELL_PX = 34  # a grid cell, wide enough for "-0.12" in 11 px type
+SIGNED_RANGE = [tint(BLUE, 0.35), NEUTRAL, tint(ORANGE, 0.35)]  # light, so the black numbers stay readable
+GREY_RANGE = ["#FFFFFF", "#9A9A9A"]  # a pixel's brightness: 0 white, the largest a mid grey
 
 
 def probabilities(df: pd.DataFrame, actual: int) -> alt.LayerChart:
@@ -14,7 +19,7 @@ def probabilities(df: pd.DataFrame, actual: int) -> alt.LayerChart:
     """
     models = in_order(df["model"])
     digits = sorted(df["digit"].unique(), key=int)
-    base = alt.Chart(df).encode(
+    base = alt.Chart().encode(
         x=alt.X("digit:N", sort=digits, title=f"digit (true: {actual})", axis=alt.Axis(labelAngle=0)),
         xOffset=alt.XOffset("model:N", sort=models),
         y=alt.Y("probability:Q", title="softmax probability", scale=alt.Scale(domain=[0, 1]),
@@ -71,3 +76,46 @@ def validation(history: pd.DataFrame, floor: float = 0.8) -> alt.Chart:
         )
         .properties(height=HEIGHT, title="Validation accuracy per epoch: the CNN against the MLP")
     )
+
+
+def numbers(df: pd.DataFrame, title: str, *, signed: bool = True, clickable: bool = False, digits: int = 2,
+            columns: int = 4, facet: str = "channel", prefix: str = "map ",
+            own_colours: bool = False) -> alt.FacetChart:
+    """A grid of numbers, one square per cell with its value written in it, one grid per `facet` value.
+
+    df columns: row, col, value (+ `facet`, e.g. channel; + marked: cells outlined in black, e.g. a window;
+    + padding: cells written in grey, the zero padding). `signed`: blue < 0 < orange on a scale symmetric
+    around 0; else white (0) to grey (the largest). `clickable`: a click selects the cell under the pointer
+    (selection "click", fields row, col; st.vega_lite_chart(on_select="rerun")). Each grid is headed
+    `prefix` + its facet value when there are several; `own_colours`: each grid gets its own colour scale.
+    """
+    df = df.assign(**{c: False for c in ("marked", "padding") if c not in df}, **({facet: 0} if facet not in df
+                                                                                 else {}))
+    top = float(df["value"].abs().max()) or 1.0
+    scale = (alt.Scale(domain=[-top, 0, top], range=SIGNED_RANGE) if signed else
+             alt.Scale(domain=[0, top], range=GREY_RANGE))
+    rows, cols = int(df["row"].max()) + 1, int(df["col"].max()) + 1
+    base = alt.Chart().encode(
+        x=alt.X("col:O", title="column", axis=alt.Axis(labelAngle=0, orient="top")),
+        y=alt.Y("row:O", title="row"),
+    )
+    tooltip = [alt.Tooltip("row:O"), alt.Tooltip("col:O", title="column"),
+               alt.Tooltip("value:Q", format=f".{digits + 2}f")]
+    cells = base.mark_rect().encode(
+        color=alt.Color("value:Q", scale=scale, legend=None),
+        stroke=alt.Stroke(**alt.condition(alt.datum.marked, alt.value("black"), alt.value(None))),
+        strokeWidth=alt.StrokeWidth(**alt.condition(alt.datum.marked, alt.value(3), alt.value(0))),
+        tooltip=tooltip,
+    )
+    if clickable:
+        cells = cells.add_params(alt.selection_point(name="click", fields=["row", "col"], on="click"))
+    text = base.mark_text(fontSize=11).encode(
+        text=alt.Text("value:Q", format=f".{digits}f"),
+        color=alt.Color(**alt.condition(alt.datum.padding, alt.value("#8A8A8A"), alt.value("black"))),
+    )
+    several = df[facet].nunique() > 1
+    header = alt.Header(title=None, labelFontSize=13, labelExpr=f"'{prefix}' + datum.value" if several else "''")
+    chart = alt.layer(cells, text, data=df).properties(width=cols * CELL_PX, height=rows * CELL_PX).facet(
+        facet=alt.Facet(f"{facet}:N", header=header, sort=in_order(df[facet])), columns=columns,
+    ).properties(title=title)
+    return chart.resolve_scale(color="independent") if own_colours else chart

@@ -13,7 +13,9 @@ from tests.pages.table_fit import PAGE_PX, width_px
 from ui.lesson_map import APP_ROOT
 
 PAGE = "8_Zoo_CNN.py"
-N_CHARTS = 4  # softmax probabilities, confusion matrix, validation curves, shifted digits
+# softmax probabilities, confusion matrix, validation curves, shifted digits; section 6: the layer's input, the
+# clickable feature map, the worked grids, the pooling window; section 7: padded picture, kernel, output, worked grids
+N_CHARTS = 12
 
 
 def test_default_render_shows_the_shipped_cnn(page):
@@ -23,7 +25,7 @@ def test_default_render_shows_the_shipped_cnn(page):
     seen = cnn_lab.inspect(Inspect(Source("cnn")), cnn.shipped())
     assert len(images(page)) == 2 + 1 + 6 + len(seen.wrong)  # filters, the digit, 6 layers of maps, the mistakes
     notices = [n.value for n in page.info]
-    assert len(notices) == 4 and all("What to notice" in n for n in notices)
+    assert len(notices) == 6 and all("What to notice" in n for n in notices)
     _, meta = weights.load("cnn_digits")
     assert f"{meta['val_accuracy']:.1%}" in notices[2] and f"{meta['parameters']:,}" in notices[0]
     assert any("shipped weights" in c.value for c in page.caption)
@@ -99,8 +101,8 @@ def test_networks_that_kept_epoch_0_are_not_credited_with_training(monkeypatch):
                  "epoch, so what this section shows of them comes from the random weights they started with, not "
                  "from training.")
     notices = [n.value for n in at.info]
-    assert len(notices) == 4 and "conv1 filter reads the digit alone" in notices[0]
-    assert notices[1:] == [untrained] * 3
+    assert len(notices) == 6 and "conv1 filter reads the digit alone" in notices[0]
+    assert notices[1:4] == [untrained] * 3  # sections 6 and 7 are arithmetic, true of any weights
     text = " ".join(m.value for m in at.markdown)
     assert "Here a loss blew up, so the board reads the CNN at epoch 0 and the MLP at epoch 0" in text
     assert "within 1 epochs" not in " ".join(notices) and "bought the CNN" not in " ".join(notices)

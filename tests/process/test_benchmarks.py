@@ -21,7 +21,7 @@ KEYS = {
     *(PLAYGROUND := ("training.playground_epochs_per_s", "training.live_vs_playground")),
     "landscapes.race_s", "augment.grid_s", "home.more_data_s",
     "zoo.gan_steps_per_redraw", "zoo.gan_redraws_per_s", "zoo.gan_steps_per_s",
-    "zoo.transformer_worked_s", "zoo.transformer_sample_s",
+    "zoo.transformer_worked_s", "zoo.transformer_sample_s", "zoo.cnn_click_s", "zoo.cnn_explorer_s",
     "play.output_map_ms", "play.unit_maps_ms", "play.unit_maps_ratio",
 }
 HAS_PLAYGROUND = shutil.which("node") is not None and workloads.PLAYGROUND.exists()
