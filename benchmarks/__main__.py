@@ -28,6 +28,7 @@ TRAINING = (  # the figures each training workload reports, so that --only can s
     (("augment.grid_s",), workloads.grid_s),
     (("play.output_map_ms", "play.unit_maps_ms", "play.unit_maps_overhead"), workloads.unit_maps),
     (("zoo.gan_steps_per_redraw", "zoo.gan_redraws_per_s", "zoo.gan_steps_per_s"), zoo.gan_live),
+    (("zoo.gan_step_s",), zoo.gan_step),
 )
 MEMORY = "memory.peak_rss_mb"
 

@@ -1,6 +1,7 @@
 """Charts of the GAN page: the discriminator's map under real and generated points, the two losses, snapshots.
 
-DataFrames in, undecorated Altair charts out, in the app's palette (see `core.charts`): real points
+DataFrames in, undecorated Altair charts out, in the app's palette (see `core.charts`), and for frames
+that follow each other quickly (live training, the step-by-step game) an SVG picture (`plane_svg`): real points
 blue, generated points vermillion, and D's belief "this point is real" from light orange (fake) through
 white (cannot tell, P = 0.5) to light blue (real).
 """
@@ -195,3 +196,12 @@ def plane_svg(p: np.ndarray, cells: int, box: tuple[float, float, float, float],
     parts.append(f'<text x="{left + SIDE / 2}" y="{height - 2}" text-anchor="middle">x1</text>'
                  f'<text x="10" y="{top + SIDE / 2}" text-anchor="middle" dominant-baseline="middle">x2</text></svg>')
     return network.as_img("".join(parts), label)
+
+
+def game_svg(maps: pd.DataFrame, samples: pd.DataFrame, real: pd.DataFrame, box: tuple[float, float, float, float],
+             label: str) -> str:
+    """`game_map`'s picture as `plane_svg` draws it (for a live redraw): maps columns x1, x2, p on a square grid
+    (x1 fastest, x2 rising), samples and real columns x1, x2."""
+    p = maps["p"].to_numpy()
+    return plane_svg(p, math.isqrt(len(p)), box, real[["x1", "x2"]].to_numpy(), samples[["x1", "x2"]].to_numpy(),
+                     label)

@@ -22,7 +22,7 @@ FRAME_S = 0.25  # slow motion: at most 4 frames a second
 CURVES_S = 1.0  # the losses (a Vega chart embedded anew) at most this often while playing
 SPEEDS = (1, 5, 20)  # updates of each player per frame
 AXIS = "updates of either player"
-LOSSES_TITLE = "Both players' losses after each update, on held-out real points and G's shown points"
+LOSSES_TITLE = "Both losses after each update (on held-out real points and G's shown points)"
 
 
 def controls() -> tuple[Duel, float, float, int]:
