@@ -58,7 +58,8 @@ def test_training_it_yourself_waits_for_its_button_then_shows_the_same_views_for
     page.select_slider(key="own-d").set_value(32).run()
     assert not page.exception and not page.error
     recipe = gan.Recipe(steps=800, d_width=32)
-    assert [b.label for b in page.button if not b.key.startswith("steps-")] == [f"Train it (about {gan.expected_seconds(recipe):.0f} s)"]
+    buttons = [b.label for b in page.button if not b.key.startswith("steps-")]  # section 4's are its own
+    assert buttons == [f"Train it (about {gan.expected_seconds(recipe):.0f} s)"]
     assert any("Showing the shipped game" in c.value for c in page.caption)  # nothing trained yet
     page.button(key="gan-own-run-start").click().run()
     assert not page.exception and not page.error

@@ -20,6 +20,7 @@ KEYS = {
     "training.live_epochs_per_s",
     *(PLAYGROUND := ("training.playground_epochs_per_s", "training.live_vs_playground")),
     "landscapes.race_s", "augment.grid_s", "zoo.gan_steps_per_redraw", "zoo.gan_redraws_per_s", "zoo.gan_steps_per_s",
+    "zoo.gan_step_s",
 }
 HAS_PLAYGROUND = shutil.which("node") is not None and workloads.PLAYGROUND.exists()
 

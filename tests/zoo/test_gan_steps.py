@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch.func import grad, vmap
 
+from benchmarks import workloads, zoo as zoo_benchmarks
 from core.charts import gan as gan_charts
 from core.zoo import gan, gan_steps
 from core.zoo.gan_steps import Duel, Stepper
@@ -163,3 +164,8 @@ def test_the_picture_draws_every_point_arrow_and_grid_line():
     x1, x2 = view.real[0]  # the first real point, at its place in the plot
     assert float(first.group(1)) == pytest.approx(left + (x1 + 3) / 6 * gan_charts.SIDE, abs=0.06)
     assert float(first.group(2)) == pytest.approx(top + (3 - x2) / 6 * gan_charts.SIDE, abs=0.06)
+
+
+def test_the_step_benchmark_runs_at_a_tiny_size():
+    [figure] = zoo_benchmarks.gan_step(workloads.QUICK, torch.device("cpu"))
+    assert figure.name == "zoo.gan_step_s" and 0 < figure.value < 10 and figure.target == "<= 0.3"
