@@ -138,7 +138,8 @@ class Stepper:
         self.last = ""
         self.rows: list[tuple[int, str, float]] = []  # (update, player, loss)
         self.diverged = False
-        self._moved, self._cosine, self._map_change = 0.0, None, 0.0
+        self._moved, self._map_change = 0.0, 0.0
+        self._cosine: float | None = None
         self._d_before = self._losses()[0]
         self._log()
 
