@@ -31,6 +31,7 @@ TRAINING = (  # the figures each training workload reports, so that --only can s
     (("zoo.gan_steps_per_redraw", "zoo.gan_redraws_per_s", "zoo.gan_steps_per_s"), zoo.gan_live),
     (("zoo.transformer_worked_s", "zoo.transformer_sample_s"), zoo.transformer_steps_s),
     (("zoo.cnn_click_s", "zoo.cnn_explorer_s"), zoo.cnn_by_hand),
+    (("zoo.gan_step_s",), zoo.gan_step),
 )
 MEMORY = "memory.peak_rss_mb"
 

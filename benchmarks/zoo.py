@@ -8,7 +8,7 @@ import torch
 
 from benchmarks.workloads import Figure, Sizes, _median_seconds
 from core.charts import cnn as cnn_charts, gan as gan_charts, style
-from core.zoo import cnn, convolution, gan, transformer, transformer_steps
+from core.zoo import cnn, convolution, gan, gan_steps, transformer, transformer_steps
 from core.zoo.source import Source
 
 
@@ -16,9 +16,10 @@ def gan_live(sizes: Sizes, device: torch.device) -> list[Figure]:
     """The GAN page's live training: train on the ring, and at every checkpoint redraw what the page redraws.
 
     A redraw is everything the page's live callback costs besides sending it: the checkpoint's
-    scores and pictures (G's points, D's 40 x 40 map, both losses) and both Altair charts built
-    into Vega-Lite specs. Every checkpoint is redrawn (the page's runner would skip those that come
-    less than 0.2 s after the last one), so redraws per second is what the machine can sustain.
+    scores and pictures (G's points, D's 40 x 40 map, both losses), the map drawn as the SVG picture
+    the page shows while training (its Altair chart took ~150 ms to build, as long as 25 steps) and the
+    losses' Altair chart built into a Vega-Lite spec. Every checkpoint is redrawn (the page's runner would
+    skip those that come less than 0.2 s after the last one), so redraws per second is what the machine can sustain.
     """
     steps = max(2, sizes.live_epochs // 3) * gan.STEPS_PER_EPOCH  # Sizes(): 33 checkpoints, 825 steps
     recipe = gan.Recipe(steps=steps)
@@ -27,8 +28,7 @@ def gan_live(sizes: Sizes, device: torch.device) -> list[Figure]:
 
     def redraw(fraction: float, trained: gan.Trained) -> None:
         part = trained.game
-        title = f"step {part.steps[-1]}"
-        style(gan_charts.game_map(part.maps, part.samples, part.real, gan.BOX, title)).to_dict()
+        gan_charts.game_svg(part.maps, part.samples, part.real, gan.BOX, f"step {part.steps[-1]}")
         style(gan_charts.game_losses(part.curves, None, references)).to_dict()
         redraws.append(time.perf_counter())
 
@@ -98,3 +98,28 @@ def cnn_by_hand(sizes: Sizes, device: torch.device) -> list[Figure]:
     note = f"median of {max(3, sizes.runs)}, after a warm-up; a new cell or setting each time, shipped CNN loaded"
     return [Figure("zoo.cnn_click_s", click_s, "s", "<= 0.3", "conv2 cell (8 input maps): " + note),
             Figure("zoo.cnn_explorer_s", explore_s, "s", "<= 0.3", note)]
+
+
+def gan_step(sizes: Sizes, device: torch.device) -> list[Figure]:
+    """The GAN page's step-by-step game (section 4): one press of Step D or Step G, as the page answers it.
+
+    One update of one player (with the facts of the move: the arrows before it, the points and D's map
+    before and after), then the frame: `view()` (D's map, G's points, the arrows, the warped noise grid) drawn
+    as the page's HTML block, and the losses' Altair chart built into a Vega-Lite spec. Timed on a game 200
+    updates in (the players' first moves are not typical), D and G pressed in turn.
+    """
+    from ui.parts import gan_steps as steps_ui  # the page's own frame builder (it imports streamlit, not a server)
+
+    game = gan_steps.Stepper(gan_steps.Duel())
+    game.step_both(1e-3, 1e-3, 100)
+    references = gan.references(game.duel.g_loss)
+    presses = iter(range(1_000_000))
+
+    def press() -> None:
+        game.step_d(1e-3) if next(presses) % 2 else game.step_g(1e-3)
+        steps_ui.frame_html(game.view())
+        style(gan_charts.game_losses(game.curves(), None, references, steps_ui.LOSSES_TITLE, steps_ui.AXIS)).to_dict()
+
+    [seconds] = _median_seconds([press], max(5, sizes.runs * 4), device)
+    note = f"ring, a game {game.updates} updates in, Step D and Step G in turn, the frame and the losses' chart"
+    return [Figure("zoo.gan_step_s", seconds, "s", "<= 0.3", note)]

@@ -4,7 +4,7 @@ import streamlit as st
 
 from core.zoo.source import Source
 from ui import chrome, zoo
-from ui.parts import gan as parts
+from ui.parts import gan as parts, gan_steps as steps
 
 chrome.page("gan", """
 A **generative adversarial network** is two networks playing a game. The **generator** G turns
@@ -46,4 +46,18 @@ if chrome.section("3 · Mode collapse: when G finds one answer that fools D", "7
     collapsed = zoo.trained(Source("gan", asset="gan_ring_collapse"),
                             label="Reading the shipped GAN")
     parts.collapse(balanced, collapsed)
+
+# 4. Step by step ----------------------------------------------------------------------------------
+if steps_open := chrome.section("4 · Step by step: move D, move G, watch the arrows and the warped "
+                                "noise grid", "71"):
+    duel, d_lr, g_lr, speed = steps.controls()
+    game = steps.stepper(duel)
+    steps.buttons(game, d_lr, g_lr)
+    picture, losses = st.columns([5, 6])
+    frame, curve_slot = picture.empty(), losses.empty()
+    view = steps.draw(frame, game)
+    steps.curves(curve_slot, game, live=False)
+    steps.notice(view.facts)
 chrome.end()
+if steps_open:  # after the page: while it plays, the frames redraw and nothing else reruns
+    steps.keep_playing(duel, d_lr, g_lr, speed, frame, curve_slot)

@@ -9,7 +9,7 @@ from tests.pages.conftest import charts
 from ui.lesson_map import APP_ROOT
 
 PAGE = "13_Zoo_GAN.py"
-N_CHARTS = 7  # map + losses; collapse: strip, two maps, modes and spread lines
+N_CHARTS = 8  # map + losses; collapse: strip, two maps, modes and spread lines; step by step: losses
 
 
 def _metric(at: AppTest, label: str) -> str:
@@ -24,7 +24,7 @@ def test_default_view_shows_the_shipped_ring_without_training(page):
     end = shipped.scores.iloc[-1]
     assert _metric(page, "Modes covered") == f"{int(end['modes covered'])} of 8"
     notices = [n.value for n in page.info]
-    assert len(notices) == 2 and all("What to notice" in n for n in notices)
+    assert len(notices) == 3 and all("What to notice" in n for n in notices)
     assert f"{end['energy distance']:.3f}" in notices[0] and f"step {shipped.steps[-1]:,}" in notices[0]
     collapsed = gan.shipped("gan_ring_collapse").game.scores.iloc[-1]
     assert f"G covers {int(collapsed['modes covered'])} of 8 modes" in notices[1]
@@ -58,7 +58,8 @@ def test_training_it_yourself_waits_for_its_button_then_shows_the_same_views_for
     page.select_slider(key="own-d").set_value(32).run()
     assert not page.exception and not page.error
     recipe = gan.Recipe(steps=800, d_width=32)
-    assert [b.label for b in page.button] == [f"Train it (about {gan.expected_seconds(recipe):.0f} s)"]
+    buttons = [b.label for b in page.button if not b.key.startswith("steps-")]  # section 4's are its own
+    assert buttons == [f"Train it (about {gan.expected_seconds(recipe):.0f} s)"]
     assert any("Showing the shipped game" in c.value for c in page.caption)  # nothing trained yet
     page.button(key="gan-own-run-start").click().run()
     assert not page.exception and not page.error

@@ -23,6 +23,7 @@ KEYS = {
     "zoo.gan_steps_per_redraw", "zoo.gan_redraws_per_s", "zoo.gan_steps_per_s",
     "zoo.transformer_worked_s", "zoo.transformer_sample_s", "zoo.cnn_click_s", "zoo.cnn_explorer_s",
     "play.output_map_ms", "play.unit_maps_ms", "play.unit_maps_ratio",
+    "zoo.gan_step_s",
 }
 HAS_PLAYGROUND = shutil.which("node") is not None and workloads.PLAYGROUND.exists()
 

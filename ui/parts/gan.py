@@ -163,7 +163,8 @@ def recipe() -> tuple[gan.Recipe | None, Source]:
 
 
 def live(recipe: gan.Recipe | None) -> Callable[[DeltaGenerator], Callable[[gan.Trained], None]]:
-    """For the slot under the button: a redraw of the map and the losses while `recipe` trains."""
+    """For the slot under the button: a redraw of the map and the losses while `recipe` trains (the map as an SVG
+    picture, cheap for every checkpoint; the interactive Altair map follows once training ends)."""
     references = gan.references(recipe.g_loss if recipe else gan.Recipe.g_loss)
 
     def into(slot: DeltaGenerator) -> Callable[[gan.Trained], None]:
@@ -174,8 +175,9 @@ def live(recipe: gan.Recipe | None) -> Callable[[DeltaGenerator], Callable[[gan.
                 slots.extend(column.empty() for column in slot.container().columns([5, 6]))
             map_slot, loss_slot = slots
             game = part.game
-            show.redraw(map_slot, gan_charts.game_map(game.maps, game.samples, game.real, gan.BOX,
-                                                      f"step {game.last_step:,}"))
+            title = f"D's map and G's points at step {game.last_step:,}"
+            map_slot.html(f'<div style="font-weight:700;margin-bottom:6px">{title}</div>'
+                          + gan_charts.game_svg(game.maps, game.samples, game.real, gan.BOX, title))
             show.redraw(loss_slot, gan_charts.game_losses(game.curves, None, references))
         return redraw
 
