@@ -288,10 +288,11 @@ class Player:
         h = net.forward(x.unsqueeze(0))[1].inputs[-1][0]  # (N, units): what the output layer gets
         w, b = net.W[-1][0, :, 0], net.b[-1][0, 0, 0]
         units = h.shape[1]
+        unit = list(self.net.features) if not self.net.widths else [f"unit {i + 1}" for i in range(units)]
         if units == 1:
-            coords, centre, axes, names, kept = torch.cat([h, torch.zeros_like(h)], 1), None, None, ("unit 1", ""), 1.0
+            coords, centre, axes, names, kept = torch.cat([h, torch.zeros_like(h)], 1), None, None, (unit[0], ""), 1.0
         elif units == 2:
-            coords, centre, axes, names, kept = h, None, None, ("unit 1", "unit 2"), 1.0
+            coords, centre, axes, names, kept = h, None, None, (unit[0], unit[1]), 1.0
         else:
             centre = h.mean(dim=0)
             _, s, v = torch.linalg.svd(h - centre, full_matrices=False)

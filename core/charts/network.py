@@ -85,7 +85,8 @@ def network_svg(maps: Sequence[np.ndarray], weights: Sequence[np.ndarray], names
 
     maps: per column (inputs, hidden layers, output), (cells², units) values in 0..1 on a cells x cells grid
     (x1 fastest, x2 rising), coloured as P(class 1) is on the decision map; weights: per layer (n_in, n_out),
-    drawn blue where positive, orange where negative; names: each input's name, written left of its tile;
+    drawn orange where positive, blue where negative (as
+    the maps colour high and low values); names: each input's name, written left of its tile;
     headings: one per column, above it; label: the picture's accessible name. A tile shows every `stride`-th
     cell of each axis (a unit's tile is drawn about 45 px wide: 25 cells of the 50 show it as well).
 
@@ -103,11 +104,11 @@ def network_svg(maps: Sequence[np.ndarray], weights: Sequence[np.ndarray], names
     flat = np.concatenate([w.reshape(-1) for w in weights])  # in the order _skeleton lays the lines out
     width = np.concatenate([px.reshape(-1) for px in line_widths(weights, tile)])
     tenths = np.minimum(np.round(width * 10).astype(int), len(WIDTHS) - 1)
-    colour = np.where(flat > 0, STROKES[0], STROKES[1])
+    colour = np.where(flat > 0, STROKES[0], STROKES[1])  # orange positive, as the maps' high end
     return "".join([head, png, body, *(a + b + WIDTHS[c] for a, b, c in zip(lines, colour, tenths)), tail])
 
 
-STROKES = ("%230072B2", "%23E69F00")  # BLUE and ORANGE as a data URL holds them ('#' escaped)
+STROKES = ("%23E69F00", "%230072B2")  # ORANGE and BLUE as a data URL holds them ('#' escaped)
 WIDTHS = [f'%22 stroke-width=%22{i / 10:.1f}%22/%3E' for i in range(100)]  # the rest of a line, by width in tenths
 
 
@@ -116,7 +117,7 @@ def _skeleton(units: tuple[int, ...], cells: int, names: tuple[str, ...], headin
               ) -> tuple[str, str, list[str], str]:
     """The <img> up to its tiles' PNG data, the tiles after it, each line's start (up to its colour), and the
     names to the end: a network drawing's parts that stay the same from frame to frame, escaped for the data URL."""
-    assert tuple(c.replace("#", "%23") for c in (BLUE, ORANGE)) == STROKES
+    assert tuple(c.replace("#", "%23") for c in (ORANGE, BLUE)) == STROKES
     width, height, corners = layout(units, cells)
     head = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" font-family="sans-serif" '
             f'font-size="{FONT * cells:.0f}"><defs><image id="t" width="{sum(units) * cells}" height="{cells}" '

@@ -228,7 +228,7 @@ def test_the_drawing_refuses_weights_that_do_not_connect_its_units():
     drawn = network.network_svg(maps, [np.array([[1.0], [-1.0]])], [["a", "b"]], 2, ["in", "out"], "net", stride=1)
     svg = xml.dom.minidom.parseString(urllib.parse.unquote(re.search(r'src="data:image/svg\+xml,([^"]*)"', drawn)[1]))
     lines = svg.getElementsByTagName("line")
-    assert [line.getAttribute("stroke") for line in lines] == [theme.BLUE, theme.ORANGE]
+    assert [line.getAttribute("stroke") for line in lines] == [theme.ORANGE, theme.BLUE]  # +1 orange, -1 blue
     assert len(svg.getElementsByTagName("use")) == 3  # a tile per unit, each a window onto the one strip
     assert [t.firstChild.data for t in svg.getElementsByTagName("text")] == ["in", "out", "a", "b"]
 

@@ -121,7 +121,7 @@ def test_one_neuron_with_squared_features_solves_circles_and_the_notice_says_why
     assert facts.epoch == 100 and facts.train_accuracy >= 0.95 and facts.line_accuracy <= 0.7
     said = notice(play)
     assert f"classifies {facts.train_accuracy:.0%} of its {facts.n_train} training points" in said
-    assert "a straight line in features such as x1², x2² is a curve in the (x1, x2) plane" in said
+    assert "a straight line in features such as x1², x2² is no straight line in the (x1, x2) plane" in said
     assert f"gets {facts.line_accuracy:.0%} of the training points right" in said
 
 
@@ -137,3 +137,12 @@ def test_regression_on_the_plane_plays_and_says_how_much_the_hidden_layers_beat_
     assert f"mean squared error is {facts.train_loss:.4f}" in said and f"{facts.line_mse:.4f}" in said
     assert f"error is {facts.line_mse / facts.train_loss:.1f} times smaller" in said
     assert facts.line_mse / facts.train_loss > 1.5
+
+
+def test_without_hidden_layers_the_hidden_space_is_the_features_and_one_feature_is_a_threshold(play):
+    play.selectbox(key="play-hidden").set_value("none").run()
+    assert "its input features (x: x1, y: x2)" in frame(play)
+    play.pills(key="play-features").set_value(["x1²"]).run()
+    play.button(key="play-step-epoch").click().run()
+    assert "its input features (x: x1²)" in frame(play)
+    assert "only draws a single threshold (a point on that one axis) in the features it is given" in notice(play)

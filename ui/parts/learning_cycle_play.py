@@ -37,9 +37,10 @@ CURVES_TITLE = "Loss on all training and all validation points, per epoch"  # ep
 def controls() -> tuple[PlayNet, float, int | None, int]:
     """The network (what changing starts a new one), the learning rate and batch size of the next steps,
     and the epochs per frame of play."""
-    chrome.intro("TensorFlow Playground's view of a small classifier, trained by plain SGD: every unit drawn as "
-                 "a little map of its output over the input plane, the weights as lines between them (blue "
-                 "positive, orange negative, thicker when larger). Play, pause, or step one batch or one epoch at "
+    chrome.intro("TensorFlow Playground's view of a small network, trained by plain SGD: every unit drawn as "
+                 "a little map of its output over the input plane, the weights as lines between them (orange "
+                 "positive, blue negative, as on the maps; thicker when larger). Play, pause, or step one batch or "
+                 "one epoch at "
                  "a time. A new learning rate or batch size goes on from the current weights; a new dataset, "
                  "feature or layer starts a new network.")
     chosen = st.pills("Input features", tuple(playground.FEATURES), selection_mode="multi",
@@ -138,7 +139,8 @@ def hidden_title(view: playground.PlayView, net: PlayNet) -> str:
                                                                      if f.projected else "")
     if f.projected:
         return (f"Hidden space: the last hidden layer's {f.last_width} outputs, their first two principal "
-                f"components ({f.spread_kept:.0%} of the spread)")
+                f"components ({f.spread_kept:.0%} of the spread; the map: the output on that plane through the "
+                "points' mean)")
     return f"Hidden space: the last hidden layer's {f.last_width} output{'s' if f.last_width > 1 else ''}"
 
 
@@ -196,7 +198,7 @@ def frame_html(view: playground.PlayView, net: PlayNet) -> str:
             f'<div style="font-size:13px;margin-top:8px">Maps: {legend}. Each square of the network: a unit\'s '
             "output over the input plane, in those "
             f"colours: {scale_words(net.activation)}; inputs divided by their largest size on the plane (white: 0). "
-            "Lines: the weights, blue positive, orange negative, thicker when larger.</div></div>")
+            "Lines: the weights, orange positive, blue negative, thicker when larger.</div></div>")
 
 
 def draw(slot: DeltaGenerator, now: Player) -> playground.PlayView:
@@ -233,6 +235,12 @@ def keep_playing(net: PlayNet, lr: float, batch: int | None, speed: int, frame: 
     st.rerun()
 
 
+def boundary_words(units: int) -> str:
+    """What one output neuron's decision is in a space of `units` dimensions."""
+    return ("a single threshold (a point on that one axis)" if units == 1 else "a straight line" if units == 2 else
+            "a flat boundary (a hyperplane)")
+
+
 def notice(facts: playground.PlayFacts, net: PlayNet) -> None:
     if facts.diverged:
         return
@@ -248,7 +256,7 @@ def notice(facts: playground.PlayFacts, net: PlayNet) -> None:
         return
     space = ("the features it is given" if not net.widths else
              f"the space of the last hidden layer's {facts.last_width} outputs")
-    line = "a straight line" if facts.last_width <= 2 else "a flat boundary (a hyperplane)"
+    line = boundary_words(facts.last_width)
     seen = " (here their first two principal components)" if facts.projected else ""
     beyond = [f for f in net.features if f not in ("x1", "x2")]
     better = facts.train_accuracy > facts.line_accuracy + 0.02
@@ -259,7 +267,7 @@ def notice(facts: playground.PlayFacts, net: PlayNet) -> None:
         f"neuron only draws {line} in {space}: the hidden-space view shows the points as it gets them{seen}. "
         f"{line_words}"
         + (f": the hidden layers have moved the points so that {line} separates more of them." if net.widths and better
-           else f": {line} in features such as {', '.join(beyond)} is a curve in the (x1, x2) plane."
+           else f": {line} in features such as {', '.join(beyond)} is no straight line in the (x1, x2) plane."
            if not net.widths and beyond and better else "."), facts)
 
 
@@ -278,7 +286,9 @@ def regression_notice(facts: playground.PlayFacts, net: PlayNet) -> None:
     chrome.notice(
         f"after {facts.iteration:,} updates ({epochs}) the network's mean squared error is {facts.train_loss:.4f} on "
         f"its {facts.n_train} training points and {facts.val_loss:.4f} on the validation points. Its output unit "
-        f"only adds up {space}, each times its weight: a flat plane over them (the hidden-space map). {flat}"
+        f"only adds up {space}, each times its weight, plus a bias: a flat "
+        f"{('line', 'plane')[min(facts.last_width, 2) - 1] if facts.last_width <= 2 else 'hyperplane'} over them "
+        f"(the hidden-space map). {flat}"
         + (f": over the input plane, the hidden layers bend that plane into a curved surface, and the error is "
            f"{ratio:.1f} times smaller."
            if net.widths and ratio > 1.5 else "."), facts)
