@@ -42,7 +42,7 @@ class MoreData:
     batch_size: int = 25  # images per update (a set smaller than that: the whole set)
     lr: float = 0.01  # Adam, for all three models
     seed: int = 0  # the train / validation split, the subsets, the initial weights and the shuffling
-    code_version: int = 1  # bump when results change; it is part of the cache key
+    code_version: int = 2  # bump when results change; it is part of the cache key. 2: the spread in digits
 
     def __post_init__(self) -> None:
         if len(self.sizes) < 2 or list(self.sizes) != sorted(set(self.sizes)):
@@ -83,6 +83,8 @@ class MoreDataFacts:
     best_at_end: str
     spread_start: float  # best - worst accuracy with the fewest digits
     spread_end: float  # ... with the most
+    validation_digits: int  # the held-out digits every accuracy is measured on
+    spread_end_digits: int  # spread_end in digits: round(spread_end * validation_digits)
     cnn_lead_start: float  # CNN - logistic regression, fewest digits (negative: behind)
     cnn_lead_end: float
     updates_low: int  # the fewest and most weight updates of any model and size (whole epochs: about `steps`)
@@ -156,11 +158,12 @@ def learning_curves(cfg: MoreData, on_progress: Progress[MoreDataResult] | None 
                         partial(MoreDataResult, curves=pd.DataFrame(rows), parameters=dict(parameters),
                                 validation_digits=len(ds.x_val)))  # facts: None until every size is measured
     curves = pd.DataFrame(rows)
-    return MoreDataResult(curves, facts(curves), parameters, len(ds.x_val))
+    return MoreDataResult(curves, facts(curves, len(ds.x_val)), parameters, len(ds.x_val))
 
 
-def facts(curves: pd.DataFrame) -> MoreDataFacts:
-    """The facts of a finished `curves` table (model, training digits, validation accuracy, weight updates)."""
+def facts(curves: pd.DataFrame, validation_digits: int) -> MoreDataFacts:
+    """The facts of a finished `curves` table (model, training digits, validation accuracy, weight updates), its
+    accuracies measured on `validation_digits` held-out digits."""
     updates = curves["weight updates"]
     table = curves.pivot(index="training digits", columns="model", values="validation accuracy")[list(MODELS)]
     sizes = list(table.index)
@@ -175,6 +178,7 @@ def facts(curves: pd.DataFrame) -> MoreDataFacts:
         worst_drop=_floats(drops),
         most_gain=str(gain.idxmax()), worst_at_start=str(start.idxmin()), best_at_end=str(end.idxmax()),
         spread_start=float(start.max() - start.min()), spread_end=float(end.max() - end.min()),
+        validation_digits=validation_digits, spread_end_digits=round(float(end.max() - end.min()) * validation_digits),
         cnn_lead_start=float(start[CNN] - start[LINEAR]), cnn_lead_end=float(end[CNN] - end[LINEAR]),
         updates_low=int(updates.min()), updates_high=int(updates.max()),
     )

@@ -203,7 +203,8 @@ def drawn(df: pd.DataFrame) -> alt.Chart:
 def cross_attention(df: pd.DataFrame) -> alt.Chart:
     """The decoder's cross-attention: row = the output position writing, column = the input position read.
 
-    df columns: output ("2 U"), output position, input ("5 E"), input position, weight (each row sums to 1).
+    df columns: output ("2 U": the answer letter, from 1), output position (from 0), input ("5 E": the input
+    position, from 0), input position, weight (each row sums to 1).
     """
     inputs, outputs = _ordered(df, "input", "input position"), _ordered(df, "output", "output position")
     return (
@@ -212,7 +213,7 @@ def cross_attention(df: pd.DataFrame) -> alt.Chart:
         .encode(
             x=alt.X("input:N", sort=inputs, title="input position read (encoder)",
                     axis=alt.Axis(labelAngle=-90, labelOverlap=False)),
-            y=alt.Y("output:N", sort=outputs, title="output position writing (decoder)",
+            y=alt.Y("output:N", sort=outputs, title="answer letter writing (decoder, from 1)",
                     axis=alt.Axis(labelOverlap=False)),
             color=alt.Color("weight:Q", scale=WEIGHT_SCALE, title="cross-attention weight",
                             legend=alt.Legend(orient="bottom", gradientLength=200)),

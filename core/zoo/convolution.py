@@ -293,7 +293,7 @@ class Explorer:
     dilation: int = 1
     row: int = 0
     col: int = 0
-    code_version: int = 1
+    code_version: int = 2  # 2: flipped_value
 
     def __post_init__(self) -> None:
         if self.picture not in PICTURES:
@@ -325,6 +325,8 @@ class ExplorerFacts:
     col: int
     hand_value: float
     torch_value: float
+    flipped_value: float  # the same window with the kernel flipped: a convolution in the maths sense (F.conv2d and
+    # nn.Conv2d compute a cross-correlation, the kernel not flipped; PyTorch's Conv2d docs)
     in_padding: int  # window positions in the zero padding
     top: int  # the window's first padded-input row and column
     left: int
@@ -351,7 +353,9 @@ def explore(cfg: Explorer, on_progress: Progress[ExplorerResult] | None = None) 
         n=SIDE, k=cfg.k, stride=cfg.stride, padding=cfg.padding, dilation=cfg.dilation,
         span=cfg.dilation * (cfg.k - 1) + 1, numerator=SIDE + 2 * cfg.padding - cfg.dilation * (cfg.k - 1) - 1,
         out_side=side, torch_side=int(out.shape[-1]), row=cfg.row, col=cfg.col, hand_value=hand.value,
-        torch_value=float(out[cfg.row, cfg.col]), in_padding=hand.in_padding, top=hand.rows[0], left=hand.cols[0],
+        torch_value=float(out[cfg.row, cfg.col]),
+        flipped_value=float((hand.window * hand.weight[..., ::-1, ::-1]).sum()),
+        in_padding=hand.in_padding, top=hand.rows[0], left=hand.cols[0],
     )
     return ExplorerResult(
         padded=_padded(x.numpy(), hand, cfg.padding), kernel=grid(w[0].numpy()).drop(columns=["channel", "marked"]),

@@ -29,6 +29,7 @@ from core.zoo.recipe import check_seed
 
 LRS = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2)  # each player's learning rates a student may pick (Adam)
 BETAS = (0.5, 0.999)  # Adam's, as the zoo GAN trains
+NEAR_BLIND = 0.15  # D whose P(real) stays this close to 1/2 over the whole plane hardly tells anything apart
 ARROWS_EVERY = 6  # an arrow on every 6th of G's shown points (50 of 300)
 NOISE_LINES = 11  # the noise plane's grid: 11 x 11 points over [-Z_SPAN, Z_SPAN]²
 Z_SPAN = 2.5  # z ~ N(0, I): ±2.5 holds 99% of each coordinate
@@ -98,6 +99,9 @@ class StepFacts:
     blind_g: float
     real_right: float  # share of the real points D calls real (P(real) > 1/2)
     fake_right: float  # share of G's points D calls fake
+    p_low: float  # D's lowest P(real) over the plane (gan.BOX)
+    p_high: float  # and its highest
+    near_blind: bool  # P(real) within NEAR_BLIND of 1/2 everywhere: D's calls are barely calls (random weights)
     moved: float  # mean distance G's shown points moved in the last update (0 after a D step)
     cosine: float | None  # of all their moves with all the arrows drawn before G's update (None: G did not move)
     map_change: float  # the largest change of D's P(real) over the plane in the last update (0 after a G step)
@@ -250,13 +254,16 @@ class Stepper:
         with torch.no_grad():
             p_real, p_fake = torch.sigmoid(self.model.D(self.real)), torch.sigmoid(self.model.D(fake))
             warped = self.model.G(self.z_grid).reshape(NOISE_LINES, NOISE_LINES, 2)
+        plane = self.d_map()
         d_loss, g_loss = self.rows[-2][2], self.rows[-1][2]
         refs = gan.references(self.duel.g_loss)
         facts = StepFacts(
             d_steps=self.d_steps, g_steps=self.g_steps, last=self.last, d_loss=d_loss, g_loss=g_loss,
             blind_d=refs["discriminator"], blind_g=refs["generator"],
             real_right=float((p_real > 0.5).float().mean()), fake_right=float((p_fake < 0.5).float().mean()),
+            p_low=float(plane.min()), p_high=float(plane.max()),
+            near_blind=bool((plane - 0.5).abs().max() < NEAR_BLIND),
             moved=self._moved, cosine=self._cosine, map_change=self._map_change, d_loss_before=self._d_before,
             arrow_scale=nice_scale(np.linalg.norm(pushed, axis=1)), diverged=self.diverged)
-        return StepView(self.d_map().numpy(), self.real.numpy(), fake.numpy(), tails.numpy(), pushed,
+        return StepView(plane.numpy(), self.real.numpy(), fake.numpy(), tails.numpy(), pushed,
                         warped.numpy(), facts)

@@ -2,8 +2,8 @@
 
 The original Transformer's shape: an encoder (full self-attention over `WORD·····`) and a decoder
 (causal self-attention over what it wrote so far, then **cross-attention**: its queries meet the
-encoder's keys and values). To write the answer's i-th letter the decoder must read the word's
-(n-1-i)-th one, so a cross-attention head that learned the task draws the anti-diagonal of the word.
+encoder's keys and values). To write answer letter i (from 1) the decoder must read the word's
+position n - i (from 0), so a cross-attention head that learned the task draws the anti-diagonal of the word.
 
 The trainer (`core.training.fit`) takes one input tensor: each sample packs the source and the
 decoder's input side by side, x (N, ENCODER_T + ANSWER_T) = `WORD·····` + `=DROW······`, and the
@@ -163,7 +163,7 @@ def write(model: EncoderDecoder, words: list[str]) -> tuple[list[str], Tensor]:
 
 def anti_diagonal(maps: Tensor, words: list[str]) -> float:
     """Share of (word, answer letter) pairs whose cross-attention, averaged over layers and heads, peaks on the
-    letter to copy: answer letter i reads source position n - 1 - i."""
+    letter to copy: answer letter i (from 1) reads source position n - i (from 0)."""
     hits, total = 0, 0
     peaks = maps.mean(dim=(1, 2)).argmax(dim=-1)  # (N, T)
     for row, word in zip(peaks, words):
@@ -222,7 +222,7 @@ def shipped(name: str = ASSET, on_progress: Progress[Trained] | None = None) -> 
 @dataclass(frozen=True)
 class Translate:
     word: str = "SEQUENCE"
-    code_version: int = 1
+    code_version: int = 2  # 2: the answer letters counted from 1
 
     def __post_init__(self) -> None:
         check_word(self.word)
@@ -255,7 +255,8 @@ def translate(cfg: Translate, trained: Trained, on_progress: Progress[TranslateR
     source = encode(word, ENCODER_T)
     written = (wrote + PAD)[:n_out]
     out, inp = np.meshgrid(np.arange(n_out), np.arange(ENCODER_T), indexing="ij")
-    frame = pd.DataFrame({"output": [f"{i} {written[i]}" for i in out.ravel()], "output position": out.ravel(),
+    frame = pd.DataFrame({"output": [f"{i + 1} {written[i]}" for i in out.ravel()], "output position": out.ravel(),
+                          "answer letter": out.ravel() + 1,  # counted from 1, as section 2 counts them
                           "input": [f"{j} {VOCAB[int(source[j])]}" for j in inp.ravel()],
                           "input position": inp.ravel(), "weight": cross.ravel()})
     facts = TranslateFacts(wrote, word[::-1], wrote == word[::-1], anti_diagonal(maps, [word]),

@@ -60,7 +60,7 @@ class Worked:
     layer: int = 0
     head: int = 0
     letter: int = 1
-    code_version: int = 1
+    code_version: int = 2  # 2: `majority` (the top key's weight above one half)
 
     def __post_init__(self) -> None:
         check_word(self.word)
@@ -88,6 +88,7 @@ class WorkedFacts:
     top_score: float  # q·k / √d_k of that key
     top_weight: float
     runner_up_weight: float
+    majority: bool  # the top key holds more than half the weight: the output is mostly its value, not a blend
     target_key: int | None  # the key holding the letter this position must write (None: it writes padding)
     target_weight: float  # the weight on that key (0 if None)
 
@@ -98,7 +99,8 @@ class WorkedResult:
     keys: pd.DataFrame  # key, k (first dims), q·k, q·k / √d_k, may read, weight, v (first dims)
     vectors: pd.DataFrame  # vector ("q", "k 3 E", "v 3 E", "output"), kind, dimension, value
     query_vector: np.ndarray  # (d_k,)
-    output: np.ndarray  # (d_k,): Σ_j weight_j v_j, this head's output at the query position
+    output: np.ndarray  # (d_k,): Σ_j weight_j v_j, this head's output at the query position, before the attention's
+    # `out` projection mixes the heads
     weights: np.ndarray  # (S,)
     facts: WorkedFacts
 
@@ -169,7 +171,7 @@ def worked(cfg: Worked, trained: Trained, on_progress: Progress[WorkedResult] | 
     target = int(targets[hit[0]]) if len(hit) else None
     facts = WorkedFacts(layer, head, d_k, query, seen[query], cfg.letter, wanted != query, int(allowed.sum()), S,
                         int(order[0]), seen[order[0]], float(scaled[order[0]]), float(w_np[order[0]]),
-                        float(w_np[order[1]]) if S > 1 else 0.0, target,
+                        float(w_np[order[1]]) if S > 1 else 0.0, bool(w_np[order[0]] > 0.5), target,
                         float(w_np[target]) if target is not None else 0.0)
     return WorkedResult(seen, keys, vectors, q_np, output.numpy(), w_np, facts)
 

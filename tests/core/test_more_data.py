@@ -72,7 +72,8 @@ def _curves(table: dict[str, list[float]], sizes=(50, 400, 1258)) -> pd.DataFram
 
 
 def test_facts_of_a_known_table():
-    f = md.facts(_curves({md.LINEAR: [0.80, 0.90, 0.92], md.MLP: [0.78, 0.93, 0.92], md.CNN: [0.70, 0.90, 0.95]}))
+    f = md.facts(_curves({md.LINEAR: [0.80, 0.90, 0.92], md.MLP: [0.78, 0.93, 0.92], md.CNN: [0.70, 0.90, 0.95]}),
+                 539)
     assert (f.smallest, f.middle, f.largest) == (50, 400, 1258)
     assert f.start == {md.LINEAR: 0.80, md.MLP: 0.78, md.CNN: 0.70}
     assert f.gain == pytest.approx({md.LINEAR: 0.12, md.MLP: 0.14, md.CNN: 0.25})
@@ -81,11 +82,12 @@ def test_facts_of_a_known_table():
     assert (f.most_gain, f.worst_at_start, f.best_at_end) == (md.CNN, md.CNN, md.CNN)
     assert f.spread_start == pytest.approx(0.10) and f.spread_end == pytest.approx(0.03)
     assert f.cnn_lead_start == pytest.approx(-0.10) and f.cnn_lead_end == pytest.approx(0.03)
+    assert (f.validation_digits, f.spread_end_digits) == (539, 16)  # 3 points of 539 digits: 16.17 digits
     assert (f.updates_low, f.updates_high) == (301, 305)  # the fewest and most of any row
 
 
 def test_a_model_that_never_gains_has_no_early_share():
-    f = md.facts(_curves({md.LINEAR: [0.9, 0.9, 0.9], md.MLP: [0.8, 0.9, 0.9], md.CNN: [0.7, 0.8, 0.9]}))
+    f = md.facts(_curves({md.LINEAR: [0.9, 0.9, 0.9], md.MLP: [0.8, 0.9, 0.9], md.CNN: [0.7, 0.8, 0.9]}), 100)
     assert f.early_share[md.LINEAR] == 0.0 and f.gain[md.LINEAR] == 0.0
 
 

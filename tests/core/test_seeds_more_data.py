@@ -37,3 +37,5 @@ def test_all_three_level_off_together_on_every_seed(facts):
     for f in facts:
         assert min(f.early_share.values()) > 0.75, f.early_share
         assert f.spread_end < 0.03 and abs(f.cnn_lead_end) < 0.02
+        # the page says the gaps in digits: under 3 points of 539 validation digits is at most 16 digits
+        assert f.validation_digits == 539 and f.spread_end_digits == round(f.spread_end * 539) <= 16

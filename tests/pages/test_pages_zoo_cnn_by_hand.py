@@ -94,6 +94,11 @@ def test_the_explorer_fills_in_the_formula_and_works_the_default_cell(page):
     assert "⌊(8 + 2·0 − 1·(3 − 1) − 1) / 1⌋ + 1 = ⌊5 / 1⌋ + 1 = **6**; `F.conv2d` made a **6 × 6** output" in text
     assert f"Sum of the 9 products = **{f.hand_value:.4f}**; `F.conv2d` at (3, 3): **{f.torch_value:.4f}**" in text
     assert "gives a 6 × 6 output by the formula, and F.conv2d's output is 6 × 6" in _explorer_notice(page)
+    assert "(strictly a cross-correlation: the kernel is not flipped, as in PyTorch's Conv2d; " in \
+        _explorer_notice(page)
+    flipped = ("this kernel flipped gives the same sum here" if f.flipped_value == f.hand_value else
+               f"flipped, it would give {f.flipped_value:.4f} here")
+    assert flipped in _explorer_notice(page)
 
 
 def test_every_explorer_control_changes_what_is_convolved(page):

@@ -46,6 +46,9 @@ def test_the_section_opens_on_an_untrained_game_with_its_buttons_and_picture(gam
     facts = stepper(game).view().facts
     assert "nothing has trained yet" in notice(game)
     assert f"D calls {facts.real_right:.0%} of the real points real and {facts.fake_right:.0%}" in notice(game)
+    assert facts.near_blind and (f"its P(real) is between {facts.p_low:.2f} and {facts.p_high:.2f} everywhere: "
+                                 "random weights, just under ½") in notice(game)  # 0.40 to 0.48 on seed 0
+    assert "only G moves, its points along the arrows" not in notice(game)
     assert frame(game).count('src="data:image/svg+xml,') == 1 and f"drawn {facts.arrow_scale:g} × the gradient" \
         in frame(game)
     assert [b.label for b in game.button if b.key and b.key.startswith("steps-")] == [
@@ -59,7 +62,14 @@ def test_step_g_moves_only_g_along_its_arrows(game):
     facts = stepper(game).view().facts
     assert facts.cosine > 0.8
     assert "moved G alone" in notice(game) and f"cosine {facts.cosine:.2f}" in notice(game)
-    assert "along the arrows drawn before it" in notice(game)
+    assert "along the arrows drawn before it" in notice(game) and "J·Δθ" not in notice(game)
+    for _ in range(20):  # twenty G steps later the points no longer follow their arrows
+        stepper(game).step_g(1e-3)
+    game.button(key="steps-g").click().run()
+    facts = stepper(game).view().facts
+    assert facts.cosine < 0.5 and f"cosine {facts.cosine:.2f}" in notice(game)
+    assert "each point moves by J·Δθ" in notice(game) and "about lr·sign(g)" in notice(game)
+    assert "momentum" not in notice(game) and "drawn before it (cosine" in notice(game)
     assert all((a == b).all() for a, b in zip(d_before, stepper(game).model.D.parameters()))
 
 

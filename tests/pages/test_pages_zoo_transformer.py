@@ -111,9 +111,13 @@ def test_the_worked_query_follows_its_head_and_letter_and_states_the_tables_numb
     notice = _notice(page, "the highest score")
     assert top.key == "8 N" and f"key 8 `N` ({top['q·k / √16']:.2f})" in notice and f"{top.weight:.1%}" in notice
     assert keys.weight.sum() == __import__("pytest").approx(1, abs=1e-5)
+    assert top.weight > 0.5 and "more than half, so the output is mostly that key's value" in notice
+    assert any("before the attention's output projection (`out`)" in m.value for m in page.markdown)
     before = _specs(page)
     page.selectbox(key="tx-worked-head").set_value(1).run()  # layer 1, head 1
     assert not page.exception and "Layer 1, head 1" in next(m.value for m in page.markdown if "q = `[" in m.value)
+    notice = _notice(page, "the highest score")  # its top key gets 29.8%, the next 18.3%: a blend
+    assert "under half, so the output is a blend" in notice and "mostly" not in notice and "29.8%" in notice
     assert _specs(page)[1] != before[1]
     page.slider(key="tx-worked-letter").set_value(3).run()
     assert not page.exception
@@ -127,12 +131,15 @@ def test_sampling_controls_change_the_drawn_distribution_and_the_text(page):
     assert "Sampling wrote **YDEHRG**" in notice and "greedy writes **YDEERG**" in notice
     distribution = _specs(page)[-2]  # the last one is section 6's cross-attention
     page.slider(key="tx-top-k").set_value(1).run()
-    assert not page.exception and "1 tokens keep a chance" in _notice(page, "at step 1")
+    assert not page.exception and "with T = 2 and top-1, 1 token keeps a chance" in _notice(page, "at step 1")
     assert "Every step drew the most likely token" in _notice(page, "at step 1")
     assert _specs(page)[-2] != distribution
     page.select_slider(key="tx-temperature").set_value(0.5).run()
     page.slider(key="tx-top-k").set_value(28).run()
     assert "Sampling wrote **YDEERG**" in _notice(page, "at step 1")
+    page.select_slider(key="tx-temperature").set_value(0.0).run()  # greedy: top-k has no effect
+    notice = _notice(page, "at step 1")
+    assert "T = 0 is greedy, whatever top-k keeps" in notice and "top-28" not in notice and "gets 100.0%" in notice
     page.select_slider(key="tx-temperature").set_value(2.0).run()
     page.number_input(key="tx-sample-seed").set_value(3).run()
     page.slider(key="tx-sample-step").set_value(4).run()
@@ -142,6 +149,7 @@ def test_sampling_controls_change_the_drawn_distribution_and_the_text(page):
 def test_the_encoder_decoder_writes_the_typed_word_reversed_with_its_cross_attention(page):
     assert "It wrote **ECNEUQES**; the reversed word is **ECNEUQES**." in [m.value for m in page.markdown]
     notice = _notice(page, "to write answer letter")
+    assert "must read input position *n* − *i* (counted from 0" in notice and "*n* − 1 − *i*" not in notice
     assert "peaks there for 100% of the letters" in notice or "peaks there for 8" in notice
     held_out = __import__("core.zoo.transformer_seq2seq", fromlist=["shipped"]).shipped().scores["word_accuracy"]
     assert f"writes {held_out:.1%} exactly right" in notice

@@ -92,6 +92,9 @@ def test_the_first_moves_of_each_player_as_the_page_says(data, seed):
     game = Stepper(Duel(data=data, seed=seed))
     start = game.view()
     assert start.facts.last == "" and start.facts.cosine is None
+    # untrained D: its P(real) over the plane stays near 1/2 (0.38 to 0.56 on seeds 0-4), so its calls are barely calls
+    assert start.facts.near_blind and 0.35 < start.facts.p_low <= start.facts.p_high < 0.65
+    assert (start.facts.p_low, start.facts.p_high) == pytest.approx((start.p.min(), start.p.max()))
     game.step_g(1e-3)
     g = game.view().facts
     assert g.cosine > 0.8 and g.moved > 0.01 and g.map_change == 0  # G's points went along the arrows; D held still
@@ -100,6 +103,20 @@ def test_the_first_moves_of_each_player_as_the_page_says(data, seed):
     game.step_d(1e-3)
     d = game.view().facts
     assert d.moved == 0 and d.cosine is None and d.map_change > 0.01 and d.d_loss < d.d_loss_before
+    game.step_both(1e-3, 1e-3, 30)
+    trained = game.view().facts  # D has learned: its map spans more than 1/2 ± 0.15
+    assert not trained.near_blind and trained.p_high - trained.p_low > 0.4
+
+
+def test_later_g_steps_need_not_follow_the_arrows():
+    """The first G step goes along the arrows (cosine 0.89 on seed 0); twenty G steps later it does not (0.32): a
+    weight step moves every point by J·Δθ from a fresh noise batch, and Adam rescales each weight's step."""
+    game = Stepper(Duel(seed=0))
+    cosines = []
+    for _ in range(21):
+        game.step_g(1e-3)
+        cosines.append(game.view().facts.cosine)
+    assert cosines[0] > 0.8 and cosines[-1] < 0.5
 
 
 def test_ds_scores_are_its_calls_on_the_shown_points():

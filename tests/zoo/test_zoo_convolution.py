@@ -135,8 +135,20 @@ def test_the_explorer_works_a_cell_of_conv2d_for_every_picture_and_kernel(pictur
         f = result.facts
         assert f.out_side == f.torch_side == side and len(result.output) == side * side
         assert f.hand_value == pytest.approx(f.torch_value, abs=1e-5)
+        flipped = F.conv2d(F.pad(convolution.picture(picture)[None, None], [p] * 4),
+                           convolution.kernel(name, k).flip(0, 1)[None, None], stride=s, dilation=d)
+        assert f.flipped_value == pytest.approx(float(flipped[0, 0, side - 1, side // 2]), abs=1e-5)
         assert f.numerator == 8 + 2 * p - d * (k - 1) - 1 and f.span == d * (k - 1) + 1
         assert result.padded.marked.sum() == k * k and len(result.padded) == (8 + 2 * p) ** 2
+
+
+def test_conv2d_is_a_cross_correlation_the_kernel_not_flipped():
+    """PyTorch's Conv2d docs: the layer computes a cross-correlation. An asymmetric kernel flipped changes the cell."""
+    edge = convolution.explore(convolution.Explorer(kernel="vertical edge", row=3, col=3)).facts
+    assert edge.hand_value == pytest.approx(edge.torch_value) == pytest.approx(-0.5625)
+    assert edge.flipped_value == pytest.approx(0.5625)  # the true convolution: the sign of the edge flips
+    blur = convolution.explore(convolution.Explorer(kernel="blur", row=3, col=3)).facts
+    assert blur.flipped_value == pytest.approx(blur.hand_value)  # a symmetric kernel: the same either way
 
 
 def test_the_kernels_do_what_their_names_say():

@@ -27,6 +27,9 @@ def test_cross_attention_peaks_on_the_anti_diagonal():
     letters = peaks[peaks["output position"] < 8]
     assert ((letters["input position"] + letters["output position"]) == 7).mean() >= 0.75
     assert f.anti_diagonal == ((letters["input position"] + letters["output position"]) == 7).mean()
+    # answer letter i (from 1) of an n-letter word reads input position n - i (from 0), as the page's notice says
+    assert (letters["answer letter"] == letters["output position"] + 1).all()
+    assert f.anti_diagonal == (letters["input position"] == 8 - letters["answer letter"]).mean()
     assert r.cross.groupby("output position")["weight"].sum().between(1 - 1e-5, 1 + 1e-5).all()
     assert f.held_out_words == seq2seq.shipped().scores["word_accuracy"] and f.n_scored == seq2seq.N_SCORED
 

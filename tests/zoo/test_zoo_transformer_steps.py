@@ -56,9 +56,16 @@ def test_the_default_head_copies_the_letter_the_query_writes():
     for design, word in (("encoder", "ATTENTION"), ("decoder", "ATTENTION"), ("encoder", "SLIDE")):
         f = transformer_steps.worked(transformer_steps.Worked(word, SOURCES[design]), _model(design)).facts
         assert f.target_key == f.top_key and f.top_key_token == word[-1] and f.top_weight > 0.8, (design, word)
-        assert f.top_weight > 5 * f.runner_up_weight
+        assert f.top_weight > 5 * f.runner_up_weight and f.majority
     causal = transformer_steps.worked(transformer_steps.Worked("ATTENTION", SOURCES["causal"]), _model("causal")).facts
     assert causal.readable == 1 and causal.top_key == 0 and causal.target_weight == 0  # its target is in the future
+
+
+def test_a_head_whose_top_key_holds_under_half_the_weight_is_a_blend_not_mostly_one_value():
+    """Encoder layer 1, head 1 on ATTENTION, letter 1: the top key gets 29.8%, the next 18.3%: no majority."""
+    f = transformer_steps.worked(transformer_steps.Worked("ATTENTION", SOURCES["encoder"], 1, 1, 1),
+                                 _model("encoder")).facts
+    assert not f.majority and 0.25 < f.top_weight < 0.35 and 0.15 < f.runner_up_weight < f.top_weight
 
 
 def test_a_letter_past_the_generated_answer_shows_the_last_position():

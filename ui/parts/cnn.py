@@ -284,8 +284,11 @@ def explorer_notice(f: convolution.ExplorerFacts) -> str:
                f"{f.span} × {f.span} pixels with the same {f.k * f.k} weights." if f.dilation > 1 else "")
     padding = (f" {f.in_padding} of this cell's {f.k * f.k} window positions fall in the zero padding." if
                f.in_padding else "")
+    flipped = (f"flipped, it would give {f.flipped_value:.4f} here" if abs(f.flipped_value - f.hand_value) > 5e-5
+               else "this kernel flipped gives the same sum here")
     return (f"an {f.n} × {f.n} picture with a {f.k} × {f.k} kernel, stride {f.stride}, padding {f.padding} and "
             f"dilation {f.dilation} gives a {f.out_side} × {f.out_side} output by the formula, and F.conv2d's "
             f"output is {f.torch_side} × {f.torch_side}. Cell ({f.row}, {f.col}) by hand is {f.hand_value:.4f}, "
-            f"F.conv2d's {f.torch_value:.4f}: a convolution is just this window sum, repeated at every "
-            f"stride-th position.{dilated}{padding}")
+            f"F.conv2d's {f.torch_value:.4f}: a convolution is just this window sum (strictly a cross-correlation: "
+            f"the kernel is not flipped, as in PyTorch's Conv2d; {flipped}), repeated at every stride-th position."
+            f"{dilated}{padding}")

@@ -156,12 +156,16 @@ def keep_playing(duel: Duel, d_lr: float, g_lr: float, speed: int, frame: DeltaG
 def notice(f: gan_steps.StepFacts) -> None:
     if f.diverged:
         return
-    score = (f"D calls {f.real_right:.0%} of the real points real and {f.fake_right:.0%} of G's points fake; "
+    side = "just under ½" if f.p_high < 0.5 else "just over ½" if f.p_low > 0.5 else "around ½"
+    blind = (f" (but its P(real) is between {f.p_low:.2f} and {f.p_high:.2f} everywhere: random weights, {side}, so "
+             "these calls are barely calls)" if f.near_blind else "")
+    score = (f"D calls {f.real_right:.0%} of the real points real and {f.fake_right:.0%} of G's points fake{blind}; "
              f"the losses are D {f.d_loss:.2f} and G {f.g_loss:.2f} (once D cannot tell, D {f.blind_d:.2f} and G "
              f"{f.blind_g:.2f}: the dashed lines).")
     if not f.last:
-        chrome.notice(f"nothing has trained yet. {score} Press **Step G**: only G moves, its points along the "
-                      "arrows. Press **Step D**: only D's map changes, and with it the arrows.", f)
+        chrome.notice(f"nothing has trained yet. {score} Press **Step G**: only G's weights change, and its points "
+                      "move with them; the notice then measures how closely they follow the arrows. Press **Step D**: "
+                      "only D's map changes, and with it the arrows.", f)
         return
     if f.last == "D":
         fell = "fell" if f.d_loss < f.d_loss_before else "rose"
@@ -173,8 +177,13 @@ def notice(f: gan_steps.StepFacts) -> None:
     cosine = f.cosine if f.cosine is not None else 0.0
     along = ("along the arrows drawn before it" if cosine > 0.5 else
              "roughly along the arrows drawn before it" if cosine > 0 else "not along the arrows drawn before it")
-    why = ("" if cosine > 0.5 else " Each update follows a fresh batch of noise, not these points, and Adam "
-           "carries momentum from earlier updates, so the points need not follow their own arrows.")
+    # A point x = G(z; θ) moves by about J·Δθ (J = ∂x/∂θ): one weight step mixes every point's push. Adam scales each
+    # weight's step by its own gradient history; with bias correction its first step is lr·g/(|g| + ε) ≈ lr·sign(g)
+    # (Kingma & Ba 2015, "Adam", algorithm 1 and section 2.1).
+    why = ("" if cosine > 0.5 else " G changes its weights, not its points: each point moves by J·Δθ (J: how it "
+           "depends on G's weights), and Δθ mixes every point's push from a fresh batch of noise, not these points. "
+           "Adam also rescales each weight's step (its first step is about lr·sign(g)), so the points need not "
+           "follow their own arrows.")
     d_part = (f"D moved first (its map changed by up to {f.map_change:.3f} in P(real)), then G: "
               if f.last == "both" else "the last update moved G alone, so D's map did not change "
               f"({f.map_change:.3f}): ")

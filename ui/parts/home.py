@@ -45,12 +45,15 @@ def notice(f: more_data.MoreDataFacts) -> str:
     """What the measured curves show, and how that differs from the slide's sketch."""
     lin, mlp, cnn = more_data.MODELS
     behind = ", furthest behind," if f.worst_at_start == cnn else ""
+    rank = ("The CNN goes from last to first, but the gaps" if f.worst_at_start == cnn and f.best_at_end == cnn
+            else "The CNN starts last and closes in: the gaps" if f.worst_at_start == cnn else "The gaps")
     return (f"Every model gets better with more data: from {f.smallest} to {f.largest:,} training digits "
             f"logistic regression climbs from {_pct(f.start[lin])} to {_pct(f.end[lin])}, the MLP from "
             f"{_pct(f.start[mlp])} to {_pct(f.end[mlp])} and the CNN from {_pct(f.start[cnn])} to {_pct(f.end[cnn])}. "
             f"The CNN starts {_points(f.cnn_lead_start, 'logistic regression')}{behind} and ends "
             f"{_points(f.cnn_lead_end, 'it')}; the {f.most_gain} gains the most ({f.gain[f.most_gain] * 100:.1f} "
-            f"points), and all three end within {f.spread_end * 100:.1f} points. And all three level off: each has "
-            f"at least {min(f.early_share.values()):.0%} of its gain by {f.middle} digits. So the slide's sketch, "
-            "classic machine learning levelling off while deep learning keeps climbing, is not what these small 8x8 "
-            "digits show: a linear model already reads them well. The sketch is about harder tasks and far more data.")
+            f"points). And all three level off: each has at least {min(f.early_share.values()):.0%} of its gain by "
+            f"{f.middle} digits. {rank} at the end are within {f.spread_end * 100:.1f} points (about "
+            f"{f.spread_end_digits} of {f.validation_digits} validation digits). On these small 8x8 digits a linear "
+            "model already reads them well; the slide's sketch, classic machine learning levelling off while deep "
+            "learning keeps climbing, is about harder tasks and far more data.")

@@ -167,7 +167,8 @@ def worked(word: str, design: str, trained: transformer.Trained, copy: transform
     """Section 2's worked query: one head and one answer position of the shown model, every number written out."""
     st.markdown("**One query worked through.** Pick a head and the position that writes one letter of the answer: "
                 "its query *q* meets every key *k*, the scores *q·k / √d* go through a softmax, and the weights mix "
-                "the values *v*. These are the model's own weights, and the sum equals what its attention computes.")
+                "the values *v*. These are the model's own weights, and the sum equals this head's output as the model "
+                "computes it, before the attention's output projection (`out`) mixes the heads.")
     spec = trained.model.spec
     heads = [(0, 0)] + [(layer, head) for layer in range(1, spec.layers + 1) for head in range(1, spec.heads + 1)]
     head_box, letter_box = st.columns(2)
@@ -203,9 +204,11 @@ def worked_notice(f: transformer_steps.WorkedFacts) -> None:
               f"The full mask lets it read all {f.positions} keys. ")
     target = ("it writes padding, so no letter is its target" if f.target_key is None else
               f"the letter it must write sits at key {f.target_key}, which gets {f.target_weight:.1%}")
+    mix = ("more than half, so the output is mostly that key's value" if f.majority else
+           "under half, so the output is a blend of several keys' values, not one key's")
     chrome.notice(f"{where}the highest score q·k / √{f.d_k} is key {f.top_key} `{f.top_key_token}` "
                   f"({f.top_score:.2f}); the softmax turns it into {f.top_weight:.1%} of the weight (the next key "
-                  f"gets {f.runner_up_weight:.1%}), so the output is mostly that key's value. {masked}Here "
+                  f"gets {f.runner_up_weight:.1%}): {mix}. {masked}Here "
                   f"{target}.", f)
 
 
@@ -238,9 +241,12 @@ def sampling_notice(f: transformer_steps.SampleFacts, cfg: transformer_steps.Sam
     drew = (f"At step {f.first_off} it drew `{f.off_token}` (probability {f.off_after:.1%}) where greedy takes "
             f"`{f.off_top}`, and every later step reads that token." if f.first_off else
             "Every step drew the most likely token, as greedy would.")
-    chrome.notice(f"at step {f.step} the model gives `{f.top_token}` {f.top_before:.1%}; with T = {cfg.temperature:g} "
-                  f"and top-{cfg.top_k}, {f.kept} tokens keep a chance and `{f.top_token}` gets {f.top_after:.1%} "
-                  f"(the bars sum to {f.total_after:.0%}). Sampling wrote **{f.sampled or '(nothing)'}** "
+    kept = ("T = 0 is greedy, whatever top-k keeps: only the most likely token keeps a chance, so "
+            if cfg.temperature == 0 else f"with T = {cfg.temperature:g} and top-{cfg.top_k}, {f.kept} "
+            f"{'token keeps' if f.kept == 1 else 'tokens keep'} a chance and ")
+    chrome.notice(f"at step {f.step} the model gives `{f.top_token}` {f.top_before:.1%}; {kept}`{f.top_token}` "
+                  f"gets {f.top_after:.1%} (the bars sum to {f.total_after:.0%}). Sampling wrote "
+                  f"**{f.sampled or '(nothing)'}** "
                   f"({f.letters_right} of {len(f.expected)} letters right); greedy writes **{f.greedy}**. {drew} "
                   "The same seed draws the same text.", f)
 
@@ -261,8 +267,9 @@ def encoder_decoder() -> None:
     f = result.facts
     st.markdown(f"It wrote **{f.wrote or '(nothing)'}**; the reversed word is **{f.expected}**.")
     show.chart(transformer_charts.cross_attention, result.cross, key="tx-cross-attention")
-    chrome.notice(f"to write answer letter *i* of an *n*-letter word the decoder must read input position "
-                  f"*n* − 1 − *i*: for this word the cross-attention peaks there for {f.anti_diagonal:.0%} of the "
+    chrome.notice(f"to write answer letter *i* (counted from 1, as in section 2) of an *n*-letter word the decoder "
+                  f"must read input position *n* − *i* (counted from 0, as section 2's keys): for this word the "
+                  f"cross-attention peaks there for {f.anti_diagonal:.0%} of the "
                   f"letters, the anti-diagonal of the word. On {f.n_scored} held-out words it writes "
                   f"{f.held_out_words:.1%} exactly right, and its attention peaks on the letter to copy "
                   f"{f.held_out_anti_diagonal:.1%} of the time.", f)
