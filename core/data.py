@@ -117,7 +117,7 @@ def plane_target(name: str, x: np.ndarray) -> np.ndarray:
     """(N, 1): the noise-free target of a 2-D regression set at the (N, 2) points x."""
     if name == "slope":
         return (x[:, :1] + x[:, 1:]) / 4
-    return sum(h * np.exp(-((x[:, :1] - a) ** 2 + (x[:, 1:] - b) ** 2) / BUMP_WIDTH) for a, b, h in BUMPS)
+    return np.sum([h * np.exp(-((x[:, :1] - a) ** 2 + (x[:, 1:] - b) ** 2) / BUMP_WIDTH) for a, b, h in BUMPS], axis=0)
 
 
 def _plane(name: str, n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

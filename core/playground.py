@@ -45,6 +45,7 @@ MAX_UNITS = 8  # per hidden layer: every unit gets a map on screen
 MAX_LAYERS = 4
 MAX_EPOCHS = 2000  # play stops here: a class of students playing on one server each stop in the end
 VALIDATION = 0.3
+FAR = 1e6  # what a blown-up, infinite value is drawn as
 HIDDEN_CELLS = 40  # the hidden-space map is HIDDEN_CELLS x HIDDEN_CELLS cells
 BOUNDED = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}  # activations whose outputs have fixed bounds
 
@@ -286,7 +287,9 @@ class Player:
         net = self.net_module
         x = torch.cat([self.x, self.x_val])
         h = net.forward(x.unsqueeze(0))[1].inputs[-1][0]  # (N, units): what the output layer gets
-        w, b = net.W[-1][0, :, 0], net.b[-1][0, 0, 0]
+        h = torch.nan_to_num(h, nan=0.0, posinf=FAR, neginf=-FAR)  # weights that blew up: still a picture
+        w = torch.nan_to_num(net.W[-1][0, :, 0], nan=0.0, posinf=FAR, neginf=-FAR)
+        b = torch.nan_to_num(net.b[-1][0, 0, 0], nan=0.0, posinf=FAR, neginf=-FAR)
         units = h.shape[1]
         unit = list(self.net.features) if not self.net.widths else [f"unit {i + 1}" for i in range(units)]
         if units == 1:

@@ -62,7 +62,8 @@ if chrome.section("3 · One wide layer or several? Universal approximation in pr
         live=parts.redraw_fits(fits_slot))
     with fits_slot.container():
         show.chart(charts.function_fits, approximation.points, approximation.fits,
-                   approximation.truth, parts.FITS_TITLE, data=approximation.fits, key="approx-fits")
+                   approximation.truth, parts.FITS_TITLE, data=approximation.fits,
+                   key="approx-fits")
     left, right = st.columns([1, 2], gap="large")
     with left:
         show.chart(charts.bars, approximation.errors, "variant", "MSE", "split",

@@ -44,6 +44,7 @@ def layout(units: Sequence[int], tile: int) -> tuple[int, int, list[list[tuple[i
 def line_widths(weights: Sequence[np.ndarray], tile: int) -> list[np.ndarray]:
     """Each weight's line width: up to MAX_LINE tiles in proportion to |w| over the network's largest |w|, at least
     a hairline (a sixth of the thickest)."""
+    weights = [np.nan_to_num(w, nan=0.0, posinf=0.0, neginf=0.0) for w in weights]  # a blown-up weight: a hairline
     largest = max((float(np.abs(w).max()) for w in weights), default=0.0) or 1.0
     thickest = MAX_LINE * tile
     return [np.maximum(thickest / 6, thickest * np.abs(w) / largest) for w in weights]

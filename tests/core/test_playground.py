@@ -276,3 +276,17 @@ def _by_hand_linear(player: pg.Player, x: torch.Tensor) -> torch.Tensor:
         if layer < len(W) - 1:
             a = torch.tanh(a)
     return a[:, 0]
+
+
+@pytest.mark.parametrize("dataset, widths", [("bumps", (6, 2)), ("bumps", (8, 8, 8)), ("slope", (8,)),
+                                             ("moons", (8, 8, 8))])
+def test_a_network_that_blew_up_is_still_drawn(dataset, widths):
+    """Chromium review: a regression at lr 100 raised in the SVD of NaN hidden outputs and in the lines' widths."""
+    from ui.parts import learning_cycle_play
+
+    player = pg.Player(pg.PlayNet(dataset=dataset, widths=widths))
+    player.step_epoch(100.0, 10, epochs=3)
+    assert player.diverged
+    view = player.view()
+    assert np.isfinite(view.hidden).all() and np.isfinite(view.hidden_box).all()
+    assert "<img" in learning_cycle_play.frame_html(view, player.net)

@@ -51,13 +51,13 @@ def test_every_card_link_fits_its_card(page):
     assert max(map(len, links)) <= 30  # "Open the Fully convolutional network page" (41) was clipped at 38 in a card
 
 
-def test_the_notice_names_every_model_that_ties_for_the_largest(page):
-    """Lecturer's review: four Transformers tie at 27,292 weights; the notice named one as "the largest model"."""
+def test_the_notice_names_the_largest_model_and_would_name_every_one_that_ties(page):
+    """Lecturer's review: four Transformers once tied at 27,292 weights and the notice named one as "the largest
+    model"; since the encoder-decoder shipped, it alone is the largest (ties: tests/zoo/test_zoo_overview.py)."""
     facts = overview.shipped_facts(overview.shipped())
     notes = " ".join(i.value for i in page.info)
-    assert "the largest model here" not in notes
-    names = ", ".join(f"**{a}**" for a in facts.largest_assets)
-    assert (f"the largest models here, the four Transformer models ({names}), have {facts.largest_parameters:,} "
-            "weights each and the smallest, **cnn_digits** (CNN), 3,658;") in notes
+    assert facts.n_largest == 1 and "the largest models here" not in notes
+    assert (f"the largest model here, **{facts.largest_assets[0]}** (Transformer), has {facts.largest_parameters:,} "
+            "weights and the smallest, **cnn_digits** (CNN), 3,658;") in notes
     measured = next(df for df in tables(page) if "measured" in df.columns).set_index("asset")["measured"]
     assert measured["fcn_scenes"].startswith("val mean IoU over the three shapes 0.843")

@@ -83,14 +83,13 @@ def test_shipped_facts_name_every_model_that_ties_for_the_largest(tmp_path):
     assert (facts.smallest_assets, facts.smallest_architectures, facts.n_smallest) == (("gan_small",), ("GAN",), 1)
 
 
-def test_the_shipped_largest_models_are_the_four_transformers():
+def test_the_shipped_largest_model_is_the_encoder_decoder_transformer():
     models = overview.shipped()
     facts = overview.shipped_facts(models)
     most = int(models.parameters.max())
     assert facts.largest_assets == tuple(sorted(models.asset[models.parameters == most]))
-    assert facts.largest_assets == ("transformer_causal", "transformer_decoder", "transformer_encoder",
-                                    "transformer_nopos")
-    assert facts.largest_architectures == ("Transformer",) and facts.largest_parameters == most == 27_292
+    assert facts.largest_assets == ("transformer_seq2seq",)  # its encoder, decoder and cross-attention
+    assert facts.largest_architectures == ("Transformer",) and facts.largest_parameters == most == 31_644
     assert facts.smallest_assets == ("cnn_digits",) and facts.smallest_parameters == 3_658
 
 
