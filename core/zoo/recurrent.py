@@ -59,24 +59,48 @@ class EveryStep(nn.Identity):
     """The hidden states of every step (N, T, H), unchanged: what a sequence output reads."""
 
 
+class BothEnds(nn.Module):
+    """A bidirectional layer's states (N, T, 2H) -> (N, 2H): what a bidirectional single output reads.
+
+    torch puts the forward direction's h in [..., :H] and the backward one's in [..., H:] (nn.LSTM's docs,
+    `output`). The head reads the forward half at the LAST step (it has read tokens 1..T) next to the
+    backward half at the FIRST step (it has read tokens T..1): each direction's final state, torch's
+    h_n[-2] and h_n[-1]. On the recall task the backward direction reads the symbol last of all.
+    """
+
+    def forward(self, states: Tensor) -> Tensor:
+        H = states.shape[-1] // 2
+        return torch.cat([states[:, -1, :H], states[:, 0, H:]], dim=-1)
+
+
 class SequenceNet(nn.Module):
-    """one-hot -> RNN / GRU / LSTM (hidden units) -> [last step] -> linear head over the 4 symbols."""
+    """one-hot -> RNN / GRU / LSTM (hidden units) -> [last step] -> linear head over the 4 symbols.
+
+    `layers` > 1 stacks recurrent layers (torch's `num_layers`: layer 2 reads layer 1's hidden states);
+    `bidirectional` adds a second pass from the last token to the first (torch's `bidirectional`), and a
+    single output then reads `BothEnds`. Both are the torch module's own arguments.
+    """
 
     def __init__(self, cell: str, hidden: int = 32, per_step: bool = False, keep_bias: float = 0.0,
-                 generator: torch.Generator | None = None):
+                 generator: torch.Generator | None = None, layers: int = 1, bidirectional: bool = False):
         super().__init__()
         if cell not in RECURRENT:
             raise ValueError(f"Unknown cell {cell!r}: choose one of {', '.join(CELLS)}.")
+        if not 1 <= layers <= 3:
+            raise ValueError("A recurrent network here has 1 to 3 stacked layers.")
         self.cell, self.per_step = cell, per_step
         self.onehot = OneHot()
-        self.recurrent = RECURRENT[cell](VOCAB, hidden, batch_first=True)
-        self.last = EveryStep() if per_step else LastStep()
-        self.head = nn.Linear(hidden, N_CLASSES)
+        self.recurrent = RECURRENT[cell](VOCAB, hidden, num_layers=layers, bidirectional=bidirectional,
+                                         batch_first=True)
+        self.last = EveryStep() if per_step else BothEnds() if bidirectional else LastStep()
+        self.head = nn.Linear(hidden * (1 + bidirectional), N_CLASSES)
         with torch.no_grad():  # torch's default init, U(-1/sqrt(H), 1/sqrt(H)), but drawn from our seeded generator
             for p in self.parameters():
                 nn.init.uniform_(p, -hidden ** -0.5, hidden ** -0.5, generator=generator)
-            if cell in KEEP_GATE:
-                self.recurrent.bias_ih_l0[hidden : 2 * hidden] += keep_bias
+            if cell in KEEP_GATE:  # every layer and direction: bias_ih_l0, bias_ih_l1, bias_ih_l0_reverse, ...
+                for name, bias in self.recurrent.named_parameters():
+                    if name.startswith("bias_ih"):
+                        bias[hidden : 2 * hidden] += keep_bias
 
     def forward(self, x: Tensor) -> Tensor:  # x (N, T) token ids, or (N, T, V) vectors
         states, _ = self.recurrent(self.onehot(x))  # (N, T, H): the hidden state after every step
@@ -295,4 +319,73 @@ def make_steps(quick: bool) -> tuple[nn.Module, dict]:
     return _make(Recipe(per_step=True), quick, ())
 
 
-SHIPPED = {SINGLE: make_single, STEPS: make_steps}
+# --- stacked and bidirectional LSTMs -------------------------------------------------------------------------------
+LSTMS = {"LSTM": (1, False), "2-layer LSTM": (2, False), "bidirectional LSTM": (1, True)}  # (layers, bidirectional)
+LSTM_RACE = "recurrent_lstms"
+
+
+def lstm_network(recipe: Recipe, name: str, generator: torch.Generator | None = None) -> SequenceNet:
+    """One of `LSTMS`, with the recipe's hidden units per layer and direction, and its keep-gate bias."""
+    layers, bidirectional = LSTMS[name]
+    return SequenceNet("LSTM", recipe.hidden, recipe.per_step, recipe.keep_bias, generator, layers, bidirectional)
+
+
+def race_lstms(recipe: Recipe) -> dict[str, Any]:
+    """The three LSTMs of `LSTMS` trained side by side on the recipe's race: same data, schedule and seed (its
+    "LSTM" is the memory race's LSTM, weight for weight). Their networks, final validation accuracy and
+    validation accuracy after every epoch (epoch 0: untrained)."""
+    data = sequences.dataset(recipe.length, recipe.n_train, N_VAL, recipe.seed, recipe.per_step)
+    variants = [Variant(name, functools.partial(lstm_network, recipe, name), recipe.train_config()) for name in LSTMS]
+    fit = fit_many(variants, data)
+    rows = fit.history[(fit.history.metric == "accuracy") & (fit.history.split == "validation")]
+    return {"networks": {name: weights.into(lstm_network(recipe, name), {k: torch.as_tensor(v) for k, v in
+                                                                         fit.states[name].items()}) for name in LSTMS},
+            "accuracy": {name: float(a) for name, a in fit.final("accuracy").items()},
+            "curves": {name: [round(float(a), 4) for a in rows[rows.variant == name].sort_values("epoch").value]
+                       for name in LSTMS}}
+
+
+@dataclass
+class Lstms:
+    """The shipped LSTM, 2-layer LSTM and bidirectional LSTM (`LSTM_RACE`), raced as the memory race's defaults."""
+
+    recipe: Recipe
+    networks: dict[str, SequenceNet]  # LSTMS's names -> the networks trained at the recipe's length (eval mode)
+    sweep: pd.DataFrame  # cell (the LSTMS name), length, validation accuracy: each length raced as `recipe`
+    curves: pd.DataFrame  # cell, epoch, validation accuracy: the race at the recipe's length, after every epoch
+    asset: str = LSTM_RACE
+
+    @property
+    def shipped(self) -> bool:
+        return True
+
+
+def shipped_lstms() -> Lstms:
+    """The three LSTMs read from `assets/zoo/recurrent_lstms.pt`, with the sweep and curves measured when made."""
+    state, meta = weights.load(LSTM_RACE)
+    recipe = Recipe(**meta["race"])
+    networks = {name: weights.into(lstm_network(recipe, name), {k.split(".", 1)[1]: v for k, v in state.items()
+                                                                if k.split(".", 1)[0] == name}) for name in LSTMS}
+    sweep = meta["accuracy_vs_length"]
+    return Lstms(recipe, networks,
+                 pd.DataFrame([{"cell": name, "length": n, "validation accuracy": a} for name in LSTMS
+                               for n, a in zip(sweep["length"], sweep[name])]),
+                 pd.DataFrame([{"cell": name, "epoch": e, "validation accuracy": a} for name in LSTMS
+                               for e, a in enumerate(meta["curves"][name])]))
+
+
+def make_lstms(quick: bool) -> tuple[nn.Module, dict]:
+    """The three LSTMs raced at the memory race's defaults and at each length of its sweep."""
+    recipe = dataclasses.replace(Recipe(), **QUICK) if quick else Recipe()
+    runs = {n: race_lstms(dataclasses.replace(recipe, length=n)) for n in (QUICK_LENGTHS if quick else LENGTHS)}
+    if recipe.length not in runs:
+        runs[recipe.length] = race_lstms(recipe)
+    lengths = sorted(runs)
+    meta = {"task": f"recall the first of {recipe.length} tokens, one answer at the end",
+            "race": dataclasses.asdict(recipe), "curves": runs[recipe.length]["curves"],
+            "accuracy_vs_length": {"length": lengths,
+                                   **{name: [round(runs[n]["accuracy"][name], 4) for n in lengths] for name in LSTMS}}}
+    return nn.ModuleDict(runs[recipe.length]["networks"]), meta
+
+
+SHIPPED = {SINGLE: make_single, STEPS: make_steps, LSTM_RACE: make_lstms}
