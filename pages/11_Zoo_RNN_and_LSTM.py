@@ -49,4 +49,8 @@ if chrome.section("4 · One answer at the end, or one answer per step",
 # 5. Gradients through time ------------------------------------------------------------------------
 if chrome.section("5 · Why the plain RNN forgets: gradients through time", "69"):
     parts.gradient_flow(race, source)
+
+# 6. Stacked and bidirectional LSTMs ---------------------------------------------------------------
+if chrome.section("6 · Stacked and bidirectional LSTMs: what each adds", "69"):
+    parts.lstm_variants()
 chrome.end()

@@ -107,6 +107,22 @@ class SequenceNet(nn.Module):
         return self.head(self.last(states))  # single output (N, C); sequence output (N, T, C)
 
 
+HALVES = ("both", "forward only", "backward only")
+
+
+def halves(net: SequenceNet, x: torch.Tensor) -> dict[str, torch.Tensor]:
+    """A bidirectional single-output network's answers (N,) on token ids x (N, T): as trained ("both"), and with
+    the backward ("forward only") or the forward half ("backward only") of what its head reads set to 0."""
+    if not net.recurrent.bidirectional or net.per_step:
+        raise ValueError("Only a bidirectional network with one answer per sequence has two halves to read.")
+    H = net.recurrent.hidden_size
+    with torch.no_grad():
+        both = net.last(net.recurrent(net.onehot(x))[0])  # (N, 2H): forward at step T, backward at step 1
+        kept = {"both": both, "forward only": torch.cat([both[:, :H], torch.zeros_like(both[:, H:])], 1),
+                "backward only": torch.cat([torch.zeros_like(both[:, :H]), both[:, H:]], 1)}
+        return {name: net.head(features).argmax(-1) for name, features in kept.items()}
+
+
 def nets(state: dict[str, Tensor], hidden: int, per_step: bool = False) -> dict[str, SequenceNet]:
     """The three trained networks from one state dict whose keys start with the cell ("LSTM.head.weight")."""
     out = {}
@@ -273,10 +289,13 @@ def train(recipe: Recipe, on_progress: Progress[Trained] | None = None) -> Train
                    messages=fit.messages, kept_epoch=fit.best_epoch)
 
 
-def shipped(asset: str = SINGLE) -> Trained:
-    """A shipped race read from `assets/zoo/` (no training): SINGLE (one answer, with the length sweep) or STEPS."""
+def shipped(asset: str = SINGLE) -> Trained | Lstms:
+    """A shipped race read from `assets/zoo/` (no training): SINGLE (one answer, with the length sweep) or STEPS;
+    LSTM_RACE: the three LSTMs of `LSTMS` (`shipped_lstms`)."""
+    if asset == LSTM_RACE:
+        return shipped_lstms()
     if asset not in (SINGLE, STEPS):
-        raise ValueError(f"No shipped recurrent networks called {asset!r}: choose {SINGLE} or {STEPS}.")
+        raise ValueError(f"No shipped recurrent networks called {asset!r}: choose {SINGLE}, {STEPS} or {LSTM_RACE}.")
     state, meta = weights.load(asset)
     recipe = Recipe(**meta["race"])
     networks = nets(state, recipe.hidden, recipe.per_step)
@@ -322,6 +341,7 @@ def make_steps(quick: bool) -> tuple[nn.Module, dict]:
 # --- stacked and bidirectional LSTMs -------------------------------------------------------------------------------
 LSTMS = {"LSTM": (1, False), "2-layer LSTM": (2, False), "bidirectional LSTM": (1, True)}  # (layers, bidirectional)
 LSTM_RACE = "recurrent_lstms"
+SEEDS, QUICK_SEEDS = (0, 1, 2, 3, 4), (0, 1)  # the race at the recipe's length is also run with each of these seeds
 
 
 def lstm_network(recipe: Recipe, name: str, generator: torch.Generator | None = None) -> SequenceNet:
@@ -333,14 +353,17 @@ def lstm_network(recipe: Recipe, name: str, generator: torch.Generator | None = 
 def race_lstms(recipe: Recipe) -> dict[str, Any]:
     """The three LSTMs of `LSTMS` trained side by side on the recipe's race: same data, schedule and seed (its
     "LSTM" is the memory race's LSTM, weight for weight). Their networks, final validation accuracy and
-    validation accuracy after every epoch (epoch 0: untrained)."""
+    validation accuracy after every epoch (epoch 0: untrained), and the bidirectional one's validation accuracy
+    with each half of what its head reads (`halves`)."""
     data = sequences.dataset(recipe.length, recipe.n_train, N_VAL, recipe.seed, recipe.per_step)
     variants = [Variant(name, functools.partial(lstm_network, recipe, name), recipe.train_config()) for name in LSTMS]
     fit = fit_many(variants, data)
+    networks = {name: weights.into(lstm_network(recipe, name), {k: torch.as_tensor(v) for k, v in
+                                                                fit.states[name].items()}) for name in LSTMS}
     rows = fit.history[(fit.history.metric == "accuracy") & (fit.history.split == "validation")]
-    return {"networks": {name: weights.into(lstm_network(recipe, name), {k: torch.as_tensor(v) for k, v in
-                                                                         fit.states[name].items()}) for name in LSTMS},
-            "accuracy": {name: float(a) for name, a in fit.final("accuracy").items()},
+    read = halves(networks["bidirectional LSTM"], data.x_val) if not recipe.per_step else {}
+    return {"networks": networks, "accuracy": {name: float(a) for name, a in fit.final("accuracy").items()},
+            "halves": {k: float((answer == data.y_val).float().mean()) for k, answer in read.items()},
             "curves": {name: [round(float(a), 4) for a in rows[rows.variant == name].sort_values("epoch").value]
                        for name in LSTMS}}
 
@@ -353,6 +376,9 @@ class Lstms:
     networks: dict[str, SequenceNet]  # LSTMS's names -> the networks trained at the recipe's length (eval mode)
     sweep: pd.DataFrame  # cell (the LSTMS name), length, validation accuracy: each length raced as `recipe`
     curves: pd.DataFrame  # cell, epoch, validation accuracy: the race at the recipe's length, after every epoch
+    seeds: pd.DataFrame  # cell, seed, validation accuracy: the race at the recipe's length with each of SEEDS
+    halves: pd.DataFrame  # half ("both", "forward only", "backward only"), seed, validation accuracy: the
+    # bidirectional LSTM of each of those races reading both halves of its head's input, or one (`halves`)
     asset: str = LSTM_RACE
 
     @property
@@ -361,31 +387,52 @@ class Lstms:
 
 
 def shipped_lstms() -> Lstms:
-    """The three LSTMs read from `assets/zoo/recurrent_lstms.pt`, with the sweep and curves measured when made."""
+    """The three LSTMs read from `assets/zoo/recurrent_lstms.pt` (the 2-layer and the bidirectional one) and
+    `recurrent_recall.pt` (the one-layer LSTM), with the sweeps and curves measured when made."""
     state, meta = weights.load(LSTM_RACE)
-    recipe = Recipe(**meta["race"])
+    recipe, race = Recipe(**meta["race"]), shipped(SINGLE)
+    if dataclasses.replace(race.recipe, code_version=recipe.code_version) != recipe:
+        raise ValueError("The shipped LSTM race and memory race were made from different recipes: remake both "
+                         f"(python -m core.zoo --only {SINGLE} --only {LSTM_RACE}).")
     networks = {name: weights.into(lstm_network(recipe, name), {k.split(".", 1)[1]: v for k, v in state.items()
-                                                                if k.split(".", 1)[0] == name}) for name in LSTMS}
+                                                                if k.split(".", 1)[0] == name})
+                for name in LSTMS if name != "LSTM"}
+    networks = {"LSTM": race.networks["LSTM"], **networks}
     sweep = meta["accuracy_vs_length"]
     return Lstms(recipe, networks,
                  pd.DataFrame([{"cell": name, "length": n, "validation accuracy": a} for name in LSTMS
                                for n, a in zip(sweep["length"], sweep[name])]),
                  pd.DataFrame([{"cell": name, "epoch": e, "validation accuracy": a} for name in LSTMS
-                               for e, a in enumerate(meta["curves"][name])]))
+                               for e, a in enumerate(meta["curves"][name])]),
+                 pd.DataFrame([{"cell": name, "seed": seed, "validation accuracy": a} for name in LSTMS
+                               for seed, a in zip(meta["accuracy_vs_seed"]["seed"], meta["accuracy_vs_seed"][name])]),
+                 pd.DataFrame([{"half": half, "seed": seed, "validation accuracy": a} for half in HALVES
+                               for seed, a in zip(meta["halves_vs_seed"]["seed"], meta["halves_vs_seed"][half])]))
 
 
 def make_lstms(quick: bool) -> tuple[nn.Module, dict]:
-    """The three LSTMs raced at the memory race's defaults and at each length of its sweep."""
+    """The three LSTMs raced at the memory race's defaults, at each length of its sweep and with each of SEEDS.
+
+    The file keeps the 2-layer and the bidirectional LSTM: the one-layer LSTM is the memory race's (`race_lstms`),
+    shipped in `recurrent_recall.pt`."""
     recipe = dataclasses.replace(Recipe(), **QUICK) if quick else Recipe()
     runs = {n: race_lstms(dataclasses.replace(recipe, length=n)) for n in (QUICK_LENGTHS if quick else LENGTHS)}
     if recipe.length not in runs:
         runs[recipe.length] = race_lstms(recipe)
+    main = runs[recipe.length]
+    seeds = {s: main if s == recipe.seed else race_lstms(dataclasses.replace(recipe, seed=s))
+             for s in (QUICK_SEEDS if quick else SEEDS)}
     lengths = sorted(runs)
     meta = {"task": f"recall the first of {recipe.length} tokens, one answer at the end",
-            "race": dataclasses.asdict(recipe), "curves": runs[recipe.length]["curves"],
+            "race": dataclasses.asdict(recipe), "curves": main["curves"],
+            **{f"val_accuracy_{name}": round(main["accuracy"][name], 4) for name in LSTMS},
             "accuracy_vs_length": {"length": lengths,
-                                   **{name: [round(runs[n]["accuracy"][name], 4) for n in lengths] for name in LSTMS}}}
-    return nn.ModuleDict(runs[recipe.length]["networks"]), meta
+                                   **{name: [round(runs[n]["accuracy"][name], 4) for n in lengths] for name in LSTMS}},
+            "accuracy_vs_seed": {"seed": list(seeds),
+                                 **{name: [round(r["accuracy"][name], 4) for r in seeds.values()] for name in LSTMS}},
+            "halves_vs_seed": {"seed": list(seeds), **{half: [round(r["halves"][half], 4) for r in seeds.values()]
+                                                       for half in HALVES}}}
+    return nn.ModuleDict({name: main["networks"][name] for name in LSTMS if name != "LSTM"}), meta
 
 
 SHIPPED = {SINGLE: make_single, STEPS: make_steps, LSTM_RACE: make_lstms}

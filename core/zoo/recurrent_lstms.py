@@ -3,20 +3,19 @@
 `lstm_variants(cfg, lstms)` reads the shipped race of `core.zoo.recurrent.LSTMS` (`shipped_lstms()`: a
 one-layer LSTM, a 2-layer LSTM and a bidirectional LSTM trained side by side, same data, schedule and
 seed) and returns its accuracy-vs-length sweep, a table of the three (layers, directions, parameters,
-accuracy at the longest length, the first epoch at 90%), and the facts of its "what to notice". It also
-measures what the bidirectional head reads (`BothEnds`): its accuracy with either direction's half of
-the head's input set to zero.
+accuracy at the longest length, the first epoch at 90%, with how many of the seeds it gets there), and
+the facts of its "what to notice". It also measures what the bidirectional head reads (`BothEnds`):
+its accuracy with either direction's half of the head's input set to zero.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import pandas as pd
-import torch
 
 from core.progress import Progress
 from core.zoo import sequences, weights
-from core.zoo.recurrent import LSTM_RACE, LSTMS, N_VAL, Lstms, SequenceNet
+from core.zoo.recurrent import LSTM_RACE, LSTMS, N_VAL, Lstms, halves
 from core.zoo.recurrent_lab import RECALLS, farthest, reach
 from core.zoo.source import Source, check
 
@@ -28,19 +27,6 @@ class LstmVariants:
     """The shipped LSTM, 2-layer LSTM and bidirectional LSTM side by side (nothing to choose: a cached view)."""
 
     code_version: int = 1
-
-
-def halves(net: SequenceNet, x: torch.Tensor) -> dict[str, torch.Tensor]:
-    """A bidirectional single-output network's answers (N,) on token ids x (N, T): as trained ("both"), and with
-    the backward ("forward only") or the forward half ("backward only") of what its head reads set to 0."""
-    if not net.recurrent.bidirectional or net.per_step:
-        raise ValueError("Only a bidirectional network with one answer per sequence has two halves to read.")
-    H = net.recurrent.hidden_size
-    with torch.no_grad():
-        both = net.last(net.recurrent(net.onehot(x))[0])  # (N, 2H): forward at step T, backward at step 1
-        kept = {"both": both, "forward only": torch.cat([both[:, :H], torch.zeros_like(both[:, H:])], 1),
-                "backward only": torch.cat([torch.zeros_like(both[:, :H]), both[:, H:]], 1)}
-        return {name: net.head(features).argmax(-1) for name, features in kept.items()}
 
 
 def first_epoch(curve: pd.Series, level: float = RECALLS) -> int:
@@ -71,8 +57,14 @@ class LstmFacts:
     epoch_lstm: int
     epoch_stacked: int
     epoch_bidirectional: int
-    forward_only: float
-    backward_only: float
+    forward_only: float  # the shipped bidirectional LSTM with the backward half of its head's input set to 0
+    backward_only: float  # ... with the forward half set to 0
+    seeds_forward_only: int  # with how many of the seeds the bidirectional LSTM recalls from that half alone
+    seeds_backward_only: int
+    n_seeds: int  # the race at the recipe's length was also run with seeds 0..n_seeds-1:
+    seeds_lstm: int  # with how many of them each network recalls (>= RECALLS) at that length
+    seeds_stacked: int
+    seeds_bidirectional: int
     chance: float
     bidirectional_first: bool  # it recalls at the longest length, no later than the LSTM (epoch_lstm 0 counts late)
     stacked_behind: bool  # the 2-layer LSTM recalls less at the longest length than the one-layer LSTM (5+ points)
@@ -82,7 +74,8 @@ class LstmFacts:
 @dataclass
 class LstmResult:
     table: pd.DataFrame  # cell, length, validation accuracy, networks ("shipped"): for charts.recurrent.length_curves
-    summary: pd.DataFrame  # cell, layers, directions, parameters, accuracy at the longest length, first epoch at 90%
+    summary: pd.DataFrame  # cell, layers, directions, parameters, accuracy at the longest length, first epoch at 90%,
+    # with how many seeds it recalls there
     facts: LstmFacts
 
 
@@ -94,18 +87,24 @@ def lstm_variants(cfg: LstmVariants, lstms: Lstms, on_progress: Progress[LstmRes
     curves = lstms.curves.pivot(index="epoch", columns="cell", values="validation accuracy")
     epochs = {name: first_epoch(curves[name]) for name in LSTMS}
     params = {name: weights.count(net) for name, net in lstms.networks.items()}
+    by_seed = lstms.seeds[lstms.seeds["validation accuracy"] >= RECALLS].groupby("cell").size()
+    seeds = {name: int(by_seed.get(name, 0)) for name in LSTMS}
+    by_half = lstms.halves[lstms.halves["validation accuracy"] >= RECALLS].groupby("half").size()
     x, y = sequences.recall(N_VAL, lstms.recipe.length, lstms.recipe.seed + 1)  # the race's validation sequences
     read = {k: float((answer == y).float().mean()) for k, answer in halves(lstms.networks[BIDIRECTIONAL], x).items()}
     summary = pd.DataFrame({
         "cell": list(LSTMS), "layers": [LSTMS[n][0] for n in LSTMS], "directions": [1 + LSTMS[n][1] for n in LSTMS],
         "parameters": [params[n] for n in LSTMS], f"accuracy at length {longest}": [f"{far[n]:.0%}" for n in LSTMS],
-        "first epoch at 90%": [str(epochs[n]) if epochs[n] else "never" for n in LSTMS]})
+        "first epoch at 90%": [str(epochs[n]) if epochs[n] else "never" for n in LSTMS],
+        f"seeds at 90% (of {lstms.seeds.seed.nunique()})": [seeds[n] for n in LSTMS]})
     lstm, stacked, both = "LSTM", STACKED, BIDIRECTIONAL
     facts = LstmFacts(
         longest, lstms.recipe.epochs, lstms.recipe.n_train, lstms.recipe.hidden,
         params[lstm], params[stacked], params[both], reached[lstm], reached[stacked], reached[both],
         far[lstm], far[stacked], far[both], epochs[lstm], epochs[stacked], epochs[both],
-        read["forward only"], read["backward only"], 1 / sequences.N_CLASSES,
+        read["forward only"], read["backward only"], int(by_half.get("forward only", 0)),
+        int(by_half.get("backward only", 0)), lstms.seeds.seed.nunique(), seeds[lstm], seeds[stacked],
+        seeds[both], 1 / sequences.N_CLASSES,
         bidirectional_first=far[both] >= RECALLS and 0 < epochs[both] <= (epochs[lstm] or lstms.recipe.epochs + 1),
         stacked_behind=far[stacked] <= far[lstm] - 0.05, stacked_ahead=far[stacked] >= far[lstm] + 0.05)
     return LstmResult(table, summary, facts)

@@ -6,13 +6,13 @@ import re
 
 from streamlit.testing.v1 import AppTest
 
-from core.zoo import recurrent, recurrent_lab
+from core.zoo import recurrent, recurrent_lab, recurrent_lstms
 from tests.conftest import every_section_open
 from tests.pages.conftest import charts, tables
 from ui.lesson_map import APP_ROOT
 
 PAGE = "11_Zoo_RNN_and_LSTM.py"
-N_CHARTS = 9  # lengths, 4 gate panels, unit 1, step answers, per-position accuracy, gradients
+N_CHARTS = 10  # lengths, 4 gate panels, unit 1, step answers, per-position accuracy, gradients, the three LSTMs
 
 
 def test_default_render_shows_every_view_from_the_shipped_weights(page):
@@ -20,7 +20,7 @@ def test_default_render_shows_every_view_from_the_shipped_weights(page):
     assert not page.error and not page.warning
     assert len(page.get("vega_lite_chart")) == N_CHARTS
     notices = [n.value for n in page.info]
-    assert len(notices) == 4 and all("What to notice" in n for n in notices)
+    assert len(notices) == 5 and all("What to notice" in n for n in notices)
     answers = next(df for df in tables(page) if "answer" in df.columns).set_index("cell")
     assert answers.loc["LSTM", "right"]
 
@@ -96,3 +96,19 @@ def test_the_gate_and_gradient_sentences_hold_for_their_numbers(page):
     # not "most of what it held"
     assert "keeps most of what it held" not in cell
     assert "so each step keeps at least that share of what the cell" in cell
+
+
+def test_the_last_section_sets_the_three_lstms_side_by_side_with_their_facts(page):
+    f = recurrent_lstms.lstm_variants(recurrent_lstms.LstmVariants(), recurrent.shipped_lstms()).facts
+    summary = next(df for df in tables(page) if "directions" in df.columns).set_index("cell")
+    assert summary["layers"].to_dict() == {"LSTM": 1, "2-layer LSTM": 2, "bidirectional LSTM": 1}
+    assert summary["directions"].to_dict() == {"LSTM": 1, "2-layer LSTM": 1, "bidirectional LSTM": 2}
+    assert summary["parameters"].tolist() == [f.params_lstm, f.params_stacked, f.params_bidirectional]
+    assert summary.loc["bidirectional LSTM", f"accuracy at length {f.longest_length}"] == f"{f.far_bidirectional:.0%}"
+    text = page.info[-1].value
+    assert f"The one-layer LSTM answers {f.far_lstm:.0%} at length {f.longest_length}" in text
+    assert f"reaches 90% there with {f.seeds_lstm} of {f.n_seeds} seeds" in text
+    assert f"recalls at every length and with all {f.n_seeds} seeds" in text  # the shipped race: seeds 0-4
+    assert (f"from the backward half alone it recalls with {f.seeds_backward_only} of the {f.n_seeds} seeds, from "
+            f"the forward half alone with {f.seeds_forward_only}") in text
+    assert f"a second layer adds {f.params_stacked - f.params_lstm:,} parameters" in text

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import pandas as pd
 import pytest
 import torch
 import torch.nn.functional as F
@@ -83,20 +84,28 @@ def test_zeroing_a_half_of_what_the_bidirectional_head_reads_leaves_the_other_ha
     x = sequences.recall(64, 20, seed=7)[0]
     with torch.no_grad():
         net.head.weight[:, :8] = 0  # the head ignores the forward pass: only the backward half decides
-    answers = recurrent_lstms.halves(net, x)
+    answers = recurrent.halves(net, x)
     assert torch.equal(answers["both"], answers["backward only"])
     assert (answers["forward only"] == net.head.bias.argmax()).all()  # nothing left but the bias
     with pytest.raises(ValueError, match="Only a bidirectional network"):
-        recurrent_lstms.halves(_net("LSTM"), x)
+        recurrent.halves(_net("LSTM"), x)
 
 
 def test_the_shipped_race_reads_back_with_its_parameters_and_its_lstm_is_the_memory_races(lstms):
     assert {n: weights.count(net) for n, net in lstms.networks.items()} == {
         "LSTM": 5508, STACKED: 13956, BIDIRECTIONAL: 11012}  # 4H(V + H + 2) + head; + 4H(2H + 2); x2 + a wider head
-    race = recurrent.shipped()  # same recipe, data, schedule and seed: the same LSTM, weight for weight
-    assert lstms.recipe == dataclasses.replace(race.recipe, code_version=lstms.recipe.code_version)
-    for key, value in race.networks["LSTM"].state_dict().items():
-        torch.testing.assert_close(lstms.networks["LSTM"].state_dict()[key], value, atol=1e-6, rtol=0)
+    memory_race = recurrent.shipped().networks["LSTM"].state_dict()  # the one-layer LSTM is read from there
+    assert all(torch.equal(lstms.networks["LSTM"].state_dict()[k], v) for k, v in memory_race.items())
+    assert set(weights.load(recurrent.LSTM_RACE)[0]) == {f"{n}.{k}" for n in (STACKED, BIDIRECTIONAL)
+                                                          for k in lstms.networks[n].state_dict()}
+
+
+def test_the_races_one_layer_lstm_is_the_memory_races_weight_for_weight():
+    """Same recipe, data, initialization and shuffling: the one-layer LSTM need not be shipped twice."""
+    recipe = dataclasses.replace(recurrent.Recipe(length=20), **recurrent.QUICK)
+    ours, race = recurrent.race_lstms(recipe)["networks"]["LSTM"], recurrent.train(recipe).networks["LSTM"]
+    for key, value in race.state_dict().items():
+        torch.testing.assert_close(ours.state_dict()[key], value, atol=1e-6, rtol=0)
 
 
 def test_quick_weight_making_gives_loadable_weights_of_the_shipped_shapes(tmp_path):
@@ -108,3 +117,41 @@ def test_quick_weight_making_gives_loadable_weights_of_the_shipped_shapes(tmp_pa
     assert meta_back["accuracy_vs_length"]["length"] == [*recurrent.QUICK_LENGTHS, 60]
     assert shipped_meta["accuracy_vs_length"]["length"] == list(recurrent.LENGTHS)
     assert [len(c) for c in meta_back["curves"].values()] == [2, 2, 2]  # epoch 0 and 1
+    assert meta_back["accuracy_vs_seed"]["seed"] == list(recurrent.QUICK_SEEDS)
+    assert set(meta_back["halves_vs_seed"]) == {"seed", *recurrent.HALVES}
+
+
+def test_the_shipped_accuracies_are_what_the_networks_score_on_sequences_they_never_saw(lstms):
+    meta = weights.load(recurrent.LSTM_RACE)[1]
+    x, y = sequences.recall(1000, lstms.recipe.length, seed=1234)
+    with torch.no_grad():
+        for name, net in lstms.networks.items():
+            accuracy = float((net(x).argmax(-1) == y).float().mean())
+            assert accuracy == pytest.approx(meta["accuracy_vs_length"][name][-1], abs=0.05), name
+
+
+def test_the_facts_read_the_shipped_race_and_show_what_each_variant_adds_across_seeds(result):
+    meta = weights.load(recurrent.LSTM_RACE)[1]
+    f, sweep, seeds = result.facts, meta["accuracy_vs_length"], meta["accuracy_vs_seed"]
+    assert (f.longest_length, f.far_lstm, f.far_stacked, f.far_bidirectional) == (
+        60, sweep["LSTM"][-1], sweep[STACKED][-1], sweep[BIDIRECTIONAL][-1])
+    recalls = {name: sum(a >= 0.9 for a in seeds[name]) for name in recurrent.LSTMS}
+    assert (f.seeds_lstm, f.seeds_stacked, f.seeds_bidirectional) == tuple(recalls.values())
+    assert seeds["seed"] == [0, 1, 2, 3, 4] and f.n_seeds == 5
+    # the bidirectional LSTM recalls at every length, with every seed, from epoch 1: its backward pass ends on the
+    # symbol; the one-layer LSTM fails with some seeds; the second layer adds no recall at length 60
+    assert f.reach_bidirectional == 60 and f.seeds_bidirectional == 5 and f.epoch_bidirectional == 1
+    assert f.seeds_lstm < f.seeds_bidirectional and f.bidirectional_first
+    assert f.stacked_behind and f.seeds_stacked == 0 and f.far_stacked < f.chance + 0.05 and f.epoch_stacked == 0
+    assert f.reach_stacked == 45  # up to 45 tokens it recalls like the others
+    # the backward half alone recalls with every seed; the forward half alone only where the one-layer LSTM could
+    assert f.seeds_backward_only == 5 and f.seeds_forward_only < 5
+    halves = meta["halves_vs_seed"]  # seed 0's, measured when made, are what the shipped network reads now
+    assert (f.forward_only, f.backward_only) == pytest.approx((halves["forward only"][0], halves["backward only"][0]),
+                                                              abs=1e-4)
+    assert result.summary["first epoch at 90%"].tolist() == ["1", "never", "1"]
+
+
+def test_first_epoch_is_the_first_at_the_level_or_zero():
+    assert recurrent_lstms.first_epoch(pd.Series([0.25, 0.5, 0.95, 0.8, 0.99])) == 2
+    assert recurrent_lstms.first_epoch(pd.Series([0.25, 0.5])) == 0
