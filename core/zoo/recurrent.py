@@ -11,7 +11,9 @@ The memory race: `train(Recipe, on_progress) -> Trained` trains the three cells 
 the first of `length` tokens. `shipped(asset)` reads a race from `assets/zoo/` instead: `SINGLE`
 (`recurrent_recall.pt`: the race at its defaults, plus the accuracy-vs-length sweep measured when it was
 made) or `STEPS` (`recurrent_recall_steps.pt`: the same race with one output per step); `SHIPPED` makes
-them. What the page runs on trained networks (gates, outputs, gradients) is in `core.zoo.recurrent_lab`.
+them. `race_lstms` races three LSTMs of `LSTMS` the same way: one layer, two stacked layers (torch's
+`num_layers=2`) and bidirectional (`bidirectional=True`); `shipped_lstms()` reads that race at the
+defaults (`recurrent_lstms.pt`, with its length sweep and seeds 0-4 at length 60). What the page runs on trained networks (gates, outputs, gradients) is in `core.zoo.recurrent_lab`.
 """
 from __future__ import annotations
 
