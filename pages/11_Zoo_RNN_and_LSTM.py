@@ -1,5 +1,5 @@
-"""Zoo: RNN and LSTM (slide 69): memory over long sequences, gates, outputs, gradient flow, stacked and
-bidirectional LSTMs."""
+"""Zoo: RNN and LSTM (slide 69): memory over long sequences, gates, outputs, gradient flow,
+stacked and bidirectional LSTMs."""
 import streamlit as st
 
 from core import charts

@@ -13,7 +13,9 @@ the first of `length` tokens. `shipped(asset)` reads a race from `assets/zoo/` i
 made) or `STEPS` (`recurrent_recall_steps.pt`: the same race with one output per step); `SHIPPED` makes
 them. `race_lstms` races three LSTMs of `LSTMS` the same way: one layer, two stacked layers (torch's
 `num_layers=2`) and bidirectional (`bidirectional=True`); `shipped_lstms()` reads that race at the
-defaults (`recurrent_lstms.pt`, with its length sweep and seeds 0-4 at length 60). What the page runs on trained networks (gates, outputs, gradients) is in `core.zoo.recurrent_lab`.
+defaults (`recurrent_lstms.pt`, with its length sweep and seeds 0-4 at length 60). What the page runs on
+trained networks (gates, outputs, gradients) is in `core.zoo.recurrent_lab`; on the three LSTMs, in
+`core.zoo.recurrent_lstms`.
 """
 from __future__ import annotations
 

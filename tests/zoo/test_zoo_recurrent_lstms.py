@@ -148,7 +148,8 @@ def test_the_facts_read_the_shipped_race_and_show_what_each_variant_adds_across_
     halves = meta["halves_vs_seed"]
     assert f.seeds_backward_only == 5 and f.seeds_forward_only < 5
     forward = {s for s, a in zip(halves["seed"], halves["forward only"]) if a >= 0.9}
-    assert forward <= {s for s, a in zip(seeds["seed"], seeds["LSTM"]) if a >= 0.9}  # seed 0's, measured when made, are what the shipped network reads now
+    assert forward <= {s for s, a in zip(seeds["seed"], seeds["LSTM"]) if a >= 0.9}
+    # seed 0's halves, measured when the file was made, are what the shipped network reads now
     assert (f.forward_only, f.backward_only) == pytest.approx((halves["forward only"][0], halves["backward only"][0]),
                                                               abs=1e-4)
     assert result.summary["first epoch at 90%"].tolist() == ["1", "never", "1"]
