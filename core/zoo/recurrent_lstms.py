@@ -66,9 +66,10 @@ class LstmFacts:
     seeds_stacked: int
     seeds_bidirectional: int
     chance: float
-    bidirectional_first: bool  # it recalls at the longest length, no later than the LSTM (epoch_lstm 0 counts late)
+    params_second_layer: int  # what the second layer adds: params_stacked - params_lstm
+    bidirectional_everywhere: bool  # it recalls at every length of the sweep, and with every seed at the longest
+    direction_adds: bool  # it recalls at the longest length with more seeds than the one-layer LSTM
     stacked_behind: bool  # the 2-layer LSTM recalls less at the longest length than the one-layer LSTM (5+ points)
-    stacked_ahead: bool  # ... more (5+ points)
 
 
 @dataclass
@@ -105,6 +106,8 @@ def lstm_variants(cfg: LstmVariants, lstms: Lstms, on_progress: Progress[LstmRes
         read["forward only"], read["backward only"], int(by_half.get("forward only", 0)),
         int(by_half.get("backward only", 0)), lstms.seeds.seed.nunique(), seeds[lstm], seeds[stacked],
         seeds[both], 1 / sequences.N_CLASSES,
-        bidirectional_first=far[both] >= RECALLS and 0 < epochs[both] <= (epochs[lstm] or lstms.recipe.epochs + 1),
-        stacked_behind=far[stacked] <= far[lstm] - 0.05, stacked_ahead=far[stacked] >= far[lstm] + 0.05)
+        params_second_layer=params[stacked] - params[lstm],
+        bidirectional_everywhere=reached[both] == longest and seeds[both] == lstms.seeds.seed.nunique(),
+        direction_adds=seeds[both] > seeds[lstm],
+        stacked_behind=far[stacked] <= far[lstm] - 0.05)
     return LstmResult(table, summary, facts)

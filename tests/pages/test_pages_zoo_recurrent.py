@@ -114,4 +114,4 @@ def test_the_last_section_sets_the_three_lstms_side_by_side_with_their_facts(pag
     assert f"recalls at every length and with all {f.n_seeds} seeds" in text  # the shipped race: seeds 0-4
     assert (f"from the backward half alone it recalls with {f.seeds_backward_only} of the {f.n_seeds} seeds, from "
             f"the forward half alone with {f.seeds_forward_only}") in text
-    assert f"a second layer adds {f.params_stacked - f.params_lstm:,} parameters" in text
+    assert f"a second layer adds {f.params_second_layer:,} parameters" in text

@@ -141,7 +141,8 @@ def test_the_facts_read_the_shipped_race_and_show_what_each_variant_adds_across_
     # the bidirectional LSTM recalls at every length, with every seed, from epoch 1: its backward pass ends on the
     # symbol; the one-layer LSTM fails with some seeds; the second layer adds no recall at length 60
     assert f.reach_bidirectional == 60 and f.seeds_bidirectional == 5 and f.epoch_bidirectional == 1
-    assert f.seeds_lstm < f.seeds_bidirectional and f.bidirectional_first
+    assert f.seeds_lstm < f.seeds_bidirectional and f.bidirectional_everywhere and f.epoch_lstm == 1
+    assert f.direction_adds and f.params_second_layer == 13956 - 5508 == 4 * 32 * (2 * 32 + 2)
     assert f.stacked_behind and f.seeds_stacked == 0 and f.far_stacked < f.chance + 0.05 and f.epoch_stacked == 0
     assert f.reach_stacked == 45  # up to 45 tokens it recalls like the others
     # the backward half alone recalls with every seed; the forward half alone only where the one-layer LSTM could

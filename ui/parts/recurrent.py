@@ -193,11 +193,11 @@ def lstm_variants() -> None:
     f = result.facts
     n, at = f.n_seeds, f"at length {f.longest_length}"
     both = (f"recalls at every length and with all {n} seeds ({f.far_bidirectional:.0%} {at} from epoch "
-            f"{f.epoch_bidirectional})" if f.reach_bidirectional == f.longest_length and f.seeds_bidirectional == n
+            f"{f.epoch_bidirectional})" if f.bidirectional_everywhere
             else f"answers {f.far_bidirectional:.0%} {at} and reaches 90% there with {f.seeds_bidirectional} of "
             f"the {n} seeds")
     adds = ("That is what a second direction adds when the answer lies early in the sequence; but it needs the whole "
-            "sequence before it answers, so it cannot predict the next word." if f.seeds_bidirectional > f.seeds_lstm
+            "sequence before it answers, so it cannot predict the next word." if f.direction_adds
             else "Here the second direction adds no recall over the one-layer LSTM.")
     stacked = (f"recalls up to length {f.reach_stacked} but answers {f.far_stacked:.0%} {at} and reaches 90% there "
                f"with {f.seeds_stacked} of the {n} seeds" if f.stacked_behind else
@@ -210,6 +210,6 @@ def lstm_variants() -> None:
         "meets the symbol at its last step, with no distractor after it. Its head reads both passes' final states: "
         f"from the backward half alone it recalls with {f.seeds_backward_only} of the {n} seeds, from the forward "
         f"half alone with {f.seeds_forward_only} (this seed: {f.backward_only:.0%} and {f.forward_only:.0%}). "
-        f"{adds} The 2-layer LSTM {stacked}: a second layer adds {f.params_stacked - f.params_lstm:,} parameters and "
+        f"{adds} The 2-layer LSTM {stacked}: a second layer adds {f.params_second_layer:,} parameters and "
         "depth at each step, not a shorter path through time: its first layer must still carry the symbol across "
         "every distractor.", f)
