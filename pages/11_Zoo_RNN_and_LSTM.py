@@ -1,4 +1,5 @@
-"""Zoo: RNN and LSTM (slide 69): memory over long sequences, gates, outputs and gradient flow."""
+"""Zoo: RNN and LSTM (slide 69): memory over long sequences, gates, outputs, gradient flow,
+stacked and bidirectional LSTMs."""
 import streamlit as st
 
 from core import charts
@@ -11,7 +12,8 @@ chrome.page("recurrent", """
 Below, a plain RNN, a GRU and an LSTM (32 hidden units each, PyTorch's `nn.RNN`, `nn.GRU`,
 `nn.LSTM`) take the same memory test. They open with weights shipped with the app; train your own
 just below: once they are trained, section 2 adds them to the shipped sweep and sections 3 and 4 use
-them (section 4's per-step networks stay the shipped ones).""",
+them (section 4's per-step networks stay the shipped ones). Section 6 sets a 2-layer and a
+bidirectional LSTM beside the LSTM.""",
             lead=zoo.card("recurrent"))
 shipped = zoo.trained(Source("recurrent"), label="Reading the shipped networks")
 
@@ -49,4 +51,8 @@ if chrome.section("4 · One answer at the end, or one answer per step",
 # 5. Gradients through time ------------------------------------------------------------------------
 if chrome.section("5 · Why the plain RNN forgets: gradients through time", "69"):
     parts.gradient_flow(race, source)
+
+# 6. Stacked and bidirectional LSTMs ---------------------------------------------------------------
+if chrome.section("6 · Stacked and bidirectional LSTMs: what each adds", "69"):
+    parts.lstm_variants()
 chrome.end()

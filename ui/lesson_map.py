@@ -80,7 +80,7 @@ CHAPTERS: tuple[Chapter, ...] = (
     Chapter(
         "recurrent", "Zoo: RNN and LSTM", "69", "pages/11_Zoo_RNN_and_LSTM.py",
         "Memory over a sequence: a plain RNN, a GRU and an LSTM on a task whose answer lies far back, "
-        "the LSTM's gates at work, and gradients reaching early steps.",
+        "the LSTM's gates at work, gradients reaching early steps, and what a second layer or a backward pass adds.",
     ),
     Chapter(
         "transformer", "Zoo: Transformer", "70", "pages/12_Zoo_Transformer.py",

@@ -1,6 +1,8 @@
 """Chart builders of the RNN / LSTM page (slide 69): accuracy vs length, gate heat maps, gradients through time."""
 from __future__ import annotations
 
+from typing import Any
+
 import altair as alt
 import pandas as pd
 
@@ -9,8 +11,10 @@ from core.charts.theme import HEIGHT, NEUTRAL, PALETTE, colour_by, in_order, thi
 CHANCE = 0.25  # four symbols
 # Gated cells often both reach 100%: the GRU is drawn dashed on top of a wide, pale LSTM, so two equal
 # lines stay two visible lines, and the legend shows each cell's line (colour, dash and width) as drawn.
-CELL_DASH = {"RNN": [1, 0], "GRU": [7, 4], "LSTM": [1, 0]}
-CELL_WIDTH = {"RNN": 2.5, "GRU": 3.0, "LSTM": 8.0}
+# The LSTM race (section 6) likewise draws the bidirectional LSTM dashed over the LSTM; each cell keeps its
+# colour (its place in this order) on every chart of the page.
+CELL_DASH = {"RNN": [1, 0], "GRU": [7, 4], "LSTM": [1, 0], "2-layer LSTM": [1, 0], "bidirectional LSTM": [7, 4]}
+CELL_WIDTH = {"RNN": 2.5, "GRU": 3.0, "LSTM": 8.0, "2-layer LSTM": 2.5, "bidirectional LSTM": 3.0}
 WIDE = "LSTM"
 STAGE_DASH = {"trained": [1, 0], "at initialization": [6, 4]}
 GATE_TITLES = {"input gate": "input gate i (how much to write)", "forget gate": "forget gate f (how much to keep)",
@@ -36,6 +40,18 @@ def _step_cells(df: pd.DataFrame, title: str) -> tuple[pd.DataFrame, alt.X, alt.
     return cells, x, alt.X2("step_hi")
 
 
+def cell_order(cells: pd.Series) -> list[str]:
+    """The cells present, in CELL_DASH's order."""
+    present = set(cells)
+    return [c for c in CELL_DASH if c in present]
+
+
+def cell_colour(cells: list[str], **kwargs: Any) -> alt.Color:
+    """Colour by cell, each its own palette colour on every chart (kwargs: legend)."""
+    return alt.Color("cell:N", title="cell", scale=alt.Scale(domain=cells, range=[
+        PALETTE[list(CELL_DASH).index(c)] for c in cells]), **kwargs)
+
+
 def _accuracy_lines(df: pd.DataFrame, x: alt.X, tooltip: list[alt.Tooltip], points: bool) -> list[alt.Chart]:
     """Accuracy lines per cell that stay readable when they coincide (gated cells often both reach 100%):
     the LSTM wide and pale underneath, the GRU dashed on top, a legend of line samples that shows
@@ -43,14 +59,14 @@ def _accuracy_lines(df: pd.DataFrame, x: alt.X, tooltip: list[alt.Tooltip], poin
     y = alt.Y("accuracy:Q", title="validation accuracy", scale=alt.Scale(domain=[0, 1.02], nice=False),
               axis=alt.Axis(format="%"))
     legend = alt.Legend(symbolType="stroke", symbolSize=900)  # 30 px samples: long enough to show the dash
+    cells = cell_order(df["cell"])  # the three channels share this domain, so that their legends merge into one
     dash = alt.StrokeDash("cell:N", title="cell", legend=legend,
-                          scale=alt.Scale(domain=list(CELL_DASH), range=list(CELL_DASH.values())))
+                          scale=alt.Scale(domain=cells, range=[CELL_DASH[c] for c in cells]))
     # An ordinal scale gives each cell its listed width; the default (point) would spread them between the first two.
     width = alt.StrokeWidth("cell:N", title="cell", legend=legend,
-                            scale=alt.Scale(type="ordinal", domain=list(CELL_WIDTH), range=list(CELL_WIDTH.values())))
+                            scale=alt.Scale(type="ordinal", domain=cells, range=[CELL_WIDTH[c] for c in cells]))
     base = alt.Chart(df).encode(
-        x=x, y=y, color=colour_by("cell", in_order(df["cell"]), title="cell", legend=legend), strokeDash=dash,
-        strokeWidth=width, tooltip=tooltip)
+        x=x, y=y, color=cell_colour(cells, legend=legend), strokeDash=dash, strokeWidth=width, tooltip=tooltip)
     wide = base.transform_filter(alt.datum.cell == WIDE).mark_line(opacity=0.7)
     dots = alt.OverlayMarkDef(size=60, filled=True) if points else False
     lines = base.transform_filter(alt.datum.cell != WIDE).mark_line(point=dots)
@@ -77,7 +93,7 @@ def length_curves(table: pd.DataFrame) -> alt.LayerChart:
     if not own.empty:
         layers.append(alt.Chart(own).mark_point(shape="diamond", size=260, filled=True, stroke="black", strokeWidth=1)
                       .encode(x=x, y=alt.Y("accuracy:Q"), tooltip=tooltip,
-                              color=colour_by("cell", in_order(df["cell"]), title="cell")))
+                              color=cell_colour(cell_order(df["cell"]))))
     return alt.layer(*layers).properties(height=HEIGHT, title="Validation accuracy by sequence length")
 
 

@@ -11,7 +11,11 @@ The memory race: `train(Recipe, on_progress) -> Trained` trains the three cells 
 the first of `length` tokens. `shipped(asset)` reads a race from `assets/zoo/` instead: `SINGLE`
 (`recurrent_recall.pt`: the race at its defaults, plus the accuracy-vs-length sweep measured when it was
 made) or `STEPS` (`recurrent_recall_steps.pt`: the same race with one output per step); `SHIPPED` makes
-them. What the page runs on trained networks (gates, outputs, gradients) is in `core.zoo.recurrent_lab`.
+them. `race_lstms` races three LSTMs of `LSTMS` the same way: one layer, two stacked layers (torch's
+`num_layers=2`) and bidirectional (`bidirectional=True`); `shipped_lstms()` reads that race at the
+defaults (`recurrent_lstms.pt`, with its length sweep and seeds 0-4 at length 60). What the page runs on
+trained networks (gates, outputs, gradients) is in `core.zoo.recurrent_lab`; on the three LSTMs, in
+`core.zoo.recurrent_lstms`.
 """
 from __future__ import annotations
 
@@ -59,28 +63,68 @@ class EveryStep(nn.Identity):
     """The hidden states of every step (N, T, H), unchanged: what a sequence output reads."""
 
 
+class BothEnds(nn.Module):
+    """A bidirectional layer's states (N, T, 2H) -> (N, 2H): what a bidirectional single output reads.
+
+    torch puts the forward direction's h in [..., :H] and the backward one's in [..., H:] (nn.LSTM's docs,
+    `output`). The head reads the forward half at the LAST step (it has read tokens 1..T) next to the
+    backward half at the FIRST step (it has read tokens T..1): each direction's final state, torch's
+    h_n[-2] and h_n[-1]. On the recall task the backward direction reads the symbol last of all.
+    """
+
+    def forward(self, states: Tensor) -> Tensor:
+        H = states.shape[-1] // 2
+        return torch.cat([states[:, -1, :H], states[:, 0, H:]], dim=-1)
+
+
 class SequenceNet(nn.Module):
-    """one-hot -> RNN / GRU / LSTM (hidden units) -> [last step] -> linear head over the 4 symbols."""
+    """one-hot -> RNN / GRU / LSTM (hidden units) -> [last step] -> linear head over the 4 symbols.
+
+    `layers` > 1 stacks recurrent layers (torch's `num_layers`: layer 2 reads layer 1's hidden states);
+    `bidirectional` adds a second pass from the last token to the first (torch's `bidirectional`), and a
+    single output then reads `BothEnds`. Both are the torch module's own arguments.
+    """
 
     def __init__(self, cell: str, hidden: int = 32, per_step: bool = False, keep_bias: float = 0.0,
-                 generator: torch.Generator | None = None):
+                 generator: torch.Generator | None = None, layers: int = 1, bidirectional: bool = False):
         super().__init__()
         if cell not in RECURRENT:
             raise ValueError(f"Unknown cell {cell!r}: choose one of {', '.join(CELLS)}.")
+        if not 1 <= layers <= 3:
+            raise ValueError("A recurrent network here has 1 to 3 stacked layers.")
         self.cell, self.per_step = cell, per_step
         self.onehot = OneHot()
-        self.recurrent = RECURRENT[cell](VOCAB, hidden, batch_first=True)
-        self.last = EveryStep() if per_step else LastStep()
-        self.head = nn.Linear(hidden, N_CLASSES)
+        self.recurrent = RECURRENT[cell](VOCAB, hidden, num_layers=layers, bidirectional=bidirectional,
+                                         batch_first=True)
+        self.last = EveryStep() if per_step else BothEnds() if bidirectional else LastStep()
+        self.head = nn.Linear(hidden * (1 + bidirectional), N_CLASSES)
         with torch.no_grad():  # torch's default init, U(-1/sqrt(H), 1/sqrt(H)), but drawn from our seeded generator
             for p in self.parameters():
                 nn.init.uniform_(p, -hidden ** -0.5, hidden ** -0.5, generator=generator)
-            if cell in KEEP_GATE:
-                self.recurrent.bias_ih_l0[hidden : 2 * hidden] += keep_bias
+            if cell in KEEP_GATE:  # every layer and direction: bias_ih_l0, bias_ih_l1, bias_ih_l0_reverse, ...
+                for name, bias in self.recurrent.named_parameters():
+                    if name.startswith("bias_ih"):
+                        bias[hidden : 2 * hidden] += keep_bias
 
     def forward(self, x: Tensor) -> Tensor:  # x (N, T) token ids, or (N, T, V) vectors
         states, _ = self.recurrent(self.onehot(x))  # (N, T, H): the hidden state after every step
         return self.head(self.last(states))  # single output (N, C); sequence output (N, T, C)
+
+
+HALVES = ("both", "forward only", "backward only")
+
+
+def halves(net: SequenceNet, x: torch.Tensor) -> dict[str, torch.Tensor]:
+    """A bidirectional single-output network's answers (N,) on token ids x (N, T): as trained ("both"), and with
+    the backward ("forward only") or the forward half ("backward only") of what its head reads set to 0."""
+    if not net.recurrent.bidirectional or net.per_step:
+        raise ValueError("Only a bidirectional network with one answer per sequence has two halves to read.")
+    H = net.recurrent.hidden_size
+    with torch.no_grad():
+        both = net.last(net.recurrent(net.onehot(x))[0])  # (N, 2H): forward at step T, backward at step 1
+        kept = {"both": both, "forward only": torch.cat([both[:, :H], torch.zeros_like(both[:, H:])], 1),
+                "backward only": torch.cat([torch.zeros_like(both[:, :H]), both[:, H:]], 1)}
+        return {name: net.head(features).argmax(-1) for name, features in kept.items()}
 
 
 def nets(state: dict[str, Tensor], hidden: int, per_step: bool = False) -> dict[str, SequenceNet]:
@@ -249,10 +293,13 @@ def train(recipe: Recipe, on_progress: Progress[Trained] | None = None) -> Train
                    messages=fit.messages, kept_epoch=fit.best_epoch)
 
 
-def shipped(asset: str = SINGLE) -> Trained:
-    """A shipped race read from `assets/zoo/` (no training): SINGLE (one answer, with the length sweep) or STEPS."""
+def shipped(asset: str = SINGLE) -> Trained | Lstms:
+    """A shipped race read from `assets/zoo/` (no training): SINGLE (one answer, with the length sweep) or STEPS;
+    LSTM_RACE: the three LSTMs of `LSTMS` (`shipped_lstms`)."""
+    if asset == LSTM_RACE:
+        return shipped_lstms()
     if asset not in (SINGLE, STEPS):
-        raise ValueError(f"No shipped recurrent networks called {asset!r}: choose {SINGLE} or {STEPS}.")
+        raise ValueError(f"No shipped recurrent networks called {asset!r}: choose {SINGLE}, {STEPS} or {LSTM_RACE}.")
     state, meta = weights.load(asset)
     recipe = Recipe(**meta["race"])
     networks = nets(state, recipe.hidden, recipe.per_step)
@@ -295,4 +342,101 @@ def make_steps(quick: bool) -> tuple[nn.Module, dict]:
     return _make(Recipe(per_step=True), quick, ())
 
 
-SHIPPED = {SINGLE: make_single, STEPS: make_steps}
+# --- stacked and bidirectional LSTMs -------------------------------------------------------------------------------
+LSTMS = {"LSTM": (1, False), "2-layer LSTM": (2, False), "bidirectional LSTM": (1, True)}  # (layers, bidirectional)
+LSTM_RACE = "recurrent_lstms"
+SEEDS, QUICK_SEEDS = (0, 1, 2, 3, 4), (0, 1)  # the race at the recipe's length is also run with each of these seeds
+
+
+def lstm_network(recipe: Recipe, name: str, generator: torch.Generator | None = None) -> SequenceNet:
+    """One of `LSTMS`, with the recipe's hidden units per layer and direction, and its keep-gate bias."""
+    layers, bidirectional = LSTMS[name]
+    return SequenceNet("LSTM", recipe.hidden, recipe.per_step, recipe.keep_bias, generator, layers, bidirectional)
+
+
+def race_lstms(recipe: Recipe) -> dict[str, Any]:
+    """The three LSTMs of `LSTMS` trained side by side on the recipe's race: same data, schedule and seed (its
+    "LSTM" is the memory race's LSTM, weight for weight). Their networks, final validation accuracy and
+    validation accuracy after every epoch (epoch 0: untrained), and the bidirectional one's validation accuracy
+    with each half of what its head reads (`halves`)."""
+    data = sequences.dataset(recipe.length, recipe.n_train, N_VAL, recipe.seed, recipe.per_step)
+    variants = [Variant(name, functools.partial(lstm_network, recipe, name), recipe.train_config()) for name in LSTMS]
+    fit = fit_many(variants, data)
+    networks = {name: weights.into(lstm_network(recipe, name), {k: torch.as_tensor(v) for k, v in
+                                                                fit.states[name].items()}) for name in LSTMS}
+    rows = fit.history[(fit.history.metric == "accuracy") & (fit.history.split == "validation")]
+    read = halves(networks["bidirectional LSTM"], data.x_val) if not recipe.per_step else {}
+    return {"networks": networks, "accuracy": {name: float(a) for name, a in fit.final("accuracy").items()},
+            "halves": {k: float((answer == data.y_val).float().mean()) for k, answer in read.items()},
+            "curves": {name: [round(float(a), 4) for a in rows[rows.variant == name].sort_values("epoch").value]
+                       for name in LSTMS}}
+
+
+@dataclass
+class Lstms:
+    """The shipped LSTM, 2-layer LSTM and bidirectional LSTM (`LSTM_RACE`), raced as the memory race's defaults."""
+
+    recipe: Recipe
+    networks: dict[str, SequenceNet]  # LSTMS's names -> the networks trained at the recipe's length (eval mode)
+    sweep: pd.DataFrame  # cell (the LSTMS name), length, validation accuracy: each length raced as `recipe`
+    curves: pd.DataFrame  # cell, epoch, validation accuracy: the race at the recipe's length, after every epoch
+    seeds: pd.DataFrame  # cell, seed, validation accuracy: the race at the recipe's length with each of SEEDS
+    halves: pd.DataFrame  # half ("both", "forward only", "backward only"), seed, validation accuracy: the
+    # bidirectional LSTM of each of those races reading both halves of its head's input, or one (`halves`)
+    asset: str = LSTM_RACE
+
+    @property
+    def shipped(self) -> bool:
+        return True
+
+
+def shipped_lstms() -> Lstms:
+    """The three LSTMs read from `assets/zoo/recurrent_lstms.pt` (the 2-layer and the bidirectional one) and
+    `recurrent_recall.pt` (the one-layer LSTM), with the sweeps and curves measured when made."""
+    state, meta = weights.load(LSTM_RACE)
+    recipe, race = Recipe(**meta["race"]), shipped(SINGLE)
+    if dataclasses.replace(race.recipe, code_version=recipe.code_version) != recipe:
+        raise ValueError("The shipped LSTM race and memory race were made from different recipes: remake both "
+                         f"(python -m core.zoo --only {SINGLE} --only {LSTM_RACE}).")
+    networks = {name: weights.into(lstm_network(recipe, name), {k.split(".", 1)[1]: v for k, v in state.items()
+                                                                if k.split(".", 1)[0] == name})
+                for name in LSTMS if name != "LSTM"}
+    networks = {"LSTM": race.networks["LSTM"], **networks}
+    sweep = meta["accuracy_vs_length"]
+    return Lstms(recipe, networks,
+                 pd.DataFrame([{"cell": name, "length": n, "validation accuracy": a} for name in LSTMS
+                               for n, a in zip(sweep["length"], sweep[name])]),
+                 pd.DataFrame([{"cell": name, "epoch": e, "validation accuracy": a} for name in LSTMS
+                               for e, a in enumerate(meta["curves"][name])]),
+                 pd.DataFrame([{"cell": name, "seed": seed, "validation accuracy": a} for name in LSTMS
+                               for seed, a in zip(meta["accuracy_vs_seed"]["seed"], meta["accuracy_vs_seed"][name])]),
+                 pd.DataFrame([{"half": half, "seed": seed, "validation accuracy": a} for half in HALVES
+                               for seed, a in zip(meta["halves_vs_seed"]["seed"], meta["halves_vs_seed"][half])]))
+
+
+def make_lstms(quick: bool) -> tuple[nn.Module, dict]:
+    """The three LSTMs raced at the memory race's defaults, at each length of its sweep and with each of SEEDS.
+
+    The file keeps the 2-layer and the bidirectional LSTM: the one-layer LSTM is the memory race's (`race_lstms`),
+    shipped in `recurrent_recall.pt`."""
+    recipe = dataclasses.replace(Recipe(), **QUICK) if quick else Recipe()
+    runs = {n: race_lstms(dataclasses.replace(recipe, length=n)) for n in (QUICK_LENGTHS if quick else LENGTHS)}
+    if recipe.length not in runs:
+        runs[recipe.length] = race_lstms(recipe)
+    main = runs[recipe.length]
+    seeds = {s: main if s == recipe.seed else race_lstms(dataclasses.replace(recipe, seed=s))
+             for s in (QUICK_SEEDS if quick else SEEDS)}
+    lengths = sorted(runs)
+    meta = {"task": f"recall the first of {recipe.length} tokens, one answer at the end",
+            "race": dataclasses.asdict(recipe), "curves": main["curves"],
+            **{f"val_accuracy_{name}": round(main["accuracy"][name], 4) for name in LSTMS},
+            "accuracy_vs_length": {"length": lengths,
+                                   **{name: [round(runs[n]["accuracy"][name], 4) for n in lengths] for name in LSTMS}},
+            "accuracy_vs_seed": {"seed": list(seeds),
+                                 **{name: [round(r["accuracy"][name], 4) for r in seeds.values()] for name in LSTMS}},
+            "halves_vs_seed": {"seed": list(seeds), **{half: [round(r["halves"][half], 4) for r in seeds.values()]
+                                                       for half in HALVES}}}
+    return nn.ModuleDict({name: main["networks"][name] for name in LSTMS if name != "LSTM"}), meta
+
+
+SHIPPED = {SINGLE: make_single, STEPS: make_steps, LSTM_RACE: make_lstms}

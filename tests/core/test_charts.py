@@ -261,6 +261,23 @@ def test_coinciding_gru_and_lstm_lines_stay_visible_and_the_legend_shows_each_li
         assert encoding[channel]["legend"] == {"symbolType": "stroke", "symbolSize": 900}
 
 
+def test_the_lstm_races_legend_names_its_three_lstms_only_and_each_cell_keeps_its_colour():
+    """Section 6's chart once listed RNN and GRU in its legend and drew its LSTM sample over a label: the dash and
+    width scales had the memory race's domain, the colours another one."""
+    race = pd.DataFrame([(cell, n, 1.0) for cell in ("LSTM", "2-layer LSTM", "bidirectional LSTM") for n in (5, 60)],
+                        columns=["cell", "length", "validation accuracy"]).assign(networks="shipped")
+    memory = _spec(rch.length_curves(_accuracy_rows("length").rename(columns={"accuracy": "validation accuracy"})
+                                     .assign(networks="shipped")))["layer"][1]["encoding"]
+    encoding = _spec(rch.length_curves(race))["layer"][1]["encoding"]
+    for channel in ("color", "strokeDash", "strokeWidth"):
+        assert encoding[channel]["scale"]["domain"] == ["LSTM", "2-layer LSTM", "bidirectional LSTM"]
+    colour = dict(zip(encoding["color"]["scale"]["domain"], encoding["color"]["scale"]["range"]))
+    assert colour["LSTM"] == dict(zip(memory["color"]["scale"]["domain"], memory["color"]["scale"]["range"]))["LSTM"]
+    assert len(set(colour.values())) == 3
+    dash = dict(zip(encoding["strokeDash"]["scale"]["domain"], encoding["strokeDash"]["scale"]["range"]))
+    assert dash["bidirectional LSTM"] == [7, 4]  # drawn dashed over the wide LSTM where both reach 100%
+
+
 def _contrast_on_white(colour: str) -> float:
     """WCAG contrast ratio of `colour` against white (1: invisible, 21: black)."""
     def linear(c: float) -> float:

@@ -6,13 +6,14 @@ import re
 
 from streamlit.testing.v1 import AppTest
 
-from core.zoo import recurrent, recurrent_lab
+from core.zoo import recurrent, recurrent_lab, recurrent_lstms
 from tests.conftest import every_section_open
 from tests.pages.conftest import charts, tables
 from ui.lesson_map import APP_ROOT
 
 PAGE = "11_Zoo_RNN_and_LSTM.py"
-N_CHARTS = 9  # lengths, 4 gate panels, unit 1, step answers, per-position accuracy, gradients
+N_CHARTS = 10  # lengths, 4 gate panels, unit 1, step answers, per-position accuracy, gradients, the three LSTMs
+GRADIENTS = -2  # the gradients' chart: section 6's comes after it
 
 
 def test_default_render_shows_every_view_from_the_shipped_weights(page):
@@ -20,7 +21,7 @@ def test_default_render_shows_every_view_from_the_shipped_weights(page):
     assert not page.error and not page.warning
     assert len(page.get("vega_lite_chart")) == N_CHARTS
     notices = [n.value for n in page.info]
-    assert len(notices) == 4 and all("What to notice" in n for n in notices)
+    assert len(notices) == 5 and all("What to notice" in n for n in notices)
     answers = next(df for df in tables(page) if "answer" in df.columns).set_index("cell")
     assert answers.loc["LSTM", "right"]
 
@@ -55,7 +56,8 @@ def test_choosing_one_stage_redraws_the_gradients(page):
     before = charts(page)
     page.button_group(key="stages").set_value(["at initialization"]).run()
     assert not page.exception
-    assert charts(page)[-1] != before[-1]
+    after = charts(page)
+    assert after[GRADIENTS] != before[GRADIENTS] and after[-1] == before[-1]  # section 6 stays
 
 
 def test_training_them_yourself_waits_for_the_button_then_switches_every_view_to_your_networks():
@@ -72,7 +74,8 @@ def test_training_them_yourself_waits_for_the_button_then_switches_every_view_to
     assert not at.exception and not at.error
     assert len(at.get("vega_lite_chart")) == N_CHARTS + 1  # + the training curves
     assert "at length 10" in at.info[0].value
-    assert "of the one at step 10" in at.info[-1].value  # gradients of your networks, at your length
+    assert "of the one at step 10" in at.info[-2].value  # gradients of your networks, at your length
+    assert "The one-layer LSTM answers 100% at length 60" in at.info[-1].value  # section 6: the shipped LSTMs
 
 
 def test_the_gate_and_gradient_sentences_hold_for_their_numbers(page):
@@ -96,3 +99,19 @@ def test_the_gate_and_gradient_sentences_hold_for_their_numbers(page):
     # not "most of what it held"
     assert "keeps most of what it held" not in cell
     assert "so each step keeps at least that share of what the cell" in cell
+
+
+def test_the_last_section_sets_the_three_lstms_side_by_side_with_their_facts(page):
+    f = recurrent_lstms.lstm_variants(recurrent_lstms.LstmVariants(), recurrent.shipped_lstms()).facts
+    summary = next(df for df in tables(page) if "directions" in df.columns).set_index("cell")
+    assert summary["layers"].to_dict() == {"LSTM": 1, "2-layer LSTM": 2, "bidirectional LSTM": 1}
+    assert summary["directions"].to_dict() == {"LSTM": 1, "2-layer LSTM": 1, "bidirectional LSTM": 2}
+    assert summary["parameters"].tolist() == [f.params_lstm, f.params_stacked, f.params_bidirectional]
+    assert summary.loc["bidirectional LSTM", f"accuracy at length {f.longest_length}"] == f"{f.far_bidirectional:.0%}"
+    text = page.info[-1].value
+    assert f"The one-layer LSTM answers {f.far_lstm:.0%} at length {f.longest_length}" in text
+    assert f"reaches 90% there with {f.seeds_lstm} of {f.n_seeds} seeds" in text
+    assert f"recalls at every length and with all {f.n_seeds} seeds" in text  # the shipped race: seeds 0-4
+    assert (f"from the backward half alone it recalls with {f.seeds_backward_only} of the {f.n_seeds} seeds, from "
+            f"the forward half alone with {f.seeds_forward_only}") in text
+    assert f"a second layer adds {f.params_second_layer:,} parameters" in text

@@ -1,7 +1,8 @@
-"""The RNN / LSTM page's sections (pages/11_Zoo_RNN_and_LSTM.py): the race, lengths, gates, outputs, gradients.
+"""The RNN / LSTM page's sections (pages/11_Zoo_RNN_and_LSTM.py): the race, lengths, gates, outputs, gradients,
+stacked and bidirectional LSTMs.
 
 Every number a sentence states comes from core facts (`RaceFacts`, `LengthFacts`, `GateFacts`,
-`OutputFacts`, `FlowFacts`); these functions only choose the words and place the charts.
+`OutputFacts`, `FlowFacts`, `LstmFacts`); these functions only choose the words and place the charts.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from core import charts
 from core.charts import recurrent as recurrent_charts
-from core.zoo import recurrent, recurrent_lab, sequences
+from core.zoo import recurrent, recurrent_lab, recurrent_lstms, sequences
 from core.zoo.source import Source
 from ui import chrome, runners, show, zoo
 
@@ -181,3 +182,34 @@ def gradient_flow(race: recurrent.Trained, source: Source) -> None:
                   f"{f.forget_mean_fresh:.2f} on average (keep-gate bias {f.keep_bias:+g}), not by a weight matrix "
                   f"and a tanh's slope: over {f.flow_steps_back} steps that path alone keeps "
                   f"{f.forget_product_fresh:.2f} of it{extra}. {trained}", f)
+
+
+def lstm_variants() -> None:
+    lstms = zoo.trained(Source("recurrent", asset=recurrent.LSTM_RACE), label="Reading the shipped LSTMs")
+    result = runners.run(recurrent_lstms.lstm_variants, recurrent_lstms.LstmVariants(),
+                         label="Comparing the three LSTMs", inputs=(lstms,))
+    show.chart(recurrent_charts.length_curves, result.table, key="lstm-lengths")
+    show.table(result.summary, key="lstm-table")
+    f = result.facts
+    n, at = f.n_seeds, f"at length {f.longest_length}"
+    both = (f"recalls at every length and with all {n} seeds ({f.far_bidirectional:.0%} {at} from epoch "
+            f"{f.epoch_bidirectional})" if f.bidirectional_everywhere
+            else f"answers {f.far_bidirectional:.0%} {at} and reaches 90% there with {f.seeds_bidirectional} of "
+            f"the {n} seeds")
+    adds = ("That is what a second direction adds when the answer lies early in the sequence; but it needs the whole "
+            "sequence before it answers, so it cannot predict the next word." if f.direction_adds
+            else "Here the second direction adds no recall over the one-layer LSTM.")
+    stacked = (f"recalls up to length {f.reach_stacked} but answers {f.far_stacked:.0%} {at} and reaches 90% there "
+               f"with {f.seeds_stacked} of the {n} seeds" if f.stacked_behind else
+               f"answers {f.far_stacked:.0%} {at} and reaches 90% there with {f.seeds_stacked} of the {n} seeds")
+    chrome.notice(
+        f"same task, data, schedule ({f.epochs} epochs of {f.n_train:,} sequences) and seed for the three; "
+        f"{f.hidden} units per layer and direction, so their parameters differ. The one-layer LSTM answers "
+        f"{f.far_lstm:.0%} {at} with this seed, and reaches 90% there with {f.seeds_lstm} of {n} seeds. The "
+        f"bidirectional LSTM {both}: its backward pass reads the sequence from the last token to the first, so it "
+        "meets the symbol at its last step, with no distractor after it. Its head reads both passes' final states: "
+        f"from the backward half alone it recalls with {f.seeds_backward_only} of the {n} seeds, from the forward "
+        f"half alone with {f.seeds_forward_only} (this seed: {f.backward_only:.0%} and {f.forward_only:.0%}). "
+        f"{adds} The 2-layer LSTM {stacked}: a second layer adds {f.params_second_layer:,} parameters and "
+        "depth at each step, not a shorter path through time: its first layer must still carry the symbol across "
+        "every distractor.", f)
