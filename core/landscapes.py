@@ -166,8 +166,9 @@ class Comparison:
     momentum: float = 0.9
     noise: float = 0.0
     seed: int = 0
-    code_version: int = 4  # 2: the facts, Newton-checked ends, new Rastrigin and Himmelblau starts; 3: the rates;
-    #                        4: `ending` reads the path's last steps, not only its end
+    code_version: int = 5  # 2: the facts, Newton-checked ends, new Rastrigin and Himmelblau starts; 3: the rates;
+    #                        4: `ending` reads the path's last steps, not only its end; 5: "slowed at the saddle
+    #                        point", places counted on the plot only
 
     def __post_init__(self) -> None:
         if self.surface not in SURFACES:
@@ -304,6 +305,7 @@ def _newton(s: Surface, point: np.ndarray, iterations: int = 30) -> tuple[np.nda
     return w.numpy(), bool((torch.linalg.eigvalsh(_hessian(s, w)) > 0).all())
 
 
+SADDLE = "slowed at the saddle point"  # not "stuck": a saddle holds only a path exactly on its stable line
 WINDOW = 20  # the last steps `ending` reads a path's motion from: 20 spans ten swings of a step-by-step jitter
 
 
@@ -339,7 +341,7 @@ def _special(s: Surface, points: np.ndarray, tolerance: float) -> tuple[str, Poi
     def close(p: Point | np.ndarray) -> bool:
         return bool((np.hypot(*(points - np.asarray(p)).T) < tolerance).any())
 
-    for kind, known in (("a global minimum", s.minima), ("stuck on the saddle point", s.saddles)):
+    for kind, known in (("a global minimum", s.minima), (SADDLE, s.saddles)):
         for p in known:
             if close(p):
                 return kind, (float(p[0]), float(p[1]))
@@ -355,9 +357,11 @@ def ending(surface: str, path: np.ndarray) -> tuple[str, Point | None]:
     path: (n, 2) positions, oldest first; a single point (2,) is a path that has stopped there. A path
     that has not come to rest (`_rest`) is still on its way, wherever it is: momentum crosses a dimple at
     0.4 a step. One that has is placed by its end and by where it rests (the end of a jitter may lie off
-    it, the centre of a slow arrival lags behind it): within 2% of the plot's size of a global minimum or a
-    saddle point it is there; stuck in a local minimum if Newton's method from its end converges to a minimum
-    that near; still on its way (crawling) if neither is.
+    it, the centre of a slow arrival lags behind it): within 2% of the plot's size of a global minimum it is
+    there; of a saddle point, slowed there (not stuck: only a path exactly on the saddle's stable line stays, any
+    other lets go in the end: on the saddle surface SGD from its default start reaches a minimum within 400
+    steps); stuck in a local minimum if Newton's method from its end converges to a minimum that near; still on
+    its way (crawling) if neither is.
     """
     s = SURFACES[surface]
     tolerance = _tolerance(s)
@@ -370,12 +374,13 @@ def ending(surface: str, path: np.ndarray) -> tuple[str, Point | None]:
 
 # An end rests within the tolerance of the point `ending` names, not on it: (3.03, 2.03) is near (3, 2).
 NEAR = {"a global minimum": "near a global minimum", "stuck in a local minimum": "stuck near a local minimum",
-        "stuck on the saddle point": "stuck near the saddle point"}
+        SADDLE: "slowed near the saddle point"}
+AFTER = {SADDLE: " (a saddle lets go in the end)"}  # what the words add after the point
 
 
 def _place(kind: str, at: Point | None) -> str:
     """An ending in words with the point it rests near: "near a global minimum at (3, 2)"; else its kind."""
-    return kind if at is None else f"{NEAR[kind]} at {_where(at)}"
+    return kind if at is None else f"{NEAR[kind]} at {_where(at)}{AFTER.get(kind, '')}"
 
 
 def in_words(names: list[str]) -> str:
@@ -394,7 +399,7 @@ class ComparisonFacts:
 
     surface: str  # its label
     optimizers: tuple[str, ...]
-    ends: tuple[str, ...]  # "a global minimum", "stuck in a local minimum", "stuck on the saddle point",
+    ends: tuple[str, ...]  # "a global minimum", "stuck in a local minimum", "slowed at the saddle point",
     #                        "still on its way" or "off the plot"
     end_points: tuple[str, ...]  # the minimum or saddle point it rests near, "(3, 2)"; "" where it rests near none
     final_losses: tuple[float, ...]
@@ -402,8 +407,9 @@ class ComparisonFacts:
     summary: str  # the optimizers grouped by where they ended: "SGD, Adam: near a global minimum at (3, 2); ..."
     near: float  # what "near" means: within this distance (2% of the plot's larger side)
     any_near: bool  # some path rests near a special point, so the summary says "near"
-    distinct_ends: int  # how many different places they ended at (2% of the plot apart)
-    one_place: bool  # all ended in the same place: the rule changed the path, not where it led
+    distinct_ends: int  # how many different places those that stayed on the plot ended at (2% of the plot apart)
+    one_place: bool  # all that stayed on the plot ended in the same place: the rule changed the path, not the end
+    off_plot: tuple[str, ...]  # the optimizers whose paths left the plot (or blew up): no place to count
     lowest_loss: float  # the lowest and highest final loss of those that stayed on the plot
     highest_loss: float
     comparison_lr: float  # the learning rate of SGD, momentum and Nesterov
@@ -424,8 +430,8 @@ def comparison_facts(cfg: Comparison, table: pd.DataFrame, points: np.ndarray,
         groups.setdefault(_place(kind, at), []).append(name)
     tolerance = _tolerance(s)
     places: list[np.ndarray] = []
-    for p in points:
-        if not any(np.hypot(*(p - q)) < tolerance for q in places):
+    for p, (kind, _) in zip(points, found):
+        if kind != "off the plot" and not any(np.hypot(*(p - q)) < tolerance for q in places):
             places.append(p)
     on_plot = table.loc[table["ends"] != "off the plot", "final loss"]
     by_rate: dict[float, list[str]] = {}
@@ -439,6 +445,7 @@ def comparison_facts(cfg: Comparison, table: pd.DataFrame, points: np.ndarray,
         saddle_distances=tuple(far), summary="; ".join(f"{', '.join(names)}: {g}" for g, names in groups.items()),
         near=tolerance, any_near=any(at is not None for _, at in found),
         distinct_ends=len(places), one_place=len(places) == 1,
+        off_plot=tuple(name for name, (kind, _) in zip(table["optimizer"], found) if kind == "off the plot"),
         lowest_loss=float(on_plot.min()) if len(on_plot) else math.nan,
         highest_loss=float(on_plot.max()) if len(on_plot) else math.nan,
         comparison_lr=cfg.rate("SGD"), comparison_adaptive_lr=cfg.rate("Adam"), rates_differ=len(by_rate) > 1,
@@ -504,7 +511,7 @@ class Escape:
     lr: float = 0.05
     steps: int = 300
     seed: int = 1
-    code_version: int = 3  # 3: `ending` reads the path's last steps
+    code_version: int = 4  # 3: `ending` reads the path's last steps; 4: "slowed at the saddle point"
 
     def __post_init__(self) -> None:
         if not self.noises:
@@ -568,7 +575,7 @@ class Momentum:
     lr: float = 0.4
     adaptive_lr: float = 0.3
     steps: int = 60
-    code_version: int = 2  # 2: `ending` reads the path's last steps
+    code_version: int = 3  # 2: `ending` reads the path's last steps; 3: both learning rates, the saddle's words
 
     def __post_init__(self) -> None:
         _ = self.comparison  # building the comparison validates these settings
@@ -585,6 +592,8 @@ class MomentumFacts:
 
     momentum: float
     steps: int
+    lr: float  # plain SGD's and momentum's learning rate
+    adaptive_lr: float  # Adam's: its steps are about lr long whatever the gradient's size, SGD's lr × the gradient
     swing: float  # |w2| above this: still swinging across the valley
     swing_until_sgd: int  # the last step at which plain SGD's |w2| > swing
     swing_until_momentum: int
@@ -632,8 +641,8 @@ def momentum(cfg: Momentum, on_progress: Progress[MomentumResult] | None = None)
 
     curvature = s.grad(torch.eye(2, dtype=torch.float64)).diagonal()  # the gradient is linear: (0.1, 4)
     facts = MomentumFacts(
-        momentum=cfg.momentum, steps=cfg.steps, swing=SWING, swing_until_sgd=until("SGD"),
-        swing_until_momentum=until("SGD + momentum"), final_loss_sgd=loss("SGD"),
+        momentum=cfg.momentum, steps=cfg.steps, lr=cfg.lr, adaptive_lr=cfg.adaptive_lr, swing=SWING,
+        swing_until_sgd=until("SGD"), swing_until_momentum=until("SGD + momentum"), final_loss_sgd=loss("SGD"),
         final_loss_momentum=loss("SGD + momentum"), final_loss_adam=loss("Adam"), distance_sgd=distance("SGD"),
         distance_momentum=distance("SGD + momentum"), distance_adam=distance("Adam"),
         steepness=float(curvature[1] / curvature[0]), first_step_ratio_sgd=ratio("SGD"),

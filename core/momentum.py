@@ -13,8 +13,11 @@ y' = μ y + λ_i x and x' = x − lr y' = −lr μ y + (1 − lr λ_i) x, that i
 So the error along direction i shrinks like ρ_i^k, ρ_i the spectral radius of R_i; the valley's rate is the largest
 ρ_i and the run diverges where it is ≥ 1, which is where lr λ_i ≥ 2 (1 + μ) for some i (plain SGD: lr ≥ 2 / λ_max).
 R_i's trace is 1 + μ − lr λ_i and its determinant μ, so ρ_i ≥ √μ, with equality once its eigenvalues are complex
-(the error swings through 0). The fastest μ for one direction is where they just turn complex, critical damping
-μ = (1 − √(lr λ_i))²; for the whole valley it is the largest of these, the rate then √μ = max_i |1 − √(lr λ_i)|.
+(the error swings through 0). The μ with the lowest rate for one direction is where they just turn complex,
+critical damping μ = (1 − √(lr λ_i))²; for the whole valley it is the largest of these, the rate then
+√μ = max_i |1 − √(lr λ_i)|. The lowest rate is the fastest in the long run only: at critical damping R has a
+repeated eigenvalue, so the error falls like k ρ^k rather than ρ^k (Goh 2017, "The Dynamics of Momentum"), and a
+slightly larger μ (rate √μ, a little higher) can reach a target in fewer steps; hence the measured steps beside it.
 Over lr and μ together the best is lr = (2 / (√λ_min + √λ_max))², μ = ((√κ − 1) / (√κ + 1))², κ = λ_max / λ_min.
 """
 from __future__ import annotations
@@ -50,7 +53,7 @@ class Valley:
     steps: int = 200
     start: Point = (-4.5, 2.0)
     angle: float = 0.0  # degrees the valley's axes are turned from w1 and w2
-    code_version: int = 1
+    code_version: int = 2  # 2: "lowest rate" (fastest in the long run), not "fastest"; beats_lowest_rate
 
     def __post_init__(self) -> None:
         if len(self.curvatures) != 2 or not all(1e-3 <= c <= 100 for c in self.curvatures):
@@ -110,7 +113,7 @@ def momentum_axis() -> np.ndarray:
 
 
 def critical_momentum(lr: float, curvature: float) -> float:
-    """Critical damping along one direction: the μ at which R's eigenvalues turn complex, its fastest."""
+    """Critical damping along one direction: the μ at which R's eigenvalues turn complex, its lowest rate."""
     return (1 - math.sqrt(lr * curvature)) ** 2
 
 
@@ -150,7 +153,8 @@ def steps_to(distance: np.ndarray, share: float = TARGET) -> int | None:
 
 @dataclass(frozen=True)
 class ValleyFacts:
-    """The valley's rates at the chosen (lr, μ), the fastest μ at that lr, and how many steps three runs took."""
+    """The valley's rates at the chosen (lr, μ), the μ of the lowest rate at that lr (fastest in
+    the long run), and how many steps three runs took."""
 
     lr: float
     momentum: float
@@ -168,15 +172,16 @@ class ValleyFacts:
     plain_rate: float  # the rate at μ = 0 (plain SGD)
     lr_limit_plain: float  # plain SGD diverges from lr = 2 / λ_max
     lr_limit: float  # and momentum μ from lr = 2 (1 + μ) / λ_max
-    fastest_momentum: float | None  # the μ of the map's (0, 0.01, ..., 0.99) with the lowest rate at this lr;
+    lowest_rate_momentum: float | None  # the μ of the map's (0, 0.01, ..., 0.99) with the lowest rate at this lr;
     #                                 None where every μ diverges
-    fastest_rate: float | None
-    critical_momentum: float  # the closed form of the fastest μ: max_i (1 − √(lr λ_i))² (critical damping)
+    lowest_rate: float | None
+    critical_momentum: float  # the closed form of the lowest-rate μ: max_i (1 − √(lr λ_i))² (critical damping)
     critical_direction: str  # the direction whose critical damping that is
     steps_momentum: int | None  # measured steps until the distance stays below `target` of the start's (None: not
-    #                             within `steps`); the chosen μ, plain SGD, the fastest μ
+    #                             within `steps`); the chosen μ, plain SGD, the lowest-rate μ
     steps_plain: int | None
-    steps_fastest: int | None
+    steps_lowest_rate: int | None
+    beats_lowest_rate: bool  # the chosen μ reached `target` in fewer measured steps than the lowest-rate μ (k ρ^k)
     predicted_steps: int | None  # log(target) / log(rate), rounded up: what the rate alone predicts (None: diverges)
     diverged_at: int | None  # the step where the chosen run's error passed BLOWN times the start's
     best_lr: float  # Goh's optimum over both: lr = (2 / (√λ_min + √λ_max))²,
@@ -186,24 +191,24 @@ class ValleyFacts:
 
 @dataclass
 class ValleyResult:
-    """What the section draws: errors per direction, the paths, the rate map and its fastest-μ line, a table."""
+    """What the section draws: errors per direction, the paths, the rate map and its lowest-rate-μ line, a table."""
 
     errors: pd.DataFrame  # run, curve, step, error (|x_i| along each direction and the distance to the minimum)
     paths: pd.DataFrame  # optimizer (the run), step, w1, w2, loss: for charts.landscape
     surface: pd.DataFrame  # w1, w2, loss, level: the valley on a grid
     rate_map: pd.DataFrame  # lr, momentum, rate (the valley's), slowest ("flat" / "steep"), diverges
-    fastest: pd.DataFrame  # lr, momentum, rate: the fastest μ of each lr that some μ converges at
+    lowest_rates: pd.DataFrame  # lr, momentum, rate: the lowest-rate μ of each lr that some μ converges at
     table: pd.DataFrame  # one row per run: μ, rate, steps predicted by the rate, steps measured
     facts: ValleyFacts
 
 
-def run_label(momentum: float, fastest: float | None) -> str:
-    """"μ = 0.5", "μ = 0 (plain SGD)", "μ = 0.64 (fastest at this lr)"."""
-    note = " (plain SGD)" if momentum == 0 else " (fastest at this lr)" if momentum == fastest else ""
+def run_label(momentum: float, lowest: float | None) -> str:
+    """"μ = 0.5", "μ = 0 (plain SGD)", "μ = 0.64 (lowest rate at this lr)"."""
+    note = " (plain SGD)" if momentum == 0 else " (lowest rate at this lr)" if momentum == lowest else ""
     return f"μ = {momentum:g}{note}"
 
 
-def _fastest(lr: float, curvatures: tuple[float, float]) -> tuple[float | None, float | None]:
+def _lowest_rate(lr: float, curvatures: tuple[float, float]) -> tuple[float | None, float | None]:
     """The map's μ with the lowest valley rate at `lr`, and that rate; (None, None) where every μ diverges."""
     mus = momentum_axis()
     valley = np.maximum(*(rates(np.full_like(mus, lr), mus, c) for c in curvatures))
@@ -212,18 +217,18 @@ def _fastest(lr: float, curvatures: tuple[float, float]) -> tuple[float | None, 
 
 
 def _map(cfg: Valley) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The valley's rate over the (lr, μ) grid, and the fastest μ of each lr column."""
+    """The valley's rate over the (lr, μ) grid, and the lowest-rate μ of each lr column."""
     lr, mu = np.meshgrid(lr_axis(cfg.curvatures), momentum_axis(), indexing="ij")  # (GRID, GRID)
     flat, steep = (rates(lr, mu, c) for c in cfg.curvatures)
     rate = np.maximum(flat, steep)
     grid = pd.DataFrame({"lr": lr.ravel(), "momentum": mu.ravel(), "rate": rate.ravel(),
                          "slowest": np.where(flat >= steep, "flat", "steep").ravel(), "diverges": rate.ravel() >= ONE})
-    best = rate.argmin(axis=1)  # (GRID,): per lr, the index of its fastest μ
+    best = rate.argmin(axis=1)  # (GRID,): per lr, the index of its lowest-rate μ
     rows = np.arange(len(best))
     keep = rate[rows, best] < ONE
-    fastest = pd.DataFrame({"lr": lr[rows, best][keep], "momentum": mu[rows, best][keep],
+    lowest = pd.DataFrame({"lr": lr[rows, best][keep], "momentum": mu[rows, best][keep],
                             "rate": rate[rows, best][keep]})
-    return grid, fastest
+    return grid, lowest
 
 
 def _surface(cfg: Valley, n: int = 60) -> pd.DataFrame:
@@ -239,18 +244,18 @@ def _surface(cfg: Valley, n: int = 60) -> pd.DataFrame:
 
 
 def valley(cfg: Valley, on_progress: Progress[ValleyResult] | None = None) -> ValleyResult:
-    """Step torch.optim.SGD down the valley at the chosen μ, at μ = 0 and at the fastest μ of this lr; split each
-    run's error along the valley's two directions; map the rate over (lr, μ)."""
+    """Step torch.optim.SGD down the valley at the chosen μ, at μ = 0 and at the lowest-rate μ of this lr;
+    split each run's error along the valley's two directions; map the rate over (lr, μ)."""
     flat_c, steep_c = cfg.curvatures
-    fastest, fastest_rate = _fastest(cfg.lr, cfg.curvatures)
-    momenta = tuple(dict.fromkeys([cfg.momentum, 0.0] + ([fastest] if fastest is not None else [])))
+    lowest, lowest_rate = _lowest_rate(cfg.lr, cfg.curvatures)
+    momenta = tuple(dict.fromkeys([cfg.momentum, 0.0] + ([lowest] if lowest is not None else [])))
     path = descend(cfg, momenta)  # (K, T + 1, 2)
     along = np.abs(path @ cfg.axes)  # (K, T + 1, 2): |x_i|, the error along each direction
     distance = np.linalg.norm(path, axis=-1)  # (K, T + 1)
     start = distance[:, :1]
     with np.errstate(invalid="ignore", over="ignore"):
         blown = np.maximum.accumulate(~(distance <= BLOWN * start), axis=1)  # from the first blown step on
-    names = {mu: run_label(mu, fastest) for mu in momenta}
+    names = {mu: run_label(mu, lowest) for mu in momenta}
     frames, moves, table = [], [], []
     for k, mu in enumerate(momenta):
         steps = np.arange(cfg.steps + 1)
@@ -275,7 +280,7 @@ def valley(cfg: Valley, on_progress: Progress[ValleyResult] | None = None) -> Va
     measured = {mu: steps_to(distance[k]) for k, mu in enumerate(momenta)}
     criticals = [critical_momentum(cfg.lr, c) for c in cfg.curvatures]
     best_lr, best_mu, best_rate = best_settings(cfg.curvatures)
-    grid, fastest_line = _map(cfg)
+    grid, lowest_line = _map(cfg)
     facts = ValleyFacts(
         lr=cfg.lr, momentum=cfg.momentum, flat_curvature=flat_c, steep_curvature=steep_c, steps=cfg.steps,
         target=TARGET, rate=rate, rate_flat=rate_flat, rate_steep=rate_steep,
@@ -284,14 +289,17 @@ def valley(cfg: Valley, on_progress: Progress[ValleyResult] | None = None) -> Va
         converges=rate < ONE,
         swings_flat=_swings(cfg.lr, cfg.momentum, flat_c), swings_steep=_swings(cfg.lr, cfg.momentum, steep_c),
         plain_rate=max(abs(1 - cfg.lr * c) for c in cfg.curvatures), lr_limit_plain=2 / steep_c,
-        lr_limit=2 * (1 + cfg.momentum) / steep_c, fastest_momentum=fastest, fastest_rate=fastest_rate,
+        lr_limit=2 * (1 + cfg.momentum) / steep_c, lowest_rate_momentum=lowest, lowest_rate=lowest_rate,
         critical_momentum=max(criticals), critical_direction=DIRECTIONS[int(np.argmax(criticals))],
         steps_momentum=measured[cfg.momentum], steps_plain=measured[0.0],
-        steps_fastest=measured[fastest] if fastest is not None else None, predicted_steps=_predicted(rate),
+        steps_lowest_rate=measured[lowest] if lowest is not None else None,
+        beats_lowest_rate=(lowest is not None and measured[cfg.momentum] is not None
+                           and (measured[lowest] is None or measured[cfg.momentum] < measured[lowest])),
+        predicted_steps=_predicted(rate),
         diverged_at=int(np.argmax(blown[0])) if blown[0].any() else None,
         best_lr=best_lr, best_momentum=best_mu, best_rate=best_rate)
     return ValleyResult(errors=pd.concat(frames, ignore_index=True), paths=pd.concat(moves, ignore_index=True),
-                        surface=_surface(cfg), rate_map=grid, fastest=fastest_line, table=pd.DataFrame(table),
+                        surface=_surface(cfg), rate_map=grid, lowest_rates=lowest_line, table=pd.DataFrame(table),
                         facts=facts)
 
 

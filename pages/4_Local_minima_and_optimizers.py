@@ -100,7 +100,7 @@ if chrome.section("7 · Momentum up close: a quadratic valley, one direction at 
         show.chart(charts.lines, up_close.errors, "step", "error", "curve", "step",
                    "error", log_y=True, title=parts.VALLEY_ERRORS, key="valley-errors")
     with right:
-        show.chart(charts.rate_map, up_close.rate_map, up_close.fastest, up_close.facts.lr,
+        show.chart(charts.rate_map, up_close.rate_map, up_close.lowest_rates, up_close.facts.lr,
                    up_close.facts.momentum, title=parts.VALLEY_MAP,
                    key="valley-map")
     show.table(up_close.table, key="valley-table")

@@ -131,11 +131,12 @@ DIVERGES = tint(PALETTE[3], 0.35)  # vermillion: where the error grows
 
 
 @headed
-def rate_map(grid: pd.DataFrame, fastest: pd.DataFrame, lr: float, momentum: float) -> alt.LayerChart:
+def rate_map(grid: pd.DataFrame, lowest: pd.DataFrame, lr: float, momentum: float) -> alt.LayerChart:
     """How fast momentum converges over (learning rate, μ): the rate per step as a picture (dark: fast), the cells
-    where it diverges in vermillion, a black line through the fastest μ of each learning rate and a dot at (lr, μ).
+    where it diverges in vermillion, a black line through the μ of the lowest rate at each learning rate (fastest
+    in the long run) and a dot at (lr, μ).
 
-    grid columns: lr, momentum (a regular grid), rate, diverges; fastest columns: lr, momentum, rate.
+    grid columns: lr, momentum (a regular grid), rate, diverges; lowest columns: lr, momentum, rate.
     """
     converging = grid[~grid["diverges"]]
     low = float(converging["rate"].min()) if len(converging) else 0.0
@@ -148,7 +149,8 @@ def rate_map(grid: pd.DataFrame, fastest: pd.DataFrame, lr: float, momentum: flo
            .mark_point(opacity=0, size=0)
            .encode(x="lr:Q", y="momentum:Q", color=alt.Color("rate:Q", scale=rate_scale, title="rate per step",
                                                             legend=alt.Legend(orient="right", gradientLength=120))))
-    marks = ["diverges (rate ≥ 1)", "fastest μ at each learning rate", f"your lr = {lr:g}, μ = {momentum:g}"]
+    marks = ["diverges (rate ≥ 1)", "lowest rate at each lr (fastest in the long run)",
+             f"your lr = {lr:g}, μ = {momentum:g}"]
     mark_scale = alt.Scale(domain=marks, range=[DIVERGES, "#000000", ORANGE])
     mark = alt.Color("mark:N", title=None, scale=mark_scale)
     dx, dy = half_step(grid["lr"]), half_step(grid["momentum"])
@@ -158,9 +160,9 @@ def rate_map(grid: pd.DataFrame, fastest: pd.DataFrame, lr: float, momentum: flo
               .mark_rect(strokeWidth=0.6)
               .encode(x=alt.X("lo:Q", scale=x_scale), x2="hi:Q", y=alt.Y("bottom:Q", scale=y_scale), y2="top:Q",
                       color=mark, stroke=alt.Stroke("mark:N", scale=mark_scale, legend=None)))
-    line = (alt.Chart(fastest.assign(mark=marks[1])).mark_line(strokeWidth=2.5)
+    line = (alt.Chart(lowest.assign(mark=marks[1])).mark_line(strokeWidth=2.5)
             .encode(x="lr:Q", y="momentum:Q", color=mark,
-                    tooltip=[alt.Tooltip("lr:Q", format=".3g"), alt.Tooltip("momentum:Q", title="fastest μ"),
+                    tooltip=[alt.Tooltip("lr:Q", format=".3g"), alt.Tooltip("momentum:Q", title="lowest-rate μ"),
                              alt.Tooltip("rate:Q", format=".3f")]))
     chosen = pd.DataFrame({"lr": [lr], "momentum": [momentum], "mark": [marks[2]]})
     dot = (alt.Chart(chosen).mark_point(shape="circle", size=160, filled=True, opacity=1, stroke="black",

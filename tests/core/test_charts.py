@@ -153,18 +153,18 @@ def test_lines_on_a_log_axis_say_so_in_the_title():
     assert "scale" not in _spec(charts.lines(df, "step", "error", "curve", "step", "error"))["encoding"]["y"]
 
 
-def test_the_rate_map_marks_divergence_the_fastest_momentum_and_the_chosen_point():
+def test_the_rate_map_marks_divergence_the_lowest_rate_momentum_and_the_chosen_point():
     from core import momentum
 
     result = momentum.valley(momentum.Valley())
-    spec = _spec(charts.rate_map(result.rate_map, result.fastest, 0.4, 0.5, title="map"))
+    spec = _spec(charts.rate_map(result.rate_map, result.lowest_rates, 0.4, 0.5, title="map"))
     image, key, region, line, dot = spec["layer"]
     datasets = spec["datasets"]
     blown = pd.DataFrame(datasets[region["data"]["name"]])
     assert len(blown) == 51 and blown["lo"].min() == pytest.approx(0.495)  # lr 0.5 to 1 (λ_max = 4), a rect each
     assert blown["bottom"].min() == pytest.approx(-0.005)  # from μ = 0 up, as the map's cells do
-    fastest = pd.DataFrame(datasets[line["data"]["name"]])
-    assert fastest.set_index("lr").loc[0.4, "momentum"] == 0.64  # critical damping of the flat direction
+    lowest = pd.DataFrame(datasets[line["data"]["name"]])
+    assert lowest.set_index("lr").loc[0.4, "momentum"] == 0.64  # critical damping of the flat direction
     assert datasets[dot["data"]["name"]] == [{"lr": 0.4, "momentum": 0.5, "mark": "your lr = 0.4, μ = 0.5"}]
     assert line["encoding"]["color"]["scale"]["range"] == [charts.optimization.DIVERGES, "#000000", charts.ORANGE]
     assert image["mark"]["type"] == "image" and key["encoding"]["color"]["title"] == "rate per step"

@@ -101,6 +101,9 @@ def test_the_momentum_notice_says_what_the_map_shows(page):
     assert "overshoots across the valley" in text and "until step 16" in text and "after step 5" in text
     assert f"ends {f.distance_momentum:.2g} from the minimum against SGD's {f.distance_sgd:.2g}" in text
     assert "despite a 40× difference in steepness" in text and "(ratio 1, plain SGD's 18)" in text
+    assert (f.lr, f.adaptive_lr) == (0.4, 0.3)  # the two families' rates differ: the notice says so
+    assert "a learning rate of its own, 0.3 against 0.4 for plain SGD and momentum" in text
+    assert f"ends at a loss of {f.final_loss_adam:.2g}." in text
 
 
 def test_the_race_notice_says_where_each_one_ended_and_in_how_many_places(page):
@@ -117,6 +120,12 @@ def test_the_race_notice_says_where_each_one_ended_and_in_how_many_places(page):
     assert "SGD + momentum: stuck near a local minimum at (-1.99, 2.98)" in text
     page.selectbox(key="race-surface").set_value("bowl").run()
     assert "yet here they all end in the same place" in _notice(page, "where each one ended")
+    page.selectbox(key="race-surface").set_value("valley").run()  # Nesterov leaves the plot at step 2: no place
+    text = _notice(page, "where each one ended")
+    assert "those that stayed on the plot all end in the same place (Nesterov left the plot)." in text
+    page.selectbox(key="race-surface").set_value("saddle").run()  # SGD is slowed, not stuck: it escapes later
+    text = _notice(page, "where each one ended")
+    assert "SGD: slowed near the saddle point at (0, 0) (a saddle lets go in the end)" in text and "stuck" not in text
 
 
 def test_a_path_still_moving_after_two_steps_is_not_called_stuck(page):
@@ -255,15 +264,27 @@ def test_the_valley_section_drives_lr_and_momentum_and_the_notice_follows_the_nu
     text = _notice(page, "at lr = 0.4 and μ = 0.5")
     assert f"shrinks by a factor of {default.rate:.3f} per step" in text and "the flat direction sets the pace" in text
     assert "stays below 1% of the start's after 51 steps" in text and "plain SGD (μ = 0, rate 0.96) 111 steps" in text
-    assert "the fastest μ at this learning rate is 0.64 (rate 0.800, 29 steps)" in text
+    assert "the lowest rate at this learning rate (fastest in the long run) is at μ = 0.64 (rate 0.800, 29 steps)" \
+        in text and "fastest μ" not in text
     assert "critical damping of the flat direction, (1 − √(lr·λ))² = 0.640" in text
-    assert "Up to μ = 0.64 more momentum is faster" in text and "2(1 + μ)/λ_max = 0.75" in text
+    assert "Up to μ = 0.64 more momentum lowers the long-run rate" in text and "2(1 + μ)/λ_max = 0.75" in text
+    assert "sooner" not in text  # μ = 0.5 took 51 steps, the lowest rate's μ 29
     before = charts(page)
     page.slider(key="valley-momentum").set_value(0.9).run()
     assert not page.exception and not page.error
     text = _notice(page, "at lr = 0.4 and μ = 0.9")
-    assert "both directions shrink at the same pace, √μ" in text and "Above 0.64 both directions swing" in text
-    assert "after 83 steps" in text
+    assert "both directions shrink at the same pace, √μ" in text and "Above μ = 0.64 both directions swing" in text
+    assert "the long-run rate is √μ, which rises with μ" in text and "slower" not in text
+    assert "after 83 steps" in text and "sooner" not in text  # 83 steps against the lowest rate's 29
+    page.slider(key="valley-momentum").set_value(0.68).run()
+    text = _notice(page, "at lr = 0.4 and μ = 0.68")  # above the lowest rate, yet fewer steps: said, not hidden
+    assert "after 22 steps" in text and "Yet μ = 0.68 got below 1% sooner (22 steps) than μ = 0.64 (29 steps)" in text
+    assert "k·0.80^k rather than 0.80^k" in text
+    page.slider(key="valley-momentum").set_value(0.0).run()
+    text = _notice(page, "at lr = 0.4 and μ = 0 (plain SGD)")  # said once, and no limit "moved" to itself
+    assert text.count("plain SGD") == 1 and "after 111 steps" in text
+    assert "momentum μ raises that limit to 2(1 + μ)/λ_max." in text and "= 0.5. Over" not in text
+    page.slider(key="valley-momentum").set_value(0.9).run()
     after = charts(page)
     assert after[-1] != before[-1] and after[-2] != before[-2]  # the map's dot and the error curves
     page.slider(key="valley-lr").set_value(0.9).run()
@@ -272,9 +293,9 @@ def test_the_valley_section_drives_lr_and_momentum_and_the_notice_follows_the_nu
     text = _notice(page, "at lr = 0.9 and μ = 0.1")
     assert "the error grows: rate 2.46 ≥ 1 along the steep direction" in text
     assert "lr·λ = 3.6 ≥ 2(1 + μ) = 2.2" in text and "More momentum lets this step converge" in text
-    assert "the fastest μ at this learning rate is 0.81" in text
+    assert "the lowest rate at this learning rate (fastest in the long run) is at μ = 0.81" in text
     table = tables(page)[-1].set_index("run")
-    assert table.loc["μ = 0.81 (fastest at this lr)", "steps to 1% (measured)"] == 55
+    assert table.loc["μ = 0.81 (lowest rate at this lr)", "steps to 1% (measured)"] == 55
 
 
 def test_the_valley_sliders_take_the_range_of_the_rate_map(page):

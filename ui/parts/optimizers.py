@@ -113,6 +113,20 @@ def optimizer_code() -> None:
             st.code(inspect.getsource(landscapes.make_optimizers) + "\n" + inspect.getsource(landscapes.descend))
 
 
+def _places_in_words(facts: landscapes.ComparisonFacts) -> str:
+    """How many places the paths that stayed on the plot ended in; those that left it are named, not counted."""
+    left = facts.off_plot
+    if facts.distinct_ends == 0:
+        return ", and every path left the plot."
+    gone = f" ({landscapes.in_words(list(left))} left the plot)" if left else ""
+    who = "those that stayed on the plot" if left else "they"
+    if facts.one_place:
+        return (f", and {who} all end in the same place{gone}." if left else
+                ", yet here they all end in the same place: the rule changed the path, not where it led.")
+    return (f", and {who} end in {facts.distinct_ends} different places{gone} (final loss from "
+            f"{facts.lowest_loss:.3g} to {facts.highest_loss:.3g}).")
+
+
 def comparison_notice(facts: landscapes.ComparisonFacts) -> None:
     """Where each optimizer ended, and whether the rule, the rate or both differed."""
     chrome.notice(
@@ -121,9 +135,7 @@ def comparison_notice(facts: landscapes.ComparisonFacts) -> None:
         + (f"Same start, same surface; the update rule differs, and so does the learning rate ({facts.rates})"
            if facts.rates_differ else
            f"Same start, same surface, same learning rate ({facts.rates}): only the update rule differs")
-        + (f", and they end in {facts.distinct_ends} different places (final loss from {facts.lowest_loss:.3g} "
-           f"to {facts.highest_loss:.3g})." if not facts.one_place else
-           ", yet here they all end in the same place: the rule changed the path, not where it led.")
+        + _places_in_words(facts)
         + " In theory (the convex bowl) every one arrives; on Rastrigin, Himmelblau, the saddle or the two "
         "valleys, where you end depends on the rule, the learning rate and the start.", facts)
 
@@ -285,7 +297,12 @@ def momentum_notice(facts: landscapes.MomentumFacts) -> None:
         "parameter's step by the root of a running average of its own squared gradients (on the first step, by "
         f"the gradient's own size): its first step is as long in w2 as in w1 (ratio "
         f"{facts.first_step_ratio_adam:.2g}, plain SGD's {facts.first_step_ratio_sgd:.2g}) despite a "
-        f"{facts.steepness:g}× difference in steepness (loss {facts.final_loss_adam:.2g}).", facts)
+        f"{facts.steepness:g}× difference in steepness. "
+        + (f"Adam runs at the same learning rate ({facts.lr:g}) and ends at a loss of "
+           f"{facts.final_loss_adam:.2g}." if facts.adaptive_lr == facts.lr else
+           f"Adam runs at a learning rate of its own, {facts.adaptive_lr:g} against {facts.lr:g} for plain SGD "
+           "and momentum (its steps are about lr long whatever the gradient's size, theirs lr × the gradient, so "
+           f"one rate does not suit both), and ends at a loss of {facts.final_loss_adam:.2g}."), facts)
 
 
 # 6. A real network's landscape ---------------------------------------------------------------------------------
@@ -370,43 +387,63 @@ def _steps(steps: int | None, total: int) -> str:
     return f"{steps} steps" if steps is not None else f"more than the {total} steps run"
 
 
+def _lowest_in_words(f: momentum.ValleyFacts) -> str:
+    """Where the chosen μ stands against the lowest-rate μ: the long-run rate, then the measured steps."""
+    low = f.lowest_rate_momentum
+    if low is None:
+        return ""
+    if f.momentum == low:
+        return " This is the lowest rate at this learning rate (fastest in the long run)."
+    relation = (f" Above μ = {low:g} both directions swing and the long-run rate is √μ, which rises with μ."
+                if f.momentum > low else f" Up to μ = {low:g} more momentum lowers the long-run rate.")
+    if not f.beats_lowest_rate:
+        return relation
+    # Goh 2017 ("Why Momentum Really Works"): at critical damping R has a repeated eigenvalue ρ, so the error
+    # falls like k·ρ^k, not ρ^k; a μ with a slightly higher rate can reach the target first.
+    return (relation + f" Yet μ = {f.momentum:g} got below {f.target:.0%} sooner "
+            f"({_steps(f.steps_momentum, f.steps)}) than μ = {low:g} ({_steps(f.steps_lowest_rate, f.steps)}): "
+            f"at the lowest rate R has a repeated eigenvalue, so the error falls like k·{f.lowest_rate:.2f}^k "
+            f"rather than {f.lowest_rate:.2f}^k, and the lowest rate wins only in the long run.")
+
+
 def valley_notice(facts: momentum.ValleyFacts) -> None:
-    """The rate at (lr, μ) and the direction that sets it, the steps of three runs, the fastest μ and the limits."""
+    """The rate at (lr, μ) and the direction that sets it, the steps of three runs, the lowest-rate μ and the
+    limits."""
     f = facts
     flat, steep = f"flat direction (λ = {f.flat_curvature:g})", f"steep direction (λ = {f.steep_curvature:g})"
-    limits = (f"Plain SGD diverges from lr = 2/λ_max = {f.lr_limit_plain:.3g}; momentum μ moves that limit to "
-              f"2(1 + μ)/λ_max = {f.lr_limit:.3g}. Over both knobs the best is lr ≈ {f.best_lr:.2f} with "
-              f"μ ≈ {f.best_momentum:.2f} (rate {f.best_rate:.2f}).")
-    fastest = ("" if f.fastest_momentum is None else
-               f"the fastest μ at this learning rate is {f.fastest_momentum:g} (rate {f.fastest_rate:.3f}, "
-               f"{_steps(f.steps_fastest, f.steps)}): critical damping of the {f.critical_direction} direction, "
-               f"(1 − √(lr·λ))² = {f.critical_momentum:.3f}")
+    limits = (f"Plain SGD diverges from lr = 2/λ_max = {f.lr_limit_plain:.3g}; "
+              + (f"momentum μ moves that limit to 2(1 + μ)/λ_max = {f.lr_limit:.3g}. " if f.momentum else
+                 "momentum μ raises that limit to 2(1 + μ)/λ_max. ")
+              + f"Over both knobs the best is lr ≈ {f.best_lr:.2f} with μ ≈ {f.best_momentum:.2f} (rate "
+              f"{f.best_rate:.2f}).")
+    lowest = ("" if f.lowest_rate_momentum is None else
+              f"the lowest rate at this learning rate (fastest in the long run) is at μ = "
+              f"{f.lowest_rate_momentum:g} (rate {f.lowest_rate:.3f}, {_steps(f.steps_lowest_rate, f.steps)}): "
+              f"critical damping of the {f.critical_direction} direction, (1 − √(lr·λ))² = "
+              f"{f.critical_momentum:.3f}")
     if not f.converges:
         chrome.notice(
             f"at lr = {f.lr:g} and μ = {f.momentum:g} the error grows: rate {f.rate:.3g} ≥ 1 along the "
             f"{steep} (lr·λ = {f.lr * f.steep_curvature:.3g} ≥ 2(1 + μ) = {2 * (1 + f.momentum):.3g}); the curves "
             f"stop where the error passed a million times the start's (step {f.diverged_at}). "
-            + (f"More momentum lets this step converge: {fastest}. " if f.fastest_momentum is not None else
+            + (f"More momentum lets this step converge: {lowest}. " if lowest else
                "No μ below 1 converges at this learning rate (lr·λ_max ≥ 4). ") + limits, facts)
         return
     swing = ("both directions" if f.swings_flat and f.swings_steep else f"the {flat}" if f.swings_flat else
              f"the {steep}" if f.swings_steep else "")
     pace = ("both directions shrink at the same pace, √μ" if f.slowest == "both" else
             f"the {f.slowest} direction sets the pace")
-    relation = ("" if f.fastest_momentum is None else
-                " This is the fastest μ at this learning rate." if f.momentum == f.fastest_momentum else
-                f" Above {f.fastest_momentum:g} both directions swing and the rate is √μ: more momentum is slower."
-                if f.momentum > f.fastest_momentum else
-                f" Up to μ = {f.fastest_momentum:g} more momentum is faster.")
-    plain = (f"plain SGD (μ = 0, rate {f.plain_rate:.3g}) {_steps(f.steps_plain, f.steps)}" if f.plain_rate < 1 else
-             f"plain SGD (μ = 0) diverges here (lr > 2/λ_max = {f.lr_limit_plain:.3g})")
+    plain = ("" if f.momentum == 0 else
+             f"; plain SGD (μ = 0, rate {f.plain_rate:.3g}) {_steps(f.steps_plain, f.steps)}" if f.plain_rate < 1
+             else f"; plain SGD (μ = 0) diverges here (lr > 2/λ_max = {f.lr_limit_plain:.3g})")
     chrome.notice(
-        f"at lr = {f.lr:g} and μ = {f.momentum:g} the error shrinks by a factor of {f.rate:.3f} per step (rate "
-        f"{f.rate_flat:.3f} along the {flat}, {f.rate_steep:.3f} along the {steep}): {pace}"
+        f"at lr = {f.lr:g} and μ = {f.momentum:g}{' (plain SGD)' if f.momentum == 0 else ''} the error shrinks "
+        f"by a factor of {f.rate:.3f} per step (rate {f.rate_flat:.3f} along the {flat}, {f.rate_steep:.3f} "
+        f"along the {steep}): {pace}"
         + (f"; along {swing} the error swings through 0 (R's eigenvalues are complex)" if swing else "")
         + f". The distance to the minimum stays below {f.target:.0%} of the start's after "
         f"{_steps(f.steps_momentum, f.steps)}"
         + (f" (the rate alone predicts {f.predicted_steps})" if f.predicted_steps is not None else "")
-        + f"; {plain}"
-        + (f"; {fastest}." if fastest and f.momentum != f.fastest_momentum else ".")
-        + relation + " " + limits, facts)
+        + plain
+        + (f"; {lowest}." if lowest and f.momentum != f.lowest_rate_momentum else ".")
+        + _lowest_in_words(f) + " " + limits, facts)
