@@ -210,10 +210,10 @@ def test_noise_changes_the_fit_sizes_table(page):
 def test_long_runs_draw_thinned_charts_without_error(page):
     page.slider(key="sizes-epochs").set_value(1000).run()  # 9,000 history rows: thinned to Altair's 5,000
     assert page.button(key="sizes-run-start").label == "Train the three nets (about 7 s)"  # sizes_seconds
-    assert len(page.get("vega_lite_chart")) == 4  # the sizes' charts wait for the press
+    assert len(page.get("vega_lite_chart")) == 5  # the sizes' charts wait for the press (section 5's curves: 1)
     page.button(key="sizes-run-start").click().run()
     assert not page.exception and not page.error
-    assert len(page.get("vega_lite_chart")) == 8
+    assert len(page.get("vega_lite_chart")) == 9
 
 
 def test_too_many_updates_is_refused_with_a_sentence(page):
@@ -231,7 +231,7 @@ def test_a_batch_larger_than_the_training_set_falls_back_to_full_batch(page):
     assert any("full batch" in w.value for w in page.warning)
     assert metric(page, "Iterations per epoch") == "1"
     assert metric(page, "Training samples") == "34"  # the per-class split of 50 moons
-    assert len(page.get("vega_lite_chart")) == 8  # the rest of the page still renders
+    assert len(page.get("vega_lite_chart")) == 9  # the rest of the page still renders
 
 
 def test_the_sizes_table_fits_the_page_without_scrolling(page):

@@ -7,15 +7,13 @@ the page, which stops the loop at its next redraw.
 """
 from __future__ import annotations
 
-import time
-
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from core.charts import gan as gan_charts
 from core.zoo import gan, gan_steps
 from core.zoo.gan_steps import Duel, Stepper
-from ui import chrome, show, zoo
+from ui import chrome, play, show, zoo
 
 GAME, PLAYING = "gan-steps-game", "gan-steps-on"  # session state: the game and whether it plays
 FRAME_S = 0.25  # slow motion: at most 4 frames a second
@@ -56,10 +54,6 @@ def stepper(duel: Duel) -> Stepper:
     return current
 
 
-def _toggle() -> None:
-    st.session_state[PLAYING] = not st.session_state.get(PLAYING, False)
-
-
 def _step(which: str, d_lr: float, g_lr: float) -> None:
     st.session_state[PLAYING] = False
     now: Stepper = st.session_state[GAME]
@@ -74,16 +68,17 @@ def _reset() -> None:
 def buttons(now: Stepper, d_lr: float, g_lr: float) -> None:
     """Step D, Step G, Step both, Play (slow motion) / Pause, Reset."""
     playing = st.session_state.get(PLAYING, False)
-    d_button, g_button, both, play, reset = st.columns(5)
+    d_button, g_button, both, toggle, reset = st.columns(5)
     d_button.button("Step D", icon=":material/skip_next:", on_click=_step, args=("D", d_lr, g_lr),
                     disabled=now.done, key="steps-d", width="stretch", help="One update of D alone; G holds still.")
     g_button.button("Step G", icon=":material/skip_next:", on_click=_step, args=("G", d_lr, g_lr),
                     disabled=now.done, key="steps-g", width="stretch", help="One update of G alone; D holds still.")
     both.button("Step both", icon=":material/fast_forward:", on_click=_step, args=("both", d_lr, g_lr),
                 disabled=now.done, key="steps-both", width="stretch", help="One update of D, then one of G.")
-    play.button("Pause" if playing else "Play (slow motion)",
-                icon=":material/pause:" if playing else ":material/slow_motion_video:", type="primary",
-                on_click=_toggle, disabled=now.done and not playing, key="steps-toggle", width="stretch")
+    toggle.button("Pause" if playing else "Play (slow motion)",
+                  icon=":material/pause:" if playing else ":material/slow_motion_video:", type="primary",
+                  on_click=play.toggle, args=(PLAYING,), disabled=now.done and not playing, key="steps-toggle",
+                  width="stretch")
     reset.button("Reset", icon=":material/restart_alt:", on_click=_reset, key="steps-reset", width="stretch",
                  help="A new game: the same settings, both players back to their first weights.")
     if now.diverged:
@@ -138,19 +133,8 @@ def keep_playing(duel: Duel, d_lr: float, g_lr: float, speed: int, frame: DeltaG
     """Play: `speed` updates of D then G a frame, at most one frame every FRAME_S, until paused (any rerun), blown up
     or done; then the page once more, paused."""
     now = stepper(duel)
-    if not st.session_state.get(PLAYING) or now.done:
-        return
-    drawn = 0.0
-    while not now.done:
-        began = time.monotonic()
-        now.step_both(d_lr, g_lr, speed)
-        draw(frame, now)
-        if began - drawn >= CURVES_S:
-            curves(curve_slot, now, live=True)
-            drawn = began
-        time.sleep(max(0.0, FRAME_S - (time.monotonic() - began)))
-    st.session_state[PLAYING] = False
-    st.rerun()
+    play.keep_playing(PLAYING, lambda: now.done, lambda: now.step_both(d_lr, g_lr, speed), lambda: draw(frame, now),
+                      lambda: curves(curve_slot, now, live=True), FRAME_S, CURVES_S)
 
 
 def notice(f: gan_steps.StepFacts) -> None:

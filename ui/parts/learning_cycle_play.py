@@ -1,19 +1,15 @@
 """The learning-cycle page's network to play with (core/playground.py): its controls, its frames, its play.
 
-Play runs in the page's script after everything else is drawn (`keep_playing`, the page's last call): each
-frame trains whole epochs and redraws one HTML block (the network, its map, its hidden space) and, at most
-every CURVES_S, the curves. Nothing else of the page reruns per frame. Any click or setting change reruns the
-page, which stops the loop at its next redraw (Streamlit raises its rerun exception there); the network and
-whether it plays live in session state, so a new learning rate or batch size goes on from the same weights,
-still playing, as in TensorFlow Playground. A fragment could not be paused: a click inside a running fragment
-waits until it ends (streamlit/streamlit#11030).
+Play (`keep_playing`, the page's last call: ui/play.py) trains whole epochs a frame and redraws one HTML block
+(the network, its map, its hidden space) and, at most every CURVES_S, the curves. The network and whether it
+plays live in session state, so a new learning rate or batch size goes on from the same weights, still playing,
+as in TensorFlow Playground.
 """
 from __future__ import annotations
 
 import base64
 import html
 import math
-import time
 
 import numpy as np
 import streamlit as st
@@ -23,7 +19,7 @@ from core import charts, data, playground
 from core.charts import network
 from core.learning_cycle import GRID
 from core.playground import Player, PlayNet
-from ui import chrome, show, widgets
+from ui import chrome, play, show, widgets
 
 PLAYER, PLAYING = "play-player", "play-on"  # session state: the network and whether it plays
 FRAME_S = 1 / 30  # at most 30 frames a second
@@ -51,8 +47,8 @@ def controls() -> tuple[PlayNet, float, int | None, int]:
         dataset = st.selectbox("Dataset", DATASETS, format_func=data.LABELS.get, key="play-dataset",
                                bind="query-params", help="The last two predict a number (regression, squared error).")
         noise = st.slider("Noise", 0.0, 0.6, 0.2, 0.05, key="play-noise", bind="query-params")
-        n_samples = st.slider("Samples (70% train, 30% validation)", 50, 1000, 300, 50, key="play-n",
-                              bind="query-params")
+        n_samples = st.slider("Samples (70% train, 30% validation; at most 1,000)", 50, 1000, 300, 50,
+                              key="play-n", bind="query-params")
     with net_column:
         hidden = st.selectbox("Hidden layers (units per layer)", HIDDEN, index=HIDDEN.index("6, 2"),
                               key="play-hidden", bind="query-params")
@@ -81,10 +77,6 @@ def player(net: PlayNet) -> Player:
     return current
 
 
-def _toggle() -> None:
-    st.session_state[PLAYING] = not st.session_state.get(PLAYING, False)
-
-
 def _step(how: str, lr: float, batch: int | None) -> None:
     st.session_state[PLAYING] = False
     now: Player = st.session_state[PLAYER]
@@ -99,10 +91,10 @@ def _reset() -> None:
 def buttons(now: Player, lr: float, batch: int | None) -> None:
     """Play/Pause, Step one batch, Step one epoch (the rest of the one under way), Reset."""
     playing = st.session_state.get(PLAYING, False)
-    play, one_batch, one_epoch, reset = st.columns(4)
-    play.button("Pause" if playing else "Play", icon=":material/pause:" if playing else ":material/play_arrow:",
-                type="primary", on_click=_toggle, disabled=now.done and not playing, key="play-toggle",
-                width="stretch")
+    toggle, one_batch, one_epoch, reset = st.columns(4)
+    toggle.button("Pause" if playing else "Play", icon=":material/pause:" if playing else ":material/play_arrow:",
+                  type="primary", on_click=play.toggle, args=(PLAYING,), disabled=now.done and not playing,
+                  key="play-toggle", width="stretch")
     one_batch.button("Step one batch", icon=":material/skip_next:", on_click=_step, args=("batch", lr, batch),
                      disabled=now.done, key="play-step-batch", width="stretch")
     one_epoch.button("Step one epoch" if now.cursor == 0 else "Finish this epoch", icon=":material/fast_forward:",
@@ -220,19 +212,8 @@ def keep_playing(net: PlayNet, lr: float, batch: int | None, speed: int, frame: 
     """Play: `speed` epochs a frame, at most one frame every FRAME_S, until paused (any rerun), blown up or
     MAX_EPOCHS done; then the page once more, paused."""
     now = player(net)
-    if not st.session_state.get(PLAYING) or now.done:
-        return
-    drawn = 0.0
-    while not now.done:
-        began = time.monotonic()
-        now.step_epoch(lr, batch, speed)
-        draw(frame, now)
-        if began - drawn >= CURVES_S:
-            curves(curve_slot, now, live=True)
-            drawn = began
-        time.sleep(max(0.0, FRAME_S - (time.monotonic() - began)))
-    st.session_state[PLAYING] = False
-    st.rerun()
+    play.keep_playing(PLAYING, lambda: now.done, lambda: now.step_epoch(lr, batch, speed), lambda: draw(frame, now),
+                      lambda: curves(curve_slot, now, live=True), FRAME_S, CURVES_S)
 
 
 def boundary_words(units: int) -> str:
