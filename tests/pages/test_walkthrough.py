@@ -62,23 +62,37 @@ def _same(shown: list[str], preset: str | tuple[str, ...]) -> bool:
     return True
 
 
-def facts_of(at: AppTest, section: str) -> dict[str, object]:
+class Facts(dict):
+    """Facts by name; a name that two facts give different values raises when a check reads it (two sections'
+    facts may share a name, a step's checks may not rely on one that is ambiguous)."""
+
+    def __init__(self, section: str) -> None:
+        super().__init__()
+        self.section, self.ambiguous = section, set()
+
+    def __getitem__(self, name: str) -> object:
+        assert name not in self.ambiguous, f"fact {name!r} has two values in {self.section!r}"
+        return super().__getitem__(name)
+
+
+def facts_of(at: AppTest, section: str) -> Facts:
     """The fields of every facts dataclass behind the notices of the sections starting with `section`
-    (all sections when it is empty), in one namespace; a name with two different values is an error."""
+    (all sections when it is empty), in one namespace; a check that reads a name with two different values fails."""
     recorded = at.session_state[chrome.FACTS]
-    found: dict[str, object] = {}
+    found = Facts(section)
     for title, facts in recorded.items():
         if not title.startswith(section):
             continue
         for fact in facts:
             for name, value in ((f.name, getattr(fact, f.name)) for f in dataclasses.fields(fact)):
-                assert name not in found or found[name] == value, f"fact {name!r} has two values in {section!r}"
+                if name in found and dict.__getitem__(found, name) != value:
+                    found.ambiguous.add(name)
                 found[name] = value
     return found
 
 
 def claim_holds(check: str, facts: dict[str, object]) -> bool:
-    return bool(eval(check, {"__builtins__": SAFE}, dict(facts)))  # noqa: S307 (our own TOML, names only)
+    return bool(eval(check, {"__builtins__": SAFE}, facts))  # noqa: S307 (our own TOML, names only)
 
 
 def test_claim_checks_are_evaluated_on_facts():
@@ -125,3 +139,12 @@ def test_every_zoo_step_opens_its_page_at_the_top():
     zoo = [s for s in tour.steps() if s.chapter in ZOO]
     assert {s.chapter for s in zoo} == ZOO and all(not s.params and not s.section for s in zoo)
     assert [s.first_slide for s in zoo] == sorted(s.first_slide for s in zoo)
+
+
+def test_a_check_cannot_read_a_fact_two_sections_give_different_values():
+    facts = Facts("")
+    facts.update(a=1, b=2)
+    facts.ambiguous.add("b")
+    assert claim_holds("a == 1", facts)
+    with pytest.raises(AssertionError, match="'b' has two values"):
+        claim_holds("b == 2", facts)
