@@ -222,6 +222,12 @@ def boundary_words(units: int) -> str:
             "a flat boundary (a hyperplane)")
 
 
+def untrained(facts: playground.PlayFacts, measured: str) -> None:
+    """The sentence before the first update: what the random weights score, and what to press."""
+    chrome.notice(f"the network has not learned yet: its weights are random, and {measured}. Press **Play**, or step "
+                  "one batch at a time, and watch each unit's map change.", facts)
+
+
 def notice(facts: playground.PlayFacts, net: PlayNet) -> None:
     if facts.diverged:
         return
@@ -231,9 +237,8 @@ def notice(facts: playground.PlayFacts, net: PlayNet) -> None:
     line_words = (f"A logistic regression on x1 and x2 (one straight line in the plane) gets "
                   f"{facts.line_accuracy:.0%} of the training points right")
     if facts.iteration == 0:
-        chrome.notice(f"the network has not learned yet: its weights are random, and it classifies "
-                      f"{facts.train_accuracy:.0%} of its {facts.n_train} training points correctly. {line_words}. "
-                      "Press **Play**, or step one batch at a time, and watch each unit's map change.", facts)
+        untrained(facts, f"it classifies {facts.train_accuracy:.0%} of its {facts.n_train} training points "
+                         f"correctly. {line_words}")
         return
     space = ("the features it is given" if not net.widths else
              f"the space of the last hidden layer's {facts.last_width} outputs")
@@ -257,9 +262,8 @@ def regression_notice(facts: playground.PlayFacts, net: PlayNet) -> None:
     flat = (f"A linear regression on x1 and x2 (one flat plane over the input plane) has a mean squared error of "
             f"{facts.line_mse:.4f} on the training points")
     if facts.iteration == 0:
-        chrome.notice(f"the network has not learned yet: with random weights its mean squared error is "
-                      f"{facts.train_loss:.3f} on its {facts.n_train} training points. {flat}. Press **Play** and "
-                      "watch each unit's map change.", facts)
+        untrained(facts, f"its mean squared error is {facts.train_loss:.3f} on its {facts.n_train} training points. "
+                         f"{flat}")
         return
     space = ("its input features" if not net.widths else f"the last hidden layer's {facts.last_width} outputs")
     ratio = facts.line_mse / facts.train_loss if facts.train_loss > 0 else math.inf
