@@ -172,8 +172,8 @@ def frame_html(view: playground.PlayView, net: PlayNet) -> str:
                                     value), title, "play-map")
     hidden = _img(network.plane_png(view.hidden_p, playground.HIDDEN_CELLS, view.hidden_box, view.hidden[:, 0],
                                     view.hidden[:, 1], labels, split, value), hidden_title(view, net), "play-hidden")
-    legend = (show.legend_html("prediction and target", "-1", "+1") + " (filled points train, outlined dark; white "
-              "ones validation, outlined in their target's colour)" if net.regression else
+    legend = (show.legend_html("prediction and target", "-1", "+1") + "; each point in its target's colour, a "
+              "training point ringed dark, a validation point white inside" if net.regression else
               "filled points train, hollow validation · " + show.legend_html())
 
     def panel(title: str, picture: str, flex: str = "1 1 240px", widest: int = 400) -> str:
