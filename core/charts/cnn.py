@@ -7,7 +7,8 @@ import pandas as pd
 
 from core.charts.theme import BLUE, HEIGHT, NEUTRAL, ORANGE, colour_by, epoch_axis, in_order, tint
 
-CELL_PX = 34  # a grid cell, wide enough for "-0.12" in 11 px type
+# A grid cell, wide enough for "−0.12" in presenter mode's 15.4 px type (~35 px; 11 px at normal size)
+CELL_PX = 36
 SIGNED_RANGE = [tint(BLUE, 0.35), NEUTRAL, tint(ORANGE, 0.35)]  # light, so the black numbers stay readable
 GREY_RANGE = ["#FFFFFF", "#9A9A9A"]  # a pixel's brightness: 0 white, the largest a mid grey
 
@@ -109,7 +110,9 @@ def numbers(df: pd.DataFrame, title: str, *, signed: bool = True, clickable: boo
     )
     if clickable:
         cells = cells.add_params(alt.selection_point(name="click", fields=["row", "col"], on="click"))
-    text = base.mark_text(fontSize=11).encode(
+    # No font size of its own: the text takes Vega-Lite's configured one (11 px), which presenter mode enlarges
+    # with the chart's other fonts (ui/presenter.enlarge); a size set here stayed 11 px on a projector.
+    text = base.mark_text().encode(
         text=alt.Text("value:Q", format=f".{digits}f"),
         color=alt.Color(**alt.condition(alt.datum.padding, alt.value("#8A8A8A"), alt.value("black"))),
     )
