@@ -95,14 +95,12 @@ if chrome.section("6 · A real network's landscape: slices around trained weight
 # 7. Momentum up close -------------------------------------------------------------------------
 if chrome.section("7 · Momentum up close: a quadratic valley, one direction at a time", "48"):
     up_close = runners.run(momentum.valley, parts.valley_knobs(), label="Rolling down the valley")
-    left, right = st.columns(2)
-    with left:
-        show.chart(charts.lines, up_close.errors, "step", "error", "curve", "step",
-                   "error", log_y=True, title=parts.VALLEY_ERRORS, key="valley-errors")
-    with right:
-        show.chart(charts.rate_map, up_close.rate_map, up_close.lowest_rates, up_close.facts.lr,
-                   up_close.facts.momentum, title=parts.VALLEY_MAP,
-                   key="valley-map")
+    # One under the other: side by side, the curves' long names and the map's legend ran past
+    # a half column.
+    show.chart(charts.lines, up_close.errors, "step", "error", "curve", "step", "error", log_y=True,
+               legend_columns=1, title=parts.VALLEY_ERRORS, key="valley-errors")
+    show.chart(charts.rate_map, up_close.rate_map, up_close.lowest_rates, up_close.facts.lr,
+               up_close.facts.momentum, title=parts.VALLEY_MAP, key="valley-map")
     show.table(up_close.table, key="valley-table")
     parts.valley_paths(up_close)
     parts.valley_notice(up_close.facts)

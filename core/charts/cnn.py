@@ -7,7 +7,10 @@ import pandas as pd
 
 from core.charts.theme import BLUE, HEIGHT, NEUTRAL, ORANGE, colour_by, epoch_axis, in_order, tint
 
-CELL_PX = 34  # a grid cell, wide enough for "-0.12" in 11 px type
+# A grid cell, wide enough for "−0.12" in presenter mode's type (~33 px): 36 px shrank section 6's padded
+# input below 80% in a laptop's half column (Chromium, tests/e2e/test_layout.py)
+CELL_PX = 34
+CELL_FONT_PX = 10.5  # the numbers in the cells; presenter mode makes them 1.4 times larger (14.7 px)
 SIGNED_RANGE = [tint(BLUE, 0.35), NEUTRAL, tint(ORANGE, 0.35)]  # light, so the black numbers stay readable
 GREY_RANGE = ["#FFFFFF", "#9A9A9A"]  # a pixel's brightness: 0 white, the largest a mid grey
 
@@ -109,7 +112,9 @@ def numbers(df: pd.DataFrame, title: str, *, signed: bool = True, clickable: boo
     )
     if clickable:
         cells = cells.add_params(alt.selection_point(name="click", fields=["row", "col"], on="click"))
-    text = base.mark_text(fontSize=11).encode(
+    # Its size in the config (a mark style), not on the mark: presenter mode enlarges configured fonts with the
+    # chart's others (ui/presenter.enlarge); a size set on the mark stayed 11 px on a projector.
+    text = base.mark_text(style="cellnumber").encode(
         text=alt.Text("value:Q", format=f".{digits}f"),
         color=alt.Color(**alt.condition(alt.datum.padding, alt.value("#8A8A8A"), alt.value("black"))),
     )
@@ -118,4 +123,5 @@ def numbers(df: pd.DataFrame, title: str, *, signed: bool = True, clickable: boo
     chart = alt.layer(cells, text, data=df).properties(width=cols * CELL_PX, height=rows * CELL_PX).facet(
         facet=alt.Facet(f"{facet}:N", header=header, sort=in_order(df[facet])), columns=columns,
     ).properties(title=title)
-    return chart.resolve_scale(color="independent") if own_colours else chart
+    chart = chart.resolve_scale(color="independent") if own_colours else chart
+    return chart.configure(style={"cellnumber": {"fontSize": CELL_FONT_PX}})

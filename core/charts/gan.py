@@ -61,6 +61,9 @@ def game_map(maps: pd.DataFrame, samples: pd.DataFrame, real: pd.DataFrame, box:
         height=MAP_HEIGHT, title=alt.TitleParams(title, subtitle="blue: D says real · orange: D says fake"))
 
 
+MIN_STEPS = 10  # the loss chart's x axis spans at least this many steps (a game just started has 0 or 1)
+
+
 def game_losses(curves: pd.DataFrame, step: int | None, references: dict[str, float], title: str = CHECKPOINTS,
                 x_title: str = "training step") -> alt.LayerChart:
     """D's and G's loss over training steps, each with a dashed line where it sits once D can no longer tell.
@@ -70,8 +73,12 @@ def game_losses(curves: pd.DataFrame, step: int | None, references: dict[str, fl
     """
     colour = alt.Color("player:N", scale=alt.Scale(domain=list(PLAYERS), range=list(PLAYERS.values())),
                        title="loss of")
+    last = int(curves["step"].max()) if len(curves) else 0
+    # Whole steps (no "0.000000" under a game not yet played), from 0, over at least MIN_STEPS steps.
+    steps = alt.Scale(domain=[0, MIN_STEPS]) if last < MIN_STEPS else alt.Scale(domainMin=0)
     lines = alt.Chart(curves).mark_line(strokeWidth=2.5).encode(
-        x=alt.X("step:Q", title=x_title), y=alt.Y("loss:Q", title="loss", scale=alt.Scale(zero=False)),
+        x=alt.X("step:Q", title=x_title, scale=steps, axis=alt.Axis(format="d", tickMinStep=1)),
+        y=alt.Y("loss:Q", title="loss", scale=alt.Scale(zero=False)),
         color=colour,
         tooltip=[alt.Tooltip("player:N"), alt.Tooltip("step:Q"), alt.Tooltip("loss:Q", format=".3f")],
     )

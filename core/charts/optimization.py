@@ -152,7 +152,8 @@ def rate_map(grid: pd.DataFrame, lowest: pd.DataFrame, lr: float, momentum: floa
     marks = ["diverges (rate ≥ 1)", "lowest rate at each lr (fastest in the long run)",
              f"your lr = {lr:g}, μ = {momentum:g}"]
     mark_scale = alt.Scale(domain=marks, range=[DIVERGES, "#000000", ORANGE])
-    mark = alt.Color("mark:N", title=None, scale=mark_scale)
+    mark = alt.Color("mark:N", title=None, scale=mark_scale, legend=alt.Legend(columns=1))  # one a line: 3 a row
+    # ran past a laptop's column ("lowest rate at each lr (fastest in the long run)" is ~320 px by itself)
     dx, dy = half_step(grid["lr"]), half_step(grid["momentum"])
     blown = grid[grid["diverges"]].groupby("lr", as_index=False)["momentum"].agg(["min", "max"])
     region = (alt.Chart(blown.assign(mark=marks[0], lo=blown["lr"] - dx, hi=blown["lr"] + dx,

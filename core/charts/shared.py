@@ -150,9 +150,11 @@ def iteration_loss(df: pd.DataFrame, title: str = "Loss of each training batch")
 
 
 @headed
-def lines(df: pd.DataFrame, x: str, y: str, color: str, x_title: str, y_title: str, log_y: bool = False) -> alt.Chart:
+def lines(df: pd.DataFrame, x: str, y: str, color: str, x_title: str, y_title: str, log_y: bool = False,
+          legend_columns: int | None = None) -> alt.Chart:
     """Several lines on one pair of axes, one colour per value of `color` (e.g. activation functions); `log_y`: a
-    log y axis (its title says so)."""
+    log y axis (its title says so); `legend_columns`: the legend's entries per row (long names: 1, one a line,
+    where the theme's 4 a row ran past the chart's right edge), its title left out."""
     df = thin(df, by=(color,))
     return (
         alt.Chart(df)
@@ -161,7 +163,9 @@ def lines(df: pd.DataFrame, x: str, y: str, color: str, x_title: str, y_title: s
             x=alt.X(f"{x}:Q", title=x_title),
             y=alt.Y(f"{y}:Q", title=f"{y_title} (log scale)" if log_y else y_title,
                     scale=alt.Scale(type="log") if log_y else alt.Undefined),
-            color=colour_by(color, in_order(df[color])),
+            color=colour_by(color, in_order(df[color]),
+                            **({} if legend_columns is None else
+                               {"title": None, "legend": alt.Legend(columns=legend_columns)})),
             tooltip=[
                 alt.Tooltip(f"{color}:N"),
                 alt.Tooltip(f"{x}:Q", format=".3g"),

@@ -151,13 +151,21 @@ def by_position(df: pd.DataFrame) -> alt.Chart:
     )
 
 
+VECTOR_PX = 384  # the widest a vector's row of cells is drawn: the chart then fits a laptop's column (1024 px)
+
+
 def vectors(df: pd.DataFrame) -> alt.FacetChart:
     """One head's query, keys, values and output as rows of coloured cells, one column per dimension.
+
+    The four kinds are stacked (one facet row each, its name above it): side by side they were 1461 px wide
+    for a 24-dimension head and shrunk to half their size in a laptop's column (Chromium,
+    tests/e2e/test_layout.py). Cells are 16 px wide, narrower for a head of more than VECTOR_PX / 16 dimensions.
 
     df columns: vector ("q", "k 3 E", "v 3 E", "output = ..."), kind (query, keys, values, output), dimension, value.
     """
     bound = float(df["value"].abs().max()) or 1.0
     kinds = in_order(df["kind"])
+    dims = int(df["dimension"].nunique())
     return (
         alt.Chart(df)
         .mark_rect(stroke="white", strokeWidth=0.5)
@@ -168,8 +176,10 @@ def vectors(df: pd.DataFrame) -> alt.FacetChart:
                             legend=alt.Legend(orient="bottom", gradientLength=200)),
             tooltip=[alt.Tooltip("vector:N"), alt.Tooltip("dimension:O"), alt.Tooltip("value:Q", format=".3f")],
         )
-        .properties(width=SMALL_CELL * int(df["dimension"].nunique()))
-        .facet(column=alt.Column("kind:N", sort=kinds, title=None, header=alt.Header(labelFontSize=13)))
+        .properties(width=min(SMALL_CELL, VECTOR_PX // dims) * dims)
+        .facet(row=alt.Row("kind:N", sort=kinds, title=None,
+                           header=alt.Header(labelFontSize=13, labelAngle=0, labelOrient="top", labelAnchor="start",
+                                             labelFontWeight="bold")))
         .resolve_scale(y="independent")
         .properties(title="The query, every key, every value and their weighted sum, all dimensions")
     )
@@ -191,7 +201,7 @@ def drawn(df: pd.DataFrame) -> alt.Chart:
             xOffset=alt.XOffset("distribution:N", sort=order),
             y=alt.Y("probability:Q", title="probability", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
             color=alt.Color("distribution:N", sort=order, title=None,
-                            scale=alt.Scale(domain=order, range=["#BBBBBB", BLUE]), legend=alt.Legend(orient="top")),
+                            scale=alt.Scale(domain=order, range=["#BBBBBB", BLUE]), legend=alt.Legend(orient="bottom")),
             stroke=alt.condition(alt.datum.chosen, alt.value(ORANGE), alt.value(None)),
             tooltip=[alt.Tooltip("token:N"), alt.Tooltip("distribution:N"),
                      alt.Tooltip("probability:Q", format=".2%"), alt.Tooltip("chosen:N", title="drawn")],
@@ -219,6 +229,8 @@ def cross_attention(df: pd.DataFrame) -> alt.Chart:
                             legend=alt.Legend(orient="bottom", gradientLength=200)),
             tooltip=[alt.Tooltip("output:N"), alt.Tooltip("input:N"), alt.Tooltip("weight:Q", format=".3f")],
         )
-        .properties(width=CELL * len(inputs), height=CELL * len(outputs),
+        # A step per row, not a height: ui/show takes a fixed height as the whole chart's and gives the plot what
+        # its title and axes leave, which squeezed 8 rows into ~110 px in presenter mode (their labels piled up).
+        .properties(width=CELL * len(inputs), height=alt.Step(CELL),
                     title="Cross-attention, averaged over heads: where each written letter looks")
     )

@@ -45,6 +45,11 @@ def test_the_default_cell_is_worked_with_the_layers_own_numbers(page):
     notice = _cell_notice(page)
     assert notice.startswith("**What to notice:** cell (3, 3) of conv1 map 0 reads only a 3 × 3 window of the digit")
     assert f"give {f.pre_activation:.4f}, the very number the layer computes there ({f.model_output:.4f})" in notice
+    # The window in the padded input's numbers, the ones its chart outlines (stride 1, padding 1: rows 3-5 for row 3)
+    assert "at rows 3–5, columns 3–5 of the padded input (as numbered on its chart)" in notice
+    inputs = convolution.cell(convolution.Cell(), cnn.shipped()).inputs  # what the chart draws
+    marked = set(zip(inputs.loc[inputs["marked"], "row"], inputs.loc[inputs["marked"], "col"]))
+    assert marked == {(r, c) for r in (3, 4, 5) for c in (3, 4, 5)}, marked
     assert f"= **{f.weighted_sum:.4f}**; + bias {f.bias:.4f} = **{f.pre_activation:.4f}**" in _text(page)
     assert f"its max **{f.pool_max:.4f}** becomes cell (1, 1) of the pooled map" in _text(page)
     click = _spec(page, "conv1 map 0 before ReLU: click a cell")["params"][0]

@@ -52,7 +52,7 @@ def test_the_section_opens_on_an_untrained_game_with_its_buttons_and_picture(gam
     assert frame(game).count('src="data:image/svg+xml,') == 1 and f"drawn {facts.arrow_scale:g} × the gradient" \
         in frame(game)
     assert [b.label for b in game.button if b.key and b.key.startswith("steps-")] == [
-        "Step D", "Step G", "Step both", "Play (slow motion)", "Reset"]
+        "Step D", "Step G", "Step both", "Play", "Reset"]
 
 
 def test_step_g_moves_only_g_along_its_arrows(game):
@@ -112,5 +112,5 @@ def test_play_steps_both_players_until_it_stops_then_pauses(game, monkeypatch):
     game.button(key="steps-toggle").click().run()
     assert not game.exception
     assert shown(game) == (4, 4) and not game.session_state[parts.PLAYING]
-    assert game.button(key="steps-toggle").label == "Play (slow motion)" and game.button(key="steps-toggle").disabled
+    assert game.button(key="steps-toggle").label == "Play" and game.button(key="steps-toggle").disabled
     assert any("Play stops after 4 updates" in i.value for i in game.info)

@@ -221,7 +221,11 @@ def cell_notice(f: convolution.CellFacts) -> str:
     kernel = f"{f.kernel_side} × {f.kernel_side}"
     reads = ("the digit" if f.in_channels == 1 else
              f"all {f.in_channels} maps of the layer below, one {kernel} filter slice each, summed")
-    where = (f"rows {f.top}–{f.top + f.kernel_side - 1}, columns {f.left}–{f.left + f.kernel_side - 1}")
+    # In the padded input's numbers, as the chart beside it draws them (core's top/left count in the unpadded
+    # input, from -padding): "rows 2-4" under a chart that outlines rows 3-5 read as a mismatch.
+    top, left = f.top + f.padding, f.left + f.padding
+    where = (f"rows {top}–{top + f.kernel_side - 1}, columns {left}–{left + f.kernel_side - 1} of the padded input "
+             "(as numbered on its chart)")
     padding = (f" ({f.in_padding} of its positions fall in the zero padding and add nothing)" if f.in_padding else "")
     relu = ("ReLU passes it on" if f.pre_activation > 0 else "it is negative, so ReLU turns it into 0")
     pool = ("" if not f.pooled else

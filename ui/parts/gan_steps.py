@@ -75,10 +75,13 @@ def buttons(now: Stepper, d_lr: float, g_lr: float) -> None:
                     disabled=now.done, key="steps-g", width="stretch", help="One update of G alone; D holds still.")
     both.button("Step both", icon=":material/fast_forward:", on_click=_step, args=("both", d_lr, g_lr),
                 disabled=now.done, key="steps-both", width="stretch", help="One update of D, then one of G.")
-    toggle.button("Pause" if playing else "Play (slow motion)",
+    # "Play", its slow motion in the icon and the tooltip: "Play (slow motion)" wrapped at 1024 px and pushed
+    # Reset onto a row of its own.
+    toggle.button("Pause" if playing else "Play",
                   icon=":material/pause:" if playing else ":material/slow_motion_video:", type="primary",
                   on_click=play.toggle, args=(PLAYING,), disabled=now.done and not playing, key="steps-toggle",
-                  width="stretch")
+                  width="stretch", help=f"Slow motion: D then G updated and redrawn, at most {1 / FRAME_S:.0f} "
+                  "frames a second, until you press Pause.")
     reset.button("Reset", icon=":material/restart_alt:", on_click=_reset, key="steps-reset", width="stretch",
                  help="A new game: the same settings, both players back to their first weights.")
     if now.diverged:
