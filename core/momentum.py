@@ -293,8 +293,7 @@ def valley(cfg: Valley, on_progress: Progress[ValleyResult] | None = None) -> Va
         critical_momentum=max(criticals), critical_direction=DIRECTIONS[int(np.argmax(criticals))],
         steps_momentum=measured[cfg.momentum], steps_plain=measured[0.0],
         steps_lowest_rate=measured[lowest] if lowest is not None else None,
-        beats_lowest_rate=(lowest is not None and measured[cfg.momentum] is not None
-                           and (measured[lowest] is None or measured[cfg.momentum] < measured[lowest])),
+        beats_lowest_rate=lowest is not None and _sooner(measured[cfg.momentum], measured[lowest]),
         predicted_steps=_predicted(rate),
         diverged_at=int(np.argmax(blown[0])) if blown[0].any() else None,
         best_lr=best_lr, best_momentum=best_mu, best_rate=best_rate)
@@ -311,3 +310,8 @@ def _swings(lr: float, momentum: float, curvature: float) -> bool:
 def _predicted(rate: float) -> int | None:
     """Steps for rate^k to fall below TARGET; None where it never does (rate ≥ 1)."""
     return math.ceil(math.log(TARGET) / math.log(rate)) if 0 < rate < ONE else (1 if rate == 0 else None)
+
+
+def _sooner(steps: int | None, other: int | None) -> bool:
+    """Whether a run that got below the target in `steps` did so before one that took `other` (None: never)."""
+    return steps is not None and (other is None or steps < other)
