@@ -87,11 +87,20 @@ def owner(asset: str) -> str:
 
 def _scores(meta: dict) -> str:
     """The measured numbers a maker stored in its meta, e.g. "val_accuracy 0.97", in one line."""
-    found = []
+    found: list[str] = []
+    said = ""  # the score whose name the last per-model entry gave ("val accuracy" of "val_accuracy_LSTM")
     for key, value in meta.items():
         is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
-        if is_number and any(w in key.lower() for w in SCORE_WORDS):
+        if not (is_number and any(w in key.lower() for w in SCORE_WORDS)):
+            continue
+        score, _, model = key.partition("_accuracy_") if "_accuracy_" in key else (key, "", "")
+        if model:  # one score per model ("val_accuracy_LSTM"): the score's name once, then each model's value
+            name = f"{score.replace('_', ' ')} accuracy"
+            found.append(f"{'' if name == said else name + ': '}{model} {value:.3g}")
+            said = name
+        else:
             found.append(f"{SCORE_NAMES.get(key, key.replace('_', ' '))} {value:.3g}")
+            said = ""
     return ", ".join(found)
 
 

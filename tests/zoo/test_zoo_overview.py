@@ -97,3 +97,10 @@ def test_the_fcns_mean_iou_is_named_as_the_mean_over_the_three_shapes(tmp_path):
     weights.save("fcn_test", nn.Linear(2, 2), {"val_mean_iou": 0.843, "val_pixel_accuracy": 0.982}, tmp_path)
     measured = overview.shipped(tmp_path).set_index("asset").loc["fcn_test", "measured"]
     assert measured == "val mean IoU over the three shapes 0.843, val pixel accuracy 0.982"
+
+
+def test_per_model_scores_name_their_score_once():
+    """The zoo overview's 'measured' cell of a file with one score per model ("val_accuracy_LSTM", ...): the
+    score's name once, then each model's value (three names in full made the table wider than the page)."""
+    scores = overview._scores({"val_accuracy_RNN": 0.2431, "val_accuracy_LSTM": 1.0, "epochs": 5, "val_loss": 0.1})
+    assert scores == "val accuracy: RNN 0.243, LSTM 1, val loss 0.1"
