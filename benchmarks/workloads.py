@@ -236,7 +236,7 @@ def unit_maps(sizes: Sizes, device: torch.device) -> list[Figure]:
 
     player = Player(PlayNet(widths=(8, 8)))
     player.step_epoch(0.1, 10, epochs=50)
-    frames = 20
+    frames = 50
     x, y = player.points.x1.to_numpy(), player.points.x2.to_numpy()
     label, train = player.points.label.to_numpy(), (player.points.split == "train").to_numpy()
 
@@ -251,7 +251,7 @@ def unit_maps(sizes: Sizes, device: torch.device) -> list[Figure]:
             network.network_svg(maps, [w[0].numpy() for w in player.net_module.W], [list(player.net.features)], GRID,
                                 headings(player.net), "the network")
 
-    alone, both = _median_seconds([output_alone, with_units], max(sizes.batched_runs, 3), torch.device("cpu"))
+    alone, both = _median_seconds([output_alone, with_units], max(sizes.batched_runs * 2, 3), torch.device("cpu"))
     note = f"2-8-8-1 net, {GRID}x{GRID} grid, {frames} frames per timing, median"
     return [
         Figure("play.output_map_ms", alone / frames * 1e3, "ms", "state", note + ": forward pass and output map"),

@@ -44,7 +44,8 @@ def layout(units: Sequence[int], tile: int) -> tuple[int, int, list[list[tuple[i
 def line_widths(weights: Sequence[np.ndarray], tile: int) -> list[np.ndarray]:
     """Each weight's line width: up to MAX_LINE tiles in proportion to |w| over the network's largest |w|, at least
     a hairline (a sixth of the thickest)."""
-    weights = [np.nan_to_num(w, nan=0.0, posinf=0.0, neginf=0.0) for w in weights]  # a blown-up weight: a hairline
+    weights = [w if np.isfinite(w).all() else np.nan_to_num(w, nan=0.0, posinf=0.0, neginf=0.0)  # blown up: hairline
+               for w in weights]
     largest = max((float(np.abs(w).max()) for w in weights), default=0.0) or 1.0
     thickest = MAX_LINE * tile
     return [np.maximum(thickest / 6, thickest * np.abs(w) / largest) for w in weights]
@@ -103,10 +104,11 @@ def network_svg(maps: Sequence[np.ndarray], weights: Sequence[np.ndarray], names
     head, body, lines, tail = _skeleton(units, tile, tuple(names[0]), tuple(headings), label)
     png = base64.b64encode(tiles_png(maps, cells, stride)).decode("ascii")
     flat = np.concatenate([w.reshape(-1) for w in weights])  # in the order _skeleton lays the lines out
-    width = np.concatenate([px.reshape(-1) for px in line_widths(weights, tile)])
-    tenths = np.minimum(np.round(width * 10).astype(int), len(WIDTHS) - 1)
-    colour = np.where(flat > 0, STROKES[0], STROKES[1])  # orange positive, as the maps' high end
-    return "".join([head, png, body, *(a + b + WIDTHS[c] for a, b, c in zip(lines, colour, tenths)), tail])
+    width = line_widths([flat], tile)[0]  # one array: the same widths as layer by layer, fewer numpy calls
+    tenths = np.minimum((width * 10 + 0.5).astype(int), len(WIDTHS) - 1).tolist()
+    colours = [STROKES[0] if w > 0 else STROKES[1] for w in flat.tolist()]  # orange positive, as the maps' high end
+    return "".join([head, png, body, *map(str.__add__, map(str.__add__, lines, colours), map(WIDTHS.__getitem__,
+                                                                                            tenths)), tail])
 
 
 STROKES = ("%23E69F00", "%230072B2")  # ORANGE and BLUE as a data URL holds them ('#' escaped)
