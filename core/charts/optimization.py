@@ -169,5 +169,7 @@ def rate_map(grid: pd.DataFrame, lowest: pd.DataFrame, lr: float, momentum: floa
     dot = (alt.Chart(chosen).mark_point(shape="circle", size=160, filled=True, opacity=1, stroke="black",
                                         strokeWidth=1.5, clip=True)
            .encode(x="lr:Q", y="momentum:Q", color=mark, tooltip=[alt.Tooltip("lr:Q"), alt.Tooltip("momentum:Q")]))
-    return (alt.layer(image, key, region, line, dot).resolve_scale(color="independent")
+    # The rate's gradient and the marks' colours are independent scales; the three marks share one (one legend:
+    # independent for every layer, each drew the marks' legend again).
+    return (alt.layer(image, key, alt.layer(region, line, dot)).resolve_scale(color="independent")
             .properties(height=HEIGHT))

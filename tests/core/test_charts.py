@@ -158,7 +158,8 @@ def test_the_rate_map_marks_divergence_the_lowest_rate_momentum_and_the_chosen_p
 
     result = momentum.valley(momentum.Valley())
     spec = _spec(charts.rate_map(result.rate_map, result.lowest_rates, 0.4, 0.5, title="map"))
-    image, key, region, line, dot = spec["layer"]
+    image, key, marks = spec["layer"]  # the marks share one colour scale: one legend
+    region, line, dot = marks["layer"]
     datasets = spec["datasets"]
     blown = pd.DataFrame(datasets[region["data"]["name"]])
     assert len(blown) == 51 and blown["lo"].min() == pytest.approx(0.495)  # lr 0.5 to 1 (λ_max = 4), a rect each
