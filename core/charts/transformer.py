@@ -15,6 +15,22 @@ def _ordered(df: pd.DataFrame, label: str, position: str) -> list[str]:
     return df.drop_duplicates(position).sort_values(position)[label].tolist()
 
 
+def _weights(df: pd.DataFrame, x: tuple[str, list[str], str], y: tuple[str, list[str], str], legend: str,
+             tooltip: list[alt.Tooltip]) -> alt.Chart:
+    """An attention-weight heat map: x and y are (field, its order, its title); the tooltip ends with the weight."""
+    return (
+        alt.Chart(df)
+        .mark_rect(stroke="#DDDDDD", strokeWidth=0.3)
+        .encode(
+            x=alt.X(f"{x[0]}:N", sort=x[1], title=x[2], axis=alt.Axis(labelAngle=-90, labelOverlap=False)),
+            y=alt.Y(f"{y[0]}:N", sort=y[1], title=y[2], axis=alt.Axis(labelOverlap=False)),
+            color=alt.Color("weight:Q", scale=WEIGHT_SCALE, title=legend,
+                            legend=alt.Legend(orient="bottom", gradientLength=200)),
+            tooltip=[*tooltip, alt.Tooltip("weight:Q", format=".3f")],
+        )
+    )
+
+
 def attention_maps(df: pd.DataFrame) -> alt.FacetChart:
     """One heat map per layer (rows) and head (columns): row = the query position that reads, column = the key it reads.
 
@@ -24,18 +40,10 @@ def attention_maps(df: pd.DataFrame) -> alt.FacetChart:
     keys, queries = _ordered(df, "key token", "key"), _ordered(df, "query token", "query")
     side = (CELL if len(keys) <= 12 else SMALL_CELL) * len(keys)
     return (
-        alt.Chart(df)
-        .mark_rect(stroke="#DDDDDD", strokeWidth=0.3)
-        .encode(
-            x=alt.X("key token:N", sort=keys, title="key: the position read",
-                    axis=alt.Axis(labelAngle=-90, labelOverlap=False)),
-            y=alt.Y("query token:N", sort=queries, title="query: the position reading",
-                    axis=alt.Axis(labelOverlap=False)),
-            color=alt.Color("weight:Q", scale=WEIGHT_SCALE, title="attention weight",
-                            legend=alt.Legend(orient="bottom", gradientLength=200)),
-            tooltip=[alt.Tooltip("layer:O"), alt.Tooltip("head:O"), alt.Tooltip("query token:N", title="query"),
-                     alt.Tooltip("key token:N", title="key"), alt.Tooltip("weight:Q", format=".3f")],
-        )
+        _weights(df, ("key token", keys, "key: the position read"),
+                 ("query token", queries, "query: the position reading"), "attention weight",
+                 [alt.Tooltip("layer:O"), alt.Tooltip("head:O"), alt.Tooltip("query token:N", title="query"),
+                  alt.Tooltip("key token:N", title="key")])
         .properties(width=side, height=side)
         .facet(row=alt.Row("layer:O", title="layer", header=alt.Header(labelFontSize=13, titleFontSize=13)),
                column=alt.Column("head:O", title="head", header=alt.Header(labelFontSize=13, titleFontSize=13)))
@@ -218,17 +226,9 @@ def cross_attention(df: pd.DataFrame) -> alt.Chart:
     """
     inputs, outputs = _ordered(df, "input", "input position"), _ordered(df, "output", "output position")
     return (
-        alt.Chart(df)
-        .mark_rect(stroke="#DDDDDD", strokeWidth=0.3)
-        .encode(
-            x=alt.X("input:N", sort=inputs, title="input position read (encoder)",
-                    axis=alt.Axis(labelAngle=-90, labelOverlap=False)),
-            y=alt.Y("output:N", sort=outputs, title="answer letter writing (decoder, from 1)",
-                    axis=alt.Axis(labelOverlap=False)),
-            color=alt.Color("weight:Q", scale=WEIGHT_SCALE, title="cross-attention weight",
-                            legend=alt.Legend(orient="bottom", gradientLength=200)),
-            tooltip=[alt.Tooltip("output:N"), alt.Tooltip("input:N"), alt.Tooltip("weight:Q", format=".3f")],
-        )
+        _weights(df, ("input", inputs, "input position read (encoder)"),
+                 ("output", outputs, "answer letter writing (decoder, from 1)"), "cross-attention weight",
+                 [alt.Tooltip("output:N"), alt.Tooltip("input:N")])
         # A step per row, not a height: ui/show takes a fixed height as the whole chart's and gives the plot what
         # its title and axes leave, which squeezed 8 rows into ~110 px in presenter mode (their labels piled up).
         .properties(width=CELL * len(inputs), height=alt.Step(CELL),
